@@ -1,0 +1,63 @@
+import { DomainError } from './errors.ts';
+
+export const subgraphNames = ['crm', 'hcm', 'psa', 'time', 'erp'] as const;
+export type SubgraphName = (typeof subgraphNames)[number];
+
+/** Default ports when each subgraph runs as its own process (production topology). */
+export const defaultSubgraphPorts: Record<SubgraphName, number> = { crm: 4001, hcm: 4002, psa: 4003, time: 4004, erp: 4005 };
+
+/** Everything psgraph reads from the environment. Parsed once at start-up and frozen. */
+export interface Config {
+  /** `production` masks unexpected errors and requires explicit secrets. From NODE_ENV. */
+  readonly production: boolean;
+  /** Where the embedded PGlite database lives (PSGRAPH_DATA_DIR, default `./data`). */
+  readonly dataDir: string;
+  /** Port of this process's HTTP server (PORT). The gateway defaults to 4000, subgraphs to 4001-4005. */
+  readonly port: number | undefined;
+  /** Host to bind (HOST, default 127.0.0.1; use 0.0.0.0 in containers). */
+  readonly host: string;
+  /** PostgreSQL URL of this subgraph's database (DATABASE_URL). Unset: the embedded PGlite database. */
+  readonly databaseUrl: string | undefined;
+  /** Redis URL for the event bus (REDIS_URL). Unset: the in-process bus. */
+  readonly redisUrl: string | undefined;
+  /** HS256 secret that client bearer tokens are signed with (JWT_SECRET). */
+  readonly jwtSecret: string | undefined;
+  /** HMAC secret the gateway signs forwarded identities with; every subgraph needs the same (IDENTITY_SIGNING_SECRET). */
+  readonly identitySigningSecret: string | undefined;
+  /** Subgraph URLs for the gateway (CRM_URL, HCM_URL, PSA_URL, TIME_URL, ERP_URL). */
+  readonly subgraphUrls: Partial<Record<SubgraphName, string>>;
+  /** info | warn | error | silent (LOG_LEVEL, default info). */
+  readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = env.PORT ? Number(env.PORT) : undefined;
+  if (port !== undefined && !Number.isInteger(port)) throw new Error(`PORT must be an integer, got "${env.PORT}"`);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!['info', 'warn', 'error', 'silent'].includes(logLevel)) throw new Error(`LOG_LEVEL must be info|warn|error|silent`);
+  const subgraphUrls: Partial<Record<SubgraphName, string>> = {};
+  for (const name of subgraphNames) {
+    const url = env[`${name.toUpperCase()}_URL`];
+    if (url) subgraphUrls[name] = url;
+  }
+  return Object.freeze({
+    production: env.NODE_ENV === 'production',
+    dataDir: env.PSGRAPH_DATA_DIR ?? './data',
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    jwtSecret: env.JWT_SECRET || undefined,
+    identitySigningSecret: env.IDENTITY_SIGNING_SECRET || undefined,
+    subgraphUrls: Object.freeze(subgraphUrls),
+    logLevel,
+  });
+}
+
+/** The value, or a start-up failure that names the missing variable. */
+export function requireSetting<T>(value: T | undefined, variable: string): T {
+  if (value === undefined || value === '') {
+    throw new DomainError('INTERNAL_SERVER_ERROR', `${variable} is not set; see the README's configuration section`);
+  }
+  return value;
+}

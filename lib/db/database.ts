@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect, PGliteSession } from './pglite-dialect.ts';
+import { normalizedParsers } from './types.ts';
+
+/** Counts the SQL statements one Kysely instance sends; tests use it to prove there is no N+1. */
+export class StatementCounter {
+  total = 0;
+  readonly recent: string[] = [];
+
+  record(sqlText: string) {
+    this.total += 1;
+    this.recent.push(sqlText);
+    if (this.recent.length > 200) this.recent.shift();
+  }
+
+  reset() {
+    this.total = 0;
+    this.recent.length = 0;
+  }
+}
+
+/**
+ * Where a subgraph's tables live: the embedded PGlite database (shared by all subgraphs in one process, one schema
+ * each) or a PostgreSQL URL. Both use the same migrations and queries.
+ */
+export type DatabaseTarget = { kind: 'pglite'; session: PGliteSession } | { kind: 'postgres'; url: string; poolSize?: number };
+
+export interface SubgraphDatabase<DB> {
+  /** Every query of this handle runs in `schema`. */
+  readonly db: Kysely<DB>;
+  readonly schema: string;
+  readonly statements: StatementCounter;
+  close(): Promise<void>;
+}
+
+/** Opens (and on first use, creates) the embedded database. `dataDir` undefined: in memory, for tests. */
+export async function openPGlite(dataDir?: string): Promise<PGliteSession> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, { parsers: normalizedParsers });
+  return new PGliteSession(pglite);
+}
+
+function createDialect(target: DatabaseTarget): Dialect {
+  if (target.kind === 'pglite') return new PGliteDialect(target.session);
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        normalizedParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new PostgresDialect({ pool });
+}
+
+/** Opens a subgraph's database handle, creates its schema and runs its forward-only migrations. */
+export async function openSubgraphDatabase<DB>(
+  target: DatabaseTarget,
+  schema: string,
+  migrations: Record<string, Migration>,
+): Promise<SubgraphDatabase<DB>> {
+  const statements = new StatementCounter();
+  const root = new Kysely<DB>({
+    dialect: createDialect(target),
+    log: (event) => {
+      if (event.level === 'query') statements.record(event.query.sql);
+    },
+  });
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(root);
+  const db = root.withSchema(schema);
+  const migrator = new Migrator({
+    db,
+    migrationTableSchema: schema,
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
+  }
+  statements.reset();
+  return { db, schema, statements, close: () => root.destroy() };
+}

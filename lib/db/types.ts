@@ -1,0 +1,22 @@
+/**
+ * One representation for values whose driver defaults differ, so PGlite and pg return the same rows:
+ * - int8 (counts, sums of integers) → JS number; psgraph stores no integer beyond 2^53.
+ * - numeric (money, hours, rates) → string, exactly as stored; arithmetic happens in domain code on decimals.
+ * - date → `YYYY-MM-DD` string; a calendar date has no time zone, and `Date` would invent one.
+ * - timestamptz → Date.
+ */
+export const PG_OIDS = { INT8: 20, NUMERIC: 1700, DATE: 1082, TIMESTAMPTZ: 1184 } as const;
+
+export const normalizedParsers: Record<number, (value: string) => unknown> = {
+  [PG_OIDS.INT8]: (value) => Number(value),
+  [PG_OIDS.NUMERIC]: (value) => value,
+  [PG_OIDS.DATE]: (value) => value,
+  [PG_OIDS.TIMESTAMPTZ]: (value) => new Date(value),
+};
+
+import type { ColumnType } from 'kysely';
+
+/** A jsonb column: read as `T`, written as its JSON text (pg would turn a JS array into a Postgres array). */
+export type Json<T> = ColumnType<T, string, string>;
+
+export const toJson = (value: unknown): string => JSON.stringify(value);

@@ -1,0 +1,62 @@
+import { badInput } from './errors.ts';
+
+/**
+ * Exact decimal arithmetic on strings, through scaled BigInts. Money, rates and hours never pass through a float.
+ * Rounding is half-up (away from zero at .5), the rule DESIGN §2 states for line amounts.
+ */
+const pattern = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/** The value times 10^scale as a BigInt, rounded half-up when it has more fraction digits than `scale`. */
+export function toScaled(value: string, scale: number): bigint {
+  const match = pattern.exec(value.trim());
+  if (!match) throw new Error(`not a decimal: ${value}`);
+  const [, sign, whole, fraction = ''] = match;
+  const kept = (fraction + '0'.repeat(scale)).slice(0, scale);
+  let scaled = BigInt(whole + kept);
+  const next = fraction.length > scale ? Number(fraction[scale]) : 0;
+  if (next >= 5) scaled += 1n;
+  return sign ? -scaled : scaled;
+}
+
+export function fromScaled(scaled: bigint, scale: number): string {
+  const negative = scaled < 0n;
+  const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative && scaled !== 0n ? `-${text}` : text;
+}
+
+/** Rounds half-up to `scale` fraction digits and prints exactly that many. */
+export const roundDecimal = (value: string, scale: number) => fromScaled(toScaled(value, scale), scale);
+
+export const compareDecimals = (a: string, b: string) => {
+  const scale = 12;
+  const difference = toScaled(a, scale) - toScaled(b, scale);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+};
+
+export const addDecimals = (a: string, b: string, scale: number) => fromScaled(toScaled(a, scale) + toScaled(b, scale), scale);
+
+/**
+ * A user-supplied decimal checked against its column: at most `scale` fraction digits (no silent rounding of input)
+ * and, when asked, not negative / greater than zero.
+ */
+export function checkDecimal(
+  field: string,
+  value: string,
+  options: { scale: number; min?: 'zero' | 'positive'; max?: string },
+): string {
+  const match = pattern.exec(value);
+  if (!match) throw badInput(field, `"${value}" is not a decimal`);
+  if ((match[3] ?? '').length > options.scale) throw badInput(field, `at most ${options.scale} decimal places`);
+  if (options.min === 'zero' && match[1]) throw badInput(field, 'must not be negative');
+  if (options.min === 'positive' && compareDecimals(value, '0') <= 0) throw badInput(field, 'must be greater than zero');
+  if (options.max && compareDecimals(value, options.max) > 0) throw badInput(field, `must be at most ${options.max}`);
+  return value;
+}
+
+const currencyPattern = /^[A-Z]{3}$/;
+
+export function checkCurrency(field: string, value: string): string {
+  if (!currencyPattern.test(value)) throw badInput(field, `"${value}" is not an ISO-4217 currency code`);
+  return value;
+}

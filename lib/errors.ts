@@ -1,0 +1,68 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * Every code a client may branch on. Codes are part of the public API: add new ones, never rename.
+ * The HTTP status is what the gateway reports when the error is the whole response's reason.
+ */
+export const errorCodes = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_TRANSITION: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  PROJECT_NOT_READY: 409,
+  INTERNAL_SERVER_ERROR: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** A failure the caller can act on. Services throw it; the one mapping below turns it into a GraphQL error. */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const notFound = (typename: string, id: string) =>
+  new DomainError('NOT_FOUND', `${typename} ${id} does not exist`, { typename, id });
+
+export const badInput = (field: string, message: string) =>
+  new DomainError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+
+export const forbidden = (message: string) => new DomainError('FORBIDDEN', message);
+
+/**
+ * Apollo `formatError`: domain errors keep their code and details; anything unexpected (a driver error, a bug) is
+ * logged by the caller and masked, so no SQL or stack reaches a client outside development.
+ */
+export function formatGraphQLError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  options: { maskUnexpected: boolean },
+): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof DomainError) {
+    return {
+      ...formatted,
+      message: original.message,
+      extensions: { ...formatted.extensions, ...original.details, code: original.code },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  if (!options.maskUnexpected) return formatted;
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

@@ -1,0 +1,64 @@
+import type { EventBus, SubscribeOptions, Subscription } from './bus.ts';
+import type { DomainEvent } from './envelope.ts';
+import type { Logger } from '../logger.ts';
+import { silentLogger } from '../logger.ts';
+
+interface Group {
+  options: SubscribeOptions | undefined;
+  /** Events that arrived while the group had no subscriber; delivered, in order, when it subscribes again. */
+  backlog: DomainEvent[];
+}
+
+/**
+ * The embedded default. `publish` resolves only after every group's handler has finished with the event, and
+ * rejects if one failed, so the outbox relay leaves the event unpublished and retries it: nothing is lost between a
+ * commit and its consumers, even across a crash (the outbox is on disk). A group that unsubscribed keeps a backlog
+ * and resumes from it, like a Redis consumer group.
+ */
+export class InProcessBus implements EventBus {
+  readonly #groups = new Map<string, Group>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger = silentLogger) {
+    this.#logger = logger;
+  }
+
+  async publish(event: DomainEvent): Promise<void> {
+    const failures: unknown[] = [];
+    for (const [name, group] of this.#groups) {
+      if (!group.options) {
+        group.backlog.push(event);
+        continue;
+      }
+      if (!group.options.types.includes(event.type)) continue;
+      try {
+        await group.options.handler(event);
+      } catch (error) {
+        this.#logger.error('event handler failed', { group: name, eventId: event.id, type: event.type, error });
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `event ${event.id} failed in ${failures.length} group(s)`);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const group = this.#groups.get(options.group) ?? { options: undefined, backlog: [] };
+    if (group.options) throw new Error(`group ${options.group} already has a subscriber in this process`);
+    this.#groups.set(options.group, group);
+    while (group.backlog.length > 0) {
+      const event = group.backlog[0];
+      if (options.types.includes(event.type)) await options.handler(event);
+      group.backlog.shift();
+    }
+    group.options = options;
+    return {
+      close: async () => {
+        group.options = undefined;
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#groups.clear();
+  }
+}

@@ -1,0 +1,207 @@
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { GraphQLResolveInfo } from 'graphql';
+import { badInput } from '../errors.ts';
+
+/** Relay connection arguments. `first`/`after` pages forward, `last`/`before` backward. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  nodes: T[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/**
+ * A stable order: columns compared as one tuple, all in one direction, ending in a unique column (the id) so no two
+ * rows tie and a cursor names exactly one position.
+ */
+export interface Ordering {
+  readonly columns: readonly string[];
+  readonly direction: 'asc' | 'desc';
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+const encodeCursor = (values: unknown[]) =>
+  Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString('base64url');
+
+function decodeCursor(cursor: string, ordering: Ordering, argument: string): unknown[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(values) && values.length === ordering.columns.length) return values;
+  } catch {
+    // falls through to the error below
+  }
+  throw badInput(argument, 'is not a cursor from this list');
+}
+
+interface PagePlan {
+  limit: number;
+  backward: boolean;
+  after: unknown[] | null;
+  before: unknown[] | null;
+}
+
+function planPage(args: PageArgs, ordering: Ordering): PagePlan {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw badInput('first', 'use either first or last, not both');
+  const size = first ?? last ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+    throw badInput(first != null ? 'first' : 'last', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+  }
+  return {
+    limit: size,
+    backward: last != null,
+    after: after ? decodeCursor(after, ordering, 'after') : null,
+    before: before ? decodeCursor(before, ordering, 'before') : null,
+  };
+}
+
+type AnyQuery = SelectQueryBuilder<any, any, any>;
+
+function applyKeyset(query: AnyQuery, ordering: Ordering, plan: PagePlan): AnyQuery {
+  const tuple = sql.join(ordering.columns.map((column) => sql.ref(column)));
+  const greater = ordering.direction === 'asc' ? sql`>` : sql`<`;
+  const less = ordering.direction === 'asc' ? sql`<` : sql`>`;
+  let keyed = query;
+  if (plan.after) keyed = keyed.where(sql<boolean>`(${tuple}) ${greater} (${sql.join(plan.after)})`);
+  if (plan.before) keyed = keyed.where(sql<boolean>`(${tuple}) ${less} (${sql.join(plan.before)})`);
+  return keyed;
+}
+
+/** The ORDER BY of one page: reversed when paging backward (the rows are put back in order afterwards). */
+function pageOrder(ordering: Ordering, backward: boolean) {
+  const direction = (ordering.direction === 'asc') !== backward ? sql`asc` : sql`desc`;
+  return sql.join(ordering.columns.map((column) => sql`${sql.ref(column)} ${direction}`));
+}
+
+function toConnection<T extends Record<string, any>>(
+  rows: T[],
+  ordering: Ordering,
+  plan: PagePlan,
+  totalCount: number,
+): Connection<T> {
+  const hasMore = rows.length > plan.limit;
+  const page = rows.slice(0, plan.limit);
+  if (plan.backward) page.reverse();
+  const cursorColumns = ordering.columns.map((column) => column.split('.').pop() as string);
+  const edges = page.map((node) => ({ cursor: encodeCursor(cursorColumns.map((c) => node[c])), node }));
+  return {
+    edges,
+    nodes: page,
+    pageInfo: {
+      hasNextPage: plan.backward ? plan.before != null : hasMore,
+      hasPreviousPage: plan.backward ? hasMore : plan.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+/** Whether the client asked for `totalCount`, so the count query runs only when someone reads it. */
+export function selectsTotalCount(info: GraphQLResolveInfo | undefined): boolean {
+  if (!info) return true;
+  return info.fieldNodes.some((node) =>
+    node.selectionSet?.selections.some(
+      (selection) =>
+        (selection.kind === 'Field' && selection.name.value === 'totalCount') ||
+        selection.kind !== 'Field', // fragments: look no deeper, count to be safe
+    ),
+  );
+}
+
+/**
+ * One page of `query` (already filtered, selecting the rows) in a stable order. The count, when wanted, is one
+ * more statement over the same filters.
+ */
+export async function paginate<T extends Record<string, any>>(
+  query: SelectQueryBuilder<any, any, T>,
+  ordering: Ordering,
+  args: PageArgs,
+  options: { withTotal: boolean },
+): Promise<Connection<T>> {
+  const plan = planPage(args, ordering);
+  const rows = (await applyKeyset(query, ordering, plan)
+    .orderBy(pageOrder(ordering, plan.backward))
+    .limit(plan.limit + 1)
+    .execute()) as T[];
+  let total = 0;
+  if (options.withTotal) {
+    const counted = await (query as AnyQuery).clearSelect().select(sql<number>`count(*)::int`.as('n')).executeTakeFirst();
+    total = Number(counted?.n ?? 0);
+  }
+  return toConnection(rows, ordering, plan, total);
+}
+
+/**
+ * The same page for many parents in one statement (a window per parent), for list fields resolved by DataLoader:
+ * `Customer.projects` over 100 customers is one SELECT, not 100.
+ */
+export async function paginateByParent<T extends Record<string, any>>(
+  db: Kysely<any>,
+  query: SelectQueryBuilder<any, any, T>,
+  parentColumn: string,
+  parentIds: readonly string[],
+  ordering: Ordering,
+  args: PageArgs,
+  options: { withTotal: boolean },
+): Promise<Map<string, Connection<T>>> {
+  const plan = planPage(args, ordering);
+  const filtered = (query as AnyQuery).where(sql.ref(parentColumn), 'in', parentIds as string[]);
+  const ranked = applyKeyset(filtered, ordering, plan).select(
+    sql<number>`row_number() over (partition by ${sql.ref(parentColumn)} order by ${pageOrder(ordering, plan.backward)})`.as('_rank'),
+  );
+  const parentKey = parentColumn.split('.').pop() as string;
+  const rows = (await db
+    .selectFrom(ranked.as('ranked'))
+    .selectAll()
+    .where('_rank', '<=', plan.limit + 1)
+    .orderBy('_rank')
+    .execute()) as Array<T & { _rank?: number }>;
+  const totals = new Map<string, number>();
+  if (options.withTotal) {
+    const counts = await filtered
+      .clearSelect()
+      .select([sql.ref(parentColumn).as('parent'), sql<number>`count(*)::int`.as('n')])
+      .groupBy(sql.ref(parentColumn))
+      .execute();
+    for (const row of counts) totals.set(String(row.parent), Number(row.n));
+  }
+  const byParent = new Map<string, T[]>(parentIds.map((id) => [id, []]));
+  for (const { _rank, ...row } of rows) byParent.get(String(row[parentKey]))?.push(row as unknown as T);
+  return new Map(parentIds.map((id) => [id, toConnection(byParent.get(id) ?? [], ordering, plan, totals.get(id) ?? 0)]));
+}
+
+/** A list field's arguments as the loaders and services take them. */
+export function pageArgsOf<F>(
+  args: PageArgs & { filter?: F | null },
+  info: GraphQLResolveInfo,
+): PageArgs & { filter?: F | null; withTotal: boolean } {
+  return {
+    first: args.first ?? null,
+    after: args.after ?? null,
+    last: args.last ?? null,
+    before: args.before ?? null,
+    filter: args.filter ?? null,
+    withTotal: selectsTotalCount(info),
+  };
+}
+
+/** A reference to an entity another subgraph owns, for the gateway to resolve. */
+export const entityRef = <T extends string>(typename: T, id: string) => ({ __typename: typename, id });
+export const optionalEntityRef = <T extends string>(typename: T, id: string | null) => (id ? entityRef(typename, id) : null);

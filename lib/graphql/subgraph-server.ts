@@ -1,0 +1,126 @@
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { DocumentNode } from 'graphql';
+import type { Kysely } from 'kysely';
+import { CORRELATION_HEADER, verifyIdentity, type Identity } from '../auth/identity.ts';
+import { DomainError, formatGraphQLError } from '../errors.ts';
+import type { EventBus, Subscription } from '../events/bus.ts';
+import { startOutboxRelay, type OutboxRelay, type OutboxTables } from '../events/outbox.ts';
+import { headerMapOf, runApolloRequest, sendJson } from '../http/apollo-handler.ts';
+import type { Logger } from '../logger.ts';
+import type { Clock } from '../clock.ts';
+
+/** What every resolver of every subgraph receives. */
+export interface RequestScope {
+  readonly identity: Identity;
+  readonly correlationId: string;
+}
+
+export interface SubgraphDefinition<Ctx extends RequestScope> {
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  readonly resolvers: any;
+  readonly db: Kysely<any>;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  /** HMAC secret shared with the gateway; requests without a valid signature get 401. */
+  readonly identitySecret: string;
+  readonly maskErrors: boolean;
+  /** Per-request context: fresh DataLoaders, the services bound to the caller. */
+  readonly createContext: (scope: RequestScope) => Ctx;
+  /** The subgraph's event consumers; called once at start. */
+  readonly subscribe?: (bus: EventBus) => Promise<Subscription[]>;
+}
+
+/** A subgraph ready to run: an HTTP server (not yet listening), its outbox relay and its consumers. */
+export interface SubgraphRuntime {
+  readonly name: string;
+  readonly apollo: ApolloServer<any>;
+  readonly httpServer: Server;
+  readonly relay: OutboxRelay;
+  /** Starts Apollo, the relay and the consumers, then listens. Port 0 picks a free one. */
+  listen(port: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function createSubgraphRuntime<Ctx extends RequestScope>(definition: SubgraphDefinition<Ctx>): SubgraphRuntime {
+  const { name, logger } = definition;
+  const apollo = new ApolloServer<Ctx>({
+    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers }),
+    formatError: (formatted, error) => {
+      const result = formatGraphQLError(formatted, error, { maskUnexpected: definition.maskErrors });
+      if (result.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error('unexpected error', { error });
+      return result;
+    },
+    includeStacktraceInErrorResponses: !definition.maskErrors,
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+
+  const relay = startOutboxRelay({ db: definition.db as Kysely<OutboxTables>, bus: definition.bus, logger });
+  let subscriptions: Subscription[] = [];
+
+  const httpServer = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
+    if (path !== '/graphql' && path !== '/') return sendJson(res, 404, { error: 'not found' });
+    let identity: Identity;
+    try {
+      identity = verifyIdentity(headerMapOf(req), definition.identitySecret);
+    } catch (error) {
+      const message = error instanceof DomainError ? error.message : 'unauthenticated';
+      return sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
+    const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined) ?? randomUUID();
+    runApolloRequest(apollo, req, res, async () => definition.createContext({ identity, correlationId }), {
+      [CORRELATION_HEADER]: correlationId,
+    }).catch((error) => {
+      logger.error('request failed', { error, correlationId });
+      if (!res.headersSent) sendJson(res, (error as { status?: number }).status ?? 500, { errors: [{ message: 'request failed' }] });
+      else res.end();
+    });
+  });
+  httpServer.keepAliveTimeout = 65_000;
+
+  return {
+    name,
+    apollo,
+    httpServer,
+    relay,
+    async listen(port, host = '127.0.0.1') {
+      await apollo.start();
+      subscriptions = (await definition.subscribe?.(definition.bus)) ?? [];
+      relay.kick();
+      await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+      const address = httpServer.address() as AddressInfo;
+      return `http://${host}:${address.port}/graphql`;
+    },
+    async stop() {
+      await Promise.all(subscriptions.map((subscription) => subscription.close()));
+      await relay.stop();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await apollo.stop();
+    },
+  };
+}
+
+/** What every `create<Name>Subgraph` takes: its database handle and the process's shared services. */
+export interface SubgraphDependencies<DB> {
+  readonly db: Kysely<DB>;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly identitySecret: string;
+  readonly maskErrors: boolean;
+}
+
+/** The uniform surface of a subgraph package (`subgraphs/<name>/index.ts`), so hosts can run any of them alike. */
+export interface SubgraphModule<DB = any> {
+  readonly name: string;
+  openDatabase(target: import('../db/database.ts').DatabaseTarget, schema?: string): Promise<import('../db/database.ts').SubgraphDatabase<DB>>;
+  create(deps: SubgraphDependencies<DB>): SubgraphRuntime;
+}

@@ -1,0 +1,29 @@
+import { loadConfig, requireSetting, defaultSubgraphPorts, type SubgraphName } from './config.ts';
+import { systemClock } from './clock.ts';
+import { createLogger } from './logger.ts';
+import { createBus } from './events/create-bus.ts';
+import type { SubgraphModule } from './graphql/subgraph-server.ts';
+
+/**
+ * One subgraph as its own process (the production topology): its own PostgreSQL (DATABASE_URL), the Redis bus
+ * (REDIS_URL), the identity secret shared with the gateway. Same code path as the embedded host.
+ */
+export async function runSubgraphProcess(module: SubgraphModule): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ service: module.name }, config.logLevel);
+  const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL');
+  const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET');
+  const database = await module.openDatabase({ kind: 'postgres', url: databaseUrl });
+  const bus = createBus(config, logger);
+  const runtime = module.create({ db: database.db, bus, clock: systemClock, logger, identitySecret, maskErrors: config.production });
+  const url = await runtime.listen(config.port ?? defaultSubgraphPorts[module.name as SubgraphName], config.host);
+  logger.info('subgraph listening', { url });
+  const shutdown = async () => {
+    await runtime.stop();
+    await bus.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}

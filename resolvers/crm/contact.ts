@@ -1,0 +1,7 @@
+import type { ContactResolvers } from './types.generated.ts';
+
+export const Contact: ContactResolvers = {
+  __resolveReference: (ref, { loaders }) => loaders.contact.load(ref.id),
+  customer: async (contact, _, { loaders }) => (await loaders.customer.load(contact.customer_id))!,
+  isPrimary: (contact) => contact.is_primary,
+};

@@ -1,0 +1,14 @@
+import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
+import { openCrmDatabase } from './db.ts';
+import { createCrmSubgraph } from './server.ts';
+import type { CrmDatabase } from './tables.ts';
+
+export { crmTopics } from './events.ts';
+export type { OpportunityWon, OpportunityLost, ContractAmended } from './events.ts';
+export type { CrmDatabase } from './tables.ts';
+
+export const crmSubgraph: SubgraphModule<CrmDatabase> = {
+  name: 'crm',
+  openDatabase: openCrmDatabase,
+  create: createCrmSubgraph,
+};

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { gql } from 'graphql-tag';
+import {
+  createSubgraphRuntime,
+  type RequestScope,
+  type SubgraphDependencies,
+  type SubgraphRuntime,
+} from '../../lib/graphql/subgraph-server.ts';
+import { crmResolvers } from '../../resolvers/crm/index.ts';
+import { createCrmLoaders, type CrmLoaders } from './loaders.ts';
+import { createCrmQueries, createCrmService, type CrmService } from './service.ts';
+import type { CrmDatabase } from './tables.ts';
+
+export interface CrmContext extends RequestScope {
+  readonly loaders: CrmLoaders;
+  readonly crm: CrmService;
+  readonly crmQueries: ReturnType<typeof createCrmQueries>;
+}
+
+export const crmTypeDefs = gql(readFileSync(new URL('../../schema/crm.graphql', import.meta.url), 'utf8'));
+
+/** Builds the crm subgraph from its dependencies; starts nothing until `listen`. */
+export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>): SubgraphRuntime {
+  let runtime: SubgraphRuntime | undefined;
+  const crmQueries = createCrmQueries(deps.db);
+  const crm = createCrmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  runtime = createSubgraphRuntime<CrmContext>({
+    name: 'crm',
+    typeDefs: crmTypeDefs,
+    resolvers: crmResolvers,
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger.child({ subgraph: 'crm' }),
+    identitySecret: deps.identitySecret,
+    maskErrors: deps.maskErrors,
+    createContext: (scope) => ({ ...scope, loaders: createCrmLoaders(deps.db), crm, crmQueries }),
+  });
+  return runtime;
+}
