@@ -4,8 +4,23 @@ import type { BillingMethod, RoleEstimate } from './tables.ts';
 export const crmTopics = {
   opportunityWon: 'crm.opportunity.won',
   opportunityLost: 'crm.opportunity.lost',
+  contractCreated: 'crm.contract.created',
   contractAmended: 'crm.contract.amended',
 } as const;
+
+/** A contract with its rate card exists; erp prepares its billing setup from this. */
+export interface ContractCreated {
+  contractId: string;
+  rateCardId: string;
+  customerId: string;
+  legalEntityId: string;
+  billingMethod: BillingMethod;
+  currency: string;
+  startDate: string;
+  endDate: string | null;
+  /** Roles the rate card prices (empty: no rates yet). */
+  ratedRoleIds: string[];
+}
 
 export interface OpportunityWon {
   opportunityId: string;

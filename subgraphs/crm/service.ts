@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { toJson } from '../../lib/db/types.ts';
 import { addDecimals, checkCurrency, checkDecimal } from '../../lib/decimal.ts';
 import { badInput, DomainError, notFound } from '../../lib/errors.ts';
-import { createEvent } from '../../lib/events/envelope.ts';
+import { createEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
@@ -15,7 +15,7 @@ import { orderings } from './loaders.ts';
 import { checkDate, checkDateRange, checkEmail, checkInteger, checkText, optionalText } from '../../lib/validate.ts';
 import { assertStageChange } from './domain/opportunity-stage.ts';
 import { assertNoOverlap } from './domain/rate-card.ts';
-import { crmTopics, type ContractAmended, type OpportunityLost, type OpportunityWon } from './events.ts';
+import { crmTopics, type ContractAmended, type ContractCreated, type OpportunityLost, type OpportunityWon } from './events.ts';
 import * as repo from './repository.ts';
 import type {
   Address,
@@ -173,6 +173,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
   async function insertContract(
     trx: Transaction<CrmDatabase>,
+    cause: EventCause,
     input: CreateContractInput & { opportunityId?: string | null },
   ): Promise<{ contractId: string; rateCardId: string; ratedRoleIds: string[] }> {
     const number = checkText('number', input.number, 40);
@@ -209,7 +210,21 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
       .execute();
     await trx.insertInto('rate_card').values({ id: rateCardId, contract_id: contractId, currency: input.currency }).execute();
     await insertRates(trx, rateCardId, rates);
-    return { contractId, rateCardId, ratedRoleIds: [...new Set(rates.map((rate) => rate.roleId))] };
+    const ratedRoleIds = [...new Set(rates.map((rate) => rate.roleId))];
+    await appendToOutbox(trx, [
+      createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: contractId }, {
+        contractId,
+        rateCardId,
+        customerId: input.customerId,
+        legalEntityId: input.legalEntityId,
+        billingMethod: input.billingMethod,
+        currency: input.currency,
+        startDate: input.startDate,
+        endDate: input.endDate ?? null,
+        ratedRoleIds,
+      }, cause, clock.now()),
+    ]);
+    return { contractId, rateCardId, ratedRoleIds };
   }
 
   async function checkParent(trx: Transaction<CrmDatabase>, customerId: string | null, parentId: string) {
@@ -397,7 +412,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
         if (!opportunity) throw notFound('Opportunity', id);
         assertStageChange(opportunity.stage, 'CLOSED_WON', 'close');
         if (input.rates.length === 0) throw badInput('rates', 'a won deal needs a rate card with at least one rate');
-        const created = await insertContract(trx, {
+        const created = await insertContract(trx, scope, {
           customerId: opportunity.customer_id,
           number: input.contractNumber,
           name: input.contractName ?? opportunity.name,
@@ -467,7 +482,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async createContract(scope: RequestScope, input: CreateContractInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
-      return write('createContract', idempotencyKey, input, async (trx) => (await insertContract(trx, input)).contractId);
+      return write('createContract', idempotencyKey, input, async (trx) => (await insertContract(trx, scope, input)).contractId);
     },
 
     async updateContract(
