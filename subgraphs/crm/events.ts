@@ -25,6 +25,7 @@ export interface ContractCreated {
 export interface OpportunityWon {
   opportunityId: string;
   name: string;
+  contractNumber: string;
   customerId: string;
   contractId: string;
   rateCardId: string;

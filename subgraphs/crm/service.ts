@@ -438,6 +438,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
           event<OpportunityWon>(scope, crmTopics.opportunityWon, 'Opportunity', id, {
             opportunityId: id,
             name: opportunity.name,
+            contractNumber: input.contractNumber,
             customerId: opportunity.customer_id,
             contractId: created.contractId,
             rateCardId: created.rateCardId,
