@@ -123,4 +123,6 @@ export interface SubgraphModule<DB = any> {
   readonly name: string;
   openDatabase(target: import('../db/database.ts').DatabaseTarget, schema?: string): Promise<import('../db/database.ts').SubgraphDatabase<DB>>;
   create(deps: SubgraphDependencies<DB>): SubgraphRuntime;
+  /** Writes this subgraph's slice of the demo firm into an empty schema (no events). */
+  seed(db: Kysely<DB>, firm: import('../seed/demo-firm.ts').DemoFirm): Promise<void>;
 }

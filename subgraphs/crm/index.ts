@@ -1,5 +1,6 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openCrmDatabase } from './db.ts';
+import { seedCrm } from './seed.ts';
 import { createCrmSubgraph } from './server.ts';
 import type { CrmDatabase } from './tables.ts';
 
@@ -11,4 +12,5 @@ export const crmSubgraph: SubgraphModule<CrmDatabase> = {
   name: 'crm',
   openDatabase: openCrmDatabase,
   create: createCrmSubgraph,
+  seed: seedCrm,
 };

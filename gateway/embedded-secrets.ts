@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../lib/config.ts';
+
+export interface Secrets {
+  jwtSecret: string;
+  identitySecret: string;
+}
+
+/**
+ * The embedded default needs no configuration: without JWT_SECRET / IDENTITY_SIGNING_SECRET it makes random
+ * secrets on first start and keeps them in `<dataDir>/secrets.json` (mode 0600), so tokens printed by
+ * `npm run token` stay valid across restarts. Production sets both variables.
+ */
+export function embeddedSecrets(config: Config): Secrets {
+  const file = join(config.dataDir, 'secrets.json');
+  let stored: Partial<Secrets> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+  const secrets: Secrets = {
+    jwtSecret: config.jwtSecret ?? stored.jwtSecret ?? randomBytes(32).toString('base64url'),
+    identitySecret: config.identitySigningSecret ?? stored.identitySecret ?? randomBytes(32).toString('base64url'),
+  };
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
+}

@@ -1,0 +1,30 @@
+/**
+ * The gateway as its own process (production topology): the committed supergraph, the subgraphs at
+ * CRM_URL … ERP_URL, JWT_SECRET and IDENTITY_SIGNING_SECRET from the environment.
+ */
+import { loadConfig, requireSetting, subgraphNames } from '../lib/config.ts';
+import { createLogger } from '../lib/logger.ts';
+import { supergraphSdl } from './supergraph.ts';
+import { createGateway } from './server.ts';
+
+const config = loadConfig();
+const logger = createLogger({ service: 'gateway' }, config.logLevel);
+const subgraphUrls = Object.fromEntries(
+  subgraphNames.map((name) => [name, requireSetting(config.subgraphUrls[name], `${name.toUpperCase()}_URL`)]),
+);
+const gateway = createGateway({
+  supergraphSdl: supergraphSdl(),
+  subgraphUrls,
+  jwtSecret: requireSetting(config.jwtSecret, 'JWT_SECRET'),
+  identitySecret: requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET'),
+  logger,
+  maskErrors: config.production,
+});
+const url = await gateway.listen(config.port ?? 4000, config.host);
+logger.info('gateway listening', { url });
+const shutdown = async () => {
+  await gateway.stop();
+  process.exit(0);
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { CORRELATION_HEADER } from '../lib/auth/identity.ts';
+import { verifyBearerToken } from '../lib/auth/jwt.ts';
+import { DomainError, formatGraphQLError } from '../lib/errors.ts';
+import { runApolloRequest, sendJson } from '../lib/http/apollo-handler.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { GatewayContext } from './context.ts';
+import { SignedDataSource } from './signed-data-source.ts';
+
+export interface GatewayOptions {
+  /** The composed supergraph (schema/supergraph.graphql): never composed at start-up. */
+  readonly supergraphSdl: string;
+  /** Where each subgraph listens, by name. */
+  readonly subgraphUrls: Readonly<Record<string, string>>;
+  /** HS256 secret of client bearer tokens. */
+  readonly jwtSecret: string;
+  /** HMAC secret for the identity forwarded to subgraphs. */
+  readonly identitySecret: string;
+  readonly logger: Logger;
+  readonly maskErrors: boolean;
+}
+
+export interface GatewayRuntime {
+  readonly httpServer: Server;
+  readonly apollo: ApolloServer<GatewayContext>;
+  listen(port: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const bearerOf = (req: IncomingMessage) => {
+  const header = req.headers.authorization ?? '';
+  return header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : null;
+};
+
+/** The one graph: Apollo Gateway over the five subgraphs, on `node:http`, with health, readiness and identity. */
+export function createGateway(options: GatewayOptions): GatewayRuntime {
+  const { logger } = options;
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name }) => {
+      const url = options.subgraphUrls[name];
+      if (!url) throw new Error(`no URL configured for subgraph ${name} (set ${name.toUpperCase()}_URL)`);
+      return new SignedDataSource({ url, identitySecret: options.identitySecret });
+    },
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: options.maskErrors }),
+    includeStacktraceInErrorResponses: !options.maskErrors,
+  });
+
+  async function readiness(res: ServerResponse) {
+    const checks = await Promise.all(
+      Object.entries(options.subgraphUrls).map(async ([name, url]) => {
+        try {
+          const response = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2000) });
+          return [name, response.ok ? 'ok' : `status ${response.status}`] as const;
+        } catch (error) {
+          return [name, `unreachable: ${(error as Error).message}`] as const;
+        }
+      }),
+    );
+    const ready = checks.every(([, status]) => status === 'ok');
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs: Object.fromEntries(checks) });
+  }
+
+  async function graphql(req: IncomingMessage, res: ServerResponse) {
+    const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID();
+    const started = performance.now();
+    const token = bearerOf(req);
+    if (!token) {
+      sendJson(res, 401, { errors: [{ message: 'a bearer token is required', extensions: { code: 'UNAUTHENTICATED' } }] }, {
+        [CORRELATION_HEADER]: correlationId,
+        'www-authenticate': 'Bearer',
+      });
+      return;
+    }
+    let context: GatewayContext;
+    try {
+      context = { identity: await verifyBearerToken(token, options.jwtSecret), correlationId };
+    } catch (error) {
+      const message = error instanceof DomainError ? error.message : 'invalid token';
+      sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { [CORRELATION_HEADER]: correlationId });
+      return;
+    }
+    await runApolloRequest(apollo, req, res, async () => context, { [CORRELATION_HEADER]: correlationId });
+    logger.info('graphql request', {
+      correlationId,
+      workerId: context.identity.workerId,
+      status: res.statusCode,
+      durationMs: Math.round(performance.now() - started),
+    });
+  }
+
+  const httpServer = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const handled =
+      path === '/healthz'
+        ? Promise.resolve(sendJson(res, 200, { status: 'ok' }))
+        : path === '/readyz'
+          ? readiness(res)
+          : path === '/graphql'
+            ? graphql(req, res)
+            : Promise.resolve(sendJson(res, 404, { error: 'not found; the graph is at /graphql' }));
+    handled.catch((error) => {
+      logger.error('request failed', { error });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'request failed', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+  httpServer.keepAliveTimeout = 65_000;
+
+  return {
+    httpServer,
+    apollo,
+    async listen(port, host = '127.0.0.1') {
+      await apollo.start();
+      await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+      const address = httpServer.address() as AddressInfo;
+      return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}/graphql`;
+    },
+    async stop() {
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await apollo.stop();
+    },
+  };
+}
