@@ -1,0 +1,25 @@
+import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
+import { money, optionalMoney } from '../../subgraphs/erp/domain/money.ts';
+import type { BillingEventResolvers } from './types.generated.ts';
+
+export const BillingEvent: BillingEventResolvers = {
+  __resolveReference: (ref, { erpQueries }) => erpQueries.billingEvent(ref.id),
+  sourceType: (event) => event.source_type,
+  sourceId: (event) => event.source_id,
+  contract: (event) => entityRef('Contract', event.contract_id),
+  project: (event) => optionalEntityRef('Project', event.project_id),
+  customer: (event) => entityRef('Customer', event.customer_id),
+  legalEntity: (event) => entityRef('LegalEntity', event.legal_entity_id),
+  worker: (event) => optionalEntityRef('Worker', event.worker_id),
+  role: (event) => optionalEntityRef('Role', event.role_id),
+  task: (event) => optionalEntityRef('Task', event.task_id),
+  rate: (event) => optionalMoney(event.rate, event.currency),
+  amount: (event) => money(event.amount, event.currency),
+  fxRate: (event) => event.fx_rate,
+  heldReason: (event) => event.held_reason,
+  invoiceLine: async (event, _, { loaders }) => {
+    const [line] = await loaders.linesByBillingEvent.load(event.id);
+    return line && line.released_at === null ? line : null;
+  },
+  createdAt: (event) => event.created_at,
+};

@@ -1,0 +1,38 @@
+import { scalarResolvers } from '../../lib/graphql/scalars.ts';
+import { BillingEvent } from './billing-event.ts';
+import { BillingSetup } from './billing-setup.ts';
+import { Contract } from './contract.ts';
+import { CostPosting } from './cost-posting.ts';
+import { CreditNote, CreditNoteLine } from './credit-note.ts';
+import { Customer } from './customer.ts';
+import { Invoice, InvoiceLine } from './invoice.ts';
+import { Mutation } from './mutation.ts';
+import { Payment } from './payment.ts';
+import { Project } from './project.ts';
+import { Query } from './query.ts';
+import { RevenueLine, RevenueSchedule } from './revenue-schedule.ts';
+import { TaxRate } from './tax-rate.ts';
+import { TimeEntry, TimeEntryBilling } from './time-entry.ts';
+import type { Resolvers } from './types.generated.ts';
+
+export const erpResolvers: Resolvers = {
+  ...scalarResolvers,
+  Query,
+  Mutation,
+  Invoice,
+  InvoiceLine,
+  CreditNote,
+  CreditNoteLine,
+  Payment,
+  BillingEvent,
+  CostPosting,
+  RevenueSchedule,
+  RevenueLine,
+  TaxRate,
+  BillingSetup,
+  Customer,
+  Contract,
+  Project,
+  TimeEntry,
+  TimeEntryBilling,
+};

@@ -1,0 +1,42 @@
+import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
+import { money } from '../../subgraphs/erp/domain/money.ts';
+import { invoiceBalance } from '../../subgraphs/erp/domain/invoice.ts';
+import type { InvoiceLineResolvers, InvoiceResolvers } from './types.generated.ts';
+
+export const Invoice: InvoiceResolvers = {
+  __resolveReference: (ref, { erpQueries }) => erpQueries.invoice(ref.id),
+  customer: (invoice) => entityRef('Customer', invoice.customer_id),
+  contract: (invoice) => optionalEntityRef('Contract', invoice.contract_id),
+  legalEntity: (invoice) => entityRef('LegalEntity', invoice.legal_entity_id),
+  periodStart: (invoice) => invoice.period_start,
+  periodEnd: (invoice) => invoice.period_end,
+  issueDate: (invoice) => invoice.issue_date,
+  dueDate: (invoice) => invoice.due_date,
+  lines: (invoice, _, { loaders }) => loaders.linesByInvoice.load(invoice.id),
+  subtotal: (invoice) => money(invoice.subtotal, invoice.currency),
+  taxTotal: (invoice) => money(invoice.tax_total, invoice.currency),
+  taxRatePercent: (invoice) => invoice.tax_rate_percent,
+  total: (invoice) => money(invoice.total, invoice.currency),
+  amountPaid: async (invoice, _, { loaders }) => {
+    const [settlement] = await loaders.settlementByInvoice.load(invoice.id);
+    return money(settlement?.paid ?? '0.00', invoice.currency);
+  },
+  balance: async (invoice, _, { loaders }) => {
+    const [settlement] = await loaders.settlementByInvoice.load(invoice.id);
+    return money(invoiceBalance(invoice.total, settlement?.paid ?? '0', settlement?.credited ?? '0'), invoice.currency);
+  },
+  payments: (invoice, _, { loaders }) => loaders.paymentsByInvoice.load(invoice.id),
+  creditNotes: (invoice, _, { loaders }) => loaders.creditNotesByInvoice.load(invoice.id),
+  createdAt: (invoice) => invoice.created_at,
+};
+
+export const InvoiceLine: InvoiceLineResolvers = {
+  __resolveReference: (ref, { erpQueries }) => erpQueries.invoiceLine(ref.id),
+  invoice: async (line, _, { loaders }) => (await loaders.invoice.load(line.invoice_id))!,
+  sourceType: (line) => line.source_type,
+  sourceId: (line) => line.source_id,
+  unitPrice: (line) => money(line.unit_price, line.currency),
+  amount: (line) => money(line.amount, line.currency),
+  billingEvent: (line, _, { loaders }) => (line.billing_event_id ? loaders.billingEvent.load(line.billing_event_id) : null),
+  project: (line) => optionalEntityRef('Project', line.project_id),
+};

@@ -1,0 +1,10 @@
+import type { MutationResolvers } from './types.generated.ts';
+
+/** Each mutation is one service call; the service returns the id and the entity is read back through its loader. */
+export const Mutation: MutationResolvers = {
+  createTaxRate: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.taxRate.load(await ctx.erp.createTaxRate(ctx, input, idempotencyKey)))!,
+  updateTaxRate: async (_, { id, input }, ctx) => (await ctx.loaders.taxRate.load(await ctx.erp.updateTaxRate(ctx, id, input)))!,
+  updateBillingSetup: async (_, { contractId, input }, ctx) =>
+    (await ctx.loaders.billingSetup.load(await ctx.erp.updateBillingSetup(ctx, contractId, input)))!,
+};

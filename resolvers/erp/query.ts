@@ -1,0 +1,22 @@
+import { pageArgsOf } from '../../lib/graphql/connection.ts';
+import type { QueryResolvers } from './types.generated.ts';
+
+/** Every read goes through `erpQueries`, which checks the caller's role first. */
+export const Query: QueryResolvers = {
+  invoice: (_, { id }, { erpQueries }) => erpQueries.invoice(id),
+  invoices: (_, args, { erpQueries }, info) => erpQueries.invoices(pageArgsOf(args, info)),
+  invoiceLine: (_, { id }, { erpQueries }) => erpQueries.invoiceLine(id),
+  creditNote: (_, { id }, { erpQueries }) => erpQueries.creditNote(id),
+  payment: (_, { id }, { erpQueries }) => erpQueries.payment(id),
+  billingEvent: (_, { id }, { erpQueries }) => erpQueries.billingEvent(id),
+  billingEvents: (_, args, { erpQueries }, info) => erpQueries.billingEvents(pageArgsOf(args, info)),
+  costPosting: (_, { id }, { erpQueries }) => erpQueries.costPosting(id),
+  costPostings: (_, args, { erpQueries }, info) => erpQueries.costPostings(pageArgsOf(args, info)),
+  revenueSchedule: (_, { id }, { erpQueries }) => erpQueries.revenueSchedule(id),
+  revenueSchedules: (_, args, { erpQueries }, info) => erpQueries.revenueSchedules(pageArgsOf(args, info)),
+  taxRate: (_, { id }, { erpQueries }) => erpQueries.taxRate(id),
+  taxRates: (_, args, { erpQueries }, info) => erpQueries.taxRates(pageArgsOf(args, info)),
+  billingSetup: (_, { contractId }, { erpQueries }) => erpQueries.billingSetupOfContract(contractId),
+  billingSetupById: (_, { id }, { erpQueries }) => erpQueries.billingSetup(id),
+  billingSetups: (_, args, { erpQueries }, info) => erpQueries.billingSetups(pageArgsOf(args, info)),
+};

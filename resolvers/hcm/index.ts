@@ -1,0 +1,26 @@
+import { scalarResolvers } from '../../lib/graphql/scalars.ts';
+import { CostCenter } from './cost-center.ts';
+import { CostRate } from './cost-rate.ts';
+import { Leave } from './leave.ts';
+import { LegalEntity } from './legal-entity.ts';
+import { Mutation } from './mutation.ts';
+import { Query } from './query.ts';
+import { Role } from './role.ts';
+import type { Resolvers } from './types.generated.ts';
+import { PublicHoliday, WorkCalendar } from './work-calendar.ts';
+import { Worker, WorkerSkill } from './worker.ts';
+
+export const hcmResolvers: Resolvers = {
+  ...scalarResolvers,
+  Query,
+  Mutation,
+  LegalEntity,
+  CostCenter,
+  Role,
+  WorkCalendar,
+  PublicHoliday,
+  Worker,
+  WorkerSkill,
+  CostRate,
+  Leave,
+};

@@ -1,0 +1,27 @@
+import type { MutationResolvers } from './types.generated.ts';
+
+/** Each mutation is one service call; the service returns the id and the entity is read back through its loader. */
+export const Mutation: MutationResolvers = {
+  createLegalEntity: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.legalEntity.load(await ctx.hcm.createLegalEntity(ctx, input, idempotencyKey)))!,
+  updateLegalEntity: async (_, { id, input }, ctx) => (await ctx.loaders.legalEntity.load(await ctx.hcm.updateLegalEntity(ctx, id, input)))!,
+  createCostCenter: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.costCenter.load(await ctx.hcm.createCostCenter(ctx, input, idempotencyKey)))!,
+  updateCostCenter: async (_, { id, input }, ctx) => (await ctx.loaders.costCenter.load(await ctx.hcm.updateCostCenter(ctx, id, input)))!,
+  createRole: async (_, { input, idempotencyKey }, ctx) => (await ctx.loaders.role.load(await ctx.hcm.createRole(ctx, input, idempotencyKey)))!,
+  updateRole: async (_, { id, input }, ctx) => (await ctx.loaders.role.load(await ctx.hcm.updateRole(ctx, id, input)))!,
+  createWorkCalendar: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.calendar.load(await ctx.hcm.createWorkCalendar(ctx, input, idempotencyKey)))!,
+  updateWorkCalendar: async (_, { id, input }, ctx) => (await ctx.loaders.calendar.load(await ctx.hcm.updateWorkCalendar(ctx, id, input)))!,
+  addHoliday: async (_, { calendarId, date, name }, ctx) =>
+    (await ctx.loaders.calendar.load(await ctx.hcm.addHoliday(ctx, calendarId, date, name)))!,
+  removeHoliday: async (_, { calendarId, date }, ctx) => (await ctx.loaders.calendar.load(await ctx.hcm.removeHoliday(ctx, calendarId, date)))!,
+  createWorker: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.worker.load(await ctx.hcm.createWorker(ctx, input, idempotencyKey)))!,
+  updateWorker: async (_, { id, input }, ctx) => (await ctx.loaders.worker.load(await ctx.hcm.updateWorker(ctx, id, input)))!,
+  addWorkerCostRate: async (_, { workerId, input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.worker.load(await ctx.hcm.addWorkerCostRate(ctx, workerId, input, idempotencyKey)))!,
+  setWorkerSkills: async (_, { workerId, skills }, ctx) => (await ctx.loaders.worker.load(await ctx.hcm.setWorkerSkills(ctx, workerId, skills)))!,
+  createLeave: async (_, { input, idempotencyKey }, ctx) => (await ctx.loaders.leave.load(await ctx.hcm.createLeave(ctx, input, idempotencyKey)))!,
+  cancelLeave: async (_, { id }, ctx) => (await ctx.loaders.leave.load(await ctx.hcm.cancelLeave(ctx, id)))!,
+};

@@ -1,0 +1,25 @@
+import { entityRef, optionalEntityRef, pageArgsOf } from '../../lib/graphql/connection.ts';
+import type { ProjectResolvers } from './types.generated.ts';
+
+export const Project: ProjectResolvers = {
+  __resolveReference: (ref, { loaders }) => loaders.project.load(ref.id),
+  customer: (project) => entityRef('Customer', project.customer_id),
+  contract: (project) => optionalEntityRef('Contract', project.contract_id),
+  opportunity: (project) => optionalEntityRef('Opportunity', project.opportunity_id),
+  billingMethod: (project) => project.billing_method,
+  legalEntity: (project) => optionalEntityRef('LegalEntity', project.legal_entity_id),
+  startDate: (project) => project.start_date,
+  endDate: (project) => project.end_date,
+  budgetHours: (project) => project.budget_hours,
+  budgetAmount: (project) =>
+    project.budget_amount !== null && project.currency !== null ? { amount: project.budget_amount, currency: project.currency } : null,
+  manager: (project) => optionalEntityRef('Worker', project.manager_id),
+  billingReady: (project) => project.billing_ready,
+  tasks: (project, args, { loaders }, info) => loaders.tasksByProject.for(pageArgsOf(args, info)).load(project.id),
+  assignments: (project, args, { loaders }, info) => loaders.assignmentsByProject.for(pageArgsOf(args, info)).load(project.id),
+  milestones: (project, args, { loaders }, info) => loaders.milestonesByProject.for(pageArgsOf(args, info)).load(project.id),
+  staffingRequests: (project, args, { loaders }, info) =>
+    loaders.staffingRequestsByProject.for(pageArgsOf(args, info)).load(project.id),
+  createdAt: (project) => project.created_at,
+  updatedAt: (project) => project.updated_at,
+};

@@ -1,0 +1,12 @@
+import { entityRef } from '../../lib/graphql/connection.ts';
+import type { ExpenseEntryResolvers } from './types.generated.ts';
+
+export const ExpenseEntry: ExpenseEntryResolvers = {
+  __resolveReference: (ref, ctx) => ctx.timeQueries.expense(ctx, ref.id),
+  worker: (expense) => entityRef('Worker', expense.worker_id),
+  project: (expense) => entityRef('Project', expense.project_id),
+  amount: (expense) => ({ amount: expense.amount, currency: expense.currency }),
+  receiptRef: (expense) => expense.receipt_ref,
+  createdAt: (expense) => expense.created_at,
+  updatedAt: (expense) => expense.updated_at,
+};

@@ -1,0 +1,24 @@
+import { scalarResolvers } from '../../lib/graphql/scalars.ts';
+import { ApprovalRecord } from './approval-record.ts';
+import { ExpenseEntry } from './expense-entry.ts';
+import { Mutation } from './mutation.ts';
+import { PeriodLock } from './period-lock.ts';
+import { Project } from './project.ts';
+import { Query } from './query.ts';
+import { TimeEntry } from './time-entry.ts';
+import { Timesheet } from './timesheet.ts';
+import type { Resolvers } from './types.generated.ts';
+import { Worker } from './worker.ts';
+
+export const timeResolvers: Resolvers = {
+  ...scalarResolvers,
+  Query,
+  Mutation,
+  TimeEntry,
+  Timesheet,
+  ExpenseEntry,
+  ApprovalRecord,
+  PeriodLock,
+  Worker,
+  Project,
+};

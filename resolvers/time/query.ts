@@ -1,0 +1,13 @@
+import { pageArgsOf } from '../../lib/graphql/connection.ts';
+import type { QueryResolvers } from './types.generated.ts';
+
+export const Query: QueryResolvers = {
+  timeEntry: (_, { id }, ctx) => ctx.timeQueries.timeEntry(ctx, id),
+  timeEntries: (_, args, ctx, info) => ctx.timeQueries.timeEntries(ctx, pageArgsOf(args, info)),
+  timesheet: (_, { workerId, isoWeek }, ctx) => ctx.timeQueries.timesheet(ctx, workerId, isoWeek),
+  expense: (_, { id }, ctx) => ctx.timeQueries.expense(ctx, id),
+  expenses: (_, args, ctx, info) => ctx.timeQueries.expenses(ctx, pageArgsOf(args, info)),
+  approvalRecord: (_, { id }, ctx) => ctx.timeQueries.approvalRecord(ctx, id),
+  periodLock: (_, { id }, { loaders }) => loaders.periodLock.load(id),
+  periodLocks: (_, args, { timeQueries }, info) => timeQueries.periodLocks(pageArgsOf(args, info)),
+};

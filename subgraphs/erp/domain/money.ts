@@ -1,0 +1,78 @@
+import { fromScaled, roundDecimal, toScaled } from '../../../lib/decimal.ts';
+
+export interface Money {
+  amount: string;
+  currency: string;
+}
+
+/** ISO 4217 currencies whose minor unit is not the usual 2 digits (cents). */
+const minorDigits: Readonly<Record<string, number>> = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+};
+
+/** How many fraction digits the currency's smallest unit has: 2 unless ISO 4217 says otherwise (JPY 0, KWD 3). */
+export const minorUnits = (currency: string): number => minorDigits[currency] ?? 2;
+
+const fractionDigits = (value: string) => value.split('.')[1]?.length ?? 0;
+
+/** The exact product of two decimals (no rounding): as many fraction digits as both factors together. */
+export function multiplyDecimals(a: string, b: string): string {
+  const scaleA = fractionDigits(a.trim());
+  const scaleB = fractionDigits(b.trim());
+  return fromScaled(toScaled(a, scaleA) * toScaled(b, scaleB), scaleA + scaleB);
+}
+
+/**
+ * The amount of a line: quantity (hours, units) × unit price (rate), rounded half-up (a half goes away from zero)
+ * to the currency's minor unit, once, on the product. Totals are sums of these rounded amounts, never re-rounded.
+ */
+export const lineAmount = (quantity: string, unitPrice: string, currency: string): string =>
+  roundDecimal(multiplyDecimals(quantity, unitPrice), minorUnits(currency));
+
+export const negate = (amount: string): string => {
+  const scale = fractionDigits(amount.trim());
+  return fromScaled(-toScaled(amount, scale), scale);
+};
+
+/** Exact sum of decimals, printed with as many fraction digits as the most precise term (at least `minScale`). */
+export function sumDecimals(values: readonly string[], minScale = 0): string {
+  const scale = values.reduce((widest, value) => Math.max(widest, fractionDigits(value.trim())), minScale);
+  return fromScaled(
+    values.reduce((total, value) => total + toScaled(value, scale), 0n),
+    scale,
+  );
+}
+
+/**
+ * Sums amounts per currency: one Money per currency that occurs, ordered by currency code. Unlike currencies are
+ * never added together; converting them is a business decision (rate, date) this function does not make.
+ */
+export function sumByCurrency(amounts: readonly Money[]): Money[] {
+  const byCurrency = new Map<string, string[]>();
+  for (const { amount, currency } of amounts) {
+    const list = byCurrency.get(currency) ?? [];
+    list.push(amount);
+    byCurrency.set(currency, list);
+  }
+  return [...byCurrency.keys()]
+    .sort()
+    .map((currency) => ({ currency, amount: sumDecimals(byCurrency.get(currency)!, minorUnits(currency)) }));
+}
+
+/** `part` as a percentage of `whole`, rounded half-up to 2 places; null when `whole` is zero (no budget to burn). */
+export function percentOf(part: string, whole: string): string | null {
+  const scale = Math.max(fractionDigits(part.trim()), fractionDigits(whole.trim()));
+  const numerator = toScaled(part, scale) * 100n * 100n;
+  const denominator = toScaled(whole, scale);
+  if (denominator === 0n) return null;
+  const negative = numerator < 0n !== denominator < 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  const rounded = (2n * n + d) / (2n * d);
+  return fromScaled(negative ? -rounded : rounded, 2);
+}
+
+/** A stored amount and its currency column as the GraphQL Money type; null amount → null. */
+export const money = (amount: string, currency: string): Money => ({ amount, currency });
+export const optionalMoney = (amount: string | null, currency: string): Money | null => (amount === null ? null : { amount, currency });

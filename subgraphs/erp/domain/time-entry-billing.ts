@@ -1,0 +1,52 @@
+import type { BillingEventStatus, InvoiceStatus } from '../tables.ts';
+
+export type TimeEntryBillingStatus = 'NOT_BILLABLE' | 'UNBILLED' | 'ON_DRAFT' | 'INVOICED' | 'CREDITED' | 'REVERSED';
+
+/** One billing event of a time entry, joined to one invoice line that billed it (if any). */
+export interface EntryBillingFact {
+  billingEventId: string;
+  eventStatus: BillingEventStatus;
+  invoiceLineId: string | null;
+  invoiceId: string | null;
+  invoiceStatus: InvoiceStatus | null;
+  /** The line no longer holds the entry (its invoice was voided, or it was credited). */
+  lineReleased: boolean;
+  /** An issued credit note credits this line. */
+  credited: boolean;
+}
+
+export interface TimeEntryBilling {
+  status: TimeEntryBillingStatus;
+  billingEventId: string | null;
+  invoiceId: string | null;
+}
+
+const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', 'PAID'];
+
+/**
+ * Where a time entry stands in billing, from erp's records of it:
+ * 1/ no billing event: NOT_BILLABLE (erp bills only approved billable time, so also any entry not approved yet);
+ * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or
+ *    CREDITED when an issued credit note credits that line;
+ * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice, else UNBILLED (also HELD
+ *    events, and events whose invoice was voided: they wait for the next invoice);
+ * 4/ only reversed events: CREDITED when one had been invoiced and credited, else REVERSED.
+ */
+export function timeEntryBilling(facts: readonly EntryBillingFact[]): TimeEntryBilling {
+  if (facts.length === 0) return { status: 'NOT_BILLABLE', billingEventId: null, invoiceId: null };
+  const live = facts.filter((fact) => fact.eventStatus !== 'REVERSED');
+  const creditedFact = (among: readonly EntryBillingFact[]) => among.find((fact) => fact.credited && issued.includes(fact.invoiceStatus));
+  if (live.length > 0) {
+    const onLine = live.find((fact) => fact.invoiceLineId !== null && !fact.lineReleased && fact.invoiceStatus !== 'VOID');
+    if (onLine) {
+      const status = onLine.invoiceStatus === 'DRAFT' ? 'ON_DRAFT' : onLine.credited ? 'CREDITED' : 'INVOICED';
+      return { status, billingEventId: onLine.billingEventId, invoiceId: onLine.invoiceId };
+    }
+    const credited = creditedFact(live);
+    if (credited) return { status: 'CREDITED', billingEventId: credited.billingEventId, invoiceId: credited.invoiceId };
+    return { status: 'UNBILLED', billingEventId: live[0].billingEventId, invoiceId: null };
+  }
+  const credited = creditedFact(facts);
+  if (credited) return { status: 'CREDITED', billingEventId: credited.billingEventId, invoiceId: credited.invoiceId };
+  return { status: 'REVERSED', billingEventId: facts[facts.length - 1].billingEventId, invoiceId: null };
+}

@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { Ordering } from '../../lib/graphql/connection.ts';
+import { loaderByGroup, loaderById, pagedByParent } from '../../lib/graphql/loaders.ts';
+import * as repo from './repository.ts';
+import type { ErpDatabase, InvoiceRow } from './tables.ts';
+
+/** Stable orders of every erp list; the last column is unique so cursors never tie. */
+export const orderings = {
+  invoice: { columns: ['created_at', 'id'], direction: 'desc' },
+  billingEvent: { columns: ['date', 'id'], direction: 'desc' },
+  costPosting: { columns: ['date', 'id'], direction: 'desc' },
+  revenueSchedule: { columns: ['created_at', 'id'], direction: 'desc' },
+  taxRate: { columns: ['legal_entity_id', 'effective_from', 'id'], direction: 'asc' },
+  billingSetup: { columns: ['created_at', 'id'], direction: 'desc' },
+} as const satisfies Record<string, Ordering>;
+
+/** Per-request loaders: every reference, list and aggregate under a parent is one statement per batch. */
+export function createErpLoaders(db: Kysely<ErpDatabase>) {
+  return {
+    invoice: loaderById((ids) => repo.invoicesByIds(db, ids)),
+    invoiceLine: loaderById((ids) => repo.invoiceLinesByIds(db, ids)),
+    creditNote: loaderById((ids) => repo.creditNotesByIds(db, ids)),
+    payment: loaderById((ids) => repo.paymentsByIds(db, ids)),
+    billingEvent: loaderById((ids) => repo.billingEventsByIds(db, ids)),
+    costPosting: loaderById((ids) => repo.costPostingsByIds(db, ids)),
+    revenueSchedule: loaderById((ids) => repo.revenueSchedulesByIds(db, ids)),
+    taxRate: loaderById((ids) => repo.taxRatesByIds(db, ids)),
+    billingSetup: loaderById((ids) => repo.billingSetupsByIds(db, ids)),
+    billingSetupByContract: loaderByGroup((ids) => repo.billingSetupsByContracts(db, ids), (row) => row.contract_id),
+    linesByInvoice: loaderByGroup((ids) => repo.linesByInvoices(db, ids), (row) => row.invoice_id),
+    linesByBillingEvent: loaderByGroup((ids) => repo.linesByBillingEvents(db, ids), (row) => row.billing_event_id!),
+    paymentsByInvoice: loaderByGroup((ids) => repo.paymentsByInvoices(db, ids), (row) => row.invoice_id),
+    creditNotesByInvoice: loaderByGroup((ids) => repo.creditNotesByInvoices(db, ids), (row) => row.invoice_id),
+    linesByCreditNote: loaderByGroup((ids) => repo.creditNoteLinesByCreditNotes(db, ids), (row) => row.credit_note_id),
+    settlementByInvoice: loaderByGroup((ids) => repo.settlementsByInvoices(db, ids), (row) => row.invoice_id),
+    revenueLinesBySchedule: loaderByGroup((ids) => repo.revenueLinesBySchedules(db, ids), (row) => row.schedule_id),
+    arBalanceByCustomer: loaderByGroup((ids) => repo.arBalancesByCustomers(db, ids), (row) => row.customer_id),
+    financialFactsByProject: loaderByGroup((ids) => repo.financialFactsByProjects(db, ids), (row) => row.project_id),
+    billingFactsByTimeEntry: loaderByGroup((ids) => repo.billingFactsByTimeEntries(db, ids), (row) => row.time_entry_id),
+    invoicesByCustomer: pagedByParent<InvoiceRow, repo.InvoiceFilter>(db, 'customer_id', orderings.invoice, (filter) =>
+      repo.invoicesQuery(db, filter ?? {}),
+    ),
+  };
+}
+
+export type ErpLoaders = ReturnType<typeof createErpLoaders>;

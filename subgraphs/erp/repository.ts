@@ -1,0 +1,341 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { FinancialFact } from './domain/financials.ts';
+import type { EntryBillingFact } from './domain/time-entry-billing.ts';
+import type { BillingEventStatus, BillingSetupStatus, CostSourceType, ErpDatabase, InvoiceStatus } from './tables.ts';
+
+/** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
+type Db = Kysely<ErpDatabase> | Transaction<ErpDatabase>;
+
+export interface InvoiceFilter {
+  customerId?: string | null;
+  contractId?: string | null;
+  legalEntityId?: string | null;
+  status?: readonly InvoiceStatus[] | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+export interface BillingEventFilter {
+  contractId?: string | null;
+  projectId?: string | null;
+  customerId?: string | null;
+  status?: readonly BillingEventStatus[] | null;
+  sourceType?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+export interface CostPostingFilter {
+  projectId?: string | null;
+  workerId?: string | null;
+  legalEntityId?: string | null;
+  sourceType?: CostSourceType | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+export interface RevenueScheduleFilter {
+  contractId?: string | null;
+  projectId?: string | null;
+}
+
+export interface TaxRateFilter {
+  legalEntityId?: string | null;
+  customerCountry?: string | null;
+  activeOn?: string | null;
+}
+
+export interface BillingSetupFilter {
+  status?: BillingSetupStatus | null;
+  customerId?: string | null;
+  legalEntityId?: string | null;
+}
+
+export const invoicesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('invoice').selectAll().where('id', 'in', ids).execute();
+
+export function invoicesQuery(db: Db, filter: InvoiceFilter = {}) {
+  let query = db.selectFrom('invoice').selectAll();
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.contractId) query = query.where('contract_id', '=', filter.contractId);
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  if (filter.status?.length) query = query.where('status', 'in', filter.status);
+  // A draft has no issue date yet: its period end dates it.
+  if (filter.from) query = query.where(sql`coalesce(issue_date, period_end)`, '>=', filter.from);
+  if (filter.to) query = query.where(sql`coalesce(issue_date, period_end)`, '<=', filter.to);
+  return query;
+}
+
+export const invoiceLinesByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('invoice_line').selectAll().where('id', 'in', ids).execute();
+
+export const linesByInvoices = (db: Db, invoiceIds: readonly string[]) =>
+  db.selectFrom('invoice_line').selectAll().where('invoice_id', 'in', invoiceIds).orderBy('invoice_id').orderBy('position').execute();
+
+/** Lines that bill each event, the unreleased one first (an event is on at most one live line). */
+export const linesByBillingEvents = (db: Db, eventIds: readonly string[]) =>
+  db
+    .selectFrom('invoice_line')
+    .selectAll()
+    .where('billing_event_id', 'in', eventIds)
+    .orderBy(sql`released_at is null`, 'desc')
+    .orderBy('created_at', 'desc')
+    .execute();
+
+export const paymentsByIds = (db: Db, ids: readonly string[]) => db.selectFrom('payment').selectAll().where('id', 'in', ids).execute();
+
+export const paymentsByInvoices = (db: Db, invoiceIds: readonly string[]) =>
+  db.selectFrom('payment').selectAll().where('invoice_id', 'in', invoiceIds).orderBy('received_on').orderBy('id').execute();
+
+export const creditNotesByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('credit_note').selectAll().where('id', 'in', ids).execute();
+
+export const creditNotesByInvoices = (db: Db, invoiceIds: readonly string[]) =>
+  db.selectFrom('credit_note').selectAll().where('invoice_id', 'in', invoiceIds).orderBy('created_at').orderBy('id').execute();
+
+export const creditNoteLinesByCreditNotes = (db: Db, creditNoteIds: readonly string[]) =>
+  db.selectFrom('credit_note_line').selectAll().where('credit_note_id', 'in', creditNoteIds).orderBy('position').execute();
+
+/** Payments received and issued credit notes per invoice, summed in SQL: one row per invoice. */
+export const settlementsByInvoices = (db: Db, invoiceIds: readonly string[]) =>
+  db
+    .selectFrom('invoice as i')
+    .where('i.id', 'in', invoiceIds)
+    .select((eb) => [
+      'i.id as invoice_id',
+      eb.fn
+        .coalesce(eb.selectFrom('payment as p').whereRef('p.invoice_id', '=', 'i.id').select((inner) => inner.fn.sum<string>('p.amount').as('s')), sql<string>`0::numeric(16, 2)`)
+        .as('paid'),
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom('credit_note as c')
+            .whereRef('c.invoice_id', '=', 'i.id')
+            .where('c.status', '=', 'ISSUED')
+            .select((inner) => inner.fn.sum<string>('c.total').as('s')),
+          sql<string>`0::numeric(16, 2)`,
+        )
+        .as('credited'),
+    ])
+    .execute();
+
+/**
+ * Open receivables per customer and currency: total − payments − issued credit notes of ISSUED and PARTIALLY_PAID
+ * invoices, grouped in SQL (one row per customer and currency).
+ */
+export function arBalancesByCustomers(db: Db, customerIds: readonly string[]) {
+  const open = db
+    .selectFrom('invoice as i')
+    .where('i.customer_id', 'in', customerIds)
+    .where('i.status', 'in', ['ISSUED', 'PARTIALLY_PAID'])
+    .select((eb) => [
+      'i.customer_id',
+      'i.currency',
+      sql<string>`i.total
+        - coalesce(${eb.selectFrom('payment as p').whereRef('p.invoice_id', '=', 'i.id').select((inner) => inner.fn.sum('p.amount').as('s'))}, 0)
+        - coalesce(${eb
+          .selectFrom('credit_note as c')
+          .whereRef('c.invoice_id', '=', 'i.id')
+          .where('c.status', '=', 'ISSUED')
+          .select((inner) => inner.fn.sum('c.total').as('s'))}, 0)`.as('open'),
+    ]);
+  return db
+    .selectFrom(open.as('o'))
+    .select(['o.customer_id', 'o.currency', (eb) => eb.fn.sum<string>('o.open').as('balance')])
+    .groupBy(['o.customer_id', 'o.currency'])
+    .orderBy('o.currency')
+    .execute();
+}
+
+export const billingEventsByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('billing_event').selectAll().where('id', 'in', ids).execute();
+
+export function billingEventsQuery(db: Db, filter: BillingEventFilter = {}) {
+  let query = db.selectFrom('billing_event').selectAll();
+  if (filter.contractId) query = query.where('contract_id', '=', filter.contractId);
+  if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.status?.length) query = query.where('status', 'in', filter.status);
+  if (filter.sourceType) query = query.where('source_type', '=', filter.sourceType as never);
+  if (filter.from) query = query.where('date', '>=', filter.from);
+  if (filter.to) query = query.where('date', '<=', filter.to);
+  return query;
+}
+
+export const costPostingsByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('cost_posting').selectAll().where('id', 'in', ids).execute();
+
+export function costPostingsQuery(db: Db, filter: CostPostingFilter = {}) {
+  let query = db.selectFrom('cost_posting').selectAll();
+  if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+  if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  if (filter.sourceType) query = query.where('source_type', '=', filter.sourceType);
+  if (filter.from) query = query.where('date', '>=', filter.from);
+  if (filter.to) query = query.where('date', '<=', filter.to);
+  return query;
+}
+
+export const revenueSchedulesByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('revenue_schedule').selectAll().where('id', 'in', ids).execute();
+
+export function revenueSchedulesQuery(db: Db, filter: RevenueScheduleFilter = {}) {
+  let query = db.selectFrom('revenue_schedule').selectAll();
+  if (filter.contractId) query = query.where('contract_id', '=', filter.contractId);
+  if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+  return query;
+}
+
+export const revenueLinesBySchedules = (db: Db, scheduleIds: readonly string[]) =>
+  db.selectFrom('revenue_line').selectAll().where('schedule_id', 'in', scheduleIds).orderBy('period_start').orderBy('id').execute();
+
+export const taxRatesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('tax_rate').selectAll().where('id', 'in', ids).execute();
+
+export function taxRatesQuery(db: Db, filter: TaxRateFilter = {}) {
+  let query = db.selectFrom('tax_rate').selectAll();
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  if (filter.customerCountry) query = query.where('customer_country', '=', filter.customerCountry);
+  if (filter.activeOn) {
+    const on = filter.activeOn;
+    query = query.where('effective_from', '<=', on).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>=', on)]));
+  }
+  return query;
+}
+
+/** The rates of one legal entity and customer country (null: its defaults), for the overlap check. */
+export const taxRatesInScope = (db: Db, legalEntityId: string, customerCountry: string | null) =>
+  db
+    .selectFrom('tax_rate')
+    .selectAll()
+    .where('legal_entity_id', '=', legalEntityId)
+    .where((eb) => (customerCountry === null ? eb('customer_country', 'is', null) : eb('customer_country', '=', customerCountry)))
+    .execute();
+
+/**
+ * Serializes writers of one tax-rate scope until the transaction ends, so two concurrent writes cannot both pass the
+ * overlap check (there is no parent row to lock).
+ */
+export const lockTaxRateScope = (trx: Transaction<ErpDatabase>, legalEntityId: string, customerCountry: string | null) =>
+  sql`select pg_advisory_xact_lock(hashtext(${`erp.tax_rate:${legalEntityId}:${customerCountry ?? '*'}`}))`.execute(trx);
+
+export const lockTaxRate = (trx: Transaction<ErpDatabase>, id: string) =>
+  trx.selectFrom('tax_rate').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+export const billingSetupsByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('billing_setup').selectAll().where('id', 'in', ids).execute();
+
+export const billingSetupsByContracts = (db: Db, contractIds: readonly string[]) =>
+  db.selectFrom('billing_setup').selectAll().where('contract_id', 'in', contractIds).execute();
+
+export function billingSetupsQuery(db: Db, filter: BillingSetupFilter = {}) {
+  let query = db.selectFrom('billing_setup').selectAll();
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  return query;
+}
+
+export const lockBillingSetupByContract = (trx: Transaction<ErpDatabase>, contractId: string) =>
+  trx.selectFrom('billing_setup').selectAll().where('contract_id', '=', contractId).forUpdate().executeTakeFirst();
+
+/**
+ * Every money aggregate of many projects in one statement: sums grouped by project and currency (see FinancialFact
+ * for the kinds). Reversal postings carry negated amounts, so cost sums net them out.
+ */
+export async function financialFactsByProjects(db: Db, projectIds: readonly string[]): Promise<Array<FinancialFact & { project_id: string }>> {
+  const cost = db
+    .selectFrom('cost_posting')
+    .where('project_id', 'in', projectIds)
+    .select((eb) => [
+      'project_id',
+      sql<FinancialFact['kind']>`'COST'`.as('kind'),
+      'currency',
+      eb.fn.sum<string>('amount').as('amount'),
+      sql<string>`coalesce(sum(hours), 0)`.as('hours'),
+    ])
+    .groupBy(['project_id', 'currency']);
+  const billed = db
+    .selectFrom('invoice_line as l')
+    .innerJoin('invoice as i', 'i.id', 'l.invoice_id')
+    .where('l.project_id', 'in', projectIds)
+    .where('i.status', 'in', ['ISSUED', 'PARTIALLY_PAID', 'PAID'])
+    .select((eb) => [
+      sql<string>`l.project_id`.as('project_id'),
+      sql<FinancialFact['kind']>`'BILLED'`.as('kind'),
+      'l.currency',
+      eb.fn.sum<string>('l.amount').as('amount'),
+      sql<string>`coalesce(sum(l.quantity), 0)`.as('hours'),
+    ])
+    .groupBy(['l.project_id', 'l.currency']);
+  const credited = db
+    .selectFrom('credit_note_line as l')
+    .innerJoin('credit_note as c', 'c.id', 'l.credit_note_id')
+    .where('l.project_id', 'in', projectIds)
+    .where('c.status', '=', 'ISSUED')
+    .select((eb) => [
+      sql<string>`l.project_id`.as('project_id'),
+      sql<FinancialFact['kind']>`'CREDITED'`.as('kind'),
+      'l.currency',
+      eb.fn.sum<string>('l.amount').as('amount'),
+      sql<string>`0::numeric(16, 2)`.as('hours'),
+    ])
+    .groupBy(['l.project_id', 'l.currency']);
+  const events = db
+    .selectFrom('billing_event')
+    .where('project_id', 'in', projectIds)
+    .where('status', '<>', 'REVERSED')
+    .select((eb) => [
+      sql<string>`project_id`.as('project_id'),
+      sql<FinancialFact['kind']>`case when status = 'BILLED' then 'BILLED_HOURS' else 'UNBILLED' end`.as('kind'),
+      'currency',
+      eb.fn.sum<string>('amount').as('amount'),
+      sql<string>`coalesce(sum(hours), 0)`.as('hours'),
+    ])
+    .groupBy(['project_id', 'currency', sql`status = 'BILLED'`]);
+  const rows = await cost.unionAll(billed).unionAll(credited).unionAll(events).execute();
+  return rows.map((row) => ({ ...row, project_id: String(row.project_id), amount: String(row.amount), hours: String(row.hours) }));
+}
+
+/**
+ * What erp knows about the billing of many time entries, in one statement: each billing event of the entry, joined
+ * to each invoice line that billed it and that line's invoice, and whether an issued credit note credits the line.
+ */
+export async function billingFactsByTimeEntries(db: Db, timeEntryIds: readonly string[]): Promise<Array<EntryBillingFact & { time_entry_id: string }>> {
+  const rows = await db
+    .selectFrom('billing_event as e')
+    .leftJoin('invoice_line as l', 'l.billing_event_id', 'e.id')
+    .leftJoin('invoice as i', 'i.id', 'l.invoice_id')
+    .where('e.source_type', '=', 'TIME_ENTRY')
+    .where('e.source_id', 'in', timeEntryIds)
+    .select((eb) => [
+      'e.source_id as time_entry_id',
+      'e.id as billing_event_id',
+      'e.status as event_status',
+      'l.id as invoice_line_id',
+      'l.released_at',
+      'i.id as invoice_id',
+      'i.status as invoice_status',
+      eb
+        .exists(
+          eb
+            .selectFrom('credit_note_line as cl')
+            .innerJoin('credit_note as c', 'c.id', 'cl.credit_note_id')
+            .whereRef('cl.invoice_line_id', '=', 'l.id')
+            .where('c.status', '=', 'ISSUED')
+            .select(sql`1`.as('one')),
+        )
+        .as('credited'),
+    ])
+    .orderBy('e.created_at')
+    .orderBy('l.created_at')
+    .execute();
+  return rows.map((row) => ({
+    time_entry_id: row.time_entry_id,
+    billingEventId: row.billing_event_id,
+    eventStatus: row.event_status,
+    invoiceLineId: row.invoice_line_id,
+    invoiceId: row.invoice_id,
+    invoiceStatus: row.invoice_status,
+    lineReleased: row.released_at !== null,
+    credited: Boolean(row.credited),
+  }));
+}

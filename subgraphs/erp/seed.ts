@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { Insertable, Kysely } from 'kysely';
+import { fromScaled, toScaled } from '../../lib/decimal.ts';
+import { toJson } from '../../lib/db/types.ts';
+import { chunked } from '../../lib/seed/chunked.ts';
+import type { DemoContract, DemoFirm, DemoTimeEntry } from '../../lib/seed/demo-firm.ts';
+import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
+import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
+import { lineAmount } from './domain/money.ts';
+import { billRateFor, costRateOn } from './domain/rates.ts';
+import { taxRateFor } from './domain/tax-rate.ts';
+import type { BillingEventTable, CostPostingTable, ErpDatabase, InvoiceLineTable, InvoiceStatus, TaxRateTable } from './tables.ts';
+
+/** Domestic VAT/GST of the plan's countries; customers abroad get the entity's default (0 %, reverse charge). */
+const domesticTax: Readonly<Record<string, { name: string; ratePercent: string }>> = {
+  AT: { name: 'USt 20%', ratePercent: '20' }, AU: { name: 'GST 10%', ratePercent: '10' }, BE: { name: 'BTW 21%', ratePercent: '21' },
+  CA: { name: 'GST 5%', ratePercent: '5' }, CH: { name: 'MWST 8.1%', ratePercent: '8.1' }, DE: { name: 'USt 19%', ratePercent: '19' },
+  DK: { name: 'Moms 25%', ratePercent: '25' }, ES: { name: 'IVA 21%', ratePercent: '21' }, FR: { name: 'TVA 20%', ratePercent: '20' },
+  GB: { name: 'VAT 20%', ratePercent: '20' }, IE: { name: 'VAT 23%', ratePercent: '23' }, IN: { name: 'GST 18%', ratePercent: '18' },
+  IT: { name: 'IVA 22%', ratePercent: '22' }, JP: { name: 'Consumption tax 10%', ratePercent: '10' }, NL: { name: 'BTW 21%', ratePercent: '21' },
+  PL: { name: 'VAT 23%', ratePercent: '23' }, SE: { name: 'Moms 25%', ratePercent: '25' }, SG: { name: 'GST 9%', ratePercent: '9' },
+  US: { name: 'Sales tax (services exempt)', ratePercent: '0' },
+};
+
+const firstOfMonth = (date: string) => `${date.slice(0, 7)}-01`;
+const lastOfMonth = (date: string) => {
+  const next = new Date(`${firstOfMonth(date)}T00:00:00Z`);
+  next.setUTCMonth(next.getUTCMonth() + 1, 0);
+  return next.toISOString().slice(0, 10);
+};
+const atEvening = (date: string) => new Date(`${date}T18:00:00Z`);
+
+/** An invoice the seed issues: one per T&M contract and calendar month of approved billable work before this month. */
+interface PlannedInvoice {
+  id: string;
+  contract: DemoContract;
+  periodEnd: string;
+  lines: number;
+  subtotalCents: bigint;
+}
+
+/**
+ * Writes erp's slice of the demo firm: a billing setup per contract, tax rates per legal entity, and for every
+ * APPROVED time entry its cost posting and (when billable) its billing event, streaming the entries in chunks. T&M
+ * work of months before the plan's current month is invoiced (issued, and paid when due): so AR is not empty.
+ */
+export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<void> {
+  const legalEntities = new Map(firm.legalEntities.map((entity) => [entity.id, entity]));
+  const customers = new Map(firm.customers.map((customer) => [customer.id, customer]));
+  const contracts = new Map(firm.contracts.map((contract) => [contract.id, contract]));
+  const projects = new Map(firm.projects.map((project) => [project.id, project]));
+  const workers = new Map(firm.workers.map((worker) => [worker.id, worker]));
+  const assignments = new Map(firm.assignments.map((assignment) => [assignment.id, assignment]));
+
+  for (const batch of chunked(firm.contracts)) {
+    await db
+      .insertInto('billing_setup')
+      .values(
+        batch.map((contract) => {
+          const readiness = billingReadiness({ billingMethod: contract.billingMethod, ratedRoleIds: contract.rates.map((rate) => rate.roleId) });
+          return {
+            id: randomUUID(),
+            contract_id: contract.id,
+            rate_card_id: contract.rateCardId,
+            customer_id: contract.customerId,
+            legal_entity_id: contract.legalEntityId,
+            currency: contract.currency,
+            billing_method: contract.billingMethod,
+            invoice_grouping: defaultBillingTerms.invoiceGrouping,
+            payment_terms_days: defaultBillingTerms.paymentTermsDays,
+            status: readiness.status,
+            blocked_reason: readiness.status === 'BLOCKED' ? readiness.reason : null,
+            rated_role_ids: toJson([...new Set(contract.rates.map((rate) => rate.roleId))]),
+            start_date: contract.startDate,
+            end_date: contract.endDate,
+          };
+        }),
+      )
+      .execute();
+  }
+
+  const taxRates: Array<Insertable<TaxRateTable> & { id: string }> = firm.legalEntities.flatMap((entity) => [
+    {
+      id: randomUUID(), legal_entity_id: entity.id, customer_country: entity.country, name: domesticTax[entity.country]?.name ?? 'VAT',
+      rate_percent: domesticTax[entity.country]?.ratePercent ?? '20', effective_from: '2020-01-01', effective_to: null,
+    },
+    {
+      id: randomUUID(), legal_entity_id: entity.id, customer_country: null, name: 'Export of services (reverse charge)',
+      rate_percent: '0', effective_from: '2020-01-01', effective_to: null,
+    },
+  ]);
+  if (taxRates.length > 0) await db.insertInto('tax_rate').values(taxRates).execute();
+
+  const invoiceBefore = firstOfMonth(firm.today);
+  const invoices = new Map<string, PlannedInvoice>();
+  let costs: Insertable<CostPostingTable>[] = [];
+  let events: Insertable<BillingEventTable>[] = [];
+  let lines: Insertable<InvoiceLineTable>[] = [];
+  let newInvoices: PlannedInvoice[] = [];
+
+  const flush = async () => {
+    // Foreign keys: invoice headers, then the events, then the lines that bill them.
+    if (newInvoices.length > 0) {
+      await db
+        .insertInto('invoice')
+        .values(
+          newInvoices.map((invoice) => ({
+            id: invoice.id, number: null, legal_entity_id: invoice.contract.legalEntityId, customer_id: invoice.contract.customerId,
+            contract_id: invoice.contract.id, currency: invoice.contract.currency, status: 'DRAFT' as const,
+            period_start: firstOfMonth(invoice.periodEnd), period_end: invoice.periodEnd, issue_date: null, due_date: null,
+            tax_rate_id: null, tax_rate_percent: null, subtotal: '0', tax_total: '0', total: '0', issued_at: null, voided_at: null,
+            void_reason: null, created_at: atEvening(invoice.periodEnd),
+          })),
+        )
+        .execute();
+    }
+    if (events.length > 0) await db.insertInto('billing_event').values(events).execute();
+    if (lines.length > 0) await db.insertInto('invoice_line').values(lines).execute();
+    if (costs.length > 0) await db.insertInto('cost_posting').values(costs).execute();
+    [costs, events, lines, newInvoices] = [[], [], [], []];
+  };
+
+  const bill = (entry: DemoTimeEntry, contract: DemoContract) => {
+    const project = projects.get(entry.projectId)!;
+    const worker = workers.get(entry.workerId)!;
+    const rate = billRateFor({
+      roleId: entry.roleId,
+      date: entry.date,
+      billRateOverride: assignments.get(entry.assignmentId)?.billRateOverride,
+      rateCard: contract.rates,
+    });
+    const amount = rate === null ? '0.00' : lineAmount(entry.hours, rate, contract.currency);
+    const invoiced = rate !== null && contract.billingMethod === 'TIME_AND_MATERIALS' && entry.date < invoiceBefore;
+    const event = {
+      id: randomUUID(), source_type: 'TIME_ENTRY' as const, source_id: entry.id, contract_id: contract.id, project_id: project.id,
+      customer_id: contract.customerId, legal_entity_id: contract.legalEntityId, worker_id: worker.id, role_id: entry.roleId,
+      task_id: entry.taskId, date: entry.date, description: `${worker.name}, ${entry.date}: ${entry.notes}`.slice(0, 500),
+      hours: entry.hours, rate, amount, currency: contract.currency,
+      fx_rate: legalEntities.get(contract.legalEntityId)?.currency === contract.currency ? '1' : null,
+      status: rate === null ? ('HELD' as const) : invoiced ? ('BILLED' as const) : ('UNBILLED' as const),
+      held_reason: rate === null ? `RATE_NOT_FOUND: no bill rate for role ${entry.roleId} on ${entry.date}` : null,
+      reversed_at: null, created_at: atEvening(entry.date),
+    };
+    events.push(event);
+    if (!invoiced) return;
+    const key = `${contract.id}|${entry.date.slice(0, 7)}`;
+    let invoice = invoices.get(key);
+    if (!invoice) {
+      invoice = { id: randomUUID(), contract, periodEnd: lastOfMonth(entry.date), lines: 0, subtotalCents: 0n };
+      invoices.set(key, invoice);
+      newInvoices.push(invoice);
+    }
+    invoice.lines += 1;
+    invoice.subtotalCents += toScaled(amount, 2);
+    lines.push({
+      id: randomUUID(), invoice_id: invoice.id, position: invoice.lines, source_type: 'TIME_ENTRY', source_id: entry.id,
+      billing_event_id: event.id, project_id: project.id, description: event.description, quantity: entry.hours,
+      unit_price: rate!, amount, currency: contract.currency, released_at: null, created_at: atEvening(invoice.periodEnd),
+    });
+  };
+
+  for (const entry of firm.timeEntries()) {
+    if (entry.status !== 'APPROVED') continue;
+    const worker = workers.get(entry.workerId);
+    const project = projects.get(entry.projectId);
+    if (!worker || !project) throw new Error(`seedErp: time entry ${entry.id} names an unknown worker or project`);
+    const costRate = costRateOn(worker.costRates, entry.date);
+    if (!costRate) throw new Error(`seedErp: worker ${worker.id} has no cost rate on ${entry.date} (time entry ${entry.id})`);
+    costs.push({
+      id: randomUUID(), source_type: 'TIME_ENTRY', source_id: entry.id, worker_id: worker.id, project_id: project.id,
+      legal_entity_id: worker.legalEntityId, date: entry.date, hours: entry.hours, cost_rate: costRate.amount,
+      amount: lineAmount(entry.hours, costRate.amount, costRate.currency), currency: costRate.currency, reversal_of: null,
+      reversed_at: null, posted_at: atEvening(entry.date),
+    });
+    if (entry.billable) {
+      const contract = contracts.get(project.contractId);
+      if (!contract) throw new Error(`seedErp: project ${project.id} names an unknown contract ${project.contractId}`);
+      bill(entry, contract);
+    }
+    if (costs.length >= 1000) await flush();
+  }
+  await flush();
+
+  await issueInvoices(db, firm, [...invoices.values()], taxRates, (customerId) => customers.get(customerId)?.billingAddress.country ?? null);
+}
+
+/**
+ * Numbers the seeded invoices in issue-date order (gapless per legal entity), applies tax, and settles them: paid
+ * when due before the plan's today, every third one still open part-paid, the rest issued and open.
+ */
+async function issueInvoices(
+  db: Kysely<ErpDatabase>,
+  firm: DemoFirm,
+  invoices: PlannedInvoice[],
+  taxRates: ReadonlyArray<Insertable<TaxRateTable> & { id: string }>,
+  countryOf: (customerId: string) => string | null,
+) {
+  const rates = taxRates.map((rate) => ({
+    ...rate,
+    legalEntityId: rate.legal_entity_id,
+    customerCountry: rate.customer_country ?? null,
+    effectiveFrom: rate.effective_from,
+    effectiveTo: rate.effective_to ?? null,
+  }));
+  const sequences = new Map(firm.legalEntities.map((entity) => [entity.id, 1]));
+  invoices.sort((a, b) => a.periodEnd.localeCompare(b.periodEnd) || a.contract.number.localeCompare(b.contract.number));
+  const payments = [];
+  for (const [index, invoice] of invoices.entries()) {
+    const { contract } = invoice;
+    const issueDate = dueDate(invoice.periodEnd, 1);
+    const due = dueDate(issueDate, defaultBillingTerms.paymentTermsDays);
+    const tax = taxRateFor(rates, contract.legalEntityId, countryOf(contract.customerId), issueDate);
+    const totals = invoiceTotals([fromScaled(invoice.subtotalCents, 2)], tax?.rate_percent ?? '0', contract.currency);
+    const sequence = sequences.get(contract.legalEntityId) ?? 1;
+    sequences.set(contract.legalEntityId, sequence + 1);
+    const payable = toScaled(totals.total, 2) > 0n;
+    let status: InvoiceStatus = due < firm.today || !payable ? 'PAID' : 'ISSUED';
+    if (status === 'PAID' && payable) {
+      payments.push({ id: randomUUID(), invoice_id: invoice.id, amount: totals.total, currency: contract.currency, received_on: dueDate(issueDate, 20), reference: `Remittance ${documentNumber('INVOICE', sequence)}` });
+    } else if (status === 'ISSUED' && index % 3 === 0 && dueDate(issueDate, 10) <= firm.today) {
+      status = 'PARTIALLY_PAID';
+      payments.push({ id: randomUUID(), invoice_id: invoice.id, amount: lineAmount(totals.total, '0.5', contract.currency), currency: contract.currency, received_on: dueDate(issueDate, 10), reference: `Part payment ${documentNumber('INVOICE', sequence)}` });
+    }
+    await db
+      .updateTable('invoice')
+      .set({
+        number: documentNumber('INVOICE', sequence), status, issue_date: issueDate, due_date: due, tax_rate_id: tax?.id ?? null,
+        tax_rate_percent: tax?.rate_percent ?? null, subtotal: totals.subtotal, tax_total: totals.taxTotal, total: totals.total,
+        issued_at: atEvening(issueDate), updated_at: atEvening(issueDate),
+      })
+      .where('id', '=', invoice.id)
+      .execute();
+  }
+  for (const batch of chunked(payments)) await db.insertInto('payment').values(batch).execute();
+  const sequenceRows = firm.legalEntities.flatMap((entity) => [
+    { legal_entity_id: entity.id, kind: 'INVOICE' as const, next_number: sequences.get(entity.id) ?? 1 },
+    { legal_entity_id: entity.id, kind: 'CREDIT_NOTE' as const, next_number: 1 },
+  ]);
+  if (sequenceRows.length > 0) await db.insertInto('document_sequence').values(sequenceRows).execute();
+}

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { gql } from 'graphql-tag';
+import type { DomainEvent } from '../../lib/events/envelope.ts';
+import {
+  createSubgraphRuntime,
+  type RequestScope,
+  type SubgraphDependencies,
+  type SubgraphRuntime,
+} from '../../lib/graphql/subgraph-server.ts';
+import { erpResolvers } from '../../resolvers/erp/index.ts';
+import { crmTopics, type ContractCreated } from '../crm/index.ts';
+import { erpConsumerGroups } from './events.ts';
+import { createErpLoaders, type ErpLoaders } from './loaders.ts';
+import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
+import type { ErpDatabase } from './tables.ts';
+
+export interface ErpContext extends RequestScope {
+  readonly loaders: ErpLoaders;
+  readonly erp: ErpService;
+  /** Reads bound to the caller (they check the caller's roles). */
+  readonly erpQueries: ErpQueries;
+}
+
+export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8'));
+
+/** Builds the erp subgraph from its dependencies; starts nothing until `listen`. */
+export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>): SubgraphRuntime {
+  let runtime: SubgraphRuntime | undefined;
+  const erp = createErpService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  runtime = createSubgraphRuntime<ErpContext>({
+    name: 'erp',
+    typeDefs: erpTypeDefs,
+    resolvers: erpResolvers,
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger.child({ subgraph: 'erp' }),
+    identitySecret: deps.identitySecret,
+    maskErrors: deps.maskErrors,
+    createContext: (scope) => {
+      const loaders = createErpLoaders(deps.db);
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }) };
+    },
+    subscribe: async (bus) => [
+      await bus.subscribe({
+        group: erpConsumerGroups.billingSetup,
+        types: [crmTopics.contractCreated],
+        handler: (event) => erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
+      }),
+    ],
+  });
+  return runtime;
+}

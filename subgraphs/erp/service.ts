@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import { requireRole } from '../../lib/auth/identity.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { toJson } from '../../lib/db/types.ts';
+import { checkDecimal } from '../../lib/decimal.ts';
+import { badInput, notFound } from '../../lib/errors.ts';
+import { causedBy, createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
+import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
+import { paginate, type Ordering } from '../../lib/graphql/connection.ts';
+import type { PagedArgs } from '../../lib/graphql/loaders.ts';
+import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
+import { runIdempotent } from '../../lib/idempotency.ts';
+import { checkDate, checkDateRange, checkInteger, checkText } from '../../lib/validate.ts';
+import type { ContractCreated } from '../crm/index.ts';
+import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
+import { projectFinancials } from './domain/financials.ts';
+import type { Money } from './domain/money.ts';
+import { timeEntryBilling } from './domain/time-entry-billing.ts';
+import { assertNoTaxRateOverlap, type EffectiveTaxRate } from './domain/tax-rate.ts';
+import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingSetupReady } from './events.ts';
+import { orderings, type ErpLoaders } from './loaders.ts';
+import * as repo from './repository.ts';
+import type { ErpDatabase, InvoiceGrouping, ProjectRef, TaxRateRow } from './tables.ts';
+
+export interface CreateTaxRateInput {
+  legalEntityId: string;
+  customerCountry?: string | null;
+  name: string;
+  ratePercent: string;
+  effectiveFrom: string;
+  effectiveTo?: string | null;
+}
+
+export interface UpdateTaxRateInput {
+  name?: string | null;
+  ratePercent?: string | null;
+  effectiveFrom?: string | null;
+  effectiveTo?: string | null;
+}
+
+export interface UpdateBillingSetupInput {
+  invoiceGrouping?: InvoiceGrouping | null;
+  paymentTermsDays?: number | null;
+}
+
+/** Who may write erp's data: it is all money. ADMIN passes every check. */
+export const financeRoles = ['FINANCE'] as const;
+
+const countryPattern = /^[A-Z]{2}$/;
+
+function checkCountry(field: string, value: string | null | undefined): string | null {
+  if (value == null) return null;
+  if (!countryPattern.test(value)) throw badInput(field, `"${value}" is not an ISO 3166 alpha-2 country code`);
+  return value;
+}
+
+const checkRatePercent = (value: string) => checkDecimal('ratePercent', value, { scale: 4, min: 'zero', max: '100' });
+
+const asEffective = (row: TaxRateRow): EffectiveTaxRate => ({
+  id: row.id,
+  legalEntityId: row.legal_entity_id,
+  customerCountry: row.customer_country,
+  effectiveFrom: row.effective_from,
+  effectiveTo: row.effective_to,
+});
+
+/** erp's use cases. Each mutation checks access, validates, then runs in one transaction with its events. */
+export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; onCommit: () => void }) {
+  const { db, clock } = deps;
+
+  async function write<T>(
+    operation: string,
+    idempotencyKey: string | null | undefined,
+    request: unknown,
+    work: (trx: Transaction<ErpDatabase>) => Promise<T>,
+  ): Promise<T> {
+    const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
+    deps.onCommit();
+    return result;
+  }
+
+  /** Refuses a rate whose period overlaps another of its legal entity and country; holds the scope's lock. */
+  async function checkScope(trx: Transaction<ErpDatabase>, candidate: EffectiveTaxRate) {
+    await repo.lockTaxRateScope(trx, candidate.legalEntityId, candidate.customerCountry);
+    const existing = await repo.taxRatesInScope(trx, candidate.legalEntityId, candidate.customerCountry);
+    assertNoTaxRateOverlap(existing.map(asEffective), candidate);
+  }
+
+  return {
+    async createTaxRate(scope: RequestScope, input: CreateTaxRateInput, idempotencyKey?: string | null) {
+      requireRole(scope.identity, ...financeRoles);
+      const candidate: EffectiveTaxRate = {
+        legalEntityId: checkText('legalEntityId', input.legalEntityId),
+        customerCountry: checkCountry('customerCountry', input.customerCountry),
+        effectiveFrom: checkDate('effectiveFrom', input.effectiveFrom),
+        effectiveTo: input.effectiveTo == null ? null : checkDate('effectiveTo', input.effectiveTo),
+      };
+      checkDateRange('effectiveFrom', candidate.effectiveFrom, 'effectiveTo', candidate.effectiveTo);
+      const name = checkText('name', input.name);
+      const ratePercent = checkRatePercent(input.ratePercent);
+      return write('createTaxRate', idempotencyKey, input, async (trx) => {
+        await checkScope(trx, candidate);
+        const id = randomUUID();
+        await trx
+          .insertInto('tax_rate')
+          .values({
+            id,
+            legal_entity_id: candidate.legalEntityId,
+            customer_country: candidate.customerCountry,
+            name,
+            rate_percent: ratePercent,
+            effective_from: candidate.effectiveFrom,
+            effective_to: candidate.effectiveTo,
+          })
+          .execute();
+        return id;
+      });
+    },
+
+    async updateTaxRate(scope: RequestScope, id: string, input: UpdateTaxRateInput) {
+      requireRole(scope.identity, ...financeRoles);
+      const name = input.name == null ? null : checkText('name', input.name);
+      const ratePercent = input.ratePercent == null ? null : checkRatePercent(input.ratePercent);
+      if (input.effectiveFrom != null) checkDate('effectiveFrom', input.effectiveFrom);
+      if (input.effectiveTo != null) checkDate('effectiveTo', input.effectiveTo);
+      return write('updateTaxRate', null, null, async (trx) => {
+        const current = await repo.lockTaxRate(trx, id);
+        if (!current) throw notFound('TaxRate', id);
+        const candidate: EffectiveTaxRate = {
+          ...asEffective(current),
+          effectiveFrom: input.effectiveFrom ?? current.effective_from,
+          // An explicit null makes the rate open-ended; an absent field keeps the end date.
+          effectiveTo: input.effectiveTo !== undefined ? input.effectiveTo : current.effective_to,
+        };
+        checkDateRange('effectiveFrom', candidate.effectiveFrom, 'effectiveTo', candidate.effectiveTo);
+        await checkScope(trx, candidate);
+        await trx
+          .updateTable('tax_rate')
+          .set({
+            ...(name !== null ? { name } : {}),
+            ...(ratePercent !== null ? { rate_percent: ratePercent } : {}),
+            effective_from: candidate.effectiveFrom,
+            effective_to: candidate.effectiveTo,
+            updated_at: clock.now(),
+          })
+          .where('id', '=', id)
+          .execute();
+        return id;
+      });
+    },
+
+    async updateBillingSetup(scope: RequestScope, contractId: string, input: UpdateBillingSetupInput) {
+      requireRole(scope.identity, ...financeRoles);
+      const terms = input.paymentTermsDays == null ? null : checkInteger('paymentTermsDays', input.paymentTermsDays, 0, 365);
+      return write('updateBillingSetup', null, null, async (trx) => {
+        const setup = await repo.lockBillingSetupByContract(trx, contractId);
+        if (!setup) throw notFound('BillingSetup', contractId);
+        await trx
+          .updateTable('billing_setup')
+          .set({
+            ...(input.invoiceGrouping != null ? { invoice_grouping: input.invoiceGrouping } : {}),
+            ...(terms !== null ? { payment_terms_days: terms } : {}),
+            updated_at: clock.now(),
+          })
+          .where('id', '=', setup.id)
+          .execute();
+        return setup.id;
+      });
+    },
+
+    /**
+     * Deal to project (DESIGN §4.1): a contract exists, so erp prepares its billing setup, READY or BLOCKED by the
+     * billing-readiness rule, and says which. Once per event (handleOnce) and once per contract (a second
+     * announcement of the same contract creates nothing).
+     */
+    async prepareBillingSetup(event: DomainEvent<ContractCreated>): Promise<void> {
+      const contract = event.data;
+      const applied = await handleOnce(db, erpConsumerGroups.billingSetup, event, async (trx) => {
+        const existing = await repo.billingSetupsByContracts(trx, [contract.contractId]);
+        if (existing.length > 0) return;
+        const readiness = billingReadiness({ billingMethod: contract.billingMethod, ratedRoleIds: contract.ratedRoleIds ?? [] });
+        const id = randomUUID();
+        await trx
+          .insertInto('billing_setup')
+          .values({
+            id,
+            contract_id: contract.contractId,
+            rate_card_id: contract.rateCardId ?? null,
+            customer_id: contract.customerId,
+            legal_entity_id: contract.legalEntityId,
+            currency: contract.currency,
+            billing_method: contract.billingMethod,
+            invoice_grouping: defaultBillingTerms.invoiceGrouping,
+            payment_terms_days: defaultBillingTerms.paymentTermsDays,
+            status: readiness.status,
+            blocked_reason: readiness.status === 'BLOCKED' ? readiness.reason : null,
+            rated_role_ids: toJson(contract.ratedRoleIds ?? []),
+            start_date: contract.startDate,
+            end_date: contract.endDate,
+          })
+          .execute();
+        const subject = { typename: 'BillingSetup', id };
+        await appendToOutbox(trx, [
+          readiness.status === 'READY'
+            ? createEvent<BillingSetupReady>('erp', erpTopics.billingSetupReady, subject, { contractId: contract.contractId, billingSetupId: id }, causedBy(event), clock.now())
+            : createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, { contractId: contract.contractId, reason: readiness.reason }, causedBy(event), clock.now()),
+        ]);
+      });
+      if (applied) deps.onCommit();
+    },
+  };
+}
+
+export type ErpService = ReturnType<typeof createErpService>;
+
+/**
+ * erp's reads, bound to the caller: every way into erp's data (a top-level field, an entity reference, a field erp
+ * adds to another subgraph's entity) passes one of these, so the role check sits in one place. Everything is money:
+ * FINANCE (and ADMIN) only, except project financials and time-entry billing, which a MANAGER may also read. Fields
+ * under an entity already read are not checked again.
+ */
+export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: RequestScope; loaders: ErpLoaders }) {
+  const { db, scope, loaders } = deps;
+  const finance = () => requireRole(scope.identity, ...financeRoles);
+  const financeOrManager = () => requireRole(scope.identity, ...financeRoles, 'MANAGER');
+  const byId = <T>(load: (id: string) => Promise<T>) => (id: string) => {
+    finance();
+    return load(id);
+  };
+  const listed = <Row extends Record<string, any>>(query: SelectQueryBuilder<any, any, Row>, ordering: Ordering, args: PagedArgs<unknown>) => {
+    finance();
+    return paginate(query, ordering, args, args);
+  };
+
+  return {
+    invoice: byId((id) => loaders.invoice.load(id)),
+    invoiceLine: byId((id) => loaders.invoiceLine.load(id)),
+    creditNote: byId((id) => loaders.creditNote.load(id)),
+    payment: byId((id) => loaders.payment.load(id)),
+    billingEvent: byId((id) => loaders.billingEvent.load(id)),
+    costPosting: byId((id) => loaders.costPosting.load(id)),
+    revenueSchedule: byId((id) => loaders.revenueSchedule.load(id)),
+    taxRate: byId((id) => loaders.taxRate.load(id)),
+    billingSetup: byId((id) => loaders.billingSetup.load(id)),
+    billingSetupOfContract: byId(async (contractId) => (await loaders.billingSetupByContract.load(contractId))[0] ?? null),
+
+    invoices: (args: PagedArgs<repo.InvoiceFilter>) => listed(repo.invoicesQuery(db, args.filter ?? {}), orderings.invoice, args),
+    billingEvents: (args: PagedArgs<repo.BillingEventFilter>) =>
+      listed(repo.billingEventsQuery(db, args.filter ?? {}), orderings.billingEvent, args),
+    costPostings: (args: PagedArgs<repo.CostPostingFilter>) =>
+      listed(repo.costPostingsQuery(db, args.filter ?? {}), orderings.costPosting, args),
+    revenueSchedules: (args: PagedArgs<repo.RevenueScheduleFilter>) =>
+      listed(repo.revenueSchedulesQuery(db, args.filter ?? {}), orderings.revenueSchedule, args),
+    taxRates: (args: PagedArgs<repo.TaxRateFilter>) => listed(repo.taxRatesQuery(db, args.filter ?? {}), orderings.taxRate, args),
+    billingSetups: (args: PagedArgs<repo.BillingSetupFilter>) =>
+      listed(repo.billingSetupsQuery(db, args.filter ?? {}), orderings.billingSetup, args),
+
+    invoicesOfCustomer(customerId: string, args: PagedArgs<repo.InvoiceFilter>) {
+      finance();
+      return loaders.invoicesByCustomer.for(args).load(customerId);
+    },
+    async arBalanceOfCustomer(customerId: string): Promise<Money[]> {
+      finance();
+      return (await loaders.arBalanceByCustomer.load(customerId)).map((row) => ({ amount: row.balance, currency: row.currency }));
+    },
+    async financialsOfProject(project: ProjectRef) {
+      financeOrManager();
+      return projectFinancials(await loaders.financialFactsByProject.load(project.id), project.budgetHours);
+    },
+    async billingOfTimeEntry(timeEntryId: string) {
+      financeOrManager();
+      return timeEntryBilling(await loaders.billingFactsByTimeEntry.load(timeEntryId));
+    },
+  };
+}
+
+export type ErpQueries = ReturnType<typeof createErpQueries>;

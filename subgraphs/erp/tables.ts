@@ -1,0 +1,244 @@
+import type { Generated, Selectable } from 'kysely';
+import type { Json } from '../../lib/db/types.ts';
+import type { OutboxTables } from '../../lib/events/outbox.ts';
+import type { IdempotencyTables } from '../../lib/idempotency.ts';
+
+/** Same values as crm's BillingMethod (the enum is byte-identical in both schemas). */
+export type BillingMethod = 'TIME_AND_MATERIALS' | 'FIXED_FEE' | 'MANAGED_SERVICES' | 'RETAINER';
+export type InvoiceStatus = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID' | 'VOID';
+/** What a billing event, invoice line or credit note line bills. */
+export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT';
+export type CreditNoteStatus = 'DRAFT' | 'ISSUED';
+export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD';
+export type CostSourceType = 'TIME_ENTRY' | 'EXPENSE';
+export type RevenueMethod = 'AS_DELIVERED' | 'PERCENT_COMPLETE' | 'MILESTONE';
+export type InvoiceGrouping = 'PER_ENTRY' | 'BY_PROJECT' | 'BY_ROLE' | 'BY_WORKER' | 'BY_TASK';
+export type BillingSetupStatus = 'READY' | 'BLOCKED';
+/** Numbered documents; each legal entity has its own gapless sequence per kind. */
+export type DocumentKind = 'INVOICE' | 'CREDIT_NOTE';
+
+/** Another subgraph's entity as erp sees it: only its key (plus, for Project, the field erp @requires). */
+export interface EntityRef {
+  id: string;
+}
+export interface ProjectRef extends EntityRef {
+  budgetHours?: string | null;
+}
+
+export interface InvoiceTable {
+  id: string;
+  /** Null until issued; then `INV-000123`, unique within the legal entity. */
+  number: string | null;
+  legal_entity_id: string;
+  customer_id: string;
+  contract_id: string | null;
+  currency: string;
+  status: InvoiceStatus;
+  period_start: string | null;
+  period_end: string | null;
+  issue_date: string | null;
+  due_date: string | null;
+  /** The tax rate applied, copied at drafting so a later master-data change never alters an invoice. */
+  tax_rate_id: string | null;
+  tax_rate_percent: string | null;
+  subtotal: string;
+  tax_total: string;
+  total: string;
+  issued_at: Date | null;
+  voided_at: Date | null;
+  void_reason: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface InvoiceLineTable {
+  id: string;
+  invoice_id: string;
+  position: number;
+  source_type: BillingSourceType;
+  /** The billed record (time entry, expense, milestone, schedule line…); null only for ADJUSTMENT lines. */
+  source_id: string | null;
+  billing_event_id: string | null;
+  project_id: string | null;
+  description: string;
+  quantity: string;
+  unit_price: string;
+  amount: string;
+  currency: string;
+  /**
+   * Set when the line stops holding its source (its invoice was voided, or a credit note credited it), so the source
+   * may be billed again; a unique index allows one unreleased line per source.
+   */
+  released_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface CreditNoteTable {
+  id: string;
+  number: string | null;
+  invoice_id: string;
+  legal_entity_id: string;
+  customer_id: string;
+  currency: string;
+  status: CreditNoteStatus;
+  reason: string | null;
+  total: string;
+  issued_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface CreditNoteLineTable {
+  id: string;
+  credit_note_id: string;
+  position: number;
+  source_type: BillingSourceType;
+  source_id: string | null;
+  /** The invoice line this credits, when it credits one. */
+  invoice_line_id: string | null;
+  project_id: string | null;
+  description: string;
+  amount: string;
+  currency: string;
+}
+
+export interface PaymentTable {
+  id: string;
+  invoice_id: string;
+  amount: string;
+  currency: string;
+  received_on: string;
+  reference: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface BillingEventTable {
+  id: string;
+  source_type: BillingSourceType;
+  source_id: string;
+  contract_id: string;
+  project_id: string | null;
+  customer_id: string;
+  legal_entity_id: string;
+  /** Kept for invoice grouping (BY_WORKER, BY_ROLE, BY_TASK). */
+  worker_id: string | null;
+  role_id: string | null;
+  task_id: string | null;
+  date: string;
+  description: string;
+  hours: string | null;
+  rate: string | null;
+  amount: string;
+  currency: string;
+  /** Contract currency → legal entity currency on the event date, when known. */
+  fx_rate: string | null;
+  status: BillingEventStatus;
+  held_reason: string | null;
+  reversed_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface CostPostingTable {
+  id: string;
+  source_type: CostSourceType;
+  source_id: string;
+  worker_id: string | null;
+  project_id: string;
+  legal_entity_id: string;
+  date: string;
+  hours: string | null;
+  cost_rate: string | null;
+  amount: string;
+  currency: string;
+  /** Set on a reversal: the posting it cancels (its hours and amount are the negation). */
+  reversal_of: string | null;
+  /** Set on an original once reversed, which frees its source for a new posting. */
+  reversed_at: Date | null;
+  posted_at: Generated<Date>;
+}
+
+export interface RevenueScheduleTable {
+  id: string;
+  contract_id: string;
+  project_id: string | null;
+  method: RevenueMethod;
+  currency: string;
+  created_at: Generated<Date>;
+}
+
+export interface RevenueLineTable {
+  id: string;
+  schedule_id: string;
+  period_start: string;
+  period_end: string;
+  amount: string;
+  currency: string;
+  recognized: boolean;
+  recognized_at: Date | null;
+}
+
+export interface TaxRateTable {
+  id: string;
+  legal_entity_id: string;
+  /** ISO 3166 alpha-2 country of the customer; null is the legal entity's default rate. */
+  customer_country: string | null;
+  name: string;
+  rate_percent: string;
+  effective_from: string;
+  effective_to: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface BillingSetupTable {
+  id: string;
+  contract_id: string;
+  rate_card_id: string | null;
+  customer_id: string;
+  legal_entity_id: string;
+  currency: string;
+  billing_method: BillingMethod;
+  invoice_grouping: InvoiceGrouping;
+  payment_terms_days: number;
+  status: BillingSetupStatus;
+  blocked_reason: string | null;
+  /** Roles the contract's rate card prices, as crm announced them. */
+  rated_role_ids: Json<string[]>;
+  start_date: string;
+  end_date: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface DocumentSequenceTable {
+  legal_entity_id: string;
+  kind: DocumentKind;
+  /** The number the next issued document of this kind gets; incremented under a row lock, so there are no gaps. */
+  next_number: number;
+}
+
+export interface ErpDatabase extends OutboxTables, IdempotencyTables {
+  invoice: InvoiceTable;
+  invoice_line: InvoiceLineTable;
+  credit_note: CreditNoteTable;
+  credit_note_line: CreditNoteLineTable;
+  payment: PaymentTable;
+  billing_event: BillingEventTable;
+  cost_posting: CostPostingTable;
+  revenue_schedule: RevenueScheduleTable;
+  revenue_line: RevenueLineTable;
+  tax_rate: TaxRateTable;
+  billing_setup: BillingSetupTable;
+  document_sequence: DocumentSequenceTable;
+}
+
+export type InvoiceRow = Selectable<InvoiceTable>;
+export type InvoiceLineRow = Selectable<InvoiceLineTable>;
+export type CreditNoteRow = Selectable<CreditNoteTable>;
+export type CreditNoteLineRow = Selectable<CreditNoteLineTable>;
+export type PaymentRow = Selectable<PaymentTable>;
+export type BillingEventRow = Selectable<BillingEventTable>;
+export type CostPostingRow = Selectable<CostPostingTable>;
+export type RevenueScheduleRow = Selectable<RevenueScheduleTable>;
+export type RevenueLineRow = Selectable<RevenueLineTable>;
+export type TaxRateRow = Selectable<TaxRateTable>;
+export type BillingSetupRow = Selectable<BillingSetupTable>;

@@ -1,0 +1,15 @@
+/** How hcm's GraphQL types map to its rows, for the generated resolver types (see scripts/codegen.ts). */
+export const codegen = {
+  contextType: '../../subgraphs/hcm/server.ts#HcmContext',
+  mappers: {
+    LegalEntity: '../../subgraphs/hcm/tables.ts#LegalEntityRow',
+    CostCenter: '../../subgraphs/hcm/tables.ts#CostCenterRow',
+    Role: '../../subgraphs/hcm/tables.ts#RoleRow',
+    WorkCalendar: '../../subgraphs/hcm/tables.ts#WorkCalendarRow',
+    PublicHoliday: '../../subgraphs/hcm/tables.ts#PublicHolidayRow',
+    Worker: '../../subgraphs/hcm/tables.ts#WorkerRow',
+    WorkerSkill: '../../subgraphs/hcm/tables.ts#WorkerSkillRow',
+    CostRate: '../../subgraphs/hcm/tables.ts#CostRateRow',
+    Leave: '../../subgraphs/hcm/tables.ts#LeaveRow',
+  },
+};

@@ -1,0 +1,203 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { HcmDatabase, LeaveStatus, WorkerStatus } from './tables.ts';
+
+/** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
+type Db = Kysely<HcmDatabase> | Transaction<HcmDatabase>;
+
+export interface WorkerFilter {
+  search?: string | null;
+  legalEntityId?: string | null;
+  costCenterId?: string | null;
+  roleId?: string | null;
+  managerId?: string | null;
+  status?: WorkerStatus | null;
+  location?: string | null;
+  skill?: string | null;
+}
+
+export interface LegalEntityFilter {
+  search?: string | null;
+  country?: string | null;
+  currency?: string | null;
+}
+
+export interface CostCenterFilter {
+  legalEntityId?: string | null;
+}
+
+export interface SearchFilter {
+  search?: string | null;
+}
+
+export interface LeaveFilter {
+  workerId?: string | null;
+  from?: string | null;
+  to?: string | null;
+  status?: LeaveStatus | null;
+}
+
+const likePattern = (search: string) => `%${search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+
+export const legalEntitiesByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('legal_entity').selectAll().where('id', 'in', ids).execute();
+
+export function legalEntitiesQuery(db: Db, filter: LegalEntityFilter = {}) {
+  let query = db.selectFrom('legal_entity').selectAll();
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
+  }
+  if (filter.country) query = query.where('country', '=', filter.country);
+  if (filter.currency) query = query.where('currency', '=', filter.currency);
+  return query;
+}
+
+export const costCentersByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('cost_center').selectAll().where('id', 'in', ids).execute();
+
+export function costCentersQuery(db: Db, filter: CostCenterFilter = {}) {
+  let query = db.selectFrom('cost_center').selectAll();
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  return query;
+}
+
+export const rolesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('role').selectAll().where('id', 'in', ids).execute();
+
+export function rolesQuery(db: Db, filter: SearchFilter = {}) {
+  let query = db.selectFrom('role').selectAll();
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
+  }
+  return query;
+}
+
+export const calendarsByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('work_calendar').selectAll().where('id', 'in', ids).execute();
+
+export function calendarsQuery(db: Db, filter: SearchFilter = {}) {
+  let query = db.selectFrom('work_calendar').selectAll();
+  if (filter.search) query = query.where('name', 'ilike', likePattern(filter.search));
+  return query;
+}
+
+/** Holidays of many calendars, optionally within [from, to], in date order. */
+export function holidaysByCalendars(db: Db, calendarIds: readonly string[], range: { from?: string | null; to?: string | null } = {}) {
+  let query = db.selectFrom('public_holiday').selectAll().where('calendar_id', 'in', calendarIds);
+  if (range.from) query = query.where('date', '>=', range.from);
+  if (range.to) query = query.where('date', '<=', range.to);
+  return query.orderBy('date').execute();
+}
+
+export const workersByIds = (db: Db, ids: readonly string[]) => db.selectFrom('worker').selectAll().where('id', 'in', ids).execute();
+
+/**
+ * Workers matching `filter`. Status is the effective one (`domain/worker-status.ts`): a recorded ACTIVE worker whose
+ * termination date is before `today` counts as INACTIVE.
+ */
+export function workersQuery(db: Db, filter: WorkerFilter, today: string) {
+  let query = db.selectFrom('worker').selectAll('worker');
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    query = query.where((eb) =>
+      eb.or([eb('worker.name', 'ilike', pattern), eb('worker.email', 'ilike', pattern), eb('worker.employee_number', 'ilike', pattern)]),
+    );
+  }
+  if (filter.legalEntityId) query = query.where('worker.legal_entity_id', '=', filter.legalEntityId);
+  if (filter.costCenterId) query = query.where('worker.cost_center_id', '=', filter.costCenterId);
+  if (filter.roleId) query = query.where('worker.role_id', '=', filter.roleId);
+  if (filter.managerId) query = query.where('worker.manager_id', '=', filter.managerId);
+  if (filter.location) query = query.where('worker.location', '=', filter.location);
+  if (filter.status === 'ACTIVE') {
+    query = query
+      .where('worker.status', '=', 'ACTIVE')
+      .where((eb) => eb.or([eb('worker.termination_date', 'is', null), eb('worker.termination_date', '>=', today)]));
+  }
+  if (filter.status === 'INACTIVE') {
+    query = query.where((eb) => eb.or([eb('worker.status', '=', 'INACTIVE'), eb('worker.termination_date', '<', today)]));
+  }
+  if (filter.skill) {
+    const skill = filter.skill.trim().toLowerCase();
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('worker_skill')
+          .select(sql.lit(1).as('one'))
+          .whereRef('worker_skill.worker_id', '=', 'worker.id')
+          .where(sql<string>`lower(worker_skill.skill)`, '=', skill),
+      ),
+    );
+  }
+  return query;
+}
+
+export const skillsByWorkers = (db: Db, workerIds: readonly string[]) =>
+  db.selectFrom('worker_skill').selectAll().where('worker_id', 'in', workerIds).orderBy('worker_id').orderBy('skill').execute();
+
+export const costRatesByWorkers = (db: Db, workerIds: readonly string[]) =>
+  db.selectFrom('worker_cost_rate').selectAll().where('worker_id', 'in', workerIds).orderBy('worker_id').orderBy('effective_from').execute();
+
+export const leavesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('leave').selectAll().where('id', 'in', ids).execute();
+
+export function leavesQuery(db: Db, filter: LeaveFilter = {}) {
+  let query = db.selectFrom('leave').selectAll();
+  if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
+  if (filter.from) query = query.where('end_date', '>=', filter.from);
+  if (filter.to) query = query.where('start_date', '<=', filter.to);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  return query;
+}
+
+/** Approved leave of many workers overlapping [from, to]: what capacity subtracts. */
+export const approvedLeavesByWorkers = (db: Db, workerIds: readonly string[], from: string, to: string) =>
+  db
+    .selectFrom('leave')
+    .selectAll()
+    .where('worker_id', 'in', workerIds)
+    .where('status', '=', 'APPROVED')
+    .where('end_date', '>=', from)
+    .where('start_date', '<=', to)
+    .orderBy('start_date')
+    .execute();
+
+/**
+ * The worker and every manager above them, as (id, manager_id) rows, in one recursive statement. The depth bound keeps
+ * a corrupt (cyclic) chain from running away.
+ */
+export const managerChain = (db: Db, workerId: string) =>
+  db
+    .withRecursive('chain(id, manager_id, depth)', (qb) =>
+      qb
+        .selectFrom('worker')
+        .select(['worker.id', 'worker.manager_id', sql<number>`0`.as('depth')])
+        .where('worker.id', '=', workerId)
+        .unionAll((union) =>
+          union
+            .selectFrom('worker')
+            .innerJoin('chain', 'chain.manager_id', 'worker.id')
+            .select(['worker.id', 'worker.manager_id', sql<number>`chain.depth + 1`.as('depth')])
+            .where('chain.depth', '<', 1000),
+        ),
+    )
+    .selectFrom('chain')
+    .select(['id', 'manager_id'])
+    .execute();
+
+/** Locks the worker so concurrent changes (cost rates, leave, manager) serialize on it. */
+export const lockWorker = (trx: Transaction<HcmDatabase>, id: string) =>
+  trx.selectFrom('worker').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+export const lockCalendar = (trx: Transaction<HcmDatabase>, id: string) =>
+  trx.selectFrom('work_calendar').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+/** Whether any worker of the legal entity has a cost rate (its currency is then fixed). */
+export const legalEntityHasCostRates = async (db: Db, legalEntityId: string) =>
+  Boolean(
+    await db
+      .selectFrom('worker_cost_rate')
+      .innerJoin('worker', 'worker.id', 'worker_cost_rate.worker_id')
+      .select('worker_cost_rate.id')
+      .where('worker.legal_entity_id', '=', legalEntityId)
+      .limit(1)
+      .executeTakeFirst(),
+  );

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { gql } from 'graphql-tag';
+import { isoDate } from '../../lib/clock.ts';
+import {
+  createSubgraphRuntime,
+  type RequestScope,
+  type SubgraphDependencies,
+  type SubgraphRuntime,
+} from '../../lib/graphql/subgraph-server.ts';
+import { hcmResolvers } from '../../resolvers/hcm/index.ts';
+import { createHcmLoaders, type HcmLoaders } from './loaders.ts';
+import { createHcmQueries, createHcmService, type HcmQueries, type HcmService } from './service.ts';
+import type { HcmDatabase } from './tables.ts';
+
+export interface HcmContext extends RequestScope {
+  readonly loaders: HcmLoaders;
+  readonly hcm: HcmService;
+  readonly hcmQueries: HcmQueries;
+  /** The request's calendar date (UTC): effective statuses are judged against it. */
+  readonly today: string;
+}
+
+export const hcmTypeDefs = gql(readFileSync(new URL('../../schema/hcm.graphql', import.meta.url), 'utf8'));
+
+/** Builds the hcm subgraph from its dependencies; starts nothing until `listen`. */
+export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): SubgraphRuntime {
+  let runtime: SubgraphRuntime | undefined;
+  const hcmQueries = createHcmQueries(deps.db, deps.clock);
+  const hcm = createHcmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  runtime = createSubgraphRuntime<HcmContext>({
+    name: 'hcm',
+    typeDefs: hcmTypeDefs,
+    resolvers: hcmResolvers,
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger.child({ subgraph: 'hcm' }),
+    identitySecret: deps.identitySecret,
+    maskErrors: deps.maskErrors,
+    createContext: (scope) => {
+      const today = isoDate(deps.clock.now());
+      return { ...scope, today, loaders: createHcmLoaders(deps.db, today), hcm, hcmQueries };
+    },
+  });
+  return runtime;
+}

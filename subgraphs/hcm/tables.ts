@@ -1,0 +1,123 @@
+import type { Generated, Selectable } from 'kysely';
+import type { Json } from '../../lib/db/types.ts';
+import type { OutboxTables } from '../../lib/events/outbox.ts';
+import type { IdempotencyTables } from '../../lib/idempotency.ts';
+
+export type WorkerKind = 'EMPLOYEE' | 'CONTRACTOR';
+export type WorkerStatus = 'ACTIVE' | 'INACTIVE';
+export type LeaveType = 'VACATION' | 'SICK' | 'PARENTAL' | 'OTHER';
+export type LeaveStatus = 'APPROVED' | 'CANCELLED';
+
+export interface LegalEntityTable {
+  id: string;
+  code: string;
+  name: string;
+  country: string;
+  currency: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CostCenterTable {
+  id: string;
+  code: string;
+  name: string;
+  legal_entity_id: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface RoleTable {
+  id: string;
+  code: string;
+  name: string;
+  target_utilization: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface WorkCalendarTable {
+  id: string;
+  name: string;
+  hours_per_day: string;
+  /** ISO weekdays, ascending. */
+  working_days: Json<number[]>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PublicHolidayTable {
+  calendar_id: string;
+  date: string;
+  name: string;
+}
+
+export interface WorkerTable {
+  id: string;
+  employee_number: string;
+  name: string;
+  email: string;
+  kind: WorkerKind;
+  role_id: string;
+  manager_id: string | null;
+  cost_center_id: string;
+  legal_entity_id: string;
+  location: string;
+  calendar_id: string;
+  /** As of the last write; the effective status also turns INACTIVE once termination_date has passed. */
+  status: WorkerStatus;
+  hire_date: string;
+  termination_date: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface WorkerSkillTable {
+  worker_id: string;
+  skill: string;
+  level: number;
+}
+
+export interface WorkerCostRateTable {
+  id: string;
+  worker_id: string;
+  amount: string;
+  currency: string;
+  effective_from: string;
+  effective_to: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface LeaveTable {
+  id: string;
+  worker_id: string;
+  type: LeaveType;
+  start_date: string;
+  end_date: string;
+  hours_per_day: string;
+  status: LeaveStatus;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface HcmDatabase extends OutboxTables, IdempotencyTables {
+  legal_entity: LegalEntityTable;
+  cost_center: CostCenterTable;
+  role: RoleTable;
+  work_calendar: WorkCalendarTable;
+  public_holiday: PublicHolidayTable;
+  worker: WorkerTable;
+  worker_skill: WorkerSkillTable;
+  worker_cost_rate: WorkerCostRateTable;
+  leave: LeaveTable;
+}
+
+export type LegalEntityRow = Selectable<LegalEntityTable>;
+export type CostCenterRow = Selectable<CostCenterTable>;
+export type RoleRow = Selectable<RoleTable>;
+export type WorkCalendarRow = Selectable<WorkCalendarTable>;
+export type PublicHolidayRow = Selectable<PublicHolidayTable>;
+export type WorkerRow = Selectable<WorkerTable>;
+export type WorkerSkillRow = Selectable<WorkerSkillTable>;
+export type CostRateRow = Selectable<WorkerCostRateTable>;
+export type LeaveRow = Selectable<LeaveTable>;

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-25T2100-initial.ts';
+
+/** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
+export const psaMigrations: Record<string, Migration> = {
+  '2026-11-25T2100-initial': initial,
+};

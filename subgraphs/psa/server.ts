@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { gql } from 'graphql-tag';
+import {
+  createSubgraphRuntime,
+  type RequestScope,
+  type SubgraphDependencies,
+  type SubgraphRuntime,
+} from '../../lib/graphql/subgraph-server.ts';
+import { psaResolvers } from '../../resolvers/psa/index.ts';
+import { createPsaLoaders, type PsaLoaders } from './loaders.ts';
+import { createPsaQueries, createPsaService, type PsaQueries, type PsaService } from './service.ts';
+import type { PsaDatabase } from './tables.ts';
+import { subscribeDealToProject } from './use-cases/deal-to-project.ts';
+
+export interface PsaContext extends RequestScope {
+  readonly loaders: PsaLoaders;
+  readonly psa: PsaService;
+  readonly psaQueries: PsaQueries;
+}
+
+export const psaTypeDefs = gql(readFileSync(new URL('../../schema/psa.graphql', import.meta.url), 'utf8'));
+
+/** Builds the psa subgraph from its dependencies; starts nothing until `listen` (which also starts its consumers). */
+export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>): SubgraphRuntime {
+  let runtime: SubgraphRuntime | undefined;
+  const serviceDeps = { db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() };
+  const psaQueries = createPsaQueries(deps.db);
+  const psa = createPsaService(serviceDeps);
+  runtime = createSubgraphRuntime<PsaContext>({
+    name: 'psa',
+    typeDefs: psaTypeDefs,
+    resolvers: psaResolvers,
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger.child({ subgraph: 'psa' }),
+    identitySecret: deps.identitySecret,
+    maskErrors: deps.maskErrors,
+    createContext: (scope) => ({ ...scope, loaders: createPsaLoaders(deps.db), psa, psaQueries }),
+    subscribe: async (bus) => [await subscribeDealToProject(bus, serviceDeps)],
+  });
+  return runtime;
+}

@@ -1,0 +1,13 @@
+/** How time's GraphQL types map to its rows, for the generated resolver types (see scripts/codegen.ts). */
+export const codegen = {
+  contextType: '../../subgraphs/time/server.ts#TimeContext',
+  mappers: {
+    TimeEntry: '../../subgraphs/time/tables.ts#TimeEntryRow',
+    Timesheet: '../../subgraphs/time/repository.ts#TimesheetRow',
+    ExpenseEntry: '../../subgraphs/time/tables.ts#ExpenseEntryRow',
+    ApprovalRecord: '../../subgraphs/time/tables.ts#ApprovalRecordRow',
+    PeriodLock: '../../subgraphs/time/tables.ts#PeriodLockRow',
+    Worker: '../../subgraphs/time/tables.ts#EntityKey',
+    Project: '../../subgraphs/time/tables.ts#EntityKey',
+  },
+};

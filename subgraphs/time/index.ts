@@ -1,0 +1,24 @@
+import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
+import { openTimeDatabase } from './db.ts';
+import { seedTime } from './seed.ts';
+import { createTimeSubgraph } from './server.ts';
+import type { TimeDatabase } from './tables.ts';
+
+export { timeTopics } from './events.ts';
+export type {
+  PeriodClosed,
+  PeriodReopened,
+  TimeEntrySnapshot,
+  TimeEntrySubmitted,
+  TimeEntryApproved,
+  TimeEntryRejected,
+  TimeEntryCorrected,
+} from './events.ts';
+export type { TimeDatabase } from './tables.ts';
+
+export const timeSubgraph: SubgraphModule<TimeDatabase> = {
+  name: 'time',
+  openDatabase: openTimeDatabase,
+  create: createTimeSubgraph,
+  seed: seedTime,
+};

@@ -1,0 +1,193 @@
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { EntryStatus, ExpenseCategory, PeriodLockStatus, TimeDatabase } from './tables.ts';
+
+/** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
+type Db = Kysely<TimeDatabase> | Transaction<TimeDatabase>;
+
+export interface TimeEntryFilter {
+  workerId?: string | null;
+  projectId?: string | null;
+  status?: readonly EntryStatus[] | null;
+  from?: string | null;
+  to?: string | null;
+  billable?: boolean | null;
+}
+
+export interface ExpenseFilter {
+  workerId?: string | null;
+  projectId?: string | null;
+  status?: readonly EntryStatus[] | null;
+  category?: readonly ExpenseCategory[] | null;
+  from?: string | null;
+  to?: string | null;
+  billable?: boolean | null;
+}
+
+export interface PeriodLockFilter {
+  legalEntityId?: string | null;
+  status?: PeriodLockStatus | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+/** Dates bounding the entries summed into timesheets: whole weeks, so a timesheet's totals are never partial. */
+export interface WeekRange {
+  fromWeekStart?: string | null;
+  toWeekEnd?: string | null;
+}
+
+/** One worker-week: the timesheet's totals and its entries counted by status. */
+export interface TimesheetRow {
+  worker_id: string;
+  week_start: string;
+  total_hours: string;
+  billable_hours: string;
+  draft_count: number;
+  submitted_count: number;
+  approved_count: number;
+  rejected_count: number;
+}
+
+export const timeEntriesByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('time_entry').selectAll().where('id', 'in', ids).execute();
+
+export function timeEntriesQuery(db: Db, filter: TimeEntryFilter = {}) {
+  let query = db.selectFrom('time_entry').selectAll();
+  if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
+  if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+  if (filter.status?.length) query = query.where('status', 'in', filter.status);
+  if (filter.from) query = query.where('date', '>=', filter.from);
+  if (filter.to) query = query.where('date', '<=', filter.to);
+  if (filter.billable != null) query = query.where('billable', '=', filter.billable);
+  return query;
+}
+
+/** Reversed entries (replaced by a correction) count nowhere. */
+const live = sql`reversed_at is null`;
+const countIn = (status: EntryStatus) => sql<number>`(count(*) filter (where ${live} and status = ${status}))::int`;
+
+/** Timesheet totals of the entries `where` selects, one row per worker-week. */
+const timesheetAggregate = (db: Db) =>
+  db
+    .selectFrom('time_entry')
+    .select([
+      'worker_id',
+      'week_start',
+      sql<string>`coalesce(sum(hours) filter (where ${live}), 0)::numeric(16, 2)`.as('total_hours'),
+      sql<string>`coalesce(sum(hours) filter (where ${live} and billable), 0)::numeric(16, 2)`.as('billable_hours'),
+      countIn('DRAFT').as('draft_count'),
+      countIn('SUBMITTED').as('submitted_count'),
+      countIn('APPROVED').as('approved_count'),
+      countIn('REJECTED').as('rejected_count'),
+    ])
+    .groupBy(['worker_id', 'week_start']);
+
+/**
+ * The timesheets of many worker-weeks in one statement. Each week is matched by a date range on (worker_id, date),
+ * which the worker index serves; weeks without entries return no row.
+ */
+export function timesheetsByKeys(db: Db, keys: ReadonlyArray<{ workerId: string; weekStart: string; weekEnd: string }>) {
+  return timesheetAggregate(db)
+    .where((eb) =>
+      eb.or(keys.map((key) => eb.and([eb('worker_id', '=', key.workerId), eb('date', '>=', key.weekStart), eb('date', '<=', key.weekEnd)]))),
+    )
+    .execute() as Promise<TimesheetRow[]>;
+}
+
+/**
+ * Timesheets as a table (weeks with at least one entry) for paging under workers. Postgres pushes the pager's
+ * `worker_id in (…)` and keyset conditions on the grouping columns into the aggregate, so only the asked workers'
+ * entries are read.
+ */
+export function timesheetsQuery(db: Db, range: WeekRange = {}) {
+  let aggregate = timesheetAggregate(db);
+  if (range.fromWeekStart) aggregate = aggregate.where('date', '>=', range.fromWeekStart);
+  if (range.toWeekEnd) aggregate = aggregate.where('date', '<=', range.toWeekEnd);
+  // The casts in the aggregate's select list are what make these rows TimesheetRow; Kysely cannot see through them.
+  return db.selectFrom(aggregate.as('timesheet')).selectAll() as unknown as SelectQueryBuilder<any, any, TimesheetRow>;
+}
+
+/**
+ * The entries of many timesheets, each row carrying its timesheet key ("<workerId>:<weekStart>") so the pager can
+ * partition by it. The date ranges inside keep the scan on the worker index.
+ */
+export function timesheetEntriesQuery(db: Db, keys: ReadonlyArray<{ workerId: string; weekStart: string; weekEnd: string }>) {
+  const entries = db
+    .selectFrom('time_entry')
+    .selectAll()
+    .select(sql<string>`worker_id || ':' || to_char(week_start, 'YYYY-MM-DD')`.as('timesheet_key'))
+    .where((eb) =>
+      eb.or(keys.map((key) => eb.and([eb('worker_id', '=', key.workerId), eb('date', '>=', key.weekStart), eb('date', '<=', key.weekEnd)]))),
+    );
+  return db.selectFrom(entries.as('entry')).selectAll();
+}
+
+/** Hours per project in one statement, summed by Postgres (the actuals index covers it). */
+export function actualHoursByProjects(
+  db: Db,
+  projectIds: readonly string[],
+  options: { status: readonly EntryStatus[]; from?: string | null; to?: string | null },
+) {
+  let query = db
+    .selectFrom('time_entry')
+    .select(['project_id', sql<string>`sum(hours)::numeric(16, 2)`.as('hours')])
+    .where('project_id', 'in', projectIds)
+    .where('status', 'in', options.status)
+    .where('reversed_at', 'is', null);
+  if (options.from) query = query.where('date', '>=', options.from);
+  if (options.to) query = query.where('date', '<=', options.to);
+  return query.groupBy('project_id').execute();
+}
+
+export const expensesByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('expense_entry').selectAll().where('id', 'in', ids).execute();
+
+export function expensesQuery(db: Db, filter: ExpenseFilter = {}) {
+  let query = db.selectFrom('expense_entry').selectAll();
+  if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
+  if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+  if (filter.status?.length) query = query.where('status', 'in', filter.status);
+  if (filter.category?.length) query = query.where('category', 'in', filter.category);
+  if (filter.from) query = query.where('date', '>=', filter.from);
+  if (filter.to) query = query.where('date', '<=', filter.to);
+  if (filter.billable != null) query = query.where('billable', '=', filter.billable);
+  return query;
+}
+
+export const approvalRecordsByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('approval_record').selectAll().where('id', 'in', ids).execute();
+
+export const approvalRecordsByTimeEntries = (db: Db, timeEntryIds: readonly string[]) =>
+  db.selectFrom('approval_record').selectAll().where('time_entry_id', 'in', timeEntryIds).orderBy('at').orderBy('id').execute();
+
+export const periodLocksByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('period_lock').selectAll().where('id', 'in', ids).execute();
+
+export function periodLocksQuery(db: Db, filter: PeriodLockFilter = {}) {
+  let query = db.selectFrom('period_lock').selectAll();
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.from) query = query.where('period_end', '>=', filter.from);
+  if (filter.to) query = query.where('period_start', '<=', filter.to);
+  return query;
+}
+
+/**
+ * Serializes period changes of one legal entity until the transaction ends, so two overlapping closes cannot both
+ * pass the overlap check (a row lock cannot guard rows that do not exist yet).
+ */
+export const lockLegalEntityPeriods = (trx: Transaction<TimeDatabase>, legalEntityId: string) =>
+  sql`select pg_advisory_xact_lock(hashtext(${`time.period_lock:${legalEntityId}`}))`.execute(trx);
+
+export const overlappingPeriodLocks = (trx: Transaction<TimeDatabase>, legalEntityId: string, periodStart: string, periodEnd: string) =>
+  trx
+    .selectFrom('period_lock')
+    .selectAll()
+    .where('legal_entity_id', '=', legalEntityId)
+    .where('period_start', '<=', periodEnd)
+    .where('period_end', '>=', periodStart)
+    .forUpdate()
+    .execute();
+
+export const lockPeriodLock = (trx: Transaction<TimeDatabase>, id: string) =>
+  trx.selectFrom('period_lock').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

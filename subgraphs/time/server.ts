@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { gql } from 'graphql-tag';
+import {
+  createSubgraphRuntime,
+  type RequestScope,
+  type SubgraphDependencies,
+  type SubgraphRuntime,
+} from '../../lib/graphql/subgraph-server.ts';
+import { timeResolvers } from '../../resolvers/time/index.ts';
+import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
+import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
+import type { TimeDatabase } from './tables.ts';
+
+export interface TimeContext extends RequestScope {
+  readonly loaders: TimeLoaders;
+  readonly time: TimeService;
+  readonly timeQueries: TimeQueries;
+}
+
+export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
+
+/** Builds the time subgraph from its dependencies; starts nothing until `listen`. */
+export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>): SubgraphRuntime {
+  let runtime: SubgraphRuntime | undefined;
+  const timeQueries = createTimeQueries(deps.db);
+  const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  runtime = createSubgraphRuntime<TimeContext>({
+    name: 'time',
+    typeDefs: timeTypeDefs,
+    resolvers: timeResolvers,
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger.child({ subgraph: 'time' }),
+    identitySecret: deps.identitySecret,
+    maskErrors: deps.maskErrors,
+    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries }),
+  });
+  return runtime;
+}

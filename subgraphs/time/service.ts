@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { requireRole } from '../../lib/auth/identity.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { notFound } from '../../lib/errors.ts';
+import { createEvent } from '../../lib/events/envelope.ts';
+import { appendToOutbox } from '../../lib/events/outbox.ts';
+import { paginate } from '../../lib/graphql/connection.ts';
+import type { PagedArgs } from '../../lib/graphql/loaders.ts';
+import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
+import { runIdempotent } from '../../lib/idempotency.ts';
+import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
+import { assertMaySee, assertSeesEveryone, pinToOwnWorker } from './access.ts';
+import { parseIsoWeek, weekEndOf, weekStartOf } from './domain/iso-week.ts';
+import { assertReopen, checkPeriod, planClose } from './domain/period-lock.ts';
+import { parseTimesheetId } from './domain/timesheet-id.ts';
+import { timeTopics, type PeriodClosed, type PeriodReopened } from './events.ts';
+import { orderings, weekKey, type TimeLoaders } from './loaders.ts';
+import * as repo from './repository.ts';
+import type { EntryStatus, PeriodLockRow, TimeDatabase } from './tables.ts';
+
+export interface ClosePeriodInput {
+  legalEntityId: string;
+  periodStart: string;
+  periodEnd: string;
+}
+
+const asLockedPeriod = (row: PeriodLockRow) => ({ id: row.id, periodStart: row.period_start, periodEnd: row.period_end, status: row.status });
+
+/** time's use cases. Each mutation checks access, validates, then runs in one transaction with its events. */
+export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }) {
+  const { db, clock } = deps;
+
+  async function write<T>(
+    operation: string,
+    idempotencyKey: string | null | undefined,
+    request: unknown,
+    work: (trx: Transaction<TimeDatabase>) => Promise<T>,
+  ): Promise<T> {
+    const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
+    deps.onCommit();
+    return result;
+  }
+
+  const event = <T>(scope: RequestScope, type: string, id: string, data: T) =>
+    createEvent('time', type, { typename: 'PeriodLock', id }, data, { correlationId: scope.correlationId }, clock.now());
+
+  return {
+    async closePeriod(scope: RequestScope, input: ClosePeriodInput, idempotencyKey?: string | null) {
+      requireRole(scope.identity, 'FINANCE');
+      const legalEntityId = checkText('legalEntityId', input.legalEntityId, 100);
+      const periodStart = checkDate('periodStart', input.periodStart);
+      const periodEnd = checkDate('periodEnd', input.periodEnd);
+      checkPeriod(periodStart, periodEnd);
+      return write('closePeriod', idempotencyKey, { legalEntityId, periodStart, periodEnd }, async (trx) => {
+        await repo.lockLegalEntityPeriods(trx, legalEntityId);
+        const overlapping = await repo.overlappingPeriodLocks(trx, legalEntityId, periodStart, periodEnd);
+        const plan = planClose(overlapping.map(asLockedPeriod), periodStart, periodEnd);
+        const now = clock.now();
+        const closedBy = scope.identity.workerId;
+        const id = plan.kind === 'reclose' ? plan.id : randomUUID();
+        if (plan.kind === 'reclose') {
+          await trx
+            .updateTable('period_lock')
+            .set((eb) => ({ status: 'CLOSED', closed_at: now, closed_by: closedBy, version: eb('version', '+', 1), updated_at: now }))
+            .where('id', '=', id)
+            .execute();
+        } else {
+          await trx
+            .insertInto('period_lock')
+            .values({
+              id,
+              legal_entity_id: legalEntityId,
+              period_start: periodStart,
+              period_end: periodEnd,
+              status: 'CLOSED',
+              closed_at: now,
+              closed_by: closedBy,
+              reopened_at: null,
+              reopened_by: null,
+            })
+            .execute();
+        }
+        await appendToOutbox(trx, [
+          event<PeriodClosed>(scope, timeTopics.periodClosed, id, {
+            periodLockId: id,
+            legalEntityId,
+            periodStart,
+            periodEnd,
+            closedBy,
+            closedAt: now.toISOString(),
+          }),
+        ]);
+        return id;
+      });
+    },
+
+    async reopenPeriod(scope: RequestScope, id: string) {
+      requireRole(scope.identity, 'FINANCE');
+      return write('reopenPeriod', null, null, async (trx) => {
+        const lock = await repo.lockPeriodLock(trx, id);
+        if (!lock) throw notFound('PeriodLock', id);
+        assertReopen(asLockedPeriod(lock));
+        const now = clock.now();
+        const reopenedBy = scope.identity.workerId;
+        await trx
+          .updateTable('period_lock')
+          .set((eb) => ({ status: 'OPEN', reopened_at: now, reopened_by: reopenedBy, version: eb('version', '+', 1), updated_at: now }))
+          .where('id', '=', id)
+          .execute();
+        await appendToOutbox(trx, [
+          event<PeriodReopened>(scope, timeTopics.periodReopened, id, {
+            periodLockId: id,
+            legalEntityId: lock.legal_entity_id,
+            periodStart: lock.period_start,
+            periodEnd: lock.period_end,
+            reopenedBy,
+            reopenedAt: now.toISOString(),
+          }),
+        ]);
+        return id;
+      });
+    },
+  };
+}
+
+export type TimeService = ReturnType<typeof createTimeService>;
+
+/** What the queries need of a request: who asks, and this request's loaders. */
+export interface QueryScope extends RequestScope {
+  readonly loaders: TimeLoaders;
+}
+
+function checkDates<F extends { from?: string | null; to?: string | null }>(filter: F): F {
+  if (filter.from) checkDateRange('from', filter.from, 'to', filter.to);
+  return filter;
+}
+
+/**
+ * time's reads. Each applies the caller's visibility (access.ts) before loading: a caller who is only a WORKER is
+ * pinned to their own worker id, and asking for someone else's time is FORBIDDEN. All are async so a refusal is a
+ * rejected promise, never a synchronous throw: `_entities` maps its representations synchronously, and one throw
+ * there would leave the promises of the other representations rejected with no handler.
+ */
+export function createTimeQueries(db: Kysely<TimeDatabase>) {
+  async function visible<R extends { worker_id: string }>(scope: QueryScope, row: Promise<R | null>): Promise<R | null> {
+    const found = await row;
+    if (found) assertMaySee(scope.identity, found.worker_id);
+    return found;
+  }
+
+  return {
+    timeEntry: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.timeEntry.load(id)),
+
+    timeEntries: async (scope: QueryScope, page: PagedArgs<repo.TimeEntryFilter>) =>
+      paginate(repo.timeEntriesQuery(db, checkDates(pinToOwnWorker(scope.identity, page.filter))), orderings.timeEntry, page, page),
+
+    workerTimeEntries: async (scope: QueryScope, workerId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'workerId'>>) => {
+      assertMaySee(scope.identity, workerId);
+      return scope.loaders.timeEntriesByWorker.for({ ...page, filter: checkDates(page.filter ?? {}) }).load(workerId);
+    },
+
+    projectTimeEntries: async (scope: QueryScope, projectId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'projectId'>>) =>
+      scope.loaders.timeEntriesByProject.for({ ...page, filter: checkDates(pinToOwnWorker(scope.identity, page.filter)) }).load(projectId),
+
+    actualHours: async (scope: QueryScope, projectId: string, args: { status: readonly EntryStatus[]; from?: string | null; to?: string | null }) => {
+      assertSeesEveryone(scope.identity, 'Project.actualHours');
+      const { from = null, to = null } = checkDates(args);
+      // Sorted and deduplicated so equal argument sets share one loader (and one statement).
+      const status = [...new Set(args.status)].sort();
+      return scope.loaders.actualHoursByProject.for({ status, from, to }).load(projectId);
+    },
+
+    timesheet: async (scope: QueryScope, workerId: string, isoWeek: string) => {
+      assertMaySee(scope.identity, workerId);
+      return scope.loaders.timesheet.load(weekKey(workerId, parseIsoWeek(isoWeek).weekStart));
+    },
+
+    timesheetById: async (scope: QueryScope, id: string) => {
+      const { workerId, weekStart } = parseTimesheetId(id);
+      assertMaySee(scope.identity, workerId);
+      return scope.loaders.timesheet.load(weekKey(workerId, weekStart));
+    },
+
+    /** Weeks overlapping [from, to], counted whole: a timesheet's totals never depend on the range asked. */
+    workerTimesheets: async (scope: QueryScope, workerId: string, page: PagedArgs<{ from?: string | null; to?: string | null }>) => {
+      assertMaySee(scope.identity, workerId);
+      const { from, to } = checkDates(page.filter ?? {});
+      const range = { fromWeekStart: from ? weekStartOf(from) : null, toWeekEnd: to ? weekEndOf(to) : null };
+      return scope.loaders.timesheetsByWorker.for({ ...page, filter: range }).load(workerId);
+    },
+
+    /** The timesheet was access-checked when it was reached; its entries are the same worker's. */
+    timesheetEntries: async (scope: QueryScope, timesheet: repo.TimesheetRow, page: PagedArgs) =>
+      scope.loaders.entriesByTimesheet.for(page).load(weekKey(timesheet.worker_id, timesheet.week_start)),
+
+    expense: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.expense.load(id)),
+
+    expenses: async (scope: QueryScope, page: PagedArgs<repo.ExpenseFilter>) =>
+      paginate(repo.expensesQuery(db, checkDates(pinToOwnWorker(scope.identity, page.filter))), orderings.expense, page, page),
+
+    /** A history step is visible to whoever may see the entry it belongs to. */
+    approvalRecord: async (scope: QueryScope, id: string) => {
+      const record = await scope.loaders.approvalRecord.load(id);
+      if (!record) return null;
+      const subject = record.time_entry_id
+        ? await scope.loaders.timeEntry.load(record.time_entry_id)
+        : await scope.loaders.expense.load(record.expense_entry_id!);
+      if (subject) assertMaySee(scope.identity, subject.worker_id);
+      return record;
+    },
+
+    /** Period locks are visible to everyone: workers need to know which dates are closed. */
+    periodLocks: async (page: PagedArgs<repo.PeriodLockFilter>) =>
+      paginate(repo.periodLocksQuery(db, checkDates(page.filter ?? {})), orderings.periodLock, page, page),
+  };
+}
+
+export type TimeQueries = ReturnType<typeof createTimeQueries>;

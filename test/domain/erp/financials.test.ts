@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { projectFinancials, type FinancialFact } from '../../../subgraphs/erp/domain/financials.ts';
+
+const f = (kind: FinancialFact['kind'], currency: string, amount: string, hours = '0'): FinancialFact => ({ kind, currency, amount, hours });
+
+describe('project financials per currency', () => {
+  it('with no records: empty lists, zero hours, 0% of a budget, null without one', () => {
+    assert.deepEqual(projectFinancials([], '100'), {
+      costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', margin: [], budgetBurnPercent: '0.00',
+    });
+    assert.equal(projectFinancials([], null).budgetBurnPercent, null);
+    assert.equal(projectFinancials([], '0').budgetBurnPercent, null);
+  });
+
+  const cases: Array<{ name: string; facts: FinancialFact[]; budget: string | null; expected: Partial<ReturnType<typeof projectFinancials>> }> = [
+    {
+      name: 'one currency: margin = billed + unbilled − cost, credits reduce billed',
+      facts: [f('COST', 'EUR', '4000.00', '60.00'), f('BILLED', 'EUR', '5000.00', '40.00'), f('CREDITED', 'EUR', '500.00'), f('UNBILLED', 'EUR', '2400.00', '20.00'), f('BILLED_HOURS', 'EUR', '5000.00', '40.00')],
+      budget: '120.00',
+      expected: {
+        costToDate: [{ amount: '4000.00', currency: 'EUR' }],
+        billed: [{ amount: '4500.00', currency: 'EUR' }],
+        unbilledAmount: [{ amount: '2400.00', currency: 'EUR' }],
+        unbilledHours: '20.00',
+        margin: [{ amount: '2900.00', currency: 'EUR' }],
+        budgetBurnPercent: '50.00',
+      },
+    },
+    {
+      name: 'USD billing by EUR staff: never added together',
+      facts: [f('COST', 'EUR', '1000.00', '10.00'), f('UNBILLED', 'USD', '1500.00', '7.50'), f('UNBILLED', 'USD', '300.00', '1.50'), f('BILLED', 'USD', '200.00')],
+      budget: '27.00',
+      expected: {
+        costToDate: [{ amount: '1000.00', currency: 'EUR' }],
+        billed: [{ amount: '200.00', currency: 'USD' }],
+        unbilledAmount: [{ amount: '1800.00', currency: 'USD' }],
+        unbilledHours: '9.00',
+        margin: [{ amount: '-1000.00', currency: 'EUR' }, { amount: '2000.00', currency: 'USD' }],
+        budgetBurnPercent: '33.33',
+      },
+    },
+    {
+      name: 'over budget',
+      facts: [f('UNBILLED', 'GBP', '100.00', '12.50'), f('BILLED_HOURS', 'GBP', '0.00', '0.50')],
+      budget: '10',
+      expected: { unbilledHours: '12.50', budgetBurnPercent: '130.00' },
+    },
+  ];
+  for (const { name, facts, budget, expected } of cases) {
+    it(name, () => {
+      const result = projectFinancials(facts, budget);
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(result[key as keyof typeof result], value, key);
+    });
+  }
+});

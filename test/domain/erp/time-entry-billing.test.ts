@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { timeEntryBilling, type EntryBillingFact, type TimeEntryBillingStatus } from '../../../subgraphs/erp/domain/time-entry-billing.ts';
+
+const fact = (overrides: Partial<EntryBillingFact>): EntryBillingFact => ({
+  billingEventId: 'be-1',
+  eventStatus: 'UNBILLED',
+  invoiceLineId: null,
+  invoiceId: null,
+  invoiceStatus: null,
+  lineReleased: false,
+  credited: false,
+  ...overrides,
+});
+const onInvoice = (invoiceStatus: EntryBillingFact['invoiceStatus'], more: Partial<EntryBillingFact> = {}) =>
+  fact({ eventStatus: 'BILLED', invoiceLineId: 'line-1', invoiceId: 'inv-1', invoiceStatus, ...more });
+
+describe('where a time entry stands in billing', () => {
+  const cases: Array<[name: string, facts: EntryBillingFact[], status: TimeEntryBillingStatus, eventId: string | null, invoiceId: string | null]> = [
+    ['no billing event', [], 'NOT_BILLABLE', null, null],
+    ['an unbilled event', [fact({})], 'UNBILLED', 'be-1', null],
+    ['a held event counts as unbilled', [fact({ eventStatus: 'HELD' })], 'UNBILLED', 'be-1', null],
+    ['on a draft invoice', [onInvoice('DRAFT')], 'ON_DRAFT', 'be-1', 'inv-1'],
+    ['on an issued invoice', [onInvoice('ISSUED')], 'INVOICED', 'be-1', 'inv-1'],
+    ['on a paid invoice', [onInvoice('PAID')], 'INVOICED', 'be-1', 'inv-1'],
+    ['credited, line still live', [onInvoice('ISSUED', { credited: true })], 'CREDITED', 'be-1', 'inv-1'],
+    ['credited and released', [onInvoice('PAID', { credited: true, lineReleased: true })], 'CREDITED', 'be-1', 'inv-1'],
+    ['its invoice was voided: waits again', [onInvoice('VOID', { eventStatus: 'UNBILLED', lineReleased: true })], 'UNBILLED', 'be-1', null],
+    [
+      'voided, then billed on a new draft',
+      [onInvoice('VOID', { lineReleased: true }), onInvoice('DRAFT', { invoiceLineId: 'line-2', invoiceId: 'inv-2' })],
+      'ON_DRAFT',
+      'be-1',
+      'inv-2',
+    ],
+    ['reversed before billing', [fact({ eventStatus: 'REVERSED' })], 'REVERSED', 'be-1', null],
+    [
+      'reversed after crediting',
+      [onInvoice('ISSUED', { eventStatus: 'REVERSED', credited: true, lineReleased: true })],
+      'CREDITED',
+      'be-1',
+      'inv-1',
+    ],
+    [
+      'reversed, then a new live event',
+      [fact({ billingEventId: 'be-old', eventStatus: 'REVERSED' }), fact({ billingEventId: 'be-new' })],
+      'UNBILLED',
+      'be-new',
+      null,
+    ],
+  ];
+  for (const [name, facts, status, eventId, invoiceId] of cases) {
+    it(`${name} → ${status}`, () => assert.deepEqual(timeEntryBilling(facts), { status, billingEventId: eventId, invoiceId }));
+  }
+});
