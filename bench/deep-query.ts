@@ -1,0 +1,97 @@
+/**
+ * Throughput and latency of a deep cross-subgraph query through the gateway, and of the part one subgraph owns
+ * asked straight from it. The load comes from autocannon in a separate process, so the generator does not steal
+ * the server's event loop.
+ *
+ *   npm run bench                      # embedded: in-memory PGlite, demo firm at scale 1
+ *   DATABASE_URL=postgres://… npm run bench -- --scale 5
+ *
+ * Options: --scale N (seed size), --duration S (per run, default 10), --connections C (default 10).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { signIdentity } from '../lib/auth/identity.ts';
+import { signBearerToken } from '../lib/auth/jwt.ts';
+import { createLogger } from '../lib/logger.ts';
+import { startHub } from '../gateway/hub.ts';
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+
+export const deepQuery = `{
+  customers(first: 20) { nodes { name
+    projects(first: 10) { nodes { code status
+      contract { number rateCard { rates { billRate { amount currency } } } }
+      assignments(first: 20) { nodes { plannedHours worker { name manager { name } legalEntity { currency } } } }
+    } }
+  } }
+}`;
+
+/** What psa alone can answer of the same request: the projects and their assignments, ids only for the rest. */
+export const psaOnlyQuery = `{
+  projects(first: 200) { nodes { code status contract { id } assignments(first: 20) { nodes { plannedHours worker { id } } } } }
+}`;
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  non2xx: number;
+}
+
+function autocannon(url: string, headers: Record<string, string>, body: string): Promise<AutocannonResult> {
+  const args = ['-m', 'POST', '-d', values.duration!, '-c', values.connections!, '-b', body, '--json'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(new URL('../node_modules/.bin/autocannon', import.meta.url).pathname, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`autocannon exited ${code}`))));
+  });
+}
+
+const jwtSecret = randomBytes(16).toString('hex');
+const identitySecret = randomBytes(16).toString('hex');
+const hub = await startHub({
+  database: process.env.DATABASE_URL ? { kind: 'postgres', url: process.env.DATABASE_URL } : { kind: 'pglite' },
+  jwtSecret,
+  identitySecret,
+  port: 0,
+  seed: { scale: Number(values.scale) },
+  logger: createLogger({}, 'warn'),
+  maskErrors: true,
+});
+const token = await signBearerToken({ workerId: null, roles: ['ADMIN'] }, jwtSecret);
+const json = { 'content-type': 'application/json' };
+
+const check = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: `Bearer ${token}` }, body: JSON.stringify({ query: deepQuery }) });
+const sample = await check.json();
+if (sample.errors) throw new Error(`deep query failed: ${JSON.stringify(sample.errors[0])}`);
+
+const runs = [
+  { name: 'gateway: deep query (crm → psa → hcm, 5 subgraph hops)', url: hub.url, headers: { ...json, authorization: `Bearer ${token}` }, query: deepQuery },
+  {
+    name: 'psa subgraph directly: its part of the same data',
+    url: hub.subgraphs.psa.url,
+    headers: { ...json, ...signIdentity({ workerId: null, roles: ['ADMIN'] }, identitySecret) },
+    query: psaOnlyQuery,
+  },
+];
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)'}, scale ${values.scale}, ${values.connections} connections, ${values.duration} s per run\n`);
+console.log('| run | req/s | p50 ms | p99 ms | errors |');
+console.log('|---|---|---|---|---|');
+for (const run of runs) {
+  const result = await autocannon(run.url, run.headers, JSON.stringify({ query: run.query }));
+  console.log(`| ${run.name} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.non2xx} |`);
+}
+await hub.stop();

@@ -1,0 +1,138 @@
+import { openPGlite, type DatabaseTarget, type SubgraphDatabase } from '../lib/db/database.ts';
+import type { PGliteSession } from '../lib/db/pglite-dialect.ts';
+import type { Clock } from '../lib/clock.ts';
+import { isoDate, systemClock } from '../lib/clock.ts';
+import type { EventBus } from '../lib/events/bus.ts';
+import { InProcessBus } from '../lib/events/in-process-bus.ts';
+import type { SubgraphRuntime } from '../lib/graphql/subgraph-server.ts';
+import { runIdempotent, type IdempotencyTables } from '../lib/idempotency.ts';
+import type { Logger } from '../lib/logger.ts';
+import { planDemoFirm } from '../lib/seed/plan.ts';
+import { createGateway, type GatewayRuntime } from './server.ts';
+import { supergraphSdl } from './supergraph.ts';
+import { subgraphModules } from './subgraphs.ts';
+
+export interface HubOptions {
+  /** PGlite (a data directory, or in memory when omitted) or PostgreSQL; every subgraph gets its own schema. */
+  readonly database: { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string };
+  /** Schema name per subgraph; default the subgraph's name. Tests use unique names on a shared PostgreSQL. */
+  readonly schemaFor?: (name: string) => string;
+  readonly bus?: EventBus;
+  readonly jwtSecret: string;
+  readonly identitySecret: string;
+  readonly port?: number;
+  readonly host?: string;
+  /** Seed the demo firm into empty schemas at this scale (false: leave the databases empty). */
+  readonly seed?: { scale: number } | false;
+  readonly clock?: Clock;
+  readonly logger: Logger;
+  readonly maskErrors?: boolean;
+}
+
+export interface Hub {
+  readonly url: string;
+  readonly gateway: GatewayRuntime;
+  readonly subgraphs: Record<string, { runtime: SubgraphRuntime; database: SubgraphDatabase<any>; url: string }>;
+  readonly bus: EventBus;
+  /** Publishes every pending outbox event of every subgraph, repeatedly, until none is left (consumers write more). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything in one process: the five subgraphs on loopback ports, each on its own schema of one database, the
+ * gateway in front, one bus. This is `npm start` (PGlite under ./data, in-process bus) and what the gateway tests
+ * run (in-memory PGlite or PG_URL, and Redis when REDIS_URL is set).
+ */
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const clock = options.clock ?? systemClock;
+  const schemaFor = options.schemaFor ?? ((name: string) => name);
+  let session: PGliteSession | undefined;
+  let target: DatabaseTarget;
+  if (options.database.kind === 'pglite') {
+    session = await openPGlite(options.database.dataDir);
+    target = { kind: 'pglite', session };
+  } else {
+    target = { kind: 'postgres', url: options.database.url, poolSize: 5 };
+  }
+  const bus = options.bus ?? new InProcessBus(options.logger);
+  const subgraphs: Hub['subgraphs'] = {};
+  let gateway: GatewayRuntime | undefined;
+  const stop = async () => {
+    await gateway?.stop();
+    for (const entry of Object.values(subgraphs)) if (entry.url) await entry.runtime.stop();
+    await bus.close();
+    for (const entry of Object.values(subgraphs)) await entry.database.close();
+    await session?.pglite.close();
+  };
+  try {
+    for (const [name, module] of Object.entries(subgraphModules)) {
+      const database = await module.openDatabase(target, schemaFor(name));
+      const runtime = module.create({
+        db: database.db,
+        bus,
+        clock,
+        logger: options.logger,
+        identitySecret: options.identitySecret,
+        maskErrors: options.maskErrors ?? false,
+      });
+      subgraphs[name] = { runtime, database, url: '' };
+    }
+    if (options.seed) {
+      const today = isoDate(clock.now());
+      const firm = planDemoFirm({ scale: options.seed.scale, today });
+      for (const [name, { database }] of Object.entries(subgraphs)) {
+        const seeded = await runIdempotent(
+          database.db as never as import('kysely').Kysely<IdempotencyTables>,
+          { operation: 'seed', key: 'demo-firm', request: { kind: 'demo-firm' } },
+          async (trx) => {
+            await subgraphModules[name as keyof typeof subgraphModules]!.seed(trx as never, firm);
+            return { today, scale: options.seed ? options.seed.scale : 1 };
+          },
+        );
+        options.logger.info('demo data ready', { subgraph: name, ...seeded });
+      }
+    }
+    for (const entry of Object.values(subgraphs)) entry.url = await entry.runtime.listen(0, '127.0.0.1');
+    gateway = createGateway({
+      supergraphSdl: supergraphSdl(),
+      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, entry]) => [name, entry.url])),
+      jwtSecret: options.jwtSecret,
+      identitySecret: options.identitySecret,
+      logger: options.logger,
+      maskErrors: options.maskErrors ?? false,
+    });
+    const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
+    return {
+      url,
+      gateway: gateway!,
+      subgraphs,
+      bus,
+      async settle() {
+        for (let round = 0; round < 10; round++) {
+          const before = await pendingEvents(subgraphs);
+          if (before === 0) return;
+          for (const entry of Object.values(subgraphs)) await entry.runtime.relay.flush();
+        }
+      },
+      stop,
+    };
+  } catch (error) {
+    // A half-started hub must not keep the process alive (ports, database handles, timers).
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function pendingEvents(subgraphs: Hub['subgraphs']): Promise<number> {
+  let pending = 0;
+  for (const { database } of Object.values(subgraphs)) {
+    const row = await database.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('published_at', 'is', null)
+      .executeTakeFirst();
+    pending += Number(row?.n ?? 0);
+  }
+  return pending;
+}
