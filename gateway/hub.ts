@@ -70,6 +70,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const database = await module.openDatabase(target, schemaFor(name));
       const runtime = module.create({
         db: database.db,
+        relayDb: database.background,
         bus,
         clock,
         logger: options.logger,

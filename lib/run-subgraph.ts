@@ -15,7 +15,7 @@ export async function runSubgraphProcess(module: SubgraphModule): Promise<void> 
   const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET');
   const database = await module.openDatabase({ kind: 'postgres', url: databaseUrl });
   const bus = createBus(config, logger);
-  const runtime = module.create({ db: database.db, bus, clock: systemClock, logger, identitySecret, maskErrors: config.production });
+  const runtime = module.create({ db: database.db, relayDb: database.background, bus, clock: systemClock, logger, identitySecret, maskErrors: config.production });
   const url = await runtime.listen(config.port ?? defaultSubgraphPorts[module.name as SubgraphName], config.host);
   logger.info('subgraph listening', { url });
   const shutdown = async () => {

@@ -31,6 +31,11 @@ export type DatabaseTarget = { kind: 'pglite'; session: PGliteSession } | { kind
 export interface SubgraphDatabase<DB> {
   /** Every query of this handle runs in `schema`. */
   readonly db: Kysely<DB>;
+  /**
+   * The same connections, not counted by `statements`: for work on a timer (the outbox relay), so statement counts
+   * measure requests only.
+   */
+  readonly background: Kysely<DB>;
   readonly schema: string;
   readonly statements: StatementCounter;
   close(): Promise<void>;
@@ -63,12 +68,15 @@ export async function openSubgraphDatabase<DB>(
   migrations: Record<string, Migration>,
 ): Promise<SubgraphDatabase<DB>> {
   const statements = new StatementCounter();
+  const dialect = createDialect(target);
   const root = new Kysely<DB>({
-    dialect: createDialect(target),
+    dialect,
     log: (event) => {
       if (event.level === 'query') statements.record(event.query.sql);
     },
   });
+  // Shares the pool (or the PGlite session and its lock); only `root` is ever destroyed.
+  const background = new Kysely<DB>({ dialect }).withSchema(schema);
   await sql`create schema if not exists ${sql.id(schema)}`.execute(root);
   const db = root.withSchema(schema);
   const migrator = new Migrator({
@@ -82,5 +90,5 @@ export async function openSubgraphDatabase<DB>(
     throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
   }
   statements.reset();
-  return { db, schema, statements, close: () => root.destroy() };
+  return { db, background, schema, statements, close: () => root.destroy() };
 }

@@ -23,7 +23,7 @@ export interface Subscription {
  */
 export interface EventBus {
   /** Resolves once the event is durable on the bus (Redis) or handed to every group (in-process). */
-  publish(event: DomainEvent): Promise<void>;
+  publish(event: DomainEvent<unknown>): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   close(): Promise<void>;
 }

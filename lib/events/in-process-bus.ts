@@ -23,7 +23,9 @@ export class InProcessBus implements EventBus {
     this.#logger = logger;
   }
 
-  async publish(event: DomainEvent): Promise<void> {
+  async publish(published: DomainEvent<unknown>): Promise<void> {
+    // Payloads are JSON objects; handlers read them as such, whatever interface the publisher typed them with.
+    const event = published as DomainEvent;
     const failures: unknown[] = [];
     for (const [name, group] of this.#groups) {
       if (!group.options) {

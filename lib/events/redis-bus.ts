@@ -43,7 +43,7 @@ export class RedisBus implements EventBus {
     return this.#options.stream;
   }
 
-  async publish(event: DomainEvent): Promise<void> {
+  async publish(event: DomainEvent<unknown>): Promise<void> {
     const { stream, maxLength } = this.#options;
     await this.#client.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', 'event', JSON.stringify(event));
   }

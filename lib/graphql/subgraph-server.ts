@@ -25,6 +25,8 @@ export interface SubgraphDefinition<Ctx extends RequestScope> {
   readonly typeDefs: DocumentNode;
   readonly resolvers: any;
   readonly db: Kysely<any>;
+  /** Where the outbox relay polls; unlogged, so statement counts see requests only (default `db`). */
+  readonly relayDb?: Kysely<any>;
   readonly bus: EventBus;
   readonly logger: Logger;
   /** HMAC secret shared with the gateway; requests without a valid signature get 401. */
@@ -60,7 +62,7 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
 
-  const relay = startOutboxRelay({ db: definition.db as Kysely<OutboxTables>, bus: definition.bus, logger });
+  const relay = startOutboxRelay({ db: (definition.relayDb ?? definition.db) as Kysely<OutboxTables>, bus: definition.bus, logger });
   let subscriptions: Subscription[] = [];
 
   const httpServer = createServer((req, res) => {
@@ -111,6 +113,8 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
 /** What every `create<Name>Subgraph` takes: its database handle and the process's shared services. */
 export interface SubgraphDependencies<DB> {
   readonly db: Kysely<DB>;
+  /** The unlogged handle for background work (`SubgraphDatabase.background`). */
+  readonly relayDb?: Kysely<DB>;
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly logger: Logger;

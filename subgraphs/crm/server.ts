@@ -29,6 +29,7 @@ export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>): Subg
     typeDefs: crmTypeDefs,
     resolvers: crmResolvers,
     db: deps.db,
+    relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'crm' }),
     identitySecret: deps.identitySecret,

@@ -32,6 +32,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>): Subg
     typeDefs: erpTypeDefs,
     resolvers: erpResolvers,
     db: deps.db,
+    relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'erp' }),
     identitySecret: deps.identitySecret,

@@ -32,6 +32,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
     typeDefs: hcmTypeDefs,
     resolvers: hcmResolvers,
     db: deps.db,
+    relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'hcm' }),
     identitySecret: deps.identitySecret,

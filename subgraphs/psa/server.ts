@@ -31,6 +31,7 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>): Subg
     typeDefs: psaTypeDefs,
     resolvers: psaResolvers,
     db: deps.db,
+    relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'psa' }),
     identitySecret: deps.identitySecret,

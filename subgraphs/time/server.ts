@@ -29,6 +29,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>): Su
     typeDefs: timeTypeDefs,
     resolvers: timeResolvers,
     db: deps.db,
+    relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'time' }),
     identitySecret: deps.identitySecret,

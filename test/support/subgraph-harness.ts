@@ -37,6 +37,7 @@ export async function startSubgraph<DB>(
   const bus = options.bus ?? new InProcessBus();
   const runtime = module.create({
     db: database.db,
+    relayDb: database.background,
     bus,
     clock: options.clock ?? systemClock,
     logger: silentLogger,
