@@ -39,6 +39,9 @@ const bearerOf = (req: IncomingMessage) => {
 /** The one graph: Apollo Gateway over the five subgraphs, on `node:http`, with health, readiness and identity. */
 export function createGateway(options: GatewayOptions): GatewayRuntime {
   const { logger } = options;
+  // @apollo/gateway otherwise sends usage metrics to Apollo (and probes cloud metadata endpoints to label them).
+  // A firm's time and billing graph does not phone home; this variable is the gateway's only switch.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => {
