@@ -18,8 +18,12 @@ export interface Config {
   readonly host: string;
   /** PostgreSQL URL of this subgraph's database (DATABASE_URL). Unset: the embedded PGlite database. */
   readonly databaseUrl: string | undefined;
+  /** Postgres schema of a subgraph process's tables (DATABASE_SCHEMA, default the subgraph's name). */
+  readonly databaseSchema: string | undefined;
   /** Redis URL for the event bus (REDIS_URL). Unset: the in-process bus. */
   readonly redisUrl: string | undefined;
+  /** The Redis stream all processes of one deployment share (EVENT_STREAM, default `psgraph:events`). */
+  readonly eventStream: string;
   /** HS256 secret that client bearer tokens are signed with (JWT_SECRET). */
   readonly jwtSecret: string | undefined;
   /** HMAC secret the gateway signs forwarded identities with; every subgraph needs the same (IDENTITY_SIGNING_SECRET). */
@@ -46,7 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.DATABASE_SCHEMA || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    eventStream: env.EVENT_STREAM || 'psgraph:events',
     jwtSecret: env.JWT_SECRET || undefined,
     identitySigningSecret: env.IDENTITY_SIGNING_SECRET || undefined,
     subgraphUrls: Object.freeze(subgraphUrls),

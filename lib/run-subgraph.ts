@@ -13,7 +13,7 @@ export async function runSubgraphProcess(module: SubgraphModule): Promise<void> 
   const logger = createLogger({ service: module.name }, config.logLevel);
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL');
   const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET');
-  const database = await module.openDatabase({ kind: 'postgres', url: databaseUrl });
+  const database = await module.openDatabase({ kind: 'postgres', url: databaseUrl }, config.databaseSchema);
   const bus = createBus(config, logger);
   const runtime = module.create({ db: database.db, relayDb: database.background, bus, clock: systemClock, logger, identitySecret, maskErrors: config.production });
   const url = await runtime.listen(config.port ?? defaultSubgraphPorts[module.name as SubgraphName], config.host);
