@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, type DomainEvent } from '../../../lib/events/envelope.ts';
+import { demoFirmWith } from '../../support/demo-firm.ts';
 import type { DemoFirm } from '../../../lib/seed/demo-firm.ts';
 import type { OpportunityWon } from '../../../subgraphs/crm/index.ts';
 import type { BillingSetupReady } from '../../../subgraphs/psa/index.ts';
@@ -57,27 +58,7 @@ const id = (kind: string, n: number) => `00000000-0000-4000-8${kind}-${pad(n, 12
  * is filled, and one open deal has tentative demand.
  */
 export function planWithProjects(projects: number): DemoFirm {
-  const firm: DemoFirm = {
-    today: '2026-03-01',
-    scale: 1,
-    legalEntities: [],
-    costCenters: [],
-    calendars: [],
-    roles: [],
-    workers: [],
-    leaves: [],
-    customers: [],
-    contacts: [],
-    opportunities: [],
-    contracts: [],
-    projects: [],
-    tasks: [],
-    assignments: [],
-    milestones: [],
-    staffingRequests: [],
-    expenses: [],
-    timeEntries: () => [],
-  };
+  const firm = demoFirmWith({ today: '2026-03-01' });
   for (let n = 1; n <= projects; n += 1) {
     const projectId = id('001', n);
     const contractId = id('002', n);

@@ -1,3 +1,4 @@
+import { demoFirmWith } from '../../support/demo-firm.ts';
 import type { Identity } from '../../../lib/auth/identity.ts';
 import type { DemoExpense, DemoFirm, DemoTimeEntry, EntryStatus } from '../../../lib/seed/demo-firm.ts';
 import { addDays } from '../../../subgraphs/time/domain/iso-week.ts';
@@ -81,27 +82,7 @@ export const expenses: DemoExpense[] = [
 
 /** A plan holding only what time seeds; `timeEntries` is a generator, as in the real plan. */
 export function tinyFirm(timeEntries: () => Iterable<DemoTimeEntry>, firmExpenses: DemoExpense[] = []): DemoFirm {
-  return {
-    today: '2026-11-27',
-    scale: 1,
-    legalEntities: [],
-    costCenters: [],
-    calendars: [],
-    roles: [],
-    workers: [],
-    leaves: [],
-    customers: [],
-    contacts: [],
-    opportunities: [],
-    contracts: [],
-    projects: [],
-    tasks: [],
-    assignments: [],
-    milestones: [],
-    staffingRequests: [],
-    expenses: firmExpenses,
-    timeEntries,
-  };
+  return demoFirmWith({ today: '2026-11-27', expenses: firmExpenses, timeEntries });
 }
 
 /** The newest-first order of every time list: date descending, then id descending. */
