@@ -3,7 +3,7 @@ import type { TimeEntryBillingResolvers, TimeEntryResolvers } from './types.gene
 /** time owns TimeEntry; erp adds where it stands in billing. */
 export const TimeEntry: TimeEntryResolvers = {
   __resolveReference: (ref) => ref,
-  billing: (entry, _, { erpQueries }) => erpQueries.billingOfTimeEntry(entry.id),
+  billing: (entry, _, { erpQueries }) => erpQueries.billingOfTimeEntry(entry),
 };
 
 /** The status is open to managers; the billing event and invoice behind it are finance's. */

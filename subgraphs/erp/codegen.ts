@@ -15,7 +15,7 @@ export const codegen = {
     BillingSetup: '../../subgraphs/erp/tables.ts#BillingSetupRow',
     Customer: '../../subgraphs/erp/tables.ts#EntityRef',
     Contract: '../../subgraphs/erp/tables.ts#EntityRef',
-    TimeEntry: '../../subgraphs/erp/tables.ts#EntityRef',
+    TimeEntry: '../../subgraphs/erp/tables.ts#TimeEntryRef',
     Project: '../../subgraphs/erp/tables.ts#ProjectRef',
     ProjectFinancials: '../../subgraphs/erp/domain/financials.ts#ProjectFinancials as ProjectFinancialsModel',
     TimeEntryBilling: '../../subgraphs/erp/domain/time-entry-billing.ts#TimeEntryBilling as TimeEntryBillingModel',

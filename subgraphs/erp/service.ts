@@ -16,7 +16,7 @@ import type { ContractCreated } from '../crm/index.ts';
 import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
 import { projectFinancials } from './domain/financials.ts';
 import type { Money } from './domain/money.ts';
-import { timeEntryBilling } from './domain/time-entry-billing.ts';
+import { timeEntryBilling, type TimeEntryFacts } from './domain/time-entry-billing.ts';
 import { assertNoTaxRateOverlap, type EffectiveTaxRate } from './domain/tax-rate.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingSetupReady } from './events.ts';
 import { orderings, type ErpLoaders } from './loaders.ts';
@@ -268,9 +268,9 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
       financeOrManager();
       return projectFinancials(await loaders.financialFactsByProject.load(project.id), project.budgetHours);
     },
-    async billingOfTimeEntry(timeEntryId: string) {
+    async billingOfTimeEntry(entry: { id: string } & TimeEntryFacts) {
       financeOrManager();
-      return timeEntryBilling(await loaders.billingFactsByTimeEntry.load(timeEntryId));
+      return timeEntryBilling(entry, await loaders.billingFactsByTimeEntry.load(entry.id));
     },
   };
 }

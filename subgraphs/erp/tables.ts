@@ -17,12 +17,17 @@ export type BillingSetupStatus = 'READY' | 'BLOCKED';
 /** Numbered documents; each legal entity has its own gapless sequence per kind. */
 export type DocumentKind = 'INVOICE' | 'CREDIT_NOTE';
 
-/** Another subgraph's entity as erp sees it: only its key (plus, for Project, the field erp @requires). */
+/** Another subgraph's entity as erp sees it: only its key (plus the fields erp @requires). */
 export interface EntityRef {
   id: string;
 }
 export interface ProjectRef extends EntityRef {
   budgetHours?: string | null;
+}
+/** A time entry with the fields erp @requires from time. */
+export interface TimeEntryRef extends EntityRef {
+  billable: boolean;
+  status: 'DRAFT' | 'SUBMITTED' | 'APPROVED' | 'REJECTED';
 }
 
 export interface InvoiceTable {

@@ -76,6 +76,23 @@ describe('cross-subgraph queries on the demo firm', () => {
     }
   });
 
+  it('TimeEntry.billing combines time\'s status (@requires) with erp\'s records', async () => {
+    const entries = [...firm.timeEntries()];
+    const pick = (test: (e: (typeof entries)[number]) => boolean) => entries.find(test)!;
+    const draftBillable = pick((e) => e.billable && e.status === 'DRAFT');
+    const notBillable = pick((e) => !e.billable);
+    const approvedBillable = pick((e) => e.billable && e.status === 'APPROVED');
+    const data = await ok(
+      `query($a: ID!, $b: ID!, $c: ID!) {
+        a: timeEntry(id: $a) { billing { status } } b: timeEntry(id: $b) { billing { status } } c: timeEntry(id: $c) { billing { status billingEvent { amount { amount currency } } } } }`,
+      { a: draftBillable.id, b: notBillable.id, c: approvedBillable.id },
+    );
+    assert.equal(data.a.billing.status, 'AWAITING_APPROVAL');
+    assert.equal(data.b.billing.status, 'NOT_BILLABLE');
+    assert.ok(['UNBILLED', 'ON_DRAFT', 'INVOICED'].includes(data.c.billing.status), data.c.billing.status);
+    assert.ok(data.c.billing.billingEvent, 'an approved billable entry has a billing event');
+  });
+
   it('one query touches all five subgraphs', async () => {
     const project = firm.projects.find((p) => p.status === 'ACTIVE' && p.billingMethod === 'TIME_AND_MATERIALS')!;
     const approvedHours = [...firm.timeEntries()]

@@ -1,6 +1,20 @@
 import type { BillingEventStatus, InvoiceStatus } from '../tables.ts';
 
-export type TimeEntryBillingStatus = 'NOT_BILLABLE' | 'UNBILLED' | 'ON_DRAFT' | 'INVOICED' | 'CREDITED' | 'REVERSED';
+export type TimeEntryBillingStatus =
+  | 'NOT_BILLABLE'
+  | 'AWAITING_APPROVAL'
+  | 'NOT_POSTED'
+  | 'UNBILLED'
+  | 'ON_DRAFT'
+  | 'INVOICED'
+  | 'CREDITED'
+  | 'REVERSED';
+
+/** What time says of the entry (federated in with `@requires`). */
+export interface TimeEntryFacts {
+  billable: boolean;
+  status: 'DRAFT' | 'SUBMITTED' | 'APPROVED' | 'REJECTED';
+}
 
 /** One billing event of a time entry, joined to one invoice line that billed it (if any). */
 export interface EntryBillingFact {
@@ -24,16 +38,20 @@ export interface TimeEntryBilling {
 const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', 'PAID'];
 
 /**
- * Where a time entry stands in billing, from erp's records of it:
- * 1/ no billing event: NOT_BILLABLE (erp bills only approved billable time, so also any entry not approved yet);
+ * Where a time entry stands in billing, from time's facts and erp's records of it:
+ * 1/ no billing event: NOT_BILLABLE when the entry is not billable, AWAITING_APPROVAL while it is not approved,
+ *    NOT_POSTED when it is approved and billable but its approval has not reached erp yet;
  * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or
  *    CREDITED when an issued credit note credits that line;
  * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice, else UNBILLED (also HELD
  *    events, and events whose invoice was voided: they wait for the next invoice);
  * 4/ only reversed events: CREDITED when one had been invoiced and credited, else REVERSED.
  */
-export function timeEntryBilling(facts: readonly EntryBillingFact[]): TimeEntryBilling {
-  if (facts.length === 0) return { status: 'NOT_BILLABLE', billingEventId: null, invoiceId: null };
+export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBillingFact[]): TimeEntryBilling {
+  if (facts.length === 0) {
+    const status = !entry.billable ? 'NOT_BILLABLE' : entry.status === 'APPROVED' ? 'NOT_POSTED' : 'AWAITING_APPROVAL';
+    return { status, billingEventId: null, invoiceId: null };
+  }
   const live = facts.filter((fact) => fact.eventStatus !== 'REVERSED');
   const creditedFact = (among: readonly EntryBillingFact[]) => among.find((fact) => fact.credited && issued.includes(fact.invoiceStatus));
   if (live.length > 0) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { timeEntryBilling, type EntryBillingFact, type TimeEntryBillingStatus } from '../../../subgraphs/erp/domain/time-entry-billing.ts';
+import { timeEntryBilling, type EntryBillingFact, type TimeEntryBillingStatus, type TimeEntryFacts } from '../../../subgraphs/erp/domain/time-entry-billing.ts';
 
 const fact = (overrides: Partial<EntryBillingFact>): EntryBillingFact => ({
   billingEventId: 'be-1',
@@ -17,7 +17,7 @@ const onInvoice = (invoiceStatus: EntryBillingFact['invoiceStatus'], more: Parti
 
 describe('where a time entry stands in billing', () => {
   const cases: Array<[name: string, facts: EntryBillingFact[], status: TimeEntryBillingStatus, eventId: string | null, invoiceId: string | null]> = [
-    ['no billing event', [], 'NOT_BILLABLE', null, null],
+    ['no billing event', [], 'NOT_POSTED', null, null],
     ['an unbilled event', [fact({})], 'UNBILLED', 'be-1', null],
     ['a held event counts as unbilled', [fact({ eventStatus: 'HELD' })], 'UNBILLED', 'be-1', null],
     ['on a draft invoice', [onInvoice('DRAFT')], 'ON_DRAFT', 'be-1', 'inv-1'],
@@ -49,7 +49,21 @@ describe('where a time entry stands in billing', () => {
       null,
     ],
   ];
+  const approvedBillable = { billable: true, status: 'APPROVED' } as const;
   for (const [name, facts, status, eventId, invoiceId] of cases) {
-    it(`${name} → ${status}`, () => assert.deepEqual(timeEntryBilling(facts), { status, billingEventId: eventId, invoiceId }));
+    it(`${name} → ${status}`, () => assert.deepEqual(timeEntryBilling(approvedBillable, facts), { status, billingEventId: eventId, invoiceId }));
+  }
+
+  const withoutEvents: Array<[TimeEntryFacts, TimeEntryBillingStatus]> = [
+    [{ billable: false, status: 'APPROVED' }, 'NOT_BILLABLE'],
+    [{ billable: false, status: 'DRAFT' }, 'NOT_BILLABLE'],
+    [{ billable: true, status: 'DRAFT' }, 'AWAITING_APPROVAL'],
+    [{ billable: true, status: 'SUBMITTED' }, 'AWAITING_APPROVAL'],
+    [{ billable: true, status: 'REJECTED' }, 'AWAITING_APPROVAL'],
+    [{ billable: true, status: 'APPROVED' }, 'NOT_POSTED'],
+  ];
+  for (const [entry, status] of withoutEvents) {
+    it(`no billing event, ${entry.billable ? 'billable' : 'not billable'} and ${entry.status} → ${status}`, () =>
+      assert.equal(timeEntryBilling(entry, []).status, status));
   }
 });
