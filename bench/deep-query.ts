@@ -6,7 +6,8 @@
  *   npm run bench                      # embedded: in-memory PGlite, demo firm at scale 1
  *   DATABASE_URL=postgres://… npm run bench -- --scale 5
  *
- * Options: --scale N (seed size), --duration S (per run, default 10), --connections C (default 10).
+ * Options: --scale N (seed size), --duration S (per run, default 10), --connections C (the concurrent run; default
+ * 10; every query also runs with 1 connection, for latency without queueing).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,8 +47,8 @@ interface AutocannonResult {
   non2xx: number;
 }
 
-function autocannon(url: string, headers: Record<string, string>, body: string): Promise<AutocannonResult> {
-  const args = ['-m', 'POST', '-d', values.duration!, '-c', values.connections!, '-b', body, '--json'];
+function autocannon(url: string, headers: Record<string, string>, body: string, connections: string): Promise<AutocannonResult> {
+  const args = ['-m', 'POST', '-d', values.duration!, '-c', connections, '-b', body, '--json'];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -88,10 +89,16 @@ const runs = [
 ];
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)'}, scale ${values.scale}, ${values.connections} connections, ${values.duration} s per run\n`);
-console.log('| run | req/s | p50 ms | p99 ms | errors |');
-console.log('|---|---|---|---|---|');
+console.log('| run | response | connections | req/s | p50 ms | p99 ms | errors |');
+console.log('|---|---|---|---|---|---|---|');
 for (const run of runs) {
-  const result = await autocannon(run.url, run.headers, JSON.stringify({ query: run.query }));
-  console.log(`| ${run.name} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.non2xx} |`);
+  const body = JSON.stringify({ query: run.query });
+  const size = (await (await fetch(run.url, { method: 'POST', headers: run.headers, body })).text()).length;
+  for (const connections of ['1', values.connections!]) {
+    const result = await autocannon(run.url, run.headers, body, connections);
+    console.log(
+      `| ${run.name} | ${(size / 1024).toFixed(0)} KiB | ${connections} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.non2xx} |`,
+    );
+  }
 }
 await hub.stop();
