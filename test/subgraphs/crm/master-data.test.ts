@@ -48,6 +48,15 @@ describe('crm master data', () => {
     assert.equal(reused.errors?.[0].extensions?.code, 'IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('gives concurrent requests with one idempotency key one effect', async () => {
+    const input = { name: 'Massive Dynamic', code: 'MASSIVE', currency: 'USD' };
+    const results = await Promise.all(Array.from({ length: 5 }, () => crm.call(createCustomer, { input, key: 'k-massive' })));
+    for (const result of results) assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.equal(new Set(results.map((result) => result.data.createCustomer.id)).size, 1);
+    const rows = await crm.database.db.selectFrom('customer').select('id').where('code', '=', 'MASSIVE').execute();
+    assert.equal(rows.length, 1);
+  });
+
   it('rejects overlapping rates of one role', async () => {
     const customer = await crm.call(createCustomer, { input: { name: 'Umbrella', code: 'UMB', currency: 'EUR' } });
     const contract = await crm.call(
