@@ -52,7 +52,7 @@ export interface SubgraphRuntime {
 export function createSubgraphRuntime<Ctx extends RequestScope>(definition: SubgraphDefinition<Ctx>): SubgraphRuntime {
   const { name, logger } = definition;
   const apollo = new ApolloServer<Ctx>({
-    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers }),
+    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: withAsyncReferenceResolvers(definition.resolvers) }),
     formatError: (formatted, error) => {
       const result = formatGraphQLError(formatted, error, { maskUnexpected: definition.maskErrors });
       if (result.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error('unexpected error', { error });
@@ -129,4 +129,19 @@ export interface SubgraphModule<DB = any> {
   create(deps: SubgraphDependencies<DB>): SubgraphRuntime;
   /** Writes this subgraph's slice of the demo firm into an empty schema (no events). */
   seed(db: Kysely<DB>, firm: import('../seed/demo-firm.ts').DemoFirm): Promise<void>;
+}
+
+/**
+ * `_entities` maps every representation to its `__resolveReference` before awaiting any. A reference resolver that
+ * throws synchronously aborts that map and leaves the earlier representations' promises rejected with no handler,
+ * which crashes Node. Made async, a throw becomes that one entity's error, as it should.
+ */
+function withAsyncReferenceResolvers(resolvers: Record<string, any>): Record<string, any> {
+  return Object.fromEntries(
+    Object.entries(resolvers).map(([typename, fields]) => {
+      const resolve = fields?.__resolveReference;
+      if (typeof resolve !== 'function') return [typename, fields];
+      return [typename, { ...fields, __resolveReference: async (...args: unknown[]) => resolve(...args) }];
+    }),
+  );
 }

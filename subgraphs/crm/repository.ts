@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CrmDatabase } from './tables.ts';
+import { containsPattern } from '../../lib/db/like.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<CrmDatabase> | Transaction<CrmDatabase>;
@@ -35,7 +36,7 @@ export const customersByIds = (db: Db, ids: readonly string[]) =>
 export function customersQuery(db: Db, filter: CustomerFilter = {}) {
   let query = db.selectFrom('customer').selectAll();
   if (filter.search) {
-    const pattern = `%${filter.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
   }
   if (filter.status) query = query.where('status', '=', filter.status as never);

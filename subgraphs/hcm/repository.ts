@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { HcmDatabase, LeaveStatus, WorkerStatus } from './tables.ts';
+import { containsPattern } from '../../lib/db/like.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<HcmDatabase> | Transaction<HcmDatabase>;
@@ -36,7 +37,6 @@ export interface LeaveFilter {
   status?: LeaveStatus | null;
 }
 
-const likePattern = (search: string) => `%${search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
 
 export const legalEntitiesByIds = (db: Db, ids: readonly string[]) =>
   db.selectFrom('legal_entity').selectAll().where('id', 'in', ids).execute();
@@ -44,7 +44,7 @@ export const legalEntitiesByIds = (db: Db, ids: readonly string[]) =>
 export function legalEntitiesQuery(db: Db, filter: LegalEntityFilter = {}) {
   let query = db.selectFrom('legal_entity').selectAll();
   if (filter.search) {
-    const pattern = likePattern(filter.search);
+    const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
   }
   if (filter.country) query = query.where('country', '=', filter.country);
@@ -66,7 +66,7 @@ export const rolesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('rol
 export function rolesQuery(db: Db, filter: SearchFilter = {}) {
   let query = db.selectFrom('role').selectAll();
   if (filter.search) {
-    const pattern = likePattern(filter.search);
+    const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
   }
   return query;
@@ -77,7 +77,7 @@ export const calendarsByIds = (db: Db, ids: readonly string[]) =>
 
 export function calendarsQuery(db: Db, filter: SearchFilter = {}) {
   let query = db.selectFrom('work_calendar').selectAll();
-  if (filter.search) query = query.where('name', 'ilike', likePattern(filter.search));
+  if (filter.search) query = query.where('name', 'ilike', containsPattern(filter.search));
   return query;
 }
 
@@ -98,7 +98,7 @@ export const workersByIds = (db: Db, ids: readonly string[]) => db.selectFrom('w
 export function workersQuery(db: Db, filter: WorkerFilter, today: string) {
   let query = db.selectFrom('worker').selectAll('worker');
   if (filter.search) {
-    const pattern = likePattern(filter.search);
+    const pattern = containsPattern(filter.search);
     query = query.where((eb) =>
       eb.or([eb('worker.name', 'ilike', pattern), eb('worker.email', 'ilike', pattern), eb('worker.employee_number', 'ilike', pattern)]),
     );

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { PsaDatabase } from './tables.ts';
+import { containsPattern, prefixPattern } from '../../lib/db/like.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<PsaDatabase> | Transaction<PsaDatabase>;
@@ -40,7 +41,6 @@ export interface StaffingRequestFilter {
   to?: string | null;
 }
 
-const likePattern = (text: string) => `%${text.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
 
 export const projectsByIds = (db: Db, ids: readonly string[]) => db.selectFrom('project').selectAll().where('id', 'in', ids).execute();
 
@@ -58,7 +58,7 @@ export function projectsQuery(db: Db, filter: ProjectFilter = {}) {
     query = query.where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', from)]));
   }
   if (filter.search) {
-    const pattern = likePattern(filter.search);
+    const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
   }
   return query;
@@ -128,7 +128,7 @@ export const projectByCode = (db: Db, code: string) => db.selectFrom('project').
 
 /** Codes starting with `prefix`, to pick a free one. */
 export const projectCodesStartingWith = async (db: Db, prefix: string) =>
-  (await db.selectFrom('project').select('code').where('code', 'like', `${prefix.replace(/[%_\\]/g, (c) => `\\${c}`)}%`).execute()).map(
+  (await db.selectFrom('project').select('code').where('code', 'like', prefixPattern(prefix)).execute()).map(
     (row) => row.code,
   );
 
