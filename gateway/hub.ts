@@ -6,6 +6,7 @@ import type { EventBus } from '../lib/events/bus.ts';
 import { InProcessBus } from '../lib/events/in-process-bus.ts';
 import type { SubgraphRuntime } from '../lib/graphql/subgraph-server.ts';
 import { runIdempotent, type IdempotencyTables } from '../lib/idempotency.ts';
+import { createGraphClient } from '../lib/graph-client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { createGateway, type GatewayRuntime } from './server.ts';
@@ -58,6 +59,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const bus = options.bus ?? new InProcessBus(options.logger);
   const subgraphs: Hub['subgraphs'] = {};
   let gateway: GatewayRuntime | undefined;
+  let gatewayUrl = '';
   const stop = async () => {
     await gateway?.stop();
     for (const entry of Object.values(subgraphs)) if (entry.url) await entry.runtime.stop();
@@ -71,6 +73,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const runtime = module.create({
         db: database.db,
         relayDb: database.background,
+        graph: createGraphClient({ service: name, url: () => gatewayUrl, identitySecret: options.identitySecret }),
         bus,
         clock,
         logger: options.logger,
@@ -104,6 +107,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       maskErrors: options.maskErrors ?? false,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
+    gatewayUrl = url;
     return {
       url,
       gateway: gateway!,

@@ -3,10 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { CORRELATION_HEADER } from '../lib/auth/identity.ts';
+import { CORRELATION_HEADER, IDENTITY_HEADER, verifyIdentity } from '../lib/auth/identity.ts';
 import { verifyBearerToken } from '../lib/auth/jwt.ts';
 import { DomainError, formatGraphQLError } from '../lib/errors.ts';
-import { runApolloRequest, sendJson } from '../lib/http/apollo-handler.ts';
+import { headerMapOf, runApolloRequest, sendJson } from '../lib/http/apollo-handler.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { SignedDataSource } from './signed-data-source.ts';
@@ -71,11 +71,19 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs: Object.fromEntries(checks) });
   }
 
+  /** A subgraph calling the graph as itself: the identity the gateway signs for subgraphs, with a service name. */
+  function serviceIdentity(req: IncomingMessage) {
+    const identity = verifyIdentity(headerMapOf(req), options.identitySecret);
+    if (!identity.service) throw new DomainError('UNAUTHENTICATED', 'only services may call the gateway without a bearer token');
+    return identity;
+  }
+
   async function graphql(req: IncomingMessage, res: ServerResponse) {
     const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID();
     const started = performance.now();
     const token = bearerOf(req);
-    if (!token) {
+    const serviceCall = !token && req.headers[IDENTITY_HEADER] !== undefined;
+    if (!token && !serviceCall) {
       sendJson(res, 401, { errors: [{ message: 'a bearer token is required', extensions: { code: 'UNAUTHENTICATED' } }] }, {
         [CORRELATION_HEADER]: correlationId,
         'www-authenticate': 'Bearer',
@@ -84,7 +92,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     }
     let context: GatewayContext;
     try {
-      context = { identity: await verifyBearerToken(token, options.jwtSecret), correlationId };
+      context = { identity: token ? await verifyBearerToken(token, options.jwtSecret) : serviceIdentity(req), correlationId };
     } catch (error) {
       const message = error instanceof DomainError ? error.message : 'invalid token';
       sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { [CORRELATION_HEADER]: correlationId });

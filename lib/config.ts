@@ -28,6 +28,8 @@ export interface Config {
   readonly jwtSecret: string | undefined;
   /** HMAC secret the gateway signs forwarded identities with; every subgraph needs the same (IDENTITY_SIGNING_SECRET). */
   readonly identitySigningSecret: string | undefined;
+  /** The gateway's GraphQL URL, for subgraphs that read the graph as a service (GATEWAY_URL). */
+  readonly gatewayUrl: string | undefined;
   /** Subgraph URLs for the gateway (CRM_URL, HCM_URL, PSA_URL, TIME_URL, ERP_URL). */
   readonly subgraphUrls: Partial<Record<SubgraphName, string>>;
   /** info | warn | error | silent (LOG_LEVEL, default info). */
@@ -55,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventStream: env.EVENT_STREAM || 'psgraph:events',
     jwtSecret: env.JWT_SECRET || undefined,
     identitySigningSecret: env.IDENTITY_SIGNING_SECRET || undefined,
+    gatewayUrl: env.GATEWAY_URL || undefined,
     subgraphUrls: Object.freeze(subgraphUrls),
     logLevel,
   });

@@ -13,6 +13,18 @@ export const errorCodes = {
   INVALID_TRANSITION: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
   PROJECT_NOT_READY: 409,
+  // Time capture rules (subgraphs/time/domain/entry-rules.ts): the request is understood but breaks a business rule.
+  PROJECT_NOT_ACTIVE: 422,
+  WORKER_NOT_ACTIVE: 422,
+  NOT_ASSIGNED: 422,
+  TASK_INVALID: 422,
+  ROLE_NOT_ALLOWED: 422,
+  INVALID_HOURS: 422,
+  DAILY_LIMIT_EXCEEDED: 422,
+  OVERLAP: 422,
+  FUTURE_DATE: 422,
+  PERIOD_LOCKED: 422,
+  RATE_NOT_FOUND: 422,
   INTERNAL_SERVER_ERROR: 500,
 } as const;
 

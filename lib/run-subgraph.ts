@@ -2,6 +2,7 @@ import { loadConfig, requireSetting, defaultSubgraphPorts, type SubgraphName } f
 import { systemClock } from './clock.ts';
 import { createLogger } from './logger.ts';
 import { createBus } from './events/create-bus.ts';
+import { createGraphClient } from './graph-client.ts';
 import type { SubgraphModule } from './graphql/subgraph-server.ts';
 
 /**
@@ -15,7 +16,18 @@ export async function runSubgraphProcess(module: SubgraphModule): Promise<void> 
   const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET');
   const database = await module.openDatabase({ kind: 'postgres', url: databaseUrl }, config.databaseSchema);
   const bus = createBus(config, logger);
-  const runtime = module.create({ db: database.db, relayDb: database.background, bus, clock: systemClock, logger, identitySecret, maskErrors: config.production });
+  const gatewayUrl = config.gatewayUrl;
+  const graph = gatewayUrl ? createGraphClient({ service: module.name, url: () => gatewayUrl, identitySecret }) : undefined;
+  const runtime = module.create({
+    db: database.db,
+    relayDb: database.background,
+    graph,
+    bus,
+    clock: systemClock,
+    logger,
+    identitySecret,
+    maskErrors: config.production,
+  });
   const url = await runtime.listen(config.port ?? defaultSubgraphPorts[module.name as SubgraphName], config.host);
   logger.info('subgraph listening', { url });
   const shutdown = async () => {

@@ -13,6 +13,7 @@ import { startOutboxRelay, type OutboxRelay, type OutboxTables } from '../events
 import { headerMapOf, runApolloRequest, sendJson } from '../http/apollo-handler.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../clock.ts';
+import type { GraphClient } from '../graph-client.ts';
 
 /** What every resolver of every subgraph receives. */
 export interface RequestScope {
@@ -115,6 +116,8 @@ export interface SubgraphDependencies<DB> {
   readonly db: Kysely<DB>;
   /** The unlogged handle for background work (`SubgraphDatabase.background`). */
   readonly relayDb?: Kysely<DB>;
+  /** The whole graph, for a subgraph that validates against others' current data (through the gateway). */
+  readonly graph?: GraphClient;
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly logger: Logger;

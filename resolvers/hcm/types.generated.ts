@@ -639,6 +639,8 @@ export type WorkerEdge = {
 
 export type WorkerFilter = {
   costCenterId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only these workers (a batch by id in one request). */
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   legalEntityId?: InputMaybe<Scalars['ID']['input']>;
   location?: InputMaybe<Scalars['String']['input']>;
   managerId?: InputMaybe<Scalars['ID']['input']>;

@@ -445,6 +445,8 @@ export type ProjectFilter = {
   activeTo?: InputMaybe<Scalars['Date']['input']>;
   contractId?: InputMaybe<Scalars['ID']['input']>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only these projects (a batch by id in one request). */
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   legalEntityId?: InputMaybe<Scalars['ID']['input']>;
   managerId?: InputMaybe<Scalars['ID']['input']>;
   /** Case-insensitive match on name or code. */

@@ -6,6 +6,7 @@ import { PeriodLock } from './period-lock.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
 import { TimeEntry } from './time-entry.ts';
+import { TimeEntryResult } from './time-entry-result.ts';
 import { Timesheet } from './timesheet.ts';
 import type { Resolvers } from './types.generated.ts';
 import { Worker } from './worker.ts';
@@ -15,6 +16,7 @@ export const timeResolvers: Resolvers = {
   Query,
   Mutation,
   TimeEntry,
+  TimeEntryResult,
   Timesheet,
   ExpenseEntry,
   ApprovalRecord,

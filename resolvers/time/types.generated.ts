@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { TimeEntryRow, ExpenseEntryRow, ApprovalRecordRow, PeriodLockRow, EntityKey } from '../../subgraphs/time/tables.ts';
 import type { TimesheetRow } from '../../subgraphs/time/repository.ts';
+import type { EntryResult } from '../../subgraphs/time/capture.ts';
 import type { TimeContext } from '../../subgraphs/time/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -42,6 +43,15 @@ export type ApprovalRecord = {
   reason?: Maybe<Scalars['String']['output']>;
   /** The time entry the step belongs to. */
   timeEntry?: Maybe<TimeEntry>;
+};
+
+/** Why one entry of a batch was not logged. */
+export type EntryError = {
+  __typename?: 'EntryError';
+  code: Scalars['String']['output'];
+  /** Position of the input in the batch, from 0. */
+  index: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
 };
 
 /** DRAFT → SUBMITTED → APPROVED | REJECTED; REJECTED → DRAFT (edit) → SUBMITTED. */
@@ -107,9 +117,34 @@ export type ExternalRef = {
   system: Scalars['String']['output'];
 };
 
+export type ExternalRefInput = {
+  id: Scalars['String']['input'];
+  system: Scalars['String']['input'];
+};
+
 export type LegalEntity = {
   __typename?: 'LegalEntity';
   id: Scalars['ID']['output'];
+};
+
+export type LogTimeEntryInput = {
+  /** Defaults to the task's billable flag. */
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  date: Scalars['Date']['input'];
+  endTime?: InputMaybe<Scalars['String']['input']>;
+  /** The entry's id in the system it is imported from; importing the same one again returns the existing entry. */
+  externalId?: InputMaybe<ExternalRefInput>;
+  /** More than 0, at most 24, two decimals. */
+  hours: Scalars['Decimal']['input'];
+  notes?: InputMaybe<Scalars['String']['input']>;
+  projectId: Scalars['ID']['input'];
+  /** Defaults to the role of the worker's assignment covering the date. */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  /** HH:MM; give both startTime and endTime or neither. */
+  startTime?: InputMaybe<Scalars['String']['input']>;
+  taskId: Scalars['ID']['input'];
+  /** Defaults to the caller's worker. */
+  workerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** An amount of money: a decimal string in the currency's units ("1250.50") and an ISO-4217 code. */
@@ -126,8 +161,27 @@ export type Mutation = {
    * one legal entity may not overlap; closing a reopened period again re-closes the same lock. FINANCE or ADMIN.
    */
   closePeriod: PeriodLock;
+  /** Deletes a DRAFT or REJECTED entry (with its history); returns its id. */
+  deleteTimeEntry: Scalars['ID']['output'];
+  /**
+   * Logs up to 1,000 entries: one result per input, in order. Valid entries are written together; invalid ones are
+   * reported with their index and rule code and not written.
+   */
+  logTimeEntries: Array<TimeEntryResult>;
+  /**
+   * Logs one DRAFT time entry, validated against current psa/hcm/crm data (rule codes: PROJECT_NOT_ACTIVE,
+   * WORKER_NOT_ACTIVE, NOT_ASSIGNED, TASK_INVALID, ROLE_NOT_ALLOWED, INVALID_HOURS, DAILY_LIMIT_EXCEEDED, OVERLAP,
+   * FUTURE_DATE, PERIOD_LOCKED, RATE_NOT_FOUND, NOT_FOUND). A WORKER logs only their own time; MANAGER and ADMIN may log
+   * for others. An input whose externalId was imported before returns the existing entry.
+   */
+  logTimeEntry: TimeEntry;
   /** Reopens a closed period. FINANCE or ADMIN. */
   reopenPeriod: PeriodLock;
+  /**
+   * Changes a DRAFT or REJECTED entry (a REJECTED one becomes DRAFT again), re-validated like a new one. CONFLICT when
+   * `expectedVersion` is not the entry's current version.
+   */
+  updateTimeEntry: TimeEntry;
 };
 
 
@@ -139,8 +193,33 @@ export type MutationClosePeriodArgs = {
 };
 
 
+export type MutationDeleteTimeEntryArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationLogTimeEntriesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputs: Array<LogTimeEntryInput>;
+};
+
+
+export type MutationLogTimeEntryArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: LogTimeEntryInput;
+};
+
+
 export type MutationReopenPeriodArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateTimeEntryArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  input: UpdateTimeEntryInput;
 };
 
 export type PageInfo = {
@@ -365,6 +444,13 @@ export type TimeEntryFilter = {
   workerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Exactly one of entry and error is set. */
+export type TimeEntryResult = {
+  __typename?: 'TimeEntryResult';
+  entry?: Maybe<TimeEntry>;
+  error?: Maybe<EntryError>;
+};
+
 /** A worker's ISO week. Its id is "<workerId>:<isoWeek>"; status and totals are derived from the week's entries. */
 export type Timesheet = {
   __typename?: 'Timesheet';
@@ -408,6 +494,22 @@ export type TimesheetEdge = {
   __typename?: 'TimesheetEdge';
   cursor: Scalars['String']['output'];
   node: Timesheet;
+};
+
+/**
+ * Fields left out keep their value; startTime/endTime/notes/roleId/billable given as null are cleared (back to their
+ * defaults for roleId and billable).
+ */
+export type UpdateTimeEntryInput = {
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  date?: InputMaybe<Scalars['Date']['input']>;
+  endTime?: InputMaybe<Scalars['String']['input']>;
+  hours?: InputMaybe<Scalars['Decimal']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  startTime?: InputMaybe<Scalars['String']['input']>;
+  taskId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type Worker = {
@@ -571,16 +673,19 @@ export type ResolversTypes = {
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  EntryError: ResolverTypeWrapper<EntryError>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   EntryStatus: EntryStatus;
   ExpenseCategory: ExpenseCategory;
   ExpenseEntry: ResolverTypeWrapper<ExpenseEntryRow>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ExpenseEntryConnection: ResolverTypeWrapper<Omit<ExpenseEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ExpenseEntryEdge']>, nodes: Array<ResolversTypes['ExpenseEntry']> }>;
   ExpenseEntryEdge: ResolverTypeWrapper<Omit<ExpenseEntryEdge, 'node'> & { node: ResolversTypes['ExpenseEntry'] }>;
   ExpenseFilter: ExpenseFilter;
   ExternalRef: ResolverTypeWrapper<ExternalRef>;
+  ExternalRefInput: ExternalRefInput;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
+  LogTimeEntryInput: LogTimeEntryInput;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -598,9 +703,11 @@ export type ResolversTypes = {
   TimeEntryConnection: ResolverTypeWrapper<Omit<TimeEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TimeEntryEdge']>, nodes: Array<ResolversTypes['TimeEntry']> }>;
   TimeEntryEdge: ResolverTypeWrapper<Omit<TimeEntryEdge, 'node'> & { node: ResolversTypes['TimeEntry'] }>;
   TimeEntryFilter: TimeEntryFilter;
+  TimeEntryResult: ResolverTypeWrapper<EntryResult>;
   Timesheet: ResolverTypeWrapper<TimesheetRow>;
   TimesheetConnection: ResolverTypeWrapper<Omit<TimesheetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TimesheetEdge']>, nodes: Array<ResolversTypes['Timesheet']> }>;
   TimesheetEdge: ResolverTypeWrapper<Omit<TimesheetEdge, 'node'> & { node: ResolversTypes['Timesheet'] }>;
+  UpdateTimeEntryInput: UpdateTimeEntryInput;
   Worker: ResolverTypeWrapper<EntityKey>;
   WorkerTimeEntryFilter: WorkerTimeEntryFilter;
 };
@@ -613,14 +720,17 @@ export type ResolversParentTypes = {
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  EntryError: EntryError;
+  Int: Scalars['Int']['output'];
   ExpenseEntry: ExpenseEntryRow;
   Boolean: Scalars['Boolean']['output'];
-  Int: Scalars['Int']['output'];
   ExpenseEntryConnection: Omit<ExpenseEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ExpenseEntryEdge']>, nodes: Array<ResolversParentTypes['ExpenseEntry']> };
   ExpenseEntryEdge: Omit<ExpenseEntryEdge, 'node'> & { node: ResolversParentTypes['ExpenseEntry'] };
   ExpenseFilter: ExpenseFilter;
   ExternalRef: ExternalRef;
+  ExternalRefInput: ExternalRefInput;
   LegalEntity: LegalEntity;
+  LogTimeEntryInput: LogTimeEntryInput;
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -637,9 +747,11 @@ export type ResolversParentTypes = {
   TimeEntryConnection: Omit<TimeEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TimeEntryEdge']>, nodes: Array<ResolversParentTypes['TimeEntry']> };
   TimeEntryEdge: Omit<TimeEntryEdge, 'node'> & { node: ResolversParentTypes['TimeEntry'] };
   TimeEntryFilter: TimeEntryFilter;
+  TimeEntryResult: EntryResult;
   Timesheet: TimesheetRow;
   TimesheetConnection: Omit<TimesheetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TimesheetEdge']>, nodes: Array<ResolversParentTypes['Timesheet']> };
   TimesheetEdge: Omit<TimesheetEdge, 'node'> & { node: ResolversParentTypes['Timesheet'] };
+  UpdateTimeEntryInput: UpdateTimeEntryInput;
   Worker: EntityKey;
   WorkerTimeEntryFilter: WorkerTimeEntryFilter;
 };
@@ -665,6 +777,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
   name: 'Decimal';
 }
+
+export type EntryErrorResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['EntryError'] = ResolversParentTypes['EntryError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type ExpenseEntryResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['ExpenseEntry'] = ResolversParentTypes['ExpenseEntry'], FederationReferenceType extends FederationReferenceTypes['ExpenseEntry'] = FederationReferenceTypes['ExpenseEntry']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ExpenseEntry']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -711,7 +829,11 @@ export type MoneyResolvers<ContextType = TimeContext, ParentType extends Resolve
 
 export type MutationResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   closePeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationClosePeriodArgs, 'legalEntityId' | 'periodEnd' | 'periodStart'>>;
+  deleteTimeEntry?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'expectedVersion' | 'id'>>;
+  logTimeEntries?: Resolver<Array<ResolversTypes['TimeEntryResult']>, ParentType, ContextType, RequireFields<MutationLogTimeEntriesArgs, 'inputs'>>;
+  logTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationLogTimeEntryArgs, 'input'>>;
   reopenPeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationReopenPeriodArgs, 'id'>>;
+  updateTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationUpdateTimeEntryArgs, 'expectedVersion' | 'id' | 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -811,6 +933,11 @@ export type TimeEntryEdgeResolvers<ContextType = TimeContext, ParentType extends
   node?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType>;
 };
 
+export type TimeEntryResultResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['TimeEntryResult'] = ResolversParentTypes['TimeEntryResult']> = {
+  entry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['EntryError']>, ParentType, ContextType>;
+};
+
 export type TimesheetResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['Timesheet'] = ResolversParentTypes['Timesheet'], FederationReferenceType extends FederationReferenceTypes['Timesheet'] = FederationReferenceTypes['Timesheet']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Timesheet']> | FederationReferenceType, FederationReferenceType, ContextType>;
   billableHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -848,6 +975,7 @@ export type Resolvers<ContextType = TimeContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  EntryError?: EntryErrorResolvers<ContextType>;
   ExpenseEntry?: ExpenseEntryResolvers<ContextType>;
   ExpenseEntryConnection?: ExpenseEntryConnectionResolvers<ContextType>;
   ExpenseEntryEdge?: ExpenseEntryEdgeResolvers<ContextType>;
@@ -866,6 +994,7 @@ export type Resolvers<ContextType = TimeContext> = {
   TimeEntry?: TimeEntryResolvers<ContextType>;
   TimeEntryConnection?: TimeEntryConnectionResolvers<ContextType>;
   TimeEntryEdge?: TimeEntryEdgeResolvers<ContextType>;
+  TimeEntryResult?: TimeEntryResultResolvers<ContextType>;
   Timesheet?: TimesheetResolvers<ContextType>;
   TimesheetConnection?: TimesheetConnectionResolvers<ContextType>;
   TimesheetEdge?: TimesheetEdgeResolvers<ContextType>;

@@ -6,6 +6,7 @@ import { containsPattern } from '../../lib/db/like.ts';
 type Db = Kysely<HcmDatabase> | Transaction<HcmDatabase>;
 
 export interface WorkerFilter {
+  ids?: readonly string[] | null;
   search?: string | null;
   legalEntityId?: string | null;
   costCenterId?: string | null;
@@ -97,6 +98,7 @@ export const workersByIds = (db: Db, ids: readonly string[]) => db.selectFrom('w
  */
 export function workersQuery(db: Db, filter: WorkerFilter, today: string) {
   let query = db.selectFrom('worker').selectAll('worker');
+  if (filter.ids) query = query.where('worker.id', 'in', filter.ids.length ? filter.ids : ['']);
   if (filter.search) {
     const pattern = containsPattern(filter.search);
     query = query.where((eb) =>

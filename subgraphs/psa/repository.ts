@@ -6,6 +6,7 @@ import { containsPattern, prefixPattern } from '../../lib/db/like.ts';
 type Db = Kysely<PsaDatabase> | Transaction<PsaDatabase>;
 
 export interface ProjectFilter {
+  ids?: readonly string[] | null;
   customerId?: string | null;
   contractId?: string | null;
   status?: readonly string[] | null;
@@ -46,6 +47,7 @@ export const projectsByIds = (db: Db, ids: readonly string[]) => db.selectFrom('
 
 export function projectsQuery(db: Db, filter: ProjectFilter = {}) {
   let query = db.selectFrom('project').selectAll();
+  if (filter.ids) query = query.where('id', 'in', filter.ids.length ? filter.ids : ['']);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
   if (filter.contractId) query = query.where('contract_id', '=', filter.contractId);
   if (filter.status?.length) query = query.where('status', 'in', filter.status as never[]);

@@ -1,5 +1,6 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openTimeDatabase } from './db.ts';
+import { createGraphWorkContext } from './graph-work-context.ts';
 import { seedTime } from './seed.ts';
 import { createTimeSubgraph } from './server.ts';
 import type { TimeDatabase } from './tables.ts';
@@ -19,6 +20,7 @@ export type { TimeDatabase } from './tables.ts';
 export const timeSubgraph: SubgraphModule<TimeDatabase> = {
   name: 'time',
   openDatabase: openTimeDatabase,
-  create: createTimeSubgraph,
+  // Capture validates against psa, hcm and crm through the gateway when the host gives a graph client.
+  create: (deps) => createTimeSubgraph(deps, deps.graph ? { workContext: createGraphWorkContext(deps.graph) } : {}),
   seed: seedTime,
 };

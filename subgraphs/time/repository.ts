@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { EntryStatus, ExpenseCategory, PeriodLockStatus, TimeDatabase } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
@@ -191,3 +191,61 @@ export const overlappingPeriodLocks = (trx: Transaction<TimeDatabase>, legalEnti
 
 export const lockPeriodLock = (trx: Transaction<TimeDatabase>, id: string) =>
   trx.selectFrom('period_lock').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+/**
+ * Serializes capture per worker until the transaction ends, so two requests logging the same worker's day cannot
+ * both pass the 24-hour and overlap checks. Sorted, so two batches naming the same workers cannot deadlock.
+ */
+export const lockWorkersForCapture = (trx: Transaction<TimeDatabase>, workerIds: readonly string[]) =>
+  sql`select pg_advisory_xact_lock(hashtext('time.capture:' || w)) from (select distinct w from unnest(${[...workerIds]}::text[]) as w order by w) as workers`.execute(
+    trx,
+  );
+
+/** Live (not reversed) entries of many (worker, date) pairs in one statement: the day totals and overlaps of a batch. */
+export function sameDayEntries(trx: Transaction<TimeDatabase>, pairs: ReadonlyArray<{ workerId: string; date: string }>) {
+  return trx
+    .selectFrom('time_entry')
+    .select(['id', 'worker_id', 'date', 'hours', 'start_time', 'end_time'])
+    .where('reversed_at', 'is', null)
+    .where(
+      sql<boolean>`(worker_id, date) in (select * from unnest(${pairs.map((p) => p.workerId)}::text[], ${pairs.map((p) => p.date)}::date[]))`,
+    )
+    .execute();
+}
+
+/**
+ * The shared side of `lockLegalEntityPeriods`: capture holds it while it checks closed periods and writes, so a
+ * period cannot close between the check and the commit (closing waits for the captures in flight, and they for it).
+ */
+export const shareLegalEntityPeriods = (trx: Transaction<TimeDatabase>, legalEntityIds: readonly string[]) =>
+  sql`select pg_advisory_xact_lock_shared(hashtext('time.period_lock:' || le)) from (select distinct le from unnest(${[...legalEntityIds]}::text[]) as le order by le) as entities`.execute(
+    trx,
+  );
+
+/** CLOSED locks of the legal entities that overlap [from, to]. */
+export const closedPeriodLocks = (trx: Transaction<TimeDatabase>, legalEntityIds: readonly string[], from: string, to: string) =>
+  trx
+    .selectFrom('period_lock')
+    .select(['legal_entity_id', 'period_start', 'period_end'])
+    .where('status', '=', 'CLOSED')
+    .where('legal_entity_id', 'in', legalEntityIds)
+    .where('period_start', '<=', to)
+    .where('period_end', '>=', from)
+    .execute();
+
+/** Entries already imported under any of these external refs, in one statement. */
+export function entriesByExternalRefs(trx: Transaction<TimeDatabase>, refs: ReadonlyArray<{ system: string; id: string }>) {
+  return trx
+    .selectFrom('time_entry')
+    .select(['id', 'external_system', 'external_id'])
+    .where(
+      sql<boolean>`(external_system, external_id) in (select * from unnest(${refs.map((r) => r.system)}::text[], ${refs.map((r) => r.id)}::text[]))`,
+    )
+    .execute();
+}
+
+export const insertTimeEntries = (trx: Transaction<TimeDatabase>, rows: ReadonlyArray<Insertable<TimeDatabase['time_entry']>>) =>
+  trx.insertInto('time_entry').values(rows as Insertable<TimeDatabase['time_entry']>[]).execute();
+
+export const lockTimeEntry = (trx: Transaction<TimeDatabase>, id: string) =>
+  trx.selectFrom('time_entry').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

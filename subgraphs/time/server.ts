@@ -7,6 +7,7 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { timeResolvers } from '../../resolvers/time/index.ts';
+import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
 import type { TimeDatabase } from './tables.ts';
@@ -15,15 +16,20 @@ export interface TimeContext extends RequestScope {
   readonly loaders: TimeLoaders;
   readonly time: TimeService;
   readonly timeQueries: TimeQueries;
+  readonly capture: CaptureService;
 }
 
 export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
 
-/** Builds the time subgraph from its dependencies; starts nothing until `listen`. */
-export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>): SubgraphRuntime {
+/**
+ * Builds the time subgraph from its dependencies; starts nothing until `listen`. `options.workContext` is where
+ * capture gets psa/hcm/crm facts; without it, the capture mutations fail with INTERNAL_SERVER_ERROR.
+ */
+export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, options: CaptureOptions = {}): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
   const timeQueries = createTimeQueries(deps.db);
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const capture = createCaptureService({ db: deps.db, clock: deps.clock }, options);
   runtime = createSubgraphRuntime<TimeContext>({
     name: 'time',
     typeDefs: timeTypeDefs,
@@ -34,7 +40,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>): Su
     logger: deps.logger.child({ subgraph: 'time' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
-    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries }),
+    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries, capture }),
   });
   return runtime;
 }

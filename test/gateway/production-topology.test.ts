@@ -38,7 +38,12 @@ describe('production topology: six processes, PostgreSQL, Redis', { skip: !enabl
     subgraphNames.forEach((name, index) => {
       const port = basePort + 1 + index;
       urls[`${name.toUpperCase()}_URL`] = `http://127.0.0.1:${port}/graphql`;
-      launch(`subgraphs/${name}/main.ts`, { PORT: String(port), DATABASE_URL: process.env.PG_URL!, DATABASE_SCHEMA: `p${suffix}_${name}` });
+      launch(`subgraphs/${name}/main.ts`, {
+        PORT: String(port),
+        DATABASE_URL: process.env.PG_URL!,
+        DATABASE_SCHEMA: `p${suffix}_${name}`,
+        GATEWAY_URL: `http://127.0.0.1:${basePort}/graphql`,
+      });
     });
     launch('gateway/main.ts', { PORT: String(basePort), ...urls });
     gatewayUrl = `http://127.0.0.1:${basePort}/graphql`;

@@ -1,0 +1,224 @@
+import { addDecimals, compareDecimals } from '../../../lib/decimal.ts';
+import { DomainError, type ErrorCode } from '../../../lib/errors.ts';
+import type { ProjectFacts, WorkerFacts } from '../work-context.ts';
+import { checkClockSpan, checkHours, clockMinutes } from './hours.ts';
+import { addDays } from './iso-week.ts';
+
+/**
+ * The rules a time entry must pass when it is logged or changed (DESIGN §4.2), each a pure function over the entry
+ * and the facts time was given (work-context.ts) plus its own data (the worker's other entries that day, closed
+ * periods). `validateEntry` runs them in this order, and the first failure is the entry's error:
+ *  1. INVALID_HOURS — 0 < hours ≤ 24 with at most 2 decimals; startTime/endTime both or neither, start < end, and
+ *     the hours fit between them (input shape first: nothing else is worth checking on a malformed entry).
+ *  2. FUTURE_DATE — date after today + maxDaysAhead (today from the injected clock).
+ *  3. NOT_FOUND — the project or the worker does not exist.
+ *  4. PROJECT_NOT_ACTIVE — the project is not ACTIVE.
+ *  5. WORKER_NOT_ACTIVE — the worker is INACTIVE, or the date is before the hire date or after the termination date.
+ *  6. NOT_ASSIGNED — no CONFIRMED assignment of the worker on the project whose window covers the date (TENTATIVE and
+ *     CANCELLED ones do not count).
+ *  7. TASK_INVALID — the task is not the project's, is CLOSED, or the entry is billable on a non-billable task.
+ *     billable defaults to the task's flag.
+ *  8. ROLE_NOT_ALLOWED — the role differs from every covering assignment's role. The role defaults to the covering
+ *     assignment's role.
+ *  9. PERIOD_LOCKED — a CLOSED period lock of the project's legal entity (the worker's when the project has none)
+ *     covers the date.
+ * 10. RATE_NOT_FOUND — a billable entry needs a bill rate; DESIGN §2 precedence, first match wins: the covering
+ *     assignment's billRateOverride → the contract rate card's rate for the entry's role effective on the date →
+ *     this error. (The rate is only checked here; it is frozen at approval.)
+ * 11. OVERLAP — startTime/endTime overlap another timed entry of the worker that day (stored, or earlier in the batch).
+ * 12. DAILY_LIMIT_EXCEEDED — the worker's stored entries that day + the batch's accepted ones + this one > 24 h.
+ * Messages name the entry (`label`: "entry 3" in a batch, else its date and project) and the rule.
+ */
+
+export type EntryRuleCode = Extract<
+  ErrorCode,
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'PROJECT_NOT_ACTIVE'
+  | 'WORKER_NOT_ACTIVE'
+  | 'NOT_ASSIGNED'
+  | 'TASK_INVALID'
+  | 'ROLE_NOT_ALLOWED'
+  | 'INVALID_HOURS'
+  | 'DAILY_LIMIT_EXCEEDED'
+  | 'OVERLAP'
+  | 'FUTURE_DATE'
+  | 'PERIOD_LOCKED'
+  | 'RATE_NOT_FOUND'
+>;
+
+export const entryRuleCodes: readonly EntryRuleCode[] = [
+  'INVALID_HOURS',
+  'FUTURE_DATE',
+  'NOT_FOUND',
+  'PROJECT_NOT_ACTIVE',
+  'WORKER_NOT_ACTIVE',
+  'NOT_ASSIGNED',
+  'TASK_INVALID',
+  'ROLE_NOT_ALLOWED',
+  'PERIOD_LOCKED',
+  'RATE_NOT_FOUND',
+  'OVERLAP',
+  'DAILY_LIMIT_EXCEEDED',
+];
+
+/** An entry as asked for: billable and role may be left to their defaults. */
+export interface EntryDraft {
+  workerId: string;
+  projectId: string;
+  taskId: string;
+  date: string;
+  hours: string;
+  startTime: string | null;
+  endTime: string | null;
+  billable: boolean | null;
+  roleId: string | null;
+}
+
+/** An entry that passed every rule, defaults filled in. */
+export interface ValidEntry extends EntryDraft {
+  billable: boolean;
+  roleId: string;
+  assignmentId: string;
+}
+
+/** Another entry of the same worker on the same day (stored, or accepted earlier in the same batch). */
+export interface SameDayEntry {
+  hours: string;
+  startTime: string | null;
+  endTime: string | null;
+}
+
+export interface ClosedPeriod {
+  legalEntityId: string;
+  periodStart: string;
+  periodEnd: string;
+}
+
+export interface EntryFacts {
+  today: string;
+  maxDaysAhead: number;
+  project: ProjectFacts | null | undefined;
+  worker: WorkerFacts | null | undefined;
+  closedPeriods: readonly ClosedPeriod[];
+  sameDay: readonly SameDayEntry[];
+}
+
+type Assignment = ProjectFacts['assignments'][number];
+
+export class EntryRuleError extends DomainError {
+  constructor(code: EntryRuleCode, label: string, message: string) {
+    super(code, `${label}: ${code} — ${message}`, { rule: code });
+  }
+}
+
+const fail = (code: EntryRuleCode, label: string, message: string) => new EntryRuleError(code, label, message);
+
+export function checkEntryHours(label: string, entry: Pick<EntryDraft, 'hours' | 'startTime' | 'endTime'>): void {
+  try {
+    checkHours('hours', entry.hours);
+    checkClockSpan(entry.startTime, entry.endTime, entry.hours);
+  } catch (error) {
+    throw fail('INVALID_HOURS', label, (error as Error).message);
+  }
+}
+
+export function checkNotFuture(label: string, date: string, today: string, maxDaysAhead: number): void {
+  const latest = addDays(today, maxDaysAhead);
+  if (date > latest) throw fail('FUTURE_DATE', label, `${date} is after ${latest} (today + ${maxDaysAhead} days)`);
+}
+
+export function checkProjectActive(label: string, projectId: string, project: ProjectFacts | null | undefined): ProjectFacts {
+  if (!project) throw fail('NOT_FOUND', label, `project ${projectId} does not exist`);
+  if (project.status !== 'ACTIVE') throw fail('PROJECT_NOT_ACTIVE', label, `project ${project.code} is ${project.status}, not ACTIVE`);
+  return project;
+}
+
+export function checkWorkerActive(label: string, workerId: string, worker: WorkerFacts | null | undefined, date: string): WorkerFacts {
+  if (!worker) throw fail('NOT_FOUND', label, `worker ${workerId} does not exist`);
+  if (worker.status !== 'ACTIVE') throw fail('WORKER_NOT_ACTIVE', label, `worker ${workerId} is ${worker.status}`);
+  if (date < worker.hireDate) throw fail('WORKER_NOT_ACTIVE', label, `worker ${workerId} was hired on ${worker.hireDate}, after ${date}`);
+  if (worker.terminationDate !== null && date > worker.terminationDate) {
+    throw fail('WORKER_NOT_ACTIVE', label, `worker ${workerId} left on ${worker.terminationDate}, before ${date}`);
+  }
+  return worker;
+}
+
+/** The worker's CONFIRMED assignments on the project whose window covers the date (at least one). */
+export function coveringAssignments(label: string, project: ProjectFacts, workerId: string, date: string): Assignment[] {
+  const covering = project.assignments.filter(
+    (a) => a.workerId === workerId && a.status === 'CONFIRMED' && a.startDate <= date && date <= a.endDate,
+  );
+  if (covering.length === 0) {
+    throw fail('NOT_ASSIGNED', label, `worker ${workerId} has no confirmed assignment on project ${project.code} covering ${date}`);
+  }
+  return covering;
+}
+
+/** The entry's billable flag: as given, else the task's. */
+export function checkTask(label: string, project: ProjectFacts, taskId: string, billable: boolean | null): boolean {
+  const task = project.tasks.find((t) => t.id === taskId);
+  if (!task) throw fail('TASK_INVALID', label, `task ${taskId} is not a task of project ${project.code}`);
+  if (task.status === 'CLOSED') throw fail('TASK_INVALID', label, `task ${taskId} is CLOSED`);
+  const resolved = billable ?? task.billable;
+  if (resolved && !task.billable) throw fail('TASK_INVALID', label, `task ${taskId} is not billable`);
+  return resolved;
+}
+
+/** The assignment the entry is logged under: the first covering one with the entry's role (default: the first's). */
+export function checkRole(label: string, covering: readonly Assignment[], roleId: string | null): Assignment {
+  if (roleId === null) return covering[0];
+  const match = covering.find((a) => a.roleId === roleId);
+  if (!match) throw fail('ROLE_NOT_ALLOWED', label, `role ${roleId} is not the assignment's role (${covering.map((a) => a.roleId).join(', ')})`);
+  return match;
+}
+
+export function checkPeriodOpen(label: string, legalEntityId: string | null, date: string, closed: readonly ClosedPeriod[]): void {
+  if (legalEntityId === null) return;
+  const lock = closed.find((p) => p.legalEntityId === legalEntityId && p.periodStart <= date && date <= p.periodEnd);
+  if (lock) throw fail('PERIOD_LOCKED', label, `${date} lies in the closed period ${lock.periodStart} to ${lock.periodEnd}`);
+}
+
+/** DESIGN §2: assignment override → the rate card's rate for the role effective on the date → RATE_NOT_FOUND. */
+export function resolveBillRate(label: string, project: ProjectFacts, assignment: Assignment, roleId: string, date: string): string {
+  if (assignment.billRateOverride !== null) return assignment.billRateOverride;
+  const rate = project.rates.find((r) => r.roleId === roleId && r.effectiveFrom <= date && (r.effectiveTo === null || date <= r.effectiveTo));
+  if (!rate) throw fail('RATE_NOT_FOUND', label, `no bill rate for role ${roleId} on ${date} (no assignment override, none on the rate card)`);
+  return rate.billRate;
+}
+
+export function checkNoOverlap(label: string, entry: Pick<EntryDraft, 'startTime' | 'endTime'>, sameDay: readonly SameDayEntry[]): void {
+  if (entry.startTime === null || entry.endTime === null) return;
+  const start = clockMinutes('startTime', entry.startTime);
+  const end = clockMinutes('endTime', entry.endTime);
+  const clash = sameDay.find(
+    (other) =>
+      other.startTime !== null &&
+      other.endTime !== null &&
+      clockMinutes('startTime', other.startTime) < end &&
+      start < clockMinutes('endTime', other.endTime),
+  );
+  if (clash) throw fail('OVERLAP', label, `${entry.startTime}-${entry.endTime} overlaps another entry at ${clash.startTime}-${clash.endTime}`);
+}
+
+export function checkDailyLimit(label: string, hours: string, sameDay: readonly SameDayEntry[]): void {
+  const total = sameDay.reduce((sum, other) => addDecimals(sum, other.hours, 2), hours);
+  if (compareDecimals(total, '24') > 0) throw fail('DAILY_LIMIT_EXCEEDED', label, `the day would hold ${total} h, more than 24`);
+}
+
+/** Runs every rule in the documented order; throws the first failure as an EntryRuleError. */
+export function validateEntry(label: string, draft: EntryDraft, facts: EntryFacts): ValidEntry {
+  checkEntryHours(label, draft);
+  checkNotFuture(label, draft.date, facts.today, facts.maxDaysAhead);
+  const project = checkProjectActive(label, draft.projectId, facts.project);
+  const worker = checkWorkerActive(label, draft.workerId, facts.worker, draft.date);
+  const covering = coveringAssignments(label, project, draft.workerId, draft.date);
+  const billable = checkTask(label, project, draft.taskId, draft.billable);
+  const assignment = checkRole(label, covering, draft.roleId);
+  const roleId = draft.roleId ?? assignment.roleId;
+  checkPeriodOpen(label, project.legalEntityId ?? worker.legalEntityId, draft.date, facts.closedPeriods);
+  if (billable) resolveBillRate(label, project, assignment, roleId, draft.date);
+  checkNoOverlap(label, draft, facts.sameDay);
+  checkDailyLimit(label, draft.hours, facts.sameDay);
+  return { ...draft, billable, roleId, assignmentId: assignment.id };
+}

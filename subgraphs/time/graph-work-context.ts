@@ -1,0 +1,119 @@
+import type { GraphClient } from '../../lib/graph-client.ts';
+import type { ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from './work-context.ts';
+
+/** The largest page the graph serves; a project with more live assignments than this is not expected. */
+const pageSize = 500;
+
+const projectSelection = `id code status currency legalEntity { id }
+  contract { id rateCard { rates { role { id } billRate { amount } effectiveFrom effectiveTo } } }
+  tasks(first: ${pageSize}) { nodes { id status billable } }
+  assignments(first: ${pageSize}, filter: { status: [CONFIRMED, TENTATIVE] }) {
+    nodes { id worker { id } role { id } startDate endDate status billRateOverride { amount } }
+  }`;
+
+const workerSelection = 'id name status hireDate terminationDate legalEntity { id } role { id } manager { id }';
+
+interface ProjectAnswer {
+  id: string;
+  code: string;
+  status: ProjectFacts['status'];
+  currency: string | null;
+  legalEntity: { id: string } | null;
+  contract: { id: string; rateCard: { rates: Array<{ role: { id: string }; billRate: { amount: string }; effectiveFrom: string; effectiveTo: string | null }> } | null } | null;
+  tasks: { nodes: ProjectFacts['tasks'] };
+  assignments: {
+    nodes: Array<{ id: string; worker: { id: string }; role: { id: string }; startDate: string; endDate: string; status: ProjectFacts['assignments'][number]['status']; billRateOverride: { amount: string } | null }>;
+  };
+}
+
+interface WorkerAnswer {
+  id: string;
+  name: string;
+  status: WorkerFacts['status'];
+  hireDate: string;
+  terminationDate: string | null;
+  legalEntity: { id: string };
+  role: { id: string };
+  manager: { id: string } | null;
+}
+
+/**
+ * Facts for a batch in one request to the gateway: the projects and workers as two lists filtered by id, so the
+ * gateway plans one fetch per hop and each subgraph's loaders answer a hop in one statement, whatever the batch size.
+ */
+export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
+  return {
+    async load({ projectIds, workerIds }) {
+      const projects = [...new Set(projectIds)];
+      const workers = [...new Set(workerIds)];
+      if (projects.length > pageSize || workers.length > pageSize) {
+        throw new Error(`a batch may touch at most ${pageSize} projects and ${pageSize} workers`);
+      }
+      const context: WorkContext = { projects: new Map(), workers: new Map() };
+      if (projects.length === 0 && workers.length === 0) return context;
+      // List fields, not one aliased field per id: the gateway plans each aliased path as its own fetch, so a
+      // batch of N projects would cost N requests to crm; one list is one fetch per hop.
+      const data = await graph.query<{ projects: { nodes: ProjectAnswer[] }; workers: { nodes: WorkerAnswer[] } }>(
+        `query WorkContext($projectIds: [ID!]!, $workerIds: [ID!]!) {
+          projects(first: ${pageSize}, filter: { ids: $projectIds }) { nodes { ${projectSelection} } }
+          workers(first: ${pageSize}, filter: { ids: $workerIds }) { nodes { ${workerSelection} } }
+        }`,
+        { projectIds: projects, workerIds: workers },
+      );
+      const asked = new Set(workers);
+      const projectAnswers = new Map(data.projects.nodes.map((answer) => [answer.id, answer]));
+      const workerAnswers = new Map(data.workers.nodes.map((answer) => [answer.id, answer]));
+      for (const id of projects) {
+        const answer = projectAnswers.get(id);
+        context.projects.set(id, answer ? toProjectFacts(answer, asked) : null);
+      }
+      for (const id of workers) {
+        const answer = workerAnswers.get(id);
+        context.workers.set(id, answer ? toWorkerFacts(answer) : null);
+      }
+      return context;
+    },
+  };
+}
+
+function toProjectFacts(answer: ProjectAnswer, workers: ReadonlySet<string>): ProjectFacts {
+  return {
+    id: answer.id,
+    code: answer.code,
+    status: answer.status,
+    legalEntityId: answer.legalEntity?.id ?? null,
+    currency: answer.currency,
+    contractId: answer.contract?.id ?? null,
+    tasks: answer.tasks.nodes,
+    assignments: answer.assignments.nodes
+      .filter((assignment) => workers.has(assignment.worker.id))
+      .map((assignment) => ({
+        id: assignment.id,
+        workerId: assignment.worker.id,
+        roleId: assignment.role.id,
+        startDate: assignment.startDate,
+        endDate: assignment.endDate,
+        status: assignment.status,
+        billRateOverride: assignment.billRateOverride?.amount ?? null,
+      })),
+    rates: (answer.contract?.rateCard?.rates ?? []).map((rate) => ({
+      roleId: rate.role.id,
+      billRate: rate.billRate.amount,
+      effectiveFrom: rate.effectiveFrom,
+      effectiveTo: rate.effectiveTo,
+    })),
+  };
+}
+
+function toWorkerFacts(answer: WorkerAnswer): WorkerFacts {
+  return {
+    id: answer.id,
+    name: answer.name,
+    status: answer.status,
+    hireDate: answer.hireDate,
+    terminationDate: answer.terminationDate,
+    legalEntityId: answer.legalEntity.id,
+    roleId: answer.role.id,
+    managerId: answer.manager?.id ?? null,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * What time must know of other subgraphs' current data to validate an entry (DESIGN §4.2): the project (psa), its
+ * tasks, the worker's assignments on it and the contract's rate card (crm), and the worker (hcm). time never reads
+ * their tables; a `WorkContextSource` fetches these facts through the gateway, for a whole batch at once.
+ */
+export interface ProjectFacts {
+  id: string;
+  code: string;
+  status: 'DRAFT' | 'ACTIVE' | 'ON_HOLD' | 'CLOSED';
+  legalEntityId: string | null;
+  currency: string | null;
+  contractId: string | null;
+  tasks: Array<{ id: string; status: 'OPEN' | 'CLOSED'; billable: boolean }>;
+  /** Assignments of the workers asked about, on this project. */
+  assignments: Array<{
+    id: string;
+    workerId: string;
+    roleId: string;
+    startDate: string;
+    endDate: string;
+    status: 'TENTATIVE' | 'CONFIRMED' | 'CANCELLED';
+    billRateOverride: string | null;
+  }>;
+  /** The contract's rate card (empty without a contract). */
+  rates: Array<{ roleId: string; billRate: string; effectiveFrom: string; effectiveTo: string | null }>;
+}
+
+export interface WorkerFacts {
+  id: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  hireDate: string;
+  terminationDate: string | null;
+  legalEntityId: string;
+  roleId: string;
+  managerId: string | null;
+}
+
+export interface WorkContext {
+  /** Every project asked about; null when it does not exist. */
+  projects: Map<string, ProjectFacts | null>;
+  /** Every worker asked about; null when it does not exist. */
+  workers: Map<string, WorkerFacts | null>;
+}
+
+export interface WorkContextSource {
+  /** One round trip for a whole batch, however many entries it has. */
+  load(request: { projectIds: readonly string[]; workerIds: readonly string[] }): Promise<WorkContext>;
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { signIdentity, type Identity } from '../../../lib/auth/identity.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import { InProcessBus } from '../../../lib/events/in-process-bus.ts';
+import { silentLogger } from '../../../lib/logger.ts';
+import { openTimeDatabase } from '../../../subgraphs/time/db.ts';
+import { createTimeSubgraph } from '../../../subgraphs/time/server.ts';
+import type { TimeDatabase } from '../../../subgraphs/time/tables.ts';
+import type { ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
+import { createTestDatabase } from '../../support/database.ts';
+import { admin, testIdentitySecret, type SubgraphHarness } from '../../support/subgraph-harness.ts';
+
+/**
+ * The psa/hcm/crm facts time capture validates against, as plain data, served by a fake WorkContextSource that
+ * counts its round trips. Today is 2026-11-25 (the clock is pinned); capture accepts dates up to 2026-12-09.
+ */
+export const TODAY = '2026-11-25';
+export const clock: Clock = { now: () => new Date(`${TODAY}T12:00:00Z`) };
+
+export const W = { ana: 'w-ana', ben: 'w-ben', cy: 'w-cy', dan: 'w-dan', old: 'w-old', fresh: 'w-fresh', left: 'w-left', mia: 'w-mia' } as const;
+export const P = { alpha: 'p-alpha', draft: 'p-draft', bulk: 'p-bulk' } as const;
+export const T = { dev: 't-dev', internal: 't-int', closed: 't-closed', bulk: 't-bulk' } as const;
+
+export const ana: Identity = { workerId: W.ana, roles: ['WORKER'] };
+export const ben: Identity = { workerId: W.ben, roles: ['WORKER'] };
+export const manager: Identity = { workerId: W.mia, roles: ['WORKER', 'MANAGER'] };
+export const finance: Identity = { workerId: 'w-fin', roles: ['WORKER', 'FINANCE'] };
+export { admin };
+
+const worker = (id: string, over: Partial<WorkerFacts> = {}): WorkerFacts => ({
+  id,
+  name: id,
+  status: 'ACTIVE',
+  hireDate: '2024-01-01',
+  terminationDate: null,
+  legalEntityId: 'le-1',
+  roleId: 'r-dev',
+  managerId: W.mia,
+  ...over,
+});
+
+const confirmed = (workerId: string, roleId: string, over: Partial<ProjectFacts['assignments'][number]> = {}) => ({
+  id: `a-${workerId}-${roleId}`,
+  workerId,
+  roleId,
+  startDate: '2026-01-01',
+  endDate: '2026-12-31',
+  status: 'CONFIRMED' as const,
+  billRateOverride: null,
+  ...over,
+});
+
+export const workers: WorkerFacts[] = [
+  worker(W.ana),
+  worker(W.ben),
+  worker(W.cy),
+  worker(W.dan),
+  worker(W.old, { status: 'INACTIVE' }),
+  worker(W.fresh, { hireDate: '2026-11-20' }),
+  worker(W.left, { terminationDate: '2026-11-10' }),
+];
+
+export const projects: ProjectFacts[] = [
+  {
+    id: P.alpha,
+    code: 'ALPHA',
+    status: 'ACTIVE',
+    legalEntityId: 'le-1',
+    currency: 'EUR',
+    contractId: 'c-1',
+    tasks: [
+      { id: T.dev, status: 'OPEN', billable: true },
+      { id: T.internal, status: 'OPEN', billable: false },
+      { id: T.closed, status: 'CLOSED', billable: true },
+    ],
+    assignments: [
+      confirmed(W.ana, 'r-dev'),
+      confirmed(W.ben, 'r-dev', { billRateOverride: '150.00' }),
+      // cy's role has no rate on the card and no override: billable time cannot be priced.
+      confirmed(W.cy, 'r-pm'),
+      confirmed(W.dan, 'r-dev', { status: 'TENTATIVE' }),
+      confirmed(W.old, 'r-dev'),
+      confirmed(W.fresh, 'r-dev'),
+      confirmed(W.left, 'r-dev'),
+    ],
+    rates: [{ roleId: 'r-dev', billRate: '120.00', effectiveFrom: '2026-01-01', effectiveTo: null }],
+  },
+  {
+    id: P.draft,
+    code: 'DRAFTY',
+    status: 'DRAFT',
+    legalEntityId: 'le-1',
+    currency: 'EUR',
+    contractId: null,
+    tasks: [{ id: 'td', status: 'OPEN', billable: true }],
+    assignments: [confirmed(W.ana, 'r-dev')],
+    rates: [],
+  },
+  {
+    // Another legal entity (no closed periods), with a long assignment, for big batches.
+    id: P.bulk,
+    code: 'BULK',
+    status: 'ACTIVE',
+    legalEntityId: 'le-2',
+    currency: 'EUR',
+    contractId: 'c-2',
+    tasks: [{ id: T.bulk, status: 'OPEN', billable: true }],
+    assignments: [confirmed(W.ana, 'r-dev', { id: 'a-bulk', startDate: '2024-01-01' })],
+    rates: [{ roleId: 'r-dev', billRate: '100.00', effectiveFrom: '2024-01-01', effectiveTo: null }],
+  },
+];
+
+/** Serves the facts above; `calls` counts round trips. */
+export function fakeWorkContext(): WorkContextSource & { calls: number } {
+  const source = {
+    calls: 0,
+    async load(request: { projectIds: readonly string[]; workerIds: readonly string[] }): Promise<WorkContext> {
+      source.calls += 1;
+      return {
+        projects: new Map(request.projectIds.map((id) => [id, structuredClone(projects.find((p) => p.id === id) ?? null)])),
+        workers: new Map(request.workerIds.map((id) => [id, structuredClone(workers.find((w) => w.id === id) ?? null)])),
+      };
+    },
+  };
+  return source;
+}
+
+export interface CaptureHarness extends SubgraphHarness<TimeDatabase> {
+  workContext: ReturnType<typeof fakeWorkContext>;
+}
+
+/** The time subgraph built with a fake work context (or none), on a fresh migrated database, over HTTP. */
+export async function startCapture(options: { withoutWorkContext?: boolean } = {}): Promise<CaptureHarness> {
+  const testDb = await createTestDatabase();
+  const database = await openTimeDatabase(testDb.target, testDb.schemaFor('time'));
+  const workContext = fakeWorkContext();
+  const bus = new InProcessBus();
+  const runtime = createTimeSubgraph(
+    {
+      db: database.db,
+      relayDb: database.background,
+      bus,
+      clock,
+      logger: silentLogger,
+      identitySecret: testIdentitySecret,
+      maskErrors: true,
+    },
+    options.withoutWorkContext ? {} : { workContext },
+  );
+  const url = await runtime.listen(0);
+  return {
+    url,
+    database,
+    runtime,
+    bus,
+    workContext,
+    async call(query, variables = {}, identity = admin) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-correlation-id': randomUUID(), ...signIdentity(identity, testIdentitySecret) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as never;
+    },
+    async close() {
+      await runtime.stop();
+      await testDb.cleanup([database]);
+    },
+  };
+}
+
+export const codeOf = (response: { errors?: Array<{ extensions?: { code?: string } }> }) => response.errors?.[0]?.extensions?.code;
