@@ -3,8 +3,10 @@ import type { Insertable, Kysely } from 'kysely';
 import { fromScaled, toScaled } from '../../lib/decimal.ts';
 import { toJson } from '../../lib/db/types.ts';
 import { chunked } from '../../lib/seed/chunked.ts';
+import { seededBillingSetupId } from '../../lib/seed/ids.ts';
 import type { DemoContract, DemoFirm, DemoTimeEntry } from '../../lib/seed/demo-firm.ts';
-import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
+import { defaultBillingTerms } from './domain/billing-setup.ts';
+import { billingSetupRow } from './service.ts';
 import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
 import { lineAmount } from './domain/money.ts';
 import { billRateFor, costRateOn } from './domain/rates.ts';
@@ -53,30 +55,20 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
   const assignments = new Map(firm.assignments.map((assignment) => [assignment.id, assignment]));
 
   for (const batch of chunked(firm.contracts)) {
-    await db
-      .insertInto('billing_setup')
-      .values(
-        batch.map((contract) => {
-          const readiness = billingReadiness({ billingMethod: contract.billingMethod, ratedRoleIds: contract.rates.map((rate) => rate.roleId) });
-          return {
-            id: randomUUID(),
-            contract_id: contract.id,
-            rate_card_id: contract.rateCardId,
-            customer_id: contract.customerId,
-            legal_entity_id: contract.legalEntityId,
-            currency: contract.currency,
-            billing_method: contract.billingMethod,
-            invoice_grouping: defaultBillingTerms.invoiceGrouping,
-            payment_terms_days: defaultBillingTerms.paymentTermsDays,
-            status: readiness.status,
-            blocked_reason: readiness.status === 'BLOCKED' ? readiness.reason : null,
-            rated_role_ids: toJson([...new Set(contract.rates.map((rate) => rate.roleId))]),
-            start_date: contract.startDate,
-            end_date: contract.endDate,
-          };
-        }),
-      )
-      .execute();
+    const rows = batch.map((contract) =>
+      billingSetupRow(seededBillingSetupId(contract.id), {
+        contractId: contract.id,
+        rateCardId: contract.rateCardId,
+        customerId: contract.customerId,
+        legalEntityId: contract.legalEntityId,
+        billingMethod: contract.billingMethod,
+        currency: contract.currency,
+        startDate: contract.startDate,
+        endDate: contract.endDate,
+        ratedRoleIds: contract.rates.map((rate) => rate.roleId),
+      }),
+    );
+    await db.insertInto('billing_setup').values(rows).execute();
   }
 
   const taxRates: Array<Insertable<TaxRateTable> & { id: string }> = firm.legalEntities.flatMap((entity) => [

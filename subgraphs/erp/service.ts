@@ -179,32 +179,14 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       const applied = await handleOnce(db, erpConsumerGroups.billingSetup, event, async (trx) => {
         const existing = await repo.billingSetupsByContracts(trx, [contract.contractId]);
         if (existing.length > 0) return;
-        const readiness = billingReadiness({ billingMethod: contract.billingMethod, ratedRoleIds: contract.ratedRoleIds ?? [] });
         const id = randomUUID();
-        await trx
-          .insertInto('billing_setup')
-          .values({
-            id,
-            contract_id: contract.contractId,
-            rate_card_id: contract.rateCardId ?? null,
-            customer_id: contract.customerId,
-            legal_entity_id: contract.legalEntityId,
-            currency: contract.currency,
-            billing_method: contract.billingMethod,
-            invoice_grouping: defaultBillingTerms.invoiceGrouping,
-            payment_terms_days: defaultBillingTerms.paymentTermsDays,
-            status: readiness.status,
-            blocked_reason: readiness.status === 'BLOCKED' ? readiness.reason : null,
-            rated_role_ids: toJson(contract.ratedRoleIds ?? []),
-            start_date: contract.startDate,
-            end_date: contract.endDate,
-          })
-          .execute();
+        const row = billingSetupRow(id, contract);
+        await trx.insertInto('billing_setup').values(row).execute();
         const subject = { typename: 'BillingSetup', id };
         await appendToOutbox(trx, [
-          readiness.status === 'READY'
+          row.status === 'READY'
             ? createEvent<BillingSetupReady>('erp', erpTopics.billingSetupReady, subject, { contractId: contract.contractId, billingSetupId: id }, causedBy(event), clock.now())
-            : createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, { contractId: contract.contractId, reason: readiness.reason }, causedBy(event), clock.now()),
+            : createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, { contractId: contract.contractId, reason: row.blocked_reason! }, causedBy(event), clock.now()),
         ]);
       });
       if (applied) deps.onCommit();
@@ -276,3 +258,25 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
 }
 
 export type ErpQueries = ReturnType<typeof createErpQueries>;
+
+/** A new billing setup for a contract, READY or BLOCKED by the billing-readiness rule, on the default terms. */
+export function billingSetupRow(id: string, contract: ContractCreated) {
+  const ratedRoleIds = [...new Set(contract.ratedRoleIds ?? [])];
+  const readiness = billingReadiness({ billingMethod: contract.billingMethod, ratedRoleIds });
+  return {
+    id,
+    contract_id: contract.contractId,
+    rate_card_id: contract.rateCardId ?? null,
+    customer_id: contract.customerId,
+    legal_entity_id: contract.legalEntityId,
+    currency: contract.currency,
+    billing_method: contract.billingMethod,
+    invoice_grouping: defaultBillingTerms.invoiceGrouping,
+    payment_terms_days: defaultBillingTerms.paymentTermsDays,
+    status: readiness.status,
+    blocked_reason: readiness.status === 'BLOCKED' ? readiness.reason : null,
+    rated_role_ids: toJson(ratedRoleIds),
+    start_date: contract.startDate,
+    end_date: contract.endDate,
+  };
+}

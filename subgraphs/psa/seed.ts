@@ -1,19 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { toJson } from '../../lib/db/types.ts';
 import { chunked } from '../../lib/seed/chunked.ts';
+import { seededBillingSetupId } from '../../lib/seed/ids.ts';
 import type { DemoFirm, DemoTask } from '../../lib/seed/demo-firm.ts';
 import { parentWbsOf, wbsSortKey } from './domain/wbs.ts';
 import type { PsaDatabase } from './tables.ts';
-
-/**
- * The id psa records for a seeded contract's billing setup. The plan has none, so it is derived from the contract id
- * (a name-based uuid); erp's seed can derive the same one.
- */
-export function seededBillingSetupId(contractId: string): string {
-  const hex = createHash('sha1').update(`billing-setup:${contractId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 const depth = (task: DemoTask) => task.wbs.split('.').length;
 
