@@ -1,4 +1,8 @@
+import type { TimeContext } from '../../subgraphs/time/server.ts';
 import type { MutationResolvers } from './types.generated.ts';
+
+const entries = async (ctx: TimeContext, ids: Promise<string[]>) => Promise.all((await ids).map(async (id) => (await ctx.loaders.timeEntry.load(id))!));
+const timesheet = async (ctx: TimeContext, key: Promise<string>) => ctx.loaders.timesheet.load(await key);
 
 /** Each mutation is one service call; the service returns the id and the entity is read back through its loader. */
 export const Mutation: MutationResolvers = {
@@ -11,4 +15,11 @@ export const Mutation: MutationResolvers = {
   updateTimeEntry: async (_, { id, expectedVersion, input }, ctx) =>
     (await ctx.loaders.timeEntry.load(await ctx.capture.updateTimeEntry(ctx, id, expectedVersion, input)))!,
   deleteTimeEntry: (_, { id, expectedVersion }, ctx) => ctx.capture.deleteTimeEntry(ctx, id, expectedVersion),
+  submitTimesheet: (_, { workerId, isoWeek, idempotencyKey }, ctx) => timesheet(ctx, ctx.approval.submitTimesheet(ctx, workerId, isoWeek, idempotencyKey)),
+  submitTimeEntries: (_, { ids, idempotencyKey }, ctx) => entries(ctx, ctx.approval.submitTimeEntries(ctx, ids, idempotencyKey)),
+  approveTimeEntries: (_, { ids, idempotencyKey }, ctx) => entries(ctx, ctx.approval.approveTimeEntries(ctx, ids, idempotencyKey)),
+  approveTimesheet: (_, { workerId, isoWeek, idempotencyKey }, ctx) =>
+    timesheet(ctx, ctx.approval.approveTimesheet(ctx, workerId, isoWeek, idempotencyKey)),
+  rejectTimeEntries: (_, { ids, reason, idempotencyKey }, ctx) => entries(ctx, ctx.approval.rejectTimeEntries(ctx, ids, reason, idempotencyKey)),
+  recallTimesheet: (_, { isoWeek, idempotencyKey }, ctx) => timesheet(ctx, ctx.approval.recallTimesheet(ctx, isoWeek, idempotencyKey)),
 };

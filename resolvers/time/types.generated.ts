@@ -157,6 +157,13 @@ export type Money = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Approves SUBMITTED entries. Only the entry worker's manager or an ADMIN, never the worker themself (FORBIDDEN);
+   * a billable entry must still resolve a bill rate (RATE_NOT_FOUND).
+   */
+  approveTimeEntries: Array<TimeEntry>;
+  /** Approves every SUBMITTED entry of the worker's ISO week, like approveTimeEntries. */
+  approveTimesheet: Timesheet;
+  /**
    * Closes a legal entity's period: no time may be captured or changed on its dates until it is reopened. Periods of
    * one legal entity may not overlap; closing a reopened period again re-closes the same lock. FINANCE or ADMIN.
    */
@@ -175,13 +182,38 @@ export type Mutation = {
    * for others. An input whose externalId was imported before returns the existing entry.
    */
   logTimeEntry: TimeEntry;
+  /** Takes the caller's SUBMITTED entries of the ISO week back to DRAFT. */
+  recallTimesheet: Timesheet;
+  /** Rejects SUBMITTED entries with a reason (required). Same approvers as approveTimeEntries. */
+  rejectTimeEntries: Array<TimeEntry>;
   /** Reopens a closed period. FINANCE or ADMIN. */
   reopenPeriod: PeriodLock;
+  /** Submits these DRAFT or REJECTED entries, re-validated like submitTimesheet. */
+  submitTimeEntries: Array<TimeEntry>;
+  /**
+   * Submits every DRAFT or REJECTED entry of the worker's ISO week (default: the caller's), each re-validated against
+   * current data like a new entry (any failure fails the whole submission with its rule code). A WORKER submits only
+   * their own week; INVALID_TRANSITION when nothing is left to submit.
+   */
+  submitTimesheet: Timesheet;
   /**
    * Changes a DRAFT or REJECTED entry (a REJECTED one becomes DRAFT again), re-validated like a new one. CONFLICT when
    * `expectedVersion` is not the entry's current version.
    */
   updateTimeEntry: TimeEntry;
+};
+
+
+export type MutationApproveTimeEntriesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationApproveTimesheetArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  isoWeek: Scalars['String']['input'];
+  workerId: Scalars['ID']['input'];
 };
 
 
@@ -211,8 +243,34 @@ export type MutationLogTimeEntryArgs = {
 };
 
 
+export type MutationRecallTimesheetArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  isoWeek: Scalars['String']['input'];
+};
+
+
+export type MutationRejectTimeEntriesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationReopenPeriodArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSubmitTimeEntriesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationSubmitTimesheetArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  isoWeek: Scalars['String']['input'];
+  workerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -828,11 +886,17 @@ export type MoneyResolvers<ContextType = TimeContext, ParentType extends Resolve
 };
 
 export type MutationResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  approveTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationApproveTimeEntriesArgs, 'ids'>>;
+  approveTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationApproveTimesheetArgs, 'isoWeek' | 'workerId'>>;
   closePeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationClosePeriodArgs, 'legalEntityId' | 'periodEnd' | 'periodStart'>>;
   deleteTimeEntry?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'expectedVersion' | 'id'>>;
   logTimeEntries?: Resolver<Array<ResolversTypes['TimeEntryResult']>, ParentType, ContextType, RequireFields<MutationLogTimeEntriesArgs, 'inputs'>>;
   logTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationLogTimeEntryArgs, 'input'>>;
+  recallTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationRecallTimesheetArgs, 'isoWeek'>>;
+  rejectTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationRejectTimeEntriesArgs, 'ids' | 'reason'>>;
   reopenPeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationReopenPeriodArgs, 'id'>>;
+  submitTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationSubmitTimeEntriesArgs, 'ids'>>;
+  submitTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationSubmitTimesheetArgs, 'isoWeek'>>;
   updateTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationUpdateTimeEntryArgs, 'expectedVersion' | 'id' | 'input'>>;
 };
 

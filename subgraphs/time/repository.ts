@@ -249,3 +249,23 @@ export const insertTimeEntries = (trx: Transaction<TimeDatabase>, rows: Readonly
 
 export const lockTimeEntry = (trx: Transaction<TimeDatabase>, id: string) =>
   trx.selectFrom('time_entry').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+/** Live entries by id, locked in id order (so two approvers of overlapping sets cannot deadlock). */
+export const lockTimeEntries = (trx: Transaction<TimeDatabase>, ids: readonly string[]) =>
+  trx.selectFrom('time_entry').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+
+/** A worker's live entries of one week (Monday..Sunday), optionally locked in id order. */
+export function weekEntries(db: Db, workerId: string, weekStart: string, weekEnd: string, lock = false) {
+  const query = db
+    .selectFrom('time_entry')
+    .selectAll()
+    .where('worker_id', '=', workerId)
+    .where('date', '>=', weekStart)
+    .where('date', '<=', weekEnd)
+    .where('reversed_at', 'is', null)
+    .orderBy('id');
+  return lock ? query.forUpdate().execute() : query.execute();
+}
+
+export const insertApprovalRecords = (trx: Transaction<TimeDatabase>, rows: ReadonlyArray<Insertable<TimeDatabase['approval_record']>>) =>
+  trx.insertInto('approval_record').values([...rows]).execute();

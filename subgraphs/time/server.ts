@@ -7,6 +7,7 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { timeResolvers } from '../../resolvers/time/index.ts';
+import { createApprovalService, type ApprovalService } from './approval.ts';
 import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
@@ -17,6 +18,7 @@ export interface TimeContext extends RequestScope {
   readonly time: TimeService;
   readonly timeQueries: TimeQueries;
   readonly capture: CaptureService;
+  readonly approval: ApprovalService;
 }
 
 export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
@@ -30,6 +32,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const timeQueries = createTimeQueries(deps.db);
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const capture = createCaptureService({ db: deps.db, clock: deps.clock }, options);
+  const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   runtime = createSubgraphRuntime<TimeContext>({
     name: 'time',
     typeDefs: timeTypeDefs,
@@ -40,7 +43,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     logger: deps.logger.child({ subgraph: 'time' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
-    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries, capture }),
+    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries, capture, approval }),
   });
   return runtime;
 }

@@ -54,6 +54,24 @@ describe('time capture through the gateway', () => {
     }
   });
 
+  it('the worker submits, only their manager approves, and the history says who did what', async () => {
+    const logged = await graph.query(log, { input: { projectId: assignment.projectId, taskId: billableTask(assignment.projectId).id, date: today, hours: '0.50' } }, asWorker);
+    const id = logged.data.logTimeEntry.id;
+    const submitted = await graph.query(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { status } }`, { ids: [id] }, asWorker);
+    assert.deepEqual(submitted.data?.submitTimeEntries, [{ status: 'SUBMITTED' }], JSON.stringify(submitted.errors));
+    const approve = `mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids, idempotencyKey: "approve-1") { status decidedBy { name } approvals { action actor { name } } } }`;
+    const stranger = firm.workers.find((w) => w.accessRoles.includes('MANAGER') && w.id !== worker.managerId && w.id !== worker.id)!;
+    const denied = await graph.query(approve, { ids: [id] }, { roles: ['MANAGER'], workerId: stranger.id });
+    assert.equal(denied.errors?.[0].extensions?.code, 'FORBIDDEN');
+    const manager = firm.workers.find((w) => w.id === worker.managerId)!;
+    const approved = await graph.query(approve, { ids: [id] }, { roles: ['MANAGER'], workerId: manager.id });
+    assert.equal(approved.errors, undefined, JSON.stringify(approved.errors));
+    const [entry] = approved.data.approveTimeEntries;
+    assert.equal(entry.status, 'APPROVED');
+    assert.equal(entry.decidedBy.name, manager.name);
+    assert.deepEqual(entry.approvals.map((a: any) => [a.action, a.actor.name]), [['SUBMITTED', worker.name], ['APPROVED', manager.name]]);
+  });
+
   it('refuses to log for someone else as a plain worker', async () => {
     const other = firm.assignments.find((a) => covering(a) && a.workerId !== worker.id)!;
     const denied = await graph.query(

@@ -180,8 +180,14 @@ export function checkPeriodOpen(label: string, legalEntityId: string | null, dat
 }
 
 /** DESIGN §2: assignment override → the rate card's rate for the role effective on the date → RATE_NOT_FOUND. */
-export function resolveBillRate(label: string, project: ProjectFacts, assignment: Assignment, roleId: string, date: string): string {
-  if (assignment.billRateOverride !== null) return assignment.billRateOverride;
+export function resolveBillRate(
+  label: string,
+  project: ProjectFacts,
+  assignment: Pick<Assignment, 'billRateOverride'> | null,
+  roleId: string,
+  date: string,
+): string {
+  if (assignment && assignment.billRateOverride !== null) return assignment.billRateOverride;
   const rate = project.rates.find((r) => r.roleId === roleId && r.effectiveFrom <= date && (r.effectiveTo === null || date <= r.effectiveTo));
   if (!rate) throw fail('RATE_NOT_FOUND', label, `no bill rate for role ${roleId} on ${date} (no assignment override, none on the rate card)`);
   return rate.billRate;

@@ -130,7 +130,8 @@ export interface CaptureHarness extends SubgraphHarness<TimeDatabase> {
 }
 
 /** The time subgraph built with a fake work context (or none), on a fresh migrated database, over HTTP. */
-export async function startCapture(options: { withoutWorkContext?: boolean } = {}): Promise<CaptureHarness> {
+/** `clock` replaces the pinned one (e.g. one that ticks, so history steps of one test have distinct times). */
+export async function startCapture(options: { withoutWorkContext?: boolean; clock?: Clock } = {}): Promise<CaptureHarness> {
   const testDb = await createTestDatabase();
   const database = await openTimeDatabase(testDb.target, testDb.schemaFor('time'));
   const workContext = fakeWorkContext();
@@ -140,7 +141,7 @@ export async function startCapture(options: { withoutWorkContext?: boolean } = {
       db: database.db,
       relayDb: database.background,
       bus,
-      clock,
+      clock: options.clock ?? clock,
       logger: silentLogger,
       identitySecret: testIdentitySecret,
       maskErrors: true,
