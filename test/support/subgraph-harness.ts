@@ -5,7 +5,7 @@ import { systemClock } from '../../lib/clock.ts';
 import type { SubgraphDatabase } from '../../lib/db/database.ts';
 import type { EventBus } from '../../lib/events/bus.ts';
 import { InProcessBus } from '../../lib/events/in-process-bus.ts';
-import type { SubgraphModule, SubgraphRuntime } from '../../lib/graphql/subgraph-server.ts';
+import type { SubgraphDependencies, SubgraphModule, SubgraphRuntime } from '../../lib/graphql/subgraph-server.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -30,12 +30,17 @@ export interface SubgraphHarness<DB> {
 /** One subgraph on a real migrated database (PGlite, or PostgreSQL with PG_URL), over HTTP on a free port. */
 export async function startSubgraph<DB>(
   module: SubgraphModule<DB>,
-  options: { bus?: EventBus; clock?: Clock } = {},
+  options: {
+    bus?: EventBus;
+    clock?: Clock;
+    /** Builds the subgraph in place of `module.create`, e.g. with test doubles for its collaborators. */
+    create?: (deps: SubgraphDependencies<DB>) => SubgraphRuntime;
+  } = {},
 ): Promise<SubgraphHarness<DB>> {
   const testDb = await createTestDatabase();
   const database = await module.openDatabase(testDb.target, testDb.schemaFor(module.name));
   const bus = options.bus ?? new InProcessBus();
-  const runtime = module.create({
+  const runtime = (options.create ?? module.create)({
     db: database.db,
     relayDb: database.background,
     bus,

@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { signIdentity, type Identity } from '../../../lib/auth/identity.ts';
+import type { Identity } from '../../../lib/auth/identity.ts';
 import type { Clock } from '../../../lib/clock.ts';
-import { InProcessBus } from '../../../lib/events/in-process-bus.ts';
-import { silentLogger } from '../../../lib/logger.ts';
-import { openTimeDatabase } from '../../../subgraphs/time/db.ts';
 import { createTimeSubgraph } from '../../../subgraphs/time/server.ts';
 import type { TimeDatabase } from '../../../subgraphs/time/tables.ts';
 import type { ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
-import { createTestDatabase } from '../../support/database.ts';
-import { admin, testIdentitySecret, type SubgraphHarness } from '../../support/subgraph-harness.ts';
+import { timeSubgraph } from '../../../subgraphs/time/index.ts';
+import { admin, startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 
 /**
  * The psa/hcm/crm facts time capture validates against, as plain data, served by a fake WorkContextSource that
@@ -129,45 +125,17 @@ export interface CaptureHarness extends SubgraphHarness<TimeDatabase> {
   workContext: ReturnType<typeof fakeWorkContext>;
 }
 
-/** The time subgraph built with a fake work context (or none), on a fresh migrated database, over HTTP. */
-/** `clock` replaces the pinned one (e.g. one that ticks, so history steps of one test have distinct times). */
+/**
+ * The time subgraph built with a fake work context (or none), on a fresh migrated database, over HTTP. `clock`
+ * replaces the pinned one (e.g. one that ticks, so history steps of one test have distinct times).
+ */
 export async function startCapture(options: { withoutWorkContext?: boolean; clock?: Clock } = {}): Promise<CaptureHarness> {
-  const testDb = await createTestDatabase();
-  const database = await openTimeDatabase(testDb.target, testDb.schemaFor('time'));
   const workContext = fakeWorkContext();
-  const bus = new InProcessBus();
-  const runtime = createTimeSubgraph(
-    {
-      db: database.db,
-      relayDb: database.background,
-      bus,
-      clock: options.clock ?? clock,
-      logger: silentLogger,
-      identitySecret: testIdentitySecret,
-      maskErrors: true,
-    },
-    options.withoutWorkContext ? {} : { workContext },
-  );
-  const url = await runtime.listen(0);
-  return {
-    url,
-    database,
-    runtime,
-    bus,
-    workContext,
-    async call(query, variables = {}, identity = admin) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-correlation-id': randomUUID(), ...signIdentity(identity, testIdentitySecret) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as never;
-    },
-    async close() {
-      await runtime.stop();
-      await testDb.cleanup([database]);
-    },
-  };
+  const harness = await startSubgraph(timeSubgraph, {
+    clock: options.clock ?? clock,
+    create: (deps) => createTimeSubgraph(deps, options.withoutWorkContext ? {} : { workContext }),
+  });
+  return Object.assign(harness, { workContext });
 }
 
 export const codeOf = (response: { errors?: Array<{ extensions?: { code?: string } }> }) => response.errors?.[0]?.extensions?.code;
