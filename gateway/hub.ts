@@ -5,10 +5,10 @@ import { isoDate, systemClock } from '../lib/clock.ts';
 import type { EventBus } from '../lib/events/bus.ts';
 import { InProcessBus } from '../lib/events/in-process-bus.ts';
 import type { SubgraphRuntime } from '../lib/graphql/subgraph-server.ts';
-import { runIdempotent, type IdempotencyTables } from '../lib/idempotency.ts';
 import { createGraphClient } from '../lib/graph-client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
+import { seedOnce } from '../lib/seed/seed-once.ts';
 import { createGateway, type GatewayRuntime } from './server.ts';
 import { supergraphSdl } from './supergraph.ts';
 import { subgraphModules } from './subgraphs.ts';
@@ -86,14 +86,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const today = isoDate(clock.now());
       const firm = planDemoFirm({ scale: options.seed.scale, today });
       for (const [name, { database }] of Object.entries(subgraphs)) {
-        const seeded = await runIdempotent(
-          database.db as never as import('kysely').Kysely<IdempotencyTables>,
-          { operation: 'seed', key: 'demo-firm', request: { kind: 'demo-firm' } },
-          async (trx) => {
-            await subgraphModules[name as keyof typeof subgraphModules]!.seed(trx as never, firm);
-            return { today, scale: options.seed ? options.seed.scale : 1 };
-          },
-        );
+        const seeded = await seedOnce(subgraphModules[name as keyof typeof subgraphModules], database.db, firm);
         options.logger.info('demo data ready', { subgraph: name, ...seeded });
       }
     }

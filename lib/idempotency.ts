@@ -69,3 +69,20 @@ export async function runIdempotent<DB extends IdempotencyTables, Result>(
     throw error;
   }
 }
+
+/**
+ * How every service writes: `runIdempotent`, then `onCommit` (the outbox relay's kick) so the transaction's events
+ * leave at once instead of on the relay's next poll.
+ */
+export function transactionalWriter<DB extends IdempotencyTables>(db: Kysely<DB>, onCommit: () => void) {
+  return async function write<T>(
+    operation: string,
+    idempotencyKey: string | null | undefined,
+    request: unknown,
+    work: (trx: Transaction<DB>) => Promise<T>,
+  ): Promise<T> {
+    const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
+    onCommit();
+    return result;
+  };
+}

@@ -5,11 +5,10 @@
  * DATABASE_URL. Migrations run first; a subgraph whose schema was already seeded is left alone.
  */
 import { parseArgs } from 'node:util';
-import type { Kysely } from 'kysely';
 import { isoDate } from '../lib/clock.ts';
 import { subgraphNames } from '../lib/config.ts';
-import { runIdempotent, type IdempotencyTables } from '../lib/idempotency.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
+import { seedOnce } from '../lib/seed/seed-once.ts';
 import { subgraphModules } from '../gateway/subgraphs.ts';
 
 const { values } = parseArgs({
@@ -29,14 +28,7 @@ for (const name of subgraphNames) {
   if (!url) throw new Error(`no database for ${name}: pass --database-url or set DATABASE_URL / ${name.toUpperCase()}_DATABASE_URL`);
   const database = await module.openDatabase({ kind: 'postgres', url });
   const subgraphStarted = performance.now();
-  const result = await runIdempotent(
-    database.db as unknown as Kysely<IdempotencyTables>,
-    { operation: 'seed', key: 'demo-firm', request: { kind: 'demo-firm' } },
-    async (trx) => {
-      await module.seed(trx as never, firm);
-      return { today, scale };
-    },
-  );
+  const result = await seedOnce(module, database.db, firm);
   console.log(`${name}: seeded at scale ${result.scale} for ${result.today} (${((performance.now() - subgraphStarted) / 1000).toFixed(1)} s)`);
   await database.close();
 }

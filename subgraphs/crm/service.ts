@@ -8,7 +8,7 @@ import { badInput, DomainError, notFound } from '../../lib/errors.ts';
 import { createEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
-import { runIdempotent } from '../../lib/idempotency.ts';
+import { transactionalWriter } from '../../lib/idempotency.ts';
 import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import { orderings } from './loaders.ts';
@@ -140,16 +140,7 @@ const salesRoles = ['FINANCE', 'MANAGER'] as const;
 export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; onCommit: () => void }) {
   const { db, clock } = deps;
 
-  async function write<T>(
-    operation: string,
-    idempotencyKey: string | null | undefined,
-    request: unknown,
-    work: (trx: Transaction<CrmDatabase>) => Promise<T>,
-  ): Promise<T> {
-    const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
-    deps.onCommit();
-    return result;
-  }
+  const write = transactionalWriter(db, deps.onCommit);
 
   const event = <T>(scope: RequestScope, type: string, typename: string, id: string, data: T) =>
     createEvent('crm', type, { typename, id }, data, { correlationId: scope.correlationId }, clock.now());

@@ -10,7 +10,7 @@ import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
 import { paginate, type Ordering } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
-import { runIdempotent } from '../../lib/idempotency.ts';
+import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkDateRange, checkInteger, checkText } from '../../lib/validate.ts';
 import type { ContractCreated } from '../crm/index.ts';
 import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
@@ -69,16 +69,7 @@ const asEffective = (row: TaxRateRow): EffectiveTaxRate => ({
 export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; onCommit: () => void }) {
   const { db, clock } = deps;
 
-  async function write<T>(
-    operation: string,
-    idempotencyKey: string | null | undefined,
-    request: unknown,
-    work: (trx: Transaction<ErpDatabase>) => Promise<T>,
-  ): Promise<T> {
-    const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
-    deps.onCommit();
-    return result;
-  }
+  const write = transactionalWriter(db, deps.onCommit);
 
   /** Refuses a rate whose period overlaps another of its legal entity and country; holds the scope's lock. */
   async function checkScope(trx: Transaction<ErpDatabase>, candidate: EffectiveTaxRate) {

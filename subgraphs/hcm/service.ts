@@ -10,7 +10,7 @@ import { appendToOutbox } from '../../lib/events/outbox.ts';
 import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
-import { runIdempotent } from '../../lib/idempotency.ts';
+import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
 import { assertCapacityRange, capacityHours } from './domain/capacity.ts';
 import { assertNoOverlap, costRateOn } from './domain/cost-rate.ts';
@@ -91,11 +91,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
   const { db, clock } = deps;
   const today = () => isoDate(clock.now());
 
-  async function write<T>(operation: string, idempotencyKey: string | null | undefined, request: unknown, work: (trx: Trx) => Promise<T>) {
-    const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
-    deps.onCommit();
-    return result;
-  }
+  const write = transactionalWriter(db, deps.onCommit);
 
   const event = <T>(scope: RequestScope, type: string, typename: string, id: string, data: T) =>
     createEvent('hcm', type, { typename, id }, data, { correlationId: scope.correlationId }, clock.now());

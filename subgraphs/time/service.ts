@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -8,7 +8,7 @@ import { appendToOutbox } from '../../lib/events/outbox.ts';
 import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
-import { runIdempotent } from '../../lib/idempotency.ts';
+import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
 import { assertMaySee, assertSeesEveryone, pinToOwnWorker } from './access.ts';
 import { parseIsoWeek, weekEndOf, weekStartOf } from './domain/iso-week.ts';
@@ -31,16 +31,7 @@ const asLockedPeriod = (row: PeriodLockRow) => ({ id: row.id, periodStart: row.p
 export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }) {
   const { db, clock } = deps;
 
-  async function write<T>(
-    operation: string,
-    idempotencyKey: string | null | undefined,
-    request: unknown,
-    work: (trx: Transaction<TimeDatabase>) => Promise<T>,
-  ): Promise<T> {
-    const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
-    deps.onCommit();
-    return result;
-  }
+  const write = transactionalWriter(db, deps.onCommit);
 
   const event = <T>(scope: RequestScope, type: string, id: string, data: T) =>
     createEvent('time', type, { typename: 'PeriodLock', id }, data, { correlationId: scope.correlationId }, clock.now());

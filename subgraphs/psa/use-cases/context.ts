@@ -1,9 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Role } from '../../../lib/auth/identity.ts';
 import type { Clock } from '../../../lib/clock.ts';
 import { checkDecimal } from '../../../lib/decimal.ts';
 import { createEvent, type EventCause } from '../../../lib/events/envelope.ts';
-import { runIdempotent } from '../../../lib/idempotency.ts';
+import { transactionalWriter } from '../../../lib/idempotency.ts';
 import type { PsaDatabase } from '../tables.ts';
 
 /** What psa's use cases need: the database, the clock and the relay kick to call after a commit. */
@@ -25,16 +25,7 @@ export function createWriter(deps: PsaServiceDeps) {
     db,
     clock,
     /** One transaction (once per idempotency key when one is given), then a relay kick for its outbox events. */
-    async write<T>(
-      operation: string,
-      idempotencyKey: string | null | undefined,
-      request: unknown,
-      work: (trx: Transaction<PsaDatabase>) => Promise<T>,
-    ): Promise<T> {
-      const result = await runIdempotent(db, { operation, key: idempotencyKey, request }, work);
-      deps.onCommit();
-      return result;
-    },
+    write: transactionalWriter(db, deps.onCommit),
     event<T>(cause: EventCause, type: string, typename: string, id: string, data: T) {
       return createEvent<T>('psa', type, { typename, id }, data, cause, clock.now());
     },

@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely';
+import type { SubgraphModule } from '../graphql/subgraph-server.ts';
+import { runIdempotent, type IdempotencyTables } from '../idempotency.ts';
+import type { DemoFirm } from './demo-firm.ts';
+
+/**
+ * Seeds a subgraph's slice of the demo firm once per schema: the slice and its marker commit in one transaction, so
+ * a crash half-way leaves nothing and a later start (or `npm run seed`) seeds again; a seeded schema is left alone.
+ * Returns the date and scale the schema was seeded with, then or earlier.
+ */
+export function seedOnce(module: SubgraphModule, db: Kysely<any>, firm: DemoFirm): Promise<{ today: string; scale: number }> {
+  return runIdempotent(
+    db as Kysely<IdempotencyTables>,
+    { operation: 'seed', key: 'demo-firm', request: { kind: 'demo-firm' } },
+    async (trx) => {
+      await module.seed(trx, firm);
+      return { today: firm.today, scale: firm.scale };
+    },
+  );
+}
