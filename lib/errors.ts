@@ -13,6 +13,8 @@ export const errorCodes = {
   INVALID_TRANSITION: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
   PROJECT_NOT_READY: 409,
+  /** An approval cannot be cancelled once the entry is on an issued invoice: correct it instead (credit note). */
+  ALREADY_INVOICED: 409,
   // Time capture rules (subgraphs/time/domain/entry-rules.ts): the request is understood but breaks a business rule.
   PROJECT_NOT_ACTIVE: 422,
   WORKER_NOT_ACTIVE: 422,

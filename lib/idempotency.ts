@@ -53,6 +53,16 @@ export async function runIdempotent<DB extends IdempotencyTables, Result>(
   if (previous) return replay(previous);
   try {
     return await db.transaction().execute(async (trx) => {
+      // Twins queue here: the second runs after the first commits, finds its key row and replays it, instead of
+      // failing on whatever the first changed (a status moved on, a row locked).
+      await sql`select pg_advisory_xact_lock(hashtext(${`idempotency:${operation}:${key}`}))`.execute(trx);
+      const committed = await (trx as unknown as Transaction<IdempotencyTables>)
+        .selectFrom('idempotency_key')
+        .selectAll()
+        .where('operation', '=', operation)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (committed) return replay(committed);
       const result = await work(trx);
       await (trx as unknown as Transaction<IdempotencyTables>)
         .insertInto('idempotency_key')

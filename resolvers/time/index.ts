@@ -1,4 +1,5 @@
 import { scalarResolvers } from '../../lib/graphql/scalars.ts';
+import { ApprovalDelegation } from './approval-delegation.ts';
 import { ApprovalRecord } from './approval-record.ts';
 import { ExpenseEntry } from './expense-entry.ts';
 import { Mutation } from './mutation.ts';
@@ -20,6 +21,7 @@ export const timeResolvers: Resolvers = {
   Timesheet,
   ExpenseEntry,
   ApprovalRecord,
+  ApprovalDelegation,
   PeriodLock,
   Worker,
   Project,

@@ -6,8 +6,8 @@ const timesheet = async (ctx: TimeContext, key: Promise<string>) => ctx.loaders.
 
 /** Each mutation is one service call; the service returns the id and the entity is read back through its loader. */
 export const Mutation: MutationResolvers = {
-  closePeriod: async (_, { legalEntityId, periodStart, periodEnd, idempotencyKey }, ctx) =>
-    (await ctx.loaders.periodLock.load(await ctx.time.closePeriod(ctx, { legalEntityId, periodStart, periodEnd }, idempotencyKey)))!,
+  closePeriod: async (_, { legalEntityId, periodStart, periodEnd, graceDays, idempotencyKey }, ctx) =>
+    (await ctx.loaders.periodLock.load(await ctx.time.closePeriod(ctx, { legalEntityId, periodStart, periodEnd, graceDays: graceDays ?? 0 }, idempotencyKey)))!,
   reopenPeriod: async (_, { id }, ctx) => (await ctx.loaders.periodLock.load(await ctx.time.reopenPeriod(ctx, id)))!,
   logTimeEntry: async (_, { input, idempotencyKey }, ctx) =>
     (await ctx.loaders.timeEntry.load(await ctx.capture.logTimeEntry(ctx, input, idempotencyKey)))!,
@@ -21,5 +21,11 @@ export const Mutation: MutationResolvers = {
   approveTimesheet: (_, { workerId, isoWeek, idempotencyKey }, ctx) =>
     timesheet(ctx, ctx.approval.approveTimesheet(ctx, workerId, isoWeek, idempotencyKey)),
   rejectTimeEntries: (_, { ids, reason, idempotencyKey }, ctx) => entries(ctx, ctx.approval.rejectTimeEntries(ctx, ids, reason, idempotencyKey)),
+  cancelTimeEntryApprovals: (_, { ids, reason, idempotencyKey }, ctx) => entries(ctx, ctx.approval.cancelApprovals(ctx, ids, reason, idempotencyKey)),
+  correctTimeEntry: async (_, { id, expectedVersion, input, reason, idempotencyKey }, ctx) =>
+    (await ctx.loaders.timeEntry.load(await ctx.capture.correctTimeEntry(ctx, id, expectedVersion, input, reason, idempotencyKey)))!,
+  delegateApprovals: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.approvalDelegation.load(await ctx.delegation.delegateApprovals(ctx, input, idempotencyKey)))!,
+  revokeApprovalDelegation: async (_, { id }, ctx) => (await ctx.loaders.approvalDelegation.load(await ctx.delegation.revokeApprovalDelegation(ctx, id)))!,
   recallTimesheet: (_, { isoWeek, idempotencyKey }, ctx) => timesheet(ctx, ctx.approval.recallTimesheet(ctx, isoWeek, idempotencyKey)),
 };

@@ -10,4 +10,5 @@ export const PeriodLock: PeriodLockResolvers = {
   closedBy: (lock) => optionalEntityRef('Worker', lock.closed_by),
   reopenedAt: (lock) => lock.reopened_at,
   reopenedBy: (lock) => optionalEntityRef('Worker', lock.reopened_by),
+  graceUntil: (lock) => lock.grace_until,
 };

@@ -10,4 +10,6 @@ export const Query: QueryResolvers = {
   approvalRecord: (_, { id }, ctx) => ctx.timeQueries.approvalRecord(ctx, id),
   periodLock: (_, { id }, { loaders }) => loaders.periodLock.load(id),
   periodLocks: (_, args, { timeQueries }, info) => timeQueries.periodLocks(pageArgsOf(args, info)),
+  approvalDelegation: (_, { id }, ctx) => ctx.timeQueries.approvalDelegation(ctx, id),
+  approvalDelegations: (_, args, ctx, info) => ctx.timeQueries.approvalDelegations(ctx, pageArgsOf(args, info)),
 };

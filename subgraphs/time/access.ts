@@ -2,38 +2,65 @@ import { hasRole, type Identity, type Role } from '../../lib/auth/identity.ts';
 import { forbidden } from '../../lib/errors.ts';
 
 /**
- * Who sees whose time (DESIGN §5). Roles that work across workers see everyone's entries, expenses and timesheets;
- * a caller with none of them sees only their own. Narrowing a MANAGER to their direct reports comes with the
- * approval flow, which needs the reporting line from hcm.
+ * Who sees whose time (DESIGN §5), decided once per request:
+ * - RESOURCE_MANAGER, FINANCE and ADMIN (and services acting as them) see everyone's entries, expenses and timesheets;
+ * - a MANAGER sees their own and their direct reports' (hcm);
+ * - a delegate also sees the reports of each manager whose approvals they take today;
+ * - anyone else sees only their own.
  */
-const seesEveryone: readonly Role[] = ['MANAGER', 'RESOURCE_MANAGER', 'FINANCE', 'ADMIN'];
+const seesEveryone: readonly Role[] = ['RESOURCE_MANAGER', 'FINANCE', 'ADMIN'];
 
-/** The only worker the caller may see, or null when the caller may see every worker. */
-export function ownWorkerOnly(identity: Identity): string | null {
-  if (hasRole(identity, ...seesEveryone)) return null;
-  if (!identity.workerId) throw forbidden('time data is visible to its worker and to managers, finance and admins');
-  return identity.workerId;
+/** Aggregates over every worker (a project's actual hours) name no one's entries: managers read them too. */
+const readsAggregates: readonly Role[] = ['MANAGER', ...seesEveryone];
+
+export type Visibility = { readonly everyone: true } | { readonly everyone: false; readonly workerIds: ReadonlySet<string> };
+
+export interface ReportingLines {
+  /** Managers whose approvals `workerId` takes on `day`. */
+  delegators(workerId: string, day: string): Promise<string[]>;
+  /** Each manager's direct reports. */
+  directReports(managerIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
+export async function visibilityOf(identity: Identity, today: string, lines: ReportingLines): Promise<Visibility> {
+  if (hasRole(identity, ...seesEveryone)) return { everyone: true };
+  const self = identity.workerId;
+  if (!self) throw forbidden('time data is visible to its worker, their managers, finance and admins');
+  const managers = [...(hasRole(identity, 'MANAGER') ? [self] : []), ...(await lines.delegators(self, today))];
+  const workerIds = new Set([self]);
+  if (managers.length > 0) for (const reports of (await lines.directReports(managers)).values()) for (const id of reports) workerIds.add(id);
+  return { everyone: false, workerIds };
+}
+
+const describe = (visibility: Visibility) => (visibility.everyone ? 'everyone' : [...visibility.workerIds].join(', '));
+
 /** FORBIDDEN unless the caller may see this worker's time. */
-export function assertMaySee(identity: Identity, workerId: string): void {
-  const own = ownWorkerOnly(identity);
-  if (own !== null && own !== workerId) throw forbidden(`you may only see your own time (worker ${own})`);
+export function assertMaySee(visibility: Visibility, workerId: string): void {
+  if (!visibility.everyone && !visibility.workerIds.has(workerId)) {
+    throw forbidden(`you may not see the time of worker ${workerId} (you see: ${describe(visibility)})`);
+  }
 }
 
 /**
- * A list filter as the caller may run it: unchanged for those who see everyone; otherwise pinned to the caller's
- * own worker id, and FORBIDDEN when it names another worker (an empty list would hide the mistake).
+ * A list filter as the caller may run it: unchanged for those who see everyone; otherwise narrowed to the workers the
+ * caller sees, and FORBIDDEN when it names another worker (an empty list would hide the mistake).
  */
-export function pinToOwnWorker<F extends { workerId?: string | null }>(identity: Identity, filter: F | null | undefined): F {
-  const own = ownWorkerOnly(identity);
+export function pinToVisible<F extends { workerId?: string | null; workerIds?: readonly string[] | null }>(visibility: Visibility, filter: F | null | undefined): F {
   const given = (filter ?? {}) as F;
-  if (own === null) return given;
-  if (given.workerId && given.workerId !== own) throw forbidden(`you may only see your own time (worker ${own})`);
-  return { ...given, workerId: own };
+  if (visibility.everyone) return given;
+  if (given.workerId) {
+    assertMaySee(visibility, given.workerId);
+    return given;
+  }
+  return { ...given, workerIds: [...visibility.workerIds] };
 }
 
-/** Aggregates over every worker (a project's actual hours) are for the roles that see everyone. */
-export function assertSeesEveryone(identity: Identity, what: string): void {
-  if (ownWorkerOnly(identity) !== null) throw forbidden(`${what} requires one of the roles ${seesEveryone.join(', ')}`);
+export function assertReadsAggregates(identity: Identity, what: string): void {
+  if (!hasRole(identity, ...readsAggregates)) throw forbidden(`${what} requires one of the roles ${readsAggregates.join(', ')}`);
+}
+
+/** A plain WORKER logs and changes only their own time; MANAGER and ADMIN may act for anyone. */
+export function assertMayCapture(identity: Identity, workerId: string): void {
+  if (hasRole(identity, 'MANAGER', 'ADMIN')) return;
+  if (identity.workerId !== workerId) throw forbidden(`you may only log and change your own time (worker ${identity.workerId ?? 'none'})`);
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { hasRole, type Identity } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
 import { createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
@@ -8,49 +7,43 @@ import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkText } from '../../lib/validate.ts';
-import { assertMayCapture, DEFAULT_MAX_DAYS_AHEAD, type CaptureOptions } from './capture.ts';
-import { canTransition, checkRejectionReason, transition, type EntryAction } from './domain/entry-lifecycle.ts';
-import { EntryRuleError, resolveBillRate, validateEntry, type SameDayEntry } from './domain/entry-rules.ts';
+import { assertMayDecide } from './approvers.ts';
+import { assertMayCapture } from './access.ts';
+import { DEFAULT_MAX_DAYS_AHEAD, type CaptureOptions } from './capture.ts';
+import { canTransition, isDecision, reasonFor, transition, type EntryAction } from './domain/entry-lifecycle.ts';
+import { EntryRuleError, checkPeriodOpen, resolveBillRate, validateEntry, type ClosedPeriod, type SameDayEntry } from './domain/entry-rules.ts';
 import { parseIsoWeek } from './domain/iso-week.ts';
-import { timeTopics, type TimeEntryApproved, type TimeEntryRejected, type TimeEntrySnapshot, type TimeEntrySubmitted } from './events.ts';
+import {
+  snapshotOf,
+  timeTopics,
+  type TimeEntryApprovalCancelled,
+  type TimeEntryApproved,
+  type TimeEntryRejected,
+  type TimeEntrySubmitted,
+} from './events.ts';
 import { weekKey } from './loaders.ts';
+import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import * as repo from './repository.ts';
-import type { TimeDatabase, TimeEntryRow } from './tables.ts';
-import type { WorkContext, WorkContextSource } from './work-context.ts';
+import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
+import type { EntryBillingStatus, WorkContext, WorkContextSource } from './work-context.ts';
 
 /** Most entries one by-id call takes. */
 const MAX_IDS = 1000;
 
 type Target = { kind: 'ids'; ids: string[] } | { kind: 'week'; workerId: string; weekStart: string; weekEnd: string };
 
-/** Which facts of other subgraphs an action needs: projects for re-validation and rates, workers for the manager. */
-const needs: Record<EntryAction, { projects: boolean; workers: boolean }> = {
-  SUBMIT: { projects: true, workers: true },
-  APPROVE: { projects: true, workers: true },
-  REJECT: { projects: false, workers: true },
-  RECALL: { projects: false, workers: false },
-};
-
 const labelOf = (row: TimeEntryRow) => `entry ${row.id} (${row.date}, project ${row.project_id})`;
 
-const snapshotOf = (row: TimeEntryRow): TimeEntrySnapshot => ({
-  timeEntryId: row.id,
-  version: row.version,
-  status: row.status,
-  workerId: row.worker_id,
-  projectId: row.project_id,
-  taskId: row.task_id,
-  roleId: row.role_id,
-  assignmentId: row.assignment_id,
-  date: row.date,
-  hours: row.hours,
-  billable: row.billable,
-});
+/** Taking back an approval undoes erp's postings: refused once the entry is on an issued invoice. */
+const undoesApproval = (action: EntryAction, status: EntryStatus) => status === 'APPROVED' && (action === 'REJECT' || action === 'CANCEL_APPROVAL');
 
 /**
- * The approval flow (DESIGN §1, §4.3): submit, approve, reject, recall. Each call loads the psa/hcm/crm facts it needs
- * once, BEFORE its transaction (the source goes through the gateway; see capture.ts), then locks the entries and checks
- * everything again on the locked rows: status (domain/entry-lifecycle.ts), access, and the entry rules or the rate.
+ * The approval flow (DESIGN §1, §4.3): submit, approve, reject, recall and cancel an approval. Each call loads what it
+ * needs of other subgraphs once, BEFORE its transaction (through the gateway; see capture.ts): the projects and
+ * workers of the entries (re-validation, rates, managers, legal entities) and, when an approval is taken back, erp's
+ * billing status. Then it locks the entries and checks everything again on the locked rows: status
+ * (domain/entry-lifecycle.ts), who may act (approvers.ts), the period locks binding the caller (periods.ts), and the
+ * entry rules or the rate.
  */
 export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }, options: CaptureOptions = {}) {
   const { db, clock } = deps;
@@ -72,52 +65,52 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
 
   /** The entries the action applies to: every named one (each must allow it), or the week's that allow it (at least one). */
   function pick(rows: TimeEntryRow[], target: Target, action: EntryAction, reason: string | null): TimeEntryRow[] {
+    const entry = (row: TimeEntryRow) => ({ id: row.id, status: row.status, reversedAt: row.reversed_at });
     if (target.kind === 'ids') {
       const byId = new Map(rows.map((row) => [row.id, row]));
       return target.ids.map((id) => {
         const row = byId.get(id);
         if (!row) throw notFound('TimeEntry', id);
-        transition(row.id, row.status, action, reason);
+        transition(entry(row), action, reason);
         return row;
       });
     }
     const eligible = rows.filter((row) => canTransition(row.status, action));
     if (eligible.length === 0) {
-      if (rows.length > 0) transition(rows[0].id, rows[0].status, action, reason);
+      if (rows.length > 0) transition(entry(rows[0]), action, reason);
       throw new DomainError('INVALID_TRANSITION', `worker ${target.workerId} has no time entries in the week of ${target.weekStart} to ${action}`);
     }
     return eligible;
   }
 
-  /** Facts for whatever the target holds now. Not checked here: a replayed request must reach its stored answer. */
-  async function loadContext(target: Target, action: EntryAction): Promise<WorkContext | null> {
-    const need = needs[action];
-    if (!need.projects && !need.workers) return null;
+  /**
+   * Facts for whatever the target holds now: projects and workers, and erp's billing status of the approved entries
+   * an undo would touch. Not checked here: a replayed request must reach its stored answer.
+   */
+  async function loadFacts(target: Target, action: EntryAction): Promise<{ context: WorkContext; billing: Map<string, EntryBillingStatus> } | null> {
     const rows = await read(db, target, false);
     if (rows.length === 0) return null;
-    return source().load({
-      projectIds: need.projects ? [...new Set(rows.map((r) => r.project_id))] : [],
-      workerIds: need.workers ? [...new Set(rows.map((r) => r.worker_id))] : [],
-    });
+    const undone = rows.filter((row) => undoesApproval(action, row.status)).map((row) => row.id);
+    const [context, billing] = await Promise.all([
+      source().load({ projectIds: [...new Set(rows.map((r) => r.project_id))], workerIds: [...new Set(rows.map((r) => r.worker_id))] }),
+      undone.length > 0 ? source().billingStatuses(undone) : Promise.resolve(new Map<string, EntryBillingStatus>()),
+    ]);
+    return { context, billing };
   }
 
-  /** Who may take the action on this entry. Approvers: the worker's manager (hcm) or an ADMIN, never the worker. */
-  function authorize(identity: Identity, action: EntryAction, row: TimeEntryRow, context: WorkContext | null): void {
-    if (action === 'SUBMIT') return assertMayCapture(identity, row.worker_id);
+  /** Who may take the action on this entry: its worker (or someone capturing for them) submits and recalls; approvers decide. */
+  function authorize(scope: RequestScope, action: EntryAction, row: TimeEntryRow, context: WorkContext, delegators: ReadonlySet<string>): void {
+    if (action === 'SUBMIT') return assertMayCapture(scope.identity, row.worker_id);
     if (action === 'RECALL') {
-      if (row.worker_id !== identity.workerId) throw forbidden('you may only recall your own time');
+      if (row.worker_id !== scope.identity.workerId) throw forbidden('you may only recall your own time');
       return;
     }
-    if (row.worker_id === identity.workerId) throw forbidden(`nobody approves or rejects their own time (entry ${row.id})`);
-    if (hasRole(identity, 'ADMIN')) return;
-    const managerId = context?.workers.get(row.worker_id)?.managerId ?? null;
-    if (managerId === null || managerId !== identity.workerId) {
-      throw forbidden(`only the manager of worker ${row.worker_id} or an ADMIN may approve or reject entry ${row.id}`);
-    }
+    const managerId = context.workers.get(row.worker_id)?.managerId ?? null;
+    assertMayDecide(scope.identity, { label: labelOf(row), workerId: row.worker_id, managerId }, delegators);
   }
 
   /** SUBMIT: the same rules as capture, on current data; each entry's day is the stored day without the entry itself. */
-  async function revalidate(trx: Transaction<TimeDatabase>, rows: readonly TimeEntryRow[], context: WorkContext): Promise<void> {
+  async function revalidate(trx: Transaction<TimeDatabase>, rows: readonly TimeEntryRow[], context: WorkContext, closedPeriods: ClosedPeriod[], today: string) {
     await repo.lockWorkersForCapture(trx, [...new Set(rows.map((r) => r.worker_id))]);
     const pairs = [...new Map(rows.map((r) => [`${r.worker_id}|${r.date}`, { workerId: r.worker_id, date: r.date }])).values()];
     const sameDay = new Map<string, Array<SameDayEntry & { id: string }>>();
@@ -125,17 +118,6 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
       const key = `${other.worker_id}|${other.date}`;
       sameDay.set(key, [...(sameDay.get(key) ?? []), { id: other.id, hours: other.hours, startTime: other.start_time, endTime: other.end_time }]);
     }
-    const legalEntities = new Set<string>();
-    for (const project of context.projects.values()) if (project?.legalEntityId) legalEntities.add(project.legalEntityId);
-    for (const worker of context.workers.values()) if (worker?.legalEntityId) legalEntities.add(worker.legalEntityId);
-    const dates = rows.map((r) => r.date).sort();
-    let closedPeriods: Array<{ legalEntityId: string; periodStart: string; periodEnd: string }> = [];
-    if (legalEntities.size > 0) {
-      await repo.shareLegalEntityPeriods(trx, [...legalEntities]);
-      const locks = await repo.closedPeriodLocks(trx, [...legalEntities], dates[0], dates[dates.length - 1]);
-      closedPeriods = locks.map((l) => ({ legalEntityId: l.legal_entity_id, periodStart: l.period_start, periodEnd: l.period_end }));
-    }
-    const today = isoDate(clock.now());
     for (const row of rows) {
       validateEntry(
         labelOf(row),
@@ -171,25 +153,45 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
     resolveBillRate(labelOf(row), project, assignment, row.role_id ?? '', row.date);
   }
 
-  async function act(scope: RequestScope, operation: string, action: EntryAction, target: Target, idempotencyKey: string | null | undefined, reason: string | null) {
-    const context = await loadContext(target, action);
+  /** An approval is taken back only while the entry is not on an issued invoice (then it is corrected, and credited). */
+  function checkNotInvoiced(row: TimeEntryRow, billing: Map<string, EntryBillingStatus>): void {
+    const status = billing.get(row.id);
+    if (status === undefined) throw new DomainError('CONFLICT', `time entry ${row.id} changed while this request ran; retry`);
+    if (status === 'INVOICED') {
+      throw new DomainError('ALREADY_INVOICED', `${labelOf(row)} is on an issued invoice: correct it instead (erp credits the invoice)`, {
+        entryId: row.id,
+      });
+    }
+  }
+
+  async function act(scope: RequestScope, operation: string, action: EntryAction, target: Target, idempotencyKey: string | null | undefined, given: string | null) {
+    const reason = reasonFor(action, given);
+    const facts = await loadFacts(target, action);
     const actor = scope.identity.workerId;
     const request = { actor, action, target, reason };
     const ids = await runIdempotent(db, { operation, key: idempotencyKey, request }, async (trx) => {
       const rows = pick(await read(trx, target, true), target, action, reason);
-      const need = needs[action];
+      const { context, billing } = facts ?? { context: { projects: new Map(), workers: new Map() }, billing: new Map() };
+      const now = clock.now();
+      const today = isoDate(now);
+      const delegators = new Set(isDecision(action) && actor ? await repo.delegatorsOf(trx, actor, today) : []);
       for (const row of rows) {
         // An entry added or moved between the read and the lock may be of a project or worker not loaded.
-        if ((need.projects && !context?.projects.has(row.project_id)) || (need.workers && !context?.workers.has(row.worker_id))) {
+        if (!context.projects.has(row.project_id) || !context.workers.has(row.worker_id)) {
           throw new DomainError('CONFLICT', `time entry ${row.id} changed while this request ran; retry`);
         }
-        authorize(scope.identity, action, row, context);
+        authorize(scope, action, row, context, delegators);
       }
-      if (action === 'SUBMIT') await revalidate(trx, rows, context!);
-      if (action === 'APPROVE') for (const row of rows) checkRate(row, context!);
-      const now = clock.now();
-      const step = transition(rows[0].id, rows[0].status, action, reason);
-      const decided = action === 'APPROVE' || action === 'REJECT';
+      const closedPeriods = await closedPeriodsFor(trx, context, rows.map((r) => r.date), { identity: scope.identity, today });
+      if (action === 'SUBMIT') {
+        await revalidate(trx, rows, context, closedPeriods, today);
+      } else {
+        for (const row of rows) checkPeriodOpen(labelOf(row), legalEntityOf(context, { projectId: row.project_id, workerId: row.worker_id }), row.date, closedPeriods);
+      }
+      if (action === 'APPROVE') for (const row of rows) checkRate(row, context);
+      for (const row of rows) if (undoesApproval(action, row.status)) checkNotInvoiced(row, billing);
+      const wasApproved = new Set(rows.filter((row) => row.status === 'APPROVED').map((row) => row.id));
+      const step = transition({ id: rows[0].id, status: rows[0].status }, action, reason);
       const updated = await trx
         .updateTable('time_entry')
         .set((eb) => ({
@@ -198,8 +200,9 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
           updated_at: now,
           ...(action === 'SUBMIT' ? { submitted_at: now, decided_at: null, decided_by: null, rejection_reason: null } : {}),
           ...(action === 'RECALL' ? { submitted_at: null } : {}),
-          ...(decided ? { decided_at: now, decided_by: actor } : {}),
+          ...(action === 'APPROVE' || action === 'REJECT' ? { decided_at: now, decided_by: actor } : {}),
           ...(action === 'REJECT' ? { rejection_reason: step.reason } : {}),
+          ...(action === 'CANCEL_APPROVAL' ? { decided_at: null, decided_by: null } : {}),
         }))
         .where('id', 'in', rows.map((r) => r.id))
         .returningAll()
@@ -213,14 +216,20 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
         createEvent('time', type, { typename: 'TimeEntry', id: row.id }, data, { correlationId: scope.correlationId }, now);
       const events = updated.flatMap((row): DomainEvent<unknown>[] => {
         const snapshot = snapshotOf(row);
-        if (action === 'SUBMIT') return [event<TimeEntrySubmitted>(timeTopics.entrySubmitted, row, { ...snapshot, submittedAt: at })];
-        if (action === 'APPROVE') {
-          return [event<TimeEntryApproved>(timeTopics.entryApproved, row, { ...snapshot, approvedBy: actor, approvedAt: at, correctionOf: row.correction_of })];
+        switch (action) {
+          case 'SUBMIT':
+            return [event<TimeEntrySubmitted>(timeTopics.entrySubmitted, row, { ...snapshot, submittedAt: at })];
+          case 'APPROVE':
+            return [event<TimeEntryApproved>(timeTopics.entryApproved, row, { ...snapshot, approvedBy: actor, approvedAt: at, correctionOf: row.correction_of })];
+          case 'REJECT':
+            return [
+              event<TimeEntryRejected>(timeTopics.entryRejected, row, { ...snapshot, rejectedBy: actor, rejectedAt: at, reason: step.reason!, wasApproved: wasApproved.has(row.id) }),
+            ];
+          case 'CANCEL_APPROVAL':
+            return [event<TimeEntryApprovalCancelled>(timeTopics.entryApprovalCancelled, row, { ...snapshot, cancelledBy: actor, cancelledAt: at, reason: step.reason! })];
+          case 'RECALL':
+            return [];
         }
-        if (action === 'REJECT') {
-          return [event<TimeEntryRejected>(timeTopics.entryRejected, row, { ...snapshot, rejectedBy: actor, rejectedAt: at, reason: step.reason! })];
-        }
-        return [];
       });
       if (events.length > 0) await appendToOutbox(trx, events);
       return rows.map((r) => r.id);
@@ -265,9 +274,11 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
       return keyOf(target);
     },
 
-    async rejectTimeEntries(scope: RequestScope, ids: readonly string[], reason: string, idempotencyKey?: string | null) {
-      return act(scope, 'rejectTimeEntries', 'REJECT', idsTarget(ids), idempotencyKey, checkRejectionReason(reason));
-    },
+    rejectTimeEntries: (scope: RequestScope, ids: readonly string[], reason: string, idempotencyKey?: string | null) =>
+      act(scope, 'rejectTimeEntries', 'REJECT', idsTarget(ids), idempotencyKey, reason),
+
+    cancelApprovals: (scope: RequestScope, ids: readonly string[], reason: string, idempotencyKey?: string | null) =>
+      act(scope, 'cancelApprovals', 'CANCEL_APPROVAL', idsTarget(ids), idempotencyKey, reason),
 
     async recallTimesheet(scope: RequestScope, isoWeek: string, idempotencyKey?: string | null): Promise<string> {
       const owner = scope.identity.workerId;

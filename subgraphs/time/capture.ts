@@ -3,10 +3,16 @@ import type { Kysely, Transaction } from 'kysely';
 import { hasRole, type Identity } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
+import { createEvent } from '../../lib/events/envelope.ts';
+import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
-import { checkPeriodOpen, validateEntry, type ClosedPeriod, type EntryDraft, type SameDayEntry } from './domain/entry-rules.ts';
+import { checkPeriodOpen, validateEntry, type EntryDraft, type SameDayEntry } from './domain/entry-rules.ts';
+import { assertMayCapture } from './access.ts';
+import { checkReason } from './domain/entry-lifecycle.ts';
+import { snapshotOf, timeTopics, type TimeEntryCorrected, type TimeEntrySubmitted } from './events.ts';
+import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import * as repo from './repository.ts';
 import type { TimeDatabase, TimeEntryRow } from './tables.ts';
 import type { WorkContext, WorkContextSource } from './work-context.ts';
@@ -62,12 +68,6 @@ interface Normalized {
   externalId: { system: string; id: string } | null;
 }
 
-/** A plain WORKER logs and changes only their own time; MANAGER and ADMIN may act for anyone. */
-export function assertMayCapture(identity: Identity, workerId: string): void {
-  if (hasRole(identity, 'MANAGER', 'ADMIN')) return;
-  if (identity.workerId !== workerId) throw forbidden(`you may only log and change your own time (worker ${identity.workerId ?? 'none'})`);
-}
-
 const sameDayKey = (workerId: string, date: string) => `${workerId}|${date}`;
 
 function normalize(identity: Identity, input: LogTimeEntryInput, index: number, label: (date: string, projectId: string) => string): Normalized {
@@ -97,8 +97,39 @@ function normalize(identity: Identity, input: LogTimeEntryInput, index: number, 
   };
 }
 
-/** Time capture (DESIGN §4.2): logging, changing and deleting DRAFT entries, validated by domain/entry-rules.ts. */
-export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Clock }, options: CaptureOptions = {}) {
+/**
+ * The entry `input` makes of a stored one: absent fields keep their value, null clears the optional ones (back to
+ * their defaults for roleId and billable), and a new task or project brings its own defaults unless the caller names
+ * them. Used by an update (in place) and a correction (a new entry).
+ */
+function changedDraft(row: TimeEntryRow, input: UpdateTimeEntryInput): { draft: EntryDraft; notes: string | null } {
+  const given = <K extends keyof UpdateTimeEntryInput>(key: K) => input[key] !== undefined;
+  const required = (key: 'projectId' | 'taskId' | 'date' | 'hours', current: string) => {
+    if (!given(key)) return current;
+    if (input[key] === null) throw badInput(key, 'cannot be cleared');
+    return key === 'date' ? checkDate('date', input.date!) : key === 'hours' ? input.hours! : checkText(key, input[key]!, 100);
+  };
+  const projectId = required('projectId', row.project_id);
+  const taskId = required('taskId', row.task_id ?? '');
+  const draft: EntryDraft = {
+    workerId: row.worker_id,
+    projectId,
+    taskId,
+    date: required('date', row.date),
+    hours: required('hours', row.hours),
+    startTime: given('startTime') ? (input.startTime ?? null) : row.start_time,
+    endTime: given('endTime') ? (input.endTime ?? null) : row.end_time,
+    billable: given('billable') ? (input.billable ?? null) : taskId === row.task_id ? row.billable : null,
+    roleId: given('roleId') ? (input.roleId ?? null) : projectId === row.project_id ? row.role_id : null,
+  };
+  return { draft, notes: given('notes') ? optionalText('notes', input.notes, 4000) : row.notes };
+}
+
+/**
+ * Time capture (DESIGN §4.2): logging, changing and deleting DRAFT entries, and correcting APPROVED ones, validated by
+ * domain/entry-rules.ts.
+ */
+export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }, options: CaptureOptions = {}) {
   const { db, clock } = deps;
   const maxDaysAhead = options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD;
 
@@ -118,7 +149,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     source().load({ projectIds: [...new Set(drafts.map((d) => d.projectId))], workerIds: [...new Set(drafts.map((d) => d.workerId))] });
 
   /** time's own facts for these drafts, in a fixed number of statements whatever their number. */
-  async function factsFor(trx: Transaction<TimeDatabase>, context: WorkContext, drafts: readonly EntryDraft[], excludeId: string | null = null) {
+  async function factsFor(trx: Transaction<TimeDatabase>, identity: Identity, context: WorkContext, drafts: readonly EntryDraft[], excludeId: string | null = null) {
     await repo.lockWorkersForCapture(trx, [...new Set(drafts.map((d) => d.workerId))]);
     const pairs = [...new Map(drafts.map((d) => [sameDayKey(d.workerId, d.date), { workerId: d.workerId, date: d.date }])).values()];
     const sameDay = new Map<string, SameDayEntry[]>();
@@ -127,23 +158,9 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       const key = sameDayKey(row.worker_id, row.date);
       sameDay.set(key, [...(sameDay.get(key) ?? []), { hours: row.hours, startTime: row.start_time, endTime: row.end_time }]);
     }
-    const closedPeriods = await closedPeriodsFor(trx, context, drafts.map((d) => d.date));
+    const closedPeriods = await closedPeriodsFor(trx, context, drafts.map((d) => d.date), { identity, today: isoDate(clock.now()) });
     return { context, sameDay, closedPeriods };
   }
-
-  async function closedPeriodsFor(trx: Transaction<TimeDatabase>, context: WorkContext, dates: readonly string[]): Promise<ClosedPeriod[]> {
-    const legalEntities = new Set<string>();
-    for (const project of context.projects.values()) if (project?.legalEntityId) legalEntities.add(project.legalEntityId);
-    for (const worker of context.workers.values()) if (worker?.legalEntityId) legalEntities.add(worker.legalEntityId);
-    if (legalEntities.size === 0 || dates.length === 0) return [];
-    await repo.shareLegalEntityPeriods(trx, [...legalEntities]);
-    const sorted = [...dates].sort();
-    const rows = await repo.closedPeriodLocks(trx, [...legalEntities], sorted[0], sorted[sorted.length - 1]);
-    return rows.map((r) => ({ legalEntityId: r.legal_entity_id, periodStart: r.period_start, periodEnd: r.period_end }));
-  }
-
-  const legalEntityOf = (context: WorkContext, draft: Pick<EntryDraft, 'projectId' | 'workerId'>) =>
-    context.projects.get(draft.projectId)?.legalEntityId ?? context.workers.get(draft.workerId)?.legalEntityId ?? null;
 
   /**
    * Logs a batch in one transaction. `throwFirst` (logTimeEntry) turns the entry's failure into the request's error so
@@ -172,7 +189,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       }
       const refKey = (n: Normalized) => (n.externalId ? `${n.externalId.system}|${n.externalId.id}` : null);
       const fresh = normalized.filter((n) => !imported.has(refKey(n) ?? ''));
-      const facts = fresh.length > 0 ? await factsFor(trx, context!, fresh.map((n) => n.draft)) : null;
+      const facts = fresh.length > 0 ? await factsFor(trx, scope.identity, context!, fresh.map((n) => n.draft)) : null;
       const now = clock.now();
       const today = isoDate(now);
       const rows: Parameters<typeof repo.insertTimeEntries>[1][number][] = [];
@@ -270,33 +287,13 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     async updateTimeEntry(scope: RequestScope, id: string, expectedVersion: number, input: UpdateTimeEntryInput): Promise<string> {
       source();
       const row = await readChangeable(scope.identity, id, expectedVersion);
-      const given = <K extends keyof UpdateTimeEntryInput>(key: K) => input[key] !== undefined;
-      const required = (key: 'projectId' | 'taskId' | 'date' | 'hours', current: string) => {
-        if (!given(key)) return current;
-        if (input[key] === null) throw badInput(key, 'cannot be cleared');
-        return key === 'date' ? checkDate('date', input.date!) : key === 'hours' ? input.hours! : checkText(key, input[key]!, 100);
-      };
-      const projectId = required('projectId', row.project_id);
-      const taskId = required('taskId', row.task_id ?? '');
-      const draft: EntryDraft = {
-        workerId: row.worker_id,
-        projectId,
-        taskId,
-        date: required('date', row.date),
-        hours: required('hours', row.hours),
-        startTime: given('startTime') ? (input.startTime ?? null) : row.start_time,
-        endTime: given('endTime') ? (input.endTime ?? null) : row.end_time,
-        // A new task or project brings its own defaults unless the caller names them.
-        billable: given('billable') ? (input.billable ?? null) : taskId === row.task_id ? row.billable : null,
-        roleId: given('roleId') ? (input.roleId ?? null) : projectId === row.project_id ? row.role_id : null,
-      };
-      const notes = given('notes') ? optionalText('notes', input.notes, 4000) : row.notes;
+      const { draft, notes } = changedDraft(row, input);
       const previous = { ...draft, date: row.date, projectId: row.project_id };
       const context = await loadContext([draft, previous]);
       return runIdempotent(db, { operation: 'updateTimeEntry', key: null, request: null }, async (trx) => {
         await lockChangeable(trx, scope.identity, id, expectedVersion);
         const label = `entry ${id} (${draft.date}, project ${draft.projectId})`;
-        const facts = await factsFor(trx, context, [draft, previous], id);
+        const facts = await factsFor(trx, scope.identity, context, [draft, previous], id);
         // Moving an entry out of a closed period is a change on that period too.
         checkPeriodOpen(label, legalEntityOf(context, previous), row.date, facts.closedPeriods);
         const entry = validateEntry(label, draft, {
@@ -334,6 +331,119 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       });
     },
 
+    /**
+     * Corrects an APPROVED entry (DESIGN §1): never in place. The entry is reversed (it keeps its status and history,
+     * drops out of every total, and `time.entry.corrected` tells erp to reverse its postings) and a new entry linked to
+     * it is created with the changes, validated like a new one against current data (the reversed entry no longer
+     * counts in its day) and SUBMITTED for approval. Its worker or a MANAGER/ADMIN corrects, with a reason.
+     */
+    async correctTimeEntry(
+      scope: RequestScope,
+      id: string,
+      expectedVersion: number,
+      input: UpdateTimeEntryInput,
+      reason: string,
+      idempotencyKey?: string | null,
+    ): Promise<string> {
+      source();
+      const why = checkReason(reason, 'a correction');
+      const assertCorrectable = (row: TimeEntryRow | undefined) => {
+        if (!row) throw notFound('TimeEntry', id);
+        assertMayCapture(scope.identity, row.worker_id);
+        if (row.version !== expectedVersion) {
+          throw new DomainError('CONFLICT', `time entry ${id} is at version ${row.version}, not ${expectedVersion}`, { currentVersion: row.version });
+        }
+        if (row.reversed_at) throw new DomainError('INVALID_TRANSITION', `time entry ${id} was already corrected: correct its correction instead`);
+        if (row.status !== 'APPROVED') {
+          throw new DomainError('INVALID_TRANSITION', `time entry ${id} is ${row.status}: only APPROVED entries are corrected (change a DRAFT or REJECTED one)`);
+        }
+        return row;
+      };
+      const request = { actor: scope.identity.workerId, id, expectedVersion, input, reason: why };
+      // Facts are loaded for the entry as it is now. Nothing is refused yet: a replayed request finds the entry already
+      // reversed and must still get its first answer; the checks run on the locked row.
+      const [current] = await repo.timeEntriesByIds(db, [id]);
+      if (current) assertMayCapture(scope.identity, current.worker_id);
+      const planned = current?.status === 'APPROVED' && !current.reversed_at ? { row: current, ...changedDraft(current, input) } : null;
+      const context = planned ? await loadContext([planned.draft, { workerId: planned.row.worker_id, projectId: planned.row.project_id }]) : null;
+      const correctionId = await runIdempotent(db, { operation: 'correctTimeEntry', key: idempotencyKey, request }, async (trx) => {
+        const original = assertCorrectable(await repo.lockTimeEntry(trx, id));
+        if (!planned || !context || planned.row.version !== original.version) {
+          throw new DomainError('CONFLICT', `time entry ${id} changed while this request ran; retry`);
+        }
+        const { draft, notes } = planned;
+        const previous = { workerId: original.worker_id, projectId: original.project_id };
+        const label = `correction of entry ${id} (${draft.date}, project ${draft.projectId})`;
+        const facts = await factsFor(trx, scope.identity, context, [draft, { ...draft, date: original.date, projectId: original.project_id }], id);
+        checkPeriodOpen(label, legalEntityOf(context, previous!), original.date, facts.closedPeriods);
+        const now = clock.now();
+        const entry = validateEntry(label, draft, {
+          today: isoDate(now),
+          maxDaysAhead,
+          project: context.projects.get(draft.projectId),
+          worker: context.workers.get(draft.workerId),
+          closedPeriods: facts.closedPeriods,
+          sameDay: facts.sameDay.get(sameDayKey(draft.workerId, draft.date)) ?? [],
+        });
+        const newId = randomUUID();
+        const [reversed] = await trx
+          .updateTable('time_entry')
+          .set((eb) => ({ reversed_at: now, version: eb('version', '+', 1), updated_at: now }))
+          .where('id', '=', id)
+          .returningAll()
+          .execute();
+        const [correction] = await trx
+          .insertInto('time_entry')
+          .values({
+            id: newId,
+            worker_id: entry.workerId,
+            project_id: entry.projectId,
+            task_id: entry.taskId,
+            role_id: entry.roleId,
+            assignment_id: entry.assignmentId,
+            date: entry.date,
+            hours: entry.hours,
+            start_time: entry.startTime,
+            end_time: entry.endTime,
+            billable: entry.billable,
+            notes,
+            status: 'SUBMITTED',
+            external_system: null,
+            external_id: null,
+            submitted_at: now,
+            decided_at: null,
+            decided_by: null,
+            rejection_reason: null,
+            correction_of: id,
+            reversed_at: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .execute();
+        const actor = scope.identity.workerId;
+        await repo.insertApprovalRecords(trx, [
+          { id: randomUUID(), time_entry_id: id, expense_entry_id: null, action: 'CORRECTED', actor_id: actor, at: now, reason: why },
+          { id: randomUUID(), time_entry_id: newId, expense_entry_id: null, action: 'SUBMITTED', actor_id: actor, at: now, reason: why },
+        ]);
+        const at = now.toISOString();
+        const meta = { correlationId: scope.correlationId };
+        await appendToOutbox(trx, [
+          createEvent<TimeEntryCorrected>('time', timeTopics.entryCorrected, { typename: 'TimeEntry', id }, {
+            reversed: snapshotOf(reversed),
+            correctionId: newId,
+            correctedBy: actor,
+            correctedAt: at,
+            reason: why,
+          }, meta, now),
+          createEvent<TimeEntrySubmitted>('time', timeTopics.entrySubmitted, { typename: 'TimeEntry', id: newId }, { ...snapshotOf(correction), submittedAt: at }, meta, now),
+        ]);
+        return newId;
+      });
+      deps.onCommit();
+      return correctionId;
+    },
+
     async deleteTimeEntry(scope: RequestScope, id: string, expectedVersion: number): Promise<string> {
       source();
       const row = await readChangeable(scope.identity, id, expectedVersion);
@@ -341,7 +451,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       const context = await loadContext([entry]);
       return runIdempotent(db, { operation: 'deleteTimeEntry', key: null, request: null }, async (trx) => {
         await lockChangeable(trx, scope.identity, id, expectedVersion);
-        const closed = await closedPeriodsFor(trx, context, [row.date]);
+        const closed = await closedPeriodsFor(trx, context, [row.date], { identity: scope.identity, today: isoDate(clock.now()) });
         checkPeriodOpen(`entry ${id} (${row.date}, project ${row.project_id})`, legalEntityOf(context, entry), row.date, closed);
         // A draft or rejected entry was never approved, so nothing downstream refers to it; its history goes with it.
         await trx.deleteFrom('approval_record').where('time_entry_id', '=', id).execute();

@@ -7,6 +7,7 @@ export const codegen = {
     ExpenseEntry: '../../subgraphs/time/tables.ts#ExpenseEntryRow',
     ApprovalRecord: '../../subgraphs/time/tables.ts#ApprovalRecordRow',
     PeriodLock: '../../subgraphs/time/tables.ts#PeriodLockRow',
+    ApprovalDelegation: '../../subgraphs/time/tables.ts#ApprovalDelegationRow',
     TimeEntryResult: '../../subgraphs/time/capture.ts#EntryResult',
     Worker: '../../subgraphs/time/tables.ts#EntityKey',
     Project: '../../subgraphs/time/tables.ts#EntityKey',

@@ -1,9 +1,9 @@
-import type { EntryStatus } from './tables.ts';
+import type { EntryStatus, TimeEntryRow } from './tables.ts';
 
 /**
  * The topics time publishes, with their payloads. Consumers import these types, never time's tables.
- * The period topics are published today; the entry topics are the contract of the capture and approval flow
- * (DESIGN §4.2-4.3), fixed here so erp can build its consumers against them before that flow lands.
+ * Entry events follow the approval flow (DESIGN §4.2-4.3); every event that takes back an approval (a rejection with
+ * `wasApproved`, a cancelled approval, a correction) tells erp to reverse what it posted.
  */
 export const timeTopics = {
   periodClosed: 'time.period.closed',
@@ -12,6 +12,7 @@ export const timeTopics = {
   entryApproved: 'time.entry.approved',
   entryRejected: 'time.entry.rejected',
   entryCorrected: 'time.entry.corrected',
+  entryApprovalCancelled: 'time.entry.approval_cancelled',
 } as const;
 
 /** A legal entity's period is locked: no time may be captured, changed or approved on its dates. */
@@ -64,12 +65,40 @@ export interface TimeEntryRejected extends TimeEntrySnapshot {
   rejectedBy: string | null;
   rejectedAt: string;
   reason: string;
+  /** The entry was APPROVED until now: reverse what was posted for it. */
+  wasApproved: boolean;
 }
 
-/** An approved entry was reversed and replaced: reverse everything posted for `reversed`. */
+/** An approval was taken back (the entry is SUBMITTED again): reverse what was posted for it. */
+export interface TimeEntryApprovalCancelled extends TimeEntrySnapshot {
+  cancelledBy: string | null;
+  cancelledAt: string;
+  reason: string;
+}
+
+/**
+ * An approved entry was reversed and replaced by a new linked entry (SUBMITTED, awaiting its own approval): reverse
+ * everything posted for `reversed`; the correction is posted when its own `time.entry.approved` arrives.
+ */
 export interface TimeEntryCorrected {
   reversed: TimeEntrySnapshot;
   correctionId: string;
   correctedBy: string | null;
   correctedAt: string;
+  reason: string;
 }
+
+/** The payload every entry event starts from. */
+export const snapshotOf = (row: TimeEntryRow): TimeEntrySnapshot => ({
+  timeEntryId: row.id,
+  version: row.version,
+  status: row.status,
+  workerId: row.worker_id,
+  projectId: row.project_id,
+  taskId: row.task_id,
+  roleId: row.role_id,
+  assignmentId: row.assignment_id,
+  date: row.date,
+  hours: row.hours,
+  billable: row.billable,
+});

@@ -1,5 +1,5 @@
 import type { GraphClient } from '../../lib/graph-client.ts';
-import type { ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from './work-context.ts';
+import type { EntryBillingStatus, ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from './work-context.ts';
 
 /** The largest page the graph serves; a project with more live assignments than this is not expected. */
 const pageSize = 500;
@@ -72,6 +72,37 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
         context.workers.set(id, answer ? toWorkerFacts(answer) : null);
       }
       return context;
+    },
+
+    async billingStatuses(timeEntryIds) {
+      const ids = [...new Set(timeEntryIds)];
+      const statuses = new Map<string, EntryBillingStatus>();
+      // Pages of the largest size, all in one request: a 1,000-entry cancellation is still one round trip.
+      const chunks = Array.from({ length: Math.ceil(ids.length / pageSize) }, (_, i) => ids.slice(i * pageSize, (i + 1) * pageSize));
+      if (chunks.length === 0) return statuses;
+      const data = await graph.query<Record<string, { nodes: Array<{ id: string; billing: { status: EntryBillingStatus } }> }>>(
+        `query BillingStatuses(${chunks.map((_, i) => `$ids${i}: [ID!]!`).join(', ')}) {
+          ${chunks.map((_, i) => `chunk${i}: timeEntries(first: ${pageSize}, filter: { ids: $ids${i} }) { nodes { id billing { status } } }`).join('\n')}
+        }`,
+        Object.fromEntries(chunks.map((chunk, i) => [`ids${i}`, chunk])),
+      );
+      for (const page of Object.values(data)) for (const node of page.nodes) statuses.set(node.id, node.billing.status);
+      return statuses;
+    },
+
+    async directReports(managerIds) {
+      const ids = [...new Set(managerIds)];
+      const reports = new Map<string, string[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return reports;
+      if (ids.length > pageSize) throw new Error(`at most ${pageSize} managers at once`);
+      const data = await graph.query<{ workers: { nodes: Array<{ id: string; directReports: { nodes: Array<{ id: string }> } }> } }>(
+        `query DirectReports($ids: [ID!]!) {
+          workers(first: ${pageSize}, filter: { ids: $ids }) { nodes { id directReports(first: ${pageSize}) { nodes { id } } } }
+        }`,
+        { ids },
+      );
+      for (const manager of data.workers.nodes) reports.set(manager.id, manager.directReports.nodes.map((report) => report.id));
+      return reports;
     },
   };
 }

@@ -12,6 +12,7 @@ export const orderings = {
   timesheet: { columns: ['week_start', 'worker_id'], direction: 'desc' },
   expense: { columns: ['date', 'id'], direction: 'desc' },
   periodLock: { columns: ['period_start', 'id'], direction: 'desc' },
+  approvalDelegation: { columns: ['valid_from', 'id'], direction: 'desc' },
 } as const satisfies Record<string, Ordering>;
 
 /** Loader key of a worker-week: "<workerId>:<weekStart>" (the Monday, YYYY-MM-DD). */
@@ -48,6 +49,9 @@ export function createTimeLoaders(db: Kysely<TimeDatabase>) {
     expense: loaderById((ids) => repo.expensesByIds(db, ids)),
     approvalRecord: loaderById((ids) => repo.approvalRecordsByIds(db, ids)),
     periodLock: loaderById((ids) => repo.periodLocksByIds(db, ids)),
+    approvalDelegation: loaderById((ids) => repo.approvalDelegationsByIds(db, ids)),
+    /** Original entry id → the correction that replaced it (at most one: a unique index). */
+    correctionsByOriginal: loaderByGroup((ids) => repo.correctionsOf(db, ids), (row) => row.correction_of!),
     approvalsByTimeEntry: loaderByGroup((ids) => repo.approvalRecordsByTimeEntries(db, ids), (row) => row.time_entry_id!),
     /** Keyed by `weekKey`: the timesheets of every entry on a page in one aggregate statement. */
     timesheet: new DataLoader<string, repo.TimesheetRow>(async (keys) => {

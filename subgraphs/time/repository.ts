@@ -5,7 +5,10 @@ import type { EntryStatus, ExpenseCategory, PeriodLockStatus, TimeDatabase } fro
 type Db = Kysely<TimeDatabase> | Transaction<TimeDatabase>;
 
 export interface TimeEntryFilter {
+  ids?: readonly string[] | null;
   workerId?: string | null;
+  /** The workers the caller may see (access.ts `pinToVisible`). */
+  workerIds?: readonly string[] | null;
   projectId?: string | null;
   status?: readonly EntryStatus[] | null;
   from?: string | null;
@@ -15,6 +18,7 @@ export interface TimeEntryFilter {
 
 export interface ExpenseFilter {
   workerId?: string | null;
+  workerIds?: readonly string[] | null;
   projectId?: string | null;
   status?: readonly EntryStatus[] | null;
   category?: readonly ExpenseCategory[] | null;
@@ -51,9 +55,14 @@ export interface TimesheetRow {
 export const timeEntriesByIds = (db: Db, ids: readonly string[]) =>
   db.selectFrom('time_entry').selectAll().where('id', 'in', ids).execute();
 
+/** An empty `in` list matches nothing (SQL has no empty list). */
+const nothing = sql<boolean>`false`;
+
 export function timeEntriesQuery(db: Db, filter: TimeEntryFilter = {}) {
   let query = db.selectFrom('time_entry').selectAll();
+  if (filter.ids) query = filter.ids.length > 0 ? query.where('id', 'in', filter.ids) : query.where(nothing);
   if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
+  if (filter.workerIds) query = filter.workerIds.length > 0 ? query.where('worker_id', 'in', filter.workerIds) : query.where(nothing);
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
   if (filter.status?.length) query = query.where('status', 'in', filter.status);
   if (filter.from) query = query.where('date', '>=', filter.from);
@@ -145,6 +154,7 @@ export const expensesByIds = (db: Db, ids: readonly string[]) =>
 export function expensesQuery(db: Db, filter: ExpenseFilter = {}) {
   let query = db.selectFrom('expense_entry').selectAll();
   if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
+  if (filter.workerIds) query = filter.workerIds.length > 0 ? query.where('worker_id', 'in', filter.workerIds) : query.where(nothing);
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
   if (filter.status?.length) query = query.where('status', 'in', filter.status);
   if (filter.category?.length) query = query.where('category', 'in', filter.category);
@@ -226,7 +236,7 @@ export const shareLegalEntityPeriods = (trx: Transaction<TimeDatabase>, legalEnt
 export const closedPeriodLocks = (trx: Transaction<TimeDatabase>, legalEntityIds: readonly string[], from: string, to: string) =>
   trx
     .selectFrom('period_lock')
-    .select(['legal_entity_id', 'period_start', 'period_end'])
+    .select(['legal_entity_id', 'period_start', 'period_end', 'grace_until'])
     .where('status', '=', 'CLOSED')
     .where('legal_entity_id', 'in', legalEntityIds)
     .where('period_start', '<=', to)
@@ -269,3 +279,39 @@ export function weekEntries(db: Db, workerId: string, weekStart: string, weekEnd
 
 export const insertApprovalRecords = (trx: Transaction<TimeDatabase>, rows: ReadonlyArray<Insertable<TimeDatabase['approval_record']>>) =>
   trx.insertInto('approval_record').values([...rows]).execute();
+
+export const approvalDelegationsByIds = (db: Db, ids: readonly string[]) =>
+  db.selectFrom('approval_delegation').selectAll().where('id', 'in', ids).execute();
+
+export const correctionsOf = (db: Db, originalIds: readonly string[]) =>
+  db.selectFrom('time_entry').selectAll().where('correction_of', 'in', originalIds).execute();
+
+export interface ApprovalDelegationFilter {
+  managerId?: string | null;
+  delegateId?: string | null;
+  activeOn?: string | null;
+  /** Delegations this worker gave or received (a MANAGER's view). */
+  involving?: string | null;
+}
+
+export function approvalDelegationsQuery(db: Db, filter: ApprovalDelegationFilter = {}) {
+  let query = db.selectFrom('approval_delegation').selectAll();
+  if (filter.managerId) query = query.where('manager_id', '=', filter.managerId);
+  if (filter.delegateId) query = query.where('delegate_id', '=', filter.delegateId);
+  if (filter.activeOn) query = query.where('revoked_at', 'is', null).where('valid_from', '<=', filter.activeOn).where('valid_to', '>=', filter.activeOn);
+  const involving = filter.involving;
+  if (involving) query = query.where((eb) => eb.or([eb('manager_id', '=', involving), eb('delegate_id', '=', involving)]));
+  return query;
+}
+
+/** The managers whose approvals this delegate takes on `day` (live delegations covering it). */
+export const delegatorsOf = (db: Db, delegateId: string, day: string) =>
+  db
+    .selectFrom('approval_delegation')
+    .select('manager_id')
+    .where('delegate_id', '=', delegateId)
+    .where('revoked_at', 'is', null)
+    .where('valid_from', '<=', day)
+    .where('valid_to', '>=', day)
+    .execute()
+    .then((rows) => [...new Set(rows.map((row) => row.manager_id))]);

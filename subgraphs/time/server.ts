@@ -7,7 +7,12 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { timeResolvers } from '../../resolvers/time/index.ts';
+import { isoDate, type Clock } from '../../lib/clock.ts';
+import { DomainError } from '../../lib/errors.ts';
+import { visibilityOf, type ReportingLines, type Visibility } from './access.ts';
 import { createApprovalService, type ApprovalService } from './approval.ts';
+import { createDelegationService, type DelegationService } from './delegation.ts';
+import * as repo from './repository.ts';
 import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
@@ -15,6 +20,9 @@ import type { TimeDatabase } from './tables.ts';
 
 export interface TimeContext extends RequestScope {
   readonly loaders: TimeLoaders;
+  visibility(): Promise<Visibility>;
+  readonly clock: Clock;
+  readonly delegation: DelegationService;
   readonly time: TimeService;
   readonly timeQueries: TimeQueries;
   readonly capture: CaptureService;
@@ -31,8 +39,30 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   let runtime: SubgraphRuntime | undefined;
   const timeQueries = createTimeQueries(deps.db);
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
-  const capture = createCaptureService({ db: deps.db, clock: deps.clock }, options);
+  const capture = createCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
+  const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
+  const reportingLines: ReportingLines = {
+    delegators: (workerId, day) => repo.delegatorsOf(deps.db, workerId, day),
+    directReports: (managerIds) => {
+      if (!options.workContext) throw new DomainError('INTERNAL_SERVER_ERROR', "time was built without a WorkContextSource: a manager's reports are unknown");
+      return options.workContext.directReports(managerIds);
+    },
+  };
+  const createContext = (scope: RequestScope): TimeContext => {
+    let visibility: Promise<Visibility> | undefined;
+    return {
+      ...scope,
+      loaders: createTimeLoaders(deps.db),
+      visibility: () => (visibility ??= visibilityOf(scope.identity, isoDate(deps.clock.now()), reportingLines)),
+      clock: deps.clock,
+      time,
+      timeQueries,
+      capture,
+      approval,
+      delegation,
+    };
+  };
   runtime = createSubgraphRuntime<TimeContext>({
     name: 'time',
     typeDefs: timeTypeDefs,
@@ -43,7 +73,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     logger: deps.logger.child({ subgraph: 'time' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
-    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries, capture, approval }),
+    createContext,
   });
   return runtime;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { requireRole } from '../../lib/auth/identity.ts';
+import { hasRole, requireRole, type Identity } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { notFound } from '../../lib/errors.ts';
+import { forbidden, notFound } from '../../lib/errors.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import { paginate } from '../../lib/graphql/connection.ts';
@@ -10,19 +10,21 @@ import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
-import { assertMaySee, assertSeesEveryone, pinToOwnWorker } from './access.ts';
+import { assertMaySee, assertReadsAggregates, pinToVisible, type Visibility } from './access.ts';
 import { parseIsoWeek, weekEndOf, weekStartOf } from './domain/iso-week.ts';
-import { assertReopen, checkPeriod, planClose } from './domain/period-lock.ts';
+import { assertReopen, checkPeriod, graceUntil, planClose } from './domain/period-lock.ts';
 import { parseTimesheetId } from './domain/timesheet-id.ts';
 import { timeTopics, type PeriodClosed, type PeriodReopened } from './events.ts';
 import { orderings, weekKey, type TimeLoaders } from './loaders.ts';
 import * as repo from './repository.ts';
-import type { EntryStatus, PeriodLockRow, TimeDatabase } from './tables.ts';
+import type { ApprovalDelegationRow, EntryStatus, PeriodLockRow, TimeDatabase } from './tables.ts';
 
 export interface ClosePeriodInput {
   legalEntityId: string;
   periodStart: string;
   periodEnd: string;
+  /** Days after periodEnd during which roles with grace rights may still change entries (domain/period-lock.ts). */
+  graceDays: number;
 }
 
 const asLockedPeriod = (row: PeriodLockRow) => ({ id: row.id, periodStart: row.period_start, periodEnd: row.period_end, status: row.status });
@@ -43,7 +45,8 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
       const periodStart = checkDate('periodStart', input.periodStart);
       const periodEnd = checkDate('periodEnd', input.periodEnd);
       checkPeriod(periodStart, periodEnd);
-      return write('closePeriod', idempotencyKey, { legalEntityId, periodStart, periodEnd }, async (trx) => {
+      const grace = graceUntil(periodEnd, input.graceDays);
+      return write('closePeriod', idempotencyKey, { legalEntityId, periodStart, periodEnd, grace }, async (trx) => {
         await repo.lockLegalEntityPeriods(trx, legalEntityId);
         const overlapping = await repo.overlappingPeriodLocks(trx, legalEntityId, periodStart, periodEnd);
         const plan = planClose(overlapping.map(asLockedPeriod), periodStart, periodEnd);
@@ -53,7 +56,7 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
         if (plan.kind === 'reclose') {
           await trx
             .updateTable('period_lock')
-            .set((eb) => ({ status: 'CLOSED', closed_at: now, closed_by: closedBy, version: eb('version', '+', 1), updated_at: now }))
+            .set((eb) => ({ status: 'CLOSED', closed_at: now, closed_by: closedBy, grace_until: grace, version: eb('version', '+', 1), updated_at: now }))
             .where('id', '=', id)
             .execute();
         } else {
@@ -69,6 +72,7 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
               closed_by: closedBy,
               reopened_at: null,
               reopened_by: null,
+              grace_until: grace,
             })
             .execute();
         }
@@ -120,6 +124,8 @@ export type TimeService = ReturnType<typeof createTimeService>;
 /** What the queries need of a request: who asks, and this request's loaders. */
 export interface QueryScope extends RequestScope {
   readonly loaders: TimeLoaders;
+  /** Whose time the caller sees (access.ts), worked out once per request. */
+  visibility(): Promise<Visibility>;
 }
 
 function checkDates<F extends { from?: string | null; to?: string | null }>(filter: F): F {
@@ -136,7 +142,7 @@ function checkDates<F extends { from?: string | null; to?: string | null }>(filt
 export function createTimeQueries(db: Kysely<TimeDatabase>) {
   async function visible<R extends { worker_id: string }>(scope: QueryScope, row: Promise<R | null>): Promise<R | null> {
     const found = await row;
-    if (found) assertMaySee(scope.identity, found.worker_id);
+    if (found) assertMaySee(await scope.visibility(), found.worker_id);
     return found;
   }
 
@@ -144,18 +150,18 @@ export function createTimeQueries(db: Kysely<TimeDatabase>) {
     timeEntry: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.timeEntry.load(id)),
 
     timeEntries: async (scope: QueryScope, page: PagedArgs<repo.TimeEntryFilter>) =>
-      paginate(repo.timeEntriesQuery(db, checkDates(pinToOwnWorker(scope.identity, page.filter))), orderings.timeEntry, page, page),
+      paginate(repo.timeEntriesQuery(db, checkDates(pinToVisible(await scope.visibility(), page.filter))), orderings.timeEntry, page, page),
 
     workerTimeEntries: async (scope: QueryScope, workerId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'workerId'>>) => {
-      assertMaySee(scope.identity, workerId);
+      assertMaySee(await scope.visibility(), workerId);
       return scope.loaders.timeEntriesByWorker.for({ ...page, filter: checkDates(page.filter ?? {}) }).load(workerId);
     },
 
     projectTimeEntries: async (scope: QueryScope, projectId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'projectId'>>) =>
-      scope.loaders.timeEntriesByProject.for({ ...page, filter: checkDates(pinToOwnWorker(scope.identity, page.filter)) }).load(projectId),
+      scope.loaders.timeEntriesByProject.for({ ...page, filter: checkDates(pinToVisible(await scope.visibility(), page.filter)) }).load(projectId),
 
     actualHours: async (scope: QueryScope, projectId: string, args: { status: readonly EntryStatus[]; from?: string | null; to?: string | null }) => {
-      assertSeesEveryone(scope.identity, 'Project.actualHours');
+      assertReadsAggregates(scope.identity, 'Project.actualHours');
       const { from = null, to = null } = checkDates(args);
       // Sorted and deduplicated so equal argument sets share one loader (and one statement).
       const status = [...new Set(args.status)].sort();
@@ -163,19 +169,19 @@ export function createTimeQueries(db: Kysely<TimeDatabase>) {
     },
 
     timesheet: async (scope: QueryScope, workerId: string, isoWeek: string) => {
-      assertMaySee(scope.identity, workerId);
+      assertMaySee(await scope.visibility(), workerId);
       return scope.loaders.timesheet.load(weekKey(workerId, parseIsoWeek(isoWeek).weekStart));
     },
 
     timesheetById: async (scope: QueryScope, id: string) => {
       const { workerId, weekStart } = parseTimesheetId(id);
-      assertMaySee(scope.identity, workerId);
+      assertMaySee(await scope.visibility(), workerId);
       return scope.loaders.timesheet.load(weekKey(workerId, weekStart));
     },
 
     /** Weeks overlapping [from, to], counted whole: a timesheet's totals never depend on the range asked. */
     workerTimesheets: async (scope: QueryScope, workerId: string, page: PagedArgs<{ from?: string | null; to?: string | null }>) => {
-      assertMaySee(scope.identity, workerId);
+      assertMaySee(await scope.visibility(), workerId);
       const { from, to } = checkDates(page.filter ?? {});
       const range = { fromWeekStart: from ? weekStartOf(from) : null, toWeekEnd: to ? weekEndOf(to) : null };
       return scope.loaders.timesheetsByWorker.for({ ...page, filter: range }).load(workerId);
@@ -188,7 +194,7 @@ export function createTimeQueries(db: Kysely<TimeDatabase>) {
     expense: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.expense.load(id)),
 
     expenses: async (scope: QueryScope, page: PagedArgs<repo.ExpenseFilter>) =>
-      paginate(repo.expensesQuery(db, checkDates(pinToOwnWorker(scope.identity, page.filter))), orderings.expense, page, page),
+      paginate(repo.expensesQuery(db, checkDates(pinToVisible(await scope.visibility(), page.filter))), orderings.expense, page, page),
 
     /** A history step is visible to whoever may see the entry it belongs to. */
     approvalRecord: async (scope: QueryScope, id: string) => {
@@ -197,8 +203,29 @@ export function createTimeQueries(db: Kysely<TimeDatabase>) {
       const subject = record.time_entry_id
         ? await scope.loaders.timeEntry.load(record.time_entry_id)
         : await scope.loaders.expense.load(record.expense_entry_id!);
-      if (subject) assertMaySee(scope.identity, subject.worker_id);
+      if (subject) assertMaySee(await scope.visibility(), subject.worker_id);
       return record;
+    },
+
+    /** A correction is as visible as the entry it corrects (same worker). */
+    correctionOf: async (scope: QueryScope, originalId: string) => (await scope.loaders.correctionsByOriginal.load(originalId))[0] ?? null,
+
+    approvalDelegation: async (scope: QueryScope, id: string) => {
+      const row = await scope.loaders.approvalDelegation.load(id);
+      if (row) assertMaySeeDelegation(scope.identity, row);
+      return row;
+    },
+
+    approvalDelegations: async (scope: QueryScope, page: PagedArgs<repo.ApprovalDelegationFilter>) => {
+      const filter = { ...(page.filter ?? {}), involving: null as string | null, delegateId: page.filter?.delegateId ?? null };
+      if (filter.activeOn) checkDate('activeOn', filter.activeOn);
+      if (!hasRole(scope.identity, 'ADMIN', 'FINANCE')) {
+        if (!scope.identity.workerId) throw forbidden('approval delegations are visible to the workers involved, finance and admins');
+        if (hasRole(scope.identity, 'MANAGER')) filter.involving = scope.identity.workerId;
+        else if (filter.delegateId && filter.delegateId !== scope.identity.workerId) throw forbidden('you see only the delegations you received');
+        else filter.delegateId = scope.identity.workerId;
+      }
+      return paginate(repo.approvalDelegationsQuery(db, filter), orderings.approvalDelegation, page, page);
     },
 
     /** Period locks are visible to everyone: workers need to know which dates are closed. */
@@ -208,3 +235,10 @@ export function createTimeQueries(db: Kysely<TimeDatabase>) {
 }
 
 export type TimeQueries = ReturnType<typeof createTimeQueries>;
+
+/** The manager, the delegate, FINANCE and ADMIN see a delegation. */
+function assertMaySeeDelegation(identity: Identity, row: ApprovalDelegationRow): void {
+  if (hasRole(identity, 'ADMIN', 'FINANCE')) return;
+  if (identity.workerId === row.manager_id || identity.workerId === row.delegate_id) return;
+  throw forbidden(`approval delegation ${row.id} is visible to its manager, its delegate, finance and admins`);
+}

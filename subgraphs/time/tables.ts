@@ -83,12 +83,28 @@ export interface PeriodLockTable {
   closed_by: string | null;
   reopened_at: Date | null;
   reopened_by: string | null;
+  /** Until this day (inclusive) roles with grace rights may still change the period's entries; null: no grace. */
+  grace_until: string | null;
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
 
+/** A manager's approvals taken by another worker for a window of days (holidays, leave). */
+export interface ApprovalDelegationTable {
+  id: string;
+  manager_id: string;
+  delegate_id: string;
+  valid_from: string;
+  valid_to: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
 export interface TimeDatabase extends OutboxTables, IdempotencyTables {
+  approval_delegation: ApprovalDelegationTable;
   time_entry: TimeEntryTable;
   expense_entry: ExpenseEntryTable;
   approval_record: ApprovalRecordTable;
@@ -99,6 +115,7 @@ export type TimeEntryRow = Selectable<TimeEntryTable>;
 export type ExpenseEntryRow = Selectable<ExpenseEntryTable>;
 export type ApprovalRecordRow = Selectable<ApprovalRecordTable>;
 export type PeriodLockRow = Selectable<PeriodLockTable>;
+export type ApprovalDelegationRow = Selectable<ApprovalDelegationTable>;
 
 /** An entity another subgraph owns that time adds fields to (Worker, Project): only its key is known here. */
 export interface EntityKey {

@@ -43,7 +43,14 @@ export interface WorkContext {
   workers: Map<string, WorkerFacts | null>;
 }
 
+/** Where erp says an approved entry stands (its `TimeEntry.billing.status`). */
+export type EntryBillingStatus = 'NOT_BILLABLE' | 'AWAITING_APPROVAL' | 'NOT_POSTED' | 'UNBILLED' | 'ON_DRAFT' | 'INVOICED' | 'CREDITED' | 'REVERSED';
+
 export interface WorkContextSource {
   /** One round trip for a whole batch, however many entries it has. */
   load(request: { projectIds: readonly string[]; workerIds: readonly string[] }): Promise<WorkContext>;
+  /** erp's billing status of these entries, in one round trip (cancelling an approval must not undo an invoice). */
+  billingStatuses(timeEntryIds: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
+  /** The direct reports (hcm) of each of these managers, in one round trip; a manager with none maps to []. */
+  directReports(managerIds: readonly string[]): Promise<Map<string, string[]>>;
 }

@@ -3,6 +3,7 @@ import { DomainError, type ErrorCode } from '../../../lib/errors.ts';
 import type { ProjectFacts, WorkerFacts } from '../work-context.ts';
 import { checkClockSpan, checkHours, clockMinutes } from './hours.ts';
 import { addDays } from './iso-week.ts';
+import { graceRoles } from './period-lock.ts';
 
 /**
  * The rules a time entry must pass when it is logged or changed (DESIGN §4.2), each a pure function over the entry
@@ -89,10 +90,13 @@ export interface SameDayEntry {
   endTime: string | null;
 }
 
+/** A closed period that binds the caller (see domain/period-lock.ts `bindingLocks`). */
 export interface ClosedPeriod {
   legalEntityId: string;
   periodStart: string;
   periodEnd: string;
+  /** Last day on which roles with grace rights may still change it; null: no grace. */
+  graceUntil: string | null;
 }
 
 export interface EntryFacts {
@@ -176,7 +180,9 @@ export function checkRole(label: string, covering: readonly Assignment[], roleId
 export function checkPeriodOpen(label: string, legalEntityId: string | null, date: string, closed: readonly ClosedPeriod[]): void {
   if (legalEntityId === null) return;
   const lock = closed.find((p) => p.legalEntityId === legalEntityId && p.periodStart <= date && date <= p.periodEnd);
-  if (lock) throw fail('PERIOD_LOCKED', label, `${date} lies in the closed period ${lock.periodStart} to ${lock.periodEnd}`);
+  if (!lock) return;
+  const grace = lock.graceUntil ? ` (its grace, for ${graceRoles.join(' and ')}, runs until ${lock.graceUntil}; ADMIN overrides)` : ' (ADMIN overrides)';
+  throw fail('PERIOD_LOCKED', label, `${date} lies in the closed period ${lock.periodStart} to ${lock.periodEnd}${grace}`);
 }
 
 /** DESIGN §2: assignment override → the rate card's rate for the role effective on the date → RATE_NOT_FOUND. */

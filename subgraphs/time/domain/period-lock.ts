@@ -1,3 +1,5 @@
+import { hasRole, type Identity, type Role } from '../../../lib/auth/identity.ts';
+import { addDays } from './iso-week.ts';
 import { DomainError, badInput } from '../../../lib/errors.ts';
 import type { PeriodLockStatus } from '../tables.ts';
 
@@ -49,4 +51,32 @@ export function assertReopen(lock: LockedPeriod): void {
   if (lock.status !== 'CLOSED') {
     throw new DomainError('INVALID_TRANSITION', `the period ${lock.periodStart} to ${lock.periodEnd} is not closed`, { periodLockId: lock.id });
   }
+}
+
+/**
+ * What a caller may do in a closed period: NONE (it is locked to them), GRACE (they may still change its entries until
+ * the lock's grace ends) or OVERRIDE (any time). The rights are written down here and nowhere else.
+ */
+export type PeriodRights = 'NONE' | 'GRACE' | 'OVERRIDE';
+
+/** Roles that keep fixing a period's time during its grace days (late approvals, corrections). */
+export const graceRoles: readonly Role[] = ['MANAGER', 'FINANCE'];
+
+export function periodRightsOf(identity: Identity): PeriodRights {
+  if (hasRole(identity, 'ADMIN')) return 'OVERRIDE';
+  if (hasRole(identity, ...graceRoles)) return 'GRACE';
+  return 'NONE';
+}
+
+/** The last day of grace for a period closed with `graceDays` days of grace; null without grace. */
+export function graceUntil(periodEnd: string, graceDays: number): string | null {
+  if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > 366) throw badInput('graceDays', 'must be an integer from 0 to 366');
+  return graceDays === 0 ? null : addDays(periodEnd, graceDays);
+}
+
+/** The closed locks that still bind a caller with these rights today: all of them, minus those in grace for GRACE. */
+export function bindingLocks<L extends { graceUntil: string | null }>(locks: readonly L[], rights: PeriodRights, today: string): L[] {
+  if (rights === 'OVERRIDE') return [];
+  if (rights === 'NONE') return [...locks];
+  return locks.filter((lock) => lock.graceUntil === null || lock.graceUntil < today);
 }

@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError } from '../../../lib/errors.ts';
-import { checkRejectionReason, transition, type EntryAction } from '../../../subgraphs/time/domain/entry-lifecycle.ts';
+import { checkReason, transition, type EntryAction } from '../../../subgraphs/time/domain/entry-lifecycle.ts';
 import type { EntryStatus } from '../../../subgraphs/time/tables.ts';
 
 const statuses: EntryStatus[] = ['DRAFT', 'SUBMITTED', 'APPROVED', 'REJECTED'];
-const actions: EntryAction[] = ['SUBMIT', 'APPROVE', 'REJECT', 'RECALL'];
+const actions: EntryAction[] = ['SUBMIT', 'APPROVE', 'REJECT', 'RECALL', 'CANCEL_APPROVAL'];
+const withReason = new Set<EntryAction>(['REJECT', 'CANCEL_APPROVAL']);
 
 /** Every (status, action) pair: the resulting status and history step, or null for INVALID_TRANSITION. */
 const expected: Record<EntryAction, Partial<Record<EntryStatus, [to: EntryStatus, record: string]>>> = {
   SUBMIT: { DRAFT: ['SUBMITTED', 'SUBMITTED'], REJECTED: ['SUBMITTED', 'SUBMITTED'] },
   APPROVE: { SUBMITTED: ['APPROVED', 'APPROVED'] },
-  REJECT: { SUBMITTED: ['REJECTED', 'REJECTED'] },
+  REJECT: { SUBMITTED: ['REJECTED', 'REJECTED'], APPROVED: ['REJECTED', 'REJECTED'] },
   RECALL: { SUBMITTED: ['DRAFT', 'RECALLED'] },
+  CANCEL_APPROVAL: { APPROVED: ['SUBMITTED', 'APPROVAL_CANCELLED'] },
 };
 
 describe('entry lifecycle', () => {
@@ -21,12 +23,12 @@ describe('entry lifecycle', () => {
       const outcome = expected[action][status];
       it(`${action} from ${status} → ${outcome ? outcome[0] : 'INVALID_TRANSITION'}`, () => {
         if (outcome) {
-          const step = transition('e-1', status, action, 'too many hours');
+          const step = transition({ id: 'e-1', status }, action, 'too many hours');
           assert.deepEqual([step.to, step.record], outcome);
-          assert.equal(step.reason, action === 'REJECT' ? 'too many hours' : null);
+          assert.equal(step.reason, withReason.has(action) ? 'too many hours' : null);
         } else {
           assert.throws(
-            () => transition('e-1', status, action, 'x'),
+            () => transition({ id: 'e-1', status }, action, 'x'),
             (error: DomainError) =>
               error.code === 'INVALID_TRANSITION' && error.message.includes('e-1') && error.message.includes(status) && error.message.includes(action),
           );
@@ -35,14 +37,25 @@ describe('entry lifecycle', () => {
     }
   }
 
-  for (const reason of [undefined, null, '', '   ']) {
-    it(`REJECT needs a reason (${JSON.stringify(reason)})`, () => {
-      assert.throws(() => transition('e-1', 'SUBMITTED', 'REJECT', reason), (error: DomainError) => error.code === 'BAD_USER_INPUT');
-    });
+  for (const action of withReason) {
+    for (const reason of [undefined, null, '', '   ']) {
+      it(`${action} needs a reason (${JSON.stringify(reason)})`, () => {
+        assert.throws(() => transition({ id: 'e-1', status: 'APPROVED' }, action, reason), (error: DomainError) => error.code === 'BAD_USER_INPUT');
+      });
+    }
   }
 
+  it('a reversed entry takes no action: its correction does', () => {
+    for (const action of actions) {
+      assert.throws(
+        () => transition({ id: 'e-1', status: 'APPROVED', reversedAt: new Date() }, action, 'x'),
+        (error: DomainError) => error.code === 'INVALID_TRANSITION' && error.message.includes('correction'),
+      );
+    }
+  });
+
   it('trims the reason and bounds its length', () => {
-    assert.equal(checkRejectionReason('  wrong project '), 'wrong project');
-    assert.throws(() => checkRejectionReason('x'.repeat(2001)), (error: DomainError) => error.code === 'BAD_USER_INPUT');
+    assert.equal(checkReason('  wrong project ', 'a rejection'), 'wrong project');
+    assert.throws(() => checkReason('x'.repeat(2001), 'a rejection'), (error: DomainError) => error.code === 'BAD_USER_INPUT');
   });
 });

@@ -97,8 +97,8 @@ describe('entry rules: validateEntry, first failure wins', () => {
     ['non-billable on a billable task', null, { billable: false }],
     ['another role', 'ROLE_NOT_ALLOWED', { roleId: 'r-pm' }],
     ['the assignment role', null, { roleId: 'r-dev' }],
-    ['a closed period', 'PERIOD_LOCKED', {}, { closedPeriods: [{ legalEntityId: 'le-1', periodStart: '2026-11-01', periodEnd: '2026-11-30' }] }],
-    ["another entity's closed period", null, {}, { closedPeriods: [{ legalEntityId: 'le-2', periodStart: '2026-11-01', periodEnd: '2026-11-30' }] }],
+    ['a closed period', 'PERIOD_LOCKED', {}, { closedPeriods: [{ legalEntityId: 'le-1', periodStart: '2026-11-01', periodEnd: '2026-11-30', graceUntil: null }] }],
+    ["another entity's closed period", null, {}, { closedPeriods: [{ legalEntityId: 'le-2', periodStart: '2026-11-01', periodEnd: '2026-11-30', graceUntil: null }] }],
     ['no rate on the date', 'RATE_NOT_FOUND', {}, { project: { ...project, rates: [] } }],
     ['no rate, but not billable', null, { taskId: 't-free' }, { project: { ...project, rates: [] } }],
     ['no rate, but an override', null, {}, { project: { ...project, rates: [], assignments: [{ ...assignment, billRateOverride: '90.00' }] } }],
@@ -110,7 +110,7 @@ describe('entry rules: validateEntry, first failure wins', () => {
     ['bad hours on an unknown project', 'INVALID_HOURS', { hours: '0' }, { project: null }],
     ['closed task on an inactive project', 'PROJECT_NOT_ACTIVE', { taskId: 't-done' }, { project: { ...project, status: 'CLOSED' } }],
     ['over the limit in a locked period', 'PERIOD_LOCKED', { hours: '9.00' }, {
-      closedPeriods: [{ legalEntityId: 'le-1', periodStart: '2026-11-20', periodEnd: '2026-11-20' }],
+      closedPeriods: [{ legalEntityId: 'le-1', periodStart: '2026-11-20', periodEnd: '2026-11-20', graceUntil: null }],
       sameDay: [{ hours: '16.00', startTime: null, endTime: null }],
     }],
   ];

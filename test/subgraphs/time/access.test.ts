@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TimeDatabase } from '../../../subgraphs/time/index.ts';
 import type { SubgraphHarness } from '../../support/subgraph-harness.ts';
-import { ana, bulkEntries, codeOf, finance, handEntries, manager, P, startSeededTime, W } from './fixture.ts';
+import { ana, bulkEntries, codeOf, directReports, finance, handEntries, manager, P, startSeededTime, W } from './fixture.ts';
 
 const ids = (nodes: Array<{ id: string }>) => nodes.map((node) => node.id);
 
@@ -68,13 +68,22 @@ describe('time: a worker sees only their own time', () => {
     assert.deepEqual(result.data.timeEntry.approvals, [{ action: 'SUBMITTED' }, { action: 'APPROVED' }]);
   });
 
-  it('lets managers and finance see everyone', async () => {
-    for (const identity of [manager, finance]) {
-      const result = await time.call(`{ timeEntries { totalCount } timeEntry(id: "te-ben-1") { id } expense(id: "ex-ben-1") { id } }`, {}, identity);
-      assert.equal(result.errors, undefined);
-      assert.equal(result.data.timeEntries.totalCount, handEntries.length + bulkEntries.length);
-      assert.equal(result.data.timeEntry.id, 'te-ben-1');
-    }
+  it('lets finance see everyone, and a manager their direct reports only', async () => {
+    const query = `{ timeEntries { totalCount } timeEntry(id: "te-ben-1") { id } expense(id: "ex-ben-1") { id } }`;
+    const all = await time.call(query, {}, finance);
+    assert.equal(all.errors, undefined);
+    assert.equal(all.data.timeEntries.totalCount, handEntries.length + bulkEntries.length);
+    assert.equal(all.data.timeEntry.id, 'te-ben-1');
+    const reports = await time.call(query, {}, manager);
+    assert.equal(reports.errors, undefined, JSON.stringify(reports.errors));
+    const visible = [...handEntries, ...bulkEntries].filter((e) => directReports[W.mia].includes(e.workerId));
+    assert.equal(reports.data.timeEntries.totalCount, visible.length);
+    assert.equal(reports.data.timeEntry.id, 'te-ben-1');
+    // cy reports to someone else: named, refused; unnamed, left out.
+    assert.equal(codeOf(await time.call(`{ timeEntry(id: "te-cy-1") { id } }`, {}, manager)), 'FORBIDDEN');
+    assert.equal(codeOf(await time.call(`{ timeEntries(filter: { workerId: "${W.cy}" }) { totalCount } }`, {}, manager)), 'FORBIDDEN');
+    const onAlpha = await time.call(`{ _entities(representations: [{ __typename: "Project", id: "${P.alpha}" }]) { ... on Project { timeEntries { nodes { worker { id } } } } } }`, {}, manager);
+    assert.ok(onAlpha.data._entities[0].timeEntries.nodes.every((n: { worker: { id: string } }) => n.worker.id !== W.cy));
   });
 
   it('refuses a caller with neither a worker nor a role that sees everyone', async () => {

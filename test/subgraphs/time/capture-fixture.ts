@@ -2,7 +2,7 @@ import type { Identity } from '../../../lib/auth/identity.ts';
 import type { Clock } from '../../../lib/clock.ts';
 import { createTimeSubgraph } from '../../../subgraphs/time/server.ts';
 import type { TimeDatabase } from '../../../subgraphs/time/tables.ts';
-import type { ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
+import type { EntryBillingStatus, ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
 import { timeSubgraph } from '../../../subgraphs/time/index.ts';
 import { admin, startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 
@@ -54,6 +54,7 @@ export const workers: WorkerFacts[] = [
   worker(W.old, { status: 'INACTIVE' }),
   worker(W.fresh, { hireDate: '2026-11-20' }),
   worker(W.left, { terminationDate: '2026-11-10' }),
+  worker(W.mia, { managerId: null }),
 ];
 
 export const projects: ProjectFacts[] = [
@@ -107,9 +108,19 @@ export const projects: ProjectFacts[] = [
 ];
 
 /** Serves the facts above; `calls` counts round trips. */
-export function fakeWorkContext(): WorkContextSource & { calls: number } {
+export function fakeWorkContext(): WorkContextSource & { calls: number; billing: Map<string, EntryBillingStatus> } {
   const source = {
     calls: 0,
+    /** What erp would say of an entry; absent: NOT_POSTED. Tests set INVOICED to see approvals held. */
+    billing: new Map<string, EntryBillingStatus>(),
+    async billingStatuses(ids: readonly string[]) {
+      source.calls += 1;
+      return new Map(ids.map((id) => [id, source.billing.get(id) ?? ('NOT_POSTED' as const)]));
+    },
+    async directReports(managerIds: readonly string[]) {
+      source.calls += 1;
+      return new Map(managerIds.map((id) => [id, workers.filter((w) => w.managerId === id).map((w) => w.id)]));
+    },
     async load(request: { projectIds: readonly string[]; workerIds: readonly string[] }): Promise<WorkContext> {
       source.calls += 1;
       return {

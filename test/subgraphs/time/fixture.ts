@@ -3,6 +3,8 @@ import type { Identity } from '../../../lib/auth/identity.ts';
 import type { DemoExpense, DemoFirm, DemoTimeEntry, EntryStatus } from '../../../lib/seed/demo-firm.ts';
 import { addDays } from '../../../subgraphs/time/domain/iso-week.ts';
 import { timeSubgraph, type TimeDatabase } from '../../../subgraphs/time/index.ts';
+import { createTimeSubgraph } from '../../../subgraphs/time/server.ts';
+import type { WorkContextSource } from '../../../subgraphs/time/work-context.ts';
 import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 
 /**
@@ -89,9 +91,19 @@ export function tinyFirm(timeEntries: () => Iterable<DemoTimeEntry>, firmExpense
 export const newestFirst = (a: DemoTimeEntry, b: DemoTimeEntry) =>
   a.date !== b.date ? (a.date < b.date ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 
+/** hcm's reporting lines as the reads see them: mia manages everyone but cy. */
+export const directReports: Readonly<Record<string, readonly string[]>> = { [W.mia]: [W.ana, W.ben, W.dan, W.eve] };
+
+/** Reads need only the reporting lines; capture and approval have their own fixture (capture-fixture.ts). */
+const reportingLinesOnly: WorkContextSource = {
+  load: () => Promise.reject(new Error('the read fixture has no psa/hcm facts: use capture-fixture.ts')),
+  billingStatuses: () => Promise.reject(new Error('the read fixture has no erp facts: use capture-fixture.ts')),
+  directReports: async (managerIds) => new Map(managerIds.map((id) => [id, [...(directReports[id] ?? [])]])),
+};
+
 /** The time subgraph on a fresh database holding the fixture. */
 export async function startSeededTime(): Promise<SubgraphHarness<TimeDatabase>> {
-  const time = await startSubgraph(timeSubgraph);
+  const time = await startSubgraph(timeSubgraph, { create: (deps) => createTimeSubgraph(deps, { workContext: reportingLinesOnly }) });
   await timeSubgraph.seed(
     time.database.db,
     tinyFirm(function* () {

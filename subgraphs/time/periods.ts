@@ -1,0 +1,33 @@
+import type { Transaction } from 'kysely';
+import type { Identity } from '../../lib/auth/identity.ts';
+import type { ClosedPeriod } from './domain/entry-rules.ts';
+import { bindingLocks, periodRightsOf } from './domain/period-lock.ts';
+import * as repo from './repository.ts';
+import type { TimeDatabase } from './tables.ts';
+import type { WorkContext } from './work-context.ts';
+
+/** The legal entity whose periods govern an entry: its project's, else its worker's. */
+export const legalEntityOf = (context: WorkContext, entry: { projectId: string; workerId: string }) =>
+  context.projects.get(entry.projectId)?.legalEntityId ?? context.workers.get(entry.workerId)?.legalEntityId ?? null;
+
+/**
+ * The closed periods covering any of these dates that bind this caller today (grace and override rights applied), for
+ * the legal entities in the context. Takes a shared lock per legal entity, so closing a period waits for this
+ * transaction and this one never reads a period half-closed.
+ */
+export async function closedPeriodsFor(
+  trx: Transaction<TimeDatabase>,
+  context: WorkContext,
+  dates: readonly string[],
+  caller: { identity: Identity; today: string },
+): Promise<ClosedPeriod[]> {
+  const legalEntities = new Set<string>();
+  for (const project of context.projects.values()) if (project?.legalEntityId) legalEntities.add(project.legalEntityId);
+  for (const worker of context.workers.values()) if (worker?.legalEntityId) legalEntities.add(worker.legalEntityId);
+  if (legalEntities.size === 0 || dates.length === 0) return [];
+  await repo.shareLegalEntityPeriods(trx, [...legalEntities]);
+  const sorted = [...dates].sort();
+  const rows = await repo.closedPeriodLocks(trx, [...legalEntities], sorted[0], sorted[sorted.length - 1]);
+  const closed = rows.map((r) => ({ legalEntityId: r.legal_entity_id, periodStart: r.period_start, periodEnd: r.period_end, graceUntil: r.grace_until }));
+  return bindingLocks(closed, periodRightsOf(caller.identity), caller.today);
+}
