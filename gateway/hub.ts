@@ -73,7 +73,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const runtime = module.create({
         db: database.db,
         relayDb: database.background,
-        graph: createGraphClient({ service: name, url: () => gatewayUrl, identitySecret: options.identitySecret }),
+        graph: createGraphClient({ service: name, url: () => gatewayUrl, identitySecret: options.identitySecret, roles: module.serviceRoles }),
         bus,
         clock,
         logger: options.logger,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CORRELATION_HEADER, signIdentity } from './auth/identity.ts';
+import { CORRELATION_HEADER, signIdentity, type Role } from './auth/identity.ts';
 import { DomainError } from './errors.ts';
 
 /** A subgraph asking the whole graph a question (through the gateway), as itself. */
@@ -8,11 +8,11 @@ export interface GraphClient {
 }
 
 /**
- * Posts to the gateway with a service identity (`{ service: name }`, no worker, no roles) signed with the identity
+ * Posts to the gateway with a service identity (`{ service: name }`, no worker, the module's `serviceRoles`) signed with the identity
  * secret the gateway and subgraphs share, so no subgraph needs client token secrets. `url` is read per call: the
  * embedded hub knows the gateway's port only after the subgraphs are up.
  */
-export function createGraphClient(options: { service: string; url: () => string; identitySecret: string }): GraphClient {
+export function createGraphClient(options: { service: string; url: () => string; identitySecret: string; roles?: readonly Role[] }): GraphClient {
   return {
     async query<T>(query: string, variables: Record<string, unknown>, request: { correlationId?: string } = {}) {
       const response = await fetch(options.url(), {
@@ -20,7 +20,7 @@ export function createGraphClient(options: { service: string; url: () => string;
         headers: {
           'content-type': 'application/json',
           [CORRELATION_HEADER]: request.correlationId ?? randomUUID(),
-          ...signIdentity({ workerId: null, roles: [], service: options.service }, options.identitySecret),
+          ...signIdentity({ workerId: null, roles: [...(options.roles ?? [])], service: options.service }, options.identitySecret),
         },
         body: JSON.stringify({ query, variables }),
       });

@@ -17,7 +17,7 @@ export async function runSubgraphProcess(module: SubgraphModule): Promise<void> 
   const database = await module.openDatabase({ kind: 'postgres', url: databaseUrl }, config.databaseSchema);
   const bus = createBus(config, logger);
   const gatewayUrl = config.gatewayUrl;
-  const graph = gatewayUrl ? createGraphClient({ service: module.name, url: () => gatewayUrl, identitySecret }) : undefined;
+  const graph = gatewayUrl ? createGraphClient({ service: module.name, url: () => gatewayUrl, identitySecret, roles: module.serviceRoles }) : undefined;
   const runtime = module.create({
     db: database.db,
     relayDb: database.background,

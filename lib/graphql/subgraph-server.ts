@@ -6,7 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Kysely } from 'kysely';
-import { CORRELATION_HEADER, verifyIdentity, type Identity } from '../auth/identity.ts';
+import { CORRELATION_HEADER, verifyIdentity, type Identity, type Role } from '../auth/identity.ts';
 import { DomainError, formatGraphQLError } from '../errors.ts';
 import type { EventBus, Subscription } from '../events/bus.ts';
 import { startOutboxRelay, type OutboxRelay, type OutboxTables } from '../events/outbox.ts';
@@ -128,6 +128,11 @@ export interface SubgraphDependencies<DB> {
 /** The uniform surface of a subgraph package (`subgraphs/<name>/index.ts`), so hosts can run any of them alike. */
 export interface SubgraphModule<DB = any> {
   readonly name: string;
+  /**
+   * The roles this subgraph holds when it asks the graph as a service (lib/graph-client.ts); none by default. Each
+   * module states why it needs any.
+   */
+  readonly serviceRoles?: readonly Role[];
   openDatabase(target: import('../db/database.ts').DatabaseTarget, schema?: string): Promise<import('../db/database.ts').SubgraphDatabase<DB>>;
   create(deps: SubgraphDependencies<DB>): SubgraphRuntime;
   /** Writes this subgraph's slice of the demo firm into an empty schema (no events). */

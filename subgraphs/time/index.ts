@@ -14,11 +14,14 @@ export type {
   TimeEntryApproved,
   TimeEntryRejected,
   TimeEntryCorrected,
+  TimeEntryApprovalCancelled,
 } from './events.ts';
 export type { TimeDatabase } from './tables.ts';
 
 export const timeSubgraph: SubgraphModule<TimeDatabase> = {
   name: 'time',
+  // Cancelling an approval reads erp's billing status of the entries (finance data) and their entries across workers.
+  serviceRoles: ['FINANCE'],
   openDatabase: openTimeDatabase,
   // Capture validates against psa, hcm and crm through the gateway when the host gives a graph client.
   create: (deps) => createTimeSubgraph(deps, deps.graph ? { workContext: createGraphWorkContext(deps.graph) } : {}),

@@ -72,6 +72,43 @@ describe('time capture through the gateway', () => {
     assert.deepEqual(entry.approvals.map((a: any) => [a.action, a.actor.name]), [['SUBMITTED', worker.name], ['APPROVED', manager.name]]);
   });
 
+  it("a manager sees only their reports' time; an approval is cancelled (erp: not invoiced) and an approved entry corrected", async () => {
+    const manager = firm.workers.find((w) => w.id === worker.managerId)!;
+    const asManager = { roles: ['WORKER' as const, 'MANAGER' as const], workerId: manager.id };
+    const reports = await graph.query(`query($id: ID!) { worker(id: $id) { directReports(first: 500) { nodes { id } } } }`, { id: manager.id }, { roles: ['ADMIN'] });
+    const visible = new Set([manager.id, ...reports.data.worker.directReports.nodes.map((n: { id: string }) => n.id)]);
+    const seen = await graph.query(`{ timeEntries(first: 500) { totalCount nodes { worker { id } } } }`, {}, asManager);
+    assert.equal(seen.errors, undefined, JSON.stringify(seen.errors));
+    assert.ok(seen.data.timeEntries.totalCount > 0);
+    assert.ok(seen.data.timeEntries.nodes.every((n: { worker: { id: string } }) => visible.has(n.worker.id)), 'only the manager and their reports');
+    const everyone = await graph.query(`{ timeEntries(first: 1) { totalCount } }`, {}, { roles: ['FINANCE'] });
+    assert.ok(everyone.data.timeEntries.totalCount > seen.data.timeEntries.totalCount, 'finance sees more than one team');
+
+    const logged = await graph.query(log, { input: { projectId: assignment.projectId, taskId: billableTask(assignment.projectId).id, date: today, hours: '0.75' } }, asWorker);
+    const id = logged.data.logTimeEntry.id;
+    await graph.query(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asWorker);
+    const approve = `mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { version status } }`;
+    assert.equal((await graph.query(approve, { ids: [id] }, asManager)).data.approveTimeEntries[0].status, 'APPROVED');
+    const cancelled = await graph.query(
+      `mutation($ids: [ID!]!) { cancelTimeEntryApprovals(ids: $ids, reason: "approved the wrong week") { status billing { status } } }`,
+      { ids: [id] },
+      asManager,
+    );
+    assert.equal(cancelled.errors, undefined, JSON.stringify(cancelled.errors));
+    assert.deepEqual(cancelled.data.cancelTimeEntryApprovals, [{ status: 'SUBMITTED', billing: { status: 'AWAITING_APPROVAL' } }]);
+    const [again] = (await graph.query(approve, { ids: [id] }, asManager)).data.approveTimeEntries;
+    const corrected = await graph.query(
+      `mutation($id: ID!, $v: Int!) { correctTimeEntry(id: $id, expectedVersion: $v, input: { hours: "1.25" }, reason: "forgot the call") {
+        status hours project { code } correctionOf { id reversedAt correctedBy { hours } } } }`,
+      { id, v: again.version },
+      asWorker,
+    );
+    assert.equal(corrected.errors, undefined, JSON.stringify(corrected.errors));
+    const correction = corrected.data.correctTimeEntry;
+    assert.deepEqual([correction.status, correction.hours, correction.correctionOf.id, correction.correctionOf.correctedBy.hours], ['SUBMITTED', '1.25', id, '1.25']);
+    assert.ok(correction.correctionOf.reversedAt);
+  });
+
   it('refuses to log for someone else as a plain worker', async () => {
     const other = firm.assignments.find((a) => covering(a) && a.workerId !== worker.id)!;
     const denied = await graph.query(
