@@ -2,6 +2,7 @@ import { scalarResolvers } from '../../lib/graphql/scalars.ts';
 import { ApprovalRecord } from './approval-record.ts';
 import { ExpenseEntry } from './expense-entry.ts';
 import { Mutation } from './mutation.ts';
+import { PayrollDay, PayrollLine } from './payroll-line.ts';
 import { PeriodLock } from './period-lock.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
@@ -23,4 +24,6 @@ export const timeResolvers: Resolvers = {
   PeriodLock,
   Worker,
   Project,
+  PayrollLine,
+  PayrollDay,
 };

@@ -10,4 +10,6 @@ export const Query: QueryResolvers = {
   approvalRecord: (_, { id }, ctx) => ctx.timeQueries.approvalRecord(ctx, id),
   periodLock: (_, { id }, { loaders }) => loaders.periodLock.load(id),
   periodLocks: (_, args, { timeQueries }, info) => timeQueries.periodLocks(pageArgsOf(args, info)),
+  payrollHours: (_, { from, to, legalEntityId, workerIds, ...page }, ctx, info) =>
+    ctx.payroll.payrollHours(ctx, { ...pageArgsOf(page, info), from, to, legalEntityId, workerIds }),
 };

@@ -12,6 +12,7 @@ export const orderings = {
   timesheet: { columns: ['week_start', 'worker_id'], direction: 'desc' },
   expense: { columns: ['date', 'id'], direction: 'desc' },
   periodLock: { columns: ['period_start', 'id'], direction: 'desc' },
+  payrollLine: { columns: ['worker_id'], direction: 'asc' },
 } as const satisfies Record<string, Ordering>;
 
 /** Loader key of a worker-week: "<workerId>:<weekStart>" (the Monday, YYYY-MM-DD). */
