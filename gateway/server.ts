@@ -9,6 +9,7 @@ import { DomainError, formatGraphQLError } from '../lib/errors.ts';
 import { headerMapOf, runApolloRequest, sendJson } from '../lib/http/apollo-handler.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
+import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 
 export interface GatewayOptions {
@@ -107,6 +108,33 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     });
   }
 
+  /** A CSV export: bearer token only (the same tokens as /graphql), then the export's own graph queries as the caller. */
+  async function payrollExport(req: IncomingMessage, res: ServerResponse) {
+    const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID();
+    try {
+      if (req.method !== 'GET') throw new ExportError('BAD_USER_INPUT', 'use GET');
+      const token = bearerOf(req);
+      if (!token) throw new ExportError('UNAUTHENTICATED', 'a bearer token is required');
+      let context: GatewayContext;
+      try {
+        context = { identity: await verifyBearerToken(token, options.jwtSecret), correlationId };
+      } catch (error) {
+        throw new ExportError('UNAUTHENTICATED', error instanceof DomainError ? error.message : 'invalid token');
+      }
+      const csv = await payrollCsv(apollo, context, new URL(req.url ?? '/', 'http://localhost').searchParams);
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${csv.filename}"`,
+        [CORRELATION_HEADER]: correlationId,
+      });
+      res.end(csv.body);
+      logger.info('payroll export', { correlationId, workerId: context.identity.workerId, bytes: Buffer.byteLength(csv.body) });
+    } catch (error) {
+      if (!(error instanceof ExportError)) throw error;
+      sendExportError(res, error, correlationId);
+    }
+  }
+
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const handled =
@@ -116,7 +144,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
           ? readiness(res)
           : path === '/graphql'
             ? graphql(req, res)
-            : Promise.resolve(sendJson(res, 404, { error: 'not found; the graph is at /graphql' }));
+            : path === '/exports/payroll.csv'
+              ? payrollExport(req, res)
+              : Promise.resolve(sendJson(res, 404, { error: 'not found; the graph is at /graphql' }));
     handled.catch((error) => {
       logger.error('request failed', { error });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'request failed', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });

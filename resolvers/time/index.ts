@@ -3,6 +3,7 @@ import { ApprovalDelegation } from './approval-delegation.ts';
 import { ApprovalRecord } from './approval-record.ts';
 import { ExpenseEntry } from './expense-entry.ts';
 import { Mutation } from './mutation.ts';
+import { PayrollDay, PayrollLine } from './payroll-line.ts';
 import { PeriodLock } from './period-lock.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
@@ -25,4 +26,6 @@ export const timeResolvers: Resolvers = {
   PeriodLock,
   Worker,
   Project,
+  PayrollLine,
+  PayrollDay,
 };

@@ -3,6 +3,8 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { TimeEntryRow, ExpenseEntryRow, ApprovalRecordRow, PeriodLockRow, ApprovalDelegationRow, EntityKey } from '../../subgraphs/time/tables.ts';
 import type { TimesheetRow } from '../../subgraphs/time/repository.ts';
 import type { EntryResult } from '../../subgraphs/time/capture.ts';
+import type { WorkerPayPeriod } from '../../subgraphs/time/payroll.ts';
+import type { DaySplit } from '../../subgraphs/time/domain/overtime.ts';
 import type { TimeContext } from '../../subgraphs/time/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -391,6 +393,45 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * One day of a payroll line. Overtime is daily (above the day's regular limit) plus weekly (regular hours past the
+ * ISO week's limit, from the day it is passed).
+ */
+export type PayrollDay = {
+  __typename?: 'PayrollDay';
+  date: Scalars['Date']['output'];
+  overtimeHours: Scalars['Decimal']['output'];
+  regularHours: Scalars['Decimal']['output'];
+  totalHours: Scalars['Decimal']['output'];
+};
+
+/** A worker's approved hours in a pay period. regularHours + overtimeHours = totalHours. */
+export type PayrollLine = {
+  __typename?: 'PayrollLine';
+  /** The period's days with approved hours, in date order. */
+  days: Array<PayrollDay>;
+  overtimeHours: Scalars['Decimal']['output'];
+  periodEnd: Scalars['Date']['output'];
+  periodStart: Scalars['Date']['output'];
+  regularHours: Scalars['Decimal']['output'];
+  totalHours: Scalars['Decimal']['output'];
+  worker: Worker;
+};
+
+export type PayrollLineConnection = {
+  __typename?: 'PayrollLineConnection';
+  edges: Array<PayrollLineEdge>;
+  nodes: Array<PayrollLine>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PayrollLineEdge = {
+  __typename?: 'PayrollLineEdge';
+  cursor: Scalars['String']['output'];
+  node: PayrollLine;
+};
+
 export type PeriodLock = {
   __typename?: 'PeriodLock';
   closedAt: Scalars['DateTime']['output'];
@@ -478,6 +519,15 @@ export type Query = {
   approvalRecord?: Maybe<ApprovalRecord>;
   expense?: Maybe<ExpenseEntry>;
   expenses: ExpenseEntryConnection;
+  /**
+   * The payroll feed: one line per worker with approved hours in the pay period [from, to] (at most 366 days), split
+   * into regular and overtime by the worker's work calendar in hcm. A day's regular limit is hoursPerDay on a working
+   * day that is not a public holiday, 0 on any other day; an ISO week's is hoursPerDay × its working non-holiday days,
+   * always computed over the whole week (also its days outside the period), so adjacent periods split consistently.
+   * Only APPROVED entries count, never reversed ones. Optionally only the workers of a legal entity (hcm) and/or the
+   * given workers. Ordered by worker id. FINANCE or ADMIN.
+   */
+  payrollHours: PayrollLineConnection;
   periodLock?: Maybe<PeriodLock>;
   periodLocks: PeriodLockConnection;
   /**
@@ -521,6 +571,18 @@ export type QueryExpensesArgs = {
   filter?: InputMaybe<ExpenseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPayrollHoursArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['Date']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
+  legalEntityId?: InputMaybe<Scalars['ID']['input']>;
+  to: Scalars['Date']['input'];
+  workerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 
@@ -887,6 +949,10 @@ export type ResolversTypes = {
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PayrollDay: ResolverTypeWrapper<DaySplit>;
+  PayrollLine: ResolverTypeWrapper<WorkerPayPeriod>;
+  PayrollLineConnection: ResolverTypeWrapper<Omit<PayrollLineConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PayrollLineEdge']>, nodes: Array<ResolversTypes['PayrollLine']> }>;
+  PayrollLineEdge: ResolverTypeWrapper<Omit<PayrollLineEdge, 'node'> & { node: ResolversTypes['PayrollLine'] }>;
   PeriodLock: ResolverTypeWrapper<PeriodLockRow>;
   PeriodLockConnection: ResolverTypeWrapper<Omit<PeriodLockConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PeriodLockEdge']>, nodes: Array<ResolversTypes['PeriodLock']> }>;
   PeriodLockEdge: ResolverTypeWrapper<Omit<PeriodLockEdge, 'node'> & { node: ResolversTypes['PeriodLock'] }>;
@@ -937,6 +1003,10 @@ export type ResolversParentTypes = {
   Money: Money;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  PayrollDay: DaySplit;
+  PayrollLine: WorkerPayPeriod;
+  PayrollLineConnection: Omit<PayrollLineConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PayrollLineEdge']>, nodes: Array<ResolversParentTypes['PayrollLine']> };
+  PayrollLineEdge: Omit<PayrollLineEdge, 'node'> & { node: ResolversParentTypes['PayrollLine'] };
   PeriodLock: PeriodLockRow;
   PeriodLockConnection: Omit<PeriodLockConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PeriodLockEdge']>, nodes: Array<ResolversParentTypes['PeriodLock']> };
   PeriodLockEdge: Omit<PeriodLockEdge, 'node'> & { node: ResolversParentTypes['PeriodLock'] };
@@ -1082,6 +1152,35 @@ export type PageInfoResolvers<ContextType = TimeContext, ParentType extends Reso
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PayrollDayResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PayrollDay'] = ResolversParentTypes['PayrollDay']> = {
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  overtimeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  regularHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  totalHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
+export type PayrollLineResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PayrollLine'] = ResolversParentTypes['PayrollLine']> = {
+  days?: Resolver<Array<ResolversTypes['PayrollDay']>, ParentType, ContextType>;
+  overtimeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  periodEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  periodStart?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  regularHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  totalHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  worker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
+};
+
+export type PayrollLineConnectionResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PayrollLineConnection'] = ResolversParentTypes['PayrollLineConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['PayrollLineEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['PayrollLine']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PayrollLineEdgeResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PayrollLineEdge'] = ResolversParentTypes['PayrollLineEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['PayrollLine'], ParentType, ContextType>;
+};
+
 export type PeriodLockResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PeriodLock'] = ResolversParentTypes['PeriodLock'], FederationReferenceType extends FederationReferenceTypes['PeriodLock'] = FederationReferenceTypes['PeriodLock']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PeriodLock']> | FederationReferenceType, FederationReferenceType, ContextType>;
   closedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1121,6 +1220,7 @@ export type QueryResolvers<ContextType = TimeContext, ParentType extends Resolve
   approvalRecord?: Resolver<Maybe<ResolversTypes['ApprovalRecord']>, ParentType, ContextType, RequireFields<QueryApprovalRecordArgs, 'id'>>;
   expense?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<QueryExpenseArgs, 'id'>>;
   expenses?: Resolver<ResolversTypes['ExpenseEntryConnection'], ParentType, ContextType, Partial<QueryExpensesArgs>>;
+  payrollHours?: Resolver<ResolversTypes['PayrollLineConnection'], ParentType, ContextType, RequireFields<QueryPayrollHoursArgs, 'from' | 'to'>>;
   periodLock?: Resolver<Maybe<ResolversTypes['PeriodLock']>, ParentType, ContextType, RequireFields<QueryPeriodLockArgs, 'id'>>;
   periodLocks?: Resolver<ResolversTypes['PeriodLockConnection'], ParentType, ContextType, Partial<QueryPeriodLocksArgs>>;
   timeEntries?: Resolver<ResolversTypes['TimeEntryConnection'], ParentType, ContextType, Partial<QueryTimeEntriesArgs>>;
@@ -1231,6 +1331,10 @@ export type Resolvers<ContextType = TimeContext> = {
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PayrollDay?: PayrollDayResolvers<ContextType>;
+  PayrollLine?: PayrollLineResolvers<ContextType>;
+  PayrollLineConnection?: PayrollLineConnectionResolvers<ContextType>;
+  PayrollLineEdge?: PayrollLineEdgeResolvers<ContextType>;
   PeriodLock?: PeriodLockResolvers<ContextType>;
   PeriodLockConnection?: PeriodLockConnectionResolvers<ContextType>;
   PeriodLockEdge?: PeriodLockEdgeResolvers<ContextType>;

@@ -11,5 +11,7 @@ export const codegen = {
     TimeEntryResult: '../../subgraphs/time/capture.ts#EntryResult',
     Worker: '../../subgraphs/time/tables.ts#EntityKey',
     Project: '../../subgraphs/time/tables.ts#EntityKey',
+    PayrollLine: '../../subgraphs/time/payroll.ts#WorkerPayPeriod',
+    PayrollDay: '../../subgraphs/time/domain/overtime.ts#DaySplit',
   },
 };

@@ -1,5 +1,5 @@
 import type { GraphClient } from '../../lib/graph-client.ts';
-import type { EntryBillingStatus, ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from './work-context.ts';
+import type { EntryBillingStatus, PayrollContextSource, ProjectFacts, WorkContext, WorkContextSource, WorkerCalendarFacts, WorkerFacts } from './work-context.ts';
 
 /** The largest page the graph serves; a project with more live assignments than this is not expected. */
 const pageSize = 500;
@@ -146,5 +146,61 @@ function toWorkerFacts(answer: WorkerAnswer): WorkerFacts {
     legalEntityId: answer.legalEntity.id,
     roleId: answer.role.id,
     managerId: answer.manager?.id ?? null,
+  };
+}
+
+interface WorkerCalendarAnswer {
+  id: string;
+  calendar: { hoursPerDay: string; workingDays: number[]; holidays: Array<{ date: string }> };
+}
+
+/**
+ * Payroll's hcm facts through the gateway: a page of workers' calendars as one list filtered by id (one fetch per
+ * hop, holidays batched by hcm's loaders), and a legal entity's workers page by page.
+ */
+export function createGraphPayrollContext(graph: GraphClient): PayrollContextSource {
+  return {
+    async calendars({ workerIds, from, to }) {
+      const ids = [...new Set(workerIds)];
+      if (ids.length > pageSize) throw new Error(`at most ${pageSize} workers' calendars per request`);
+      const facts = new Map<string, WorkerCalendarFacts | null>(ids.map((id) => [id, null]));
+      if (ids.length === 0) return facts;
+      const data = await graph.query<{ workers: { nodes: WorkerCalendarAnswer[] } }>(
+        `query WorkerCalendars($ids: [ID!]!, $from: Date!, $to: Date!) {
+          workers(first: ${pageSize}, filter: { ids: $ids }) {
+            nodes { id calendar { hoursPerDay workingDays holidays(from: $from, to: $to) { date } } }
+          }
+        }`,
+        { ids, from, to },
+      );
+      for (const { id, calendar } of data.workers.nodes) {
+        facts.set(id, {
+          workerId: id,
+          hoursPerDay: calendar.hoursPerDay,
+          workingDays: calendar.workingDays,
+          holidays: calendar.holidays.map((holiday) => holiday.date),
+        });
+      }
+      return facts;
+    },
+
+    async workerIdsOfLegalEntity(legalEntityId) {
+      const ids: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const data: { workers: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
+          `query LegalEntityWorkers($legalEntityId: ID!, $after: String) {
+            workers(first: ${pageSize}, after: $after, filter: { legalEntityId: $legalEntityId }) {
+              nodes { id }
+              pageInfo { hasNextPage endCursor }
+            }
+          }`,
+          { legalEntityId, after },
+        );
+        ids.push(...data.workers.nodes.map((worker) => worker.id));
+        if (!data.workers.pageInfo.hasNextPage) return ids;
+        after = data.workers.pageInfo.endCursor;
+      }
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openTimeDatabase } from './db.ts';
-import { createGraphWorkContext } from './graph-work-context.ts';
+import { createGraphPayrollContext, createGraphWorkContext } from './graph-work-context.ts';
 import { seedTime } from './seed.ts';
 import { createTimeSubgraph } from './server.ts';
 import type { TimeDatabase } from './tables.ts';
@@ -23,7 +23,9 @@ export const timeSubgraph: SubgraphModule<TimeDatabase> = {
   // Cancelling an approval reads erp's billing status of the entries (finance data) and their entries across workers.
   serviceRoles: ['FINANCE'],
   openDatabase: openTimeDatabase,
-  // Capture validates against psa, hcm and crm through the gateway when the host gives a graph client.
-  create: (deps) => createTimeSubgraph(deps, deps.graph ? { workContext: createGraphWorkContext(deps.graph) } : {}),
+  // Capture validates against psa, hcm and crm, and payroll reads calendars from hcm, through the gateway when the
+  // host gives a graph client.
+  create: (deps) =>
+    createTimeSubgraph(deps, deps.graph ? { workContext: createGraphWorkContext(deps.graph), payrollContext: createGraphPayrollContext(deps.graph) } : {}),
   seed: seedTime,
 };

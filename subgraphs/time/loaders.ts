@@ -13,6 +13,7 @@ export const orderings = {
   expense: { columns: ['date', 'id'], direction: 'desc' },
   periodLock: { columns: ['period_start', 'id'], direction: 'desc' },
   approvalDelegation: { columns: ['valid_from', 'id'], direction: 'desc' },
+  payrollLine: { columns: ['worker_id'], direction: 'asc' },
 } as const satisfies Record<string, Ordering>;
 
 /** Loader key of a worker-week: "<workerId>:<weekStart>" (the Monday, YYYY-MM-DD). */

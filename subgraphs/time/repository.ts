@@ -315,3 +315,28 @@ export const delegatorsOf = (db: Db, delegateId: string, day: string) =>
     .where('valid_to', '>=', day)
     .execute()
     .then((rows) => [...new Set(rows.map((row) => row.manager_id))]);
+/** Approved hours count for payroll: APPROVED and not reversed by a correction. */
+const approvedLive = (db: Db) => db.selectFrom('time_entry').where('status', '=', 'APPROVED').where('reversed_at', 'is', null);
+
+/**
+ * The workers with approved hours in [from, to] (optionally only among `workerIds`), one row each, as a table for
+ * the pager: the payroll feed's lines.
+ */
+export function payrollWorkersQuery(db: Db, filter: { from: string; to: string; workerIds: readonly string[] | null }) {
+  let workers = approvedLive(db).select('worker_id').where('date', '>=', filter.from).where('date', '<=', filter.to);
+  if (filter.workerIds) workers = workers.where(sql<boolean>`worker_id = any(${[...filter.workerIds]}::text[])`);
+  return db.selectFrom(workers.groupBy('worker_id').as('payroll_worker')).selectAll();
+}
+
+/** Approved hours per worker per day in [from, to], summed by Postgres (the worker index serves it). */
+export function approvedHoursPerDay(db: Db, workerIds: readonly string[], from: string, to: string) {
+  return approvedLive(db)
+    .select(['worker_id', 'date', sql<string>`sum(hours)::numeric(16, 2)`.as('hours')])
+    .where(sql<boolean>`worker_id = any(${[...workerIds]}::text[])`)
+    .where('date', '>=', from)
+    .where('date', '<=', to)
+    .groupBy(['worker_id', 'date'])
+    .orderBy('worker_id')
+    .orderBy('date')
+    .execute();
+}

@@ -15,6 +15,7 @@ import { createDelegationService, type DelegationService } from './delegation.ts
 import * as repo from './repository.ts';
 import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
+import { createPayrollQueries, type PayrollOptions, type PayrollQueries } from './payroll.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
 import type { TimeDatabase } from './tables.ts';
 
@@ -27,19 +28,22 @@ export interface TimeContext extends RequestScope {
   readonly timeQueries: TimeQueries;
   readonly capture: CaptureService;
   readonly approval: ApprovalService;
+  readonly payroll: PayrollQueries;
 }
 
 export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
 
 /**
  * Builds the time subgraph from its dependencies; starts nothing until `listen`. `options.workContext` is where
- * capture gets psa/hcm/crm facts; without it, the capture mutations fail with INTERNAL_SERVER_ERROR.
+ * capture gets psa/hcm/crm facts; without it, the capture mutations fail with INTERNAL_SERVER_ERROR. Likewise
+ * `options.payrollContext` for the payroll feed.
  */
-export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, options: CaptureOptions = {}): SubgraphRuntime {
+export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, options: CaptureOptions & PayrollOptions = {}): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
   const timeQueries = createTimeQueries(deps.db);
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const capture = createCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
+  const payroll = createPayrollQueries(deps.db, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const reportingLines: ReportingLines = {
@@ -61,6 +65,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
       capture,
       approval,
       delegation,
+      payroll,
     };
   };
   runtime = createSubgraphRuntime<TimeContext>({

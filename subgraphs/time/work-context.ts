@@ -54,3 +54,21 @@ export interface WorkContextSource {
   /** The direct reports (hcm) of each of these managers, in one round trip; a manager with none maps to []. */
   directReports(managerIds: readonly string[]): Promise<Map<string, string[]>>;
 }
+
+/** What payroll must know of a worker (hcm): their work calendar, with its public holidays within the range asked. */
+export interface WorkerCalendarFacts {
+  workerId: string;
+  hoursPerDay: string;
+  /** ISO weekdays worked: 1 = Monday … 7 = Sunday. */
+  workingDays: number[];
+  /** Public holiday dates within the range asked. */
+  holidays: string[];
+}
+
+/** hcm's facts for the payroll feed, fetched through the gateway like `WorkContextSource`. */
+export interface PayrollContextSource {
+  /** One round trip for a page of workers (at most 500); null for a worker hcm does not know. */
+  calendars(request: { workerIds: readonly string[]; from: string; to: string }): Promise<Map<string, WorkerCalendarFacts | null>>;
+  /** The ids of every worker of the legal entity (any status), one round trip per 500 workers. */
+  workerIdsOfLegalEntity(legalEntityId: string): Promise<string[]>;
+}
