@@ -5,19 +5,15 @@ import { addDays, isoWeekday, weekStartOf } from './iso-week.ts';
  * Regular and overtime hours of one worker (the payroll contract; the approval queue's overtime flags use it too).
  *
  * Rules, applied to the worker's approved hours per calendar day:
- * 1. A day's regular limit is the calendar's `hoursPerDay` on a working day (its ISO weekday is in `workingDays`)
- *    that is not a public holiday, and 0 on any other day. Hours above the day's limit are daily overtime.
- * 2. An ISO week's (Monday–Sunday) regular limit is `hoursPerDay` × the number of its working days that are not
- *    public holidays. Walking the week's days in date order, the regular hours left after rule 1 count against it;
- *    those beyond it become weekly overtime on the day where the limit is passed and on every later day. An hour is
- *    overtime once: weekly overtime only ever takes hours rule 1 left regular.
+ * 1. A day's regular limit is the calendar's `hoursPerDay`, whatever the day; hours above it are daily overtime.
+ * 2. An ISO week's (Monday–Sunday) regular limit is `hoursPerDay` × the number of its working days (ISO weekday in
+ *    `workingDays`) that are not public holidays. Walking the week's days in date order, the regular hours left after
+ *    rule 1 count against it; those beyond it become weekly overtime on the day where the limit is passed and on
+ *    every later day. An hour is overtime once: weekly overtime only ever takes hours rule 1 left regular. So work on
+ *    a weekend or a holiday is regular only while the week is short of its contracted hours (a part-timer's extra day
+ *    is regular; a full week plus a Saturday makes the Saturday overtime).
  * 3. The week is always the whole ISO week, whatever period is reported: a pay period that cuts a week reports its
  *    own days of the week's split, so two adjacent periods add up to the whole week.
- *
- * Note that with these limits a week's regular hours can never pass its limit (each day's regular hours are capped
- * by that day's share of the week's limit), so rule 2 yields 0 for every input today. It is kept as written so that
- * a change of rule 1 (e.g. a daily limit on non-working days) needs no new weekly logic; `splitWeekWithinLimits`
- * exercises it directly.
  *
  * Hours are exact decimals with two places (lib/decimal.ts), summed as scaled integers; never floats.
  */
@@ -63,15 +59,13 @@ const scaled = (value: string) => toScaled(value, SCALE);
 const text = (value: bigint) => fromScaled(value, SCALE);
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
-/** Rule 1: hoursPerDay on a working day that is not a public holiday, 0 otherwise. */
-export function regularLimitOfDay(calendar: OvertimeCalendar, date: string): string {
-  return text(dayLimit(calendar, date));
+/** Rule 1: hoursPerDay, whatever the day. */
+export function regularLimitOfDay(calendar: OvertimeCalendar): string {
+  return calendar.hoursPerDay;
 }
 
-function dayLimit(calendar: OvertimeCalendar, date: string): bigint {
-  const working = calendar.workingDays.includes(isoWeekday(date)) && !calendar.holidays.has(date);
-  return working ? scaled(calendar.hoursPerDay) : 0n;
-}
+/** A day the calendar expects work on: a working weekday that is not a public holiday. */
+const isContractedDay = (calendar: OvertimeCalendar, date: string) => calendar.workingDays.includes(isoWeekday(date)) && !calendar.holidays.has(date);
 
 /** Rule 2: hoursPerDay × the working, non-holiday days of the ISO week starting on `weekStart` (a Monday). */
 export function regularLimitOfWeek(calendar: OvertimeCalendar, weekStart: string): string {
@@ -79,9 +73,10 @@ export function regularLimitOfWeek(calendar: OvertimeCalendar, weekStart: string
 }
 
 export function limitsOfWeek(calendar: OvertimeCalendar, weekStart: string): WeekLimits {
+  const perDay = scaled(calendar.hoursPerDay);
   let week = 0n;
-  for (let offset = 0; offset < 7; offset++) week += dayLimit(calendar, addDays(weekStart, offset));
-  return { day: (date) => dayLimit(calendar, date), week };
+  for (let offset = 0; offset < 7; offset++) if (isContractedDay(calendar, addDays(weekStart, offset))) week += perDay;
+  return { day: () => perDay, week };
 }
 
 /**

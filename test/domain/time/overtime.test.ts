@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   limitsOfWeek,
-  regularLimitOfDay,
   regularLimitOfWeek,
   splitWeekWithinLimits,
   splitWorkerDays,
@@ -20,12 +19,9 @@ const compact = (splits: ReturnType<typeof splitWorkerWeek>) =>
   splits.map((s) => [s.date, s.hours, s.regular, s.dailyOvertime, s.weeklyOvertime, s.overtime]);
 
 describe('regular limits from the calendar', () => {
-  it('a working day has hoursPerDay; a non-working day and a public holiday have 0', () => {
-    assert.equal(regularLimitOfDay(fullTime, '2026-11-16'), '8.00');
-    assert.equal(regularLimitOfDay(fullTime, '2026-11-21'), '0.00', 'Saturday');
-    assert.equal(regularLimitOfDay(fullTime, '2026-12-25'), '0.00', 'holiday on a Friday');
-    assert.equal(regularLimitOfDay(fourDays, '2026-11-20'), '0.00', 'Friday off a four-day calendar');
-    assert.equal(regularLimitOfDay(partTime, '2026-11-20'), '4.00');
+  it('every day, working or not, has hoursPerDay as its limit', () => {
+    for (const date of ['2026-11-16', '2026-11-21', '2026-12-25']) assert.equal(limitsOfWeek(fullTime, '2026-11-16').day(date), 800n);
+    assert.equal(limitsOfWeek(partTime, '2026-11-16').day('2026-11-20'), 400n);
   });
 
   it("a week's limit is hoursPerDay × its working days that are not holidays", () => {
@@ -50,16 +46,22 @@ describe('splitting a worker-week', () => {
     ]);
   });
 
-  it('every hour on a weekend day or a public holiday is overtime', () => {
-    const splits = splitWorkerWeek(fullTime, [
+  it('work on a public holiday or a weekend is regular while the week is short of its hours, overtime past them', () => {
+    const short = splitWorkerWeek(fullTime, [
       { date: '2026-12-24', hours: '8.00' },
       { date: '2026-12-25', hours: '3.50' },
       { date: '2026-12-26', hours: '2.00' },
     ]);
-    assert.deepEqual(compact(splits), [
-      ['2026-12-24', '8.00', '8.00', '0.00', '0.00', '0.00'],
-      ['2026-12-25', '3.50', '0.00', '3.50', '0.00', '3.50'],
-      ['2026-12-26', '2.00', '0.00', '2.00', '0.00', '2.00'],
+    assert.ok(short.every((s) => s.overtime === '0.00'), '13.50 h of a 32-hour week');
+    // The holiday week: Monday to Thursday fill its 32 hours, so the holiday and the Saturday are weekly overtime.
+    const full = splitWorkerWeek(fullTime, [
+      ...['2026-12-21', '2026-12-22', '2026-12-23', '2026-12-24'].map((date) => ({ date, hours: '8.00' })),
+      { date: '2026-12-25', hours: '3.50' },
+      { date: '2026-12-26', hours: '2.00' },
+    ]);
+    assert.deepEqual(compact(full).slice(4), [
+      ['2026-12-25', '3.50', '0.00', '0.00', '3.50', '3.50'],
+      ['2026-12-26', '2.00', '0.00', '0.00', '2.00', '2.00'],
     ]);
   });
 
@@ -68,14 +70,15 @@ describe('splitting a worker-week', () => {
     assert.deepEqual([day.regular, day.overtime], ['4.00', '2.00']);
   });
 
-  it('with the calendar limits, a long week is overtime by its days, never twice', () => {
+  it('a long week: daily overtime above 8 h each day, and the weekend past the 40-hour week, never twice', () => {
     const days = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22'].map((date) => ({
       date,
       hours: '9.00',
     }));
     const splits = splitWorkerWeek(fullTime, days);
     assert.deepEqual(totalsWithin(splits, '2026-11-16', '2026-11-22'), { regular: '40.00', overtime: '23.00', total: '63.00' });
-    assert.ok(splits.every((s) => s.weeklyOvertime === '0.00'), 'each day is capped by its own share of the week');
+    assert.deepEqual(splits.map((s) => s.dailyOvertime), Array(7).fill('1.00'));
+    assert.deepEqual(splits.map((s) => s.weeklyOvertime), ['0.00', '0.00', '0.00', '0.00', '0.00', '8.00', '8.00']);
   });
 
   it('refuses days of two weeks and a date given twice', () => {
@@ -85,7 +88,6 @@ describe('splitting a worker-week', () => {
 });
 
 describe('the weekly limit under explicit limits', () => {
-  // A week whose day limits add up to more than its limit: the only way weekly overtime arises.
   const limits = { day: () => 800n, week: 2000n };
 
   it('regular hours past the week limit, in date order, become weekly overtime from the day the limit is passed', () => {
@@ -106,7 +108,7 @@ describe('the weekly limit under explicit limits', () => {
   it('the calendar limits are the ones splitWorkerWeek applies', () => {
     const week = limitsOfWeek(fullTime, '2026-12-21');
     assert.equal(week.week, 3200n);
-    assert.equal(week.day('2026-12-25'), 0n);
+    assert.equal(week.day('2026-12-25'), 800n);
     const days = [{ date: '2026-12-21', hours: '12.00' }, { date: '2026-12-25', hours: '1.00' }];
     assert.deepEqual(splitWeekWithinLimits(week, days), splitWorkerWeek(fullTime, days));
   });
@@ -123,7 +125,7 @@ describe('periods', () => {
   it('splits each ISO week on its own and sums only the days of the period', () => {
     const splits = splitWorkerDays(fullTime, days);
     assert.deepEqual(splits.map((s) => s.date), ['2026-11-16', '2026-11-18', '2026-11-21', '2026-11-23']);
-    assert.deepEqual(totalsWithin(splits, '2026-11-16', '2026-11-30'), { regular: '24.00', overtime: '8.50', total: '32.50' });
+    assert.deepEqual(totalsWithin(splits, '2026-11-16', '2026-11-30'), { regular: '29.00', overtime: '3.50', total: '32.50' });
   });
 
   it('two adjacent periods that cut a week add up to the whole', () => {
@@ -131,6 +133,6 @@ describe('periods', () => {
     const first = totalsWithin(splits, '2026-11-01', '2026-11-17');
     const second = totalsWithin(splits, '2026-11-18', '2026-11-30');
     assert.deepEqual(first, { regular: '8.00', overtime: '2.00', total: '10.00' });
-    assert.deepEqual(second, { regular: '16.00', overtime: '6.50', total: '22.50' });
+    assert.deepEqual(second, { regular: '21.00', overtime: '1.50', total: '22.50' });
   });
 });
