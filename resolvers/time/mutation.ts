@@ -22,4 +22,9 @@ export const Mutation: MutationResolvers = {
     timesheet(ctx, ctx.approval.approveTimesheet(ctx, workerId, isoWeek, idempotencyKey)),
   rejectTimeEntries: (_, { ids, reason, idempotencyKey }, ctx) => entries(ctx, ctx.approval.rejectTimeEntries(ctx, ids, reason, idempotencyKey)),
   recallTimesheet: (_, { isoWeek, idempotencyKey }, ctx) => timesheet(ctx, ctx.approval.recallTimesheet(ctx, isoWeek, idempotencyKey)),
+  logExpense: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.expense.load(await ctx.expenseCapture.logExpense(ctx, input, idempotencyKey)))!,
+  updateExpense: async (_, { id, expectedVersion, input }, ctx) =>
+    (await ctx.loaders.expense.load(await ctx.expenseCapture.updateExpense(ctx, id, expectedVersion, input)))!,
+  deleteExpense: (_, { id, expectedVersion }, ctx) => ctx.expenseCapture.deleteExpense(ctx, id, expectedVersion),
 };

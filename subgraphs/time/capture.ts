@@ -8,7 +8,7 @@ import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
 import { checkPeriodOpen, validateEntry, type ClosedPeriod, type EntryDraft, type SameDayEntry } from './domain/entry-rules.ts';
 import * as repo from './repository.ts';
-import type { TimeDatabase, TimeEntryRow } from './tables.ts';
+import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
 import type { WorkContext, WorkContextSource } from './work-context.ts';
 
 /** Most entries one logTimeEntries call takes. */
@@ -68,6 +68,61 @@ export function assertMayCapture(identity: Identity, workerId: string): void {
   if (identity.workerId !== workerId) throw forbidden(`you may only log and change your own time (worker ${identity.workerId ?? 'none'})`);
 }
 
+/** The WorkContextSource capture was built with; INTERNAL_SERVER_ERROR when the subgraph was built without one. */
+export function requireWorkContext(options: CaptureOptions): WorkContextSource {
+  if (!options.workContext) {
+    throw new DomainError('INTERNAL_SERVER_ERROR', 'time capture is not configured: the time subgraph was built without a WorkContextSource');
+  }
+  return options.workContext;
+}
+
+/**
+ * CLOSED periods of every legal entity in the context that overlap the dates, read under the shared side of
+ * closePeriod's per-entity lock, so a period cannot close between this check and the caller's commit.
+ */
+export async function closedPeriodsFor(trx: Transaction<TimeDatabase>, context: WorkContext, dates: readonly string[]): Promise<ClosedPeriod[]> {
+  const legalEntities = new Set<string>();
+  for (const project of context.projects.values()) if (project?.legalEntityId) legalEntities.add(project.legalEntityId);
+  for (const worker of context.workers.values()) if (worker?.legalEntityId) legalEntities.add(worker.legalEntityId);
+  if (legalEntities.size === 0 || dates.length === 0) return [];
+  await repo.shareLegalEntityPeriods(trx, [...legalEntities]);
+  const sorted = [...dates].sort();
+  const rows = await repo.closedPeriodLocks(trx, [...legalEntities], sorted[0], sorted[sorted.length - 1]);
+  return rows.map((r) => ({ legalEntityId: r.legal_entity_id, periodStart: r.period_start, periodEnd: r.period_end }));
+}
+
+/** Whose periods a capture falls in: the project's legal entity, else the worker's. */
+export const legalEntityOf = (context: WorkContext, draft: { projectId: string; workerId: string }) =>
+  context.projects.get(draft.projectId)?.legalEntityId ?? context.workers.get(draft.workerId)?.legalEntityId ?? null;
+
+/** What a change names the thing it changes by: its GraphQL type (NOT_FOUND), its noun and plural (messages). */
+export interface Changeable {
+  typename: string;
+  noun: string;
+  plural: string;
+}
+
+/** The checks every change makes: exists, the caller's to change, the version the caller saw, a changeable status. */
+export function assertChangeable<R extends { worker_id: string; version: number; status: EntryStatus }>(
+  identity: Identity,
+  kind: Changeable,
+  id: string,
+  row: R | undefined,
+  expectedVersion: number,
+): R {
+  if (!row) throw notFound(kind.typename, id);
+  assertMayCapture(identity, row.worker_id);
+  if (row.version !== expectedVersion) {
+    throw new DomainError('CONFLICT', `${kind.noun} ${id} is at version ${row.version}, not ${expectedVersion}`, { currentVersion: row.version });
+  }
+  if (row.status !== 'DRAFT' && row.status !== 'REJECTED') {
+    throw new DomainError('INVALID_TRANSITION', `${kind.noun} ${id} is ${row.status}: only DRAFT or REJECTED ${kind.plural} can be changed`);
+  }
+  return row;
+}
+
+const timeEntryKind: Changeable = { typename: 'TimeEntry', noun: 'time entry', plural: 'entries' };
+
 const sameDayKey = (workerId: string, date: string) => `${workerId}|${date}`;
 
 function normalize(identity: Identity, input: LogTimeEntryInput, index: number, label: (date: string, projectId: string) => string): Normalized {
@@ -102,12 +157,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
   const { db, clock } = deps;
   const maxDaysAhead = options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD;
 
-  function source(): WorkContextSource {
-    if (!options.workContext) {
-      throw new DomainError('INTERNAL_SERVER_ERROR', 'time capture is not configured: the time subgraph was built without a WorkContextSource');
-    }
-    return options.workContext;
-  }
+  const source = () => requireWorkContext(options);
 
   /**
    * psa/hcm/crm facts for these drafts in one round trip. Always called before the transaction opens: the source goes
@@ -130,20 +180,6 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     const closedPeriods = await closedPeriodsFor(trx, context, drafts.map((d) => d.date));
     return { context, sameDay, closedPeriods };
   }
-
-  async function closedPeriodsFor(trx: Transaction<TimeDatabase>, context: WorkContext, dates: readonly string[]): Promise<ClosedPeriod[]> {
-    const legalEntities = new Set<string>();
-    for (const project of context.projects.values()) if (project?.legalEntityId) legalEntities.add(project.legalEntityId);
-    for (const worker of context.workers.values()) if (worker?.legalEntityId) legalEntities.add(worker.legalEntityId);
-    if (legalEntities.size === 0 || dates.length === 0) return [];
-    await repo.shareLegalEntityPeriods(trx, [...legalEntities]);
-    const sorted = [...dates].sort();
-    const rows = await repo.closedPeriodLocks(trx, [...legalEntities], sorted[0], sorted[sorted.length - 1]);
-    return rows.map((r) => ({ legalEntityId: r.legal_entity_id, periodStart: r.period_start, periodEnd: r.period_end }));
-  }
-
-  const legalEntityOf = (context: WorkContext, draft: Pick<EntryDraft, 'projectId' | 'workerId'>) =>
-    context.projects.get(draft.projectId)?.legalEntityId ?? context.workers.get(draft.workerId)?.legalEntityId ?? null;
 
   /**
    * Logs a batch in one transaction. `throwFirst` (logTimeEntry) turns the entry's failure into the request's error so
@@ -233,30 +269,17 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     });
   }
 
-  /** The checks every change makes: exists, the caller's to change, the version the caller saw, a changeable status. */
-  function assertChangeable(identity: Identity, id: string, row: TimeEntryRow | undefined, expectedVersion: number): TimeEntryRow {
-    if (!row) throw notFound('TimeEntry', id);
-    assertMayCapture(identity, row.worker_id);
-    if (row.version !== expectedVersion) {
-      throw new DomainError('CONFLICT', `time entry ${id} is at version ${row.version}, not ${expectedVersion}`, { currentVersion: row.version });
-    }
-    if (row.status !== 'DRAFT' && row.status !== 'REJECTED') {
-      throw new DomainError('INVALID_TRANSITION', `time entry ${id} is ${row.status}: only DRAFT or REJECTED entries can be changed`);
-    }
-    return row;
-  }
-
   /**
    * A change reads and checks the entry first (to know which facts to load outside the transaction), then locks and
    * checks it again inside: every change bumps the version, so a passing second check means the row is the one read.
    */
   async function readChangeable(identity: Identity, id: string, expectedVersion: number): Promise<TimeEntryRow> {
     const [row] = await repo.timeEntriesByIds(db, [id]);
-    return assertChangeable(identity, id, row, expectedVersion);
+    return assertChangeable(identity, timeEntryKind, id, row, expectedVersion);
   }
 
   const lockChangeable = async (trx: Transaction<TimeDatabase>, identity: Identity, id: string, expectedVersion: number) =>
-    assertChangeable(identity, id, await repo.lockTimeEntry(trx, id), expectedVersion);
+    assertChangeable(identity, timeEntryKind, id, await repo.lockTimeEntry(trx, id), expectedVersion);
 
   return {
     async logTimeEntry(scope: RequestScope, input: LogTimeEntryInput, idempotencyKey?: string | null): Promise<string> {

@@ -9,6 +9,7 @@ import {
 import { timeResolvers } from '../../resolvers/time/index.ts';
 import { createApprovalService, type ApprovalService } from './approval.ts';
 import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
+import { createExpenseCaptureService, type ExpenseCaptureService } from './expense-capture.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
 import type { TimeDatabase } from './tables.ts';
@@ -19,6 +20,7 @@ export interface TimeContext extends RequestScope {
   readonly timeQueries: TimeQueries;
   readonly capture: CaptureService;
   readonly approval: ApprovalService;
+  readonly expenseCapture: ExpenseCaptureService;
 }
 
 export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
@@ -32,6 +34,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const timeQueries = createTimeQueries(deps.db);
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const capture = createCaptureService({ db: deps.db, clock: deps.clock }, options);
+  const expenseCapture = createExpenseCaptureService({ db: deps.db, clock: deps.clock }, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   runtime = createSubgraphRuntime<TimeContext>({
     name: 'time',
@@ -43,7 +46,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     logger: deps.logger.child({ subgraph: 'time' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
-    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries, capture, approval }),
+    createContext: (scope) => ({ ...scope, loaders: createTimeLoaders(deps.db), time, timeQueries, capture, approval, expenseCapture }),
   });
   return runtime;
 }

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-25T2100-initial.ts';
+import * as expenseCapture from './2026-12-01T1000-expense-capture.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const timeMigrations: Record<string, Migration> = {
   '2026-11-25T2100-initial': initial,
+  '2026-12-01T1000-expense-capture': expenseCapture,
 };
