@@ -60,3 +60,12 @@ export function checkCurrency(field: string, value: string): string {
   if (!currencyPattern.test(value)) throw badInput(field, `"${value}" is not an ISO-4217 currency code`);
   return value;
 }
+
+/** ISO 4217 currencies whose minor unit is not the usual 2 digits (cents). */
+const minorDigits: Readonly<Record<string, number>> = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+};
+
+/** How many fraction digits the currency's smallest unit has: 2 unless ISO 4217 says otherwise (JPY 0, KWD 3). */
+export const minorUnits = (currency: string): number => minorDigits[currency] ?? 2;

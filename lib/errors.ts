@@ -27,6 +27,8 @@ export const errorCodes = {
   FUTURE_DATE: 422,
   PERIOD_LOCKED: 422,
   RATE_NOT_FOUND: 422,
+  // Expense capture (subgraphs/time/domain/expense-rules.ts): a billable expense on a project without a contract.
+  NOT_BILLABLE: 422,
   INTERNAL_SERVER_ERROR: 500,
 } as const;
 

@@ -7,6 +7,8 @@ export const ExpenseEntry: ExpenseEntryResolvers = {
   project: (expense) => entityRef('Project', expense.project_id),
   amount: (expense) => ({ amount: expense.amount, currency: expense.currency }),
   receiptRef: (expense) => expense.receipt_ref,
+  externalId: (expense) =>
+    expense.external_system !== null && expense.external_id !== null ? { system: expense.external_system, id: expense.external_id } : null,
   createdAt: (expense) => expense.created_at,
   updatedAt: (expense) => expense.updated_at,
 };

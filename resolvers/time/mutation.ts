@@ -28,4 +28,9 @@ export const Mutation: MutationResolvers = {
     (await ctx.loaders.approvalDelegation.load(await ctx.delegation.delegateApprovals(ctx, input, idempotencyKey)))!,
   revokeApprovalDelegation: async (_, { id }, ctx) => (await ctx.loaders.approvalDelegation.load(await ctx.delegation.revokeApprovalDelegation(ctx, id)))!,
   recallTimesheet: (_, { isoWeek, idempotencyKey }, ctx) => timesheet(ctx, ctx.approval.recallTimesheet(ctx, isoWeek, idempotencyKey)),
+  logExpense: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.expense.load(await ctx.expenseCapture.logExpense(ctx, input, idempotencyKey)))!,
+  updateExpense: async (_, { id, expectedVersion, input }, ctx) =>
+    (await ctx.loaders.expense.load(await ctx.expenseCapture.updateExpense(ctx, id, expectedVersion, input)))!,
+  deleteExpense: (_, { id, expectedVersion }, ctx) => ctx.expenseCapture.deleteExpense(ctx, id, expectedVersion),
 };

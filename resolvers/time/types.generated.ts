@@ -126,6 +126,7 @@ export type ExpenseEntry = {
   category: ExpenseCategory;
   createdAt: Scalars['DateTime']['output'];
   date: Scalars['Date']['output'];
+  externalId?: Maybe<ExternalRef>;
   id: Scalars['ID']['output'];
   notes?: Maybe<Scalars['String']['output']>;
   project: Project;
@@ -133,6 +134,7 @@ export type ExpenseEntry = {
   receiptRef?: Maybe<Scalars['String']['output']>;
   status: EntryStatus;
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases with every change; writes name the version they saw (optimistic concurrency). */
   version: Scalars['Int']['output'];
   worker: Worker;
 };
@@ -178,6 +180,24 @@ export type LegalEntity = {
   id: Scalars['ID']['output'];
 };
 
+export type LogExpenseInput = {
+  /** More than 0, with at most the currency's minor-unit decimals (JPY 0, EUR 2, KWD 3); currency an ISO-4217 code. */
+  amount: MoneyInput;
+  /** Defaults to whether the project has a contract; billable on a project without one is NOT_BILLABLE. */
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  category: ExpenseCategory;
+  /** The day the money was spent: not after today. */
+  date: Scalars['Date']['input'];
+  /** The expense's id in the system it is imported from; importing the same one again returns the existing expense. */
+  externalId?: InputMaybe<ExternalRefInput>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  projectId: Scalars['ID']['input'];
+  /** Where the receipt is stored (a document id or URL). */
+  receiptRef?: InputMaybe<Scalars['String']['input']>;
+  /** Defaults to the caller's worker. */
+  workerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type LogTimeEntryInput = {
   /** Defaults to the task's billable flag. */
   billable?: InputMaybe<Scalars['Boolean']['input']>;
@@ -203,6 +223,11 @@ export type Money = {
   __typename?: 'Money';
   amount: Scalars['Decimal']['output'];
   currency: Scalars['String']['output'];
+};
+
+export type MoneyInput = {
+  amount: Scalars['Decimal']['input'];
+  currency: Scalars['String']['input'];
 };
 
 export type Mutation = {
@@ -240,8 +265,17 @@ export type Mutation = {
    * delegates their own approvals; an ADMIN may delegate for any manager. The delegate must be an active worker.
    */
   delegateApprovals: ApprovalDelegation;
+  /** Deletes a DRAFT or REJECTED expense (with its history); returns its id. */
+  deleteExpense: Scalars['ID']['output'];
   /** Deletes a DRAFT or REJECTED entry (with its history); returns its id. */
   deleteTimeEntry: Scalars['ID']['output'];
+  /**
+   * Logs one DRAFT expense, validated against current psa/hcm data (codes: BAD_USER_INPUT for the amount or currency,
+   * FUTURE_DATE (dated after today), NOT_FOUND, PROJECT_NOT_ACTIVE, WORKER_NOT_ACTIVE, NOT_ASSIGNED, NOT_BILLABLE,
+   * PERIOD_LOCKED). A WORKER logs only their own expenses; MANAGER and ADMIN may log for others. An input whose
+   * externalId was imported before returns the existing expense.
+   */
+  logExpense: ExpenseEntry;
   /**
    * Logs up to 1,000 entries: one result per input, in order. Valid entries are written together; invalid ones are
    * reported with their index and rule code and not written.
@@ -273,6 +307,11 @@ export type Mutation = {
    * their own week; INVALID_TRANSITION when nothing is left to submit.
    */
   submitTimesheet: Timesheet;
+  /**
+   * Changes a DRAFT or REJECTED expense (a REJECTED one becomes DRAFT again), re-validated like a new one. CONFLICT
+   * when `expectedVersion` is not the expense's current version.
+   */
+  updateExpense: ExpenseEntry;
   /**
    * Changes a DRAFT or REJECTED entry (a REJECTED one becomes DRAFT again), re-validated like a new one. CONFLICT when
    * `expectedVersion` is not the entry's current version.
@@ -325,9 +364,21 @@ export type MutationDelegateApprovalsArgs = {
 };
 
 
+export type MutationDeleteExpenseArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationDeleteTimeEntryArgs = {
   expectedVersion: Scalars['Int']['input'];
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationLogExpenseArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: LogExpenseInput;
 };
 
 
@@ -376,6 +427,13 @@ export type MutationSubmitTimesheetArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   isoWeek: Scalars['String']['input'];
   workerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationUpdateExpenseArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  input: UpdateExpenseInput;
 };
 
 
@@ -521,9 +579,10 @@ export type Query = {
   expenses: ExpenseEntryConnection;
   /**
    * The payroll feed: one line per worker with approved hours in the pay period [from, to] (at most 366 days), split
-   * into regular and overtime by the worker's work calendar in hcm. A day's regular limit is hoursPerDay on a working
-   * day that is not a public holiday, 0 on any other day; an ISO week's is hoursPerDay × its working non-holiday days,
-   * always computed over the whole week (also its days outside the period), so adjacent periods split consistently.
+   * into regular and overtime by the worker's work calendar in hcm. Hours above hoursPerDay on any day are daily
+   * overtime; an ISO week's regular limit is hoursPerDay × its working non-holiday days, and regular hours past it (in
+   * date order: a weekend or holiday after a full week) are weekly overtime. The week is always computed whole (also
+   * its days outside the period), so adjacent periods split consistently.
    * Only APPROVED entries count, never reversed ones. Optionally only the workers of a legal entity (hcm) and/or the
    * given workers. Ordered by worker id. FINANCE or ADMIN.
    */
@@ -747,6 +806,17 @@ export type TimesheetEdge = {
   node: Timesheet;
 };
 
+/** Fields left out keep their value; billable/receiptRef/notes given as null are cleared (billable back to its default). */
+export type UpdateExpenseInput = {
+  amount?: InputMaybe<MoneyInput>;
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  category?: InputMaybe<ExpenseCategory>;
+  date?: InputMaybe<Scalars['Date']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+  receiptRef?: InputMaybe<Scalars['String']['input']>;
+};
+
 /**
  * Fields left out keep their value; startTime/endTime/notes/roleId/billable given as null are cleared (back to their
  * defaults for roleId and billable).
@@ -945,8 +1015,10 @@ export type ResolversTypes = {
   ExternalRef: ResolverTypeWrapper<ExternalRef>;
   ExternalRefInput: ExternalRefInput;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
+  LogExpenseInput: LogExpenseInput;
   LogTimeEntryInput: LogTimeEntryInput;
   Money: ResolverTypeWrapper<Money>;
+  MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PayrollDay: ResolverTypeWrapper<DaySplit>;
@@ -971,6 +1043,7 @@ export type ResolversTypes = {
   Timesheet: ResolverTypeWrapper<TimesheetRow>;
   TimesheetConnection: ResolverTypeWrapper<Omit<TimesheetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TimesheetEdge']>, nodes: Array<ResolversTypes['Timesheet']> }>;
   TimesheetEdge: ResolverTypeWrapper<Omit<TimesheetEdge, 'node'> & { node: ResolversTypes['Timesheet'] }>;
+  UpdateExpenseInput: UpdateExpenseInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
   Worker: ResolverTypeWrapper<EntityKey>;
   WorkerTimeEntryFilter: WorkerTimeEntryFilter;
@@ -999,8 +1072,10 @@ export type ResolversParentTypes = {
   ExternalRef: ExternalRef;
   ExternalRefInput: ExternalRefInput;
   LegalEntity: LegalEntity;
+  LogExpenseInput: LogExpenseInput;
   LogTimeEntryInput: LogTimeEntryInput;
   Money: Money;
+  MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PayrollDay: DaySplit;
@@ -1024,6 +1099,7 @@ export type ResolversParentTypes = {
   Timesheet: TimesheetRow;
   TimesheetConnection: Omit<TimesheetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TimesheetEdge']>, nodes: Array<ResolversParentTypes['Timesheet']> };
   TimesheetEdge: Omit<TimesheetEdge, 'node'> & { node: ResolversParentTypes['Timesheet'] };
+  UpdateExpenseInput: UpdateExpenseInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
   Worker: EntityKey;
   WorkerTimeEntryFilter: WorkerTimeEntryFilter;
@@ -1090,6 +1166,7 @@ export type ExpenseEntryResolvers<ContextType = TimeContext, ParentType extends 
   category?: Resolver<ResolversTypes['ExpenseCategory'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  externalId?: Resolver<Maybe<ResolversTypes['ExternalRef']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
@@ -1133,7 +1210,9 @@ export type MutationResolvers<ContextType = TimeContext, ParentType extends Reso
   closePeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationClosePeriodArgs, 'graceDays' | 'legalEntityId' | 'periodEnd' | 'periodStart'>>;
   correctTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationCorrectTimeEntryArgs, 'expectedVersion' | 'id' | 'input' | 'reason'>>;
   delegateApprovals?: Resolver<ResolversTypes['ApprovalDelegation'], ParentType, ContextType, RequireFields<MutationDelegateApprovalsArgs, 'input'>>;
+  deleteExpense?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteExpenseArgs, 'expectedVersion' | 'id'>>;
   deleteTimeEntry?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'expectedVersion' | 'id'>>;
+  logExpense?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType, RequireFields<MutationLogExpenseArgs, 'input'>>;
   logTimeEntries?: Resolver<Array<ResolversTypes['TimeEntryResult']>, ParentType, ContextType, RequireFields<MutationLogTimeEntriesArgs, 'inputs'>>;
   logTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationLogTimeEntryArgs, 'input'>>;
   recallTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationRecallTimesheetArgs, 'isoWeek'>>;
@@ -1142,6 +1221,7 @@ export type MutationResolvers<ContextType = TimeContext, ParentType extends Reso
   revokeApprovalDelegation?: Resolver<ResolversTypes['ApprovalDelegation'], ParentType, ContextType, RequireFields<MutationRevokeApprovalDelegationArgs, 'id'>>;
   submitTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationSubmitTimeEntriesArgs, 'ids'>>;
   submitTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationSubmitTimesheetArgs, 'isoWeek'>>;
+  updateExpense?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType, RequireFields<MutationUpdateExpenseArgs, 'expectedVersion' | 'id' | 'input'>>;
   updateTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationUpdateTimeEntryArgs, 'expectedVersion' | 'id' | 'input'>>;
 };
 

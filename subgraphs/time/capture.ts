@@ -14,7 +14,7 @@ import { checkReason } from './domain/entry-lifecycle.ts';
 import { snapshotOf, timeTopics, type TimeEntryCorrected, type TimeEntrySubmitted } from './events.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import * as repo from './repository.ts';
-import type { TimeDatabase, TimeEntryRow } from './tables.ts';
+import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
 import type { WorkContext, WorkContextSource } from './work-context.ts';
 
 /** Most entries one logTimeEntries call takes. */
@@ -67,6 +67,42 @@ interface Normalized {
   notes: string | null;
   externalId: { system: string; id: string } | null;
 }
+
+/** The WorkContextSource capture was built with; INTERNAL_SERVER_ERROR when the subgraph was built without one. */
+export function requireWorkContext(options: CaptureOptions): WorkContextSource {
+  if (!options.workContext) {
+    throw new DomainError('INTERNAL_SERVER_ERROR', 'time capture is not configured: the time subgraph was built without a WorkContextSource');
+  }
+  return options.workContext;
+}
+
+/** What a change names the thing it changes by: its GraphQL type (NOT_FOUND), its noun and plural (messages). */
+export interface Changeable {
+  typename: string;
+  noun: string;
+  plural: string;
+}
+
+/** The checks every change makes: exists, the caller's to change, the version the caller saw, a changeable status. */
+export function assertChangeable<R extends { worker_id: string; version: number; status: EntryStatus }>(
+  identity: Identity,
+  kind: Changeable,
+  id: string,
+  row: R | undefined,
+  expectedVersion: number,
+): R {
+  if (!row) throw notFound(kind.typename, id);
+  assertMayCapture(identity, row.worker_id);
+  if (row.version !== expectedVersion) {
+    throw new DomainError('CONFLICT', `${kind.noun} ${id} is at version ${row.version}, not ${expectedVersion}`, { currentVersion: row.version });
+  }
+  if (row.status !== 'DRAFT' && row.status !== 'REJECTED') {
+    throw new DomainError('INVALID_TRANSITION', `${kind.noun} ${id} is ${row.status}: only DRAFT or REJECTED ${kind.plural} can be changed`);
+  }
+  return row;
+}
+
+const timeEntryKind: Changeable = { typename: 'TimeEntry', noun: 'time entry', plural: 'entries' };
 
 const sameDayKey = (workerId: string, date: string) => `${workerId}|${date}`;
 
@@ -133,12 +169,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
   const { db, clock } = deps;
   const maxDaysAhead = options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD;
 
-  function source(): WorkContextSource {
-    if (!options.workContext) {
-      throw new DomainError('INTERNAL_SERVER_ERROR', 'time capture is not configured: the time subgraph was built without a WorkContextSource');
-    }
-    return options.workContext;
-  }
+  const source = () => requireWorkContext(options);
 
   /**
    * psa/hcm/crm facts for these drafts in one round trip. Always called before the transaction opens: the source goes
@@ -250,30 +281,17 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     });
   }
 
-  /** The checks every change makes: exists, the caller's to change, the version the caller saw, a changeable status. */
-  function assertChangeable(identity: Identity, id: string, row: TimeEntryRow | undefined, expectedVersion: number): TimeEntryRow {
-    if (!row) throw notFound('TimeEntry', id);
-    assertMayCapture(identity, row.worker_id);
-    if (row.version !== expectedVersion) {
-      throw new DomainError('CONFLICT', `time entry ${id} is at version ${row.version}, not ${expectedVersion}`, { currentVersion: row.version });
-    }
-    if (row.status !== 'DRAFT' && row.status !== 'REJECTED') {
-      throw new DomainError('INVALID_TRANSITION', `time entry ${id} is ${row.status}: only DRAFT or REJECTED entries can be changed`);
-    }
-    return row;
-  }
-
   /**
    * A change reads and checks the entry first (to know which facts to load outside the transaction), then locks and
    * checks it again inside: every change bumps the version, so a passing second check means the row is the one read.
    */
   async function readChangeable(identity: Identity, id: string, expectedVersion: number): Promise<TimeEntryRow> {
     const [row] = await repo.timeEntriesByIds(db, [id]);
-    return assertChangeable(identity, id, row, expectedVersion);
+    return assertChangeable(identity, timeEntryKind, id, row, expectedVersion);
   }
 
   const lockChangeable = async (trx: Transaction<TimeDatabase>, identity: Identity, id: string, expectedVersion: number) =>
-    assertChangeable(identity, id, await repo.lockTimeEntry(trx, id), expectedVersion);
+    assertChangeable(identity, timeEntryKind, id, await repo.lockTimeEntry(trx, id), expectedVersion);
 
   return {
     async logTimeEntry(scope: RequestScope, input: LogTimeEntryInput, idempotencyKey?: string | null): Promise<string> {

@@ -340,3 +340,28 @@ export function approvedHoursPerDay(db: Db, workerIds: readonly string[], from: 
     .orderBy('date')
     .execute();
 }
+/** The expense already imported under this external ref, if any. */
+export const expenseByExternalRef = (trx: Transaction<TimeDatabase>, ref: { system: string; id: string }) =>
+  trx
+    .selectFrom('expense_entry')
+    .select(['id', 'worker_id'])
+    .where('external_system', '=', ref.system)
+    .where('external_id', '=', ref.id)
+    .executeTakeFirst();
+
+/**
+ * Inserts an expense; with an external ref, `on conflict do nothing` against the unique ref index, so a concurrent
+ * import of the same ref waits for the other and then inserts nothing. Returns whether the row was written.
+ */
+export async function insertExpense(trx: Transaction<TimeDatabase>, row: Insertable<TimeDatabase['expense_entry']>): Promise<boolean> {
+  const written = await trx
+    .insertInto('expense_entry')
+    .values(row)
+    .onConflict((oc) => oc.columns(['external_system', 'external_id']).where('external_system', 'is not', null).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return written !== undefined;
+}
+
+export const lockExpense = (trx: Transaction<TimeDatabase>, id: string) =>
+  trx.selectFrom('expense_entry').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

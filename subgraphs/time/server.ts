@@ -14,6 +14,7 @@ import { createApprovalService, type ApprovalService } from './approval.ts';
 import { createDelegationService, type DelegationService } from './delegation.ts';
 import * as repo from './repository.ts';
 import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
+import { createExpenseCaptureService, type ExpenseCaptureService } from './expense-capture.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
 import { createPayrollQueries, type PayrollOptions, type PayrollQueries } from './payroll.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
@@ -29,6 +30,7 @@ export interface TimeContext extends RequestScope {
   readonly capture: CaptureService;
   readonly approval: ApprovalService;
   readonly payroll: PayrollQueries;
+  readonly expenseCapture: ExpenseCaptureService;
 }
 
 export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
@@ -44,6 +46,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const capture = createCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const payroll = createPayrollQueries(deps.db, options);
+  const expenseCapture = createExpenseCaptureService({ db: deps.db, clock: deps.clock }, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const reportingLines: ReportingLines = {
@@ -66,6 +69,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
       approval,
       delegation,
       payroll,
+      expenseCapture,
     };
   };
   runtime = createSubgraphRuntime<TimeContext>({

@@ -46,6 +46,7 @@ export interface ExpenseEntryTable {
   worker_id: string;
   project_id: string;
   date: string;
+  /** Exactly the currency's minor-unit digits ("12.50" EUR, "1200" JPY, "1.250" KWD); always > 0. */
   amount: string;
   currency: string;
   category: ExpenseCategory;
@@ -54,6 +55,9 @@ export interface ExpenseEntryTable {
   notes: string | null;
   status: EntryStatus;
   version: Generated<number>;
+  /** As on time_entry: both set or both null, unique per system (an import replayed finds its expense). */
+  external_system: string | null;
+  external_id: string | null;
   submitted_at: Date | null;
   decided_at: Date | null;
   decided_by: string | null;

@@ -1,18 +1,12 @@
-import { fromScaled, roundDecimal, toScaled } from '../../../lib/decimal.ts';
+import { fromScaled, minorUnits, roundDecimal, toScaled } from '../../../lib/decimal.ts';
 
 export interface Money {
   amount: string;
   currency: string;
 }
 
-/** ISO 4217 currencies whose minor unit is not the usual 2 digits (cents). */
-const minorDigits: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-};
-
-/** How many fraction digits the currency's smallest unit has: 2 unless ISO 4217 says otherwise (JPY 0, KWD 3). */
-export const minorUnits = (currency: string): number => minorDigits[currency] ?? 2;
+/** Lives in lib/decimal.ts (time validates expense amounts with it too); re-exported for erp's callers. */
+export { minorUnits } from '../../../lib/decimal.ts';
 
 const fractionDigits = (value: string) => value.split('.')[1]?.length ?? 0;
 

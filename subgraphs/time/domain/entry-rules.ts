@@ -110,8 +110,9 @@ export interface EntryFacts {
 
 type Assignment = ProjectFacts['assignments'][number];
 
+/** A capture rule's failure, "<label>: <CODE> — <why>". Expense rules (expense-rules.ts) throw it with their own codes too. */
 export class EntryRuleError extends DomainError {
-  constructor(code: EntryRuleCode, label: string, message: string) {
+  constructor(code: ErrorCode, label: string, message: string) {
     super(code, `${label}: ${code} — ${message}`, { rule: code });
   }
 }

@@ -14,7 +14,7 @@ export const TODAY = '2026-11-25';
 export const clock: Clock = { now: () => new Date(`${TODAY}T12:00:00Z`) };
 
 export const W = { ana: 'w-ana', ben: 'w-ben', cy: 'w-cy', dan: 'w-dan', old: 'w-old', fresh: 'w-fresh', left: 'w-left', mia: 'w-mia' } as const;
-export const P = { alpha: 'p-alpha', draft: 'p-draft', bulk: 'p-bulk' } as const;
+export const P = { alpha: 'p-alpha', draft: 'p-draft', bulk: 'p-bulk', internal: 'p-internal' } as const;
 export const T = { dev: 't-dev', internal: 't-int', closed: 't-closed', bulk: 't-bulk' } as const;
 
 export const ana: Identity = { workerId: W.ana, roles: ['WORKER'] };
@@ -104,6 +104,18 @@ export const projects: ProjectFacts[] = [
     tasks: [{ id: T.bulk, status: 'OPEN', billable: true }],
     assignments: [confirmed(W.ana, 'r-dev', { id: 'a-bulk', startDate: '2024-01-01' })],
     rates: [{ roleId: 'r-dev', billRate: '100.00', effectiveFrom: '2024-01-01', effectiveTo: null }],
+  },
+  {
+    // Active but without a contract (internal work): nothing on it can be billed.
+    id: P.internal,
+    code: 'INTERNAL',
+    status: 'ACTIVE',
+    legalEntityId: 'le-1',
+    currency: 'EUR',
+    contractId: null,
+    tasks: [{ id: 't-internal-work', status: 'OPEN', billable: false }],
+    assignments: [confirmed(W.ana, 'r-dev', { id: 'a-internal' })],
+    rates: [],
   },
 ];
 

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { DemoAssignment } from '../../lib/seed/demo-firm.ts';
+import { planDemoFirm } from '../../lib/seed/plan.ts';
+import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
+
+/**
+ * Expense capture through the gateway on the demo firm: time validates the expense against psa and hcm as they are
+ * now (read through the gateway before its transaction), and the expense reads back with fields of psa and crm.
+ */
+describe('expense capture through the gateway', () => {
+  let graph: HubHarness;
+  const today = new Date().toISOString().slice(0, 10);
+  const firm = planDemoFirm({ scale: 1, today });
+  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
+  const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
+  const assignment = firm.assignments.find((a) => covering(a) && firm.workers.find((w) => w.id === a.workerId)?.status === 'ACTIVE')!;
+  const worker = firm.workers.find((w) => w.id === assignment.workerId)!;
+  const project = firm.projects.find((p) => p.id === assignment.projectId)!;
+  const customer = firm.customers.find((c) => c.id === project.customerId)!;
+  const asWorker = { roles: ['WORKER' as const], workerId: worker.id };
+
+  const fields = `id status version billable category amount { amount currency } receiptRef
+    worker { id name } project { id code customer { name } }`;
+  const log = `mutation($input: LogExpenseInput!, $key: String) { logExpense(input: $input, idempotencyKey: $key) { ${fields} } }`;
+
+  before(async () => {
+    graph = await startTestHub({ seed: { scale: 1 } });
+  });
+  after(() => graph.close());
+
+  it('logs an expense as the worker and reads it back with fields from psa, crm and hcm', async () => {
+    const input = { projectId: project.id, date: today, amount: { amount: '86.4', currency: project.currency }, category: 'TRAVEL', receiptRef: 'RCPT-GW-1' };
+    const key = `expense-${worker.id}`;
+    const logged = await graph.query(log, { input, key }, asWorker);
+    assert.equal(logged.errors, undefined, JSON.stringify(logged.errors));
+    const expense = logged.data.logExpense;
+    assert.deepEqual(
+      [expense.status, expense.version, expense.billable, expense.amount, expense.worker.id],
+      ['DRAFT', 1, true, { amount: '86.40', currency: project.currency }, worker.id],
+      'own worker by default; billable because the project has a contract',
+    );
+
+    const read = await graph.query(`query($id: ID!) { expense(id: $id) { ${fields} } }`, { id: expense.id }, asWorker);
+    assert.equal(read.errors, undefined, JSON.stringify(read.errors));
+    assert.equal(read.data.expense.worker.name, worker.name);
+    assert.equal(read.data.expense.project.code, project.code);
+    assert.equal(read.data.expense.project.customer.name, customer.name);
+    assert.equal(read.data.expense.receiptRef, 'RCPT-GW-1');
+
+    const retry = await graph.query(log, { input, key }, asWorker);
+    assert.equal(retry.data.logExpense.id, expense.id, 'a retried key returns the first expense');
+
+    const updated = await graph.query(
+      `mutation($id: ID!) { updateExpense(id: $id, expectedVersion: 1, input: { category: MEALS }) { category version } }`,
+      { id: expense.id },
+      asWorker,
+    );
+    assert.deepEqual(updated.data?.updateExpense, { category: 'MEALS', version: 2 }, JSON.stringify(updated.errors));
+  });
+
+  it('refuses, with rule codes, what psa and hcm say is not allowed', async () => {
+    const elsewhere = firm.projects.find((p) => activeProject.has(p.id) && !firm.assignments.some((a) => a.projectId === p.id && a.workerId === worker.id))!;
+    const notAssigned = await graph.query(log, { input: { projectId: elsewhere.id, date: today, amount: { amount: '10.00', currency: 'EUR' }, category: 'MEALS' } }, asWorker);
+    assert.equal(notAssigned.errors?.[0].extensions?.code, 'NOT_ASSIGNED', JSON.stringify(notAssigned.errors));
+    assert.match(notAssigned.errors![0].message, new RegExp(`expense on ${today} for project ${elsewhere.id}: NOT_ASSIGNED`));
+    const other = firm.assignments.find((a) => covering(a) && a.workerId !== worker.id)!;
+    const forSomeoneElse = await graph.query(
+      log,
+      { input: { workerId: other.workerId, projectId: other.projectId, date: today, amount: { amount: '10.00', currency: 'EUR' }, category: 'MEALS' } },
+      asWorker,
+    );
+    assert.equal(forSomeoneElse.errors?.[0].extensions?.code, 'FORBIDDEN');
+  });
+});
