@@ -1,6 +1,7 @@
 import { scalarResolvers } from '../../lib/graphql/scalars.ts';
 import { ApprovalDelegation } from './approval-delegation.ts';
 import { ApprovalRecord } from './approval-record.ts';
+import { PendingTimesheet } from './pending-timesheet.ts';
 import { ExpenseEntry } from './expense-entry.ts';
 import { Mutation } from './mutation.ts';
 import { PayrollDay, PayrollLine } from './payroll-line.ts';
@@ -23,6 +24,7 @@ export const timeResolvers: Resolvers = {
   ExpenseEntry,
   ApprovalRecord,
   ApprovalDelegation,
+  PendingTimesheet,
   PeriodLock,
   Worker,
   Project,

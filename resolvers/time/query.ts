@@ -12,6 +12,7 @@ export const Query: QueryResolvers = {
   periodLocks: (_, args, { timeQueries }, info) => timeQueries.periodLocks(pageArgsOf(args, info)),
   approvalDelegation: (_, { id }, ctx) => ctx.timeQueries.approvalDelegation(ctx, id),
   approvalDelegations: (_, args, ctx, info) => ctx.timeQueries.approvalDelegations(ctx, pageArgsOf(args, info)),
+  approvalQueue: (_, { managerId, ...page }, ctx, info) => ctx.approvalQueue.approvalQueue(ctx, { ...pageArgsOf(page, info), managerId }),
   payrollHours: (_, { from, to, legalEntityId, workerIds, ...page }, ctx, info) =>
     ctx.payroll.payrollHours(ctx, { ...pageArgsOf(page, info), from, to, legalEntityId, workerIds }),
 };

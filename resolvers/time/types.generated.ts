@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { TimeEntryRow, ExpenseEntryRow, ApprovalRecordRow, PeriodLockRow, ApprovalDelegationRow, EntityKey } from '../../subgraphs/time/tables.ts';
 import type { TimesheetRow } from '../../subgraphs/time/repository.ts';
+import type { PendingWeek } from '../../subgraphs/time/approval-queue.ts';
 import type { EntryResult } from '../../subgraphs/time/capture.ts';
 import type { WorkerPayPeriod } from '../../subgraphs/time/payroll.ts';
 import type { DaySplit } from '../../subgraphs/time/domain/overtime.ts';
@@ -70,6 +71,17 @@ export type ApprovalDelegationFilter = {
   delegateId?: InputMaybe<Scalars['ID']['input']>;
   managerId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+/** What an approver should look at before approving a week. */
+export type ApprovalFlag =
+  /** An entry corrects an approved one. */
+  | 'CORRECTION'
+  /** The week's submitted and approved hours go above the worker's calendar per day or per week (the payroll rules). */
+  | 'OVERTIME'
+  /** A billable entry has no bill rate now: approving it fails with RATE_NOT_FOUND. */
+  | 'RATE_MISSING'
+  /** An entry was logged under an assignment that is TENTATIVE now, or no longer live. */
+  | 'TENTATIVE_ASSIGNMENT';
 
 /** One step in an entry's approval history. */
 export type ApprovalRecord = {
@@ -490,6 +502,34 @@ export type PayrollLineEdge = {
   node: PayrollLine;
 };
 
+/** A week awaiting its approver: the totals of its SUBMITTED entries (the whole week is on `timesheet`). */
+export type PendingTimesheet = {
+  __typename?: 'PendingTimesheet';
+  flags: Array<ApprovalFlag>;
+  isoWeek: Scalars['String']['output'];
+  /** When the longest-waiting entry was submitted. */
+  oldestSubmittedAt: Scalars['DateTime']['output'];
+  submittedBillableHours: Scalars['Decimal']['output'];
+  submittedEntries: Scalars['Int']['output'];
+  submittedHours: Scalars['Decimal']['output'];
+  timesheet: Timesheet;
+  worker: Worker;
+};
+
+export type PendingTimesheetConnection = {
+  __typename?: 'PendingTimesheetConnection';
+  edges: Array<PendingTimesheetEdge>;
+  nodes: Array<PendingTimesheet>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PendingTimesheetEdge = {
+  __typename?: 'PendingTimesheetEdge';
+  cursor: Scalars['String']['output'];
+  node: PendingTimesheet;
+};
+
 export type PeriodLock = {
   __typename?: 'PeriodLock';
   closedAt: Scalars['DateTime']['output'];
@@ -574,6 +614,12 @@ export type Query = {
    * all; anyone else only those they received.
    */
   approvalDelegations: ApprovalDelegationConnection;
+  /**
+   * The approval queue: weeks with SUBMITTED entries of the manager's direct reports (hcm) and of the managers who
+   * delegated their approvals to them for today, oldest week first, with totals and flags. `managerId` defaults to the
+   * caller; another manager's queue is for ADMIN. A caller who manages nobody has an empty queue.
+   */
+  approvalQueue: PendingTimesheetConnection;
   approvalRecord?: Maybe<ApprovalRecord>;
   expense?: Maybe<ExpenseEntry>;
   expenses: ExpenseEntryConnection;
@@ -611,6 +657,15 @@ export type QueryApprovalDelegationsArgs = {
   filter?: InputMaybe<ApprovalDelegationFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryApprovalQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  managerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1000,6 +1055,7 @@ export type ResolversTypes = {
   ApprovalDelegationEdge: ResolverTypeWrapper<Omit<ApprovalDelegationEdge, 'node'> & { node: ResolversTypes['ApprovalDelegation'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ApprovalDelegationFilter: ApprovalDelegationFilter;
+  ApprovalFlag: ApprovalFlag;
   ApprovalRecord: ResolverTypeWrapper<ApprovalRecordRow>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1025,6 +1081,9 @@ export type ResolversTypes = {
   PayrollLine: ResolverTypeWrapper<WorkerPayPeriod>;
   PayrollLineConnection: ResolverTypeWrapper<Omit<PayrollLineConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PayrollLineEdge']>, nodes: Array<ResolversTypes['PayrollLine']> }>;
   PayrollLineEdge: ResolverTypeWrapper<Omit<PayrollLineEdge, 'node'> & { node: ResolversTypes['PayrollLine'] }>;
+  PendingTimesheet: ResolverTypeWrapper<PendingWeek>;
+  PendingTimesheetConnection: ResolverTypeWrapper<Omit<PendingTimesheetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PendingTimesheetEdge']>, nodes: Array<ResolversTypes['PendingTimesheet']> }>;
+  PendingTimesheetEdge: ResolverTypeWrapper<Omit<PendingTimesheetEdge, 'node'> & { node: ResolversTypes['PendingTimesheet'] }>;
   PeriodLock: ResolverTypeWrapper<PeriodLockRow>;
   PeriodLockConnection: ResolverTypeWrapper<Omit<PeriodLockConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PeriodLockEdge']>, nodes: Array<ResolversTypes['PeriodLock']> }>;
   PeriodLockEdge: ResolverTypeWrapper<Omit<PeriodLockEdge, 'node'> & { node: ResolversTypes['PeriodLock'] }>;
@@ -1082,6 +1141,9 @@ export type ResolversParentTypes = {
   PayrollLine: WorkerPayPeriod;
   PayrollLineConnection: Omit<PayrollLineConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PayrollLineEdge']>, nodes: Array<ResolversParentTypes['PayrollLine']> };
   PayrollLineEdge: Omit<PayrollLineEdge, 'node'> & { node: ResolversParentTypes['PayrollLine'] };
+  PendingTimesheet: PendingWeek;
+  PendingTimesheetConnection: Omit<PendingTimesheetConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PendingTimesheetEdge']>, nodes: Array<ResolversParentTypes['PendingTimesheet']> };
+  PendingTimesheetEdge: Omit<PendingTimesheetEdge, 'node'> & { node: ResolversParentTypes['PendingTimesheet'] };
   PeriodLock: PeriodLockRow;
   PeriodLockConnection: Omit<PeriodLockConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PeriodLockEdge']>, nodes: Array<ResolversParentTypes['PeriodLock']> };
   PeriodLockEdge: Omit<PeriodLockEdge, 'node'> & { node: ResolversParentTypes['PeriodLock'] };
@@ -1261,6 +1323,29 @@ export type PayrollLineEdgeResolvers<ContextType = TimeContext, ParentType exten
   node?: Resolver<ResolversTypes['PayrollLine'], ParentType, ContextType>;
 };
 
+export type PendingTimesheetResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PendingTimesheet'] = ResolversParentTypes['PendingTimesheet']> = {
+  flags?: Resolver<Array<ResolversTypes['ApprovalFlag']>, ParentType, ContextType>;
+  isoWeek?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  oldestSubmittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  submittedBillableHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  submittedEntries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  submittedHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  timesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType>;
+  worker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
+};
+
+export type PendingTimesheetConnectionResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PendingTimesheetConnection'] = ResolversParentTypes['PendingTimesheetConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['PendingTimesheetEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['PendingTimesheet']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PendingTimesheetEdgeResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PendingTimesheetEdge'] = ResolversParentTypes['PendingTimesheetEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['PendingTimesheet'], ParentType, ContextType>;
+};
+
 export type PeriodLockResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['PeriodLock'] = ResolversParentTypes['PeriodLock'], FederationReferenceType extends FederationReferenceTypes['PeriodLock'] = FederationReferenceTypes['PeriodLock']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PeriodLock']> | FederationReferenceType, FederationReferenceType, ContextType>;
   closedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1297,6 +1382,7 @@ export type ProjectResolvers<ContextType = TimeContext, ParentType extends Resol
 export type QueryResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   approvalDelegation?: Resolver<Maybe<ResolversTypes['ApprovalDelegation']>, ParentType, ContextType, RequireFields<QueryApprovalDelegationArgs, 'id'>>;
   approvalDelegations?: Resolver<ResolversTypes['ApprovalDelegationConnection'], ParentType, ContextType, Partial<QueryApprovalDelegationsArgs>>;
+  approvalQueue?: Resolver<ResolversTypes['PendingTimesheetConnection'], ParentType, ContextType, Partial<QueryApprovalQueueArgs>>;
   approvalRecord?: Resolver<Maybe<ResolversTypes['ApprovalRecord']>, ParentType, ContextType, RequireFields<QueryApprovalRecordArgs, 'id'>>;
   expense?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<QueryExpenseArgs, 'id'>>;
   expenses?: Resolver<ResolversTypes['ExpenseEntryConnection'], ParentType, ContextType, Partial<QueryExpensesArgs>>;
@@ -1415,6 +1501,9 @@ export type Resolvers<ContextType = TimeContext> = {
   PayrollLine?: PayrollLineResolvers<ContextType>;
   PayrollLineConnection?: PayrollLineConnectionResolvers<ContextType>;
   PayrollLineEdge?: PayrollLineEdgeResolvers<ContextType>;
+  PendingTimesheet?: PendingTimesheetResolvers<ContextType>;
+  PendingTimesheetConnection?: PendingTimesheetConnectionResolvers<ContextType>;
+  PendingTimesheetEdge?: PendingTimesheetEdgeResolvers<ContextType>;
   PeriodLock?: PeriodLockResolvers<ContextType>;
   PeriodLockConnection?: PeriodLockConnectionResolvers<ContextType>;
   PeriodLockEdge?: PeriodLockEdgeResolvers<ContextType>;

@@ -8,6 +8,7 @@ export const codegen = {
     ApprovalRecord: '../../subgraphs/time/tables.ts#ApprovalRecordRow',
     PeriodLock: '../../subgraphs/time/tables.ts#PeriodLockRow',
     ApprovalDelegation: '../../subgraphs/time/tables.ts#ApprovalDelegationRow',
+    PendingTimesheet: '../../subgraphs/time/approval-queue.ts#PendingWeek',
     TimeEntryResult: '../../subgraphs/time/capture.ts#EntryResult',
     Worker: '../../subgraphs/time/tables.ts#EntityKey',
     Project: '../../subgraphs/time/tables.ts#EntityKey',

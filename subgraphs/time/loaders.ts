@@ -13,6 +13,7 @@ export const orderings = {
   expense: { columns: ['date', 'id'], direction: 'desc' },
   periodLock: { columns: ['period_start', 'id'], direction: 'desc' },
   approvalDelegation: { columns: ['valid_from', 'id'], direction: 'desc' },
+  pendingWeek: { columns: ['week_start', 'worker_id'], direction: 'asc' },
   payrollLine: { columns: ['worker_id'], direction: 'asc' },
 } as const satisfies Record<string, Ordering>;
 

@@ -365,3 +365,34 @@ export async function insertExpense(trx: Transaction<TimeDatabase>, row: Inserta
 
 export const lockExpense = (trx: Transaction<TimeDatabase>, id: string) =>
   trx.selectFrom('expense_entry').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+/**
+ * The approval queue's rows: per worker-week of these workers, their live SUBMITTED entries' totals (the partial
+ * submitted-week index serves it), as a table for the pager.
+ */
+export function pendingWeeksQuery(db: Db, workerIds: readonly string[]) {
+  const pending = db
+    .selectFrom('time_entry')
+    .select([
+      'worker_id',
+      'week_start',
+      sql<string>`sum(hours)::numeric(16, 2)`.as('submitted_hours'),
+      sql<string>`coalesce(sum(hours) filter (where billable), 0)::numeric(16, 2)`.as('submitted_billable_hours'),
+      sql<number>`count(*)::int`.as('submitted_entries'),
+      sql<Date>`min(submitted_at)`.as('oldest_submitted_at'),
+    ])
+    .where(sql<boolean>`status = 'SUBMITTED' and reversed_at is null`)
+    .where(workerIds.length > 0 ? sql<boolean>`worker_id = any(${[...workerIds]}::text[])` : nothing)
+    .groupBy(['worker_id', 'week_start']);
+  return db.selectFrom(pending.as('pending_week')).selectAll();
+}
+
+/** Live entries of many worker-weeks (by Monday) in one statement. */
+export function liveEntriesOfWeeks(db: Db, weeks: ReadonlyArray<{ workerId: string; weekStart: string }>) {
+  return db
+    .selectFrom('time_entry')
+    .selectAll()
+    .where('reversed_at', 'is', null)
+    .where(sql<boolean>`(worker_id, week_start) in (select * from unnest(${weeks.map((w) => w.workerId)}::text[], ${weeks.map((w) => w.weekStart)}::date[]))`)
+    .execute();
+}

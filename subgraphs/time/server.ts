@@ -10,6 +10,7 @@ import { timeResolvers } from '../../resolvers/time/index.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { visibilityOf, type ReportingLines, type Visibility } from './access.ts';
+import { createApprovalQueue, type ApprovalQueue } from './approval-queue.ts';
 import { createApprovalService, type ApprovalService } from './approval.ts';
 import { createDelegationService, type DelegationService } from './delegation.ts';
 import * as repo from './repository.ts';
@@ -31,6 +32,7 @@ export interface TimeContext extends RequestScope {
   readonly approval: ApprovalService;
   readonly payroll: PayrollQueries;
   readonly expenseCapture: ExpenseCaptureService;
+  readonly approvalQueue: ApprovalQueue;
 }
 
 export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
@@ -46,6 +48,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const capture = createCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const payroll = createPayrollQueries(deps.db, options);
+  const approvalQueue = createApprovalQueue({ db: deps.db, clock: deps.clock }, options);
   const expenseCapture = createExpenseCaptureService({ db: deps.db, clock: deps.clock }, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
@@ -70,6 +73,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
       delegation,
       payroll,
       expenseCapture,
+      approvalQueue,
     };
   };
   runtime = createSubgraphRuntime<TimeContext>({

@@ -96,6 +96,12 @@ describe('time capture through the gateway', () => {
     );
     assert.equal(cancelled.errors, undefined, JSON.stringify(cancelled.errors));
     assert.deepEqual(cancelled.data.cancelTimeEntryApprovals, [{ status: 'SUBMITTED', billing: { status: 'AWAITING_APPROVAL' } }]);
+    const queue = await graph.query(`{ approvalQueue(first: 500) { nodes { worker { id name } isoWeek submittedEntries flags timesheet { id } } } }`, {}, asManager);
+    assert.equal(queue.errors, undefined, JSON.stringify(queue.errors));
+    const pending = queue.data.approvalQueue.nodes.filter((n: any) => n.worker.id === worker.id);
+    assert.ok(pending.length >= 1, "the cancelled approval puts the worker's week back in the manager's queue");
+    assert.equal(pending[pending.length - 1].worker.name, worker.name, 'worker fields come from hcm');
+    assert.ok(queue.data.approvalQueue.nodes.every((n: any) => visible.has(n.worker.id) && n.worker.id !== manager.id));
     const [again] = (await graph.query(approve, { ids: [id] }, asManager)).data.approveTimeEntries;
     const corrected = await graph.query(
       `mutation($id: ID!, $v: Int!) { correctTimeEntry(id: $id, expectedVersion: $v, input: { hours: "1.25" }, reason: "forgot the call") {

@@ -194,10 +194,16 @@ export function resolveBillRate(
   roleId: string,
   date: string,
 ): string {
+  const rate = findBillRate(project, assignment, roleId, date);
+  if (rate === null) throw fail('RATE_NOT_FOUND', label, `no bill rate for role ${roleId} on ${date} (no assignment override, none on the rate card)`);
+  return rate;
+}
+
+/** The bill rate DESIGN §2 resolves, or null when there is none. */
+export function findBillRate(project: ProjectFacts, assignment: Pick<Assignment, 'billRateOverride'> | null, roleId: string, date: string): string | null {
   if (assignment && assignment.billRateOverride !== null) return assignment.billRateOverride;
   const rate = project.rates.find((r) => r.roleId === roleId && r.effectiveFrom <= date && (r.effectiveTo === null || date <= r.effectiveTo));
-  if (!rate) throw fail('RATE_NOT_FOUND', label, `no bill rate for role ${roleId} on ${date} (no assignment override, none on the rate card)`);
-  return rate.billRate;
+  return rate?.billRate ?? null;
 }
 
 export function checkNoOverlap(label: string, entry: Pick<EntryDraft, 'startTime' | 'endTime'>, sameDay: readonly SameDayEntry[]): void {

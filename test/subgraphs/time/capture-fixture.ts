@@ -2,7 +2,7 @@ import type { Identity } from '../../../lib/auth/identity.ts';
 import type { Clock } from '../../../lib/clock.ts';
 import { createTimeSubgraph } from '../../../subgraphs/time/server.ts';
 import type { TimeDatabase } from '../../../subgraphs/time/tables.ts';
-import type { EntryBillingStatus, ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
+import type { EntryBillingStatus, PayrollContextSource, ProjectFacts, WorkContext, WorkContextSource, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
 import { timeSubgraph } from '../../../subgraphs/time/index.ts';
 import { admin, startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 
@@ -144,6 +144,14 @@ export function fakeWorkContext(): WorkContextSource & { calls: number; billing:
   return source;
 }
 
+/** hcm's calendars as the approval queue sees them: everyone works 8 hours Monday to Friday, no holidays. */
+const fakeCalendars: PayrollContextSource = {
+  async calendars({ workerIds }) {
+    return new Map(workerIds.map((id) => [id, workers.some((w) => w.id === id) ? { workerId: id, hoursPerDay: '8.00', workingDays: [1, 2, 3, 4, 5], holidays: [] } : null]));
+  },
+  workerIdsOfLegalEntity: async (legalEntityId) => workers.filter((w) => w.legalEntityId === legalEntityId).map((w) => w.id),
+};
+
 export interface CaptureHarness extends SubgraphHarness<TimeDatabase> {
   workContext: ReturnType<typeof fakeWorkContext>;
 }
@@ -156,7 +164,7 @@ export async function startCapture(options: { withoutWorkContext?: boolean; cloc
   const workContext = fakeWorkContext();
   const harness = await startSubgraph(timeSubgraph, {
     clock: options.clock ?? clock,
-    create: (deps) => createTimeSubgraph(deps, options.withoutWorkContext ? {} : { workContext }),
+    create: (deps) => createTimeSubgraph(deps, options.withoutWorkContext ? {} : { workContext, payrollContext: fakeCalendars }),
   });
   return Object.assign(harness, { workContext });
 }
