@@ -168,6 +168,8 @@ export type ExpenseEntryEdge = {
 export type ExpenseFilter = {
   billable?: InputMaybe<Scalars['Boolean']['input']>;
   category?: InputMaybe<Array<ExpenseCategory>>;
+  /** Expenses on any project of this customer. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
   projectId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<EntryStatus>>;
@@ -794,12 +796,11 @@ export type TimeEntryEdge = {
   node: TimeEntry;
 };
 
-/**
- * Dates are inclusive. Filtering by customer needs psa's project data: query `Customer.projects` and then
- * `Project.timeEntries` instead.
- */
+/** Dates are inclusive. */
 export type TimeEntryFilter = {
   billable?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Entries on any project of this customer (psa's projects of the customer, read through the graph). */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
   /** Only these entries (at most 500: a batch by id in one request). */
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;

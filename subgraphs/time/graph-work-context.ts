@@ -90,6 +90,22 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
       return statuses;
     },
 
+    async projectIdsOfCustomer(customerId) {
+      const ids: string[] = [];
+      let after: string | null = null;
+      do {
+        const data: { projects: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
+          `query CustomerProjects($customerId: ID!, $after: String) {
+            projects(first: ${pageSize}, after: $after, filter: { customerId: $customerId }) { nodes { id } pageInfo { hasNextPage endCursor } }
+          }`,
+          { customerId, after },
+        );
+        ids.push(...data.projects.nodes.map((project) => project.id));
+        after = data.projects.pageInfo.hasNextPage ? data.projects.pageInfo.endCursor : null;
+      } while (after);
+      return ids;
+    },
+
     async directReports(managerIds) {
       const ids = [...new Set(managerIds)];
       const reports = new Map<string, string[]>(ids.map((id) => [id, []]));

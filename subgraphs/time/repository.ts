@@ -6,6 +6,9 @@ type Db = Kysely<TimeDatabase> | Transaction<TimeDatabase>;
 
 export interface TimeEntryFilter {
   ids?: readonly string[] | null;
+  /** The customer's projects (psa), resolved by the query before it runs; `customerId` itself is not a column. */
+  customerId?: string | null;
+  projectIds?: readonly string[] | null;
   workerId?: string | null;
   /** The workers the caller may see (access.ts `pinToVisible`). */
   workerIds?: readonly string[] | null;
@@ -17,6 +20,8 @@ export interface TimeEntryFilter {
 }
 
 export interface ExpenseFilter {
+  customerId?: string | null;
+  projectIds?: readonly string[] | null;
   workerId?: string | null;
   workerIds?: readonly string[] | null;
   projectId?: string | null;
@@ -64,6 +69,7 @@ export function timeEntriesQuery(db: Db, filter: TimeEntryFilter = {}) {
   if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
   if (filter.workerIds) query = filter.workerIds.length > 0 ? query.where('worker_id', 'in', filter.workerIds) : query.where(nothing);
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+  if (filter.projectIds) query = filter.projectIds.length > 0 ? query.where('project_id', 'in', filter.projectIds) : query.where(nothing);
   if (filter.status?.length) query = query.where('status', 'in', filter.status);
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
@@ -156,6 +162,7 @@ export function expensesQuery(db: Db, filter: ExpenseFilter = {}) {
   if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
   if (filter.workerIds) query = filter.workerIds.length > 0 ? query.where('worker_id', 'in', filter.workerIds) : query.where(nothing);
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
+  if (filter.projectIds) query = filter.projectIds.length > 0 ? query.where('project_id', 'in', filter.projectIds) : query.where(nothing);
   if (filter.status?.length) query = query.where('status', 'in', filter.status);
   if (filter.category?.length) query = query.where('category', 'in', filter.category);
   if (filter.from) query = query.where('date', '>=', filter.from);

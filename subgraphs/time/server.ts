@@ -44,7 +44,7 @@ export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql'
  */
 export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, options: CaptureOptions & PayrollOptions = {}): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
-  const timeQueries = createTimeQueries(deps.db);
+  const timeQueries = createTimeQueries(deps.db, options);
   const time = createTimeService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const capture = createCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const payroll = createPayrollQueries(deps.db, options);

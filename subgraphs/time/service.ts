@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { hasRole, requireRole, type Identity } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { forbidden, notFound } from '../../lib/errors.ts';
+import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
+import type { CaptureOptions } from './capture.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
-import { paginate } from '../../lib/graphql/connection.ts';
+import { MAX_PAGE_SIZE, paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
@@ -128,6 +129,12 @@ export interface QueryScope extends RequestScope {
   visibility(): Promise<Visibility>;
 }
 
+/** A by-id list is a batch: as large as one page at most. */
+function checkIds<F extends { ids?: readonly string[] | null }>(filter: F): F {
+  if (filter.ids && filter.ids.length > MAX_PAGE_SIZE) throw badInput('ids', `at most ${MAX_PAGE_SIZE} ids`);
+  return filter;
+}
+
 function checkDates<F extends { from?: string | null; to?: string | null }>(filter: F): F {
   if (filter.from) checkDateRange('from', filter.from, 'to', filter.to);
   return filter;
@@ -139,7 +146,14 @@ function checkDates<F extends { from?: string | null; to?: string | null }>(filt
  * rejected promise, never a synchronous throw: `_entities` maps its representations synchronously, and one throw
  * there would leave the promises of the other representations rejected with no handler.
  */
-export function createTimeQueries(db: Kysely<TimeDatabase>) {
+export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOptions = {}) {
+  /** A filter's customer as the customer's projects (psa, through the gateway), so the statement stays one. */
+  async function byCustomer<F extends { customerId?: string | null; projectIds?: readonly string[] | null }>(filter: F): Promise<F> {
+    if (!filter.customerId) return filter;
+    if (!options.workContext) throw new DomainError('INTERNAL_SERVER_ERROR', "time was built without a WorkContextSource: a customer's projects are unknown");
+    return { ...filter, projectIds: await options.workContext.projectIdsOfCustomer(checkText('customerId', filter.customerId, 100)) };
+  }
+
   async function visible<R extends { worker_id: string }>(scope: QueryScope, row: Promise<R | null>): Promise<R | null> {
     const found = await row;
     if (found) assertMaySee(await scope.visibility(), found.worker_id);
@@ -150,7 +164,7 @@ export function createTimeQueries(db: Kysely<TimeDatabase>) {
     timeEntry: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.timeEntry.load(id)),
 
     timeEntries: async (scope: QueryScope, page: PagedArgs<repo.TimeEntryFilter>) =>
-      paginate(repo.timeEntriesQuery(db, checkDates(pinToVisible(await scope.visibility(), page.filter))), orderings.timeEntry, page, page),
+      paginate(repo.timeEntriesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), page.filter))))), orderings.timeEntry, page, page),
 
     workerTimeEntries: async (scope: QueryScope, workerId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'workerId'>>) => {
       assertMaySee(await scope.visibility(), workerId);
@@ -194,7 +208,7 @@ export function createTimeQueries(db: Kysely<TimeDatabase>) {
     expense: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.expense.load(id)),
 
     expenses: async (scope: QueryScope, page: PagedArgs<repo.ExpenseFilter>) =>
-      paginate(repo.expensesQuery(db, checkDates(pinToVisible(await scope.visibility(), page.filter))), orderings.expense, page, page),
+      paginate(repo.expensesQuery(db, await byCustomer(checkDates(pinToVisible(await scope.visibility(), page.filter)))), orderings.expense, page, page),
 
     /** A history step is visible to whoever may see the entry it belongs to. */
     approvalRecord: async (scope: QueryScope, id: string) => {

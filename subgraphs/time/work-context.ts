@@ -53,6 +53,8 @@ export interface WorkContextSource {
   billingStatuses(timeEntryIds: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
   /** The direct reports (hcm) of each of these managers, in one round trip; a manager with none maps to []. */
   directReports(managerIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** The ids of the customer's projects (psa), one round trip per 500 projects. */
+  projectIdsOfCustomer(customerId: string): Promise<string[]>;
 }
 
 /** What payroll must know of a worker (hcm): their work calendar, with its public holidays within the range asked. */

@@ -115,6 +115,18 @@ describe('time capture through the gateway', () => {
     assert.ok(correction.correctionOf.reversedAt);
   });
 
+  it("filters entries by customer through psa's projects", async () => {
+    const customerId = firm.projects.find((p) => p.id === assignment.projectId)!.customerId;
+    const result = await graph.query(
+      `query($c: ID!) { timeEntries(first: 500, filter: { customerId: $c }) { totalCount nodes { project { customer { id } } } } }`,
+      { c: customerId },
+      { roles: ['FINANCE'] },
+    );
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.ok(result.data.timeEntries.totalCount > 0);
+    assert.ok(result.data.timeEntries.nodes.every((n: any) => n.project.customer.id === customerId));
+  });
+
   it('refuses to log for someone else as a plain worker', async () => {
     const other = firm.assignments.find((a) => covering(a) && a.workerId !== worker.id)!;
     const denied = await graph.query(

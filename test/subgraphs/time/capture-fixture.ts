@@ -129,6 +129,10 @@ export function fakeWorkContext(): WorkContextSource & { calls: number; billing:
       source.calls += 1;
       return new Map(ids.map((id) => [id, source.billing.get(id) ?? ('NOT_POSTED' as const)]));
     },
+    async projectIdsOfCustomer(customerId: string) {
+      source.calls += 1;
+      return projects.filter((p) => p.contractId !== null && `cust-of-${p.contractId}` === customerId).map((p) => p.id);
+    },
     async directReports(managerIds: readonly string[]) {
       source.calls += 1;
       return new Map(managerIds.map((id) => [id, workers.filter((w) => w.managerId === id).map((w) => w.id)]));

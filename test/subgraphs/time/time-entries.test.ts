@@ -79,6 +79,13 @@ describe('time entries: read API', () => {
     assert.deepEqual(await list({ from: '2026-12-01' }), ['te-cy-2', 'te-cy-1']);
     assert.deepEqual(await list({ projectId: P.alpha, billable: false }), ['te-ana-3']);
     assert.equal((await list({})).length, handEntries.length + bulkEntries.length);
+    const ofCustomer = handEntries.filter((e) => e.projectId === P.alpha || e.projectId === P.beta).sort(newestFirst).map((e) => e.id);
+    assert.deepEqual(await list({ customerId: 'cust-ab' }), ofCustomer, "the customer's projects, from psa");
+    assert.deepEqual(await list({ customerId: 'cust-ab', status: ['DRAFT'], workerId: W.cy }), ['te-cy-2']);
+    assert.deepEqual(await list({ customerId: 'cust-none' }), []);
+    assert.deepEqual(await list({ ids: ['te-ana-1', 'te-cy-3', 'nope'] }), ['te-ana-1', 'te-cy-3']);
+    const tooMany = await time.call(`query($ids: [ID!]) { timeEntries(filter: { ids: $ids }) { totalCount } }`, { ids: Array.from({ length: 501 }, (_, i) => `id-${i}`) });
+    assert.equal(codeOf(tooMany), 'BAD_USER_INPUT');
     const backwards = await time.call(`{ timeEntries(filter: { from: "2026-11-20", to: "2026-11-19" }) { totalCount } }`);
     assert.equal(codeOf(backwards), 'BAD_USER_INPUT');
   });
