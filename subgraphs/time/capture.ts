@@ -216,6 +216,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       const refs = normalized.flatMap((n) => (n.externalId ? [n.externalId] : []));
       const imported = new Map<string, string>();
       if (refs.length > 0) {
+        await repo.lockExternalRefs(trx, refs);
         for (const row of await repo.entriesByExternalRefs(trx, refs)) imported.set(`${row.external_system}|${row.external_id}`, row.id);
       }
       const refKey = (n: Normalized) => (n.externalId ? `${n.externalId.system}|${n.externalId.id}` : null);

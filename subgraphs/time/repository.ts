@@ -250,6 +250,15 @@ export const closedPeriodLocks = (trx: Transaction<TimeDatabase>, legalEntityIds
     .where('period_end', '>=', from)
     .execute();
 
+/**
+ * Serializes imports per external ref until the transaction ends (sorted, so batches cannot deadlock): a second
+ * first-time import of a ref waits, then finds the first's entry instead of failing on the unique index.
+ */
+export const lockExternalRefs = (trx: Transaction<TimeDatabase>, refs: ReadonlyArray<{ system: string; id: string }>) =>
+  sql`select pg_advisory_xact_lock(hashtext('time.external:' || r)) from (select distinct r from unnest(${refs.map((ref) => `${ref.system}|${ref.id}`)}::text[]) as r order by r) as refs`.execute(
+    trx,
+  );
+
 /** Entries already imported under any of these external refs, in one statement. */
 export function entriesByExternalRefs(trx: Transaction<TimeDatabase>, refs: ReadonlyArray<{ system: string; id: string }>) {
   return trx

@@ -112,6 +112,12 @@ describe('time capture', () => {
     const otherSystem = await logAs({ ...base, externalId: { system: 'jira', id: '42' } });
     assert.notEqual(otherSystem.data.logTimeEntry.id, imported.data.logTimeEntry.id);
     assert.equal(await entryCount(), 3);
+    // Two first imports of one ref at once (different keys, or none): one entry, both answers name it.
+    const ref = { system: 'harvest', id: '77' };
+    const racing = await Promise.all([logAs({ ...base, externalId: ref }, ana, 'import-a'), logAs({ ...base, externalId: ref }, ana, 'import-b'), logAs({ ...base, externalId: ref })]);
+    for (const result of racing) assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.equal(new Set(racing.map((result) => result.data.logTimeEntry.id)).size, 1);
+    assert.equal(await entryCount(), 4);
   });
 
   it('updates with version checks, re-validates, and only DRAFT or REJECTED entries', async () => {
