@@ -1,6 +1,8 @@
 /**
- * Validated time entries per second: a Friday-afternoon spike of workers each logging their week as one batch
- * (`logTimeEntries`), through the gateway, every entry checked against psa, hcm and crm.
+ * Validated time entries per second in a Friday-afternoon spike, through the gateway, in three phases:
+ * 1. log: workers each log their week as one batch (`logTimeEntries`), every entry checked against psa, hcm and crm;
+ * 2. submit: the same workers submit those entries at once (`submitTimeEntries`), each re-validated on current data;
+ * 3. approve: their managers approve them at once (`approveTimeEntries`), rates re-checked, events written.
  *
  *   npm run bench:capture                                   # PGlite in memory
  *   DATABASE_URL=postgres://… npm run bench:capture          # PostgreSQL (schemas crm, hcm, … of that database)
@@ -37,9 +39,24 @@ const submitters = firm.assignments
   .slice(0, Number(values.workers));
 const taskOf = (projectId: string) => firm.tasks.find((t) => t.projectId === projectId && t.billable && t.status === 'OPEN')!;
 
-const mutation = `mutation($inputs: [LogTimeEntryInput!]!) { logTimeEntries(inputs: $inputs) { entry { id } error { code message } } }`;
-const submit = async (assignment: (typeof submitters)[number]) => {
-  const token = await signBearerToken({ workerId: assignment.workerId, roles: ['WORKER'] }, jwtSecret);
+/** One request as `identity`; throws on any error. */
+async function call(identity: { workerId: string | null; roles: Array<'WORKER' | 'MANAGER' | 'ADMIN'> }, query: string, variables: Record<string, unknown>) {
+  const token = await signBearerToken(identity, jwtSecret);
+  const response = await fetch(hub.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors[0]));
+  return body.data;
+}
+
+type Submitter = (typeof submitters)[number];
+/** The entries each worker logged in the first phase, submitted and approved by id in the next two. */
+const logged = new Map<string, string[]>();
+
+async function logWeek(assignment: Submitter): Promise<number> {
   const inputs = Array.from({ length: Number(values.entries) }, (_, index) => ({
     projectId: assignment.projectId,
     taskId: taskOf(assignment.projectId).id,
@@ -47,28 +64,45 @@ const submit = async (assignment: (typeof submitters)[number]) => {
     hours: '0.01',
     notes: `spike ${index}`,
   }));
-  const response = await fetch(hub.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: mutation, variables: { inputs } }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors[0]));
-  const failed = body.data.logTimeEntries.filter((result: { error: unknown }) => result.error);
+  const data = await call({ workerId: assignment.workerId, roles: ['WORKER'] }, `mutation($inputs: [LogTimeEntryInput!]!) {
+    logTimeEntries(inputs: $inputs) { entry { id } error { code message } } }`, { inputs });
+  const failed = data.logTimeEntries.filter((result: { error: unknown }) => result.error);
   if (failed.length) throw new Error(`rejected: ${JSON.stringify(failed[0])}`);
+  logged.set(assignment.workerId, data.logTimeEntries.map((result: { entry: { id: string } }) => result.entry.id));
   return inputs.length;
-};
+}
 
-for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
-const started = performance.now();
-const counts = await Promise.all(submitters.map(submit));
-const seconds = (performance.now() - started) / 1000;
-const entries = counts.reduce((a, b) => a + b, 0);
-const statements = Object.fromEntries(Object.entries(hub.subgraphs).map(([name, { database }]) => [name, database.statements.total]));
-console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)'}; ${submitters.length} workers submit at once, ${values.entries} entries each`);
-console.log(`| entries | seconds | validated entries/s | SQL statements per batch (crm, hcm, psa, time, erp) |`);
-console.log(`|---|---|---|---|`);
-console.log(
-  `| ${entries} | ${seconds.toFixed(2)} | ${(entries / seconds).toFixed(0)} | ${['crm', 'hcm', 'psa', 'time', 'erp'].map((name) => (statements[name] / submitters.length).toFixed(1)).join(', ')} |`,
-);
+async function submitWeek(assignment: Submitter): Promise<number> {
+  const ids = logged.get(assignment.workerId)!;
+  await call({ workerId: assignment.workerId, roles: ['WORKER'] }, `mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids });
+  return ids.length;
+}
+
+async function approveWeek(assignment: Submitter): Promise<number> {
+  const ids = logged.get(assignment.workerId)!;
+  const managerId = firm.workers.find((w) => w.id === assignment.workerId)!.managerId;
+  // A worker nobody manages is approved by an ADMIN.
+  const approver = managerId ? { workerId: managerId, roles: ['WORKER' as const, 'MANAGER' as const] } : { workerId: null, roles: ['ADMIN' as const] };
+  await call(approver, `mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids });
+  return ids.length;
+}
+
+/** Runs one phase for every submitter at once: entries per second and statements per request in each subgraph. */
+async function phase(name: string, run: (assignment: (typeof submitters)[number]) => Promise<number>) {
+  for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
+  const started = performance.now();
+  const counts = await Promise.all(submitters.map(run));
+  const seconds = (performance.now() - started) / 1000;
+  const entries = counts.reduce((a, b) => a + b, 0);
+  const statements = Object.fromEntries(Object.entries(hub.subgraphs).map(([subgraph, { database }]) => [subgraph, database.statements.total]));
+  const perRequest = ['crm', 'hcm', 'psa', 'time', 'erp'].map((subgraph) => (statements[subgraph] / submitters.length).toFixed(1)).join(', ');
+  console.log(`| ${name} | ${entries} | ${seconds.toFixed(2)} | ${(entries / seconds).toFixed(0)} | ${perRequest} |`);
+}
+
+console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)'}; ${submitters.length} workers at once, ${values.entries} entries each`);
+console.log(`| phase | entries | seconds | validated entries/s | SQL statements per request (crm, hcm, psa, time, erp) |`);
+console.log(`|---|---|---|---|---|`);
+await phase('log', logWeek);
+await phase('submit', submitWeek);
+await phase('approve', approveWeek);
 await hub.stop();
