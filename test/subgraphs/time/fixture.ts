@@ -98,6 +98,7 @@ export const directReports: Readonly<Record<string, readonly string[]>> = { [W.m
 const reportingLinesOnly: WorkContextSource = {
   load: () => Promise.reject(new Error('the read fixture has no psa/hcm facts: use capture-fixture.ts')),
   billingStatuses: () => Promise.reject(new Error('the read fixture has no erp facts: use capture-fixture.ts')),
+  expenseBillingStatuses: () => Promise.reject(new Error('the read fixture has no erp facts: use capture-fixture.ts')),
   directReports: async (managerIds) => new Map(managerIds.map((id) => [id, [...(directReports[id] ?? [])]])),
 };
 
