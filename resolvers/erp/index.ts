@@ -5,6 +5,7 @@ import { Contract } from './contract.ts';
 import { CostPosting } from './cost-posting.ts';
 import { CreditNote, CreditNoteLine } from './credit-note.ts';
 import { Customer } from './customer.ts';
+import { ExpenseBilling, ExpenseEntry } from './expense-entry.ts';
 import { Invoice, InvoiceLine } from './invoice.ts';
 import { Mutation } from './mutation.ts';
 import { Payment } from './payment.ts';
@@ -35,4 +36,6 @@ export const erpResolvers: Resolvers = {
   Project,
   TimeEntry,
   TimeEntryBilling,
+  ExpenseEntry,
+  ExpenseBilling,
 };

@@ -1,4 +1,4 @@
-import { entityRef } from '../../lib/graphql/connection.ts';
+import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
 import type { ExpenseEntryResolvers } from './types.generated.ts';
 
 export const ExpenseEntry: ExpenseEntryResolvers = {
@@ -9,6 +9,11 @@ export const ExpenseEntry: ExpenseEntryResolvers = {
   receiptRef: (expense) => expense.receipt_ref,
   externalId: (expense) =>
     expense.external_system !== null && expense.external_id !== null ? { system: expense.external_system, id: expense.external_id } : null,
+  submittedAt: (expense) => expense.submitted_at,
+  decidedAt: (expense) => expense.decided_at,
+  decidedBy: (expense) => optionalEntityRef('Worker', expense.decided_by),
+  rejectionReason: (expense) => expense.rejection_reason,
+  approvals: (expense, _, { loaders }) => loaders.approvalsByExpense.load(expense.id),
   createdAt: (expense) => expense.created_at,
   updatedAt: (expense) => expense.updated_at,
 };

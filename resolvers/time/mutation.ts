@@ -2,6 +2,7 @@ import type { TimeContext } from '../../subgraphs/time/server.ts';
 import type { MutationResolvers } from './types.generated.ts';
 
 const entries = async (ctx: TimeContext, ids: Promise<string[]>) => Promise.all((await ids).map(async (id) => (await ctx.loaders.timeEntry.load(id))!));
+const expenses = async (ctx: TimeContext, ids: Promise<string[]>) => Promise.all((await ids).map(async (id) => (await ctx.loaders.expense.load(id))!));
 const timesheet = async (ctx: TimeContext, key: Promise<string>) => ctx.loaders.timesheet.load(await key);
 
 /** Each mutation is one service call; the service returns the id and the entity is read back through its loader. */
@@ -33,4 +34,10 @@ export const Mutation: MutationResolvers = {
   updateExpense: async (_, { id, expectedVersion, input }, ctx) =>
     (await ctx.loaders.expense.load(await ctx.expenseCapture.updateExpense(ctx, id, expectedVersion, input)))!,
   deleteExpense: (_, { id, expectedVersion }, ctx) => ctx.expenseCapture.deleteExpense(ctx, id, expectedVersion),
+  submitExpenses: (_, { ids, idempotencyKey }, ctx) => expenses(ctx, ctx.approval.submitExpenses(ctx, ids, idempotencyKey)),
+  approveExpenses: (_, { ids, idempotencyKey }, ctx) => expenses(ctx, ctx.approval.approveExpenses(ctx, ids, idempotencyKey)),
+  rejectExpenses: (_, { ids, reason, idempotencyKey }, ctx) => expenses(ctx, ctx.approval.rejectExpenses(ctx, ids, reason, idempotencyKey)),
+  recallExpenses: (_, { ids, idempotencyKey }, ctx) => expenses(ctx, ctx.approval.recallExpenses(ctx, ids, idempotencyKey)),
+  cancelExpenseApprovals: (_, { ids, reason, idempotencyKey }, ctx) =>
+    expenses(ctx, ctx.approval.cancelExpenseApprovals(ctx, ids, reason, idempotencyKey)),
 };

@@ -90,6 +90,8 @@ export type ApprovalRecord = {
   /** Who acted; null for a system action. */
   actor?: Maybe<Worker>;
   at: Scalars['DateTime']['output'];
+  /** The expense the step belongs to. */
+  expenseEntry?: Maybe<ExpenseEntry>;
   id: Scalars['ID']['output'];
   reason?: Maybe<Scalars['String']['output']>;
   /** The time entry the step belongs to. */
@@ -134,17 +136,23 @@ export type ExpenseCategory =
 export type ExpenseEntry = {
   __typename?: 'ExpenseEntry';
   amount: Money;
+  /** The expense's history, oldest first. */
+  approvals: Array<ApprovalRecord>;
   billable: Scalars['Boolean']['output'];
   category: ExpenseCategory;
   createdAt: Scalars['DateTime']['output'];
   date: Scalars['Date']['output'];
+  decidedAt?: Maybe<Scalars['DateTime']['output']>;
+  decidedBy?: Maybe<Worker>;
   externalId?: Maybe<ExternalRef>;
   id: Scalars['ID']['output'];
   notes?: Maybe<Scalars['String']['output']>;
   project: Project;
   /** Where the receipt is stored (a document id or URL). */
   receiptRef?: Maybe<Scalars['String']['output']>;
+  rejectionReason?: Maybe<Scalars['String']['output']>;
   status: EntryStatus;
+  submittedAt?: Maybe<Scalars['DateTime']['output']>;
   updatedAt: Scalars['DateTime']['output'];
   /** Increases with every change; writes name the version they saw (optimistic concurrency). */
   version: Scalars['Int']['output'];
@@ -171,6 +179,8 @@ export type ExpenseFilter = {
   /** Expenses on any project of this customer. */
   customerId?: InputMaybe<Scalars['ID']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
+  /** Only these expenses (at most 500: a batch by id in one request). */
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   projectId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<EntryStatus>>;
   to?: InputMaybe<Scalars['Date']['input']>;
@@ -247,12 +257,23 @@ export type MoneyInput = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Approves SUBMITTED expenses. Only the expense worker's manager (hcm), their delegate or an ADMIN, never the worker
+   * themself (FORBIDDEN). PERIOD_LOCKED on a closed period unless the caller's grace or override rights allow it.
+   */
+  approveExpenses: Array<ExpenseEntry>;
+  /**
    * Approves SUBMITTED entries. Only the entry worker's manager or an ADMIN, never the worker themself (FORBIDDEN);
    * a billable entry must still resolve a bill rate (RATE_NOT_FOUND).
    */
   approveTimeEntries: Array<TimeEntry>;
   /** Approves every SUBMITTED entry of the worker's ISO week, like approveTimeEntries. */
   approveTimesheet: Timesheet;
+  /**
+   * Takes approvals back: APPROVED expenses return to SUBMITTED and `time.expense.approval_cancelled` tells erp to
+   * reverse what it posted. ALREADY_INVOICED once an expense is on an issued invoice. Same approvers as
+   * approveExpenses; a reason is required.
+   */
+  cancelExpenseApprovals: Array<ExpenseEntry>;
   /**
    * Takes approvals back: APPROVED entries return to SUBMITTED (the approval queue) and
    * `time.entry.approval_cancelled` tells erp to reverse what it posted. Refused with ALREADY_INVOICED once an entry is
@@ -302,8 +323,15 @@ export type Mutation = {
    * for others. An input whose externalId was imported before returns the existing entry.
    */
   logTimeEntry: TimeEntry;
+  /** Takes the caller's own SUBMITTED expenses back to DRAFT. */
+  recallExpenses: Array<ExpenseEntry>;
   /** Takes the caller's SUBMITTED entries of the ISO week back to DRAFT. */
   recallTimesheet: Timesheet;
+  /**
+   * Rejects SUBMITTED expenses, or APPROVED ones not yet on an issued invoice (ALREADY_INVOICED), with a reason
+   * (required). Same approvers as approveExpenses. Rejecting an approved expense tells erp to reverse its postings.
+   */
+  rejectExpenses: Array<ExpenseEntry>;
   /**
    * Rejects SUBMITTED entries, or APPROVED ones not yet on an issued invoice (ALREADY_INVOICED), with a reason
    * (required). Same approvers as approveTimeEntries. Rejecting an approved entry tells erp to reverse its postings.
@@ -313,6 +341,11 @@ export type Mutation = {
   reopenPeriod: PeriodLock;
   /** Ends a delegation now (its manager or an ADMIN). */
   revokeApprovalDelegation: ApprovalDelegation;
+  /**
+   * Submits these DRAFT or REJECTED expenses (at most 1,000), each re-validated against current psa/hcm data like a new
+   * expense (any failure fails the whole call with its rule code). A WORKER submits only their own expenses.
+   */
+  submitExpenses: Array<ExpenseEntry>;
   /** Submits these DRAFT or REJECTED entries, re-validated like submitTimesheet. */
   submitTimeEntries: Array<TimeEntry>;
   /**
@@ -334,6 +367,12 @@ export type Mutation = {
 };
 
 
+export type MutationApproveExpensesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
 export type MutationApproveTimeEntriesArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   ids: Array<Scalars['ID']['input']>;
@@ -344,6 +383,13 @@ export type MutationApproveTimesheetArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   isoWeek: Scalars['String']['input'];
   workerId: Scalars['ID']['input'];
+};
+
+
+export type MutationCancelExpenseApprovalsArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
+  reason: Scalars['String']['input'];
 };
 
 
@@ -408,9 +454,22 @@ export type MutationLogTimeEntryArgs = {
 };
 
 
+export type MutationRecallExpensesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
 export type MutationRecallTimesheetArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   isoWeek: Scalars['String']['input'];
+};
+
+
+export type MutationRejectExpensesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
+  reason: Scalars['String']['input'];
 };
 
 
@@ -428,6 +487,12 @@ export type MutationReopenPeriodArgs = {
 
 export type MutationRevokeApprovalDelegationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSubmitExpensesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -1199,6 +1264,7 @@ export type ApprovalRecordResolvers<ContextType = TimeContext, ParentType extend
   action?: Resolver<ResolversTypes['ApprovalAction'], ParentType, ContextType>;
   actor?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expenseEntry?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
@@ -1225,16 +1291,21 @@ export type EntryErrorResolvers<ContextType = TimeContext, ParentType extends Re
 export type ExpenseEntryResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['ExpenseEntry'] = ResolversParentTypes['ExpenseEntry'], FederationReferenceType extends FederationReferenceTypes['ExpenseEntry'] = FederationReferenceTypes['ExpenseEntry']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ExpenseEntry']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  approvals?: Resolver<Array<ResolversTypes['ApprovalRecord']>, ParentType, ContextType>;
   billable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['ExpenseCategory'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
   externalId?: Resolver<Maybe<ResolversTypes['ExternalRef']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   receiptRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rejectionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['EntryStatus'], ParentType, ContextType>;
+  submittedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   worker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
@@ -1267,8 +1338,10 @@ export type MoneyResolvers<ContextType = TimeContext, ParentType extends Resolve
 };
 
 export type MutationResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  approveExpenses?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationApproveExpensesArgs, 'ids'>>;
   approveTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationApproveTimeEntriesArgs, 'ids'>>;
   approveTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationApproveTimesheetArgs, 'isoWeek' | 'workerId'>>;
+  cancelExpenseApprovals?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationCancelExpenseApprovalsArgs, 'ids' | 'reason'>>;
   cancelTimeEntryApprovals?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationCancelTimeEntryApprovalsArgs, 'ids' | 'reason'>>;
   closePeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationClosePeriodArgs, 'graceDays' | 'legalEntityId' | 'periodEnd' | 'periodStart'>>;
   correctTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationCorrectTimeEntryArgs, 'expectedVersion' | 'id' | 'input' | 'reason'>>;
@@ -1278,10 +1351,13 @@ export type MutationResolvers<ContextType = TimeContext, ParentType extends Reso
   logExpense?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType, RequireFields<MutationLogExpenseArgs, 'input'>>;
   logTimeEntries?: Resolver<Array<ResolversTypes['TimeEntryResult']>, ParentType, ContextType, RequireFields<MutationLogTimeEntriesArgs, 'inputs'>>;
   logTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationLogTimeEntryArgs, 'input'>>;
+  recallExpenses?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationRecallExpensesArgs, 'ids'>>;
   recallTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationRecallTimesheetArgs, 'isoWeek'>>;
+  rejectExpenses?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationRejectExpensesArgs, 'ids' | 'reason'>>;
   rejectTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationRejectTimeEntriesArgs, 'ids' | 'reason'>>;
   reopenPeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationReopenPeriodArgs, 'id'>>;
   revokeApprovalDelegation?: Resolver<ResolversTypes['ApprovalDelegation'], ParentType, ContextType, RequireFields<MutationRevokeApprovalDelegationArgs, 'id'>>;
+  submitExpenses?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationSubmitExpensesArgs, 'ids'>>;
   submitTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationSubmitTimeEntriesArgs, 'ids'>>;
   submitTimesheet?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType, RequireFields<MutationSubmitTimesheetArgs, 'isoWeek'>>;
   updateExpense?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType, RequireFields<MutationUpdateExpenseArgs, 'expectedVersion' | 'id' | 'input'>>;

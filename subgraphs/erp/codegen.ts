@@ -19,5 +19,7 @@ export const codegen = {
     Project: '../../subgraphs/erp/tables.ts#ProjectRef',
     ProjectFinancials: '../../subgraphs/erp/domain/financials.ts#ProjectFinancials as ProjectFinancialsModel',
     TimeEntryBilling: '../../subgraphs/erp/domain/time-entry-billing.ts#TimeEntryBilling as TimeEntryBillingModel',
+    ExpenseEntry: '../../subgraphs/erp/tables.ts#ExpenseEntryRef',
+    ExpenseBilling: '../../subgraphs/erp/domain/time-entry-billing.ts#TimeEntryBilling as ExpenseBillingModel',
   },
 };

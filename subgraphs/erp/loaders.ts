@@ -36,7 +36,8 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     revenueLinesBySchedule: loaderByGroup((ids) => repo.revenueLinesBySchedules(db, ids), (row) => row.schedule_id),
     arBalanceByCustomer: loaderByGroup((ids) => repo.arBalancesByCustomers(db, ids), (row) => row.customer_id),
     financialFactsByProject: loaderByGroup((ids) => repo.financialFactsByProjects(db, ids), (row) => row.project_id),
-    billingFactsByTimeEntry: loaderByGroup((ids) => repo.billingFactsByTimeEntries(db, ids), (row) => row.time_entry_id),
+    billingFactsByTimeEntry: loaderByGroup((ids) => repo.billingFactsBySources(db, 'TIME_ENTRY', ids), (row) => row.source_id),
+    billingFactsByExpense: loaderByGroup((ids) => repo.billingFactsBySources(db, 'EXPENSE', ids), (row) => row.source_id),
     invoicesByCustomer: pagedByParent<InvoiceRow, repo.InvoiceFilter>(db, 'customer_id', orderings.invoice, (filter) =>
       repo.invoicesQuery(db, filter ?? {}),
     ),

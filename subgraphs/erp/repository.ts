@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FinancialFact } from './domain/financials.ts';
 import type { EntryBillingFact } from './domain/time-entry-billing.ts';
-import type { BillingEventStatus, BillingSetupStatus, CostSourceType, ErpDatabase, InvoiceStatus } from './tables.ts';
+import type { BillingEventStatus, BillingSetupStatus, BillingSourceType, CostSourceType, ErpDatabase, InvoiceStatus } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<ErpDatabase> | Transaction<ErpDatabase>;
@@ -296,18 +296,23 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
 }
 
 /**
- * What erp knows about the billing of many time entries, in one statement: each billing event of the entry, joined
- * to each invoice line that billed it and that line's invoice, and whether an issued credit note credits the line.
+ * What erp knows about the billing of many sources of one type (time entries, expenses), in one statement: each
+ * billing event of the source, joined to each invoice line that billed it and that line's invoice, and whether an
+ * issued credit note credits the line.
  */
-export async function billingFactsByTimeEntries(db: Db, timeEntryIds: readonly string[]): Promise<Array<EntryBillingFact & { time_entry_id: string }>> {
+export async function billingFactsBySources(
+  db: Db,
+  sourceType: Extract<BillingSourceType, 'TIME_ENTRY' | 'EXPENSE'>,
+  sourceIds: readonly string[],
+): Promise<Array<EntryBillingFact & { source_id: string }>> {
   const rows = await db
     .selectFrom('billing_event as e')
     .leftJoin('invoice_line as l', 'l.billing_event_id', 'e.id')
     .leftJoin('invoice as i', 'i.id', 'l.invoice_id')
-    .where('e.source_type', '=', 'TIME_ENTRY')
-    .where('e.source_id', 'in', timeEntryIds)
+    .where('e.source_type', '=', sourceType)
+    .where('e.source_id', 'in', sourceIds)
     .select((eb) => [
-      'e.source_id as time_entry_id',
+      'e.source_id',
       'e.id as billing_event_id',
       'e.status as event_status',
       'l.id as invoice_line_id',
@@ -329,7 +334,7 @@ export async function billingFactsByTimeEntries(db: Db, timeEntryIds: readonly s
     .orderBy('l.created_at')
     .execute();
   return rows.map((row) => ({
-    time_entry_id: row.time_entry_id,
+    source_id: row.source_id,
     billingEventId: row.billing_event_id,
     eventStatus: row.event_status,
     invoiceLineId: row.invoice_line_id,

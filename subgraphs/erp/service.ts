@@ -190,7 +190,7 @@ export type ErpService = ReturnType<typeof createErpService>;
 /**
  * erp's reads, bound to the caller: every way into erp's data (a top-level field, an entity reference, a field erp
  * adds to another subgraph's entity) passes one of these, so the role check sits in one place. Everything is money:
- * FINANCE (and ADMIN) only, except project financials and time-entry billing, which a MANAGER may also read. Fields
+ * FINANCE (and ADMIN) only, except project financials and time-entry and expense billing, which a MANAGER may also read. Fields
  * under an entity already read are not checked again.
  */
 export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: RequestScope; loaders: ErpLoaders }) {
@@ -244,6 +244,11 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     async billingOfTimeEntry(entry: { id: string } & TimeEntryFacts) {
       financeOrManager();
       return timeEntryBilling(entry, await loaders.billingFactsByTimeEntry.load(entry.id));
+    },
+    /** An expense is billed like a time entry (its billing events have source type EXPENSE): the same rule. */
+    async billingOfExpense(expense: { id: string } & TimeEntryFacts) {
+      financeOrManager();
+      return timeEntryBilling(expense, await loaders.billingFactsByExpense.load(expense.id));
     },
   };
 }

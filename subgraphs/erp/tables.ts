@@ -29,6 +29,8 @@ export interface TimeEntryRef extends EntityRef {
   billable: boolean;
   status: 'DRAFT' | 'SUBMITTED' | 'APPROVED' | 'REJECTED';
 }
+/** An expense with the fields erp @requires from time: the same as a time entry's. */
+export type ExpenseEntryRef = TimeEntryRef;
 
 export interface InvoiceTable {
   id: string;

@@ -12,155 +12,304 @@ import { assertMayCapture } from './access.ts';
 import { DEFAULT_MAX_DAYS_AHEAD, type CaptureOptions } from './capture.ts';
 import { canTransition, isDecision, reasonFor, transition, type EntryAction } from './domain/entry-lifecycle.ts';
 import { EntryRuleError, checkPeriodOpen, resolveBillRate, validateEntry, type ClosedPeriod, type SameDayEntry } from './domain/entry-rules.ts';
+import { validateExpense } from './domain/expense-rules.ts';
 import { parseIsoWeek } from './domain/iso-week.ts';
 import {
+  expenseSnapshotOf,
   snapshotOf,
   timeTopics,
+  type ExpenseApprovalCancelled,
+  type ExpenseApproved,
+  type ExpenseRejected,
+  type ExpenseSnapshot,
+  type ExpenseSubmitted,
   type TimeEntryApprovalCancelled,
   type TimeEntryApproved,
   type TimeEntryRejected,
+  type TimeEntrySnapshot,
   type TimeEntrySubmitted,
 } from './events.ts';
 import { weekKey } from './loaders.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import * as repo from './repository.ts';
-import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
+import type { EntryStatus, ExpenseEntryRow, TimeDatabase, TimeEntryRow } from './tables.ts';
 import type { EntryBillingStatus, WorkContext, WorkContextSource } from './work-context.ts';
 
-/** Most entries one by-id call takes. */
+/** Most entries (or expenses) one by-id call takes. */
 const MAX_IDS = 1000;
 
-type Target = { kind: 'ids'; ids: string[] } | { kind: 'week'; workerId: string; weekStart: string; weekEnd: string };
+type Handle = Kysely<TimeDatabase> | Transaction<TimeDatabase>;
 
-const labelOf = (row: TimeEntryRow) => `entry ${row.id} (${row.date}, project ${row.project_id})`;
+type Week = { workerId: string; weekStart: string; weekEnd: string };
+
+type Target = { kind: 'ids'; ids: string[] } | ({ kind: 'week' } & Week);
+
+/** The columns every subject of the flow has (time_entry and expense_entry); only entries can be reversed. */
+type SubjectRow = Pick<TimeEntryRow, 'id' | 'status' | 'version' | 'worker_id' | 'project_id' | 'date'> & { reversed_at?: Date | null };
+
+/** What the decision adds to the subject's snapshot, per event (the payloads of events.ts). */
+interface Payloads<Snapshot> {
+  submitted: Snapshot & { submittedAt: string };
+  approved: Snapshot & { approvedBy: string | null; approvedAt: string };
+  rejected: Snapshot & { rejectedBy: string | null; rejectedAt: string; reason: string; wasApproved: boolean };
+  approvalCancelled: Snapshot & { cancelledBy: string | null; cancelledAt: string; reason: string };
+}
+
+/**
+ * What the approval engine needs to know of one kind of thing it decides on (time entries, expenses): where its rows
+ * are, how to name them, what must hold again on submit and on approval, how erp bills them and what is published.
+ * Everything else — statuses, approvers, period locks, idempotency, history, outbox — is the engine's, the same for all.
+ */
+interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
+  typename: 'TimeEntry' | 'ExpenseEntry';
+  table: repo.ApprovalTable;
+  /** Its column in approval_record. */
+  historyColumn: 'time_entry_id' | 'expense_entry_id';
+  /** One of them in messages ("time entry"), many ("entries"), and whose work a worker recalls ("time"). */
+  noun: string;
+  plural: string;
+  work: string;
+  label(row: Row): string;
+  byIds(handle: Handle, ids: readonly string[], lock: boolean): Promise<Row[]>;
+  /** A worker's rows of one ISO week, for the week-level calls (time entries only). */
+  byWeek?(handle: Handle, week: Week, lock: boolean): Promise<Row[]>;
+  /** erp's billing status of approved rows whose approval would be taken back (one round trip, before the transaction). */
+  billingStatuses(source: WorkContextSource, ids: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
+  /** What to do instead once a row is invoiced (the ALREADY_INVOICED message). */
+  invoicedAdvice: string;
+  /** SUBMIT: capture's rules again, on current data, inside the transaction. */
+  revalidate(trx: Transaction<TimeDatabase>, rows: readonly Row[], context: WorkContext, closedPeriods: ClosedPeriod[], today: string): Promise<void>;
+  /** APPROVE: what must still hold of a row besides its status. */
+  checkApprovable(row: Row, context: WorkContext): void;
+  topics: { submitted: string; approved: string; rejected: string; approvalCancelled: string };
+  snapshot(row: Row): Snapshot;
+  /** Fields the approved event carries besides the decision. */
+  approvedDetails(row: Row): Record<string, unknown>;
+}
 
 /** Taking back an approval undoes erp's postings: refused once the entry is on an issued invoice. */
 const undoesApproval = (action: EntryAction, status: EntryStatus) => status === 'APPROVED' && (action === 'REJECT' || action === 'CANCEL_APPROVAL');
 
-/**
- * The approval flow (DESIGN §1, §4.3): submit, approve, reject, recall and cancel an approval. Each call loads what it
- * needs of other subgraphs once, BEFORE its transaction (through the gateway; see capture.ts): the projects and
- * workers of the entries (re-validation, rates, managers, legal entities) and, when an approval is taken back, erp's
- * billing status. Then it locks the entries and checks everything again on the locked rows: status
- * (domain/entry-lifecycle.ts), who may act (approvers.ts), the period locks binding the caller (periods.ts), and the
- * entry rules or the rate.
- */
-export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }, options: CaptureOptions = {}) {
-  const { db, clock } = deps;
-  const maxDaysAhead = options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD;
+const entryLabel = (row: TimeEntryRow) => `entry ${row.id} (${row.date}, project ${row.project_id})`;
 
-  function source(): WorkContextSource {
-    if (!options.workContext) {
-      throw new DomainError('INTERNAL_SERVER_ERROR', 'time approval is not configured: the time subgraph was built without a WorkContextSource');
+/** Time entries: re-validated with capture's rules (the day without the entry itself), priced on approval. */
+function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, TimeEntrySnapshot> {
+  return {
+    typename: 'TimeEntry',
+    table: 'time_entry',
+    historyColumn: 'time_entry_id',
+    noun: 'time entry',
+    plural: 'entries',
+    work: 'time',
+    label: entryLabel,
+    byIds: (handle, ids, lock) => (lock ? repo.lockTimeEntries(handle as Transaction<TimeDatabase>, ids) : repo.timeEntriesByIds(handle, ids)),
+    byWeek: (handle, week, lock) => repo.weekEntries(handle, week.workerId, week.weekStart, week.weekEnd, lock),
+    billingStatuses: (source, ids) => source.billingStatuses(ids),
+    invoicedAdvice: 'correct it instead (erp credits the invoice)',
+
+    async revalidate(trx, rows, context, closedPeriods, today) {
+      await repo.lockWorkersForCapture(trx, [...new Set(rows.map((r) => r.worker_id))]);
+      const pairs = [...new Map(rows.map((r) => [`${r.worker_id}|${r.date}`, { workerId: r.worker_id, date: r.date }])).values()];
+      const sameDay = new Map<string, Array<SameDayEntry & { id: string }>>();
+      for (const other of await repo.sameDayEntries(trx, pairs)) {
+        const key = `${other.worker_id}|${other.date}`;
+        sameDay.set(key, [...(sameDay.get(key) ?? []), { id: other.id, hours: other.hours, startTime: other.start_time, endTime: other.end_time }]);
+      }
+      for (const row of rows) {
+        validateEntry(
+          entryLabel(row),
+          {
+            workerId: row.worker_id,
+            projectId: row.project_id,
+            taskId: row.task_id ?? '',
+            date: row.date,
+            hours: row.hours,
+            startTime: row.start_time,
+            endTime: row.end_time,
+            billable: row.billable,
+            roleId: row.role_id,
+          },
+          {
+            today,
+            maxDaysAhead,
+            project: context.projects.get(row.project_id),
+            worker: context.workers.get(row.worker_id),
+            closedPeriods,
+            sameDay: (sameDay.get(`${row.worker_id}|${row.date}`) ?? []).filter((other) => other.id !== row.id),
+          },
+        );
+      }
+    },
+
+    /** A billable entry must still resolve a bill rate, with capture's precedence (DESIGN §2). */
+    checkApprovable(row, context) {
+      if (!row.billable) return;
+      const project = context.projects.get(row.project_id);
+      if (!project) throw new EntryRuleError('RATE_NOT_FOUND', entryLabel(row), `project ${row.project_id} does not exist`);
+      const assignment = project.assignments.find((a) => a.id === row.assignment_id) ?? null;
+      resolveBillRate(entryLabel(row), project, assignment, row.role_id ?? '', row.date);
+    },
+
+    topics: {
+      submitted: timeTopics.entrySubmitted,
+      approved: timeTopics.entryApproved,
+      rejected: timeTopics.entryRejected,
+      approvalCancelled: timeTopics.entryApprovalCancelled,
+    },
+    snapshot: snapshotOf,
+    approvedDetails: (row) => ({ correctionOf: row.correction_of }),
+  };
+}
+
+const expenseLabel = (row: ExpenseEntryRow) => `expense ${row.id} (${row.date}, project ${row.project_id})`;
+
+/** Expenses: re-validated with expense capture's rules (domain/expense-rules.ts); nothing more to check on approval. */
+const expenseSubject: ApprovalSubject<ExpenseEntryRow, ExpenseSnapshot> = {
+  typename: 'ExpenseEntry',
+  table: 'expense_entry',
+  historyColumn: 'expense_entry_id',
+  noun: 'expense',
+  plural: 'expenses',
+  work: 'expenses',
+  label: expenseLabel,
+  byIds: (handle, ids, lock) => (lock ? repo.lockExpenses(handle as Transaction<TimeDatabase>, ids) : repo.expensesByIds(handle, ids)),
+  billingStatuses: (source, ids) => source.expenseBillingStatuses(ids),
+  invoicedAdvice: 'its approval stands (erp must credit the invoice first)',
+
+  async revalidate(_trx, rows, context, closedPeriods, today) {
+    for (const row of rows) {
+      validateExpense(
+        expenseLabel(row),
+        { workerId: row.worker_id, projectId: row.project_id, date: row.date, amount: row.amount, currency: row.currency, billable: row.billable },
+        { today, project: context.projects.get(row.project_id), worker: context.workers.get(row.worker_id), closedPeriods },
+      );
     }
-    return options.workContext;
+  },
+
+  checkApprovable: () => {},
+
+  topics: {
+    submitted: timeTopics.expenseSubmitted,
+    approved: timeTopics.expenseApproved,
+    rejected: timeTopics.expenseRejected,
+    approvalCancelled: timeTopics.expenseApprovalCancelled,
+  },
+  snapshot: expenseSnapshotOf,
+  approvedDetails: () => ({}),
+};
+
+/** The published payloads are exactly the engine's (compile-time check: events.ts is the contract consumers import). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const payloadsMatchEvents: [
+  Same<Payloads<TimeEntrySnapshot>['submitted'], TimeEntrySubmitted>,
+  Same<Payloads<TimeEntrySnapshot>['approved'] & { correctionOf: string | null }, TimeEntryApproved>,
+  Same<Payloads<TimeEntrySnapshot>['rejected'], TimeEntryRejected>,
+  Same<Payloads<TimeEntrySnapshot>['approvalCancelled'], TimeEntryApprovalCancelled>,
+  Same<Payloads<ExpenseSnapshot>['submitted'], ExpenseSubmitted>,
+  Same<Payloads<ExpenseSnapshot>['approved'], ExpenseApproved>,
+  Same<Payloads<ExpenseSnapshot>['rejected'], ExpenseRejected>,
+  Same<Payloads<ExpenseSnapshot>['approvalCancelled'], ExpenseApprovalCancelled>,
+] = [true, true, true, true, true, true, true, true];
+void payloadsMatchEvents;
+
+interface EngineDeps {
+  db: Kysely<TimeDatabase>;
+  clock: Clock;
+  onCommit: () => void;
+  source: () => WorkContextSource;
+}
+
+/**
+ * The approval flow (DESIGN §1, §4.3) for one subject: submit, approve, reject, recall and cancel an approval. Each
+ * call loads what it needs of other subgraphs once, BEFORE its transaction (through the gateway; see capture.ts): the
+ * projects and workers of the rows (re-validation, rates, managers, legal entities) and, when an approval is taken
+ * back, erp's billing status. Then it locks the rows and checks everything again on the locked rows: status
+ * (domain/entry-lifecycle.ts), who may act (approvers.ts), the period locks binding the caller (periods.ts), and the
+ * subject's rules.
+ */
+function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps, subject: ApprovalSubject<Row, Snapshot>) {
+  const { db, clock } = deps;
+  const changedMeanwhile = (row: Row) => new DomainError('CONFLICT', `${subject.noun} ${row.id} changed while this request ran; retry`);
+
+  function read(handle: Handle, target: Target, lock: boolean): Promise<Row[]> {
+    if (target.kind === 'ids') return subject.byIds(handle, target.ids, lock);
+    if (!subject.byWeek) throw new DomainError('INTERNAL_SERVER_ERROR', `${subject.plural} are not decided by week`);
+    return subject.byWeek(handle, target, lock);
   }
 
-  const read = (handle: Kysely<TimeDatabase> | Transaction<TimeDatabase>, target: Target, lock: boolean) =>
-    target.kind === 'ids'
-      ? lock
-        ? repo.lockTimeEntries(handle as Transaction<TimeDatabase>, target.ids)
-        : repo.timeEntriesByIds(handle, target.ids)
-      : repo.weekEntries(handle, target.workerId, target.weekStart, target.weekEnd, lock);
-
-  /** The entries the action applies to: every named one (each must allow it), or the week's that allow it (at least one). */
-  function pick(rows: TimeEntryRow[], target: Target, action: EntryAction, reason: string | null): TimeEntryRow[] {
-    const entry = (row: TimeEntryRow) => ({ id: row.id, status: row.status, reversedAt: row.reversed_at });
+  /** The rows the action applies to: every named one (each must allow it), or the week's that allow it (at least one). */
+  function pick(rows: Row[], target: Target, action: EntryAction, reason: string | null): Row[] {
+    const entry = (row: Row) => ({ id: row.id, status: row.status, reversedAt: row.reversed_at });
     if (target.kind === 'ids') {
       const byId = new Map(rows.map((row) => [row.id, row]));
       return target.ids.map((id) => {
         const row = byId.get(id);
-        if (!row) throw notFound('TimeEntry', id);
-        transition(entry(row), action, reason);
+        if (!row) throw notFound(subject.typename, id);
+        transition(entry(row), action, reason, subject.noun);
         return row;
       });
     }
     const eligible = rows.filter((row) => canTransition(row.status, action));
     if (eligible.length === 0) {
-      if (rows.length > 0) transition(entry(rows[0]), action, reason);
+      if (rows.length > 0) transition(entry(rows[0]), action, reason, subject.noun);
       throw new DomainError('INVALID_TRANSITION', `worker ${target.workerId} has no time entries in the week of ${target.weekStart} to ${action}`);
     }
     return eligible;
   }
 
   /**
-   * Facts for whatever the target holds now: projects and workers, and erp's billing status of the approved entries
-   * an undo would touch. Not checked here: a replayed request must reach its stored answer.
+   * Facts for whatever the target holds now: projects and workers, and erp's billing status of the approved rows an
+   * undo would touch. Not checked here: a replayed request must reach its stored answer.
    */
   async function loadFacts(target: Target, action: EntryAction): Promise<{ context: WorkContext; billing: Map<string, EntryBillingStatus> } | null> {
     const rows = await read(db, target, false);
     if (rows.length === 0) return null;
     const undone = rows.filter((row) => undoesApproval(action, row.status)).map((row) => row.id);
     const [context, billing] = await Promise.all([
-      source().load({ projectIds: [...new Set(rows.map((r) => r.project_id))], workerIds: [...new Set(rows.map((r) => r.worker_id))] }),
-      undone.length > 0 ? source().billingStatuses(undone) : Promise.resolve(new Map<string, EntryBillingStatus>()),
+      deps.source().load({ projectIds: [...new Set(rows.map((r) => r.project_id))], workerIds: [...new Set(rows.map((r) => r.worker_id))] }),
+      undone.length > 0 ? subject.billingStatuses(deps.source(), undone) : Promise.resolve(new Map<string, EntryBillingStatus>()),
     ]);
     return { context, billing };
   }
 
-  /** Who may take the action on this entry: its worker (or someone capturing for them) submits and recalls; approvers decide. */
-  function authorize(scope: RequestScope, action: EntryAction, row: TimeEntryRow, context: WorkContext, delegators: ReadonlySet<string>): void {
+  /** Who may take the action on this row: its worker (or someone capturing for them) submits and recalls; approvers decide. */
+  function authorize(scope: RequestScope, action: EntryAction, row: Row, context: WorkContext, delegators: ReadonlySet<string>): void {
     if (action === 'SUBMIT') return assertMayCapture(scope.identity, row.worker_id);
     if (action === 'RECALL') {
-      if (row.worker_id !== scope.identity.workerId) throw forbidden('you may only recall your own time');
+      if (row.worker_id !== scope.identity.workerId) throw forbidden(`you may only recall your own ${subject.work}`);
       return;
     }
     const managerId = context.workers.get(row.worker_id)?.managerId ?? null;
-    assertMayDecide(scope.identity, { label: labelOf(row), workerId: row.worker_id, managerId }, delegators);
+    assertMayDecide(scope.identity, { label: subject.label(row), workerId: row.worker_id, managerId }, delegators);
   }
 
-  /** SUBMIT: the same rules as capture, on current data; each entry's day is the stored day without the entry itself. */
-  async function revalidate(trx: Transaction<TimeDatabase>, rows: readonly TimeEntryRow[], context: WorkContext, closedPeriods: ClosedPeriod[], today: string) {
-    await repo.lockWorkersForCapture(trx, [...new Set(rows.map((r) => r.worker_id))]);
-    const pairs = [...new Map(rows.map((r) => [`${r.worker_id}|${r.date}`, { workerId: r.worker_id, date: r.date }])).values()];
-    const sameDay = new Map<string, Array<SameDayEntry & { id: string }>>();
-    for (const other of await repo.sameDayEntries(trx, pairs)) {
-      const key = `${other.worker_id}|${other.date}`;
-      sameDay.set(key, [...(sameDay.get(key) ?? []), { id: other.id, hours: other.hours, startTime: other.start_time, endTime: other.end_time }]);
-    }
-    for (const row of rows) {
-      validateEntry(
-        labelOf(row),
-        {
-          workerId: row.worker_id,
-          projectId: row.project_id,
-          taskId: row.task_id ?? '',
-          date: row.date,
-          hours: row.hours,
-          startTime: row.start_time,
-          endTime: row.end_time,
-          billable: row.billable,
-          roleId: row.role_id,
-        },
-        {
-          today,
-          maxDaysAhead,
-          project: context.projects.get(row.project_id),
-          worker: context.workers.get(row.worker_id),
-          closedPeriods,
-          sameDay: (sameDay.get(`${row.worker_id}|${row.date}`) ?? []).filter((other) => other.id !== row.id),
-        },
-      );
-    }
-  }
-
-  /** APPROVE: a billable entry must still resolve a bill rate, with capture's precedence (DESIGN §2). */
-  function checkRate(row: TimeEntryRow, context: WorkContext): void {
-    if (!row.billable) return;
-    const project = context.projects.get(row.project_id);
-    if (!project) throw new EntryRuleError('RATE_NOT_FOUND', labelOf(row), `project ${row.project_id} does not exist`);
-    const assignment = project.assignments.find((a) => a.id === row.assignment_id) ?? null;
-    resolveBillRate(labelOf(row), project, assignment, row.role_id ?? '', row.date);
-  }
-
-  /** An approval is taken back only while the entry is not on an issued invoice (then it is corrected, and credited). */
-  function checkNotInvoiced(row: TimeEntryRow, billing: Map<string, EntryBillingStatus>): void {
+  /** An approval is taken back only while the row is not on an issued invoice. */
+  function checkNotInvoiced(row: Row, billing: Map<string, EntryBillingStatus>): void {
     const status = billing.get(row.id);
-    if (status === undefined) throw new DomainError('CONFLICT', `time entry ${row.id} changed while this request ran; retry`);
+    if (status === undefined) throw changedMeanwhile(row);
     if (status === 'INVOICED') {
-      throw new DomainError('ALREADY_INVOICED', `${labelOf(row)} is on an issued invoice: correct it instead (erp credits the invoice)`, {
-        entryId: row.id,
-      });
+      throw new DomainError('ALREADY_INVOICED', `${subject.label(row)} is on an issued invoice: ${subject.invoicedAdvice}`, { entryId: row.id });
+    }
+  }
+
+  /** The outbox event of one changed row, or none (a recall is the worker's own business). */
+  function eventOf(scope: RequestScope, action: EntryAction, row: Row, decision: { actor: string | null; now: Date; reason: string | null; wasApproved: boolean }) {
+    const at = decision.now.toISOString();
+    const { actor, reason } = decision;
+    const event = <T>(type: string, data: T): DomainEvent<unknown> =>
+      createEvent('time', type, { typename: subject.typename, id: row.id }, data, { correlationId: scope.correlationId }, decision.now);
+    const snapshot = subject.snapshot(row);
+    switch (action) {
+      case 'SUBMIT':
+        return event<Payloads<Snapshot>['submitted']>(subject.topics.submitted, { ...snapshot, submittedAt: at });
+      case 'APPROVE':
+        return event<Payloads<Snapshot>['approved']>(subject.topics.approved, { ...snapshot, approvedBy: actor, approvedAt: at, ...subject.approvedDetails(row) });
+      case 'REJECT':
+        return event<Payloads<Snapshot>['rejected']>(subject.topics.rejected, { ...snapshot, rejectedBy: actor, rejectedAt: at, reason: reason!, wasApproved: decision.wasApproved });
+      case 'CANCEL_APPROVAL':
+        return event<Payloads<Snapshot>['approvalCancelled']>(subject.topics.approvalCancelled, { ...snapshot, cancelledBy: actor, cancelledAt: at, reason: reason! });
+      case 'RECALL':
+        return null;
     }
   }
 
@@ -176,61 +325,43 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
       const today = isoDate(now);
       const delegators = new Set(isDecision(action) && actor ? await repo.delegatorsOf(trx, actor, today) : []);
       for (const row of rows) {
-        // An entry added or moved between the read and the lock may be of a project or worker not loaded.
-        if (!context.projects.has(row.project_id) || !context.workers.has(row.worker_id)) {
-          throw new DomainError('CONFLICT', `time entry ${row.id} changed while this request ran; retry`);
-        }
+        // A row added or moved between the read and the lock may be of a project or worker not loaded.
+        if (!context.projects.has(row.project_id) || !context.workers.has(row.worker_id)) throw changedMeanwhile(row);
         authorize(scope, action, row, context, delegators);
       }
       const closedPeriods = await closedPeriodsFor(trx, context, rows.map((r) => r.date), { identity: scope.identity, today });
       if (action === 'SUBMIT') {
-        await revalidate(trx, rows, context, closedPeriods, today);
+        await subject.revalidate(trx, rows, context, closedPeriods, today);
       } else {
-        for (const row of rows) checkPeriodOpen(labelOf(row), legalEntityOf(context, { projectId: row.project_id, workerId: row.worker_id }), row.date, closedPeriods);
+        for (const row of rows) checkPeriodOpen(subject.label(row), legalEntityOf(context, { projectId: row.project_id, workerId: row.worker_id }), row.date, closedPeriods);
       }
-      if (action === 'APPROVE') for (const row of rows) checkRate(row, context);
+      if (action === 'APPROVE') for (const row of rows) subject.checkApprovable(row, context);
       for (const row of rows) if (undoesApproval(action, row.status)) checkNotInvoiced(row, billing);
       const wasApproved = new Set(rows.filter((row) => row.status === 'APPROVED').map((row) => row.id));
-      const step = transition({ id: rows[0].id, status: rows[0].status }, action, reason);
-      const updated = await trx
-        .updateTable('time_entry')
-        .set((eb) => ({
-          status: step.to,
-          version: eb('version', '+', 1),
-          updated_at: now,
-          ...(action === 'SUBMIT' ? { submitted_at: now, decided_at: null, decided_by: null, rejection_reason: null } : {}),
-          ...(action === 'RECALL' ? { submitted_at: null } : {}),
-          ...(action === 'APPROVE' || action === 'REJECT' ? { decided_at: now, decided_by: actor } : {}),
-          ...(action === 'REJECT' ? { rejection_reason: step.reason } : {}),
-          ...(action === 'CANCEL_APPROVAL' ? { decided_at: null, decided_by: null } : {}),
-        }))
-        .where('id', 'in', rows.map((r) => r.id))
-        .returningAll()
-        .execute();
+      const step = transition({ id: rows[0].id, status: rows[0].status }, action, reason, subject.noun);
+      const updated = (await repo.setLifecycle(trx, subject.table, rows.map((r) => r.id), {
+        status: step.to,
+        updated_at: now,
+        ...(action === 'SUBMIT' ? { submitted_at: now, decided_at: null, decided_by: null, rejection_reason: null } : {}),
+        ...(action === 'RECALL' ? { submitted_at: null } : {}),
+        ...(action === 'APPROVE' || action === 'REJECT' ? { decided_at: now, decided_by: actor } : {}),
+        ...(action === 'REJECT' ? { rejection_reason: step.reason } : {}),
+        ...(action === 'CANCEL_APPROVAL' ? { decided_at: null, decided_by: null } : {}),
+      })) as unknown as Row[];
       await repo.insertApprovalRecords(
         trx,
-        updated.map((row) => ({ id: randomUUID(), time_entry_id: row.id, expense_entry_id: null, action: step.record, actor_id: actor, at: now, reason: step.reason })),
+        updated.map((row) => ({
+          id: randomUUID(),
+          time_entry_id: null,
+          expense_entry_id: null,
+          [subject.historyColumn]: row.id,
+          action: step.record,
+          actor_id: actor,
+          at: now,
+          reason: step.reason,
+        })),
       );
-      const at = now.toISOString();
-      const event = <T>(type: string, row: TimeEntryRow, data: T) =>
-        createEvent('time', type, { typename: 'TimeEntry', id: row.id }, data, { correlationId: scope.correlationId }, now);
-      const events = updated.flatMap((row): DomainEvent<unknown>[] => {
-        const snapshot = snapshotOf(row);
-        switch (action) {
-          case 'SUBMIT':
-            return [event<TimeEntrySubmitted>(timeTopics.entrySubmitted, row, { ...snapshot, submittedAt: at })];
-          case 'APPROVE':
-            return [event<TimeEntryApproved>(timeTopics.entryApproved, row, { ...snapshot, approvedBy: actor, approvedAt: at, correctionOf: row.correction_of })];
-          case 'REJECT':
-            return [
-              event<TimeEntryRejected>(timeTopics.entryRejected, row, { ...snapshot, rejectedBy: actor, rejectedAt: at, reason: step.reason!, wasApproved: wasApproved.has(row.id) }),
-            ];
-          case 'CANCEL_APPROVAL':
-            return [event<TimeEntryApprovalCancelled>(timeTopics.entryApprovalCancelled, row, { ...snapshot, cancelledBy: actor, cancelledAt: at, reason: step.reason! })];
-          case 'RECALL':
-            return [];
-        }
-      });
+      const events = updated.flatMap((row) => eventOf(scope, action, row, { actor, now, reason: step.reason, wasApproved: wasApproved.has(row.id) }) ?? []);
       if (events.length > 0) await appendToOutbox(trx, events);
       return rows.map((r) => r.id);
     });
@@ -239,10 +370,34 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
   }
 
   function idsTarget(ids: readonly string[]): Target {
-    if (ids.length === 0) throw badInput('ids', 'name at least one time entry');
-    if (ids.length > MAX_IDS) throw badInput('ids', `at most ${MAX_IDS} entries per call`);
+    if (ids.length === 0) throw badInput('ids', `name at least one ${subject.noun}`);
+    if (ids.length > MAX_IDS) throw badInput('ids', `at most ${MAX_IDS} ${subject.plural} per call`);
     return { kind: 'ids', ids: [...new Set(ids.map((id) => checkText('ids', id, 100)))] };
   }
+
+  /** By id: one call of the flow on the named rows. */
+  const onIds = (operation: string, action: EntryAction) => (scope: RequestScope, ids: readonly string[], idempotencyKey: string | null | undefined, reason: string | null = null) =>
+    act(scope, operation, action, idsTarget(ids), idempotencyKey, reason);
+
+  return { act, onIds };
+}
+
+/**
+ * Submit, approve, reject, recall and cancel approvals of time entries (by id or by ISO week) and of expenses (by id):
+ * one engine (`createApprovalEngine`), two subjects.
+ */
+export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }, options: CaptureOptions = {}) {
+  const maxDaysAhead = options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD;
+
+  function source(): WorkContextSource {
+    if (!options.workContext) {
+      throw new DomainError('INTERNAL_SERVER_ERROR', 'time approval is not configured: the time subgraph was built without a WorkContextSource');
+    }
+    return options.workContext;
+  }
+
+  const entries = createApprovalEngine({ ...deps, source }, timeEntrySubject(maxDaysAhead));
+  const expenses = createApprovalEngine({ ...deps, source }, expenseSubject);
 
   function weekTarget(workerId: string, isoWeek: string): Target {
     const { weekStart, weekEnd } = parseIsoWeek(isoWeek);
@@ -251,6 +406,16 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
 
   const keyOf = (target: Target) => (target.kind === 'week' ? weekKey(target.workerId, target.weekStart) : '');
 
+  const submitEntries = entries.onIds('submitTimeEntries', 'SUBMIT');
+  const approveEntries = entries.onIds('approveTimeEntries', 'APPROVE');
+  const rejectEntries = entries.onIds('rejectTimeEntries', 'REJECT');
+  const cancelEntryApprovals = entries.onIds('cancelApprovals', 'CANCEL_APPROVAL');
+  const submitExpenses = expenses.onIds('submitExpenses', 'SUBMIT');
+  const approveExpenses = expenses.onIds('approveExpenses', 'APPROVE');
+  const rejectExpenses = expenses.onIds('rejectExpenses', 'REJECT');
+  const recallExpenses = expenses.onIds('recallExpenses', 'RECALL');
+  const cancelExpenseApprovals = expenses.onIds('cancelExpenseApprovals', 'CANCEL_APPROVAL');
+
   return {
     /** Returns the timesheet's loader key. */
     async submitTimesheet(scope: RequestScope, workerId: string | null | undefined, isoWeek: string, idempotencyKey?: string | null): Promise<string> {
@@ -258,35 +423,46 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
       if (!owner) throw badInput('workerId', 'the caller is not a worker: name the worker');
       assertMayCapture(scope.identity, owner);
       const target = weekTarget(owner, isoWeek);
-      await act(scope, 'submitTimesheet', 'SUBMIT', target, idempotencyKey, null);
+      await entries.act(scope, 'submitTimesheet', 'SUBMIT', target, idempotencyKey, null);
       return keyOf(target);
     },
 
-    submitTimeEntries: (scope: RequestScope, ids: readonly string[], idempotencyKey?: string | null) =>
-      act(scope, 'submitTimeEntries', 'SUBMIT', idsTarget(ids), idempotencyKey, null),
+    submitTimeEntries: (scope: RequestScope, ids: readonly string[], idempotencyKey?: string | null) => submitEntries(scope, ids, idempotencyKey),
 
-    approveTimeEntries: (scope: RequestScope, ids: readonly string[], idempotencyKey?: string | null) =>
-      act(scope, 'approveTimeEntries', 'APPROVE', idsTarget(ids), idempotencyKey, null),
+    approveTimeEntries: (scope: RequestScope, ids: readonly string[], idempotencyKey?: string | null) => approveEntries(scope, ids, idempotencyKey),
 
     async approveTimesheet(scope: RequestScope, workerId: string, isoWeek: string, idempotencyKey?: string | null): Promise<string> {
       const target = weekTarget(workerId, isoWeek);
-      await act(scope, 'approveTimesheet', 'APPROVE', target, idempotencyKey, null);
+      await entries.act(scope, 'approveTimesheet', 'APPROVE', target, idempotencyKey, null);
       return keyOf(target);
     },
 
     rejectTimeEntries: (scope: RequestScope, ids: readonly string[], reason: string, idempotencyKey?: string | null) =>
-      act(scope, 'rejectTimeEntries', 'REJECT', idsTarget(ids), idempotencyKey, reason),
+      rejectEntries(scope, ids, idempotencyKey, reason),
 
     cancelApprovals: (scope: RequestScope, ids: readonly string[], reason: string, idempotencyKey?: string | null) =>
-      act(scope, 'cancelApprovals', 'CANCEL_APPROVAL', idsTarget(ids), idempotencyKey, reason),
+      cancelEntryApprovals(scope, ids, idempotencyKey, reason),
 
     async recallTimesheet(scope: RequestScope, isoWeek: string, idempotencyKey?: string | null): Promise<string> {
       const owner = scope.identity.workerId;
       if (!owner) throw forbidden('only a worker recalls their own timesheet');
       const target = weekTarget(owner, isoWeek);
-      await act(scope, 'recallTimesheet', 'RECALL', target, idempotencyKey, null);
+      await entries.act(scope, 'recallTimesheet', 'RECALL', target, idempotencyKey, null);
       return keyOf(target);
     },
+
+    submitExpenses: (scope: RequestScope, ids: readonly string[], idempotencyKey?: string | null) => submitExpenses(scope, ids, idempotencyKey),
+
+    approveExpenses: (scope: RequestScope, ids: readonly string[], idempotencyKey?: string | null) => approveExpenses(scope, ids, idempotencyKey),
+
+    rejectExpenses: (scope: RequestScope, ids: readonly string[], reason: string, idempotencyKey?: string | null) =>
+      rejectExpenses(scope, ids, idempotencyKey, reason),
+
+    /** The worker's own SUBMITTED expenses back to DRAFT. */
+    recallExpenses: (scope: RequestScope, ids: readonly string[], idempotencyKey?: string | null) => recallExpenses(scope, ids, idempotencyKey),
+
+    cancelExpenseApprovals: (scope: RequestScope, ids: readonly string[], reason: string, idempotencyKey?: string | null) =>
+      cancelExpenseApprovals(scope, ids, idempotencyKey, reason),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { EntryStatus, TimeEntryRow } from './tables.ts';
+import type { EntryStatus, ExpenseCategory, ExpenseEntryRow, TimeEntryRow } from './tables.ts';
 
 /**
  * The topics time publishes, with their payloads. Consumers import these types, never time's tables.
@@ -13,6 +13,10 @@ export const timeTopics = {
   entryRejected: 'time.entry.rejected',
   entryCorrected: 'time.entry.corrected',
   entryApprovalCancelled: 'time.entry.approval_cancelled',
+  expenseSubmitted: 'time.expense.submitted',
+  expenseApproved: 'time.expense.approved',
+  expenseRejected: 'time.expense.rejected',
+  expenseApprovalCancelled: 'time.expense.approval_cancelled',
 } as const;
 
 /** A legal entity's period is locked: no time may be captured, changed or approved on its dates. */
@@ -100,5 +104,59 @@ export const snapshotOf = (row: TimeEntryRow): TimeEntrySnapshot => ({
   assignmentId: row.assignment_id,
   date: row.date,
   hours: row.hours,
+  billable: row.billable,
+});
+
+/** What every expense event carries: the expense as it is after the change. */
+export interface ExpenseSnapshot {
+  expenseId: string;
+  version: number;
+  status: EntryStatus;
+  workerId: string;
+  projectId: string;
+  date: string;
+  /** Exactly the currency's minor-unit digits. */
+  amount: string;
+  currency: string;
+  category: ExpenseCategory;
+  billable: boolean;
+}
+
+export interface ExpenseSubmitted extends ExpenseSnapshot {
+  submittedAt: string;
+}
+
+/** erp may post the expense's cost and, when billable, its billing event (keyed on expenseId + version). */
+export interface ExpenseApproved extends ExpenseSnapshot {
+  approvedBy: string | null;
+  approvedAt: string;
+}
+
+export interface ExpenseRejected extends ExpenseSnapshot {
+  rejectedBy: string | null;
+  rejectedAt: string;
+  reason: string;
+  /** The expense was APPROVED until now: reverse what was posted for it. */
+  wasApproved: boolean;
+}
+
+/** An approval was taken back (the expense is SUBMITTED again): reverse what was posted for it. */
+export interface ExpenseApprovalCancelled extends ExpenseSnapshot {
+  cancelledBy: string | null;
+  cancelledAt: string;
+  reason: string;
+}
+
+/** The payload every expense event starts from. */
+export const expenseSnapshotOf = (row: ExpenseEntryRow): ExpenseSnapshot => ({
+  expenseId: row.id,
+  version: row.version,
+  status: row.status,
+  workerId: row.worker_id,
+  projectId: row.project_id,
+  date: row.date,
+  amount: row.amount,
+  currency: row.currency,
+  category: row.category,
   billable: row.billable,
 });

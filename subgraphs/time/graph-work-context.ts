@@ -74,21 +74,9 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
       return context;
     },
 
-    async billingStatuses(timeEntryIds) {
-      const ids = [...new Set(timeEntryIds)];
-      const statuses = new Map<string, EntryBillingStatus>();
-      // Pages of the largest size, all in one request: a 1,000-entry cancellation is still one round trip.
-      const chunks = Array.from({ length: Math.ceil(ids.length / pageSize) }, (_, i) => ids.slice(i * pageSize, (i + 1) * pageSize));
-      if (chunks.length === 0) return statuses;
-      const data = await graph.query<Record<string, { nodes: Array<{ id: string; billing: { status: EntryBillingStatus } }> }>>(
-        `query BillingStatuses(${chunks.map((_, i) => `$ids${i}: [ID!]!`).join(', ')}) {
-          ${chunks.map((_, i) => `chunk${i}: timeEntries(first: ${pageSize}, filter: { ids: $ids${i} }) { nodes { id billing { status } } }`).join('\n')}
-        }`,
-        Object.fromEntries(chunks.map((chunk, i) => [`ids${i}`, chunk])),
-      );
-      for (const page of Object.values(data)) for (const node of page.nodes) statuses.set(node.id, node.billing.status);
-      return statuses;
-    },
+    billingStatuses: (timeEntryIds) => billingStatusesOf(graph, 'timeEntries', timeEntryIds),
+
+    expenseBillingStatuses: (expenseIds) => billingStatusesOf(graph, 'expenses', expenseIds),
 
     async projectIdsOfCustomer(customerId) {
       const ids: string[] = [];
@@ -121,6 +109,26 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
       return reports;
     },
   };
+}
+
+/**
+ * erp's `billing { status }` of time's entries or expenses, read through time's own list (filtered by id) so erp
+ * resolves the field for all of them in one fetch. Pages of the largest size, all in one request: a 1,000-entry
+ * cancellation is still one round trip.
+ */
+async function billingStatusesOf(graph: GraphClient, list: 'timeEntries' | 'expenses', sourceIds: readonly string[]): Promise<Map<string, EntryBillingStatus>> {
+  const ids = [...new Set(sourceIds)];
+  const statuses = new Map<string, EntryBillingStatus>();
+  const chunks = Array.from({ length: Math.ceil(ids.length / pageSize) }, (_, i) => ids.slice(i * pageSize, (i + 1) * pageSize));
+  if (chunks.length === 0) return statuses;
+  const data = await graph.query<Record<string, { nodes: Array<{ id: string; billing: { status: EntryBillingStatus } }> }>>(
+    `query BillingStatuses(${chunks.map((_, i) => `$ids${i}: [ID!]!`).join(', ')}) {
+      ${chunks.map((_, i) => `chunk${i}: ${list}(first: ${pageSize}, filter: { ids: $ids${i} }) { nodes { id billing { status } } }`).join('\n')}
+    }`,
+    Object.fromEntries(chunks.map((chunk, i) => [`ids${i}`, chunk])),
+  );
+  for (const page of Object.values(data)) for (const node of page.nodes) statuses.set(node.id, node.billing.status);
+  return statuses;
 }
 
 function toProjectFacts(answer: ProjectAnswer, workers: ReadonlySet<string>): ProjectFacts {

@@ -55,6 +55,7 @@ export function createTimeLoaders(db: Kysely<TimeDatabase>) {
     /** Original entry id → the correction that replaced it (at most one: a unique index). */
     correctionsByOriginal: loaderByGroup((ids) => repo.correctionsOf(db, ids), (row) => row.correction_of!),
     approvalsByTimeEntry: loaderByGroup((ids) => repo.approvalRecordsByTimeEntries(db, ids), (row) => row.time_entry_id!),
+    approvalsByExpense: loaderByGroup((ids) => repo.approvalRecordsByExpenses(db, ids), (row) => row.expense_entry_id!),
     /** Keyed by `weekKey`: the timesheets of every entry on a page in one aggregate statement. */
     timesheet: new DataLoader<string, repo.TimesheetRow>(async (keys) => {
       const rows = await repo.timesheetsByKeys(db, keys.map(parseWeekKey));

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { EntryStatus, ExpenseCategory, PeriodLockStatus, TimeDatabase } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
@@ -22,6 +22,7 @@ export interface TimeEntryFilter {
 export interface ExpenseFilter {
   customerId?: string | null;
   projectIds?: readonly string[] | null;
+  ids?: readonly string[] | null;
   workerId?: string | null;
   workerIds?: readonly string[] | null;
   projectId?: string | null;
@@ -159,6 +160,7 @@ export const expensesByIds = (db: Db, ids: readonly string[]) =>
 
 export function expensesQuery(db: Db, filter: ExpenseFilter = {}) {
   let query = db.selectFrom('expense_entry').selectAll();
+  if (filter.ids) query = filter.ids.length > 0 ? query.where('id', 'in', filter.ids) : query.where(nothing);
   if (filter.workerId) query = query.where('worker_id', '=', filter.workerId);
   if (filter.workerIds) query = filter.workerIds.length > 0 ? query.where('worker_id', 'in', filter.workerIds) : query.where(nothing);
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
@@ -412,3 +414,27 @@ export function liveEntriesOfWeeks(db: Db, weeks: ReadonlyArray<{ workerId: stri
     .where(sql<boolean>`(worker_id, week_start) in (select * from unnest(${weeks.map((w) => w.workerId)}::text[], ${weeks.map((w) => w.weekStart)}::date[]))`)
     .execute();
 }
+/** Expenses by id, locked in id order (so two approvers of overlapping sets cannot deadlock). */
+export const lockExpenses = (trx: Transaction<TimeDatabase>, ids: readonly string[]) =>
+  trx.selectFrom('expense_entry').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+
+export const approvalRecordsByExpenses = (db: Db, expenseIds: readonly string[]) =>
+  db.selectFrom('approval_record').selectAll().where('expense_entry_id', 'in', expenseIds).orderBy('at').orderBy('id').execute();
+
+/** The tables whose rows go through the approval flow; both carry the same lifecycle columns. */
+export type ApprovalTable = 'time_entry' | 'expense_entry';
+
+/** The lifecycle columns an approval step sets (absent: unchanged). */
+export type LifecycleChanges = Partial<Pick<TimeDatabase['time_entry'], 'status' | 'submitted_at' | 'decided_at' | 'decided_by' | 'rejection_reason'>> & {
+  updated_at: Date;
+};
+
+/** One approval step on many rows of either table: the changes, version + 1; returns the rows as they are now. */
+export const setLifecycle = <T extends ApprovalTable>(trx: Transaction<TimeDatabase>, table: T, ids: readonly string[], changes: LifecycleChanges) =>
+  // Kysely cannot type an update over a union of tables; the columns written exist, with these types, in both.
+  trx
+    .updateTable(table as 'time_entry')
+    .set((eb) => ({ ...changes, version: eb('version', '+', 1) }))
+    .where('id', 'in', ids)
+    .returningAll()
+    .execute() as unknown as Promise<Selectable<TimeDatabase[T]>[]>;

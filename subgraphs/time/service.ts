@@ -208,7 +208,7 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
     expense: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.expense.load(id)),
 
     expenses: async (scope: QueryScope, page: PagedArgs<repo.ExpenseFilter>) =>
-      paginate(repo.expensesQuery(db, await byCustomer(checkDates(pinToVisible(await scope.visibility(), page.filter)))), orderings.expense, page, page),
+      paginate(repo.expensesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), page.filter))))), orderings.expense, page, page),
 
     /** A history step is visible to whoever may see the entry it belongs to. */
     approvalRecord: async (scope: QueryScope, id: string) => {

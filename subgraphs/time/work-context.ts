@@ -43,7 +43,7 @@ export interface WorkContext {
   workers: Map<string, WorkerFacts | null>;
 }
 
-/** Where erp says an approved entry stands (its `TimeEntry.billing.status`). */
+/** Where erp says an approved entry or expense stands (its `TimeEntry.billing.status`, `ExpenseEntry.billing.status`). */
 export type EntryBillingStatus = 'NOT_BILLABLE' | 'AWAITING_APPROVAL' | 'NOT_POSTED' | 'UNBILLED' | 'ON_DRAFT' | 'INVOICED' | 'CREDITED' | 'REVERSED';
 
 export interface WorkContextSource {
@@ -51,6 +51,8 @@ export interface WorkContextSource {
   load(request: { projectIds: readonly string[]; workerIds: readonly string[] }): Promise<WorkContext>;
   /** erp's billing status of these entries, in one round trip (cancelling an approval must not undo an invoice). */
   billingStatuses(timeEntryIds: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
+  /** erp's billing status of these expenses, in one round trip (taking back an approval must not undo an invoice). */
+  expenseBillingStatuses(expenseIds: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
   /** The direct reports (hcm) of each of these managers, in one round trip; a manager with none maps to []. */
   directReports(managerIds: readonly string[]): Promise<Map<string, string[]>>;
   /** The ids of the customer's projects (psa), one round trip per 500 projects. */

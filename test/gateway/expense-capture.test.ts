@@ -72,4 +72,37 @@ describe('expense capture through the gateway', () => {
     );
     assert.equal(forSomeoneElse.errors?.[0].extensions?.code, 'FORBIDDEN');
   });
+  it('the worker submits an expense, their manager approves it; the history and fields of hcm, psa and erp resolve', async () => {
+    const manager = firm.workers.find((w) => w.id === worker.managerId)!;
+    const asManager = { roles: ['WORKER' as const, 'MANAGER' as const], workerId: manager.id };
+    const input = { projectId: project.id, date: today, amount: { amount: '19.90', currency: project.currency }, category: 'MEALS' };
+    const logged = await graph.query(log, { input }, asWorker);
+    assert.equal(logged.errors, undefined, JSON.stringify(logged.errors));
+    const id = logged.data.logExpense.id;
+    const decided = `status version decidedBy { name } approvals { action actor { name } } worker { name } project { code customer { name } }`;
+    const submitted = await graph.query(`mutation($ids: [ID!]!) { submitExpenses(ids: $ids, idempotencyKey: "submit-expense-gw") { status submittedAt } }`, { ids: [id] }, asWorker);
+    assert.equal(submitted.errors, undefined, JSON.stringify(submitted.errors));
+    assert.equal(submitted.data.submitExpenses[0].status, 'SUBMITTED');
+    const approve = `mutation($ids: [ID!]!) { approveExpenses(ids: $ids) { ${decided} billing { status } } }`;
+    assert.equal((await graph.query(approve, { ids: [id] }, asWorker)).errors?.[0].extensions?.code, 'FORBIDDEN', 'not on their own expense');
+    const approved = await graph.query(approve, { ids: [id] }, asManager);
+    assert.equal(approved.errors, undefined, JSON.stringify(approved.errors));
+    const [expense] = approved.data.approveExpenses;
+    assert.deepEqual(
+      [expense.status, expense.version, expense.decidedBy.name, expense.worker.name, expense.project.code, expense.project.customer.name],
+      ['APPROVED', 3, manager.name, worker.name, project.code, customer.name],
+    );
+    assert.deepEqual(expense.approvals.map((a: any) => [a.action, a.actor.name]), [['SUBMITTED', worker.name], ['APPROVED', manager.name]]);
+    assert.equal(expense.billing.status, 'NOT_POSTED', 'erp: approved and billable, not posted yet');
+    // Taking the approval back asks erp (through the gateway) whether the expense is invoiced: it is not.
+    const cancelled = await graph.query(
+      `mutation($ids: [ID!]!) { cancelExpenseApprovals(ids: $ids, reason: "wrong receipt") { status billing { status } approvals { action } } }`,
+      { ids: [id] },
+      asManager,
+    );
+    assert.equal(cancelled.errors, undefined, JSON.stringify(cancelled.errors));
+    assert.deepEqual(cancelled.data.cancelExpenseApprovals, [
+      { status: 'SUBMITTED', billing: { status: 'AWAITING_APPROVAL' }, approvals: [{ action: 'SUBMITTED' }, { action: 'APPROVED' }, { action: 'APPROVAL_CANCELLED' }] },
+    ]);
+  });
 });

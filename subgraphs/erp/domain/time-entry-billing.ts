@@ -38,7 +38,8 @@ export interface TimeEntryBilling {
 const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', 'PAID'];
 
 /**
- * Where a time entry stands in billing, from time's facts and erp's records of it:
+ * Where a time entry stands in billing, from time's facts and erp's records of it (an expense stands the same way,
+ * from its EXPENSE billing events: `ExpenseEntry.billing` uses this function too):
  * 1/ no billing event: NOT_BILLABLE when the entry is not billable, AWAITING_APPROVAL while it is not approved,
  *    NOT_POSTED when it is approved and billable but its approval has not reached erp yet;
  * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or

@@ -2,7 +2,7 @@ import { DomainError, badInput } from '../../../lib/errors.ts';
 import type { ApprovalAction, EntryStatus } from '../tables.ts';
 
 /**
- * The approval part of a time entry's lifecycle (DESIGN §1) as a table: each action, the statuses it may start from,
+ * The approval part of the lifecycle of a time entry or an expense (DESIGN §1) as a table: each action, the statuses it may start from,
  * the status it leads to and the step it writes into the entry's history. Anything not in the table is
  * INVALID_TRANSITION. REJECTED → DRAFT happens by editing the entry (capture). A correction is not a status change:
  * the approved entry is reversed (it keeps its status, and drops out of every total) and a new linked entry is
@@ -55,24 +55,26 @@ export const reasonFor = (action: EntryAction, reason: string | null | undefined
   entryTransitions[action].needsReason ? checkReason(reason, reasonWhat[action]) : null;
 
 /**
- * The transition `action` makes from `status`, or INVALID_TRANSITION naming the entry, its status and the action.
- * A reversed entry (replaced by a correction) takes no action at all: its correction does.
+ * The transition `action` makes from `status`, or INVALID_TRANSITION naming the entry (as `noun`: "time entry",
+ * "expense"), its status and the action. A reversed entry (replaced by a correction) takes no action at all: its
+ * correction does.
  */
 export function transition(
   entry: { id: string; status: EntryStatus; reversedAt?: Date | null },
   action: EntryAction,
   reason?: string | null,
+  noun = 'time entry',
 ): Transition & { reason: string | null } {
   const step = entryTransitions[action];
   if (entry.reversedAt) {
-    throw new DomainError('INVALID_TRANSITION', `time entry ${entry.id} was reversed by a correction: act on its correction instead`, {
+    throw new DomainError('INVALID_TRANSITION', `${noun} ${entry.id} was reversed by a correction: act on its correction instead`, {
       entryId: entry.id,
       status: entry.status,
       action,
     });
   }
   if (!step.from.includes(entry.status)) {
-    throw new DomainError('INVALID_TRANSITION', `time entry ${entry.id} is ${entry.status}: ${action} needs ${step.from.join(' or ')}`, {
+    throw new DomainError('INVALID_TRANSITION', `${noun} ${entry.id} is ${entry.status}: ${action} needs ${step.from.join(' or ')}`, {
       entryId: entry.id,
       status: entry.status,
       action,

@@ -59,3 +59,21 @@ describe('entry lifecycle', () => {
     assert.throws(() => checkReason('x'.repeat(2001), 'a rejection'), (error: DomainError) => error.code === 'BAD_USER_INPUT');
   });
 });
+
+describe('entry lifecycle of an expense', () => {
+  it('the same table, with messages naming the expense', () => {
+    assert.deepEqual(
+      [transition({ id: 'x-1', status: 'SUBMITTED' }, 'APPROVE', null, 'expense').to, transition({ id: 'x-1', status: 'APPROVED' }, 'CANCEL_APPROVAL', 'late', 'expense').to],
+      ['APPROVED', 'SUBMITTED'],
+    );
+    assert.throws(
+      () => transition({ id: 'x-1', status: 'DRAFT' }, 'APPROVE', null, 'expense'),
+      (error: DomainError) => error.code === 'INVALID_TRANSITION' && error.message === 'expense x-1 is DRAFT: APPROVE needs SUBMITTED',
+    );
+    assert.throws(
+      () => transition({ id: 'e-1', status: 'DRAFT' }, 'APPROVE'),
+      (error: DomainError) => error.message === 'time entry e-1 is DRAFT: APPROVE needs SUBMITTED',
+      'time entries keep their wording',
+    );
+  });
+});

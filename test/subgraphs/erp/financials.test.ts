@@ -119,4 +119,37 @@ describe('erp project financials and time-entry billing', () => {
     const none = await erp.call(`{ billingEvents(filter: { from: "2026-02-01" }) { totalCount } }`, {}, finance);
     assert.equal(none.data.billingEvents.totalCount, 0);
   });
+  it('tells where each expense stands in billing from its EXPENSE billing events, like a time entry, in one statement', async () => {
+    const make = erpFixtures(erp.database.db);
+    const other = { currency: 'USD', project_id: 'p-expenses' };
+    await make.billingEvent({ id: 'be-ex-1', source_type: 'EXPENSE', source_id: 'ex-1', amount: '80.00', status: 'BILLED', ...other });
+    await make.billingEvent({ id: 'be-ex-2', source_type: 'EXPENSE', source_id: 'ex-2', amount: '20.00', status: 'UNBILLED', ...other });
+    const invoice = await make.invoice({ id: 'inv-ex', customer_id: 'acme', currency: 'USD', status: 'ISSUED', subtotal: '80.00' });
+    await make.line({ invoice_id: invoice, position: 1, source_type: 'EXPENSE', source_id: 'ex-1', billing_event_id: 'be-ex-1', amount: '80.00', ...other });
+    const expenses = `query($r: [_Any!]!) { _entities(representations: $r) {
+      ... on ExpenseEntry { id billing { status } } ... on TimeEntry { id entryBilling: billing { status } } } }`;
+    const approved = { billable: true, status: 'APPROVED' };
+    const representations = [
+      { __typename: 'ExpenseEntry', id: 'ex-1', ...approved },
+      { __typename: 'ExpenseEntry', id: 'ex-2', ...approved },
+      { __typename: 'ExpenseEntry', id: 'ex-3', ...approved },
+      { __typename: 'ExpenseEntry', id: 'ex-4', billable: true, status: 'SUBMITTED' },
+      { __typename: 'ExpenseEntry', id: 'ex-5', billable: false, status: 'APPROVED' },
+      // A time entry is never billed by an expense's event, nor an expense by a time entry's.
+      { __typename: 'TimeEntry', id: 'ex-1', ...approved },
+      { __typename: 'ExpenseEntry', id: 'te-1', ...approved },
+    ];
+    erp.database.statements.reset();
+    const result = await erp.call(expenses, { r: representations }, manager);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(
+      result.data._entities.map((entity: { id: string; billing?: { status: string }; entryBilling?: { status: string } }) => [entity.id, (entity.billing ?? entity.entryBilling)!.status]),
+      [['ex-1', 'INVOICED'], ['ex-2', 'UNBILLED'], ['ex-3', 'NOT_POSTED'], ['ex-4', 'AWAITING_APPROVAL'], ['ex-5', 'NOT_BILLABLE'], ['ex-1', 'NOT_POSTED'], ['te-1', 'NOT_POSTED']],
+    );
+    assert.equal(requestStatements(erp.database.statements).length, 2, 'one statement for the expenses, one for the time entries');
+    const linked = await erp.call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on ExpenseEntry { billing { billingEvent { id } invoice { id } } } } }`, { r: representations.slice(0, 1) }, finance);
+    assert.deepEqual(linked.data._entities[0].billing, { billingEvent: { id: 'be-ex-1' }, invoice: { id: 'inv-ex' } });
+    const denied = await erp.call(expenses, { r: representations.slice(0, 1) }, worker);
+    assert.equal(denied.errors?.[0].extensions?.code, 'FORBIDDEN');
+  });
 });

@@ -120,7 +120,7 @@ export const projects: ProjectFacts[] = [
 ];
 
 /** Serves the facts above; `calls` counts round trips. */
-export function fakeWorkContext(): WorkContextSource & { calls: number; billing: Map<string, EntryBillingStatus> } {
+export function fakeWorkContext(): WorkContextSource & { calls: number; billing: Map<string, EntryBillingStatus>; expenseBilling: Map<string, EntryBillingStatus> } {
   const source = {
     calls: 0,
     /** What erp would say of an entry; absent: NOT_POSTED. Tests set INVOICED to see approvals held. */
@@ -132,6 +132,12 @@ export function fakeWorkContext(): WorkContextSource & { calls: number; billing:
     async projectIdsOfCustomer(customerId: string) {
       source.calls += 1;
       return projects.filter((p) => p.contractId !== null && `cust-of-${p.contractId}` === customerId).map((p) => p.id);
+    },
+    /** What erp would say of an expense; absent: NOT_POSTED. */
+    expenseBilling: new Map<string, EntryBillingStatus>(),
+    async expenseBillingStatuses(ids: readonly string[]) {
+      source.calls += 1;
+      return new Map(ids.map((id) => [id, source.expenseBilling.get(id) ?? ('NOT_POSTED' as const)]));
     },
     async directReports(managerIds: readonly string[]) {
       source.calls += 1;

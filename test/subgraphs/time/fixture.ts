@@ -98,6 +98,7 @@ export const directReports: Readonly<Record<string, readonly string[]>> = { [W.m
 const reportingLinesOnly: WorkContextSource = {
   load: () => Promise.reject(new Error('the read fixture has no psa/hcm facts: use capture-fixture.ts')),
   billingStatuses: () => Promise.reject(new Error('the read fixture has no erp facts: use capture-fixture.ts')),
+  expenseBillingStatuses: () => Promise.reject(new Error('the read fixture has no erp facts: use capture-fixture.ts')),
   directReports: async (managerIds) => new Map(managerIds.map((id) => [id, [...(directReports[id] ?? [])]])),
   /** Customer "cust-ab" owns alpha and beta; bulk belongs to another. */
   projectIdsOfCustomer: async (customerId) => (customerId === 'cust-ab' ? [P.alpha, P.beta] : []),
