@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { hasRole, type Identity } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
@@ -8,7 +8,7 @@ import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
-import { checkPeriodOpen, validateEntry, type EntryDraft, type SameDayEntry } from './domain/entry-rules.ts';
+import { checkPeriodOpen, validateEntry, type EntryDraft, type SameDayEntry, type ValidEntry } from './domain/entry-rules.ts';
 import { assertMayCapture } from './access.ts';
 import { checkReason } from './domain/entry-lifecycle.ts';
 import { snapshotOf, timeTopics, type TimeEntryCorrected, type TimeEntrySubmitted } from './events.ts';
@@ -133,6 +133,39 @@ function normalize(identity: Identity, input: LogTimeEntryInput, index: number, 
   };
 }
 
+/** A new entry's row: a validated entry plus how it starts its life (a draft, or a submitted correction). */
+function newEntryRow(
+  id: string,
+  entry: ValidEntry,
+  start: { notes: string | null; status: 'DRAFT' | 'SUBMITTED'; externalId: { system: string; id: string } | null; correctionOf: string | null; now: Date },
+): Insertable<TimeDatabase['time_entry']> {
+  return {
+    id,
+    worker_id: entry.workerId,
+    project_id: entry.projectId,
+    task_id: entry.taskId,
+    role_id: entry.roleId,
+    assignment_id: entry.assignmentId,
+    date: entry.date,
+    hours: entry.hours,
+    start_time: entry.startTime,
+    end_time: entry.endTime,
+    billable: entry.billable,
+    notes: start.notes,
+    status: start.status,
+    external_system: start.externalId?.system ?? null,
+    external_id: start.externalId?.id ?? null,
+    submitted_at: start.status === 'SUBMITTED' ? start.now : null,
+    decided_at: null,
+    decided_by: null,
+    rejection_reason: null,
+    correction_of: start.correctionOf,
+    reversed_at: null,
+    created_at: start.now,
+    updated_at: start.now,
+  };
+}
+
 /**
  * The entry `input` makes of a stored one: absent fields keep their value, null clears the optional ones (back to
  * their defaults for roleId and billable), and a new task or project brings its own defaults unless the caller names
@@ -224,7 +257,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       const facts = fresh.length > 0 ? await factsFor(trx, scope.identity, context!, fresh.map((n) => n.draft)) : null;
       const now = clock.now();
       const today = isoDate(now);
-      const rows: Parameters<typeof repo.insertTimeEntries>[1][number][] = [];
+      const rows: Array<Insertable<TimeDatabase['time_entry']>> = [];
       for (const n of normalized) {
         const ref = refKey(n);
         if (ref && imported.has(ref)) {
@@ -243,31 +276,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
             sameDay,
           });
           const id = randomUUID();
-          rows.push({
-            id,
-            worker_id: entry.workerId,
-            project_id: entry.projectId,
-            task_id: entry.taskId,
-            role_id: entry.roleId,
-            assignment_id: entry.assignmentId,
-            date: entry.date,
-            hours: entry.hours,
-            start_time: entry.startTime,
-            end_time: entry.endTime,
-            billable: entry.billable,
-            notes: n.notes,
-            status: 'DRAFT',
-            external_system: n.externalId?.system ?? null,
-            external_id: n.externalId?.id ?? null,
-            submitted_at: null,
-            decided_at: null,
-            decided_by: null,
-            rejection_reason: null,
-            correction_of: null,
-            reversed_at: null,
-            created_at: now,
-            updated_at: now,
-          });
+          rows.push(newEntryRow(id, entry, { notes: n.notes, status: 'DRAFT', externalId: n.externalId, correctionOf: null, now }));
           results[n.index].id = id;
           // Later entries of the batch see this one in the worker's day (totals and overlaps).
           facts!.sameDay.set(key, [...sameDay, { hours: entry.hours, startTime: entry.startTime, endTime: entry.endTime }]);
@@ -413,31 +422,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
           .execute();
         const [correction] = await trx
           .insertInto('time_entry')
-          .values({
-            id: newId,
-            worker_id: entry.workerId,
-            project_id: entry.projectId,
-            task_id: entry.taskId,
-            role_id: entry.roleId,
-            assignment_id: entry.assignmentId,
-            date: entry.date,
-            hours: entry.hours,
-            start_time: entry.startTime,
-            end_time: entry.endTime,
-            billable: entry.billable,
-            notes,
-            status: 'SUBMITTED',
-            external_system: null,
-            external_id: null,
-            submitted_at: now,
-            decided_at: null,
-            decided_by: null,
-            rejection_reason: null,
-            correction_of: id,
-            reversed_at: null,
-            created_at: now,
-            updated_at: now,
-          })
+          .values(newEntryRow(newId, entry, { notes, status: 'SUBMITTED', externalId: null, correctionOf: id, now }))
           .returningAll()
           .execute();
         const actor = scope.identity.workerId;
