@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { SubgraphDatabase } from '../../lib/db/database.ts';
+import { DomainError } from '../../lib/errors.ts';
+import { createIdempotencyTable, runIdempotent, type IdempotencyTables } from '../../lib/idempotency.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+interface Db extends IdempotencyTables {
+  account: { id: string; balance: number };
+}
+
+const migrations = {
+  '0001': {
+    up: async (db: Kysely<any>) => {
+      await createIdempotencyTable(db);
+      await db.schema.createTable('account').addColumn('id', 'text', (col) => col.primaryKey()).addColumn('balance', 'integer', (col) => col.notNull()).execute();
+    },
+  },
+};
+
+/**
+ * A retried request with the same key has one effect and gets the first answer, whether the retry comes after the
+ * first committed or while it runs; even when running the work twice would fail (here: a one-time transfer).
+ */
+describe('runIdempotent', () => {
+  let testDb: TestDatabase;
+  let database: SubgraphDatabase<Db>;
+  before(async () => {
+    testDb = await createTestDatabase();
+    const { openSubgraphDatabase } = await import('../../lib/db/database.ts');
+    database = await openSubgraphDatabase<Db>(testDb.target, testDb.schemaFor('idempotencytest'), migrations);
+    await database.db.insertInto('account').values([{ id: 'a', balance: 100 }]).execute();
+  });
+  after(() => testDb.cleanup([database]));
+
+  /** Takes 30 from the account once: a second run finds too little and fails, as a status check would. */
+  const withdraw = (amount: number) => async (trx: Transaction<Db>) => {
+    const { balance } = await trx.selectFrom('account').select('balance').where('id', '=', 'a').forUpdate().executeTakeFirstOrThrow();
+    if (balance < 100) throw new DomainError('INVALID_TRANSITION', 'already withdrawn');
+    // Give a concurrent twin time to start its own transaction.
+    await sql`select pg_sleep(0.05)`.execute(trx);
+    await trx.updateTable('account').set({ balance: balance - amount }).where('id', '=', 'a').execute();
+    return { balance: balance - amount };
+  };
+  const balance = async () => (await database.db.selectFrom('account').select('balance').where('id', '=', 'a').executeTakeFirstOrThrow()).balance;
+
+  it('runs once for concurrent twins and gives both the first answer', async () => {
+    const twins = await Promise.all([
+      runIdempotent(database.db, { operation: 'withdraw', key: 'k-1', request: { amount: 30 } }, withdraw(30)),
+      runIdempotent(database.db, { operation: 'withdraw', key: 'k-1', request: { amount: 30 } }, withdraw(30)),
+    ]);
+    assert.deepEqual(twins, [{ balance: 70 }, { balance: 70 }]);
+    assert.equal(await balance(), 70);
+  });
+
+  it('replays a later retry, refuses the key for another request, and runs keyless work every time', async () => {
+    assert.deepEqual(await runIdempotent(database.db, { operation: 'withdraw', key: 'k-1', request: { amount: 30 } }, withdraw(30)), { balance: 70 });
+    await assert.rejects(
+      runIdempotent(database.db, { operation: 'withdraw', key: 'k-1', request: { amount: 40 } }, withdraw(40)),
+      (error: DomainError) => error.code === 'IDEMPOTENCY_KEY_REUSED',
+    );
+    // The same key names another request under another operation.
+    await assert.rejects(
+      runIdempotent(database.db, { operation: 'deposit', key: 'k-1', request: { amount: 30 } }, withdraw(30)),
+      (error: DomainError) => error.code === 'INVALID_TRANSITION',
+    );
+    await assert.rejects(
+      runIdempotent(database.db, { operation: 'withdraw', key: null, request: null }, withdraw(30)),
+      (error: DomainError) => error.code === 'INVALID_TRANSITION',
+    );
+    await assert.rejects(
+      runIdempotent(database.db, { operation: 'withdraw', key: 'x'.repeat(201), request: null }, withdraw(30)),
+      (error: DomainError) => error.code === 'BAD_USER_INPUT',
+    );
+    assert.equal(await balance(), 70);
+  });
+
+  it('stores nothing for a failed request: the key stays free', async () => {
+    await assert.rejects(runIdempotent(database.db, { operation: 'withdraw', key: 'k-2', request: { amount: 10 } }, withdraw(10)));
+    const stored = await database.db.selectFrom('idempotency_key').select('key').where('key', '=', 'k-2').execute();
+    assert.deepEqual(stored, []);
+  });
+});
