@@ -1,7 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { GraphQLError } from 'graphql';
 import { CORRELATION_HEADER, signIdentity } from '../lib/auth/identity.ts';
 import type { GatewayContext } from './context.ts';
+
+/** The subgraph statuses that mean the client's request was refused, as error codes; anything else is internal. */
+const statusCodes: Readonly<Record<number, string>> = { 400: 'BAD_USER_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN' };
 
 /**
  * Every subgraph request carries the caller's identity signed by the gateway (subgraphs trust nothing else) and the
@@ -13,6 +17,20 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(options: { url: string; identitySecret: string }) {
     super({ url: options.url, fetcher: fetch as unknown as Fetcher });
     this.#identitySecret = options.identitySecret;
+  }
+
+  /**
+   * A subgraph that refuses a request answers with a non-2xx status and GraphQL errors in the body: a variable or
+   * literal its scalars reject (400), an identity it does not trust (401). The client gets those errors with a
+   * stable code, not the stock "400: Bad Request" (which carries the subgraph's URL and, without a code, is masked
+   * as an internal error).
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body = (await this.parseBody(response)) as { errors?: Array<{ message?: unknown }> } | string;
+    const messages = typeof body === 'object' && Array.isArray(body?.errors) ? body.errors.map((error) => String(error.message ?? '')).filter(Boolean) : [];
+    const code = statusCodes[response.status];
+    if (!code) return new GraphQLError(`subgraph answered ${response.status}`);
+    return new GraphQLError(messages.join('; ') || response.statusText, { extensions: { code } });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {

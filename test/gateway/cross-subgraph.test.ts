@@ -108,4 +108,14 @@ describe('cross-subgraph queries on the demo firm', () => {
     assert.ok(data.project.manager.name);
     assert.ok(data.project.financials.costToDate.length >= 1, 'erp has cost postings for approved time');
   });
+
+  it('a value a subgraph scalar refuses is BAD_USER_INPUT with the reason, as a variable or a literal', async () => {
+    const asVariable = await graph.query(`query($from: Date) { timeEntries(filter: { from: $from }) { totalCount } }`, { from: 'yesterday' });
+    const asLiteral = await graph.query(`{ timeEntries(filter: { from: "2026-02-30" }) { totalCount } }`);
+    for (const result of [asVariable, asLiteral]) {
+      assert.equal(result.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(result.errors));
+      assert.match(result.errors![0].message, /Date cannot represent/);
+      assert.equal(JSON.stringify(result.errors).includes('http://'), false, "the subgraph's address stays inside");
+    }
+  });
 });
