@@ -12,6 +12,14 @@ describe('RFC 4180 CSV', () => {
     assert.equal(csvField(''), '');
   });
 
+  it('defuses text a spreadsheet would run as a formula, and leaves numbers alone', () => {
+    assert.equal(csvField('=HYPERLINK("http://x","y")'), `"'=HYPERLINK(""http://x"",""y"")"`);
+    assert.equal(csvField('+1 555'), "'+1 555");
+    assert.equal(csvField('@SUM(A1)'), "'@SUM(A1)");
+    assert.equal(csvField('-2.50'), '-2.50');
+    assert.equal(csvField('-x'), "'-x");
+  });
+
   it('ends every record in CRLF', () => {
     assert.equal(toCsv([['a', 'b'], ['1', 'x,y']]), 'a,b\r\n1,"x,y"\r\n');
     assert.equal(toCsv([]), '');
