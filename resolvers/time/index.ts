@@ -3,6 +3,7 @@ import { ApprovalDelegation } from './approval-delegation.ts';
 import { ApprovalRecord } from './approval-record.ts';
 import { PendingTimesheet } from './pending-timesheet.ts';
 import { ExpenseEntry } from './expense-entry.ts';
+import { ExpenseEntryResult } from './expense-entry-result.ts';
 import { Mutation } from './mutation.ts';
 import { PayrollDay, PayrollLine } from './payroll-line.ts';
 import { PeriodLock } from './period-lock.ts';
@@ -22,6 +23,7 @@ export const timeResolvers: Resolvers = {
   TimeEntryResult,
   Timesheet,
   ExpenseEntry,
+  ExpenseEntryResult,
   ApprovalRecord,
   ApprovalDelegation,
   PendingTimesheet,

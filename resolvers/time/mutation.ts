@@ -31,6 +31,7 @@ export const Mutation: MutationResolvers = {
   recallTimesheet: (_, { isoWeek, idempotencyKey }, ctx) => timesheet(ctx, ctx.approval.recallTimesheet(ctx, isoWeek, idempotencyKey)),
   logExpense: async (_, { input, idempotencyKey }, ctx) =>
     (await ctx.loaders.expense.load(await ctx.expenseCapture.logExpense(ctx, input, idempotencyKey)))!,
+  logExpenses: (_, { inputs, idempotencyKey }, ctx) => ctx.expenseCapture.logExpenses(ctx, inputs, idempotencyKey),
   updateExpense: async (_, { id, expectedVersion, input }, ctx) =>
     (await ctx.loaders.expense.load(await ctx.expenseCapture.updateExpense(ctx, id, expectedVersion, input)))!,
   deleteExpense: (_, { id, expectedVersion }, ctx) => ctx.expenseCapture.deleteExpense(ctx, id, expectedVersion),
@@ -40,4 +41,6 @@ export const Mutation: MutationResolvers = {
   recallExpenses: (_, { ids, idempotencyKey }, ctx) => expenses(ctx, ctx.approval.recallExpenses(ctx, ids, idempotencyKey)),
   cancelExpenseApprovals: (_, { ids, reason, idempotencyKey }, ctx) =>
     expenses(ctx, ctx.approval.cancelExpenseApprovals(ctx, ids, reason, idempotencyKey)),
+  correctExpense: async (_, { id, expectedVersion, input, reason, idempotencyKey }, ctx) =>
+    (await ctx.loaders.expense.load(await ctx.expenseCapture.correctExpense(ctx, id, expectedVersion, input, reason, idempotencyKey)))!,
 };

@@ -140,6 +140,10 @@ export type ExpenseEntry = {
   approvals: Array<ApprovalRecord>;
   billable: Scalars['Boolean']['output'];
   category: ExpenseCategory;
+  /** The expense that replaced this one, once corrected. */
+  correctedBy?: Maybe<ExpenseEntry>;
+  /** The approved expense this one corrects. */
+  correctionOf?: Maybe<ExpenseEntry>;
   createdAt: Scalars['DateTime']['output'];
   date: Scalars['Date']['output'];
   decidedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -151,6 +155,8 @@ export type ExpenseEntry = {
   /** Where the receipt is stored (a document id or URL). */
   receiptRef?: Maybe<Scalars['String']['output']>;
   rejectionReason?: Maybe<Scalars['String']['output']>;
+  /** When a correction reversed this expense; a reversed expense counts in no total and takes no action. */
+  reversedAt?: Maybe<Scalars['DateTime']['output']>;
   status: EntryStatus;
   submittedAt?: Maybe<Scalars['DateTime']['output']>;
   updatedAt: Scalars['DateTime']['output'];
@@ -171,6 +177,13 @@ export type ExpenseEntryEdge = {
   __typename?: 'ExpenseEntryEdge';
   cursor: Scalars['String']['output'];
   node: ExpenseEntry;
+};
+
+/** Exactly one of expense and error is set. */
+export type ExpenseEntryResult = {
+  __typename?: 'ExpenseEntryResult';
+  error?: Maybe<EntryError>;
+  expense?: Maybe<ExpenseEntry>;
 };
 
 export type ExpenseFilter = {
@@ -288,6 +301,15 @@ export type Mutation = {
    */
   closePeriod: PeriodLock;
   /**
+   * Corrects an APPROVED expense as correctTimeEntry corrects an entry: the expense is reversed (it keeps its status and
+   * history, counts in no total and takes no further action; `time.expense.corrected` tells erp to reverse its
+   * postings) and a new expense linked to it (`correctionOf`) is created with the changes, validated like a new one,
+   * and SUBMITTED for approval. Returns the new expense. Its worker, a MANAGER or an ADMIN corrects, with a reason;
+   * CONFLICT when `expectedVersion` is stale; INVALID_TRANSITION when the expense is not APPROVED or was already
+   * corrected; PERIOD_LOCKED on a closed period of the old or the new date (grace and override rights apply).
+   */
+  correctExpense: ExpenseEntry;
+  /**
    * Corrects an APPROVED entry, never in place: the entry is reversed (it keeps its status and history and drops out of
    * every total; erp reverses its postings, or credits them if invoiced) and a new entry linked to it (`correctionOf`)
    * is created with the changes, validated like a new one, and SUBMITTED for approval. Returns the new entry. Its
@@ -311,6 +333,12 @@ export type Mutation = {
    * externalId was imported before returns the existing expense.
    */
   logExpense: ExpenseEntry;
+  /**
+   * Logs up to 1,000 expenses: one result per input, in order. Valid expenses are written together; invalid ones are
+   * reported with their index and rule code (as for logExpense) and not written. An externalId imported before, or
+   * earlier in the same batch, returns that expense.
+   */
+  logExpenses: Array<ExpenseEntryResult>;
   /**
    * Logs up to 1,000 entries: one result per input, in order. Valid entries are written together; invalid ones are
    * reported with their index and rule code and not written.
@@ -409,6 +437,15 @@ export type MutationClosePeriodArgs = {
 };
 
 
+export type MutationCorrectExpenseArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: UpdateExpenseInput;
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationCorrectTimeEntryArgs = {
   expectedVersion: Scalars['Int']['input'];
   id: Scalars['ID']['input'];
@@ -439,6 +476,12 @@ export type MutationDeleteTimeEntryArgs = {
 export type MutationLogExpenseArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: LogExpenseInput;
+};
+
+
+export type MutationLogExpensesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputs: Array<LogExpenseInput>;
 };
 
 
@@ -1133,6 +1176,7 @@ export type ResolversTypes = {
   ExpenseEntry: ResolverTypeWrapper<ExpenseEntryRow>;
   ExpenseEntryConnection: ResolverTypeWrapper<Omit<ExpenseEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ExpenseEntryEdge']>, nodes: Array<ResolversTypes['ExpenseEntry']> }>;
   ExpenseEntryEdge: ResolverTypeWrapper<Omit<ExpenseEntryEdge, 'node'> & { node: ResolversTypes['ExpenseEntry'] }>;
+  ExpenseEntryResult: ResolverTypeWrapper<EntryResult>;
   ExpenseFilter: ExpenseFilter;
   ExternalRef: ResolverTypeWrapper<ExternalRef>;
   ExternalRefInput: ExternalRefInput;
@@ -1193,6 +1237,7 @@ export type ResolversParentTypes = {
   ExpenseEntry: ExpenseEntryRow;
   ExpenseEntryConnection: Omit<ExpenseEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ExpenseEntryEdge']>, nodes: Array<ResolversParentTypes['ExpenseEntry']> };
   ExpenseEntryEdge: Omit<ExpenseEntryEdge, 'node'> & { node: ResolversParentTypes['ExpenseEntry'] };
+  ExpenseEntryResult: EntryResult;
   ExpenseFilter: ExpenseFilter;
   ExternalRef: ExternalRef;
   ExternalRefInput: ExternalRefInput;
@@ -1294,6 +1339,8 @@ export type ExpenseEntryResolvers<ContextType = TimeContext, ParentType extends 
   approvals?: Resolver<Array<ResolversTypes['ApprovalRecord']>, ParentType, ContextType>;
   billable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['ExpenseCategory'], ParentType, ContextType>;
+  correctedBy?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType>;
+  correctionOf?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1304,6 +1351,7 @@ export type ExpenseEntryResolvers<ContextType = TimeContext, ParentType extends 
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   receiptRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   rejectionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reversedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['EntryStatus'], ParentType, ContextType>;
   submittedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1321,6 +1369,11 @@ export type ExpenseEntryConnectionResolvers<ContextType = TimeContext, ParentTyp
 export type ExpenseEntryEdgeResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['ExpenseEntryEdge'] = ResolversParentTypes['ExpenseEntryEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType>;
+};
+
+export type ExpenseEntryResultResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['ExpenseEntryResult'] = ResolversParentTypes['ExpenseEntryResult']> = {
+  error?: Resolver<Maybe<ResolversTypes['EntryError']>, ParentType, ContextType>;
+  expense?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType>;
 };
 
 export type ExternalRefResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['ExternalRef'] = ResolversParentTypes['ExternalRef']> = {
@@ -1344,11 +1397,13 @@ export type MutationResolvers<ContextType = TimeContext, ParentType extends Reso
   cancelExpenseApprovals?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationCancelExpenseApprovalsArgs, 'ids' | 'reason'>>;
   cancelTimeEntryApprovals?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationCancelTimeEntryApprovalsArgs, 'ids' | 'reason'>>;
   closePeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationClosePeriodArgs, 'graceDays' | 'legalEntityId' | 'periodEnd' | 'periodStart'>>;
+  correctExpense?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType, RequireFields<MutationCorrectExpenseArgs, 'expectedVersion' | 'id' | 'input' | 'reason'>>;
   correctTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationCorrectTimeEntryArgs, 'expectedVersion' | 'id' | 'input' | 'reason'>>;
   delegateApprovals?: Resolver<ResolversTypes['ApprovalDelegation'], ParentType, ContextType, RequireFields<MutationDelegateApprovalsArgs, 'input'>>;
   deleteExpense?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteExpenseArgs, 'expectedVersion' | 'id'>>;
   deleteTimeEntry?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'expectedVersion' | 'id'>>;
   logExpense?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType, RequireFields<MutationLogExpenseArgs, 'input'>>;
+  logExpenses?: Resolver<Array<ResolversTypes['ExpenseEntryResult']>, ParentType, ContextType, RequireFields<MutationLogExpensesArgs, 'inputs'>>;
   logTimeEntries?: Resolver<Array<ResolversTypes['TimeEntryResult']>, ParentType, ContextType, RequireFields<MutationLogTimeEntriesArgs, 'inputs'>>;
   logTimeEntry?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType, RequireFields<MutationLogTimeEntryArgs, 'input'>>;
   recallExpenses?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationRecallExpensesArgs, 'ids'>>;
@@ -1569,6 +1624,7 @@ export type Resolvers<ContextType = TimeContext> = {
   ExpenseEntry?: ExpenseEntryResolvers<ContextType>;
   ExpenseEntryConnection?: ExpenseEntryConnectionResolvers<ContextType>;
   ExpenseEntryEdge?: ExpenseEntryEdgeResolvers<ContextType>;
+  ExpenseEntryResult?: ExpenseEntryResultResolvers<ContextType>;
   ExternalRef?: ExternalRefResolvers<ContextType>;
   LegalEntity?: LegalEntityResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;

@@ -44,7 +44,7 @@ type Week = { workerId: string; weekStart: string; weekEnd: string };
 
 type Target = { kind: 'ids'; ids: string[] } | ({ kind: 'week' } & Week);
 
-/** The columns every subject of the flow has (time_entry and expense_entry); only entries can be reversed. */
+/** The columns every subject of the flow has (time_entry and expense_entry); a reversed (corrected) row takes no action. */
 type SubjectRow = Pick<TimeEntryRow, 'id' | 'status' | 'version' | 'worker_id' | 'project_id' | 'date'> & { reversed_at?: Date | null };
 
 /** What the decision adds to the subject's snapshot, per event (the payloads of events.ts). */

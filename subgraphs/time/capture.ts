@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { hasRole, type Identity } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
-import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
-import { createEvent } from '../../lib/events/envelope.ts';
-import { appendToOutbox } from '../../lib/events/outbox.ts';
+import { DomainError, badInput, notFound } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
 import { checkPeriodOpen, validateEntry, type EntryDraft, type SameDayEntry, type ValidEntry } from './domain/entry-rules.ts';
 import { assertMayCapture } from './access.ts';
-import { checkReason } from './domain/entry-lifecycle.ts';
-import { snapshotOf, timeTopics, type TimeEntryCorrected, type TimeEntrySubmitted } from './events.ts';
+import { correctApproved, type CorrectionSubject } from './correction.ts';
+import { snapshotOf, timeTopics, type TimeEntrySnapshot } from './events.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import * as repo from './repository.ts';
 import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
@@ -300,6 +298,41 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     return assertChangeable(identity, timeEntryKind, id, row, expectedVersion);
   }
 
+  const entryCorrection: CorrectionSubject<TimeEntryRow, UpdateTimeEntryInput, { draft: EntryDraft; notes: string | null; context: WorkContext }, TimeEntrySnapshot> = {
+    kind: timeEntryKind,
+    table: 'time_entry',
+    historyColumn: 'time_entry_id',
+    operation: 'correctTimeEntry',
+    topics: { corrected: timeTopics.entryCorrected, submitted: timeTopics.entrySubmitted },
+    snapshot: snapshotOf,
+    read: async (handle, id) => (await repo.timeEntriesByIds(handle, [id]))[0],
+    lock: repo.lockTimeEntry,
+
+    async plan(row, input) {
+      const { draft, notes } = changedDraft(row, input);
+      return { draft, notes, context: await loadContext([draft, { workerId: row.worker_id, projectId: row.project_id }]) };
+    },
+
+    async insertCorrection(trx, scope, original, { draft, notes, context }, correction) {
+      const label = `correction of entry ${original.id} (${draft.date}, project ${draft.projectId})`;
+      const facts = await factsFor(trx, scope.identity, context, [draft, { ...draft, date: original.date, projectId: original.project_id }], original.id);
+      checkPeriodOpen(label, legalEntityOf(context, { workerId: original.worker_id, projectId: original.project_id }), original.date, facts.closedPeriods);
+      const entry = validateEntry(label, draft, {
+        today: isoDate(correction.now),
+        maxDaysAhead,
+        project: context.projects.get(draft.projectId),
+        worker: context.workers.get(draft.workerId),
+        closedPeriods: facts.closedPeriods,
+        sameDay: facts.sameDay.get(sameDayKey(draft.workerId, draft.date)) ?? [],
+      });
+      return trx
+        .insertInto('time_entry')
+        .values(newEntryRow(correction.id, entry, { notes, status: 'SUBMITTED', externalId: null, correctionOf: original.id, now: correction.now }))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+  };
+
   const lockChangeable = async (trx: Transaction<TimeDatabase>, identity: Identity, id: string, expectedVersion: number) =>
     assertChangeable(identity, timeEntryKind, id, await repo.lockTimeEntry(trx, id), expectedVersion);
 
@@ -360,92 +393,21 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     },
 
     /**
-     * Corrects an APPROVED entry (DESIGN §1): never in place. The entry is reversed (it keeps its status and history,
-     * drops out of every total, and `time.entry.corrected` tells erp to reverse its postings) and a new entry linked to
-     * it is created with the changes, validated like a new one against current data (the reversed entry no longer
-     * counts in its day) and SUBMITTED for approval. Its worker or a MANAGER/ADMIN corrects, with a reason.
+     * Corrects an APPROVED entry (DESIGN §1): never in place (correction.ts `correctApproved`). The entry is reversed
+     * (`time.entry.corrected` tells erp to reverse its postings) and a new entry linked to it is created with the
+     * changes, validated like a new one against current data (the reversed entry no longer counts in its day) and
+     * SUBMITTED for approval. Its worker or a MANAGER/ADMIN corrects, with a reason.
      */
-    async correctTimeEntry(
+    correctTimeEntry: (
       scope: RequestScope,
       id: string,
       expectedVersion: number,
       input: UpdateTimeEntryInput,
       reason: string,
       idempotencyKey?: string | null,
-    ): Promise<string> {
+    ): Promise<string> => {
       source();
-      const why = checkReason(reason, 'a correction');
-      const assertCorrectable = (row: TimeEntryRow | undefined) => {
-        if (!row) throw notFound('TimeEntry', id);
-        assertMayCapture(scope.identity, row.worker_id);
-        if (row.version !== expectedVersion) {
-          throw new DomainError('CONFLICT', `time entry ${id} is at version ${row.version}, not ${expectedVersion}`, { currentVersion: row.version });
-        }
-        if (row.reversed_at) throw new DomainError('INVALID_TRANSITION', `time entry ${id} was already corrected: correct its correction instead`);
-        if (row.status !== 'APPROVED') {
-          throw new DomainError('INVALID_TRANSITION', `time entry ${id} is ${row.status}: only APPROVED entries are corrected (change a DRAFT or REJECTED one)`);
-        }
-        return row;
-      };
-      const request = { actor: scope.identity.workerId, id, expectedVersion, input, reason: why };
-      // Facts are loaded for the entry as it is now. Nothing is refused yet: a replayed request finds the entry already
-      // reversed and must still get its first answer; the checks run on the locked row.
-      const [current] = await repo.timeEntriesByIds(db, [id]);
-      if (current) assertMayCapture(scope.identity, current.worker_id);
-      const planned = current?.status === 'APPROVED' && !current.reversed_at ? { row: current, ...changedDraft(current, input) } : null;
-      const context = planned ? await loadContext([planned.draft, { workerId: planned.row.worker_id, projectId: planned.row.project_id }]) : null;
-      const correctionId = await runIdempotent(db, { operation: 'correctTimeEntry', key: idempotencyKey, request }, async (trx) => {
-        const original = assertCorrectable(await repo.lockTimeEntry(trx, id));
-        if (!planned || !context || planned.row.version !== original.version) {
-          throw new DomainError('CONFLICT', `time entry ${id} changed while this request ran; retry`);
-        }
-        const { draft, notes } = planned;
-        const previous = { workerId: original.worker_id, projectId: original.project_id };
-        const label = `correction of entry ${id} (${draft.date}, project ${draft.projectId})`;
-        const facts = await factsFor(trx, scope.identity, context, [draft, { ...draft, date: original.date, projectId: original.project_id }], id);
-        checkPeriodOpen(label, legalEntityOf(context, previous!), original.date, facts.closedPeriods);
-        const now = clock.now();
-        const entry = validateEntry(label, draft, {
-          today: isoDate(now),
-          maxDaysAhead,
-          project: context.projects.get(draft.projectId),
-          worker: context.workers.get(draft.workerId),
-          closedPeriods: facts.closedPeriods,
-          sameDay: facts.sameDay.get(sameDayKey(draft.workerId, draft.date)) ?? [],
-        });
-        const newId = randomUUID();
-        const [reversed] = await trx
-          .updateTable('time_entry')
-          .set((eb) => ({ reversed_at: now, version: eb('version', '+', 1), updated_at: now }))
-          .where('id', '=', id)
-          .returningAll()
-          .execute();
-        const [correction] = await trx
-          .insertInto('time_entry')
-          .values(newEntryRow(newId, entry, { notes, status: 'SUBMITTED', externalId: null, correctionOf: id, now }))
-          .returningAll()
-          .execute();
-        const actor = scope.identity.workerId;
-        await repo.insertApprovalRecords(trx, [
-          { id: randomUUID(), time_entry_id: id, expense_entry_id: null, action: 'CORRECTED', actor_id: actor, at: now, reason: why },
-          { id: randomUUID(), time_entry_id: newId, expense_entry_id: null, action: 'SUBMITTED', actor_id: actor, at: now, reason: why },
-        ]);
-        const at = now.toISOString();
-        const meta = { correlationId: scope.correlationId };
-        await appendToOutbox(trx, [
-          createEvent<TimeEntryCorrected>('time', timeTopics.entryCorrected, { typename: 'TimeEntry', id }, {
-            reversed: snapshotOf(reversed),
-            correctionId: newId,
-            correctedBy: actor,
-            correctedAt: at,
-            reason: why,
-          }, meta, now),
-          createEvent<TimeEntrySubmitted>('time', timeTopics.entrySubmitted, { typename: 'TimeEntry', id: newId }, { ...snapshotOf(correction), submittedAt: at }, meta, now),
-        ]);
-        return newId;
-      });
-      deps.onCommit();
-      return correctionId;
+      return correctApproved(deps, entryCorrection, scope, { id, expectedVersion, input, reason, idempotencyKey });
     },
 
     async deleteTimeEntry(scope: RequestScope, id: string, expectedVersion: number): Promise<string> {

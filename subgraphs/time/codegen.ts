@@ -10,6 +10,7 @@ export const codegen = {
     ApprovalDelegation: '../../subgraphs/time/tables.ts#ApprovalDelegationRow',
     PendingTimesheet: '../../subgraphs/time/approval-queue.ts#PendingWeek',
     TimeEntryResult: '../../subgraphs/time/capture.ts#EntryResult',
+    ExpenseEntryResult: '../../subgraphs/time/capture.ts#EntryResult',
     Worker: '../../subgraphs/time/tables.ts#EntityKey',
     Project: '../../subgraphs/time/tables.ts#EntityKey',
     PayrollLine: '../../subgraphs/time/payroll.ts#WorkerPayPeriod',

@@ -17,6 +17,7 @@ export const timeTopics = {
   expenseApproved: 'time.expense.approved',
   expenseRejected: 'time.expense.rejected',
   expenseApprovalCancelled: 'time.expense.approval_cancelled',
+  expenseCorrected: 'time.expense.corrected',
 } as const;
 
 /** A legal entity's period is locked: no time may be captured, changed or approved on its dates. */
@@ -144,6 +145,18 @@ export interface ExpenseRejected extends ExpenseSnapshot {
 export interface ExpenseApprovalCancelled extends ExpenseSnapshot {
   cancelledBy: string | null;
   cancelledAt: string;
+  reason: string;
+}
+
+/**
+ * An approved expense was reversed and replaced by a new linked expense (SUBMITTED, awaiting its own approval): reverse
+ * everything posted for `reversed`; the correction is posted when its own `time.expense.approved` arrives.
+ */
+export interface ExpenseCorrected {
+  reversed: ExpenseSnapshot;
+  correctionId: string;
+  correctedBy: string | null;
+  correctedAt: string;
   reason: string;
 }
 

@@ -54,6 +54,8 @@ export function createTimeLoaders(db: Kysely<TimeDatabase>) {
     approvalDelegation: loaderById((ids) => repo.approvalDelegationsByIds(db, ids)),
     /** Original entry id → the correction that replaced it (at most one: a unique index). */
     correctionsByOriginal: loaderByGroup((ids) => repo.correctionsOf(db, ids), (row) => row.correction_of!),
+    /** Original expense id → the correction that replaced it (at most one: a unique index). */
+    expenseCorrectionsByOriginal: loaderByGroup((ids) => repo.correctionsOfExpenses(db, ids), (row) => row.correction_of!),
     approvalsByTimeEntry: loaderByGroup((ids) => repo.approvalRecordsByTimeEntries(db, ids), (row) => row.time_entry_id!),
     approvalsByExpense: loaderByGroup((ids) => repo.approvalRecordsByExpenses(db, ids), (row) => row.expense_entry_id!),
     /** Keyed by `weekKey`: the timesheets of every entry on a page in one aggregate statement. */

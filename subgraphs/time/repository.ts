@@ -358,28 +358,22 @@ export function approvedHoursPerDay(db: Db, workerIds: readonly string[], from: 
     .orderBy('date')
     .execute();
 }
-/** The expense already imported under this external ref, if any. */
-export const expenseByExternalRef = (trx: Transaction<TimeDatabase>, ref: { system: string; id: string }) =>
-  trx
+/** Expenses already imported under any of these external refs, in one statement. */
+export function expensesByExternalRefs(trx: Transaction<TimeDatabase>, refs: ReadonlyArray<{ system: string; id: string }>) {
+  return trx
     .selectFrom('expense_entry')
-    .select(['id', 'worker_id'])
-    .where('external_system', '=', ref.system)
-    .where('external_id', '=', ref.id)
-    .executeTakeFirst();
-
-/**
- * Inserts an expense; with an external ref, `on conflict do nothing` against the unique ref index, so a concurrent
- * import of the same ref waits for the other and then inserts nothing. Returns whether the row was written.
- */
-export async function insertExpense(trx: Transaction<TimeDatabase>, row: Insertable<TimeDatabase['expense_entry']>): Promise<boolean> {
-  const written = await trx
-    .insertInto('expense_entry')
-    .values(row)
-    .onConflict((oc) => oc.columns(['external_system', 'external_id']).where('external_system', 'is not', null).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return written !== undefined;
+    .select(['id', 'worker_id', 'external_system', 'external_id'])
+    .where(
+      sql<boolean>`(external_system, external_id) in (select * from unnest(${refs.map((r) => r.system)}::text[], ${refs.map((r) => r.id)}::text[]))`,
+    )
+    .execute();
 }
+
+export const insertExpenses = (trx: Transaction<TimeDatabase>, rows: ReadonlyArray<Insertable<TimeDatabase['expense_entry']>>) =>
+  trx.insertInto('expense_entry').values(rows as Insertable<TimeDatabase['expense_entry']>[]).execute();
+
+export const correctionsOfExpenses = (db: Db, originalIds: readonly string[]) =>
+  db.selectFrom('expense_entry').selectAll().where('correction_of', 'in', originalIds).execute();
 
 export const lockExpense = (trx: Transaction<TimeDatabase>, id: string) =>
   trx.selectFrom('expense_entry').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
@@ -428,6 +422,16 @@ export type ApprovalTable = 'time_entry' | 'expense_entry';
 export type LifecycleChanges = Partial<Pick<TimeDatabase['time_entry'], 'status' | 'submitted_at' | 'decided_at' | 'decided_by' | 'rejection_reason'>> & {
   updated_at: Date;
 };
+
+/** A correction reverses an approved row of either table: reversed_at set, version + 1; returns the row as it is now. */
+export const reverse = <T extends ApprovalTable>(trx: Transaction<TimeDatabase>, table: T, id: string, now: Date) =>
+  // As in setLifecycle: the columns written exist, with these types, in both tables.
+  trx
+    .updateTable(table as 'time_entry')
+    .set((eb) => ({ reversed_at: now, version: eb('version', '+', 1), updated_at: now }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow() as unknown as Promise<Selectable<TimeDatabase[T]>>;
 
 /** One approval step on many rows of either table: the changes, version + 1; returns the rows as they are now. */
 export const setLifecycle = <T extends ApprovalTable>(trx: Transaction<TimeDatabase>, table: T, ids: readonly string[], changes: LifecycleChanges) =>

@@ -21,7 +21,8 @@ const approvalColumns: ColumnTypes<'approval_record'> = {
 const expenseColumns: ColumnTypes<'expense_entry'> = {
   id: 'text', worker_id: 'text', project_id: 'text', date: 'date', amount: 'numeric', currency: 'text', category: 'text',
   billable: 'bool', receipt_ref: 'text', notes: 'text', status: 'text', version: 'int4', external_system: 'text', external_id: 'text', submitted_at: 'timestamptz',
-  decided_at: 'timestamptz', decided_by: 'text', rejection_reason: 'text', created_at: 'timestamptz', updated_at: 'timestamptz',
+  decided_at: 'timestamptz', decided_by: 'text', rejection_reason: 'text', correction_of: 'text', reversed_at: 'timestamptz',
+  created_at: 'timestamptz', updated_at: 'timestamptz',
 };
 
 /**

@@ -49,7 +49,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const capture = createCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const payroll = createPayrollQueries(deps.db, options);
   const approvalQueue = createApprovalQueue({ db: deps.db, clock: deps.clock }, options);
-  const expenseCapture = createExpenseCaptureService({ db: deps.db, clock: deps.clock }, options);
+  const expenseCapture = createExpenseCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const reportingLines: ReportingLines = {

@@ -224,6 +224,9 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
     /** A correction is as visible as the entry it corrects (same worker). */
     correctionOf: async (scope: QueryScope, originalId: string) => (await scope.loaders.correctionsByOriginal.load(originalId))[0] ?? null,
 
+    /** As `correctionOf`, for expenses. */
+    expenseCorrectionOf: async (scope: QueryScope, originalId: string) => (await scope.loaders.expenseCorrectionsByOriginal.load(originalId))[0] ?? null,
+
     approvalDelegation: async (scope: QueryScope, id: string) => {
       const row = await scope.loaders.approvalDelegation.load(id);
       if (row) assertMaySeeDelegation(scope.identity, row);

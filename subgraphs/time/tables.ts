@@ -62,6 +62,10 @@ export interface ExpenseEntryTable {
   decided_at: Date | null;
   decided_by: string | null;
   rejection_reason: string | null;
+  /** The approved expense this one corrects (unique: an expense is corrected once). */
+  correction_of: string | null;
+  /** Set when a correction reverses this approved expense; reversed expenses drop out of every total. */
+  reversed_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -105,4 +105,34 @@ describe('expense capture through the gateway', () => {
       { status: 'SUBMITTED', billing: { status: 'AWAITING_APPROVAL' }, approvals: [{ action: 'SUBMITTED' }, { action: 'APPROVED' }, { action: 'APPROVAL_CANCELLED' }] },
     ]);
   });
+  it("corrects a worker's approved expense: the correction links back to the reversed expense, which links to it", async () => {
+    const manager = firm.workers.find((w) => w.id === worker.managerId)!;
+    const asManager = { roles: ['WORKER' as const, 'MANAGER' as const], workerId: manager.id };
+    const input = { projectId: project.id, date: today, amount: { amount: '55.00', currency: project.currency }, category: 'LODGING' };
+    const logged = await graph.query(log, { input }, asWorker);
+    assert.equal(logged.errors, undefined, JSON.stringify(logged.errors));
+    const id = logged.data.logExpense.id;
+    const submitted = await graph.query(`mutation($ids: [ID!]!) { submitExpenses(ids: $ids) { status } }`, { ids: [id] }, asWorker);
+    assert.equal(submitted.errors, undefined, JSON.stringify(submitted.errors));
+    const approved = await graph.query(`mutation($ids: [ID!]!) { approveExpenses(ids: $ids) { status version } }`, { ids: [id] }, asManager);
+    assert.equal(approved.errors, undefined, JSON.stringify(approved.errors));
+    const [{ version }] = approved.data.approveExpenses;
+    const corrected = await graph.query(
+      `mutation($id: ID!, $v: Int!) {
+        correctExpense(id: $id, expectedVersion: $v, input: { amount: { amount: "50.00", currency: "${project.currency}" } }, reason: "hotel refunded 5", idempotencyKey: "correct-expense-gw") {
+          id status amount { amount } worker { name } project { code }
+          correctionOf { id status reversedAt correctedBy { id } amount { amount } approvals { action actor { name } reason } }
+        }
+      }`,
+      { id, v: version },
+      asWorker,
+    );
+    assert.equal(corrected.errors, undefined, JSON.stringify(corrected.errors));
+    const correction = corrected.data.correctExpense;
+    assert.deepEqual([correction.status, correction.amount.amount, correction.worker.name, correction.project.code], ['SUBMITTED', '50.00', worker.name, project.code]);
+    const original = correction.correctionOf;
+    assert.deepEqual([original.id, original.status, original.amount.amount, original.correctedBy], [id, 'APPROVED', '55.00', { id: correction.id }]);
+    assert.ok(original.reversedAt, 'the original is reversed');
+    assert.deepEqual(original.approvals.at(-1), { action: 'CORRECTED', actor: { name: worker.name }, reason: 'hotel refunded 5' });
+  });
 });

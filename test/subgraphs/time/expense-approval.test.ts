@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { signIdentity, type Identity } from '../../../lib/auth/identity.ts';
 import { testIdentitySecret } from '../../support/subgraph-harness.ts';
+import { addDays } from '../../../subgraphs/time/domain/iso-week.ts';
 import { admin, ana, ben, codeOf, finance, manager, P, projects, startCapture, TODAY, W, type CaptureHarness } from './capture-fixture.ts';
 
 /**
@@ -19,8 +20,13 @@ const recall = `mutation($ids: [ID!]!, $key: String) { recallExpenses(ids: $ids,
 const cancel = `mutation($ids: [ID!]!, $reason: String!, $key: String) { cancelExpenseApprovals(ids: $ids, reason: $reason, idempotencyKey: $key) { ${fields} } }`;
 const read = `query($id: ID!) { expense(id: $id) { ${fields} } }`;
 const delegate = `mutation($input: DelegateApprovalsInput!) { delegateApprovals(input: $input) { id } }`;
+const correctionFields = `id status version date amount { amount currency } category billable notes receiptRef reversedAt
+  correctionOf { id status reversedAt } correctedBy { id } approvals { action actor { id } reason }`;
+const correct = `mutation($id: ID!, $v: Int!, $input: UpdateExpenseInput!, $reason: String!, $key: String) {
+  correctExpense(id: $id, expectedVersion: $v, input: $input, reason: $reason, idempotencyKey: $key) { ${correctionFields} } }`;
+const readCorrection = `query($id: ID!) { expense(id: $id) { ${correctionFields} } }`;
 const close = `mutation($start: Date!, $end: Date!, $grace: Int) {
-  closePeriod(legalEntityId: "le-1", periodStart: $start, periodEnd: $end, graceDays: $grace) { id } }`;
+  closePeriod(legalEntityId: "le-1", periodStart: $start, periodEnd: $end, graceDays: $grace) { id graceUntil } }`;
 
 const otherManager: Identity = { workerId: 'w-zed', roles: ['WORKER', 'MANAGER'] };
 const anaAsManager: Identity = { workerId: W.ana, roles: ['WORKER', 'MANAGER'] };
@@ -66,6 +72,7 @@ describe('expense approval', () => {
   });
   after(() => time.close());
   beforeEach(async () => {
+    await time.database.db.updateTable('expense_entry').set({ correction_of: null }).execute();
     for (const table of ['approval_record', 'approval_delegation', 'period_lock', 'idempotency_key', 'expense_entry', 'outbox'] as const) {
       await time.database.db.deleteFrom(table).execute();
     }
@@ -252,5 +259,155 @@ describe('expense approval', () => {
     ]);
     assert.deepEqual(ok(cancels[0]).cancelExpenseApprovals, ok(cancels[1]).cancelExpenseApprovals);
     assert.equal((await events('time.expense.approval_cancelled')).length, 2, 'one event per expense, not per call');
+  });
+  /** The version of an approved expense (its correction names it). */
+  const versionOf = async (id: string): Promise<number> => ok(await time.call(read, { id }, ana)).expense.version;
+
+  it('corrects an approved expense: reversed, never edited, replaced by a linked SUBMITTED expense; history and events in one go', async () => {
+    const id = await approved('2026-11-19');
+    const v = await versionOf(id);
+    const correlationId = randomUUID();
+    const input = { amount: { amount: '38.00', currency: 'EUR' }, category: 'MEALS', notes: 'receipt said 38' };
+    const correction = ok(await callWith(correct, { id, v, input, reason: 'typo in the amount' }, ana, correlationId)).correctExpense;
+    assert.deepEqual(
+      [correction.status, correction.version, correction.amount, correction.category, correction.notes, correction.date, correction.billable],
+      ['SUBMITTED', 1, { amount: '38.00', currency: 'EUR' }, 'MEALS', 'receipt said 38', '2026-11-19', true],
+    );
+    assert.equal(correction.correctionOf.id, id);
+    assert.equal(correction.correctionOf.status, 'APPROVED', 'the reversed expense keeps its status');
+    assert.ok(correction.correctionOf.reversedAt);
+    assert.deepEqual(correction.approvals, [{ action: 'SUBMITTED', actor: { id: W.ana }, reason: 'typo in the amount' }]);
+    const reversed = ok(await time.call(readCorrection, { id }, ana)).expense;
+    assert.deepEqual([reversed.status, reversed.version, reversed.amount, reversed.correctedBy], ['APPROVED', v + 1, { amount: '42.50', currency: 'EUR' }, { id: correction.id }]);
+    assert.deepEqual(reversed.approvals.map((a: any) => [a.action, a.actor.id, a.reason]), [
+      ['SUBMITTED', W.ana, null],
+      ['APPROVED', W.mia, null],
+      ['CORRECTED', W.ana, 'typo in the amount'],
+    ]);
+    // Both expenses stay listed; only the correction is live.
+    const listed = ok(await time.call(`{ expenses { nodes { id reversedAt } } }`, {}, ana)).expenses.nodes;
+    assert.deepEqual(new Set(listed.map((e: any) => [e.id, e.reversedAt !== null].join())), new Set([`${id},true`, `${correction.id},false`]));
+
+    const outbox = await time.database.db.selectFrom('outbox').selectAll().where('correlation_id', '=', correlationId).orderBy('seq').execute();
+    assert.deepEqual(outbox.map((e) => [e.type, e.subject_typename, e.subject_id]), [
+      ['time.expense.corrected', 'ExpenseEntry', id],
+      ['time.expense.submitted', 'ExpenseEntry', correction.id],
+    ]);
+    const corrected = outbox[0].data as any;
+    assert.deepEqual(
+      [corrected.reversed.expenseId, corrected.reversed.version, corrected.reversed.amount, corrected.reversed.status, corrected.correctionId, corrected.correctedBy, corrected.reason],
+      [id, v + 1, '42.50', 'APPROVED', correction.id, W.ana, 'typo in the amount'],
+    );
+    assert.equal(corrected.correctedAt, new Date(reversed.reversedAt).toISOString());
+    const submittedEvent = outbox[1].data as any;
+    assert.deepEqual([submittedEvent.expenseId, submittedEvent.status, submittedEvent.amount, submittedEvent.category], [correction.id, 'SUBMITTED', '38.00', 'MEALS']);
+    assert.equal(typeof submittedEvent.submittedAt, 'string');
+
+    // The correction goes through approval and can be corrected in turn, by the manager.
+    const [approvedCorrection] = ok(await time.call(approve, { ids: [correction.id] }, manager)).approveExpenses;
+    const second = ok(await time.call(correct, { id: correction.id, v: approvedCorrection.version, input: { projectId: P.internal }, reason: 'internal trip' }, manager)).correctExpense;
+    assert.deepEqual([second.correctionOf.id, second.billable, second.approvals[0].actor], [correction.id, false, { id: W.mia }], 'another project brings its billable default');
+    const byAdmin = await approved('2026-11-18');
+    ok(await time.call(correct, { id: byAdmin, v: await versionOf(byAdmin), input: { receiptRef: null }, reason: 'receipt lost' }, admin));
+  });
+
+  it('refuses what is not a correction: not APPROVED, already corrected, stale, no reason, not theirs, invalid changes', async () => {
+    const draft = await drafted();
+    const sent = await submitted('2026-11-18');
+    for (const expense of [draft, sent]) {
+      assert.equal(codeOf(await time.call(correct, { id: expense, v: await versionOf(expense), input: { notes: 'x' }, reason: 'x' }, ana)), 'INVALID_TRANSITION');
+    }
+    const rejected = await submitted('2026-11-17');
+    ok(await time.call(reject, { ids: [rejected], reason: 'no' }, manager));
+    assert.equal(codeOf(await time.call(correct, { id: rejected, v: await versionOf(rejected), input: { notes: 'x' }, reason: 'x' }, ana)), 'INVALID_TRANSITION');
+    assert.equal(codeOf(await time.call(correct, { id: 'no-such-expense', v: 1, input: {}, reason: 'x' }, ana)), 'NOT_FOUND');
+
+    const id = await approved('2026-11-19');
+    const v = await versionOf(id);
+    const attempt = (variables: Record<string, unknown>, who: Identity = ana) => time.call(correct, { id, v, input: { notes: 'x' }, reason: 'fix', ...variables }, who);
+    assert.equal(codeOf(await attempt({ v: v - 1 })), 'CONFLICT');
+    assert.equal(codeOf(await attempt({ reason: '  ' })), 'BAD_USER_INPUT');
+    assert.equal(codeOf(await attempt({}, ben)), 'FORBIDDEN');
+    assert.equal(codeOf(await attempt({}, finance)), 'FORBIDDEN');
+    // The correction is validated like a new expense; a refusal writes nothing.
+    for (const [code, input] of [
+      ['FUTURE_DATE', { date: addDays(TODAY, 1) }],
+      ['BAD_USER_INPUT', { amount: { amount: '12.5', currency: 'JPY' } }],
+      ['BAD_USER_INPUT', { amount: null }],
+      ['NOT_BILLABLE', { projectId: P.internal, billable: true }],
+      ['PROJECT_NOT_ACTIVE', { projectId: P.draft }],
+      ['PERIOD_LOCKED', { date: '2026-10-15' }],
+    ] as const) {
+      if (code === 'PERIOD_LOCKED') ok(await time.call(close, { start: '2026-10-01', end: '2026-10-31' }, finance));
+      assert.equal(codeOf(await attempt({ input })), code, JSON.stringify(input));
+    }
+    assert.equal((await events('time.expense.corrected')).length, 0);
+    assert.deepEqual(await time.database.db.selectFrom('expense_entry').select('id').where('correction_of', 'is not', null).execute(), []);
+    assert.equal(ok(await time.call(read, { id }, ana)).expense.version, v, 'the refused corrections left the expense as it was');
+    const correction = ok(await attempt({})).correctExpense;
+    assert.equal(codeOf(await attempt({ v: v + 1 })), 'INVALID_TRANSITION', 'already corrected: correct the correction');
+    assert.match((await attempt({ v: v + 1 })).errors![0].message, /already corrected/);
+    // A reversed expense takes no action: not approval, not capture.
+    for (const [query, variables, who] of [
+      [approve, { ids: [id] }, manager],
+      [reject, { ids: [id], reason: 'x' }, manager],
+      [cancel, { ids: [id], reason: 'x' }, manager],
+      [submit, { ids: [id] }, ana],
+      [recall, { ids: [id] }, ana],
+      [update, { id, v: v + 1, input: { notes: 'x' } }, ana],
+    ] as const) {
+      const refused = await time.call(query, variables, who);
+      assert.equal(codeOf(refused), 'INVALID_TRANSITION', query);
+    }
+    assert.match((await time.call(cancel, { ids: [id], reason: 'x' }, manager)).errors![0].message, new RegExp(`expense ${id} was reversed by a correction`));
+    assert.equal(codeOf(await time.call(`mutation($id: ID!, $v: Int!) { deleteExpense(id: $id, expectedVersion: $v) }`, { id, v: v + 1 }, ana)), 'INVALID_TRANSITION');
+    assert.equal(ok(await time.call(read, { id: correction.id }, ana)).expense.status, 'SUBMITTED');
+  });
+
+  it('respects closed periods of the old and the new date: grace for MANAGER, override for ADMIN', async () => {
+    const id = await approved('2026-11-17');
+    const v = await versionOf(id);
+    const fix = (who: Identity, input: Record<string, unknown> = { notes: 'late fix' }) => time.call(correct, { id, v, input, reason: 'late fix' }, who);
+    const graced = ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance)).closePeriod;
+    assert.equal(codeOf(await fix(ana)), 'PERIOD_LOCKED', 'the worker is locked out of the closed period');
+    assert.equal(codeOf(await fix(ana, { date: TODAY })), 'PERIOD_LOCKED', 'moving it out of the closed period changes the period too');
+    await time.database.db.deleteFrom('period_lock').where('id', '=', graced.id).execute();
+    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22' }, finance));
+    assert.equal(codeOf(await fix(manager)), 'PERIOD_LOCKED', 'no grace: not even the manager');
+    await time.database.db.deleteFrom('period_lock').execute();
+    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance));
+    const byManager = ok(await fix(manager)).correctExpense;
+    assert.equal(byManager.correctionOf.id, id, 'in grace, the manager corrects');
+    const other = await drafted('2026-11-24');
+    ok(await time.call(submit, { ids: [other] }, ana));
+    ok(await time.call(approve, { ids: [other] }, manager));
+    assert.equal(codeOf(await time.call(correct, { id: other, v: await versionOf(other), input: { date: '2026-11-20' }, reason: 'wrong day' }, ana)), 'PERIOD_LOCKED', 'into a closed period');
+    await time.database.db.deleteFrom('period_lock').execute();
+    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-30' }, finance));
+    ok(await time.call(correct, { id: other, v: await versionOf(other), input: { date: '2026-11-20' }, reason: 'wrong day' }, admin));
+  });
+
+  it('corrects once for sequential and concurrent retries of one key; without a key the second is CONFLICT', async () => {
+    const id = await approved('2026-11-19');
+    const v = await versionOf(id);
+    const variables = { id, v, input: { amount: { amount: '40.00', currency: 'EUR' } }, reason: 'rounding', key: 'fix-1' };
+    const twins = await Promise.all([time.call(correct, variables, ana), time.call(correct, variables, ana), time.call(correct, variables, ana)]);
+    const ids = twins.map((result) => ok(result).correctExpense.id);
+    assert.equal(new Set(ids).size, 1, 'concurrent retries of one key: one correction');
+    const retried = ok(await time.call(correct, variables, ana)).correctExpense;
+    assert.equal(retried.id, ids[0], 'a sequential retry returns the first correction');
+    assert.equal(codeOf(await time.call(correct, { ...variables, reason: 'other reason' }, ana)), 'IDEMPOTENCY_KEY_REUSED');
+    const corrections = await time.database.db.selectFrom('expense_entry').select('id').where('correction_of', '=', id).execute();
+    assert.deepEqual(corrections, [{ id: ids[0] }]);
+    assert.deepEqual([(await events('time.expense.corrected')).length, (await events('time.expense.submitted')).filter((e) => e.subject_id === ids[0]).length], [1, 1]);
+
+    const other = await approved('2026-11-18');
+    const w = await versionOf(other);
+    const racing = await Promise.all([
+      time.call(correct, { id: other, v: w, input: { notes: 'a' }, reason: 'a' }, ana),
+      time.call(correct, { id: other, v: w, input: { notes: 'b' }, reason: 'b' }, ana),
+    ]);
+    assert.deepEqual(racing.map((r) => codeOf(r) ?? 'OK').sort(), ['CONFLICT', 'OK']);
+    assert.equal((await time.database.db.selectFrom('expense_entry').select('id').where('correction_of', '=', other).execute()).length, 1);
   });
 });

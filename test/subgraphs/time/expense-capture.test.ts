@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { addDays } from '../../../subgraphs/time/domain/iso-week.ts';
-import * as repo from '../../../subgraphs/time/repository.ts';
 import { admin, ana, ben, codeOf, finance, manager, P, startCapture, TODAY, W, type CaptureHarness } from './capture-fixture.ts';
 
 const fields = `id worker { id } project { id } date amount { amount currency } category billable receiptRef notes status version
@@ -10,6 +9,8 @@ const fields = `id worker { id } project { id } date amount { amount currency } 
 const log = `mutation($input: LogExpenseInput!, $key: String) { logExpense(input: $input, idempotencyKey: $key) { ${fields} } }`;
 const update = `mutation($id: ID!, $v: Int!, $input: UpdateExpenseInput!) { updateExpense(id: $id, expectedVersion: $v, input: $input) { ${fields} } }`;
 const remove = `mutation($id: ID!, $v: Int!) { deleteExpense(id: $id, expectedVersion: $v) }`;
+const logMany = `mutation($inputs: [LogExpenseInput!]!, $key: String) {
+  logExpenses(inputs: $inputs, idempotencyKey: $key) { expense { id date amount { amount currency } externalId { system id } } error { index code message } } }`;
 const close = `mutation($le: ID!, $start: Date!, $end: Date!) { closePeriod(legalEntityId: $le, periodStart: $start, periodEnd: $end) { id } }`;
 
 const eur = (amount: string) => ({ amount, currency: 'EUR' });
@@ -164,9 +165,6 @@ describe('expense capture', () => {
       time.database.db.insertInto('expense_entry').values({ ...row, id: 'copy' }).execute(),
       /expense_entry_external_ref|duplicate key/,
     );
-    // What capture does when a concurrent import committed the ref after its look-up: inserts nothing, no error.
-    const written = await time.database.db.transaction().execute((trx) => repo.insertExpense(trx, { ...row, id: 'racer' }));
-    assert.equal(written, false);
     await assert.rejects(
       time.database.db.insertInto('expense_entry').values({ ...row, id: 'half', external_id: null, external_system: 'concur' }).execute(),
       /expense_entry_external/,
@@ -239,6 +237,113 @@ describe('expense capture', () => {
     const changed = await time.call(update, { id, v: 1, input: { notes: 'checked by manager' } }, manager);
     assert.equal(changed.data.updateExpense.notes, 'checked by manager');
     assert.equal((await time.call(remove, { id, v: 2 }, manager)).data.deleteExpense, id);
+  });
+
+  it('logs a mixed batch: valid expenses written together, invalid ones reported by index with their rule code', async () => {
+    const calls = time.workContext.calls;
+    const result = await time.call(logMany, {
+      inputs: [
+        base,
+        { ...base, amount: eur('1.005') },
+        { ...base, workerId: W.ben },
+        { ...base, projectId: P.draft },
+        { ...base, date: '2026-11-19', amount: eur('10.00'), category: 'MEALS' },
+        { ...base, date: addDays(TODAY, 1) },
+        { ...base, projectId: P.internal, billable: true },
+        { ...base, date: '2026-10-15' },
+        { ...base, date: '2025-12-31' },
+        { ...base, projectId: 'p-none' },
+        { ...base, projectId: P.internal },
+      ],
+    }, ana);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    const rows = result.data.logExpenses;
+    assert.deepEqual(
+      rows.map((r: any) => r.error?.code ?? null),
+      [null, 'BAD_USER_INPUT', 'FORBIDDEN', 'PROJECT_NOT_ACTIVE', null, 'FUTURE_DATE', 'NOT_BILLABLE', 'PERIOD_LOCKED', 'NOT_ASSIGNED', 'NOT_FOUND', null],
+    );
+    for (const [index, row] of rows.entries()) {
+      assert.equal(Boolean(row.expense) !== Boolean(row.error), true, `exactly one of expense and error at ${index}`);
+      if (row.error) assert.equal(row.error.index, index);
+    }
+    assert.match(rows[3].error.message, /^expense 3 \(2026-11-20, project p-draft\): PROJECT_NOT_ACTIVE — /);
+    assert.match(rows[2].error.message, /^expense 2: /);
+    assert.deepEqual([rows[4].expense.date, rows[4].expense.amount], ['2026-11-19', eur('10.00')]);
+    assert.equal(await expenseCount(), 3);
+    assert.equal(time.workContext.calls - calls, 1, 'one round trip to psa/hcm for the whole batch');
+    // A batch of only invalid inputs writes nothing and still answers per input.
+    const none = await time.call(logMany, { inputs: [{ ...base, amount: eur('0') }, { ...base, workerId: W.ben }] }, ana);
+    assert.deepEqual(none.data.logExpenses.map((r: any) => [r.expense, r.error.code]), [[null, 'BAD_USER_INPUT'], [null, 'FORBIDDEN']]);
+    assert.equal(await expenseCount(), 3);
+  });
+
+  it('imports by external id in a batch: a ref given twice is one expense, a re-imported ref returns the existing one', async () => {
+    const first = (await logAs({ ...base, externalId: { system: 'concur', id: 'B-1' } })).data.logExpense;
+    const result = await time.call(logMany, {
+      inputs: [
+        { ...base, amount: eur('99.00'), externalId: { system: 'concur', id: 'B-1' } },
+        { ...base, amount: eur('10.00'), externalId: { system: 'concur', id: 'B-2' } },
+        { ...base, amount: eur('20.00'), externalId: { system: 'concur', id: 'B-2' } },
+        { ...base, date: addDays(TODAY, 2), externalId: { system: 'concur', id: 'B-3' } },
+        { ...base, amount: eur('30.00'), externalId: { system: 'concur', id: 'B-3' } },
+      ],
+    }, ana);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    const rows = result.data.logExpenses;
+    assert.equal(rows[0].expense.id, first.id, 'imported before: the existing expense');
+    assert.deepEqual(rows[0].expense.amount, eur('42.50'), 'unchanged by the re-import');
+    assert.equal(rows[2].expense.id, rows[1].expense.id, 'the same ref twice in one batch: one expense');
+    assert.deepEqual(rows[2].expense.amount, eur('10.00'));
+    assert.equal(rows[3].error.code, 'FUTURE_DATE');
+    assert.deepEqual([rows[4].expense.amount, rows[4].expense.externalId], [eur('30.00'), { system: 'concur', id: 'B-3' }], 'the ref whose first input failed is imported by the next');
+    assert.equal(await expenseCount(), 3);
+    const byBen = await time.call(logMany, { inputs: [{ ...base, workerId: W.ben, externalId: { system: 'concur', id: 'B-1' } }, { ...base, workerId: W.ben }] }, ben);
+    assert.deepEqual(byBen.data.logExpenses.map((r: any) => r.error?.code ?? null), ['FORBIDDEN', null], "ana's expense is not ben's to re-import");
+    assert.equal(await expenseCount(), 4);
+  });
+
+  it('logs 1,000 expenses with one work-context load and the same statements as 10; more than 1,000 is refused', async () => {
+    const batch = (n: number, offset: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        projectId: P.bulk,
+        date: addDays(TODAY, -Math.floor((i + offset) / 4)),
+        amount: eur(`${(i % 90) + 10}.25`),
+        category: 'MEALS',
+        externalId: { system: 'bulk', id: String(i + offset) },
+      }));
+    const run = async (n: number, offset: number) => {
+      const calls = time.workContext.calls;
+      time.database.statements.reset();
+      const result = await time.call(logMany, { inputs: batch(n, offset), key: `bulk-expenses-${n}` }, ana);
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+      assert.equal(result.data.logExpenses.length, n);
+      assert.ok(result.data.logExpenses.every((r: any, i: number) => r.expense?.externalId.id === String(i + offset) && !r.error));
+      assert.equal(time.workContext.calls - calls, 1);
+      return time.database.statements.total;
+    };
+    const ten = await run(10, 0);
+    const thousand = await run(1000, 10);
+    assert.equal(thousand, ten);
+    assert.equal(await expenseCount(), 1010);
+    const tooMany = await time.call(logMany, { inputs: batch(1001, 0) }, ana);
+    assert.equal(codeOf(tooMany), 'BAD_USER_INPUT');
+    assert.match(tooMany.errors![0].message, /at most 1000 expenses per call/);
+  });
+
+  it('retries a batch idempotently: the same results, nothing written twice; concurrent twins write once', async () => {
+    const inputs = [base, { ...base, workerId: W.ben }, { ...base, date: '2026-11-19' }];
+    const first = await time.call(logMany, { inputs, key: 'batch-1' }, ana);
+    assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+    const again = await time.call(logMany, { inputs, key: 'batch-1' }, ana);
+    assert.deepEqual(again.data.logExpenses, first.data.logExpenses);
+    assert.equal(await expenseCount(), 2);
+    assert.equal(codeOf(await time.call(logMany, { inputs: inputs.slice(1), key: 'batch-1' }, ana)), 'IDEMPOTENCY_KEY_REUSED');
+    const twins = await Promise.all(Array.from({ length: 4 }, () => time.call(logMany, { inputs, key: 'batch-2' }, ana)));
+    for (const twin of twins) assert.deepEqual(twin.data.logExpenses, twins[0].data.logExpenses, JSON.stringify(twin.errors));
+    assert.equal(await expenseCount(), 4);
+    // logExpense is the batch of one: its key is its own (another operation), its refusal stores none.
+    assert.equal((await logAs(base, ana, 'batch-1')).errors, undefined);
+    assert.equal(await expenseCount(), 5);
   });
 
   it('loads the psa/hcm facts once per request', async () => {
