@@ -23,6 +23,7 @@ import {
   type ExpenseRejected,
   type ExpenseSnapshot,
   type ExpenseSubmitted,
+  type Money,
   type TimeEntryApprovalCancelled,
   type TimeEntryApproved,
   type TimeEntryRejected,
@@ -80,12 +81,14 @@ interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
   /** SUBMIT: capture's rules again, on current data, inside the transaction. */
   revalidate(trx: Transaction<TimeDatabase>, rows: readonly Row[], context: WorkContext, closedPeriods: ClosedPeriod[], today: string): Promise<void>;
   /** APPROVE: what must still hold of a row besides its status. */
-  checkApprovable(row: Row, context: WorkContext): void;
+  /** APPROVE: what must still hold of a row besides its status; returns what its approved event adds. */
+  approve(row: Row, context: WorkContext): ApprovedDetails;
   topics: { submitted: string; approved: string; rejected: string; approvalCancelled: string };
   snapshot(row: Row): Snapshot;
-  /** Fields the approved event carries besides the decision. */
-  approvedDetails(row: Row): Record<string, unknown>;
 }
+
+/** What an approved event adds to the snapshot: the correction link, and a time entry's frozen bill rate. */
+type ApprovedDetails = { correctionOf: string | null; billRate?: Money | null };
 
 /** Taking back an approval undoes erp's postings: refused once the entry is on an issued invoice. */
 const undoesApproval = (action: EntryAction, status: EntryStatus) => status === 'APPROVED' && (action === 'REJECT' || action === 'CANCEL_APPROVAL');
@@ -142,12 +145,16 @@ function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, T
     },
 
     /** A billable entry must still resolve a bill rate, with capture's precedence (DESIGN §2). */
-    checkApprovable(row, context) {
-      if (!row.billable) return;
+    approve(row, context) {
+      const details = { correctionOf: row.correction_of, billRate: null };
+      if (!row.billable) return details;
       const project = context.projects.get(row.project_id);
       if (!project) throw new EntryRuleError('RATE_NOT_FOUND', entryLabel(row), `project ${row.project_id} does not exist`);
       const assignment = project.assignments.find((a) => a.id === row.assignment_id) ?? null;
-      resolveBillRate(entryLabel(row), project, assignment, row.role_id ?? '', row.date);
+      const amount = resolveBillRate(entryLabel(row), project, assignment, row.role_id ?? '', row.date);
+      if (!project.currency) throw new EntryRuleError('RATE_NOT_FOUND', entryLabel(row), `project ${row.project_id} has no contract currency to bill in`);
+      // Frozen here (DESIGN §2): erp bills at the rate in force when the entry was approved, whatever changes later.
+      return { ...details, billRate: { amount, currency: project.currency } };
     },
 
     topics: {
@@ -157,7 +164,6 @@ function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, T
       approvalCancelled: timeTopics.entryApprovalCancelled,
     },
     snapshot: snapshotOf,
-    approvedDetails: (row) => ({ correctionOf: row.correction_of }),
   };
 }
 
@@ -186,7 +192,7 @@ const expenseSubject: ApprovalSubject<ExpenseEntryRow, ExpenseSnapshot> = {
     }
   },
 
-  checkApprovable: () => {},
+  approve: (row) => ({ correctionOf: row.correction_of }),
 
   topics: {
     submitted: timeTopics.expenseSubmitted,
@@ -195,18 +201,17 @@ const expenseSubject: ApprovalSubject<ExpenseEntryRow, ExpenseSnapshot> = {
     approvalCancelled: timeTopics.expenseApprovalCancelled,
   },
   snapshot: expenseSnapshotOf,
-  approvedDetails: () => ({}),
 };
 
 /** The published payloads are exactly the engine's (compile-time check: events.ts is the contract consumers import). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const payloadsMatchEvents: [
   Same<Payloads<TimeEntrySnapshot>['submitted'], TimeEntrySubmitted>,
-  Same<Payloads<TimeEntrySnapshot>['approved'] & { correctionOf: string | null }, TimeEntryApproved>,
+  Same<Payloads<TimeEntrySnapshot>['approved'] & { correctionOf: string | null; billRate: Money | null }, TimeEntryApproved>,
   Same<Payloads<TimeEntrySnapshot>['rejected'], TimeEntryRejected>,
   Same<Payloads<TimeEntrySnapshot>['approvalCancelled'], TimeEntryApprovalCancelled>,
   Same<Payloads<ExpenseSnapshot>['submitted'], ExpenseSubmitted>,
-  Same<Payloads<ExpenseSnapshot>['approved'], ExpenseApproved>,
+  Same<Payloads<ExpenseSnapshot>['approved'] & { correctionOf: string | null }, ExpenseApproved>,
   Same<Payloads<ExpenseSnapshot>['rejected'], ExpenseRejected>,
   Same<Payloads<ExpenseSnapshot>['approvalCancelled'], ExpenseApprovalCancelled>,
 ] = [true, true, true, true, true, true, true, true];
@@ -293,7 +298,12 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
   }
 
   /** The outbox event of one changed row, or none (a recall is the worker's own business). */
-  function eventOf(scope: RequestScope, action: EntryAction, row: Row, decision: { actor: string | null; now: Date; reason: string | null; wasApproved: boolean }) {
+  function eventOf(
+    scope: RequestScope,
+    action: EntryAction,
+    row: Row,
+    decision: { actor: string | null; now: Date; reason: string | null; wasApproved: boolean; approved: ApprovedDetails | undefined },
+  ) {
     const at = decision.now.toISOString();
     const { actor, reason } = decision;
     const event = <T>(type: string, data: T): DomainEvent<unknown> =>
@@ -303,7 +313,7 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
       case 'SUBMIT':
         return event<Payloads<Snapshot>['submitted']>(subject.topics.submitted, { ...snapshot, submittedAt: at });
       case 'APPROVE':
-        return event<Payloads<Snapshot>['approved']>(subject.topics.approved, { ...snapshot, approvedBy: actor, approvedAt: at, ...subject.approvedDetails(row) });
+        return event<Payloads<Snapshot>['approved']>(subject.topics.approved, { ...snapshot, approvedBy: actor, approvedAt: at, ...decision.approved });
       case 'REJECT':
         return event<Payloads<Snapshot>['rejected']>(subject.topics.rejected, { ...snapshot, rejectedBy: actor, rejectedAt: at, reason: reason!, wasApproved: decision.wasApproved });
       case 'CANCEL_APPROVAL':
@@ -335,7 +345,7 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
       } else {
         for (const row of rows) checkPeriodOpen(subject.label(row), legalEntityOf(context, { projectId: row.project_id, workerId: row.worker_id }), row.date, closedPeriods);
       }
-      if (action === 'APPROVE') for (const row of rows) subject.checkApprovable(row, context);
+      const approved = new Map(action === 'APPROVE' ? rows.map((row) => [row.id, subject.approve(row, context)]) : []);
       for (const row of rows) if (undoesApproval(action, row.status)) checkNotInvoiced(row, billing);
       const wasApproved = new Set(rows.filter((row) => row.status === 'APPROVED').map((row) => row.id));
       const step = transition({ id: rows[0].id, status: rows[0].status }, action, reason, subject.noun);
@@ -361,7 +371,7 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
           reason: step.reason,
         })),
       );
-      const events = updated.flatMap((row) => eventOf(scope, action, row, { actor, now, reason: step.reason, wasApproved: wasApproved.has(row.id) }) ?? []);
+      const events = updated.flatMap((row) => eventOf(scope, action, row, { actor, now, reason: step.reason, wasApproved: wasApproved.has(row.id), approved: approved.get(row.id) }) ?? []);
       if (events.length > 0) await appendToOutbox(trx, events);
       return rows.map((r) => r.id);
     });

@@ -64,6 +64,17 @@ export interface TimeEntryApproved extends TimeEntrySnapshot {
   approvedAt: string;
   /** The approved entry this one corrects (its postings were reversed by `time.entry.corrected`). */
   correctionOf: string | null;
+  /**
+   * The bill rate per hour, frozen at approval (DESIGN §2: assignment override, else the rate card's rate for the
+   * role on the date), in the contract's currency; null when the entry is not billable.
+   */
+  billRate: Money | null;
+}
+
+/** An amount in a currency, as the graph's `Money`: a decimal string and an ISO-4217 code. */
+export interface Money {
+  amount: string;
+  currency: string;
 }
 
 export interface TimeEntryRejected extends TimeEntrySnapshot {
@@ -131,6 +142,8 @@ export interface ExpenseSubmitted extends ExpenseSnapshot {
 export interface ExpenseApproved extends ExpenseSnapshot {
   approvedBy: string | null;
   approvedAt: string;
+  /** The approved expense this one corrects (its postings were reversed by `time.expense.corrected`). */
+  correctionOf: string | null;
 }
 
 export interface ExpenseRejected extends ExpenseSnapshot {

@@ -15,6 +15,13 @@ export type {
   TimeEntryRejected,
   TimeEntryCorrected,
   TimeEntryApprovalCancelled,
+  ExpenseSnapshot,
+  ExpenseSubmitted,
+  ExpenseApproved,
+  ExpenseRejected,
+  ExpenseApprovalCancelled,
+  ExpenseCorrected,
+  Money,
 } from './events.ts';
 export type { TimeDatabase } from './tables.ts';
 

@@ -88,6 +88,7 @@ describe('time approval', () => {
     assert.deepEqual(new Set(events.map((e) => e.subject_id)), new Set(ids));
     const data = events[2].data as any;
     assert.deepEqual([data.status, data.version, data.approvedBy, data.workerId, data.billable], ['APPROVED', 3, W.mia, W.ana, true]);
+    assert.deepEqual(data.billRate, { amount: '120.00', currency: 'EUR' }, "the rate card's rate for the role, frozen at approval");
   });
 
   it('rejection needs a reason; rejected → edited → resubmitted → approved', async () => {
