@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { signIdentity, type Identity } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -17,13 +18,19 @@ export interface GraphQLResponse<T = any> {
   errors?: Array<{ message: string; extensions?: { code?: string; [key: string]: unknown } }>;
 }
 
+/** The data of a response that must have succeeded (the errors, if any, are the assertion's message). */
+export function dataOf(result: GraphQLResponse): any {
+  assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+  return result.data;
+}
+
 export interface SubgraphHarness<DB> {
   url: string;
   database: SubgraphDatabase<DB>;
   runtime: SubgraphRuntime;
   bus: EventBus;
-  /** POSTs a GraphQL request to the subgraph, signed as the gateway would sign `identity`. */
-  call<T = any>(query: string, variables?: Record<string, unknown>, identity?: Identity): Promise<GraphQLResponse<T>>;
+  /** POSTs a GraphQL request to the subgraph, signed as the gateway would sign `identity` (with a fresh correlation id unless given). */
+  call<T = any>(query: string, variables?: Record<string, unknown>, identity?: Identity, correlationId?: string): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -55,12 +62,12 @@ export async function startSubgraph<DB>(
     database,
     runtime,
     bus,
-    async call(query, variables = {}, identity = admin) {
+    async call(query, variables = {}, identity = admin, correlationId = randomUUID()) {
       const response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-correlation-id': randomUUID(),
+          'x-correlation-id': correlationId,
           ...signIdentity(identity, testIdentitySecret),
         },
         body: JSON.stringify({ query, variables }),

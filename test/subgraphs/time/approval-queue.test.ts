@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Identity } from '../../../lib/auth/identity.ts';
+import { dataOf } from '../../support/subgraph-harness.ts';
 import { admin, ana, ben, codeOf, manager, P, projects, startCapture, T, W, type CaptureHarness } from './capture-fixture.ts';
 
 /** The approval queue: a manager's reports' submitted weeks, with totals and flags, through the subgraph's API. */
@@ -14,31 +15,27 @@ const otherManager: Identity = { workerId: 'w-zed', roles: ['WORKER', 'MANAGER']
 
 describe('approval queue', () => {
   let time: CaptureHarness;
-  const ok = (result: { data?: unknown; errors?: unknown }): any => {
-    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    return result.data;
-  };
   const logged = async (identity: Identity, date: string, hours: string, extra: Record<string, unknown> = {}) =>
-    ok(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date, hours, ...extra } }, identity)).logTimeEntry.id as string;
+    dataOf(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date, hours, ...extra } }, identity)).logTimeEntry.id as string;
 
   before(async () => {
     time = await startCapture();
     // ana, week 48: 10 h on Monday (2 h above her calendar's 8) and 2 h on Tuesday, submitted; a draft stays out.
     const anaIds = [await logged(ana, '2026-11-23', '10.00'), await logged(ana, '2026-11-24', '2.00', { taskId: T.internal, billable: false })];
     await logged(ana, '2026-11-25', '1.00');
-    ok(await time.call(submit, { ids: anaIds }, ana));
+    dataOf(await time.call(submit, { ids: anaIds }, ana));
     // ana, week 47: 4 h, submitted: the older week comes first.
-    ok(await time.call(submit, { ids: [await logged(ana, '2026-11-17', '4.00')] }, ana));
+    dataOf(await time.call(submit, { ids: [await logged(ana, '2026-11-17', '4.00')] }, ana));
     // ben, week 48: an approved entry, corrected (the correction is SUBMITTED).
     const benId = await logged(ben, '2026-11-23', '3.00');
-    ok(await time.call(submit, { ids: [benId] }, ben));
-    const [approved] = ok(await time.call(approve, { ids: [benId] }, manager)).approveTimeEntries;
-    ok(await time.call(`mutation($id: ID!, $v: Int!) { correctTimeEntry(id: $id, expectedVersion: $v, input: { hours: "3.50" }, reason: "forgot 30 min") { id } }`, { id: benId, v: approved.version }, ben));
+    dataOf(await time.call(submit, { ids: [benId] }, ben));
+    const [approved] = dataOf(await time.call(approve, { ids: [benId] }, manager)).approveTimeEntries;
+    dataOf(await time.call(`mutation($id: ID!, $v: Int!) { correctTimeEntry(id: $id, expectedVersion: $v, input: { hours: "3.50" }, reason: "forgot 30 min") { id } }`, { id: benId, v: approved.version }, ben));
   });
   after(() => time.close());
 
   it("lists the reports' submitted weeks, oldest first, with their totals and flags", async () => {
-    const result = ok(await time.call(queue, {}, manager)).approvalQueue;
+    const result = dataOf(await time.call(queue, {}, manager)).approvalQueue;
     assert.equal(result.totalCount, 3);
     assert.deepEqual(
       result.nodes.map((n: any) => [n.worker.id, n.isoWeek, n.submittedHours, n.submittedBillableHours, n.submittedEntries, n.flags, n.timesheet.status]),
@@ -53,9 +50,9 @@ describe('approval queue', () => {
   });
 
   it('pages with cursors', async () => {
-    const first = ok(await time.call(queue, { first: 2 }, manager)).approvalQueue;
+    const first = dataOf(await time.call(queue, { first: 2 }, manager)).approvalQueue;
     assert.equal(first.pageInfo.hasNextPage, true);
-    const rest = ok(await time.call(queue, { first: 2, after: first.pageInfo.endCursor }, manager)).approvalQueue;
+    const rest = dataOf(await time.call(queue, { first: 2, after: first.pageInfo.endCursor }, manager)).approvalQueue;
     assert.deepEqual(rest.nodes.map((n: any) => [n.worker.id, n.isoWeek]), [[W.ben, '2026-W48']]);
   });
 
@@ -65,7 +62,7 @@ describe('approval queue', () => {
     try {
       alpha.rates = [];
       alpha.assignments.find((a) => a.workerId === W.ana)!.status = 'TENTATIVE';
-      const nodes = ok(await time.call(queue, {}, manager)).approvalQueue.nodes;
+      const nodes = dataOf(await time.call(queue, {}, manager)).approvalQueue.nodes;
       assert.deepEqual(nodes[1].flags, ['OVERTIME', 'TENTATIVE_ASSIGNMENT', 'RATE_MISSING']);
       assert.deepEqual(nodes[2].flags, ['CORRECTION'], "ben's override rate still prices his entry");
     } finally {
@@ -74,15 +71,15 @@ describe('approval queue', () => {
   });
 
   it("is the caller's own: empty for a worker or another manager, another manager's only for ADMIN", async () => {
-    assert.equal(ok(await time.call(queue, {}, ana)).approvalQueue.totalCount, 0);
-    assert.equal(ok(await time.call(queue, {}, otherManager)).approvalQueue.totalCount, 0);
+    assert.equal(dataOf(await time.call(queue, {}, ana)).approvalQueue.totalCount, 0);
+    assert.equal(dataOf(await time.call(queue, {}, otherManager)).approvalQueue.totalCount, 0);
     assert.equal(codeOf(await time.call(queue, { m: W.mia }, otherManager)), 'FORBIDDEN');
-    assert.equal(ok(await time.call(queue, { m: W.mia }, admin)).approvalQueue.totalCount, 3);
+    assert.equal(dataOf(await time.call(queue, { m: W.mia }, admin)).approvalQueue.totalCount, 3);
   });
 
   it("a delegate's queue holds the delegating manager's reports, never the delegate's own weeks", async () => {
-    ok(await time.call(`mutation { delegateApprovals(input: { delegateId: "${W.ben}", from: "2026-11-25", to: "2026-11-30" }) { id } }`, {}, manager));
-    const nodes = ok(await time.call(queue, {}, ben)).approvalQueue.nodes;
+    dataOf(await time.call(`mutation { delegateApprovals(input: { delegateId: "${W.ben}", from: "2026-11-25", to: "2026-11-30" }) { id } }`, {}, manager));
+    const nodes = dataOf(await time.call(queue, {}, ben)).approvalQueue.nodes;
     assert.deepEqual(nodes.map((n: any) => [n.worker.id, n.isoWeek]), [[W.ana, '2026-W47'], [W.ana, '2026-W48']]);
   });
 });

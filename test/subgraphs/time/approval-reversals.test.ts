@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Identity } from '../../../lib/auth/identity.ts';
+import { dataOf } from '../../support/subgraph-harness.ts';
 import { admin, ana, ben, codeOf, finance, manager, P, startCapture, T, TODAY, W, type CaptureHarness } from './capture-fixture.ts';
 
 /**
@@ -27,10 +28,6 @@ const otherManager: Identity = { workerId: 'w-zed', roles: ['WORKER', 'MANAGER']
 
 describe('time approval: cancel, reject after approval, correct, delegate, grace', () => {
   let time: CaptureHarness;
-  const ok = (result: { data?: unknown; errors?: unknown }): any => {
-    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    return result.data;
-  };
   /** The payloads of the outbox events of one type, oldest first, with their subject. */
   const events = async (type: string): Promise<any[]> =>
     (await time.database.db.selectFrom('outbox').selectAll().where('type', '=', type).orderBy('seq').execute()).map((row) => ({
@@ -40,9 +37,9 @@ describe('time approval: cancel, reject after approval, correct, delegate, grace
 
   /** One of ana's billable entries, approved by her manager; returns its id and version. */
   async function approved(date = '2026-11-17', hours = '4.00'): Promise<{ id: string; version: number }> {
-    const { id } = ok(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date, hours } }, ana)).logTimeEntry;
-    ok(await time.call(submitIds, { ids: [id] }, ana));
-    const [done] = ok(await time.call(approveIds, { ids: [id] }, manager)).approveTimeEntries;
+    const { id } = dataOf(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date, hours } }, ana)).logTimeEntry;
+    dataOf(await time.call(submitIds, { ids: [id] }, ana));
+    const [done] = dataOf(await time.call(approveIds, { ids: [id] }, manager)).approveTimeEntries;
     assert.equal(done.status, 'APPROVED');
     return { id, version: done.version };
   }
@@ -65,17 +62,17 @@ describe('time approval: cancel, reject after approval, correct, delegate, grace
     assert.equal(codeOf(await time.call(cancel, { ids: [id], reason: ' ' }, manager)), 'BAD_USER_INPUT');
     assert.equal(codeOf(await time.call(cancel, { ids: [id], reason: 'approved too early' }, otherManager)), 'FORBIDDEN');
     assert.equal(codeOf(await time.call(cancel, { ids: [id], reason: 'mine' }, { ...ana, roles: ['WORKER', 'MANAGER'] })), 'FORBIDDEN');
-    const [cancelled] = ok(await time.call(cancel, { ids: [id], reason: 'approved too early', key: 'c-1' }, manager)).cancelTimeEntryApprovals;
+    const [cancelled] = dataOf(await time.call(cancel, { ids: [id], reason: 'approved too early', key: 'c-1' }, manager)).cancelTimeEntryApprovals;
     assert.equal(cancelled.status, 'SUBMITTED');
     assert.deepEqual(cancelled.approvals.map((a: any) => a.action), ['SUBMITTED', 'APPROVED', 'APPROVAL_CANCELLED']);
     assert.deepEqual(cancelled.approvals[2], { action: 'APPROVAL_CANCELLED', actor: { id: W.mia }, reason: 'approved too early' });
-    const again = ok(await time.call(cancel, { ids: [id], reason: 'approved too early', key: 'c-1' }, manager)).cancelTimeEntryApprovals;
+    const again = dataOf(await time.call(cancel, { ids: [id], reason: 'approved too early', key: 'c-1' }, manager)).cancelTimeEntryApprovals;
     assert.equal(again[0].version, cancelled.version, 'a retried key changes nothing');
     const [event] = await events('time.entry.approval_cancelled');
     assert.deepEqual([event.data.timeEntryId, event.data.reason, event.data.cancelledBy], [id, 'approved too early', W.mia]);
     assert.equal(codeOf(await time.call(cancel, { ids: [id], reason: 'again' }, manager)), 'INVALID_TRANSITION', 'only APPROVED entries');
     // Back in the queue: it can be approved again.
-    ok(await time.call(approveIds, { ids: [id] }, manager));
+    dataOf(await time.call(approveIds, { ids: [id] }, manager));
   });
 
   it('refuses to take back an approval once the entry is invoiced; rejecting an approved one says so downstream', async () => {
@@ -85,8 +82,8 @@ describe('time approval: cancel, reject after approval, correct, delegate, grace
     time.workContext.billing.set(billed.id, 'UNBILLED');
     assert.equal(codeOf(await time.call(cancel, { ids: [invoiced.id], reason: 'x' }, manager)), 'ALREADY_INVOICED');
     assert.equal(codeOf(await time.call(reject, { ids: [billed.id, invoiced.id], reason: 'x' }, manager)), 'ALREADY_INVOICED');
-    assert.equal(ok(await time.call(entry, { id: billed.id }, ana)).timeEntry.status, 'APPROVED', 'nothing of the batch was written');
-    const [rejected] = ok(await time.call(reject, { ids: [billed.id], reason: 'client disputes the hours' }, manager)).rejectTimeEntries;
+    assert.equal(dataOf(await time.call(entry, { id: billed.id }, ana)).timeEntry.status, 'APPROVED', 'nothing of the batch was written');
+    const [rejected] = dataOf(await time.call(reject, { ids: [billed.id], reason: 'client disputes the hours' }, manager)).rejectTimeEntries;
     assert.equal(rejected.status, 'REJECTED');
     const [event] = await events('time.entry.rejected');
     assert.equal(event.data.wasApproved, true);
@@ -94,7 +91,7 @@ describe('time approval: cancel, reject after approval, correct, delegate, grace
 
   it('corrects an approved entry: reversed, never edited, and replaced by a linked SUBMITTED entry', async () => {
     const original = await approved('2026-11-17', '8.00');
-    const draft = ok(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date: '2026-11-17', hours: '16.00' } }, ana)).logTimeEntry;
+    const draft = dataOf(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date: '2026-11-17', hours: '16.00' } }, ana)).logTimeEntry;
     assert.equal(codeOf(await time.call(correct, { id: draft.id, v: draft.version, input: { hours: '1.00' }, reason: 'x' }, ana)), 'INVALID_TRANSITION');
     assert.equal(codeOf(await time.call(correct, { id: original.id, v: original.version - 1, input: { hours: '7.00' }, reason: 'x' }, ana)), 'CONFLICT');
     assert.equal(codeOf(await time.call(correct, { id: original.id, v: original.version, input: { hours: '7.00' }, reason: '' }, ana)), 'BAD_USER_INPUT');
@@ -102,35 +99,35 @@ describe('time approval: cancel, reject after approval, correct, delegate, grace
     // 16 h + 8 h fill the day: the correction to 8.00 fits only because the reversed entry stops counting.
     const variables = { id: original.id, v: original.version, input: { hours: '8.00', notes: 'client meeting' }, reason: 'wrong task notes', key: 'fix-1' };
     const twins = await Promise.all([time.call(correct, variables, ana), time.call(correct, variables, ana)]);
-    const corrections = twins.map((result) => ok(result).correctTimeEntry);
+    const corrections = twins.map((result) => dataOf(result).correctTimeEntry);
     assert.equal(corrections[0].id, corrections[1].id, 'concurrent retries of one key create one correction');
     const correction = corrections[0];
     assert.deepEqual([correction.status, correction.hours, correction.correctionOf], ['SUBMITTED', '8.00', { id: original.id }]);
     assert.deepEqual(correction.approvals, [{ action: 'SUBMITTED', actor: { id: W.ana }, reason: 'wrong task notes' }]);
-    const reversed = ok(await time.call(entry, { id: original.id }, ana)).timeEntry;
+    const reversed = dataOf(await time.call(entry, { id: original.id }, ana)).timeEntry;
     assert.equal(reversed.status, 'APPROVED', 'a reversed entry keeps its status and values');
     assert.equal(reversed.hours, '8.00');
     assert.ok(reversed.reversedAt);
     assert.deepEqual(reversed.correctedBy, { id: correction.id });
     assert.deepEqual(reversed.approvals.map((a: any) => a.action), ['SUBMITTED', 'APPROVED', 'CORRECTED']);
     assert.equal(reversed.timesheet.totalHours, '24.00', 'the week counts the correction and the draft, not the reversed entry');
-    const retried = ok(await time.call(correct, variables, ana)).correctTimeEntry;
+    const retried = dataOf(await time.call(correct, variables, ana)).correctTimeEntry;
     assert.equal(retried.id, correction.id, 'a sequential retry returns the first correction');
     const [corrected] = await events('time.entry.corrected');
     assert.deepEqual([corrected.data.reversed.timeEntryId, corrected.data.correctionId, corrected.subjectId], [original.id, correction.id, original.id]);
     // The reversed entry takes no action any more; its correction goes through approval, and can be corrected in turn.
     assert.equal(codeOf(await time.call(correct, { ...variables, v: reversed.version, key: null }, ana)), 'INVALID_TRANSITION');
     assert.equal(codeOf(await time.call(cancel, { ids: [original.id], reason: 'x' }, manager)), 'INVALID_TRANSITION');
-    const [approvedCorrection] = ok(await time.call(approveIds, { ids: [correction.id] }, manager)).approveTimeEntries;
+    const [approvedCorrection] = dataOf(await time.call(approveIds, { ids: [correction.id] }, manager)).approveTimeEntries;
     const approvedEvents = (await events('time.entry.approved')).filter((e) => e.subjectId === correction.id);
     assert.deepEqual(approvedEvents.map((e) => e.data.correctionOf), [original.id]);
-    const second = ok(await time.call(correct, { id: correction.id, v: approvedCorrection.version, input: { hours: '7.50' }, reason: 'rounding' }, manager)).correctTimeEntry;
+    const second = dataOf(await time.call(correct, { id: correction.id, v: approvedCorrection.version, input: { hours: '7.50' }, reason: 'rounding' }, manager)).correctTimeEntry;
     assert.deepEqual([second.correctionOf, second.hours], [{ id: correction.id }, '7.50']);
   });
 
   it('a delegate decides on the manager’s reports while the delegation is in force', async () => {
-    const { id } = ok(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date: '2026-11-18', hours: '2.00' } }, ana)).logTimeEntry;
-    ok(await time.call(submitIds, { ids: [id] }, ana));
+    const { id } = dataOf(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date: '2026-11-18', hours: '2.00' } }, ana)).logTimeEntry;
+    dataOf(await time.call(submitIds, { ids: [id] }, ana));
     const delegateTo = (delegateId: string, identity: Identity, extra: Record<string, unknown> = {}) =>
       time.call(delegate, { input: { delegateId, from: TODAY, to: '2026-12-02', ...extra } }, identity);
     assert.equal(codeOf(await delegateTo(W.cy, ben)), 'FORBIDDEN', 'only a manager delegates');
@@ -140,40 +137,40 @@ describe('time approval: cancel, reject after approval, correct, delegate, grace
     assert.equal(codeOf(await delegateTo(W.ben, manager, { to: '2026-11-24' })), 'BAD_USER_INPUT', 'already over');
     assert.equal(codeOf(await delegateTo('w-nobody', manager)), 'NOT_FOUND');
     assert.equal(codeOf(await time.call(approveIds, { ids: [id] }, ben)), 'FORBIDDEN', 'no delegation yet');
-    const delegation = ok(await delegateTo(W.ben, manager)).delegateApprovals;
+    const delegation = dataOf(await delegateTo(W.ben, manager)).delegateApprovals;
     assert.deepEqual([delegation.manager, delegation.delegate, delegation.active], [{ id: W.mia }, { id: W.ben }, true]);
-    const seen = ok(await time.call(`{ approvalDelegations { nodes { id } } }`, {}, ben)).approvalDelegations.nodes;
+    const seen = dataOf(await time.call(`{ approvalDelegations { nodes { id } } }`, {}, ben)).approvalDelegations.nodes;
     assert.deepEqual(seen, [{ id: delegation.id }]);
-    assert.deepEqual(ok(await time.call(`{ approvalDelegations { nodes { id } } }`, {}, ana)).approvalDelegations.nodes, []);
+    assert.deepEqual(dataOf(await time.call(`{ approvalDelegations { nodes { id } } }`, {}, ana)).approvalDelegations.nodes, []);
     assert.equal(codeOf(await time.call(approveIds, { ids: [id] }, otherManager)), 'FORBIDDEN');
-    const revoked = ok(await time.call(revoke, { id: delegation.id }, manager)).revokeApprovalDelegation;
+    const revoked = dataOf(await time.call(revoke, { id: delegation.id }, manager)).revokeApprovalDelegation;
     assert.deepEqual([revoked.active, revoked.revokedBy], [false, { id: W.mia }]);
     assert.equal(codeOf(await time.call(approveIds, { ids: [id] }, ben)), 'FORBIDDEN', 'a revoked delegation gives nothing');
     assert.equal(codeOf(await time.call(revoke, { id: delegation.id }, manager)), 'INVALID_TRANSITION');
-    ok(await delegateTo(W.ben, admin, { managerId: W.mia }));
-    const [done] = ok(await time.call(approveIds, { ids: [id] }, ben)).approveTimeEntries;
+    dataOf(await delegateTo(W.ben, admin, { managerId: W.mia }));
+    const [done] = dataOf(await time.call(approveIds, { ids: [id] }, ben)).approveTimeEntries;
     assert.equal(done.status, 'APPROVED');
   });
 
   it('a closed period: workers are locked out, grace roles act until the grace ends, ADMIN overrides', async () => {
-    const submitted = ok(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date: '2026-11-17', hours: '3.00' } }, ana)).logTimeEntry;
-    ok(await time.call(submitIds, { ids: [submitted.id] }, ana));
+    const submitted = dataOf(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date: '2026-11-17', hours: '3.00' } }, ana)).logTimeEntry;
+    dataOf(await time.call(submitIds, { ids: [submitted.id] }, ana));
     // Closed 2026-11-01..22 with 5 days of grace: until 2026-11-27, after today (2026-11-25).
-    const graced = ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance)).closePeriod;
+    const graced = dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance)).closePeriod;
     assert.equal(graced.graceUntil, '2026-11-27');
     const input = { projectId: P.alpha, taskId: T.dev, date: '2026-11-18', hours: '1.00' };
     assert.equal(codeOf(await time.call(log, { input }, ana)), 'PERIOD_LOCKED');
-    ok(await time.call(log, { input: { ...input, workerId: W.ana } }, manager));
-    const [approvedInGrace] = ok(await time.call(approveIds, { ids: [submitted.id] }, manager)).approveTimeEntries;
+    dataOf(await time.call(log, { input: { ...input, workerId: W.ana } }, manager));
+    const [approvedInGrace] = dataOf(await time.call(approveIds, { ids: [submitted.id] }, manager)).approveTimeEntries;
     assert.equal(approvedInGrace.status, 'APPROVED');
     assert.equal(codeOf(await time.call(correct, { id: submitted.id, v: approvedInGrace.version, input: { hours: '2.00' }, reason: 'x' }, ana)), 'PERIOD_LOCKED');
-    ok(await time.call(reopen, { id: graced.id }, finance));
+    dataOf(await time.call(reopen, { id: graced.id }, finance));
     // The same period without grace: only ADMIN changes it.
-    const locked = ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22' }, finance)).closePeriod;
+    const locked = dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-22' }, finance)).closePeriod;
     assert.equal(locked.graceUntil, null);
     assert.equal(codeOf(await time.call(cancel, { ids: [submitted.id], reason: 'x' }, manager)), 'PERIOD_LOCKED');
     assert.equal(codeOf(await time.call(log, { input: { ...input, workerId: W.ana } }, manager)), 'PERIOD_LOCKED');
-    const [cancelled] = ok(await time.call(cancel, { ids: [submitted.id], reason: 'override after close' }, admin)).cancelTimeEntryApprovals;
+    const [cancelled] = dataOf(await time.call(cancel, { ids: [submitted.id], reason: 'override after close' }, admin)).cancelTimeEntryApprovals;
     assert.equal(cancelled.status, 'SUBMITTED');
     assert.equal(codeOf(await time.call(close, { start: '2026-12-01', end: '2026-12-31', grace: -1 }, finance)), 'BAD_USER_INPUT');
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { signIdentity, type Identity } from '../../../lib/auth/identity.ts';
-import { testIdentitySecret } from '../../support/subgraph-harness.ts';
+import type { Identity } from '../../../lib/auth/identity.ts';
+import { dataOf } from '../../support/subgraph-harness.ts';
 import { admin, ana, ben, codeOf, manager, P, projects, startCapture, T, TODAY, W, type CaptureHarness } from './capture-fixture.ts';
 
 const WEEK = '2026-W47';
@@ -22,26 +22,13 @@ const anaAsManager: Identity = { workerId: W.ana, roles: ['WORKER', 'MANAGER'] }
 
 describe('time approval', () => {
   let time: CaptureHarness;
-  const ok = <R>(result: { data?: R; errors?: unknown }): R => {
-    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    return result.data!;
-  };
-  /** Like harness.call, with a correlation id the test knows. */
-  async function callWith(query: string, variables: Record<string, unknown>, identity: Identity, correlationId: string) {
-    const response = await fetch(time.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, ...signIdentity(identity, testIdentitySecret) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as never;
-  }
   const count = async (table: 'approval_record' | 'outbox') =>
     Number((await time.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   /** Two billable entries of ana's week 47, logged as DRAFT. */
   async function logWeek(): Promise<string[]> {
     const ids: string[] = [];
     for (const date of ['2026-11-16', '2026-11-17']) {
-      ids.push(ok<any>(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date, hours: '4.00' } }, ana)).logTimeEntry.id);
+      ids.push(dataOf(await time.call(log, { input: { projectId: P.alpha, taskId: T.dev, date, hours: '4.00' } }, ana)).logTimeEntry.id);
     }
     return ids;
   }
@@ -62,10 +49,10 @@ describe('time approval', () => {
   it('submits a week, the manager approves it: history, versions and events with the correlation id', async () => {
     const ids = await logWeek();
     const submitCorrelation = randomUUID();
-    const sheet = ok<any>(await callWith(submitWeek, { week: WEEK }, ana, submitCorrelation)).submitTimesheet;
+    const sheet = dataOf(await time.call(submitWeek, { week: WEEK }, ana, submitCorrelation)).submitTimesheet;
     assert.deepEqual([sheet.id, sheet.status, sheet.totalHours], [`${W.ana}:${WEEK}`, 'SUBMITTED', '8.00']);
     const approveCorrelation = randomUUID();
-    const approved = ok<any>(await callWith(approveWeek, { w: W.ana, week: WEEK }, manager, approveCorrelation)).approveTimesheet;
+    const approved = dataOf(await time.call(approveWeek, { w: W.ana, week: WEEK }, manager, approveCorrelation)).approveTimesheet;
     assert.equal(approved.status, 'APPROVED');
     for (const entry of approved.entries.nodes) {
       assert.deepEqual([entry.status, entry.version, entry.decidedBy.id], ['APPROVED', 3, W.mia]);
@@ -93,16 +80,16 @@ describe('time approval', () => {
 
   it('rejection needs a reason; rejected → edited → resubmitted → approved', async () => {
     const [id] = await logWeek();
-    ok(await time.call(submitIds, { ids: [id] }, ana));
+    dataOf(await time.call(submitIds, { ids: [id] }, ana));
     assert.equal(codeOf(await time.call(reject, { ids: [id], reason: '  ' }, manager)), 'BAD_USER_INPUT');
-    const rejected = ok<any>(await time.call(reject, { ids: [id], reason: 'wrong task' }, manager)).rejectTimeEntries[0];
+    const rejected = dataOf(await time.call(reject, { ids: [id], reason: 'wrong task' }, manager)).rejectTimeEntries[0];
     assert.deepEqual([rejected.status, rejected.rejectionReason, rejected.version], ['REJECTED', 'wrong task', 3]);
     const rejectedEvent = await time.database.db.selectFrom('outbox').selectAll().where('type', '=', 'time.entry.rejected').executeTakeFirstOrThrow();
     assert.equal((rejectedEvent.data as any).reason, 'wrong task');
-    const edited = ok<any>(await time.call(update, { id, v: 3, input: { hours: '3.00' } }, ana)).updateTimeEntry;
+    const edited = dataOf(await time.call(update, { id, v: 3, input: { hours: '3.00' } }, ana)).updateTimeEntry;
     assert.deepEqual([edited.status, edited.version], ['DRAFT', 4]);
-    ok(await time.call(submitIds, { ids: [id] }, ana));
-    const approved = ok<any>(await time.call(approveIds, { ids: [id] }, manager)).approveTimeEntries[0];
+    dataOf(await time.call(submitIds, { ids: [id] }, ana));
+    const approved = dataOf(await time.call(approveIds, { ids: [id] }, manager)).approveTimeEntries[0];
     assert.deepEqual([approved.status, approved.version, approved.rejectionReason], ['APPROVED', 6, null]);
     assert.deepEqual(
       approved.approvals.map((a: any) => [a.action, a.reason]),
@@ -112,8 +99,8 @@ describe('time approval', () => {
 
   it('recalls a submitted week back to DRAFT', async () => {
     await logWeek();
-    ok(await submit());
-    const sheet = ok<any>(await time.call(recall, { week: WEEK }, ana)).recallTimesheet;
+    dataOf(await submit());
+    const sheet = dataOf(await time.call(recall, { week: WEEK }, ana)).recallTimesheet;
     assert.equal(sheet.status, 'DRAFT');
     for (const entry of sheet.entries.nodes) {
       assert.deepEqual([entry.status, entry.submittedAt, entry.approvals.map((a: any) => a.action)], ['DRAFT', null, ['SUBMITTED', 'RECALLED']]);
@@ -124,8 +111,8 @@ describe('time approval', () => {
     const ids = await logWeek();
     assert.equal(codeOf(await time.call(approveIds, { ids }, manager)), 'INVALID_TRANSITION');
     assert.equal(codeOf(await time.call(recall, { week: WEEK }, ana)), 'INVALID_TRANSITION');
-    ok(await submit());
-    ok(await time.call(approveIds, { ids }, manager));
+    dataOf(await submit());
+    dataOf(await time.call(approveIds, { ids }, manager));
     assert.equal(codeOf(await time.call(recall, { week: WEEK }, ana)), 'INVALID_TRANSITION');
     assert.equal(codeOf(await submit()), 'INVALID_TRANSITION');
     assert.equal(codeOf(await time.call(submitIds, { ids }, ana)), 'INVALID_TRANSITION');
@@ -134,7 +121,7 @@ describe('time approval', () => {
 
   it('only the manager or an ADMIN approves, and nobody their own time', async () => {
     const ids = await logWeek();
-    ok(await submit());
+    dataOf(await submit());
     assert.equal(codeOf(await submit(ben)), 'INVALID_TRANSITION'); // ben's own (empty) week
     assert.equal(codeOf(await time.call(submitWeek, { w: W.ana, week: WEEK }, ben)), 'FORBIDDEN');
     for (const who of [ben, otherManager, anaAsManager, { ...admin, workerId: W.ana }]) {
@@ -142,7 +129,7 @@ describe('time approval', () => {
       assert.equal(codeOf(await time.call(reject, { ids, reason: 'no' }, who)), 'FORBIDDEN', JSON.stringify(who));
     }
     assert.equal(await count('approval_record'), 2);
-    const approved = ok<any>(await time.call(approveIds, { ids }, admin)).approveTimeEntries;
+    const approved = dataOf(await time.call(approveIds, { ids }, admin)).approveTimeEntries;
     assert.deepEqual(approved.map((e: any) => [e.status, e.decidedBy]), [['APPROVED', null], ['APPROVED', null]]);
   });
 
@@ -155,7 +142,7 @@ describe('time approval', () => {
     } finally {
       alpha.status = 'ACTIVE';
     }
-    ok(await submit());
+    dataOf(await submit());
     const rates = alpha.rates;
     alpha.rates = [];
     try {
@@ -164,16 +151,16 @@ describe('time approval', () => {
       alpha.rates = rates;
     }
     assert.equal(await count('approval_record'), 2);
-    ok(await time.call(approveIds, { ids }, manager));
+    dataOf(await time.call(approveIds, { ids }, manager));
   });
 
   it('an idempotent retry of approve returns the same result and writes nothing twice', async () => {
     const ids = await logWeek();
-    ok(await submit());
-    const first = ok<any>(await time.call(approveIds, { ids, key: 'approve-1' }, manager)).approveTimeEntries;
+    dataOf(await submit());
+    const first = dataOf(await time.call(approveIds, { ids, key: 'approve-1' }, manager)).approveTimeEntries;
     const records = await count('approval_record');
     const events = await count('outbox');
-    const again = ok<any>(await time.call(approveIds, { ids, key: 'approve-1' }, manager)).approveTimeEntries;
+    const again = dataOf(await time.call(approveIds, { ids, key: 'approve-1' }, manager)).approveTimeEntries;
     assert.deepEqual(again, first);
     assert.deepEqual([await count('approval_record'), await count('outbox')], [records, events]);
     assert.equal(codeOf(await time.call(approveIds, { ids: [ids[0]], key: 'approve-1' }, manager)), 'IDEMPOTENCY_KEY_REUSED');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { signIdentity, type Identity } from '../../../lib/auth/identity.ts';
-import { testIdentitySecret } from '../../support/subgraph-harness.ts';
+import type { Identity } from '../../../lib/auth/identity.ts';
+import { dataOf } from '../../support/subgraph-harness.ts';
 import { addDays } from '../../../subgraphs/time/domain/iso-week.ts';
 import { admin, ana, ben, codeOf, finance, manager, P, projects, startCapture, TODAY, W, type CaptureHarness } from './capture-fixture.ts';
 
@@ -33,35 +33,22 @@ const anaAsManager: Identity = { workerId: W.ana, roles: ['WORKER', 'MANAGER'] }
 
 describe('expense approval', () => {
   let time: CaptureHarness;
-  const ok = (result: { data?: unknown; errors?: unknown }): any => {
-    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    return result.data;
-  };
-  /** Like harness.call, with a correlation id the test knows. */
-  async function callWith(query: string, variables: Record<string, unknown>, identity: Identity, correlationId: string) {
-    const response = await fetch(time.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, ...signIdentity(identity, testIdentitySecret) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as never;
-  }
   const count = async (table: 'approval_record' | 'outbox') =>
     Number((await time.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   /** The outbox events of one type, oldest first. */
   const events = async (type: string) => time.database.db.selectFrom('outbox').selectAll().where('type', '=', type).orderBy('seq').execute();
   /** One of ana's DRAFT expenses on ALPHA (billable: the project has a contract). */
   async function drafted(date = '2026-11-20', amount = '42.50'): Promise<string> {
-    return ok(await time.call(log, { input: { projectId: P.alpha, date, amount: { amount, currency: 'EUR' }, category: 'TRAVEL' } }, ana)).logExpense.id;
+    return dataOf(await time.call(log, { input: { projectId: P.alpha, date, amount: { amount, currency: 'EUR' }, category: 'TRAVEL' } }, ana)).logExpense.id;
   }
   async function submitted(date?: string): Promise<string> {
     const id = await drafted(date);
-    ok(await time.call(submit, { ids: [id] }, ana));
+    dataOf(await time.call(submit, { ids: [id] }, ana));
     return id;
   }
   async function approved(date?: string): Promise<string> {
     const id = await submitted(date);
-    ok(await time.call(approve, { ids: [id] }, manager));
+    dataOf(await time.call(approve, { ids: [id] }, manager));
     return id;
   }
 
@@ -82,18 +69,18 @@ describe('expense approval', () => {
   it('the worker submits, the manager approves: history, decision fields, versions and events with the correlation id', async () => {
     const id = await drafted();
     const submitCorrelation = randomUUID();
-    const [sent] = ok(await callWith(submit, { ids: [id] }, ana, submitCorrelation)).submitExpenses;
+    const [sent] = dataOf(await time.call(submit, { ids: [id] }, ana, submitCorrelation)).submitExpenses;
     assert.deepEqual([sent.status, sent.version, sent.decidedAt, sent.decidedBy], ['SUBMITTED', 2, null, null]);
     assert.ok(sent.submittedAt);
     const approveCorrelation = randomUUID();
-    const [done] = ok(await callWith(approve, { ids: [id] }, manager, approveCorrelation)).approveExpenses;
+    const [done] = dataOf(await time.call(approve, { ids: [id] }, manager, approveCorrelation)).approveExpenses;
     assert.deepEqual([done.status, done.version, done.decidedBy, done.rejectionReason], ['APPROVED', 3, { id: W.mia }, null]);
     assert.ok(done.decidedAt);
     assert.deepEqual(
       done.approvals.map((a: any) => [a.action, a.actor.id, a.reason]),
       [['SUBMITTED', W.ana, null], ['APPROVED', W.mia, null]],
     );
-    const step = ok(await time.call(`query($id: ID!) { approvalRecord(id: $id) { action timeEntry { id } expenseEntry { id status } } }`, { id: done.approvals[1].id }, ana));
+    const step = dataOf(await time.call(`query($id: ID!) { approvalRecord(id: $id) { action timeEntry { id } expenseEntry { id status } } }`, { id: done.approvals[1].id }, ana));
     assert.deepEqual(step.approvalRecord, { action: 'APPROVED', timeEntry: null, expenseEntry: { id, status: 'APPROVED' } });
 
     const outbox = await time.database.db.selectFrom('outbox').selectAll().orderBy('seq').execute();
@@ -126,13 +113,13 @@ describe('expense approval', () => {
   it('rejects with a reason; the edited expense is submitted and approved again; an approved one can be rejected', async () => {
     const id = await submitted();
     assert.equal(codeOf(await time.call(reject, { ids: [id], reason: '  ' }, manager)), 'BAD_USER_INPUT');
-    const [rejected] = ok(await time.call(reject, { ids: [id], reason: 'no receipt' }, manager)).rejectExpenses;
+    const [rejected] = dataOf(await time.call(reject, { ids: [id], reason: 'no receipt' }, manager)).rejectExpenses;
     assert.deepEqual([rejected.status, rejected.rejectionReason, rejected.version, rejected.decidedBy], ['REJECTED', 'no receipt', 3, { id: W.mia }]);
-    const edited = ok(await time.call(update, { id, v: 3, input: { receiptRef: 'RCPT-7' } }, ana)).updateExpense;
+    const edited = dataOf(await time.call(update, { id, v: 3, input: { receiptRef: 'RCPT-7' } }, ana)).updateExpense;
     assert.deepEqual([edited.status, edited.version], ['DRAFT', 4]);
-    ok(await time.call(submit, { ids: [id] }, ana));
-    ok(await time.call(approve, { ids: [id] }, manager));
-    const [again] = ok(await time.call(reject, { ids: [id], reason: 'client will not pay it' }, manager)).rejectExpenses;
+    dataOf(await time.call(submit, { ids: [id] }, ana));
+    dataOf(await time.call(approve, { ids: [id] }, manager));
+    const [again] = dataOf(await time.call(reject, { ids: [id], reason: 'client will not pay it' }, manager)).rejectExpenses;
     assert.equal(again.status, 'REJECTED');
     assert.deepEqual(
       again.approvals.map((a: any) => [a.action, a.reason]),
@@ -149,7 +136,7 @@ describe('expense approval', () => {
     const id = await submitted();
     assert.equal(codeOf(await time.call(recall, { ids: [id] }, ben)), 'FORBIDDEN');
     assert.equal(codeOf(await time.call(recall, { ids: [id] }, manager)), 'FORBIDDEN');
-    const [recalled] = ok(await time.call(recall, { ids: [id] }, ana)).recallExpenses;
+    const [recalled] = dataOf(await time.call(recall, { ids: [id] }, ana)).recallExpenses;
     assert.deepEqual([recalled.status, recalled.submittedAt, recalled.approvals.map((a: any) => a.action)], ['DRAFT', null, ['SUBMITTED', 'RECALLED']]);
     assert.deepEqual((await time.database.db.selectFrom('outbox').select('type').execute()).map((e) => e.type), ['time.expense.submitted']);
   });
@@ -164,14 +151,14 @@ describe('expense approval', () => {
     assert.equal(codeOf(refused), 'ALREADY_INVOICED');
     assert.match(refused.errors![0].message, new RegExp(`expense ${id} .* is on an issued invoice`));
     assert.equal(codeOf(await time.call(reject, { ids: [id], reason: 'wrong project' }, manager)), 'ALREADY_INVOICED');
-    assert.equal(ok(await time.call(read, { id: billed }, ana)).expense.status, 'APPROVED', 'nothing of the batch was written');
-    const [cancelled] = ok(await time.call(cancel, { ids: [billed], reason: 'wrong project' }, manager)).cancelExpenseApprovals;
+    assert.equal(dataOf(await time.call(read, { id: billed }, ana)).expense.status, 'APPROVED', 'nothing of the batch was written');
+    const [cancelled] = dataOf(await time.call(cancel, { ids: [billed], reason: 'wrong project' }, manager)).cancelExpenseApprovals;
     assert.deepEqual([cancelled.status, cancelled.decidedAt, cancelled.decidedBy], ['SUBMITTED', null, null]);
     assert.deepEqual(cancelled.approvals.at(-1), { id: cancelled.approvals.at(-1).id, action: 'APPROVAL_CANCELLED', actor: { id: W.mia }, reason: 'wrong project' });
     const [event] = await events('time.expense.approval_cancelled');
     assert.deepEqual([event.subject_id, (event.data as any).reason, (event.data as any).cancelledBy, (event.data as any).status], [billed, 'wrong project', W.mia, 'SUBMITTED']);
     // Back in the queue: it can be approved again.
-    assert.equal(ok(await time.call(approve, { ids: [billed] }, manager)).approveExpenses[0].status, 'APPROVED');
+    assert.equal(dataOf(await time.call(approve, { ids: [billed] }, manager)).approveExpenses[0].status, 'APPROVED');
   });
 
   it('refuses every transition the table does not have with INVALID_TRANSITION naming the expense', async () => {
@@ -194,7 +181,7 @@ describe('expense approval', () => {
       assert.equal(codeOf(await time.call(query, variables, who)), 'INVALID_TRANSITION', query);
     }
     assert.equal(codeOf(await time.call(approve, { ids: [sent, draft] }, manager)), 'INVALID_TRANSITION', 'one bad expense fails the batch');
-    assert.equal(ok(await time.call(read, { id: sent }, ana)).expense.status, 'SUBMITTED');
+    assert.equal(dataOf(await time.call(read, { id: sent }, ana)).expense.status, 'SUBMITTED');
     assert.equal(codeOf(await time.call(approve, { ids: ['no-such-expense'] }, manager)), 'NOT_FOUND');
     assert.equal(codeOf(await time.call(approve, { ids: [] }, manager)), 'BAD_USER_INPUT');
     const tooMany = await time.call(approve, { ids: Array.from({ length: 1001 }, (_, i) => `x-${i}`) }, manager);
@@ -205,15 +192,15 @@ describe('expense approval', () => {
   it('only the manager, their delegate or an ADMIN decides; nobody on their own expenses; a worker submits only their own', async () => {
     const id = await drafted();
     assert.equal(codeOf(await time.call(submit, { ids: [id] }, ben)), 'FORBIDDEN');
-    ok(await time.call(submit, { ids: [id] }, ana));
+    dataOf(await time.call(submit, { ids: [id] }, ana));
     for (const who of [ben, otherManager, anaAsManager, { ...admin, workerId: W.ana }, finance]) {
       assert.equal(codeOf(await time.call(approve, { ids: [id] }, who)), 'FORBIDDEN', JSON.stringify(who));
       assert.equal(codeOf(await time.call(reject, { ids: [id], reason: 'no' }, who)), 'FORBIDDEN', JSON.stringify(who));
     }
-    ok(await time.call(delegate, { input: { delegateId: W.ben, from: TODAY, to: '2026-12-02' } }, manager));
-    const [byDelegate] = ok(await time.call(approve, { ids: [id] }, ben)).approveExpenses;
+    dataOf(await time.call(delegate, { input: { delegateId: W.ben, from: TODAY, to: '2026-12-02' } }, manager));
+    const [byDelegate] = dataOf(await time.call(approve, { ids: [id] }, ben)).approveExpenses;
     assert.deepEqual([byDelegate.status, byDelegate.decidedBy], ['APPROVED', { id: W.ben }]);
-    const [byAdmin] = ok(await time.call(cancel, { ids: [id], reason: 'audit' }, admin)).cancelExpenseApprovals;
+    const [byAdmin] = dataOf(await time.call(cancel, { ids: [id], reason: 'audit' }, admin)).cancelExpenseApprovals;
     assert.equal(byAdmin.status, 'SUBMITTED');
   });
 
@@ -227,30 +214,30 @@ describe('expense approval', () => {
       alpha.status = 'ACTIVE';
     }
     assert.equal(await count('approval_record'), 0);
-    ok(await time.call(submit, { ids: [id] }, ana));
+    dataOf(await time.call(submit, { ids: [id] }, ana));
     const other = await drafted('2026-11-18');
     // Closed 2026-11-01..22 without grace: the worker cannot submit, the manager cannot decide, ADMIN overrides.
-    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22' }, finance));
+    dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-22' }, finance));
     assert.equal(codeOf(await time.call(submit, { ids: [other] }, ana)), 'PERIOD_LOCKED');
     assert.equal(codeOf(await time.call(approve, { ids: [id] }, manager)), 'PERIOD_LOCKED');
     assert.equal(codeOf(await time.call(recall, { ids: [id] }, ana)), 'PERIOD_LOCKED');
-    assert.equal(ok(await time.call(approve, { ids: [id] }, admin)).approveExpenses[0].status, 'APPROVED');
+    assert.equal(dataOf(await time.call(approve, { ids: [id] }, admin)).approveExpenses[0].status, 'APPROVED');
     // With grace until after today, MANAGER may still decide.
     await time.database.db.deleteFrom('period_lock').execute();
-    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance));
-    assert.equal(ok(await time.call(cancel, { ids: [id], reason: 'late change' }, manager)).cancelExpenseApprovals[0].status, 'SUBMITTED');
+    dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance));
+    assert.equal(dataOf(await time.call(cancel, { ids: [id], reason: 'late change' }, manager)).cancelExpenseApprovals[0].status, 'SUBMITTED');
   });
 
   it('idempotent retries, sequential and concurrent, return the first result and write nothing twice', async () => {
     const ids = [await drafted('2026-11-19'), await drafted('2026-11-20')];
     const twins = await Promise.all([time.call(submit, { ids, key: 'sub-1' }, ana), time.call(submit, { ids, key: 'sub-1' }, ana)]);
-    const [first, second] = twins.map((result) => ok(result).submitExpenses);
+    const [first, second] = twins.map((result) => dataOf(result).submitExpenses);
     assert.deepEqual(second, first);
     assert.deepEqual(first.map((e: any) => e.status), ['SUBMITTED', 'SUBMITTED']);
     assert.deepEqual([await count('approval_record'), (await events('time.expense.submitted')).length], [2, 2]);
-    const approvedOnce = ok(await time.call(approve, { ids, key: 'app-1' }, manager)).approveExpenses;
+    const approvedOnce = dataOf(await time.call(approve, { ids, key: 'app-1' }, manager)).approveExpenses;
     const [records, outbox] = [await count('approval_record'), await count('outbox')];
-    assert.deepEqual(ok(await time.call(approve, { ids, key: 'app-1' }, manager)).approveExpenses, approvedOnce);
+    assert.deepEqual(dataOf(await time.call(approve, { ids, key: 'app-1' }, manager)).approveExpenses, approvedOnce);
     assert.deepEqual([await count('approval_record'), await count('outbox')], [records, outbox]);
     assert.equal(codeOf(await time.call(approve, { ids: [ids[0]], key: 'app-1' }, manager)), 'IDEMPOTENCY_KEY_REUSED');
     assert.equal(codeOf(await time.call(approve, { ids }, manager)), 'INVALID_TRANSITION', 'without the key it is a new request');
@@ -258,18 +245,18 @@ describe('expense approval', () => {
       time.call(cancel, { ids, reason: 'twice', key: 'can-1' }, manager),
       time.call(cancel, { ids, reason: 'twice', key: 'can-1' }, manager),
     ]);
-    assert.deepEqual(ok(cancels[0]).cancelExpenseApprovals, ok(cancels[1]).cancelExpenseApprovals);
+    assert.deepEqual(dataOf(cancels[0]).cancelExpenseApprovals, dataOf(cancels[1]).cancelExpenseApprovals);
     assert.equal((await events('time.expense.approval_cancelled')).length, 2, 'one event per expense, not per call');
   });
   /** The version of an approved expense (its correction names it). */
-  const versionOf = async (id: string): Promise<number> => ok(await time.call(read, { id }, ana)).expense.version;
+  const versionOf = async (id: string): Promise<number> => dataOf(await time.call(read, { id }, ana)).expense.version;
 
   it('corrects an approved expense: reversed, never edited, replaced by a linked SUBMITTED expense; history and events in one go', async () => {
     const id = await approved('2026-11-19');
     const v = await versionOf(id);
     const correlationId = randomUUID();
     const input = { amount: { amount: '38.00', currency: 'EUR' }, category: 'MEALS', notes: 'receipt said 38' };
-    const correction = ok(await callWith(correct, { id, v, input, reason: 'typo in the amount' }, ana, correlationId)).correctExpense;
+    const correction = dataOf(await time.call(correct, { id, v, input, reason: 'typo in the amount' }, ana, correlationId)).correctExpense;
     assert.deepEqual(
       [correction.status, correction.version, correction.amount, correction.category, correction.notes, correction.date, correction.billable],
       ['SUBMITTED', 1, { amount: '38.00', currency: 'EUR' }, 'MEALS', 'receipt said 38', '2026-11-19', true],
@@ -278,7 +265,7 @@ describe('expense approval', () => {
     assert.equal(correction.correctionOf.status, 'APPROVED', 'the reversed expense keeps its status');
     assert.ok(correction.correctionOf.reversedAt);
     assert.deepEqual(correction.approvals, [{ action: 'SUBMITTED', actor: { id: W.ana }, reason: 'typo in the amount' }]);
-    const reversed = ok(await time.call(readCorrection, { id }, ana)).expense;
+    const reversed = dataOf(await time.call(readCorrection, { id }, ana)).expense;
     assert.deepEqual([reversed.status, reversed.version, reversed.amount, reversed.correctedBy], ['APPROVED', v + 1, { amount: '42.50', currency: 'EUR' }, { id: correction.id }]);
     assert.deepEqual(reversed.approvals.map((a: any) => [a.action, a.actor.id, a.reason]), [
       ['SUBMITTED', W.ana, null],
@@ -286,7 +273,7 @@ describe('expense approval', () => {
       ['CORRECTED', W.ana, 'typo in the amount'],
     ]);
     // Both expenses stay listed; only the correction is live.
-    const listed = ok(await time.call(`{ expenses { nodes { id reversedAt } } }`, {}, ana)).expenses.nodes;
+    const listed = dataOf(await time.call(`{ expenses { nodes { id reversedAt } } }`, {}, ana)).expenses.nodes;
     assert.deepEqual(new Set(listed.map((e: any) => [e.id, e.reversedAt !== null].join())), new Set([`${id},true`, `${correction.id},false`]));
 
     const outbox = await time.database.db.selectFrom('outbox').selectAll().where('correlation_id', '=', correlationId).orderBy('seq').execute();
@@ -305,11 +292,11 @@ describe('expense approval', () => {
     assert.equal(typeof submittedEvent.submittedAt, 'string');
 
     // The correction goes through approval and can be corrected in turn, by the manager.
-    const [approvedCorrection] = ok(await time.call(approve, { ids: [correction.id] }, manager)).approveExpenses;
-    const second = ok(await time.call(correct, { id: correction.id, v: approvedCorrection.version, input: { projectId: P.internal }, reason: 'internal trip' }, manager)).correctExpense;
+    const [approvedCorrection] = dataOf(await time.call(approve, { ids: [correction.id] }, manager)).approveExpenses;
+    const second = dataOf(await time.call(correct, { id: correction.id, v: approvedCorrection.version, input: { projectId: P.internal }, reason: 'internal trip' }, manager)).correctExpense;
     assert.deepEqual([second.correctionOf.id, second.billable, second.approvals[0].actor], [correction.id, false, { id: W.mia }], 'another project brings its billable default');
     const byAdmin = await approved('2026-11-18');
-    ok(await time.call(correct, { id: byAdmin, v: await versionOf(byAdmin), input: { receiptRef: null }, reason: 'receipt lost' }, admin));
+    dataOf(await time.call(correct, { id: byAdmin, v: await versionOf(byAdmin), input: { receiptRef: null }, reason: 'receipt lost' }, admin));
   });
 
   it('refuses what is not a correction: not APPROVED, already corrected, stale, no reason, not theirs, invalid changes', async () => {
@@ -319,7 +306,7 @@ describe('expense approval', () => {
       assert.equal(codeOf(await time.call(correct, { id: expense, v: await versionOf(expense), input: { notes: 'x' }, reason: 'x' }, ana)), 'INVALID_TRANSITION');
     }
     const rejected = await submitted('2026-11-17');
-    ok(await time.call(reject, { ids: [rejected], reason: 'no' }, manager));
+    dataOf(await time.call(reject, { ids: [rejected], reason: 'no' }, manager));
     assert.equal(codeOf(await time.call(correct, { id: rejected, v: await versionOf(rejected), input: { notes: 'x' }, reason: 'x' }, ana)), 'INVALID_TRANSITION');
     assert.equal(codeOf(await time.call(correct, { id: 'no-such-expense', v: 1, input: {}, reason: 'x' }, ana)), 'NOT_FOUND');
 
@@ -339,13 +326,13 @@ describe('expense approval', () => {
       ['PROJECT_NOT_ACTIVE', { projectId: P.draft }],
       ['PERIOD_LOCKED', { date: '2026-10-15' }],
     ] as const) {
-      if (code === 'PERIOD_LOCKED') ok(await time.call(close, { start: '2026-10-01', end: '2026-10-31' }, finance));
+      if (code === 'PERIOD_LOCKED') dataOf(await time.call(close, { start: '2026-10-01', end: '2026-10-31' }, finance));
       assert.equal(codeOf(await attempt({ input })), code, JSON.stringify(input));
     }
     assert.equal((await events('time.expense.corrected')).length, 0);
     assert.deepEqual(await time.database.db.selectFrom('expense_entry').select('id').where('correction_of', 'is not', null).execute(), []);
-    assert.equal(ok(await time.call(read, { id }, ana)).expense.version, v, 'the refused corrections left the expense as it was');
-    const correction = ok(await attempt({})).correctExpense;
+    assert.equal(dataOf(await time.call(read, { id }, ana)).expense.version, v, 'the refused corrections left the expense as it was');
+    const correction = dataOf(await attempt({})).correctExpense;
     assert.equal(codeOf(await attempt({ v: v + 1 })), 'INVALID_TRANSITION', 'already corrected: correct the correction');
     assert.match((await attempt({ v: v + 1 })).errors![0].message, /already corrected/);
     // A reversed expense takes no action: not approval, not capture.
@@ -362,30 +349,30 @@ describe('expense approval', () => {
     }
     assert.match((await time.call(cancel, { ids: [id], reason: 'x' }, manager)).errors![0].message, new RegExp(`expense ${id} was reversed by a correction`));
     assert.equal(codeOf(await time.call(`mutation($id: ID!, $v: Int!) { deleteExpense(id: $id, expectedVersion: $v) }`, { id, v: v + 1 }, ana)), 'INVALID_TRANSITION');
-    assert.equal(ok(await time.call(read, { id: correction.id }, ana)).expense.status, 'SUBMITTED');
+    assert.equal(dataOf(await time.call(read, { id: correction.id }, ana)).expense.status, 'SUBMITTED');
   });
 
   it('respects closed periods of the old and the new date: grace for MANAGER, override for ADMIN', async () => {
     const id = await approved('2026-11-17');
     const v = await versionOf(id);
     const fix = (who: Identity, input: Record<string, unknown> = { notes: 'late fix' }) => time.call(correct, { id, v, input, reason: 'late fix' }, who);
-    const graced = ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance)).closePeriod;
+    const graced = dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance)).closePeriod;
     assert.equal(codeOf(await fix(ana)), 'PERIOD_LOCKED', 'the worker is locked out of the closed period');
     assert.equal(codeOf(await fix(ana, { date: TODAY })), 'PERIOD_LOCKED', 'moving it out of the closed period changes the period too');
     await time.database.db.deleteFrom('period_lock').where('id', '=', graced.id).execute();
-    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22' }, finance));
+    dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-22' }, finance));
     assert.equal(codeOf(await fix(manager)), 'PERIOD_LOCKED', 'no grace: not even the manager');
     await time.database.db.deleteFrom('period_lock').execute();
-    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance));
-    const byManager = ok(await fix(manager)).correctExpense;
+    dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-22', grace: 5 }, finance));
+    const byManager = dataOf(await fix(manager)).correctExpense;
     assert.equal(byManager.correctionOf.id, id, 'in grace, the manager corrects');
     const other = await drafted('2026-11-24');
-    ok(await time.call(submit, { ids: [other] }, ana));
-    ok(await time.call(approve, { ids: [other] }, manager));
+    dataOf(await time.call(submit, { ids: [other] }, ana));
+    dataOf(await time.call(approve, { ids: [other] }, manager));
     assert.equal(codeOf(await time.call(correct, { id: other, v: await versionOf(other), input: { date: '2026-11-20' }, reason: 'wrong day' }, ana)), 'PERIOD_LOCKED', 'into a closed period');
     await time.database.db.deleteFrom('period_lock').execute();
-    ok(await time.call(close, { start: '2026-11-01', end: '2026-11-30' }, finance));
-    ok(await time.call(correct, { id: other, v: await versionOf(other), input: { date: '2026-11-20' }, reason: 'wrong day' }, admin));
+    dataOf(await time.call(close, { start: '2026-11-01', end: '2026-11-30' }, finance));
+    dataOf(await time.call(correct, { id: other, v: await versionOf(other), input: { date: '2026-11-20' }, reason: 'wrong day' }, admin));
   });
 
   it('corrects once for sequential and concurrent retries of one key; without a key the second is CONFLICT', async () => {
@@ -393,9 +380,9 @@ describe('expense approval', () => {
     const v = await versionOf(id);
     const variables = { id, v, input: { amount: { amount: '40.00', currency: 'EUR' } }, reason: 'rounding', key: 'fix-1' };
     const twins = await Promise.all([time.call(correct, variables, ana), time.call(correct, variables, ana), time.call(correct, variables, ana)]);
-    const ids = twins.map((result) => ok(result).correctExpense.id);
+    const ids = twins.map((result) => dataOf(result).correctExpense.id);
     assert.equal(new Set(ids).size, 1, 'concurrent retries of one key: one correction');
-    const retried = ok(await time.call(correct, variables, ana)).correctExpense;
+    const retried = dataOf(await time.call(correct, variables, ana)).correctExpense;
     assert.equal(retried.id, ids[0], 'a sequential retry returns the first correction');
     assert.equal(codeOf(await time.call(correct, { ...variables, reason: 'other reason' }, ana)), 'IDEMPOTENCY_KEY_REUSED');
     const corrections = await time.database.db.selectFrom('expense_entry').select('id').where('correction_of', '=', id).execute();
