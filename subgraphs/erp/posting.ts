@@ -9,7 +9,7 @@ import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, ty
 import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected } from '../time/events.ts';
 import { invoiceTotals } from './domain/invoice.ts';
 import type { Money } from './domain/money.ts';
-import { planPosting, reversalOf, type ApprovedSource, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
+import { planPosting, reversalOf, type ApprovedSource, type BillingBlockedCode, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
 import {
   erpConsumerGroups,
   erpTopics,
@@ -28,6 +28,9 @@ import type { CostSourceType, ErpDatabase } from './tables.ts';
  * erp never resolves a rate of its own: the billing event is HELD (NO_RATE).
  */
 type ApprovedTimeEntry = TimeEntryApproved & { billRate?: Money | null };
+
+/** The blocked codes that concern the cost posting (the others concern the billing event, NO_PROJECT both). */
+const costCodes: ReadonlySet<BillingBlockedCode> = new Set(['NO_LEGAL_ENTITY', 'NO_COST_RATE']);
 
 const subjectType: Readonly<Record<CostSourceType, string>> = { TIME_ENTRY: 'TimeEntry', EXPENSE: 'ExpenseEntry' };
 
@@ -107,8 +110,8 @@ export function createPostingService(deps: PostingDeps) {
 
   /**
    * Posts an approved source. The outside facts (psa's project, hcm's cost rate) are read through the graph first,
-   * outside the transaction; a source that already has a live posting or billing event (the same approval delivered
-   * under another event id) is left as it is.
+   * outside the transaction; what is already live for the source (the same approval delivered under another event
+   * id) is not written again.
    */
   async function post(event: DomainEvent<unknown>, source: ApprovedSource): Promise<void> {
     const outside = await deps.facts.load(
@@ -116,10 +119,9 @@ export function createPostingService(deps: PostingDeps) {
       { correlationId: event.correlationId },
     );
     const applied = await handleOnce(db, erpConsumerGroups.posting, event, async (trx) => {
-      const posted =
-        (await repo.lockLiveCostPosting(trx, source.sourceType, source.sourceId)) ??
-        (await repo.lockLiveBillingEvent(trx, source.sourceType, source.sourceId));
-      if (posted) return;
+      const liveCost = await repo.lockLiveCostPosting(trx, source.sourceType, source.sourceId);
+      const liveEvent = await repo.lockLiveBillingEvent(trx, source.sourceType, source.sourceId);
+      if (liveCost && (liveEvent || !source.billable)) return;
       const contractId = outside.project?.contractId ?? null;
       const [setup] = contractId ? await repo.billingSetupsByContracts(trx, [contractId]) : [];
       const plan = planPosting(source, {
@@ -127,10 +129,13 @@ export function createPostingService(deps: PostingDeps) {
         setup: setup ? { contractId: setup.contract_id, customerId: setup.customer_id, legalEntityId: setup.legal_entity_id, currency: setup.currency } : null,
       });
       const events: DomainEvent<unknown>[] = [];
-      if (plan.cost) await insertCost(trx, plan.cost);
-      if (plan.billing) events.push(await insertBilling(trx, plan.billing, event));
+      // Only the parts not live yet are written (and only their missing facts reported): a source whose billing event
+      // stayed on an issued invoice when its approval was taken back gets its cost again, and stays billed once.
+      if (plan.cost && !liveCost) await insertCost(trx, plan.cost);
+      if (plan.billing && !liveEvent) events.push(await insertBilling(trx, plan.billing, event));
       const ref = { type: source.sourceType, id: source.sourceId, projectId: source.projectId };
-      events.push(...plan.blocked.map((blocked) => blockedEvent(event, ref, contractId, blocked)));
+      const reported = plan.blocked.filter((blocked) => (costCodes.has(blocked.code) ? !liveCost : blocked.code === 'NO_PROJECT' || !liveEvent));
+      events.push(...reported.map((blocked) => blockedEvent(event, ref, contractId, blocked)));
       await appendToOutbox(trx, events);
     });
     if (applied) deps.onCommit();

@@ -172,6 +172,11 @@ describe('erp reverses postings when an approval is taken back', () => {
     assert.deepEqual(outbox.map((row) => [row.type, row.data.code, row.subject_typename]), [[erpTopics.billingBlocked, 'INVOICED_SOURCE_REVERSED', 'TimeEntry']]);
     assert.deepEqual(outbox[0].data.source, { type: 'TIME_ENTRY', id: approved.data.timeEntryId, projectId: P.alpha });
     assert.deepEqual(await timeBilling(approved.data.timeEntryId), { status: 'INVOICED', invoice: { id: invoiceId } });
+
+    // Approved again: its cost is posted afresh; it stays billed once, by the issued invoice's line.
+    await erp.publish(entryApproved({ ...approved.data, version: approved.data.version + 2 }));
+    assert.deepEqual((await erp.costPostingsOf(approved.data.timeEntryId)).map((p) => p.amount), ['487.50', '-487.50', '487.50']);
+    assert.deepEqual((await erp.billingEventsOf(approved.data.timeEntryId)).map((e) => e.status), ['BILLED']);
   });
 
   it('reverses an expense on a cancelled approval or a rejection of an approved one', async () => {
