@@ -17,6 +17,7 @@ export const BillingEvent: BillingEventResolvers = {
   amount: (event) => money(event.amount, event.currency),
   fxRate: (event) => event.fx_rate,
   heldReason: (event) => event.held_reason,
+  reversedAt: (event) => event.reversed_at,
   invoiceLine: async (event, _, { loaders }) => {
     const [line] = await loaders.linesByBillingEvent.load(event.id);
     return line && line.released_at === null ? line : null;

@@ -12,5 +12,6 @@ export const CostPosting: CostPostingResolvers = {
   costRate: (posting) => optionalMoney(posting.cost_rate, posting.currency),
   amount: (posting) => money(posting.amount, posting.currency),
   reversalOf: (posting, _, { loaders }) => (posting.reversal_of ? loaders.costPosting.load(posting.reversal_of) : null),
+  reversedAt: (posting) => posting.reversed_at,
   postedAt: (posting) => posting.posted_at,
 };

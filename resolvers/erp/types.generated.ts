@@ -38,6 +38,10 @@ export type BillingEvent = {
   description: Scalars['String']['output'];
   /** Contract currency → legal entity currency on the event date, when known. */
   fxRate?: Maybe<Scalars['Decimal']['output']>;
+  /**
+   * Why a HELD event cannot be invoiced yet: NO_RATE (no bill rate was frozen at approval), NO_BILLING_SETUP (erp has
+   * no billing setup for the contract), CURRENCY_MISMATCH (priced in another currency than the contract's).
+   */
   heldReason?: Maybe<Scalars['String']['output']>;
   hours?: Maybe<Scalars['Decimal']['output']>;
   id: Scalars['ID']['output'];
@@ -46,6 +50,8 @@ export type BillingEvent = {
   legalEntity: LegalEntity;
   project?: Maybe<Project>;
   rate?: Maybe<Money>;
+  /** When the event was reversed (its source's approval was taken back); null while it is live. */
+  reversedAt?: Maybe<Scalars['DateTime']['output']>;
   role?: Maybe<Role>;
   sourceId: Scalars['ID']['output'];
   sourceType: BillingSourceType;
@@ -166,7 +172,10 @@ export type CostPosting = {
   legalEntity: LegalEntity;
   postedAt: Scalars['DateTime']['output'];
   project: Project;
+  /** Set on a reversal posting: the posting it cancels. */
   reversalOf?: Maybe<CostPosting>;
+  /** When this (original) posting was reversed; null while it stands. */
+  reversedAt?: Maybe<Scalars['DateTime']['output']>;
   sourceId: Scalars['ID']['output'];
   sourceType: CostSourceType;
   worker?: Maybe<Worker>;
@@ -276,6 +285,10 @@ export type ExpenseBillingStatus =
   /** Approved and billable, but erp has not posted it yet (its approval event is on its way). */
   | 'NOT_POSTED'
   | 'ON_DRAFT'
+  /**
+   * Its approval was taken back for good (rejected after approval) and its billing event reversed; an expense whose
+   * approval was cancelled is AWAITING_APPROVAL again.
+   */
   | 'REVERSED'
   | 'UNBILLED';
 
@@ -695,6 +708,10 @@ export type TimeEntryBillingStatus =
   /** Approved and billable, but erp has not posted it yet (its approval event is on its way). */
   | 'NOT_POSTED'
   | 'ON_DRAFT'
+  /**
+   * Its approval was taken back for good (rejected after approval, or corrected) and its billing event reversed; an
+   * entry whose approval was cancelled is AWAITING_APPROVAL again.
+   */
   | 'REVERSED'
   | 'UNBILLED';
 
@@ -1012,6 +1029,7 @@ export type BillingEventResolvers<ContextType = ErpContext, ParentType extends R
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
   rate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  reversedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
   sourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sourceType?: Resolver<ResolversTypes['BillingSourceType'], ParentType, ContextType>;
@@ -1077,6 +1095,7 @@ export type CostPostingResolvers<ContextType = ErpContext, ParentType extends Re
   postedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   reversalOf?: Resolver<Maybe<ResolversTypes['CostPosting']>, ParentType, ContextType>;
+  reversedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   sourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sourceType?: Resolver<ResolversTypes['CostSourceType'], ParentType, ContextType>;
   worker?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;

@@ -1,16 +1,27 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openErpDatabase } from './db.ts';
+import { createGraphPostingFacts } from './posting-facts.ts';
 import { seedErp } from './seed.ts';
 import { createErpSubgraph } from './server.ts';
 import type { ErpDatabase } from './tables.ts';
 
 export { erpConsumerGroups, erpTopics } from './events.ts';
-export type { BillingBlocked, BillingSetupReady } from './events.ts';
+export type {
+  BillingBlocked,
+  BillingBlockedCode,
+  BillingEventCreated,
+  BillingEventReversed,
+  BillingReversalCause,
+  BillingSetupReady,
+} from './events.ts';
+export type { PostingFactsSource } from './posting-facts.ts';
 export type { ErpDatabase } from './tables.ts';
 
 export const erpSubgraph: SubgraphModule<ErpDatabase> = {
   name: 'erp',
+  // Posting an approved time entry reads the worker's cost rate (hcm: FINANCE only) through the gateway.
+  serviceRoles: ['FINANCE'],
   openDatabase: openErpDatabase,
-  create: createErpSubgraph,
+  create: (deps) => createErpSubgraph(deps, deps.graph ? { postingFacts: createGraphPostingFacts(deps.graph) } : {}),
   seed: seedErp,
 };

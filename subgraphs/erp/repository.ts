@@ -344,3 +344,39 @@ export async function billingFactsBySources(
     credited: Boolean(row.credited),
   }));
 }
+
+/** A source's live cost posting (an original neither reversed nor a reversal), locked until the transaction ends. */
+export const lockLiveCostPosting = (trx: Transaction<ErpDatabase>, sourceType: CostSourceType, sourceId: string) =>
+  trx
+    .selectFrom('cost_posting')
+    .selectAll()
+    .where('source_type', '=', sourceType)
+    .where('source_id', '=', sourceId)
+    .where('reversal_of', 'is', null)
+    .where('reversed_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+
+/** A source's live (not reversed) billing event, locked until the transaction ends. */
+export const lockLiveBillingEvent = (trx: Transaction<ErpDatabase>, sourceType: BillingSourceType, sourceId: string) =>
+  trx
+    .selectFrom('billing_event')
+    .selectAll()
+    .where('source_type', '=', sourceType)
+    .where('source_id', '=', sourceId)
+    .where('status', '<>', 'REVERSED')
+    .forUpdate()
+    .executeTakeFirst();
+
+/** The unreleased invoice line that bills an event, if any. */
+export const liveLineOfBillingEvent = (db: Db, billingEventId: string) =>
+  db.selectFrom('invoice_line').selectAll().where('billing_event_id', '=', billingEventId).where('released_at', 'is', null).executeTakeFirst();
+
+export const lockInvoice = (trx: Transaction<ErpDatabase>, id: string) =>
+  trx.selectFrom('invoice').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+
+/** The amounts of an invoice's unreleased lines (what its subtotal sums). */
+export const liveLineAmounts = async (db: Db, invoiceId: string) =>
+  (await db.selectFrom('invoice_line').select('amount').where('invoice_id', '=', invoiceId).where('released_at', 'is', null).execute()).map(
+    (row) => String(row.amount),
+  );

@@ -11,6 +11,8 @@ import { erpResolvers } from '../../resolvers/erp/index.ts';
 import { crmTopics, type ContractCreated } from '../crm/index.ts';
 import { erpConsumerGroups } from './events.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
+import type { PostingFactsSource } from './posting-facts.ts';
+import { subscribePosting } from './posting.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
 import type { ErpDatabase } from './tables.ts';
 
@@ -23,9 +25,15 @@ export interface ErpContext extends RequestScope {
 
 export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8'));
 
+export interface ErpOptions {
+  /** Where the posting consumer reads psa's projects and hcm's cost rates; without it, approvals are not posted. */
+  readonly postingFacts?: PostingFactsSource;
+}
+
 /** Builds the erp subgraph from its dependencies; starts nothing until `listen`. */
-export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>): SubgraphRuntime {
+export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, options: ErpOptions = {}): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
+  const logger = deps.logger.child({ subgraph: 'erp' });
   const erp = createErpService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
@@ -34,7 +42,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>): Subg
     db: deps.db,
     relayDb: deps.relayDb,
     bus: deps.bus,
-    logger: deps.logger.child({ subgraph: 'erp' }),
+    logger,
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
     createContext: (scope) => {
@@ -47,6 +55,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>): Subg
         types: [crmTopics.contractCreated],
         handler: (event) => erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
       }),
+      ...(await subscribePosting(bus, { db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() }, logger)),
     ],
   });
   return runtime;

@@ -177,7 +177,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
         await appendToOutbox(trx, [
           row.status === 'READY'
             ? createEvent<BillingSetupReady>('erp', erpTopics.billingSetupReady, subject, { contractId: contract.contractId, billingSetupId: id }, causedBy(event), clock.now())
-            : createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, { contractId: contract.contractId, reason: row.blocked_reason! }, causedBy(event), clock.now()),
+            : createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, { contractId: contract.contractId, code: 'SETUP_BLOCKED', reason: row.blocked_reason!, source: null }, causedBy(event), clock.now()),
         ]);
       });
       if (applied) deps.onCommit();

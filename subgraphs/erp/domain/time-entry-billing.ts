@@ -46,7 +46,9 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
  *    CREDITED when an issued credit note credits that line;
  * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice, else UNBILLED (also HELD
  *    events, and events whose invoice was voided: they wait for the next invoice);
- * 4/ only reversed events: CREDITED when one had been invoiced and credited, else REVERSED.
+ * 4/ only reversed events: CREDITED when one had been invoiced and credited; else AWAITING_APPROVAL when the entry is
+ *    back in the approval flow (DRAFT or SUBMITTED: its approval was cancelled, it waits for the next one), else
+ *    REVERSED (rejected after approval, or a corrected original).
  */
 export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBillingFact[]): TimeEntryBilling {
   if (facts.length === 0) {
@@ -67,5 +69,6 @@ export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBil
   }
   const credited = creditedFact(facts);
   if (credited) return { status: 'CREDITED', billingEventId: credited.billingEventId, invoiceId: credited.invoiceId };
-  return { status: 'REVERSED', billingEventId: facts[facts.length - 1].billingEventId, invoiceId: null };
+  const backInFlow = entry.status === 'DRAFT' || entry.status === 'SUBMITTED';
+  return { status: backInFlow ? 'AWAITING_APPROVAL' : 'REVERSED', billingEventId: facts[facts.length - 1].billingEventId, invoiceId: null };
 }

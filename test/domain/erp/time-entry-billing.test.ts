@@ -62,6 +62,18 @@ describe('where a time entry stands in billing', () => {
     [{ billable: true, status: 'REJECTED' }, 'AWAITING_APPROVAL'],
     [{ billable: true, status: 'APPROVED' }, 'NOT_POSTED'],
   ];
+  // Only reversed events: the entry's own state says whether it waits for a new approval.
+  const reversedOnly: Array<[TimeEntryFacts, TimeEntryBillingStatus]> = [
+    [{ billable: true, status: 'SUBMITTED' }, 'AWAITING_APPROVAL'],
+    [{ billable: true, status: 'DRAFT' }, 'AWAITING_APPROVAL'],
+    [{ billable: true, status: 'REJECTED' }, 'REVERSED'],
+    [{ billable: true, status: 'APPROVED' }, 'REVERSED'],
+  ];
+  for (const [entry, status] of reversedOnly) {
+    it(`only reversed events, ${entry.status} → ${status}`, () =>
+      assert.deepEqual(timeEntryBilling(entry, [fact({ eventStatus: 'REVERSED' })]), { status, billingEventId: 'be-1', invoiceId: null }));
+  }
+
   for (const [entry, status] of withoutEvents) {
     it(`no billing event, ${entry.billable ? 'billable' : 'not billable'} and ${entry.status} → ${status}`, () =>
       assert.equal(timeEntryBilling(entry, []).status, status));

@@ -76,7 +76,7 @@ describe('erp billing setup (deal to project)', () => {
     assert.match(blocked.blocked_reason!, /prices no role/);
     const [announced] = await outboxFor(unrated.data.contractId);
     assert.equal(announced.type, erpTopics.billingBlocked);
-    assert.deepEqual(announced.data, { contractId: unrated.data.contractId, reason: blocked.blocked_reason });
+    assert.deepEqual(announced.data, { contractId: unrated.data.contractId, code: 'SETUP_BLOCKED', reason: blocked.blocked_reason, source: null });
 
     const read = await erp.call(
       `query($id: ID!) { billingSetup(contractId: $id) { status blockedReason billingMethod currency invoiceGrouping paymentTermsDays contract { id } } }`,

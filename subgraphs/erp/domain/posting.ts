@@ -1,0 +1,223 @@
+import type { CostSourceType } from '../tables.ts';
+import { lineAmount, negate, type Money } from './money.ts';
+
+/**
+ * Why erp could not (fully) post or bill a source, as `erp.billing.blocked` states it:
+ * SETUP_BLOCKED the contract's billing setup is BLOCKED (deal to project);
+ * NO_PROJECT the project is unknown to psa: nothing was posted;
+ * NO_LEGAL_ENTITY neither the project nor its contract's setup names a legal entity: no cost posting;
+ * NO_COST_RATE the worker has no cost rate on the entry's date: no cost posting;
+ * NO_CONTRACT a billable source on a project without a contract: no billing event;
+ * NO_BILLING_SETUP erp has no billing setup for the project's contract: the billing event is HELD;
+ * NO_RATE time froze no bill rate for a billable entry: the billing event is HELD;
+ * CURRENCY_MISMATCH the price is not in the contract's currency (no conversion is made): the billing event is HELD;
+ * INVOICED_SOURCE_REVERSED an approval was taken back but its billing event is on an issued invoice: a credit note
+ * must follow.
+ */
+export type BillingBlockedCode =
+  | 'SETUP_BLOCKED'
+  | 'NO_PROJECT'
+  | 'NO_LEGAL_ENTITY'
+  | 'NO_COST_RATE'
+  | 'NO_CONTRACT'
+  | 'NO_BILLING_SETUP'
+  | 'NO_RATE'
+  | 'CURRENCY_MISMATCH'
+  | 'INVOICED_SOURCE_REVERSED';
+
+/** An approved time entry as erp posts it. `billRate` is the rate time froze at approval (null: none applied). */
+export interface ApprovedWork {
+  sourceType: 'TIME_ENTRY';
+  sourceId: string;
+  workerId: string;
+  projectId: string;
+  taskId: string | null;
+  roleId: string | null;
+  date: string;
+  hours: string;
+  billable: boolean;
+  billRate: Money | null;
+}
+
+/** An approved expense as erp posts it: its cost is its amount, and it is billed at cost. */
+export interface ApprovedExpense {
+  sourceType: 'EXPENSE';
+  sourceId: string;
+  workerId: string;
+  projectId: string;
+  date: string;
+  amount: Money;
+  category: string;
+  billable: boolean;
+}
+
+export type ApprovedSource = ApprovedWork | ApprovedExpense;
+
+/** What psa says of the source's project (through the gateway). */
+export interface ProjectPostingFacts {
+  id: string;
+  contractId: string | null;
+  customerId: string;
+  legalEntityId: string | null;
+  currency: string | null;
+}
+
+/** erp's own billing setup of the project's contract. */
+export interface SetupPostingFacts {
+  contractId: string;
+  customerId: string;
+  legalEntityId: string;
+  currency: string;
+}
+
+export interface PostingFacts {
+  project: ProjectPostingFacts | null;
+  /** The worker's cost rate effective on the entry's date (hcm); unused for expenses. */
+  costRate: Money | null;
+  setup: SetupPostingFacts | null;
+}
+
+export interface PlannedCost {
+  sourceType: CostSourceType;
+  sourceId: string;
+  workerId: string;
+  projectId: string;
+  legalEntityId: string;
+  date: string;
+  hours: string | null;
+  costRate: string | null;
+  amount: string;
+  currency: string;
+}
+
+export interface PlannedBilling {
+  sourceType: CostSourceType;
+  sourceId: string;
+  contractId: string;
+  projectId: string;
+  customerId: string;
+  legalEntityId: string;
+  workerId: string;
+  roleId: string | null;
+  taskId: string | null;
+  date: string;
+  description: string;
+  hours: string | null;
+  rate: string | null;
+  amount: string;
+  currency: string;
+  /** Set when the event cannot be invoiced as it stands (HELD). */
+  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH'> | null;
+}
+
+export interface Blocked {
+  code: BillingBlockedCode;
+  reason: string;
+}
+
+export interface PostingPlan {
+  cost: PlannedCost | null;
+  billing: PlannedBilling | null;
+  /** Every fact that kept something from being written as it should: one `erp.billing.blocked` each. */
+  blocked: Blocked[];
+}
+
+/** What a source costs: hours × the cost rate (rounded half-up to the rate currency's minor unit), or its amount. */
+function costPrice(source: ApprovedSource, costRate: Money | null): { hours: string | null; rate: string | null; money: Money } | null {
+  if (source.sourceType === 'EXPENSE') return { hours: null, rate: null, money: source.amount };
+  if (!costRate) return null;
+  return { hours: source.hours, rate: costRate.amount, money: { amount: lineAmount(source.hours, costRate.amount, costRate.currency), currency: costRate.currency } };
+}
+
+/** What a source bills: hours × the frozen bill rate, or an expense at cost (no markup is modelled). Null: no rate. */
+function billPrice(source: ApprovedSource): { hours: string | null; rate: string | null; money: Money } | null {
+  if (source.sourceType === 'EXPENSE') return { hours: null, rate: null, money: source.amount };
+  if (!source.billRate) return null;
+  const { amount: rate, currency } = source.billRate;
+  return { hours: source.hours, rate, money: { amount: lineAmount(source.hours, rate, currency), currency } };
+}
+
+const describe = (source: ApprovedSource) =>
+  source.sourceType === 'TIME_ENTRY' ? `Time ${source.date}: ${source.hours} h` : `Expense ${source.date}: ${source.category.toLowerCase()}`;
+
+/**
+ * What an approval posts (DESIGN §4.3), as much as the facts allow; whatever is missing is named in `blocked`, never
+ * dropped silently:
+ * 1/ the cost posting: the project's legal entity (else the contract setup's); a time entry's hours × the worker's
+ *    cost rate on its date, in the cost rate's currency; an expense's amount;
+ * 2/ when billable, the billing event on the project's contract: contract, customer, legal entity and currency from
+ *    erp's billing setup; a time entry's hours × the bill rate time froze at approval, an expense at cost. It is HELD
+ *    (but written, so it bills once released) when the setup is missing (customer and legal entity then from psa's
+ *    project), when no bill rate was frozen, or when the price is not in the contract's currency.
+ */
+export function planPosting(source: ApprovedSource, facts: PostingFacts): PostingPlan {
+  const blocked: Blocked[] = [];
+  const { project, setup } = facts;
+  if (!project) {
+    return { cost: null, billing: null, blocked: [{ code: 'NO_PROJECT', reason: `project ${source.projectId} is unknown: nothing was posted for ${source.sourceId}` }] };
+  }
+
+  let cost: PlannedCost | null = null;
+  const costLegalEntity = project.legalEntityId ?? setup?.legalEntityId ?? null;
+  const price = costPrice(source, facts.costRate);
+  if (!costLegalEntity) {
+    blocked.push({ code: 'NO_LEGAL_ENTITY', reason: `project ${project.id} has no legal entity: no cost posted for ${source.sourceId}` });
+  } else if (!price) {
+    blocked.push({ code: 'NO_COST_RATE', reason: `worker ${source.workerId} has no cost rate on ${source.date}: no cost posted for ${source.sourceId}` });
+  } else {
+    cost = {
+      sourceType: source.sourceType, sourceId: source.sourceId, workerId: source.workerId, projectId: project.id,
+      legalEntityId: costLegalEntity, date: source.date, hours: price.hours, costRate: price.rate, amount: price.money.amount,
+      currency: price.money.currency,
+    };
+  }
+
+  if (!source.billable) return { cost, billing: null, blocked };
+  if (!project.contractId) {
+    blocked.push({ code: 'NO_CONTRACT', reason: `project ${project.id} has no contract: billable ${source.sourceId} cannot be billed` });
+    return { cost, billing: null, blocked };
+  }
+  const legalEntityId = setup?.legalEntityId ?? project.legalEntityId;
+  const bill = billPrice(source);
+  const currency = setup?.currency ?? bill?.money.currency ?? project.currency;
+  if (!legalEntityId || !currency) {
+    blocked.push({ code: 'NO_BILLING_SETUP', reason: `contract ${project.contractId} has no billing setup and project ${project.id} no legal entity or currency: ${source.sourceId} cannot be billed` });
+    return { cost, billing: null, blocked };
+  }
+  let heldReason: PlannedBilling['heldReason'] = null;
+  if (!setup) {
+    heldReason = 'NO_BILLING_SETUP';
+    blocked.push({ code: heldReason, reason: `contract ${project.contractId} has no billing setup: ${source.sourceId} is held` });
+  } else if (!bill) {
+    heldReason = 'NO_RATE';
+    blocked.push({ code: heldReason, reason: `no bill rate was frozen for billable ${source.sourceId}: it is held` });
+  } else if (bill.money.currency !== setup.currency) {
+    heldReason = 'CURRENCY_MISMATCH';
+    blocked.push({ code: heldReason, reason: `${source.sourceId} is priced in ${bill.money.currency}, contract ${setup.contractId} bills in ${setup.currency}: it is held` });
+  }
+  const billing: PlannedBilling = {
+    sourceType: source.sourceType,
+    sourceId: source.sourceId,
+    contractId: project.contractId,
+    projectId: project.id,
+    customerId: setup?.customerId ?? project.customerId,
+    legalEntityId,
+    workerId: source.workerId,
+    roleId: source.sourceType === 'TIME_ENTRY' ? source.roleId : null,
+    taskId: source.sourceType === 'TIME_ENTRY' ? source.taskId : null,
+    date: source.date,
+    description: describe(source),
+    hours: source.sourceType === 'TIME_ENTRY' ? source.hours : null,
+    rate: bill?.rate ?? null,
+    // Without a rate the amount is unknown: zero, held, so nothing is invoiced at a guessed price.
+    amount: bill?.money.amount ?? '0.00',
+    currency: bill?.money.currency ?? currency,
+    heldReason,
+  };
+  return { cost, billing, blocked };
+}
+
+/** The reversal of a cost posting: the same source, worker, project, legal entity and date, hours and amount negated. */
+export function reversalOf<P extends { hours: string | null; amount: string }>(posting: P): P {
+  return { ...posting, hours: posting.hours === null ? null : negate(posting.hours), amount: negate(posting.amount) };
+}

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../../lib/clock.ts';
+import type { EventBus, Subscription } from '../../lib/events/bus.ts';
+import { causedBy, createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
+import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, type TimeEntryCorrected, type TimeEntryRejected } from '../time/index.ts';
+import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected } from '../time/events.ts';
+import { invoiceTotals } from './domain/invoice.ts';
+import type { Money } from './domain/money.ts';
+import { planPosting, reversalOf, type ApprovedSource, type BillingBlockedCode, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
+import {
+  erpConsumerGroups,
+  erpTopics,
+  type BillingBlocked,
+  type BillingEventCreated,
+  type BillingEventReversed,
+  type BillingReversalCause,
+} from './events.ts';
+import type { PostingFactsSource } from './posting-facts.ts';
+import * as repo from './repository.ts';
+import type { CostSourceType, ErpDatabase } from './tables.ts';
+
+/**
+ * `time.entry.approved` as erp reads it. time freezes the bill rate at approval (`billRate`, null when not billable
+ * or when no rate applied); an event without the field comes from a time subgraph that does not freeze rates yet, and
+ * erp never resolves a rate of its own: the billing event is HELD (NO_RATE).
+ */
+type ApprovedTimeEntry = TimeEntryApproved & { billRate?: Money | null };
+
+/** The blocked codes that concern the cost posting (the others concern the billing event, NO_PROJECT both). */
+const costCodes: ReadonlySet<BillingBlockedCode> = new Set(['NO_LEGAL_ENTITY', 'NO_COST_RATE']);
+
+const subjectType: Readonly<Record<CostSourceType, string>> = { TIME_ENTRY: 'TimeEntry', EXPENSE: 'ExpenseEntry' };
+
+const consumedTopics = [
+  timeTopics.entryApproved,
+  timeTopics.entryRejected,
+  timeTopics.entryApprovalCancelled,
+  timeTopics.entryCorrected,
+  timeTopics.expenseApproved,
+  timeTopics.expenseRejected,
+  timeTopics.expenseApprovalCancelled,
+] as const;
+
+export interface PostingDeps {
+  db: Kysely<ErpDatabase>;
+  clock: Clock;
+  facts: PostingFactsSource;
+  onCommit: () => void;
+}
+
+/**
+ * Project accounting from time's approvals (DESIGN §4.3, §4.5): an approval posts cost and, when billable, a billing
+ * event; taking an approval back reverses them. Every event applies once (`handleOnce` on its id) and the database
+ * holds one live cost posting and one live billing event per source, whatever the replays.
+ */
+export function createPostingService(deps: PostingDeps) {
+  const { db, clock } = deps;
+
+  const blockedEvent = (cause: DomainEvent<unknown>, source: NonNullable<BillingBlocked['source']>, contractId: string | null, blocked: Blocked) =>
+    createEvent<BillingBlocked>(
+      'erp',
+      erpTopics.billingBlocked,
+      { typename: subjectType[source.type], id: source.id },
+      { contractId, code: blocked.code, reason: blocked.reason, source },
+      causedBy(cause),
+      clock.now(),
+    );
+
+  async function insertCost(trx: Transaction<ErpDatabase>, cost: PlannedCost) {
+    await trx
+      .insertInto('cost_posting')
+      .values({
+        id: randomUUID(), source_type: cost.sourceType, source_id: cost.sourceId, worker_id: cost.workerId, project_id: cost.projectId,
+        legal_entity_id: cost.legalEntityId, date: cost.date, hours: cost.hours, cost_rate: cost.costRate, amount: cost.amount,
+        currency: cost.currency, reversal_of: null, reversed_at: null, posted_at: clock.now(),
+      })
+      .execute();
+  }
+
+  async function insertBilling(trx: Transaction<ErpDatabase>, billing: PlannedBilling, cause: DomainEvent<unknown>) {
+    const id = randomUUID();
+    const status = billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const);
+    await trx
+      .insertInto('billing_event')
+      .values({
+        id, source_type: billing.sourceType, source_id: billing.sourceId, contract_id: billing.contractId, project_id: billing.projectId,
+        customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: billing.roleId,
+        task_id: billing.taskId, date: billing.date, description: billing.description, hours: billing.hours, rate: billing.rate,
+        amount: billing.amount, currency: billing.currency, fx_rate: null, status, held_reason: billing.heldReason, reversed_at: null,
+        created_at: clock.now(),
+      })
+      .execute();
+    return createEvent<BillingEventCreated>(
+      'erp',
+      erpTopics.billingEventCreated,
+      { typename: 'BillingEvent', id },
+      {
+        billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId,
+        projectId: billing.projectId, customerId: billing.customerId, legalEntityId: billing.legalEntityId, workerId: billing.workerId,
+        date: billing.date, hours: billing.hours, amount: { amount: billing.amount, currency: billing.currency }, status,
+        heldReason: billing.heldReason,
+      },
+      causedBy(cause),
+      clock.now(),
+    );
+  }
+
+  /**
+   * Posts an approved source. The outside facts (psa's project, hcm's cost rate) are read through the graph first,
+   * outside the transaction; what is already live for the source (the same approval delivered under another event
+   * id) is not written again.
+   */
+  async function post(event: DomainEvent<unknown>, source: ApprovedSource): Promise<void> {
+    const outside = await deps.facts.load(
+      { projectId: source.projectId, costRateOf: source.sourceType === 'TIME_ENTRY' ? { workerId: source.workerId, date: source.date } : null },
+      { correlationId: event.correlationId },
+    );
+    const applied = await handleOnce(db, erpConsumerGroups.posting, event, async (trx) => {
+      const liveCost = await repo.lockLiveCostPosting(trx, source.sourceType, source.sourceId);
+      const liveEvent = await repo.lockLiveBillingEvent(trx, source.sourceType, source.sourceId);
+      if (liveCost && (liveEvent || !source.billable)) return;
+      const contractId = outside.project?.contractId ?? null;
+      const [setup] = contractId ? await repo.billingSetupsByContracts(trx, [contractId]) : [];
+      const plan = planPosting(source, {
+        ...outside,
+        setup: setup ? { contractId: setup.contract_id, customerId: setup.customer_id, legalEntityId: setup.legal_entity_id, currency: setup.currency } : null,
+      });
+      const events: DomainEvent<unknown>[] = [];
+      // Only the parts not live yet are written (and only their missing facts reported): a source whose billing event
+      // stayed on an issued invoice when its approval was taken back gets its cost again, and stays billed once.
+      if (plan.cost && !liveCost) await insertCost(trx, plan.cost);
+      if (plan.billing && !liveEvent) events.push(await insertBilling(trx, plan.billing, event));
+      const ref = { type: source.sourceType, id: source.sourceId, projectId: source.projectId };
+      const reported = plan.blocked.filter((blocked) => (costCodes.has(blocked.code) ? !liveCost : blocked.code === 'NO_PROJECT' || !liveEvent));
+      events.push(...reported.map((blocked) => blockedEvent(event, ref, contractId, blocked)));
+      await appendToOutbox(trx, events);
+    });
+    if (applied) deps.onCommit();
+  }
+
+  /** Takes a draft invoice's line off it and recomputes the invoice's totals (tax at the rate it carries). */
+  async function removeFromDraft(trx: Transaction<ErpDatabase>, lineId: string, invoiceId: string) {
+    const invoice = await repo.lockInvoice(trx, invoiceId);
+    await trx.deleteFrom('invoice_line').where('id', '=', lineId).execute();
+    const totals = invoiceTotals(await repo.liveLineAmounts(trx, invoiceId), invoice.tax_rate_percent ?? '0', invoice.currency);
+    await trx
+      .updateTable('invoice')
+      .set({ subtotal: totals.subtotal, tax_total: totals.taxTotal, total: totals.total, updated_at: clock.now() })
+      .where('id', '=', invoiceId)
+      .execute();
+  }
+
+  /**
+   * Reverses what an approval posted (DESIGN §4.5): the live cost posting gets a reversal posting (negated hours and
+   * amount, `reversal_of` → it; it gets `reversed_at`; nothing is deleted). The live billing event, when UNBILLED or
+   * HELD, becomes REVERSED; when on a DRAFT invoice, its line leaves the draft (totals recomputed) and it becomes
+   * REVERSED; when on an issued invoice it stays BILLED and `erp.billing.blocked` (INVOICED_SOURCE_REVERSED) asks
+   * finance for a credit note. A source with nothing live is left alone.
+   */
+  async function reverse(event: DomainEvent<unknown>, sourceType: CostSourceType, sourceId: string, cause: BillingReversalCause): Promise<void> {
+    const applied = await handleOnce(db, erpConsumerGroups.posting, event, async (trx) => {
+      const now = clock.now();
+      const events: DomainEvent<unknown>[] = [];
+      const cost = await repo.lockLiveCostPosting(trx, sourceType, sourceId);
+      if (cost) {
+        await trx.updateTable('cost_posting').set({ reversed_at: now }).where('id', '=', cost.id).execute();
+        const negated = reversalOf(cost);
+        await trx
+          .insertInto('cost_posting')
+          .values({ ...negated, id: randomUUID(), reversal_of: cost.id, reversed_at: null, posted_at: now })
+          .execute();
+      }
+      const billing = await repo.lockLiveBillingEvent(trx, sourceType, sourceId);
+      if (billing) {
+        const line = billing.status === 'BILLED' ? await repo.liveLineOfBillingEvent(trx, billing.id) : undefined;
+        const invoice = line ? await repo.lockInvoice(trx, line.invoice_id) : undefined;
+        if (line && invoice && invoice.status !== 'DRAFT') {
+          const source = { type: sourceType, id: sourceId, projectId: billing.project_id ?? cost?.project_id ?? null };
+          events.push(
+            blockedEvent(event, source, billing.contract_id, {
+              code: 'INVOICED_SOURCE_REVERSED',
+              reason: `${sourceId} was taken back (${cause}) but is billed on issued invoice ${invoice.number ?? invoice.id}: a credit note must follow`,
+            }),
+          );
+        } else {
+          if (line && invoice) await removeFromDraft(trx, line.id, invoice.id);
+          await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now }).where('id', '=', billing.id).execute();
+          events.push(
+            createEvent<BillingEventReversed>(
+              'erp',
+              erpTopics.billingEventReversed,
+              { typename: 'BillingEvent', id: billing.id },
+              {
+                billingEventId: billing.id, sourceType, sourceId, contractId: billing.contract_id, projectId: billing.project_id,
+                amount: { amount: billing.amount, currency: billing.currency }, cause, removedFromInvoiceId: invoice?.id ?? null,
+              },
+              causedBy(event),
+              now,
+            ),
+          );
+        }
+      }
+      await appendToOutbox(trx, events);
+    });
+    if (applied) deps.onCommit();
+  }
+
+  /** Routes one of time's events; events that change nothing erp posted (a rejection of an unapproved entry) are skipped. */
+  async function handle(event: DomainEvent): Promise<void> {
+    switch (event.type) {
+      case timeTopics.entryApproved: {
+        const entry = event.data as unknown as ApprovedTimeEntry;
+        return post(event, {
+          sourceType: 'TIME_ENTRY', sourceId: entry.timeEntryId, workerId: entry.workerId, projectId: entry.projectId, taskId: entry.taskId,
+          roleId: entry.roleId, date: entry.date, hours: entry.hours, billable: entry.billable, billRate: entry.billRate ?? null,
+        });
+      }
+      case timeTopics.expenseApproved: {
+        const expense = event.data as unknown as ExpenseApproved;
+        return post(event, {
+          sourceType: 'EXPENSE', sourceId: expense.expenseId, workerId: expense.workerId, projectId: expense.projectId, date: expense.date,
+          amount: { amount: expense.amount, currency: expense.currency }, category: expense.category, billable: expense.billable,
+        });
+      }
+      case timeTopics.entryRejected: {
+        const entry = event.data as unknown as TimeEntryRejected;
+        return entry.wasApproved ? reverse(event, 'TIME_ENTRY', entry.timeEntryId, 'REJECTED') : undefined;
+      }
+      case timeTopics.entryApprovalCancelled:
+        return reverse(event, 'TIME_ENTRY', (event.data as unknown as TimeEntryApprovalCancelled).timeEntryId, 'APPROVAL_CANCELLED');
+      case timeTopics.entryCorrected:
+        return reverse(event, 'TIME_ENTRY', (event.data as unknown as TimeEntryCorrected).reversed.timeEntryId, 'CORRECTED');
+      case timeTopics.expenseRejected: {
+        const expense = event.data as unknown as ExpenseRejected;
+        return expense.wasApproved ? reverse(event, 'EXPENSE', expense.expenseId, 'REJECTED') : undefined;
+      }
+      case timeTopics.expenseApprovalCancelled:
+        return reverse(event, 'EXPENSE', (event.data as unknown as ExpenseApprovalCancelled).expenseId, 'APPROVAL_CANCELLED');
+    }
+  }
+
+  return { post, reverse, handle };
+}
+
+export type PostingService = ReturnType<typeof createPostingService>;
+
+/**
+ * Subscribes the posting consumer (group `erp.posting`). Without a facts source (erp running alone, no gateway) it
+ * does not subscribe: the group's events wait on the bus rather than being posted without their facts.
+ */
+export async function subscribePosting(bus: EventBus, deps: Omit<PostingDeps, 'facts'> & { facts?: PostingFactsSource }, logger: Logger): Promise<Subscription[]> {
+  if (!deps.facts) {
+    logger.warn('erp has no graph to read posting facts from: time approvals are not posted');
+    return [];
+  }
+  const posting = createPostingService({ ...deps, facts: deps.facts });
+  return [await bus.subscribe({ group: erpConsumerGroups.posting, types: consumedTopics, handler: (event) => posting.handle(event) })];
+}

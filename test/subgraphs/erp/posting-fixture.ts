@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../../lib/clock.ts';
+import { createEvent, type DomainEvent } from '../../../lib/events/envelope.ts';
+import { crmTopics, type ContractCreated } from '../../../subgraphs/crm/index.ts';
+import type { Money } from '../../../subgraphs/erp/domain/money.ts';
+import type { ProjectPostingFacts } from '../../../subgraphs/erp/domain/posting.ts';
+import { erpSubgraph, type ErpDatabase } from '../../../subgraphs/erp/index.ts';
+import type { PostingFactsRequest, PostingFactsSource } from '../../../subgraphs/erp/posting-facts.ts';
+import { createErpSubgraph } from '../../../subgraphs/erp/server.ts';
+import type { BillingEventRow, CostPostingRow } from '../../../subgraphs/erp/tables.ts';
+import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected, ExpenseSnapshot } from '../../../subgraphs/time/events.ts';
+import {
+  timeTopics,
+  type TimeEntryApprovalCancelled,
+  type TimeEntryApproved,
+  type TimeEntryCorrected,
+  type TimeEntryRejected,
+  type TimeEntrySnapshot,
+} from '../../../subgraphs/time/index.ts';
+import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
+
+/**
+ * erp's posting consumer on a real migrated database, fed synthetic time events, with psa's projects and hcm's cost
+ * rates served by a fake facts source (what the gateway would answer).
+ */
+export const C = { eur: 'c-eur', unset: 'c-without-setup' } as const;
+export const P = { alpha: 'p-alpha', noSetup: 'p-no-setup', internal: 'p-internal' } as const;
+export const W = { ana: 'w-ana', ben: 'w-ben' } as const;
+
+const projects: ProjectPostingFacts[] = [
+  { id: P.alpha, contractId: C.eur, customerId: 'cust-1', legalEntityId: 'le-de', currency: 'EUR' },
+  // Its contract was never announced to erp: no billing setup.
+  { id: P.noSetup, contractId: C.unset, customerId: 'cust-2', legalEntityId: 'le-de', currency: 'EUR' },
+  // Internal work: no contract.
+  { id: P.internal, contractId: null, customerId: 'cust-int', legalEntityId: 'le-de', currency: 'EUR' },
+];
+
+/** Cost rates by worker (ben has none). */
+const costRates = new Map<string, Money>([[W.ana, { amount: '65.00', currency: 'EUR' }]]);
+
+export interface FakePostingFacts extends PostingFactsSource {
+  requests: Array<PostingFactsRequest & { correlationId: string }>;
+  /** The next load fails as if the gateway were down. */
+  failNext: boolean;
+}
+
+export function fakePostingFacts(): FakePostingFacts {
+  const source: FakePostingFacts = {
+    requests: [],
+    failNext: false,
+    async load(request, { correlationId }) {
+      source.requests.push({ ...request, correlationId });
+      if (source.failNext) {
+        source.failNext = false;
+        throw new Error('gateway unavailable');
+      }
+      return {
+        project: structuredClone(projects.find((project) => project.id === request.projectId) ?? null),
+        costRate: request.costRateOf ? (costRates.get(request.costRateOf.workerId) ?? null) : null,
+      };
+    },
+  };
+  return source;
+}
+
+type ApprovedWithRate = TimeEntryApproved & { billRate?: Money | null };
+
+const snapshot = (over: Partial<TimeEntrySnapshot> = {}): TimeEntrySnapshot => ({
+  timeEntryId: randomUUID(), version: 2, status: 'APPROVED', workerId: W.ana, projectId: P.alpha, taskId: 't-dev', roleId: 'r-dev',
+  assignmentId: 'a-ana', date: '2026-11-20', hours: '7.50', billable: true, ...over,
+});
+
+const expenseSnapshot = (over: Partial<ExpenseSnapshot> = {}): ExpenseSnapshot => ({
+  expenseId: randomUUID(), version: 2, status: 'APPROVED', workerId: W.ana, projectId: P.alpha, date: '2026-11-20', amount: '84.30',
+  currency: 'EUR', category: 'TRAVEL', billable: true, ...over,
+});
+
+const timeEvent = <T>(type: string, subject: { typename: string; id: string }, data: T) =>
+  createEvent<T>('time', type, subject, data, { correlationId: randomUUID() }, new Date('2026-11-25T12:00:00Z'));
+
+/** `time.entry.approved`; `billRate` defaults to 120.00 EUR for billable entries (what time froze). */
+export function entryApproved(over: Partial<ApprovedWithRate> = {}): DomainEvent<ApprovedWithRate> {
+  const base = snapshot(over);
+  const data: ApprovedWithRate = {
+    ...base, approvedBy: 'w-mia', approvedAt: '2026-11-25T12:00:00Z', correctionOf: null,
+    billRate: base.billable ? { amount: '120.00', currency: 'EUR' } : null, ...over,
+  };
+  return timeEvent(timeTopics.entryApproved, { typename: 'TimeEntry', id: data.timeEntryId }, data);
+}
+
+export const entryApprovalCancelled = (entry: TimeEntrySnapshot) =>
+  timeEvent<TimeEntryApprovalCancelled>(timeTopics.entryApprovalCancelled, { typename: 'TimeEntry', id: entry.timeEntryId }, {
+    ...snapshot(entry), version: entry.version + 1, status: 'SUBMITTED', cancelledBy: 'w-mia', cancelledAt: '2026-11-25T13:00:00Z', reason: 'wrong task',
+  });
+
+export const entryRejected = (entry: TimeEntrySnapshot, wasApproved: boolean) =>
+  timeEvent<TimeEntryRejected>(timeTopics.entryRejected, { typename: 'TimeEntry', id: entry.timeEntryId }, {
+    ...snapshot(entry), version: entry.version + 1, status: 'REJECTED', rejectedBy: 'w-mia', rejectedAt: '2026-11-25T13:00:00Z', reason: 'not ours', wasApproved,
+  });
+
+export const entryCorrected = (entry: TimeEntrySnapshot, correctionId: string) =>
+  timeEvent<TimeEntryCorrected>(timeTopics.entryCorrected, { typename: 'TimeEntry', id: entry.timeEntryId }, {
+    reversed: { ...snapshot(entry), version: entry.version + 1 }, correctionId, correctedBy: 'w-ana', correctedAt: '2026-11-25T13:00:00Z', reason: 'hours were 6',
+  });
+
+export function expenseApproved(over: Partial<ExpenseApproved> = {}): DomainEvent<ExpenseApproved> {
+  const data: ExpenseApproved = { ...expenseSnapshot(over), approvedBy: 'w-mia', approvedAt: '2026-11-25T12:00:00Z', ...over };
+  return timeEvent(timeTopics.expenseApproved, { typename: 'ExpenseEntry', id: data.expenseId }, data);
+}
+
+export const expenseApprovalCancelled = (expense: ExpenseSnapshot) =>
+  timeEvent<ExpenseApprovalCancelled>(timeTopics.expenseApprovalCancelled, { typename: 'ExpenseEntry', id: expense.expenseId }, {
+    ...expenseSnapshot(expense), version: expense.version + 1, status: 'SUBMITTED', cancelledBy: 'w-mia', cancelledAt: '2026-11-25T13:00:00Z', reason: 'duplicate',
+  });
+
+export const expenseRejected = (expense: ExpenseSnapshot, wasApproved: boolean) =>
+  timeEvent<ExpenseRejected>(timeTopics.expenseRejected, { typename: 'ExpenseEntry', id: expense.expenseId }, {
+    ...expenseSnapshot(expense), version: expense.version + 1, status: 'REJECTED', rejectedBy: 'w-mia', rejectedAt: '2026-11-25T13:00:00Z', reason: 'no receipt', wasApproved,
+  });
+
+export interface PostingHarness extends SubgraphHarness<ErpDatabase> {
+  facts: FakePostingFacts;
+  /** Delivers an event to erp's consumers as time's relay would (the bus carries untyped payloads). */
+  publish(event: DomainEvent<unknown>): Promise<void>;
+  /** A source's cost postings in posting order. */
+  costPostingsOf(sourceId: string): Promise<CostPostingRow[]>;
+  billingEventsOf(sourceId: string): Promise<BillingEventRow[]>;
+  /** erp's outbox rows caused by one consumed event, in order. */
+  outboxCausedBy(eventId: string): Promise<Array<{ type: string; subject_typename: string; subject_id: string; correlation_id: string; data: any }>>;
+}
+
+/** Ticks a second per reading, so postings and reversals of one test have distinct, ordered times. */
+function tickingClock(): Clock {
+  let instant = Date.parse('2026-11-25T14:00:00Z');
+  return { now: () => new Date((instant += 1000)) };
+}
+
+/** erp with the fake facts source and a billing setup (EUR, customer cust-1, legal entity le-de) for contract C.eur. */
+export async function startPosting(): Promise<PostingHarness> {
+  const facts = fakePostingFacts();
+  const harness = await startSubgraph(erpSubgraph, { clock: tickingClock(), create: (deps) => createErpSubgraph(deps, { postingFacts: facts }) });
+  const db = harness.database.db;
+  const publish = (event: DomainEvent<unknown>) => harness.bus.publish(event as DomainEvent);
+  await publish(
+    createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: C.eur }, {
+      contractId: C.eur, rateCardId: 'rc-1', customerId: 'cust-1', legalEntityId: 'le-de', billingMethod: 'TIME_AND_MATERIALS',
+      currency: 'EUR', startDate: '2026-01-01', endDate: null, ratedRoleIds: ['r-dev'],
+    }, { correlationId: randomUUID() }, new Date()),
+  );
+  return Object.assign(harness, {
+    facts,
+    publish,
+    costPostingsOf: (sourceId: string) =>
+      db.selectFrom('cost_posting').selectAll().where('source_id', '=', sourceId).orderBy('posted_at').execute(),
+    billingEventsOf: (sourceId: string) => db.selectFrom('billing_event').selectAll().where('source_id', '=', sourceId).orderBy('created_at').execute(),
+    outboxCausedBy: (eventId: string) => db.selectFrom('outbox').selectAll().where('causation_id', '=', eventId).orderBy('seq').execute(),
+  });
+}
