@@ -8,7 +8,6 @@ import type { Logger } from '../../lib/logger.ts';
 import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, type TimeEntryCorrected, type TimeEntryRejected } from '../time/index.ts';
 import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected } from '../time/events.ts';
 import { invoiceTotals } from './domain/invoice.ts';
-import type { Money } from './domain/money.ts';
 import { planPosting, reversalOf, type ApprovedSource, type BillingBlockedCode, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
 import {
   erpConsumerGroups,
@@ -22,12 +21,6 @@ import type { PostingFactsSource } from './posting-facts.ts';
 import * as repo from './repository.ts';
 import type { CostSourceType, ErpDatabase } from './tables.ts';
 
-/**
- * `time.entry.approved` as erp reads it. time freezes the bill rate at approval (`billRate`, null when not billable
- * or when no rate applied); an event without the field comes from a time subgraph that does not freeze rates yet, and
- * erp never resolves a rate of its own: the billing event is HELD (NO_RATE).
- */
-type ApprovedTimeEntry = TimeEntryApproved & { billRate?: Money | null };
 
 /** The blocked codes that concern the cost posting (the others concern the billing event, NO_PROJECT both). */
 const costCodes: ReadonlySet<BillingBlockedCode> = new Set(['NO_LEGAL_ENTITY', 'NO_COST_RATE']);
@@ -212,7 +205,9 @@ export function createPostingService(deps: PostingDeps) {
   async function handle(event: DomainEvent): Promise<void> {
     switch (event.type) {
       case timeTopics.entryApproved: {
-        const entry = event.data as unknown as ApprovedTimeEntry;
+        // time freezes the bill rate at approval. An event without it (published before rates were frozen) gets no
+        // rate of erp's own: its billing event is HELD (NO_RATE) for finance.
+        const entry = event.data as unknown as TimeEntryApproved;
         return post(event, {
           sourceType: 'TIME_ENTRY', sourceId: entry.timeEntryId, workerId: entry.workerId, projectId: entry.projectId, taskId: entry.taskId,
           roleId: entry.roleId, date: entry.date, hours: entry.hours, billable: entry.billable, billRate: entry.billRate ?? null,

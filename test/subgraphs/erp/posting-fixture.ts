@@ -63,8 +63,6 @@ export function fakePostingFacts(): FakePostingFacts {
   return source;
 }
 
-type ApprovedWithRate = TimeEntryApproved & { billRate?: Money | null };
-
 const snapshot = (over: Partial<TimeEntrySnapshot> = {}): TimeEntrySnapshot => ({
   timeEntryId: randomUUID(), version: 2, status: 'APPROVED', workerId: W.ana, projectId: P.alpha, taskId: 't-dev', roleId: 'r-dev',
   assignmentId: 'a-ana', date: '2026-11-20', hours: '7.50', billable: true, ...over,
@@ -79,9 +77,9 @@ const timeEvent = <T>(type: string, subject: { typename: string; id: string }, d
   createEvent<T>('time', type, subject, data, { correlationId: randomUUID() }, new Date('2026-11-25T12:00:00Z'));
 
 /** `time.entry.approved`; `billRate` defaults to 120.00 EUR for billable entries (what time froze). */
-export function entryApproved(over: Partial<ApprovedWithRate> = {}): DomainEvent<ApprovedWithRate> {
+export function entryApproved(over: Partial<TimeEntryApproved> = {}): DomainEvent<TimeEntryApproved> {
   const base = snapshot(over);
-  const data: ApprovedWithRate = {
+  const data: TimeEntryApproved = {
     ...base, approvedBy: 'w-mia', approvedAt: '2026-11-25T12:00:00Z', correctionOf: null,
     billRate: base.billable ? { amount: '120.00', currency: 'EUR' } : null, ...over,
   };
@@ -104,7 +102,7 @@ export const entryCorrected = (entry: TimeEntrySnapshot, correctionId: string) =
   });
 
 export function expenseApproved(over: Partial<ExpenseApproved> = {}): DomainEvent<ExpenseApproved> {
-  const data: ExpenseApproved = { ...expenseSnapshot(over), approvedBy: 'w-mia', approvedAt: '2026-11-25T12:00:00Z', ...over };
+  const data: ExpenseApproved = { ...expenseSnapshot(over), approvedBy: 'w-mia', approvedAt: '2026-11-25T12:00:00Z', correctionOf: null, ...over };
   return timeEvent(timeTopics.expenseApproved, { typename: 'ExpenseEntry', id: data.expenseId }, data);
 }
 
