@@ -45,7 +45,8 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
  * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or
  *    CREDITED when an issued credit note credits that line;
  * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice, else UNBILLED (also HELD
- *    events, and events whose invoice was voided: they wait for the next invoice);
+ *    events, and events whose invoice was voided: they wait for the next invoice) — unless the entry is no longer
+ *    APPROVED: its reversal has not reached erp yet, and it stands as in 4/;
  * 4/ only reversed events: CREDITED when one had been invoiced and credited; else AWAITING_APPROVAL when the entry is
  *    back in the approval flow (DRAFT or SUBMITTED: its approval was cancelled, it waits for the next one), else
  *    REVERSED (rejected after approval, or a corrected original).
@@ -65,10 +66,17 @@ export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBil
     }
     const credited = creditedFact(live);
     if (credited) return { status: 'CREDITED', billingEventId: credited.billingEventId, invoiceId: credited.invoiceId };
+    // time took the approval back and erp's reversal is still on the bus: time's status decides, as rule 4 will.
+    if (entry.status !== 'APPROVED') return afterReversal(entry, live[0].billingEventId);
     return { status: 'UNBILLED', billingEventId: live[0].billingEventId, invoiceId: null };
   }
   const credited = creditedFact(facts);
   if (credited) return { status: 'CREDITED', billingEventId: credited.billingEventId, invoiceId: credited.invoiceId };
+  return afterReversal(entry, facts[facts.length - 1].billingEventId);
+}
+
+/** A reversed entry's status: back in the approval flow (DRAFT or SUBMITTED) it awaits approval, else REVERSED. */
+function afterReversal(entry: TimeEntryFacts, billingEventId: string): TimeEntryBilling {
   const backInFlow = entry.status === 'DRAFT' || entry.status === 'SUBMITTED';
-  return { status: backInFlow ? 'AWAITING_APPROVAL' : 'REVERSED', billingEventId: facts[facts.length - 1].billingEventId, invoiceId: null };
+  return { status: backInFlow ? 'AWAITING_APPROVAL' : 'REVERSED', billingEventId, invoiceId: null };
 }

@@ -69,6 +69,17 @@ describe('where a time entry stands in billing', () => {
     [{ billable: true, status: 'REJECTED' }, 'REVERSED'],
     [{ billable: true, status: 'APPROVED' }, 'REVERSED'],
   ];
+  // A live unbilled event of an entry time no longer approves: erp's reversal is still on its way.
+  const reversalPending: Array<[TimeEntryFacts, TimeEntryBillingStatus]> = [
+    [{ billable: true, status: 'SUBMITTED' }, 'AWAITING_APPROVAL'],
+    [{ billable: true, status: 'REJECTED' }, 'REVERSED'],
+  ];
+  for (const [entry, status] of reversalPending) {
+    it(`a live unbilled event, entry ${entry.status} → ${status}`, () =>
+      assert.deepEqual(timeEntryBilling(entry, [fact({})]), { status, billingEventId: 'be-1', invoiceId: null }));
+  }
+  it('an entry on an invoice stays invoiced whatever time says (time refuses to un-approve it)', () =>
+    assert.equal(timeEntryBilling({ billable: true, status: 'SUBMITTED' }, [onInvoice('ISSUED')]).status, 'INVOICED'));
   for (const [entry, status] of reversedOnly) {
     it(`only reversed events, ${entry.status} → ${status}`, () =>
       assert.deepEqual(timeEntryBilling(entry, [fact({ eventStatus: 'REVERSED' })]), { status, billingEventId: 'be-1', invoiceId: null }));
