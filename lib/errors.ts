@@ -29,6 +29,11 @@ export const errorCodes = {
   RATE_NOT_FOUND: 422,
   // Expense capture (subgraphs/time/domain/expense-rules.ts): a billable expense on a project without a contract.
   NOT_BILLABLE: 422,
+  // Invoicing (subgraphs/erp/domain/invoicing.ts): money in another currency than the invoice's is not converted; a
+  // payment may not exceed the open balance; an invoice is not issued without a tax rate for its date.
+  CURRENCY_MISMATCH: 422,
+  OVERPAYMENT: 422,
+  TAX_RATE_NOT_FOUND: 422,
   INTERNAL_SERVER_ERROR: 500,
 } as const;
 

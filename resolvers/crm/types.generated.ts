@@ -275,6 +275,8 @@ export type CustomerEdge = {
 
 export type CustomerFilter = {
   currency?: InputMaybe<Scalars['String']['input']>;
+  /** Only these customers (e.g. another subgraph reading a batch of them in one request). */
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   parentId?: InputMaybe<Scalars['ID']['input']>;
   /** Case-insensitive match on name or code. */
   search?: InputMaybe<Scalars['String']['input']>;

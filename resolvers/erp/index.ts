@@ -6,7 +6,7 @@ import { CostPosting } from './cost-posting.ts';
 import { CreditNote, CreditNoteLine } from './credit-note.ts';
 import { Customer } from './customer.ts';
 import { ExpenseBilling, ExpenseEntry } from './expense-entry.ts';
-import { Invoice, InvoiceLine } from './invoice.ts';
+import { Invoice, InvoiceLine, InvoiceLineGroup } from './invoice.ts';
 import { Mutation } from './mutation.ts';
 import { Payment } from './payment.ts';
 import { Project } from './project.ts';
@@ -22,6 +22,7 @@ export const erpResolvers: Resolvers = {
   Mutation,
   Invoice,
   InvoiceLine,
+  InvoiceLineGroup,
   CreditNote,
   CreditNoteLine,
   Payment,

@@ -1,7 +1,9 @@
 import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
 import { money } from '../../subgraphs/erp/domain/money.ts';
 import { invoiceBalance } from '../../subgraphs/erp/domain/invoice.ts';
-import type { InvoiceLineResolvers, InvoiceResolvers } from './types.generated.ts';
+import { invoiceLineGroups } from '../../subgraphs/erp/invoicing.ts';
+import type { BillingEventRow } from '../../subgraphs/erp/tables.ts';
+import type { InvoiceLineGroupResolvers, InvoiceLineResolvers, InvoiceResolvers } from './types.generated.ts';
 
 export const Invoice: InvoiceResolvers = {
   __resolveReference: (ref, { erpQueries }) => erpQueries.invoice(ref.id),
@@ -28,6 +30,24 @@ export const Invoice: InvoiceResolvers = {
   payments: (invoice, _, { loaders }) => loaders.paymentsByInvoice.load(invoice.id),
   creditNotes: (invoice, _, { loaders }) => loaders.creditNotesByInvoice.load(invoice.id),
   createdAt: (invoice) => invoice.created_at,
+  issuedAt: (invoice) => invoice.issued_at,
+  voidedAt: (invoice) => invoice.voided_at,
+  voidReason: (invoice) => invoice.void_reason,
+  lineGroups: async (invoice, _, { loaders }) => {
+    const lines = await loaders.linesByInvoice.load(invoice.id);
+    const events = await loaders.billingEvent.loadMany(lines.flatMap((line) => (line.billing_event_id ? [line.billing_event_id] : [])));
+    const byId = new Map(events.filter((row): row is BillingEventRow => row !== null && !(row instanceof Error)).map((row) => [row.id, row]));
+    return invoiceLineGroups(invoice.grouping, lines, byId);
+  },
+};
+
+/** A presentation of lines; the entities behind its key are resolved by their owners. */
+export const InvoiceLineGroup: InvoiceLineGroupResolvers = {
+  project: (group) => (group.grouping === 'BY_PROJECT' ? optionalEntityRef('Project', group.key) : null),
+  role: (group) => (group.grouping === 'BY_ROLE' ? optionalEntityRef('Role', group.key) : null),
+  worker: (group) => (group.grouping === 'BY_WORKER' ? optionalEntityRef('Worker', group.key) : null),
+  task: (group) => (group.grouping === 'BY_TASK' ? optionalEntityRef('Task', group.key) : null),
+  lines: (group) => group.lines.map((line) => line.row),
 };
 
 export const InvoiceLine: InvoiceLineResolvers = {

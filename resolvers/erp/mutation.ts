@@ -7,4 +7,15 @@ export const Mutation: MutationResolvers = {
   updateTaxRate: async (_, { id, input }, ctx) => (await ctx.loaders.taxRate.load(await ctx.erp.updateTaxRate(ctx, id, input)))!,
   updateBillingSetup: async (_, { contractId, input }, ctx) =>
     (await ctx.loaders.billingSetup.load(await ctx.erp.updateBillingSetup(ctx, contractId, input)))!,
+  draftInvoices: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.invoice.loadMany(await ctx.invoicing.draftInvoices(ctx, input, idempotencyKey))).map((invoice) => {
+      if (!invoice || invoice instanceof Error) throw invoice ?? new Error('a drafted invoice vanished');
+      return invoice;
+    }),
+  issueInvoice: async (_, { id, input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.invoice.load(await ctx.invoicing.issueInvoice(ctx, id, input ?? {}, idempotencyKey)))!,
+  voidInvoice: async (_, { id, reason, idempotencyKey }, ctx) =>
+    (await ctx.loaders.invoice.load(await ctx.invoicing.voidInvoice(ctx, id, reason, idempotencyKey)))!,
+  recordPayment: async (_, { input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.payment.load(await ctx.invoicing.recordPayment(ctx, input, idempotencyKey)))!,
 };

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { InvoiceRow, InvoiceLineRow, CreditNoteRow, CreditNoteLineRow, PaymentRow, BillingEventRow, CostPostingRow, RevenueScheduleRow, RevenueLineRow, TaxRateRow, BillingSetupRow, EntityRef, TimeEntryRef, ProjectRef, ExpenseEntryRef } from '../../subgraphs/erp/tables.ts';
 import type { ProjectFinancials as ProjectFinancialsModel } from '../../subgraphs/erp/domain/financials.ts';
 import type { TimeEntryBilling as TimeEntryBillingModel, TimeEntryBilling as ExpenseBillingModel } from '../../subgraphs/erp/domain/time-entry-billing.ts';
+import type { InvoiceLineGroupModel } from '../../subgraphs/erp/invoicing.ts';
 import type { ErpContext } from '../../subgraphs/erp/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -260,6 +261,16 @@ export type CustomerInvoicesArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type DraftInvoicesInput = {
+  contractId?: InputMaybe<Scalars['ID']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Overrides the contract's invoice grouping for these drafts. */
+  grouping?: InputMaybe<InvoiceGrouping>;
+  /** Billing events dated on or before this day are drafted. */
+  periodEnd: Scalars['Date']['input'];
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** time's entry statuses (time owns them). */
 export type EntryStatus =
   | 'APPROVED'
@@ -315,9 +326,17 @@ export type Invoice = {
   currency: Scalars['String']['output'];
   customer: Customer;
   dueDate?: Maybe<Scalars['Date']['output']>;
+  /** How the invoice presents its lines, fixed at drafting: the contract's setup, or the draft's override. */
+  grouping: InvoiceGrouping;
   id: Scalars['ID']['output'];
   issueDate?: Maybe<Scalars['Date']['output']>;
+  issuedAt?: Maybe<Scalars['DateTime']['output']>;
   legalEntity: LegalEntity;
+  /**
+   * The lines grouped by `grouping`, in order of first appearance. A group's amount is the sum of its line amounts
+   * (no re-rounding: the groups add up to the subtotal); its hours, the sum of its time lines' hours.
+   */
+  lineGroups: Array<InvoiceLineGroup>;
   lines: Array<InvoiceLine>;
   /** Null until issued; gapless per legal entity. */
   number?: Maybe<Scalars['String']['output']>;
@@ -330,6 +349,8 @@ export type Invoice = {
   taxRatePercent?: Maybe<Scalars['Decimal']['output']>;
   taxTotal: Money;
   total: Money;
+  voidReason?: Maybe<Scalars['String']['output']>;
+  voidedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type InvoiceConnection = {
@@ -378,12 +399,37 @@ export type InvoiceLine = {
   unitPrice: Money;
 };
 
+/** Lines of an invoice shown together. Each line still bills exactly one source; grouping only presents them. */
+export type InvoiceLineGroup = {
+  __typename?: 'InvoiceLineGroup';
+  amount: Money;
+  grouping: InvoiceGrouping;
+  hours: Scalars['Decimal']['output'];
+  /**
+   * The project, role, worker or task id the lines share (the line id for PER_ENTRY); null for lines without one (an
+   * expense grouped BY_ROLE).
+   */
+  key?: Maybe<Scalars['ID']['output']>;
+  /** The line's description for PER_ENTRY; null otherwise (select the project, role, worker or task for its name). */
+  label?: Maybe<Scalars['String']['output']>;
+  lines: Array<InvoiceLine>;
+  project?: Maybe<Project>;
+  role?: Maybe<Role>;
+  task?: Maybe<Task>;
+  worker?: Maybe<Worker>;
+};
+
 export type InvoiceStatus =
   | 'DRAFT'
   | 'ISSUED'
   | 'PAID'
   | 'PARTIALLY_PAID'
   | 'VOID';
+
+export type IssueInvoiceInput = {
+  /** Defaults to today; on or after the invoice's period end. */
+  issueDate?: InputMaybe<Scalars['Date']['input']>;
+};
 
 export type LegalEntity = {
   __typename?: 'LegalEntity';
@@ -397,6 +443,11 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
+export type MoneyInput = {
+  amount: Scalars['Decimal']['input'];
+  currency: Scalars['String']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -404,15 +455,59 @@ export type Mutation = {
    * default. Periods of the same legal entity and country may not overlap (CONFLICT).
    */
   createTaxRate: TaxRate;
+  /**
+   * Drafts invoices from every UNBILLED billing event dated up to `periodEnd`, in the scope (at most one of contract,
+   * customer, project; none: every contract): one DRAFT per contract and currency, one line per billing event (a
+   * source is on one live line: the database refuses a second), the events BILLED in the same transaction. A re-run
+   * drafts nothing new. Tax at the rate effective today for the legal entity and the customer's country (re-resolved
+   * on the issue date). Returns the new drafts (none when nothing was unbilled).
+   */
+  draftInvoices: Array<Invoice>;
+  /**
+   * DRAFT → ISSUED: numbered gapless per legal entity, dated, due after the setup's payment terms, taxed at the rate
+   * effective on the issue date (TAX_RATE_NOT_FOUND when none). INVALID_TRANSITION from any other status.
+   */
+  issueInvoice: Invoice;
+  /**
+   * Records a payment against an ISSUED or PARTIALLY_PAID invoice: PAID when the balance reaches zero, else
+   * PARTIALLY_PAID. CURRENCY_MISMATCH in another currency, OVERPAYMENT above the open balance, INVALID_TRANSITION
+   * against a draft, void or paid invoice. A retry with the same key records nothing more.
+   */
+  recordPayment: Payment;
   /** Changes how a contract's invoices are grouped and when they fall due. */
   updateBillingSetup: BillingSetup;
   updateTaxRate: TaxRate;
+  /**
+   * DRAFT, or ISSUED with nothing paid or credited → VOID (else INVALID_TRANSITION: correct it with a credit note).
+   * Its lines are released: their sources are billable again (billing events UNBILLED), except those whose approval
+   * was taken back meanwhile (REVERSED).
+   */
+  voidInvoice: Invoice;
 };
 
 
 export type MutationCreateTaxRateArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: CreateTaxRateInput;
+};
+
+
+export type MutationDraftInvoicesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: DraftInvoicesInput;
+};
+
+
+export type MutationIssueInvoiceArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input?: InputMaybe<IssueInvoiceInput>;
+};
+
+
+export type MutationRecordPaymentArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: RecordPaymentInput;
 };
 
 
@@ -425,6 +520,13 @@ export type MutationUpdateBillingSetupArgs = {
 export type MutationUpdateTaxRateArgs = {
   id: Scalars['ID']['input'];
   input: UpdateTaxRateInput;
+};
+
+
+export type MutationVoidInvoiceArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  reason: Scalars['String']['input'];
 };
 
 export type PageInfo = {
@@ -590,6 +692,13 @@ export type QueryTaxRatesArgs = {
   filter?: InputMaybe<TaxRateFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RecordPaymentInput = {
+  amount: MoneyInput;
+  invoiceId: Scalars['ID']['input'];
+  receivedOn: Scalars['Date']['input'];
+  reference?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type RevenueLine = {
@@ -914,6 +1023,7 @@ export type ResolversTypes = {
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DraftInvoicesInput: DraftInvoicesInput;
   EntryStatus: EntryStatus;
   ExpenseBilling: ResolverTypeWrapper<ExpenseBillingModel>;
   ExpenseBillingStatus: ExpenseBillingStatus;
@@ -925,15 +1035,19 @@ export type ResolversTypes = {
   InvoiceFilter: InvoiceFilter;
   InvoiceGrouping: InvoiceGrouping;
   InvoiceLine: ResolverTypeWrapper<InvoiceLineRow>;
+  InvoiceLineGroup: ResolverTypeWrapper<InvoiceLineGroupModel>;
   InvoiceStatus: InvoiceStatus;
+  IssueInvoiceInput: IssueInvoiceInput;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
   Money: ResolverTypeWrapper<Money>;
+  MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Payment: ResolverTypeWrapper<PaymentRow>;
   Project: ResolverTypeWrapper<ProjectRef>;
   ProjectFinancials: ResolverTypeWrapper<ProjectFinancialsModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordPaymentInput: RecordPaymentInput;
   RevenueLine: ResolverTypeWrapper<RevenueLineRow>;
   RevenueMethod: RevenueMethod;
   RevenueSchedule: ResolverTypeWrapper<RevenueScheduleRow>;
@@ -979,6 +1093,7 @@ export type ResolversParentTypes = {
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  DraftInvoicesInput: DraftInvoicesInput;
   ExpenseBilling: ExpenseBillingModel;
   ExpenseEntry: ExpenseEntryRef;
   Boolean: Scalars['Boolean']['output'];
@@ -987,14 +1102,18 @@ export type ResolversParentTypes = {
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
   InvoiceFilter: InvoiceFilter;
   InvoiceLine: InvoiceLineRow;
+  InvoiceLineGroup: InvoiceLineGroupModel;
+  IssueInvoiceInput: IssueInvoiceInput;
   LegalEntity: LegalEntity;
   Money: Money;
+  MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Payment: PaymentRow;
   Project: ProjectRef;
   ProjectFinancials: ProjectFinancialsModel;
   Query: Record<PropertyKey, never>;
+  RecordPaymentInput: RecordPaymentInput;
   RevenueLine: RevenueLineRow;
   RevenueSchedule: RevenueScheduleRow;
   RevenueScheduleConnection: Omit<RevenueScheduleConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['RevenueScheduleEdge']>, nodes: Array<ResolversParentTypes['RevenueSchedule']> };
@@ -1174,9 +1293,12 @@ export type InvoiceResolvers<ContextType = ErpContext, ParentType extends Resolv
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   dueDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  grouping?: Resolver<ResolversTypes['InvoiceGrouping'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   issueDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  issuedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
+  lineGroups?: Resolver<Array<ResolversTypes['InvoiceLineGroup']>, ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
   number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   payments?: Resolver<Array<ResolversTypes['Payment']>, ParentType, ContextType>;
@@ -1187,6 +1309,8 @@ export type InvoiceResolvers<ContextType = ErpContext, ParentType extends Resolv
   taxRatePercent?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   taxTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  voidReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  voidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type InvoiceConnectionResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['InvoiceConnection'] = ResolversParentTypes['InvoiceConnection']> = {
@@ -1215,6 +1339,19 @@ export type InvoiceLineResolvers<ContextType = ErpContext, ParentType extends Re
   unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
+export type InvoiceLineGroupResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['InvoiceLineGroup'] = ResolversParentTypes['InvoiceLineGroup']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  grouping?: Resolver<ResolversTypes['InvoiceGrouping'], ParentType, ContextType>;
+  hours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  key?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
+  project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  task?: Resolver<Maybe<ResolversTypes['Task']>, ParentType, ContextType>;
+  worker?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
+};
+
 export type LegalEntityResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['LegalEntity'] = ResolversParentTypes['LegalEntity']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -1226,8 +1363,12 @@ export type MoneyResolvers<ContextType = ErpContext, ParentType extends Resolver
 
 export type MutationResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createTaxRate?: Resolver<ResolversTypes['TaxRate'], ParentType, ContextType, RequireFields<MutationCreateTaxRateArgs, 'input'>>;
+  draftInvoices?: Resolver<Array<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<MutationDraftInvoicesArgs, 'input'>>;
+  issueInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'id'>>;
+  recordPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
   updateBillingSetup?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationUpdateBillingSetupArgs, 'contractId' | 'input'>>;
   updateTaxRate?: Resolver<ResolversTypes['TaxRate'], ParentType, ContextType, RequireFields<MutationUpdateTaxRateArgs, 'id' | 'input'>>;
+  voidInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationVoidInvoiceArgs, 'id' | 'reason'>>;
 };
 
 export type PageInfoResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -1379,6 +1520,7 @@ export type Resolvers<ContextType = ErpContext> = {
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
   InvoiceLine?: InvoiceLineResolvers<ContextType>;
+  InvoiceLineGroup?: InvoiceLineGroupResolvers<ContextType>;
   LegalEntity?: LegalEntityResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -6,6 +6,7 @@ import { containsPattern } from '../../lib/db/like.ts';
 type Db = Kysely<CrmDatabase> | Transaction<CrmDatabase>;
 
 export interface CustomerFilter {
+  ids?: readonly string[] | null;
   search?: string | null;
   status?: string | null;
   parentId?: string | null;
@@ -35,6 +36,7 @@ export const customersByIds = (db: Db, ids: readonly string[]) =>
 
 export function customersQuery(db: Db, filter: CustomerFilter = {}) {
   let query = db.selectFrom('customer').selectAll();
+  if (filter.ids) query = query.where('id', 'in', filter.ids.length ? filter.ids : ['']);
   if (filter.search) {
     const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));

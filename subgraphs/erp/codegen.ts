@@ -21,5 +21,6 @@ export const codegen = {
     TimeEntryBilling: '../../subgraphs/erp/domain/time-entry-billing.ts#TimeEntryBilling as TimeEntryBillingModel',
     ExpenseEntry: '../../subgraphs/erp/tables.ts#ExpenseEntryRef',
     ExpenseBilling: '../../subgraphs/erp/domain/time-entry-billing.ts#TimeEntryBilling as ExpenseBillingModel',
+    InvoiceLineGroup: '../../subgraphs/erp/invoicing.ts#InvoiceLineGroupModel',
   },
 };

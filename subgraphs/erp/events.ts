@@ -1,5 +1,5 @@
 import type { BillingBlockedCode } from './domain/posting.ts';
-import type { BillingEventStatus, CostSourceType } from './tables.ts';
+import type { BillingEventStatus, CostSourceType, InvoiceGrouping, InvoiceStatus } from './tables.ts';
 
 export type { BillingBlockedCode } from './domain/posting.ts';
 
@@ -9,6 +9,10 @@ export const erpTopics = {
   billingBlocked: 'erp.billing.blocked',
   billingEventCreated: 'erp.billing_event.created',
   billingEventReversed: 'erp.billing_event.reversed',
+  invoiceDrafted: 'erp.invoice.drafted',
+  invoiceIssued: 'erp.invoice.issued',
+  invoicePaid: 'erp.invoice.paid',
+  invoiceVoided: 'erp.invoice.voided',
 } as const;
 
 /** Finance can invoice the contract: psa may activate its project (DESIGN §4.1). */
@@ -49,8 +53,12 @@ export interface BillingEventCreated {
   heldReason: string | null;
 }
 
-/** Why a source's billing event was reversed: the time event that took its approval back. */
-export type BillingReversalCause = 'APPROVAL_CANCELLED' | 'REJECTED' | 'CORRECTED';
+/**
+ * Why a source's billing event was reversed: the time event that took its approval back; or, for an event left on an
+ * issued invoice when its approval was taken back, that invoice being voided (INVOICE_VOIDED: its source is no longer
+ * approved, so it does not go back to UNBILLED).
+ */
+export type BillingReversalCause = 'APPROVAL_CANCELLED' | 'REJECTED' | 'CORRECTED' | 'INVOICE_VOIDED';
 
 /** A billing event was reversed (it will never be invoiced); Subject: the BillingEvent. */
 export interface BillingEventReversed {
@@ -63,6 +71,62 @@ export interface BillingEventReversed {
   cause: BillingReversalCause;
   /** The draft invoice the event's line was removed from (its totals recomputed), if it was on one. */
   removedFromInvoiceId: string | null;
+}
+
+type MoneyPayload = { amount: string; currency: string };
+
+/** Unbilled billing events became a DRAFT invoice's lines (the events are BILLED). Subject: the Invoice. */
+export interface InvoiceDrafted {
+  invoiceId: string;
+  contractId: string;
+  customerId: string;
+  legalEntityId: string;
+  periodStart: string;
+  periodEnd: string;
+  grouping: InvoiceGrouping;
+  billingEventIds: string[];
+  subtotal: MoneyPayload;
+  taxTotal: MoneyPayload;
+  total: MoneyPayload;
+}
+
+/** A draft became a document: numbered (gapless per legal entity), dated, taxed on its issue date. Subject: the Invoice. */
+export interface InvoiceIssued {
+  invoiceId: string;
+  number: string;
+  contractId: string | null;
+  customerId: string;
+  legalEntityId: string;
+  issueDate: string;
+  dueDate: string;
+  taxRatePercent: string;
+  total: MoneyPayload;
+}
+
+/** A payment was recorded against an issued invoice (each payment, partial or final). Subject: the Invoice. */
+export interface InvoicePaid {
+  invoiceId: string;
+  paymentId: string;
+  amount: MoneyPayload;
+  receivedOn: string;
+  /** What remains owed after this payment. */
+  balance: MoneyPayload;
+  status: Extract<InvoiceStatus, 'PARTIALLY_PAID' | 'PAID'>;
+}
+
+/**
+ * A DRAFT or unpaid ISSUED invoice was voided: its lines released, their billing events UNBILLED again (billable on a
+ * later invoice) or REVERSED when their approval had been taken back meanwhile. Subject: the Invoice.
+ */
+export interface InvoiceVoided {
+  invoiceId: string;
+  /** Null for a voided draft (it never had a number). */
+  number: string | null;
+  customerId: string;
+  reason: string;
+  wasStatus: Extract<InvoiceStatus, 'DRAFT' | 'ISSUED'>;
+  releasedBillingEventIds: string[];
+  reversedBillingEventIds: string[];
 }
 
 /** The consumer groups erp subscribes with (stable: a group resumes where it stopped). */

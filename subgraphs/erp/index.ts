@@ -1,6 +1,7 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openErpDatabase } from './db.ts';
 import { createGraphPostingFacts } from './posting-facts.ts';
+import { createGraphInvoicingFacts } from './invoicing-facts.ts';
 import { seedErp } from './seed.ts';
 import { createErpSubgraph } from './server.ts';
 import type { ErpDatabase } from './tables.ts';
@@ -13,8 +14,13 @@ export type {
   BillingEventReversed,
   BillingReversalCause,
   BillingSetupReady,
+  InvoiceDrafted,
+  InvoiceIssued,
+  InvoicePaid,
+  InvoiceVoided,
 } from './events.ts';
 export type { PostingFactsSource } from './posting-facts.ts';
+export type { InvoicingFactsSource } from './invoicing-facts.ts';
 export type { ErpDatabase } from './tables.ts';
 
 export const erpSubgraph: SubgraphModule<ErpDatabase> = {
@@ -22,6 +28,7 @@ export const erpSubgraph: SubgraphModule<ErpDatabase> = {
   // Posting an approved time entry reads the worker's cost rate (hcm: FINANCE only) through the gateway.
   serviceRoles: ['FINANCE'],
   openDatabase: openErpDatabase,
-  create: (deps) => createErpSubgraph(deps, deps.graph ? { postingFacts: createGraphPostingFacts(deps.graph) } : {}),
+  create: (deps) =>
+    createErpSubgraph(deps, deps.graph ? { postingFacts: createGraphPostingFacts(deps.graph), invoicingFacts: createGraphInvoicingFacts(deps.graph) } : {}),
   seed: seedErp,
 };

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FinancialFact } from './domain/financials.ts';
 import type { EntryBillingFact } from './domain/time-entry-billing.ts';
 import type { BillingEventStatus, BillingSetupStatus, BillingSourceType, CostSourceType, ErpDatabase, InvoiceStatus } from './tables.ts';
+import type { DocumentKind } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<ErpDatabase> | Transaction<ErpDatabase>;
@@ -380,3 +381,80 @@ export const liveLineAmounts = async (db: Db, invoiceId: string) =>
   (await db.selectFrom('invoice_line').select('amount').where('invoice_id', '=', invoiceId).where('released_at', 'is', null).execute()).map(
     (row) => String(row.amount),
   );
+
+/** Which billing events a draft takes: UNBILLED, dated up to the period end, of one contract, customer or project. */
+export interface DraftScope {
+  periodEnd: string;
+  contractId?: string | null;
+  customerId?: string | null;
+  projectId?: string | null;
+}
+
+function unbilledInScope(db: Db, scope: DraftScope) {
+  let query = db.selectFrom('billing_event').where('status', '=', 'UNBILLED').where('date', '<=', scope.periodEnd);
+  if (scope.contractId) query = query.where('contract_id', '=', scope.contractId);
+  if (scope.customerId) query = query.where('customer_id', '=', scope.customerId);
+  if (scope.projectId) query = query.where('project_id', '=', scope.projectId);
+  return query;
+}
+
+/** The contracts (and their customers) with something to draft in the scope: one row per contract and customer. */
+export const contractsToDraft = (db: Db, scope: DraftScope) =>
+  unbilledInScope(db, scope).select(['contract_id', 'customer_id']).distinct().orderBy('contract_id').execute();
+
+/**
+ * One contract's draftable events, locked until the transaction ends: a concurrent draft waits, then finds them BILLED
+ * and skips them (the unique live-line index would refuse a second line anyway).
+ */
+export const lockDraftableEvents = (trx: Transaction<ErpDatabase>, contractId: string, scope: DraftScope) =>
+  unbilledInScope(trx, { ...scope, contractId }).selectAll().orderBy('date').orderBy('id').forUpdate().execute();
+
+/** Every tax rate of these legal entities (each has a handful), for `taxRateFor`. */
+export const taxRatesOfLegalEntities = (db: Db, legalEntityIds: readonly string[]) =>
+  db.selectFrom('tax_rate').selectAll().where('legal_entity_id', 'in', legalEntityIds).execute();
+
+/**
+ * The next number of a legal entity's document kind, locked until the transaction ends (created at 1 the first time):
+ * issuers of one legal entity queue here, so numbers are assigned in commit order without gaps.
+ */
+export async function lockDocumentSequence(trx: Transaction<ErpDatabase>, legalEntityId: string, kind: DocumentKind): Promise<number> {
+  await trx
+    .insertInto('document_sequence')
+    .values({ legal_entity_id: legalEntityId, kind, next_number: 1 })
+    .onConflict((oc) => oc.columns(['legal_entity_id', 'kind']).doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('document_sequence')
+    .select('next_number')
+    .where('legal_entity_id', '=', legalEntityId)
+    .where('kind', '=', kind)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return row.next_number;
+}
+
+/** An invoice's unreleased lines, in position order. */
+export const liveLinesOfInvoice = (db: Db, invoiceId: string) =>
+  db.selectFrom('invoice_line').selectAll().where('invoice_id', '=', invoiceId).where('released_at', 'is', null).orderBy('position').execute();
+
+/**
+ * Of these sources, the ones whose approval was taken back: they have cost postings, none of them live (every original
+ * reversed). A source never posted at cost is not among them.
+ */
+export async function sourcesTakenBack(db: Db, sourceType: CostSourceType, sourceIds: readonly string[]): Promise<Set<string>> {
+  if (sourceIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('cost_posting')
+    .select('source_id')
+    .where('source_type', '=', sourceType)
+    .where('source_id', 'in', sourceIds)
+    .where('reversal_of', 'is', null)
+    .groupBy('source_id')
+    .having(sql<boolean>`bool_and(reversed_at is not null)`)
+    .execute();
+  return new Set(rows.map((row) => row.source_id));
+}
+
+/** An invoice locked until the transaction ends, or undefined when there is none with this id. */
+export const findInvoiceForUpdate = (trx: Transaction<ErpDatabase>, id: string) =>
+  trx.selectFrom('invoice').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

@@ -11,6 +11,8 @@ import { erpResolvers } from '../../resolvers/erp/index.ts';
 import { crmTopics, type ContractCreated } from '../crm/index.ts';
 import { erpConsumerGroups } from './events.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
+import type { InvoicingFactsSource } from './invoicing-facts.ts';
+import { createInvoicingService, type InvoicingService } from './invoicing.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import { subscribePosting } from './posting.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
@@ -21,6 +23,8 @@ export interface ErpContext extends RequestScope {
   readonly erp: ErpService;
   /** Reads bound to the caller (they check the caller's roles). */
   readonly erpQueries: ErpQueries;
+  /** Drafting, issuing, voiding and paying invoices. */
+  readonly invoicing: InvoicingService;
 }
 
 export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8'));
@@ -28,6 +32,8 @@ export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', 
 export interface ErpOptions {
   /** Where the posting consumer reads psa's projects and hcm's cost rates; without it, approvals are not posted. */
   readonly postingFacts?: PostingFactsSource;
+  /** Where invoicing reads crm's customer countries (tax); without it, drafting and issuing are not configured. */
+  readonly invoicingFacts?: InvoicingFactsSource;
 }
 
 /** Builds the erp subgraph from its dependencies; starts nothing until `listen`. */
@@ -35,6 +41,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   let runtime: SubgraphRuntime | undefined;
   const logger = deps.logger.child({ subgraph: 'erp' });
   const erp = createErpService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const invoicing = createInvoicingService({ db: deps.db, clock: deps.clock, facts: options.invoicingFacts, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
     typeDefs: erpTypeDefs,
@@ -47,7 +54,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     maskErrors: deps.maskErrors,
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }) };
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing };
     },
     subscribe: async (bus) => [
       await bus.subscribe({

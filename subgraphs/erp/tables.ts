@@ -56,6 +56,8 @@ export interface InvoiceTable {
   void_reason: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** How the invoice presents its lines, fixed at drafting (the setup's grouping or the draft's override). */
+  grouping: Generated<InvoiceGrouping>;
 }
 
 export interface InvoiceLineTable {

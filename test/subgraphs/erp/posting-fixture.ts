@@ -6,7 +6,7 @@ import type { Money } from '../../../subgraphs/erp/domain/money.ts';
 import type { ProjectPostingFacts } from '../../../subgraphs/erp/domain/posting.ts';
 import { erpSubgraph, type ErpDatabase } from '../../../subgraphs/erp/index.ts';
 import type { PostingFactsRequest, PostingFactsSource } from '../../../subgraphs/erp/posting-facts.ts';
-import { createErpSubgraph } from '../../../subgraphs/erp/server.ts';
+import { createErpSubgraph, type ErpOptions } from '../../../subgraphs/erp/server.ts';
 import type { BillingEventRow, CostPostingRow } from '../../../subgraphs/erp/tables.ts';
 import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected, ExpenseSnapshot } from '../../../subgraphs/time/events.ts';
 import {
@@ -133,10 +133,13 @@ function tickingClock(): Clock {
   return { now: () => new Date((instant += 1000)) };
 }
 
-/** erp with the fake facts source and a billing setup (EUR, customer cust-1, legal entity le-de) for contract C.eur. */
-export async function startPosting(): Promise<PostingHarness> {
+/**
+ * erp with the fake facts source and a billing setup (EUR, customer cust-1, legal entity le-de) for contract C.eur;
+ * `options` adds collaborators (e.g. invoicing's customer facts).
+ */
+export async function startPosting(options: Omit<ErpOptions, 'postingFacts'> = {}): Promise<PostingHarness> {
   const facts = fakePostingFacts();
-  const harness = await startSubgraph(erpSubgraph, { clock: tickingClock(), create: (deps) => createErpSubgraph(deps, { postingFacts: facts }) });
+  const harness = await startSubgraph(erpSubgraph, { clock: tickingClock(), create: (deps) => createErpSubgraph(deps, { postingFacts: facts, ...options }) });
   const db = harness.database.db;
   const publish = (event: DomainEvent<unknown>) => harness.bus.publish(event as DomainEvent);
   await publish(

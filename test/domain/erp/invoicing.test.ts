@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { toScaled } from '../../../lib/decimal.ts';
+import { DomainError } from '../../../lib/errors.ts';
+import { invoiceTotals } from '../../../subgraphs/erp/domain/invoice.ts';
+import {
+  applyPayment,
+  assertInvoiceTransition,
+  groupLines,
+  planDrafts,
+  type DraftableEvent,
+  type GroupableLine,
+} from '../../../subgraphs/erp/domain/invoicing.ts';
+import { lineAmount } from '../../../subgraphs/erp/domain/money.ts';
+import type { InvoiceStatus } from '../../../subgraphs/erp/tables.ts';
+
+let seq = 0;
+/** A time entry's billing event as posting writes it: amount = hours × rate rounded half-up to the cent. */
+const timeEvent = (hours: string, rate: string, over: Partial<DraftableEvent> = {}): DraftableEvent => {
+  seq += 1;
+  const currency = over.currency ?? 'EUR';
+  return {
+    id: `e-${String(seq).padStart(4, '0')}`, sourceType: 'TIME_ENTRY', sourceId: `te-${seq}`, contractId: 'c-1', projectId: 'p-1',
+    legalEntityId: 'le-de', date: '2026-11-02', description: `entry ${seq}`, hours, rate, amount: lineAmount(hours, rate, currency), currency, ...over,
+  };
+};
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof DomainError);
+    return error.code;
+  }
+  assert.fail('expected a DomainError');
+};
+
+describe('drafting: one line per billing event, subtotal = sum of rounded lines, tax rounded once', () => {
+  it('thirty entries of a third of an hour at 100.01: each line rounds, the subtotal sums the rounded lines', () => {
+    const events = Array.from({ length: 30 }, () => timeEvent('0.33', '100.01'));
+    assert.equal(events[0].amount, '33.00'); // 33.0033 → 33.00
+    const [draft] = planDrafts(events, '19');
+    assert.equal(draft.lines.length, 30);
+    assert.equal(draft.totals.subtotal, '990.00'); // 30 × 33.00, not 9.90 h × 100.01 = 990.099
+    assert.equal(draft.totals.taxTotal, '188.10'); // 990.00 × 19 % = 188.1
+    assert.equal(draft.totals.total, '1178.10');
+  });
+
+  it('rates with cents and halves: 1.33 h × 87.50 = 116.375 → 116.38, 0.67 h × 100.05 = 67.0335 → 67.03; tax 19 % of 183.41 = 34.8479 → 34.85', () => {
+    const [draft] = planDrafts([timeEvent('1.33', '87.50'), timeEvent('0.67', '100.05')], '19');
+    assert.deepEqual(draft.lines.map((line) => [line.quantity, line.unitPrice, line.amount]), [['1.33', '87.50', '116.38'], ['0.67', '100.05', '67.03']]);
+    assert.deepEqual(draft.totals, { subtotal: '183.41', taxTotal: '34.85', total: '218.26' });
+  });
+
+  it('tax is rounded once per invoice, not per line: three lines of 0.05 at 10 % tax 0.02 (per line it would be 0.03)', () => {
+    const lines = ['0.05', '0.05', '0.05'];
+    assert.deepEqual(invoiceTotals(lines, '10', 'EUR'), { subtotal: '0.15', taxTotal: '0.02', total: '0.17' }); // 0.015 → 0.02
+    const perLine = lines.reduce((sum, amount) => sum + toScaled(invoiceTotals([amount], '10', 'EUR').taxTotal, 2), 0n);
+    assert.equal(perLine, 3n, 'rounding each line would give 0.03: the rule is once per invoice');
+  });
+
+  it('a fractional tax rate on many small lines: 8.875 % of 47 × 0.07 = 3.29 → 0.291988 → 0.29', () => {
+    const events = Array.from({ length: 47 }, () => timeEvent('0.01', '7.00', { currency: 'USD' }));
+    const [draft] = planDrafts(events, '8.875');
+    assert.deepEqual(draft.totals, { subtotal: '3.29', taxTotal: '0.29', total: '3.58' });
+  });
+
+  it('JPY has no minor unit: 2.5 h × 12345 = 30862.5 → 30863, tax 10 % = 3086.3 → 3086', () => {
+    const [draft] = planDrafts([timeEvent('2.50', '12345', { currency: 'JPY' })], '10');
+    assert.deepEqual(draft.totals, { subtotal: '30863', taxTotal: '3086', total: '33949' });
+  });
+
+  it('never adds unlike currencies: one draft per currency; lines in date order; no rate yet → no tax', () => {
+    const drafts = planDrafts(
+      [timeEvent('1.00', '100.00', { date: '2026-11-05' }), timeEvent('2.00', '90.00', { currency: 'USD' }), timeEvent('1.00', '50.00', { date: '2026-11-01' })],
+      null,
+    );
+    assert.deepEqual(
+      drafts.map((draft) => [draft.currency, draft.periodStart, draft.lines.map((line) => line.amount), draft.totals.total]),
+      [['EUR', '2026-11-01', ['50.00', '100.00'], '150.00'], ['USD', '2026-11-02', ['180.00'], '180.00']],
+    );
+    assert.equal(drafts[0].totals.taxTotal, '0.00');
+  });
+
+  it('an event priced without hours (an expense) is one unit at its amount', () => {
+    const [draft] = planDrafts([{ ...timeEvent('1', '1'), sourceType: 'EXPENSE', hours: null, rate: null, amount: '84.30' }], '19');
+    assert.deepEqual([draft.lines[0].quantity, draft.lines[0].unitPrice, draft.lines[0].amount], ['1', '84.30', '84.30']);
+  });
+});
+
+describe('grouping presents lines; the groups add up to the subtotal exactly', () => {
+  const line = (id: string, over: Partial<GroupableLine>): GroupableLine => ({
+    id, sourceType: 'TIME_ENTRY', description: `line ${id}`, quantity: '0.33', amount: '33.00', currency: 'EUR', projectId: 'p-1',
+    workerId: 'w-ana', roleId: 'r-dev', taskId: 't-1', ...over,
+  });
+  const lines = [
+    line('l1', {}),
+    line('l2', { workerId: 'w-ben', roleId: 'r-pm', quantity: '1.33', amount: '116.38' }),
+    line('l3', { projectId: 'p-2', taskId: 't-2', quantity: '0.67', amount: '67.03' }),
+    line('l4', { sourceType: 'EXPENSE', workerId: 'w-ana', roleId: null, taskId: null, quantity: '1', amount: '84.30' }),
+  ];
+  const view = (grouping: Parameters<typeof groupLines>[0]) =>
+    groupLines(grouping, lines).map((group) => [group.key, group.hours, group.amount.amount, group.lines.map((member) => member.id)]);
+
+  it('BY_PROJECT', () => assert.deepEqual(view('BY_PROJECT'), [['p-1', '1.66', '233.68', ['l1', 'l2', 'l4']], ['p-2', '0.67', '67.03', ['l3']]]));
+  it('BY_ROLE: an expense has no role', () =>
+    assert.deepEqual(view('BY_ROLE'), [['r-dev', '1.00', '100.03', ['l1', 'l3']], ['r-pm', '1.33', '116.38', ['l2']], [null, '0.00', '84.30', ['l4']]]));
+  it('BY_WORKER', () => assert.deepEqual(view('BY_WORKER'), [['w-ana', '1.00', '184.33', ['l1', 'l3', 'l4']], ['w-ben', '1.33', '116.38', ['l2']]]));
+  it('BY_TASK', () => assert.deepEqual(view('BY_TASK'), [['t-1', '1.66', '149.38', ['l1', 'l2']], ['t-2', '0.67', '67.03', ['l3']], [null, '0.00', '84.30', ['l4']]]));
+  it('PER_ENTRY: one group per line, labelled with its description', () => {
+    const groups = groupLines('PER_ENTRY', lines);
+    assert.deepEqual(groups.map((group) => [group.key, group.label]), lines.map((l) => [l.id, l.description]));
+  });
+  it('every grouping sums to the subtotal', () => {
+    const subtotal = invoiceTotals(lines.map((l) => l.amount), '0', 'EUR').subtotal;
+    for (const grouping of ['PER_ENTRY', 'BY_PROJECT', 'BY_ROLE', 'BY_WORKER', 'BY_TASK'] as const) {
+      const sum = groupLines(grouping, lines).reduce((total, group) => total + toScaled(group.amount.amount, 2), 0n);
+      assert.equal(sum, toScaled(subtotal, 2), grouping);
+    }
+  });
+});
+
+describe('invoice lifecycle: DRAFT → ISSUED → PARTIALLY_PAID → PAID; DRAFT | unpaid ISSUED → VOID', () => {
+  const statuses: InvoiceStatus[] = ['DRAFT', 'ISSUED', 'PARTIALLY_PAID', 'PAID', 'VOID'];
+  const legal = { issue: ['DRAFT'], void: ['DRAFT', 'ISSUED'], pay: ['ISSUED', 'PARTIALLY_PAID'] } as const;
+  for (const [action, allowed] of Object.entries(legal) as Array<[keyof typeof legal, readonly InvoiceStatus[]]>) {
+    for (const status of statuses) {
+      it(`${action} from ${status}: ${allowed.includes(status) ? 'allowed' : 'INVALID_TRANSITION'}`, () => {
+        if (allowed.includes(status)) assertInvoiceTransition(status, action);
+        else assert.equal(code(() => assertInvoiceTransition(status, action)), 'INVALID_TRANSITION');
+      });
+    }
+  }
+  it('an ISSUED invoice with a payment or a credit note is not voided', () => {
+    assert.equal(code(() => assertInvoiceTransition('ISSUED', 'void', { paid: '0.01', credited: '0' })), 'INVALID_TRANSITION');
+    assert.equal(code(() => assertInvoiceTransition('ISSUED', 'void', { paid: '0', credited: '10.00' })), 'INVALID_TRANSITION');
+  });
+});
+
+describe('payments', () => {
+  const invoice = { currency: 'EUR', total: '218.26', paid: '0', credited: '0' };
+  it('a part payment leaves PARTIALLY_PAID with the rest open; the rest makes it PAID', () => {
+    assert.deepEqual(applyPayment(invoice, { amount: '100.00', currency: 'EUR' }), { status: 'PARTIALLY_PAID', balance: '118.26' });
+    assert.deepEqual(applyPayment({ ...invoice, paid: '100.00' }, { amount: '118.26', currency: 'EUR' }), { status: 'PAID', balance: '0.00' });
+  });
+  it('credit notes reduce what is owed', () =>
+    assert.deepEqual(applyPayment({ ...invoice, credited: '18.26' }, { amount: '200.00', currency: 'EUR' }), { status: 'PAID', balance: '0.00' }));
+  it('a cent more than the balance is OVERPAYMENT', () =>
+    assert.equal(code(() => applyPayment({ ...invoice, paid: '100.00' }, { amount: '118.27', currency: 'EUR' })), 'OVERPAYMENT'));
+  it('another currency is CURRENCY_MISMATCH, never converted', () =>
+    assert.equal(code(() => applyPayment(invoice, { amount: '10.00', currency: 'USD' })), 'CURRENCY_MISMATCH'));
+});

@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { erpTopics } from '../../../subgraphs/erp/index.ts';
+import { dataOf, type GraphQLResponse } from '../../support/subgraph-harness.ts';
+import { erpFixtures, finance, manager, worker } from './fixtures.ts';
+import { startInvoicing, type InvoicingHarness } from './invoicing-fixture.ts';
+import { C, P, W, entryApprovalCancelled, entryApproved } from './posting-fixture.ts';
+
+/** Invoicing (DESIGN §4.4): draft from unbilled billing events, issue with gapless numbers, void, pay. */
+
+const codeOf = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.code;
+
+/** Approves a billable time entry through erp's posting consumer; returns its id. */
+async function approve(erp: InvoicingHarness, over: Parameters<typeof entryApproved>[0] = {}) {
+  const approved = entryApproved(over);
+  await erp.publish(approved);
+  return approved.data.timeEntryId;
+}
+
+/** erp's outbox rows about one invoice, in order. */
+const outboxOf = async (erp: InvoicingHarness, invoiceId: string): Promise<Array<{ type: string; data: any }>> =>
+  erp.database.db.selectFrom('outbox').selectAll().where('subject_id', '=', invoiceId).orderBy('seq').execute();
+
+describe('erp drafts invoices from unbilled billing events', () => {
+  let erp: InvoicingHarness;
+  before(async () => {
+    erp = await startInvoicing();
+    await erp.contract({ id: 'c-two', customerId: 'cust-2' });
+  });
+  after(() => erp.close());
+
+  let first: string[];
+  let drafted: any;
+
+  it('drafts one DRAFT per contract: a line per unbilled event up to the period end, events BILLED, taxed for the customer country', async () => {
+    first = [
+      await approve(erp, { date: '2026-11-02', hours: '1.33', billRate: { amount: '87.50', currency: 'EUR' } }),
+      await approve(erp, { date: '2026-11-10', hours: '0.67', billRate: { amount: '100.05', currency: 'EUR' } }),
+      await approve(erp, { date: '2026-11-20', hours: '7.50', workerId: W.ben, roleId: 'r-pm' }),
+    ];
+    const later = await approve(erp, { date: '2026-11-24' });
+    const held = entryApproved({ date: '2026-11-03' });
+    delete (held.data as { billRate?: unknown }).billRate;
+    await erp.publish(held);
+    const otherContract = await erpFixtures(erp.database.db).billingEvent({
+      source_id: randomUUID(), contract_id: 'c-two', customer_id: 'cust-2', amount: '10.00', currency: 'EUR', status: 'UNBILLED', date: '2026-11-05',
+    });
+
+    const result = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur })).draftInvoices;
+    assert.equal(result.length, 1);
+    drafted = result[0];
+    assert.deepEqual(
+      [drafted.status, drafted.number, drafted.currency, drafted.customer.id, drafted.contract.id, drafted.periodStart, drafted.periodEnd, drafted.grouping],
+      ['DRAFT', null, 'EUR', 'cust-1', C.eur, '2026-11-02', '2026-11-22', 'BY_PROJECT'],
+    );
+    assert.deepEqual(
+      drafted.lines.map((line: any) => [line.sourceId, line.quantity, line.unitPrice.amount, line.amount.amount, line.billingEvent.status]),
+      [[first[0], '1.33', '87.50', '116.38', 'BILLED'], [first[1], '0.67', '100.05', '67.03', 'BILLED'], [first[2], '7.50', '120.00', '900.00', 'BILLED']],
+    );
+    // subtotal = sum of the rounded lines; tax 19 % (cust-1 is in DE) rounded once: 1083.41 × 0.19 = 205.8479.
+    assert.deepEqual([drafted.subtotal.amount, drafted.taxRatePercent, drafted.taxTotal.amount, drafted.total.amount], ['1083.41', '19.0000', '205.85', '1289.26']);
+
+    assert.equal(await erp.billingStatus(first[0]), 'ON_DRAFT');
+    assert.equal(await erp.billingStatus(later), 'UNBILLED', 'after the period end');
+    assert.equal((await erp.billingEventsOf(held.data.timeEntryId))[0].status, 'HELD', 'held events are not drafted');
+    const [other] = await erp.database.db.selectFrom('billing_event').select('status').where('id', '=', otherContract).execute();
+    assert.equal(other.status, 'UNBILLED', 'another contract is out of scope');
+
+    const outbox = await outboxOf(erp, drafted.id);
+    assert.deepEqual(outbox.map((row) => row.type), [erpTopics.invoiceDrafted]);
+    assert.equal(outbox[0].data.billingEventIds.length, 3);
+    assert.deepEqual(outbox[0].data.total, { amount: '1289.26', currency: 'EUR' });
+  });
+
+  it('presents the lines grouped by the invoice grouping (the setup default, BY_PROJECT); groups add up to the subtotal', async () => {
+    const { invoice } = dataOf(
+      await erp.call(`query($id: ID!) { invoice(id: $id) { lineGroups { grouping key label hours amount { amount } lines { sourceId } project { id } worker { id } } } }`, { id: drafted.id }, finance),
+    );
+    assert.deepEqual(invoice.lineGroups, [
+      { grouping: 'BY_PROJECT', key: P.alpha, label: null, hours: '9.50', amount: { amount: '1083.41' }, lines: first.map((sourceId) => ({ sourceId })), project: { id: P.alpha }, worker: null },
+    ]);
+  });
+
+  it('a re-run drafts nothing new; a retry with the same key returns the same drafts; the key with another request is refused', async () => {
+    assert.deepEqual(dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur })).draftInvoices, []);
+    await approve(erp, { date: '2026-11-21' });
+    const once = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur }, finance, 'draft-key-1')).draftInvoices;
+    const again = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur }, finance, 'draft-key-1')).draftInvoices;
+    assert.equal(once.length, 1);
+    assert.deepEqual(again.map((i: any) => i.id), once.map((i: any) => i.id));
+    assert.equal(codeOf(await erp.draft({ periodEnd: '2026-11-23', contractId: C.eur }, finance, 'draft-key-1')), 'IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('drafts per customer (its country picks the default rate) and per project, with a grouping override', async () => {
+    const byCustomer = dataOf(await erp.draft({ periodEnd: '2026-11-30', customerId: 'cust-2', grouping: 'PER_ENTRY' })).draftInvoices;
+    assert.deepEqual(
+      byCustomer.map((i: any) => [i.contract.id, i.grouping, i.subtotal.amount, i.taxRatePercent, i.taxTotal.amount]),
+      [['c-two', 'PER_ENTRY', '10.00', '0.0000', '0.00']],
+    );
+    const byProject = dataOf(await erp.draft({ periodEnd: '2026-11-30', projectId: P.alpha, grouping: 'BY_WORKER' })).draftInvoices;
+    assert.deepEqual(byProject.map((i: any) => [i.contract.id, i.grouping, i.lines.length, i.periodStart]), [[C.eur, 'BY_WORKER', 1, '2026-11-24']]);
+    const groups = dataOf(await erp.call(`query($id: ID!) { invoice(id: $id) { lineGroups { key worker { id } project { id } hours } } }`, { id: byProject[0].id }, finance));
+    assert.deepEqual(groups.invoice.lineGroups, [{ key: W.ana, worker: { id: W.ana }, project: null, hours: '7.50' }]);
+    assert.equal(codeOf(await erp.draft({ periodEnd: '2026-11-30', customerId: 'cust-1', projectId: P.alpha })), 'BAD_USER_INPUT');
+    assert.equal(codeOf(await erp.draft({ periodEnd: '30/11/2026' })), 'BAD_USER_INPUT');
+  });
+
+  it('concurrent drafts put each source on one line; the database refuses a second live line for a source', async () => {
+    const sources = [];
+    for (let i = 0; i < 5; i += 1) sources.push(await approve(erp, { date: '2026-11-15', hours: '0.33' }));
+    const results = await Promise.all([1, 2, 3].map(() => erp.draft({ periodEnd: '2026-11-30', contractId: C.eur })));
+    const lines = results.flatMap((result) => dataOf(result).draftInvoices.flatMap((invoice: any) => invoice.lines.map((line: any) => line.sourceId)));
+    assert.deepEqual(lines.sort(), [...sources].sort());
+
+    const db = erp.database.db;
+    const line = await db.selectFrom('invoice_line').selectAll().where('source_id', '=', sources[0]).executeTakeFirstOrThrow();
+    await assert.rejects(
+      db.insertInto('invoice_line').values({ ...line, id: randomUUID(), billing_event_id: null, position: 99 }).execute(),
+      /invoice_line_live_source/,
+    );
+  });
+
+  it('only FINANCE and ADMIN invoice', async () => {
+    for (const who of [manager, worker]) {
+      assert.equal(codeOf(await erp.draft({ periodEnd: '2026-11-30' }, who)), 'FORBIDDEN');
+      assert.equal(codeOf(await erp.issue(drafted.id, undefined, who)), 'FORBIDDEN');
+      assert.equal(codeOf(await erp.void(drafted.id, 'no', who)), 'FORBIDDEN');
+      assert.equal(codeOf(await erp.pay({ invoiceId: drafted.id, amount: { amount: '1.00', currency: 'EUR' }, receivedOn: '2026-12-01' }, who)), 'FORBIDDEN');
+    }
+    assert.equal((await erp.invoice(drafted.id)).status, 'DRAFT');
+  });
+});
+
+describe('erp issues invoices with gapless numbers per legal entity', () => {
+  let erp: InvoicingHarness;
+  before(async () => {
+    erp = await startInvoicing();
+    await erp.contract({ id: 'c-uk', customerId: 'cust-3', legalEntityId: 'le-uk' });
+  });
+  after(() => erp.close());
+
+  /** One draft of contract C.eur with one fresh entry. */
+  const oneDraft = async (hours = '1.00') => {
+    await approve(erp, { date: '2026-11-20', hours });
+    const [invoice] = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur })).draftInvoices;
+    return invoice;
+  };
+
+  it('DRAFT → ISSUED: numbered, dated, due after the payment terms, taxed on the issue date; announced; the entry INVOICED', async () => {
+    const draft = await oneDraft('7.50');
+    const issued = dataOf(await erp.issue(draft.id, undefined, finance, 'issue-1')).issueInvoice;
+    assert.deepEqual(
+      [issued.status, issued.number, issued.issueDate, issued.dueDate, issued.subtotal.amount, issued.taxTotal.amount, issued.total.amount],
+      ['ISSUED', 'INV-000001', '2026-11-25', '2026-12-25', '900.00', '171.00', '1071.00'],
+    );
+    assert.equal(await erp.billingStatus(draft.lines[0].sourceId), 'INVOICED');
+    const outbox = await outboxOf(erp, draft.id);
+    assert.deepEqual(outbox.map((row) => row.type), [erpTopics.invoiceDrafted, erpTopics.invoiceIssued]);
+    assert.deepEqual([outbox[1].data.number, outbox[1].data.dueDate], ['INV-000001', '2026-12-25']);
+
+    assert.deepEqual(dataOf(await erp.issue(draft.id, undefined, finance, 'issue-1')).issueInvoice.number, 'INV-000001', 'a retry replays');
+    assert.equal(codeOf(await erp.issue(draft.id)), 'INVALID_TRANSITION');
+    assert.equal(codeOf(await erp.issue(randomUUID())), 'NOT_FOUND');
+  });
+
+  it('issues concurrently without gaps or duplicates; the same draft issued twice at once is issued once', async () => {
+    const drafts = [];
+    for (let i = 0; i < 4; i += 1) drafts.push(await oneDraft());
+    const results = await Promise.all(drafts.map((draft) => erp.issue(draft.id, { issueDate: '2026-11-26' })));
+    assert.deepEqual(results.map((result) => dataOf(result).issueInvoice.number).sort(), ['INV-000002', 'INV-000003', 'INV-000004', 'INV-000005']);
+
+    const twin = await oneDraft();
+    const both = await Promise.all([erp.issue(twin.id), erp.issue(twin.id)]);
+    assert.deepEqual(both.map((result) => (result.errors ? codeOf(result) : result.data.issueInvoice.number)).sort(), ['INV-000006', 'INVALID_TRANSITION']);
+  });
+
+  it('refuses an issue date before the period end, and a legal entity without a tax rate (TAX_RATE_NOT_FOUND) without consuming a number', async () => {
+    const draft = await oneDraft();
+    assert.equal(codeOf(await erp.issue(draft.id, { issueDate: '2026-11-21' })), 'BAD_USER_INPUT');
+
+    await erpFixtures(erp.database.db).billingEvent({
+      source_id: randomUUID(), contract_id: 'c-uk', customer_id: 'cust-3', legal_entity_id: 'le-uk', amount: '50.00', currency: 'EUR', status: 'UNBILLED', date: '2026-11-05',
+    });
+    const [uk] = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: 'c-uk' })).draftInvoices;
+    assert.deepEqual([uk.taxRatePercent, uk.taxTotal.amount], [null, '0.00'], 'drafted untaxed: no rate yet');
+    assert.equal(codeOf(await erp.issue(uk.id)), 'TAX_RATE_NOT_FOUND');
+    await erp.database.db
+      .insertInto('tax_rate')
+      .values({ id: 'tax-uk', legal_entity_id: 'le-uk', customer_country: null, name: 'VAT 20%', rate_percent: '20', effective_from: '2026-11-01', effective_to: null })
+      .execute();
+    const issued = dataOf(await erp.issue(uk.id)).issueInvoice;
+    assert.deepEqual([issued.number, issued.taxTotal.amount, issued.total.amount], ['INV-000001', '10.00', '60.00'], "le-uk's own sequence, from 1");
+    assert.equal(dataOf(await erp.issue(draft.id)).issueInvoice.number, 'INV-000007', "le-de's sequence went on without a gap");
+  });
+});
+
+describe('erp voids invoices and records payments', () => {
+  let erp: InvoicingHarness;
+  before(async () => {
+    erp = await startInvoicing();
+  });
+  after(() => erp.close());
+
+  const draftOf = async (...hours: string[]) => {
+    const ids = [];
+    for (const h of hours) ids.push(await approve(erp, { date: '2026-11-20', hours: h }));
+    const [invoice] = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur })).draftInvoices;
+    return { invoice, ids };
+  };
+
+  it('voiding a draft releases its lines: the sources are UNBILLED and drafted again on a new line', async () => {
+    const { invoice, ids } = await draftOf('1.00');
+    const voided = dataOf(await erp.void(invoice.id, 'wrong customer')).voidInvoice;
+    assert.deepEqual([voided.status, voided.voidReason, voided.number], ['VOID', 'wrong customer', null]);
+    assert.equal(await erp.billingStatus(ids[0]), 'UNBILLED');
+    const [again] = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur })).draftInvoices;
+    assert.deepEqual(again.lines.map((line: any) => line.sourceId), ids);
+    const lines = await erp.database.db.selectFrom('invoice_line').select(['invoice_id', 'released_at']).where('source_id', '=', ids[0]).orderBy('created_at').execute();
+    assert.deepEqual(lines.map((line) => [line.invoice_id, line.released_at !== null]), [[invoice.id, true], [again.id, false]]);
+    assert.deepEqual((await outboxOf(erp, invoice.id)).map((row) => row.type), [erpTopics.invoiceDrafted, erpTopics.invoiceVoided]);
+    assert.equal(codeOf(await erp.void(invoice.id)), 'INVALID_TRANSITION', 'a VOID invoice stays void');
+  });
+
+  it('voiding an unpaid issued invoice keeps its number used and frees its sources; one taken back meanwhile is REVERSED', async () => {
+    const { invoice, ids } = await draftOf('2.00', '3.00');
+    const issued = dataOf(await erp.issue(invoice.id)).issueInvoice;
+    // The second entry's approval is cancelled while it is on the issued invoice: its event stays BILLED.
+    await erp.publish(entryApprovalCancelled({ ...entryApproved().data, timeEntryId: ids[1] }));
+    assert.equal((await erp.billingEventsOf(ids[1]))[0].status, 'BILLED');
+
+    const voided = dataOf(await erp.void(invoice.id, 'issued to the wrong contact')).voidInvoice;
+    assert.deepEqual([voided.status, voided.number], ['VOID', issued.number]);
+    assert.equal(await erp.billingStatus(ids[0]), 'UNBILLED');
+    assert.equal((await erp.billingEventsOf(ids[1]))[0].status, 'REVERSED');
+    const [voidedEvent] = (await outboxOf(erp, invoice.id)).filter((row) => row.type === erpTopics.invoiceVoided);
+    assert.equal(voidedEvent.data.reversedBillingEventIds.length, 1);
+    const [next] = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur })).draftInvoices;
+    assert.deepEqual(next.lines.map((line: any) => line.sourceId), [ids[0]], 'the freed source is drafted again, the reversed one not');
+  });
+
+  it('payments: partial, then the rest (PAID); a retry records once; over, other currency, draft and paid are refused', async () => {
+    const { invoice } = await draftOf('7.50');
+    assert.equal(codeOf(await erp.pay({ invoiceId: invoice.id, amount: { amount: '1.00', currency: 'EUR' }, receivedOn: '2026-11-26' })), 'INVALID_TRANSITION');
+    const issued = dataOf(await erp.issue(invoice.id)).issueInvoice;
+    assert.equal(issued.total.amount, '1071.00');
+    const pay = (amount: string, key?: string, currency = 'EUR') =>
+      erp.pay({ invoiceId: invoice.id, amount: { amount, currency }, receivedOn: '2026-12-01', reference: 'bank 42' }, finance, key);
+
+    const part = dataOf(await pay('500.00', 'pay-1')).recordPayment;
+    assert.deepEqual(part.invoice, { status: 'PARTIALLY_PAID', amountPaid: { amount: '500.00' }, balance: { amount: '571.00' } });
+    assert.equal(dataOf(await pay('500.00', 'pay-1')).recordPayment.id, part.id, 'the retry returns the first payment');
+    assert.equal((await erp.invoice(invoice.id)).amountPaid.amount, '500.00', 'and records nothing more');
+    assert.equal(codeOf(await pay('500.00', 'pay-1', 'USD')), 'IDEMPOTENCY_KEY_REUSED');
+
+    assert.equal(codeOf(await pay('571.01')), 'OVERPAYMENT');
+    assert.equal(codeOf(await pay('100.00', undefined, 'USD')), 'CURRENCY_MISMATCH');
+    assert.equal(codeOf(await pay('-5.00')), 'BAD_USER_INPUT');
+    assert.equal(codeOf(await pay('1.001')), 'BAD_USER_INPUT');
+    assert.equal(codeOf(await erp.void(invoice.id)), 'INVALID_TRANSITION', 'money received: a credit note corrects it, not a void');
+
+    const rest = dataOf(await pay('571.00', 'pay-2')).recordPayment;
+    assert.deepEqual(rest.invoice, { status: 'PAID', amountPaid: { amount: '1071.00' }, balance: { amount: '0.00' } });
+    assert.equal(codeOf(await pay('0.01')), 'INVALID_TRANSITION');
+    const paid = (await outboxOf(erp, invoice.id)).filter((row) => row.type === erpTopics.invoicePaid);
+    assert.deepEqual(paid.map((row) => [row.data.status, row.data.balance.amount]), [['PARTIALLY_PAID', '571.00'], ['PAID', '0.00']]);
+
+    const ar = dataOf(await erp.call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { arBalance { amount currency } } } }`, { r: [{ __typename: 'Customer', id: 'cust-1' }] }, finance));
+    assert.deepEqual(ar._entities[0].arBalance, [], 'nothing open');
+  });
+});
