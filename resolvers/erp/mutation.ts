@@ -7,4 +7,10 @@ export const Mutation: MutationResolvers = {
   updateTaxRate: async (_, { id, input }, ctx) => (await ctx.loaders.taxRate.load(await ctx.erp.updateTaxRate(ctx, id, input)))!,
   updateBillingSetup: async (_, { contractId, input }, ctx) =>
     (await ctx.loaders.billingSetup.load(await ctx.erp.updateBillingSetup(ctx, contractId, input)))!,
+  setBillingSchedule: async (_, { contractId, lines, idempotencyKey }, ctx) =>
+    (await ctx.loaders.billingSetup.load(await ctx.billingModels.setBillingSchedule(ctx, contractId, lines, idempotencyKey)))!,
+  releaseScheduledBilling: async (_, { asOf, contractId, idempotencyKey }, ctx) => {
+    const ids = await ctx.billingModels.releaseScheduledBilling(ctx, asOf, contractId ?? null, idempotencyKey);
+    return (await Promise.all(ids.map((id) => ctx.loaders.billingEvent.load(id)))).filter((event) => event !== null && event !== undefined);
+  },
 };

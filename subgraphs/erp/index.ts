@@ -10,6 +10,7 @@ export type {
   BillingBlocked,
   BillingBlockedCode,
   BillingEventCreated,
+  BillingEventHeld,
   BillingEventReversed,
   BillingReversalCause,
   BillingSetupReady,

@@ -8,17 +8,20 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { erpResolvers } from '../../resolvers/erp/index.ts';
-import { crmTopics, type ContractCreated } from '../crm/index.ts';
+import { crmTopics, type ContractAmended, type ContractCreated } from '../crm/index.ts';
 import { erpConsumerGroups } from './events.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import { subscribePosting } from './posting.ts';
+import { createBillingModelsService, subscribeBillingModels, type BillingModelsService } from './billing-models.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
 import type { ErpDatabase } from './tables.ts';
 
 export interface ErpContext extends RequestScope {
   readonly loaders: ErpLoaders;
   readonly erp: ErpService;
+  /** Fixed-fee schedules (billing-models.ts). */
+  readonly billingModels: BillingModelsService;
   /** Reads bound to the caller (they check the caller's roles). */
   readonly erpQueries: ErpQueries;
 }
@@ -35,6 +38,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   let runtime: SubgraphRuntime | undefined;
   const logger = deps.logger.child({ subgraph: 'erp' });
   const erp = createErpService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
     typeDefs: erpTypeDefs,
@@ -47,14 +51,18 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     maskErrors: deps.maskErrors,
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }) };
+      return { ...scope, loaders, erp, billingModels, erpQueries: createErpQueries({ db: deps.db, scope, loaders }) };
     },
     subscribe: async (bus) => [
       await bus.subscribe({
         group: erpConsumerGroups.billingSetup,
-        types: [crmTopics.contractCreated],
-        handler: (event) => erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
+        types: [crmTopics.contractCreated, crmTopics.contractAmended],
+        handler: (event) =>
+          event.type === crmTopics.contractAmended
+            ? billingModels.applyContractAmendment(event as unknown as DomainEvent<ContractAmended>)
+            : erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
       }),
+      ...(await subscribeBillingModels(bus, billingModels)),
       ...(await subscribePosting(bus, { db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() }, logger)),
     ],
   });
