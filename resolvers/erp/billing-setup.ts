@@ -1,5 +1,7 @@
 import { entityRef } from '../../lib/graphql/connection.ts';
-import type { BillingSetupResolvers } from './types.generated.ts';
+import { capUsageOf } from '../../subgraphs/erp/billing-models.ts';
+import { optionalMoney } from '../../subgraphs/erp/domain/money.ts';
+import type { BillingScheduleLineResolvers, BillingSetupResolvers } from './types.generated.ts';
 
 export const BillingSetup: BillingSetupResolvers = {
   __resolveReference: (ref, { erpQueries }) => erpQueries.billingSetup(ref.id),
@@ -10,6 +12,19 @@ export const BillingSetup: BillingSetupResolvers = {
   invoiceGrouping: (setup) => setup.invoice_grouping,
   paymentTermsDays: (setup) => setup.payment_terms_days,
   blockedReason: (setup) => setup.blocked_reason,
+  contractAmount: (setup) => optionalMoney(setup.contract_amount, setup.currency),
+  notToExceed: (setup) => optionalMoney(setup.not_to_exceed, setup.currency),
+  expenseMarkupPercent: (setup) => String(setup.expense_markup_percent),
+  // Fields of a setup already read (its reads check the caller's role).
+  schedule: (setup, _, { loaders }) => loaders.scheduleLinesBySetup.load(setup.id),
+  capUsage: async (setup, _, { loaders }) => capUsageOf(setup, await loaders.capSumsByContract.load(setup.contract_id)),
   createdAt: (setup) => setup.created_at,
   updatedAt: (setup) => setup.updated_at,
+};
+
+export const BillingScheduleLine: BillingScheduleLineResolvers = {
+  amount: (line) => ({ amount: line.amount, currency: line.currency }),
+  released: (line) => line.released_at !== null,
+  releasedAt: (line) => line.released_at,
+  billingEvent: (line, _, { loaders }) => (line.billing_event_id ? loaders.billingEvent.load(line.billing_event_id) : null),
 };

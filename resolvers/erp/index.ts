@@ -1,6 +1,6 @@
 import { scalarResolvers } from '../../lib/graphql/scalars.ts';
 import { BillingEvent } from './billing-event.ts';
-import { BillingSetup } from './billing-setup.ts';
+import { BillingScheduleLine, BillingSetup } from './billing-setup.ts';
 import { Contract } from './contract.ts';
 import { CostPosting } from './cost-posting.ts';
 import { CreditNote, CreditNoteLine } from './credit-note.ts';
@@ -32,6 +32,7 @@ export const erpResolvers: Resolvers = {
   RevenueLine,
   TaxRate,
   BillingSetup,
+  BillingScheduleLine,
   Customer,
   Contract,
   Project,

@@ -18,4 +18,10 @@ export const Mutation: MutationResolvers = {
     (await ctx.loaders.invoice.load(await ctx.invoicing.voidInvoice(ctx, id, reason, idempotencyKey)))!,
   recordPayment: async (_, { input, idempotencyKey }, ctx) =>
     (await ctx.loaders.payment.load(await ctx.invoicing.recordPayment(ctx, input, idempotencyKey)))!,
+  setBillingSchedule: async (_, { contractId, lines, idempotencyKey }, ctx) =>
+    (await ctx.loaders.billingSetup.load(await ctx.billingModels.setBillingSchedule(ctx, contractId, lines, idempotencyKey)))!,
+  releaseScheduledBilling: async (_, { asOf, contractId, idempotencyKey }, ctx) => {
+    const ids = await ctx.billingModels.releaseScheduledBilling(ctx, asOf, contractId ?? null, idempotencyKey);
+    return (await Promise.all(ids.map((id) => ctx.loaders.billingEvent.load(id)))).filter((event) => event !== null && event !== undefined);
+  },
 };

@@ -20,6 +20,9 @@ export interface ContractCreated {
   endDate: string | null;
   /** Roles the rate card prices (empty: no rates yet). */
   ratedRoleIds: string[];
+  /** The contract's amount and not-to-exceed cap, in `currency` (null: none); absent from events published before. */
+  amount?: string | null;
+  notToExceed?: string | null;
 }
 
 export interface OpportunityWon {
@@ -54,4 +57,6 @@ export interface ContractAmended {
   soldHours: string | null;
   amount: string | null;
   endDate: string | null;
+  /** The contract's not-to-exceed cap after the amendment (an amendment does not change it; absent from older events). */
+  notToExceed?: string | null;
 }

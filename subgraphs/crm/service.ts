@@ -213,6 +213,8 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
         startDate: input.startDate,
         endDate: input.endDate ?? null,
         ratedRoleIds,
+        amount: money('amount', input.amount),
+        notToExceed: money('notToExceed', input.notToExceed),
       }, cause, clock.now()),
     ]);
     return { contractId, rateCardId, ratedRoleIds };
@@ -552,6 +554,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
             soldHours,
             amount,
             endDate,
+            notToExceed: contract.not_to_exceed,
           }),
         ]);
         return id;

@@ -13,6 +13,7 @@ export const codegen = {
     RevenueLine: '../../subgraphs/erp/tables.ts#RevenueLineRow',
     TaxRate: '../../subgraphs/erp/tables.ts#TaxRateRow',
     BillingSetup: '../../subgraphs/erp/tables.ts#BillingSetupRow',
+    BillingScheduleLine: '../../subgraphs/erp/tables.ts#BillingScheduleLineRow',
     Customer: '../../subgraphs/erp/tables.ts#EntityRef',
     Contract: '../../subgraphs/erp/tables.ts#EntityRef',
     TimeEntry: '../../subgraphs/erp/tables.ts#TimeEntryRef',

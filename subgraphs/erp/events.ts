@@ -1,5 +1,5 @@
 import type { BillingBlockedCode } from './domain/posting.ts';
-import type { BillingEventStatus, CostSourceType, InvoiceGrouping, InvoiceStatus } from './tables.ts';
+import type { BillingEventStatus, BillingSourceType, CostSourceType, InvoiceGrouping, InvoiceStatus } from './tables.ts';
 
 export type { BillingBlockedCode } from './domain/posting.ts';
 
@@ -13,6 +13,7 @@ export const erpTopics = {
   invoiceIssued: 'erp.invoice.issued',
   invoicePaid: 'erp.invoice.paid',
   invoiceVoided: 'erp.invoice.voided',
+  billingEventHeld: 'erp.billing_event.held',
 } as const;
 
 /** Finance can invoice the contract: psa may activate its project (DESIGN §4.1). */
@@ -32,25 +33,44 @@ export interface BillingBlocked {
   code: BillingBlockedCode;
   /** For people: what is missing, naming the records. */
   reason: string;
-  /** The approved time entry or expense concerned; null for a contract's billing setup. */
-  source: { type: CostSourceType; id: string; projectId: string | null } | null;
+  /** The approved time entry or expense (or the milestone, schedule line) concerned; null for a contract's billing setup. */
+  source: { type: BillingSourceType; id: string; projectId: string | null } | null;
 }
 
 /** A billable source became a billing event (UNBILLED, or HELD with a reason), DESIGN §4.3. Subject: the BillingEvent. */
 export interface BillingEventCreated {
   billingEventId: string;
-  sourceType: CostSourceType;
+  sourceType: BillingSourceType;
   sourceId: string;
   contractId: string;
-  projectId: string;
+  /** Null for a schedule line (a contract's, not a project's). */
+  projectId: string | null;
   customerId: string;
   legalEntityId: string;
-  workerId: string;
+  /** Null for a milestone or a schedule line. */
+  workerId: string | null;
   date: string;
   hours: string | null;
   amount: { amount: string; currency: string };
   status: Extract<BillingEventStatus, 'UNBILLED' | 'HELD'>;
   heldReason: string | null;
+}
+
+/**
+ * A billing event was created HELD by a rule of its contract rather than for a missing fact: CAP_REACHED, it would
+ * take the contract past its not-to-exceed cap (a partial overrun holds the event whole). `erp.billing.blocked`
+ * (CAP_REACHED) follows in the same transaction for finance. Subject: the BillingEvent.
+ */
+export interface BillingEventHeld {
+  billingEventId: string;
+  sourceType: BillingSourceType;
+  sourceId: string;
+  contractId: string;
+  projectId: string | null;
+  amount: { amount: string; currency: string };
+  heldReason: 'CAP_REACHED';
+  /** The cap's use before this event: cap, billed, unbilled, held, remaining. */
+  capUsage: Record<'cap' | 'billed' | 'unbilled' | 'held' | 'remaining', { amount: string; currency: string }>;
 }
 
 /**
@@ -134,4 +154,6 @@ export const erpConsumerGroups = {
   billingSetup: 'erp.billing-setup',
   /** Every time event that approves or takes back an approval: one group, so they apply in publish order. */
   posting: 'erp.posting',
+  /** psa's completed milestones (billing-models.ts). */
+  milestones: 'erp.milestones',
 } as const;

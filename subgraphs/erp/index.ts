@@ -11,6 +11,7 @@ export type {
   BillingBlocked,
   BillingBlockedCode,
   BillingEventCreated,
+  BillingEventHeld,
   BillingEventReversed,
   BillingReversalCause,
   BillingSetupReady,

@@ -7,16 +7,10 @@ import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, type TimeEntryCorrected, type TimeEntryRejected } from '../time/index.ts';
 import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected } from '../time/events.ts';
+import { setupPostingFacts, writeBillingEvent } from './billing-models.ts';
 import { invoiceTotals } from './domain/invoice.ts';
 import { planPosting, reversalOf, type ApprovedSource, type BillingBlockedCode, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
-import {
-  erpConsumerGroups,
-  erpTopics,
-  type BillingBlocked,
-  type BillingEventCreated,
-  type BillingEventReversed,
-  type BillingReversalCause,
-} from './events.ts';
+import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventReversed, type BillingReversalCause } from './events.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import * as repo from './repository.ts';
 import type { CostSourceType, ErpDatabase } from './tables.ts';
@@ -52,7 +46,7 @@ export interface PostingDeps {
 export function createPostingService(deps: PostingDeps) {
   const { db, clock } = deps;
 
-  const blockedEvent = (cause: DomainEvent<unknown>, source: NonNullable<BillingBlocked['source']>, contractId: string | null, blocked: Blocked) =>
+  const blockedEvent = (cause: DomainEvent<unknown>, source: { type: CostSourceType; id: string; projectId: string | null }, contractId: string | null, blocked: Blocked) =>
     createEvent<BillingBlocked>(
       'erp',
       erpTopics.billingBlocked,
@@ -73,33 +67,9 @@ export function createPostingService(deps: PostingDeps) {
       .execute();
   }
 
-  async function insertBilling(trx: Transaction<ErpDatabase>, billing: PlannedBilling, cause: DomainEvent<unknown>) {
-    const id = randomUUID();
-    const status = billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const);
-    await trx
-      .insertInto('billing_event')
-      .values({
-        id, source_type: billing.sourceType, source_id: billing.sourceId, contract_id: billing.contractId, project_id: billing.projectId,
-        customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: billing.roleId,
-        task_id: billing.taskId, date: billing.date, description: billing.description, hours: billing.hours, rate: billing.rate,
-        amount: billing.amount, currency: billing.currency, fx_rate: null, status, held_reason: billing.heldReason, reversed_at: null,
-        created_at: clock.now(),
-      })
-      .execute();
-    return createEvent<BillingEventCreated>(
-      'erp',
-      erpTopics.billingEventCreated,
-      { typename: 'BillingEvent', id },
-      {
-        billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId,
-        projectId: billing.projectId, customerId: billing.customerId, legalEntityId: billing.legalEntityId, workerId: billing.workerId,
-        date: billing.date, hours: billing.hours, amount: { amount: billing.amount, currency: billing.currency }, status,
-        heldReason: billing.heldReason,
-      },
-      causedBy(cause),
-      clock.now(),
-    );
-  }
+  /** The billing event (with its announcements, the contract's cap checked: billing-models.ts). */
+  const insertBilling = async (trx: Transaction<ErpDatabase>, billing: PlannedBilling, cause: DomainEvent<unknown>) =>
+    (await writeBillingEvent(trx, clock, billing, causedBy(cause))).events;
 
   /**
    * Posts an approved source. The outside facts (psa's project, hcm's cost rate) are read through the graph first,
@@ -117,15 +87,12 @@ export function createPostingService(deps: PostingDeps) {
       if (liveCost && (liveEvent || !source.billable)) return;
       const contractId = outside.project?.contractId ?? null;
       const [setup] = contractId ? await repo.billingSetupsByContracts(trx, [contractId]) : [];
-      const plan = planPosting(source, {
-        ...outside,
-        setup: setup ? { contractId: setup.contract_id, customerId: setup.customer_id, legalEntityId: setup.legal_entity_id, currency: setup.currency } : null,
-      });
+      const plan = planPosting(source, { ...outside, setup: setup ? setupPostingFacts(setup) : null });
       const events: DomainEvent<unknown>[] = [];
       // Only the parts not live yet are written (and only their missing facts reported): a source whose billing event
       // stayed on an issued invoice when its approval was taken back gets its cost again, and stays billed once.
       if (plan.cost && !liveCost) await insertCost(trx, plan.cost);
-      if (plan.billing && !liveEvent) events.push(await insertBilling(trx, plan.billing, event));
+      if (plan.billing && !liveEvent) events.push(...(await insertBilling(trx, plan.billing, event)));
       const ref = { type: source.sourceType, id: source.sourceId, projectId: source.projectId };
       const reported = plan.blocked.filter((blocked) => (costCodes.has(blocked.code) ? !liveCost : blocked.code === 'NO_PROJECT' || !liveEvent));
       events.push(...reported.map((blocked) => blockedEvent(event, ref, contractId, blocked)));

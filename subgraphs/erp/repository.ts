@@ -239,6 +239,31 @@ export const lockBillingSetupByContract = (trx: Transaction<ErpDatabase>, contra
   trx.selectFrom('billing_setup').selectAll().where('contract_id', '=', contractId).forUpdate().executeTakeFirst();
 
 /**
+ * What weighs on each contract's not-to-exceed cap, summed in SQL: its billing events by status (BILLED, UNBILLED,
+ * HELD) in its setup's currency, one row per contract and status.
+ */
+export const capSumsByContracts = (db: Db, contractIds: readonly string[]) =>
+  db
+    .selectFrom('billing_event as e')
+    .innerJoin('billing_setup as s', (join) => join.onRef('s.contract_id', '=', 'e.contract_id').onRef('s.currency', '=', 'e.currency'))
+    .where('e.contract_id', 'in', contractIds)
+    .where('e.status', 'in', ['BILLED', 'UNBILLED', 'HELD'])
+    .select((eb) => ['e.contract_id', 'e.status', eb.fn.sum<string>('e.amount').as('amount')])
+    .groupBy(['e.contract_id', 'e.status'])
+    .execute();
+
+/** Billing schedule lines of many setups, in schedule order. */
+export const scheduleLinesBySetups = (db: Db, setupIds: readonly string[]) =>
+  db.selectFrom('billing_schedule_line').selectAll().where('billing_setup_id', 'in', setupIds).orderBy('date').orderBy('position').execute();
+
+/** Unreleased schedule lines due on or before `asOf` (of one contract, or all), locked until the transaction ends. */
+export function lockDueScheduleLines(trx: Transaction<ErpDatabase>, asOf: string, contractId: string | null) {
+  let query = trx.selectFrom('billing_schedule_line').selectAll().where('released_at', 'is', null).where('date', '<=', asOf);
+  if (contractId) query = query.where('contract_id', '=', contractId);
+  return query.orderBy('contract_id').orderBy('date').orderBy('position').forUpdate().execute();
+}
+
+/**
  * Every money aggregate of many projects in one statement: sums grouped by project and currency (see FinancialFact
  * for the kinds). Reversal postings carry negated amounts, so cost sums net them out.
  */

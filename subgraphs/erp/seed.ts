@@ -6,6 +6,7 @@ import { chunked } from '../../lib/seed/chunked.ts';
 import { seededBillingSetupId } from '../../lib/seed/ids.ts';
 import type { DemoContract, DemoFirm, DemoTimeEntry } from '../../lib/seed/demo-firm.ts';
 import { defaultBillingTerms } from './domain/billing-setup.ts';
+import { billsTimeByTheHour } from './domain/billing-models.ts';
 import { billingSetupRow } from './service.ts';
 import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
 import { lineAmount } from './domain/money.ts';
@@ -66,6 +67,8 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
         startDate: contract.startDate,
         endDate: contract.endDate,
         ratedRoleIds: contract.rates.map((rate) => rate.roleId),
+        amount: contract.amount,
+        notToExceed: contract.notToExceed,
       }),
     );
     await db.insertInto('billing_setup').values(rows).execute();
@@ -167,7 +170,8 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
     if (entry.billable) {
       const contract = contracts.get(project.contractId);
       if (!contract) throw new Error(`seedErp: project ${project.id} names an unknown contract ${project.contractId}`);
-      bill(entry, contract);
+      // As the posting consumer does: a fixed fee bills its milestones and schedule, never its hours.
+      if (billsTimeByTheHour(contract.billingMethod)) bill(entry, contract);
     }
     if (costs.length >= 1000) await flush();
   }

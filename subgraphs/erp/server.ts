@@ -8,19 +8,22 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { erpResolvers } from '../../resolvers/erp/index.ts';
-import { crmTopics, type ContractCreated } from '../crm/index.ts';
+import { crmTopics, type ContractAmended, type ContractCreated } from '../crm/index.ts';
 import { erpConsumerGroups } from './events.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
 import type { InvoicingFactsSource } from './invoicing-facts.ts';
 import { createInvoicingService, type InvoicingService } from './invoicing.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import { subscribePosting } from './posting.ts';
+import { createBillingModelsService, subscribeBillingModels, type BillingModelsService } from './billing-models.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
 import type { ErpDatabase } from './tables.ts';
 
 export interface ErpContext extends RequestScope {
   readonly loaders: ErpLoaders;
   readonly erp: ErpService;
+  /** Fixed-fee schedules (billing-models.ts). */
+  readonly billingModels: BillingModelsService;
   /** Reads bound to the caller (they check the caller's roles). */
   readonly erpQueries: ErpQueries;
   /** Drafting, issuing, voiding and paying invoices. */
@@ -42,6 +45,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const logger = deps.logger.child({ subgraph: 'erp' });
   const erp = createErpService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const invoicing = createInvoicingService({ db: deps.db, clock: deps.clock, facts: options.invoicingFacts, onCommit: () => runtime?.relay.kick() });
+  const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
     typeDefs: erpTypeDefs,
@@ -54,14 +58,18 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     maskErrors: deps.maskErrors,
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing };
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels };
     },
     subscribe: async (bus) => [
       await bus.subscribe({
         group: erpConsumerGroups.billingSetup,
-        types: [crmTopics.contractCreated],
-        handler: (event) => erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
+        types: [crmTopics.contractCreated, crmTopics.contractAmended],
+        handler: (event) =>
+          event.type === crmTopics.contractAmended
+            ? billingModels.applyContractAmendment(event as unknown as DomainEvent<ContractAmended>)
+            : erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
       }),
+      ...(await subscribeBillingModels(bus, billingModels)),
       ...(await subscribePosting(bus, { db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() }, logger)),
     ],
   });

@@ -13,6 +13,7 @@ import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkDateRange, checkInteger, checkText } from '../../lib/validate.ts';
 import type { ContractCreated } from '../crm/index.ts';
+import { checkMarkupPercent } from './domain/billing-models.ts';
 import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
 import { projectFinancials } from './domain/financials.ts';
 import type { Money } from './domain/money.ts';
@@ -42,6 +43,7 @@ export interface UpdateTaxRateInput {
 export interface UpdateBillingSetupInput {
   invoiceGrouping?: InvoiceGrouping | null;
   paymentTermsDays?: number | null;
+  expenseMarkupPercent?: string | null;
 }
 
 /** Who may write erp's data: it is all money. ADMIN passes every check. */
@@ -144,6 +146,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
     async updateBillingSetup(scope: RequestScope, contractId: string, input: UpdateBillingSetupInput) {
       requireRole(scope.identity, ...financeRoles);
       const terms = input.paymentTermsDays == null ? null : checkInteger('paymentTermsDays', input.paymentTermsDays, 0, 365);
+      const markup = input.expenseMarkupPercent == null ? null : checkMarkupPercent(input.expenseMarkupPercent);
       return write('updateBillingSetup', null, null, async (trx) => {
         const setup = await repo.lockBillingSetupByContract(trx, contractId);
         if (!setup) throw notFound('BillingSetup', contractId);
@@ -152,6 +155,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
           .set({
             ...(input.invoiceGrouping != null ? { invoice_grouping: input.invoiceGrouping } : {}),
             ...(terms !== null ? { payment_terms_days: terms } : {}),
+            ...(markup !== null ? { expense_markup_percent: markup } : {}),
             updated_at: clock.now(),
           })
           .where('id', '=', setup.id)
@@ -274,5 +278,7 @@ export function billingSetupRow(id: string, contract: ContractCreated) {
     rated_role_ids: toJson(ratedRoleIds),
     start_date: contract.startDate,
     end_date: contract.endDate,
+    contract_amount: contract.amount ?? null,
+    not_to_exceed: contract.notToExceed ?? null,
   };
 }

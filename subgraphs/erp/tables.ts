@@ -6,8 +6,8 @@ import type { IdempotencyTables } from '../../lib/idempotency.ts';
 /** Same values as crm's BillingMethod (the enum is byte-identical in both schemas). */
 export type BillingMethod = 'TIME_AND_MATERIALS' | 'FIXED_FEE' | 'MANAGED_SERVICES' | 'RETAINER';
 export type InvoiceStatus = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID' | 'VOID';
-/** What a billing event, invoice line or credit note line bills. */
-export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT';
+/** What a billing event, invoice line or credit note line bills (SCHEDULE: a fixed-fee billing schedule line). */
+export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT' | 'SCHEDULE';
 export type CreditNoteStatus = 'DRAFT' | 'ISSUED';
 export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD';
 export type CostSourceType = 'TIME_ENTRY' | 'EXPENSE';
@@ -214,8 +214,29 @@ export interface BillingSetupTable {
   rated_role_ids: Json<string[]>;
   start_date: string;
   end_date: string | null;
+  /** The contract's amount as crm announced it (created, then amended); null when crm set none. */
+  contract_amount: string | null;
+  /** The contract's not-to-exceed cap on everything billed under it (crm's), in the setup's currency; null: no cap. */
+  not_to_exceed: string | null;
+  /** Billable expenses bill at cost × (1 + this / 100); 0 by default. */
+  expense_markup_percent: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+/** One dated amount of a fixed-fee contract's billing schedule; released once into a billing event (source SCHEDULE). */
+export interface BillingScheduleLineTable {
+  id: string;
+  billing_setup_id: string;
+  contract_id: string;
+  position: number;
+  date: string;
+  description: string;
+  amount: string;
+  currency: string;
+  billing_event_id: string | null;
+  released_at: Date | null;
+  created_at: Generated<Date>;
 }
 
 export interface DocumentSequenceTable {
@@ -237,6 +258,7 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   revenue_line: RevenueLineTable;
   tax_rate: TaxRateTable;
   billing_setup: BillingSetupTable;
+  billing_schedule_line: BillingScheduleLineTable;
   document_sequence: DocumentSequenceTable;
 }
 
@@ -251,3 +273,4 @@ export type RevenueScheduleRow = Selectable<RevenueScheduleTable>;
 export type RevenueLineRow = Selectable<RevenueLineTable>;
 export type TaxRateRow = Selectable<TaxRateTable>;
 export type BillingSetupRow = Selectable<BillingSetupTable>;
+export type BillingScheduleLineRow = Selectable<BillingScheduleLineTable>;

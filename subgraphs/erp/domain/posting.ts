@@ -1,4 +1,5 @@
-import type { CostSourceType } from '../tables.ts';
+import type { BillingMethod, BillingSourceType, CostSourceType } from '../tables.ts';
+import { billsTimeByTheHour, withMarkup } from './billing-models.ts';
 import { lineAmount, negate, type Money } from './money.ts';
 
 /**
@@ -12,7 +13,8 @@ import { lineAmount, negate, type Money } from './money.ts';
  * NO_RATE time froze no bill rate for a billable entry: the billing event is HELD;
  * CURRENCY_MISMATCH the price is not in the contract's currency (no conversion is made): the billing event is HELD;
  * INVOICED_SOURCE_REVERSED an approval was taken back but its billing event is on an issued invoice: a credit note
- * must follow.
+ * must follow;
+ * CAP_REACHED the billing event would take the contract past its not-to-exceed cap: it is HELD (billing-models.ts).
  */
 export type BillingBlockedCode =
   | 'SETUP_BLOCKED'
@@ -23,7 +25,8 @@ export type BillingBlockedCode =
   | 'NO_BILLING_SETUP'
   | 'NO_RATE'
   | 'CURRENCY_MISMATCH'
-  | 'INVOICED_SOURCE_REVERSED';
+  | 'INVOICED_SOURCE_REVERSED'
+  | 'CAP_REACHED';
 
 /** An approved time entry as erp posts it. `billRate` is the rate time froze at approval (null: none applied). */
 export interface ApprovedWork {
@@ -39,7 +42,7 @@ export interface ApprovedWork {
   billRate: Money | null;
 }
 
-/** An approved expense as erp posts it: its cost is its amount, and it is billed at cost. */
+/** An approved expense as erp posts it: its cost is its amount, and it bills at cost plus the setup's markup. */
 export interface ApprovedExpense {
   sourceType: 'EXPENSE';
   sourceId: string;
@@ -68,6 +71,9 @@ export interface SetupPostingFacts {
   customerId: string;
   legalEntityId: string;
   currency: string;
+  billingMethod: BillingMethod;
+  /** Billable expenses bill at cost × (1 + this / 100). */
+  expenseMarkupPercent: string;
 }
 
 export interface PostingFacts {
@@ -91,13 +97,15 @@ export interface PlannedCost {
 }
 
 export interface PlannedBilling {
-  sourceType: CostSourceType;
+  sourceType: BillingSourceType;
   sourceId: string;
   contractId: string;
-  projectId: string;
+  /** Null for a contract's schedule line (it belongs to no project). */
+  projectId: string | null;
   customerId: string;
   legalEntityId: string;
-  workerId: string;
+  /** Null for a milestone or a schedule line. */
+  workerId: string | null;
   roleId: string | null;
   taskId: string | null;
   date: string;
@@ -107,7 +115,7 @@ export interface PlannedBilling {
   amount: string;
   currency: string;
   /** Set when the event cannot be invoiced as it stands (HELD). */
-  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH'> | null;
+  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH' | 'CAP_REACHED'> | null;
 }
 
 export interface Blocked {
@@ -129,9 +137,9 @@ function costPrice(source: ApprovedSource, costRate: Money | null): { hours: str
   return { hours: source.hours, rate: costRate.amount, money: { amount: lineAmount(source.hours, costRate.amount, costRate.currency), currency: costRate.currency } };
 }
 
-/** What a source bills: hours × the frozen bill rate, or an expense at cost (no markup is modelled). Null: no rate. */
-function billPrice(source: ApprovedSource): { hours: string | null; rate: string | null; money: Money } | null {
-  if (source.sourceType === 'EXPENSE') return { hours: null, rate: null, money: source.amount };
+/** What a source bills: hours × the frozen bill rate, or an expense at cost × (1 + markup). Null: no rate. */
+function billPrice(source: ApprovedSource, setup: SetupPostingFacts | null): { hours: string | null; rate: string | null; money: Money } | null {
+  if (source.sourceType === 'EXPENSE') return { hours: null, rate: null, money: withMarkup(source.amount, setup?.expenseMarkupPercent ?? '0') };
   if (!source.billRate) return null;
   const { amount: rate, currency } = source.billRate;
   return { hours: source.hours, rate, money: { amount: lineAmount(source.hours, rate, currency), currency } };
@@ -146,9 +154,11 @@ const describe = (source: ApprovedSource) =>
  * 1/ the cost posting: the project's legal entity (else the contract setup's); a time entry's hours × the worker's
  *    cost rate on its date, in the cost rate's currency; an expense's amount;
  * 2/ when billable, the billing event on the project's contract: contract, customer, legal entity and currency from
- *    erp's billing setup; a time entry's hours × the bill rate time froze at approval, an expense at cost. It is HELD
- *    (but written, so it bills once released) when the setup is missing (customer and legal entity then from psa's
- *    project), when no bill rate was frozen, or when the price is not in the contract's currency.
+ *    erp's billing setup; a time entry's hours × the bill rate time froze at approval, an expense at cost × (1 + the
+ *    setup's markup). It is HELD (but written, so it bills once released) when the setup is missing (customer and
+ *    legal entity then from psa's project), when no bill rate was frozen, or when the price is not in the contract's
+ *    currency. Time on a FIXED_FEE contract bills nothing (its milestones and schedule bill the fee): cost only, and
+ *    nothing is blocked. Expenses on it still bill (a pass-through the fee does not cover).
  */
 export function planPosting(source: ApprovedSource, facts: PostingFacts): PostingPlan {
   const blocked: Blocked[] = [];
@@ -177,8 +187,9 @@ export function planPosting(source: ApprovedSource, facts: PostingFacts): Postin
     blocked.push({ code: 'NO_CONTRACT', reason: `project ${project.id} has no contract: billable ${source.sourceId} cannot be billed` });
     return { cost, billing: null, blocked };
   }
+  if (source.sourceType === 'TIME_ENTRY' && setup && !billsTimeByTheHour(setup.billingMethod)) return { cost, billing: null, blocked };
   const legalEntityId = setup?.legalEntityId ?? project.legalEntityId;
-  const bill = billPrice(source);
+  const bill = billPrice(source, setup);
   const currency = setup?.currency ?? bill?.money.currency ?? project.currency;
   if (!legalEntityId || !currency) {
     blocked.push({ code: 'NO_BILLING_SETUP', reason: `contract ${project.contractId} has no billing setup and project ${project.id} no legal entity or currency: ${source.sourceId} cannot be billed` });

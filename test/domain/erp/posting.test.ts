@@ -13,7 +13,7 @@ const expense = (over: Partial<ApprovedExpense> = {}): ApprovedExpense => ({
 const facts = (over: Partial<PostingFacts> = {}): PostingFacts => ({
   project: { id: 'p-1', contractId: 'c-1', customerId: 'cust-1', legalEntityId: 'le-de', currency: 'EUR' },
   costRate: { amount: '65.00', currency: 'EUR' },
-  setup: { contractId: 'c-1', customerId: 'cust-setup', legalEntityId: 'le-setup', currency: 'EUR' },
+  setup: { contractId: 'c-1', customerId: 'cust-setup', legalEntityId: 'le-setup', currency: 'EUR', billingMethod: 'TIME_AND_MATERIALS', expenseMarkupPercent: '0' },
   ...over,
 });
 

@@ -83,7 +83,13 @@ describe('erp project financials and time-entry billing', () => {
   });
 
   const billing = `query($r: [_Any!]!) { _entities(representations: $r) { ... on TimeEntry { id billing { status } } } }`;
-  const entries = ['te-1', 'te-2', 'te-3', 'te-4', 'te-5', 'te-6', 'te-unknown'].map((id) => ({ __typename: 'TimeEntry', id }));
+  // What the gateway sends: time's `billable` and `status` (@requires) with each reference.
+  const entries = ['te-1', 'te-2', 'te-3', 'te-4', 'te-5', 'te-6', 'te-unknown'].map((id) => ({
+    __typename: 'TimeEntry',
+    id,
+    billable: id !== 'te-unknown',
+    status: 'APPROVED',
+  }));
 
   it('tells where each time entry stands in billing, in one statement', async () => {
     erp.database.statements.reset();

@@ -23,8 +23,8 @@ import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harn
  * erp's posting consumer on a real migrated database, fed synthetic time events, with psa's projects and hcm's cost
  * rates served by a fake facts source (what the gateway would answer).
  */
-export const C = { eur: 'c-eur', unset: 'c-without-setup' } as const;
-export const P = { alpha: 'p-alpha', noSetup: 'p-no-setup', internal: 'p-internal' } as const;
+export const C = { eur: 'c-eur', unset: 'c-without-setup', fixed: 'c-fixed', capped: 'c-capped' } as const;
+export const P = { alpha: 'p-alpha', noSetup: 'p-no-setup', internal: 'p-internal', fixed: 'p-fixed', capped: 'p-capped' } as const;
 export const W = { ana: 'w-ana', ben: 'w-ben' } as const;
 
 const projects: ProjectPostingFacts[] = [
@@ -33,6 +33,9 @@ const projects: ProjectPostingFacts[] = [
   { id: P.noSetup, contractId: C.unset, customerId: 'cust-2', legalEntityId: 'le-de', currency: 'EUR' },
   // Internal work: no contract.
   { id: P.internal, contractId: null, customerId: 'cust-int', legalEntityId: 'le-de', currency: 'EUR' },
+  // Billing models (billing-models.test.ts announces their contracts: a fixed fee, a T&M contract with a cap).
+  { id: P.fixed, contractId: C.fixed, customerId: 'cust-3', legalEntityId: 'le-de', currency: 'EUR' },
+  { id: P.capped, contractId: C.capped, customerId: 'cust-4', legalEntityId: 'le-de', currency: 'EUR' },
 ];
 
 /** Cost rates by worker (ben has none). */

@@ -22,7 +22,7 @@ const entry = (id: string, workerId: string, projectId: string, assignmentId: st
  *   te-3 bob 2026-02-11 1.25 h: cost 1.25 × 80 = 100.00 USD; bill at bob's override 1.25 × 150 = 187.50 EUR → February
  *   te-4 anna 2026-03-02 4 h: cost 260.00 EUR; bill 480.00 EUR UNBILLED (this month)
  *   te-5 anna non-billable 2 h: cost 130.00 EUR only;  te-6 SUBMITTED: nothing
- *   te-7 bob on the fixed fee, role without a rate: cost 5 × 80 = 400.00 USD; HELD (RATE_NOT_FOUND), not invoiced
+ *   te-7 bob on the fixed fee: cost 5 × 80 = 400.00 USD only (a fixed fee bills milestones and its schedule, not hours)
  *   te-8 anna as architect (not on the card) 1 h: cost 65.00 EUR; HELD
  * Invoices (DE customer of the DE entity: 19 %): January 960.00 + 182.40 = 1142.40, due 2026-03-03: PAID;
  *   February 1087.50 + 206.63 (206.625 → up) = 1294.13, due 2026-03-31: ISSUED and open.
@@ -108,7 +108,7 @@ describe('erp seed', () => {
     ]);
   });
 
-  it('creates a billing event per approved billable entry, invoicing T&M work of past months', async () => {
+  it('creates a billing event per approved billable entry (none for fixed-fee time), invoicing T&M work of past months', async () => {
     const result = await erp.call(`{ billingEvents(first: 20) { nodes { sourceId status rate { amount } amount { amount currency } heldReason invoiceLine { invoice { number } } } } }`, {}, finance);
     const summary = result.data.billingEvents.nodes
       .map((node: any) => `${node.sourceId} ${node.status} ${node.rate?.amount ?? '-'} ${node.amount.amount} ${node.amount.currency} ${node.invoiceLine?.invoice.number ?? '-'}`)
@@ -118,7 +118,6 @@ describe('erp seed', () => {
       'te-2 BILLED 120.00 900.00 EUR INV-000002',
       'te-3 BILLED 150.00 187.50 EUR INV-000002',
       'te-4 UNBILLED 120.00 480.00 EUR -',
-      'te-7 HELD - 0.00 USD -',
       'te-8 HELD - 0.00 EUR -',
     ]);
     assert.ok(result.data.billingEvents.nodes.filter((node: any) => node.status === 'HELD').every((node: any) => /RATE_NOT_FOUND/.test(node.heldReason)));

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { requireRole } from '../../lib/auth/identity.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { EventBus, Subscription } from '../../lib/events/bus.ts';
+import { causedBy, createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
+import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
+import { notFound } from '../../lib/errors.ts';
+import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
+import { transactionalWriter } from '../../lib/idempotency.ts';
+import { checkDate } from '../../lib/validate.ts';
+import type { ContractAmended } from '../crm/index.ts';
+import type { MilestoneCompleted, psaTopics } from '../psa/index.ts';
+import { capUsage, checkSchedule, exceedsCap, planMilestoneBilling, type CapSums, type CapUsage, type ScheduleLineInput } from './domain/billing-models.ts';
+import type { Blocked, PlannedBilling, SetupPostingFacts } from './domain/posting.ts';
+import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventCreated, type BillingEventHeld } from './events.ts';
+import type { PostingFactsSource } from './posting-facts.ts';
+import * as repo from './repository.ts';
+import type { BillingSetupRow, ErpDatabase } from './tables.ts';
+
+/** The topic psa publishes when a milestone is done, checked against psa's at compile time (erp loads none of psa). */
+export const milestoneCompletedTopic = 'psa.milestone.completed' satisfies (typeof psaTopics)['milestoneCompleted'];
+
+/** erp's billing setup as the posting and billing rules read it. */
+export const setupPostingFacts = (setup: BillingSetupRow): SetupPostingFacts => ({
+  contractId: setup.contract_id,
+  customerId: setup.customer_id,
+  legalEntityId: setup.legal_entity_id,
+  currency: setup.currency,
+  billingMethod: setup.billing_method,
+  expenseMarkupPercent: String(setup.expense_markup_percent),
+});
+
+/** A contract's cap use from its summed billing events (rows of `repo.capSumsByContracts`); null without a cap. */
+export function capUsageOf(setup: BillingSetupRow, rows: ReadonlyArray<{ status: string; amount: string }>): CapUsage | null {
+  if (setup.not_to_exceed === null) return null;
+  const sums: CapSums = { billed: '0', unbilled: '0', held: '0' };
+  for (const row of rows) sums[row.status.toLowerCase() as keyof CapSums] = String(row.amount);
+  return capUsage(String(setup.not_to_exceed), setup.currency, sums);
+}
+
+/**
+ * Writes a planned billing event, whatever its source (an approval, a milestone, a schedule line), with the events
+ * that announce it. The contract's not-to-exceed cap is checked here, under a lock on its billing setup (so two
+ * writers cannot both fit under it): an event that would otherwise be UNBILLED and takes billed + unbilled past the
+ * cap is written HELD (CAP_REACHED) — whole, even when only part of it overruns — and `erp.billing_event.held` and
+ * `erp.billing.blocked` (CAP_REACHED) follow `erp.billing_event.created`.
+ */
+export async function writeBillingEvent(
+  trx: Transaction<ErpDatabase>,
+  clock: Clock,
+  planned: PlannedBilling,
+  cause: EventCause,
+): Promise<{ id: string; events: DomainEvent<unknown>[] }> {
+  const billing = { ...planned };
+  let usage: CapUsage | null = null;
+  if (!billing.heldReason) {
+    const setup = await repo.lockBillingSetupByContract(trx, billing.contractId);
+    usage = setup && setup.currency === billing.currency ? capUsageOf(setup, await repo.capSumsByContracts(trx, [billing.contractId])) : null;
+    if (usage && exceedsCap(usage, billing.amount)) billing.heldReason = 'CAP_REACHED';
+  }
+  const id = randomUUID();
+  const status = billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const);
+  const now = clock.now();
+  await trx
+    .insertInto('billing_event')
+    .values({
+      id, source_type: billing.sourceType, source_id: billing.sourceId, contract_id: billing.contractId, project_id: billing.projectId,
+      customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: billing.roleId,
+      task_id: billing.taskId, date: billing.date, description: billing.description, hours: billing.hours, rate: billing.rate,
+      amount: billing.amount, currency: billing.currency, fx_rate: null, status, held_reason: billing.heldReason, reversed_at: null,
+      created_at: now,
+    })
+    .execute();
+  const subject = { typename: 'BillingEvent', id };
+  const amount = { amount: billing.amount, currency: billing.currency };
+  const events: DomainEvent<unknown>[] = [
+    createEvent<BillingEventCreated>('erp', erpTopics.billingEventCreated, subject, {
+      billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId,
+      projectId: billing.projectId, customerId: billing.customerId, legalEntityId: billing.legalEntityId, workerId: billing.workerId,
+      date: billing.date, hours: billing.hours, amount, status, heldReason: billing.heldReason,
+    }, cause, now),
+  ];
+  if (billing.heldReason === 'CAP_REACHED' && usage) {
+    const { cap, billed, unbilled, held, remaining } = usage;
+    events.push(
+      createEvent<BillingEventHeld>('erp', erpTopics.billingEventHeld, subject, {
+        billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId,
+        projectId: billing.projectId, amount, heldReason: 'CAP_REACHED', capUsage: { cap, billed, unbilled, held, remaining },
+      }, cause, now),
+      createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, {
+        contractId: billing.contractId,
+        code: 'CAP_REACHED',
+        reason: `${billing.sourceType} ${billing.sourceId} bills ${billing.amount} ${billing.currency}, contract ${billing.contractId} has ${remaining.amount} left under its cap of ${cap.amount}: it is held`,
+        source: { type: billing.sourceType, id: billing.sourceId, projectId: billing.projectId },
+      }, cause, now),
+    );
+  }
+  return { id, events };
+}
+
+export interface BillingModelsDeps {
+  db: Kysely<ErpDatabase>;
+  clock: Clock;
+  /** psa's project through the gateway, read only when a milestone's event lacks its contract or erp its setup. */
+  facts?: PostingFactsSource;
+  onCommit: () => void;
+}
+
+/**
+ * Fixed-fee billing and the contract terms it needs (DESIGN §2): completed milestones and released schedule lines
+ * become billing events, once each; crm's amendments keep the setup's contract amount and cap current.
+ */
+export function createBillingModelsService(deps: BillingModelsDeps) {
+  const { db, clock } = deps;
+  const write = transactionalWriter(db, deps.onCommit);
+
+  const blockedOfSource = (cause: DomainEvent<unknown>, subject: { typename: string; id: string }, source: BillingBlocked['source'], contractId: string | null, blocked: Blocked) =>
+    createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, { contractId, code: blocked.code, reason: blocked.reason, source }, causedBy(cause), clock.now());
+
+  return {
+    /**
+     * `psa.milestone.completed` → a MILESTONE billing event for its amount (planMilestoneBilling), once per event id
+     * and once per milestone (a live event for it already: nothing more). psa's project is read through the gateway
+     * first, outside the transaction, only when the event names no contract or erp has no setup for it.
+     */
+    async billMilestone(event: DomainEvent<MilestoneCompleted>): Promise<void> {
+      const completed = event.data;
+      const [knownSetup] = completed.contractId ? await repo.billingSetupsByContracts(db, [completed.contractId]) : [];
+      const facts = !knownSetup && deps.facts ? await deps.facts.load({ projectId: completed.projectId, costRateOf: null }, { correlationId: event.correlationId }) : null;
+      const applied = await handleOnce(db, erpConsumerGroups.milestones, event, async (trx) => {
+        if (await repo.lockLiveBillingEvent(trx, 'MILESTONE', completed.milestoneId)) return;
+        const contractId = completed.contractId ?? facts?.project?.contractId ?? null;
+        const [setup] = contractId ? await repo.billingSetupsByContracts(trx, [contractId]) : [];
+        const plan = planMilestoneBilling(
+          {
+            milestoneId: completed.milestoneId, projectId: completed.projectId, contractId, name: completed.name,
+            amount: { amount: completed.amount, currency: completed.currency }, completedOn: completed.completedAt.slice(0, 10),
+          },
+          setup ? setupPostingFacts(setup) : null,
+          facts?.project ?? null,
+        );
+        const events: DomainEvent<unknown>[] = [];
+        if (plan.billing) events.push(...(await writeBillingEvent(trx, clock, plan.billing, causedBy(event))).events);
+        const source = { type: 'MILESTONE' as const, id: completed.milestoneId, projectId: completed.projectId };
+        events.push(...plan.blocked.map((blocked) => blockedOfSource(event, { typename: 'Milestone', id: completed.milestoneId }, source, contractId, blocked)));
+        await appendToOutbox(trx, events);
+      });
+      if (applied) deps.onCommit();
+    },
+
+    /**
+     * `crm.contract.amended` → the setup's contract amount (and cap, when the event carries it) follow crm's. Events
+     * already billed stay as they are: a lowered cap holds only what is billed after it.
+     */
+    async applyContractAmendment(event: DomainEvent<ContractAmended>): Promise<void> {
+      const amended = event.data;
+      const applied = await handleOnce(db, erpConsumerGroups.billingSetup, event, async (trx) => {
+        const setup = await repo.lockBillingSetupByContract(trx, amended.contractId);
+        if (!setup) return;
+        await trx
+          .updateTable('billing_setup')
+          .set({
+            contract_amount: amended.amount,
+            ...(amended.notToExceed !== undefined ? { not_to_exceed: amended.notToExceed } : {}),
+            updated_at: clock.now(),
+          })
+          .where('id', '=', setup.id)
+          .execute();
+      });
+      if (applied) deps.onCommit();
+    },
+
+    /**
+     * Sets a FIXED_FEE contract's billing schedule (checkSchedule): the given lines replace the lines not released
+     * yet; released lines are billed and stay. FINANCE (and ADMIN) only.
+     */
+    async setBillingSchedule(scope: RequestScope, contractId: string, lines: readonly ScheduleLineInput[], idempotencyKey?: string | null) {
+      requireRole(scope.identity, 'FINANCE');
+      return write('setBillingSchedule', idempotencyKey, { contractId, lines }, async (trx) => {
+        const setup = await repo.lockBillingSetupByContract(trx, contractId);
+        if (!setup) throw notFound('BillingSetup', contractId);
+        const existing = await repo.scheduleLinesBySetups(trx, [setup.id]);
+        const released = existing.filter((line) => line.released_at !== null);
+        const checked = checkSchedule(lines, {
+          billingMethod: setup.billing_method, currency: setup.currency, contractAmount: setup.contract_amount === null ? null : String(setup.contract_amount),
+          released: released.map((line) => String(line.amount)),
+        });
+        await trx.deleteFrom('billing_schedule_line').where('billing_setup_id', '=', setup.id).where('released_at', 'is', null).execute();
+        const first = released.reduce((highest, line) => Math.max(highest, line.position), 0) + 1;
+        if (checked.length > 0) {
+          await trx
+            .insertInto('billing_schedule_line')
+            .values(
+              checked.map((line, index) => ({
+                id: randomUUID(), billing_setup_id: setup.id, contract_id: contractId, position: first + index, date: line.date,
+                description: line.description, amount: line.amount.amount, currency: line.amount.currency, billing_event_id: null, released_at: null,
+              })),
+            )
+            .execute();
+        }
+        await trx.updateTable('billing_setup').set({ updated_at: clock.now() }).where('id', '=', setup.id).execute();
+        return setup.id;
+      });
+    },
+
+    /**
+     * Releases the schedule lines due on or before `asOf` (of one contract, or of all): each becomes one billing
+     * event of source SCHEDULE (source id = the line), under the cap like every event, and is marked released, so a
+     * second run releases nothing. Returns the events created. FINANCE (and ADMIN) only; a scheduler calls the same.
+     */
+    async releaseScheduledBilling(scope: RequestScope, asOf: string, contractId: string | null, idempotencyKey?: string | null): Promise<string[]> {
+      requireRole(scope.identity, 'FINANCE');
+      checkDate('asOf', asOf);
+      return write('releaseScheduledBilling', idempotencyKey, { asOf, contractId }, async (trx) => {
+        const due = await repo.lockDueScheduleLines(trx, asOf, contractId);
+        if (due.length === 0) return [];
+        const setups = new Map((await repo.billingSetupsByIds(trx, [...new Set(due.map((line) => line.billing_setup_id))])).map((setup) => [setup.id, setup]));
+        const created: string[] = [];
+        const events: DomainEvent<unknown>[] = [];
+        for (const line of due) {
+          const setup = setups.get(line.billing_setup_id)!;
+          const written = await writeBillingEvent(trx, clock, {
+            sourceType: 'SCHEDULE', sourceId: line.id, contractId: line.contract_id, projectId: null, customerId: setup.customer_id,
+            legalEntityId: setup.legal_entity_id, workerId: null, roleId: null, taskId: null, date: line.date,
+            description: `Scheduled: ${line.description}`, hours: null, rate: null, amount: String(line.amount), currency: line.currency, heldReason: null,
+          }, scope);
+          await trx.updateTable('billing_schedule_line').set({ billing_event_id: written.id, released_at: clock.now() }).where('id', '=', line.id).execute();
+          created.push(written.id);
+          events.push(...written.events);
+        }
+        await appendToOutbox(trx, events);
+        return created;
+      });
+    },
+  };
+}
+
+export type BillingModelsService = ReturnType<typeof createBillingModelsService>;
+
+/** Subscribes the milestone consumer (group `erp.milestones`). */
+export async function subscribeBillingModels(bus: EventBus, service: BillingModelsService): Promise<Subscription[]> {
+  return [
+    await bus.subscribe({
+      group: erpConsumerGroups.milestones,
+      types: [milestoneCompletedTopic],
+      handler: (event) => service.billMilestone(event as unknown as DomainEvent<MilestoneCompleted>),
+    }),
+  ];
+}
