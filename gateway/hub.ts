@@ -9,7 +9,7 @@ import { createGraphClient } from '../lib/graph-client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { seedOnce } from '../lib/seed/seed-once.ts';
-import { createGateway, type GatewayRuntime } from './server.ts';
+import { createGateway, type GatewayOptions, type GatewayRuntime } from './server.ts';
 import { supergraphSdl } from './supergraph.ts';
 import { subgraphModules } from './subgraphs.ts';
 
@@ -28,6 +28,8 @@ export interface HubOptions {
   readonly clock?: Clock;
   readonly logger: Logger;
   readonly maskErrors?: boolean;
+  /** Tuning of the gateway's live fields (graphql-ws), e.g. the batch window. */
+  readonly subscriptions?: GatewayOptions['subscriptions'];
 }
 
 export interface Hub {
@@ -98,6 +100,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       identitySecret: options.identitySecret,
       logger: options.logger,
       maskErrors: options.maskErrors ?? false,
+      bus,
+      subscriptions: options.subscriptions,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;

@@ -6,11 +6,15 @@ import { ApolloServer } from '@apollo/server';
 import { CORRELATION_HEADER, IDENTITY_HEADER, verifyIdentity } from '../lib/auth/identity.ts';
 import { verifyBearerToken } from '../lib/auth/jwt.ts';
 import { DomainError, formatGraphQLError } from '../lib/errors.ts';
+import type { EventBus } from '../lib/events/bus.ts';
 import { headerMapOf, runApolloRequest, sendJson } from '../lib/http/apollo-handler.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { SignedDataSource } from './signed-data-source.ts';
+import { LiveFeed } from './subscriptions/feed.ts';
+import { SubscribingGateway } from './subscriptions/schema.ts';
+import { attachLiveServer } from './subscriptions/ws-server.ts';
 
 export interface GatewayOptions {
   /** The composed supergraph (schema/supergraph.graphql): never composed at start-up. */
@@ -23,11 +27,22 @@ export interface GatewayOptions {
   readonly identitySecret: string;
   readonly logger: Logger;
   readonly maskErrors: boolean;
+  /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
+  readonly bus?: EventBus;
+  readonly subscriptions?: {
+    /** The bus consumer group of this gateway instance (each instance serves its own subscribers). */
+    readonly group?: string;
+    readonly maxPerConnection?: number;
+    readonly batchWindowMs?: number;
+    readonly keepAliveMs?: number;
+  };
 }
 
 export interface GatewayRuntime {
   readonly httpServer: Server;
   readonly apollo: ApolloServer<GatewayContext>;
+  /** The live fields' fan-out, when the gateway has a bus. */
+  readonly live: LiveFeed | null;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -43,14 +58,14 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   // @apollo/gateway otherwise sends usage metrics to Apollo (and probes cloud metadata endpoints to label them).
   // A firm's time and billing graph does not phone home; this variable is the gateway's only switch.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-  const gateway = new ApolloGateway({
+  const gateway = new SubscribingGateway(new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => {
       const url = options.subgraphUrls[name];
       if (!url) throw new Error(`no URL configured for subgraph ${name} (set ${name.toUpperCase()}_URL)`);
       return new SignedDataSource({ url, identitySecret: options.identitySecret });
     },
-  });
+  }));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: options.maskErrors }),
@@ -155,16 +170,47 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   });
   httpServer.keepAliveTimeout = 65_000;
 
+  const live = options.bus
+    ? new LiveFeed({
+        bus: options.bus,
+        group: options.subscriptions?.group ?? 'gateway.live',
+        batchWindowMs: options.subscriptions?.batchWindowMs,
+        logger,
+        async execute(query, variables, identity, correlationId) {
+          const response = await apollo.executeOperation({ query, variables }, { contextValue: { identity, correlationId } });
+          if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+          return response.body.singleResult;
+        },
+      })
+    : null;
+  const liveServer = live
+    ? attachLiveServer({
+        httpServer,
+        path: '/graphql',
+        schema: () => gateway.schema,
+        feed: live,
+        jwtSecret: options.jwtSecret,
+        logger,
+        maxSubscriptionsPerConnection: options.subscriptions?.maxPerConnection,
+        keepAliveMs: options.subscriptions?.keepAliveMs,
+        maskErrors: options.maskErrors,
+      })
+    : null;
+
   return {
     httpServer,
     apollo,
+    live,
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
+      await live?.start();
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const address = httpServer.address() as AddressInfo;
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}/graphql`;
     },
     async stop() {
+      await liveServer?.close();
+      await live?.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await apollo.stop();

@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { EventBus } from '../../lib/events/bus.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
 import { silentLogger } from '../../lib/logger.ts';
-import { startHub, type Hub } from '../../gateway/hub.ts';
+import { startHub, type Hub, type HubOptions } from '../../gateway/hub.ts';
 import type { GraphQLResponse } from './subgraph-harness.ts';
 import { usingPostgres } from './database.ts';
 
@@ -27,7 +27,9 @@ export interface HubHarness {
  * The whole graph in-process, as a client sees it: PGlite in memory (or PostgreSQL under PG_URL, in schemas unique to
  * this run) and the in-process bus (or a fresh Redis stream under REDIS_URL).
  */
-export async function startTestHub(options: { seed?: { scale: number } | false; clock?: Clock; withRedis?: boolean } = {}): Promise<HubHarness> {
+export async function startTestHub(
+  options: { seed?: { scale: number } | false; clock?: Clock; withRedis?: boolean; subscriptions?: HubOptions['subscriptions'] } = {},
+): Promise<HubHarness> {
   const suffix = randomBytes(4).toString('hex');
   const useRedis = (options.withRedis ?? true) && Boolean(process.env.REDIS_URL);
   const bus = useRedis ? new RedisBus({ url: process.env.REDIS_URL!, stream: `psgraph:test:${suffix}`, consumerName: 'test' }) : undefined;
@@ -42,6 +44,7 @@ export async function startTestHub(options: { seed?: { scale: number } | false; 
     clock: options.clock,
     logger: silentLogger,
     maskErrors: true,
+    subscriptions: options.subscriptions,
   });
   const token = (roles: Role[], workerId: string | null = null) => signBearerToken({ workerId, roles }, testJwtSecret);
   return {

@@ -1,0 +1,219 @@
+import type { DomainEvent } from '../../lib/events/envelope.ts';
+import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
+import type { ProjectStatusChanged } from '../../subgraphs/psa/events.ts';
+import { psaTopics } from '../../subgraphs/psa/events.ts';
+import { isoWeekLabel } from '../../subgraphs/time/domain/iso-week.ts';
+import type { TimeEntryCorrected, TimeEntrySnapshot } from '../../subgraphs/time/events.ts';
+import { timeTopics } from '../../subgraphs/time/events.ts';
+import { fragmentsText, selectionText, variableDefinitionsText, type LiveSelection } from './selection.ts';
+
+/** What is known about a changed entity, matched against subscription filters (all optional: unknown until read). */
+export interface Facts {
+  workerId?: string | null;
+  managerId?: string | null;
+  projectId?: string | null;
+  customerId?: string | null;
+  contractId?: string | null;
+  status?: string | null;
+}
+export type FactKey = keyof Facts;
+
+/** One entity an event changed: its id in the graph and what the event says about it. */
+export interface Change {
+  readonly id: string;
+  readonly facts: Facts;
+  readonly correlationId: string;
+}
+
+/** A query the gateway runs and where each entity's node is in its answer. */
+export interface Resolution {
+  readonly query: string;
+  readonly variables: Record<string, unknown>;
+  /** The nodes of the answer by entity id (an id the subscriber may not see is absent or null). */
+  nodes(data: Record<string, any> | null | undefined): Map<string, Record<string, unknown> | null>;
+  /** The entity an error's path points into, and the rest of the path below the entity. */
+  locate(path: ReadonlyArray<string | number> | undefined, data: Record<string, any> | null | undefined): { id: string; rest: (string | number)[] } | null;
+}
+
+export interface FactsQuery {
+  readonly query: string;
+  readonly variables: Record<string, unknown>;
+  read(data: Record<string, any>): Map<string, Facts>;
+}
+
+export interface LiveField {
+  readonly name: string;
+  readonly eventTypes: readonly string[];
+  changesOf(event: DomainEvent): Change[];
+  /** Filter keys the events do not carry; read once per batch, as the gateway, when a subscriber filters on them. */
+  readonly readFacts: { readonly keys: readonly FactKey[]; query(changes: readonly Change[]): FactsQuery };
+  /** The status filter applies to the entity as resolved (a timesheet's status is derived), not to the event. */
+  readonly statusAfterResolution: boolean;
+  resolution(selection: LiveSelection, ids: readonly string[]): Resolution;
+}
+
+/** Hidden fields the gateway adds to every resolution and strips before delivery. */
+export const liveIdKey = '_liveId';
+export const liveStatusKey = '_liveStatus';
+
+const operationHead = (name: string, own: string[], selection: LiveSelection) =>
+  `query ${name}(${[...own, ...variableDefinitionsText(selection)].join(', ')})`;
+
+/** The entities by id through a list field's `filter: { ids }` (the list applies the caller's visibility). */
+function listResolution(listField: string, selection: LiveSelection, ids: readonly string[]): Resolution {
+  const query = `${operationHead('LiveResolution', ['$_liveIds: [ID!]!'], selection)} {
+  _live: ${listField}(filter: { ids: $_liveIds }, first: ${MAX_PAGE_SIZE}) { nodes { ${liveIdKey}: id ${liveStatusKey}: status ${selectionText(selection)} } }
+}
+${fragmentsText(selection)}`;
+  return {
+    query,
+    variables: { ...selection.variables, _liveIds: ids },
+    nodes: (data) => new Map((data?._live?.nodes ?? []).map((node: Record<string, unknown>) => [String(node[liveIdKey]), node])),
+    locate(path, data) {
+      if (!path || path[0] !== '_live' || path[1] !== 'nodes' || typeof path[2] !== 'number') return null;
+      const node = data?._live?.nodes?.[path[2]];
+      return node ? { id: String(node[liveIdKey]), rest: path.slice(3) as (string | number)[] } : null;
+    },
+  };
+}
+
+const snapshotChange = (snapshot: TimeEntrySnapshot, event: DomainEvent): Change => ({
+  id: snapshot.timeEntryId,
+  facts: { workerId: snapshot.workerId, projectId: snapshot.projectId, status: snapshot.status },
+  correlationId: event.correlationId,
+});
+
+/** The entry each time.entry.* event changed (a correction: the reversed entry; its correction is `submitted`). */
+function entryChangesOf(event: DomainEvent): { change: Change; date: string }[] {
+  if (event.type === timeTopics.entryCorrected) {
+    const { reversed } = event.data as unknown as TimeEntryCorrected;
+    return [{ change: snapshotChange(reversed, event), date: reversed.date }];
+  }
+  const snapshot = event.data as unknown as TimeEntrySnapshot;
+  return [{ change: snapshotChange(snapshot, event), date: snapshot.date }];
+}
+
+const entryEvents = [
+  timeTopics.entrySubmitted,
+  timeTopics.entryApproved,
+  timeTopics.entryRejected,
+  timeTopics.entryApprovalCancelled,
+  timeTopics.entryCorrected,
+];
+
+const idsOf = (values: Iterable<string | null | undefined>) => [...new Set([...values].filter((v): v is string => Boolean(v)))];
+
+export const timeEntryStatusChanged: LiveField = {
+  name: 'timeEntryStatusChanged',
+  eventTypes: entryEvents,
+  changesOf: (event) => entryChangesOf(event).map(({ change }) => change),
+  readFacts: {
+    keys: ['managerId', 'customerId', 'contractId'],
+    query: (changes) => ({
+      query: `query LiveTimeEntryFacts($ids: [ID!]!) {
+        timeEntries(filter: { ids: $ids }, first: ${MAX_PAGE_SIZE}) { nodes { id worker { manager { id } } project { customer { id } contract { id } } } }
+      }`,
+      variables: { ids: idsOf(changes.map((c) => c.id)) },
+      read: (data) =>
+        new Map(
+          data.timeEntries.nodes.map((node: any) => [
+            node.id,
+            { managerId: node.worker?.manager?.id ?? null, customerId: node.project?.customer?.id ?? null, contractId: node.project?.contract?.id ?? null },
+          ]),
+        ),
+    }),
+  },
+  statusAfterResolution: false,
+  resolution: (selection, ids) => listResolution('timeEntries', selection, ids),
+};
+
+/** Timesheet ids are "<workerId>:<isoWeek>" (schema/time.graphql). */
+const timesheetKey = (id: string) => {
+  const at = id.lastIndexOf(':');
+  return { workerId: id.slice(0, at), isoWeek: id.slice(at + 1) };
+};
+
+export const timesheetStatusChanged: LiveField = {
+  name: 'timesheetStatusChanged',
+  eventTypes: entryEvents,
+  changesOf: (event) =>
+    entryChangesOf(event).map(({ change, date }) => ({
+      id: `${change.facts.workerId}:${isoWeekLabel(date)}`,
+      facts: { workerId: change.facts.workerId },
+      correlationId: change.correlationId,
+    })),
+  readFacts: {
+    keys: ['managerId'],
+    query: (changes) => ({
+      query: `query LiveTimesheetFacts($ids: [ID!]!) { workers(filter: { ids: $ids }, first: ${MAX_PAGE_SIZE}) { nodes { id manager { id } } } }`,
+      variables: { ids: idsOf(changes.map((c) => c.facts.workerId)) },
+      read(data) {
+        const managers = new Map<string, string | null>(data.workers.nodes.map((node: any) => [node.id, node.manager?.id ?? null]));
+        return new Map(changes.map((c) => [c.id, { managerId: managers.get(c.facts.workerId ?? '') ?? null }]));
+      },
+    }),
+  },
+  statusAfterResolution: true,
+  resolution(selection, ids) {
+    const own: string[] = [];
+    const variables: Record<string, unknown> = { ...selection.variables };
+    const fields = ids.map((id, index) => {
+      const { workerId, isoWeek } = timesheetKey(id);
+      own.push(`$_liveWorker${index}: ID!`, `$_liveWeek${index}: String!`);
+      variables[`_liveWorker${index}`] = workerId;
+      variables[`_liveWeek${index}`] = isoWeek;
+      return `_live${index}: timesheet(workerId: $_liveWorker${index}, isoWeek: $_liveWeek${index}) { ${liveIdKey}: id ${liveStatusKey}: status ${selectionText(selection)} }`;
+    });
+    const alias = (key: unknown) => (typeof key === 'string' && /^_live\d+$/.test(key) ? Number(key.slice(5)) : null);
+    return {
+      query: `${operationHead('LiveResolution', own, selection)} {\n${fields.join('\n')}\n}\n${fragmentsText(selection)}`,
+      variables,
+      nodes: (data) => new Map(ids.map((id, index) => [id, (data?.[`_live${index}`] as Record<string, unknown> | null) ?? null])),
+      locate(path) {
+        const index = alias(path?.[0]);
+        return index === null || index >= ids.length ? null : { id: ids[index], rest: path!.slice(1) as (string | number)[] };
+      },
+    };
+  },
+};
+
+export const projectStatusChanged: LiveField = {
+  name: 'projectStatusChanged',
+  eventTypes: [psaTopics.projectStatusChanged],
+  changesOf(event) {
+    const data = event.data as unknown as ProjectStatusChanged;
+    return [
+      {
+        id: data.projectId,
+        facts: { projectId: data.projectId, customerId: data.customerId, contractId: data.contractId, status: data.to },
+        correlationId: event.correlationId,
+      },
+    ];
+  },
+  readFacts: {
+    keys: ['managerId'],
+    query: (changes) => ({
+      query: `query LiveProjectFacts($ids: [ID!]!) { projects(filter: { ids: $ids }, first: ${MAX_PAGE_SIZE}) { nodes { id manager { id } } } }`,
+      variables: { ids: idsOf(changes.map((c) => c.id)) },
+      read: (data) => new Map(data.projects.nodes.map((node: any) => [node.id, { managerId: node.manager?.id ?? null }])),
+    }),
+  },
+  statusAfterResolution: false,
+  resolution: (selection, ids) => listResolution('projects', selection, ids),
+};
+
+export const liveFields: Readonly<Record<string, LiveField>> = Object.fromEntries(
+  [timeEntryStatusChanged, timesheetStatusChanged, projectStatusChanged].map((field) => [field.name, field]),
+);
+
+/** Whether an entity with these facts passes a subscriber's filter (`skip`: keys checked elsewhere). */
+export function matchesFilter(filter: Readonly<Record<string, unknown>>, facts: Facts, skip: ReadonlySet<string> = new Set()): boolean {
+  for (const [key, wanted] of Object.entries(filter)) {
+    if (wanted === null || wanted === undefined || skip.has(key)) continue;
+    const actual = facts[key as FactKey];
+    if (key === 'status') {
+      if (!(wanted as readonly string[]).includes(String(actual))) return false;
+    } else if (actual !== wanted) return false;
+  }
+  return true;
+}

@@ -1,0 +1,101 @@
+import {
+  getArgumentValues,
+  getVariableValues,
+  GraphQLError,
+  isObjectType,
+  Kind,
+  print,
+  visit,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+
+/**
+ * What one subscribe message asks for: the live field, its filter, and the client's selection on the payload entity,
+ * carried over to the query the gateway runs for it (with the fragments and variables that selection uses).
+ */
+export interface LiveSelection {
+  readonly field: string;
+  /** The field's alias or name: the key of the payload in each `next` message. */
+  readonly responseKey: string;
+  readonly filter: Readonly<Record<string, unknown>>;
+  readonly selectionSet: SelectionSetNode;
+  readonly fragments: readonly FragmentDefinitionNode[];
+  readonly variableDefinitions: readonly VariableDefinitionNode[];
+  readonly variables: Readonly<Record<string, unknown>>;
+}
+
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** Reads a validated subscription operation; BAD_USER_INPUT errors for what the live fields cannot serve. */
+export function readLiveSelection(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown> | null | undefined,
+): LiveSelection | readonly GraphQLError[] {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors) return coerced.errors;
+  const [root] = operation.selectionSet.selections;
+  if (operation.selectionSet.selections.length !== 1 || root.kind !== Kind.FIELD) {
+    return [badInput('select exactly one subscription field directly (no fragment at the root)')];
+  }
+  if (root.directives?.length) return [badInput('directives are not supported on the subscription field')];
+  const fieldDef = schema.getSubscriptionType()?.getFields()[root.name.value];
+  if (!fieldDef || !root.selectionSet) return [badInput(`unknown subscription field ${root.name.value}`)];
+  const args = getArgumentValues(fieldDef, root, coerced.coerced);
+  const definitions = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  const fragments = reachableFragments(root.selectionSet, definitions);
+  const used = usedVariables([root.selectionSet, ...fragments]);
+  const variableDefinitions = (operation.variableDefinitions ?? []).filter((d) => used.has(d.variable.name.value));
+  return {
+    field: root.name.value,
+    responseKey: root.alias?.value ?? root.name.value,
+    filter: (args.filter as Record<string, unknown> | null | undefined) ?? {},
+    selectionSet: root.selectionSet,
+    fragments,
+    variableDefinitions,
+    variables: Object.fromEntries(variableDefinitions.map((d) => [d.variable.name.value, coerced.coerced[d.variable.name.value]])),
+  };
+}
+
+/** The payload's named type (TimeEntry, Timesheet, Project) of a live field. */
+export function payloadTypeOf(schema: GraphQLSchema, field: string): string {
+  let type = schema.getSubscriptionType()?.getFields()[field]?.type;
+  while (type && 'ofType' in type) type = type.ofType;
+  if (!type || !isObjectType(type)) throw new Error(`subscription field ${field} has no object payload`);
+  return type.name;
+}
+
+function reachableFragments(selectionSet: SelectionSetNode, definitions: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+  const found = new Map<string, FragmentDefinitionNode>();
+  const walk = (node: SelectionSetNode | FragmentDefinitionNode) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const name = spread.name.value;
+        const definition = definitions.get(name);
+        if (!definition || found.has(name)) return;
+        found.set(name, definition);
+        walk(definition);
+      },
+    });
+  walk(selectionSet);
+  return [...found.values()];
+}
+
+function usedVariables(nodes: ReadonlyArray<SelectionSetNode | FragmentDefinitionNode>): Set<string> {
+  const names = new Set<string>();
+  for (const node of nodes) visit(node, { Variable: (variable) => void names.add(variable.name.value) });
+  return names;
+}
+
+/** The client's selection as text inside the gateway's query, with its fragments appended to the document. */
+export const selectionText = (selection: LiveSelection) => print(selection.selectionSet).slice(1, -1).trim();
+export const fragmentsText = (selection: LiveSelection) => selection.fragments.map((fragment) => print(fragment)).join('\n');
+export const variableDefinitionsText = (selection: LiveSelection) => selection.variableDefinitions.map((d) => print(d));

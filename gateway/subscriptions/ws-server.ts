@@ -1,0 +1,142 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { decodeJwt } from 'jose';
+import { WebSocketServer } from 'ws';
+import type { Identity } from '../../lib/auth/identity.ts';
+import { verifyBearerToken } from '../../lib/auth/jwt.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { LiveFeed } from './feed.ts';
+import { readLiveSelection, type LiveSelection } from './selection.ts';
+
+export interface LiveServerOptions {
+  readonly httpServer: Server;
+  /** Where subscriptions are served: the same path as queries (`/graphql`). */
+  readonly path: string;
+  /** The served schema (the API schema with the live fields), once the gateway has loaded it. */
+  readonly schema: () => GraphQLSchema;
+  readonly feed: LiveFeed;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+  /** Active subscriptions one connection may hold. Default 20. */
+  readonly maxSubscriptionsPerConnection?: number;
+  /** Interval of the server's WebSocket pings; a connection that misses a pong for as long is dropped. Default 12 s. */
+  readonly keepAliveMs?: number;
+  /** How long a new socket may take to send `connection_init`. Default 3 s. */
+  readonly connectionInitWaitMs?: number;
+  /** Hide internal error messages from clients. */
+  readonly maskErrors: boolean;
+}
+
+/** Per connection: who authenticated in `connection_init`, and until when. */
+type ConnectionState = {
+  identity?: Identity;
+  expiresAt?: number | null;
+  expiryTimer?: NodeJS.Timeout;
+};
+
+/** What onSubscribe hands to `subscribe` for one operation. */
+interface LiveContext {
+  readonly identity: Identity;
+  readonly expiresAt: number | null;
+  readonly selection: LiveSelection;
+}
+
+const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+
+/** The bearer token of `connection_init`: `{ "authorization": "Bearer <jwt>" }`, as the HTTP header would carry it. */
+const tokenOf = (params: Readonly<Record<string, unknown>> | undefined) => {
+  const value = typeof params?.authorization === 'string' ? params.authorization : '';
+  return value.toLowerCase().startsWith('bearer ') ? value.slice(7).trim() : null;
+};
+
+/** Longest delay a Node timer takes; a token valid for longer is checked again when it fires. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * graphql-ws (subprotocol graphql-transport-ws) on the gateway's HTTP server and path. The token is verified in
+ * `connection_init` (4403 Forbidden otherwise) and the socket is closed with 4403 when it expires; each
+ * connection holds a bounded number of subscriptions; the server pings every `keepAliveMs` and drops a silent peer.
+ */
+export function attachLiveServer(options: LiveServerOptions): { close(): Promise<void> } {
+  const { feed, logger } = options;
+  const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 20;
+  const wss = new WebSocketServer({ noServer: true });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if ((req.url ?? '/').split('?')[0] !== options.path) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  options.httpServer.on('upgrade', upgrade);
+
+  const server = useServer<Record<string, unknown>, ConnectionState>(
+    {
+      connectionInitWaitTimeout: options.connectionInitWaitMs ?? 3000,
+      isProd: options.maskErrors,
+      async onConnect(ctx) {
+        const token = tokenOf(ctx.connectionParams);
+        if (!token) return false;
+        try {
+          ctx.extra.identity = await verifyBearerToken(token, options.jwtSecret);
+        } catch {
+          return false;
+        }
+        const { exp } = decodeJwt(token);
+        ctx.extra.expiresAt = typeof exp === 'number' ? exp * 1000 : null;
+        const closeWhenExpired = () => {
+          const left = (ctx.extra.expiresAt ?? Infinity) - Date.now();
+          if (left <= 0) ctx.extra.socket.close(CloseCode.Forbidden, 'token expired');
+          else if (Number.isFinite(left)) ctx.extra.expiryTimer = setTimeout(closeWhenExpired, Math.min(left, maxTimerMs));
+        };
+        closeWhenExpired();
+        return true;
+      },
+      onClose(ctx) {
+        if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+      },
+      onSubscribe(ctx, _id, payload) {
+        const identity = ctx.extra.identity!;
+        // The reservation of this operation is already counted.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+          return refusal(`at most ${maxSubscriptions} subscriptions per connection`, 'SUBSCRIPTION_LIMIT');
+        }
+        const schema = options.schema();
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return invalid;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return refusal('name the operation to run', 'BAD_USER_INPUT');
+        if (operation.operation !== 'subscription') return refusal('queries and mutations are served over HTTP POST on this path', 'BAD_USER_INPUT');
+        const selection = readLiveSelection(schema, document, operation, payload.variables);
+        if (Array.isArray(selection)) return selection as GraphQLError[];
+        const contextValue: LiveContext = { identity, expiresAt: ctx.extra.expiresAt ?? null, selection: selection as LiveSelection };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue } satisfies ExecutionArgs;
+      },
+      subscribe(args) {
+        const { identity, expiresAt, selection } = args.contextValue as LiveContext;
+        logger.info('live subscription', { field: selection.field, workerId: identity.workerId });
+        // The feed's results are already formatted (errors as the gateway formatted them): see onNext.
+        return feed.open(identity, expiresAt, selection) as unknown as AsyncGenerator<ExecutionResult>;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+    },
+    wss,
+    options.keepAliveMs ?? 12_000,
+  );
+
+  return {
+    async close() {
+      options.httpServer.off('upgrade', upgrade);
+      await server.dispose();
+    },
+  };
+}
