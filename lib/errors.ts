@@ -34,6 +34,8 @@ export const errorCodes = {
   CURRENCY_MISMATCH: 422,
   OVERPAYMENT: 422,
   TAX_RATE_NOT_FOUND: 422,
+  /** A live connection holds no more subscriptions than the gateway allows. */
+  SUBSCRIPTION_LIMIT: 429,
   INTERNAL_SERVER_ERROR: 500,
 } as const;
 
