@@ -25,6 +25,7 @@ const hub = await startHub({
   seed: { scale },
   logger,
   maskErrors: config.production,
+  subscriptions: config.subscriptions,
 });
 const admin = demoWorkerFor('ADMIN');
 const token = await signBearerToken({ workerId: admin?.id ?? null, roles: ['ADMIN', 'FINANCE'] }, secrets.jwtSecret);

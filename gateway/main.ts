@@ -26,7 +26,7 @@ const gateway = createGateway({
   maskErrors: config.production,
   bus,
   // One consumer group per gateway instance, stable across its restarts: every instance serves its own subscribers.
-  subscriptions: { group: `gateway.live.${process.env.GATEWAY_INSTANCE || hostname()}` },
+  subscriptions: { group: `gateway.live.${process.env.GATEWAY_INSTANCE || hostname()}`, ...config.subscriptions },
 });
 const url = await gateway.listen(config.port ?? 4000, config.host);
 logger.info('gateway listening', { url });

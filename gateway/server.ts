@@ -14,6 +14,7 @@ import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
 import { SubscribingGateway } from './subscriptions/schema.ts';
+import { createLiveSseHandler } from './subscriptions/sse.ts';
 import { attachLiveServer } from './subscriptions/ws-server.ts';
 
 export interface GatewayOptions {
@@ -35,6 +36,11 @@ export interface GatewayOptions {
     readonly maxPerConnection?: number;
     readonly batchWindowMs?: number;
     readonly keepAliveMs?: number;
+    /** Results one subscriber may leave unread before its subscription ends with SLOW_CONSUMER. */
+    readonly maxQueued?: number;
+    /** Events kept for subscribers resuming with `after` (count and age); an older cursor gets CURSOR_EXPIRED. */
+    readonly replayEvents?: number;
+    readonly replayMs?: number;
   };
 }
 
@@ -159,6 +165,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
           ? readiness(res)
           : path === '/graphql'
             ? graphql(req, res)
+            : path === '/graphql/stream' && liveSse
+              ? liveSse(req, res, (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID())
             : path === '/exports/payroll.csv'
               ? payrollExport(req, res)
               : Promise.resolve(sendJson(res, 404, { error: 'not found; the graph is at /graphql' }));
@@ -175,6 +183,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         bus: options.bus,
         group: options.subscriptions?.group ?? 'gateway.live',
         batchWindowMs: options.subscriptions?.batchWindowMs,
+        maxQueued: options.subscriptions?.maxQueued,
+        replayEvents: options.subscriptions?.replayEvents,
+        replayMs: options.subscriptions?.replayMs,
         logger,
         async execute(query, variables, identity, correlationId) {
           const response = await apollo.executeOperation({ query, variables }, { contextValue: { identity, correlationId } });
@@ -195,6 +206,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         keepAliveMs: options.subscriptions?.keepAliveMs,
         maskErrors: options.maskErrors,
       })
+    : null;
+  const liveSse = live
+    ? createLiveSseHandler({ schema: () => gateway.schema, feed: live, jwtSecret: options.jwtSecret, logger, keepAliveMs: options.subscriptions?.keepAliveMs })
     : null;
 
   return {

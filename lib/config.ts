@@ -32,6 +32,11 @@ export interface Config {
   readonly gatewayUrl: string | undefined;
   /** Subgraph URLs for the gateway (CRM_URL, HCM_URL, PSA_URL, TIME_URL, ERP_URL). */
   readonly subgraphUrls: Partial<Record<SubgraphName, string>>;
+  /**
+   * The gateway's subscriptions: events kept for resuming (SUBSCRIPTION_REPLAY_EVENTS, SUBSCRIPTION_REPLAY_SECONDS)
+   * and results a subscriber may leave unread (SUBSCRIPTION_QUEUE_LIMIT). Unset: the gateway's defaults.
+   */
+  readonly subscriptions: { readonly replayEvents?: number; readonly replayMs?: number; readonly maxQueued?: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -46,6 +51,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const url = env[`${name.toUpperCase()}_URL`];
     if (url) subgraphUrls[name] = url;
   }
+  const positive = (variable: string) => {
+    const raw = env[variable];
+    if (!raw) return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${variable} must be a positive integer, got "${raw}"`);
+    return value;
+  };
+  const replaySeconds = positive('SUBSCRIPTION_REPLAY_SECONDS');
   return Object.freeze({
     production: env.NODE_ENV === 'production',
     dataDir: env.PSGRAPH_DATA_DIR ?? './data',
@@ -59,6 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identitySigningSecret: env.IDENTITY_SIGNING_SECRET || undefined,
     gatewayUrl: env.GATEWAY_URL || undefined,
     subgraphUrls: Object.freeze(subgraphUrls),
+    subscriptions: Object.freeze({
+      replayEvents: positive('SUBSCRIPTION_REPLAY_EVENTS'),
+      replayMs: replaySeconds === undefined ? undefined : replaySeconds * 1000,
+      maxQueued: positive('SUBSCRIPTION_QUEUE_LIMIT'),
+    }),
     logLevel,
   });
 }

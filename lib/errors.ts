@@ -36,6 +36,10 @@ export const errorCodes = {
   TAX_RATE_NOT_FOUND: 422,
   /** A live connection holds no more subscriptions than the gateway allows. */
   SUBSCRIPTION_LIMIT: 429,
+  /** A subscription's `after` cursor is older than the gateway keeps events for: read the current state, subscribe anew. */
+  CURSOR_EXPIRED: 410,
+  /** A subscriber left more results unread than the gateway queues: its subscription ended (resume from its cursor). */
+  SLOW_CONSUMER: 429,
   INTERNAL_SERVER_ERROR: 500,
 } as const;
 

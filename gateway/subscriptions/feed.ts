@@ -1,9 +1,10 @@
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { Identity } from '../../lib/auth/identity.ts';
-import type { EventBus, Subscription } from '../../lib/events/bus.ts';
-import type { DomainEvent } from '../../lib/events/envelope.ts';
+import type { EventBus, PositionedEvent, Subscription } from '../../lib/events/bus.ts';
+import { comparePositions, type EventPosition } from '../../lib/events/position.ts';
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { EventHistory, expired } from './history.ts';
 import { liveFields, liveIdKey, liveStatusKey, matchesFilter, type Change, type Facts, type LiveField } from './live-fields.ts';
 import { fragmentsText, selectionText, variableDefinitionsText, type LiveSelection } from './selection.ts';
 
@@ -23,8 +24,20 @@ export interface LiveFeedOptions {
   readonly group: string;
   /** How long the feed waits after an event for others to resolve with it in one fetch. Default 10 ms. */
   readonly batchWindowMs?: number;
-  /** Results a subscriber may have waiting before its stream is ended as too slow. Default 1,000. */
+  /** Results a subscriber may have waiting before its stream is ended as too slow (SLOW_CONSUMER). Default 1,000. */
   readonly maxQueued?: number;
+  /** Events kept for subscribers resuming from a cursor, at most. Default 10,000. */
+  readonly replayEvents?: number;
+  /** How long they are kept, at most. Default 5 minutes. */
+  readonly replayMs?: number;
+}
+
+/** The cursor delivered with each result (`extensions.cursor`): resume after it with the live field's `after`. */
+export const cursorExtension = 'cursor';
+
+/** A change with the bus position of the (last) event that made it: its cursor. */
+interface PositionedChange extends Change {
+  readonly position: EventPosition;
 }
 
 /** Refusals that mean "not for you": the event is dropped for that subscriber, silently. */
@@ -38,6 +51,10 @@ interface Subscriber {
   readonly expiresAt: number | null;
   readonly selection: LiveSelection;
   readonly stream: SubscriberStream;
+  /** The cursor it has been served through (resumed from, then each delivery's): nothing at or before it again. */
+  after: EventPosition | null;
+  /** False while it catches up from its cursor: live batches pass it by until then. */
+  live: boolean;
 }
 
 /**
@@ -49,7 +66,8 @@ interface Subscriber {
 export class LiveFeed {
   readonly #options: Required<LiveFeedOptions>;
   readonly #subscribers = new Map<string, Set<Subscriber>>();
-  #pending: DomainEvent[] = [];
+  #pending: PositionedEvent[] = [];
+  readonly #history: EventHistory;
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
   #subscription: Subscription | null = null;
@@ -57,24 +75,35 @@ export class LiveFeed {
   resolutions = 0;
 
   constructor(options: LiveFeedOptions) {
-    this.#options = { batchWindowMs: 10, maxQueued: 1000, ...options };
+    // Options given as undefined take the defaults.
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveFeedOptions;
+    this.#options = { batchWindowMs: 10, maxQueued: 1000, replayEvents: 10_000, replayMs: 5 * 60_000, ...given };
+    this.#history = new EventHistory({
+      maxEvents: this.#options.replayEvents,
+      retentionMs: this.#options.replayMs,
+      types: liveEventTypes(),
+      bus: options.bus,
+    });
   }
 
   async start(): Promise<void> {
-    const types = [...new Set(Object.values(liveFields).flatMap((field) => field.eventTypes))];
     this.#subscription = await this.#options.bus.subscribe({
       group: this.#options.group,
-      types,
-      // Only queued here: the bus (and, in process, the publishing relay) does not wait for subscribers' queries.
-      handler: async (event) => {
+      types: liveEventTypes(),
+      // Only recorded and queued here: the bus (and, in process, the publishing relay) does not wait for subscribers.
+      handler: async (event, { position }) => {
+        this.#history.record(position, event);
         if (!this.#hasSubscribersFor(event.type)) return;
-        this.#pending.push(event);
+        this.#pending.push({ position, event });
         this.#timer ??= setTimeout(() => this.#schedule(), this.#options.batchWindowMs);
       },
     });
   }
 
-  /** A subscriber's stream of results; ending it (graphql-ws `complete`, a closed socket) unsubscribes. */
+  /**
+   * A subscriber's stream of results; ending it (graphql-ws `complete`, a closed socket) unsubscribes. With
+   * `selection.after`, it first receives what changed after that cursor (in order, each entity once), then live ones.
+   */
   open(identity: Identity, expiresAt: number | null, selection: LiveSelection): AsyncIterableIterator<FormattedExecutionResult> {
     const set = this.#subscribers.get(selection.field) ?? new Set();
     this.#subscribers.set(selection.field, set);
@@ -83,8 +112,19 @@ export class LiveFeed {
       expiresAt,
       selection,
       stream: new SubscriberStream(this.#options.maxQueued, () => set.delete(subscriber)),
+      after: selection.after,
+      live: selection.after === null,
     };
     set.add(subscriber);
+    if (!subscriber.live) {
+      // In the delivery chain: batches queued before it are done, and every later one passes it by until it is live.
+      this.#flushing = this.#flushing.then(() =>
+        this.#resume(subscriber).catch((error) => {
+          this.#options.logger.error('live resume failed', { error, field: selection.field });
+          subscriber.stream.fail('the subscription could not resume; subscribe again', 'INTERNAL_SERVER_ERROR');
+        }),
+      );
+    }
     return subscriber.stream;
   }
 
@@ -116,23 +156,57 @@ export class LiveFeed {
     );
   }
 
-  async #deliver(events: DomainEvent[]) {
-    await Promise.all(Object.values(liveFields).map((field) => this.#deliverField(field, events)));
+  async #deliver(events: PositionedEvent[]) {
+    await Promise.all(
+      Object.values(liveFields).map((field) => this.#deliverField(field, events, [...(this.#subscribers.get(field.name) ?? [])].filter((s) => s.live))),
+    );
   }
 
-  async #deliverField(field: LiveField, events: DomainEvent[]) {
+  /** Replays what changed after the subscriber's cursor, then makes it live; an expired cursor ends its stream. */
+  async #resume(subscriber: Subscriber) {
+    const field = liveFields[subscriber.selection.field];
+    const missed = await this.#history.after(subscriber.after!);
+    if (missed === expired) {
+      subscriber.stream.fail(
+        `cursor ${subscriber.after} is older than the gateway keeps events for (at most ${this.#options.replayEvents} events, ${Math.round(this.#options.replayMs / 1000)} s): read the current state, then subscribe without \`after\``,
+        'CURSOR_EXPIRED',
+      );
+      return;
+    }
+    const relevant = missed.filter((entry) => field.eventTypes.includes(entry.event.type));
+    for (const part of chunks(relevant, replayBatch)) {
+      if (subscriber.stream.ended) return;
+      await this.#deliverField(field, part, [subscriber]);
+    }
+    subscriber.live = true;
+  }
+
+  async #deliverField(field: LiveField, events: PositionedEvent[], candidates: Subscriber[]) {
     const now = Date.now();
-    const subscribers = [...(this.#subscribers.get(field.name) ?? [])].filter((s) => s.expiresAt === null || s.expiresAt > now);
+    const subscribers = candidates.filter((s) => s.expiresAt === null || s.expiresAt > now);
     if (subscribers.length === 0) return;
-    // The same entity twice in one batch is delivered once, as it is now (the resolution reads its current state).
-    const byId = new Map<string, Change>();
-    for (const event of events) if (field.eventTypes.includes(event.type)) for (const change of field.changesOf(event)) byId.set(change.id, change);
+    // The same entity twice in one batch is delivered once, as it is now (the resolution reads its current state), at
+    // the place and with the cursor of its last change: results go out in cursor order.
+    const byId = new Map<string, PositionedChange>();
+    for (const { position, event } of events) {
+      if (!field.eventTypes.includes(event.type)) continue;
+      for (const change of field.changesOf(event)) {
+        byId.delete(change.id);
+        byId.set(change.id, { ...change, position });
+      }
+    }
     if (byId.size === 0) return;
     const changes = await this.#withFacts(field, [...byId.values()], subscribers);
     const skip = new Set(field.statusAfterResolution ? ['status'] : []);
-    const groups = new Map<string, { identity: Identity; selection: LiveSelection; members: { subscriber: Subscriber; matched: Change[] }[]; ids: Set<string> }>();
+    const groups = new Map<
+      string,
+      { identity: Identity; selection: LiveSelection; members: { subscriber: Subscriber; matched: PositionedChange[] }[]; ids: Set<string> }
+    >();
     for (const subscriber of subscribers) {
-      const matched = changes.filter((change) => matchesFilter(subscriber.selection.filter, change.facts, skip));
+      const after = subscriber.after;
+      const matched = changes.filter(
+        (change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(subscriber.selection.filter, change.facts, skip),
+      );
       if (matched.length === 0) continue;
       const key = `${identityKey(subscriber.identity)}\u0000${selectionKey(subscriber.selection)}`;
       const group = groups.get(key) ?? { identity: subscriber.identity, selection: subscriber.selection, members: [], ids: new Set() };
@@ -147,7 +221,9 @@ export class LiveFeed {
         for (const { subscriber, matched } of group.members) {
           for (const change of matched) {
             const result = resultFor(field, subscriber.selection, change.id, resolved);
-            if (result) subscriber.stream.push(result);
+            if (result) subscriber.stream.push({ ...result, extensions: { [cursorExtension]: change.position } });
+            // Passed over (not visible to it) or delivered: either way it has been served through this change.
+            subscriber.after = change.position;
           }
         }
       }),
@@ -155,12 +231,13 @@ export class LiveFeed {
   }
 
   /** Adds the facts a subscriber filters on and the events do not carry, read once for the batch as the gateway. */
-  async #withFacts(field: LiveField, changes: Change[], subscribers: Subscriber[]): Promise<Change[]> {
-    const needed = subscribers.some((s) => field.readFacts.keys.some((key) => s.selection.filter[key] != null));
+  async #withFacts(field: LiveField, changes: PositionedChange[], subscribers: Subscriber[]): Promise<PositionedChange[]> {
+    const readFacts = field.readFacts;
+    const needed = readFacts && subscribers.some((s) => readFacts.keys.some((key) => s.selection.filter[key] != null));
     if (!needed) return changes;
     const read = new Map<string, Facts>();
     for (const part of chunks(changes, MAX_PAGE_SIZE)) {
-      const query = field.readFacts.query(part);
+      const query = readFacts.query(part);
       const { data, errors } = await this.#options.execute(query.query, query.variables, gatewayIdentity, part[0].correlationId);
       if (errors?.length || !data) {
         this.#options.logger.error('live filter facts could not be read', { field: field.name, errors });
@@ -220,6 +297,11 @@ function resultFor(field: LiveField, selection: LiveSelection, id: string, resol
   return located.length > 0 ? { data: { [key]: payload }, errors: asDelivered(located) } : { data: { [key]: payload } };
 }
 
+/** Events resolved together when a subscriber catches up from its cursor. */
+const replayBatch = 500;
+
+const liveEventTypes = () => [...new Set(Object.values(liveFields).flatMap((field) => field.eventTypes))];
+
 const identityKey = (identity: Identity) => `${identity.workerId ?? ''}|${[...identity.roles].sort().join(',')}|${identity.service ?? ''}`;
 
 /** Everything of a selection that shapes its query and answer (not the filter, not the alias). */
@@ -235,8 +317,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * A subscriber's results as graphql-ws consumes them: an async iterator whose `return` ends it at once (an async
- * generator waiting for its next event could not be ended until one arrived).
+ * A subscriber's results as graphql-ws (or the SSE handler) consumes them: an async iterator whose `return` ends it at
+ * once (an async generator waiting for its next event could not be ended until one arrived). At most `maxQueued`
+ * results wait; past that the queue is dropped and the stream ends with a SLOW_CONSUMER error, so memory stays bounded.
  */
 class SubscriberStream implements AsyncIterableIterator<FormattedExecutionResult> {
   readonly #queue: FormattedExecutionResult[] = [];
@@ -244,7 +327,8 @@ class SubscriberStream implements AsyncIterableIterator<FormattedExecutionResult
   readonly #onEnd: () => void;
   #waiting: ((result: IteratorResult<FormattedExecutionResult>) => void) | null = null;
   #ended = false;
-  #overflowed = false;
+  /** The error result the stream ends with, once the results before it are read. */
+  #final: FormattedExecutionResult | null = null;
 
   constructor(maxQueued: number, onEnd: () => void) {
     this.#maxQueued = maxQueued;
@@ -253,6 +337,10 @@ class SubscriberStream implements AsyncIterableIterator<FormattedExecutionResult
 
   [Symbol.asyncIterator]() {
     return this;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
   }
 
   push(result: FormattedExecutionResult) {
@@ -264,17 +352,36 @@ class SubscriberStream implements AsyncIterableIterator<FormattedExecutionResult
       return;
     }
     if (this.#queue.length >= this.#maxQueued) {
-      this.#overflowed = true;
-      this.end();
+      this.#queue.length = 0;
+      this.fail(
+        `more than ${this.#maxQueued} results were waiting for this subscriber: the subscription ended; subscribe again with \`after\` set to the last cursor received`,
+        'SLOW_CONSUMER',
+      );
       return;
     }
     this.#queue.push(result);
   }
 
+  /** Ends the stream after what is queued with one result carrying only this error. */
+  fail(message: string, code: string) {
+    if (this.#ended) return;
+    const final: FormattedExecutionResult = { errors: [{ message, extensions: { code } }] };
+    if (this.#waiting) {
+      const resolve = this.#waiting;
+      this.#waiting = null;
+      resolve({ value: final, done: false });
+    } else {
+      this.#final = final;
+    }
+    this.end();
+  }
+
   next(): Promise<IteratorResult<FormattedExecutionResult>> {
     const queued = this.#queue.shift();
     if (queued) return Promise.resolve({ value: queued, done: false });
-    if (this.#overflowed) return Promise.reject(new Error(`subscriber too slow: more than ${this.#maxQueued} results waiting`));
+    const final = this.#final;
+    this.#final = null;
+    if (final) return Promise.resolve({ value: final, done: false });
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.#waiting = resolve;
@@ -284,6 +391,7 @@ class SubscriberStream implements AsyncIterableIterator<FormattedExecutionResult
   async return(): Promise<IteratorResult<FormattedExecutionResult>> {
     this.end();
     this.#queue.length = 0;
+    this.#final = null;
     return { value: undefined, done: true };
   }
 

@@ -1,5 +1,7 @@
 import type { DomainEvent } from '../../lib/events/envelope.ts';
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
+import type { BillingEventCreated, InvoiceDrafted, InvoiceIssued, InvoicePaid, InvoiceVoided } from '../../subgraphs/erp/events.ts';
+import { erpTopics } from '../../subgraphs/erp/events.ts';
 import type { ProjectStatusChanged } from '../../subgraphs/psa/events.ts';
 import { psaTopics } from '../../subgraphs/psa/events.ts';
 import { isoWeekLabel } from '../../subgraphs/time/domain/iso-week.ts';
@@ -46,7 +48,7 @@ export interface LiveField {
   readonly eventTypes: readonly string[];
   changesOf(event: DomainEvent): Change[];
   /** Filter keys the events do not carry; read once per batch, as the gateway, when a subscriber filters on them. */
-  readonly readFacts: { readonly keys: readonly FactKey[]; query(changes: readonly Change[]): FactsQuery };
+  readonly readFacts?: { readonly keys: readonly FactKey[]; query(changes: readonly Change[]): FactsQuery };
   /** The status filter applies to the entity as resolved (a timesheet's status is derived), not to the event. */
   readonly statusAfterResolution: boolean;
   resolution(selection: LiveSelection, ids: readonly string[]): Resolution;
@@ -76,6 +78,41 @@ ${fragmentsText(selection)}`;
     },
   };
 }
+
+/**
+ * One aliased single-entity field per id (`_live0: invoice(id: $_live0) { … }`), for entities without a list field that
+ * takes ids. `args(id, index)` gives the field's arguments and their variables.
+ */
+function aliasedResolution(
+  selection: LiveSelection,
+  ids: readonly string[],
+  field: (id: string, index: number) => { call: string; variables: Record<string, { type: string; value: unknown }> },
+): Resolution {
+  const own: string[] = [];
+  const variables: Record<string, unknown> = { ...selection.variables };
+  const fields = ids.map((id, index) => {
+    const { call, variables: used } = field(id, index);
+    for (const [name, { type, value }] of Object.entries(used)) {
+      own.push(`$${name}: ${type}`);
+      variables[name] = value;
+    }
+    return `_live${index}: ${call} { ${liveIdKey}: id ${liveStatusKey}: status ${selectionText(selection)} }`;
+  });
+  const alias = (key: unknown) => (typeof key === 'string' && /^_live\d+$/.test(key) ? Number(key.slice(5)) : null);
+  return {
+    query: `${operationHead('LiveResolution', own, selection)} {\n${fields.join('\n')}\n}\n${fragmentsText(selection)}`,
+    variables,
+    nodes: (data) => new Map(ids.map((id, index) => [id, (data?.[`_live${index}`] as Record<string, unknown> | null) ?? null])),
+    locate(path) {
+      const index = alias(path?.[0]);
+      return index === null || index >= ids.length ? null : { id: ids[index], rest: path!.slice(1) as (string | number)[] };
+    },
+  };
+}
+
+/** The entity by id through its single-entity field (`invoice(id:)`), one alias per id. */
+const byIdResolution = (field: string) => (selection: LiveSelection, ids: readonly string[]) =>
+  aliasedResolution(selection, ids, (id, index) => ({ call: `${field}(id: $_liveId${index})`, variables: { [`_liveId${index}`]: { type: 'ID!', value: id } } }));
 
 const snapshotChange = (snapshot: TimeEntrySnapshot, event: DomainEvent): Change => ({
   id: snapshot.timeEntryId,
@@ -154,27 +191,14 @@ export const timesheetStatusChanged: LiveField = {
     }),
   },
   statusAfterResolution: true,
-  resolution(selection, ids) {
-    const own: string[] = [];
-    const variables: Record<string, unknown> = { ...selection.variables };
-    const fields = ids.map((id, index) => {
+  resolution: (selection, ids) =>
+    aliasedResolution(selection, ids, (id, index) => {
       const { workerId, isoWeek } = timesheetKey(id);
-      own.push(`$_liveWorker${index}: ID!`, `$_liveWeek${index}: String!`);
-      variables[`_liveWorker${index}`] = workerId;
-      variables[`_liveWeek${index}`] = isoWeek;
-      return `_live${index}: timesheet(workerId: $_liveWorker${index}, isoWeek: $_liveWeek${index}) { ${liveIdKey}: id ${liveStatusKey}: status ${selectionText(selection)} }`;
-    });
-    const alias = (key: unknown) => (typeof key === 'string' && /^_live\d+$/.test(key) ? Number(key.slice(5)) : null);
-    return {
-      query: `${operationHead('LiveResolution', own, selection)} {\n${fields.join('\n')}\n}\n${fragmentsText(selection)}`,
-      variables,
-      nodes: (data) => new Map(ids.map((id, index) => [id, (data?.[`_live${index}`] as Record<string, unknown> | null) ?? null])),
-      locate(path) {
-        const index = alias(path?.[0]);
-        return index === null || index >= ids.length ? null : { id: ids[index], rest: path!.slice(1) as (string | number)[] };
-      },
-    };
-  },
+      return {
+        call: `timesheet(workerId: $_liveWorker${index}, isoWeek: $_liveWeek${index})`,
+        variables: { [`_liveWorker${index}`]: { type: 'ID!', value: workerId }, [`_liveWeek${index}`]: { type: 'String!', value: isoWeek } },
+      };
+    }),
 };
 
 export const projectStatusChanged: LiveField = {
@@ -202,8 +226,70 @@ export const projectStatusChanged: LiveField = {
   resolution: (selection, ids) => listResolution('projects', selection, ids),
 };
 
+/** What each invoice event says about its invoice (a payment does not name the customer; a void not the contract). */
+function invoiceChangeOf(event: DomainEvent): Change {
+  const base = { id: event.subject.id, correlationId: event.correlationId };
+  switch (event.type) {
+    case erpTopics.invoiceDrafted: {
+      const data = event.data as unknown as InvoiceDrafted;
+      return { ...base, facts: { customerId: data.customerId, contractId: data.contractId, status: 'DRAFT' } };
+    }
+    case erpTopics.invoiceIssued: {
+      const data = event.data as unknown as InvoiceIssued;
+      return { ...base, facts: { customerId: data.customerId, contractId: data.contractId, status: 'ISSUED' } };
+    }
+    case erpTopics.invoicePaid:
+      return { ...base, facts: { status: (event.data as unknown as InvoicePaid).status } };
+    default:
+      return { ...base, facts: { customerId: (event.data as unknown as InvoiceVoided).customerId, status: 'VOID' } };
+  }
+}
+
+/** Per-id aliases of a single-entity field, read as the gateway, for facts the events do not carry. */
+function aliasedFacts(field: string, selection: string, changes: readonly Change[], read: (node: any) => Facts): FactsQuery {
+  const ids = idsOf(changes.map((c) => c.id));
+  return {
+    query: `query LiveFacts(${ids.map((_, i) => `$id${i}: ID!`).join(', ')}) { ${ids.map((_, i) => `f${i}: ${field}(id: $id${i}) { ${selection} }`).join(' ')} }`,
+    variables: Object.fromEntries(ids.map((id, i) => [`id${i}`, id])),
+    read: (data) => new Map(ids.flatMap((id, i) => (data[`f${i}`] ? [[id, read(data[`f${i}`])] as const] : []))),
+  };
+}
+
+export const invoiceStatusChanged: LiveField = {
+  name: 'invoiceStatusChanged',
+  eventTypes: [erpTopics.invoiceDrafted, erpTopics.invoiceIssued, erpTopics.invoicePaid, erpTopics.invoiceVoided],
+  changesOf: (event) => [invoiceChangeOf(event)],
+  readFacts: {
+    keys: ['customerId', 'contractId'],
+    query: (changes) =>
+      aliasedFacts('invoice', 'customer { id } contract { id }', changes, (node) => ({ customerId: node.customer?.id ?? null, contractId: node.contract?.id ?? null })),
+  },
+  statusAfterResolution: false,
+  // erp has no invoices(filter: { ids }): one aliased invoice(id:) per invoice changed in the batch (erp loads them
+  // with its per-request loaders, so the aliases still cost erp one read).
+  resolution: byIdResolution('invoice'),
+};
+
+export const billingEventCreated: LiveField = {
+  name: 'billingEventCreated',
+  // Not erp.billing_event.held: it follows .created (status HELD) in the same transaction, for the same event.
+  eventTypes: [erpTopics.billingEventCreated],
+  changesOf(event) {
+    const data = event.data as unknown as BillingEventCreated;
+    return [
+      {
+        id: data.billingEventId,
+        facts: { customerId: data.customerId, contractId: data.contractId, projectId: data.projectId, workerId: data.workerId, status: data.status },
+        correlationId: event.correlationId,
+      },
+    ];
+  },
+  statusAfterResolution: false,
+  resolution: byIdResolution('billingEvent'),
+};
+
 export const liveFields: Readonly<Record<string, LiveField>> = Object.fromEntries(
-  [timeEntryStatusChanged, timesheetStatusChanged, projectStatusChanged].map((field) => [field.name, field]),
+  [timeEntryStatusChanged, timesheetStatusChanged, projectStatusChanged, invoiceStatusChanged, billingEventCreated].map((field) => [field.name, field]),
 );
 
 /** Whether an entity with these facts passes a subscriber's filter (`skip`: keys checked elsewhere). */

@@ -1,5 +1,8 @@
 import {
   getArgumentValues,
+  getOperationAST,
+  parse,
+  validate,
   getVariableValues,
   GraphQLError,
   isObjectType,
@@ -13,6 +16,7 @@ import {
   type SelectionSetNode,
   type VariableDefinitionNode,
 } from 'graphql';
+import { isPosition, type EventPosition } from '../../lib/events/position.ts';
 
 /**
  * What one subscribe message asks for: the live field, its filter, and the client's selection on the payload entity,
@@ -23,6 +27,8 @@ export interface LiveSelection {
   /** The field's alias or name: the key of the payload in each `next` message. */
   readonly responseKey: string;
   readonly filter: Readonly<Record<string, unknown>>;
+  /** Resume after this cursor (the `after` argument): what changed since, then live. Null: live only. */
+  readonly after: EventPosition | null;
   readonly selectionSet: SelectionSetNode;
   readonly fragments: readonly FragmentDefinitionNode[];
   readonly variableDefinitions: readonly VariableDefinitionNode[];
@@ -30,6 +36,40 @@ export interface LiveSelection {
 }
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/** A subscribe request as either transport carries it (graphql-ws `subscribe` payload, the SSE request body). */
+export interface LiveRequest {
+  readonly query?: unknown;
+  readonly operationName?: unknown;
+  readonly variables?: unknown;
+}
+
+/**
+ * Parses, validates (against the served schema, with the live fields) and reads a subscribe request: the one live
+ * field it asks for, or the errors to answer with.
+ */
+export function readLiveRequest(
+  schema: GraphQLSchema,
+  request: LiveRequest,
+): { selection: LiveSelection; document: DocumentNode; operation: OperationDefinitionNode } | readonly GraphQLError[] {
+  if (typeof request.query !== 'string') return [badInput('query: a GraphQL subscription document is required')];
+  if (request.operationName != null && typeof request.operationName !== 'string') return [badInput('operationName: a string')];
+  if (request.variables != null && (typeof request.variables !== 'object' || Array.isArray(request.variables))) return [badInput('variables: an object')];
+  let document: DocumentNode;
+  try {
+    document = parse(request.query);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const invalid = validate(schema, document);
+  if (invalid.length > 0) return invalid;
+  const operation = getOperationAST(document, request.operationName as string | undefined);
+  if (!operation) return [badInput('name the operation to run')];
+  if (operation.operation !== 'subscription') return [badInput('queries and mutations are served over HTTP POST on /graphql')];
+  const selection = readLiveSelection(schema, document, operation, request.variables as Record<string, unknown> | undefined);
+  if (Array.isArray(selection)) return selection as readonly GraphQLError[];
+  return { selection: selection as LiveSelection, document, operation };
+}
 
 /** Reads a validated subscription operation; BAD_USER_INPUT errors for what the live fields cannot serve. */
 export function readLiveSelection(
@@ -48,6 +88,8 @@ export function readLiveSelection(
   const fieldDef = schema.getSubscriptionType()?.getFields()[root.name.value];
   if (!fieldDef || !root.selectionSet) return [badInput(`unknown subscription field ${root.name.value}`)];
   const args = getArgumentValues(fieldDef, root, coerced.coerced);
+  const after = (args.after as string | null | undefined) ?? null;
+  if (after !== null && !isPosition(after)) return [badInput(`after: "${after}" is not a cursor (take one from a result's extensions.cursor)`)];
   const definitions = new Map(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
   );
@@ -58,6 +100,7 @@ export function readLiveSelection(
     field: root.name.value,
     responseKey: root.alias?.value ?? root.name.value,
     filter: (args.filter as Record<string, unknown> | null | undefined) ?? {},
+    after,
     selectionSet: root.selectionSet,
     fragments,
     variableDefinitions,

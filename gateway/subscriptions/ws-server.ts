@@ -2,14 +2,14 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { decodeJwt } from 'jose';
 import { WebSocketServer } from 'ws';
 import type { Identity } from '../../lib/auth/identity.ts';
 import { verifyBearerToken } from '../../lib/auth/jwt.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { LiveFeed } from './feed.ts';
-import { readLiveSelection, type LiveSelection } from './selection.ts';
+import { readLiveRequest, type LiveSelection } from './selection.ts';
 
 export interface LiveServerOptions {
   readonly httpServer: Server;
@@ -105,20 +105,10 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
           return refusal(`at most ${maxSubscriptions} subscriptions per connection`, 'SUBSCRIPTION_LIMIT');
         }
         const schema = options.schema();
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const invalid = validate(schema, document);
-        if (invalid.length > 0) return invalid;
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return refusal('name the operation to run', 'BAD_USER_INPUT');
-        if (operation.operation !== 'subscription') return refusal('queries and mutations are served over HTTP POST on this path', 'BAD_USER_INPUT');
-        const selection = readLiveSelection(schema, document, operation, payload.variables);
-        if (Array.isArray(selection)) return selection as GraphQLError[];
-        const contextValue: LiveContext = { identity, expiresAt: ctx.extra.expiresAt ?? null, selection: selection as LiveSelection };
+        const read = readLiveRequest(schema, payload);
+        if (Array.isArray(read)) return read as GraphQLError[];
+        const { selection, document } = read as Exclude<typeof read, readonly GraphQLError[]>;
+        const contextValue: LiveContext = { identity, expiresAt: ctx.extra.expiresAt ?? null, selection };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue } satisfies ExecutionArgs;
       },
       subscribe(args) {

@@ -1,6 +1,18 @@
 import type { DomainEvent } from './envelope.ts';
+import type { EventPosition } from './position.ts';
 
-export type EventHandler = (event: DomainEvent) => Promise<void>;
+/** How an event reached a handler: its position on the bus (handlers that do not need it ignore the argument). */
+export interface Delivery {
+  readonly position: EventPosition;
+}
+
+export type EventHandler = (event: DomainEvent, delivery: Delivery) => Promise<void>;
+
+/** An event read back from the bus's retained history. */
+export interface PositionedEvent {
+  readonly position: EventPosition;
+  readonly event: DomainEvent;
+}
 
 export interface SubscribeOptions {
   /**
@@ -25,5 +37,10 @@ export interface EventBus {
   /** Resolves once the event is durable on the bus (Redis) or handed to every group (in-process). */
   publish(event: DomainEvent<unknown>): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Optional (buses that retain history: Redis): up to `count` events published after `position`, oldest first; null
+   * when the bus no longer holds all of them (trimmed past `position`).
+   */
+  readAfter?(position: EventPosition, count: number): Promise<PositionedEvent[] | null>;
   close(): Promise<void>;
 }

@@ -1,12 +1,13 @@
-import type { EventBus, SubscribeOptions, Subscription } from './bus.ts';
+import type { EventBus, PositionedEvent, SubscribeOptions, Subscription } from './bus.ts';
 import type { DomainEvent } from './envelope.ts';
+import { PositionClock } from './position.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 
 interface Group {
   options: SubscribeOptions | undefined;
   /** Events that arrived while the group had no subscriber; delivered, in order, when it subscribes again. */
-  backlog: DomainEvent[];
+  backlog: PositionedEvent[];
 }
 
 /**
@@ -18,6 +19,7 @@ interface Group {
 export class InProcessBus implements EventBus {
   readonly #groups = new Map<string, Group>();
   readonly #logger: Logger;
+  readonly #positions = new PositionClock();
 
   constructor(logger: Logger = silentLogger) {
     this.#logger = logger;
@@ -26,15 +28,17 @@ export class InProcessBus implements EventBus {
   async publish(published: DomainEvent<unknown>): Promise<void> {
     // Payloads are JSON objects; handlers read them as such, whatever interface the publisher typed them with.
     const event = published as DomainEvent;
+    // A retried publish (a handler failed) is a new delivery at a new position, as a Redis XADD retry would be.
+    const position = this.#positions.next();
     const failures: unknown[] = [];
     for (const [name, group] of this.#groups) {
       if (!group.options) {
-        group.backlog.push(event);
+        group.backlog.push({ position, event });
         continue;
       }
       if (!group.options.types.includes(event.type)) continue;
       try {
-        await group.options.handler(event);
+        await group.options.handler(event, { position });
       } catch (error) {
         this.#logger.error('event handler failed', { group: name, eventId: event.id, type: event.type, error });
         failures.push(error);
@@ -48,8 +52,8 @@ export class InProcessBus implements EventBus {
     if (group.options) throw new Error(`group ${options.group} already has a subscriber in this process`);
     this.#groups.set(options.group, group);
     while (group.backlog.length > 0) {
-      const event = group.backlog[0];
-      if (options.types.includes(event.type)) await options.handler(event);
+      const { position, event } = group.backlog[0];
+      if (options.types.includes(event.type)) await options.handler(event, { position });
       group.backlog.shift();
     }
     group.options = options;

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { EventBus, SubscribeOptions, Subscription } from './bus.ts';
+import type { EventBus, PositionedEvent, SubscribeOptions, Subscription } from './bus.ts';
 import type { DomainEvent } from './envelope.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
+import type { EventPosition } from './position.ts';
 
 export interface RedisBusOptions {
   readonly url: string;
@@ -65,7 +66,7 @@ export class RedisBus implements EventBus {
         const event = JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent;
         if (options.types.includes(event.type)) {
           try {
-            await options.handler(event);
+            await options.handler(event, { position: id });
           } catch (error) {
             this.#logger.error('event handler failed; will retry', { group: options.group, eventId: event.id, error });
             return false;
@@ -119,6 +120,15 @@ export class RedisBus implements EventBus {
     };
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  async readAfter(position: EventPosition, count: number): Promise<PositionedEvent[] | null> {
+    const { stream } = this.#options;
+    // Trimming removes the oldest entries: if `position` itself (or anything before it) is still held, so is all after.
+    const held = (await this.#client.xrevrange(stream, position, '-', 'COUNT', 1)) as StreamEntries;
+    if (held.length === 0) return null;
+    const entries = (await this.#client.xrange(stream, `(${position}`, '+', 'COUNT', count)) as StreamEntries;
+    return entries.map(([id, fields]) => ({ position: id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
   }
 
   async close(): Promise<void> {

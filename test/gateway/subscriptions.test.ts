@@ -6,6 +6,10 @@ import WebSocket from 'ws';
 import type { Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
+import { LiveFeed } from '../../gateway/subscriptions/feed.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { readLiveRequest, type LiveSelection } from '../../gateway/subscriptions/selection.ts';
+import { buildClientSchema, getIntrospectionQuery } from 'graphql';
 import type { DemoAssignment } from '../../lib/seed/demo-firm.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { timeTopics } from '../../subgraphs/time/events.ts';
@@ -135,7 +139,7 @@ describe('subscriptions over graphql-ws', () => {
     const introspection = await graph.query(`{ __schema { subscriptionType { fields { name } } } }`);
     assert.equal(introspection.errors, undefined, JSON.stringify(introspection.errors));
     const names = introspection.data.__schema.subscriptionType.fields.map((f: { name: string }) => f.name);
-    assert.deepEqual(names, ['timeEntryStatusChanged', 'timesheetStatusChanged', 'projectStatusChanged']);
+    assert.deepEqual(names, ['timeEntryStatusChanged', 'timesheetStatusChanged', 'projectStatusChanged', 'invoiceStatusChanged', 'billingEventCreated']);
     const overHttp = await graph.query(`subscription { timeEntryStatusChanged { id } }`);
     assert.equal(overHttp.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(overHttp));
   });
@@ -168,11 +172,11 @@ describe('subscriptions over graphql-ws', () => {
       project: { code: project.code, customer: { name: customer.name } },
     };
     const [forWorker] = await workerLive.received(1);
-    assert.deepEqual(forWorker, { data: { timeEntryStatusChanged: expected } });
+    assert.deepEqual(forWorker.data, { timeEntryStatusChanged: expected });
     const [forManager] = await managerLive.received(1);
     const billing = await graph.query(`query($id: ID!) { timeEntry(id: $id) { billing { status } } }`, { id }, asManager);
     assert.equal(billing.errors, undefined, JSON.stringify(billing.errors));
-    assert.deepEqual(forManager, { data: { timeEntryStatusChanged: { ...expected, billing: billing.data.timeEntry.billing } } }, 'erp: billing as a query shows it');
+    assert.deepEqual(forManager.data, { timeEntryStatusChanged: { ...expected, billing: billing.data.timeEntry.billing } }, 'erp: billing as a query shows it');
     const [sheet] = await managerSheets.received(1);
     assert.equal(sheet.errors, undefined, JSON.stringify(sheet.errors));
     const week = await graph.query(`query($id: ID!) { timeEntry(id: $id) { timesheet { id status totalHours } } }`, { id }, asManager);
@@ -274,5 +278,190 @@ describe('subscriptions over graphql-ws', () => {
     assert.equal((refusedLives[0].errors[0] as any)[0].extensions.code, 'SUBSCRIPTION_LIMIT');
     await subscribed(20);
     await closeAll();
+  });
+
+  const finance = { roles: ['FINANCE' as const], workerId: null };
+  const ok = async (query: string, variables: Record<string, unknown>, as: { roles: Role[]; workerId: string | null } = finance) => {
+    const result = await graph.query(query, variables, as);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    return result.data;
+  };
+  const approve = (id: string) => ok(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { status } }`, { ids: [id] }, asManager);
+
+  it('an issued invoice reaches finance with its customer and total, a new billing event too; a worker hears nothing', async () => {
+    const invoiceSelection = `id status total { amount currency } customer { name parent { name } }`;
+    const financeClient = connect(await tokenFor(finance));
+    const issuedOnly = subscribe(financeClient, `subscription($c: ID!) { invoiceStatusChanged(filter: { customerId: $c, status: [ISSUED] }) {
+      ${invoiceSelection} } }`, { c: customer.id });
+    const everyInvoice = subscribe(financeClient, `subscription { invoiceStatusChanged { id status } }`);
+    const billingEvents = subscribe(financeClient, `subscription($p: ID!) { billingEventCreated(filter: { projectId: $p }) {
+      sourceId status amount { amount currency } customer { name } } }`, { p: project.id });
+    const workerInvoices = subscribe(connect(await tokenFor(asWorker)), `subscription { invoiceStatusChanged { id status } }`);
+    const workerBilling = subscribe(connect(await tokenFor(asWorker)), `subscription { billingEventCreated { id } }`);
+    await subscribed(5);
+
+    const id = await submittedEntry('1.50');
+    await approve(id);
+    await graph.hub.settle();
+    const [created] = await billingEvents.received(1);
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    assert.equal(created.data.billingEventCreated.sourceId, id);
+    assert.equal(created.data.billingEventCreated.customer.name, customer.name);
+    assert.match(created.extensions.cursor, /^\d+-\d+$/, 'every result carries its cursor');
+
+    const { timeEntry } = await ok(`query($id: ID!) { timeEntry(id: $id) { billing { billingEvent { contract { id } } } } }`, { id });
+    const contractId = timeEntry.billing.billingEvent.contract.id;
+    const { draftInvoices } = await ok(`mutation($input: DraftInvoicesInput!) { draftInvoices(input: $input, idempotencyKey: "live-draft") { id } }`, {
+      input: { periodEnd: today, contractId },
+    });
+    const invoiceId = draftInvoices[0].id;
+    await graph.hub.settle();
+    // Changes of one invoice within a batch window arrive once, as it is now: let the draft go out first.
+    await everyInvoice.received(1);
+    const { issueInvoice } = await ok(`mutation($id: ID!) { issueInvoice(id: $id) { ${invoiceSelection} } }`, { id: invoiceId });
+    await graph.hub.settle();
+
+    const [issued] = await issuedOnly.received(1);
+    assert.deepEqual(issued.data, { invoiceStatusChanged: issueInvoice }, 'the invoice as finance reads it, customer from crm');
+    assert.equal(issueInvoice.status, 'ISSUED');
+    const statuses = (await everyInvoice.received(2)).map((r) => [r.data.invoiceStatusChanged.id, r.data.invoiceStatusChanged.status]);
+    assert.deepEqual(statuses, [[invoiceId, 'DRAFT'], [invoiceId, 'ISSUED']]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(issuedOnly.results.length, 1, 'the draft did not match the ISSUED filter');
+    assert.deepEqual([workerInvoices.results, workerInvoices.errors, workerBilling.results, workerBilling.errors], [[], [], [], []], "erp refuses workers: dropped");
+    await closeAll();
+  });
+
+  it('a subscriber resuming with its last cursor gets what it missed once, in order, then live changes', async () => {
+    const query = `subscription($after: String) { timeEntryStatusChanged(after: $after) { id status } }`;
+    const first = subscribe(connect(await tokenFor(asWorker)), query);
+    await subscribed(1);
+    const a = await submittedEntry('0.25');
+    const [seen] = await first.received(1);
+    assert.equal(seen.data.timeEntryStatusChanged.id, a);
+    const cursor = seen.extensions.cursor;
+    await closeAll();
+
+    const b = await submittedEntry('0.50');
+    const c = await submittedEntry('0.75');
+    await approve(b);
+    await graph.hub.settle();
+
+    const resumed = subscribe(connect(await tokenFor(asWorker)), query, { after: cursor });
+    const missed = await resumed.received(2);
+    assert.deepEqual(missed.map((r) => r.data.timeEntryStatusChanged), [{ id: c, status: 'SUBMITTED' }, { id: b, status: 'APPROVED' }],
+      'each entry once, as it is now, in the order of its last change');
+    const cursors = missed.map((r) => r.extensions.cursor);
+    const d = await submittedEntry('1.00');
+    const all = await resumed.received(3);
+    assert.deepEqual(all[2].data.timeEntryStatusChanged, { id: d, status: 'SUBMITTED' }, 'then live');
+    const numeric = (cursor: string) => cursor.split('-').map(BigInt);
+    const ordered = [cursor, ...cursors, all[2].extensions.cursor].map(numeric);
+    for (let i = 1; i < ordered.length; i++) assert.ok(ordered[i][0] > ordered[i - 1][0] || (ordered[i][0] === ordered[i - 1][0] && ordered[i][1] > ordered[i - 1][1]), 'cursors increase');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(resumed.results.length, 3, 'nothing twice, and not the entry seen before the disconnect');
+    assert.deepEqual(resumed.errors, []);
+
+    const again = subscribe(connect(await tokenFor(asWorker)), query, { after: all[2].extensions.cursor });
+    await subscribed(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(again.results, [], 'resuming from the newest cursor replays nothing');
+    await closeAll();
+  });
+
+  it('a cursor older than the kept events ends the subscription with CURSOR_EXPIRED; a malformed one is refused', async () => {
+    const client = connect(await tokenFor(asWorker));
+    let completed = false;
+    const results: any[] = [];
+    await new Promise<void>((resolve) => {
+      client.subscribe({ query: `subscription { timeEntryStatusChanged(after: "1-0") { id } }` }, {
+        next: (value) => void results.push(value),
+        error: () => resolve(),
+        complete: () => {
+          completed = true;
+          resolve();
+        },
+      });
+    });
+    assert.equal(completed, true);
+    assert.equal(results.length, 1);
+    assert.equal(results[0].errors[0].extensions.code, 'CURSOR_EXPIRED');
+    const malformed = subscribe(client, `subscription { timeEntryStatusChanged(after: "yesterday") { id } }`);
+    const deadline = Date.now() + 5000;
+    while (malformed.errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal((malformed.errors[0] as any)[0].extensions.code, 'BAD_USER_INPUT');
+    await closeAll();
+  });
+
+  it('serves subscriptions over Server-Sent Events: an approval arrives as a next event', async () => {
+    const id = await submittedEntry('2.00');
+    const refused = await fetch(graph.url.replace(/\/graphql$/, '/graphql/stream'), {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `subscription { timeEntryStatusChanged { id } }` }),
+    });
+    assert.equal(refused.status, 401);
+    const abort = new AbortController();
+    const response = await fetch(graph.url.replace(/\/graphql$/, '/graphql/stream'), {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${await tokenFor(asManager)}` },
+      body: JSON.stringify({ query: `subscription($w: ID!) { timeEntryStatusChanged(filter: { workerId: $w, status: [APPROVED] }) { id status worker { name } } }`, variables: { w: worker.id } }),
+      signal: abort.signal,
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    await subscribed(1);
+    await approve(id);
+    await graph.hub.settle();
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const deadline = Date.now() + 5000;
+    while (!text.includes('\n\n') && Date.now() < deadline) text += (await reader.read()).value ?? '';
+    const [eventLine, dataLine] = text.split('\n');
+    assert.equal(eventLine, 'event: next');
+    const result = JSON.parse(dataLine.slice('data: '.length));
+    assert.deepEqual(result.data, { timeEntryStatusChanged: { id, status: 'APPROVED', worker: { name: worker.name } } });
+    assert.match(result.extensions.cursor, /^\d+-\d+$/);
+    abort.abort();
+    await closeAll();
+
+    const invalid = await fetch(graph.url.replace(/\/graphql$/, '/graphql/stream'), {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${await tokenFor(asWorker)}` },
+      body: JSON.stringify({ query: `subscription { timeEntryStatusChanged { nope } }` }),
+    });
+    const body = await invalid.text();
+    assert.match(body, /^event: next\ndata: \{"errors":\[/, 'validation errors stream as a next event');
+    assert.match(body, /event: complete\ndata: \n\n$/);
+  });
+
+  it('a subscriber that does not read past its queue limit is ended with SLOW_CONSUMER, its queue dropped', async () => {
+    const introspection = await ok(getIntrospectionQuery(), {});
+    const schema = buildClientSchema(introspection); // the served schema: with the live fields
+    const read = readLiveRequest(schema, { query: `subscription { timeEntryStatusChanged { id } }` });
+    const selection = (read as { selection: LiveSelection }).selection;
+    const feed = new LiveFeed({
+      bus: graph.bus,
+      group: 'test.slow-consumer',
+      logger: silentLogger,
+      maxQueued: 2,
+      async execute(query, variables, identity, correlationId) {
+        const response = await graph.hub.gateway.apollo.executeOperation({ query, variables }, { contextValue: { identity, correlationId } });
+        return (response.body as any).singleResult;
+      },
+    });
+    await feed.start();
+    try {
+      const stream = feed.open({ roles: ['WORKER'], workerId: worker.id }, null, selection);
+      for (const hours of ['0.10', '0.20', '0.30']) await submittedEntry(hours);
+      const deadline = Date.now() + 5000;
+      while (feed.subscriberCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(feed.subscriberCount, 0, 'unsubscribed as soon as the queue overflowed');
+      const first = await stream.next();
+      assert.equal(first.value.errors[0].extensions.code, 'SLOW_CONSUMER', 'the queued results were dropped: the error comes next');
+      assert.equal((await stream.next()).done, true);
+    } finally {
+      await feed.close();
+    }
   });
 });

@@ -1,0 +1,122 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import { decodeJwt } from 'jose';
+import { verifyBearerToken } from '../../lib/auth/jwt.ts';
+import type { Identity } from '../../lib/auth/identity.ts';
+import { DomainError } from '../../lib/errors.ts';
+import { sendJson } from '../../lib/http/apollo-handler.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { LiveFeed } from './feed.ts';
+import { readLiveRequest, type LiveSelection } from './selection.ts';
+
+export interface LiveSseOptions {
+  /** The served schema (the API schema with the live fields). */
+  readonly schema: () => GraphQLSchema;
+  readonly feed: LiveFeed;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+  /** Interval of the comment lines that keep idle proxies from closing the stream. Default 12 s. */
+  readonly keepAliveMs?: number;
+}
+
+/** A subscribe request's body, at most. */
+const maxBodyBytes = 64 * 1024;
+
+const event = (name: 'next' | 'complete', data?: FormattedExecutionResult) => `event: ${name}\ndata: ${data ? JSON.stringify(data) : ''}\n\n`;
+
+const failure = (message: string, code: string): FormattedExecutionResult => ({ errors: [{ message, extensions: { code } }] });
+
+/**
+ * GraphQL over Server-Sent Events, "distinct connections" mode (graphql-sse's protocol): one POST with
+ * `Accept: text/event-stream` per subscription, the bearer token in `Authorization`. Each result is a `next` event,
+ * the end a `complete` event; the client ends a subscription by closing the response. Authentication failures are
+ * plain 401 JSON (nothing streams before the caller is known); everything after (a bad document, a refused filter)
+ * arrives as a `next` with errors, then `complete`, as the protocol asks. The token's expiry ends the stream with
+ * UNAUTHENTICATED.
+ */
+export function createLiveSseHandler(options: LiveSseOptions) {
+  const { feed, logger } = options;
+  const keepAliveMs = options.keepAliveMs ?? 12_000;
+
+  return async function serveLiveSse(req: IncomingMessage, res: ServerResponse, correlationId: string): Promise<void> {
+    const headers = { 'x-correlation-id': correlationId };
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { errors: [{ message: 'POST a subscription with Accept: text/event-stream', extensions: { code: 'BAD_USER_INPUT' } }] }, { ...headers, allow: 'POST' });
+      return;
+    }
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      sendJson(res, 406, { errors: [{ message: 'this path streams Server-Sent Events: send Accept: text/event-stream', extensions: { code: 'BAD_USER_INPUT' } }] }, headers);
+      return;
+    }
+    const header = req.headers.authorization ?? '';
+    const token = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : null;
+    let identity: Identity;
+    try {
+      if (!token) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
+      identity = await verifyBearerToken(token, options.jwtSecret);
+    } catch (error) {
+      const message = error instanceof DomainError ? error.message : 'invalid token';
+      sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { ...headers, 'www-authenticate': 'Bearer' });
+      return;
+    }
+    const { exp } = decodeJwt(token);
+    const expiresAt = typeof exp === 'number' ? exp * 1000 : null;
+
+    const body = await readBody(req);
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
+    res.flushHeaders();
+    const refuse = (result: FormattedExecutionResult) => res.end(event('next', result) + event('complete'));
+    if (body === null) return void refuse(failure(`the body must be a JSON object of at most ${maxBodyBytes} bytes`, 'BAD_USER_INPUT'));
+    const read = readLiveRequest(options.schema(), body);
+    if (Array.isArray(read)) return void refuse({ errors: read.map((error) => error.toJSON()) });
+    const { selection } = read as { selection: LiveSelection };
+
+    logger.info('live subscription (sse)', { field: selection.field, workerId: identity.workerId, correlationId });
+    const results = feed.open(identity, expiresAt, selection);
+    let closed = false;
+    const stop = () => {
+      closed = true;
+      clearInterval(keepAlive);
+      clearTimeout(expiry);
+      void results.return?.();
+    };
+    res.on('close', stop);
+    const keepAlive = setInterval(() => res.write(':\n\n'), keepAliveMs);
+    const expiry = setTimeout(
+      () => {
+        if (closed) return;
+        res.end(event('next', failure('the token expired: subscribe again with a fresh one', 'UNAUTHENTICATED')) + event('complete'));
+        stop();
+      },
+      Math.min(Math.max((expiresAt ?? Infinity) - Date.now(), 0), 2 ** 31 - 1),
+    );
+    for await (const result of results) {
+      if (closed) break;
+      // A client that does not read fills the socket; the feed's bounded queue then ends it (SLOW_CONSUMER).
+      if (!res.write(event('next', result))) await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+    }
+    if (!closed) {
+      res.end(event('complete'));
+      stop();
+    }
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBodyBytes) return null;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
