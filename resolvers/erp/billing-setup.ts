@@ -1,6 +1,7 @@
 import { entityRef } from '../../lib/graphql/connection.ts';
 import { capUsageOf } from '../../subgraphs/erp/billing-models.ts';
 import { optionalMoney } from '../../subgraphs/erp/domain/money.ts';
+import { recurringTermsOf, retainerBalanceOf } from '../../subgraphs/erp/recurring-billing.ts';
 import type { BillingScheduleLineResolvers, BillingSetupResolvers } from './types.generated.ts';
 
 export const BillingSetup: BillingSetupResolvers = {
@@ -18,6 +19,9 @@ export const BillingSetup: BillingSetupResolvers = {
   // Fields of a setup already read (its reads check the caller's role).
   schedule: (setup, _, { loaders }) => loaders.scheduleLinesBySetup.load(setup.id),
   capUsage: async (setup, _, { loaders }) => capUsageOf(setup, await loaders.capSumsByContract.load(setup.contract_id)),
+  recurringTerms: (setup) => recurringTermsOf(setup),
+  retainerBalance: async (setup, _, { loaders }) =>
+    setup.billing_method === 'RETAINER' ? retainerBalanceOf(setup, (await loaders.retainerSumsBySetup.load(setup.id))[0]) : null,
   createdAt: (setup) => setup.created_at,
   updatedAt: (setup) => setup.updated_at,
 };

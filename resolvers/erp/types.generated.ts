@@ -4,6 +4,7 @@ import type { InvoiceRow, InvoiceLineRow, CreditNoteRow, CreditNoteLineRow, Paym
 import type { ProjectFinancials as ProjectFinancialsModel } from '../../subgraphs/erp/domain/financials.ts';
 import type { TimeEntryBilling as TimeEntryBillingModel, TimeEntryBilling as ExpenseBillingModel } from '../../subgraphs/erp/domain/time-entry-billing.ts';
 import type { InvoiceLineGroupModel } from '../../subgraphs/erp/invoicing.ts';
+import type { RecurringTerms as RecurringTermsModel, RetainerBalance as RetainerBalanceModel } from '../../subgraphs/erp/domain/recurring-billing.ts';
 import type { ErpContext } from '../../subgraphs/erp/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -42,7 +43,8 @@ export type BillingEvent = {
   /**
    * Why a HELD event cannot be invoiced yet: NO_RATE (no bill rate was frozen at approval), NO_BILLING_SETUP (erp has
    * no billing setup for the contract), CURRENCY_MISMATCH (priced in another currency than the contract's), CAP_REACHED
-   * (it would take the contract's billed and unbilled total past its not-to-exceed cap; held whole).
+   * (it would take the contract's billed and unbilled total past its not-to-exceed cap; held whole), RETAINER_OVERRUN (a
+   * retainer's overrun its terms hold for review).
    */
   heldReason?: Maybe<Scalars['String']['output']>;
   hours?: Maybe<Scalars['Decimal']['output']>;
@@ -142,6 +144,10 @@ export type BillingSetup = {
   /** crm's not-to-exceed cap on everything billed under the contract; null: no cap. */
   notToExceed?: Maybe<Money>;
   paymentTermsDays: Scalars['Int']['output'];
+  /** A MANAGED_SERVICES or RETAINER contract's terms; null until set, and for other methods. */
+  recurringTerms?: Maybe<RecurringTerms>;
+  /** A RETAINER contract's running balance (across periods: unused fee carries over); null for other methods. */
+  retainerBalance?: Maybe<RetainerBalance>;
   /** A FIXED_FEE contract's billing schedule, by date. */
   schedule: Array<BillingScheduleLine>;
   status: BillingSetupStatus;
@@ -526,11 +532,25 @@ export type Mutation = {
    */
   releaseScheduledBilling: Array<BillingEvent>;
   /**
+   * Closes a calendar month (`periodEnd` its last day) for one contract, or every recurring contract with terms.
+   * MANAGED_SERVICES: the month's fee (RECURRING_FEE) once, and the overage of its approved hours above the included
+   * ones not billed yet (OVERAGE: a re-run after late approvals bills only the additional hours). RETAINER: the next
+   * month's fee in advance (RETAINER), and the closing month's if it never was. Each under the contract's cap. Returns
+   * the billing events created; a re-run creates none.
+   */
+  runRecurringBilling: Array<BillingEvent>;
+  /**
    * Sets a FIXED_FEE contract's billing schedule: the lines replace those not released yet (released lines are billed
    * and stay). Each line is a date, a positive amount in the contract's currency and a description; released and new
    * lines together may not exceed the contract's amount when crm set one (BAD_USER_INPUT). FINANCE, ADMIN.
    */
   setBillingSchedule: BillingSetup;
+  /**
+   * Sets a MANAGED_SERVICES contract's fee per calendar month, included hours and overage rate, or a RETAINER's fee
+   * per month and overrun policy, in the contract's currency (BAD_USER_INPUT for another method, a missing or
+   * superfluous term, another currency). Period closes after it use the new terms; billed events stay.
+   */
+  setRecurringTerms: BillingSetup;
   /** Changes how a contract's invoices are grouped and when they fall due. */
   updateBillingSetup: BillingSetup;
   updateTaxRate: TaxRate;
@@ -575,10 +595,24 @@ export type MutationReleaseScheduledBillingArgs = {
 };
 
 
+export type MutationRunRecurringBillingArgs = {
+  contractId?: InputMaybe<Scalars['ID']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  periodEnd: Scalars['Date']['input'];
+};
+
+
 export type MutationSetBillingScheduleArgs = {
   contractId: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   lines: Array<BillingScheduleLineInput>;
+};
+
+
+export type MutationSetRecurringTermsArgs = {
+  contractId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: RecurringTermsInput;
 };
 
 
@@ -771,6 +805,46 @@ export type RecordPaymentInput = {
   receivedOn: Scalars['Date']['input'];
   reference?: InputMaybe<Scalars['String']['input']>;
 };
+
+export type RecurringTerms = {
+  __typename?: 'RecurringTerms';
+  /** The fee per calendar month. */
+  fee: Money;
+  /** MANAGED_SERVICES: hours a month's fee includes. */
+  includedHours?: Maybe<Scalars['Decimal']['output']>;
+  /** MANAGED_SERVICES: the price of each hour above the included ones. */
+  overageRate?: Maybe<Money>;
+  /** RETAINER: what an overrun becomes. */
+  overrunPolicy?: Maybe<RetainerOverrunPolicy>;
+};
+
+export type RecurringTermsInput = {
+  fee: MoneyInput;
+  includedHours?: InputMaybe<Scalars['Decimal']['input']>;
+  overageRate?: InputMaybe<MoneyInput>;
+  overrunPolicy?: InputMaybe<RetainerOverrunPolicy>;
+};
+
+/**
+ * A retainer's balance: fees billed in (live RETAINER billing events, unbilled or invoiced) − drawn (approved hours ×
+ * their frozen bill rates, as far as the balance covered them). What drawdowns needed beyond it is `overrun`.
+ */
+export type RetainerBalance = {
+  __typename?: 'RetainerBalance';
+  drawn: Money;
+  drawnHours: Scalars['Decimal']['output'];
+  feesBilled: Money;
+  overrun: Money;
+  remaining: Money;
+};
+
+/**
+ * What a retainer's drawdowns beyond its balance become: an OVERAGE billing event to invoice (BILL), or the same held
+ * for review (HOLD, heldReason RETAINER_OVERRUN).
+ */
+export type RetainerOverrunPolicy =
+  | 'BILL'
+  | 'HOLD';
 
 export type RevenueLine = {
   __typename?: 'RevenueLine';
@@ -1124,6 +1198,10 @@ export type ResolversTypes = {
   ProjectFinancials: ResolverTypeWrapper<ProjectFinancialsModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordPaymentInput: RecordPaymentInput;
+  RecurringTerms: ResolverTypeWrapper<RecurringTermsModel>;
+  RecurringTermsInput: RecurringTermsInput;
+  RetainerBalance: ResolverTypeWrapper<RetainerBalanceModel>;
+  RetainerOverrunPolicy: RetainerOverrunPolicy;
   RevenueLine: ResolverTypeWrapper<RevenueLineRow>;
   RevenueMethod: RevenueMethod;
   RevenueSchedule: ResolverTypeWrapper<RevenueScheduleRow>;
@@ -1193,6 +1271,9 @@ export type ResolversParentTypes = {
   ProjectFinancials: ProjectFinancialsModel;
   Query: Record<PropertyKey, never>;
   RecordPaymentInput: RecordPaymentInput;
+  RecurringTerms: RecurringTermsModel;
+  RecurringTermsInput: RecurringTermsInput;
+  RetainerBalance: RetainerBalanceModel;
   RevenueLine: RevenueLineRow;
   RevenueSchedule: RevenueScheduleRow;
   RevenueScheduleConnection: Omit<RevenueScheduleConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['RevenueScheduleEdge']>, nodes: Array<ResolversParentTypes['RevenueSchedule']> };
@@ -1274,6 +1355,8 @@ export type BillingSetupResolvers<ContextType = ErpContext, ParentType extends R
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
   notToExceed?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   paymentTermsDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recurringTerms?: Resolver<Maybe<ResolversTypes['RecurringTerms']>, ParentType, ContextType>;
+  retainerBalance?: Resolver<Maybe<ResolversTypes['RetainerBalance']>, ParentType, ContextType>;
   schedule?: Resolver<Array<ResolversTypes['BillingScheduleLine']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BillingSetupStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1469,7 +1552,9 @@ export type MutationResolvers<ContextType = ErpContext, ParentType extends Resol
   issueInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'id'>>;
   recordPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
   releaseScheduledBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseScheduledBillingArgs, 'asOf'>>;
+  runRecurringBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRunRecurringBillingArgs, 'periodEnd'>>;
   setBillingSchedule?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationSetBillingScheduleArgs, 'contractId' | 'lines'>>;
+  setRecurringTerms?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationSetRecurringTermsArgs, 'contractId' | 'input'>>;
   updateBillingSetup?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationUpdateBillingSetupArgs, 'contractId' | 'input'>>;
   updateTaxRate?: Resolver<ResolversTypes['TaxRate'], ParentType, ContextType, RequireFields<MutationUpdateTaxRateArgs, 'id' | 'input'>>;
   voidInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationVoidInvoiceArgs, 'id' | 'reason'>>;
@@ -1523,6 +1608,21 @@ export type QueryResolvers<ContextType = ErpContext, ParentType extends Resolver
   revenueSchedules?: Resolver<ResolversTypes['RevenueScheduleConnection'], ParentType, ContextType, Partial<QueryRevenueSchedulesArgs>>;
   taxRate?: Resolver<Maybe<ResolversTypes['TaxRate']>, ParentType, ContextType, RequireFields<QueryTaxRateArgs, 'id'>>;
   taxRates?: Resolver<ResolversTypes['TaxRateConnection'], ParentType, ContextType, Partial<QueryTaxRatesArgs>>;
+};
+
+export type RecurringTermsResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['RecurringTerms'] = ResolversParentTypes['RecurringTerms']> = {
+  fee?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  includedHours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  overageRate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  overrunPolicy?: Resolver<Maybe<ResolversTypes['RetainerOverrunPolicy']>, ParentType, ContextType>;
+};
+
+export type RetainerBalanceResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['RetainerBalance'] = ResolversParentTypes['RetainerBalance']> = {
+  drawn?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  drawnHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  feesBilled?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  overrun?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  remaining?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
 export type RevenueLineResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['RevenueLine'] = ResolversParentTypes['RevenueLine']> = {
@@ -1635,6 +1735,8 @@ export type Resolvers<ContextType = ErpContext> = {
   Project?: ProjectResolvers<ContextType>;
   ProjectFinancials?: ProjectFinancialsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecurringTerms?: RecurringTermsResolvers<ContextType>;
+  RetainerBalance?: RetainerBalanceResolvers<ContextType>;
   RevenueLine?: RevenueLineResolvers<ContextType>;
   RevenueSchedule?: RevenueScheduleResolvers<ContextType>;
   RevenueScheduleConnection?: RevenueScheduleConnectionResolvers<ContextType>;

@@ -23,5 +23,7 @@ export const codegen = {
     ExpenseEntry: '../../subgraphs/erp/tables.ts#ExpenseEntryRef',
     ExpenseBilling: '../../subgraphs/erp/domain/time-entry-billing.ts#TimeEntryBilling as ExpenseBillingModel',
     InvoiceLineGroup: '../../subgraphs/erp/invoicing.ts#InvoiceLineGroupModel',
+    RecurringTerms: '../../subgraphs/erp/domain/recurring-billing.ts#RecurringTerms as RecurringTermsModel',
+    RetainerBalance: '../../subgraphs/erp/domain/recurring-billing.ts#RetainerBalance as RetainerBalanceModel',
   },
 };

@@ -83,7 +83,8 @@ export type BillingReversalCause = 'APPROVAL_CANCELLED' | 'REJECTED' | 'CORRECTE
 /** A billing event was reversed (it will never be invoiced); Subject: the BillingEvent. */
 export interface BillingEventReversed {
   billingEventId: string;
-  sourceType: CostSourceType;
+  /** The approved source's type, or OVERAGE for a time entry's retainer overrun (its source id is the entry's). */
+  sourceType: CostSourceType | 'OVERAGE';
   sourceId: string;
   contractId: string;
   projectId: string | null;

@@ -29,6 +29,7 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     billingSetupByContract: loaderByGroup((ids) => repo.billingSetupsByContracts(db, ids), (row) => row.contract_id),
     scheduleLinesBySetup: loaderByGroup((ids) => repo.scheduleLinesBySetups(db, ids), (row) => row.billing_setup_id),
     capSumsByContract: loaderByGroup((ids) => repo.capSumsByContracts(db, ids), (row) => row.contract_id),
+    retainerSumsBySetup: loaderByGroup((ids) => repo.retainerSumsBySetups(db, ids), (row) => row.billing_setup_id),
     linesByInvoice: loaderByGroup((ids) => repo.linesByInvoices(db, ids), (row) => row.invoice_id),
     linesByBillingEvent: loaderByGroup((ids) => repo.linesByBillingEvents(db, ids), (row) => row.billing_event_id!),
     paymentsByInvoice: loaderByGroup((ids) => repo.paymentsByInvoices(db, ids), (row) => row.invoice_id),

@@ -12,6 +12,7 @@ import { invoiceTotals } from './domain/invoice.ts';
 import { planPosting, reversalOf, type ApprovedSource, type BillingBlockedCode, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventReversed, type BillingReversalCause } from './events.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
+import { recordRecurringUsage, reverseRecurringUsage } from './recurring-billing.ts';
 import * as repo from './repository.ts';
 import type { CostSourceType, ErpDatabase } from './tables.ts';
 
@@ -93,6 +94,8 @@ export function createPostingService(deps: PostingDeps) {
       // stayed on an issued invoice when its approval was taken back gets its cost again, and stays billed once.
       if (plan.cost && !liveCost) await insertCost(trx, plan.cost);
       if (plan.billing && !liveEvent) events.push(...(await insertBilling(trx, plan.billing, event)));
+      // Time on a recurring contract: counted or drawn down instead of billed (once per source: recurring-billing.ts).
+      if (plan.usage) events.push(...(await recordRecurringUsage(trx, clock, plan.usage, causedBy(event))));
       const ref = { type: source.sourceType, id: source.sourceId, projectId: source.projectId };
       const reported = plan.blocked.filter((blocked) => (costCodes.has(blocked.code) ? !liveCost : blocked.code === 'NO_PROJECT' || !liveEvent));
       events.push(...reported.map((blocked) => blockedEvent(event, ref, contractId, blocked)));
@@ -133,8 +136,11 @@ export function createPostingService(deps: PostingDeps) {
           .values({ ...negated, id: randomUUID(), reversal_of: cost.id, reversed_at: null, posted_at: now })
           .execute();
       }
-      const billing = await repo.lockLiveBillingEvent(trx, sourceType, sourceId);
-      if (billing) {
+      if (sourceType === 'TIME_ENTRY') await reverseRecurringUsage(trx, clock, sourceType, sourceId);
+      // The source's own billing event, and a time entry's retainer overrun (an OVERAGE event with its id), alike.
+      const billings = [await repo.lockLiveBillingEvent(trx, sourceType, sourceId), sourceType === 'TIME_ENTRY' ? await repo.lockLiveBillingEvent(trx, 'OVERAGE', sourceId) : undefined];
+      for (const billing of billings) {
+        if (!billing) continue;
         const line = billing.status === 'BILLED' ? await repo.liveLineOfBillingEvent(trx, billing.id) : undefined;
         const invoice = line ? await repo.lockInvoice(trx, line.invoice_id) : undefined;
         if (line && invoice && invoice.status !== 'DRAFT') {
@@ -154,7 +160,7 @@ export function createPostingService(deps: PostingDeps) {
               erpTopics.billingEventReversed,
               { typename: 'BillingEvent', id: billing.id },
               {
-                billingEventId: billing.id, sourceType, sourceId, contractId: billing.contract_id, projectId: billing.project_id,
+                billingEventId: billing.id, sourceType: billing.source_type === 'OVERAGE' ? 'OVERAGE' : sourceType, sourceId, contractId: billing.contract_id, projectId: billing.project_id,
                 amount: { amount: billing.amount, currency: billing.currency }, cause, removedFromInvoiceId: invoice?.id ?? null,
               },
               causedBy(event),

@@ -263,6 +263,91 @@ export function lockDueScheduleLines(trx: Transaction<ErpDatabase>, asOf: string
   return query.orderBy('contract_id').orderBy('date').orderBy('position').forUpdate().execute();
 }
 
+/** Recurring setups with terms (MANAGED_SERVICES, RETAINER), of one contract or all, locked until the transaction ends. */
+export function lockRecurringSetups(trx: Transaction<ErpDatabase>, contractId: string | null) {
+  let query = trx.selectFrom('billing_setup').selectAll().where('billing_method', 'in', ['MANAGED_SERVICES', 'RETAINER']).where('recurring_fee', 'is not', null);
+  if (contractId) query = query.where('contract_id', '=', contractId);
+  return query.orderBy('contract_id').forUpdate().execute();
+}
+
+/** A source's live (not reversed) recurring usage, locked until the transaction ends. */
+export const lockLiveRecurringUsage = (trx: Transaction<ErpDatabase>, sourceType: CostSourceType, sourceId: string) =>
+  trx
+    .selectFrom('recurring_usage')
+    .selectAll()
+    .where('source_type', '=', sourceType as 'TIME_ENTRY')
+    .where('source_id', '=', sourceId)
+    .where('reversed_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+
+/** A contract's standing (live) recorded hours dated in [from, to]. */
+export const liveUsageHours = async (db: Db, contractId: string, from: string, to: string): Promise<string> =>
+  String(
+    (
+      await db
+        .selectFrom('recurring_usage')
+        .select(sql<string>`coalesce(sum(hours), 0)`.as('hours'))
+        .where('contract_id', '=', contractId)
+        .where('reversed_at', 'is', null)
+        .where('date', '>=', from)
+        .where('date', '<=', to)
+        .executeTakeFirstOrThrow()
+    ).hours,
+  );
+
+/**
+ * The OVERAGE billing events of one contract whose source id starts with `prefix` (a managed-services month's: every
+ * run adds one): how many there are in all (so the next gets a fresh source id) and the hours of the live ones.
+ */
+export const overageEventsOf = async (db: Db, contractId: string, prefix: string): Promise<{ count: number; liveHours: string }> => {
+  const row = await db
+    .selectFrom('billing_event')
+    .select([sql<string>`count(*)`.as('count'), sql<string>`coalesce(sum(hours) filter (where status <> 'REVERSED'), 0)`.as('hours')])
+    .where('contract_id', '=', contractId)
+    .where('source_type', '=', 'OVERAGE')
+    .where('source_id', 'like', `${prefix}%`)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), liveHours: String(row.hours) };
+};
+
+/**
+ * Each retainer setup's balance sums, in one statement: its live RETAINER fee events (UNBILLED or BILLED, in its
+ * currency) and its live drawdowns (drawn, hours, overrun); one row per setup.
+ */
+export const retainerSumsBySetups = (db: Db, setupIds: readonly string[]) =>
+  db
+    .selectFrom('billing_setup as s')
+    .where('s.id', 'in', setupIds)
+    .select((eb) => [
+      's.id as billing_setup_id',
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom('billing_event as e')
+            .whereRef('e.contract_id', '=', 's.contract_id')
+            .whereRef('e.currency', '=', 's.currency')
+            .where('e.source_type', '=', 'RETAINER')
+            .where('e.status', 'in', ['UNBILLED', 'BILLED'])
+            .select((inner) => inner.fn.sum<string>('e.amount').as('a')),
+          sql<string>`0`,
+        )
+        .as('fees_billed'),
+      ...(['drawn', 'hours', 'overrun'] as const).map((column) =>
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom('recurring_usage as u')
+              .whereRef('u.billing_setup_id', '=', 's.id')
+              .where('u.reversed_at', 'is', null)
+              .select((inner) => inner.fn.sum<string>(`u.${column}`).as('a')),
+            sql<string>`0`,
+          )
+          .as(column),
+      ),
+    ])
+    .execute();
+
 /**
  * Every money aggregate of many projects in one statement: sums grouped by project and currency (see FinancialFact
  * for the kinds). Reversal postings carry negated amounts, so cost sums net them out.

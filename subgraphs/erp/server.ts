@@ -16,6 +16,7 @@ import { createInvoicingService, type InvoicingService } from './invoicing.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import { subscribePosting } from './posting.ts';
 import { createBillingModelsService, subscribeBillingModels, type BillingModelsService } from './billing-models.ts';
+import { createRecurringBillingService, type RecurringBillingService } from './recurring-billing.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
 import type { ErpDatabase } from './tables.ts';
 
@@ -24,6 +25,8 @@ export interface ErpContext extends RequestScope {
   readonly erp: ErpService;
   /** Fixed-fee schedules (billing-models.ts). */
   readonly billingModels: BillingModelsService;
+  /** Managed-services and retainer terms and period closes (recurring-billing.ts). */
+  readonly recurringBilling: RecurringBillingService;
   /** Reads bound to the caller (they check the caller's roles). */
   readonly erpQueries: ErpQueries;
   /** Drafting, issuing, voiding and paying invoices. */
@@ -46,6 +49,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const erp = createErpService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const invoicing = createInvoicingService({ db: deps.db, clock: deps.clock, facts: options.invoicingFacts, onCommit: () => runtime?.relay.kick() });
   const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
+  const recurringBilling = createRecurringBillingService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
     typeDefs: erpTypeDefs,
@@ -58,7 +62,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     maskErrors: deps.maskErrors,
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels };
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling };
     },
     subscribe: async (bus) => [
       await bus.subscribe({

@@ -220,6 +220,13 @@ export interface BillingSetupTable {
   not_to_exceed: string | null;
   /** Billable expenses bill at cost × (1 + this / 100); 0 by default. */
   expense_markup_percent: Generated<string>;
+  /** MANAGED_SERVICES / RETAINER terms (recurring-billing.ts): the fee per calendar month; null until set. */
+  recurring_fee: Generated<string | null>;
+  /** MANAGED_SERVICES: hours a month's fee includes, and the rate of the hours above them. */
+  included_hours: Generated<string | null>;
+  overage_rate: Generated<string | null>;
+  /** RETAINER: what drawdowns beyond the balance become, an OVERAGE billing event UNBILLED (BILL) or HELD (HOLD). */
+  overrun_policy: Generated<RetainerOverrunPolicy | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -236,6 +243,35 @@ export interface BillingScheduleLineTable {
   currency: string;
   billing_event_id: string | null;
   released_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export type RetainerOverrunPolicy = 'BILL' | 'HOLD';
+
+/**
+ * Approved billable hours on a MANAGED_SERVICES or RETAINER contract, recorded at approval instead of a per-entry
+ * billing event (one live row per source). A retainer's row is also its drawdown: amount = hours × the frozen bill
+ * rate = drawn (covered by the balance) + overrun (beyond it, billed by its OVERAGE billing event).
+ */
+export interface RecurringUsageTable {
+  id: string;
+  billing_setup_id: string;
+  contract_id: string;
+  billing_method: Extract<BillingMethod, 'MANAGED_SERVICES' | 'RETAINER'>;
+  source_type: 'TIME_ENTRY';
+  source_id: string;
+  project_id: string;
+  worker_id: string | null;
+  date: string;
+  hours: string;
+  rate: string | null;
+  amount: string | null;
+  drawn: string | null;
+  overrun: string | null;
+  currency: string;
+  overage_billing_event_id: string | null;
+  /** Set when the source's approval was taken back: the hours no longer count and the drawdown returns. */
+  reversed_at: Date | null;
   created_at: Generated<Date>;
 }
 
@@ -259,6 +295,7 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   tax_rate: TaxRateTable;
   billing_setup: BillingSetupTable;
   billing_schedule_line: BillingScheduleLineTable;
+  recurring_usage: RecurringUsageTable;
   document_sequence: DocumentSequenceTable;
 }
 
@@ -274,3 +311,4 @@ export type RevenueLineRow = Selectable<RevenueLineTable>;
 export type TaxRateRow = Selectable<TaxRateTable>;
 export type BillingSetupRow = Selectable<BillingSetupTable>;
 export type BillingScheduleLineRow = Selectable<BillingScheduleLineTable>;
+export type RecurringUsageRow = Selectable<RecurringUsageTable>;

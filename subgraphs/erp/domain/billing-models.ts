@@ -13,7 +13,8 @@ import type { Blocked, PlannedBilling, ProjectPostingFacts, SetupPostingFacts } 
 /**
  * Whether approved billable time on a contract of this method becomes a billing event. FIXED_FEE bills its
  * milestones and schedule, never hours: its time is cost only. (crm has no MILESTONE method: a milestone-billed
- * contract is FIXED_FEE.)
+ * contract is FIXED_FEE.) MANAGED_SERVICES and RETAINER time is priced by the hour too, but recorded as usage of
+ * the contract rather than billed per entry (planRecurringUsage).
  */
 export const billsTimeByTheHour = (method: BillingMethod): boolean => method !== 'FIXED_FEE';
 

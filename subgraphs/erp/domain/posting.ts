@@ -1,5 +1,6 @@
 import type { BillingMethod, BillingSourceType, CostSourceType } from '../tables.ts';
 import { billsTimeByTheHour, withMarkup } from './billing-models.ts';
+import { planRecurringUsage, type PlannedUsage } from './recurring-billing.ts';
 import { lineAmount, negate, type Money } from './money.ts';
 
 /**
@@ -14,7 +15,9 @@ import { lineAmount, negate, type Money } from './money.ts';
  * CURRENCY_MISMATCH the price is not in the contract's currency (no conversion is made): the billing event is HELD;
  * INVOICED_SOURCE_REVERSED an approval was taken back but its billing event is on an issued invoice: a credit note
  * must follow;
- * CAP_REACHED the billing event would take the contract past its not-to-exceed cap: it is HELD (billing-models.ts).
+ * CAP_REACHED the billing event would take the contract past its not-to-exceed cap: it is HELD (billing-models.ts);
+ * RETAINER_OVERRUN a drawdown went beyond the retainer's balance and its terms hold the overrun for review: its OVERAGE
+ * billing event is HELD (recurring-billing.ts).
  */
 export type BillingBlockedCode =
   | 'SETUP_BLOCKED'
@@ -26,7 +29,8 @@ export type BillingBlockedCode =
   | 'NO_RATE'
   | 'CURRENCY_MISMATCH'
   | 'INVOICED_SOURCE_REVERSED'
-  | 'CAP_REACHED';
+  | 'CAP_REACHED'
+  | 'RETAINER_OVERRUN';
 
 /** An approved time entry as erp posts it. `billRate` is the rate time froze at approval (null: none applied). */
 export interface ApprovedWork {
@@ -115,7 +119,7 @@ export interface PlannedBilling {
   amount: string;
   currency: string;
   /** Set when the event cannot be invoiced as it stands (HELD). */
-  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH' | 'CAP_REACHED'> | null;
+  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH' | 'CAP_REACHED' | 'RETAINER_OVERRUN'> | null;
 }
 
 export interface Blocked {
@@ -128,6 +132,8 @@ export interface PostingPlan {
   billing: PlannedBilling | null;
   /** Every fact that kept something from being written as it should: one `erp.billing.blocked` each. */
   blocked: Blocked[];
+  /** Billable time on a MANAGED_SERVICES or RETAINER contract: recorded as usage instead of a billing event. */
+  usage?: PlannedUsage;
 }
 
 /** What a source costs: hours × the cost rate (rounded half-up to the rate currency's minor unit), or its amount. */
@@ -158,7 +164,9 @@ const describe = (source: ApprovedSource) =>
  *    setup's markup). It is HELD (but written, so it bills once released) when the setup is missing (customer and
  *    legal entity then from psa's project), when no bill rate was frozen, or when the price is not in the contract's
  *    currency. Time on a FIXED_FEE contract bills nothing (its milestones and schedule bill the fee): cost only, and
- *    nothing is blocked. Expenses on it still bill (a pass-through the fee does not cover).
+ *    nothing is blocked. Expenses on it still bill (a pass-through the fee does not cover). Time on a
+ *    MANAGED_SERVICES or RETAINER contract is recorded as `usage` instead (planRecurringUsage: counted against the
+ *    month's included hours, or drawn from the retainer's balance); their expenses bill as on T&M.
  */
 export function planPosting(source: ApprovedSource, facts: PostingFacts): PostingPlan {
   const blocked: Blocked[] = [];
@@ -188,6 +196,8 @@ export function planPosting(source: ApprovedSource, facts: PostingFacts): Postin
     return { cost, billing: null, blocked };
   }
   if (source.sourceType === 'TIME_ENTRY' && setup && !billsTimeByTheHour(setup.billingMethod)) return { cost, billing: null, blocked };
+  const usage = source.sourceType === 'TIME_ENTRY' && setup ? planRecurringUsage(source, setup, project.id) : null;
+  if (usage) return { cost, billing: null, blocked, usage };
   const legalEntityId = setup?.legalEntityId ?? project.legalEntityId;
   const bill = billPrice(source, setup);
   const currency = setup?.currency ?? bill?.money.currency ?? project.currency;

@@ -60,10 +60,12 @@ describe('fixed-fee time', () => {
     assert.deepEqual(plan.blocked, []);
   });
 
-  it('still bills hours under every other method', () => {
-    for (const method of ['TIME_AND_MATERIALS', 'MANAGED_SERVICES', 'RETAINER'] as const) {
-      assert.equal(billsTimeByTheHour(method), true);
-      assert.equal(planPosting(work, { project, costRate: null, setup: setup({ billingMethod: method }) }).billing?.amount, '800.00');
+  it('still bills hours under T&M; managed services and retainers record them as usage (recurring-billing.test.ts)', () => {
+    for (const method of ['TIME_AND_MATERIALS', 'MANAGED_SERVICES', 'RETAINER'] as const) assert.equal(billsTimeByTheHour(method), true);
+    assert.equal(planPosting(work, { project, costRate: null, setup: setup({ billingMethod: 'TIME_AND_MATERIALS' }) }).billing?.amount, '800.00');
+    for (const method of ['MANAGED_SERVICES', 'RETAINER'] as const) {
+      const plan = planPosting(work, { project, costRate: null, setup: setup({ billingMethod: method }) });
+      assert.deepEqual([plan.billing, plan.usage?.billingMethod, plan.usage?.hours], [null, method, work.hours]);
     }
   });
 });

@@ -23,8 +23,14 @@ import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harn
  * erp's posting consumer on a real migrated database, fed synthetic time events, with psa's projects and hcm's cost
  * rates served by a fake facts source (what the gateway would answer).
  */
-export const C = { eur: 'c-eur', unset: 'c-without-setup', fixed: 'c-fixed', capped: 'c-capped' } as const;
-export const P = { alpha: 'p-alpha', noSetup: 'p-no-setup', internal: 'p-internal', fixed: 'p-fixed', capped: 'p-capped' } as const;
+export const C = {
+  eur: 'c-eur', unset: 'c-without-setup', fixed: 'c-fixed', capped: 'c-capped',
+  managed: 'c-managed', managedCapped: 'c-managed-capped', retainer: 'c-retainer', retainerHeld: 'c-retainer-held',
+} as const;
+export const P = {
+  alpha: 'p-alpha', noSetup: 'p-no-setup', internal: 'p-internal', fixed: 'p-fixed', capped: 'p-capped',
+  managed: 'p-managed', managedToo: 'p-managed-too', managedCapped: 'p-managed-capped', retainer: 'p-retainer', retainerHeld: 'p-retainer-held',
+} as const;
 export const W = { ana: 'w-ana', ben: 'w-ben' } as const;
 
 const projects: ProjectPostingFacts[] = [
@@ -36,6 +42,13 @@ const projects: ProjectPostingFacts[] = [
   // Billing models (billing-models.test.ts announces their contracts: a fixed fee, a T&M contract with a cap).
   { id: P.fixed, contractId: C.fixed, customerId: 'cust-3', legalEntityId: 'le-de', currency: 'EUR' },
   { id: P.capped, contractId: C.capped, customerId: 'cust-4', legalEntityId: 'le-de', currency: 'EUR' },
+  // Recurring billing (recurring-billing.test.ts announces their contracts): managed services (two projects on one
+  // contract), retainers.
+  { id: P.managed, contractId: C.managed, customerId: 'cust-5', legalEntityId: 'le-de', currency: 'EUR' },
+  { id: P.managedToo, contractId: C.managed, customerId: 'cust-5', legalEntityId: 'le-de', currency: 'EUR' },
+  { id: P.managedCapped, contractId: C.managedCapped, customerId: 'cust-5', legalEntityId: 'le-de', currency: 'EUR' },
+  { id: P.retainer, contractId: C.retainer, customerId: 'cust-6', legalEntityId: 'le-de', currency: 'EUR' },
+  { id: P.retainerHeld, contractId: C.retainerHeld, customerId: 'cust-6', legalEntityId: 'le-de', currency: 'EUR' },
 ];
 
 /** Cost rates by worker (ben has none). */

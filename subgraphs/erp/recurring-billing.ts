@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { requireRole } from '../../lib/auth/identity.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
+import { appendToOutbox } from '../../lib/events/outbox.ts';
+import { badInput, notFound } from '../../lib/errors.ts';
+import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
+import { transactionalWriter } from '../../lib/idempotency.ts';
+import { writeBillingEvent } from './billing-models.ts';
+import {
+  checkRecurringTerms,
+  closingMonth,
+  coversMonth,
+  isPositive,
+  isRecurringMethod,
+  overageToBill,
+  retainerBalance,
+  splitDrawdown,
+  type BillingMonth,
+  type PlannedUsage,
+  type RecurringTerms,
+  type RecurringTermsInput,
+  type RetainerBalance,
+} from './domain/recurring-billing.ts';
+import { erpTopics, type BillingBlocked } from './events.ts';
+import * as repo from './repository.ts';
+import type { BillingSetupRow, CostSourceType, ErpDatabase } from './tables.ts';
+
+/** A setup's recurring terms as stored; null until finance set them (or for another method). */
+export function recurringTermsOf(setup: BillingSetupRow): RecurringTerms | null {
+  if (!isRecurringMethod(setup.billing_method) || setup.recurring_fee === null) return null;
+  const money = (amount: string | null) => (amount === null ? null : { amount: String(amount), currency: setup.currency });
+  return {
+    fee: money(setup.recurring_fee)!,
+    includedHours: setup.included_hours === null ? null : String(setup.included_hours),
+    overageRate: money(setup.overage_rate),
+    overrunPolicy: setup.overrun_policy,
+  };
+}
+
+/** A RETAINER setup's running balance from its summed rows (`repo.retainerSumsBySetups`); null for other methods. */
+export function retainerBalanceOf(
+  setup: BillingSetupRow,
+  sums: { fees_billed: string; drawn: string; hours: string; overrun: string } | undefined,
+): RetainerBalance | null {
+  if (setup.billing_method !== 'RETAINER') return null;
+  return retainerBalance(setup.currency, {
+    feesBilled: String(sums?.fees_billed ?? '0'), drawn: String(sums?.drawn ?? '0'), drawnHours: String(sums?.hours ?? '0'), overrun: String(sums?.overrun ?? '0'),
+  });
+}
+
+/**
+ * Records approved billable time on a recurring contract (planPosting's `usage`), once per source while it stands:
+ * a managed-services contract counts its hours when the month is closed; a retainer draws its balance down by the
+ * entry's value at once, under a lock on the setup, and what the balance cannot cover (the overrun) becomes an
+ * OVERAGE billing event (source id = the time entry), UNBILLED when the terms say BILL, HELD (RETAINER_OVERRUN, with
+ * `erp.billing.blocked`) when they say HOLD (or none yet) — through `writeBillingEvent`, so the cap applies.
+ */
+export async function recordRecurringUsage(trx: Transaction<ErpDatabase>, clock: Clock, usage: PlannedUsage, cause: EventCause): Promise<DomainEvent<unknown>[]> {
+  const setup = await repo.lockBillingSetupByContract(trx, usage.contractId);
+  if (!setup || (await repo.lockLiveRecurringUsage(trx, usage.sourceType, usage.sourceId))) return [];
+  const id = randomUUID();
+  const now = clock.now();
+  let split: { drawn: string; overrun: string } | null = null;
+  if (usage.billingMethod === 'RETAINER' && usage.amount !== null) {
+    const [sums] = await repo.retainerSumsBySetups(trx, [setup.id]);
+    split = splitDrawdown(usage.amount, retainerBalanceOf(setup, sums)!.remaining.amount, usage.currency);
+  }
+  await trx
+    .insertInto('recurring_usage')
+    .values({
+      id, billing_setup_id: setup.id, contract_id: usage.contractId, billing_method: usage.billingMethod, source_type: usage.sourceType,
+      source_id: usage.sourceId, project_id: usage.projectId, worker_id: usage.workerId, date: usage.date, hours: usage.hours, rate: usage.rate,
+      amount: usage.amount, drawn: split?.drawn ?? null, overrun: split?.overrun ?? null, currency: usage.currency, overage_billing_event_id: null,
+      reversed_at: null, created_at: now,
+    })
+    .execute();
+  if (!split || !isPositive(split.overrun)) return [];
+
+  const hold = setup.overrun_policy !== 'BILL';
+  const written = await writeBillingEvent(trx, clock, {
+    sourceType: 'OVERAGE', sourceId: usage.sourceId, contractId: usage.contractId, projectId: usage.projectId, customerId: usage.customerId,
+    legalEntityId: usage.legalEntityId, workerId: usage.workerId, roleId: null, taskId: null, date: usage.date,
+    description: `Retainer overrun ${usage.date}: ${usage.hours} h worth ${usage.amount} ${usage.currency}, ${split.overrun} beyond the balance`,
+    hours: null, rate: null, amount: split.overrun, currency: usage.currency, heldReason: hold ? 'RETAINER_OVERRUN' : null,
+  }, cause);
+  await trx.updateTable('recurring_usage').set({ overage_billing_event_id: written.id }).where('id', '=', id).execute();
+  if (!hold) return written.events;
+  return [
+    ...written.events,
+    createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, { typename: 'BillingEvent', id: written.id }, {
+      contractId: usage.contractId,
+      code: 'RETAINER_OVERRUN',
+      reason: `time entry ${usage.sourceId} needs ${usage.amount} ${usage.currency} of contract ${usage.contractId}'s retainer, ${split.overrun} beyond its balance: the overrun is held for review`,
+      source: { type: 'OVERAGE', id: usage.sourceId, projectId: usage.projectId },
+    }, cause, now),
+  ];
+}
+
+/**
+ * A source's approval was taken back: its recorded usage stops counting (a managed-services month's hours, a
+ * retainer's drawdown returns to the balance). Its OVERAGE billing event, if any, is reversed by the posting
+ * consumer like the source's own (posting.ts). Nothing is deleted.
+ */
+export async function reverseRecurringUsage(trx: Transaction<ErpDatabase>, clock: Clock, sourceType: CostSourceType, sourceId: string): Promise<void> {
+  const usage = await repo.lockLiveRecurringUsage(trx, sourceType, sourceId);
+  if (usage) await trx.updateTable('recurring_usage').set({ reversed_at: clock.now() }).where('id', '=', usage.id).execute();
+}
+
+/** The source id of a setup's fee (RECURRING_FEE or RETAINER) for a month: one per contract and month. */
+export const feeSourceId = (setupId: string, month: BillingMonth) => `${setupId}:${month.period}`;
+
+/**
+ * Recurring billing (DESIGN §2): the terms of MANAGED_SERVICES and RETAINER contracts, and the period close that
+ * bills their fees and managed-services overage. FINANCE (and ADMIN) only.
+ */
+export function createRecurringBillingService(deps: { db: Kysely<ErpDatabase>; clock: Clock; onCommit: () => void }) {
+  const { db, clock } = deps;
+  const write = transactionalWriter(db, deps.onCommit);
+
+  /** Writes a billing event of the setup (no project, no worker), dated `date`; returns its id and announcements. */
+  const bill = (trx: Transaction<ErpDatabase>, setup: BillingSetupRow, cause: EventCause, event: { sourceType: 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE'; sourceId: string; date: string; description: string; hours: string | null; rate: string | null; amount: string }) =>
+    writeBillingEvent(trx, clock, {
+      ...event, contractId: setup.contract_id, projectId: null, customerId: setup.customer_id, legalEntityId: setup.legal_entity_id,
+      workerId: null, roleId: null, taskId: null, currency: setup.currency, heldReason: null,
+    }, cause);
+
+  /** A fee for the month unless its source has a live event already (a re-run bills nothing twice). */
+  async function billFee(trx: Transaction<ErpDatabase>, setup: BillingSetupRow, terms: RecurringTerms, month: BillingMonth, date: string, cause: EventCause) {
+    const sourceType = setup.billing_method === 'RETAINER' ? ('RETAINER' as const) : ('RECURRING_FEE' as const);
+    const sourceId = feeSourceId(setup.id, month);
+    if (await repo.lockLiveBillingEvent(trx, sourceType, sourceId)) return null;
+    const label = sourceType === 'RETAINER' ? 'Retainer' : 'Managed services fee';
+    return bill(trx, setup, cause, { sourceType, sourceId, date, description: `${label} ${month.period}`, hours: null, rate: null, amount: terms.fee.amount });
+  }
+
+  /** The month's overage still due (overageToBill), as one more OVERAGE event of the month. */
+  async function billOverage(trx: Transaction<ErpDatabase>, setup: BillingSetupRow, terms: RecurringTerms, month: BillingMonth, cause: EventCause) {
+    const prefix = `${feeSourceId(setup.id, month)}:`;
+    const earlier = await repo.overageEventsOf(trx, setup.contract_id, prefix);
+    const due = overageToBill({
+      approvedHours: await repo.liveUsageHours(trx, setup.contract_id, month.start, month.end),
+      includedHours: terms.includedHours!, overageHoursBilled: earlier.liveHours, overageRate: terms.overageRate!,
+    });
+    if (!due) return null;
+    return bill(trx, setup, cause, {
+      sourceType: 'OVERAGE', sourceId: `${prefix}${earlier.count + 1}`, date: month.end,
+      description: `Overage ${month.period}: ${due.hours} h above ${terms.includedHours} included`, hours: due.hours, rate: terms.overageRate!.amount, amount: due.amount.amount,
+    });
+  }
+
+  return {
+    /** Sets a MANAGED_SERVICES or RETAINER contract's terms (checkRecurringTerms); later period closes use them. */
+    async setRecurringTerms(scope: RequestScope, contractId: string, input: RecurringTermsInput, idempotencyKey?: string | null) {
+      requireRole(scope.identity, 'FINANCE');
+      return write('setRecurringTerms', idempotencyKey, { contractId, input }, async (trx) => {
+        const setup = await repo.lockBillingSetupByContract(trx, contractId);
+        if (!setup) throw notFound('BillingSetup', contractId);
+        const terms = checkRecurringTerms(input, { billingMethod: setup.billing_method, currency: setup.currency });
+        await trx
+          .updateTable('billing_setup')
+          .set({
+            recurring_fee: terms.fee.amount, included_hours: terms.includedHours, overage_rate: terms.overageRate?.amount ?? null,
+            overrun_policy: terms.overrunPolicy, updated_at: clock.now(),
+          })
+          .where('id', '=', setup.id)
+          .execute();
+        return setup.id;
+      });
+    },
+
+    /**
+     * Closes a calendar month (`periodEnd` its last day) for one recurring contract or all with terms, in one
+     * transaction, each setup locked:
+     * - MANAGED_SERVICES (a contract covering the month): its fee (RECURRING_FEE, source "<setup>:<YYYY-MM>", once)
+     *   and, when the month's standing approved hours exceed the included ones, the OVERAGE not billed yet
+     *   (overageToBill: a re-run after late approvals bills the additional hours only, as one more event);
+     * - RETAINER: the next month's fee in advance (RETAINER, source "<setup>:<YYYY-MM>" of that month, once), and the
+     *   closing month's when it was never billed (a first period, a missed run); fees are dated `periodEnd`.
+     * Every event goes through writeBillingEvent (the cap). Returns the billing events created (none on a re-run).
+     */
+    async runRecurringBilling(scope: RequestScope, periodEnd: string, contractId: string | null, idempotencyKey?: string | null): Promise<string[]> {
+      requireRole(scope.identity, 'FINANCE');
+      const { month, next } = closingMonth(periodEnd);
+      return write('runRecurringBilling', idempotencyKey, { periodEnd, contractId }, async (trx) => {
+        if (contractId) {
+          const setup = await repo.lockBillingSetupByContract(trx, contractId);
+          if (!setup) throw notFound('BillingSetup', contractId);
+          if (!recurringTermsOf(setup)) {
+            throw badInput('contractId', isRecurringMethod(setup.billing_method) ? `contract ${contractId} has no recurring terms yet` : `contract ${contractId} is ${setup.billing_method}, not recurring`);
+          }
+        }
+        const created: string[] = [];
+        const events: DomainEvent<unknown>[] = [];
+        const keep = (written: { id: string; events: DomainEvent<unknown>[] } | null) => {
+          if (!written) return;
+          created.push(written.id);
+          events.push(...written.events);
+        };
+        for (const setup of await repo.lockRecurringSetups(trx, contractId)) {
+          const terms = recurringTermsOf(setup)!;
+          const contract = { startDate: setup.start_date, endDate: setup.end_date };
+          if (setup.billing_method === 'MANAGED_SERVICES') {
+            if (!coversMonth(contract, month)) continue;
+            keep(await billFee(trx, setup, terms, month, month.end, scope));
+            keep(await billOverage(trx, setup, terms, month, scope));
+          } else {
+            for (const period of [month, next]) if (coversMonth(contract, period)) keep(await billFee(trx, setup, terms, period, periodEnd, scope));
+          }
+        }
+        await appendToOutbox(trx, events);
+        return created;
+      });
+    },
+  };
+}
+
+export type RecurringBillingService = ReturnType<typeof createRecurringBillingService>;
