@@ -34,6 +34,13 @@ export const errorCodes = {
   CURRENCY_MISMATCH: 422,
   OVERPAYMENT: 422,
   TAX_RATE_NOT_FOUND: 422,
+  // Credit notes (subgraphs/erp/domain/credit-notes.ts): an invoice line is never credited beyond its amount; only a
+  // line credited in full may be billed again (a partial credit would bill its hours twice), and never the line of a
+  // source whose approval was taken back.
+  OVER_CREDIT: 422,
+  PARTIALLY_CREDITED: 422,
+  NOT_CREDITED: 422,
+  SOURCE_REVERSED: 422,
   /** A live connection holds no more subscriptions than the gateway allows. */
   SUBSCRIPTION_LIMIT: 429,
   /** A subscription's `after` cursor is older than the gateway keeps events for: read the current state, subscribe anew. */

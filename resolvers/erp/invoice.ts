@@ -1,5 +1,6 @@
 import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
-import { money } from '../../subgraphs/erp/domain/money.ts';
+import { roundDecimal } from '../../lib/decimal.ts';
+import { minorUnits, money } from '../../subgraphs/erp/domain/money.ts';
 import { invoiceBalance } from '../../subgraphs/erp/domain/invoice.ts';
 import { invoiceLineGroups } from '../../subgraphs/erp/invoicing.ts';
 import type { BillingEventRow } from '../../subgraphs/erp/tables.ts';
@@ -59,4 +60,9 @@ export const InvoiceLine: InvoiceLineResolvers = {
   amount: (line) => money(line.amount, line.currency),
   billingEvent: (line, _, { loaders }) => (line.billing_event_id ? loaders.billingEvent.load(line.billing_event_id) : null),
   project: (line) => optionalEntityRef('Project', line.project_id),
+  credited: async (line, _, { loaders }) => {
+    const [credits] = await loaders.creditsByInvoiceLine.load(line.id);
+    return money(roundDecimal(String(credits?.issued ?? '0'), minorUnits(line.currency)), line.currency);
+  },
+  released: (line) => line.released_at !== null,
 };

@@ -18,6 +18,16 @@ export const Mutation: MutationResolvers = {
     (await ctx.loaders.invoice.load(await ctx.invoicing.voidInvoice(ctx, id, reason, idempotencyKey)))!,
   recordPayment: async (_, { input, idempotencyKey }, ctx) =>
     (await ctx.loaders.payment.load(await ctx.invoicing.recordPayment(ctx, input, idempotencyKey)))!,
+  draftCreditNote: async (_, { invoiceId, lines, idempotencyKey }, ctx) =>
+    (await ctx.loaders.creditNote.load(await ctx.creditNotes.draftCreditNote(ctx, invoiceId, lines, idempotencyKey)))!,
+  issueCreditNote: async (_, { id, input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.creditNote.load(await ctx.creditNotes.issueCreditNote(ctx, id, input ?? {}, idempotencyKey)))!,
+  voidCreditNote: async (_, { id, reason, idempotencyKey }, ctx) =>
+    (await ctx.loaders.creditNote.load(await ctx.creditNotes.voidCreditNote(ctx, id, reason, idempotencyKey)))!,
+  rebillSources: async (_, { input, idempotencyKey }, ctx) => {
+    const ids = await ctx.creditNotes.rebillSources(ctx, input, idempotencyKey);
+    return (await Promise.all(ids.map((id) => ctx.loaders.billingEvent.load(id)))).filter((event) => event !== null && event !== undefined);
+  },
   setBillingSchedule: async (_, { contractId, lines, idempotencyKey }, ctx) =>
     (await ctx.loaders.billingSetup.load(await ctx.billingModels.setBillingSchedule(ctx, contractId, lines, idempotencyKey)))!,
   releaseScheduledBilling: async (_, { asOf, contractId, idempotencyKey }, ctx) => {

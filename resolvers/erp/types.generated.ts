@@ -44,7 +44,8 @@ export type BillingEvent = {
    * Why a HELD event cannot be invoiced yet: NO_RATE (no bill rate was frozen at approval), NO_BILLING_SETUP (erp has
    * no billing setup for the contract), CURRENCY_MISMATCH (priced in another currency than the contract's), CAP_REACHED
    * (it would take the contract's billed and unbilled total past its not-to-exceed cap; held whole), RETAINER_OVERRUN (a
-   * retainer's overrun its terms hold for review).
+   * retainer's overrun its terms hold for review), CREDITED (its invoice line was credited in full: billed again only
+   * when finance asks, `rebillSources`).
    */
   heldReason?: Maybe<Scalars['String']['output']>;
   hours?: Maybe<Scalars['Decimal']['output']>;
@@ -272,14 +273,26 @@ export type CreateTaxRateInput = {
 
 export type CreditNote = {
   __typename?: 'CreditNote';
+  createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   invoice: Invoice;
+  issueDate?: Maybe<Scalars['Date']['output']>;
   issuedAt?: Maybe<Scalars['DateTime']['output']>;
   lines: Array<CreditNoteLine>;
   number?: Maybe<Scalars['String']['output']>;
   reason?: Maybe<Scalars['String']['output']>;
   status: CreditNoteStatus;
+  /** Sum of the lines. */
+  subtotal: Money;
+  taxRatePercent?: Maybe<Scalars['Decimal']['output']>;
+  /**
+   * At the invoice's rate, rounded half-up on the invoice's credited subtotal so far (several notes never credit more
+   * tax than the invoice charged). Provisional while a draft.
+   */
+  taxTotal: Money;
   total: Money;
+  voidReason?: Maybe<Scalars['String']['output']>;
+  voidedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type CreditNoteLine = {
@@ -287,17 +300,33 @@ export type CreditNoteLine = {
   amount: Money;
   description: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /** The invoice line it credits. */
+  invoiceLine?: Maybe<InvoiceLine>;
+  project?: Maybe<Project>;
+  reason?: Maybe<Scalars['String']['output']>;
   sourceId?: Maybe<Scalars['ID']['output']>;
   sourceType: BillingSourceType;
 };
 
+export type CreditNoteLineInput = {
+  /** Part of the line, net of tax; absent: all that is left of it. */
+  amount?: InputMaybe<MoneyInput>;
+  invoiceLineId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
 export type CreditNoteStatus =
   | 'DRAFT'
-  | 'ISSUED';
+  | 'ISSUED'
+  /** A draft withdrawn (by finance, or because its invoice was voided); an issued credit note is never voided. */
+  | 'VOID';
 
 export type Customer = {
   __typename?: 'Customer';
-  /** Open balance of the customer's ISSUED and PARTIALLY_PAID invoices: one amount per currency. */
+  /**
+   * Open balance of the customer's issued invoices (ISSUED, PARTIALLY_PAID, PAID), net of payments and issued credit
+   * notes: one amount per currency (none when it is zero); negative when credit notes leave a refund due.
+   */
   arBalance: Array<Money>;
   id: Scalars['ID']['output'];
   invoices: InvoiceConnection;
@@ -439,11 +468,15 @@ export type InvoiceLine = {
   __typename?: 'InvoiceLine';
   amount: Money;
   billingEvent?: Maybe<BillingEvent>;
+  /** What issued credit notes credited of this line. */
+  credited: Money;
   description: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   invoice: Invoice;
   project?: Maybe<Project>;
   quantity: Scalars['Decimal']['output'];
+  /** The line no longer holds its source: its invoice was voided, or it was credited in full. */
+  released: Scalars['Boolean']['output'];
   /** The billed record (time entry, expense, milestone…); null for an adjustment. */
   sourceId?: Maybe<Scalars['ID']['output']>;
   sourceType: BillingSourceType;
@@ -477,6 +510,11 @@ export type InvoiceStatus =
   | 'PARTIALLY_PAID'
   | 'VOID';
 
+export type IssueCreditNoteInput = {
+  /** Defaults to today; on or after the invoice's issue date. */
+  issueDate?: InputMaybe<Scalars['Date']['input']>;
+};
+
 export type IssueInvoiceInput = {
   /** Defaults to today; on or after the invoice's period end. */
   issueDate?: InputMaybe<Scalars['Date']['input']>;
@@ -507,6 +545,13 @@ export type Mutation = {
    */
   createTaxRate: TaxRate;
   /**
+   * Drafts a credit note for an ISSUED, PARTIALLY_PAID or PAID invoice (INVALID_TRANSITION otherwise): a line per
+   * invoice line named, crediting `amount` (in the invoice's currency, net of tax) or by default all that is left of
+   * it. The credits of a line on draft and issued notes never pass its amount (OVER_CREDIT). A retry with the same key
+   * drafts nothing more.
+   */
+  draftCreditNote: CreditNote;
+  /**
    * Drafts invoices from every UNBILLED billing event dated up to `periodEnd`, in the scope (at most one of contract,
    * customer, project; none: every contract): one DRAFT per contract and currency, one line per billing event (a
    * source is on one live line: the database refuses a second), the events BILLED in the same transaction. A re-run
@@ -515,10 +560,24 @@ export type Mutation = {
    */
   draftInvoices: Array<Invoice>;
   /**
+   * DRAFT → ISSUED: numbered gapless per legal entity (CN-000001), dated, taxed at the invoice's rate. The invoice's
+   * balance drops by its total (negative: a refund is due; the invoice's status does not change). A line credited in
+   * full is released: its source is billed again only when asked (`rebillSources`), or never when its approval was
+   * taken back (its billing event REVERSED).
+   */
+  issueCreditNote: CreditNote;
+  /**
    * DRAFT → ISSUED: numbered gapless per legal entity, dated, due after the setup's payment terms, taxed at the rate
    * effective on the issue date (TAX_RATE_NOT_FOUND when none). INVALID_TRANSITION from any other status.
    */
   issueInvoice: Invoice;
+  /**
+   * Bills credited sources again: each invoice line named (or each source's latest invoice line) must be credited in
+   * full by issued credit notes — PARTIALLY_CREDITED (billing it again would bill its hours twice), NOT_CREDITED,
+   * SOURCE_REVERSED (its approval was taken back), INVALID_TRANSITION (billed again already) otherwise, and then nothing
+   * changes. Their billing events become UNBILLED for the next draft (HELD CAP_REACHED past the contract's cap).
+   */
+  rebillSources: Array<BillingEvent>;
   /**
    * Records a payment against an ISSUED or PARTIALLY_PAID invoice: PAID when the balance reaches zero, else
    * PARTIALLY_PAID. CURRENCY_MISMATCH in another currency, OVERPAYMENT above the open balance, INVALID_TRANSITION
@@ -554,6 +613,8 @@ export type Mutation = {
   /** Changes how a contract's invoices are grouped and when they fall due. */
   updateBillingSetup: BillingSetup;
   updateTaxRate: TaxRate;
+  /** DRAFT → VOID: withdraws a draft (a proposed one too); an issued credit note is never voided (INVALID_TRANSITION). */
+  voidCreditNote: CreditNote;
   /**
    * DRAFT, or ISSUED with nothing paid or credited → VOID (else INVALID_TRANSITION: correct it with a credit note).
    * Its lines are released: their sources are billable again (billing events UNBILLED), except those whose approval
@@ -569,9 +630,23 @@ export type MutationCreateTaxRateArgs = {
 };
 
 
+export type MutationDraftCreditNoteArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  invoiceId: Scalars['ID']['input'];
+  lines: Array<CreditNoteLineInput>;
+};
+
+
 export type MutationDraftInvoicesArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: DraftInvoicesInput;
+};
+
+
+export type MutationIssueCreditNoteArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input?: InputMaybe<IssueCreditNoteInput>;
 };
 
 
@@ -579,6 +654,12 @@ export type MutationIssueInvoiceArgs = {
   id: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input?: InputMaybe<IssueInvoiceInput>;
+};
+
+
+export type MutationRebillSourcesArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: RebillSourcesInput;
 };
 
 
@@ -625,6 +706,13 @@ export type MutationUpdateBillingSetupArgs = {
 export type MutationUpdateTaxRateArgs = {
   id: Scalars['ID']['input'];
   input: UpdateTaxRateInput;
+};
+
+
+export type MutationVoidCreditNoteArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  reason: Scalars['String']['input'];
 };
 
 
@@ -799,6 +887,12 @@ export type QueryTaxRatesArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type RebillSourcesInput = {
+  invoiceLineIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Time entries, expenses, milestones…: each one's latest invoice line. */
+  sourceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
 export type RecordPaymentInput = {
   amount: MoneyInput;
   invoiceId: Scalars['ID']['input'];
@@ -955,6 +1049,10 @@ export type TimeEntryBilling = {
 export type TimeEntryBillingStatus =
   /** Billable, but not approved yet: billing starts at approval. */
   | 'AWAITING_APPROVAL'
+  /**
+   * An issued credit note credits its invoice line (in part, or in full: then it waits until finance asks to bill it
+   * again, or for good when its approval was taken back).
+   */
   | 'CREDITED'
   | 'INVOICED'
   /** The entry is not billable: nothing will be invoiced for it. */
@@ -1169,6 +1267,7 @@ export type ResolversTypes = {
   CreateTaxRateInput: CreateTaxRateInput;
   CreditNote: ResolverTypeWrapper<CreditNoteRow>;
   CreditNoteLine: ResolverTypeWrapper<CreditNoteLineRow>;
+  CreditNoteLineInput: CreditNoteLineInput;
   CreditNoteStatus: CreditNoteStatus;
   Customer: ResolverTypeWrapper<EntityRef>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
@@ -1187,6 +1286,7 @@ export type ResolversTypes = {
   InvoiceLine: ResolverTypeWrapper<InvoiceLineRow>;
   InvoiceLineGroup: ResolverTypeWrapper<InvoiceLineGroupModel>;
   InvoiceStatus: InvoiceStatus;
+  IssueCreditNoteInput: IssueCreditNoteInput;
   IssueInvoiceInput: IssueInvoiceInput;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
   Money: ResolverTypeWrapper<Money>;
@@ -1197,6 +1297,7 @@ export type ResolversTypes = {
   Project: ResolverTypeWrapper<ProjectRef>;
   ProjectFinancials: ResolverTypeWrapper<ProjectFinancialsModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RebillSourcesInput: RebillSourcesInput;
   RecordPaymentInput: RecordPaymentInput;
   RecurringTerms: ResolverTypeWrapper<RecurringTermsModel>;
   RecurringTermsInput: RecurringTermsInput;
@@ -1247,6 +1348,7 @@ export type ResolversParentTypes = {
   CreateTaxRateInput: CreateTaxRateInput;
   CreditNote: CreditNoteRow;
   CreditNoteLine: CreditNoteLineRow;
+  CreditNoteLineInput: CreditNoteLineInput;
   Customer: EntityRef;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -1260,6 +1362,7 @@ export type ResolversParentTypes = {
   InvoiceFilter: InvoiceFilter;
   InvoiceLine: InvoiceLineRow;
   InvoiceLineGroup: InvoiceLineGroupModel;
+  IssueCreditNoteInput: IssueCreditNoteInput;
   IssueInvoiceInput: IssueInvoiceInput;
   LegalEntity: LegalEntity;
   Money: Money;
@@ -1270,6 +1373,7 @@ export type ResolversParentTypes = {
   Project: ProjectRef;
   ProjectFinancials: ProjectFinancialsModel;
   Query: Record<PropertyKey, never>;
+  RebillSourcesInput: RebillSourcesInput;
   RecordPaymentInput: RecordPaymentInput;
   RecurringTerms: RecurringTermsModel;
   RecurringTermsInput: RecurringTermsInput;
@@ -1419,20 +1523,30 @@ export type CostPostingEdgeResolvers<ContextType = ErpContext, ParentType extend
 
 export type CreditNoteResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CreditNote'] = ResolversParentTypes['CreditNote'], FederationReferenceType extends FederationReferenceTypes['CreditNote'] = FederationReferenceTypes['CreditNote']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CreditNote']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType>;
+  issueDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   issuedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['CreditNoteLine']>, ParentType, ContextType>;
   number?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CreditNoteStatus'], ParentType, ContextType>;
+  subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  taxRatePercent?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  taxTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  voidReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  voidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type CreditNoteLineResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CreditNoteLine'] = ResolversParentTypes['CreditNoteLine']> = {
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoiceLine?: Resolver<Maybe<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
+  project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sourceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   sourceType?: Resolver<ResolversTypes['BillingSourceType'], ParentType, ContextType>;
 };
@@ -1514,11 +1628,13 @@ export type InvoiceLineResolvers<ContextType = ErpContext, ParentType extends Re
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['InvoiceLine']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   billingEvent?: Resolver<Maybe<ResolversTypes['BillingEvent']>, ParentType, ContextType>;
+  credited?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  released?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   sourceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   sourceType?: Resolver<ResolversTypes['BillingSourceType'], ParentType, ContextType>;
   unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -1548,8 +1664,11 @@ export type MoneyResolvers<ContextType = ErpContext, ParentType extends Resolver
 
 export type MutationResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   createTaxRate?: Resolver<ResolversTypes['TaxRate'], ParentType, ContextType, RequireFields<MutationCreateTaxRateArgs, 'input'>>;
+  draftCreditNote?: Resolver<ResolversTypes['CreditNote'], ParentType, ContextType, RequireFields<MutationDraftCreditNoteArgs, 'invoiceId' | 'lines'>>;
   draftInvoices?: Resolver<Array<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<MutationDraftInvoicesArgs, 'input'>>;
+  issueCreditNote?: Resolver<ResolversTypes['CreditNote'], ParentType, ContextType, RequireFields<MutationIssueCreditNoteArgs, 'id'>>;
   issueInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'id'>>;
+  rebillSources?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRebillSourcesArgs, 'input'>>;
   recordPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
   releaseScheduledBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseScheduledBillingArgs, 'asOf'>>;
   runRecurringBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRunRecurringBillingArgs, 'periodEnd'>>;
@@ -1557,6 +1676,7 @@ export type MutationResolvers<ContextType = ErpContext, ParentType extends Resol
   setRecurringTerms?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationSetRecurringTermsArgs, 'contractId' | 'input'>>;
   updateBillingSetup?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationUpdateBillingSetupArgs, 'contractId' | 'input'>>;
   updateTaxRate?: Resolver<ResolversTypes['TaxRate'], ParentType, ContextType, RequireFields<MutationUpdateTaxRateArgs, 'id' | 'input'>>;
+  voidCreditNote?: Resolver<ResolversTypes['CreditNote'], ParentType, ContextType, RequireFields<MutationVoidCreditNoteArgs, 'id' | 'reason'>>;
   voidInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationVoidInvoiceArgs, 'id' | 'reason'>>;
 };
 

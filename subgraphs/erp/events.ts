@@ -13,6 +13,10 @@ export const erpTopics = {
   invoiceIssued: 'erp.invoice.issued',
   invoicePaid: 'erp.invoice.paid',
   invoiceVoided: 'erp.invoice.voided',
+  creditNoteDrafted: 'erp.credit_note.drafted',
+  creditNoteIssued: 'erp.credit_note.issued',
+  creditNoteVoided: 'erp.credit_note.voided',
+  billingEventRebilled: 'erp.billing_event.rebilled',
   billingEventHeld: 'erp.billing_event.held',
 } as const;
 
@@ -76,9 +80,10 @@ export interface BillingEventHeld {
 /**
  * Why a source's billing event was reversed: the time event that took its approval back; or, for an event left on an
  * issued invoice when its approval was taken back, that invoice being voided (INVOICE_VOIDED: its source is no longer
- * approved, so it does not go back to UNBILLED).
+ * approved, so it does not go back to UNBILLED) or its line credited in full by an issued credit note
+ * (INVOICE_CREDITED: the same, never billable again).
  */
-export type BillingReversalCause = 'APPROVAL_CANCELLED' | 'REJECTED' | 'CORRECTED' | 'INVOICE_VOIDED';
+export type BillingReversalCause = 'APPROVAL_CANCELLED' | 'REJECTED' | 'CORRECTED' | 'INVOICE_VOIDED' | 'INVOICE_CREDITED';
 
 /** A billing event was reversed (it will never be invoiced); Subject: the BillingEvent. */
 export interface BillingEventReversed {
@@ -148,6 +153,85 @@ export interface InvoiceVoided {
   wasStatus: Extract<InvoiceStatus, 'DRAFT' | 'ISSUED'>;
   releasedBillingEventIds: string[];
   reversedBillingEventIds: string[];
+}
+
+/** How a credit note came to be: finance drafted it, or a reversal of an invoiced source proposed it. */
+export type CreditNoteOrigin = 'MANUAL' | 'REVERSAL';
+
+export interface CreditNoteLinePayload {
+  creditNoteLineId: string;
+  invoiceLineId: string;
+  sourceType: BillingSourceType;
+  /** Null for an adjustment line. */
+  sourceId: string | null;
+  amount: MoneyPayload;
+  reason: string;
+}
+
+/**
+ * Lines were added to a DRAFT credit note (a new one, or the invoice's open draft a reversal extends). Subject: the
+ * CreditNote. A REVERSAL proposal also comes with `erp.billing.blocked` INVOICED_SOURCE_REVERSED (finance must
+ * issue or void it).
+ */
+export interface CreditNoteDrafted {
+  creditNoteId: string;
+  invoiceId: string;
+  invoiceNumber: string | null;
+  customerId: string;
+  legalEntityId: string;
+  origin: CreditNoteOrigin;
+  /** The lines this change added. */
+  lines: CreditNoteLinePayload[];
+  /** The draft's subtotal with them. */
+  subtotal: MoneyPayload;
+}
+
+/**
+ * A credit note became a document: numbered (gapless per legal entity, CN-…), dated, taxed at its invoice's rate; the
+ * invoice's balance dropped (negative: a refund is due). Lines credited in full were released: their billing events
+ * wait HELD (CREDITED) for `rebillSources`, or are REVERSED (cause INVOICE_CREDITED) when the source's approval was
+ * taken back. Subject: the CreditNote.
+ */
+export interface CreditNoteIssued {
+  creditNoteId: string;
+  number: string;
+  invoiceId: string;
+  invoiceNumber: string | null;
+  customerId: string;
+  legalEntityId: string;
+  issueDate: string;
+  taxRatePercent: string;
+  subtotal: MoneyPayload;
+  taxTotal: MoneyPayload;
+  total: MoneyPayload;
+  invoiceBalance: MoneyPayload;
+  releasedInvoiceLineIds: string[];
+  awaitingRebillBillingEventIds: string[];
+  reversedBillingEventIds: string[];
+}
+
+/** A DRAFT credit note was withdrawn (by finance, or because its invoice was voided). Subject: the CreditNote. */
+export interface CreditNoteVoided {
+  creditNoteId: string;
+  invoiceId: string;
+  reason: string;
+}
+
+/**
+ * Finance asked to bill a credited source again: its billing event (HELD CREDITED) is UNBILLED for the next draft, or
+ * HELD CAP_REACHED when that would pass the contract's cap. Subject: the BillingEvent.
+ */
+export interface BillingEventRebilled {
+  billingEventId: string;
+  sourceType: BillingSourceType;
+  sourceId: string;
+  contractId: string;
+  projectId: string | null;
+  /** The invoice line that was credited in full. */
+  creditedInvoiceLineId: string;
+  amount: MoneyPayload;
+  status: Extract<BillingEventStatus, 'UNBILLED' | 'HELD'>;
+  heldReason: string | null;
 }
 
 /** The consumer groups erp subscribes with (stable: a group resumes where it stopped). */

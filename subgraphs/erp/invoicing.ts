@@ -9,6 +9,7 @@ import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
+import { withdrawDraftCreditNotes } from './credit-notes.ts';
 import { defaultBillingTerms } from './domain/billing-setup.ts';
 import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
 import { applyPayment, assertInvoiceTransition, groupLines, planDrafts, type DraftableEvent, type GroupableLine, type LineGroup, type PlannedDraft } from './domain/invoicing.ts';
@@ -239,7 +240,9 @@ export function createInvoicingService(deps: InvoicingDeps) {
         if (released.length) await trx.updateTable('billing_event').set({ status: 'UNBILLED' }).where('id', 'in', released.map((row) => row.id)).execute();
         if (reversed.length) await trx.updateTable('billing_event').set({ status: 'REVERSED', reversed_at: now }).where('id', 'in', reversed.map((row) => row.id)).execute();
         await trx.updateTable('invoice').set({ status: 'VOID', voided_at: now, void_reason: why, updated_at: now }).where('id', '=', id).execute();
+        const withdrawn = await withdrawDraftCreditNotes(trx, clock, id, `invoice voided: ${why}`, { correlationId: scope.correlationId });
         await appendToOutbox(trx, [
+          ...withdrawn,
           event<InvoiceVoided>(scope, erpTopics.invoiceVoided, id, {
             invoiceId: id, number: invoice.number, customerId: invoice.customer_id, reason: why, wasStatus: invoice.status as 'DRAFT' | 'ISSUED',
             releasedBillingEventIds: released.map((row) => row.id), reversedBillingEventIds: reversed.map((row) => row.id),

@@ -35,6 +35,7 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     paymentsByInvoice: loaderByGroup((ids) => repo.paymentsByInvoices(db, ids), (row) => row.invoice_id),
     creditNotesByInvoice: loaderByGroup((ids) => repo.creditNotesByInvoices(db, ids), (row) => row.invoice_id),
     linesByCreditNote: loaderByGroup((ids) => repo.creditNoteLinesByCreditNotes(db, ids), (row) => row.credit_note_id),
+    creditsByInvoiceLine: loaderByGroup((ids) => repo.creditsByInvoiceLines(db, ids), (row) => row.invoice_line_id),
     settlementByInvoice: loaderByGroup((ids) => repo.settlementsByInvoices(db, ids), (row) => row.invoice_id),
     revenueLinesBySchedule: loaderByGroup((ids) => repo.revenueLinesBySchedules(db, ids), (row) => row.schedule_id),
     arBalanceByCustomer: loaderByGroup((ids) => repo.arBalancesByCustomers(db, ids), (row) => row.customer_id),

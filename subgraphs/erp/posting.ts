@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, type TimeEntryCorrected, type TimeEntryRejected } from '../time/index.ts';
 import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected } from '../time/events.ts';
 import { setupPostingFacts, writeBillingEvent } from './billing-models.ts';
+import { proposeReversalCredit } from './credit-notes.ts';
 import { invoiceTotals } from './domain/invoice.ts';
 import { planPosting, reversalOf, type ApprovedSource, type BillingBlockedCode, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventReversed, type BillingReversalCause } from './events.ts';
@@ -120,8 +121,8 @@ export function createPostingService(deps: PostingDeps) {
    * Reverses what an approval posted (DESIGN §4.5): the live cost posting gets a reversal posting (negated hours and
    * amount, `reversal_of` → it; it gets `reversed_at`; nothing is deleted). The live billing event, when UNBILLED or
    * HELD, becomes REVERSED; when on a DRAFT invoice, its line leaves the draft (totals recomputed) and it becomes
-   * REVERSED; when on an issued invoice it stays BILLED and `erp.billing.blocked` (INVOICED_SOURCE_REVERSED) asks
-   * finance for a credit note. A source with nothing live is left alone.
+   * REVERSED; when on an issued invoice it stays BILLED, a credit note for its line is proposed (a DRAFT: credit-notes.ts)
+   * and `erp.billing.blocked` (INVOICED_SOURCE_REVERSED) asks finance to issue it. A source with nothing live is left alone.
    */
   async function reverse(event: DomainEvent<unknown>, sourceType: CostSourceType, sourceId: string, cause: BillingReversalCause): Promise<void> {
     const applied = await handleOnce(db, erpConsumerGroups.posting, event, async (trx) => {
@@ -145,10 +146,15 @@ export function createPostingService(deps: PostingDeps) {
         const invoice = line ? await repo.lockInvoice(trx, line.invoice_id) : undefined;
         if (line && invoice && invoice.status !== 'DRAFT') {
           const source = { type: sourceType, id: sourceId, projectId: billing.project_id ?? cost?.project_id ?? null };
+          // A credit note is proposed (credit-notes.ts); finance still decides: blocked says so.
+          const proposal = await proposeReversalCredit(trx, clock, { invoice, line, cause }, causedBy(event));
           events.push(
+            ...proposal.events,
             blockedEvent(event, source, billing.contract_id, {
               code: 'INVOICED_SOURCE_REVERSED',
-              reason: `${sourceId} was taken back (${cause}) but is billed on issued invoice ${invoice.number ?? invoice.id}: a credit note must follow`,
+              reason: `${sourceId} was taken back (${cause}) but is billed on issued invoice ${invoice.number ?? invoice.id}: ${
+                proposal.creditNoteId ? `credit note ${proposal.creditNoteId} is proposed, to be issued` : 'it is credited (or proposed) in full already'
+              }`,
             }),
           );
         } else {

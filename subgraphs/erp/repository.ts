@@ -96,6 +96,56 @@ export const creditNotesByInvoices = (db: Db, invoiceIds: readonly string[]) =>
 export const creditNoteLinesByCreditNotes = (db: Db, creditNoteIds: readonly string[]) =>
   db.selectFrom('credit_note_line').selectAll().where('credit_note_id', 'in', creditNoteIds).orderBy('position').execute();
 
+/**
+ * The credits of many invoice lines, summed in SQL (one row per line that has any): `committed` on DRAFT and ISSUED
+ * credit notes (what may not pass the line's amount), `issued` on ISSUED ones only (what the customer was credited).
+ */
+export const creditsByInvoiceLines = (db: Db, invoiceLineIds: readonly string[]) =>
+  db
+    .selectFrom('credit_note_line as l')
+    .innerJoin('credit_note as c', 'c.id', 'l.credit_note_id')
+    .where('l.invoice_line_id', 'in', invoiceLineIds)
+    .where('c.status', 'in', ['DRAFT', 'ISSUED'])
+    .select([
+      sql<string>`l.invoice_line_id`.as('invoice_line_id'),
+      sql<string>`sum(l.amount)`.as('committed'),
+      sql<string>`coalesce(sum(l.amount) filter (where c.status = 'ISSUED'), 0)`.as('issued'),
+    ])
+    .groupBy('l.invoice_line_id')
+    .execute();
+
+/** The subtotal and tax an invoice's ISSUED credit notes credited so far (a new note's tax is rounded on top). */
+export const issuedCreditTotalsOfInvoice = (db: Db, invoiceId: string) =>
+  db
+    .selectFrom('credit_note')
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'ISSUED')
+    .select([sql<string>`coalesce(sum(subtotal), 0)`.as('subtotal'), sql<string>`coalesce(sum(tax_total), 0)`.as('tax_total')])
+    .executeTakeFirstOrThrow();
+
+export const findCreditNoteForUpdate = (trx: Transaction<ErpDatabase>, id: string) =>
+  trx.selectFrom('credit_note').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+/** An invoice's open DRAFT credit note (the latest), locked: a reversal's proposed credit extends it. */
+export const lockOpenDraftCreditNote = (trx: Transaction<ErpDatabase>, invoiceId: string) =>
+  trx
+    .selectFrom('credit_note')
+    .selectAll()
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'DRAFT')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .forUpdate()
+    .executeTakeFirst();
+
+/** Billing events locked until the transaction ends, in id order (so concurrent lockers queue, never deadlock). */
+export const lockBillingEvents = (trx: Transaction<ErpDatabase>, ids: readonly string[]) =>
+  ids.length === 0 ? Promise.resolve([]) : trx.selectFrom('billing_event').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+
+/** The invoice lines of many sources (any type), newest first: re-billing by source looks at each source's latest. */
+export const linesBySources = (db: Db, sourceIds: readonly string[]) =>
+  db.selectFrom('invoice_line').selectAll().where('source_id', 'in', sourceIds).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+
 /** Payments received and issued credit notes per invoice, summed in SQL: one row per invoice. */
 export const settlementsByInvoices = (db: Db, invoiceIds: readonly string[]) =>
   db
@@ -120,14 +170,15 @@ export const settlementsByInvoices = (db: Db, invoiceIds: readonly string[]) =>
     .execute();
 
 /**
- * Open receivables per customer and currency: total − payments − issued credit notes of ISSUED and PARTIALLY_PAID
- * invoices, grouped in SQL (one row per customer and currency).
+ * Open receivables per customer and currency: total − payments − issued credit notes of issued invoices (ISSUED,
+ * PARTIALLY_PAID and PAID: a credit note on a paid invoice is a refund due, a negative balance), grouped in SQL (one
+ * row per customer and currency; a currency whose balances sum to zero is left out).
  */
 export function arBalancesByCustomers(db: Db, customerIds: readonly string[]) {
   const open = db
     .selectFrom('invoice as i')
     .where('i.customer_id', 'in', customerIds)
-    .where('i.status', 'in', ['ISSUED', 'PARTIALLY_PAID'])
+    .where('i.status', 'in', ['ISSUED', 'PARTIALLY_PAID', 'PAID'])
     .select((eb) => [
       'i.customer_id',
       'i.currency',
@@ -143,6 +194,7 @@ export function arBalancesByCustomers(db: Db, customerIds: readonly string[]) {
     .selectFrom(open.as('o'))
     .select(['o.customer_id', 'o.currency', (eb) => eb.fn.sum<string>('o.open').as('balance')])
     .groupBy(['o.customer_id', 'o.currency'])
+    .having(sql<boolean>`sum(o.open) <> 0`)
     .orderBy('o.currency')
     .execute();
 }
@@ -426,6 +478,7 @@ export async function billingFactsBySources(
       'e.source_id',
       'e.id as billing_event_id',
       'e.status as event_status',
+      'e.held_reason',
       'l.id as invoice_line_id',
       'l.released_at',
       'i.id as invoice_id',
@@ -448,6 +501,7 @@ export async function billingFactsBySources(
     source_id: row.source_id,
     billingEventId: row.billing_event_id,
     eventStatus: row.event_status,
+    heldReason: row.held_reason,
     invoiceLineId: row.invoice_line_id,
     invoiceId: row.invoice_id,
     invoiceStatus: row.invoice_status,

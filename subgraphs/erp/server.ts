@@ -13,6 +13,7 @@ import { erpConsumerGroups } from './events.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
 import type { InvoicingFactsSource } from './invoicing-facts.ts';
 import { createInvoicingService, type InvoicingService } from './invoicing.ts';
+import { createCreditNoteService, type CreditNoteService } from './credit-notes.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import { subscribePosting } from './posting.ts';
 import { createBillingModelsService, subscribeBillingModels, type BillingModelsService } from './billing-models.ts';
@@ -31,6 +32,8 @@ export interface ErpContext extends RequestScope {
   readonly erpQueries: ErpQueries;
   /** Drafting, issuing, voiding and paying invoices. */
   readonly invoicing: InvoicingService;
+  /** Drafting, issuing and voiding credit notes; billing credited sources again. */
+  readonly creditNotes: CreditNoteService;
 }
 
 export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8'));
@@ -48,6 +51,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const logger = deps.logger.child({ subgraph: 'erp' });
   const erp = createErpService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const invoicing = createInvoicingService({ db: deps.db, clock: deps.clock, facts: options.invoicingFacts, onCommit: () => runtime?.relay.kick() });
+  const creditNotes = createCreditNoteService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
   const recurringBilling = createRecurringBillingService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<ErpContext>({
@@ -62,7 +66,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     maskErrors: deps.maskErrors,
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling };
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, creditNotes };
     },
     subscribe: async (bus) => [
       await bus.subscribe({

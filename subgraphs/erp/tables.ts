@@ -8,7 +8,8 @@ export type BillingMethod = 'TIME_AND_MATERIALS' | 'FIXED_FEE' | 'MANAGED_SERVIC
 export type InvoiceStatus = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID' | 'VOID';
 /** What a billing event, invoice line or credit note line bills (SCHEDULE: a fixed-fee billing schedule line). */
 export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT' | 'SCHEDULE';
-export type CreditNoteStatus = 'DRAFT' | 'ISSUED';
+/** VOID: a draft credit note withdrawn (an issued one is a document and stays). */
+export type CreditNoteStatus = 'DRAFT' | 'ISSUED' | 'VOID';
 export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD';
 export type CostSourceType = 'TIME_ENTRY' | 'EXPENSE';
 export type RevenueMethod = 'AS_DELIVERED' | 'PERCENT_COMPLETE' | 'MILESTONE';
@@ -94,6 +95,14 @@ export interface CreditNoteTable {
   total: string;
   issued_at: Date | null;
   created_at: Generated<Date>;
+  /** Sum of the lines; tax at the invoice's rate (credit-notes.ts, rounding); total = subtotal + tax. */
+  subtotal: Generated<string>;
+  tax_total: Generated<string>;
+  tax_rate_percent: string | null;
+  issue_date: string | null;
+  voided_at: Date | null;
+  void_reason: string | null;
+  updated_at: Generated<Date>;
 }
 
 export interface CreditNoteLineTable {
@@ -106,8 +115,11 @@ export interface CreditNoteLineTable {
   invoice_line_id: string | null;
   project_id: string | null;
   description: string;
+  /** Positive: how much of the invoice line is credited (net of tax). */
   amount: string;
   currency: string;
+  /** Why (finance's words, or the reversal that proposed it). */
+  reason: string | null;
 }
 
 export interface PaymentTable {

@@ -1,4 +1,5 @@
 import type { BillingEventStatus, InvoiceStatus } from '../tables.ts';
+import { creditedHeldReason } from './credit-notes.ts';
 
 export type TimeEntryBillingStatus =
   | 'NOT_BILLABLE'
@@ -20,6 +21,8 @@ export interface TimeEntryFacts {
 export interface EntryBillingFact {
   billingEventId: string;
   eventStatus: BillingEventStatus;
+  /** Why a HELD event waits: CREDITED when its line was credited in full and it waits to be billed again. */
+  heldReason?: string | null;
   invoiceLineId: string | null;
   invoiceId: string | null;
   invoiceStatus: InvoiceStatus | null;
@@ -44,9 +47,10 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
  *    NOT_POSTED when it is approved and billable but its approval has not reached erp yet;
  * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or
  *    CREDITED when an issued credit note credits that line;
- * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice, else UNBILLED (also HELD
- *    events, and events whose invoice was voided: they wait for the next invoice) — unless the entry is no longer
- *    APPROVED: its reversal has not reached erp yet, and it stands as in 4/;
+ * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice and it was not billed again
+ *    since (the event still BILLED, or HELD as CREDITED until finance asks to re-bill), else UNBILLED (also HELD
+ *    events, events whose invoice was voided and re-billed ones: they wait for the next invoice) — unless the entry is
+ *    no longer APPROVED: its reversal has not reached erp yet, and it stands as in 4/;
  * 4/ only reversed events: CREDITED when one had been invoiced and credited; else AWAITING_APPROVAL when the entry is
  *    back in the approval flow (DRAFT or SUBMITTED: its approval was cancelled, it waits for the next one), else
  *    REVERSED (rejected after approval, or a corrected original).
@@ -64,7 +68,7 @@ export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBil
       const status = onLine.invoiceStatus === 'DRAFT' ? 'ON_DRAFT' : onLine.credited ? 'CREDITED' : 'INVOICED';
       return { status, billingEventId: onLine.billingEventId, invoiceId: onLine.invoiceId };
     }
-    const credited = creditedFact(live);
+    const credited = creditedFact(live.filter((fact) => fact.eventStatus === 'BILLED' || fact.heldReason === creditedHeldReason));
     if (credited) return { status: 'CREDITED', billingEventId: credited.billingEventId, invoiceId: credited.invoiceId };
     // time took the approval back and erp's reversal is still on the bus: time's status decides, as rule 4 will.
     if (entry.status !== 'APPROVED') return afterReversal(entry, live[0].billingEventId);

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './2026-11-25T2100-initial.ts';
 import * as billingModels from './2026-11-26T1000-billing-models.ts';
 import * as invoiceGrouping from './2026-11-26T1100-invoice-grouping.ts';
+import * as creditNotes from './2026-11-26T1200-credit-notes.ts';
 import * as recurringBilling from './2026-11-26T1300-recurring-billing.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
@@ -9,5 +10,6 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-11-25T2100-initial': initial,
   '2026-11-26T1000-billing-models': billingModels,
   '2026-11-26T1100-invoice-grouping': invoiceGrouping,
+  '2026-11-26T1200-credit-notes': creditNotes,
   '2026-11-26T1300-recurring-billing': recurringBilling,
 };

@@ -25,6 +25,8 @@ describe('where a time entry stands in billing', () => {
     ['on a paid invoice', [onInvoice('PAID')], 'INVOICED', 'be-1', 'inv-1'],
     ['credited, line still live', [onInvoice('ISSUED', { credited: true })], 'CREDITED', 'be-1', 'inv-1'],
     ['credited and released', [onInvoice('PAID', { credited: true, lineReleased: true })], 'CREDITED', 'be-1', 'inv-1'],
+    ['credited in full, waiting to be billed again', [onInvoice('ISSUED', { eventStatus: 'HELD', heldReason: 'CREDITED', credited: true, lineReleased: true })], 'CREDITED', 'be-1', 'inv-1'],
+    ['credited in full, then billed again when asked', [onInvoice('ISSUED', { eventStatus: 'UNBILLED', credited: true, lineReleased: true })], 'UNBILLED', 'be-1', null],
     ['its invoice was voided: waits again', [onInvoice('VOID', { eventStatus: 'UNBILLED', lineReleased: true })], 'UNBILLED', 'be-1', null],
     [
       'voided, then billed on a new draft',

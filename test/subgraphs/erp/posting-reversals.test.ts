@@ -150,7 +150,7 @@ describe('erp reverses postings when an approval is taken back', () => {
     assert.deepEqual(await timeBilling(approved.data.timeEntryId, 'SUBMITTED'), { status: 'AWAITING_APPROVAL', invoice: null });
   });
 
-  it('leaves an event on an ISSUED invoice as it is and asks finance for a credit note', async () => {
+  it('leaves an event on an ISSUED invoice as it is and proposes a credit note for finance', async () => {
     const approved = entryApproved();
     await erp.publish(approved);
     const [billing] = await erp.billingEventsOf(approved.data.timeEntryId);
@@ -169,8 +169,18 @@ describe('erp reverses postings when an approval is taken back', () => {
     const invoice = await erp.database.db.selectFrom('invoice').selectAll().where('id', '=', invoiceId).executeTakeFirstOrThrow();
     assert.equal(invoice.total, '900.00');
     const outbox = await erp.outboxCausedBy(rejected.id);
-    assert.deepEqual(outbox.map((row) => [row.type, row.data.code, row.subject_typename]), [[erpTopics.billingBlocked, 'INVOICED_SOURCE_REVERSED', 'TimeEntry']]);
-    assert.deepEqual(outbox[0].data.source, { type: 'TIME_ENTRY', id: approved.data.timeEntryId, projectId: P.alpha });
+    assert.deepEqual(outbox.map((row) => [row.type, row.data.code, row.subject_typename]), [
+      [erpTopics.creditNoteDrafted, undefined, 'CreditNote'],
+      [erpTopics.billingBlocked, 'INVOICED_SOURCE_REVERSED', 'TimeEntry'],
+    ]);
+    assert.deepEqual(outbox[1].data.source, { type: 'TIME_ENTRY', id: approved.data.timeEntryId, projectId: P.alpha });
+    // The proposal: a DRAFT credit note crediting the whole line, pointing at it and at the source.
+    assert.deepEqual(
+      [outbox[0].data.origin, outbox[0].data.invoiceId, outbox[0].data.lines.map((line: any) => [line.sourceId, line.amount.amount])],
+      ['REVERSAL', invoiceId, [[approved.data.timeEntryId, billing.amount]]],
+    );
+    const proposed = await erp.database.db.selectFrom('credit_note').selectAll().where('invoice_id', '=', invoiceId).execute();
+    assert.deepEqual(proposed.map((note) => [note.status, note.subtotal, note.number]), [['DRAFT', '900.00', null]]);
     assert.deepEqual(await timeBilling(approved.data.timeEntryId), { status: 'INVOICED', invoice: { id: invoiceId } });
 
     // Approved again: its cost is posted afresh; it stays billed once, by the issued invoice's line.

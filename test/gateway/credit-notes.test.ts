@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fromScaled, toScaled } from '../../lib/decimal.ts';
+import type { DemoAssignment } from '../../lib/seed/demo-firm.ts';
+import { planDemoFirm } from '../../lib/seed/plan.ts';
+import { eventually } from '../support/eventually.ts';
+import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
+
+/**
+ * Correcting an issued invoice across the running graph on the demo firm (DESIGN §1, §4.5): finance credits an
+ * approved entry's line in part (the entry reads CREDITED, the receivable drops, re-billing it is refused), then the
+ * rest (the line is released), and bills the entry again only when asking: it is drafted on a new invoice.
+ */
+describe('credit notes through the gateway', () => {
+  let graph: HubHarness;
+  const today = new Date().toISOString().slice(0, 10);
+  const firm = planDemoFirm({ scale: 1, today });
+  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
+  const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
+  const assignment = firm.assignments.find(
+    (a) => covering(a) && firm.workers.find((w) => w.id === a.workerId)?.status === 'ACTIVE' && firm.workers.find((w) => w.id === a.workerId)?.managerId,
+  )!;
+  const worker = firm.workers.find((w) => w.id === assignment.workerId)!;
+  const task = firm.tasks.find((t) => t.projectId === assignment.projectId && t.billable && t.status === 'OPEN')!;
+  const asWorker = { roles: ['WORKER' as const], workerId: worker.id };
+  const asManager = { roles: ['WORKER' as const, 'MANAGER' as const], workerId: worker.managerId! };
+  const finance = { roles: ['FINANCE' as const] };
+
+  const ok = async (query: string, variables: Record<string, unknown>, identity: Parameters<HubHarness['query']>[2] = finance) => {
+    const result = await graph.query(query, variables, identity);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    return result.data;
+  };
+  const codeOf = async (query: string, variables: Record<string, unknown>, identity: Parameters<HubHarness['query']>[2] = finance) =>
+    (await graph.query(query, variables, identity)).errors?.[0]?.extensions?.code;
+  const billingOf = async (id: string) =>
+    (await ok(`query($id: ID!) { timeEntry(id: $id) { billing { status invoice { id } billingEvent { contract { id } customer { id } } } } }`, { id })).timeEntry.billing;
+  const arBalance = async (customerId: string, currency: string) => {
+    const { customer } = await ok(`query($id: ID!) { customer(id: $id) { arBalance { amount currency } } }`, { id: customerId });
+    return customer.arBalance.find((money: { currency: string }) => money.currency === currency)?.amount ?? '0.00';
+  };
+  const draftCredit = `mutation($invoiceId: ID!, $lines: [CreditNoteLineInput!]!, $key: String) {
+    draftCreditNote(invoiceId: $invoiceId, lines: $lines, idempotencyKey: $key) { id status subtotal { amount } } }`;
+  const issueCredit = `mutation($id: ID!) { issueCreditNote(id: $id) { id number status total { amount currency }
+    invoice { balance { amount } lines { id sourceId credited { amount } released } } } }`;
+  const rebill = `mutation($ids: [ID!]!) { rebillSources(input: { sourceIds: $ids }, idempotencyKey: "gateway-rebill-1") { id status } }`;
+
+  before(async () => {
+    graph = await startTestHub({ seed: { scale: 1 } });
+  });
+  after(() => graph.close());
+
+  it('an issued invoice is credited in part, then in full, and its entry billed again only when asked', async () => {
+    const logged = await ok(
+      `mutation($input: LogTimeEntryInput!) { logTimeEntry(input: $input) { id } }`,
+      { input: { projectId: assignment.projectId, taskId: task.id, date: today, hours: '3.00' } },
+      asWorker,
+    );
+    const id = logged.logTimeEntry.id;
+    await ok(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asWorker);
+    await ok(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asManager);
+    const posted = await eventually(async () => {
+      const billing = await billingOf(id);
+      assert.equal(billing.status, 'UNBILLED');
+      return billing;
+    });
+    const contractId = posted.billingEvent.contract.id;
+    const customerId = posted.billingEvent.customer.id;
+    const { draftInvoices } = await ok(
+      `mutation($input: DraftInvoicesInput!) { draftInvoices(input: $input, idempotencyKey: "gateway-credit-draft-1") { id currency lines { id sourceId amount { amount } } } }`,
+      { input: { periodEnd: today, contractId } },
+    );
+    const [invoice] = draftInvoices;
+    const line = invoice.lines.find((l: { sourceId: string }) => l.sourceId === id);
+    await ok(`mutation($id: ID!) { issueInvoice(id: $id) { id } }`, { id: invoice.id });
+    const owed = await arBalance(customerId, invoice.currency);
+
+    const half = fromScaled(toScaled(line.amount.amount, 2) / 2n, 2);
+    const partial = (await ok(draftCredit, { invoiceId: invoice.id, lines: [{ invoiceLineId: line.id, amount: { amount: half, currency: invoice.currency }, reason: 'half the hours were training' }], key: 'gateway-credit-1' })).draftCreditNote;
+    assert.equal(partial.status, 'DRAFT');
+    assert.equal(await codeOf(draftCredit, { invoiceId: invoice.id, lines: [{ invoiceLineId: line.id, reason: 'everything' }] }, asManager), 'FORBIDDEN');
+    const issuedPart = (await ok(issueCredit, { id: partial.id })).issueCreditNote;
+    assert.match(issuedPart.number, /^CN-\d{6}$/);
+    const creditedLine = issuedPart.invoice.lines.find((l: { id: string }) => l.id === line.id);
+    assert.deepEqual([creditedLine.credited.amount, creditedLine.released], [half, false]);
+    assert.equal(toScaled(owed, 2) - toScaled(await arBalance(customerId, invoice.currency), 2), toScaled(issuedPart.total.amount, 2), 'AR dropped by the credit note');
+    assert.equal((await billingOf(id)).status, 'CREDITED');
+    assert.equal(await codeOf(rebill, { ids: [id] }), 'PARTIALLY_CREDITED', 'billing it again would bill its hours twice');
+
+    const rest = (await ok(draftCredit, { invoiceId: invoice.id, lines: [{ invoiceLineId: line.id, reason: 'the rest: billed to the wrong contract' }] })).draftCreditNote;
+    assert.equal(toScaled(rest.subtotal.amount, 2) + toScaled(half, 2), toScaled(line.amount.amount, 2), 'by default, all that is left');
+    const issuedRest = (await ok(issueCredit, { id: rest.id })).issueCreditNote;
+    assert.equal(toScaled(issuedRest.number.slice(3), 0), toScaled(issuedPart.number.slice(3), 0) + 1n, 'numbered next, no gap');
+    assert.equal(issuedRest.invoice.lines.find((l: { id: string }) => l.id === line.id).released, true);
+    assert.equal((await billingOf(id)).status, 'CREDITED', 'it waits to be asked');
+
+    const { rebillSources } = await ok(rebill, { ids: [id] });
+    assert.deepEqual(rebillSources.map((event: { status: string }) => event.status), ['UNBILLED']);
+    assert.equal((await billingOf(id)).status, 'UNBILLED');
+    const { draftInvoices: next } = await ok(
+      `mutation($input: DraftInvoicesInput!) { draftInvoices(input: $input) { id lines { sourceId amount { amount } } } }`,
+      { input: { periodEnd: today, contractId } },
+    );
+    const billedOn = next.filter((draft: { lines: Array<{ sourceId: string }> }) => draft.lines.some((l) => l.sourceId === id));
+    assert.equal(billedOn.length, 1, 'on a new draft, once');
+    assert.notEqual(billedOn[0].id, invoice.id);
+    assert.equal((await billingOf(id)).status, 'ON_DRAFT');
+  });
+});
