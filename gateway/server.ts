@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { SignedDataSource } from './signed-data-source.ts';
+import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
 import { SubscribingGateway } from './subscriptions/schema.ts';
 import { createLiveSseHandler } from './subscriptions/sse.ts';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
     /** The bus consumer group of this gateway instance (each instance serves its own subscribers). */
     readonly group?: string;
     readonly maxPerConnection?: number;
+    /** Live connections (graphql-ws sockets and SSE streams together) one identity may hold on this instance. Default 10. */
+    readonly maxConnectionsPerIdentity?: number;
     readonly batchWindowMs?: number;
     readonly keepAliveMs?: number;
     /** Results one subscriber may leave unread before its subscription ends with SLOW_CONSUMER. */
@@ -49,6 +52,8 @@ export interface GatewayRuntime {
   readonly apollo: ApolloServer<GatewayContext>;
   /** The live fields' fan-out, when the gateway has a bus. */
   readonly live: LiveFeed | null;
+  /** Live connections per identity (graphql-ws and SSE), when the gateway has a bus. */
+  readonly liveConnections: ConnectionLimiter | null;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -194,12 +199,14 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         },
       })
     : null;
+  const liveConnections = live ? new ConnectionLimiter(options.subscriptions?.maxConnectionsPerIdentity ?? 10) : null;
   const liveServer = live
     ? attachLiveServer({
         httpServer,
         path: '/graphql',
         schema: () => gateway.schema,
         feed: live,
+        connections: liveConnections!,
         jwtSecret: options.jwtSecret,
         logger,
         maxSubscriptionsPerConnection: options.subscriptions?.maxPerConnection,
@@ -208,13 +215,21 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       })
     : null;
   const liveSse = live
-    ? createLiveSseHandler({ schema: () => gateway.schema, feed: live, jwtSecret: options.jwtSecret, logger, keepAliveMs: options.subscriptions?.keepAliveMs })
+    ? createLiveSseHandler({
+        schema: () => gateway.schema,
+        feed: live,
+        connections: liveConnections!,
+        jwtSecret: options.jwtSecret,
+        logger,
+        keepAliveMs: options.subscriptions?.keepAliveMs,
+      })
     : null;
 
   return {
     httpServer,
     apollo,
     live,
+    liveConnections,
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
       await live?.start();

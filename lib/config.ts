@@ -34,9 +34,15 @@ export interface Config {
   readonly subgraphUrls: Partial<Record<SubgraphName, string>>;
   /**
    * The gateway's subscriptions: events kept for resuming (SUBSCRIPTION_REPLAY_EVENTS, SUBSCRIPTION_REPLAY_SECONDS)
-   * and results a subscriber may leave unread (SUBSCRIPTION_QUEUE_LIMIT). Unset: the gateway's defaults.
+   * results a subscriber may leave unread (SUBSCRIPTION_QUEUE_LIMIT) and live connections per identity
+   * (SUBSCRIPTION_CONNECTIONS_PER_IDENTITY). Unset: the gateway's defaults.
    */
-  readonly subscriptions: { readonly replayEvents?: number; readonly replayMs?: number; readonly maxQueued?: number };
+  readonly subscriptions: {
+    readonly replayEvents?: number;
+    readonly replayMs?: number;
+    readonly maxQueued?: number;
+    readonly maxConnectionsPerIdentity?: number;
+  };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -76,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replayEvents: positive('SUBSCRIPTION_REPLAY_EVENTS'),
       replayMs: replaySeconds === undefined ? undefined : replaySeconds * 1000,
       maxQueued: positive('SUBSCRIPTION_QUEUE_LIMIT'),
+      maxConnectionsPerIdentity: positive('SUBSCRIPTION_CONNECTIONS_PER_IDENTITY'),
     }),
     logLevel,
   });

@@ -43,6 +43,8 @@ export const errorCodes = {
   SOURCE_REVERSED: 422,
   /** A live connection holds no more subscriptions than the gateway allows. */
   SUBSCRIPTION_LIMIT: 429,
+  /** An identity holds no more live connections (graphql-ws sockets, SSE streams) on a gateway than it allows. */
+  CONNECTION_LIMIT: 429,
   /** A subscription's `after` cursor is older than the gateway keeps events for: read the current state, subscribe anew. */
   CURSOR_EXPIRED: 410,
   /** A subscriber left more results unread than the gateway queues: its subscription ended (resume from its cursor). */

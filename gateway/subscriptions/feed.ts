@@ -90,6 +90,9 @@ export class LiveFeed {
     this.#subscription = await this.#options.bus.subscribe({
       group: this.#options.group,
       types: liveEventTypes(),
+      // A new instance's group starts at the stream's end: its subscribers want changes from now on, and a cursor
+      // from before reads the stream by position (the history's `readAfter`), not through the group.
+      startAt: 'end',
       // Only recorded and queued here: the bus (and, in process, the publishing relay) does not wait for subscribers.
       handler: async (event, { position }) => {
         this.#history.record(position, event);

@@ -6,6 +6,7 @@ import type { Identity } from '../../lib/auth/identity.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { sendJson } from '../../lib/http/apollo-handler.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { tooManyConnectionsReason, type ConnectionLimiter } from './connections.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
 
@@ -13,6 +14,8 @@ export interface LiveSseOptions {
   /** The served schema (the API schema with the live fields). */
   readonly schema: () => GraphQLSchema;
   readonly feed: LiveFeed;
+  /** Live connections per identity, shared with graphql-ws: a stream counts as one connection. */
+  readonly connections: ConnectionLimiter;
   readonly jwtSecret: string;
   readonly logger: Logger;
   /** Interval of the comment lines that keep idle proxies from closing the stream. Default 12 s. */
@@ -32,7 +35,8 @@ const failure = (message: string, code: string): FormattedExecutionResult => ({ 
  * the end a `complete` event; the client ends a subscription by closing the response. Authentication failures are
  * plain 401 JSON (nothing streams before the caller is known); everything after (a bad document, a refused filter)
  * arrives as a `next` with errors, then `complete`, as the protocol asks. The token's expiry ends the stream with
- * UNAUTHENTICATED.
+ * UNAUTHENTICATED. Each open stream counts as a connection of its identity; one past the limit is a 429 JSON
+ * refusal with CONNECTION_LIMIT.
  */
 export function createLiveSseHandler(options: LiveSseOptions) {
   const { feed, logger } = options;
@@ -61,6 +65,17 @@ export function createLiveSseHandler(options: LiveSseOptions) {
     }
     const { exp } = decodeJwt(token);
     const expiresAt = typeof exp === 'number' ? exp * 1000 : null;
+    if (!options.connections.acquire(identity)) {
+      const message = `${tooManyConnectionsReason} (at most ${options.connections.maxPerIdentity} graphql-ws connections and event streams)`;
+      sendJson(res, 429, { errors: [{ message, extensions: { code: 'CONNECTION_LIMIT' } }] }, headers);
+      return;
+    }
+    let released = false;
+    const release = () => {
+      if (!released) options.connections.release(identity);
+      released = true;
+    };
+    res.on('close', release);
 
     const body = await readBody(req);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });

@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import type { Identity } from '../../lib/auth/identity.ts';
 import { verifyBearerToken } from '../../lib/auth/jwt.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { tooManyConnectionsCode, tooManyConnectionsReason, type ConnectionLimiter } from './connections.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
 
@@ -18,6 +19,8 @@ export interface LiveServerOptions {
   /** The served schema (the API schema with the live fields), once the gateway has loaded it. */
   readonly schema: () => GraphQLSchema;
   readonly feed: LiveFeed;
+  /** Live connections per identity, shared with the SSE handler. */
+  readonly connections: ConnectionLimiter;
   readonly jwtSecret: string;
   readonly logger: Logger;
   /** Active subscriptions one connection may hold. Default 20. */
@@ -33,6 +36,8 @@ export interface LiveServerOptions {
 /** Per connection: who authenticated in `connection_init`, and until when. */
 type ConnectionState = {
   identity?: Identity;
+  /** Whether this connection is counted against its identity (released when it closes). */
+  counted?: boolean;
   expiresAt?: number | null;
   expiryTimer?: NodeJS.Timeout;
 };
@@ -58,7 +63,8 @@ const maxTimerMs = 2 ** 31 - 1;
 /**
  * graphql-ws (subprotocol graphql-transport-ws) on the gateway's HTTP server and path. The token is verified in
  * `connection_init` (4403 Forbidden otherwise) and the socket is closed with 4403 when it expires; each
- * connection holds a bounded number of subscriptions; the server pings every `keepAliveMs` and drops a silent peer.
+ * connection holds a bounded number of subscriptions, and an identity a bounded number of connections (one more is
+ * closed with 4429 at `connection_init`); the server pings every `keepAliveMs` and drops a silent peer.
  */
 export function attachLiveServer(options: LiveServerOptions): { close(): Promise<void> } {
   const { feed, logger } = options;
@@ -85,6 +91,13 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
         } catch {
           return false;
         }
+        if (!options.connections.acquire(ctx.extra.identity)) {
+          // Closed here with its own code; graphql-ws's 4403 for the `false` below is then ignored by the closing socket.
+          ctx.extra.socket.close(tooManyConnectionsCode, tooManyConnectionsReason);
+          logger.warn('live connection refused: too many for this identity', { workerId: ctx.extra.identity.workerId });
+          return false;
+        }
+        ctx.extra.counted = true;
         const { exp } = decodeJwt(token);
         ctx.extra.expiresAt = typeof exp === 'number' ? exp * 1000 : null;
         const closeWhenExpired = () => {
@@ -97,6 +110,8 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
       },
       onClose(ctx) {
         if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+        if (ctx.extra.counted) options.connections.release(ctx.extra.identity!);
+        ctx.extra.counted = false;
       },
       onSubscribe(ctx, _id, payload) {
         const identity = ctx.extra.identity!;

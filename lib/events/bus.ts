@@ -23,6 +23,13 @@ export interface SubscribeOptions {
   /** Only these event types reach the handler (the others are acknowledged and skipped). */
   readonly types: readonly string[];
   readonly handler: EventHandler;
+  /**
+   * Where a group that does not exist yet starts: `beginning` (default) also hands it what the bus still retains,
+   * for consumers that must see every event; `end` only what is published from now on, for consumers of live
+   * changes (the gateway's subscriptions read older events by position instead: `readAfter`). An existing group
+   * always resumes where it stopped.
+   */
+  readonly startAt?: 'beginning' | 'end';
 }
 
 export interface Subscription {

@@ -52,8 +52,9 @@ export class RedisBus implements EventBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const { stream, consumerName, claimIdleMs } = this.#options;
     try {
-      // From the start of the retained stream: a group created after events were published still sees them.
-      await this.#client.xgroup('CREATE', stream, options.group, '0', 'MKSTREAM');
+      // `0`: from the start of the retained stream, so a group created after events were published still sees them;
+      // `$`: from the stream's end, for a group that only wants what happens from now on.
+      await this.#client.xgroup('CREATE', stream, options.group, options.startAt === 'end' ? '$' : '0', 'MKSTREAM');
     } catch (error) {
       if (!String(error).includes('BUSYGROUP')) throw error;
     }

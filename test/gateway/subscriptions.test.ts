@@ -111,7 +111,8 @@ describe('subscriptions over graphql-ws', () => {
   async function closeAll() {
     for (const client of clients.splice(0)) await client.dispose();
     const deadline = Date.now() + 5000;
-    while (graph.hub.gateway.live!.subscriberCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const open = () => graph.hub.gateway.live!.subscriberCount + graph.hub.gateway.liveConnections!.total;
+    while (open() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   const log = `mutation($input: LogTimeEntryInput!) { logTimeEntry(input: $input) { id } }`;
@@ -128,7 +129,7 @@ describe('subscriptions over graphql-ws', () => {
   before(async () => {
     // A generous batch window: in one process the relay hands each event to erp's consumer before the gateway's, so
     // the events of one commit reach the gateway some milliseconds apart.
-    graph = await startTestHub({ seed: { scale: 1 }, subscriptions: { batchWindowMs: 150 } });
+    graph = await startTestHub({ seed: { scale: 1 }, subscriptions: { batchWindowMs: 150, maxConnectionsPerIdentity: 5 } });
   });
   after(async () => {
     await closeAll();
@@ -277,6 +278,55 @@ describe('subscriptions over graphql-ws', () => {
     assert.equal(refusedLives.length, 1, 'the 21st subscription is refused');
     assert.equal((refusedLives[0].errors[0] as any)[0].extensions.code, 'SUBSCRIPTION_LIMIT');
     await subscribed(20);
+    await closeAll();
+  });
+
+  it('refuses a connection past the per-identity limit with 4429 at connection_init, counting SSE streams, and frees the place on close', async () => {
+    /** A connected (acknowledged) client, or the code and reason its socket was closed with. */
+    const opened = (token: string) =>
+      new Promise<{ client: Client } | { code: number; reason: string }>((resolve) => {
+        const client = createClient({
+          url: wsUrl(),
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${token}` },
+          retryAttempts: 0,
+          lazy: false,
+          onNonLazyError: () => undefined,
+          on: {
+            connected: () => resolve({ client }),
+            closed: (event) => resolve({ code: (event as { code: number }).code, reason: (event as { reason: string }).reason }),
+          },
+        });
+        clients.push(client);
+      });
+    const stream = (token: string, signal?: AbortSignal) =>
+      fetch(graph.url.replace(/\/graphql$/, '/graphql/stream'), {
+        method: 'POST',
+        headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: `subscription { timeEntryStatusChanged { id } }` }),
+        signal,
+      });
+    const token = await tokenFor(asWorker);
+    for (let i = 0; i < 4; i++) assert.ok('client' in (await opened(token)), `connection ${i + 1} of 5 is accepted`);
+    const abort = new AbortController();
+    const sse = await stream(token, abort.signal);
+    assert.equal(sse.status, 200, 'the fifth: an event stream');
+    await subscribed(1);
+
+    const refused = await opened(await tokenFor(asWorker));
+    assert.deepEqual(refused, { code: 4429, reason: 'too many connections for this identity' }, 'the sixth, a socket: refused');
+    const refusedStream = await stream(token);
+    assert.equal(refusedStream.status, 429);
+    const body = await refusedStream.json();
+    assert.equal(body.errors[0].extensions.code, 'CONNECTION_LIMIT');
+    assert.match(body.errors[0].message, /too many connections for this identity/);
+    assert.ok('client' in (await opened(await tokenFor(asManager))), 'another identity has its own allowance');
+
+    abort.abort();
+    const deadline = Date.now() + 5000;
+    while (graph.hub.gateway.liveConnections!.total > 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok('client' in (await opened(token)), 'a closed stream frees its place');
+    assert.deepEqual(await opened(token), { code: 4429, reason: 'too many connections for this identity' });
     await closeAll();
   });
 
