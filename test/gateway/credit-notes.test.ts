@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fromScaled, toScaled } from '../../lib/decimal.ts';
-import type { DemoAssignment } from '../../lib/seed/demo-firm.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
+import { approvedEntry, billableWork } from '../support/demo-work.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
@@ -15,15 +15,8 @@ describe('credit notes through the gateway', () => {
   let graph: HubHarness;
   const today = new Date().toISOString().slice(0, 10);
   const firm = planDemoFirm({ scale: 1, today });
-  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
-  const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
-  const assignment = firm.assignments.find(
-    (a) => covering(a) && firm.workers.find((w) => w.id === a.workerId)?.status === 'ACTIVE' && firm.workers.find((w) => w.id === a.workerId)?.managerId,
-  )!;
-  const worker = firm.workers.find((w) => w.id === assignment.workerId)!;
-  const task = firm.tasks.find((t) => t.projectId === assignment.projectId && t.billable && t.status === 'OPEN')!;
-  const asWorker = { roles: ['WORKER' as const], workerId: worker.id };
-  const asManager = { roles: ['WORKER' as const, 'MANAGER' as const], workerId: worker.managerId! };
+  const work = billableWork(firm, today);
+  const { assignment, asWorker, asManager } = work;
   const finance = { roles: ['FINANCE' as const] };
 
   const ok = async (query: string, variables: Record<string, unknown>, identity: Parameters<HubHarness['query']>[2] = finance) => {
@@ -51,14 +44,7 @@ describe('credit notes through the gateway', () => {
   after(() => graph.close());
 
   it('an issued invoice is credited in part, then in full, and its entry billed again only when asked', async () => {
-    const logged = await ok(
-      `mutation($input: LogTimeEntryInput!) { logTimeEntry(input: $input) { id } }`,
-      { input: { projectId: assignment.projectId, taskId: task.id, date: today, hours: '3.00' } },
-      asWorker,
-    );
-    const id = logged.logTimeEntry.id;
-    await ok(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asWorker);
-    await ok(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asManager);
+    const { id } = await approvedEntry(graph, work, '3.00');
     const posted = await eventually(async () => {
       const billing = await billingOf(id);
       assert.equal(billing.status, 'UNBILLED');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DemoAssignment } from '../../lib/seed/demo-firm.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
+import { approvedEntry, billableWork } from '../support/demo-work.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
@@ -14,15 +14,8 @@ describe('time to billing through the gateway', () => {
   let graph: HubHarness;
   const today = new Date().toISOString().slice(0, 10);
   const firm = planDemoFirm({ scale: 1, today });
-  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
-  const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
-  const assignment = firm.assignments.find(
-    (a) => covering(a) && firm.workers.find((w) => w.id === a.workerId)?.status === 'ACTIVE' && firm.workers.find((w) => w.id === a.workerId)?.managerId,
-  )!;
-  const worker = firm.workers.find((w) => w.id === assignment.workerId)!;
-  const task = firm.tasks.find((t) => t.projectId === assignment.projectId && t.billable && t.status === 'OPEN')!;
-  const asWorker = { roles: ['WORKER' as const], workerId: worker.id };
-  const asManager = { roles: ['WORKER' as const, 'MANAGER' as const], workerId: worker.managerId! };
+  const work = billableWork(firm, today);
+  const { assignment, asWorker, asManager } = work;
   const finance = { roles: ['FINANCE' as const] };
 
   const ok = async (query: string, variables: Record<string, unknown>, identity: Parameters<HubHarness['query']>[2]) => {
@@ -47,14 +40,7 @@ describe('time to billing through the gateway', () => {
   after(() => graph.close());
 
   it('an approved billable entry is posted at the frozen rate; cancelling reverses it; re-approving posts afresh', async () => {
-    const logged = await ok(
-      `mutation($input: LogTimeEntryInput!) { logTimeEntry(input: $input) { id } }`,
-      { input: { projectId: assignment.projectId, taskId: task.id, date: today, hours: '1.33' } },
-      asWorker,
-    );
-    const id = logged.logTimeEntry.id;
-    await ok(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asWorker);
-    await ok(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asManager);
+    const { id } = await approvedEntry(graph, work, '1.33');
 
     const posted = await eventually(async () => {
       const entry = await billingOf(id);
@@ -95,18 +81,11 @@ describe('time to billing through the gateway', () => {
   });
 
   it('a correction reverses the original in erp, and its own approval bills the corrected hours', async () => {
-    const logged = await ok(
-      `mutation($input: LogTimeEntryInput!) { logTimeEntry(input: $input) { id } }`,
-      { input: { projectId: assignment.projectId, taskId: task.id, date: today, hours: '2.00' } },
-      asWorker,
-    );
-    const id = logged.logTimeEntry.id;
-    await ok(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids: [id] }, asWorker);
-    const [approved] = (await ok(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { version } }`, { ids: [id] }, asManager)).approveTimeEntries;
+    const { id, version } = await approvedEntry(graph, work, '2.00');
     await eventually(async () => assert.equal((await billingOf(id)).billing.status, 'UNBILLED'));
     const corrected = await ok(
       `mutation($id: ID!, $v: Int!) { correctTimeEntry(id: $id, expectedVersion: $v, input: { hours: "2.50" }, reason: "a call was not logged") { id } }`,
-      { id, v: approved.version },
+      { id, v: version },
       asWorker,
     );
     const correctionId = corrected.correctTimeEntry.id;

@@ -19,7 +19,7 @@ export interface HubHarness {
   bus: EventBus;
   token(roles: Role[], workerId?: string | null): Promise<string>;
   /** POSTs to the gateway with a bearer token for `roles` (default ADMIN). */
-  query<T = any>(query: string, variables?: Record<string, unknown>, as?: { roles?: Role[]; workerId?: string | null }): Promise<GraphQLResponse<T>>;
+  query<T = any>(query: string, variables?: Record<string, unknown>, as?: { roles?: readonly Role[]; workerId?: string | null }): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export async function startTestHub(
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          authorization: `Bearer ${await token(as.roles ?? ['ADMIN'], as.workerId ?? null)}`,
+          authorization: `Bearer ${await token([...(as.roles ?? ['ADMIN'])], as.workerId ?? null)}`,
           'x-correlation-id': randomUUID(),
         },
         body: JSON.stringify({ query, variables }),

@@ -1,0 +1,31 @@
+import type { Identity } from '../../lib/auth/identity.ts';
+import type { DemoAssignment, DemoFirm } from '../../lib/seed/demo-firm.ts';
+import { dataOf } from './subgraph-harness.ts';
+import type { HubHarness } from './hub-harness.ts';
+
+/**
+ * Billable work the demo firm allows today: an ACTIVE worker who has a manager, their CONFIRMED assignment on an
+ * ACTIVE project covering `today`, and an open billable task of it; with the identities that log and approve it.
+ */
+export function billableWork(firm: DemoFirm, today: string) {
+  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
+  const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
+  const workerOf = (a: DemoAssignment) => firm.workers.find((w) => w.id === a.workerId);
+  const assignment = firm.assignments.find((a) => covering(a) && workerOf(a)?.status === 'ACTIVE' && workerOf(a)?.managerId)!;
+  const worker = workerOf(assignment)!;
+  const task = firm.tasks.find((t) => t.projectId === assignment.projectId && t.billable && t.status === 'OPEN')!;
+  const asWorker: Identity = { roles: ['WORKER'], workerId: worker.id };
+  const asManager: Identity = { roles: ['WORKER', 'MANAGER'], workerId: worker.managerId! };
+  return { assignment, worker, task, asWorker, asManager, today };
+}
+
+export type BillableWork = ReturnType<typeof billableWork>;
+
+/** Logs `hours` of the work today as its worker, submits it and has the manager approve it; returns the entry's id and version. */
+export async function approvedEntry(graph: HubHarness, work: BillableWork, hours: string): Promise<{ id: string; version: number }> {
+  const input = { projectId: work.assignment.projectId, taskId: work.task.id, date: work.today, hours };
+  const { id } = dataOf(await graph.query(`mutation($input: LogTimeEntryInput!) { logTimeEntry(input: $input) { id } }`, { input }, work.asWorker)).logTimeEntry;
+  dataOf(await graph.query(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids: [id] }, work.asWorker));
+  const [approved] = dataOf(await graph.query(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { version } }`, { ids: [id] }, work.asManager)).approveTimeEntries;
+  return { id, version: approved.version };
+}
