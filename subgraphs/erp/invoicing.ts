@@ -235,6 +235,9 @@ export function createInvoicingService(deps: InvoicingDeps) {
           const sources = billed.filter((row) => row.source_type === type).map((row) => row.source_id);
           for (const sourceId of await repo.sourcesTakenBack(trx, type, sources)) takenBack.add(`${type}:${sourceId}`);
         }
+        // A retainer overrun is billed as OVERAGE under its time entry's id: it is taken back with the entry.
+        const overages = billed.filter((row) => row.source_type === 'OVERAGE').map((row) => row.source_id);
+        for (const sourceId of await repo.sourcesTakenBack(trx, 'TIME_ENTRY', overages)) takenBack.add(`OVERAGE:${sourceId}`);
         const reversed = billed.filter((row) => takenBack.has(`${row.source_type}:${row.source_id}`));
         const released = billed.filter((row) => !takenBack.has(`${row.source_type}:${row.source_id}`));
         if (released.length) await trx.updateTable('billing_event').set({ status: 'UNBILLED' }).where('id', 'in', released.map((row) => row.id)).execute();
