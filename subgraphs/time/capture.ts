@@ -131,25 +131,28 @@ function normalize(identity: Identity, input: LogTimeEntryInput, index: number, 
   };
 }
 
-/** A new entry's row: a validated entry plus how it starts its life (a draft, or a submitted correction). */
-function newEntryRow(
-  id: string,
-  entry: ValidEntry,
-  start: { notes: string | null; status: 'DRAFT' | 'SUBMITTED'; externalId: { system: string; id: string } | null; correctionOf: string | null; now: Date },
-): Insertable<TimeDatabase['time_entry']> {
+/** The columns a validated entry sets, on insert and on update alike. */
+const entryColumns = (entry: ValidEntry) => ({
+  project_id: entry.projectId,
+  task_id: entry.taskId,
+  role_id: entry.roleId,
+  assignment_id: entry.assignmentId,
+  date: entry.date,
+  hours: entry.hours,
+  start_time: entry.startTime,
+  end_time: entry.endTime,
+  billable: entry.billable,
+});
+
+/** Editing a REJECTED time entry or expense makes it a draft again (DESIGN §1); the rejection stays in its history. */
+export const backToDraft = { status: 'DRAFT', decided_at: null, decided_by: null, rejection_reason: null } as const;
+
+/**
+ * The lifecycle columns of a new time entry or expense: logged as a DRAFT (perhaps imported), or created SUBMITTED as
+ * the correction of an approved one.
+ */
+export function lifecycleStart(start: { status: 'DRAFT' | 'SUBMITTED'; externalId: { system: string; id: string } | null; correctionOf: string | null; now: Date }) {
   return {
-    id,
-    worker_id: entry.workerId,
-    project_id: entry.projectId,
-    task_id: entry.taskId,
-    role_id: entry.roleId,
-    assignment_id: entry.assignmentId,
-    date: entry.date,
-    hours: entry.hours,
-    start_time: entry.startTime,
-    end_time: entry.endTime,
-    billable: entry.billable,
-    notes: start.notes,
     status: start.status,
     external_system: start.externalId?.system ?? null,
     external_id: start.externalId?.id ?? null,
@@ -162,6 +165,11 @@ function newEntryRow(
     created_at: start.now,
     updated_at: start.now,
   };
+}
+
+/** A new entry's row: a validated entry plus how it starts its life. */
+function newEntryRow(id: string, entry: ValidEntry, notes: string | null, start: Parameters<typeof lifecycleStart>[0]): Insertable<TimeDatabase['time_entry']> {
+  return { id, worker_id: entry.workerId, ...entryColumns(entry), notes, ...lifecycleStart(start) };
 }
 
 /**
@@ -274,7 +282,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
             sameDay,
           });
           const id = randomUUID();
-          rows.push(newEntryRow(id, entry, { notes: n.notes, status: 'DRAFT', externalId: n.externalId, correctionOf: null, now }));
+          rows.push(newEntryRow(id, entry, n.notes, { status: 'DRAFT', externalId: n.externalId, correctionOf: null, now }));
           results[n.index].id = id;
           // Later entries of the batch see this one in the worker's day (totals and overlaps).
           facts!.sameDay.set(key, [...sameDay, { hours: entry.hours, startTime: entry.startTime, endTime: entry.endTime }]);
@@ -327,7 +335,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       });
       return trx
         .insertInto('time_entry')
-        .values(newEntryRow(correction.id, entry, { notes, status: 'SUBMITTED', externalId: null, correctionOf: original.id, now: correction.now }))
+        .values(newEntryRow(correction.id, entry, notes, { status: 'SUBMITTED', externalId: null, correctionOf: original.id, now: correction.now }))
         .returningAll()
         .executeTakeFirstOrThrow();
     },
@@ -368,21 +376,9 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
         await trx
           .updateTable('time_entry')
           .set((eb) => ({
-            project_id: entry.projectId,
-            task_id: entry.taskId,
-            role_id: entry.roleId,
-            assignment_id: entry.assignmentId,
-            date: entry.date,
-            hours: entry.hours,
-            start_time: entry.startTime,
-            end_time: entry.endTime,
-            billable: entry.billable,
+            ...entryColumns(entry),
             notes,
-            // Editing a rejected entry makes it a draft again (DESIGN §1); the rejection stays in its history.
-            status: 'DRAFT',
-            decided_at: null,
-            decided_by: null,
-            rejection_reason: null,
+            ...backToDraft,
             version: eb('version', '+', 1),
             updated_at: clock.now(),
           }))

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { Identity } from '../../lib/auth/identity.ts';
 import { DomainError, badInput } from '../../lib/errors.ts';
@@ -7,11 +7,11 @@ import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
 import { assertMayCapture } from './access.ts';
-import { MAX_BATCH, assertChangeable, requireWorkContext, type CaptureOptions, type Changeable, type EntryResult } from './capture.ts';
+import { MAX_BATCH, assertChangeable, backToDraft, lifecycleStart, requireWorkContext, type CaptureOptions, type Changeable, type EntryResult } from './capture.ts';
 import { correctApproved, type CorrectionSubject } from './correction.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import { checkPeriodOpen } from './domain/entry-rules.ts';
-import { validateExpense, type ExpenseDraft } from './domain/expense-rules.ts';
+import { validateExpense, type ExpenseDraft, type ValidExpense } from './domain/expense-rules.ts';
 import { expenseSnapshotOf, timeTopics, type ExpenseSnapshot } from './events.ts';
 import * as repo from './repository.ts';
 import type { ExpenseCategory, ExpenseEntryRow, TimeDatabase } from './tables.ts';
@@ -59,6 +59,28 @@ interface Normalized {
   receiptRef: string | null;
   notes: string | null;
   externalId: { system: string; id: string } | null;
+}
+
+/** A new expense's row: a validated expense, what only an expense has, and how it starts its life. */
+function newExpenseRow(
+  id: string,
+  expense: ValidExpense,
+  details: Pick<Normalized, 'category' | 'receiptRef' | 'notes'>,
+  start: Parameters<typeof lifecycleStart>[0],
+): Insertable<TimeDatabase['expense_entry']> {
+  return {
+    id,
+    worker_id: expense.workerId,
+    project_id: expense.projectId,
+    date: expense.date,
+    amount: expense.amount,
+    currency: expense.currency,
+    category: details.category,
+    billable: expense.billable,
+    receipt_ref: details.receiptRef,
+    notes: details.notes,
+    ...lifecycleStart(start),
+  };
 }
 
 function normalize(identity: Identity, input: LogExpenseInput, index: number, label: (date: string, projectId: string) => string): Normalized {
@@ -181,7 +203,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
       const now = clock.now();
       const today = isoDate(now);
       const closedPeriods = fresh.length > 0 ? await closedPeriodsFor(trx, context!, fresh.map((n) => n.draft.date), { identity: scope.identity, today }) : [];
-      const rows: Parameters<typeof repo.insertExpenses>[1][number][] = [];
+      const rows: Array<Insertable<TimeDatabase['expense_entry']>> = [];
       for (const n of normalized) {
         const ref = refKey(n);
         try {
@@ -194,29 +216,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
           }
           const expense = validateExpense(n.label, n.draft, factsFor(context!, n.draft, closedPeriods, today));
           const id = randomUUID();
-          rows.push({
-            id,
-            worker_id: expense.workerId,
-            project_id: expense.projectId,
-            date: expense.date,
-            amount: expense.amount,
-            currency: expense.currency,
-            category: n.category,
-            billable: expense.billable,
-            receipt_ref: n.receiptRef,
-            notes: n.notes,
-            status: 'DRAFT',
-            external_system: n.externalId?.system ?? null,
-            external_id: n.externalId?.id ?? null,
-            submitted_at: null,
-            decided_at: null,
-            decided_by: null,
-            rejection_reason: null,
-            correction_of: null,
-            reversed_at: null,
-            created_at: now,
-            updated_at: now,
-          });
+          rows.push(newExpenseRow(id, expense, n, { status: 'DRAFT', externalId: n.externalId, correctionOf: null, now }));
           results[n.index].id = id;
           if (ref) imported.set(ref, { id, workerId: expense.workerId });
         } catch (error) {
@@ -252,29 +252,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
       const expense = validateExpense(label, draft, factsFor(context, draft, closedPeriods, today));
       return trx
         .insertInto('expense_entry')
-        .values({
-          id: correction.id,
-          worker_id: expense.workerId,
-          project_id: expense.projectId,
-          date: expense.date,
-          amount: expense.amount,
-          currency: expense.currency,
-          category,
-          billable: expense.billable,
-          receipt_ref: receiptRef,
-          notes,
-          status: 'SUBMITTED',
-          external_system: null,
-          external_id: null,
-          submitted_at: correction.now,
-          decided_at: null,
-          decided_by: null,
-          rejection_reason: null,
-          correction_of: original.id,
-          reversed_at: null,
-          created_at: correction.now,
-          updated_at: correction.now,
-        })
+        .values(newExpenseRow(correction.id, expense, { category, receiptRef, notes }, { status: 'SUBMITTED', externalId: null, correctionOf: original.id, now: correction.now }))
         .returningAll()
         .executeTakeFirstOrThrow();
     },
@@ -330,11 +308,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
             billable: expense.billable,
             receipt_ref: receiptRef,
             notes,
-            // Editing a rejected expense makes it a draft again; the rejection stays in its history.
-            status: 'DRAFT',
-            decided_at: null,
-            decided_by: null,
-            rejection_reason: null,
+            ...backToDraft,
             version: eb('version', '+', 1),
             updated_at: clock.now(),
           }))
