@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fromScaled, toScaled } from '../../lib/decimal.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
-import { approvedEntry, billableWork } from '../support/demo-work.ts';
+import { approvedEntry, arBalanceOf, billableWork, entryBilling } from '../support/demo-work.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
@@ -26,12 +26,8 @@ describe('credit notes through the gateway', () => {
   };
   const codeOf = async (query: string, variables: Record<string, unknown>, identity: Parameters<HubHarness['query']>[2] = finance) =>
     (await graph.query(query, variables, identity)).errors?.[0]?.extensions?.code;
-  const billingOf = async (id: string) =>
-    (await ok(`query($id: ID!) { timeEntry(id: $id) { billing { status invoice { id } billingEvent { contract { id } customer { id } } } } }`, { id })).timeEntry.billing;
-  const arBalance = async (customerId: string, currency: string) => {
-    const { customer } = await ok(`query($id: ID!) { customer(id: $id) { arBalance { amount currency } } }`, { id: customerId });
-    return customer.arBalance.find((money: { currency: string }) => money.currency === currency)?.amount ?? '0.00';
-  };
+  const billingOf = (id: string) => entryBilling(graph, id);
+  const arBalance = (customerId: string, currency: string) => arBalanceOf(graph, customerId, currency);
   const draftCredit = `mutation($invoiceId: ID!, $lines: [CreditNoteLineInput!]!, $key: String) {
     draftCreditNote(invoiceId: $invoiceId, lines: $lines, idempotencyKey: $key) { id status subtotal { amount } } }`;
   const issueCredit = `mutation($id: ID!) { issueCreditNote(id: $id) { id number status total { amount currency }

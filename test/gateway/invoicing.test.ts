@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { toScaled, fromScaled } from '../../lib/decimal.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
-import { approvedEntry, billableWork } from '../support/demo-work.ts';
+import { approvedEntry, arBalanceOf, billableWork, entryBilling } from '../support/demo-work.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
@@ -24,12 +24,8 @@ describe('invoicing through the gateway', () => {
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     return result.data;
   };
-  const billingOf = async (id: string) =>
-    (await ok(`query($id: ID!) { timeEntry(id: $id) { billing { status invoice { id } billingEvent { contract { id } customer { id } } } } }`, { id })).timeEntry.billing;
-  const arBalance = async (customerId: string, currency: string) => {
-    const { customer } = await ok(`query($id: ID!) { customer(id: $id) { arBalance { amount currency } } }`, { id: customerId });
-    return customer.arBalance.find((money: { currency: string }) => money.currency === currency)?.amount ?? '0.00';
-  };
+  const billingOf = (id: string) => entryBilling(graph, id);
+  const arBalance = (customerId: string, currency: string) => arBalanceOf(graph, customerId, currency);
 
   before(async () => {
     graph = await startTestHub({ seed: { scale: 1 } });

@@ -29,3 +29,16 @@ export async function approvedEntry(graph: HubHarness, work: BillableWork, hours
   const [approved] = dataOf(await graph.query(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { version } }`, { ids: [id] }, work.asManager)).approveTimeEntries;
   return { id, version: approved.version };
 }
+
+const finance = { roles: ['FINANCE'] as const };
+
+/** Where an entry stands in billing, as finance sees it: status, invoice, and the billing event's contract and customer. */
+export const entryBilling = async (graph: HubHarness, id: string) =>
+  dataOf(await graph.query(`query($id: ID!) { timeEntry(id: $id) { billing { status invoice { id } billingEvent { contract { id } customer { id } } } } }`, { id }, finance))
+    .timeEntry.billing;
+
+/** A customer's open receivable in one currency ("0.00" when it has none). */
+export async function arBalanceOf(graph: HubHarness, customerId: string, currency: string): Promise<string> {
+  const { customer } = dataOf(await graph.query(`query($id: ID!) { customer(id: $id) { arBalance { amount currency } } }`, { id: customerId }, finance));
+  return customer.arBalance.find((money: { currency: string }) => money.currency === currency)?.amount ?? '0.00';
+}
