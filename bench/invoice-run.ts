@@ -11,9 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { signBearerToken } from '../lib/auth/jwt.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startHub } from '../gateway/hub.ts';
+import { graphCaller } from './graph-call.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '4' } } });
 const jwtSecret = randomBytes(16).toString('hex');
@@ -26,18 +26,8 @@ const hub = await startHub({
   logger: createLogger({}, 'error'),
   maskErrors: true,
 });
-const token = await signBearerToken({ workerId: null, roles: ['FINANCE'] }, jwtSecret);
-
-async function call(query: string, variables: Record<string, unknown>) {
-  const response = await fetch(hub.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors[0]));
-  return body.data;
-}
+const graph = graphCaller(hub.url, jwtSecret);
+const call = (query: string, variables: Record<string, unknown>) => graph({ workerId: null, roles: ['FINANCE'] }, query, variables);
 
 const statements = () => Object.fromEntries(Object.entries(hub.subgraphs).map(([name, { database }]) => [name, database.statements.total]));
 const reset = () => {

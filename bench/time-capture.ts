@@ -11,11 +11,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { signBearerToken } from '../lib/auth/jwt.ts';
 import { isoDate } from '../lib/clock.ts';
 import { createLogger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { startHub } from '../gateway/hub.ts';
+import { graphCaller } from './graph-call.ts';
 
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '20' }, entries: { type: 'string', default: '50' } } });
 const jwtSecret = randomBytes(16).toString('hex');
@@ -39,18 +39,7 @@ const submitters = firm.assignments
   .slice(0, Number(values.workers));
 const taskOf = (projectId: string) => firm.tasks.find((t) => t.projectId === projectId && t.billable && t.status === 'OPEN')!;
 
-/** One request as `identity`; throws on any error. */
-async function call(identity: { workerId: string | null; roles: Array<'WORKER' | 'MANAGER' | 'ADMIN'> }, query: string, variables: Record<string, unknown>) {
-  const token = await signBearerToken(identity, jwtSecret);
-  const response = await fetch(hub.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors[0]));
-  return body.data;
-}
+const call = graphCaller(hub.url, jwtSecret);
 
 type Submitter = (typeof submitters)[number];
 /** The entries each worker logged in the first phase, submitted and approved by id in the next two. */
