@@ -63,6 +63,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let gateway: GatewayRuntime | undefined;
   let gatewayUrl = '';
   const stop = async () => {
+    // Deliver what is committed while the gateway still answers: consumers such as erp's posting read the graph, and
+    // a relay pass caught by the shutdown would otherwise fail (and log) halfway.
+    for (const entry of Object.values(subgraphs)) if (entry.url) await entry.runtime.relay.flush();
     await gateway?.stop();
     for (const entry of Object.values(subgraphs)) if (entry.url) await entry.runtime.stop();
     await bus.close();
