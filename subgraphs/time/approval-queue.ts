@@ -8,7 +8,7 @@ import { checkText } from '../../lib/validate.ts';
 import type { CaptureOptions } from './capture.ts';
 import { approvalFlags, type ApprovalFlag } from './domain/approval-flags.ts';
 import { addDays } from './domain/iso-week.ts';
-import { orderings } from './loaders.ts';
+import { orderings, weekKey } from './loaders.ts';
 import type { PayrollOptions } from './payroll.ts';
 import * as repo from './repository.ts';
 import type { TimeDatabase } from './tables.ts';
@@ -74,13 +74,18 @@ export function createApprovalQueue(deps: { db: Kysely<TimeDatabase>; clock: Clo
         work.load({ projectIds: [...new Set(entries.filter((e) => e.status === 'SUBMITTED').map((e) => e.project_id))], workerIds }),
         calendars.calendars({ workerIds, from: starts[0], to: addDays(starts[starts.length - 1], 6) }),
       ]);
+      const entriesOfWeek = new Map<string, typeof entries>();
+      for (const entry of entries) {
+        const key = weekKey(entry.worker_id, entry.week_start);
+        const week = entriesOfWeek.get(key);
+        if (week) week.push(entry);
+        else entriesOfWeek.set(key, [entry]);
+      }
       const pending = new Map(
         page.nodes.map((row) => {
           const calendar = calendarsOf.get(row.worker_id) ?? null;
           const flags = approvalFlags(
-            entries
-              .filter((e) => e.worker_id === row.worker_id && e.week_start === row.week_start)
-              .map((e) => ({
+            (entriesOfWeek.get(weekKey(row.worker_id, row.week_start)) ?? []).map((e) => ({
                 id: e.id,
                 status: e.status,
                 projectId: e.project_id,
@@ -102,10 +107,10 @@ export function createApprovalQueue(deps: { db: Kysely<TimeDatabase>; clock: Clo
             oldestSubmittedAt: row.oldest_submitted_at,
             flags,
           };
-          return [`${row.worker_id}:${row.week_start}`, week] as const;
+          return [weekKey(row.worker_id, row.week_start), week] as const;
         }),
       );
-      const weekOf = (row: { worker_id: string; week_start: string }) => pending.get(`${row.worker_id}:${row.week_start}`)!;
+      const weekOf = (row: { worker_id: string; week_start: string }) => pending.get(weekKey(row.worker_id, row.week_start))!;
       return { ...page, edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: weekOf(edge.node) })), nodes: page.nodes.map(weekOf) };
     },
   };
