@@ -22,6 +22,20 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A unit of time that planning and KPI questions are cut into: days, ISO weeks (Monday to Sunday) or calendar months. */
+export type CalendarPeriod =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
+
+/** A worker's capacity in one period: [start, end] (inclusive, clipped to the range asked) and the hours in it. */
+export type CapacityPeriod = {
+  __typename?: 'CapacityPeriod';
+  end: Scalars['Date']['output'];
+  hours: Scalars['Decimal']['output'];
+  start: Scalars['Date']['output'];
+};
+
 export type CostCenter = {
   __typename?: 'CostCenter';
   code: Scalars['String']['output'];
@@ -564,6 +578,11 @@ export type Worker = {
   __typename?: 'Worker';
   calendar: WorkCalendar;
   /**
+   * The same hours per day, ISO week (Monday to Sunday) or calendar month of [from, to], in order; the first and last
+   * periods are clipped to the range, so the periods add up to `capacityHours(from, to)`.
+   */
+  capacity: Array<CapacityPeriod>;
+  /**
    * Hours the worker can work in [from, to]: working days of their calendar × hours per day, minus public holidays and
    * approved leave, counted only while employed (hire date to termination date).
    */
@@ -592,6 +611,13 @@ export type Worker = {
   /** Last day of employment. */
   terminationDate?: Maybe<Scalars['Date']['output']>;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+export type WorkerCapacityArgs = {
+  from: Scalars['Date']['input'];
+  period: CalendarPeriod;
+  to: Scalars['Date']['input'];
 };
 
 
@@ -793,6 +819,8 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  CalendarPeriod: CalendarPeriod;
+  CapacityPeriod: ResolverTypeWrapper<CapacityPeriod>;
   CostCenter: ResolverTypeWrapper<CostCenterRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -854,6 +882,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  CapacityPeriod: CapacityPeriod;
   CostCenter: CostCenterRow;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
@@ -907,6 +936,12 @@ export type ResolversParentTypes = {
   WorkerLeaveFilter: WorkerLeaveFilter;
   WorkerSkill: WorkerSkillRow;
   WorkerSkillInput: WorkerSkillInput;
+};
+
+export type CapacityPeriodResolvers<ContextType = HcmContext, ParentType extends ResolversParentTypes['CapacityPeriod'] = ResolversParentTypes['CapacityPeriod']> = {
+  end?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  hours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
 };
 
 export type CostCenterResolvers<ContextType = HcmContext, ParentType extends ResolversParentTypes['CostCenter'] = ResolversParentTypes['CostCenter'], FederationReferenceType extends FederationReferenceTypes['CostCenter'] = FederationReferenceTypes['CostCenter']> = {
@@ -1098,6 +1133,7 @@ export type WorkCalendarEdgeResolvers<ContextType = HcmContext, ParentType exten
 export type WorkerResolvers<ContextType = HcmContext, ParentType extends ResolversParentTypes['Worker'] = ResolversParentTypes['Worker'], FederationReferenceType extends FederationReferenceTypes['Worker'] = FederationReferenceTypes['Worker']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Worker']> | FederationReferenceType, FederationReferenceType, ContextType>;
   calendar?: Resolver<ResolversTypes['WorkCalendar'], ParentType, ContextType>;
+  capacity?: Resolver<Array<ResolversTypes['CapacityPeriod']>, ParentType, ContextType, RequireFields<WorkerCapacityArgs, 'from' | 'period' | 'to'>>;
   capacityHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType, RequireFields<WorkerCapacityHoursArgs, 'from' | 'to'>>;
   costCenter?: Resolver<ResolversTypes['CostCenter'], ParentType, ContextType>;
   costRateOn?: Resolver<Maybe<ResolversTypes['CostRate']>, ParentType, ContextType, RequireFields<WorkerCostRateOnArgs, 'date'>>;
@@ -1139,6 +1175,7 @@ export type WorkerSkillResolvers<ContextType = HcmContext, ParentType extends Re
 };
 
 export type Resolvers<ContextType = HcmContext> = {
+  CapacityPeriod?: CapacityPeriodResolvers<ContextType>;
   CostCenter?: CostCenterResolvers<ContextType>;
   CostCenterConnection?: CostCenterConnectionResolvers<ContextType>;
   CostCenterEdge?: CostCenterEdgeResolvers<ContextType>;

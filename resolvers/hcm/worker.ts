@@ -15,6 +15,7 @@ export const Worker: WorkerResolvers = {
   costRates: (worker, _, ctx) => ctx.hcmQueries.costRates(ctx, worker.id),
   costRateOn: (worker, { date }, ctx) => ctx.hcmQueries.costRateOn(ctx, worker.id, date),
   capacityHours: (worker, { from, to }, ctx) => ctx.hcmQueries.capacityHours(ctx, worker, from, to),
+  capacity: (worker, { from, to, period }, ctx) => ctx.hcmQueries.capacity(ctx, worker, from, to, period),
   status: (worker, _, { today }) => effectiveStatus(worker.status, worker.termination_date, today),
   hireDate: (worker) => worker.hire_date,
   terminationDate: (worker) => worker.termination_date,

@@ -12,7 +12,8 @@ import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
-import { assertCapacityRange, capacityHours } from './domain/capacity.ts';
+import { assertCapacityRange, capacityByPeriod, capacityHours, type CapacityInput } from './domain/capacity.ts';
+import type { CalendarPeriod } from '../../lib/calendar-periods.ts';
 import { assertNoOverlap, costRateOn } from './domain/cost-rate.ts';
 import { assertLeaveAllowed } from './domain/leave.ts';
 import { assertNoManagerCycle, isInReportingLine } from './domain/reporting-line.ts';
@@ -454,6 +455,27 @@ export interface HcmReadScope extends RequestScope {
 }
 
 /** hcm's top-level lists (lists under a parent go through the loaders) and its guarded or computed reads. */
+/** The calendar, holidays and approved leave a worker's capacity over [from, to] is computed from (batched loaders). */
+async function capacityInput(scope: HcmReadScope, worker: WorkerRow, from: string, to: string): Promise<CapacityInput> {
+  assertCapacityRange(from, to);
+  const { loaders } = scope;
+  const [calendar, holidays, leaves] = await Promise.all([
+    loaders.calendar.load(worker.calendar_id),
+    loaders.holidaysByCalendar.for({ from, to }).load(worker.calendar_id),
+    loaders.approvedLeavesByWorker.for({ from, to }).load(worker.id),
+  ]);
+  return {
+    from,
+    to,
+    hoursPerDay: calendar!.hours_per_day,
+    workingDays: calendar!.working_days,
+    holidays: holidays.map((holiday) => holiday.date),
+    leaves: leaves.map((leave) => ({ startDate: leave.start_date, endDate: leave.end_date, hoursPerDay: leave.hours_per_day })),
+    hireDate: worker.hire_date,
+    terminationDate: worker.termination_date,
+  };
+}
+
 export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
   /** Cost rates are finance data: FINANCE and ADMIN only. */
   const costRates = (scope: HcmReadScope, workerId: string) => {
@@ -485,23 +507,12 @@ export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
 
     /** Three batched statements however many workers ask: calendars, their holidays, and the workers' leave. */
     async capacityHours(scope: HcmReadScope, worker: WorkerRow, from: string, to: string) {
-      assertCapacityRange(from, to);
-      const { loaders } = scope;
-      const [calendar, holidays, leaves] = await Promise.all([
-        loaders.calendar.load(worker.calendar_id),
-        loaders.holidaysByCalendar.for({ from, to }).load(worker.calendar_id),
-        loaders.approvedLeavesByWorker.for({ from, to }).load(worker.id),
-      ]);
-      return capacityHours({
-        from,
-        to,
-        hoursPerDay: calendar!.hours_per_day,
-        workingDays: calendar!.working_days,
-        holidays: holidays.map((holiday) => holiday.date),
-        leaves: leaves.map((leave) => ({ startDate: leave.start_date, endDate: leave.end_date, hoursPerDay: leave.hours_per_day })),
-        hireDate: worker.hire_date,
-        terminationDate: worker.termination_date,
-      });
+      return capacityHours(await capacityInput(scope, worker, from, to));
+    },
+
+    /** `capacityHours` per day, ISO week or month, with the same three batched statements. */
+    async capacity(scope: HcmReadScope, worker: WorkerRow, from: string, to: string, period: CalendarPeriod) {
+      return capacityByPeriod(await capacityInput(scope, worker, from, to), period);
     },
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainError } from '../../../lib/errors.ts';
-import { capacityHours, type CapacityInput } from '../../../subgraphs/hcm/domain/capacity.ts';
+import { capacityByPeriod, capacityHours, type CapacityInput } from '../../../subgraphs/hcm/domain/capacity.ts';
 
 // 2026-03-02 is a Monday; the week runs to Sunday 2026-03-08.
 const week: CapacityInput = {
@@ -64,5 +64,54 @@ describe('capacityHours', () => {
     ]) {
       assert.throws(() => capacityHours({ ...week, ...range }), (error: DomainError) => error.code === 'BAD_USER_INPUT');
     }
+  });
+});
+
+describe('capacityByPeriod', () => {
+  // March 2026: Sunday the 1st, then ISO weeks from Monday the 2nd; Wednesday the 4th is a holiday, and the worker
+  // takes a half day of leave on Tuesday the 31st.
+  const march: CapacityInput = {
+    ...week,
+    from: '2026-03-01',
+    to: '2026-04-02',
+    holidays: ['2026-03-04'],
+    leaves: [{ startDate: '2026-03-31', endDate: '2026-03-31', hoursPerDay: '4.00' }],
+  };
+
+  it('cuts the range into ISO weeks, clipping the first and last to it', () => {
+    assert.deepEqual(capacityByPeriod(march, 'WEEK'), [
+      { start: '2026-03-01', end: '2026-03-01', hours: '0.00' }, // a lone Sunday
+      { start: '2026-03-02', end: '2026-03-08', hours: '32.00' }, // the holiday week
+      { start: '2026-03-09', end: '2026-03-15', hours: '40.00' },
+      { start: '2026-03-16', end: '2026-03-22', hours: '40.00' },
+      { start: '2026-03-23', end: '2026-03-29', hours: '40.00' },
+      { start: '2026-03-30', end: '2026-04-02', hours: '28.00' }, // Monday to Thursday, less the half day
+    ]);
+  });
+
+  it('cuts it into calendar months; the periods add up to the whole range', () => {
+    const months = capacityByPeriod(march, 'MONTH');
+    // March: 22 weekdays × 8 − 8 (holiday) − 4 (half day) = 164; April 1–2: 16.
+    assert.deepEqual(months, [
+      { start: '2026-03-01', end: '2026-03-31', hours: '164.00' },
+      { start: '2026-04-01', end: '2026-04-02', hours: '16.00' },
+    ]);
+    assert.equal(capacityHours(march), '180.00');
+  });
+
+  it('gives each day its hours, zero on weekends, holidays and outside employment', () => {
+    const days = capacityByPeriod({ ...week, hireDate: '2026-03-04', holidays: ['2026-03-05'] }, 'DAY');
+    assert.deepEqual(
+      days.map((day) => [day.start, day.hours]),
+      [
+        ['2026-03-02', '0.00'],
+        ['2026-03-03', '0.00'],
+        ['2026-03-04', '8.00'],
+        ['2026-03-05', '0.00'],
+        ['2026-03-06', '8.00'],
+        ['2026-03-07', '0.00'],
+        ['2026-03-08', '0.00'],
+      ],
+    );
   });
 });

@@ -88,6 +88,23 @@ describe('hcm capacity and leave', () => {
     assert.equal(worker.errors?.[0].extensions?.code, 'FORBIDDEN');
   });
 
+  it('splits capacity by ISO week and month, adding up to the range', async () => {
+    // Fran: 2026-03-02 … 2026-03-15, the first week with the Wednesday holiday; Pat: the part-time calendar.
+    const data = await ok(hcm, `query($a: ID!, $b: ID!) {
+      full: worker(id: $a) { weeks: capacity(from: "2026-03-02", to: "2026-03-15", period: WEEK) { start end hours }
+        months: capacity(from: "2026-02-23", to: "2026-03-03", period: MONTH) { start end hours } }
+      part: worker(id: $b) { capacity(from: "2026-03-02", to: "2026-03-15", period: WEEK) { hours } } }`, { a: ids.full, b: ids.partTime });
+    assert.deepEqual(data.full.weeks, [
+      { start: '2026-03-02', end: '2026-03-08', hours: '32.00' },
+      { start: '2026-03-09', end: '2026-03-15', hours: '40.00' },
+    ]);
+    assert.deepEqual(data.full.months, [
+      { start: '2026-02-23', end: '2026-02-28', hours: '40.00' },
+      { start: '2026-03-01', end: '2026-03-03', hours: '16.00' },
+    ]);
+    assert.deepEqual(data.part.capacity, [{ hours: '24.00' }, { hours: '24.00' }]);
+  });
+
   it('refuses a capacity range that ends before it starts', async () => {
     const response = await hcm.call(`query($id: ID!) { worker(id: $id) { capacityHours(from: "2026-03-08", to: "2026-03-02") } }`, { id: ids.full });
     assert.equal(response.errors?.[0].extensions?.code, 'BAD_USER_INPUT');

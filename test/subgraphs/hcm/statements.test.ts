@@ -51,11 +51,12 @@ describe('hcm statement count', () => {
   it('capacity, skills, direct reports and leave of 50 workers: a fixed number of statements', async () => {
     const query = `{ workers(first: 50) { nodes {
       capacityHours(from: "2026-03-01", to: "2026-03-31") skills { skill }
+      capacity(from: "2026-03-01", to: "2026-03-31", period: WEEK) { start hours }
       directReports(first: 5) { nodes { name } } leaves(filter: { from: "2026-01-01" }) { nodes { id } } } } }`;
     const result = await statementsFor(query);
     assert.equal(result.data.workers.nodes.length, 50);
     assert.equal(result.data.workers.nodes.filter((node: any) => node.directReports.nodes.length === 1).length, 49);
-    // page + (calendars, holidays, approved leave) for capacity + skills + direct reports + leave list
+    // page + (calendars, holidays, approved leave) for both capacity fields + skills + direct reports + leave list
     assert.equal(result.statements, 7);
   });
 });
