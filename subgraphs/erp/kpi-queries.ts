@@ -47,17 +47,23 @@ function periodStartOf(date: RawBuilder<string>, question: KpiQuestion): RawBuil
   return sql`greatest(date_trunc(${sql.lit(unit)}, ${date}::timestamp)::date, ${question.from}::date)`;
 }
 
+/**
+ * A table of erp's schema inside raw SQL: as a builder subquery, so the schema plugin qualifies it (it leaves raw table
+ * names alone); PostgreSQL flattens the subquery.
+ */
+const table = (db: Db, name: keyof ErpDatabase) => sql`(${db.selectFrom(name).selectAll()})`;
+
 const inList = (column: RawBuilder<unknown>, ids: readonly string[] | undefined) => (ids ? sql`and ${column} in (${sql.join(ids)})` : sql``);
 
 /** The billing events not yet on an issued invoice: UNBILLED, HELD, or BILLED on a live line of a DRAFT invoice. */
-function unbilledScope(question: KpiQuestion, withCostCenters: boolean) {
+function unbilledScope(db: Db, question: KpiQuestion, withCostCenters: boolean) {
   const { filter } = question;
-  return sql`from billing_event e
+  return sql`from ${table(db, 'billing_event')} e
     ${withCostCenters ? sql`left join wc on wc.worker_id = e.worker_id` : sql``}
     where e.date between ${question.from}::date and ${question.to}::date
       and (e.status in ('UNBILLED', 'HELD')
         or (e.status = 'BILLED' and exists (
-          select 1 from invoice_line l join invoice i on i.id = l.invoice_id
+          select 1 from ${table(db, 'invoice_line')} l join ${table(db, 'invoice')} i on i.id = l.invoice_id
           where l.billing_event_id = e.id and l.released_at is null and i.status = 'DRAFT')))
       ${inList(sql`e.worker_id`, filter.workerIds)}
       ${inList(sql`e.role_id`, filter.roleIds)}
@@ -72,7 +78,7 @@ const costCenterTable = (costCenters: readonly WorkerCostCenter[]) =>
 
 /** The distinct workers of the events in scope (before the cost-center filter): whose cost centers to ask hcm for. */
 export async function workersOfUnbilledWork(db: Db, question: KpiQuestion): Promise<string[]> {
-  const { rows } = await sql<{ worker_id: string }>`select distinct e.worker_id ${unbilledScope({ ...question, filter: { ...question.filter, costCenterIds: undefined } }, false)}
+  const { rows } = await sql<{ worker_id: string }>`select distinct e.worker_id ${unbilledScope(db, { ...question, filter: { ...question.filter, costCenterIds: undefined } }, false)}
     and e.worker_id is not null order by e.worker_id`.execute(db);
   return rows.map((row) => row.worker_id);
 }
@@ -106,7 +112,9 @@ function bucketCondition(index: number, asOf: string) {
 export async function unbilledWork(db: Db, question: KpiQuestion, costCenters: readonly WorkerCostCenter[] | null): Promise<UnbilledWorkSqlRow[]> {
   const keys = question.groupBy.map((dimension) => sql`${eventColumn[dimension]} as ${sql.ref(keyColumnOf[dimension])}`);
   const period = periodStartOf(sql`e.date`, question);
-  const groups = [...question.groupBy.map((dimension) => eventColumn[dimension]), period, sql`e.currency`];
+  // By position: the period's bounds are parameters, and the same expression with its own placeholders would not match.
+  const groups = [...question.groupBy, 'period', 'currency'].map((_, index) => sql.lit(index + 1));
+  const order = [groups[question.groupBy.length]!, ...groups.slice(0, question.groupBy.length), groups.at(-1)!];
   const { rows } = await sql<UnbilledWorkSqlRow>`${costCenters ? costCenterTable(costCenters) : sql``}
     select ${sql.join([...keys, sql`${period} as period_start`, sql`e.currency`])},
       ${sums('unbilled', sql`e.status = 'UNBILLED'`)},
@@ -115,9 +123,9 @@ export async function unbilledWork(db: Db, question: KpiQuestion, costCenters: r
       ${sums('total', null)},
       min(e.date) as oldest_date,
       ${sql.join(agingBuckets.map((_, index) => sums(`bucket${index}`, bucketCondition(index, question.asOf))))}
-    ${unbilledScope(question, costCenters !== null)}
+    ${unbilledScope(db, question, costCenters !== null)}
     group by ${sql.join(groups)}
-    order by ${sql.join(groups)}`.execute(db);
+    order by ${sql.join(order)}`.execute(db);
   return rows;
 }
 
@@ -161,12 +169,12 @@ export async function invoiceCycleTime(db: Db, question: KpiQuestion): Promise<C
         case when i.status = 'PAID' then (paid.last_received_on - i.issue_date) end as paid_days,
         case when i.status <> 'PAID' and i.total - coalesce(paid.amount, 0) - coalesce(credited.amount, 0) > 0
           then (${question.asOf}::date - i.issue_date) end as open_days
-      from invoice i
-      left join lateral (select max(p.received_on) as last_received_on, sum(p.amount) as amount from payment p where p.invoice_id = i.id) paid on true
-      left join lateral (select sum(c.total) as amount from credit_note c where c.invoice_id = i.id and c.status = 'ISSUED') credited on true
+      from ${table(db, 'invoice')} i
+      left join lateral (select max(p.received_on) as last_received_on, sum(p.amount) as amount from ${table(db, 'payment')} p where p.invoice_id = i.id) paid on true
+      left join lateral (select sum(c.total) as amount from ${table(db, 'credit_note')} c where c.invoice_id = i.id and c.status = 'ISSUED') credited on true
       ${withProject
         ? sql`left join lateral (select case when count(distinct l.project_id) = 1 then min(l.project_id) end as project_id
-            from invoice_line l where l.invoice_id = i.id) ip on true`
+            from ${table(db, 'invoice_line')} l where l.invoice_id = i.id) ip on true`
         : sql``}
       where i.status in ('ISSUED', 'PARTIALLY_PAID', 'PAID')
         and i.issue_date between ${question.from}::date and ${question.to}::date
@@ -178,8 +186,8 @@ export async function invoiceCycleTime(db: Db, question: KpiQuestion): Promise<C
       select ${sql.join([...keyNames.map((name) => sql`inv.${sql.ref(name)}`), sql`inv.period_start`])},
         extract(epoch from (inv.issued_at - e.created_at))::numeric / 86400 as approval_days
       from inv
-      join invoice_line l on l.invoice_id = inv.id
-      join billing_event e on e.id = l.billing_event_id
+      join ${table(db, 'invoice_line')} l on l.invoice_id = inv.id
+      join ${table(db, 'billing_event')} e on e.id = l.billing_event_id
     ),
     s as (
       select ${sql.join(groupCols)}, count(*) as invoices,
@@ -192,6 +200,6 @@ export async function invoiceCycleTime(db: Db, question: KpiQuestion): Promise<C
     )
     select s.*, coalesce(l.approval_count, 0) as approval_count, l.approval_mean, l.approval_median, l.approval_max
     from s left join l on ${joinOn}
-    order by ${sql.join(groupCols.map((column) => sql`s.${column}`))}`.execute(db);
+    order by ${sql.join([sql`s.period_start`, ...keyNames.map((name) => sql`s.${sql.ref(name)}`)])}`.execute(db);
   return rows;
 }
