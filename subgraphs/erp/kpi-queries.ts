@@ -55,16 +55,19 @@ const table = (db: Db, name: keyof ErpDatabase) => sql`(${db.selectFrom(name).se
 
 const inList = (column: RawBuilder<unknown>, ids: readonly string[] | undefined) => (ids ? sql`and ${column} in (${sql.join(ids)})` : sql``);
 
-/** The billing events not yet on an issued invoice: UNBILLED, HELD, or BILLED on a live line of a DRAFT invoice. */
+/**
+ * The billing events not yet on an issued invoice: UNBILLED, HELD, or BILLED on a live line of a DRAFT invoice (drafts
+ * are few: the set of their events is read once, not probed per billed event).
+ */
 function unbilledScope(db: Db, question: KpiQuestion, withCostCenters: boolean) {
   const { filter } = question;
   return sql`from ${table(db, 'billing_event')} e
     ${withCostCenters ? sql`left join wc on wc.worker_id = e.worker_id` : sql``}
     where e.date between ${question.from}::date and ${question.to}::date
       and (e.status in ('UNBILLED', 'HELD')
-        or (e.status = 'BILLED' and exists (
-          select 1 from ${table(db, 'invoice_line')} l join ${table(db, 'invoice')} i on i.id = l.invoice_id
-          where l.billing_event_id = e.id and l.released_at is null and i.status = 'DRAFT')))
+        or (e.status = 'BILLED' and e.id in (
+          select l.billing_event_id from ${table(db, 'invoice_line')} l join ${table(db, 'invoice')} i on i.id = l.invoice_id
+          where i.status = 'DRAFT' and l.released_at is null and l.billing_event_id is not null)))
       ${inList(sql`e.worker_id`, filter.workerIds)}
       ${inList(sql`e.role_id`, filter.roleIds)}
       ${inList(sql`e.legal_entity_id`, filter.legalEntityIds)}

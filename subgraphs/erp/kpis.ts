@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { CalendarPeriod } from '../../lib/calendar-periods.ts';
@@ -6,12 +7,12 @@ import { DomainError } from '../../lib/errors.ts';
 import { LoaderFamily } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { checkDate } from '../../lib/validate.ts';
-import DataLoader from 'dataloader';
 import { agingBuckets, checkKpiQuestion, needsCostCenters, periodStartingOn, type KpiDimension, type KpiFilter, type KpiName, type KpiQuestion } from './domain/kpis.ts';
 import type { Money } from './domain/money.ts';
 import type { KpiFactsSource } from './kpi-facts.ts';
 import * as queries from './kpi-queries.ts';
 import { financeRoles } from './service.ts';
+import type { ErpDatabase } from './tables.ts';
 
 export interface KpiArgs {
   from: string;
@@ -134,7 +135,7 @@ function cycleTimeRowOf(question: KpiQuestion, row: queries.CycleTimeSqlRow): In
  * (domain/kpis.ts), answered by one aggregate statement, and, when it needs cost centers, preceded by one statement
  * for the workers in scope and one gateway request per page of them (outside any transaction).
  */
-export function createErpKpis(deps: { db: Kysely<any>; scope: RequestScope; clock: Clock; facts?: KpiFactsSource }) {
+export function createErpKpis(deps: { db: Kysely<ErpDatabase>; scope: RequestScope; clock: Clock; facts?: KpiFactsSource }) {
   const { db, scope } = deps;
   const finance = () => requireRole(scope.identity, ...financeRoles);
 

@@ -129,7 +129,10 @@ describe('erp KPIs through the gateway', () => {
   });
 
   it("groups by the workers' cost centers in ISO weeks", async () => {
+    const erpStatements = graph.hub.subgraphs.erp.database.statements;
+    erpStatements.reset();
     const { unbilledWork } = await ok(unbilled, { from: '2026-03-16', to: '2026-04-12', groupBy: ['COST_CENTER'], period: 'WEEK' });
+    assert.equal(erpStatements.total, 2, 'the workers in scope, then the aggregate (their cost centers come from hcm)');
     assert.deepEqual(unbilledWork.map((row: any) => [row.periodStart, row.periodEnd, row.costCenter.code, row.total.amount.amount]), [
       ['2026-03-16', '2026-03-22', 'ADV', '150.00'], // Ben, 03-20
       ['2026-04-06', '2026-04-12', 'DEL', '300.00'], // Ana, 04-06
