@@ -46,13 +46,13 @@ describe('erp KPIs', () => {
       make.billingEvent({ customer_id: 'c1', project_id: 'p1', ...values, currency: values.currency ?? 'EUR' });
 
     // Unbilled work, aged against 2026-04-30.
-    await event({ source_id: 'e1', status: 'UNBILLED', worker_id: 'w-ana', date: '2026-03-02', hours: '2.00', amount: '200.00' }); // 59 days
-    await event({ source_id: 'e2', status: 'UNBILLED', worker_id: 'w-ben', date: '2026-03-10', hours: '1.50', amount: '150.00' }); // 51 days
-    await event({ source_id: 'e3', status: 'HELD', worker_id: 'w-ana', date: '2026-01-20', hours: '3.00', amount: '300.00' }); // 100 days
+    await event({ source_id: 'e1', status: 'UNBILLED', worker_id: 'w-ana', role_id: 'r-dev', date: '2026-03-02', hours: '2.00', amount: '200.00' }); // 59 days
+    await event({ source_id: 'e2', status: 'UNBILLED', worker_id: 'w-ben', role_id: 'r-dev', date: '2026-03-10', hours: '1.50', amount: '150.00' }); // 51 days
+    await event({ source_id: 'e3', status: 'HELD', worker_id: 'w-ana', role_id: 'r-lead', date: '2026-01-20', hours: '3.00', amount: '300.00' }); // 100 days
     const onDraft = await event({ source_id: 'e4', status: 'BILLED', worker_id: 'w-ana', project_id: 'p2', date: '2026-04-06', hours: '4.00', amount: '400.00' }); // 24 days
     const onIssued = await event({ source_id: 'e5', status: 'BILLED', worker_id: 'w-ana', date: '2026-03-03', hours: '5.00', amount: '500.00' });
     await event({ source_id: 'e6', status: 'REVERSED', worker_id: 'w-ana', date: '2026-03-04', hours: '6.00', amount: '600.00' });
-    await event({ source_id: 'e7', status: 'UNBILLED', worker_id: 'w-ben', customer_id: 'c2', currency: 'USD', project_id: 'p3', date: '2026-03-16', hours: '2.00', amount: '300.00' }); // 45 days
+    await event({ source_id: 'e7', status: 'UNBILLED', worker_id: 'w-ben', role_id: 'r-dev', legal_entity_id: 'le-us', customer_id: 'c2', currency: 'USD', project_id: 'p3', date: '2026-03-16', hours: '2.00', amount: '300.00' }); // 45 days
     await event({ source_id: 'm8', source_type: 'MILESTONE', status: 'UNBILLED', date: '2026-02-27', amount: '1000.00' }); // 62 days, no worker, no hours
     await event({ source_id: 'e9', status: 'UNBILLED', worker_id: 'w-ana', date: '2025-12-31', hours: '9.00', amount: '900.00' }); // before the range
     await event({ source_id: 'e10', status: 'HELD', worker_id: 'w-cy', customer_id: 'c2', currency: 'USD', project_id: 'p3', date: '2026-04-29', hours: '1.00', amount: '150.00' }); // 1 day
@@ -136,6 +136,26 @@ describe('erp KPIs', () => {
         ['2026-04-01', '2026-04-30', 'w-ana', '4.00', '400.00'], // e4 (on the draft)
       ],
     );
+  });
+
+  it('groups by role and legal entity, by day, filtered by role', async () => {
+    const roles = `query($groupBy: [KpiDimension!]!, $period: CalendarPeriod, $filter: KpiFilter) {
+      unbilledWork(from: "2026-01-01", to: "2026-04-30", groupBy: $groupBy, period: $period, filter: $filter, asOf: "2026-04-30") {
+        role { id } legalEntity { id } periodStart periodEnd currency total { amount { amount } } } }`;
+    const byRole = (await run(roles, { groupBy: ['ROLE', 'LEGAL_ENTITY', 'ROLE'] })).unbilledWork;
+    assert.deepEqual(byRole.map((row: any) => [row.role?.id ?? null, row.legalEntity.id, row.currency, row.total.amount.amount]), [
+      ['r-dev', 'le-de', 'EUR', '350.00'], // e1 + e2
+      ['r-dev', 'le-us', 'USD', '300.00'], // e7
+      ['r-lead', 'le-de', 'EUR', '300.00'], // e3
+      [null, 'le-de', 'EUR', '1400.00'], // e4 (400) + m8 (1000): no role
+      [null, 'le-de', 'USD', '150.00'], // e10
+    ]);
+    const byDay = (await run(roles, { groupBy: ['ROLE'], period: 'DAY', filter: { roleIds: ['r-dev'] } })).unbilledWork;
+    assert.deepEqual(byDay.map((row: any) => [row.periodStart, row.periodEnd, row.currency, row.total.amount.amount]), [
+      ['2026-03-02', '2026-03-02', 'EUR', '200.00'],
+      ['2026-03-10', '2026-03-10', 'EUR', '150.00'],
+      ['2026-03-16', '2026-03-16', 'USD', '300.00'],
+    ]);
   });
 
   it("groups by the workers' cost centers from hcm and ISO weeks clipped to the range", async () => {
