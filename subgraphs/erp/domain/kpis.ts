@@ -50,6 +50,8 @@ export interface KpiQuestion {
   groupBy: KpiDimension[];
   /** The periods of [from, to], in order; one period (the whole range) when none was asked. */
   periods: PeriodRange[];
+  /** The same periods by their start, which SQL gives each row. */
+  periodsByStart: ReadonlyMap<string, PeriodRange>;
   period: CalendarPeriod | null;
   filter: CheckedFilter;
   asOf: string;
@@ -80,12 +82,13 @@ export function checkKpiQuestion(
   const period = input.period ?? null;
   if (input.to < input.from) throw badInput('to', `must be on or after from (${input.from})`);
   const periods = period ? periodsWithin(input.from, input.to, period) : [{ start: input.from, end: input.to }];
-  return { from: input.from, to: input.to, groupBy, periods, period, filter, asOf: input.asOf };
+  const periodsByStart = new Map(periods.map((range) => [range.start, range]));
+  return { from: input.from, to: input.to, groupBy, periods, periodsByStart, period, filter, asOf: input.asOf };
 }
 
 /** The period that starts on `start` (SQL gives each row its period's start, clipped to the range). */
 export function periodStartingOn(question: KpiQuestion, start: string): PeriodRange {
-  const found = question.periods.find((range) => range.start === start);
+  const found = question.periodsByStart.get(start);
   if (!found) throw new Error(`no period of ${question.from}..${question.to} starts on ${start}`);
   return found;
 }
