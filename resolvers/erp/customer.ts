@@ -6,4 +6,5 @@ export const Customer: CustomerResolvers = {
   __resolveReference: (ref) => ref,
   invoices: (customer, args, { erpQueries }, info) => erpQueries.invoicesOfCustomer(customer.id, pageArgsOf(args, info)),
   arBalance: (customer, _, { erpQueries }) => erpQueries.arBalanceOfCustomer(customer.id),
+  unbilledWork: (customer, args, { kpis }) => kpis.unbilledWorkOfCustomer(customer.id, args),
 };

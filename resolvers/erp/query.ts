@@ -19,4 +19,6 @@ export const Query: QueryResolvers = {
   billingSetup: (_, { contractId }, { erpQueries }) => erpQueries.billingSetupOfContract(contractId),
   billingSetupById: (_, { id }, { erpQueries }) => erpQueries.billingSetup(id),
   billingSetups: (_, args, { erpQueries }, info) => erpQueries.billingSetups(pageArgsOf(args, info)),
+  unbilledWork: (_, args, { kpis }) => kpis.unbilledWork(args),
+  invoiceCycleTime: (_, args, { kpis }) => kpis.invoiceCycleTime(args),
 };

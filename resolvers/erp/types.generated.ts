@@ -5,6 +5,7 @@ import type { ProjectFinancials as ProjectFinancialsModel } from '../../subgraph
 import type { TimeEntryBilling as TimeEntryBillingModel, TimeEntryBilling as ExpenseBillingModel } from '../../subgraphs/erp/domain/time-entry-billing.ts';
 import type { InvoiceLineGroupModel } from '../../subgraphs/erp/invoicing.ts';
 import type { RecurringTerms as RecurringTermsModel, RetainerBalance as RetainerBalanceModel } from '../../subgraphs/erp/domain/recurring-billing.ts';
+import type { UnbilledWorkRow as UnbilledWorkRowModel, InvoiceCycleTimeRow as InvoiceCycleTimeRowModel } from '../../subgraphs/erp/kpis.ts';
 import type { ErpContext } from '../../subgraphs/erp/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -191,6 +192,12 @@ export type BillingSourceType =
   | 'SCHEDULE'
   | 'TIME_ENTRY';
 
+/** A unit of time that planning and KPI questions are cut into: days, ISO weeks (Monday to Sunday) or calendar months. */
+export type CalendarPeriod =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
+
 /**
  * A contract's not-to-exceed cap and what uses it, in the contract's currency. BILLED and UNBILLED billing events use
  * it; HELD ones are shown but do not (they are not invoiced as they stand).
@@ -208,6 +215,11 @@ export type CapUsage = {
 export type Contract = {
   __typename?: 'Contract';
   billingSetup?: Maybe<BillingSetup>;
+  id: Scalars['ID']['output'];
+};
+
+export type CostCenter = {
+  __typename?: 'CostCenter';
   id: Scalars['ID']['output'];
 };
 
@@ -330,6 +342,11 @@ export type Customer = {
   arBalance: Array<Money>;
   id: Scalars['ID']['output'];
   invoices: InvoiceConnection;
+  /**
+   * The customer's approved work not yet on an issued invoice (unbilledWork grouped by CUSTOMER), a row per currency
+   * and period; dated [from, to]. FINANCE, ADMIN.
+   */
+  unbilledWork: Array<UnbilledWorkRow>;
 };
 
 
@@ -339,6 +356,23 @@ export type CustomerInvoicesArgs = {
   filter?: InputMaybe<InvoiceFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type CustomerUnbilledWorkArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  from: Scalars['Date']['input'];
+  period?: InputMaybe<CalendarPeriod>;
+  to: Scalars['Date']['input'];
+};
+
+/** Durations in days, to 2 places (half-up): how many, their mean, median and longest; null when there are none. */
+export type CycleTime = {
+  __typename?: 'CycleTime';
+  count: Scalars['Int']['output'];
+  maxDays?: Maybe<Scalars['Decimal']['output']>;
+  meanDays?: Maybe<Scalars['Decimal']['output']>;
+  medianDays?: Maybe<Scalars['Decimal']['output']>;
 };
 
 export type DraftInvoicesInput = {
@@ -441,6 +475,30 @@ export type InvoiceConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** One group and period of invoice cycle time (issue date in the period). */
+export type InvoiceCycleTimeRow = {
+  __typename?: 'InvoiceCycleTimeRow';
+  /**
+   * From the approval's posting (each invoice line's billing event created) to the invoice's issue (issuedAt), per
+   * line: an invoice of 30 lines weighs 30 (line-weighted; fees and milestones count, they have no hours).
+   */
+  approvalToIssue: CycleTime;
+  customer?: Maybe<Customer>;
+  /** Invoices issued in the group and period. */
+  invoices: Scalars['Int']['output'];
+  /** From the issue date to the payment that made it PAID (the latest payment's receivedOn), per PAID invoice. */
+  issueToPaid: CycleTime;
+  legalEntity?: Maybe<LegalEntity>;
+  /** Invoices not PAID with something left to pay (ISSUED or PARTIALLY_PAID, balance above zero), aged asOf − issue date. */
+  open: CycleTime;
+  periodEnd: Scalars['Date']['output'];
+  /** From the invoice's billing period end to its issue date, per invoice. */
+  periodEndToIssue: CycleTime;
+  periodStart: Scalars['Date']['output'];
+  /** Set when grouped by PROJECT: the invoice's project, null for invoices whose lines bill several projects or none. */
+  project?: Maybe<Project>;
+};
+
 export type InvoiceEdge = {
   __typename?: 'InvoiceEdge';
   cursor: Scalars['String']['output'];
@@ -518,6 +576,24 @@ export type IssueCreditNoteInput = {
 export type IssueInvoiceInput = {
   /** Defaults to today; on or after the invoice's period end. */
   issueDate?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** What a KPI is grouped by, besides the period. */
+export type KpiDimension =
+  | 'COST_CENTER'
+  | 'CUSTOMER'
+  | 'LEGAL_ENTITY'
+  | 'PROJECT'
+  | 'ROLE'
+  | 'WORKER';
+
+export type KpiFilter = {
+  costCenterIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  legalEntityIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  projectIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  roleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  workerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 export type LegalEntity = {
@@ -774,6 +850,13 @@ export type Query = {
   costPostings: CostPostingConnection;
   creditNote?: Maybe<CreditNote>;
   invoice?: Maybe<Invoice>;
+  /**
+   * How long invoicing takes, for invoices issued in [from, to] (and not voided), per group (CUSTOMER, LEGAL_ENTITY,
+   * PROJECT — an invoice's project when all its lines bill one; others BAD_USER_INPUT) and period of the issue date:
+   * approval → issued per invoice line, period end → issued and issued → paid per invoice, in days to 2 places (mean and
+   * median), and the invoices still open with their age against `asOf` (default today). FINANCE, ADMIN.
+   */
+  invoiceCycleTime: Array<InvoiceCycleTimeRow>;
   invoiceLine?: Maybe<InvoiceLine>;
   invoices: InvoiceConnection;
   payment?: Maybe<Payment>;
@@ -781,6 +864,14 @@ export type Query = {
   revenueSchedules: RevenueScheduleConnection;
   taxRate?: Maybe<TaxRate>;
   taxRates: TaxRateConnection;
+  /**
+   * Approved work not yet on an issued invoice, per group, period of the event date and currency (a row per currency:
+   * unlike currencies are never added): billing events UNBILLED (ready to draft), HELD (waiting for finance: cap, no
+   * rate, credited…) and BILLED on a DRAFT invoice, each shown apart and together, with the total's age against
+   * `asOf` (default today): the oldest event date and buckets of 0–30, 31–60, 61–90 and 91+ days. The statuses are the
+   * current ones; `asOf` dates only the ages. Cost centers are hcm's current ones of the events' workers. FINANCE, ADMIN.
+   */
+  unbilledWork: Array<UnbilledWorkRow>;
 };
 
 
@@ -841,6 +932,16 @@ export type QueryInvoiceArgs = {
 };
 
 
+export type QueryInvoiceCycleTimeArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  filter?: InputMaybe<KpiFilter>;
+  from: Scalars['Date']['input'];
+  groupBy: Array<KpiDimension>;
+  period?: InputMaybe<CalendarPeriod>;
+  to: Scalars['Date']['input'];
+};
+
+
 export type QueryInvoiceLineArgs = {
   id: Scalars['ID']['input'];
 };
@@ -885,6 +986,16 @@ export type QueryTaxRatesArgs = {
   filter?: InputMaybe<TaxRateFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryUnbilledWorkArgs = {
+  asOf?: InputMaybe<Scalars['Date']['input']>;
+  filter?: InputMaybe<KpiFilter>;
+  from: Scalars['Date']['input'];
+  groupBy: Array<KpiDimension>;
+  period?: InputMaybe<CalendarPeriod>;
+  to: Scalars['Date']['input'];
 };
 
 export type RebillSourcesInput = {
@@ -1066,6 +1177,58 @@ export type TimeEntryBillingStatus =
    */
   | 'REVERSED'
   | 'UNBILLED';
+
+export type UnbilledAgingBucket = {
+  __typename?: 'UnbilledAgingBucket';
+  amount: Money;
+  events: Scalars['Int']['output'];
+  fromDays: Scalars['Int']['output'];
+  hours: Scalars['Decimal']['output'];
+  /** Null for the last, open-ended bucket. */
+  toDays?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Billing events summed: their hours (fees and milestones have none) and amount, and how many. */
+export type UnbilledAmount = {
+  __typename?: 'UnbilledAmount';
+  amount: Money;
+  events: Scalars['Int']['output'];
+  hours: Scalars['Decimal']['output'];
+};
+
+/**
+ * One group, period and currency of unbilled work. The group keys are set only when grouped by them (a key grouped by
+ * but null: events without one, e.g. a milestone has no worker, or a worker hcm gives no cost center).
+ */
+export type UnbilledWorkRow = {
+  __typename?: 'UnbilledWorkRow';
+  /**
+   * The total by age (asOf − event date) in days: 0–30, 31–60, 61–90, 91 and more, always these four in this order;
+   * an event dated after asOf counts in 0–30.
+   */
+  aging: Array<UnbilledAgingBucket>;
+  costCenter?: Maybe<CostCenter>;
+  /** The currency of every amount in the row. */
+  currency: Scalars['String']['output'];
+  customer?: Maybe<Customer>;
+  /** HELD billing events: not drafted until finance acts (see BillingEvent.heldReason). */
+  held: UnbilledAmount;
+  legalEntity?: Maybe<LegalEntity>;
+  /** The oldest event date of the total. */
+  oldestDate: Scalars['Date']['output'];
+  /** Billing events on a DRAFT invoice: drafted, not issued yet. */
+  onDraft: UnbilledAmount;
+  periodEnd: Scalars['Date']['output'];
+  /** The period, [periodStart, periodEnd], clipped to the range asked (the whole range when no period is asked). */
+  periodStart: Scalars['Date']['output'];
+  project?: Maybe<Project>;
+  role?: Maybe<Role>;
+  /** The three together. */
+  total: UnbilledAmount;
+  /** UNBILLED billing events: ready to be drafted. */
+  unbilled: UnbilledAmount;
+  worker?: Maybe<Worker>;
+};
 
 export type UpdateBillingSetupInput = {
   /** Markup on billable expenses, in percent (0 to 1000, up to 4 decimals). */
@@ -1257,8 +1420,10 @@ export type ResolversTypes = {
   BillingSetupFilter: BillingSetupFilter;
   BillingSetupStatus: BillingSetupStatus;
   BillingSourceType: BillingSourceType;
+  CalendarPeriod: CalendarPeriod;
   CapUsage: ResolverTypeWrapper<CapUsage>;
   Contract: ResolverTypeWrapper<EntityRef>;
+  CostCenter: ResolverTypeWrapper<CostCenter>;
   CostPosting: ResolverTypeWrapper<CostPostingRow>;
   CostPostingConnection: ResolverTypeWrapper<Omit<CostPostingConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CostPostingEdge']>, nodes: Array<ResolversTypes['CostPosting']> }>;
   CostPostingEdge: ResolverTypeWrapper<Omit<CostPostingEdge, 'node'> & { node: ResolversTypes['CostPosting'] }>;
@@ -1270,6 +1435,7 @@ export type ResolversTypes = {
   CreditNoteLineInput: CreditNoteLineInput;
   CreditNoteStatus: CreditNoteStatus;
   Customer: ResolverTypeWrapper<EntityRef>;
+  CycleTime: ResolverTypeWrapper<CycleTime>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
@@ -1280,6 +1446,7 @@ export type ResolversTypes = {
   ExpenseEntry: ResolverTypeWrapper<ExpenseEntryRef>;
   Invoice: ResolverTypeWrapper<InvoiceRow>;
   InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InvoiceEdge']>, nodes: Array<ResolversTypes['Invoice']> }>;
+  InvoiceCycleTimeRow: ResolverTypeWrapper<InvoiceCycleTimeRowModel>;
   InvoiceEdge: ResolverTypeWrapper<Omit<InvoiceEdge, 'node'> & { node: ResolversTypes['Invoice'] }>;
   InvoiceFilter: InvoiceFilter;
   InvoiceGrouping: InvoiceGrouping;
@@ -1288,6 +1455,8 @@ export type ResolversTypes = {
   InvoiceStatus: InvoiceStatus;
   IssueCreditNoteInput: IssueCreditNoteInput;
   IssueInvoiceInput: IssueInvoiceInput;
+  KpiDimension: KpiDimension;
+  KpiFilter: KpiFilter;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
@@ -1318,6 +1487,9 @@ export type ResolversTypes = {
   TimeEntry: ResolverTypeWrapper<TimeEntryRef>;
   TimeEntryBilling: ResolverTypeWrapper<TimeEntryBillingModel>;
   TimeEntryBillingStatus: TimeEntryBillingStatus;
+  UnbilledAgingBucket: ResolverTypeWrapper<UnbilledAgingBucket>;
+  UnbilledAmount: ResolverTypeWrapper<UnbilledAmount>;
+  UnbilledWorkRow: ResolverTypeWrapper<UnbilledWorkRowModel>;
   UpdateBillingSetupInput: UpdateBillingSetupInput;
   UpdateTaxRateInput: UpdateTaxRateInput;
   Worker: ResolverTypeWrapper<Worker>;
@@ -1341,6 +1513,7 @@ export type ResolversParentTypes = {
   BillingSetupFilter: BillingSetupFilter;
   CapUsage: CapUsage;
   Contract: EntityRef;
+  CostCenter: CostCenter;
   CostPosting: CostPostingRow;
   CostPostingConnection: Omit<CostPostingConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CostPostingEdge']>, nodes: Array<ResolversParentTypes['CostPosting']> };
   CostPostingEdge: Omit<CostPostingEdge, 'node'> & { node: ResolversParentTypes['CostPosting'] };
@@ -1350,6 +1523,7 @@ export type ResolversParentTypes = {
   CreditNoteLine: CreditNoteLineRow;
   CreditNoteLineInput: CreditNoteLineInput;
   Customer: EntityRef;
+  CycleTime: CycleTime;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
@@ -1358,12 +1532,14 @@ export type ResolversParentTypes = {
   ExpenseEntry: ExpenseEntryRef;
   Invoice: InvoiceRow;
   InvoiceConnection: Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['InvoiceEdge']>, nodes: Array<ResolversParentTypes['Invoice']> };
+  InvoiceCycleTimeRow: InvoiceCycleTimeRowModel;
   InvoiceEdge: Omit<InvoiceEdge, 'node'> & { node: ResolversParentTypes['Invoice'] };
   InvoiceFilter: InvoiceFilter;
   InvoiceLine: InvoiceLineRow;
   InvoiceLineGroup: InvoiceLineGroupModel;
   IssueCreditNoteInput: IssueCreditNoteInput;
   IssueInvoiceInput: IssueInvoiceInput;
+  KpiFilter: KpiFilter;
   LegalEntity: LegalEntity;
   Money: Money;
   MoneyInput: MoneyInput;
@@ -1391,6 +1567,9 @@ export type ResolversParentTypes = {
   TaxRateFilter: TaxRateFilter;
   TimeEntry: TimeEntryRef;
   TimeEntryBilling: TimeEntryBillingModel;
+  UnbilledAgingBucket: UnbilledAgingBucket;
+  UnbilledAmount: UnbilledAmount;
+  UnbilledWorkRow: UnbilledWorkRowModel;
   UpdateBillingSetupInput: UpdateBillingSetupInput;
   UpdateTaxRateInput: UpdateTaxRateInput;
   Worker: Worker;
@@ -1492,6 +1671,10 @@ export type ContractResolvers<ContextType = ErpContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type CostCenterResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CostCenter'] = ResolversParentTypes['CostCenter']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type CostPostingResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CostPosting'] = ResolversParentTypes['CostPosting'], FederationReferenceType extends FederationReferenceTypes['CostPosting'] = FederationReferenceTypes['CostPosting']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CostPosting']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -1556,6 +1739,14 @@ export type CustomerResolvers<ContextType = ErpContext, ParentType extends Resol
   arBalance?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, Partial<CustomerInvoicesArgs>>;
+  unbilledWork?: Resolver<Array<ResolversTypes['UnbilledWorkRow']>, ParentType, ContextType, RequireFields<CustomerUnbilledWorkArgs, 'from' | 'to'>>;
+};
+
+export type CycleTimeResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CycleTime'] = ResolversParentTypes['CycleTime']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxDays?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  meanDays?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  medianDays?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
 };
 
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
@@ -1617,6 +1808,19 @@ export type InvoiceConnectionResolvers<ContextType = ErpContext, ParentType exte
   nodes?: Resolver<Array<ResolversTypes['Invoice']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InvoiceCycleTimeRowResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['InvoiceCycleTimeRow'] = ResolversParentTypes['InvoiceCycleTimeRow']> = {
+  approvalToIssue?: Resolver<ResolversTypes['CycleTime'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  invoices?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  issueToPaid?: Resolver<ResolversTypes['CycleTime'], ParentType, ContextType>;
+  legalEntity?: Resolver<Maybe<ResolversTypes['LegalEntity']>, ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['CycleTime'], ParentType, ContextType>;
+  periodEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  periodEndToIssue?: Resolver<ResolversTypes['CycleTime'], ParentType, ContextType>;
+  periodStart?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
 };
 
 export type InvoiceEdgeResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['InvoiceEdge'] = ResolversParentTypes['InvoiceEdge']> = {
@@ -1721,6 +1925,7 @@ export type QueryResolvers<ContextType = ErpContext, ParentType extends Resolver
   costPostings?: Resolver<ResolversTypes['CostPostingConnection'], ParentType, ContextType, Partial<QueryCostPostingsArgs>>;
   creditNote?: Resolver<Maybe<ResolversTypes['CreditNote']>, ParentType, ContextType, RequireFields<QueryCreditNoteArgs, 'id'>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
+  invoiceCycleTime?: Resolver<Array<ResolversTypes['InvoiceCycleTimeRow']>, ParentType, ContextType, RequireFields<QueryInvoiceCycleTimeArgs, 'from' | 'groupBy' | 'to'>>;
   invoiceLine?: Resolver<Maybe<ResolversTypes['InvoiceLine']>, ParentType, ContextType, RequireFields<QueryInvoiceLineArgs, 'id'>>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, Partial<QueryInvoicesArgs>>;
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
@@ -1728,6 +1933,7 @@ export type QueryResolvers<ContextType = ErpContext, ParentType extends Resolver
   revenueSchedules?: Resolver<ResolversTypes['RevenueScheduleConnection'], ParentType, ContextType, Partial<QueryRevenueSchedulesArgs>>;
   taxRate?: Resolver<Maybe<ResolversTypes['TaxRate']>, ParentType, ContextType, RequireFields<QueryTaxRateArgs, 'id'>>;
   taxRates?: Resolver<ResolversTypes['TaxRateConnection'], ParentType, ContextType, Partial<QueryTaxRatesArgs>>;
+  unbilledWork?: Resolver<Array<ResolversTypes['UnbilledWorkRow']>, ParentType, ContextType, RequireFields<QueryUnbilledWorkArgs, 'from' | 'groupBy' | 'to'>>;
 };
 
 export type RecurringTermsResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['RecurringTerms'] = ResolversParentTypes['RecurringTerms']> = {
@@ -1817,6 +2023,38 @@ export type TimeEntryBillingResolvers<ContextType = ErpContext, ParentType exten
   status?: Resolver<ResolversTypes['TimeEntryBillingStatus'], ParentType, ContextType>;
 };
 
+export type UnbilledAgingBucketResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['UnbilledAgingBucket'] = ResolversParentTypes['UnbilledAgingBucket']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fromDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  toDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type UnbilledAmountResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['UnbilledAmount'] = ResolversParentTypes['UnbilledAmount']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
+export type UnbilledWorkRowResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['UnbilledWorkRow'] = ResolversParentTypes['UnbilledWorkRow']> = {
+  aging?: Resolver<Array<ResolversTypes['UnbilledAgingBucket']>, ParentType, ContextType>;
+  costCenter?: Resolver<Maybe<ResolversTypes['CostCenter']>, ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  held?: Resolver<ResolversTypes['UnbilledAmount'], ParentType, ContextType>;
+  legalEntity?: Resolver<Maybe<ResolversTypes['LegalEntity']>, ParentType, ContextType>;
+  oldestDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  onDraft?: Resolver<ResolversTypes['UnbilledAmount'], ParentType, ContextType>;
+  periodEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  periodStart?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['UnbilledAmount'], ParentType, ContextType>;
+  unbilled?: Resolver<ResolversTypes['UnbilledAmount'], ParentType, ContextType>;
+  worker?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
+};
+
 export type WorkerResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Worker'] = ResolversParentTypes['Worker']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -1831,12 +2069,14 @@ export type Resolvers<ContextType = ErpContext> = {
   BillingSetupEdge?: BillingSetupEdgeResolvers<ContextType>;
   CapUsage?: CapUsageResolvers<ContextType>;
   Contract?: ContractResolvers<ContextType>;
+  CostCenter?: CostCenterResolvers<ContextType>;
   CostPosting?: CostPostingResolvers<ContextType>;
   CostPostingConnection?: CostPostingConnectionResolvers<ContextType>;
   CostPostingEdge?: CostPostingEdgeResolvers<ContextType>;
   CreditNote?: CreditNoteResolvers<ContextType>;
   CreditNoteLine?: CreditNoteLineResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
+  CycleTime?: CycleTimeResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
@@ -1844,6 +2084,7 @@ export type Resolvers<ContextType = ErpContext> = {
   ExpenseEntry?: ExpenseEntryResolvers<ContextType>;
   Invoice?: InvoiceResolvers<ContextType>;
   InvoiceConnection?: InvoiceConnectionResolvers<ContextType>;
+  InvoiceCycleTimeRow?: InvoiceCycleTimeRowResolvers<ContextType>;
   InvoiceEdge?: InvoiceEdgeResolvers<ContextType>;
   InvoiceLine?: InvoiceLineResolvers<ContextType>;
   InvoiceLineGroup?: InvoiceLineGroupResolvers<ContextType>;
@@ -1868,6 +2109,9 @@ export type Resolvers<ContextType = ErpContext> = {
   TaxRateEdge?: TaxRateEdgeResolvers<ContextType>;
   TimeEntry?: TimeEntryResolvers<ContextType>;
   TimeEntryBilling?: TimeEntryBillingResolvers<ContextType>;
+  UnbilledAgingBucket?: UnbilledAgingBucketResolvers<ContextType>;
+  UnbilledAmount?: UnbilledAmountResolvers<ContextType>;
+  UnbilledWorkRow?: UnbilledWorkRowResolvers<ContextType>;
   Worker?: WorkerResolvers<ContextType>;
 };
 

@@ -25,5 +25,7 @@ export const codegen = {
     InvoiceLineGroup: '../../subgraphs/erp/invoicing.ts#InvoiceLineGroupModel',
     RecurringTerms: '../../subgraphs/erp/domain/recurring-billing.ts#RecurringTerms as RecurringTermsModel',
     RetainerBalance: '../../subgraphs/erp/domain/recurring-billing.ts#RetainerBalance as RetainerBalanceModel',
+    UnbilledWorkRow: '../../subgraphs/erp/kpis.ts#UnbilledWorkRow as UnbilledWorkRowModel',
+    InvoiceCycleTimeRow: '../../subgraphs/erp/kpis.ts#InvoiceCycleTimeRow as InvoiceCycleTimeRowModel',
   },
 };

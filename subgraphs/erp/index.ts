@@ -2,6 +2,7 @@ import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openErpDatabase } from './db.ts';
 import { createGraphPostingFacts } from './posting-facts.ts';
 import { createGraphInvoicingFacts } from './invoicing-facts.ts';
+import { createGraphKpiFacts } from './kpi-facts.ts';
 import { seedErp } from './seed.ts';
 import { createErpSubgraph } from './server.ts';
 import type { ErpDatabase } from './tables.ts';
@@ -22,6 +23,7 @@ export type {
 } from './events.ts';
 export type { PostingFactsSource } from './posting-facts.ts';
 export type { InvoicingFactsSource } from './invoicing-facts.ts';
+export type { KpiFactsSource } from './kpi-facts.ts';
 export type { ErpDatabase } from './tables.ts';
 
 export const erpSubgraph: SubgraphModule<ErpDatabase> = {
@@ -30,6 +32,11 @@ export const erpSubgraph: SubgraphModule<ErpDatabase> = {
   serviceRoles: ['FINANCE'],
   openDatabase: openErpDatabase,
   create: (deps) =>
-    createErpSubgraph(deps, deps.graph ? { postingFacts: createGraphPostingFacts(deps.graph), invoicingFacts: createGraphInvoicingFacts(deps.graph) } : {}),
+    createErpSubgraph(
+      deps,
+      deps.graph
+        ? { postingFacts: createGraphPostingFacts(deps.graph), invoicingFacts: createGraphInvoicingFacts(deps.graph), kpiFacts: createGraphKpiFacts(deps.graph) }
+        : {},
+    ),
   seed: seedErp,
 };

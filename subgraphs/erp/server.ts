@@ -19,6 +19,8 @@ import { subscribePosting } from './posting.ts';
 import { createBillingModelsService, subscribeBillingModels, type BillingModelsService } from './billing-models.ts';
 import { createRecurringBillingService, type RecurringBillingService } from './recurring-billing.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
+import type { KpiFactsSource } from './kpi-facts.ts';
+import { createErpKpis, type ErpKpis } from './kpis.ts';
 import type { ErpDatabase } from './tables.ts';
 
 export interface ErpContext extends RequestScope {
@@ -34,6 +36,8 @@ export interface ErpContext extends RequestScope {
   readonly invoicing: InvoicingService;
   /** Drafting, issuing and voiding credit notes; billing credited sources again. */
   readonly creditNotes: CreditNoteService;
+  /** Unbilled work and invoice cycle time, bound to the caller (kpis.ts). */
+  readonly kpis: ErpKpis;
 }
 
 export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8'));
@@ -43,6 +47,8 @@ export interface ErpOptions {
   readonly postingFacts?: PostingFactsSource;
   /** Where invoicing reads crm's customer countries (tax); without it, drafting and issuing are not configured. */
   readonly invoicingFacts?: InvoicingFactsSource;
+  /** Where the KPIs read hcm's cost centers of workers; without it, grouping or filtering by cost center is not configured. */
+  readonly kpiFacts?: KpiFactsSource;
 }
 
 /** Builds the erp subgraph from its dependencies; starts nothing until `listen`. */
@@ -66,7 +72,8 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     maskErrors: deps.maskErrors,
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, creditNotes };
+      const kpis = createErpKpis({ db: deps.db, scope, clock: deps.clock, facts: options.kpiFacts });
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, creditNotes, kpis };
     },
     subscribe: async (bus) => [
       await bus.subscribe({
