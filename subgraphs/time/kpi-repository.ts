@@ -54,7 +54,8 @@ export function approvedHoursByPeriod(
     .where('date', '<=', question.to);
   if (question.workerIds) query = query.where(sql<boolean>`worker_id = any(${[...question.workerIds]}::text[])`);
   if (question.projectIds) query = query.where(sql<boolean>`project_id = any(${[...question.projectIds]}::text[])`);
-  const grouping = question.byProject ? sql`worker_id, project_id, ${periodStart}` : sql`worker_id, ${periodStart}`;
+  // By the output column: the period expression's parameters would make a repeated copy of it a different expression.
+  const grouping = question.byProject ? sql`worker_id, project_id, period_start` : sql`worker_id, period_start`;
   return query.groupBy(grouping as never).execute() as Promise<HoursByPeriodRow[]>;
 }
 
