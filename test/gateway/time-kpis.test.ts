@@ -95,6 +95,11 @@ describe('KPIs from time through the gateway', () => {
       ['Architecture', '2026-11-01', '64.00', '0.00', '240.00', '26.67', '60.00', '-33.33'],
       ['Consulting', '2026-11-01', '172.00', '16.00', '240.00', '71.67', '78.00', '-6.33'],
     ]);
+    // Two cost centers named: hcm filters on one at a time, so the page is filtered in time; the answer is the same.
+    const both = { costCenterIds: [firm.costCenters.consulting, firm.costCenters.architecture], legalEntityIds: [firm.legalEntity] };
+    assert.deepEqual((await call(utilization, { ...november, groupBy: ['COST_CENTER'], filter: both })).utilization, centers);
+    const onlyArchitecture = (await call(utilization, { ...november, groupBy: ['COST_CENTER'], filter: { costCenterIds: [firm.costCenters.architecture] } })).utilization;
+    assert.deepEqual(onlyArchitecture.map((r: any) => r.costCenter.name), ['Architecture']);
     const { utilization: projects } = await call(utilization, { ...november, groupBy: ['PROJECT'] });
     assert.deepEqual(projects.map((r: any) => [r.project.code, ...figures(r), r.workerCount]).sort(), [
       // P1: (ana 102 + cy 64) / (ana 144 + cy 80) = 166 / 224 = 74.107… → 74.11; target (144×80 + 80×60) / 224 = 72.857… → 72.86.
