@@ -34,6 +34,29 @@ export const compareDecimals = (a: string, b: string) => {
   return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 };
 
+/**
+ * `a` ÷ `b` rounded half-up (away from zero) to `scale` places; null when `b` is zero. Exact: both are read at the
+ * wider of their own scales, so no digit is lost before the division.
+ */
+export function divideDecimals(a: string, b: string, scale: number): string | null {
+  const digits = Math.max(fractionDigitsOf(a), fractionDigitsOf(b));
+  const numerator = toScaled(a, digits) * 10n ** BigInt(scale);
+  const denominator = toScaled(b, digits);
+  if (denominator === 0n) return null;
+  const negative = numerator < 0n !== denominator < 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  const rounded = (2n * n + d) / (2n * d);
+  return fromScaled(negative ? -rounded : rounded, scale);
+}
+
+/** `part` as a percentage of `whole`, rounded half-up to 2 places; null when `whole` is zero. */
+export const percentOf = (part: string, whole: string): string | null => divideDecimals(toPercentScale(part), whole, 2);
+
+const fractionDigitsOf = (value: string) => value.trim().split('.')[1]?.length ?? 0;
+/** `value` × 100, exactly (the decimal point moved two places). */
+const toPercentScale = (value: string) => fromScaled(toScaled(value, fractionDigitsOf(value)) * 100n, fractionDigitsOf(value));
+
 export const addDecimals = (a: string, b: string, scale: number) => fromScaled(toScaled(a, scale) + toScaled(b, scale), scale);
 
 /**

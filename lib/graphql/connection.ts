@@ -187,6 +187,24 @@ export async function paginateByParent<T extends Record<string, any>>(
   return new Map(parentIds.map((id) => [id, toConnection(byParent.get(id) ?? [], ordering, plan, totals.get(id) ?? 0)]));
 }
 
+/**
+ * One page of rows computed in memory (already in `ordering`'s order and unique on its columns), with the same
+ * arguments, cursors and page info as `paginate`; the total is every row.
+ */
+export function paginateSorted<T extends Record<string, any>>(rows: readonly T[], ordering: Ordering, args: PageArgs): Connection<T> {
+  const plan = planPage(args, ordering);
+  const sign = ordering.direction === 'asc' ? 1 : -1;
+  const position = (row: T, cursor: unknown[]) => {
+    for (const [i, column] of ordering.columns.entries()) {
+      if (row[column] !== cursor[i]) return sign * ((row[column] as string) < (cursor[i] as string) ? -1 : 1);
+    }
+    return 0;
+  };
+  const window = rows.filter((row) => (!plan.after || position(row, plan.after) > 0) && (!plan.before || position(row, plan.before) < 0));
+  const picked = plan.backward ? window.slice(-(plan.limit + 1)).reverse() : window.slice(0, plan.limit + 1);
+  return toConnection(picked, ordering, plan, rows.length);
+}
+
 /** A list field's arguments as the loaders and services take them. */
 export function pageArgsOf<F>(
   args: PageArgs & { filter?: F | null },

@@ -128,6 +128,8 @@ export type CreateWorkerInput = {
   name: Scalars['String']['input'];
   roleId: Scalars['ID']['input'];
   skills?: InputMaybe<Array<WorkerSkillInput>>;
+  /** Percent, 0 to 100, two decimals; omit to use the role's target. */
+  targetUtilization?: InputMaybe<Scalars['Decimal']['input']>;
   terminationDate?: InputMaybe<Scalars['Date']['input']>;
 };
 
@@ -520,7 +522,7 @@ export type UpdateWorkCalendarInput = {
   workingDays?: InputMaybe<Array<Scalars['Int']['input']>>;
 };
 
-/** Omitted fields stay as they are; managerId and terminationDate set to null clear them. */
+/** Omitted fields stay as they are; managerId, terminationDate and targetUtilization set to null clear them. */
 export type UpdateWorkerInput = {
   calendarId?: InputMaybe<Scalars['ID']['input']>;
   costCenterId?: InputMaybe<Scalars['ID']['input']>;
@@ -532,6 +534,7 @@ export type UpdateWorkerInput = {
   managerId?: InputMaybe<Scalars['ID']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   roleId?: InputMaybe<Scalars['ID']['input']>;
+  targetUtilization?: InputMaybe<Scalars['Decimal']['input']>;
   terminationDate?: InputMaybe<Scalars['Date']['input']>;
 };
 
@@ -608,6 +611,11 @@ export type Worker = {
   skills: Array<WorkerSkill>;
   /** INACTIVE once the termination date has passed. */
   status: WorkerStatus;
+  /**
+   * The worker's own target billable utilization in percent ("80.00"); null when their role's `targetUtilization`
+   * applies. Utilization KPIs use this one first, then the role's.
+   */
+  targetUtilization?: Maybe<Scalars['Decimal']['output']>;
   /** Last day of employment. */
   terminationDate?: Maybe<Scalars['Date']['output']>;
   updatedAt: Scalars['DateTime']['output'];
@@ -1153,6 +1161,7 @@ export type WorkerResolvers<ContextType = HcmContext, ParentType extends Resolve
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   skills?: Resolver<Array<ResolversTypes['WorkerSkill']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WorkerStatus'], ParentType, ContextType>;
+  targetUtilization?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   terminationDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };

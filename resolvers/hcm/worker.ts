@@ -19,6 +19,7 @@ export const Worker: WorkerResolvers = {
   status: (worker, _, { today }) => effectiveStatus(worker.status, worker.termination_date, today),
   hireDate: (worker) => worker.hire_date,
   terminationDate: (worker) => worker.termination_date,
+  targetUtilization: (worker) => worker.target_utilization,
   leaves: (worker, args, { loaders }, info) => loaders.leavesByWorker.for(pageArgsOf(args, info)).load(worker.id),
   createdAt: (worker) => worker.created_at,
   updatedAt: (worker) => worker.updated_at,

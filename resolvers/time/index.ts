@@ -1,9 +1,11 @@
 import { scalarResolvers } from '../../lib/graphql/scalars.ts';
 import { ApprovalDelegation } from './approval-delegation.ts';
+import { Assignment } from './assignment.ts';
 import { ApprovalRecord } from './approval-record.ts';
 import { PendingTimesheet } from './pending-timesheet.ts';
 import { ExpenseEntry } from './expense-entry.ts';
 import { ExpenseEntryResult } from './expense-entry-result.ts';
+import { MissingTimesheet, TimesheetComplianceRow, UtilizationRow } from './kpi-rows.ts';
 import { Mutation } from './mutation.ts';
 import { PayrollDay, PayrollLine } from './payroll-line.ts';
 import { PeriodLock } from './period-lock.ts';
@@ -32,4 +34,8 @@ export const timeResolvers: Resolvers = {
   Project,
   PayrollLine,
   PayrollDay,
+  Assignment,
+  UtilizationRow,
+  TimesheetComplianceRow,
+  MissingTimesheet,
 };

@@ -15,4 +15,7 @@ export const Query: QueryResolvers = {
   approvalQueue: (_, { managerId, ...page }, ctx, info) => ctx.approvalQueue.approvalQueue(ctx, { ...pageArgsOf(page, info), managerId }),
   payrollHours: (_, { from, to, legalEntityId, workerIds, ...page }, ctx, info) =>
     ctx.payroll.payrollHours(ctx, { ...pageArgsOf(page, info), from, to, legalEntityId, workerIds }),
+  utilization: (_, args, ctx) => ctx.kpis.utilization(ctx, args),
+  timesheetCompliance: (_, args, ctx) => ctx.kpis.timesheetCompliance(ctx, args),
+  missingTimesheets: (_, args, ctx) => ctx.kpis.missingTimesheets(ctx, args),
 };

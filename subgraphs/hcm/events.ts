@@ -25,6 +25,8 @@ export interface WorkerSnapshot {
   hireDate: string;
   /** Last day of employment; set (and, once past, status INACTIVE) on termination. */
   terminationDate: string | null;
+  /** The worker's own utilization target in percent; null when their role's applies. */
+  targetUtilization: string | null;
   skills: Array<{ skill: string; level: number }>;
 }
 

@@ -1,4 +1,4 @@
-import { checkDecimal } from '../../lib/decimal.ts';
+import { checkDecimal, roundDecimal } from '../../lib/decimal.ts';
 import { badInput } from '../../lib/errors.ts';
 import { checkDate, checkEmail, checkInteger, checkText } from '../../lib/validate.ts';
 import type { LeaveType, WorkerKind } from './tables.ts';
@@ -30,6 +30,8 @@ export interface WorkerInput {
   calendarId?: string | null;
   hireDate?: string | null;
   terminationDate?: string | null;
+  /** Percent, 0-100, 2 decimals; null on update clears it (the role's target applies again). */
+  targetUtilization?: string | null;
   skills?: SkillInput[] | null;
 }
 
@@ -79,5 +81,8 @@ export function checkWorkerFields(input: WorkerInput) {
     ...(input.location != null ? { location: checkText('location', input.location, 100) } : {}),
     ...(input.hireDate != null ? { hire_date: checkDate('hireDate', input.hireDate) } : {}),
     ...(input.terminationDate != null ? { termination_date: checkDate('terminationDate', input.terminationDate) } : {}),
+    ...(input.targetUtilization !== undefined
+      ? { target_utilization: input.targetUtilization === null ? null : roundDecimal(checkUtilization(input.targetUtilization), 2) }
+      : {}),
   };
 }

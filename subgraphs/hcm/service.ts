@@ -78,6 +78,7 @@ function snapshotOf(row: WorkerRow, skills: SkillInput[], today: string): Worker
     status: effectiveStatus(row.status, row.termination_date, today),
     hireDate: row.hire_date,
     terminationDate: row.termination_date,
+    targetUtilization: row.target_utilization,
     skills: skills.map(({ skill, level }) => ({ skill, level })),
   };
 }
@@ -292,6 +293,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
             legal_entity_id: input.legalEntityId!,
             calendar_id: input.calendarId!,
             termination_date: terminationDate,
+            target_utilization: values.target_utilization ?? null,
             status: statusOnWrite({ current: null, terminationDate, terminationChanged: true, today: today() }),
           })
           .returningAll()

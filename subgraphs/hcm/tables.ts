@@ -68,6 +68,8 @@ export interface WorkerTable {
   status: WorkerStatus;
   hire_date: string;
   termination_date: string | null;
+  /** The worker's own billable-utilization target in percent; null: their role's applies. */
+  target_utilization: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

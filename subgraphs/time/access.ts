@@ -55,6 +55,24 @@ export function pinToVisible<F extends { workerId?: string | null; workerIds?: r
   return { ...given, workerIds: [...visibility.workerIds] };
 }
 
+/**
+ * The workers a KPI question may cover: null (everyone) for those who see everyone and name no one; the named
+ * workers when the caller sees each of them (FORBIDDEN otherwise); else every worker the caller sees.
+ */
+export function visibleWorkerIds(visibility: Visibility, named: readonly string[] | null | undefined): string[] | null {
+  if (named) {
+    for (const workerId of named) assertMaySee(visibility, workerId);
+    return [...new Set(named)];
+  }
+  return visibility.everyone ? null : [...visibility.workerIds];
+}
+
+/** A figure about one worker's work (an assignment's forecast): theirs, or for the roles that read aggregates. */
+export function assertReadsAggregatesOrOwn(identity: Identity, workerId: string, what: string): void {
+  if (identity.workerId === workerId) return;
+  assertReadsAggregates(identity, what);
+}
+
 export function assertReadsAggregates(identity: Identity, what: string): void {
   if (!hasRole(identity, ...readsAggregates)) throw forbidden(`${what} requires one of the roles ${readsAggregates.join(', ')}`);
 }

@@ -1,4 +1,5 @@
 import type { GraphClient } from '../../lib/graph-client.ts';
+import type { AssignmentPlan } from './domain/forecast.ts';
 import type { EntryBillingStatus, PayrollContextSource, ProjectFacts, WorkContext, WorkContextSource, WorkerCalendarFacts, WorkerFacts } from './work-context.ts';
 
 /** The largest page the graph serves; a project with more live assignments than this is not expected. */
@@ -76,6 +77,24 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
 
     billingStatuses: (timeEntryIds) => billingStatusesOf(graph, 'timeEntries', timeEntryIds),
 
+    async customersOfProjects(projectIds) {
+      const nodes = await nodesByIds<{ id: string; customer: { id: string } }>(graph, 'ProjectCustomers', 'projects', projectIds, 'id customer { id }');
+      return new Map(nodes.map((project) => [project.id, project.customer.id]));
+    },
+
+    async confirmedPlans(projectIds) {
+      const plans = new Map<string, AssignmentPlan[]>(projectIds.map((id) => [id, []]));
+      const nodes = await nodesByIds<{ id: string; assignments: { nodes: AssignmentPlan[] } }>(
+        graph,
+        'ConfirmedPlans',
+        'projects',
+        projectIds,
+        `id assignments(first: ${pageSize}, filter: { status: [CONFIRMED] }) { nodes { plannedHours startDate endDate } }`,
+      );
+      for (const project of nodes) plans.set(project.id, project.assignments.nodes);
+      return plans;
+    },
+
     expenseBillingStatuses: (expenseIds) => billingStatusesOf(graph, 'expenses', expenseIds),
 
     async projectIdsOfCustomer(customerId) {
@@ -112,23 +131,27 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
 }
 
 /**
- * erp's `billing { status }` of time's entries or expenses, read through time's own list (filtered by id) so erp
- * resolves the field for all of them in one fetch. Pages of the largest size, all in one request: a 1,000-entry
- * cancellation is still one round trip.
+ * A list read by id for many ids in ONE request: pages of the largest size as aliased fields (`chunk0`, `chunk1`, …),
+ * each `list(first: 500, filter: { ids: $idsN }) { nodes { <selection> } }`, so a 1,000-id question is still one round
+ * trip and each subgraph answers each hop with its batched loaders.
  */
-async function billingStatusesOf(graph: GraphClient, list: 'timeEntries' | 'expenses', sourceIds: readonly string[]): Promise<Map<string, EntryBillingStatus>> {
+async function nodesByIds<T>(graph: GraphClient, operation: string, list: string, sourceIds: readonly string[], selection: string): Promise<T[]> {
   const ids = [...new Set(sourceIds)];
-  const statuses = new Map<string, EntryBillingStatus>();
   const chunks = Array.from({ length: Math.ceil(ids.length / pageSize) }, (_, i) => ids.slice(i * pageSize, (i + 1) * pageSize));
-  if (chunks.length === 0) return statuses;
-  const data = await graph.query<Record<string, { nodes: Array<{ id: string; billing: { status: EntryBillingStatus } }> }>>(
-    `query BillingStatuses(${chunks.map((_, i) => `$ids${i}: [ID!]!`).join(', ')}) {
-      ${chunks.map((_, i) => `chunk${i}: ${list}(first: ${pageSize}, filter: { ids: $ids${i} }) { nodes { id billing { status } } }`).join('\n')}
+  if (chunks.length === 0) return [];
+  const data = await graph.query<Record<string, { nodes: T[] }>>(
+    `query ${operation}(${chunks.map((_, i) => `$ids${i}: [ID!]!`).join(', ')}) {
+      ${chunks.map((_, i) => `chunk${i}: ${list}(first: ${pageSize}, filter: { ids: $ids${i} }) { nodes { ${selection} } }`).join('\n')}
     }`,
     Object.fromEntries(chunks.map((chunk, i) => [`ids${i}`, chunk])),
   );
-  for (const page of Object.values(data)) for (const node of page.nodes) statuses.set(node.id, node.billing.status);
-  return statuses;
+  return Object.values(data).flatMap((page) => page.nodes);
+}
+
+/** erp's `billing { status }` of time's entries or expenses, read through time's own list (erp resolves it in one fetch). */
+async function billingStatusesOf(graph: GraphClient, list: 'timeEntries' | 'expenses', sourceIds: readonly string[]): Promise<Map<string, EntryBillingStatus>> {
+  const nodes = await nodesByIds<{ id: string; billing: { status: EntryBillingStatus } }>(graph, 'BillingStatuses', list, sourceIds, 'id billing { status }');
+  return new Map(nodes.map((node) => [node.id, node.billing.status]));
 }
 
 function toProjectFacts(answer: ProjectAnswer, workers: ReadonlySet<string>): ProjectFacts {
@@ -173,6 +196,16 @@ function toWorkerFacts(answer: WorkerAnswer): WorkerFacts {
   };
 }
 
+interface WorkforceAnswer {
+  id: string;
+  targetUtilization: string | null;
+  role: { id: string; targetUtilization: string };
+  costCenter: { id: string };
+  legalEntity: { id: string };
+  capacity?: Array<{ start: string; hours: string }>;
+  capacityHours?: string;
+}
+
 interface WorkerCalendarAnswer {
   id: string;
   calendar: { hoursPerDay: string; workingDays: number[]; holidays: Array<{ date: string }> };
@@ -206,6 +239,50 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
         });
       }
       return facts;
+    },
+
+    async workforce({ filter, from, to, period }) {
+      const capacity = period ? 'capacity(from: $from, to: $to, period: $period) { start hours }' : 'capacityHours(from: $from, to: $to)';
+      const selection = `id targetUtilization role { id targetUtilization } costCenter { id } legalEntity { id } ${capacity}`;
+      const variables = { from, to, ...(period ? { period } : {}) };
+      const header = `$from: Date!, $to: Date!${period ? ', $period: CalendarPeriod!' : ''}`;
+      const answers: WorkforceAnswer[] = [];
+      if (filter.workerIds) {
+        // Named workers: one page of ids per request (a manager's team, a worker alone).
+        for (let i = 0; i < filter.workerIds.length; i += pageSize) {
+          const data = await graph.query<{ workers: { nodes: WorkforceAnswer[] } }>(
+            `query Workforce(${header}, $ids: [ID!]!) { workers(first: ${pageSize}, filter: { ids: $ids }) { nodes { ${selection} } } }`,
+            { ...variables, ids: filter.workerIds.slice(i, i + pageSize) },
+          );
+          answers.push(...data.workers.nodes);
+        }
+      } else {
+        // hcm filters on one role, cost center or legal entity at a time: pass one when exactly one is named.
+        const single = (ids: readonly string[] | null) => (ids?.length === 1 ? ids[0] : undefined);
+        const hcmFilter = { roleId: single(filter.roleIds), costCenterId: single(filter.costCenterIds), legalEntityId: single(filter.legalEntityIds) };
+        let after: string | null = null;
+        do {
+          const data: { workers: { nodes: WorkforceAnswer[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
+            `query Workforce(${header}, $filter: WorkerFilter, $after: String) {
+              workers(first: ${pageSize}, after: $after, filter: $filter) { nodes { ${selection} } pageInfo { hasNextPage endCursor } }
+            }`,
+            { ...variables, filter: hcmFilter, after },
+          );
+          answers.push(...data.workers.nodes);
+          after = data.workers.pageInfo.hasNextPage ? data.workers.pageInfo.endCursor : null;
+        } while (after);
+      }
+      const matches = (ids: readonly string[] | null, id: string) => ids === null || ids.includes(id);
+      return answers
+        .filter((w) => matches(filter.roleIds, w.role.id) && matches(filter.costCenterIds, w.costCenter.id) && matches(filter.legalEntityIds, w.legalEntity.id))
+        .map((w) => ({
+          workerId: w.id,
+          roleId: w.role.id,
+          costCenterId: w.costCenter.id,
+          legalEntityId: w.legalEntity.id,
+          targetUtilization: w.targetUtilization ?? w.role.targetUtilization,
+          capacity: new Map(w.capacity ? w.capacity.map((p) => [p.start, p.hours]) : [[from, w.capacityHours!]]),
+        }));
     },
 
     async workerIdsOfLegalEntity(legalEntityId) {

@@ -2,9 +2,13 @@ import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { paginateByParent, type Connection, type Ordering } from '../../lib/graphql/connection.ts';
 import { LoaderFamily, loaderByGroup, loaderById, pagedByParent, type PagedArgs } from '../../lib/graphql/loaders.ts';
+import { DomainError } from '../../lib/errors.ts';
+import type { AssignmentPlan } from './domain/forecast.ts';
 import { addDays } from './domain/iso-week.ts';
+import * as kpiRepo from './kpi-repository.ts';
 import * as repo from './repository.ts';
 import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
+import type { WorkContextSource } from './work-context.ts';
 
 /** Stable orders of every time list; the last column is unique (within a parent, for timesheets) so cursors never tie. */
 export const orderings = {
@@ -44,8 +48,11 @@ export interface ActualHoursArgs {
   to?: string | null;
 }
 
-/** Per-request loaders: every reference and every list under a parent is one statement per batch. */
-export function createTimeLoaders(db: Kysely<TimeDatabase>) {
+/**
+ * Per-request loaders: every reference and every list under a parent is one statement per batch; psa's plans of a
+ * page of projects are one request through the gateway (`workContext.confirmedPlans`).
+ */
+export function createTimeLoaders(db: Kysely<TimeDatabase>, sources: { workContext?: WorkContextSource } = {}) {
   return {
     timeEntry: loaderById((ids) => repo.timeEntriesByIds(db, ids)),
     expense: loaderById((ids) => repo.expensesByIds(db, ids)),
@@ -99,6 +106,18 @@ export function createTimeLoaders(db: Kysely<TimeDatabase>) {
           return projectIds.map((id) => byProject.get(id) ?? '0.00');
         }),
     ),
+    /** Assignment id → its approved, not reversed, hours: one GROUP BY per page of assignments. */
+    approvedHoursByAssignment: new DataLoader<string, string>(async (assignmentIds) => {
+      const rows = await kpiRepo.approvedHoursByAssignments(db, assignmentIds);
+      const byAssignment = new Map(rows.map((row) => [row.assignment_id, row.hours]));
+      return assignmentIds.map((id) => byAssignment.get(id) ?? '0.00');
+    }),
+    /** Project id → its CONFIRMED assignments' plans (psa), one graph request per page of projects. */
+    confirmedPlansByProject: new DataLoader<string, AssignmentPlan[]>(async (projectIds) => {
+      if (!sources.workContext) throw new DomainError('INTERNAL_SERVER_ERROR', "time was built without a WorkContextSource: psa's plans are unknown");
+      const plans = await sources.workContext.confirmedPlans(projectIds);
+      return projectIds.map((id) => plans.get(id) ?? []);
+    }),
   };
 }
 

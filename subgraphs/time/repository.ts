@@ -334,7 +334,8 @@ export const delegatorsOf = (db: Db, delegateId: string, day: string) =>
     .execute()
     .then((rows) => [...new Set(rows.map((row) => row.manager_id))]);
 /** Approved hours count for payroll: APPROVED and not reversed by a correction. */
-const approvedLive = (db: Db) => db.selectFrom('time_entry').where('status', '=', 'APPROVED').where('reversed_at', 'is', null);
+/** APPROVED entries not reversed by a correction: the hours every approved-hours total counts. */
+export const approvedLive = (db: Db) => db.selectFrom('time_entry').where('status', '=', 'APPROVED').where('reversed_at', 'is', null);
 
 /**
  * The workers with approved hours in [from, to] (optionally only among `workerIds`), one row each, as a table for

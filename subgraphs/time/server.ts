@@ -16,6 +16,8 @@ import { createDelegationService, type DelegationService } from './delegation.ts
 import * as repo from './repository.ts';
 import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
 import { createExpenseCaptureService, type ExpenseCaptureService } from './expense-capture.ts';
+import { createForecastQueries, type ForecastQueries } from './forecast.ts';
+import { createKpiQueries, type KpiQueries } from './kpis.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
 import { createPayrollQueries, type PayrollOptions, type PayrollQueries } from './payroll.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
@@ -33,6 +35,8 @@ export interface TimeContext extends RequestScope {
   readonly payroll: PayrollQueries;
   readonly expenseCapture: ExpenseCaptureService;
   readonly approvalQueue: ApprovalQueue;
+  readonly kpis: KpiQueries;
+  readonly forecast: ForecastQueries;
 }
 
 export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
@@ -40,7 +44,7 @@ export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql'
 /**
  * Builds the time subgraph from its dependencies; starts nothing until `listen`. `options.workContext` is where
  * capture gets psa/hcm/crm facts; without it, the capture mutations fail with INTERNAL_SERVER_ERROR. Likewise
- * `options.payrollContext` for the payroll feed.
+ * `options.payrollContext` for the payroll feed and the KPIs (hcm), which also read psa through `workContext`.
  */
 export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, options: CaptureOptions & PayrollOptions = {}): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
@@ -49,6 +53,8 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const capture = createCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const payroll = createPayrollQueries(deps.db, options);
   const approvalQueue = createApprovalQueue({ db: deps.db, clock: deps.clock }, options);
+  const kpis = createKpiQueries(deps.db, options);
+  const forecast = createForecastQueries(deps.clock);
   const expenseCapture = createExpenseCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
@@ -63,7 +69,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     let visibility: Promise<Visibility> | undefined;
     return {
       ...scope,
-      loaders: createTimeLoaders(deps.db),
+      loaders: createTimeLoaders(deps.db, options),
       visibility: () => (visibility ??= visibilityOf(scope.identity, isoDate(deps.clock.now()), reportingLines)),
       clock: deps.clock,
       time,
@@ -74,6 +80,8 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
       payroll,
       expenseCapture,
       approvalQueue,
+      kpis,
+      forecast,
     };
   };
   runtime = createSubgraphRuntime<TimeContext>({

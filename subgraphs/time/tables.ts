@@ -129,3 +129,16 @@ export type ApprovalDelegationRow = Selectable<ApprovalDelegationTable>;
 export interface EntityKey {
   id: string;
 }
+
+/** A psa project as time sees it: its key, and psa's budget hours when the gateway passes them (@requires). */
+export interface ProjectRef extends EntityKey {
+  budgetHours?: string | null;
+}
+
+/** A psa assignment with the fields time @requires for its forecast. */
+export interface AssignmentRef extends EntityKey {
+  plannedHours: string | null;
+  startDate: string;
+  endDate: string;
+  worker: EntityKey;
+}

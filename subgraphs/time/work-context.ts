@@ -1,3 +1,7 @@
+import type { CalendarPeriod } from '../../lib/calendar-periods.ts';
+import type { AssignmentPlan } from './domain/forecast.ts';
+import type { WorkforceMember } from './domain/kpi-groups.ts';
+
 /**
  * What time must know of other subgraphs' current data to validate an entry (DESIGN §4.2): the project (psa), its
  * tasks, the worker's assignments on it and the contract's rate card (crm), and the worker (hcm). time never reads
@@ -57,6 +61,10 @@ export interface WorkContextSource {
   directReports(managerIds: readonly string[]): Promise<Map<string, string[]>>;
   /** The ids of the customer's projects (psa), one round trip per 500 projects. */
   projectIdsOfCustomer(customerId: string): Promise<string[]>;
+  /** Each project's customer id (psa), in one round trip however many projects; absent when psa does not know it. */
+  customersOfProjects(projectIds: readonly string[]): Promise<Map<string, string>>;
+  /** Each project's CONFIRMED assignments' plans (psa), in one round trip; a project without any maps to []. */
+  confirmedPlans(projectIds: readonly string[]): Promise<Map<string, AssignmentPlan[]>>;
 }
 
 /** What payroll must know of a worker (hcm): their work calendar, with its public holidays within the range asked. */
@@ -69,8 +77,22 @@ export interface WorkerCalendarFacts {
   holidays: string[];
 }
 
-/** hcm's facts for the payroll feed, fetched through the gateway like `WorkContextSource`. */
+/** Which workers a KPI question asks hcm about; every field given must match. */
+export interface WorkforceFilter {
+  workerIds: readonly string[] | null;
+  roleIds: readonly string[] | null;
+  costCenterIds: readonly string[] | null;
+  legalEntityIds: readonly string[] | null;
+}
+
+/** hcm's facts for the payroll feed and the KPIs, fetched through the gateway like `WorkContextSource`. */
 export interface PayrollContextSource {
+  /**
+   * The workers (any status) matching the filter, with their current role, cost center, legal entity, target (own,
+   * else the role's) and capacity per period of [from, to] (`period` null: the whole range as one period, keyed by
+   * `from`); one round trip per page of 500 workers.
+   */
+  workforce(request: { filter: WorkforceFilter; from: string; to: string; period: CalendarPeriod | null }): Promise<WorkforceMember[]>;
   /** One round trip for a page of workers (at most 500); null for a worker hcm does not know. */
   calendars(request: { workerIds: readonly string[]; from: string; to: string }): Promise<Map<string, WorkerCalendarFacts | null>>;
   /** The ids of every worker of the legal entity (any status), one round trip per 500 workers. */

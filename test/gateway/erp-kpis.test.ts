@@ -5,10 +5,10 @@ import { subgraphModules } from '../../gateway/subgraphs.ts';
 import { entryBilling } from '../support/demo-work.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
-import { K, kpiFirm, taskOf } from '../support/kpi-firm.ts';
+import { K, kpiFirm, taskOf } from '../support/erp-kpi-firm.ts';
 
 /**
- * Unbilled work and invoice cycle time through the gateway, on a firm built for it (support/kpi-firm.ts: Acme at
+ * Unbilled work and invoice cycle time through the gateway, on a firm built for it (support/erp-kpi-firm.ts: Acme at
  * 100.00 EUR an hour, Globex at 150.00 USD), with the clock pinned at each step so the approval postings, issues and
  * payments happen at known instants. The story:
  * - 2026-03-06 17:00: Ana's 8 h (03-02) and 4 h (03-03) and Ben's 2 h (03-04) on p-acme-1 approved: 800, 400, 200 EUR.

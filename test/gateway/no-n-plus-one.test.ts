@@ -26,9 +26,10 @@ describe('no N+1 through the gateway', () => {
       customer { name parent { name } }
       contract { number rateCard { rates { billRate { amount } } } }
       manager { name costCenter { name } }
-      assignments(first: 20) { nodes { plannedHours role { name } worker { name manager { name } legalEntity { currency } } } }
+      assignments(first: 20) { nodes { plannedHours role { name } worker { name manager { name } legalEntity { currency } } forecast { estimateAtCompletion } } }
       tasks(first: 20) { nodes { name } }
       actualHours
+      forecast { estimateAtCompletion percentOfBudgetConsumed }
     } }
   }`;
 
@@ -46,5 +47,23 @@ describe('no N+1 through the gateway', () => {
     const hundred = await statementsPerSubgraph(100);
     assert.deepEqual(hundred, ten);
     assert.ok(ten.psa >= 1 && ten.crm >= 1 && ten.hcm >= 1 && ten.time >= 1, JSON.stringify(ten));
+  });
+
+  it('answers utilization for 10 workers and for every worker with the same statements per subgraph', async () => {
+    const utilization = `query($ids: [ID!]) {
+      utilization(from: "2026-01-01", to: "2026-12-31", groupBy: [WORKER, COST_CENTER], period: MONTH, filter: { workerIds: $ids }) {
+        worker { name } costCenter { name } capacityHours utilization
+      }
+    }`;
+    const { workers } = (await graph.query(`{ workers(first: 500) { nodes { id } } }`)).data;
+    assert.ok(workers.nodes.length > 10, `${workers.nodes.length} workers`);
+    async function statements(ids: string[]) {
+      for (const { database } of Object.values(graph.hub.subgraphs)) database.statements.reset();
+      const result = await graph.query(utilization, { ids });
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+      return Object.fromEntries(Object.entries(graph.hub.subgraphs).map(([name, { database }]) => [name, database.statements.total]));
+    }
+    const all = workers.nodes.map((w: { id: string }) => w.id);
+    assert.deepEqual(await statements(all), await statements(all.slice(0, 10)));
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addDecimals, checkDecimal, compareDecimals, roundDecimal } from '../../lib/decimal.ts';
+import { addDecimals, checkDecimal, compareDecimals, divideDecimals, percentOf, roundDecimal } from '../../lib/decimal.ts';
 
 describe('decimal arithmetic', () => {
   const rounding: Array<[string, number, string]> = [
@@ -28,5 +28,17 @@ describe('decimal arithmetic', () => {
     assert.throws(() => checkDecimal('hours', '-1', { scale: 2, min: 'zero' }), { code: 'BAD_USER_INPUT' });
     assert.throws(() => checkDecimal('hours', '0', { scale: 2, min: 'positive' }), { code: 'BAD_USER_INPUT' });
     assert.equal(checkDecimal('hours', '7.50', { scale: 2, min: 'positive', max: '24' }), '7.50');
+  });
+
+  it('divides exactly, half-up away from zero, and gives null for a zero divisor', () => {
+    // 1 / 8 = 0.125 → 0.13; −1 / 8 → −0.13; 18800.0000 / 240.00 = 78.333… → 78.33 (a capacity-weighted target).
+    assert.equal(divideDecimals('1', '8', 2), '0.13');
+    assert.equal(divideDecimals('-1', '8', 2), '-0.13');
+    assert.equal(divideDecimals('18800.0000', '240.00', 2), '78.33');
+    assert.equal(divideDecimals('5', '0.00', 2), null);
+    // Percentages: 2 / 3 = 66.666… % → 66.67; 33.33 / 80 = 41.6625 % → 41.66; of nothing: null.
+    assert.equal(percentOf('2', '3'), '66.67');
+    assert.equal(percentOf('33.33', '80.00'), '41.66');
+    assert.equal(percentOf('4.00', '0.00'), null);
   });
 });

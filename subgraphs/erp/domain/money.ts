@@ -54,18 +54,8 @@ export function sumByCurrency(amounts: readonly Money[]): Money[] {
     .map((currency) => ({ currency, amount: sumDecimals(byCurrency.get(currency)!, minorUnits(currency)) }));
 }
 
-/** `part` as a percentage of `whole`, rounded half-up to 2 places; null when `whole` is zero (no budget to burn). */
-export function percentOf(part: string, whole: string): string | null {
-  const scale = Math.max(fractionDigits(part.trim()), fractionDigits(whole.trim()));
-  const numerator = toScaled(part, scale) * 100n * 100n;
-  const denominator = toScaled(whole, scale);
-  if (denominator === 0n) return null;
-  const negative = numerator < 0n !== denominator < 0n;
-  const n = numerator < 0n ? -numerator : numerator;
-  const d = denominator < 0n ? -denominator : denominator;
-  const rounded = (2n * n + d) / (2n * d);
-  return fromScaled(negative ? -rounded : rounded, 2);
-}
+/** `part` as a percentage of `whole` (lib/decimal.ts: rounded half-up to 2 places; null when `whole` is zero). */
+export { percentOf } from '../../../lib/decimal.ts';
 
 /** A stored amount and its currency column as the GraphQL Money type; null amount → null. */
 export const money = (amount: string, currency: string): Money => ({ amount, currency });

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-25T2100-initial.ts';
+import * as workerTargetUtilization from './2026-12-02T0740-worker-target-utilization.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const hcmMigrations: Record<string, Migration> = {
   '2026-11-25T2100-initial': initial,
+  '2026-12-02T0740-worker-target-utilization': workerTargetUtilization,
 };

@@ -3,6 +3,7 @@ import * as initial from './2026-11-25T2100-initial.ts';
 import * as approvalRights from './2026-11-26T0030-approval-rights.ts';
 import * as expenseCapture from './2026-11-26T0100-expense-capture.ts';
 import * as expenseCorrections from './2026-11-26T0200-expense-corrections.ts';
+import * as assignmentHoursIndex from './2026-12-02T0746-assignment-hours-index.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const timeMigrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const timeMigrations: Record<string, Migration> = {
   '2026-11-26T0030-approval-rights': approvalRights,
   '2026-11-26T0100-expense-capture': expenseCapture,
   '2026-11-26T0200-expense-corrections': expenseCorrections,
+  '2026-12-02T0746-assignment-hours-index': assignmentHoursIndex,
 };

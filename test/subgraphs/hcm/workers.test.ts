@@ -147,4 +147,22 @@ describe('hcm workers', () => {
     const denied = await hcm.call(`mutation($id: ID!) { updateWorker(id: $id, input: { name: "X" }) { id } }`, { id: ids.ceo }, { workerId: ids.ceo, roles: ['MANAGER', 'FINANCE'] });
     assert.equal(denied.errors?.[0].extensions?.code, 'FORBIDDEN');
   });
+
+  it('keeps a worker’s own utilization target (role’s when null), set on hire, changed and cleared, with hcm.worker.changed', async () => {
+    const fields = 'targetUtilization role { targetUtilization }';
+    const id = await createWorker(hcm, org, { name: 'Target Tina', targetUtilization: '82.50' });
+    const read = async () => (await ok(hcm, `query($id: ID!) { worker(id: $id) { ${fields} } }`, { id })).worker;
+    assert.equal((await read()).targetUtilization, '82.50');
+    const update = `mutation($id: ID!, $target: Decimal) { updateWorker(id: $id, input: { targetUtilization: $target }) { ${fields} } }`;
+    assert.equal((await ok(hcm, update, { id, target: '70' })).updateWorker.targetUtilization, '70.00');
+    for (const target of ['100.01', '-1', '50.123']) {
+      assert.equal((await hcm.call(update, { id, target })).errors?.[0].extensions?.code, 'BAD_USER_INPUT', target);
+    }
+    const cleared = (await ok(hcm, update, { id, target: null })).updateWorker;
+    assert.equal(cleared.targetUtilization, null);
+    assert.ok(cleared.role.targetUtilization, 'the role’s target applies');
+    await hcm.runtime.relay.flush();
+    const changes = events.filter((e) => e.type === hcmTopics.workerChanged && e.subject.id === id).map((e) => e.data as unknown as WorkerChanged);
+    assert.deepEqual(changes.map((c) => [c.changedFields, c.targetUtilization]), [[['targetUtilization'], '70.00'], [['targetUtilization'], null]]);
+  });
 });

@@ -143,6 +143,8 @@ export function fakeWorkContext(): WorkContextSource & { calls: number; billing:
       source.calls += 1;
       return new Map(managerIds.map((id) => [id, workers.filter((w) => w.managerId === id).map((w) => w.id)]));
     },
+    customersOfProjects: () => Promise.reject(new Error('the capture fixture has no KPI facts: use kpi-fixture.ts')),
+    confirmedPlans: () => Promise.reject(new Error('the capture fixture has no KPI facts: use kpi-fixture.ts')),
     async load(request: { projectIds: readonly string[]; workerIds: readonly string[] }): Promise<WorkContext> {
       source.calls += 1;
       return {
@@ -156,6 +158,7 @@ export function fakeWorkContext(): WorkContextSource & { calls: number; billing:
 
 /** hcm's calendars as the approval queue sees them: everyone works 8 hours Monday to Friday, no holidays. */
 const fakeCalendars: PayrollContextSource = {
+  workforce: () => Promise.reject(new Error('the capture fixture has no KPI facts: use kpi-fixture.ts')),
   async calendars({ workerIds }) {
     return new Map(workerIds.map((id) => [id, workers.some((w) => w.id === id) ? { workerId: id, hoursPerDay: '8.00', workingDays: [1, 2, 3, 4, 5], holidays: [] } : null]));
   },

@@ -102,6 +102,8 @@ const reportingLinesOnly: WorkContextSource = {
   directReports: async (managerIds) => new Map(managerIds.map((id) => [id, [...(directReports[id] ?? [])]])),
   /** Customer "cust-ab" owns alpha and beta; bulk belongs to another. */
   projectIdsOfCustomer: async (customerId) => (customerId === 'cust-ab' ? [P.alpha, P.beta] : []),
+  customersOfProjects: () => Promise.reject(new Error('the read fixture has no KPI facts: use kpi-fixture.ts')),
+  confirmedPlans: () => Promise.reject(new Error('the read fixture has no KPI facts: use kpi-fixture.ts')),
 };
 
 /** The time subgraph on a fresh database holding the fixture. */

@@ -1,0 +1,61 @@
+/**
+ * What the KPIs group by, besides the period. The worker's role, cost center and legal entity are hcm's current ones
+ * (hcm keeps no history of them), a project's customer is psa's.
+ */
+export type KpiDimension = 'WORKER' | 'ROLE' | 'COST_CENTER' | 'LEGAL_ENTITY' | 'CUSTOMER' | 'PROJECT';
+
+/** A worker as the KPIs see them: hcm's current facts and their capacity per period. */
+export interface WorkforceMember {
+  workerId: string;
+  roleId: string;
+  costCenterId: string;
+  legalEntityId: string;
+  /** The worker's own target in percent, else their role's; null when neither is known. */
+  targetUtilization: string | null;
+  /** Capacity hours per period, keyed by the period's first day. */
+  capacity: ReadonlyMap<string, string>;
+}
+
+/** The ids a row is grouped by; null for a dimension not grouped by. */
+export interface GroupKey {
+  workerId: string | null;
+  roleId: string | null;
+  costCenterId: string | null;
+  legalEntityId: string | null;
+  customerId: string | null;
+  projectId: string | null;
+}
+
+/** A row's key: the member's facts for the worker dimensions and, for PROJECT / CUSTOMER, the work's. */
+export function groupKeyOf(
+  dimensions: ReadonlySet<KpiDimension>,
+  member: WorkforceMember,
+  work: { projectId: string | null; customerId: string | null } = { projectId: null, customerId: null },
+): GroupKey {
+  return {
+    workerId: dimensions.has('WORKER') ? member.workerId : null,
+    roleId: dimensions.has('ROLE') ? member.roleId : null,
+    costCenterId: dimensions.has('COST_CENTER') ? member.costCenterId : null,
+    legalEntityId: dimensions.has('LEGAL_ENTITY') ? member.legalEntityId : null,
+    customerId: dimensions.has('CUSTOMER') ? work.customerId : null,
+    projectId: dimensions.has('PROJECT') ? work.projectId : null,
+  };
+}
+
+const keyParts = (key: GroupKey) => [key.workerId, key.roleId, key.costCenterId, key.legalEntityId, key.customerId, key.projectId];
+
+/** One string per distinct key, for maps. */
+export const keyText = (key: GroupKey): string => JSON.stringify(keyParts(key));
+
+/** The rows' order within a period: by worker, role, cost center, legal entity, customer, project id. */
+export function compareKeys(a: GroupKey, b: GroupKey): number {
+  const left = keyParts(a);
+  const right = keyParts(b);
+  for (let i = 0; i < left.length; i++) {
+    if (left[i] !== right[i]) return (left[i] ?? '') < (right[i] ?? '') ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The dimensions that group by the work (a project and its customer) rather than by the worker. */
+export const groupsByWork = (dimensions: ReadonlySet<KpiDimension>) => dimensions.has('PROJECT') || dimensions.has('CUSTOMER');
