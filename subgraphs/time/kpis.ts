@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { periodsWithin, type CalendarPeriod, type PeriodRange } from '../../lib/calendar-periods.ts';
 import { DomainError, badInput } from '../../lib/errors.ts';
+import { kpiFilterFields, type KpiFilter } from '../../lib/kpi-question.ts';
 import { paginateSorted, type Connection, type PageArgs } from '../../lib/graphql/connection.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
 import { visibleWorkerIds } from './access.ts';
@@ -21,15 +22,6 @@ const MAX_FILTER_IDS = 10_000;
 /** Most rows one answer may hold: narrow the range, the period or the grouping beyond it. */
 export const MAX_KPI_ROWS = 200_000;
 
-export interface KpiFilter {
-  workerIds?: readonly string[] | null;
-  roleIds?: readonly string[] | null;
-  costCenterIds?: readonly string[] | null;
-  legalEntityIds?: readonly string[] | null;
-  customerIds?: readonly string[] | null;
-  projectIds?: readonly string[] | null;
-}
-
 export interface KpiArgs {
   from: string;
   to: string;
@@ -45,16 +37,14 @@ export interface KpiSources {
   workContext?: WorkContextSource;
 }
 
-const filterLists = ['workerIds', 'roleIds', 'costCenterIds', 'legalEntityIds', 'customerIds', 'projectIds'] as const;
-
 /** The question's dates, periods and filter, checked (BAD_USER_INPUT naming the argument). */
 function checkQuestion(args: KpiArgs) {
   const from = checkDate('from', args.from);
   const to = checkDate('to', args.to);
   checkDateRange('from', from, 'to', to);
   if (to > addDays(from, MAX_KPI_DAYS - 1)) throw badInput('to', `a KPI question spans at most ${MAX_KPI_DAYS} days`);
-  const filter: Record<(typeof filterLists)[number], string[] | null> = Object.fromEntries(
-    filterLists.map((name) => {
+  const filter: Record<keyof KpiFilter, string[] | null> = Object.fromEntries(
+    kpiFilterFields.map((name) => {
       const ids = args.filter?.[name];
       if (ids == null) return [name, null];
       if (ids.length > MAX_FILTER_IDS) throw badInput(`filter.${name}`, `at most ${MAX_FILTER_IDS} ids`);

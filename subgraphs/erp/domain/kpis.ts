@@ -1,33 +1,13 @@
 import { periodsWithin, type CalendarPeriod, type PeriodRange } from '../../../lib/calendar-periods.ts';
 import { badInput } from '../../../lib/errors.ts';
+import { allDimensions, filterFieldOf, type KpiDimension, type KpiFilter } from '../../../lib/kpi-question.ts';
+
+export type { KpiDimension, KpiFilter };
 
 /**
  * The rules of erp's KPIs (unbilled work, invoice cycle time): what each may be grouped and filtered by, the periods a
  * range is cut into, and the aging buckets. Pure: the sums themselves are SQL's (kpi-queries.ts).
  */
-export type KpiDimension = 'WORKER' | 'ROLE' | 'COST_CENTER' | 'LEGAL_ENTITY' | 'CUSTOMER' | 'PROJECT';
-
-export interface KpiFilter {
-  workerIds?: readonly string[] | null;
-  roleIds?: readonly string[] | null;
-  costCenterIds?: readonly string[] | null;
-  legalEntityIds?: readonly string[] | null;
-  customerIds?: readonly string[] | null;
-  projectIds?: readonly string[] | null;
-}
-
-/** The filter field of each dimension. */
-export const filterFieldOf: Record<KpiDimension, keyof KpiFilter> = {
-  WORKER: 'workerIds',
-  ROLE: 'roleIds',
-  COST_CENTER: 'costCenterIds',
-  LEGAL_ENTITY: 'legalEntityIds',
-  CUSTOMER: 'customerIds',
-  PROJECT: 'projectIds',
-};
-
-export const allDimensions: readonly KpiDimension[] = ['WORKER', 'ROLE', 'COST_CENTER', 'LEGAL_ENTITY', 'CUSTOMER', 'PROJECT'];
-
 /**
  * What each KPI knows its facts by. A billing event keeps its worker, role, legal entity, customer and project, and
  * its worker's cost center comes from hcm: unbilled work takes every dimension. An invoice has a customer, a legal

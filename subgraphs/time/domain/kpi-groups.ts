@@ -1,8 +1,10 @@
+import type { KpiDimension } from '../../../lib/kpi-question.ts';
+
 /**
  * What the KPIs group by, besides the period. The worker's role, cost center and legal entity are hcm's current ones
  * (hcm keeps no history of them), a project's customer is psa's.
  */
-export type KpiDimension = 'WORKER' | 'ROLE' | 'COST_CENTER' | 'LEGAL_ENTITY' | 'CUSTOMER' | 'PROJECT';
+export type { KpiDimension };
 
 /** A worker as the KPIs see them: hcm's current facts and their capacity per period. */
 export interface WorkforceMember {
