@@ -9,30 +9,11 @@
  * Options: --scale N (seed size of an empty database; default 1), --concurrency N (issues in flight; default 4).
  * The run changes the data: re-run on a fresh database (or accept that a second run finds nothing left to draft).
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../lib/logger.ts';
-import { startHub } from '../gateway/hub.ts';
-import { graphCaller } from './graph-call.ts';
+import { startBenchHub } from './bench-hub.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '4' } } });
-const jwtSecret = randomBytes(16).toString('hex');
-const hub = await startHub({
-  database: process.env.DATABASE_URL ? { kind: 'postgres', url: process.env.DATABASE_URL } : { kind: 'pglite' },
-  jwtSecret,
-  identitySecret: randomBytes(16).toString('hex'),
-  port: 0,
-  seed: { scale: Number(values.scale) },
-  logger: createLogger({}, 'error'),
-  maskErrors: true,
-});
-const graph = graphCaller(hub.url, jwtSecret);
-const call = (query: string, variables: Record<string, unknown>) => graph({ workerId: null, roles: ['FINANCE'] }, query, variables);
-
-const statements = () => Object.fromEntries(Object.entries(hub.subgraphs).map(([name, { database }]) => [name, database.statements.total]));
-const reset = () => {
-  for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
-};
+const { hub, call, statements, resetStatements: reset, databaseLabel } = await startBenchHub({ scale: Number(values.scale) });
 const today = new Date();
 const periodEnd = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 0)).toISOString().slice(0, 10);
 
@@ -60,10 +41,9 @@ await Promise.all(
 const issueSeconds = (performance.now() - started) / 1000;
 const issueStatements = statements();
 
-const perSubgraph = (counts: Record<string, number>) => ['crm', 'hcm', 'psa', 'time', 'erp'].map((name) => counts[name]).join(', ');
-console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)'}; scale ${values.scale}; period end ${periodEnd}`);
+console.log(`database: ${databaseLabel}; scale ${values.scale}; period end ${periodEnd}`);
 console.log(`| step | invoices | lines | seconds | SQL statements (crm, hcm, psa, time, erp) |`);
 console.log(`|---|---|---|---|---|`);
-console.log(`| draft (one call) | ${invoices.length} | ${lines} | ${draftSeconds.toFixed(2)} | ${perSubgraph(draftStatements)} |`);
-console.log(`| issue (${values.concurrency} at a time) | ${invoices.length} | ${lines} | ${issueSeconds.toFixed(2)} | ${perSubgraph(issueStatements)} |`);
+console.log(`| draft (one call) | ${invoices.length} | ${lines} | ${draftSeconds.toFixed(2)} | ${draftStatements} |`);
+console.log(`| issue (${values.concurrency} at a time) | ${invoices.length} | ${lines} | ${issueSeconds.toFixed(2)} | ${issueStatements} |`);
 await hub.stop();

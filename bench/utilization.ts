@@ -10,30 +10,11 @@
  * Options: --scale N (seed size of an empty database; default 1), --runs N (timed runs after the first; default 3).
  * The range is the 12 calendar months before the current one. Reads only: the data is left as it was.
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../lib/logger.ts';
-import { startHub } from '../gateway/hub.ts';
-import { graphCaller } from './graph-call.ts';
+import { startBenchHub } from './bench-hub.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' } } });
-const jwtSecret = randomBytes(16).toString('hex');
-const hub = await startHub({
-  database: process.env.DATABASE_URL ? { kind: 'postgres', url: process.env.DATABASE_URL } : { kind: 'pglite' },
-  jwtSecret,
-  identitySecret: randomBytes(16).toString('hex'),
-  port: 0,
-  seed: { scale: Number(values.scale) },
-  logger: createLogger({}, 'error'),
-  maskErrors: true,
-});
-const graph = graphCaller(hub.url, jwtSecret);
-const call = (query: string, variables: Record<string, unknown>) => graph({ workerId: null, roles: ['FINANCE'] }, query, variables);
-
-const statements = () => Object.fromEntries(Object.entries(hub.subgraphs).map(([name, { database }]) => [name, database.statements.total]));
-const reset = () => {
-  for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
-};
+const { hub, call, statements, resetStatements: reset, databaseLabel } = await startBenchHub({ scale: Number(values.scale) });
 const now = new Date();
 const from = new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), 1)).toISOString().slice(0, 10);
 const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)).toISOString().slice(0, 10);
@@ -53,7 +34,6 @@ const questions: Array<[string, string]> = [
 ];
 
 const { workers } = await call(`{ workers(first: 1) { totalCount } }`, {});
-const perSubgraph = (counts: Record<string, number>) => ['crm', 'hcm', 'psa', 'time', 'erp'].map((name) => counts[name]).join(', ');
 const lines: string[] = [];
 for (const [name, query] of questions) {
   reset();
@@ -67,10 +47,10 @@ for (const [name, query] of questions) {
     await call(query, { from, to });
     best = Math.min(best, (performance.now() - started) / 1000);
   }
-  lines.push(`| ${name} | ${first.rows.length} | ${cold.toFixed(2)} | ${best.toFixed(2)} | ${perSubgraph(counts)} |`);
+  lines.push(`| ${name} | ${first.rows.length} | ${cold.toFixed(2)} | ${best.toFixed(2)} | ${counts} |`);
 }
 const peakRss = process.resourceUsage().maxRSS / 1024;
-console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)'}; scale ${values.scale}; ${workers.totalCount} workers; ${from} … ${to}`);
+console.log(`database: ${databaseLabel}; scale ${values.scale}; ${workers.totalCount} workers; ${from} … ${to}`);
 console.log(`| question | rows | first run (s) | best of ${values.runs} (s) | SQL statements (crm, hcm, psa, time, erp) |`);
 console.log(`|---|---|---|---|---|`);
 for (const line of lines) console.log(line);

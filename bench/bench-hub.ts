@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../lib/auth/identity.ts';
+import { createLogger } from '../lib/logger.ts';
+import { startHub } from '../gateway/hub.ts';
+import { graphCaller } from './graph-call.ts';
+
+const subgraphOrder = ['crm', 'hcm', 'psa', 'time', 'erp'] as const;
+
+/**
+ * The hub every benchmark measures: all five subgraphs and the gateway in this process, on DATABASE_URL when set
+ * (seeded at `scale` if empty) else on in-memory PGlite, with logging quiet so it does not weigh on the numbers.
+ */
+export async function startBenchHub(options: { scale: number; roles?: Role[] }) {
+  const jwtSecret = randomBytes(16).toString('hex');
+  const hub = await startHub({
+    database: process.env.DATABASE_URL ? { kind: 'postgres', url: process.env.DATABASE_URL } : { kind: 'pglite' },
+    jwtSecret,
+    identitySecret: randomBytes(16).toString('hex'),
+    port: 0,
+    seed: { scale: options.scale },
+    logger: createLogger({}, 'error'),
+    maskErrors: true,
+  });
+  const graph = graphCaller(hub.url, jwtSecret);
+  const roles = options.roles ?? ['FINANCE'];
+  return {
+    hub,
+    jwtSecret,
+    graph,
+    /** One request as a worker-less identity with `roles`. */
+    call: (query: string, variables: Record<string, unknown> = {}) => graph({ workerId: null, roles }, query, variables),
+    databaseLabel: process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)',
+    /** SQL statements each subgraph ran since the last reset, as "crm, hcm, psa, time, erp". */
+    statements: () => subgraphOrder.map((name) => hub.subgraphs[name]?.database.statements.total ?? 0).join(', '),
+    resetStatements: () => {
+      for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
+    },
+  };
+}
