@@ -7,6 +7,8 @@ import { seededBillingSetupId } from '../../lib/seed/ids.ts';
 import type { DemoContract, DemoFirm, DemoTimeEntry } from '../../lib/seed/demo-firm.ts';
 import { defaultBillingTerms } from './domain/billing-setup.ts';
 import { billsTimeByTheHour } from './domain/billing-models.ts';
+import { planPosting } from './domain/posting.ts';
+import { setupPostingFacts } from './billing-models.ts';
 import { billingSetupRow } from './service.ts';
 import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
 import { lineAmount } from './domain/money.ts';
@@ -44,7 +46,7 @@ interface PlannedInvoice {
 
 /**
  * Writes erp's slice of the demo firm: a billing setup per contract, tax rates per legal entity, and for every
- * APPROVED time entry its cost posting and (when billable) its billing event, streaming the entries in chunks. T&M
+ * APPROVED time entry and expense its cost posting and (when billable) its billing event, streaming the entries in chunks. T&M
  * work of months before the plan's current month is invoiced (issued, and paid when due): so AR is not empty.
  */
 export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<void> {
@@ -133,7 +135,7 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
       hours: entry.hours, rate, amount, currency: contract.currency,
       fx_rate: legalEntities.get(contract.legalEntityId)?.currency === contract.currency ? '1' : null,
       status: rate === null ? ('HELD' as const) : invoiced ? ('BILLED' as const) : ('UNBILLED' as const),
-      held_reason: rate === null ? `RATE_NOT_FOUND: no bill rate for role ${entry.roleId} on ${entry.date}` : null,
+      held_reason: rate === null ? ('NO_RATE' as const) : null,
       reversed_at: null, created_at: atEvening(entry.date),
     };
     events.push(event);
@@ -176,8 +178,56 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
     if (costs.length >= 1000) await flush();
   }
   await flush();
+  await seedApprovedExpenses(db, firm);
 
   await issueInvoices(db, firm, [...invoices.values()], taxRates, (customerId) => customers.get(customerId)?.billingAddress.country ?? null);
+}
+
+/**
+ * Posts every APPROVED expense as the posting consumer would (the same `planPosting` rules): its cost posting and,
+ * when billable, its billing event at cost plus the setup's markup, UNBILLED (or HELD with the plan's reason).
+ */
+async function seedApprovedExpenses(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<void> {
+  const projects = new Map(firm.projects.map((project) => [project.id, project]));
+  const setups = new Map((await db.selectFrom('billing_setup').selectAll().execute()).map((setup) => [setup.contract_id, setupPostingFacts(setup)]));
+  const costs: Insertable<CostPostingTable>[] = [];
+  const events: Insertable<BillingEventTable>[] = [];
+  for (const expense of firm.expenses) {
+    if (expense.status !== 'APPROVED') continue;
+    const project = projects.get(expense.projectId);
+    if (!project) throw new Error(`seedErp: expense ${expense.id} names an unknown project ${expense.projectId}`);
+    const plan = planPosting(
+      {
+        sourceType: 'EXPENSE', sourceId: expense.id, workerId: expense.workerId, projectId: project.id, date: expense.date,
+        amount: { amount: expense.amount, currency: expense.currency }, category: expense.category, billable: expense.billable,
+      },
+      {
+        project: { id: project.id, contractId: project.contractId, customerId: project.customerId, legalEntityId: project.legalEntityId, currency: project.currency },
+        costRate: null,
+        setup: setups.get(project.contractId) ?? null,
+      },
+    );
+    const postedAt = atEvening(expense.date);
+    if (plan.cost) {
+      const { cost } = plan;
+      costs.push({
+        id: randomUUID(), source_type: 'EXPENSE', source_id: expense.id, worker_id: cost.workerId, project_id: cost.projectId,
+        legal_entity_id: cost.legalEntityId, date: cost.date, hours: null, cost_rate: null, amount: cost.amount, currency: cost.currency,
+        reversal_of: null, reversed_at: null, posted_at: postedAt,
+      });
+    }
+    if (plan.billing) {
+      const { billing } = plan;
+      events.push({
+        id: randomUUID(), source_type: 'EXPENSE', source_id: expense.id, contract_id: billing.contractId, project_id: billing.projectId,
+        customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: null, task_id: null,
+        date: billing.date, description: billing.description, hours: null, rate: null, amount: billing.amount, currency: billing.currency,
+        fx_rate: null, status: billing.heldReason ? 'HELD' : 'UNBILLED', held_reason: billing.heldReason, reversed_at: null, created_at: postedAt,
+      });
+    }
+  }
+  for (const batch of chunked(costs)) await db.insertInto('cost_posting').values(batch).execute();
+  for (const batch of chunked(events)) await db.insertInto('billing_event').values(batch).execute();
 }
 
 /**

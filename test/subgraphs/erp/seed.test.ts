@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DemoFirm, DemoTimeEntry, DemoWorker } from '../../../lib/seed/demo-firm.ts';
+import type { DemoExpense, DemoFirm, DemoTimeEntry, DemoWorker } from '../../../lib/seed/demo-firm.ts';
 import { erpSubgraph, type ErpDatabase } from '../../../subgraphs/erp/index.ts';
 import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 import { finance } from './fixtures.ts';
@@ -15,6 +15,10 @@ const entry = (id: string, workerId: string, projectId: string, assignmentId: st
   status: 'APPROVED', decidedBy: 'boss', rejectionReason: null, ...more,
 });
 
+const expense = (id: string, workerId: string, projectId: string, date: string, amount: string, currency: string, billable: boolean, status: DemoExpense['status'] = 'APPROVED'): DemoExpense => ({
+  id, workerId, projectId, date, amount, currency, category: 'TRAVEL', billable, receiptRef: null, status,
+});
+
 /**
  * A small plan whose numbers are checked by hand (today 2026-03-16; T&M work before March is invoiced):
  *   te-1 anna 2026-01-20 8 h: cost 8 × 60 = 480.00 EUR; bill 8 × 120 = 960.00 EUR → January invoice
@@ -24,6 +28,9 @@ const entry = (id: string, workerId: string, projectId: string, assignmentId: st
  *   te-5 anna non-billable 2 h: cost 130.00 EUR only;  te-6 SUBMITTED: nothing
  *   te-7 bob on the fixed fee: cost 5 × 80 = 400.00 USD only (a fixed fee bills milestones and its schedule, not hours)
  *   te-8 anna as architect (not on the card) 1 h: cost 65.00 EUR; HELD
+ *   ex-1 anna's 84.30 EUR billable on the T&M: cost 84.30 EUR; bills 84.30 EUR (no markup) UNBILLED
+ *   ex-2 bob's 40.00 USD billable on the EUR contract: cost 40.00 USD; HELD (CURRENCY_MISMATCH)
+ *   ex-3 bob's 25.00 USD not billable on the fixed fee: cost only;  ex-4 SUBMITTED: nothing
  * Invoices (DE customer of the DE entity: 19 %): January 960.00 + 182.40 = 1142.40, due 2026-03-03: PAID;
  *   February 1087.50 + 206.63 (206.625 → up) = 1294.13, due 2026-03-31: ISSUED and open.
  */
@@ -34,7 +41,13 @@ const firm: DemoFirm = {
     { id: 'le-de', code: 'DE', name: 'Firm GmbH', country: 'DE', currency: 'EUR' },
     { id: 'le-us', code: 'US', name: 'Firm Inc', country: 'US', currency: 'USD' },
   ],
-  costCenters: [], calendars: [], roles: [], leaves: [], contacts: [], opportunities: [], tasks: [], milestones: [], staffingRequests: [], expenses: [],
+  costCenters: [], calendars: [], roles: [], leaves: [], contacts: [], opportunities: [], tasks: [], milestones: [], staffingRequests: [],
+  expenses: [
+    expense('ex-1', 'anna', 'p-tm', '2026-02-17', '84.30', 'EUR', true),
+    expense('ex-2', 'bob', 'p-tm', '2026-02-18', '40.00', 'USD', true),
+    expense('ex-3', 'bob', 'p-ff', '2026-02-19', '25.00', 'USD', false),
+    expense('ex-4', 'anna', 'p-tm', '2026-03-05', '12.00', 'EUR', true, 'SUBMITTED'),
+  ],
   workers: [
     workerOf('anna', 'le-de', [
       { amount: '60.00', currency: 'EUR', effectiveFrom: '2025-01-01', effectiveTo: '2026-01-31' },
@@ -95,9 +108,12 @@ describe('erp seed', () => {
     );
   });
 
-  it('posts cost for every approved entry at the cost rate of its date', async () => {
+  it('posts cost for every approved entry at the cost rate of its date, and every approved expense at its amount', async () => {
     const rows = await erp.database.db.selectFrom('cost_posting').select(['source_id', 'hours', 'cost_rate', 'amount', 'currency', 'legal_entity_id']).orderBy('source_id').execute();
     assert.deepEqual(rows.map((row) => `${row.source_id} ${row.hours}h × ${row.cost_rate} = ${row.amount} ${row.currency} ${row.legal_entity_id}`), [
+      'ex-1 nullh × null = 84.30 EUR le-de',
+      'ex-2 nullh × null = 40.00 USD le-de',
+      'ex-3 nullh × null = 25.00 USD le-us',
       'te-1 8.00h × 60.00 = 480.00 EUR le-de',
       'te-2 7.50h × 65.00 = 487.50 EUR le-de',
       'te-3 1.25h × 80.00 = 100.00 USD le-us',
@@ -108,19 +124,21 @@ describe('erp seed', () => {
     ]);
   });
 
-  it('creates a billing event per approved billable entry (none for fixed-fee time), invoicing T&M work of past months', async () => {
+  it('creates a billing event per approved billable entry and expense (none for fixed-fee time), invoicing T&M work of past months', async () => {
     const result = await erp.call(`{ billingEvents(first: 20) { nodes { sourceId status rate { amount } amount { amount currency } heldReason invoiceLine { invoice { number } } } } }`, {}, finance);
     const summary = result.data.billingEvents.nodes
       .map((node: any) => `${node.sourceId} ${node.status} ${node.rate?.amount ?? '-'} ${node.amount.amount} ${node.amount.currency} ${node.invoiceLine?.invoice.number ?? '-'}`)
       .sort();
     assert.deepEqual(summary, [
+      'ex-1 UNBILLED - 84.30 EUR -',
+      'ex-2 HELD - 40.00 USD -',
       'te-1 BILLED 120.00 960.00 EUR INV-000001',
       'te-2 BILLED 120.00 900.00 EUR INV-000002',
       'te-3 BILLED 150.00 187.50 EUR INV-000002',
       'te-4 UNBILLED 120.00 480.00 EUR -',
       'te-8 HELD - 0.00 EUR -',
     ]);
-    assert.ok(result.data.billingEvents.nodes.filter((node: any) => node.status === 'HELD').every((node: any) => /RATE_NOT_FOUND/.test(node.heldReason)));
+    assert.deepEqual(result.data.billingEvents.nodes.filter((node: any) => node.status === 'HELD').map((node: any) => `${node.sourceId} ${node.heldReason}`), ['ex-2 CURRENCY_MISMATCH', 'te-8 NO_RATE']);
   });
 
   it('issues the invoices with tax, settles the one that fell due, and leaves AR open', async () => {
@@ -155,9 +173,9 @@ describe('erp seed', () => {
       finance,
     );
     assert.deepEqual(result.data._entities[0].financials, {
-      costToDate: [{ amount: '1422.50', currency: 'EUR' }, { amount: '100.00', currency: 'USD' }],
+      costToDate: [{ amount: '1506.80', currency: 'EUR' }, { amount: '140.00', currency: 'USD' }], // time 1422.50 + ex-1; 100.00 + ex-2
       billed: [{ amount: '2047.50' }],
-      unbilledAmount: [{ amount: '480.00' }],
+      unbilledAmount: [{ amount: '564.30' }, { amount: '40.00' }], // te-4 480.00 + ex-1 84.30 EUR; ex-2 held, in its own currency
       unbilledHours: '5.00',
       budgetBurnPercent: '21.75', // (8 + 7.5 + 1.25 billed + 4 + 1 unbilled) ÷ 100
     });
