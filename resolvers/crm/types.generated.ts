@@ -335,6 +335,7 @@ export type Mutation = {
   createCustomer: Customer;
   createOpportunity: Opportunity;
   updateContact: Contact;
+  /** Changes a contract in place; when something changed, publishes `crm.contract.updated` (erp follows its cap). */
   updateContract: Contract;
   updateCustomer: Customer;
   updateOpportunity: Opportunity;

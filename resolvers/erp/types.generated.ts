@@ -661,6 +661,13 @@ export type Mutation = {
    */
   recordPayment: Payment;
   /**
+   * Releases a contract's billing events held by its not-to-exceed cap (heldReason CAP_REACHED) that the cap admits now,
+   * oldest first (event date, then when written), never past it: each that fits becomes UNBILLED
+   * (`erp.billing_event.released`); what does not fit stays HELD. No cap: all are released. A cap raised in crm
+   * (`updateContract`) releases the same way on its own. Returns the released events. FINANCE, ADMIN.
+   */
+  releaseHeldBillingEvents: Array<BillingEvent>;
+  /**
    * Releases the schedule lines due on or before `asOf` (of one contract, or of every contract): each becomes one
    * billing event of source SCHEDULE, once (a second run releases nothing), HELD (CAP_REACHED) when it would pass the
    * contract's not-to-exceed cap. Returns the billing events created. FINANCE, ADMIN.
@@ -742,6 +749,12 @@ export type MutationRebillSourcesArgs = {
 export type MutationRecordPaymentArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: RecordPaymentInput;
+};
+
+
+export type MutationReleaseHeldBillingEventsArgs = {
+  contractId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1874,6 +1887,7 @@ export type MutationResolvers<ContextType = ErpContext, ParentType extends Resol
   issueInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'id'>>;
   rebillSources?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRebillSourcesArgs, 'input'>>;
   recordPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
+  releaseHeldBillingEvents?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseHeldBillingEventsArgs, 'contractId'>>;
   releaseScheduledBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseScheduledBillingArgs, 'asOf'>>;
   runRecurringBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRunRecurringBillingArgs, 'periodEnd'>>;
   setBillingSchedule?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationSetBillingScheduleArgs, 'contractId' | 'lines'>>;

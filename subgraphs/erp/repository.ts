@@ -304,6 +304,20 @@ export const capSumsByContracts = (db: Db, contractIds: readonly string[]) =>
     .groupBy(['e.contract_id', 'e.status'])
     .execute();
 
+/** A contract's events held by its cap, oldest first (date, then when written), locked until the transaction ends. */
+export const lockCapHeldEvents = (trx: Transaction<ErpDatabase>, contractId: string) =>
+  trx
+    .selectFrom('billing_event')
+    .selectAll()
+    .where('contract_id', '=', contractId)
+    .where('status', '=', 'HELD')
+    .where('held_reason', '=', 'CAP_REACHED')
+    .orderBy('date')
+    .orderBy('created_at')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+
 /** Billing schedule lines of many setups, in schedule order. */
 export const scheduleLinesBySetups = (db: Db, setupIds: readonly string[]) =>
   db.selectFrom('billing_schedule_line').selectAll().where('billing_setup_id', 'in', setupIds).orderBy('date').orderBy('position').execute();

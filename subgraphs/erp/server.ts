@@ -8,7 +8,7 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { erpResolvers } from '../../resolvers/erp/index.ts';
-import { crmTopics, type ContractAmended, type ContractCreated } from '../crm/index.ts';
+import { crmTopics, type ContractAmended, type ContractCreated, type ContractUpdated } from '../crm/index.ts';
 import { erpConsumerGroups } from './events.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
 import type { InvoicingFactsSource } from './invoicing-facts.ts';
@@ -78,11 +78,13 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     subscribe: async (bus) => [
       await bus.subscribe({
         group: erpConsumerGroups.billingSetup,
-        types: [crmTopics.contractCreated, crmTopics.contractAmended],
+        types: [crmTopics.contractCreated, crmTopics.contractAmended, crmTopics.contractUpdated],
         handler: (event) =>
           event.type === crmTopics.contractAmended
             ? billingModels.applyContractAmendment(event as unknown as DomainEvent<ContractAmended>)
-            : erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
+            : event.type === crmTopics.contractUpdated
+              ? billingModels.applyContractUpdate(event as unknown as DomainEvent<ContractUpdated>)
+              : erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
       }),
       ...(await subscribeBillingModels(bus, billingModels)),
       ...(await subscribePosting(bus, { db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() }, logger)),
