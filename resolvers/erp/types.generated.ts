@@ -140,6 +140,8 @@ export type BillingSetup = {
   customer: Customer;
   /** Billable expenses bill at cost × (1 + this / 100), rounded half-up to the currency's minor unit. 0 by default. */
   expenseMarkupPercent: Scalars['Decimal']['output'];
+  /** crm's fixed-fee method (set by `updateContract`); null when not said, and for other methods. */
+  fixedFeeMethod?: Maybe<FixedFeeMethod>;
   id: Scalars['ID']['output'];
   invoiceGrouping: InvoiceGrouping;
   legalEntity: LegalEntity;
@@ -186,6 +188,8 @@ export type BillingSourceType =
   | 'EXPENSE'
   | 'MILESTONE'
   | 'OVERAGE'
+  /** A percent-complete run's bill of a FIXED_FEE contract (fee × hours to date ÷ budget hours, less what was billed). */
+  | 'PERCENT_COMPLETE'
   | 'RECURRING_FEE'
   | 'RETAINER'
   /** A line of a fixed-fee contract's billing schedule, released on its date. */
@@ -428,6 +432,12 @@ export type ExpenseEntry = {
   id: Scalars['ID']['output'];
   status: EntryStatus;
 };
+
+/** crm's method of billing a FIXED_FEE contract's fee. */
+export type FixedFeeMethod =
+  | 'MILESTONE'
+  | 'PERCENT_COMPLETE'
+  | 'SCHEDULE';
 
 export type Invoice = {
   __typename?: 'Invoice';
@@ -674,6 +684,13 @@ export type Mutation = {
    */
   releaseScheduledBilling: Array<BillingEvent>;
   /**
+   * Bills PERCENT_COMPLETE fixed-fee contracts (one, or every one) as of a date: fee × min(approved hours to date ÷
+   * budget hours, 1) − what earlier runs billed, never negative, rounded half-up to the currency's minor unit; one
+   * PERCENT_COMPLETE billing event per contract with something due (under its cap). Budget hours: the sum of psa's
+   * projects' budgets. Returns the events created; a re-run with nothing new creates none. FINANCE, ADMIN.
+   */
+  runPercentCompleteBilling: Array<BillingEvent>;
+  /**
    * Closes a calendar month (`periodEnd` its last day) for one contract, or every recurring contract with terms.
    * MANAGED_SERVICES: the month's fee (RECURRING_FEE) once, and the overage of its approved hours above the included
    * ones not billed yet (OVERAGE: a re-run after late approvals bills only the additional hours). RETAINER: the next
@@ -759,6 +776,13 @@ export type MutationReleaseHeldBillingEventsArgs = {
 
 
 export type MutationReleaseScheduledBillingArgs = {
+  asOf: Scalars['Date']['input'];
+  contractId?: InputMaybe<Scalars['ID']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRunPercentCompleteBillingArgs = {
   asOf: Scalars['Date']['input'];
   contractId?: InputMaybe<Scalars['ID']['input']>;
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
@@ -1457,6 +1481,7 @@ export type ResolversTypes = {
   ExpenseBilling: ResolverTypeWrapper<ExpenseBillingModel>;
   ExpenseBillingStatus: ExpenseBillingStatus;
   ExpenseEntry: ResolverTypeWrapper<ExpenseEntryRef>;
+  FixedFeeMethod: FixedFeeMethod;
   Invoice: ResolverTypeWrapper<InvoiceRow>;
   InvoiceConnection: ResolverTypeWrapper<Omit<InvoiceConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['InvoiceEdge']>, nodes: Array<ResolversTypes['Invoice']> }>;
   InvoiceCycleTimeRow: ResolverTypeWrapper<InvoiceCycleTimeRowModel>;
@@ -1646,6 +1671,7 @@ export type BillingSetupResolvers<ContextType = ErpContext, ParentType extends R
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   expenseMarkupPercent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  fixedFeeMethod?: Resolver<Maybe<ResolversTypes['FixedFeeMethod']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoiceGrouping?: Resolver<ResolversTypes['InvoiceGrouping'], ParentType, ContextType>;
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
@@ -1889,6 +1915,7 @@ export type MutationResolvers<ContextType = ErpContext, ParentType extends Resol
   recordPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
   releaseHeldBillingEvents?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseHeldBillingEventsArgs, 'contractId'>>;
   releaseScheduledBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseScheduledBillingArgs, 'asOf'>>;
+  runPercentCompleteBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRunPercentCompleteBillingArgs, 'asOf'>>;
   runRecurringBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRunRecurringBillingArgs, 'periodEnd'>>;
   setBillingSchedule?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationSetBillingScheduleArgs, 'contractId' | 'lines'>>;
   setRecurringTerms?: Resolver<ResolversTypes['BillingSetup'], ParentType, ContextType, RequireFields<MutationSetRecurringTermsArgs, 'contractId' | 'input'>>;

@@ -1,4 +1,4 @@
-import type { BillingMethod, ContractStatus, RoleEstimate } from './tables.ts';
+import type { BillingMethod, ContractStatus, FixedFeeMethod, RoleEstimate } from './tables.ts';
 
 /** The topics crm publishes, with their payloads. Consumers import these types, never crm's tables. */
 export const crmTopics = {
@@ -73,6 +73,8 @@ export interface ContractUpdated {
   currency: string;
   amount: string | null;
   notToExceed: string | null;
+  /** A FIXED_FEE contract's billing method (null: not said); absent from events published before. */
+  fixedFeeMethod?: FixedFeeMethod | null;
   /** The fields the update changed, by their GraphQL names. */
   changed: string[];
 }

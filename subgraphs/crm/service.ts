@@ -22,6 +22,7 @@ import type {
   BillingMethod,
   ContractStatus,
   CrmDatabase,
+  FixedFeeMethod,
   CustomerStatus,
   ExternalId,
   OpportunityStage,
@@ -193,6 +194,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
         sold_hours: hours('soldHours', input.soldHours),
         amount: money('amount', input.amount),
         not_to_exceed: money('notToExceed', input.notToExceed),
+        fixed_fee_method: null,
         start_date: input.startDate,
         end_date: input.endDate ?? null,
         status: input.status ?? 'ACTIVE',
@@ -482,7 +484,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
     async updateContract(
       scope: RequestScope,
       id: string,
-      input: { name?: string | null; status?: ContractStatus | null; notToExceed?: string | null },
+      input: { name?: string | null; status?: ContractStatus | null; notToExceed?: string | null; fixedFeeMethod?: FixedFeeMethod | null },
     ) {
       requireRole(scope.identity, 'FINANCE');
       return write('updateContract', null, null, async (trx) => {
@@ -492,12 +494,17 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
           name: input.name != null ? checkText('name', input.name) : current.name,
           status: input.status ?? current.status,
           not_to_exceed: input.notToExceed !== undefined ? money('notToExceed', input.notToExceed) : current.not_to_exceed,
+          fixed_fee_method: input.fixedFeeMethod !== undefined ? input.fixedFeeMethod : current.fixed_fee_method,
         };
+        if (next.fixed_fee_method !== null && current.billing_method !== 'FIXED_FEE') {
+          throw badInput('fixedFeeMethod', `only a FIXED_FEE contract has a fixed-fee method; this one is ${current.billing_method}`);
+        }
         const capDiffers = (a: string | null, b: string | null) => (a === null || b === null ? a !== b : compareDecimals(String(a), String(b)) !== 0);
         const changed = [
           ...(next.name !== current.name ? ['name'] : []),
           ...(next.status !== current.status ? ['status'] : []),
           ...(capDiffers(next.not_to_exceed, current.not_to_exceed) ? ['notToExceed'] : []),
+          ...(next.fixed_fee_method !== current.fixed_fee_method ? ['fixedFeeMethod'] : []),
         ];
         if (changed.length === 0) return id;
         await trx.updateTable('contract').set({ ...next, updated_at: clock.now() }).where('id', '=', id).execute();
@@ -505,7 +512,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
         await appendToOutbox(trx, [
           event<ContractUpdated>(scope, crmTopics.contractUpdated, 'Contract', id, {
             contractId: id, status: next.status, currency: current.currency, amount: current.amount === null ? null : String(current.amount),
-            notToExceed: next.not_to_exceed === null ? null : String(next.not_to_exceed), changed,
+            notToExceed: next.not_to_exceed === null ? null : String(next.not_to_exceed), fixedFeeMethod: next.fixed_fee_method, changed,
           }),
         ]);
         return id;

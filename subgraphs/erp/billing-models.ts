@@ -180,9 +180,12 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
     async applyContractUpdate(event: DomainEvent<ContractUpdated>): Promise<void> {
       const updated = event.data;
       const applied = await handleOnce(db, erpConsumerGroups.billingSetup, event, async (trx) => {
-        if (!updated.changed.includes('notToExceed')) return;
         const setup = await repo.lockBillingSetupByContract(trx, updated.contractId);
         if (!setup) return;
+        if (updated.changed.includes('fixedFeeMethod') && updated.fixedFeeMethod !== undefined) {
+          await trx.updateTable('billing_setup').set({ fixed_fee_method: updated.fixedFeeMethod, updated_at: clock.now() }).where('id', '=', setup.id).execute();
+        }
+        if (!updated.changed.includes('notToExceed')) return;
         await trx.updateTable('billing_setup').set({ not_to_exceed: updated.notToExceed, updated_at: clock.now() }).where('id', '=', setup.id).execute();
         const released = await releaseCapHeld(trx, clock, { ...setup, not_to_exceed: updated.notToExceed }, causedBy(event));
         await appendToOutbox(trx, released.events);

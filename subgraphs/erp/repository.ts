@@ -304,6 +304,45 @@ export const capSumsByContracts = (db: Db, contractIds: readonly string[]) =>
     .groupBy(['e.contract_id', 'e.status'])
     .execute();
 
+/** PERCENT_COMPLETE fixed-fee setups, of one contract or all, in id order (locked when read in a transaction). */
+export function percentCompleteSetups(db: Db, contractId: string | null) {
+  let query = db.selectFrom('billing_setup').selectAll().where('billing_method', '=', 'FIXED_FEE').where('fixed_fee_method', '=', 'PERCENT_COMPLETE');
+  if (contractId) query = query.where('contract_id', '=', contractId);
+  return query.orderBy('id');
+}
+
+/** Approved hours of many projects dated up to `asOf`: live cost postings of time entries, summed in SQL. */
+export const approvedHoursOfProjects = async (db: Db, projectIds: readonly string[], asOf: string): Promise<string> =>
+  projectIds.length === 0
+    ? '0'
+    : String(
+        (
+          await db
+            .selectFrom('cost_posting')
+            .where('project_id', 'in', projectIds)
+            .where('source_type', '=', 'TIME_ENTRY')
+            .where('reversal_of', 'is', null)
+            .where('reversed_at', 'is', null)
+            .where('date', '<=', asOf)
+            .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('hours'), eb.val('0')).as('hours'))
+            .executeTakeFirstOrThrow()
+        ).hours,
+      );
+
+/** What percent-complete runs billed a contract (live PERCENT_COMPLETE events, HELD included) and how many events it took. */
+export const percentCompleteBilled = async (db: Db, contractId: string): Promise<{ billed: string; runs: number }> => {
+  const row = await db
+    .selectFrom('billing_event')
+    .where('contract_id', '=', contractId)
+    .where('source_type', '=', 'PERCENT_COMPLETE')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<string>(eb.case().when('status', '<>', 'REVERSED').then(eb.ref('amount')).end()), eb.val('0')).as('billed'),
+      eb.fn.countAll<string>().as('runs'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { billed: String(row.billed), runs: Number(row.runs) };
+};
+
 /** A contract's events held by its cap, oldest first (date, then when written), locked until the transaction ends. */
 export const lockCapHeldEvents = (trx: Transaction<ErpDatabase>, contractId: string) =>
   trx

@@ -7,7 +7,10 @@ import type { IdempotencyTables } from '../../lib/idempotency.ts';
 export type BillingMethod = 'TIME_AND_MATERIALS' | 'FIXED_FEE' | 'MANAGED_SERVICES' | 'RETAINER';
 export type InvoiceStatus = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID' | 'VOID';
 /** What a billing event, invoice line or credit note line bills (SCHEDULE: a fixed-fee billing schedule line). */
-export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT' | 'SCHEDULE';
+export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT' | 'SCHEDULE' | 'PERCENT_COMPLETE';
+
+/** crm's fixed-fee method of a FIXED_FEE contract. */
+export type FixedFeeMethod = 'MILESTONE' | 'SCHEDULE' | 'PERCENT_COMPLETE';
 /** VOID: a draft credit note withdrawn (an issued one is a document and stays). */
 export type CreditNoteStatus = 'DRAFT' | 'ISSUED' | 'VOID';
 export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD';
@@ -232,6 +235,8 @@ export interface BillingSetupTable {
   not_to_exceed: string | null;
   /** Billable expenses bill at cost × (1 + this / 100); 0 by default. */
   expense_markup_percent: Generated<string>;
+  /** crm's fixed-fee method (crm.contract.updated); null: not said. PERCENT_COMPLETE setups bill by runPercentCompleteBilling. */
+  fixed_fee_method: Generated<FixedFeeMethod | null>;
   /** MANAGED_SERVICES / RETAINER terms (recurring-billing.ts): the fee per calendar month; null until set. */
   recurring_fee: Generated<string | null>;
   /** MANAGED_SERVICES: hours a month's fee includes, and the rate of the hours above them. */

@@ -30,7 +30,9 @@ export type BillingBlockedCode =
   | 'CURRENCY_MISMATCH'
   | 'INVOICED_SOURCE_REVERSED'
   | 'CAP_REACHED'
-  | 'RETAINER_OVERRUN';
+  | 'RETAINER_OVERRUN'
+  /** A PERCENT_COMPLETE fixed-fee contract without a fee or budget hours: percent-complete billing skipped it. */
+  | 'NO_BUDGET';
 
 /** An approved time entry as erp posts it. `billRate` is the rate time froze at approval (null: none applied). */
 export interface ApprovedWork {
