@@ -35,11 +35,6 @@ export interface CostPostingFilter {
   to?: string | null;
 }
 
-export interface RevenueScheduleFilter {
-  contractId?: string | null;
-  projectId?: string | null;
-}
-
 export interface TaxRateFilter {
   legalEntityId?: string | null;
   customerCountry?: string | null;
@@ -227,19 +222,6 @@ export function costPostingsQuery(db: Db, filter: CostPostingFilter = {}) {
   if (filter.to) query = query.where('date', '<=', filter.to);
   return query;
 }
-
-export const revenueSchedulesByIds = (db: Db, ids: readonly string[]) =>
-  db.selectFrom('revenue_schedule').selectAll().where('id', 'in', ids).execute();
-
-export function revenueSchedulesQuery(db: Db, filter: RevenueScheduleFilter = {}) {
-  let query = db.selectFrom('revenue_schedule').selectAll();
-  if (filter.contractId) query = query.where('contract_id', '=', filter.contractId);
-  if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
-  return query;
-}
-
-export const revenueLinesBySchedules = (db: Db, scheduleIds: readonly string[]) =>
-  db.selectFrom('revenue_line').selectAll().where('schedule_id', 'in', scheduleIds).orderBy('period_start').orderBy('id').execute();
 
 export const taxRatesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('tax_rate').selectAll().where('id', 'in', ids).execute();
 

@@ -15,7 +15,7 @@ export type FixedFeeMethod = 'MILESTONE' | 'SCHEDULE' | 'PERCENT_COMPLETE';
 export type CreditNoteStatus = 'DRAFT' | 'ISSUED' | 'VOID';
 export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD';
 export type CostSourceType = 'TIME_ENTRY' | 'EXPENSE';
-export type RevenueMethod = 'AS_DELIVERED' | 'PERCENT_COMPLETE' | 'MILESTONE';
+export type RevenueMethod = 'AS_DELIVERED' | 'PERCENT_COMPLETE' | 'MILESTONE' | 'SCHEDULE' | 'RECURRING_FEE' | 'RETAINER_DRAWDOWN';
 export type InvoiceGrouping = 'PER_ENTRY' | 'BY_PROJECT' | 'BY_ROLE' | 'BY_WORKER' | 'BY_TASK';
 export type BillingSetupStatus = 'READY' | 'BLOCKED';
 /** Numbered documents; each legal entity has its own gapless sequence per kind. */
@@ -180,26 +180,6 @@ export interface CostPostingTable {
   posted_at: Generated<Date>;
 }
 
-export interface RevenueScheduleTable {
-  id: string;
-  contract_id: string;
-  project_id: string | null;
-  method: RevenueMethod;
-  currency: string;
-  created_at: Generated<Date>;
-}
-
-export interface RevenueLineTable {
-  id: string;
-  schedule_id: string;
-  period_start: string;
-  period_end: string;
-  amount: string;
-  currency: string;
-  recognized: boolean;
-  recognized_at: Date | null;
-}
-
 export interface TaxRateTable {
   id: string;
   legal_entity_id: string;
@@ -307,8 +287,6 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   payment: PaymentTable;
   billing_event: BillingEventTable;
   cost_posting: CostPostingTable;
-  revenue_schedule: RevenueScheduleTable;
-  revenue_line: RevenueLineTable;
   tax_rate: TaxRateTable;
   billing_setup: BillingSetupTable;
   billing_schedule_line: BillingScheduleLineTable;
@@ -323,8 +301,6 @@ export type CreditNoteLineRow = Selectable<CreditNoteLineTable>;
 export type PaymentRow = Selectable<PaymentTable>;
 export type BillingEventRow = Selectable<BillingEventTable>;
 export type CostPostingRow = Selectable<CostPostingTable>;
-export type RevenueScheduleRow = Selectable<RevenueScheduleTable>;
-export type RevenueLineRow = Selectable<RevenueLineTable>;
 export type TaxRateRow = Selectable<TaxRateTable>;
 export type BillingSetupRow = Selectable<BillingSetupTable>;
 export type BillingScheduleLineRow = Selectable<BillingScheduleLineTable>;

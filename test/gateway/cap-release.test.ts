@@ -78,4 +78,33 @@ describe('releasing billing events held by the cap, through the gateway', () => 
     assert.deepEqual(dataOf(await release('again')).releaseHeldBillingEvents, [], 'nothing left to release');
     assert.equal(cents((await capUsage()).remaining.amount), a1 + a2 / 2n - a2);
   });
+
+  it('recognizes T&M revenue as delivered: live, unheld events by their date, per period', async () => {
+    const monthStart = `${today.slice(0, 7)}-01`;
+    const { revenueSchedule } = dataOf(await graph.query(
+      `query($from: Date!, $to: Date!, $c: ID!) { revenueSchedule(from: $from, to: $to, period: DAY, filter: { contractIds: [$c] }) { periodStart periodEnd method hours amount { amount currency } project { id } } }`,
+      { from: monthStart, to: today, c: contractId }, finance));
+    // The same, from the billing events themselves (UNBILLED and BILLED count; HELD and REVERSED do not).
+    const expected = new Map<string, { hours: bigint; amount: bigint }>();
+    let after: string | null = null;
+    do {
+      const page: any = dataOf(await graph.query(
+        `query($c: ID!, $after: String) { billingEvents(first: 500, after: $after, filter: { contractId: $c }) { nodes { sourceType date status hours amount { amount } project { id } } pageInfo { hasNextPage endCursor } } }`,
+        { c: contractId, after }, finance)).billingEvents;
+      for (const event of page.nodes) {
+        if (event.date < monthStart || event.date > today || !['UNBILLED', 'BILLED'].includes(event.status) || !['TIME_ENTRY', 'EXPENSE', 'OVERAGE'].includes(event.sourceType)) continue;
+        const key = `${event.date} ${event.project?.id ?? '-'}`;
+        const sum = expected.get(key) ?? { hours: 0n, amount: 0n };
+        expected.set(key, { hours: sum.hours + (event.sourceType === 'TIME_ENTRY' ? cents(event.hours ?? '0') : 0n), amount: sum.amount + cents(event.amount.amount) });
+        }
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    const asDelivered = revenueSchedule.filter((row: any) => row.method === 'AS_DELIVERED');
+    const byKey = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
+    assert.deepEqual(
+      asDelivered.map((row: any) => [`${row.periodStart} ${row.project?.id ?? '-'}`, row.periodEnd, row.hours, row.amount.amount]).sort(byKey),
+      [...expected.entries()].map(([key, sum]) => [key, key.slice(0, 10), amountOf(sum.hours), amountOf(sum.amount)]).sort(byKey),
+    );
+    assert.ok(asDelivered.some((row: any) => row.periodStart === today), 'today’s released entry is revenue');
+  });
 });

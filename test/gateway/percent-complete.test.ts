@@ -107,5 +107,13 @@ describe('percent-complete billing through the gateway', () => {
     const billedSoFar = earned(fee, before + 133n, budget);
     assert.deepEqual(third.map((e: any) => e.amount.amount), [amountOf(fee - billedSoFar)]);
     assert.deepEqual(dataOf(await run('fourth')).runPercentCompleteBilling, [], 'the fee is billed in full');
+
+    // The revenue schedule recognizes the fee by percent complete: the runs of this month, the whole fee.
+    const monthStart = `${today.slice(0, 7)}-01`;
+    const revenue = (identity: Parameters<HubHarness['query']>[2]) =>
+      graph.query(`query($from: Date!, $to: Date!, $c: ID!) { revenueSchedule(from: $from, to: $to, period: MONTH, filter: { contractIds: [$c] }) { periodStart periodEnd method amount { amount currency } contract { id } } }`, { from: monthStart, to: today, c: contract.id }, identity);
+    assert.equal((await revenue({ roles: ['MANAGER'], workerId: work.asManager.workerId })).errors?.[0].extensions?.code, 'FORBIDDEN');
+    const rows = dataOf(await revenue(finance)).revenueSchedule.filter((row: any) => row.method === 'PERCENT_COMPLETE');
+    assert.deepEqual(rows, [{ periodStart: monthStart, periodEnd: today, method: 'PERCENT_COMPLETE', amount: { amount: amountOf(fee), currency: contract.currency }, contract: { id: contract.id } }]);
   });
 });
