@@ -1197,16 +1197,28 @@ export type TimeEntryBillingStatus =
   /** Billable, but not approved yet: billing starts at approval. */
   | 'AWAITING_APPROVAL'
   /**
+   * Approved; a fee covers its hours, no billing event of its own comes: a FIXED_FEE contract's (billed by milestones,
+   * schedule or percent complete), or a MANAGED_SERVICES month's included hours.
+   */
+  | 'COVERED_BY_FEE'
+  /**
    * An issued credit note credits its invoice line (in part, or in full: then it waits until finance asks to bill it
    * again, or for good when its approval was taken back).
    */
   | 'CREDITED'
+  /** Approved; drawn from a RETAINER's balance (billed in advance by the fee). */
+  | 'DRAWN_DOWN'
   | 'INVOICED'
   /** The entry is not billable: nothing will be invoiced for it. */
   | 'NOT_BILLABLE'
   /** Approved and billable, but erp has not posted it yet (its approval event is on its way). */
   | 'NOT_POSTED'
   | 'ON_DRAFT'
+  /**
+   * Approved past what the fee covers: beyond a MANAGED_SERVICES month's included hours (billed as the month's OVERAGE)
+   * or beyond a RETAINER's balance (its OVERAGE billing event, billed or held as the terms say).
+   */
+  | 'OVERRUN'
   /**
    * Its approval was taken back for good (rejected after approval, or corrected) and its billing event reversed; an
    * entry whose approval was cancelled is AWAITING_APPROVAL again.

@@ -38,6 +38,7 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     arBalanceByCustomer: loaderByGroup((ids) => repo.arBalancesByCustomers(db, ids), (row) => row.customer_id),
     financialFactsByProject: loaderByGroup((ids) => repo.financialFactsByProjects(db, ids), (row) => row.project_id),
     billingFactsByTimeEntry: loaderByGroup((ids) => repo.billingFactsBySources(db, 'TIME_ENTRY', ids), (row) => row.source_id),
+    coverageByTimeEntry: loaderByGroup((ids) => repo.coverageOfTimeEntries(db, ids), (row) => row.source_id),
     billingFactsByExpense: loaderByGroup((ids) => repo.billingFactsBySources(db, 'EXPENSE', ids), (row) => row.source_id),
     invoicesByCustomer: pagedByParent<InvoiceRow, repo.InvoiceFilter>(db, 'customer_id', orderings.invoice, (filter) =>
       repo.invoicesQuery(db, filter ?? {}),

@@ -493,6 +493,37 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
   return rows.map((row) => ({ ...row, project_id: String(row.project_id), amount: String(row.amount), hours: String(row.hours) }));
 }
 
+/** How a fee covers an approved time entry that has no billing event of its own (TimeEntry.billing). */
+export type EntryCoverage = 'COVERED_BY_FEE' | 'DRAWN_DOWN' | 'OVERRUN';
+
+/**
+ * The fee coverage of many time entries, in one statement: a live cost posting marked `covered_by_fee` (FIXED_FEE)
+ * → COVERED_BY_FEE; a live retainer usage row → OVERRUN when part of it overran the balance, else DRAWN_DOWN; a live
+ * managed-services usage row → COVERED_BY_FEE while the month's standing hours up to and including it (in date, then
+ * recording order) stay within the included hours, else OVERRUN (it is, at least in part, overage); none without
+ * terms. Entries with none of these are absent.
+ */
+export async function coverageOfTimeEntries(db: Db, sourceIds: readonly string[]): Promise<Array<{ source_id: string; coverage: EntryCoverage }>> {
+  const usage = db.selectFrom('recurring_usage').selectAll();
+  const { rows } = await sql<{ source_id: string; coverage: EntryCoverage | null }>`
+    select p.source_id, 'COVERED_BY_FEE' as coverage from ${sql`(${db.selectFrom('cost_posting').selectAll()})`} p
+    where p.source_type = 'TIME_ENTRY' and p.source_id in (${sql.join(sourceIds)}) and p.covered_by_fee and p.reversal_of is null and p.reversed_at is null
+    union all
+    select w.source_id, case
+        when w.billing_method = 'RETAINER' then case when coalesce(w.overrun, 0) > 0 then 'OVERRUN' else 'DRAWN_DOWN' end
+        when w.included_hours is null then null
+        when w.standing <= w.included_hours then 'COVERED_BY_FEE' else 'OVERRUN' end
+    from (
+      select u.source_id, u.billing_method, u.overrun, s.included_hours,
+        sum(u.hours) over (partition by u.contract_id, date_trunc('month', u.date::timestamp) order by u.date, u.created_at, u.id) as standing
+      from (${usage}) u join (${db.selectFrom('billing_setup').selectAll()}) s on s.id = u.billing_setup_id
+      where u.reversed_at is null and (u.contract_id, date_trunc('month', u.date::timestamp)) in (
+        select m.contract_id, date_trunc('month', m.date::timestamp) from (${usage}) m where m.source_id in (${sql.join(sourceIds)}) and m.reversed_at is null)
+    ) w
+    where w.source_id in (${sql.join(sourceIds)})`.execute(db);
+  return rows.filter((row): row is { source_id: string; coverage: EntryCoverage } => row.coverage !== null);
+}
+
 /**
  * What erp knows about the billing of many sources of one type (time entries, expenses), in one statement: each
  * billing event of the source, joined to each invoice line that billed it and that line's invoice, and whether an

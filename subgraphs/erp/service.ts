@@ -246,7 +246,10 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     },
     async billingOfTimeEntry(entry: { id: string } & TimeEntryFacts) {
       financeOrManager();
-      return timeEntryBilling(entry, await loaders.billingFactsByTimeEntry.load(entry.id));
+      const facts = await loaders.billingFactsByTimeEntry.load(entry.id);
+      // The fee's coverage matters only to approved billable time without a billing event of its own (a second batch).
+      const covered = facts.length === 0 && entry.billable && entry.status === 'APPROVED' ? (await loaders.coverageByTimeEntry.load(entry.id))[0]?.coverage : null;
+      return timeEntryBilling(entry, facts, covered ?? null);
     },
     /** An expense is billed like a time entry (its billing events have source type EXPENSE): the same rule. */
     async billingOfExpense(expense: { id: string } & TimeEntryFacts) {

@@ -177,6 +177,8 @@ export interface CostPostingTable {
   reversal_of: string | null;
   /** Set on an original once reversed, which frees its source for a new posting. */
   reversed_at: Date | null;
+  /** Billable time on a FIXED_FEE contract: the fee covers it, no billing event comes (TimeEntry.billing COVERED_BY_FEE). */
+  covered_by_fee: Generated<boolean>;
   posted_at: Generated<Date>;
 }
 
