@@ -11,6 +11,7 @@ export const Contract: ContractResolvers = {
   soldHours: (contract) => contract.sold_hours,
   amount: (contract) => money(contract.amount, contract.currency),
   notToExceed: (contract) => money(contract.not_to_exceed, contract.currency),
+  fixedFeeMethod: (contract) => contract.fixed_fee_method,
   startDate: (contract) => contract.start_date,
   endDate: (contract) => contract.end_date,
   opportunity: (contract, _, { loaders }) => (contract.opportunity_id ? loaders.opportunity.load(contract.opportunity_id) : null),

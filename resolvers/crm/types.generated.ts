@@ -101,6 +101,11 @@ export type Contract = {
   currency: Scalars['String']['output'];
   customer: Customer;
   endDate?: Maybe<Scalars['Date']['output']>;
+  /**
+   * How a FIXED_FEE contract's fee is billed (null: not said, and always for other methods): erp bills PERCENT_COMPLETE
+   * contracts by `runPercentCompleteBilling`.
+   */
+  fixedFeeMethod?: Maybe<FixedFeeMethod>;
   id: Scalars['ID']['output'];
   legalEntity: LegalEntity;
   name: Scalars['String']['output'];
@@ -301,6 +306,15 @@ export type ExternalIdInput = {
   system: Scalars['String']['input'];
 };
 
+/**
+ * How a FIXED_FEE contract's fee is billed: by completed milestones, by a billing schedule, or by percent complete
+ * (approved hours to date ÷ budget hours, capped at 100 %).
+ */
+export type FixedFeeMethod =
+  | 'MILESTONE'
+  | 'PERCENT_COMPLETE'
+  | 'SCHEDULE';
+
 export type LegalEntity = {
   __typename?: 'LegalEntity';
   id: Scalars['ID']['output'];
@@ -335,6 +349,7 @@ export type Mutation = {
   createCustomer: Customer;
   createOpportunity: Opportunity;
   updateContact: Contact;
+  /** Changes a contract in place; when something changed, publishes `crm.contract.updated` (erp follows its cap). */
   updateContract: Contract;
   updateCustomer: Customer;
   updateOpportunity: Opportunity;
@@ -598,6 +613,8 @@ export type UpdateContactInput = {
 };
 
 export type UpdateContractInput = {
+  /** FIXED_FEE contracts only (BAD_USER_INPUT otherwise); null clears it. */
+  fixedFeeMethod?: InputMaybe<FixedFeeMethod>;
   name?: InputMaybe<Scalars['String']['input']>;
   notToExceed?: InputMaybe<Scalars['Decimal']['input']>;
   status?: InputMaybe<ContractStatus>;
@@ -766,6 +783,7 @@ export type ResolversTypes = {
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ExternalId: ResolverTypeWrapper<ExternalId>;
   ExternalIdInput: ExternalIdInput;
+  FixedFeeMethod: FixedFeeMethod;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
@@ -883,6 +901,7 @@ export type ContractResolvers<ContextType = CrmContext, ParentType extends Resol
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   endDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  fixedFeeMethod?: Resolver<Maybe<ResolversTypes['FixedFeeMethod']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

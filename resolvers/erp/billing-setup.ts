@@ -16,6 +16,7 @@ export const BillingSetup: BillingSetupResolvers = {
   contractAmount: (setup) => optionalMoney(setup.contract_amount, setup.currency),
   notToExceed: (setup) => optionalMoney(setup.not_to_exceed, setup.currency),
   expenseMarkupPercent: (setup) => String(setup.expense_markup_percent),
+  fixedFeeMethod: (setup) => setup.fixed_fee_method,
   // Fields of a setup already read (its reads check the caller's role).
   schedule: (setup, _, { loaders }) => loaders.scheduleLinesBySetup.load(setup.id),
   capUsage: async (setup, _, { loaders }) => capUsageOf(setup, await loaders.capSumsByContract.load(setup.contract_id)),

@@ -11,7 +11,7 @@ import { Mutation } from './mutation.ts';
 import { Payment } from './payment.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
-import { RevenueLine, RevenueSchedule } from './revenue-schedule.ts';
+import { RevenueRow } from './revenue-schedule.ts';
 import { TaxRate } from './tax-rate.ts';
 import { TimeEntry, TimeEntryBilling } from './time-entry.ts';
 import type { Resolvers } from './types.generated.ts';
@@ -28,8 +28,7 @@ export const erpResolvers: Resolvers = {
   Payment,
   BillingEvent,
   CostPosting,
-  RevenueSchedule,
-  RevenueLine,
+  RevenueRow,
   TaxRate,
   BillingSetup,
   BillingScheduleLine,

@@ -34,6 +34,14 @@ export const Mutation: MutationResolvers = {
     const ids = await ctx.billingModels.releaseScheduledBilling(ctx, asOf, contractId ?? null, idempotencyKey);
     return (await Promise.all(ids.map((id) => ctx.loaders.billingEvent.load(id)))).filter((event) => event !== null && event !== undefined);
   },
+  releaseHeldBillingEvents: async (_, { contractId, idempotencyKey }, ctx) => {
+    const ids = await ctx.billingModels.releaseHeldBillingEvents(ctx, contractId, idempotencyKey);
+    return (await Promise.all(ids.map((id) => ctx.loaders.billingEvent.load(id)))).filter((event) => event !== null && event !== undefined);
+  },
+  runPercentCompleteBilling: async (_, { asOf, contractId, idempotencyKey }, ctx) => {
+    const ids = await ctx.percentComplete.runPercentCompleteBilling(ctx, asOf, contractId ?? null, idempotencyKey);
+    return (await Promise.all(ids.map((id) => ctx.loaders.billingEvent.load(id)))).filter((event) => event !== null && event !== undefined);
+  },
   setRecurringTerms: async (_, { contractId, input, idempotencyKey }, ctx) =>
     (await ctx.loaders.billingSetup.load(await ctx.recurringBilling.setRecurringTerms(ctx, contractId, input, idempotencyKey)))!,
   runRecurringBilling: async (_, { periodEnd, contractId, idempotencyKey }, ctx) => {

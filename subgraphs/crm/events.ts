@@ -1,4 +1,4 @@
-import type { BillingMethod, RoleEstimate } from './tables.ts';
+import type { BillingMethod, ContractStatus, FixedFeeMethod, RoleEstimate } from './tables.ts';
 
 /** The topics crm publishes, with their payloads. Consumers import these types, never crm's tables. */
 export const crmTopics = {
@@ -6,6 +6,7 @@ export const crmTopics = {
   opportunityLost: 'crm.opportunity.lost',
   contractCreated: 'crm.contract.created',
   contractAmended: 'crm.contract.amended',
+  contractUpdated: 'crm.contract.updated',
 } as const;
 
 /** A contract with its rate card exists; erp prepares its billing setup from this. */
@@ -59,4 +60,21 @@ export interface ContractAmended {
   endDate: string | null;
   /** The contract's not-to-exceed cap after the amendment (an amendment does not change it; absent from older events). */
   notToExceed?: string | null;
+}
+
+/**
+ * A contract's terms were changed in place (`updateContract`: its not-to-exceed cap, its status, its name, a fixed
+ * fee's billing method): the contract as it stands after the change, and which fields changed. erp keeps its billing
+ * setup's cap from this (and releases what a raised cap now admits).
+ */
+export interface ContractUpdated {
+  contractId: string;
+  status: ContractStatus;
+  currency: string;
+  amount: string | null;
+  notToExceed: string | null;
+  /** A FIXED_FEE contract's billing method (null: not said); absent from events published before. */
+  fixedFeeMethod?: FixedFeeMethod | null;
+  /** The fields the update changed, by their GraphQL names. */
+  changed: string[];
 }

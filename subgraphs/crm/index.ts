@@ -5,7 +5,7 @@ import { createCrmSubgraph } from './server.ts';
 import type { CrmDatabase } from './tables.ts';
 
 export { crmTopics } from './events.ts';
-export type { OpportunityWon, OpportunityLost, ContractCreated, ContractAmended } from './events.ts';
+export type { OpportunityWon, OpportunityLost, ContractCreated, ContractAmended, ContractUpdated } from './events.ts';
 export type { CrmDatabase } from './tables.ts';
 
 export const crmSubgraph: SubgraphModule<CrmDatabase> = {

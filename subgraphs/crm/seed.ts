@@ -57,6 +57,7 @@ export async function seedCrm(db: Kysely<CrmDatabase>, firm: DemoFirm): Promise<
           sold_hours: contract.soldHours,
           amount: contract.amount,
           not_to_exceed: contract.notToExceed,
+          fixed_fee_method: null,
           start_date: contract.startDate,
           end_date: contract.endDate,
           status: contract.status,

@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { toJson } from '../../lib/db/types.ts';
-import { addDecimals, checkCurrency, checkDecimal } from '../../lib/decimal.ts';
+import { addDecimals, checkCurrency, checkDecimal, compareDecimals } from '../../lib/decimal.ts';
 import { badInput, DomainError, notFound } from '../../lib/errors.ts';
 import { createEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
@@ -15,13 +15,14 @@ import { orderings } from './loaders.ts';
 import { checkDate, checkDateRange, checkEmail, checkInteger, checkText, optionalText } from '../../lib/validate.ts';
 import { assertStageChange } from './domain/opportunity-stage.ts';
 import { assertNoOverlap } from './domain/rate-card.ts';
-import { crmTopics, type ContractAmended, type ContractCreated, type OpportunityLost, type OpportunityWon } from './events.ts';
+import { crmTopics, type ContractAmended, type ContractCreated, type ContractUpdated, type OpportunityLost, type OpportunityWon } from './events.ts';
 import * as repo from './repository.ts';
 import type {
   Address,
   BillingMethod,
   ContractStatus,
   CrmDatabase,
+  FixedFeeMethod,
   CustomerStatus,
   ExternalId,
   OpportunityStage,
@@ -193,6 +194,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
         sold_hours: hours('soldHours', input.soldHours),
         amount: money('amount', input.amount),
         not_to_exceed: money('notToExceed', input.notToExceed),
+        fixed_fee_method: null,
         start_date: input.startDate,
         end_date: input.endDate ?? null,
         status: input.status ?? 'ACTIVE',
@@ -482,22 +484,37 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
     async updateContract(
       scope: RequestScope,
       id: string,
-      input: { name?: string | null; status?: ContractStatus | null; notToExceed?: string | null },
+      input: { name?: string | null; status?: ContractStatus | null; notToExceed?: string | null; fixedFeeMethod?: FixedFeeMethod | null },
     ) {
       requireRole(scope.identity, 'FINANCE');
       return write('updateContract', null, null, async (trx) => {
         const current = await repo.lockContract(trx, id);
         if (!current) throw notFound('Contract', id);
-        await trx
-          .updateTable('contract')
-          .set({
-            ...(input.name != null ? { name: checkText('name', input.name) } : {}),
-            ...(input.status != null ? { status: input.status } : {}),
-            ...(input.notToExceed !== undefined ? { not_to_exceed: money('notToExceed', input.notToExceed) } : {}),
-            updated_at: clock.now(),
-          })
-          .where('id', '=', id)
-          .execute();
+        const next = {
+          name: input.name != null ? checkText('name', input.name) : current.name,
+          status: input.status ?? current.status,
+          not_to_exceed: input.notToExceed !== undefined ? money('notToExceed', input.notToExceed) : current.not_to_exceed,
+          fixed_fee_method: input.fixedFeeMethod !== undefined ? input.fixedFeeMethod : current.fixed_fee_method,
+        };
+        if (next.fixed_fee_method !== null && current.billing_method !== 'FIXED_FEE') {
+          throw badInput('fixedFeeMethod', `only a FIXED_FEE contract has a fixed-fee method; this one is ${current.billing_method}`);
+        }
+        const capDiffers = (a: string | null, b: string | null) => (a === null || b === null ? a !== b : compareDecimals(String(a), String(b)) !== 0);
+        const changed = [
+          ...(next.name !== current.name ? ['name'] : []),
+          ...(next.status !== current.status ? ['status'] : []),
+          ...(capDiffers(next.not_to_exceed, current.not_to_exceed) ? ['notToExceed'] : []),
+          ...(next.fixed_fee_method !== current.fixed_fee_method ? ['fixedFeeMethod'] : []),
+        ];
+        if (changed.length === 0) return id;
+        await trx.updateTable('contract').set({ ...next, updated_at: clock.now() }).where('id', '=', id).execute();
+        // erp keeps the cap (and more) from this event: published through the outbox, in the update's transaction.
+        await appendToOutbox(trx, [
+          event<ContractUpdated>(scope, crmTopics.contractUpdated, 'Contract', id, {
+            contractId: id, status: next.status, currency: current.currency, amount: current.amount === null ? null : String(current.amount),
+            notToExceed: next.not_to_exceed === null ? null : String(next.not_to_exceed), fixedFeeMethod: next.fixed_fee_method, changed,
+          }),
+        ]);
         return id;
       });
     },

@@ -6,6 +6,9 @@ import type { IdempotencyTables } from '../../lib/idempotency.ts';
 export type BillingMethod = 'TIME_AND_MATERIALS' | 'FIXED_FEE' | 'MANAGED_SERVICES' | 'RETAINER';
 export type CustomerStatus = 'ACTIVE' | 'INACTIVE';
 export type OpportunityStage = 'PROSPECTING' | 'QUALIFICATION' | 'PROPOSAL' | 'NEGOTIATION' | 'CLOSED_WON' | 'CLOSED_LOST';
+/** How a FIXED_FEE contract's fee is billed (DESIGN §2). */
+export type FixedFeeMethod = 'MILESTONE' | 'SCHEDULE' | 'PERCENT_COMPLETE';
+
 export type ContractStatus = 'DRAFT' | 'ACTIVE' | 'SUSPENDED' | 'COMPLETED' | 'TERMINATED';
 
 export interface Address {
@@ -85,6 +88,8 @@ export interface ContractTable {
   sold_hours: string | null;
   amount: string | null;
   not_to_exceed: string | null;
+  /** FIXED_FEE only; null: not said (milestones and schedule bill, nothing by percent complete). */
+  fixed_fee_method: FixedFeeMethod | null;
   start_date: string;
   end_date: string | null;
   status: ContractStatus;

@@ -9,7 +9,8 @@ import { notFound } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate } from '../../lib/validate.ts';
-import type { ContractAmended } from '../crm/index.ts';
+import type { ContractAmended, ContractUpdated } from '../crm/index.ts';
+import { releaseCapHeld } from './cap-release.ts';
 import type { MilestoneCompleted, psaTopics } from '../psa/index.ts';
 import { capUsage, checkSchedule, exceedsCap, planMilestoneBilling, type CapSums, type CapUsage, type ScheduleLineInput } from './domain/billing-models.ts';
 import type { Blocked, PlannedBilling, SetupPostingFacts } from './domain/posting.ts';
@@ -169,6 +170,42 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
           .execute();
       });
       if (applied) deps.onCommit();
+    },
+
+    /**
+     * `crm.contract.updated` → the setup follows crm's cap. When the cap changed, what it now admits of the events it
+     * held is released at once (releaseCapHeld: oldest first, never past it), in the same transaction: raising a cap
+     * is finance's decision to bill more, so nothing waits for a second step. Idempotent on the event id.
+     */
+    async applyContractUpdate(event: DomainEvent<ContractUpdated>): Promise<void> {
+      const updated = event.data;
+      const applied = await handleOnce(db, erpConsumerGroups.billingSetup, event, async (trx) => {
+        const setup = await repo.lockBillingSetupByContract(trx, updated.contractId);
+        if (!setup) return;
+        if (updated.changed.includes('fixedFeeMethod') && updated.fixedFeeMethod !== undefined) {
+          await trx.updateTable('billing_setup').set({ fixed_fee_method: updated.fixedFeeMethod, updated_at: clock.now() }).where('id', '=', setup.id).execute();
+        }
+        if (!updated.changed.includes('notToExceed')) return;
+        await trx.updateTable('billing_setup').set({ not_to_exceed: updated.notToExceed, updated_at: clock.now() }).where('id', '=', setup.id).execute();
+        const released = await releaseCapHeld(trx, clock, { ...setup, not_to_exceed: updated.notToExceed }, causedBy(event));
+        await appendToOutbox(trx, released.events);
+      });
+      if (applied) deps.onCommit();
+    },
+
+    /**
+     * Releases the contract's events held by its cap that it admits now (releaseCapHeld), e.g. after a reversal freed
+     * room; the rest stay HELD. Returns the released events (none: nothing fits, or nothing is held). FINANCE, ADMIN.
+     */
+    async releaseHeldBillingEvents(scope: RequestScope, contractId: string, idempotencyKey?: string | null): Promise<string[]> {
+      requireRole(scope.identity, 'FINANCE');
+      return write('releaseHeldBillingEvents', idempotencyKey, { contractId }, async (trx) => {
+        const setup = await repo.lockBillingSetupByContract(trx, contractId);
+        if (!setup) throw notFound('BillingSetup', contractId);
+        const released = await releaseCapHeld(trx, clock, setup, scope);
+        await appendToOutbox(trx, released.events);
+        return released.ids;
+      });
     },
 
     /**

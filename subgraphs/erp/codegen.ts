@@ -9,8 +9,6 @@ export const codegen = {
     Payment: '../../subgraphs/erp/tables.ts#PaymentRow',
     BillingEvent: '../../subgraphs/erp/tables.ts#BillingEventRow',
     CostPosting: '../../subgraphs/erp/tables.ts#CostPostingRow',
-    RevenueSchedule: '../../subgraphs/erp/tables.ts#RevenueScheduleRow',
-    RevenueLine: '../../subgraphs/erp/tables.ts#RevenueLineRow',
     TaxRate: '../../subgraphs/erp/tables.ts#TaxRateRow',
     BillingSetup: '../../subgraphs/erp/tables.ts#BillingSetupRow',
     BillingScheduleLine: '../../subgraphs/erp/tables.ts#BillingScheduleLineRow',
@@ -26,6 +24,7 @@ export const codegen = {
     RecurringTerms: '../../subgraphs/erp/domain/recurring-billing.ts#RecurringTerms as RecurringTermsModel',
     RetainerBalance: '../../subgraphs/erp/domain/recurring-billing.ts#RetainerBalance as RetainerBalanceModel',
     UnbilledWorkRow: '../../subgraphs/erp/kpis.ts#UnbilledWorkRow as UnbilledWorkRowModel',
+    RevenueRow: '../../subgraphs/erp/revenue.ts#RevenueRow as RevenueRowModel',
     InvoiceCycleTimeRow: '../../subgraphs/erp/kpis.ts#InvoiceCycleTimeRow as InvoiceCycleTimeRowModel',
   },
 };

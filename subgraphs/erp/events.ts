@@ -18,6 +18,7 @@ export const erpTopics = {
   creditNoteVoided: 'erp.credit_note.voided',
   billingEventRebilled: 'erp.billing_event.rebilled',
   billingEventHeld: 'erp.billing_event.held',
+  billingEventReleased: 'erp.billing_event.released',
 } as const;
 
 /** Finance can invoice the contract: psa may activate its project (DESIGN §4.1). */
@@ -232,6 +233,24 @@ export interface BillingEventRebilled {
   amount: MoneyPayload;
   status: Extract<BillingEventStatus, 'UNBILLED' | 'HELD'>;
   heldReason: string | null;
+}
+
+/**
+ * A billing event held by its contract's cap (CAP_REACHED) became UNBILLED: the cap now admits it (raised by crm,
+ * removed, or room freed by a reversal), by `releaseHeldBillingEvents` or by crm's `crm.contract.updated`. Subject:
+ * the BillingEvent.
+ */
+export interface BillingEventReleased {
+  billingEventId: string;
+  sourceType: BillingSourceType;
+  sourceId: string;
+  contractId: string;
+  projectId: string | null;
+  amount: MoneyPayload;
+  /** What was held: CAP_REACHED. */
+  heldReason: 'CAP_REACHED';
+  /** What the cap leaves after this event (null: the contract has no cap any more). */
+  remaining: MoneyPayload | null;
 }
 
 /** The consumer groups erp subscribes with (stable: a group resumes where it stopped). */

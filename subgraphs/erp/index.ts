@@ -3,6 +3,7 @@ import { openErpDatabase } from './db.ts';
 import { createGraphPostingFacts } from './posting-facts.ts';
 import { createGraphInvoicingFacts } from './invoicing-facts.ts';
 import { createGraphKpiFacts } from './kpi-facts.ts';
+import { createGraphProjectBudgetFacts } from './project-budget-facts.ts';
 import { seedErp } from './seed.ts';
 import { createErpSubgraph } from './server.ts';
 import type { ErpDatabase } from './tables.ts';
@@ -13,6 +14,7 @@ export type {
   BillingBlockedCode,
   BillingEventCreated,
   BillingEventHeld,
+  BillingEventReleased,
   BillingEventReversed,
   BillingReversalCause,
   BillingSetupReady,
@@ -35,7 +37,7 @@ export const erpSubgraph: SubgraphModule<ErpDatabase> = {
     createErpSubgraph(
       deps,
       deps.graph
-        ? { postingFacts: createGraphPostingFacts(deps.graph), invoicingFacts: createGraphInvoicingFacts(deps.graph), kpiFacts: createGraphKpiFacts(deps.graph) }
+        ? { postingFacts: createGraphPostingFacts(deps.graph), invoicingFacts: createGraphInvoicingFacts(deps.graph), kpiFacts: createGraphKpiFacts(deps.graph), projectBudgetFacts: createGraphProjectBudgetFacts(deps.graph) }
         : {},
     ),
   seed: seedErp,

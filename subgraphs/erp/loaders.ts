@@ -9,7 +9,6 @@ export const orderings = {
   invoice: { columns: ['created_at', 'id'], direction: 'desc' },
   billingEvent: { columns: ['date', 'id'], direction: 'desc' },
   costPosting: { columns: ['date', 'id'], direction: 'desc' },
-  revenueSchedule: { columns: ['created_at', 'id'], direction: 'desc' },
   taxRate: { columns: ['legal_entity_id', 'effective_from', 'id'], direction: 'asc' },
   billingSetup: { columns: ['created_at', 'id'], direction: 'desc' },
 } as const satisfies Record<string, Ordering>;
@@ -23,7 +22,6 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     payment: loaderById((ids) => repo.paymentsByIds(db, ids)),
     billingEvent: loaderById((ids) => repo.billingEventsByIds(db, ids)),
     costPosting: loaderById((ids) => repo.costPostingsByIds(db, ids)),
-    revenueSchedule: loaderById((ids) => repo.revenueSchedulesByIds(db, ids)),
     taxRate: loaderById((ids) => repo.taxRatesByIds(db, ids)),
     billingSetup: loaderById((ids) => repo.billingSetupsByIds(db, ids)),
     billingSetupByContract: loaderByGroup((ids) => repo.billingSetupsByContracts(db, ids), (row) => row.contract_id),
@@ -37,10 +35,10 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     linesByCreditNote: loaderByGroup((ids) => repo.creditNoteLinesByCreditNotes(db, ids), (row) => row.credit_note_id),
     creditsByInvoiceLine: loaderByGroup((ids) => repo.creditsByInvoiceLines(db, ids), (row) => row.invoice_line_id),
     settlementByInvoice: loaderByGroup((ids) => repo.settlementsByInvoices(db, ids), (row) => row.invoice_id),
-    revenueLinesBySchedule: loaderByGroup((ids) => repo.revenueLinesBySchedules(db, ids), (row) => row.schedule_id),
     arBalanceByCustomer: loaderByGroup((ids) => repo.arBalancesByCustomers(db, ids), (row) => row.customer_id),
     financialFactsByProject: loaderByGroup((ids) => repo.financialFactsByProjects(db, ids), (row) => row.project_id),
     billingFactsByTimeEntry: loaderByGroup((ids) => repo.billingFactsBySources(db, 'TIME_ENTRY', ids), (row) => row.source_id),
+    coverageByTimeEntry: loaderByGroup((ids) => repo.coverageOfTimeEntries(db, ids), (row) => row.source_id),
     billingFactsByExpense: loaderByGroup((ids) => repo.billingFactsBySources(db, 'EXPENSE', ids), (row) => row.source_id),
     invoicesByCustomer: pagedByParent<InvoiceRow, repo.InvoiceFilter>(db, 'customer_id', orderings.invoice, (filter) =>
       repo.invoicesQuery(db, filter ?? {}),

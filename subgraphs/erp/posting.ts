@@ -64,7 +64,7 @@ export function createPostingService(deps: PostingDeps) {
       .values({
         id: randomUUID(), source_type: cost.sourceType, source_id: cost.sourceId, worker_id: cost.workerId, project_id: cost.projectId,
         legal_entity_id: cost.legalEntityId, date: cost.date, hours: cost.hours, cost_rate: cost.costRate, amount: cost.amount,
-        currency: cost.currency, reversal_of: null, reversed_at: null, posted_at: clock.now(),
+        currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: clock.now(),
       })
       .execute();
   }

@@ -35,11 +35,6 @@ export interface CostPostingFilter {
   to?: string | null;
 }
 
-export interface RevenueScheduleFilter {
-  contractId?: string | null;
-  projectId?: string | null;
-}
-
 export interface TaxRateFilter {
   legalEntityId?: string | null;
   customerCountry?: string | null;
@@ -228,19 +223,6 @@ export function costPostingsQuery(db: Db, filter: CostPostingFilter = {}) {
   return query;
 }
 
-export const revenueSchedulesByIds = (db: Db, ids: readonly string[]) =>
-  db.selectFrom('revenue_schedule').selectAll().where('id', 'in', ids).execute();
-
-export function revenueSchedulesQuery(db: Db, filter: RevenueScheduleFilter = {}) {
-  let query = db.selectFrom('revenue_schedule').selectAll();
-  if (filter.contractId) query = query.where('contract_id', '=', filter.contractId);
-  if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
-  return query;
-}
-
-export const revenueLinesBySchedules = (db: Db, scheduleIds: readonly string[]) =>
-  db.selectFrom('revenue_line').selectAll().where('schedule_id', 'in', scheduleIds).orderBy('period_start').orderBy('id').execute();
-
 export const taxRatesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('tax_rate').selectAll().where('id', 'in', ids).execute();
 
 export function taxRatesQuery(db: Db, filter: TaxRateFilter = {}) {
@@ -302,6 +284,59 @@ export const capSumsByContracts = (db: Db, contractIds: readonly string[]) =>
     .where('e.status', 'in', ['BILLED', 'UNBILLED', 'HELD'])
     .select((eb) => ['e.contract_id', 'e.status', eb.fn.sum<string>('e.amount').as('amount')])
     .groupBy(['e.contract_id', 'e.status'])
+    .execute();
+
+/** PERCENT_COMPLETE fixed-fee setups, of one contract or all, in id order (locked when read in a transaction). */
+export function percentCompleteSetups(db: Db, contractId: string | null) {
+  let query = db.selectFrom('billing_setup').selectAll().where('billing_method', '=', 'FIXED_FEE').where('fixed_fee_method', '=', 'PERCENT_COMPLETE');
+  if (contractId) query = query.where('contract_id', '=', contractId);
+  return query.orderBy('id');
+}
+
+/** Approved hours of many projects dated up to `asOf`: live cost postings of time entries, summed in SQL. */
+export const approvedHoursOfProjects = async (db: Db, projectIds: readonly string[], asOf: string): Promise<string> =>
+  projectIds.length === 0
+    ? '0'
+    : String(
+        (
+          await db
+            .selectFrom('cost_posting')
+            .where('project_id', 'in', projectIds)
+            .where('source_type', '=', 'TIME_ENTRY')
+            .where('reversal_of', 'is', null)
+            .where('reversed_at', 'is', null)
+            .where('date', '<=', asOf)
+            .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('hours'), eb.val('0')).as('hours'))
+            .executeTakeFirstOrThrow()
+        ).hours,
+      );
+
+/** What percent-complete runs billed a contract (live PERCENT_COMPLETE events, HELD included) and how many events it took. */
+export const percentCompleteBilled = async (db: Db, contractId: string): Promise<{ billed: string; runs: number }> => {
+  const row = await db
+    .selectFrom('billing_event')
+    .where('contract_id', '=', contractId)
+    .where('source_type', '=', 'PERCENT_COMPLETE')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<string>(eb.case().when('status', '<>', 'REVERSED').then(eb.ref('amount')).end()), eb.val('0')).as('billed'),
+      eb.fn.countAll<string>().as('runs'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { billed: String(row.billed), runs: Number(row.runs) };
+};
+
+/** A contract's events held by its cap, oldest first (date, then when written), locked until the transaction ends. */
+export const lockCapHeldEvents = (trx: Transaction<ErpDatabase>, contractId: string) =>
+  trx
+    .selectFrom('billing_event')
+    .selectAll()
+    .where('contract_id', '=', contractId)
+    .where('status', '=', 'HELD')
+    .where('held_reason', '=', 'CAP_REACHED')
+    .orderBy('date')
+    .orderBy('created_at')
+    .orderBy('id')
+    .forUpdate()
     .execute();
 
 /** Billing schedule lines of many setups, in schedule order. */
@@ -456,6 +491,37 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
     .groupBy(['project_id', 'currency', sql`status = 'BILLED'`]);
   const rows = await cost.unionAll(billed).unionAll(credited).unionAll(events).execute();
   return rows.map((row) => ({ ...row, project_id: String(row.project_id), amount: String(row.amount), hours: String(row.hours) }));
+}
+
+/** How a fee covers an approved time entry that has no billing event of its own (TimeEntry.billing). */
+export type EntryCoverage = 'COVERED_BY_FEE' | 'DRAWN_DOWN' | 'OVERRUN';
+
+/**
+ * The fee coverage of many time entries, in one statement: a live cost posting marked `covered_by_fee` (FIXED_FEE)
+ * → COVERED_BY_FEE; a live retainer usage row → OVERRUN when part of it overran the balance, else DRAWN_DOWN; a live
+ * managed-services usage row → COVERED_BY_FEE while the month's standing hours up to and including it (in date, then
+ * recording order) stay within the included hours, else OVERRUN (it is, at least in part, overage); none without
+ * terms. Entries with none of these are absent.
+ */
+export async function coverageOfTimeEntries(db: Db, sourceIds: readonly string[]): Promise<Array<{ source_id: string; coverage: EntryCoverage }>> {
+  const usage = db.selectFrom('recurring_usage').selectAll();
+  const { rows } = await sql<{ source_id: string; coverage: EntryCoverage | null }>`
+    select p.source_id, 'COVERED_BY_FEE' as coverage from ${sql`(${db.selectFrom('cost_posting').selectAll()})`} p
+    where p.source_type = 'TIME_ENTRY' and p.source_id in (${sql.join(sourceIds)}) and p.covered_by_fee and p.reversal_of is null and p.reversed_at is null
+    union all
+    select w.source_id, case
+        when w.billing_method = 'RETAINER' then case when coalesce(w.overrun, 0) > 0 then 'OVERRUN' else 'DRAWN_DOWN' end
+        when w.included_hours is null then null
+        when w.standing <= w.included_hours then 'COVERED_BY_FEE' else 'OVERRUN' end
+    from (
+      select u.source_id, u.billing_method, u.overrun, s.included_hours,
+        sum(u.hours) over (partition by u.contract_id, date_trunc('month', u.date::timestamp) order by u.date, u.created_at, u.id) as standing
+      from (${usage}) u join (${db.selectFrom('billing_setup').selectAll()}) s on s.id = u.billing_setup_id
+      where u.reversed_at is null and (u.contract_id, date_trunc('month', u.date::timestamp)) in (
+        select m.contract_id, date_trunc('month', m.date::timestamp) from (${usage}) m where m.source_id in (${sql.join(sourceIds)}) and m.reversed_at is null)
+    ) w
+    where w.source_id in (${sql.join(sourceIds)})`.execute(db);
+  return rows.filter((row): row is { source_id: string; coverage: EntryCoverage } => row.coverage !== null);
 }
 
 /**

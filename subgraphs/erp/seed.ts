@@ -163,18 +163,17 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
     if (!worker || !project) throw new Error(`seedErp: time entry ${entry.id} names an unknown worker or project`);
     const costRate = costRateOn(worker.costRates, entry.date);
     if (!costRate) throw new Error(`seedErp: worker ${worker.id} has no cost rate on ${entry.date} (time entry ${entry.id})`);
+    const contract = entry.billable ? contracts.get(project.contractId) : undefined;
+    if (entry.billable && !contract) throw new Error(`seedErp: project ${project.id} names an unknown contract ${project.contractId}`);
+    // As the posting consumer does: a fixed fee bills its milestones and schedule, never its hours (the fee covers them).
+    const coveredByFee = contract !== undefined && !billsTimeByTheHour(contract.billingMethod);
     costs.push({
       id: randomUUID(), source_type: 'TIME_ENTRY', source_id: entry.id, worker_id: worker.id, project_id: project.id,
       legal_entity_id: worker.legalEntityId, date: entry.date, hours: entry.hours, cost_rate: costRate.amount,
       amount: lineAmount(entry.hours, costRate.amount, costRate.currency), currency: costRate.currency, reversal_of: null,
-      reversed_at: null, posted_at: atEvening(entry.date),
+      reversed_at: null, covered_by_fee: coveredByFee, posted_at: atEvening(entry.date),
     });
-    if (entry.billable) {
-      const contract = contracts.get(project.contractId);
-      if (!contract) throw new Error(`seedErp: project ${project.id} names an unknown contract ${project.contractId}`);
-      // As the posting consumer does: a fixed fee bills its milestones and schedule, never its hours.
-      if (billsTimeByTheHour(contract.billingMethod)) bill(entry, contract);
-    }
+    if (contract && !coveredByFee) bill(entry, contract);
     if (costs.length >= 1000) await flush();
   }
   await flush();

@@ -8,7 +8,7 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { erpResolvers } from '../../resolvers/erp/index.ts';
-import { crmTopics, type ContractAmended, type ContractCreated } from '../crm/index.ts';
+import { crmTopics, type ContractAmended, type ContractCreated, type ContractUpdated } from '../crm/index.ts';
 import { erpConsumerGroups } from './events.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
 import type { InvoicingFactsSource } from './invoicing-facts.ts';
@@ -18,6 +18,8 @@ import type { PostingFactsSource } from './posting-facts.ts';
 import { subscribePosting } from './posting.ts';
 import { createBillingModelsService, subscribeBillingModels, type BillingModelsService } from './billing-models.ts';
 import { createRecurringBillingService, type RecurringBillingService } from './recurring-billing.ts';
+import { createPercentCompleteService, type PercentCompleteService } from './percent-complete.ts';
+import type { ProjectBudgetFactsSource } from './project-budget-facts.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
 import type { KpiFactsSource } from './kpi-facts.ts';
 import { createErpKpis, type ErpKpis } from './kpis.ts';
@@ -30,6 +32,8 @@ export interface ErpContext extends RequestScope {
   readonly billingModels: BillingModelsService;
   /** Managed-services and retainer terms and period closes (recurring-billing.ts). */
   readonly recurringBilling: RecurringBillingService;
+  /** Percent-complete billing of fixed-fee contracts (percent-complete.ts). */
+  readonly percentComplete: PercentCompleteService;
   /** Reads bound to the caller (they check the caller's roles). */
   readonly erpQueries: ErpQueries;
   /** Drafting, issuing, voiding and paying invoices. */
@@ -49,6 +53,8 @@ export interface ErpOptions {
   readonly invoicingFacts?: InvoicingFactsSource;
   /** Where the KPIs read hcm's cost centers of workers; without it, grouping or filtering by cost center is not configured. */
   readonly kpiFacts?: KpiFactsSource;
+  /** Where percent-complete billing reads psa's projects and budget hours; without it, that run is not configured. */
+  readonly projectBudgetFacts?: ProjectBudgetFactsSource;
 }
 
 /** Builds the erp subgraph from its dependencies; starts nothing until `listen`. */
@@ -59,6 +65,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const invoicing = createInvoicingService({ db: deps.db, clock: deps.clock, facts: options.invoicingFacts, onCommit: () => runtime?.relay.kick() });
   const creditNotes = createCreditNoteService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
+  const percentComplete = createPercentCompleteService({ db: deps.db, clock: deps.clock, facts: options.projectBudgetFacts, onCommit: () => runtime?.relay.kick() });
   const recurringBilling = createRecurringBillingService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
@@ -73,16 +80,18 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
       const kpis = createErpKpis({ db: deps.db, scope, clock: deps.clock, facts: options.kpiFacts });
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, creditNotes, kpis };
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, percentComplete, creditNotes, kpis };
     },
     subscribe: async (bus) => [
       await bus.subscribe({
         group: erpConsumerGroups.billingSetup,
-        types: [crmTopics.contractCreated, crmTopics.contractAmended],
+        types: [crmTopics.contractCreated, crmTopics.contractAmended, crmTopics.contractUpdated],
         handler: (event) =>
           event.type === crmTopics.contractAmended
             ? billingModels.applyContractAmendment(event as unknown as DomainEvent<ContractAmended>)
-            : erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
+            : event.type === crmTopics.contractUpdated
+              ? billingModels.applyContractUpdate(event as unknown as DomainEvent<ContractUpdated>)
+              : erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
       }),
       ...(await subscribeBillingModels(bus, billingModels)),
       ...(await subscribePosting(bus, { db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() }, logger)),

@@ -21,6 +21,7 @@ import { timeEntryBilling, type TimeEntryFacts } from './domain/time-entry-billi
 import { assertNoTaxRateOverlap, type EffectiveTaxRate } from './domain/tax-rate.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingSetupReady } from './events.ts';
 import { orderings, type ErpLoaders } from './loaders.ts';
+import { revenueSchedule } from './revenue.ts';
 import * as repo from './repository.ts';
 import type { ErpDatabase, InvoiceGrouping, ProjectRef, TaxRateRow } from './tables.ts';
 
@@ -211,13 +212,13 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
   };
 
   return {
+    revenueSchedule: (args: Parameters<typeof revenueSchedule>[2]) => revenueSchedule(db, scope, args),
     invoice: byId((id) => loaders.invoice.load(id)),
     invoiceLine: byId((id) => loaders.invoiceLine.load(id)),
     creditNote: byId((id) => loaders.creditNote.load(id)),
     payment: byId((id) => loaders.payment.load(id)),
     billingEvent: byId((id) => loaders.billingEvent.load(id)),
     costPosting: byId((id) => loaders.costPosting.load(id)),
-    revenueSchedule: byId((id) => loaders.revenueSchedule.load(id)),
     taxRate: byId((id) => loaders.taxRate.load(id)),
     billingSetup: byId((id) => loaders.billingSetup.load(id)),
     billingSetupOfContract: byId(async (contractId) => (await loaders.billingSetupByContract.load(contractId))[0] ?? null),
@@ -227,8 +228,6 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
       listed(repo.billingEventsQuery(db, args.filter ?? {}), orderings.billingEvent, args),
     costPostings: (args: PagedArgs<repo.CostPostingFilter>) =>
       listed(repo.costPostingsQuery(db, args.filter ?? {}), orderings.costPosting, args),
-    revenueSchedules: (args: PagedArgs<repo.RevenueScheduleFilter>) =>
-      listed(repo.revenueSchedulesQuery(db, args.filter ?? {}), orderings.revenueSchedule, args),
     taxRates: (args: PagedArgs<repo.TaxRateFilter>) => listed(repo.taxRatesQuery(db, args.filter ?? {}), orderings.taxRate, args),
     billingSetups: (args: PagedArgs<repo.BillingSetupFilter>) =>
       listed(repo.billingSetupsQuery(db, args.filter ?? {}), orderings.billingSetup, args),
@@ -247,7 +246,10 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     },
     async billingOfTimeEntry(entry: { id: string } & TimeEntryFacts) {
       financeOrManager();
-      return timeEntryBilling(entry, await loaders.billingFactsByTimeEntry.load(entry.id));
+      const facts = await loaders.billingFactsByTimeEntry.load(entry.id);
+      // The fee's coverage matters only to approved billable time without a billing event of its own (a second batch).
+      const covered = facts.length === 0 && entry.billable && entry.status === 'APPROVED' ? (await loaders.coverageByTimeEntry.load(entry.id))[0]?.coverage : null;
+      return timeEntryBilling(entry, facts, covered ?? null);
     },
     /** An expense is billed like a time entry (its billing events have source type EXPENSE): the same rule. */
     async billingOfExpense(expense: { id: string } & TimeEntryFacts) {

@@ -7,12 +7,15 @@ import type { IdempotencyTables } from '../../lib/idempotency.ts';
 export type BillingMethod = 'TIME_AND_MATERIALS' | 'FIXED_FEE' | 'MANAGED_SERVICES' | 'RETAINER';
 export type InvoiceStatus = 'DRAFT' | 'ISSUED' | 'PARTIALLY_PAID' | 'PAID' | 'VOID';
 /** What a billing event, invoice line or credit note line bills (SCHEDULE: a fixed-fee billing schedule line). */
-export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT' | 'SCHEDULE';
+export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURRING_FEE' | 'RETAINER' | 'OVERAGE' | 'ADJUSTMENT' | 'SCHEDULE' | 'PERCENT_COMPLETE';
+
+/** crm's fixed-fee method of a FIXED_FEE contract. */
+export type FixedFeeMethod = 'MILESTONE' | 'SCHEDULE' | 'PERCENT_COMPLETE';
 /** VOID: a draft credit note withdrawn (an issued one is a document and stays). */
 export type CreditNoteStatus = 'DRAFT' | 'ISSUED' | 'VOID';
 export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD';
 export type CostSourceType = 'TIME_ENTRY' | 'EXPENSE';
-export type RevenueMethod = 'AS_DELIVERED' | 'PERCENT_COMPLETE' | 'MILESTONE';
+export type RevenueMethod = 'AS_DELIVERED' | 'PERCENT_COMPLETE' | 'MILESTONE' | 'SCHEDULE' | 'RECURRING_FEE' | 'RETAINER_DRAWDOWN';
 export type InvoiceGrouping = 'PER_ENTRY' | 'BY_PROJECT' | 'BY_ROLE' | 'BY_WORKER' | 'BY_TASK';
 export type BillingSetupStatus = 'READY' | 'BLOCKED';
 /** Numbered documents; each legal entity has its own gapless sequence per kind. */
@@ -174,27 +177,9 @@ export interface CostPostingTable {
   reversal_of: string | null;
   /** Set on an original once reversed, which frees its source for a new posting. */
   reversed_at: Date | null;
+  /** Billable time on a FIXED_FEE contract: the fee covers it, no billing event comes (TimeEntry.billing COVERED_BY_FEE). */
+  covered_by_fee: Generated<boolean>;
   posted_at: Generated<Date>;
-}
-
-export interface RevenueScheduleTable {
-  id: string;
-  contract_id: string;
-  project_id: string | null;
-  method: RevenueMethod;
-  currency: string;
-  created_at: Generated<Date>;
-}
-
-export interface RevenueLineTable {
-  id: string;
-  schedule_id: string;
-  period_start: string;
-  period_end: string;
-  amount: string;
-  currency: string;
-  recognized: boolean;
-  recognized_at: Date | null;
 }
 
 export interface TaxRateTable {
@@ -232,6 +217,8 @@ export interface BillingSetupTable {
   not_to_exceed: string | null;
   /** Billable expenses bill at cost × (1 + this / 100); 0 by default. */
   expense_markup_percent: Generated<string>;
+  /** crm's fixed-fee method (crm.contract.updated); null: not said. PERCENT_COMPLETE setups bill by runPercentCompleteBilling. */
+  fixed_fee_method: Generated<FixedFeeMethod | null>;
   /** MANAGED_SERVICES / RETAINER terms (recurring-billing.ts): the fee per calendar month; null until set. */
   recurring_fee: Generated<string | null>;
   /** MANAGED_SERVICES: hours a month's fee includes, and the rate of the hours above them. */
@@ -302,8 +289,6 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   payment: PaymentTable;
   billing_event: BillingEventTable;
   cost_posting: CostPostingTable;
-  revenue_schedule: RevenueScheduleTable;
-  revenue_line: RevenueLineTable;
   tax_rate: TaxRateTable;
   billing_setup: BillingSetupTable;
   billing_schedule_line: BillingScheduleLineTable;
@@ -318,8 +303,6 @@ export type CreditNoteLineRow = Selectable<CreditNoteLineTable>;
 export type PaymentRow = Selectable<PaymentTable>;
 export type BillingEventRow = Selectable<BillingEventTable>;
 export type CostPostingRow = Selectable<CostPostingTable>;
-export type RevenueScheduleRow = Selectable<RevenueScheduleTable>;
-export type RevenueLineRow = Selectable<RevenueLineTable>;
 export type TaxRateRow = Selectable<TaxRateTable>;
 export type BillingSetupRow = Selectable<BillingSetupTable>;
 export type BillingScheduleLineRow = Selectable<BillingScheduleLineTable>;

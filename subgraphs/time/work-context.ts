@@ -48,7 +48,20 @@ export interface WorkContext {
 }
 
 /** Where erp says an approved entry or expense stands (its `TimeEntry.billing.status`, `ExpenseEntry.billing.status`). */
-export type EntryBillingStatus = 'NOT_BILLABLE' | 'AWAITING_APPROVAL' | 'NOT_POSTED' | 'UNBILLED' | 'ON_DRAFT' | 'INVOICED' | 'CREDITED' | 'REVERSED';
+export type EntryBillingStatus =
+  | 'NOT_BILLABLE'
+  | 'AWAITING_APPROVAL'
+  | 'NOT_POSTED'
+  | 'UNBILLED'
+  | 'ON_DRAFT'
+  | 'INVOICED'
+  | 'CREDITED'
+  | 'REVERSED'
+  /** erp's fee coverage of approved time without a billing event of its own (a fixed fee, a managed-services month's
+   * included hours; a retainer's drawdown; overage or a retainer's overrun). */
+  | 'COVERED_BY_FEE'
+  | 'DRAWN_DOWN'
+  | 'OVERRUN';
 
 export interface WorkContextSource {
   /** One round trip for a whole batch, however many entries it has. */

@@ -7,11 +7,14 @@ import type { HubHarness } from './hub-harness.ts';
  * Billable work the demo firm allows today: an ACTIVE worker who has a manager, their CONFIRMED assignment on an
  * ACTIVE project covering `today`, and an open billable task of it; with the identities that log and approve it.
  */
-export function billableWork(firm: DemoFirm, today: string) {
-  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
+export function billableWork(firm: DemoFirm, today: string, billingMethod?: DemoFirm['contracts'][number]['billingMethod']) {
+  const method = new Map(firm.contracts.map((c) => [c.id, c.billingMethod]));
+  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE' && (!billingMethod || method.get(p.contractId) === billingMethod)).map((p) => p.id));
   const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
   const workerOf = (a: DemoAssignment) => firm.workers.find((w) => w.id === a.workerId);
-  const assignment = firm.assignments.find((a) => covering(a) && workerOf(a)?.status === 'ACTIVE' && workerOf(a)?.managerId)!;
+  const openTask = (a: DemoAssignment) => firm.tasks.some((t) => t.projectId === a.projectId && t.billable && t.status === 'OPEN');
+  const assignment = firm.assignments.find((a) => covering(a) && workerOf(a)?.status === 'ACTIVE' && workerOf(a)?.managerId && openTask(a))!;
+  if (!assignment) throw new Error(`the demo firm has no billable work today${billingMethod ? ` on a ${billingMethod} contract` : ''}`);
   const worker = workerOf(assignment)!;
   const task = firm.tasks.find((t) => t.projectId === assignment.projectId && t.billable && t.status === 'OPEN')!;
   const asWorker: Identity = { roles: ['WORKER'], workerId: worker.id };

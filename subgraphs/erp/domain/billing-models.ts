@@ -63,6 +63,24 @@ export function capUsage(cap: string, currency: string, sums: CapSums): CapUsage
  */
 export const exceedsCap = (usage: CapUsage, amount: string): boolean => compareDecimals(amount, usage.remaining.amount) > 0;
 
+/**
+ * Which CAP_REACHED events a cap now admits, oldest first (the order given): each that fits in what the cap leaves is
+ * released and uses its room; one that does not fit stays HELD and a smaller later one may still fit (as a new event
+ * would). Without a cap (`remaining` null) all are released. Returns the released events with what remains after each.
+ */
+export function planCapRelease<T extends { amount: string }>(held: readonly T[], remaining: string | null, scale: number): Array<{ event: T; remaining: string | null }> {
+  if (remaining === null) return held.map((event) => ({ event, remaining: null }));
+  let left = toScaled(remaining, scale);
+  const released: Array<{ event: T; remaining: string | null }> = [];
+  for (const event of held) {
+    const amount = toScaled(event.amount, scale);
+    if (amount > left) continue;
+    left -= amount;
+    released.push({ event, remaining: fromScaled(left, scale) });
+  }
+  return released;
+}
+
 export interface ScheduleLineInput {
   date: string;
   amount: Money;

@@ -30,7 +30,9 @@ export type BillingBlockedCode =
   | 'CURRENCY_MISMATCH'
   | 'INVOICED_SOURCE_REVERSED'
   | 'CAP_REACHED'
-  | 'RETAINER_OVERRUN';
+  | 'RETAINER_OVERRUN'
+  /** A PERCENT_COMPLETE fixed-fee contract without a fee or budget hours: percent-complete billing skipped it. */
+  | 'NO_BUDGET';
 
 /** An approved time entry as erp posts it. `billRate` is the rate time froze at approval (null: none applied). */
 export interface ApprovedWork {
@@ -98,6 +100,8 @@ export interface PlannedCost {
   costRate: string | null;
   amount: string;
   currency: string;
+  /** Billable time on a FIXED_FEE contract: the fee covers it (no billing event). */
+  coveredByFee?: boolean;
 }
 
 export interface PlannedBilling {
@@ -195,7 +199,7 @@ export function planPosting(source: ApprovedSource, facts: PostingFacts): Postin
     blocked.push({ code: 'NO_CONTRACT', reason: `project ${project.id} has no contract: billable ${source.sourceId} cannot be billed` });
     return { cost, billing: null, blocked };
   }
-  if (source.sourceType === 'TIME_ENTRY' && setup && !billsTimeByTheHour(setup.billingMethod)) return { cost, billing: null, blocked };
+  if (source.sourceType === 'TIME_ENTRY' && setup && !billsTimeByTheHour(setup.billingMethod)) return { cost: cost && { ...cost, coveredByFee: true }, billing: null, blocked };
   const usage = source.sourceType === 'TIME_ENTRY' && setup ? planRecurringUsage(source, setup, project.id) : null;
   if (usage) return { cost, billing: null, blocked, usage };
   const legalEntityId = setup?.legalEntityId ?? project.legalEntityId;

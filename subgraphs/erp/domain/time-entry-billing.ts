@@ -9,7 +9,15 @@ export type TimeEntryBillingStatus =
   | 'ON_DRAFT'
   | 'INVOICED'
   | 'CREDITED'
-  | 'REVERSED';
+  | 'REVERSED'
+  | FeeCoverage;
+
+/**
+ * Approved billable time that bills no event of its own, because a fee covers it: COVERED_BY_FEE (a FIXED_FEE
+ * contract's, or a managed-services month's included hours), DRAWN_DOWN (drawn from a retainer's balance), OVERRUN
+ * (past the included hours — billed as the month's overage — or past a retainer's balance: its OVERAGE event).
+ */
+export type FeeCoverage = 'COVERED_BY_FEE' | 'DRAWN_DOWN' | 'OVERRUN';
 
 /** What time says of the entry (federated in with `@requires`). */
 export interface TimeEntryFacts {
@@ -43,8 +51,9 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
 /**
  * Where a time entry stands in billing, from time's facts and erp's records of it (an expense stands the same way,
  * from its EXPENSE billing events: `ExpenseEntry.billing` uses this function too):
- * 1/ no billing event: NOT_BILLABLE when the entry is not billable, AWAITING_APPROVAL while it is not approved,
- *    NOT_POSTED when it is approved and billable but its approval has not reached erp yet;
+ * 1/ no billing event: NOT_BILLABLE when the entry is not billable, AWAITING_APPROVAL while it is not approved, the
+ *    fee's coverage (COVERED_BY_FEE, DRAWN_DOWN, OVERRUN) when erp recorded the approved entry against a fee, else
+ *    NOT_POSTED (approved and billable, but its approval has not reached erp yet);
  * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or
  *    CREDITED when an issued credit note credits that line;
  * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice and it was not billed again
@@ -55,9 +64,9 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
  *    back in the approval flow (DRAFT or SUBMITTED: its approval was cancelled, it waits for the next one), else
  *    REVERSED (rejected after approval, or a corrected original).
  */
-export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBillingFact[]): TimeEntryBilling {
+export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBillingFact[], coverage: FeeCoverage | null = null): TimeEntryBilling {
   if (facts.length === 0) {
-    const status = !entry.billable ? 'NOT_BILLABLE' : entry.status === 'APPROVED' ? 'NOT_POSTED' : 'AWAITING_APPROVAL';
+    const status = !entry.billable ? 'NOT_BILLABLE' : entry.status !== 'APPROVED' ? 'AWAITING_APPROVAL' : (coverage ?? 'NOT_POSTED');
     return { status, billingEventId: null, invoiceId: null };
   }
   const live = facts.filter((fact) => fact.eventStatus !== 'REVERSED');

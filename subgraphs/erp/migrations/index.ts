@@ -5,6 +5,9 @@ import * as invoiceGrouping from './2026-11-26T1100-invoice-grouping.ts';
 import * as creditNotes from './2026-11-26T1200-credit-notes.ts';
 import * as recurringBilling from './2026-11-26T1300-recurring-billing.ts';
 import * as kpiIndexes from './2026-12-02T0750-kpi-indexes.ts';
+import * as percentComplete from './2026-12-02T1930-percent-complete.ts';
+import * as dropRevenueTables from './2026-12-02T1940-drop-revenue-tables.ts';
+import * as coveredByFee from './2026-12-02T1950-covered-by-fee.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -14,4 +17,7 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-11-26T1200-credit-notes': creditNotes,
   '2026-11-26T1300-recurring-billing': recurringBilling,
   '2026-12-02T0750-kpi-indexes': kpiIndexes,
+  '2026-12-02T1930-percent-complete': percentComplete,
+  '2026-12-02T1940-drop-revenue-tables': dropRevenueTables,
+  '2026-12-02T1950-covered-by-fee': coveredByFee,
 };
