@@ -125,7 +125,7 @@ describe('erp project financials and time-entry billing', () => {
     const none = await erp.call(`{ billingEvents(filter: { from: "2026-02-01" }) { totalCount } }`, {}, finance);
     assert.equal(none.data.billingEvents.totalCount, 0);
   });
-  it('tells where each expense stands in billing from its EXPENSE billing events, like a time entry, in one statement', async () => {
+  it('tells where each expense stands in billing from its EXPENSE billing events, like a time entry, in one batch', async () => {
     const make = erpFixtures(erp.database.db);
     const other = { currency: 'USD', project_id: 'p-expenses' };
     await make.billingEvent({ id: 'be-ex-1', source_type: 'EXPENSE', source_id: 'ex-1', amount: '80.00', status: 'BILLED', ...other });
@@ -152,7 +152,8 @@ describe('erp project financials and time-entry billing', () => {
       result.data._entities.map((entity: { id: string; billing?: { status: string }; entryBilling?: { status: string } }) => [entity.id, (entity.billing ?? entity.entryBilling)!.status]),
       [['ex-1', 'INVOICED'], ['ex-2', 'UNBILLED'], ['ex-3', 'NOT_POSTED'], ['ex-4', 'AWAITING_APPROVAL'], ['ex-5', 'NOT_BILLABLE'], ['ex-1', 'NOT_POSTED'], ['te-1', 'NOT_POSTED']],
     );
-    assert.equal(requestStatements(erp.database.statements).length, 2, 'one statement for the expenses, one for the time entries');
+    // The time entry has no billing event of its own: its fee coverage is a second batch (TimeEntry.billing COVERED_BY_FEE …).
+    assert.equal(requestStatements(erp.database.statements).length, 3, 'one statement for the expenses, one for the time entries, one for their fee coverage');
     const linked = await erp.call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on ExpenseEntry { billing { billingEvent { id } invoice { id } } } } }`, { r: representations.slice(0, 1) }, finance);
     assert.deepEqual(linked.data._entities[0].billing, { billingEvent: { id: 'be-ex-1' }, invoice: { id: 'inv-ex' } });
     const denied = await erp.call(expenses, { r: representations.slice(0, 1) }, worker);
