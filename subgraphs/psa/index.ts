@@ -1,6 +1,7 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openPsaDatabase } from './db.ts';
 import { seedPsa } from './seed.ts';
+import { createGraphPlanningFacts } from './planning-facts.ts';
 import { createPsaSubgraph } from './server.ts';
 import type { PsaDatabase } from './tables.ts';
 
@@ -18,7 +19,9 @@ export { dealToProjectGroup } from './use-cases/deal-to-project.ts';
 
 export const psaSubgraph: SubgraphModule<PsaDatabase> = {
   name: 'psa',
+  // Planning reads every ACTIVE worker's capacity (hcm) and deals' probabilities (crm) as a resource manager would.
+  serviceRoles: ['RESOURCE_MANAGER'],
   openDatabase: openPsaDatabase,
-  create: createPsaSubgraph,
+  create: (deps) => createPsaSubgraph(deps, deps.graph ? { planningFacts: createGraphPlanningFacts(deps.graph) } : {}),
   seed: seedPsa,
 };
