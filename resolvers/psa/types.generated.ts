@@ -301,6 +301,16 @@ export type Mutation = {
   holdProject: Project;
   /** ON_HOLD → ACTIVE. */
   resumeProject: Project;
+  /**
+   * Staffs an OPEN request of a project: creates the assignment it asks for (its role, dates and hours, or
+   * `plannedHours`) for the worker, CONFIRMED unless `status` says TENTATIVE, and fills the request
+   * (`psa.staffing_request.filled`), in one transaction. A CONFIRMED assignment that would book the worker past
+   * STAFFING_OVERBOOKING_LIMIT_PERCENT (default 100) of their hcm capacity in any ISO week of the window (booked =
+   * their CONFIRMED assignments, spread evenly over weekdays) is refused with OVERBOOKED, the weeks in
+   * `extensions.weeks`, unless a RESOURCE_MANAGER (or ADMIN) passes `overrideOverbooking`. WORKER_NOT_ACTIVE for a
+   * worker hcm does not list as ACTIVE.
+   */
+  staffRequest: StaffingRequest;
   updateAssignment: Assignment;
   updateMilestone: Milestone;
   /**
@@ -371,6 +381,13 @@ export type MutationHoldProjectArgs = {
 
 export type MutationResumeProjectArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationStaffRequestArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: StaffRequestInput;
 };
 
 
@@ -641,6 +658,15 @@ export type QueryTaskArgs = {
 export type Role = {
   __typename?: 'Role';
   id: Scalars['ID']['output'];
+};
+
+export type StaffRequestInput = {
+  billRateOverride?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Book past the overbooking limit (RESOURCE_MANAGER or ADMIN only); the accepted weeks go with the event. */
+  overrideOverbooking?: InputMaybe<Scalars['Boolean']['input']>;
+  plannedHours?: InputMaybe<Scalars['Decimal']['input']>;
+  status?: InputMaybe<AssignmentStatus>;
+  workerId: Scalars['ID']['input'];
 };
 
 /**
@@ -966,6 +992,7 @@ export type ResolversTypes = {
   ProjectStatus: ProjectStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: ResolverTypeWrapper<Role>;
+  StaffRequestInput: StaffRequestInput;
   StaffingDemand: StaffingDemand;
   StaffingRequest: ResolverTypeWrapper<StaffingRequestRow>;
   StaffingRequestConnection: ResolverTypeWrapper<Omit<StaffingRequestConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['StaffingRequestEdge']>, nodes: Array<ResolversTypes['StaffingRequest']> }>;
@@ -1023,6 +1050,7 @@ export type ResolversParentTypes = {
   ProjectFilter: ProjectFilter;
   Query: Record<PropertyKey, never>;
   Role: Role;
+  StaffRequestInput: StaffRequestInput;
   StaffingRequest: StaffingRequestRow;
   StaffingRequestConnection: Omit<StaffingRequestConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['StaffingRequestEdge']>, nodes: Array<ResolversParentTypes['StaffingRequest']> };
   StaffingRequestEdge: Omit<StaffingRequestEdge, 'node'> & { node: ResolversParentTypes['StaffingRequest'] };
@@ -1173,6 +1201,7 @@ export type MutationResolvers<ContextType = PsaContext, ParentType extends Resol
   createTask?: Resolver<ResolversTypes['Task'], ParentType, ContextType, RequireFields<MutationCreateTaskArgs, 'input'>>;
   holdProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationHoldProjectArgs, 'id'>>;
   resumeProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationResumeProjectArgs, 'id'>>;
+  staffRequest?: Resolver<ResolversTypes['StaffingRequest'], ParentType, ContextType, RequireFields<MutationStaffRequestArgs, 'id' | 'input'>>;
   updateAssignment?: Resolver<ResolversTypes['Assignment'], ParentType, ContextType, RequireFields<MutationUpdateAssignmentArgs, 'id' | 'input'>>;
   updateMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationUpdateMilestoneArgs, 'id' | 'input'>>;
   updateProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationUpdateProjectArgs, 'id' | 'input'>>;

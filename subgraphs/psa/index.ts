@@ -1,3 +1,4 @@
+import { loadConfig } from '../../lib/config.ts';
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openPsaDatabase } from './db.ts';
 import { seedPsa } from './seed.ts';
@@ -22,6 +23,10 @@ export const psaSubgraph: SubgraphModule<PsaDatabase> = {
   // Planning reads every ACTIVE worker's capacity (hcm) and deals' probabilities (crm) as a resource manager would.
   serviceRoles: ['RESOURCE_MANAGER'],
   openDatabase: openPsaDatabase,
-  create: (deps) => createPsaSubgraph(deps, deps.graph ? { planningFacts: createGraphPlanningFacts(deps.graph) } : {}),
+  create: (deps) =>
+    createPsaSubgraph(deps, {
+      planningFacts: deps.graph ? createGraphPlanningFacts(deps.graph) : undefined,
+      overbookingLimitPercent: loadConfig().staffing.overbookingLimitPercent,
+    }),
   seed: seedPsa,
 };

@@ -15,8 +15,8 @@ export interface PlanningWorker {
 
 /** What psa's planning reads of hcm and crm (through the gateway). */
 export interface PlanningFacts {
-  /** ACTIVE workers (of one role when given) with their capacity per WEEK or MONTH of [from, to]. */
-  workers(query: { roleId?: string; from: string; to: string; period: 'WEEK' | 'MONTH' }): Promise<PlanningWorker[]>;
+  /** ACTIVE workers (of one role, or these ids, when given) with their capacity per WEEK or MONTH of [from, to]. */
+  workers(query: { roleId?: string; workerIds?: readonly string[]; from: string; to: string; period: 'WEEK' | 'MONTH' }): Promise<PlanningWorker[]>;
   /** Win probability in percent of each deal, by id (unknown deals are absent). */
   probabilities(opportunityIds: readonly string[]): Promise<Map<string, number>>;
 }
@@ -37,7 +37,7 @@ interface WorkerAnswer {
 /** Planning facts through the gateway: one request per page of 500 workers, one for all the deals asked about. */
 export function createGraphPlanningFacts(graph: GraphClient): PlanningFacts {
   return {
-    async workers({ roleId, from, to, period }) {
+    async workers({ roleId, workerIds, from, to, period }) {
       const workers: PlanningWorker[] = [];
       let after: string | null = null;
       do {
@@ -48,7 +48,7 @@ export function createGraphPlanningFacts(graph: GraphClient): PlanningFacts {
               pageInfo { hasNextPage endCursor }
             }
           }`,
-          { filter: { status: 'ACTIVE', ...(roleId ? { roleId } : {}) }, after, from, to, period },
+          { filter: { status: 'ACTIVE', ...(roleId ? { roleId } : {}), ...(workerIds ? { ids: workerIds } : {}) }, after, from, to, period },
         );
         for (const worker of data.workers.nodes) {
           workers.push({

@@ -24,6 +24,8 @@ export interface PsaContext extends RequestScope {
 export interface PsaOptions {
   /** hcm's capacity and crm's deals, through the gateway; without them planning questions fail with a clear error. */
   planningFacts?: PlanningFacts;
+  /** STAFFING_OVERBOOKING_LIMIT_PERCENT (default 100). */
+  overbookingLimitPercent?: number;
 }
 
 export const psaTypeDefs = gql(readFileSync(new URL('../../schema/psa.graphql', import.meta.url), 'utf8'));
@@ -33,8 +35,9 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, optio
   let runtime: SubgraphRuntime | undefined;
   const serviceDeps = { db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() };
   const psaQueries = createPsaQueries(deps.db);
-  const psa = createPsaService(serviceDeps);
-  const planning = createPlanningQueries(deps.db, options.planningFacts ?? noPlanningFacts);
+  const planningFacts = options.planningFacts ?? noPlanningFacts;
+  const psa = createPsaService({ ...serviceDeps, staffing: { facts: planningFacts, overbookingLimitPercent: options.overbookingLimitPercent ?? 100 } });
+  const planning = createPlanningQueries(deps.db, planningFacts);
   runtime = createSubgraphRuntime<PsaContext>({
     name: 'psa',
     typeDefs: psaTypeDefs,

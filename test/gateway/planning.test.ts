@@ -136,4 +136,51 @@ describe('resource planning through the gateway', () => {
     const bad = await graph.query(capacityVsDemand, { groupBy: 'ROLE', period: 'MONTH', from: '2026-11-30', to: '2026-11-01' }, finance);
     assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   });
+
+  describe('staffing a request', () => {
+    const staff = `mutation($id: ID!, $input: StaffRequestInput!, $key: String) {
+      staffRequest(id: $id, input: $input, idempotencyKey: $key) { id status assignment { id status plannedHours startDate endDate worker { id } role { id } } }
+    }`;
+    const request = async (roleId: string, hours: string) =>
+      (await call(`mutation($input: CreateStaffingRequestInput!) { createStaffingRequest(input: $input) { id } }`, {
+        input: { roleId, hours, startDate: '2026-11-16', endDate: '2026-11-20', projectId: firm.projects.p2 },
+      })).createStaffingRequest.id as string;
+
+    it('refuses to book past capacity with the weeks, then books what fits, once per idempotency key', async () => {
+      const id = await request(firm.roles.consultant, '40');
+      // cy in W47: 32 h capacity (holiday on the 18th), 23.53 already booked on P1; 40 more would make 63.53.
+      const refused = await graph.query(staff, { id, input: { workerId: firm.workers.cy } }, resourceManager);
+      assert.equal(refused.errors?.[0]?.extensions?.code, 'OVERBOOKED');
+      assert.deepEqual(refused.errors?.[0]?.extensions?.weeks, [{ start: '2026-11-16', end: '2026-11-20', capacityHours: '32.00', bookedHours: '63.53', limitHours: '32.00' }]);
+      const manager: Identity = { roles: ['MANAGER'], workerId: firm.workers.mia };
+      const notTheirs = await graph.query(staff, { id, input: { workerId: firm.workers.cy, overrideOverbooking: true } }, manager);
+      assert.equal(notTheirs.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      const { staffingRequest: untouched } = await call(`query($id: ID!) { staffingRequest(id: $id) { status assignment { id } } }`, { id });
+      assert.deepEqual(untouched, { status: 'OPEN', assignment: null });
+
+      const input = { workerId: firm.workers.cy, plannedHours: '8' }; // 31.53 of 32
+      const first = (await call(staff, { id, input, key: 'staff-cy-p2' }, manager)).staffRequest;
+      assert.equal(first.status, 'FILLED');
+      assert.deepEqual({ ...first.assignment, id: undefined }, {
+        id: undefined, status: 'CONFIRMED', plannedHours: '8.00', startDate: '2026-11-16', endDate: '2026-11-20', worker: { id: firm.workers.cy }, role: { id: firm.roles.consultant },
+      });
+      const retry = (await call(staff, { id, input, key: 'staff-cy-p2' }, manager)).staffRequest;
+      assert.equal(retry.assignment.id, first.assignment.id);
+      const again = await graph.query(staff, { id, input }, manager);
+      assert.equal(again.errors?.[0]?.extensions?.code, 'INVALID_TRANSITION');
+    });
+
+    it('lets a resource manager book past the limit on purpose, and never staffs a deal that is not a project yet', async () => {
+      const id = await request(firm.roles.architect, '40');
+      const { staffRequest } = await call(staff, { id, input: { workerId: firm.workers.mia, overrideOverbooking: true } }, resourceManager);
+      assert.equal(staffRequest.status, 'FILLED');
+      const { availability: mia } = await call(availability, { roleId: firm.roles.architect, minHours: '-1000' }, resourceManager);
+      assert.deepEqual(mia.find((c: any) => c.worker.name === 'Mia').weeks[2], {
+        start: '2026-11-16', end: '2026-11-22', capacityHours: '32.00', bookedHours: '40.00', tentativeHours: '11.36', freeHours: '-8.00',
+      });
+      const { staffingRequests } = await call(`{ staffingRequests(filter: { demand: TENTATIVE }) { nodes { id } } }`);
+      const deal = await graph.query(staff, { id: staffingRequests.nodes[0].id, input: { workerId: firm.workers.mia } }, resourceManager);
+      assert.equal(deal.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    });
+  });
 });
