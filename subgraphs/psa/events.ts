@@ -18,6 +18,7 @@ export const psaTopics = {
  */
 export const consumedTopics = {
   opportunityWon: 'crm.opportunity.won' satisfies (typeof crmTopics)['opportunityWon'],
+  opportunityLost: 'crm.opportunity.lost' satisfies (typeof crmTopics)['opportunityLost'],
   billingSetupReady: 'erp.billing_setup.ready',
 } as const;
 

@@ -183,4 +183,22 @@ describe('resource planning through the gateway', () => {
       assert.equal(deal.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     });
   });
+
+  it("cancels a lost deal's open requests, and so its tentative demand", async () => {
+    const { createOpportunity } = await call(`mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) { id } }`, {
+      input: { customerId: firm.customers.acme, name: 'ACME audit', probability: 50, billingMethod: 'TIME_AND_MATERIALS', legalEntityId: firm.legalEntity },
+    });
+    const { createStaffingRequest } = await call(`mutation($input: CreateStaffingRequestInput!) { createStaffingRequest(input: $input) { id status } }`, {
+      input: { roleId: firm.roles.consultant, hours: '100', startDate: '2026-12-01', endDate: '2026-12-31', opportunityId: createOpportunity.id },
+    });
+    const december = { groupBy: 'ROLE', period: 'MONTH', from: '2026-12-01', to: '2026-12-31' };
+    const consultantTentative = async () =>
+      (await call(capacityVsDemand, december, resourceManager)).capacityVsDemand.find((row: any) => row.role?.id === firm.roles.consultant).weightedTentativeHours;
+    assert.equal(await consultantTentative(), '50.00');
+    await call(`mutation($id: ID!) { closeOpportunityLost(id: $id, reason: "budget cut") { id } }`, { id: createOpportunity.id });
+    await graph.hub.settle();
+    const { staffingRequest } = await call(`query($id: ID!) { staffingRequest(id: $id) { status } }`, { id: createStaffingRequest.id });
+    assert.equal(staffingRequest.status, 'CANCELLED');
+    assert.equal(await consultantTentative(), '0.00');
+  });
 });
