@@ -43,6 +43,11 @@ export interface Config {
     readonly maxQueued?: number;
     readonly maxConnectionsPerIdentity?: number;
   };
+  /**
+   * psa's staffing: a CONFIRMED assignment may book a worker up to this percent of their weekly capacity
+   * (STAFFING_OVERBOOKING_LIMIT_PERCENT, default 100); past it `staffRequest` answers OVERBOOKED.
+   */
+  readonly staffing: { readonly overbookingLimitPercent: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -84,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueued: positive('SUBSCRIPTION_QUEUE_LIMIT'),
       maxConnectionsPerIdentity: positive('SUBSCRIPTION_CONNECTIONS_PER_IDENTITY'),
     }),
+    staffing: Object.freeze({ overbookingLimitPercent: positive('STAFFING_OVERBOOKING_LIMIT_PERCENT') ?? 100 }),
     logLevel,
   });
 }

@@ -18,6 +18,8 @@ export const errorCodes = {
   // Time capture rules (subgraphs/time/domain/entry-rules.ts): the request is understood but breaks a business rule.
   PROJECT_NOT_ACTIVE: 422,
   WORKER_NOT_ACTIVE: 422,
+  /** Staffing would book a worker past the overbooking limit of their capacity (psa `staffRequest`). */
+  OVERBOOKED: 422,
   NOT_ASSIGNED: 422,
   TASK_INVALID: 422,
   ROLE_NOT_ALLOWED: 422,

@@ -25,4 +25,6 @@ export const Mutation: MutationResolvers = {
     (await ctx.loaders.staffingRequest.load(await ctx.psa.updateStaffingRequest(ctx, id, input)))!,
   cancelStaffingRequest: async (_, { id }, ctx) =>
     (await ctx.loaders.staffingRequest.load(await ctx.psa.cancelStaffingRequest(ctx, id)))!,
+  staffRequest: async (_, { id, input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.staffingRequest.load(await ctx.psa.staffRequest(ctx, id, input, idempotencyKey)))!,
 };

@@ -11,4 +11,7 @@ export const Query: QueryResolvers = {
   milestones: (_, args, { psaQueries }, info) => psaQueries.milestones(pageArgsOf(args, info)),
   staffingRequest: (_, { id }, { loaders }) => loaders.staffingRequest.load(id),
   staffingRequests: (_, args, { psaQueries }, info) => psaQueries.staffingRequests(pageArgsOf(args, info)),
+  availability: (_, { roleId, skills, from, to, minHours }, { identity, planning }) =>
+    planning.availability(identity, { roleId, skills: skills ?? [], from, to, minHours: minHours ?? '0' }),
+  capacityVsDemand: (_, args, { identity, planning }) => planning.capacityVsDemand(identity, args),
 };

@@ -65,11 +65,72 @@ export type AssignmentStatus =
   | 'CONFIRMED'
   | 'TENTATIVE';
 
+/** A worker who could take on the work asked for, with hours in hundredths. */
+export type AvailabilityCandidate = {
+  __typename?: 'AvailabilityCandidate';
+  /** Hours of CONFIRMED assignments in the range. */
+  bookedHours: Scalars['Decimal']['output'];
+  capacityHours: Scalars['Decimal']['output'];
+  /** capacityHours − bookedHours; negative when overbooked. */
+  freeHours: Scalars['Decimal']['output'];
+  /** The asked-for skills the worker holds (hcm), in the order asked. */
+  matchedSkills: Array<Scalars['String']['output']>;
+  missingSkills: Array<Scalars['String']['output']>;
+  /** Hours of TENTATIVE assignments in the range (not subtracted). */
+  tentativeHours: Scalars['Decimal']['output'];
+  /** The same per ISO week of the range (clipped to it). */
+  weeks: Array<AvailabilityWeek>;
+  worker: Worker;
+};
+
+export type AvailabilityWeek = {
+  __typename?: 'AvailabilityWeek';
+  bookedHours: Scalars['Decimal']['output'];
+  capacityHours: Scalars['Decimal']['output'];
+  end: Scalars['Date']['output'];
+  freeHours: Scalars['Decimal']['output'];
+  start: Scalars['Date']['output'];
+  tentativeHours: Scalars['Decimal']['output'];
+};
+
 export type BillingMethod =
   | 'FIXED_FEE'
   | 'MANAGED_SERVICES'
   | 'RETAINER'
   | 'TIME_AND_MATERIALS';
+
+export type CapacityGroupBy =
+  | 'COST_CENTER'
+  | 'LEGAL_ENTITY'
+  | 'LOCATION'
+  | 'ROLE';
+
+/**
+ * One group's capacity and demand in one period. The group key set is the one asked for (`role`, `costCenter`,
+ * `legalEntity` or `location`); all are null on the row of demand that belongs to no group yet.
+ */
+export type CapacityVsDemandRow = {
+  __typename?: 'CapacityVsDemandRow';
+  capacityHours: Scalars['Decimal']['output'];
+  confirmedHours: Scalars['Decimal']['output'];
+  costCenter?: Maybe<CostCenter>;
+  /** (confirmedHours + weightedTentativeHours) ÷ capacityHours in percent; null without capacity. */
+  forwardUtilization?: Maybe<Scalars['Decimal']['output']>;
+  /** capacityHours − confirmedHours − weightedTentativeHours: positive is bench, negative is hiring need. */
+  gapHours: Scalars['Decimal']['output'];
+  legalEntity?: Maybe<LegalEntity>;
+  location?: Maybe<Scalars['String']['output']>;
+  periodEnd: Scalars['Date']['output'];
+  periodStart: Scalars['Date']['output'];
+  role?: Maybe<Role>;
+  tentativeHours: Scalars['Decimal']['output'];
+  /** confirmedHours ÷ capacityHours in percent; null without capacity. */
+  utilization?: Maybe<Scalars['Decimal']['output']>;
+  /** Tentative hours × win probability (assignments TENTATIVE on a project count in full). */
+  weightedTentativeHours: Scalars['Decimal']['output'];
+  /** ACTIVE workers of the group with capacity in the range. */
+  workerCount: Scalars['Int']['output'];
+};
 
 export type Contract = {
   __typename?: 'Contract';
@@ -84,6 +145,11 @@ export type ContractProjectsArgs = {
   filter?: InputMaybe<ProjectFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CostCenter = {
+  __typename?: 'CostCenter';
+  id: Scalars['ID']['output'];
 };
 
 export type CreateAssignmentInput = {
@@ -235,6 +301,16 @@ export type Mutation = {
   holdProject: Project;
   /** ON_HOLD → ACTIVE. */
   resumeProject: Project;
+  /**
+   * Staffs an OPEN request of a project: creates the assignment it asks for (its role, dates and hours, or
+   * `plannedHours`) for the worker, CONFIRMED unless `status` says TENTATIVE, and fills the request
+   * (`psa.staffing_request.filled`), in one transaction. A CONFIRMED assignment that would book the worker past
+   * STAFFING_OVERBOOKING_LIMIT_PERCENT (default 100) of their hcm capacity in any ISO week of the window (booked =
+   * their CONFIRMED assignments, spread evenly over weekdays) is refused with OVERBOOKED, the weeks in
+   * `extensions.weeks`, unless a RESOURCE_MANAGER (or ADMIN) passes `overrideOverbooking`. WORKER_NOT_ACTIVE for a
+   * worker hcm does not list as ACTIVE.
+   */
+  staffRequest: StaffingRequest;
   updateAssignment: Assignment;
   updateMilestone: Milestone;
   /**
@@ -308,6 +384,13 @@ export type MutationResumeProjectArgs = {
 };
 
 
+export type MutationStaffRequestArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: StaffRequestInput;
+};
+
+
 export type MutationUpdateAssignmentArgs = {
   id: Scalars['ID']['input'];
   input: UpdateAssignmentInput;
@@ -360,6 +443,10 @@ export type PageInfo = {
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
 };
+
+export type PlanningPeriod =
+  | 'MONTH'
+  | 'WEEK';
 
 export type Project = {
   __typename?: 'Project';
@@ -464,6 +551,23 @@ export type Query = {
   __typename?: 'Query';
   assignment?: Maybe<Assignment>;
   assignments: AssignmentConnection;
+  /**
+   * Who could take on work of a role in [from, to]: the role's ACTIVE workers (hcm), ranked by how many of `skills` they
+   * hold, then by free hours, then by name. Free hours = capacity (hcm: calendar, holidays, leave, employment) minus
+   * their CONFIRMED assignments' hours (psa, spread evenly over each assignment's weekdays); TENTATIVE assignments are
+   * shown apart and do not consume availability. `minHours` (default 0) drops those with fewer free hours in the range.
+   * RESOURCE_MANAGER, MANAGER or ADMIN.
+   */
+  availability: Array<AvailabilityCandidate>;
+  /**
+   * Capacity against demand per group and ISO week or calendar month of [from, to] (clipped to the range): hcm's
+   * capacity of the group's ACTIVE workers against psa's demand — CONFIRMED assignments and OPEN requests of projects
+   * (confirmed), TENTATIVE assignments and OPEN requests of open deals (tentative, and weighted by the deal's win
+   * probability). Assignments count in their worker's group; OPEN requests have no worker yet: by ROLE they count in
+   * the requested role, by LEGAL_ENTITY in their project's entity, otherwise (and for deals' requests by LEGAL_ENTITY)
+   * in a row with no group. RESOURCE_MANAGER, FINANCE or ADMIN.
+   */
+  capacityVsDemand: Array<CapacityVsDemandRow>;
   milestone?: Maybe<Milestone>;
   milestones: MilestoneConnection;
   project?: Maybe<Project>;
@@ -485,6 +589,23 @@ export type QueryAssignmentsArgs = {
   filter?: InputMaybe<AssignmentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAvailabilityArgs = {
+  from: Scalars['Date']['input'];
+  minHours?: InputMaybe<Scalars['Decimal']['input']>;
+  roleId: Scalars['ID']['input'];
+  skills?: InputMaybe<Array<Scalars['String']['input']>>;
+  to: Scalars['Date']['input'];
+};
+
+
+export type QueryCapacityVsDemandArgs = {
+  from: Scalars['Date']['input'];
+  groupBy: CapacityGroupBy;
+  period: PlanningPeriod;
+  to: Scalars['Date']['input'];
 };
 
 
@@ -537,6 +658,15 @@ export type QueryTaskArgs = {
 export type Role = {
   __typename?: 'Role';
   id: Scalars['ID']['output'];
+};
+
+export type StaffRequestInput = {
+  billRateOverride?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Book past the overbooking limit (RESOURCE_MANAGER or ADMIN only); the accepted weeks go with the event. */
+  overrideOverbooking?: InputMaybe<Scalars['Boolean']['input']>;
+  plannedHours?: InputMaybe<Scalars['Decimal']['input']>;
+  status?: InputMaybe<AssignmentStatus>;
+  workerId: Scalars['ID']['input'];
 };
 
 /**
@@ -827,8 +957,13 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AssignmentFilter: AssignmentFilter;
   AssignmentStatus: AssignmentStatus;
+  AvailabilityCandidate: ResolverTypeWrapper<Omit<AvailabilityCandidate, 'worker'> & { worker: ResolversTypes['Worker'] }>;
+  AvailabilityWeek: ResolverTypeWrapper<AvailabilityWeek>;
   BillingMethod: BillingMethod;
+  CapacityGroupBy: CapacityGroupBy;
+  CapacityVsDemandRow: ResolverTypeWrapper<CapacityVsDemandRow>;
   Contract: ResolverTypeWrapper<EntityKey>;
+  CostCenter: ResolverTypeWrapper<CostCenter>;
   CreateAssignmentInput: CreateAssignmentInput;
   CreateMilestoneInput: CreateMilestoneInput;
   CreateProjectInput: CreateProjectInput;
@@ -849,6 +984,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Opportunity: ResolverTypeWrapper<EntityKey>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PlanningPeriod: PlanningPeriod;
   Project: ResolverTypeWrapper<ProjectRow>;
   ProjectConnection: ResolverTypeWrapper<Omit<ProjectConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProjectEdge']>, nodes: Array<ResolversTypes['Project']> }>;
   ProjectEdge: ResolverTypeWrapper<Omit<ProjectEdge, 'node'> & { node: ResolversTypes['Project'] }>;
@@ -856,6 +992,7 @@ export type ResolversTypes = {
   ProjectStatus: ProjectStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: ResolverTypeWrapper<Role>;
+  StaffRequestInput: StaffRequestInput;
   StaffingDemand: StaffingDemand;
   StaffingRequest: ResolverTypeWrapper<StaffingRequestRow>;
   StaffingRequestConnection: ResolverTypeWrapper<Omit<StaffingRequestConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['StaffingRequestEdge']>, nodes: Array<ResolversTypes['StaffingRequest']> }>;
@@ -883,7 +1020,11 @@ export type ResolversParentTypes = {
   AssignmentEdge: Omit<AssignmentEdge, 'node'> & { node: ResolversParentTypes['Assignment'] };
   String: Scalars['String']['output'];
   AssignmentFilter: AssignmentFilter;
+  AvailabilityCandidate: Omit<AvailabilityCandidate, 'worker'> & { worker: ResolversParentTypes['Worker'] };
+  AvailabilityWeek: AvailabilityWeek;
+  CapacityVsDemandRow: CapacityVsDemandRow;
   Contract: EntityKey;
+  CostCenter: CostCenter;
   CreateAssignmentInput: CreateAssignmentInput;
   CreateMilestoneInput: CreateMilestoneInput;
   CreateProjectInput: CreateProjectInput;
@@ -909,6 +1050,7 @@ export type ResolversParentTypes = {
   ProjectFilter: ProjectFilter;
   Query: Record<PropertyKey, never>;
   Role: Role;
+  StaffRequestInput: StaffRequestInput;
   StaffingRequest: StaffingRequestRow;
   StaffingRequestConnection: Omit<StaffingRequestConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['StaffingRequestEdge']>, nodes: Array<ResolversParentTypes['StaffingRequest']> };
   StaffingRequestEdge: Omit<StaffingRequestEdge, 'node'> & { node: ResolversParentTypes['StaffingRequest'] };
@@ -950,10 +1092,51 @@ export type AssignmentEdgeResolvers<ContextType = PsaContext, ParentType extends
   node?: Resolver<ResolversTypes['Assignment'], ParentType, ContextType>;
 };
 
+export type AvailabilityCandidateResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['AvailabilityCandidate'] = ResolversParentTypes['AvailabilityCandidate']> = {
+  bookedHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  capacityHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  freeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  matchedSkills?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  missingSkills?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  tentativeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  weeks?: Resolver<Array<ResolversTypes['AvailabilityWeek']>, ParentType, ContextType>;
+  worker?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
+};
+
+export type AvailabilityWeekResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['AvailabilityWeek'] = ResolversParentTypes['AvailabilityWeek']> = {
+  bookedHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  capacityHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  end?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  freeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  tentativeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
+export type CapacityVsDemandRowResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['CapacityVsDemandRow'] = ResolversParentTypes['CapacityVsDemandRow']> = {
+  capacityHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  confirmedHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  costCenter?: Resolver<Maybe<ResolversTypes['CostCenter']>, ParentType, ContextType>;
+  forwardUtilization?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  gapHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  legalEntity?: Resolver<Maybe<ResolversTypes['LegalEntity']>, ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  periodEnd?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  periodStart?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  tentativeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  utilization?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  weightedTentativeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  workerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type ContractResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['Contract'] = ResolversParentTypes['Contract'], FederationReferenceType extends FederationReferenceTypes['Contract'] = FederationReferenceTypes['Contract']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Contract']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   projects?: Resolver<ResolversTypes['ProjectConnection'], ParentType, ContextType, Partial<ContractProjectsArgs>>;
+};
+
+export type CostCenterResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['CostCenter'] = ResolversParentTypes['CostCenter']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type CustomerResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
@@ -1018,6 +1201,7 @@ export type MutationResolvers<ContextType = PsaContext, ParentType extends Resol
   createTask?: Resolver<ResolversTypes['Task'], ParentType, ContextType, RequireFields<MutationCreateTaskArgs, 'input'>>;
   holdProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationHoldProjectArgs, 'id'>>;
   resumeProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationResumeProjectArgs, 'id'>>;
+  staffRequest?: Resolver<ResolversTypes['StaffingRequest'], ParentType, ContextType, RequireFields<MutationStaffRequestArgs, 'id' | 'input'>>;
   updateAssignment?: Resolver<ResolversTypes['Assignment'], ParentType, ContextType, RequireFields<MutationUpdateAssignmentArgs, 'id' | 'input'>>;
   updateMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationUpdateMilestoneArgs, 'id' | 'input'>>;
   updateProject?: Resolver<ResolversTypes['Project'], ParentType, ContextType, RequireFields<MutationUpdateProjectArgs, 'id' | 'input'>>;
@@ -1079,6 +1263,8 @@ export type ProjectEdgeResolvers<ContextType = PsaContext, ParentType extends Re
 export type QueryResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   assignment?: Resolver<Maybe<ResolversTypes['Assignment']>, ParentType, ContextType, RequireFields<QueryAssignmentArgs, 'id'>>;
   assignments?: Resolver<ResolversTypes['AssignmentConnection'], ParentType, ContextType, Partial<QueryAssignmentsArgs>>;
+  availability?: Resolver<Array<ResolversTypes['AvailabilityCandidate']>, ParentType, ContextType, RequireFields<QueryAvailabilityArgs, 'from' | 'roleId' | 'to'>>;
+  capacityVsDemand?: Resolver<Array<ResolversTypes['CapacityVsDemandRow']>, ParentType, ContextType, RequireFields<QueryCapacityVsDemandArgs, 'from' | 'groupBy' | 'period' | 'to'>>;
   milestone?: Resolver<Maybe<ResolversTypes['Milestone']>, ParentType, ContextType, RequireFields<QueryMilestoneArgs, 'id'>>;
   milestones?: Resolver<ResolversTypes['MilestoneConnection'], ParentType, ContextType, Partial<QueryMilestonesArgs>>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
@@ -1153,7 +1339,11 @@ export type Resolvers<ContextType = PsaContext> = {
   Assignment?: AssignmentResolvers<ContextType>;
   AssignmentConnection?: AssignmentConnectionResolvers<ContextType>;
   AssignmentEdge?: AssignmentEdgeResolvers<ContextType>;
+  AvailabilityCandidate?: AvailabilityCandidateResolvers<ContextType>;
+  AvailabilityWeek?: AvailabilityWeekResolvers<ContextType>;
+  CapacityVsDemandRow?: CapacityVsDemandRowResolvers<ContextType>;
   Contract?: ContractResolvers<ContextType>;
+  CostCenter?: CostCenterResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;

@@ -8,6 +8,7 @@ export const psaTopics = {
   projectStatusChanged: 'psa.project.status_changed',
   assignmentChanged: 'psa.assignment.changed',
   milestoneCompleted: 'psa.milestone.completed',
+  staffingRequestFilled: 'psa.staffing_request.filled',
 } as const;
 
 /**
@@ -17,8 +18,24 @@ export const psaTopics = {
  */
 export const consumedTopics = {
   opportunityWon: 'crm.opportunity.won' satisfies (typeof crmTopics)['opportunityWon'],
+  opportunityLost: 'crm.opportunity.lost' satisfies (typeof crmTopics)['opportunityLost'],
   billingSetupReady: 'erp.billing_setup.ready',
 } as const;
+
+/** A staffing request was filled by a new assignment (`staffRequest`). */
+export interface StaffingRequestFilled {
+  staffingRequestId: string;
+  assignmentId: string;
+  projectId: string;
+  workerId: string;
+  roleId: string;
+  startDate: string;
+  endDate: string;
+  plannedHours: string | null;
+  status: AssignmentStatus;
+  /** Weeks booked past the overbooking limit that a resource manager accepted (empty when none). */
+  overbookedWeeks: Array<{ start: string; end: string; capacityHours: string; bookedHours: string; limitHours: string }>;
+}
 
 /** erp has set up billing (rate card, invoicing terms) for a contract; its projects may now activate. */
 export interface BillingSetupReady {

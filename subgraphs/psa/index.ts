@@ -1,6 +1,8 @@
+import { loadConfig } from '../../lib/config.ts';
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openPsaDatabase } from './db.ts';
 import { seedPsa } from './seed.ts';
+import { createGraphPlanningFacts } from './planning-facts.ts';
 import { createPsaSubgraph } from './server.ts';
 import type { PsaDatabase } from './tables.ts';
 
@@ -18,7 +20,13 @@ export { dealToProjectGroup } from './use-cases/deal-to-project.ts';
 
 export const psaSubgraph: SubgraphModule<PsaDatabase> = {
   name: 'psa',
+  // Planning reads every ACTIVE worker's capacity (hcm) and deals' probabilities (crm) as a resource manager would.
+  serviceRoles: ['RESOURCE_MANAGER'],
   openDatabase: openPsaDatabase,
-  create: createPsaSubgraph,
+  create: (deps) =>
+    createPsaSubgraph(deps, {
+      planningFacts: deps.graph ? createGraphPlanningFacts(deps.graph) : undefined,
+      overbookingLimitPercent: loadConfig().staffing.overbookingLimitPercent,
+    }),
   seed: seedPsa,
 };

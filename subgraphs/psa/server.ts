@@ -11,21 +11,33 @@ import { createPsaLoaders, type PsaLoaders } from './loaders.ts';
 import { createPsaQueries, createPsaService, type PsaQueries, type PsaService } from './service.ts';
 import type { PsaDatabase } from './tables.ts';
 import { subscribeDealToProject } from './use-cases/deal-to-project.ts';
+import { createPlanningQueries, type PlanningQueries } from './planning.ts';
+import { noPlanningFacts, type PlanningFacts } from './planning-facts.ts';
 
 export interface PsaContext extends RequestScope {
   readonly loaders: PsaLoaders;
   readonly psa: PsaService;
   readonly psaQueries: PsaQueries;
+  readonly planning: PlanningQueries;
+}
+
+export interface PsaOptions {
+  /** hcm's capacity and crm's deals, through the gateway; without them planning questions fail with a clear error. */
+  planningFacts?: PlanningFacts;
+  /** STAFFING_OVERBOOKING_LIMIT_PERCENT (default 100). */
+  overbookingLimitPercent?: number;
 }
 
 export const psaTypeDefs = gql(readFileSync(new URL('../../schema/psa.graphql', import.meta.url), 'utf8'));
 
 /** Builds the psa subgraph from its dependencies; starts nothing until `listen` (which also starts its consumers). */
-export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>): SubgraphRuntime {
+export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, options: PsaOptions = {}): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
   const serviceDeps = { db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() };
   const psaQueries = createPsaQueries(deps.db);
-  const psa = createPsaService(serviceDeps);
+  const planningFacts = options.planningFacts ?? noPlanningFacts;
+  const psa = createPsaService({ ...serviceDeps, staffing: { facts: planningFacts, overbookingLimitPercent: options.overbookingLimitPercent ?? 100 } });
+  const planning = createPlanningQueries(deps.db, planningFacts);
   runtime = createSubgraphRuntime<PsaContext>({
     name: 'psa',
     typeDefs: psaTypeDefs,
@@ -36,7 +48,7 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>): Subg
     logger: deps.logger.child({ subgraph: 'psa' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
-    createContext: (scope) => ({ ...scope, loaders: createPsaLoaders(deps.db), psa, psaQueries }),
+    createContext: (scope) => ({ ...scope, loaders: createPsaLoaders(deps.db), psa, psaQueries, planning }),
     subscribe: async (bus) => [await subscribeDealToProject(bus, serviceDeps)],
   });
   return runtime;

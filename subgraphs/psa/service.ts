@@ -8,18 +8,21 @@ import { createWriter, type PsaServiceDeps } from './use-cases/context.ts';
 import { createPlanUseCases } from './use-cases/plan.ts';
 import { createProjectUseCases } from './use-cases/projects.ts';
 import { createStaffingUseCases } from './use-cases/staffing.ts';
+import { createStaffRequestUseCase, type StaffingPolicy } from './use-cases/staff-request.ts';
 
 /**
  * psa's use cases. Each mutation checks access, validates, then runs in one transaction with its outbox events.
  * They are grouped by aggregate in `use-cases/` (projects, plan, staffing) to keep files small; this is the one
  * surface the resolvers call.
  */
-export function createPsaService(deps: PsaServiceDeps) {
+export function createPsaService(deps: PsaServiceDeps & { staffing: StaffingPolicy }) {
   const writer = createWriter(deps);
+  const staffing = createStaffingUseCases(writer);
   return {
     ...createProjectUseCases(writer),
     ...createPlanUseCases(writer),
-    ...createStaffingUseCases(writer),
+    ...staffing,
+    ...createStaffRequestUseCase(writer, staffing, deps.staffing),
   };
 }
 

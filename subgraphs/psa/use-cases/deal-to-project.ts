@@ -4,7 +4,7 @@ import type { EventBus, Subscription } from '../../../lib/events/bus.ts';
 import { causedBy, type DomainEvent } from '../../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../../lib/events/outbox.ts';
 import { toJson } from '../../../lib/db/types.ts';
-import type { OpportunityWon } from '../../crm/index.ts';
+import type { OpportunityLost, OpportunityWon } from '../../crm/index.ts';
 import { dealProjectCode, staffingWindow } from '../domain/deal-to-project.ts';
 import { activatesAutomatically } from '../domain/project-readiness.ts';
 import { consumedTopics, psaTopics, type BillingSetupReady } from '../events.ts';
@@ -106,17 +106,30 @@ async function onBillingSetupReady(trx: Transaction<PsaDatabase>, writer: Writer
   }
 }
 
+/** A lost deal's demand is gone: its OPEN requests (none of them on a project yet) are CANCELLED. */
+async function onOpportunityLost(trx: Transaction<PsaDatabase>, writer: Writer, event: DomainEvent<OpportunityLost>) {
+  await trx
+    .updateTable('staffing_request')
+    .set({ status: 'CANCELLED', updated_at: writer.clock.now() })
+    .where('opportunity_id', '=', event.data.opportunityId)
+    .where('status', '=', 'OPEN')
+    .where('project_id', 'is', null)
+    .execute();
+}
+
 /** Subscribes the deal-to-project consumers (DESIGN §4.1); each event applies once, whatever the redeliveries. */
 export function subscribeDealToProject(bus: EventBus, deps: PsaServiceDeps): Promise<Subscription> {
   const writer = createWriter(deps);
   return bus.subscribe({
     group: dealToProjectGroup,
-    types: [consumedTopics.opportunityWon, consumedTopics.billingSetupReady],
+    types: [consumedTopics.opportunityWon, consumedTopics.opportunityLost, consumedTopics.billingSetupReady],
     handler: async (event) => {
       const applied = await handleOnce(deps.db, dealToProjectGroup, event, (trx) =>
         event.type === consumedTopics.opportunityWon
           ? onOpportunityWon(trx, writer, event as unknown as DomainEvent<OpportunityWon>)
-          : onBillingSetupReady(trx, writer, event as unknown as DomainEvent<BillingSetupReady>),
+          : event.type === consumedTopics.opportunityLost
+            ? onOpportunityLost(trx, writer, event as unknown as DomainEvent<OpportunityLost>)
+            : onBillingSetupReady(trx, writer, event as unknown as DomainEvent<BillingSetupReady>),
       );
       if (applied) deps.onCommit();
     },

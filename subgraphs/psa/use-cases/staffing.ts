@@ -70,6 +70,37 @@ export function createStaffingUseCases(writer: Writer) {
     );
   }
 
+  /** A new assignment's row from its input, every field checked. */
+  function assignmentRow(input: AssignmentInput & { projectId: string; workerId: string; roleId: string; startDate: string; endDate: string }) {
+    const row = {
+      id: randomUUID(),
+      project_id: input.projectId,
+      worker_id: checkText('workerId', input.workerId),
+      role_id: checkText('roleId', input.roleId),
+      start_date: checkDate('startDate', input.startDate),
+      end_date: checkDate('endDate', input.endDate),
+      planned_hours: checkHours('plannedHours', input.plannedHours),
+      status: input.status ?? 'CONFIRMED',
+      bill_rate_override: checkAmount('billRateOverride', input.billRateOverride),
+    };
+    if (row.status === 'CANCELLED') throw badInput('status', 'a new assignment is TENTATIVE or CONFIRMED');
+    checkDateRange('startDate', row.start_date, 'endDate', row.end_date);
+    return row;
+  }
+
+  async function insertAssignment(
+    trx: Transaction<PsaDatabase>,
+    scope: RequestScope,
+    input: AssignmentInput & { projectId: string; workerId: string; roleId: string; startDate: string; endDate: string },
+  ): Promise<string> {
+    const row = assignmentRow(input);
+    const project = await openProject(trx, input.projectId, 'the assignments');
+    await checkAssignment(trx, project, row);
+    await trx.insertInto('assignment').values(row).execute();
+    await appendToOutbox(trx, [changedEvent(scope, row, project, null)]);
+    return row.id;
+  }
+
   const changedEvent = (scope: RequestScope, row: Omit<AssignmentRow, 'created_at' | 'updated_at'>, project: ProjectRow, previous: AssignmentStatus | null) =>
     writer.event<AssignmentChanged>(scope, psaTopics.assignmentChanged, 'Assignment', row.id, {
       change: previous === null ? 'CREATED' : 'UPDATED',
@@ -87,33 +118,17 @@ export function createStaffingUseCases(writer: Writer) {
     });
 
   return {
+    /** Validates and writes a new assignment with its event, inside the caller's transaction (the project is locked here). */
+    insertAssignment,
+
     async createAssignment(
       scope: RequestScope,
       input: AssignmentInput & { projectId: string; workerId: string; roleId: string; startDate: string; endDate: string },
       idempotencyKey?: string | null,
     ) {
       requireRole(scope.identity, ...stafferRoles);
-      const status = input.status ?? 'CONFIRMED';
-      if (status === 'CANCELLED') throw badInput('status', 'a new assignment is TENTATIVE or CONFIRMED');
-      const row = {
-        id: randomUUID(),
-        project_id: input.projectId,
-        worker_id: checkText('workerId', input.workerId),
-        role_id: checkText('roleId', input.roleId),
-        start_date: checkDate('startDate', input.startDate),
-        end_date: checkDate('endDate', input.endDate),
-        planned_hours: checkHours('plannedHours', input.plannedHours),
-        status,
-        bill_rate_override: checkAmount('billRateOverride', input.billRateOverride),
-      };
-      checkDateRange('startDate', row.start_date, 'endDate', row.end_date);
-      return writer.write('createAssignment', idempotencyKey, input, async (trx) => {
-        const project = await openProject(trx, input.projectId, 'the assignments');
-        await checkAssignment(trx, project, row);
-        await trx.insertInto('assignment').values(row).execute();
-        await appendToOutbox(trx, [changedEvent(scope, row, project, null)]);
-        return row.id;
-      });
+      assignmentRow(input); // bad input fails before the transaction (and before an idempotency key is taken)
+      return writer.write('createAssignment', idempotencyKey, input, (trx) => insertAssignment(trx, scope, input));
     },
 
     async updateAssignment(scope: RequestScope, id: string, input: AssignmentInput) {

@@ -1,12 +1,11 @@
 import { fromScaled, percentOf, toScaled } from '../../../lib/decimal.ts';
-import { dayNumber, isoWeekdayOfDay } from '../../../lib/calendar-periods.ts';
+import { dateOfDay, dayNumber } from '../../../lib/calendar-periods.ts';
+import { plannedHoursWithin, type PlannedWindow } from '../../../lib/planned-hours.ts';
+
+const dayAfter = (date: string) => dateOfDay(dayNumber(date) + 1);
 
 /** What psa plans for an assignment: its hours over its window. */
-export interface AssignmentPlan {
-  plannedHours: string | null;
-  startDate: string;
-  endDate: string;
-}
+export type AssignmentPlan = PlannedWindow;
 
 export interface AssignmentForecast {
   asOf: string;
@@ -30,29 +29,13 @@ export interface ProjectForecast extends AssignmentForecast {
 const hundredths = (hours: string) => toScaled(hours, 2);
 const hours = (value: bigint) => fromScaled(value, 2);
 
-/** Days of [from, to] (inclusive), counting only Monday to Friday when `weekdaysOnly`. */
-function daysWithin(from: number, to: number, weekdaysOnly: boolean): number {
-  let count = 0;
-  for (let day = from; day <= to; day++) if (!weekdaysOnly || isoWeekdayOfDay(day) <= 5) count++;
-  return count;
-}
-
 /**
- * The part of an assignment's plan still ahead of `today`: planned hours × the share of the window's weekdays
- * (Monday to Friday) after today, rounded half-up to hundredths. Today counts as past (its time may be logged
- * already). A window without any weekday is shared by calendar days. Planned hours are psa's one figure for the
- * window, spread evenly: the worker's own calendar and leave are hcm's and not consulted here.
+ * The part of an assignment's plan still ahead of `today`: its planned hours after today by the one spreading rule
+ * (`plannedHoursWithin`: evenly over the window's weekdays), in hundredths. Today counts as past (its time may be
+ * logged already).
  */
 export function remainingPlannedHours(plan: AssignmentPlan, today: string): bigint {
-  const planned = hundredths(plan.plannedHours ?? '0');
-  const start = dayNumber(plan.startDate);
-  const end = dayNumber(plan.endDate);
-  const ahead = Math.max(start, dayNumber(today) + 1);
-  if (planned === 0n || ahead > end) return 0n;
-  const weekdaysOnly = daysWithin(start, end, true) > 0;
-  const total = BigInt(daysWithin(start, end, weekdaysOnly));
-  const left = BigInt(daysWithin(ahead, end, weekdaysOnly));
-  return (2n * planned * left + total) / (2n * total);
+  return plannedHoursWithin(plan, dayAfter(today), plan.endDate);
 }
 
 /** The figures of a plan against approved hours (hundredths); the rule of AssignmentForecast in the SDL. */

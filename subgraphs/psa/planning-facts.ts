@@ -1,0 +1,86 @@
+import type { GraphClient } from '../../lib/graph-client.ts';
+import { DomainError } from '../../lib/errors.ts';
+
+/** An ACTIVE worker as planning needs them (hcm), with capacity per period start (hours, hundredths). */
+export interface PlanningWorker {
+  id: string;
+  name: string;
+  roleId: string;
+  costCenterId: string;
+  legalEntityId: string;
+  location: string;
+  skills: string[];
+  capacity: Map<string, string>;
+}
+
+/** What psa's planning reads of hcm and crm (through the gateway). */
+export interface PlanningFacts {
+  /** ACTIVE workers (of one role, or these ids, when given) with their capacity per WEEK or MONTH of [from, to]. */
+  workers(query: { roleId?: string; workerIds?: readonly string[]; from: string; to: string; period: 'WEEK' | 'MONTH' }): Promise<PlanningWorker[]>;
+  /** Win probability in percent of each deal, by id (unknown deals are absent). */
+  probabilities(opportunityIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+const pageSize = 500;
+
+interface WorkerAnswer {
+  id: string;
+  name: string;
+  location: string;
+  role: { id: string };
+  costCenter: { id: string };
+  legalEntity: { id: string };
+  skills: Array<{ skill: string }>;
+  capacity: Array<{ start: string; hours: string }>;
+}
+
+/** Planning facts through the gateway: one request per page of 500 workers, one for all the deals asked about. */
+export function createGraphPlanningFacts(graph: GraphClient): PlanningFacts {
+  return {
+    async workers({ roleId, workerIds, from, to, period }) {
+      const workers: PlanningWorker[] = [];
+      let after: string | null = null;
+      do {
+        const data: { workers: { nodes: WorkerAnswer[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
+          `query PlanningWorkers($filter: WorkerFilter, $after: String, $from: Date!, $to: Date!, $period: CalendarPeriod!) {
+            workers(first: ${pageSize}, after: $after, filter: $filter) {
+              nodes { id name location role { id } costCenter { id } legalEntity { id } skills { skill } capacity(from: $from, to: $to, period: $period) { start hours } }
+              pageInfo { hasNextPage endCursor }
+            }
+          }`,
+          { filter: { status: 'ACTIVE', ...(roleId ? { roleId } : {}), ...(workerIds ? { ids: workerIds } : {}) }, after, from, to, period },
+        );
+        for (const worker of data.workers.nodes) {
+          workers.push({
+            id: worker.id, name: worker.name, roleId: worker.role.id, costCenterId: worker.costCenter.id, legalEntityId: worker.legalEntity.id,
+            location: worker.location, skills: worker.skills.map((entry) => entry.skill),
+            capacity: new Map(worker.capacity.map((entry) => [entry.start, entry.hours])),
+          });
+        }
+        after = data.workers.pageInfo.hasNextPage ? data.workers.pageInfo.endCursor : null;
+      } while (after);
+      return workers;
+    },
+
+    async probabilities(opportunityIds) {
+      const ids = [...new Set(opportunityIds)];
+      const probabilities = new Map<string, number>();
+      if (ids.length === 0) return probabilities;
+      // crm answers many `opportunity(id)` fields of one request with one batched statement (its loader).
+      const fields = ids.map((_, index) => `o${index}: opportunity(id: $id${index}) { id probability }`).join(' ');
+      const header = ids.map((_, index) => `$id${index}: ID!`).join(', ');
+      const data = await graph.query<Record<string, { id: string; probability: number } | null>>(
+        `query DealProbabilities(${header}) { ${fields} }`,
+        Object.fromEntries(ids.map((id, index) => [`id${index}`, id])),
+      );
+      for (const deal of Object.values(data)) if (deal) probabilities.set(deal.id, deal.probability);
+      return probabilities;
+    },
+  };
+}
+
+/** Without a graph (psa alone) planning cannot read capacity: it says so rather than answering with none. */
+export const noPlanningFacts: PlanningFacts = {
+  workers: () => Promise.reject(new DomainError('INTERNAL_SERVER_ERROR', 'psa has no graph to read capacity from (hcm)')),
+  probabilities: () => Promise.reject(new DomainError('INTERNAL_SERVER_ERROR', 'psa has no graph to read deals from (crm)')),
+};
