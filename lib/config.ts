@@ -43,6 +43,12 @@ export interface Config {
     readonly maxQueued?: number;
     readonly maxConnectionsPerIdentity?: number;
   };
+  /**
+   * erp's reconciliation job: seconds between scheduled runs (RECONCILIATION_INTERVAL_SECONDS, default 0 = no
+   * schedule, on demand only) and how long a cost posting or an invoice may lag (RECONCILIATION_GRACE_MINUTES,
+   * default 60).
+   */
+  readonly reconciliation: { readonly intervalSeconds: number; readonly graceMinutes: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -65,6 +71,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return value;
   };
   const replaySeconds = positive('SUBSCRIPTION_REPLAY_SECONDS');
+  const nonNegative = (variable: string, fallback: number) => {
+    const raw = env[variable];
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${variable} must be a non-negative integer, got "${raw}"`);
+    return value;
+  };
   return Object.freeze({
     production: env.NODE_ENV === 'production',
     dataDir: env.PSGRAPH_DATA_DIR ?? './data',
@@ -83,6 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replayMs: replaySeconds === undefined ? undefined : replaySeconds * 1000,
       maxQueued: positive('SUBSCRIPTION_QUEUE_LIMIT'),
       maxConnectionsPerIdentity: positive('SUBSCRIPTION_CONNECTIONS_PER_IDENTITY'),
+    }),
+    reconciliation: Object.freeze({
+      intervalSeconds: nonNegative('RECONCILIATION_INTERVAL_SECONDS', 0),
+      graceMinutes: nonNegative('RECONCILIATION_GRACE_MINUTES', 60),
     }),
     logLevel,
   });

@@ -11,6 +11,7 @@ import { Mutation } from './mutation.ts';
 import { Payment } from './payment.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
+import { ReconciliationException, ReconciliationRun, ReconciliationSubject, reconciliationMutation, reconciliationQuery } from './reconciliation.ts';
 import { RevenueLine, RevenueSchedule } from './revenue-schedule.ts';
 import { TaxRate } from './tax-rate.ts';
 import { TimeEntry, TimeEntryBilling } from './time-entry.ts';
@@ -18,8 +19,11 @@ import type { Resolvers } from './types.generated.ts';
 
 export const erpResolvers: Resolvers = {
   ...scalarResolvers,
-  Query,
-  Mutation,
+  Query: { ...Query, ...reconciliationQuery },
+  Mutation: { ...Mutation, ...reconciliationMutation },
+  ReconciliationException,
+  ReconciliationRun,
+  ReconciliationSubject,
   Invoice,
   InvoiceLine,
   InvoiceLineGroup,

@@ -26,6 +26,8 @@ export const codegen = {
     RecurringTerms: '../../subgraphs/erp/domain/recurring-billing.ts#RecurringTerms as RecurringTermsModel',
     RetainerBalance: '../../subgraphs/erp/domain/recurring-billing.ts#RetainerBalance as RetainerBalanceModel',
     UnbilledWorkRow: '../../subgraphs/erp/kpis.ts#UnbilledWorkRow as UnbilledWorkRowModel',
+    ReconciliationException: '../../subgraphs/erp/tables.ts#ReconciliationExceptionRow',
+    ReconciliationRun: '../../subgraphs/erp/tables.ts#ReconciliationRunRow',
     InvoiceCycleTimeRow: '../../subgraphs/erp/kpis.ts#InvoiceCycleTimeRow as InvoiceCycleTimeRowModel',
   },
 };

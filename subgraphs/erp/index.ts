@@ -3,6 +3,7 @@ import { openErpDatabase } from './db.ts';
 import { createGraphPostingFacts } from './posting-facts.ts';
 import { createGraphInvoicingFacts } from './invoicing-facts.ts';
 import { createGraphKpiFacts } from './kpi-facts.ts';
+import { createGraphReconciliationFacts } from './reconciliation-facts.ts';
 import { seedErp } from './seed.ts';
 import { createErpSubgraph } from './server.ts';
 import type { ErpDatabase } from './tables.ts';
@@ -24,6 +25,9 @@ export type {
 export type { PostingFactsSource } from './posting-facts.ts';
 export type { InvoicingFactsSource } from './invoicing-facts.ts';
 export type { KpiFactsSource } from './kpi-facts.ts';
+export { reconciliationTopics } from './reconciliation.ts';
+export type { ReconciliationExceptionChanged, ReconciliationSettings } from './reconciliation.ts';
+export type { ReconciliationFactsSource } from './reconciliation-facts.ts';
 export type { ErpDatabase } from './tables.ts';
 
 export const erpSubgraph: SubgraphModule<ErpDatabase> = {
@@ -34,9 +38,17 @@ export const erpSubgraph: SubgraphModule<ErpDatabase> = {
   create: (deps) =>
     createErpSubgraph(
       deps,
-      deps.graph
-        ? { postingFacts: createGraphPostingFacts(deps.graph), invoicingFacts: createGraphInvoicingFacts(deps.graph), kpiFacts: createGraphKpiFacts(deps.graph) }
-        : {},
+      {
+        ...(deps.graph
+          ? {
+              postingFacts: createGraphPostingFacts(deps.graph),
+              invoicingFacts: createGraphInvoicingFacts(deps.graph),
+              kpiFacts: createGraphKpiFacts(deps.graph),
+              reconciliationFacts: createGraphReconciliationFacts(deps.graph),
+            }
+          : {}),
+        reconciliation: deps.config?.reconciliation,
+      },
     ),
   seed: seedErp,
 };

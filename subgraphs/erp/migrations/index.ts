@@ -5,6 +5,7 @@ import * as invoiceGrouping from './2026-11-26T1100-invoice-grouping.ts';
 import * as creditNotes from './2026-11-26T1200-credit-notes.ts';
 import * as recurringBilling from './2026-11-26T1300-recurring-billing.ts';
 import * as kpiIndexes from './2026-12-02T0750-kpi-indexes.ts';
+import * as reconciliation from './2026-12-02T2000-reconciliation.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-11-26T1200-credit-notes': creditNotes,
   '2026-11-26T1300-recurring-billing': recurringBilling,
   '2026-12-02T0750-kpi-indexes': kpiIndexes,
+  '2026-12-02T2000-reconciliation': reconciliation,
 };
