@@ -163,6 +163,8 @@ describe('reconciliation through the gateway', () => {
       );
       return results;
     };
+    // Earlier runs' announcements are out before anyone subscribes (a Redis relay may still hold some).
+    await graph.hub.settle();
     const finance = await connect(['FINANCE']);
     const worker = await connect(['WORKER']);
     const deadline = Date.now() + 5000;
@@ -172,10 +174,11 @@ describe('reconciliation through the gateway', () => {
     await erpDb().updateTable('invoice').set({ subtotal: sql`subtotal + 1`, total: sql`total + 1` }).where('id', '=', invoice.id).execute();
     await run();
     await graph.hub.settle();
-    while (finance.length < 1 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(finance.length, 1, JSON.stringify(finance));
-    assert.deepEqual(finance[0].data.reconciliationExceptionChanged.subjects, [{ __typename: 'Invoice', id: invoice.id }]);
-    assert.equal(finance[0].data.reconciliationExceptionChanged.status, 'OPEN');
+    const aboutInvoice = () => finance.filter((r) => r.data?.reconciliationExceptionChanged?.subjects?.[0]?.id === invoice.id);
+    while (aboutInvoice().length < 1 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(aboutInvoice().length, 1, JSON.stringify(finance));
+    assert.deepEqual(aboutInvoice()[0].data.reconciliationExceptionChanged.subjects, [{ __typename: 'Invoice', id: invoice.id }]);
+    assert.equal(aboutInvoice()[0].data.reconciliationExceptionChanged.status, 'OPEN');
     assert.equal(worker.filter((r) => r.data?.reconciliationExceptionChanged).length, 0);
 
     await erpDb().updateTable('invoice').set({ subtotal: invoice.subtotal, total: invoice.total }).where('id', '=', invoice.id).execute();
@@ -183,6 +186,7 @@ describe('reconciliation through the gateway', () => {
     await graph.hub.settle();
     // Filtered on OPEN: the clearing is not delivered to this subscriber.
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(finance.length, 1);
+    assert.equal(aboutInvoice().length, 1);
+    assert.ok(finance.every((r) => r.data.reconciliationExceptionChanged.status === 'OPEN'));
   });
 });
