@@ -26,6 +26,7 @@ const hub = await startHub({
   logger,
   maskErrors: config.production,
   subscriptions: config.subscriptions,
+  config,
 });
 const admin = demoWorkerFor('ADMIN');
 const token = await signBearerToken({ workerId: admin?.id ?? null, roles: ['ADMIN', 'FINANCE'] }, secrets.jwtSecret);

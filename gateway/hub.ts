@@ -1,6 +1,7 @@
 import { openPGlite, type DatabaseTarget, type SubgraphDatabase } from '../lib/db/database.ts';
 import type { PGliteSession } from '../lib/db/pglite-dialect.ts';
 import type { Clock } from '../lib/clock.ts';
+import type { Config } from '../lib/config.ts';
 import { isoDate, systemClock } from '../lib/clock.ts';
 import type { EventBus } from '../lib/events/bus.ts';
 import { InProcessBus } from '../lib/events/in-process-bus.ts';
@@ -30,6 +31,8 @@ export interface HubOptions {
   readonly maskErrors?: boolean;
   /** Tuning of the gateway's live fields (graphql-ws), e.g. the batch window. */
   readonly subscriptions?: GatewayOptions['subscriptions'];
+  /** The process's configuration, handed to every subgraph for its own settings (erp's reconciliation, psa's staffing). */
+  readonly config?: Config;
 }
 
 export interface Hub {
@@ -84,6 +87,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger: options.logger,
         identitySecret: options.identitySecret,
         maskErrors: options.maskErrors ?? false,
+        config: options.config,
       });
       subgraphs[name] = { runtime, database, url: '' };
     }

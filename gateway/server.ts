@@ -11,6 +11,7 @@ import { headerMapOf, runApolloRequest, sendJson } from '../lib/http/apollo-hand
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
+import { streamTimeEntries, type ExportFormat } from './time-entry-export.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
@@ -161,6 +162,35 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     }
   }
 
+  /** The time-entry export (time-entry-export.ts): the same bearer check, then rows streamed as the pages arrive. */
+  async function timeEntryExport(req: IncomingMessage, res: ServerResponse, format: ExportFormat) {
+    const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID();
+    const started = performance.now();
+    let context: GatewayContext | undefined;
+    try {
+      if (req.method !== 'GET') throw new ExportError('BAD_USER_INPUT', 'use GET');
+      const token = bearerOf(req);
+      if (!token) throw new ExportError('UNAUTHENTICATED', 'a bearer token is required');
+      try {
+        context = { identity: await verifyBearerToken(token, options.jwtSecret), correlationId };
+      } catch (error) {
+        throw new ExportError('UNAUTHENTICATED', error instanceof DomainError ? error.message : 'invalid token');
+      }
+      res.setHeader(CORRELATION_HEADER, correlationId);
+      const { rows } = await streamTimeEntries(apollo, context, new URL(req.url ?? '/', 'http://localhost').searchParams, format, res);
+      logger.info('time-entry export', { correlationId, workerId: context.identity.workerId, format, rows, durationMs: Math.round(performance.now() - started) });
+    } catch (error) {
+      if (res.headersSent) {
+        // Mid-stream: the status is gone; cut the response so the client sees a truncated download, not a whole one.
+        logger.error('time-entry export failed mid-stream', { correlationId, error });
+        res.destroy();
+        return;
+      }
+      if (!(error instanceof ExportError)) throw error;
+      sendExportError(res, error, correlationId);
+    }
+  }
+
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const handled =
@@ -174,6 +204,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
               ? liveSse(req, res, (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID())
             : path === '/exports/payroll.csv'
               ? payrollExport(req, res)
+            : path === '/exports/time-entries.csv' || path === '/exports/time-entries.jsonl'
+              ? timeEntryExport(req, res, path.endsWith('.csv') ? 'csv' : 'jsonl')
               : Promise.resolve(sendJson(res, 404, { error: 'not found; the graph is at /graphql' }));
     handled.catch((error) => {
       logger.error('request failed', { error });

@@ -48,6 +48,12 @@ export interface Config {
    * (STAFFING_OVERBOOKING_LIMIT_PERCENT, default 100); past it `staffRequest` answers OVERBOOKED.
    */
   readonly staffing: { readonly overbookingLimitPercent: number };
+  /**
+   * erp's reconciliation job: seconds between scheduled runs (RECONCILIATION_INTERVAL_SECONDS, default 0 = no
+   * schedule, on demand only) and how long a cost posting or an invoice may lag (RECONCILIATION_GRACE_MINUTES,
+   * default 60).
+   */
+  readonly reconciliation: { readonly intervalSeconds: number; readonly graceMinutes: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -70,6 +76,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return value;
   };
   const replaySeconds = positive('SUBSCRIPTION_REPLAY_SECONDS');
+  const nonNegative = (variable: string, fallback: number) => {
+    const raw = env[variable];
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${variable} must be a non-negative integer, got "${raw}"`);
+    return value;
+  };
   return Object.freeze({
     production: env.NODE_ENV === 'production',
     dataDir: env.PSGRAPH_DATA_DIR ?? './data',
@@ -90,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerIdentity: positive('SUBSCRIPTION_CONNECTIONS_PER_IDENTITY'),
     }),
     staffing: Object.freeze({ overbookingLimitPercent: positive('STAFFING_OVERBOOKING_LIMIT_PERCENT') ?? 100 }),
+    reconciliation: Object.freeze({
+      intervalSeconds: nonNegative('RECONCILIATION_INTERVAL_SECONDS', 0),
+      graceMinutes: nonNegative('RECONCILIATION_GRACE_MINUTES', 60),
+    }),
     logLevel,
   });
 }

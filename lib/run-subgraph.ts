@@ -27,6 +27,7 @@ export async function runSubgraphProcess(module: SubgraphModule): Promise<void> 
     logger,
     identitySecret,
     maskErrors: config.production,
+    config,
   });
   const url = await runtime.listen(config.port ?? defaultSubgraphPorts[module.name as SubgraphName], config.host);
   logger.info('subgraph listening', { url });

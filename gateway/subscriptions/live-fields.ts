@@ -2,6 +2,7 @@ import type { DomainEvent } from '../../lib/events/envelope.ts';
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import type { BillingEventCreated, InvoiceDrafted, InvoiceIssued, InvoicePaid, InvoiceVoided } from '../../subgraphs/erp/events.ts';
 import { erpTopics } from '../../subgraphs/erp/events.ts';
+import { reconciliationTopics, type ReconciliationExceptionChanged } from '../../subgraphs/erp/reconciliation.ts';
 import type { ProjectStatusChanged } from '../../subgraphs/psa/events.ts';
 import { psaTopics } from '../../subgraphs/psa/events.ts';
 import { isoWeekLabel } from '../../subgraphs/time/domain/iso-week.ts';
@@ -288,8 +289,20 @@ export const billingEventCreated: LiveField = {
   resolution: byIdResolution('billingEvent'),
 };
 
+export const reconciliationExceptionChanged: LiveField = {
+  name: 'reconciliationExceptionChanged',
+  eventTypes: [reconciliationTopics.exceptionFound, reconciliationTopics.exceptionCleared],
+  changesOf(event) {
+    const data = event.data as unknown as ReconciliationExceptionChanged;
+    return [{ id: data.exceptionId, facts: { status: data.open ? 'OPEN' : 'CLEARED' }, correlationId: event.correlationId }];
+  },
+  statusAfterResolution: false,
+  // erp's reconciliationException(id:) refuses anyone but finance and admins, who therefore hear nothing.
+  resolution: byIdResolution('reconciliationException'),
+};
+
 export const liveFields: Readonly<Record<string, LiveField>> = Object.fromEntries(
-  [timeEntryStatusChanged, timesheetStatusChanged, projectStatusChanged, invoiceStatusChanged, billingEventCreated].map((field) => [field.name, field]),
+  [timeEntryStatusChanged, timesheetStatusChanged, projectStatusChanged, invoiceStatusChanged, billingEventCreated, reconciliationExceptionChanged].map((field) => [field.name, field]),
 );
 
 /** Whether an entity with these facts passes a subscriber's filter (`skip`: keys checked elsewhere). */

@@ -123,6 +123,8 @@ export interface SubgraphDependencies<DB> {
   readonly logger: Logger;
   readonly identitySecret: string;
   readonly maskErrors: boolean;
+  /** The process's configuration (lib/config.ts), for a subgraph's own settings; absent: their defaults. */
+  readonly config?: import('../config.ts').Config;
 }
 
 /** The uniform surface of a subgraph package (`subgraphs/<name>/index.ts`), so hosts can run any of them alike. */

@@ -12,14 +12,18 @@ import { Payment } from './payment.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
 import { RevenueRow } from './revenue-schedule.ts';
+import { ReconciliationException, ReconciliationRun, ReconciliationSubject, reconciliationMutation, reconciliationQuery } from './reconciliation.ts';
 import { TaxRate } from './tax-rate.ts';
 import { TimeEntry, TimeEntryBilling } from './time-entry.ts';
 import type { Resolvers } from './types.generated.ts';
 
 export const erpResolvers: Resolvers = {
   ...scalarResolvers,
-  Query,
-  Mutation,
+  Query: { ...Query, ...reconciliationQuery },
+  Mutation: { ...Mutation, ...reconciliationMutation },
+  ReconciliationException,
+  ReconciliationRun,
+  ReconciliationSubject,
   Invoice,
   InvoiceLine,
   InvoiceLineGroup,

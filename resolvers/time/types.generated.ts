@@ -245,6 +245,13 @@ export type ExpenseEntryResult = {
 };
 
 export type ExpenseFilter = {
+  /**
+   * Approved at or after this instant: the latest approval in the history (an entry approved, cancelled and approved
+   * again counts by its last approval). Combine with `status: [APPROVED]` for what stands approved now.
+   */
+  approvedAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Approved before this instant (the latest approval, as for approvedAfter). */
+  approvedBefore?: InputMaybe<Scalars['DateTime']['input']>;
   billable?: InputMaybe<Scalars['Boolean']['input']>;
   category?: InputMaybe<Array<ExpenseCategory>>;
   /** Expenses on any project of this customer. */
@@ -1105,6 +1112,13 @@ export type TimeEntryEdge = {
 
 /** Dates are inclusive. */
 export type TimeEntryFilter = {
+  /**
+   * Approved at or after this instant: the latest approval in the history (an entry approved, cancelled and approved
+   * again counts by its last approval). Combine with `status: [APPROVED]` for what stands approved now.
+   */
+  approvedAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Approved before this instant (the latest approval, as for approvedAfter). */
+  approvedBefore?: InputMaybe<Scalars['DateTime']['input']>;
   billable?: InputMaybe<Scalars['Boolean']['input']>;
   /** Entries on any project of this customer (psa's projects of the customer, read through the graph). */
   customerId?: InputMaybe<Scalars['ID']['input']>;

@@ -25,6 +25,8 @@ export const codegen = {
     RetainerBalance: '../../subgraphs/erp/domain/recurring-billing.ts#RetainerBalance as RetainerBalanceModel',
     UnbilledWorkRow: '../../subgraphs/erp/kpis.ts#UnbilledWorkRow as UnbilledWorkRowModel',
     RevenueRow: '../../subgraphs/erp/revenue.ts#RevenueRow as RevenueRowModel',
+    ReconciliationException: '../../subgraphs/erp/tables.ts#ReconciliationExceptionRow',
+    ReconciliationRun: '../../subgraphs/erp/tables.ts#ReconciliationRunRow',
     InvoiceCycleTimeRow: '../../subgraphs/erp/kpis.ts#InvoiceCycleTimeRow as InvoiceCycleTimeRowModel',
   },
 };

@@ -4,6 +4,7 @@ import { createGraphPostingFacts } from './posting-facts.ts';
 import { createGraphInvoicingFacts } from './invoicing-facts.ts';
 import { createGraphKpiFacts } from './kpi-facts.ts';
 import { createGraphProjectBudgetFacts } from './project-budget-facts.ts';
+import { createGraphReconciliationFacts } from './reconciliation-facts.ts';
 import { seedErp } from './seed.ts';
 import { createErpSubgraph } from './server.ts';
 import type { ErpDatabase } from './tables.ts';
@@ -26,6 +27,9 @@ export type {
 export type { PostingFactsSource } from './posting-facts.ts';
 export type { InvoicingFactsSource } from './invoicing-facts.ts';
 export type { KpiFactsSource } from './kpi-facts.ts';
+export { reconciliationTopics } from './reconciliation.ts';
+export type { ReconciliationExceptionChanged, ReconciliationSettings } from './reconciliation.ts';
+export type { ReconciliationFactsSource } from './reconciliation-facts.ts';
 export type { ErpDatabase } from './tables.ts';
 
 export const erpSubgraph: SubgraphModule<ErpDatabase> = {
@@ -36,9 +40,18 @@ export const erpSubgraph: SubgraphModule<ErpDatabase> = {
   create: (deps) =>
     createErpSubgraph(
       deps,
-      deps.graph
-        ? { postingFacts: createGraphPostingFacts(deps.graph), invoicingFacts: createGraphInvoicingFacts(deps.graph), kpiFacts: createGraphKpiFacts(deps.graph), projectBudgetFacts: createGraphProjectBudgetFacts(deps.graph) }
-        : {},
+      {
+        ...(deps.graph
+          ? {
+              postingFacts: createGraphPostingFacts(deps.graph),
+              invoicingFacts: createGraphInvoicingFacts(deps.graph),
+              kpiFacts: createGraphKpiFacts(deps.graph),
+              projectBudgetFacts: createGraphProjectBudgetFacts(deps.graph),
+              reconciliationFacts: createGraphReconciliationFacts(deps.graph),
+            }
+          : {}),
+        reconciliation: deps.config?.reconciliation,
+      },
     ),
   seed: seedErp,
 };

@@ -9,7 +9,9 @@ import {
 } from '../../lib/graphql/subgraph-server.ts';
 import { erpResolvers } from '../../resolvers/erp/index.ts';
 import { crmTopics, type ContractAmended, type ContractCreated, type ContractUpdated } from '../crm/index.ts';
+import { loaderById } from '../../lib/graphql/loaders.ts';
 import { erpConsumerGroups } from './events.ts';
+import * as reconciliationQueries from './reconciliation-queries.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
 import type { InvoicingFactsSource } from './invoicing-facts.ts';
 import { createInvoicingService, type InvoicingService } from './invoicing.ts';
@@ -23,6 +25,8 @@ import type { ProjectBudgetFactsSource } from './project-budget-facts.ts';
 import { createErpQueries, createErpService, type ErpQueries, type ErpService } from './service.ts';
 import type { KpiFactsSource } from './kpi-facts.ts';
 import { createErpKpis, type ErpKpis } from './kpis.ts';
+import type { ReconciliationFactsSource } from './reconciliation-facts.ts';
+import { createReconciliationService, type ReconciliationService, type ReconciliationSettings } from './reconciliation.ts';
 import type { ErpDatabase } from './tables.ts';
 
 export interface ErpContext extends RequestScope {
@@ -42,6 +46,10 @@ export interface ErpContext extends RequestScope {
   readonly creditNotes: CreditNoteService;
   /** Unbilled work and invoice cycle time, bound to the caller (kpis.ts). */
   readonly kpis: ErpKpis;
+  /** The reconciliation job and its exceptions (reconciliation.ts). */
+  readonly reconciliation: ReconciliationService;
+  /** Per-request loaders of runs and exceptions (references). */
+  readonly reconciliationLoaders: ReturnType<typeof createReconciliationLoaders>;
 }
 
 export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8'));
@@ -55,6 +63,17 @@ export interface ErpOptions {
   readonly kpiFacts?: KpiFactsSource;
   /** Where percent-complete billing reads psa's projects and budget hours; without it, that run is not configured. */
   readonly projectBudgetFacts?: ProjectBudgetFactsSource;
+  /** Where reconciliation reads time's approvals, psa's projects and assignments; without it, runs fail. */
+  readonly reconciliationFacts?: ReconciliationFactsSource;
+  /** The schedule and grace time (lib/config.ts); default: no schedule, 60 minutes of grace. */
+  readonly reconciliation?: ReconciliationSettings;
+}
+
+function createReconciliationLoaders(db: SubgraphDependencies<ErpDatabase>['db']) {
+  return {
+    run: loaderById((ids) => reconciliationQueries.runsByIds(db, ids)),
+    exception: loaderById((ids) => reconciliationQueries.exceptionsByIds(db, ids)),
+  };
 }
 
 /** Builds the erp subgraph from its dependencies; starts nothing until `listen`. */
@@ -67,6 +86,10 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
   const percentComplete = createPercentCompleteService({ db: deps.db, clock: deps.clock, facts: options.projectBudgetFacts, onCommit: () => runtime?.relay.kick() });
   const recurringBilling = createRecurringBillingService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const reconciliation = createReconciliationService({
+    db: deps.db, clock: deps.clock, facts: options.reconciliationFacts, settings: options.reconciliation ?? { intervalSeconds: 0, graceMinutes: 60 }, logger,
+    onCommit: () => runtime?.relay.kick(),
+  });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
     typeDefs: erpTypeDefs,
@@ -80,7 +103,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
       const kpis = createErpKpis({ db: deps.db, scope, clock: deps.clock, facts: options.kpiFacts });
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, percentComplete, creditNotes, kpis };
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, percentComplete, creditNotes, kpis, reconciliation, reconciliationLoaders: createReconciliationLoaders(deps.db) };
     },
     subscribe: async (bus) => [
       await bus.subscribe({
@@ -97,5 +120,18 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
       ...(await subscribePosting(bus, { db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() }, logger)),
     ],
   });
-  return runtime;
+  // The schedule starts with the subgraph and stops before it (a run in progress finishes first).
+  const { listen, stop } = runtime;
+  return {
+    ...runtime,
+    async listen(port, host) {
+      const url = await listen(port, host);
+      reconciliation.start();
+      return url;
+    },
+    async stop() {
+      await reconciliation.stop();
+      await stop();
+    },
+  };
 }

@@ -281,6 +281,44 @@ export interface DocumentSequenceTable {
   next_number: number;
 }
 
+export type ReconciliationTrigger = 'SCHEDULED' | 'ON_DEMAND';
+export type ReconciliationRunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
+
+export interface ReconciliationRunTable {
+  id: string;
+  trigger: ReconciliationTrigger;
+  status: ReconciliationRunStatus;
+  requested_by: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  /** Exceptions this run recorded for the first time, cleared, and left open. */
+  found: Generated<number>;
+  cleared: Generated<number>;
+  open: Generated<number>;
+  error: string | null;
+}
+
+export interface ReconciliationExceptionTable {
+  id: string;
+  type: string;
+  key: string;
+  /** The records involved, as graph references: [{ typename, id }]. */
+  subjects: unknown;
+  detail: string;
+  found_at: Date;
+  found_run_id: string;
+  cleared_at: Date | null;
+  cleared_run_id: string | null;
+}
+
+/** One row per job: who runs it until when (renewed by the runner's heartbeat). */
+export interface ReconciliationLeaseTable {
+  name: string;
+  holder: string;
+  expires_at: Date;
+  heartbeat_at: Date;
+}
+
 export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   invoice: InvoiceTable;
   invoice_line: InvoiceLineTable;
@@ -294,6 +332,9 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   billing_schedule_line: BillingScheduleLineTable;
   recurring_usage: RecurringUsageTable;
   document_sequence: DocumentSequenceTable;
+  reconciliation_run: ReconciliationRunTable;
+  reconciliation_exception: ReconciliationExceptionTable;
+  reconciliation_lease: ReconciliationLeaseTable;
 }
 
 export type InvoiceRow = Selectable<InvoiceTable>;
@@ -307,3 +348,5 @@ export type TaxRateRow = Selectable<TaxRateTable>;
 export type BillingSetupRow = Selectable<BillingSetupTable>;
 export type BillingScheduleLineRow = Selectable<BillingScheduleLineTable>;
 export type RecurringUsageRow = Selectable<RecurringUsageTable>;
+export type ReconciliationRunRow = Selectable<ReconciliationRunTable>;
+export type ReconciliationExceptionRow = Selectable<ReconciliationExceptionTable>;

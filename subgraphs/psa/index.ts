@@ -1,4 +1,3 @@
-import { loadConfig } from '../../lib/config.ts';
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openPsaDatabase } from './db.ts';
 import { seedPsa } from './seed.ts';
@@ -26,7 +25,7 @@ export const psaSubgraph: SubgraphModule<PsaDatabase> = {
   create: (deps) =>
     createPsaSubgraph(deps, {
       planningFacts: deps.graph ? createGraphPlanningFacts(deps.graph) : undefined,
-      overbookingLimitPercent: loadConfig().staffing.overbookingLimitPercent,
+      overbookingLimitPercent: deps.config?.staffing.overbookingLimitPercent,
     }),
   seed: seedPsa,
 };

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { EntryStatus, ExpenseCategory, PeriodLockStatus, TimeDatabase } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
@@ -17,6 +17,10 @@ export interface TimeEntryFilter {
   from?: string | null;
   to?: string | null;
   billable?: boolean | null;
+  /** The entry's latest approval (its last APPROVED record) at or after this instant. */
+  approvedAfter?: Date | string | null;
+  /** … and before this instant. */
+  approvedBefore?: Date | string | null;
 }
 
 export interface ExpenseFilter {
@@ -31,6 +35,8 @@ export interface ExpenseFilter {
   from?: string | null;
   to?: string | null;
   billable?: boolean | null;
+  approvedAfter?: Date | string | null;
+  approvedBefore?: Date | string | null;
 }
 
 export interface PeriodLockFilter {
@@ -75,7 +81,31 @@ export function timeEntriesQuery(db: Db, filter: TimeEntryFilter = {}) {
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
   if (filter.billable != null) query = query.where('billable', '=', filter.billable);
-  return query;
+  return whereApproved(query, 'time_entry_id', filter);
+}
+
+/**
+ * The approved-in-a-window filter: the source's latest APPROVED record (approval_record, served by its per-subject
+ * index) inside [approvedAfter, approvedBefore). An entry approved, cancelled and approved again counts by the second.
+ */
+function whereApproved<Q extends SelectQueryBuilder<any, any, any>>(
+  query: Q,
+  subject: 'time_entry_id' | 'expense_entry_id',
+  filter: { approvedAfter?: Date | string | null; approvedBefore?: Date | string | null },
+): Q {
+  if (!filter.approvedAfter && !filter.approvedBefore) return query;
+  const table = subject === 'time_entry_id' ? 'time_entry' : 'expense_entry';
+  // A builder subquery, not raw SQL: the schema plugin must name approval_record in this subgraph's schema.
+  const approvedAt = (eb: ExpressionBuilder<any, any>) =>
+    eb
+      .selectFrom('approval_record')
+      .select((inner) => inner.fn.max('approval_record.at').as('at'))
+      .whereRef(`approval_record.${subject}`, '=', `${table}.id`)
+      .where('approval_record.action', '=', 'APPROVED');
+  let result = query;
+  if (filter.approvedAfter) result = result.where((eb: ExpressionBuilder<any, any>) => eb(approvedAt(eb), '>=', new Date(filter.approvedAfter!))) as Q;
+  if (filter.approvedBefore) result = result.where((eb: ExpressionBuilder<any, any>) => eb(approvedAt(eb), '<', new Date(filter.approvedBefore!))) as Q;
+  return result;
 }
 
 /** Reversed entries (replaced by a correction) count nowhere. */
@@ -170,7 +200,7 @@ export function expensesQuery(db: Db, filter: ExpenseFilter = {}) {
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
   if (filter.billable != null) query = query.where('billable', '=', filter.billable);
-  return query;
+  return whereApproved(query, 'expense_entry_id', filter);
 }
 
 export const approvalRecordsByIds = (db: Db, ids: readonly string[]) =>

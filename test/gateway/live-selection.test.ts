@@ -9,7 +9,8 @@ import { withSubscriptions } from '../../gateway/subscriptions/schema.ts';
 import { readLiveSelection, type LiveSelection } from '../../gateway/subscriptions/selection.ts';
 
 const erpTypes = `type Invoice { id: ID! status: InvoiceStatus! } type BillingEvent { id: ID! status: BillingEventStatus! }
-  enum InvoiceStatus { DRAFT ISSUED } enum BillingEventStatus { UNBILLED HELD }`;
+  enum InvoiceStatus { DRAFT ISSUED } enum BillingEventStatus { UNBILLED HELD }
+  type ReconciliationException { id: ID! status: ReconciliationExceptionStatus! } enum ReconciliationExceptionStatus { OPEN CLEARED }`;
 
 /** The pure parts of the live fields: filters, and the client's selection carried into the gateway's query. */
 describe('live fields', () => {

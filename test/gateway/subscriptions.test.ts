@@ -140,7 +140,7 @@ describe('subscriptions over graphql-ws', () => {
     const introspection = await graph.query(`{ __schema { subscriptionType { fields { name } } } }`);
     assert.equal(introspection.errors, undefined, JSON.stringify(introspection.errors));
     const names = introspection.data.__schema.subscriptionType.fields.map((f: { name: string }) => f.name);
-    assert.deepEqual(names, ['timeEntryStatusChanged', 'timesheetStatusChanged', 'projectStatusChanged', 'invoiceStatusChanged', 'billingEventCreated']);
+    assert.deepEqual(names, ['timeEntryStatusChanged', 'timesheetStatusChanged', 'projectStatusChanged', 'invoiceStatusChanged', 'billingEventCreated', 'reconciliationExceptionChanged']);
     const overHttp = await graph.query(`subscription { timeEntryStatusChanged { id } }`);
     assert.equal(overHttp.errors?.[0].extensions?.code, 'BAD_USER_INPUT', JSON.stringify(overHttp));
   });

@@ -28,7 +28,7 @@ export interface HubHarness {
  * this run) and the in-process bus (or a fresh Redis stream under REDIS_URL).
  */
 export async function startTestHub(
-  options: { seed?: { scale: number } | false; clock?: Clock; withRedis?: boolean; subscriptions?: HubOptions['subscriptions'] } = {},
+  options: { seed?: { scale: number } | false; clock?: Clock; withRedis?: boolean; subscriptions?: HubOptions['subscriptions']; config?: HubOptions['config'] } = {},
 ): Promise<HubHarness> {
   const suffix = randomBytes(4).toString('hex');
   const useRedis = (options.withRedis ?? true) && Boolean(process.env.REDIS_URL);
@@ -45,6 +45,7 @@ export async function startTestHub(
     logger: silentLogger,
     maskErrors: true,
     subscriptions: options.subscriptions,
+    config: options.config,
   });
   const token = (roles: Role[], workerId: string | null = null) => signBearerToken({ workerId, roles }, testJwtSecret);
   return {

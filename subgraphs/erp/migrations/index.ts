@@ -8,6 +8,7 @@ import * as kpiIndexes from './2026-12-02T0750-kpi-indexes.ts';
 import * as percentComplete from './2026-12-02T1930-percent-complete.ts';
 import * as dropRevenueTables from './2026-12-02T1940-drop-revenue-tables.ts';
 import * as coveredByFee from './2026-12-02T1950-covered-by-fee.ts';
+import * as reconciliation from './2026-12-02T2000-reconciliation.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-02T1930-percent-complete': percentComplete,
   '2026-12-02T1940-drop-revenue-tables': dropRevenueTables,
   '2026-12-02T1950-covered-by-fee': coveredByFee,
+  '2026-12-02T2000-reconciliation': reconciliation,
 };
