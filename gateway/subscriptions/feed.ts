@@ -69,6 +69,9 @@ export class LiveFeed {
   #pending: PositionedEvent[] = [];
   readonly #history: EventHistory;
   #timer: NodeJS.Timeout | null = null;
+  /** A batch is being resolved and delivered: events arriving meanwhile wait and go out together in the next one. */
+  #busy = false;
+  #closed = false;
   #flushing: Promise<void> = Promise.resolve();
   #subscription: Subscription | null = null;
   /** Resolutions run so far, for tests and the log: one per group of identical subscribers per batch. */
@@ -98,7 +101,7 @@ export class LiveFeed {
         this.#history.record(position, event);
         if (!this.#hasSubscribersFor(event.type)) return;
         this.#pending.push({ position, event });
-        this.#timer ??= setTimeout(() => this.#schedule(), this.#options.batchWindowMs);
+        this.#cut();
       },
     });
   }
@@ -138,6 +141,7 @@ export class LiveFeed {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#subscription?.close();
@@ -149,14 +153,29 @@ export class LiveFeed {
     return Object.values(liveFields).some((field) => field.eventTypes.includes(type) && (this.#subscribers.get(field.name)?.size ?? 0) > 0);
   }
 
-  /** Batches are delivered one after another, so a subscriber sees changes in the order they were published. */
+  /**
+   * Batches are delivered one after another, so a subscriber sees changes in the order they were published. A batch is
+   * cut `batchWindowMs` after its first event, but never while the one before it is still resolving: under load the
+   * events that arrive meanwhile go out together in the next batch, resolved in one query per group of identical
+   * subscribers, instead of one small batch (and one query per group) each after the other.
+   */
+  #cut() {
+    if (this.#closed || this.#busy || this.#timer || this.#pending.length === 0) return;
+    this.#timer = setTimeout(() => this.#schedule(), this.#options.batchWindowMs);
+  }
+
   #schedule() {
     this.#timer = null;
     const events = this.#pending;
     this.#pending = [];
-    this.#flushing = this.#flushing.then(() =>
-      this.#deliver(events).catch((error) => this.#options.logger.error('live delivery failed', { error, events: events.length })),
-    );
+    this.#busy = true;
+    this.#flushing = this.#flushing
+      .then(() => this.#deliver(events))
+      .catch((error) => this.#options.logger.error('live delivery failed', { error, events: events.length }))
+      .finally(() => {
+        this.#busy = false;
+        this.#cut();
+      });
   }
 
   async #deliver(events: PositionedEvent[]) {

@@ -160,6 +160,7 @@ describe('subscriptions over graphql-ws', () => {
     const strangerLive = subscribe(connect(await tokenFor({ roles: ['WORKER'], workerId: stranger.id })), entryUpdates);
     const elsewhere = subscribe(managerClient, entryUpdates, { filter: { customerId: 'no-such-customer' } });
     await subscribed(5);
+    const resolutionsBefore = graph.hub.gateway.live!.resolutions;
 
     const approved = await graph.query(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { status } }`, { ids: [id] }, asManager);
     assert.equal(approved.errors, undefined, JSON.stringify(approved.errors));
@@ -189,6 +190,9 @@ describe('subscriptions over graphql-ws', () => {
     assert.deepEqual(strangerLive.errors, []);
     assert.deepEqual(elsewhere.results, [], 'a filter on another customer does not match');
     assert.equal(workerLive.results.length, 1);
+    // The worker and the stranger ask the same selection with the same roles but see different entries: each is
+    // resolved as itself (with the manager's two selections, four resolutions; three if the two workers shared one).
+    assert.ok(graph.hub.gateway.live!.resolutions - resolutionsBefore >= 4, 'identities with different visibility never share a resolution');
     await closeAll();
   });
 
