@@ -7,6 +7,7 @@ export const Query: QueryResolvers = {
   invoices: (_, args, { erpQueries }, info) => erpQueries.invoices(pageArgsOf(args, info)),
   invoiceLine: (_, { id }, { erpQueries }) => erpQueries.invoiceLine(id),
   creditNote: (_, { id }, { erpQueries }) => erpQueries.creditNote(id),
+  creditNotes: (_, args, { erpQueries }, info) => erpQueries.creditNotes(pageArgsOf(args, info)),
   payment: (_, { id }, { erpQueries }) => erpQueries.payment(id),
   billingEvent: (_, { id }, { erpQueries }) => erpQueries.billingEvent(id),
   billingEvents: (_, args, { erpQueries }, info) => erpQueries.billingEvents(pageArgsOf(args, info)),

@@ -317,6 +317,29 @@ export type CreditNote = {
   voidedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+export type CreditNoteConnection = {
+  __typename?: 'CreditNoteConnection';
+  edges: Array<CreditNoteEdge>;
+  nodes: Array<CreditNote>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CreditNoteEdge = {
+  __typename?: 'CreditNoteEdge';
+  cursor: Scalars['String']['output'];
+  node: CreditNote;
+};
+
+export type CreditNoteFilter = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  from?: InputMaybe<Scalars['Date']['input']>;
+  invoiceId?: InputMaybe<Scalars['ID']['input']>;
+  legalEntityId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<Array<CreditNoteStatus>>;
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
 export type CreditNoteLine = {
   __typename?: 'CreditNoteLine';
   amount: Money;
@@ -902,6 +925,11 @@ export type Query = {
   costPosting?: Maybe<CostPosting>;
   costPostings: CostPostingConnection;
   creditNote?: Maybe<CreditNote>;
+  /**
+   * Credit notes, newest first, filtered like invoices (dated by their issue date, a draft by when it was drafted).
+   * FINANCE, ADMIN.
+   */
+  creditNotes: CreditNoteConnection;
   invoice?: Maybe<Invoice>;
   /**
    * How long invoicing takes, for invoices issued in [from, to] (and not voided), per group (CUSTOMER, LEGAL_ENTITY,
@@ -988,6 +1016,15 @@ export type QueryCostPostingsArgs = {
 
 export type QueryCreditNoteArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryCreditNotesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CreditNoteFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1640,6 +1677,9 @@ export type ResolversTypes = {
   CostSourceType: CostSourceType;
   CreateTaxRateInput: CreateTaxRateInput;
   CreditNote: ResolverTypeWrapper<CreditNoteRow>;
+  CreditNoteConnection: ResolverTypeWrapper<Omit<CreditNoteConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CreditNoteEdge']>, nodes: Array<ResolversTypes['CreditNote']> }>;
+  CreditNoteEdge: ResolverTypeWrapper<Omit<CreditNoteEdge, 'node'> & { node: ResolversTypes['CreditNote'] }>;
+  CreditNoteFilter: CreditNoteFilter;
   CreditNoteLine: ResolverTypeWrapper<CreditNoteLineRow>;
   CreditNoteLineInput: CreditNoteLineInput;
   CreditNoteStatus: CreditNoteStatus;
@@ -1740,6 +1780,9 @@ export type ResolversParentTypes = {
   CostPostingFilter: CostPostingFilter;
   CreateTaxRateInput: CreateTaxRateInput;
   CreditNote: CreditNoteRow;
+  CreditNoteConnection: Omit<CreditNoteConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CreditNoteEdge']>, nodes: Array<ResolversParentTypes['CreditNote']> };
+  CreditNoteEdge: Omit<CreditNoteEdge, 'node'> & { node: ResolversParentTypes['CreditNote'] };
+  CreditNoteFilter: CreditNoteFilter;
   CreditNoteLine: CreditNoteLineRow;
   CreditNoteLineInput: CreditNoteLineInput;
   Customer: EntityRef;
@@ -1956,6 +1999,18 @@ export type CreditNoteResolvers<ContextType = ErpContext, ParentType extends Res
   voidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type CreditNoteConnectionResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CreditNoteConnection'] = ResolversParentTypes['CreditNoteConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CreditNoteEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['CreditNote']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CreditNoteEdgeResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CreditNoteEdge'] = ResolversParentTypes['CreditNoteEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CreditNote'], ParentType, ContextType>;
+};
+
 export type CreditNoteLineResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['CreditNoteLine'] = ResolversParentTypes['CreditNoteLine']> = {
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2163,6 +2218,7 @@ export type QueryResolvers<ContextType = ErpContext, ParentType extends Resolver
   costPosting?: Resolver<Maybe<ResolversTypes['CostPosting']>, ParentType, ContextType, RequireFields<QueryCostPostingArgs, 'id'>>;
   costPostings?: Resolver<ResolversTypes['CostPostingConnection'], ParentType, ContextType, Partial<QueryCostPostingsArgs>>;
   creditNote?: Resolver<Maybe<ResolversTypes['CreditNote']>, ParentType, ContextType, RequireFields<QueryCreditNoteArgs, 'id'>>;
+  creditNotes?: Resolver<ResolversTypes['CreditNoteConnection'], ParentType, ContextType, Partial<QueryCreditNotesArgs>>;
   invoice?: Resolver<Maybe<ResolversTypes['Invoice']>, ParentType, ContextType, RequireFields<QueryInvoiceArgs, 'id'>>;
   invoiceCycleTime?: Resolver<Array<ResolversTypes['InvoiceCycleTimeRow']>, ParentType, ContextType, RequireFields<QueryInvoiceCycleTimeArgs, 'from' | 'groupBy' | 'to'>>;
   invoiceLine?: Resolver<Maybe<ResolversTypes['InvoiceLine']>, ParentType, ContextType, RequireFields<QueryInvoiceLineArgs, 'id'>>;
@@ -2357,6 +2413,8 @@ export type Resolvers<ContextType = ErpContext> = {
   CostPostingConnection?: CostPostingConnectionResolvers<ContextType>;
   CostPostingEdge?: CostPostingEdgeResolvers<ContextType>;
   CreditNote?: CreditNoteResolvers<ContextType>;
+  CreditNoteConnection?: CreditNoteConnectionResolvers<ContextType>;
+  CreditNoteEdge?: CreditNoteEdgeResolvers<ContextType>;
   CreditNoteLine?: CreditNoteLineResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CycleTime?: CycleTimeResolvers<ContextType>;

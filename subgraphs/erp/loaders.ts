@@ -7,6 +7,7 @@ import type { ErpDatabase, InvoiceRow } from './tables.ts';
 /** Stable orders of every erp list; the last column is unique so cursors never tie. */
 export const orderings = {
   invoice: { columns: ['created_at', 'id'], direction: 'desc' },
+  creditNote: { columns: ['created_at', 'id'], direction: 'desc' },
   billingEvent: { columns: ['date', 'id'], direction: 'desc' },
   costPosting: { columns: ['date', 'id'], direction: 'desc' },
   taxRate: { columns: ['legal_entity_id', 'effective_from', 'id'], direction: 'asc' },

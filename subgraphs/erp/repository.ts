@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FinancialFact } from './domain/financials.ts';
 import type { EntryBillingFact } from './domain/time-entry-billing.ts';
-import type { BillingEventStatus, BillingSetupStatus, BillingSourceType, CostSourceType, ErpDatabase, InvoiceStatus } from './tables.ts';
+import type { BillingEventStatus, BillingSetupStatus, BillingSourceType, CostSourceType, CreditNoteStatus, ErpDatabase, InvoiceStatus } from './tables.ts';
 import type { DocumentKind } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
@@ -12,6 +12,15 @@ export interface InvoiceFilter {
   contractId?: string | null;
   legalEntityId?: string | null;
   status?: readonly InvoiceStatus[] | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+export interface CreditNoteFilter {
+  customerId?: string | null;
+  legalEntityId?: string | null;
+  invoiceId?: string | null;
+  status?: readonly CreditNoteStatus[] | null;
   from?: string | null;
   to?: string | null;
 }
@@ -58,6 +67,18 @@ export function invoicesQuery(db: Db, filter: InvoiceFilter = {}) {
   // A draft has no issue date yet: its period end dates it.
   if (filter.from) query = query.where(sql`coalesce(issue_date, period_end)`, '>=', filter.from);
   if (filter.to) query = query.where(sql`coalesce(issue_date, period_end)`, '<=', filter.to);
+  return query;
+}
+
+export function creditNotesQuery(db: Db, filter: CreditNoteFilter = {}) {
+  let query = db.selectFrom('credit_note').selectAll();
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  if (filter.invoiceId) query = query.where('invoice_id', '=', filter.invoiceId);
+  if (filter.status?.length) query = query.where('status', 'in', filter.status);
+  // A draft has no issue date yet: the day it was drafted dates it.
+  if (filter.from) query = query.where(sql`coalesce(issue_date, created_at::date)`, '>=', filter.from);
+  if (filter.to) query = query.where(sql`coalesce(issue_date, created_at::date)`, '<=', filter.to);
   return query;
 }
 

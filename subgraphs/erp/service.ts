@@ -224,6 +224,7 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     billingSetupOfContract: byId(async (contractId) => (await loaders.billingSetupByContract.load(contractId))[0] ?? null),
 
     invoices: (args: PagedArgs<repo.InvoiceFilter>) => listed(repo.invoicesQuery(db, args.filter ?? {}), orderings.invoice, args),
+    creditNotes: (args: PagedArgs<repo.CreditNoteFilter>) => listed(repo.creditNotesQuery(db, args.filter ?? {}), orderings.creditNote, args),
     billingEvents: (args: PagedArgs<repo.BillingEventFilter>) =>
       listed(repo.billingEventsQuery(db, args.filter ?? {}), orderings.billingEvent, args),
     costPostings: (args: PagedArgs<repo.CostPostingFilter>) =>

@@ -87,5 +87,17 @@ describe('credit notes through the gateway', () => {
     assert.equal(billedOn.length, 1, 'on a new draft, once');
     assert.notEqual(billedOn[0].id, invoice.id);
     assert.equal((await billingOf(id)).status, 'ON_DRAFT');
+
+    // Finance's list of credit notes: both of this invoice's, newest first, filtered, paged, and not for managers.
+    const list = `query($filter: CreditNoteFilter, $first: Int) { creditNotes(filter: $filter, first: $first) { totalCount nodes { id number status } pageInfo { hasNextPage } } }`;
+    const { creditNotes } = await ok(list, { filter: { invoiceId: invoice.id } });
+    assert.deepEqual(creditNotes.nodes.map((note: { id: string }) => note.id), [rest.id, partial.id]);
+    assert.deepEqual(creditNotes.nodes.map((note: { status: string }) => note.status), ['ISSUED', 'ISSUED']);
+    const { creditNotes: firstPage } = await ok(list, { filter: { customerId, status: ['ISSUED'] }, first: 1 });
+    assert.equal(firstPage.nodes.length, 1);
+    assert.ok(firstPage.totalCount >= 2 && firstPage.pageInfo.hasNextPage);
+    const { creditNotes: drafts } = await ok(list, { filter: { invoiceId: invoice.id, status: ['DRAFT'] } });
+    assert.equal(drafts.totalCount, 0);
+    assert.equal(await codeOf(list, {}, asManager), 'FORBIDDEN');
   });
 });
