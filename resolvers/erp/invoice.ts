@@ -19,6 +19,7 @@ export const Invoice: InvoiceResolvers = {
   subtotal: (invoice) => money(invoice.subtotal, invoice.currency),
   taxTotal: (invoice) => money(invoice.tax_total, invoice.currency),
   taxRatePercent: (invoice) => invoice.tax_rate_percent,
+  taxRounding: (invoice) => invoice.tax_rounding ?? null,
   total: (invoice) => money(invoice.total, invoice.currency),
   amountPaid: async (invoice, _, { loaders }) => {
     const [settlement] = await loaders.settlementByInvoice.load(invoice.id);

@@ -6,6 +6,7 @@ export const TaxRate: TaxRateResolvers = {
   legalEntity: (rate) => entityRef('LegalEntity', rate.legal_entity_id),
   customerCountry: (rate) => rate.customer_country,
   ratePercent: (rate) => rate.rate_percent,
+  taxRounding: (rate) => rate.tax_rounding,
   effectiveFrom: (rate) => rate.effective_from,
   effectiveTo: (rate) => rate.effective_to,
 };

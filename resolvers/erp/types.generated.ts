@@ -291,6 +291,8 @@ export type CreateTaxRateInput = {
   legalEntityId: Scalars['ID']['input'];
   name: Scalars['String']['input'];
   ratePercent: Scalars['Decimal']['input'];
+  /** Default INVOICE. */
+  taxRounding?: InputMaybe<TaxRounding>;
 };
 
 export type CreditNote = {
@@ -500,6 +502,8 @@ export type Invoice = {
   subtotal: Money;
   /** The tax rate applied, in percent. */
   taxRatePercent?: Maybe<Scalars['Decimal']['output']>;
+  /** How its tax was rounded (the rate's rule, copied at issue); null on a draft. */
+  taxRounding?: Maybe<TaxRounding>;
   taxTotal: Money;
   total: Money;
   voidReason?: Maybe<Scalars['String']['output']>;
@@ -1330,6 +1334,7 @@ export type TaxRate = {
   legalEntity: LegalEntity;
   name: Scalars['String']['output'];
   ratePercent: Scalars['Decimal']['output'];
+  taxRounding: TaxRounding;
 };
 
 export type TaxRateConnection = {
@@ -1353,6 +1358,15 @@ export type TaxRateFilter = {
   customerCountry?: InputMaybe<Scalars['String']['input']>;
   legalEntityId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+/**
+ * How an invoice's tax is rounded to the currency's minor unit (half-up), as the jurisdiction requires: INVOICE — once,
+ * on the subtotal × the rate; LINE — on each line × the rate, then summed. Credit notes give back exactly the tax the
+ * invoice charged, whichever rule it used.
+ */
+export type TaxRounding =
+  | 'INVOICE'
+  | 'LINE';
 
 /**
  * time owns entries and their status; erp needs `billable` and `status` to tell "not billable" from "not approved yet"
@@ -1471,6 +1485,8 @@ export type UpdateTaxRateInput = {
   effectiveTo?: InputMaybe<Scalars['Date']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   ratePercent?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Applies to invoices issued from now on; issued invoices keep the rule they were issued with. */
+  taxRounding?: InputMaybe<TaxRounding>;
 };
 
 export type Worker = {
@@ -1743,6 +1759,7 @@ export type ResolversTypes = {
   TaxRateConnection: ResolverTypeWrapper<Omit<TaxRateConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TaxRateEdge']>, nodes: Array<ResolversTypes['TaxRate']> }>;
   TaxRateEdge: ResolverTypeWrapper<Omit<TaxRateEdge, 'node'> & { node: ResolversTypes['TaxRate'] }>;
   TaxRateFilter: TaxRateFilter;
+  TaxRounding: TaxRounding;
   TimeEntry: ResolverTypeWrapper<TimeEntryRef>;
   TimeEntryBilling: ResolverTypeWrapper<TimeEntryBillingModel>;
   TimeEntryBillingStatus: TimeEntryBillingStatus;
@@ -2086,6 +2103,7 @@ export type InvoiceResolvers<ContextType = ErpContext, ParentType extends Resolv
   status?: Resolver<ResolversTypes['InvoiceStatus'], ParentType, ContextType>;
   subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   taxRatePercent?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  taxRounding?: Resolver<Maybe<ResolversTypes['TaxRounding']>, ParentType, ContextType>;
   taxTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   voidReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2333,6 +2351,7 @@ export type TaxRateResolvers<ContextType = ErpContext, ParentType extends Resolv
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   ratePercent?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  taxRounding?: Resolver<ResolversTypes['TaxRounding'], ParentType, ContextType>;
 };
 
 export type TaxRateConnectionResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['TaxRateConnection'] = ResolversParentTypes['TaxRateConnection']> = {

@@ -92,6 +92,7 @@ async function refreshDraftTotals(trx: Transaction<ErpDatabase>, clock: Clock, n
     invoice.tax_rate_percent ?? '0',
     invoice.currency,
     { subtotal: String(before.subtotal), taxTotal: String(before.tax_total) },
+    { subtotal: String(invoice.subtotal), taxTotal: String(invoice.tax_total) },
   );
   await trx
     .updateTable('credit_note')
@@ -297,7 +298,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         const totals = creditNoteTotals(lines.map((line) => String(line.amount)), rate, invoice.currency, {
           subtotal: String(before.subtotal),
           taxTotal: String(before.tax_total),
-        });
+        }, { subtotal: String(invoice.subtotal), taxTotal: String(invoice.tax_total) });
         const sequence = await repo.lockDocumentSequence(trx, invoice.legal_entity_id, 'CREDIT_NOTE');
         await trx.updateTable('document_sequence').set({ next_number: sequence + 1 }).where('legal_entity_id', '=', invoice.legal_entity_id).where('kind', '=', 'CREDIT_NOTE').execute();
         const number = documentNumber('CREDIT_NOTE', sequence);

@@ -188,7 +188,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
         }
         const [setup] = invoice.contract_id ? await repo.billingSetupsByContracts(trx, [invoice.contract_id]) : [];
         const due = dueDate(issueDate, setup?.payment_terms_days ?? defaultBillingTerms.paymentTermsDays);
-        const totals = invoiceTotals(lines.map((line) => line.amount), rate.rate_percent, invoice.currency);
+        const totals = invoiceTotals(lines.map((line) => line.amount), rate.rate_percent, invoice.currency, rate.tax_rounding);
         const sequence = await repo.lockDocumentSequence(trx, invoice.legal_entity_id, 'INVOICE');
         await trx.updateTable('document_sequence').set({ next_number: sequence + 1 }).where('legal_entity_id', '=', invoice.legal_entity_id).where('kind', '=', 'INVOICE').execute();
         const number = documentNumber('INVOICE', sequence);
@@ -196,7 +196,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
         await trx
           .updateTable('invoice')
           .set({
-            number, status: 'ISSUED', issue_date: issueDate, due_date: due, tax_rate_id: rate.id, tax_rate_percent: rate.rate_percent,
+            number, status: 'ISSUED', issue_date: issueDate, due_date: due, tax_rate_id: rate.id, tax_rate_percent: rate.rate_percent, tax_rounding: rate.tax_rounding,
             subtotal: totals.subtotal, tax_total: totals.taxTotal, total: totals.total, issued_at: now, updated_at: now,
           })
           .where('id', '=', id)

@@ -109,7 +109,7 @@ export function createPostingService(deps: PostingDeps) {
   async function removeFromDraft(trx: Transaction<ErpDatabase>, lineId: string, invoiceId: string) {
     const invoice = await repo.lockInvoice(trx, invoiceId);
     await trx.deleteFrom('invoice_line').where('id', '=', lineId).execute();
-    const totals = invoiceTotals(await repo.liveLineAmounts(trx, invoiceId), invoice.tax_rate_percent ?? '0', invoice.currency);
+    const totals = invoiceTotals(await repo.liveLineAmounts(trx, invoiceId), invoice.tax_rate_percent ?? '0', invoice.currency, invoice.tax_rounding ?? 'INVOICE');
     await trx
       .updateTable('invoice')
       .set({ subtotal: totals.subtotal, tax_total: totals.taxTotal, total: totals.total, updated_at: clock.now() })

@@ -23,7 +23,7 @@ import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingSetupRea
 import { orderings, type ErpLoaders } from './loaders.ts';
 import { revenueSchedule } from './revenue.ts';
 import * as repo from './repository.ts';
-import type { ErpDatabase, InvoiceGrouping, ProjectRef, TaxRateRow } from './tables.ts';
+import type { ErpDatabase, InvoiceGrouping, ProjectRef, TaxRateRow, TaxRounding } from './tables.ts';
 
 export interface CreateTaxRateInput {
   legalEntityId: string;
@@ -32,6 +32,7 @@ export interface CreateTaxRateInput {
   ratePercent: string;
   effectiveFrom: string;
   effectiveTo?: string | null;
+  taxRounding?: TaxRounding | null;
 }
 
 export interface UpdateTaxRateInput {
@@ -39,6 +40,7 @@ export interface UpdateTaxRateInput {
   ratePercent?: string | null;
   effectiveFrom?: string | null;
   effectiveTo?: string | null;
+  taxRounding?: TaxRounding | null;
 }
 
 export interface UpdateBillingSetupInput {
@@ -106,6 +108,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
             rate_percent: ratePercent,
             effective_from: candidate.effectiveFrom,
             effective_to: candidate.effectiveTo,
+            tax_rounding: input.taxRounding ?? 'INVOICE',
           })
           .execute();
         return id;
@@ -134,6 +137,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
           .set({
             ...(name !== null ? { name } : {}),
             ...(ratePercent !== null ? { rate_percent: ratePercent } : {}),
+            ...(input.taxRounding != null ? { tax_rounding: input.taxRounding } : {}),
             effective_from: candidate.effectiveFrom,
             effective_to: candidate.effectiveTo,
             updated_at: clock.now(),

@@ -52,6 +52,8 @@ export interface InvoiceTable {
   /** The tax rate applied, copied at drafting so a later master-data change never alters an invoice. */
   tax_rate_id: string | null;
   tax_rate_percent: string | null;
+  /** The rate's rounding, copied at issue with it; null before. */
+  tax_rounding: Generated<TaxRounding | null>;
   subtotal: string;
   tax_total: string;
   total: string;
@@ -191,9 +193,13 @@ export interface TaxRateTable {
   rate_percent: string;
   effective_from: string;
   effective_to: string | null;
+  /** INVOICE: tax rounded once on the subtotal; LINE: on each line, then summed (migration 2026-12-02T2100). */
+  tax_rounding: Generated<TaxRounding>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
+
+export type TaxRounding = 'INVOICE' | 'LINE';
 
 export interface BillingSetupTable {
   id: string;

@@ -97,18 +97,24 @@ export interface CreditNoteTotals {
  * A credit note's totals, by the invoice's rounding rule: the subtotal is the exact sum of its lines; the tax is at the
  * invoice's rate, rounded half-up on the invoice's cumulative credited subtotal, less the tax its earlier issued notes
  * credited — so crediting an invoice in several notes gives back exactly its tax, never a cent more (three notes of
- * 0.05 at 10 % credit 0.01, 0.00, 0.01 as the invoice charged 0.02, not 3 × 0.01); total = subtotal + tax.
+ * 0.05 at 10 % credit 0.01, 0.00, 0.01 as the invoice charged 0.02, not 3 × 0.01); total = subtotal + tax. The
+ * cumulative tax never passes the invoice's tax, and crediting the whole subtotal gives back all of it: an invoice
+ * whose tax was rounded per line (its lines' rounded taxes may sum to a cent more or less than the subtotal's) is
+ * credited exactly what it charged.
  */
 export function creditNoteTotals(
   lineAmounts: readonly string[],
   taxRatePercent: string,
   currency: string,
   issuedBefore: { subtotal: string; taxTotal: string },
+  invoice: { subtotal: string; taxTotal: string },
 ): CreditNoteTotals {
   const digits = minorUnits(currency);
   const subtotal = sumDecimals(lineAmounts, digits);
   const cumulative = sumDecimals([issuedBefore.subtotal, subtotal], digits);
-  const cumulativeTax = roundDecimal(multiplyDecimals(cumulative, multiplyDecimals(taxRatePercent, '0.01')), digits);
+  const rounded = roundDecimal(multiplyDecimals(cumulative, multiplyDecimals(taxRatePercent, '0.01')), digits);
+  const cumulativeTax =
+    compareDecimals(cumulative, invoice.subtotal) >= 0 || compareDecimals(rounded, invoice.taxTotal) > 0 ? roundDecimal(invoice.taxTotal, digits) : rounded;
   const tax = sumDecimals([cumulativeTax, negate(issuedBefore.taxTotal)], digits);
   const taxTotal = compareDecimals(tax, '0') < 0 ? roundDecimal('0', digits) : tax;
   return { subtotal, taxTotal, total: sumDecimals([subtotal, taxTotal], digits) };

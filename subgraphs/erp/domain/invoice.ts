@@ -23,12 +23,15 @@ export interface InvoiceTotals {
 
 /**
  * An invoice's totals: the subtotal is the sum of its (already rounded) line amounts; tax is the subtotal × the tax
- * rate, rounded half-up once to the currency's minor unit; the total is their sum.
+ * rate rounded half-up once to the currency's minor unit (INVOICE, the default), or each line × the rate rounded
+ * half-up and summed (LINE, where the tax rate says so); the total is their sum.
  */
-export function invoiceTotals(lineAmounts: readonly string[], taxRatePercent: string, currency: string): InvoiceTotals {
+export function invoiceTotals(lineAmounts: readonly string[], taxRatePercent: string, currency: string, rounding: 'INVOICE' | 'LINE' = 'INVOICE'): InvoiceTotals {
   const digits = minorUnits(currency);
   const subtotal = sumDecimals(lineAmounts, digits);
-  const taxTotal = roundDecimal(multiplyDecimals(subtotal, multiplyDecimals(taxRatePercent, '0.01')), digits);
+  const factor = multiplyDecimals(taxRatePercent, '0.01');
+  const taxOf = (amount: string) => roundDecimal(multiplyDecimals(amount, factor), digits);
+  const taxTotal = rounding === 'LINE' ? sumDecimals(lineAmounts.map(taxOf), digits) : taxOf(subtotal);
   return { subtotal, taxTotal, total: sumDecimals([subtotal, taxTotal], digits) };
 }
 

@@ -9,6 +9,7 @@ import * as percentComplete from './2026-12-02T1930-percent-complete.ts';
 import * as dropRevenueTables from './2026-12-02T1940-drop-revenue-tables.ts';
 import * as coveredByFee from './2026-12-02T1950-covered-by-fee.ts';
 import * as reconciliation from './2026-12-02T2000-reconciliation.ts';
+import * as taxRounding from './2026-12-02T2100-tax-rounding.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-02T1940-drop-revenue-tables': dropRevenueTables,
   '2026-12-02T1950-covered-by-fee': coveredByFee,
   '2026-12-02T2000-reconciliation': reconciliation,
+  '2026-12-02T2100-tax-rounding': taxRounding,
 };

@@ -73,17 +73,30 @@ describe('what a credit note may credit', () => {
 
 describe("a credit note's totals", () => {
   it('taxes the subtotal at the invoice rate, rounded half-up once', () => {
-    assert.deepEqual(creditNoteTotals(['116.38', '67.03'], '19', 'EUR', { subtotal: '0', taxTotal: '0' }), { subtotal: '183.41', taxTotal: '34.85', total: '218.26' });
-    assert.deepEqual(creditNoteTotals(['100'], '0', 'JPY', { subtotal: '0', taxTotal: '0' }), { subtotal: '100', taxTotal: '0', total: '100' });
+    const none = { subtotal: '0', taxTotal: '0' };
+    assert.deepEqual(creditNoteTotals(['116.38', '67.03'], '19', 'EUR', none, { subtotal: '500.00', taxTotal: '95.00' }), { subtotal: '183.41', taxTotal: '34.85', total: '218.26' });
+    assert.deepEqual(creditNoteTotals(['100'], '0', 'JPY', none, { subtotal: '100', taxTotal: '0' }), { subtotal: '100', taxTotal: '0', total: '100' });
   });
 
   it('credits exactly the invoice tax when an invoice is credited in several notes (cumulative rounding)', () => {
     // The invoice: three lines of 0.05 at 10 %: subtotal 0.15, tax 0.02 (0.015 rounded half-up), total 0.17.
-    const first = creditNoteTotals(['0.05'], '10', 'EUR', { subtotal: '0', taxTotal: '0' });
-    const second = creditNoteTotals(['0.05'], '10', 'EUR', { subtotal: '0.05', taxTotal: first.taxTotal });
-    const third = creditNoteTotals(['0.05'], '10', 'EUR', { subtotal: '0.10', taxTotal: '0.01' });
+    const invoice = { subtotal: '0.15', taxTotal: '0.02' };
+    const first = creditNoteTotals(['0.05'], '10', 'EUR', { subtotal: '0', taxTotal: '0' }, invoice);
+    const second = creditNoteTotals(['0.05'], '10', 'EUR', { subtotal: '0.05', taxTotal: first.taxTotal }, invoice);
+    const third = creditNoteTotals(['0.05'], '10', 'EUR', { subtotal: '0.10', taxTotal: '0.01' }, invoice);
     assert.deepEqual([first.taxTotal, second.taxTotal, third.taxTotal], ['0.01', '0.00', '0.01']);
     assert.deepEqual([first.total, second.total, third.total], ['0.06', '0.05', '0.06'], '0.17 in all, as invoiced');
+  });
+
+  it('gives back exactly the tax of an invoice rounded per line, never more', () => {
+    // Three lines of 0.05 at 10 %, tax per line: 0.01 each, 0.03 in all (the subtotal's would be 0.02).
+    const invoice = { subtotal: '0.15', taxTotal: '0.03' };
+    const first = creditNoteTotals(['0.05', '0.05'], '10', 'EUR', { subtotal: '0', taxTotal: '0' }, invoice);
+    const rest = creditNoteTotals(['0.05'], '10', 'EUR', { subtotal: '0.10', taxTotal: first.taxTotal }, invoice);
+    assert.deepEqual([first.taxTotal, rest.taxTotal], ['0.01', '0.02'], 'the whole subtotal credited: all 0.03 of tax');
+    // A per-line invoice whose lines' taxes sum to less than the subtotal's: a partial credit never passes it.
+    const low = { subtotal: '0.12', taxTotal: '0.00' }; // four lines of 0.03 at 10 %: 0.003 → 0.00 each
+    assert.equal(creditNoteTotals(['0.03', '0.03', '0.03'], '10', 'EUR', { subtotal: '0', taxTotal: '0' }, low).taxTotal, '0.00');
   });
 });
 

@@ -195,6 +195,61 @@ describe('erp issues invoices with gapless numbers per legal entity', () => {
   });
 });
 
+describe('erp rounds tax once per invoice or per line, as the tax rate says', () => {
+  let erp: InvoicingHarness;
+  before(async () => {
+    erp = await startInvoicing();
+    for (const id of ['c-ch-1', 'c-ch-2']) await erp.contract({ id, customerId: 'cust-3', legalEntityId: 'le-ch' });
+  });
+  after(() => erp.close());
+
+  /** Three lines of a third of an hour at a rate with cents: 0.33 h × 145.55 = 48.0315 → 48.03 each. */
+  const draftThirds = async (contractId: string) => {
+    const make = erpFixtures(erp.database.db);
+    for (let i = 0; i < 3; i += 1) {
+      await make.billingEvent({
+        source_id: randomUUID(), contract_id: contractId, customer_id: 'cust-3', legal_entity_id: 'le-ch', hours: '0.33', rate: '145.55', amount: '48.03',
+        currency: 'EUR', status: 'UNBILLED', date: '2026-11-05',
+      });
+    }
+    return dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId })).draftInvoices[0];
+  };
+  const fields = 'id subtotal { amount } taxTotal { amount } total { amount } taxRounding taxRatePercent';
+
+  it('taxes each line (LINE: 3 × 9.13 = 27.39) or the subtotal (INVOICE: 144.09 × 19 % = 27.38), frozen at issue', async () => {
+    const created = dataOf(await erp.call(
+      `mutation($input: CreateTaxRateInput!) { createTaxRate(input: $input) { id taxRounding } }`,
+      { input: { legalEntityId: 'le-ch', name: 'VAT 19% per line', ratePercent: '19', effectiveFrom: '2026-01-01', taxRounding: 'LINE' } },
+      finance,
+    )).createTaxRate;
+    assert.equal(created.taxRounding, 'LINE');
+    const perLine = await draftThirds('c-ch-1');
+    const issued = dataOf(await erp.call(`mutation($id: ID!) { issueInvoice(id: $id) { ${fields} } }`, { id: perLine.id }, finance)).issueInvoice;
+    assert.deepEqual([issued.subtotal.amount, issued.taxTotal.amount, issued.total.amount, issued.taxRounding], ['144.09', '27.39', '171.48', 'LINE']);
+
+    dataOf(await erp.call(`mutation($id: ID!) { updateTaxRate(id: $id, input: { taxRounding: INVOICE }) { id } }`, { id: created.id }, finance));
+    const perInvoice = await draftThirds('c-ch-2');
+    const second = dataOf(await erp.call(`mutation($id: ID!) { issueInvoice(id: $id) { ${fields} } }`, { id: perInvoice.id }, finance)).issueInvoice;
+    assert.deepEqual([second.taxTotal.amount, second.total.amount, second.taxRounding], ['27.38', '171.47', 'INVOICE']);
+    const again = dataOf(await erp.call(`query($id: ID!) { invoice(id: $id) { ${fields} } }`, { id: perLine.id }, finance)).invoice;
+    assert.deepEqual([again.taxTotal.amount, again.taxRounding], ['27.39', 'LINE'], 'an issued invoice keeps its rule');
+
+    // Credited in two notes, the per-line invoice gives back exactly the 27.39 it charged.
+    const lines = dataOf(await erp.call(`query($id: ID!) { invoice(id: $id) { lines { id } } }`, { id: perLine.id }, finance)).invoice.lines;
+    const credit = async (ids: string[]) => {
+      const note = dataOf(await erp.call(
+        `mutation($invoiceId: ID!, $lines: [CreditNoteLineInput!]!) { draftCreditNote(invoiceId: $invoiceId, lines: $lines) { id } }`,
+        { invoiceId: perLine.id, lines: ids.map((invoiceLineId) => ({ invoiceLineId, reason: 'training hours' })) },
+        finance,
+      )).draftCreditNote;
+      return dataOf(await erp.call(`mutation($id: ID!) { issueCreditNote(id: $id) { taxTotal { amount } } }`, { id: note.id }, finance)).issueCreditNote.taxTotal.amount;
+    };
+    const first = await credit([lines[0].id]);
+    const rest = await credit([lines[1].id, lines[2].id]);
+    assert.deepEqual([first, rest], ['9.13', '18.26']);
+  });
+});
+
 describe('erp voids invoices and records payments', () => {
   let erp: InvoicingHarness;
   before(async () => {
