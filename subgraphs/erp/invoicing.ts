@@ -216,19 +216,27 @@ export function createInvoicingService(deps: InvoicingDeps) {
      * their sources are billable again: each billing event goes back to UNBILLED — unless its source's approval was
      * taken back while it sat on the issued invoice (every cost posting of the source reversed), which makes it
      * REVERSED instead. The number of a voided issued invoice stays used (no gap, no reuse).
+     *
+     * Lock order (erp's one order for billing events and invoices, see credit-notes.ts): the invoice's billing events in
+     * id order first, then the invoice — the order the posting consumer's reversal (which reaches the invoice through
+     * the event) and issuing a credit note take, so a void racing them queues instead of deadlocking.
      */
     async voidInvoice(scope: RequestScope, id: string, reason: string, idempotencyKey?: string | null): Promise<string> {
       requireRole(scope.identity, ...financeRoles);
       const why = checkText('reason', reason, 500);
       return write('voidInvoice', idempotencyKey, { id, reason: why }, async (trx) => {
+        const eventsOf = (lines: readonly InvoiceLineRow[]) => lines.flatMap((line) => (line.billing_event_id ? [line.billing_event_id] : []));
+        const locked = new Set((await repo.lockBillingEvents(trx, eventsOf(await repo.liveLinesOfInvoice(trx, id)))).map((row) => row.id));
         const invoice = await repo.findInvoiceForUpdate(trx, id);
         if (!invoice) throw notFound('Invoice', id);
         const [settled] = await repo.settlementsByInvoices(trx, [id]);
         assertInvoiceTransition(invoice.status, 'void', { paid: String(settled?.paid ?? '0'), credited: String(settled?.credited ?? '0') });
         const now = clock.now();
+        // Read again under the invoice's lock: a reversal that held an event before us may have taken its line off a draft.
         const lines = await repo.liveLinesOfInvoice(trx, id);
+        const eventIds = eventsOf(lines);
+        if (eventIds.some((eventId) => !locked.has(eventId))) throw new DomainError('CONFLICT', `invoice ${id} changed while it was being voided: try again`);
         if (lines.length > 0) await trx.updateTable('invoice_line').set({ released_at: now }).where('id', 'in', lines.map((line) => line.id)).execute();
-        const eventIds = lines.flatMap((line) => (line.billing_event_id ? [line.billing_event_id] : []));
         const billed = eventIds.length ? (await repo.billingEventsByIds(trx, eventIds)).filter((row) => row.status === 'BILLED') : [];
         const takenBack = new Set<string>();
         for (const type of costSourceTypes) {

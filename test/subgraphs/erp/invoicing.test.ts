@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { erpTopics } from '../../../subgraphs/erp/index.ts';
+import { usingPostgres } from '../../support/database.ts';
 import { dataOf, type GraphQLResponse } from '../../support/subgraph-harness.ts';
 import { erpFixtures, finance, manager, worker } from './fixtures.ts';
 import { startInvoicing, type InvoicingHarness } from './invoicing-fixture.ts';
@@ -292,6 +293,26 @@ describe('erp voids invoices and records payments', () => {
     assert.equal(voidedEvent.data.reversedBillingEventIds.length, 1);
     const [next] = dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId: C.eur })).draftInvoices;
     assert.deepEqual(next.lines.map((line: any) => line.sourceId), [ids[0]], 'the freed source is drafted again, the reversed one not');
+  });
+
+  it('a void racing the reversals of its entries never deadlocks: both take the events, then the invoice (PostgreSQL)', { skip: !usingPostgres }, async () => {
+    for (const issue of [false, true, false, true]) {
+      const { invoice, ids } = await draftOf('1.00', '2.00', '3.00');
+      if (issue) dataOf(await erp.issue(invoice.id));
+      const [voided] = await Promise.all([
+        erp.void(invoice.id, 'raced'),
+        ...ids.map((id) => erp.publish(entryApprovalCancelled({ ...entryApproved().data, timeEntryId: id }))),
+      ]);
+      const code = codeOf(voided);
+      assert.ok(code === undefined || code === 'CONFLICT', `void answered ${code}: ${JSON.stringify(voided.errors)}`);
+      const after = await erp.invoice(invoice.id);
+      assert.equal(after.status, code ? (issue ? 'ISSUED' : 'DRAFT') : 'VOID');
+      for (const id of ids) {
+        const [event] = await erp.billingEventsOf(id);
+        // Taken back: REVERSED, unless it still sits on the issued invoice (BILLED, a credit note proposed).
+        assert.ok(event.status === 'REVERSED' || (code && issue && event.status === 'BILLED'), `${id}: ${event.status}`);
+      }
+    }
   });
 
   it('payments: partial, then the rest (PAID); a retry records once; over, other currency, draft and paid are refused', async () => {
