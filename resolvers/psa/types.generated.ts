@@ -103,11 +103,13 @@ export type CapacityGroupBy =
   | 'COST_CENTER'
   | 'LEGAL_ENTITY'
   | 'LOCATION'
-  | 'ROLE';
+  | 'ROLE'
+  /** Each worker: their forward utilization (booked and weighted tentative hours ÷ capacity). */
+  | 'WORKER';
 
 /**
- * One group's capacity and demand in one period. The group key set is the one asked for (`role`, `costCenter`,
- * `legalEntity` or `location`); all are null on the row of demand that belongs to no group yet.
+ * One group's capacity and demand in one period. The group key set is the one asked for (`worker`, `role`,
+ * `costCenter`, `legalEntity` or `location`); all are null on the row of demand that belongs to no group yet.
  */
 export type CapacityVsDemandRow = {
   __typename?: 'CapacityVsDemandRow';
@@ -128,6 +130,7 @@ export type CapacityVsDemandRow = {
   utilization?: Maybe<Scalars['Decimal']['output']>;
   /** Tentative hours × win probability (assignments TENTATIVE on a project count in full). */
   weightedTentativeHours: Scalars['Decimal']['output'];
+  worker?: Maybe<Worker>;
   /** ACTIVE workers of the group with capacity in the range. */
   workerCount: Scalars['Int']['output'];
 };
@@ -961,7 +964,7 @@ export type ResolversTypes = {
   AvailabilityWeek: ResolverTypeWrapper<AvailabilityWeek>;
   BillingMethod: BillingMethod;
   CapacityGroupBy: CapacityGroupBy;
-  CapacityVsDemandRow: ResolverTypeWrapper<CapacityVsDemandRow>;
+  CapacityVsDemandRow: ResolverTypeWrapper<Omit<CapacityVsDemandRow, 'worker'> & { worker?: Maybe<ResolversTypes['Worker']> }>;
   Contract: ResolverTypeWrapper<EntityKey>;
   CostCenter: ResolverTypeWrapper<CostCenter>;
   CreateAssignmentInput: CreateAssignmentInput;
@@ -1022,7 +1025,7 @@ export type ResolversParentTypes = {
   AssignmentFilter: AssignmentFilter;
   AvailabilityCandidate: Omit<AvailabilityCandidate, 'worker'> & { worker: ResolversParentTypes['Worker'] };
   AvailabilityWeek: AvailabilityWeek;
-  CapacityVsDemandRow: CapacityVsDemandRow;
+  CapacityVsDemandRow: Omit<CapacityVsDemandRow, 'worker'> & { worker?: Maybe<ResolversParentTypes['Worker']> };
   Contract: EntityKey;
   CostCenter: CostCenter;
   CreateAssignmentInput: CreateAssignmentInput;
@@ -1126,6 +1129,7 @@ export type CapacityVsDemandRowResolvers<ContextType = PsaContext, ParentType ex
   tentativeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   utilization?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   weightedTentativeHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  worker?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
   workerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 

@@ -7,7 +7,7 @@ import { plannedHoursWithin } from '../../lib/planned-hours.ts';
 import type { PlanningFacts, PlanningWorker } from './planning-facts.ts';
 import type { PsaDatabase } from './tables.ts';
 
-export type CapacityGroupBy = 'ROLE' | 'COST_CENTER' | 'LEGAL_ENTITY' | 'LOCATION';
+export type CapacityGroupBy = 'WORKER' | 'ROLE' | 'COST_CENTER' | 'LEGAL_ENTITY' | 'LOCATION';
 export type PlanningPeriod = 'WEEK' | 'MONTH';
 
 /** Most days one planning question may span (two years: a rolling plan, not a history). */
@@ -115,7 +115,7 @@ export function createPlanningQueries(db: Kysely<PsaDatabase>, facts: PlanningFa
       const probabilities = await facts.probabilities(requests.filter((row) => row.demand === 'TENTATIVE' && row.opportunity_id).map((row) => row.opportunity_id!));
 
       const keyOfWorker = (worker: PlanningWorker) =>
-        args.groupBy === 'ROLE' ? worker.roleId : args.groupBy === 'COST_CENTER' ? worker.costCenterId : args.groupBy === 'LEGAL_ENTITY' ? worker.legalEntityId : worker.location;
+        args.groupBy === 'WORKER' ? worker.id : args.groupBy === 'ROLE' ? worker.roleId : args.groupBy === 'COST_CENTER' ? worker.costCenterId : args.groupBy === 'LEGAL_ENTITY' ? worker.legalEntityId : worker.location;
       const workersById = new Map(workers.map((worker) => [worker.id, worker]));
       interface Cell { workers: number; capacity: bigint; confirmed: bigint; tentative: bigint; weighted: bigint }
       const groups = new Map<string | null, Cell[]>();
@@ -166,6 +166,7 @@ export function createPlanningQueries(db: Kysely<PsaDatabase>, facts: PlanningFa
         cells.map((cell, index) => {
           const capacity = hours(cell.capacity);
           return {
+            worker: args.groupBy === 'WORKER' && key ? { id: key } : null,
             role: args.groupBy === 'ROLE' && key ? { id: key } : null,
             costCenter: args.groupBy === 'COST_CENTER' && key ? { id: key } : null,
             legalEntity: args.groupBy === 'LEGAL_ENTITY' && key ? { id: key } : null,

@@ -114,6 +114,14 @@ describe('resource planning through the gateway', () => {
     ]);
   });
 
+  it("gives each worker's forward utilization: booked and weighted tentative hours against their capacity", async () => {
+    const { capacityVsDemand: rows } = await call(capacityVsDemand.replace('role { id name }', 'worker { name } role { id name }'), { groupBy: 'WORKER', period: 'MONTH', from: '2026-11-01', to: '2026-11-30' }, resourceManager);
+    const byWorker = Object.fromEntries(rows.filter((row: any) => row.worker).map((row: any) => [row.worker.name, figures(row).slice(2)]));
+    assert.deepEqual(byWorker.Ana, [1, '144.00', '152.73', '0.00', '0.00', '-8.73', '106.06', '106.06'], 'P1 143.18 + P2 9.55');
+    assert.deepEqual(byWorker.Mia, [1, '160.00', '0.00', '47.73', '47.73', '112.27', '0.00', '29.83'], 'tentative only: forward, not actual');
+    assert.equal(Object.keys(byWorker).length, 4);
+  });
+
   it('asks psa one statement per question, hcm one request per page of workers, crm one for all deals', async () => {
     for (const { database } of Object.values(graph.hub.subgraphs)) database.statements.reset();
     await call(capacityVsDemand, { groupBy: 'ROLE', period: 'WEEK', from: '2026-11-01', to: '2026-12-31' }, resourceManager);
