@@ -40,6 +40,15 @@ export function capUsageOf(setup: BillingSetupRow, rows: ReadonlyArray<{ status:
   return capUsage(String(setup.not_to_exceed), setup.currency, sums);
 }
 
+/** The billing event row of a planned billing: HELD when it has a held reason, else UNBILLED (writers' and the seed's one mapping). */
+export const billingEventRow = (id: string, billing: PlannedBilling, createdAt: Date) => ({
+  id, source_type: billing.sourceType, source_id: billing.sourceId, contract_id: billing.contractId, project_id: billing.projectId,
+  customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: billing.roleId,
+  task_id: billing.taskId, date: billing.date, description: billing.description, hours: billing.hours, rate: billing.rate,
+  amount: billing.amount, currency: billing.currency, fx_rate: null, status: billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const),
+  held_reason: billing.heldReason, reversed_at: null, created_at: createdAt,
+});
+
 /**
  * Writes a planned billing event, whatever its source (an approval, a milestone, a schedule line), with the events
  * that announce it. The contract's not-to-exceed cap is checked here, under a lock on its billing setup (so two
@@ -61,18 +70,10 @@ export async function writeBillingEvent(
     if (usage && exceedsCap(usage, billing.amount)) billing.heldReason = 'CAP_REACHED';
   }
   const id = randomUUID();
-  const status = billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const);
   const now = clock.now();
-  await trx
-    .insertInto('billing_event')
-    .values({
-      id, source_type: billing.sourceType, source_id: billing.sourceId, contract_id: billing.contractId, project_id: billing.projectId,
-      customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: billing.roleId,
-      task_id: billing.taskId, date: billing.date, description: billing.description, hours: billing.hours, rate: billing.rate,
-      amount: billing.amount, currency: billing.currency, fx_rate: null, status, held_reason: billing.heldReason, reversed_at: null,
-      created_at: now,
-    })
-    .execute();
+  const row = billingEventRow(id, billing, now);
+  const { status } = row;
+  await trx.insertInto('billing_event').values(row).execute();
   const subject = { typename: 'BillingEvent', id };
   const amount = { amount: billing.amount, currency: billing.currency };
   const events: DomainEvent<unknown>[] = [

@@ -45,6 +45,13 @@ export interface PostingDeps {
  * event; taking an approval back reverses them. Every event applies once (`handleOnce` on its id) and the database
  * holds one live cost posting and one live billing event per source, whatever the replays.
  */
+/** The cost posting row of a planned cost (the posting consumer's and the seed's one mapping). */
+export const costPostingRow = (cost: PlannedCost, postedAt: Date) => ({
+  id: randomUUID(), source_type: cost.sourceType, source_id: cost.sourceId, worker_id: cost.workerId, project_id: cost.projectId,
+  legal_entity_id: cost.legalEntityId, date: cost.date, hours: cost.hours, cost_rate: cost.costRate, amount: cost.amount,
+  currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: postedAt,
+});
+
 export function createPostingService(deps: PostingDeps) {
   const { db, clock } = deps;
 
@@ -59,14 +66,7 @@ export function createPostingService(deps: PostingDeps) {
     );
 
   async function insertCost(trx: Transaction<ErpDatabase>, cost: PlannedCost) {
-    await trx
-      .insertInto('cost_posting')
-      .values({
-        id: randomUUID(), source_type: cost.sourceType, source_id: cost.sourceId, worker_id: cost.workerId, project_id: cost.projectId,
-        legal_entity_id: cost.legalEntityId, date: cost.date, hours: cost.hours, cost_rate: cost.costRate, amount: cost.amount,
-        currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: clock.now(),
-      })
-      .execute();
+    await trx.insertInto('cost_posting').values(costPostingRow(cost, clock.now())).execute();
   }
 
   /** The billing event (with its announcements, the contract's cap checked: billing-models.ts). */

@@ -8,7 +8,8 @@ import type { DemoContract, DemoFirm, DemoTimeEntry } from '../../lib/seed/demo-
 import { defaultBillingTerms } from './domain/billing-setup.ts';
 import { billsTimeByTheHour } from './domain/billing-models.ts';
 import { planPosting } from './domain/posting.ts';
-import { setupPostingFacts } from './billing-models.ts';
+import { billingEventRow, setupPostingFacts } from './billing-models.ts';
+import { costPostingRow } from './posting.ts';
 import { billingSetupRow } from './service.ts';
 import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
 import { lineAmount } from './domain/money.ts';
@@ -207,23 +208,8 @@ async function seedApprovedExpenses(db: Kysely<ErpDatabase>, firm: DemoFirm): Pr
       },
     );
     const postedAt = atEvening(expense.date);
-    if (plan.cost) {
-      const { cost } = plan;
-      costs.push({
-        id: randomUUID(), source_type: 'EXPENSE', source_id: expense.id, worker_id: cost.workerId, project_id: cost.projectId,
-        legal_entity_id: cost.legalEntityId, date: cost.date, hours: null, cost_rate: null, amount: cost.amount, currency: cost.currency,
-        reversal_of: null, reversed_at: null, posted_at: postedAt,
-      });
-    }
-    if (plan.billing) {
-      const { billing } = plan;
-      events.push({
-        id: randomUUID(), source_type: 'EXPENSE', source_id: expense.id, contract_id: billing.contractId, project_id: billing.projectId,
-        customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: null, task_id: null,
-        date: billing.date, description: billing.description, hours: null, rate: null, amount: billing.amount, currency: billing.currency,
-        fx_rate: null, status: billing.heldReason ? 'HELD' : 'UNBILLED', held_reason: billing.heldReason, reversed_at: null, created_at: postedAt,
-      });
-    }
+    if (plan.cost) costs.push(costPostingRow(plan.cost, postedAt));
+    if (plan.billing) events.push(billingEventRow(randomUUID(), plan.billing, postedAt));
   }
   for (const batch of chunked(costs)) await db.insertInto('cost_posting').values(batch).execute();
   for (const batch of chunked(events)) await db.insertInto('billing_event').values(batch).execute();
