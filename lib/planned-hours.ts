@@ -35,3 +35,7 @@ export function plannedHoursWithin(window: PlannedWindow, from: string, to: stri
   const inside = BigInt(daysWithin(first, last, weekdaysOnly));
   return (2n * planned * inside + total) / (2n * total);
 }
+
+/** The hours many windows book in [from, to]: the sum of their shares (`plannedHoursWithin`), in hundredths. */
+export const bookedHoursWithin = (windows: readonly PlannedWindow[], from: string, to: string): bigint =>
+  windows.reduce((sum, window) => sum + plannedHoursWithin(window, from, to), 0n);

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { requireRole, type Identity } from '../../lib/auth/identity.ts';
-import { periodsWithin, type PeriodRange } from '../../lib/calendar-periods.ts';
+import { dayNumber, periodsWithin, type PeriodRange } from '../../lib/calendar-periods.ts';
 import { fromScaled, percentOf, toScaled } from '../../lib/decimal.ts';
 import { badInput } from '../../lib/errors.ts';
-import { plannedHoursWithin } from '../../lib/planned-hours.ts';
+import { bookedHoursWithin, plannedHoursWithin, type PlannedWindow } from '../../lib/planned-hours.ts';
 import type { PlanningFacts, PlanningWorker } from './planning-facts.ts';
 import type { PsaDatabase } from './tables.ts';
 
@@ -17,8 +17,8 @@ const hours = (hundredths: bigint) => fromScaled(hundredths, 2);
 const capacityOf = (worker: PlanningWorker, period: PeriodRange) => toScaled(worker.capacity.get(period.start) ?? '0', 2);
 
 function assertRange(from: string, to: string) {
-  const periods = periodsWithin(from, to, 'DAY');
-  if (periods.length > MAX_PLANNING_DAYS) throw badInput('to', `a planning range spans at most ${MAX_PLANNING_DAYS} days`);
+  if (to < from) throw badInput('to', `must be on or after from (${from})`);
+  if (dayNumber(to) - dayNumber(from) + 1 > MAX_PLANNING_DAYS) throw badInput('to', `a planning range spans at most ${MAX_PLANNING_DAYS} days`);
 }
 
 /** Live assignments overlapping [from, to], of the given workers (all when null). One statement. */
@@ -33,7 +33,8 @@ function liveAssignments(db: Kysely<PsaDatabase>, from: string, to: string, work
   return query.execute();
 }
 
-const windowOf = (row: { planned_hours: string | null; start_date: string; end_date: string }) => ({
+/** An assignment row as the spreading rule reads it. */
+export const windowOf = (row: { planned_hours: string | null; start_date: string; end_date: string }): PlannedWindow => ({
   plannedHours: row.planned_hours === null ? null : String(row.planned_hours),
   startDate: row.start_date,
   endDate: row.end_date,
@@ -56,7 +57,7 @@ export function createPlanningQueries(db: Kysely<PsaDatabase>, facts: PlanningFa
         const own = byWorker.get(worker.id) ?? [];
         const perWeek = weeks.map((week) => {
           const capacity = capacityOf(worker, week);
-          const sum = (status: string) => own.filter((row) => row.status === status).reduce((total, row) => total + plannedHoursWithin(windowOf(row), week.start, week.end), 0n);
+          const sum = (status: string) => bookedHoursWithin(own.filter((row) => row.status === status).map(windowOf), week.start, week.end);
           const booked = sum('CONFIRMED');
           return { start: week.start, end: week.end, capacity, booked, tentative: sum('TENTATIVE') };
         });

@@ -6,7 +6,8 @@ import { toScaled } from '../../../lib/decimal.ts';
 import { badInput, DomainError, forbidden, notFound } from '../../../lib/errors.ts';
 import { appendToOutbox } from '../../../lib/events/outbox.ts';
 import type { RequestScope } from '../../../lib/graphql/subgraph-server.ts';
-import { plannedHoursWithin } from '../../../lib/planned-hours.ts';
+import { bookedHoursWithin } from '../../../lib/planned-hours.ts';
+import { windowOf } from '../planning.ts';
 import { checkText } from '../../../lib/validate.ts';
 import { overbookedWeeks } from '../domain/booking.ts';
 import { assertStaffingChange } from '../domain/staffing.ts';
@@ -46,7 +47,7 @@ export function createStaffRequestUseCase(writer: Writer, staffing: ReturnType<t
       if (status === 'CANCELLED') throw badInput('status', 'a new assignment is TENTATIVE or CONFIRMED');
       const override = input.overrideOverbooking === true;
       if (override && !hasRole(scope.identity, 'ADMIN', 'RESOURCE_MANAGER')) throw forbidden('only a resource manager may book past the overbooking limit');
-      const request = await writer.db.selectFrom('staffing_request').selectAll().where('id', '=', id).executeTakeFirst();
+      const [request] = await repo.staffingRequestsByIds(writer.db, [id]);
       if (!request) throw notFound('StaffingRequest', id);
       // Its status is checked under the lock (a retry with the same idempotency key must find the first answer).
       if (!request.project_id) throw badInput('id', 'the request belongs to a deal only: confirm it onto a project (updateStaffingRequest projectId) before staffing it');
@@ -74,12 +75,12 @@ export function createStaffRequestUseCase(writer: Writer, staffing: ReturnType<t
             .where('start_date', '<=', request.end_date)
             .where('end_date', '>=', request.start_date)
             .execute();
-          const windows = [window, ...booked.map((row) => ({ plannedHours: row.planned_hours === null ? null : String(row.planned_hours), startDate: row.start_date, endDate: row.end_date }))];
+          const windows = [window, ...booked.map(windowOf)];
           overbooked = overbookedWeeks(
             weeks.map((week) => ({
               ...week,
               capacity: toScaled(worker.capacity.get(week.start) ?? '0', 2),
-              booked: windows.reduce((sum, booking) => sum + plannedHoursWithin(booking, week.start, week.end), 0n),
+              booked: bookedHoursWithin(windows, week.start, week.end),
             })),
             policy.overbookingLimitPercent,
           );
