@@ -7,6 +7,33 @@ export interface GraphClient {
   query<T>(query: string, variables: Record<string, unknown>, options?: { correlationId?: string }): Promise<T>;
 }
 
+interface GraphConnection<T> {
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/**
+ * Runs a connection query (it takes `$after: String`) page after page, handing each page's nodes to `page` before the
+ * next is asked for; `field` names the connection in the answer.
+ */
+export async function eachGraphPage<T>(
+  graph: GraphClient,
+  query: string,
+  field: string,
+  variables: Record<string, unknown>,
+  page: (nodes: T[]) => Promise<void> | void,
+  correlationId?: string,
+): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const data: Record<string, GraphConnection<T>> = await graph.query<Record<string, GraphConnection<T>>>(query, { ...variables, after }, { correlationId });
+    const connection = data[field];
+    await page(connection.nodes);
+    if (!connection.pageInfo.hasNextPage) return;
+    after = connection.pageInfo.endCursor;
+  }
+}
+
 /**
  * Posts to the gateway with a service identity (`{ service: name }`, no worker, the module's `serviceRoles`) signed with the identity
  * secret the gateway and subgraphs share, so no subgraph needs client token secrets. `url` is read per call: the

@@ -1,4 +1,4 @@
-import type { GraphClient } from '../../lib/graph-client.ts';
+import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import type { AssignmentFacts } from './domain/reconciliation.ts';
 
@@ -16,35 +16,12 @@ export interface ReconciliationFactsSource {
   eachAssignment(page: (assignments: AssignmentFacts[]) => Promise<void>, options: { correlationId: string }): Promise<void>;
 }
 
-interface Connection<T> {
-  nodes: T[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-async function eachPage<T>(
-  graph: GraphClient,
-  query: string,
-  field: string,
-  variables: Record<string, unknown>,
-  page: (nodes: T[]) => Promise<void>,
-  correlationId: string,
-) {
-  let after: string | null = null;
-  for (;;) {
-    const data: Record<string, Connection<T>> = await graph.query<Record<string, Connection<T>>>(query, { ...variables, after }, { correlationId });
-    const connection = data[field];
-    await page(connection.nodes);
-    if (!connection.pageInfo.hasNextPage) return;
-    after = connection.pageInfo.endCursor;
-  }
-}
-
 export function createGraphReconciliationFacts(graph: GraphClient): ReconciliationFactsSource {
   return {
     eachApproved(kind, approvedBefore, page, { correlationId }) {
       const field = kind === 'TIME_ENTRY' ? 'timeEntries' : 'expenses';
       const filterType = kind === 'TIME_ENTRY' ? 'TimeEntryFilter' : 'ExpenseFilter';
-      return eachPage<{ id: string }>(
+      return eachGraphPage<{ id: string }>(
         graph,
         `query ReconciliationApproved($filter: ${filterType}!, $after: String) { ${field}(filter: $filter, first: ${MAX_PAGE_SIZE}, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`,
         field,
@@ -54,7 +31,7 @@ export function createGraphReconciliationFacts(graph: GraphClient): Reconciliati
       );
     },
     eachActiveProject(page, { correlationId }) {
-      return eachPage<{ id: string; contract: { id: string } | null }>(
+      return eachGraphPage<{ id: string; contract: { id: string } | null }>(
         graph,
         `query ReconciliationProjects($after: String) { projects(filter: { status: [ACTIVE] }, first: ${MAX_PAGE_SIZE}, after: $after) { nodes { id contract { id } } pageInfo { hasNextPage endCursor } } }`,
         'projects',
@@ -64,7 +41,7 @@ export function createGraphReconciliationFacts(graph: GraphClient): Reconciliati
       );
     },
     eachAssignment(page, { correlationId }) {
-      return eachPage<AssignmentFacts>(
+      return eachGraphPage<AssignmentFacts>(
         graph,
         `query ReconciliationAssignments($after: String) { assignments(filter: { status: [TENTATIVE, CONFIRMED] }, first: ${MAX_PAGE_SIZE}, after: $after) {
           nodes { id endDate status worker { id status terminationDate } } pageInfo { hasNextPage endCursor } } }`,

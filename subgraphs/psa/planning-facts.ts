@@ -1,4 +1,4 @@
-import type { GraphClient } from '../../lib/graph-client.ts';
+import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
 import { DomainError } from '../../lib/errors.ts';
 
 /** An ACTIVE worker as planning needs them (hcm), with capacity per period start (hours, hundredths). */
@@ -39,26 +39,26 @@ export function createGraphPlanningFacts(graph: GraphClient): PlanningFacts {
   return {
     async workers({ roleId, workerIds, from, to, period }) {
       const workers: PlanningWorker[] = [];
-      let after: string | null = null;
-      do {
-        const data: { workers: { nodes: WorkerAnswer[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
-          `query PlanningWorkers($filter: WorkerFilter, $after: String, $from: Date!, $to: Date!, $period: CalendarPeriod!) {
-            workers(first: ${pageSize}, after: $after, filter: $filter) {
-              nodes { id name location role { id } costCenter { id } legalEntity { id } skills { skill } capacity(from: $from, to: $to, period: $period) { start hours } }
-              pageInfo { hasNextPage endCursor }
-            }
-          }`,
-          { filter: { status: 'ACTIVE', ...(roleId ? { roleId } : {}), ...(workerIds ? { ids: workerIds } : {}) }, after, from, to, period },
-        );
-        for (const worker of data.workers.nodes) {
-          workers.push({
-            id: worker.id, name: worker.name, roleId: worker.role.id, costCenterId: worker.costCenter.id, legalEntityId: worker.legalEntity.id,
-            location: worker.location, skills: worker.skills.map((entry) => entry.skill),
-            capacity: new Map(worker.capacity.map((entry) => [entry.start, entry.hours])),
-          });
-        }
-        after = data.workers.pageInfo.hasNextPage ? data.workers.pageInfo.endCursor : null;
-      } while (after);
+      await eachGraphPage<WorkerAnswer>(
+        graph,
+        `query PlanningWorkers($filter: WorkerFilter, $after: String, $from: Date!, $to: Date!, $period: CalendarPeriod!) {
+          workers(first: ${pageSize}, after: $after, filter: $filter) {
+            nodes { id name location role { id } costCenter { id } legalEntity { id } skills { skill } capacity(from: $from, to: $to, period: $period) { start hours } }
+            pageInfo { hasNextPage endCursor }
+          }
+        }`,
+        'workers',
+        { filter: { status: 'ACTIVE', ...(roleId ? { roleId } : {}), ...(workerIds ? { ids: workerIds } : {}) }, from, to, period },
+        (nodes) => {
+          for (const worker of nodes) {
+            workers.push({
+              id: worker.id, name: worker.name, roleId: worker.role.id, costCenterId: worker.costCenter.id, legalEntityId: worker.legalEntity.id,
+              location: worker.location, skills: worker.skills.map((entry) => entry.skill),
+              capacity: new Map(worker.capacity.map((entry) => [entry.start, entry.hours])),
+            });
+          }
+        },
+      );
       return workers;
     },
 
