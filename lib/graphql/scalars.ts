@@ -41,7 +41,7 @@ export const DateTimeScalar = new GraphQLScalarType({
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });
 
-const decimalPattern = /^-?\d{1,15}(\.\d{1,6})?$/;
+const decimalPattern = /^-?\d{1,15}(\.\d{1,10})?$/;
 
 function parseDecimal(value: unknown): string {
   const text = typeof value === 'number' ? undefined : typeof value === 'string' ? value.trim() : undefined;
@@ -54,7 +54,7 @@ function parseDecimal(value: unknown): string {
 export const DecimalScalar = new GraphQLScalarType({
   name: 'Decimal',
   description:
-    'An exact decimal number as a string ("1250.50"): money amounts, rates and hours. Never a float. Up to 15 integer and 6 fraction digits.',
+    'An exact decimal number as a string ("1250.50"): money amounts, rates and hours. Never a float. Up to 15 integer and 10 fraction digits (exchange rates need them; each field states its own precision).',
   serialize: (value) => String(value),
   parseValue: parseDecimal,
   parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING ? ast.value : undefined),

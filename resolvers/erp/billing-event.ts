@@ -1,3 +1,4 @@
+import { trimDecimal } from '../../lib/decimal.ts';
 import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
 import { money, optionalMoney } from '../../subgraphs/erp/domain/money.ts';
 import type { BillingEventResolvers } from './types.generated.ts';
@@ -15,7 +16,8 @@ export const BillingEvent: BillingEventResolvers = {
   task: (event) => optionalEntityRef('Task', event.task_id),
   rate: (event) => optionalMoney(event.rate, event.currency),
   amount: (event) => money(event.amount, event.currency),
-  fxRate: (event) => event.fx_rate,
+  fxRate: (event) => (event.fx_rate === null ? null : trimDecimal(String(event.fx_rate))),
+  functionalAmount: (event) => (event.functional_amount === null || event.functional_currency === null ? null : money(event.functional_amount, event.functional_currency)),
   heldReason: (event) => event.held_reason,
   reversedAt: (event) => event.reversed_at,
   invoiceLine: async (event, _, { loaders }) => {

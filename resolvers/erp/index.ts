@@ -13,6 +13,7 @@ import { Project } from './project.ts';
 import { Query } from './query.ts';
 import { RevenueRow } from './revenue-schedule.ts';
 import { ReconciliationException, ReconciliationRun, ReconciliationSubject, reconciliationMutation, reconciliationQuery } from './reconciliation.ts';
+import { FxRate } from './fx-rate.ts';
 import { TaxRate } from './tax-rate.ts';
 import { TimeEntry, TimeEntryBilling } from './time-entry.ts';
 import type { Resolvers } from './types.generated.ts';
@@ -34,6 +35,7 @@ export const erpResolvers: Resolvers = {
   CostPosting,
   RevenueRow,
   TaxRate,
+  FxRate,
   BillingSetup,
   BillingScheduleLine,
   Customer,

@@ -5,6 +5,8 @@ export const Mutation: MutationResolvers = {
   createTaxRate: async (_, { input, idempotencyKey }, ctx) =>
     (await ctx.loaders.taxRate.load(await ctx.erp.createTaxRate(ctx, input, idempotencyKey)))!,
   updateTaxRate: async (_, { id, input }, ctx) => (await ctx.loaders.taxRate.load(await ctx.erp.updateTaxRate(ctx, id, input)))!,
+  createFxRate: async (_, { input, idempotencyKey }, ctx) => (await ctx.loaders.fxRate.load(await ctx.fx.createFxRate(ctx, input, idempotencyKey)))!,
+  updateFxRate: async (_, { id, input, idempotencyKey }, ctx) => (await ctx.loaders.fxRate.load(await ctx.fx.updateFxRate(ctx, id, input, idempotencyKey)))!,
   updateBillingSetup: async (_, { contractId, input }, ctx) =>
     (await ctx.loaders.billingSetup.load(await ctx.erp.updateBillingSetup(ctx, contractId, input)))!,
   draftInvoices: async (_, { input, idempotencyKey }, ctx) =>

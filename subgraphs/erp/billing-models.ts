@@ -17,7 +17,9 @@ import type { Blocked, PlannedBilling, SetupPostingFacts } from './domain/postin
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventCreated, type BillingEventHeld } from './events.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import * as repo from './repository.ts';
-import type { BillingSetupRow, ErpDatabase } from './tables.ts';
+import type { BillingSetupRow, BillingSourceType, ErpDatabase } from './tables.ts';
+import type { FunctionalValue } from './domain/fx.ts';
+import { functionalValueOf, fxMissingEvents } from './fx.ts';
 
 /** The topic psa publishes when a milestone is done, checked against psa's at compile time (erp loads none of psa). */
 export const milestoneCompletedTopic = 'psa.milestone.completed' satisfies (typeof psaTopics)['milestoneCompleted'];
@@ -40,21 +42,54 @@ export function capUsageOf(setup: BillingSetupRow, rows: ReadonlyArray<{ status:
   return capUsage(String(setup.not_to_exceed), setup.currency, sums);
 }
 
-/** The billing event row of a planned billing: HELD when it has a held reason, else UNBILLED (writers' and the seed's one mapping). */
-export const billingEventRow = (id: string, billing: PlannedBilling, createdAt: Date) => ({
+/** A functional value as a billing event's columns (its writers', its release's and the seed's one mapping). */
+export const fxColumns = (value: FunctionalValue) => ({ fx_rate: value.fxRate, functional_currency: value.functionalCurrency, functional_amount: value.functionalAmount });
+
+/**
+ * The billing event row of a planned billing: HELD when it has a held reason, else UNBILLED; its functional value as
+ * captured (writers' and the seed's one mapping).
+ */
+export const billingEventRow = (id: string, billing: PlannedBilling, value: FunctionalValue, createdAt: Date) => ({
   id, source_type: billing.sourceType, source_id: billing.sourceId, contract_id: billing.contractId, project_id: billing.projectId,
   customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: billing.roleId,
   task_id: billing.taskId, date: billing.date, description: billing.description, hours: billing.hours, rate: billing.rate,
-  amount: billing.amount, currency: billing.currency, fx_rate: null, status: billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const),
+  amount: billing.amount, currency: billing.currency, ...fxColumns(value), status: billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const),
   held_reason: billing.heldReason, reversed_at: null, created_at: createdAt,
 });
 
+interface HeldEventRef {
+  billingEventId: string;
+  sourceType: BillingSourceType;
+  sourceId: string;
+  contractId: string;
+  projectId: string | null;
+  amount: { amount: string; currency: string };
+}
+
+/** `erp.billing_event.held` and `erp.billing.blocked` (CAP_REACHED) for an event its contract's cap holds. */
+export function capHeldEvents(event: HeldEventRef, usage: CapUsage, cause: EventCause, now: Date): DomainEvent<unknown>[] {
+  const subject = { typename: 'BillingEvent', id: event.billingEventId };
+  const { cap, billed, unbilled, held, remaining } = usage;
+  return [
+    createEvent<BillingEventHeld>('erp', erpTopics.billingEventHeld, subject, { ...event, heldReason: 'CAP_REACHED', capUsage: { cap, billed, unbilled, held, remaining } }, cause, now),
+    createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, {
+      contractId: event.contractId,
+      code: 'CAP_REACHED',
+      reason: `${event.sourceType} ${event.sourceId} bills ${event.amount.amount} ${event.amount.currency}, contract ${event.contractId} has ${remaining.amount} left under its cap of ${cap.amount}: it is held`,
+      source: { type: event.sourceType, id: event.sourceId, projectId: event.projectId },
+    }, cause, now),
+  ];
+}
+
 /**
  * Writes a planned billing event, whatever its source (an approval, a milestone, a schedule line), with the events
- * that announce it. The contract's not-to-exceed cap is checked here, under a lock on its billing setup (so two
- * writers cannot both fit under it): an event that would otherwise be UNBILLED and takes billed + unbilled past the
- * cap is written HELD (CAP_REACHED) — whole, even when only part of it overruns — and `erp.billing_event.held` and
- * `erp.billing.blocked` (CAP_REACHED) follow `erp.billing_event.created`.
+ * that announce it. Its value in its legal entity's currency is captured here (fx.ts: the rate of the event's date,
+ * kept from then on); an event that would otherwise be UNBILLED and that no rate converts is written HELD
+ * (FX_RATE_MISSING) with `erp.billing_event.held` and `erp.billing.blocked`, and faces the cap when a rate releases it.
+ * The contract's not-to-exceed cap is checked here, under a lock on its billing setup (so two writers cannot both fit
+ * under it): an event that would otherwise be UNBILLED and takes billed + unbilled past the cap is written HELD
+ * (CAP_REACHED) — whole, even when only part of it overruns — and `erp.billing_event.held` and `erp.billing.blocked`
+ * (CAP_REACHED) follow `erp.billing_event.created`.
  */
 export async function writeBillingEvent(
   trx: Transaction<ErpDatabase>,
@@ -63,6 +98,8 @@ export async function writeBillingEvent(
   cause: EventCause,
 ): Promise<{ id: string; events: DomainEvent<unknown>[] }> {
   const billing = { ...planned };
+  const value = await functionalValueOf(trx, billing);
+  if (!billing.heldReason && value.fxRate === null) billing.heldReason = 'FX_RATE_MISSING';
   let usage: CapUsage | null = null;
   if (!billing.heldReason) {
     const setup = await repo.lockBillingSetupByContract(trx, billing.contractId);
@@ -71,7 +108,7 @@ export async function writeBillingEvent(
   }
   const id = randomUUID();
   const now = clock.now();
-  const row = billingEventRow(id, billing, now);
+  const row = billingEventRow(id, billing, value, now);
   const { status } = row;
   await trx.insertInto('billing_event').values(row).execute();
   const subject = { typename: 'BillingEvent', id };
@@ -83,21 +120,9 @@ export async function writeBillingEvent(
       date: billing.date, hours: billing.hours, amount, status, heldReason: billing.heldReason,
     }, cause, now),
   ];
-  if (billing.heldReason === 'CAP_REACHED' && usage) {
-    const { cap, billed, unbilled, held, remaining } = usage;
-    events.push(
-      createEvent<BillingEventHeld>('erp', erpTopics.billingEventHeld, subject, {
-        billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId,
-        projectId: billing.projectId, amount, heldReason: 'CAP_REACHED', capUsage: { cap, billed, unbilled, held, remaining },
-      }, cause, now),
-      createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, subject, {
-        contractId: billing.contractId,
-        code: 'CAP_REACHED',
-        reason: `${billing.sourceType} ${billing.sourceId} bills ${billing.amount} ${billing.currency}, contract ${billing.contractId} has ${remaining.amount} left under its cap of ${cap.amount}: it is held`,
-        source: { type: billing.sourceType, id: billing.sourceId, projectId: billing.projectId },
-      }, cause, now),
-    );
-  }
+  const ref = { billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId, projectId: billing.projectId, amount };
+  if (billing.heldReason === 'CAP_REACHED' && usage) events.push(...capHeldEvents(ref, usage, cause, now));
+  if (billing.heldReason === 'FX_RATE_MISSING') events.push(...fxMissingEvents({ ...ref, legalEntityId: billing.legalEntityId, date: billing.date }, value.functionalCurrency, cause, now));
   return { id, events };
 }
 

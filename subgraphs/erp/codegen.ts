@@ -10,6 +10,7 @@ export const codegen = {
     BillingEvent: '../../subgraphs/erp/tables.ts#BillingEventRow',
     CostPosting: '../../subgraphs/erp/tables.ts#CostPostingRow',
     TaxRate: '../../subgraphs/erp/tables.ts#TaxRateRow',
+    FxRate: '../../subgraphs/erp/tables.ts#FxRateRow',
     BillingSetup: '../../subgraphs/erp/tables.ts#BillingSetupRow',
     BillingScheduleLine: '../../subgraphs/erp/tables.ts#BillingScheduleLineRow',
     Customer: '../../subgraphs/erp/tables.ts#EntityRef',

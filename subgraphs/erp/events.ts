@@ -62,9 +62,11 @@ export interface BillingEventCreated {
 }
 
 /**
- * A billing event was created HELD by a rule of its contract rather than for a missing fact: CAP_REACHED, it would
- * take the contract past its not-to-exceed cap (a partial overrun holds the event whole). `erp.billing.blocked`
- * (CAP_REACHED) follows in the same transaction for finance. Subject: the BillingEvent.
+ * A billing event was created HELD by a rule of its contract or for want of a rate, rather than for a missing fact of
+ * its source: CAP_REACHED, it would take the contract past its not-to-exceed cap (a partial overrun holds the event
+ * whole); FX_RATE_MISSING, no rate converts its currency into its legal entity's on its date (or erp does not know that
+ * entity's currency yet). Also published when an event released from FX_RATE_MISSING is held by the cap instead.
+ * `erp.billing.blocked` with the same code follows in the same transaction for finance. Subject: the BillingEvent.
  */
 export interface BillingEventHeld {
   billingEventId: string;
@@ -73,9 +75,11 @@ export interface BillingEventHeld {
   contractId: string;
   projectId: string | null;
   amount: { amount: string; currency: string };
-  heldReason: 'CAP_REACHED';
-  /** The cap's use before this event: cap, billed, unbilled, held, remaining. */
-  capUsage: Record<'cap' | 'billed' | 'unbilled' | 'held' | 'remaining', { amount: string; currency: string }>;
+  heldReason: 'CAP_REACHED' | 'FX_RATE_MISSING';
+  /** CAP_REACHED: the cap's use before this event (cap, billed, unbilled, held, remaining); null for FX_RATE_MISSING. */
+  capUsage: Record<'cap' | 'billed' | 'unbilled' | 'held' | 'remaining', { amount: string; currency: string }> | null;
+  /** FX_RATE_MISSING: the conversion that has no rate (`to` null: the legal entity's currency is unknown to erp). */
+  fx?: { from: string; to: string | null; date: string };
 }
 
 /**
@@ -247,9 +251,9 @@ export interface BillingEventReleased {
   contractId: string;
   projectId: string | null;
   amount: MoneyPayload;
-  /** What was held: CAP_REACHED. */
-  heldReason: 'CAP_REACHED';
-  /** What the cap leaves after this event (null: the contract has no cap any more). */
+  /** What was held: CAP_REACHED, or FX_RATE_MISSING (a rate now converts it: see the event's fxRate). */
+  heldReason: 'CAP_REACHED' | 'FX_RATE_MISSING';
+  /** What the cap leaves after this event (null: the contract has no cap, or no cap any more). */
   remaining: MoneyPayload | null;
 }
 
@@ -260,4 +264,6 @@ export const erpConsumerGroups = {
   posting: 'erp.posting',
   /** psa's completed milestones (billing-models.ts). */
   milestones: 'erp.milestones',
+  /** hcm's legal entities: the currency each keeps its books in (fx.ts). */
+  legalEntities: 'erp.legal-entities',
 } as const;

@@ -11,6 +11,7 @@ export const orderings = {
   billingEvent: { columns: ['date', 'id'], direction: 'desc' },
   costPosting: { columns: ['date', 'id'], direction: 'desc' },
   taxRate: { columns: ['legal_entity_id', 'effective_from', 'id'], direction: 'asc' },
+  fxRate: { columns: ['from_currency', 'to_currency', 'effective_from', 'id'], direction: 'asc' },
   billingSetup: { columns: ['created_at', 'id'], direction: 'desc' },
 } as const satisfies Record<string, Ordering>;
 
@@ -24,6 +25,7 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     billingEvent: loaderById((ids) => repo.billingEventsByIds(db, ids)),
     costPosting: loaderById((ids) => repo.costPostingsByIds(db, ids)),
     taxRate: loaderById((ids) => repo.taxRatesByIds(db, ids)),
+    fxRate: loaderById((ids) => repo.fxRatesByIds(db, ids)),
     billingSetup: loaderById((ids) => repo.billingSetupsByIds(db, ids)),
     billingSetupByContract: loaderByGroup((ids) => repo.billingSetupsByContracts(db, ids), (row) => row.contract_id),
     scheduleLinesBySetup: loaderByGroup((ids) => repo.scheduleLinesBySetups(db, ids), (row) => row.billing_setup_id),

@@ -30,6 +30,7 @@ export interface BillingEventFilter {
   projectId?: string | null;
   customerId?: string | null;
   status?: readonly BillingEventStatus[] | null;
+  heldReason?: string | null;
   sourceType?: string | null;
   from?: string | null;
   to?: string | null;
@@ -224,6 +225,7 @@ export function billingEventsQuery(db: Db, filter: BillingEventFilter = {}) {
   if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
   if (filter.status?.length) query = query.where('status', 'in', filter.status);
+  if (filter.heldReason) query = query.where('held_reason', '=', filter.heldReason);
   if (filter.sourceType) query = query.where('source_type', '=', filter.sourceType as never);
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
@@ -275,6 +277,88 @@ export const lockTaxRateScope = (trx: Transaction<ErpDatabase>, legalEntityId: s
 
 export const lockTaxRate = (trx: Transaction<ErpDatabase>, id: string) =>
   trx.selectFrom('tax_rate').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+export interface FxRateFilter {
+  fromCurrency?: string | null;
+  toCurrency?: string | null;
+  activeOn?: string | null;
+}
+
+export const fxRatesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('fx_rate').selectAll().where('id', 'in', ids).execute();
+
+export function fxRatesQuery(db: Db, filter: FxRateFilter = {}) {
+  let query = db.selectFrom('fx_rate').selectAll();
+  if (filter.fromCurrency) query = query.where('from_currency', '=', filter.fromCurrency);
+  if (filter.toCurrency) query = query.where('to_currency', '=', filter.toCurrency);
+  if (filter.activeOn) {
+    const on = filter.activeOn;
+    query = query.where('effective_from', '<=', on).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>=', on)]));
+  }
+  return query;
+}
+
+/** The rates of the given pairs (every period), for the overlap check and for converting many events at once. */
+export const fxRatesOfPairs = (db: Db, pairs: ReadonlyArray<{ fromCurrency: string; toCurrency: string }>) =>
+  pairs.length === 0
+    ? Promise.resolve([])
+    : db
+        .selectFrom('fx_rate')
+        .selectAll()
+        .where((eb) => eb.or(pairs.map((pair) => eb.and([eb('from_currency', '=', pair.fromCurrency), eb('to_currency', '=', pair.toCurrency)]))))
+        .orderBy('effective_from')
+        .execute();
+
+/** Serializes writers of one currency pair's rates (the overlap check reads, then writes). */
+export const lockFxPair = (trx: Transaction<ErpDatabase>, fromCurrency: string, toCurrency: string) =>
+  sql`select pg_advisory_xact_lock(hashtext(${`erp.fx_rate:${fromCurrency}:${toCurrency}`}))`.execute(trx);
+
+export const lockFxRate = (trx: Transaction<ErpDatabase>, id: string) =>
+  trx.selectFrom('fx_rate').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+/**
+ * In one statement: the legal entity's currency as erp knows it (null: not known), and the rate from `currency` into
+ * it effective on `date` (null: none).
+ */
+export const functionalRateOf = (db: Db, legalEntityId: string, currency: string, date: string) =>
+  db
+    .selectNoFrom((eb) => [
+      eb.selectFrom('legal_entity').select('currency').where('id', '=', legalEntityId).as('functional_currency'),
+      eb
+        .selectFrom('fx_rate as r')
+        .innerJoin('legal_entity as le', 'le.currency', 'r.to_currency')
+        .select('r.rate')
+        .where('le.id', '=', legalEntityId)
+        .where('r.from_currency', '=', currency)
+        .where('r.effective_from', '<=', date)
+        .where((inner) => inner.or([inner('r.effective_to', 'is', null), inner('r.effective_to', '>=', date)]))
+        .as('rate'),
+    ])
+    .executeTakeFirstOrThrow();
+
+/** The contracts with events held for a missing FX rate, in the given currency or legal entity (or any). */
+export const contractsWithFxHeld = (db: Db, filter: { currency?: string; legalEntityId?: string }) => {
+  let query = db.selectFrom('billing_event').select('contract_id').distinct().where('status', '=', 'HELD').where('held_reason', '=', 'FX_RATE_MISSING');
+  if (filter.currency) query = query.where('currency', '=', filter.currency);
+  if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
+  return query.orderBy('contract_id').execute();
+};
+
+/** A contract's events held for a missing FX rate, oldest first, locked (the caller holds its setup's lock first). */
+export const lockFxHeldEvents = (trx: Transaction<ErpDatabase>, contractId: string) =>
+  trx
+    .selectFrom('billing_event')
+    .selectAll()
+    .where('contract_id', '=', contractId)
+    .where('status', '=', 'HELD')
+    .where('held_reason', '=', 'FX_RATE_MISSING')
+    .orderBy('date')
+    .orderBy('created_at')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+
+export const legalEntityCurrencies = (db: Db, ids: readonly string[]) =>
+  ids.length === 0 ? Promise.resolve([]) : db.selectFrom('legal_entity').selectAll().where('id', 'in', ids).execute();
 
 export const billingSetupsByIds = (db: Db, ids: readonly string[]) =>
   db.selectFrom('billing_setup').selectAll().where('id', 'in', ids).execute();

@@ -8,10 +8,11 @@ import type { DemoContract, DemoFirm, DemoTimeEntry } from '../../lib/seed/demo-
 import { defaultBillingTerms } from './domain/billing-setup.ts';
 import { billsTimeByTheHour } from './domain/billing-models.ts';
 import { planPosting } from './domain/posting.ts';
-import { billingEventRow, setupPostingFacts } from './billing-models.ts';
+import { billingEventRow, fxColumns, setupPostingFacts } from './billing-models.ts';
 import { costPostingRow } from './posting.ts';
 import { billingSetupRow } from './service.ts';
 import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
+import { functionalValue, fxRateOn, type EffectiveFxRate, type FunctionalValue } from './domain/fx.ts';
 import { lineAmount } from './domain/money.ts';
 import { billRateFor, costRateOn } from './domain/rates.ts';
 import { taxRateFor } from './domain/tax-rate.ts';
@@ -27,6 +28,34 @@ const domesticTax: Readonly<Record<string, { name: string; ratePercent: string }
   PL: { name: 'VAT 23%', ratePercent: '23' }, SE: { name: 'Moms 25%', ratePercent: '25' }, SG: { name: 'GST 9%', ratePercent: '9' },
   US: { name: 'Sales tax (services exempt)', ratePercent: '0' },
 };
+
+type FunctionalValueOf = (amount: string, currency: string, legalEntityId: string, date: string, held: boolean) => FunctionalValue;
+
+/**
+ * Month-end rates the seed enters for each pair its cross-currency contracts need (contract currency → the booking
+ * legal entity's): a base, moved a little each month so conversions visibly use the rate of their date.
+ */
+const seedFxBase: Readonly<Record<string, string>> = { 'USD:EUR': '0.9200', 'EUR:USD': '1.0850' };
+
+function seedFxRates(firm: DemoFirm, legalEntities: ReadonlyMap<string, { currency: string }>): Array<EffectiveFxRate & { id: string; rate: string }> {
+  const pairs = new Set(firm.contracts.flatMap((contract) => {
+    const to = legalEntities.get(contract.legalEntityId)?.currency;
+    return to && to !== contract.currency ? [`${contract.currency}:${to}`] : [];
+  }));
+  if (pairs.size === 0) return [];
+  const first = firm.contracts.reduce((earliest, contract) => (contract.startDate < earliest ? contract.startDate : earliest), firm.today);
+  const rates: Array<EffectiveFxRate & { id: string; rate: string }> = [];
+  for (const pair of [...pairs].sort()) {
+    const [fromCurrency, toCurrency] = pair.split(':') as [string, string];
+    const base = toScaled(seedFxBase[pair] ?? '1.0000', 4);
+    for (let month = firstOfMonth(first), index = 0; month <= firm.today; month = dueDate(lastOfMonth(month), 1), index += 1) {
+      const drift = BigInt((index * 7) % 11) - 5n; // -5..+5 basis points × 15
+      const last = dueDate(lastOfMonth(month), 1) > firm.today;
+      rates.push({ id: randomUUID(), fromCurrency, toCurrency, rate: fromScaled(base + drift * 15n, 4), effectiveFrom: month, effectiveTo: last ? null : lastOfMonth(month) });
+    }
+  }
+  return rates;
+}
 
 const firstOfMonth = (date: string) => `${date.slice(0, 7)}-01`;
 const lastOfMonth = (date: string) => {
@@ -76,6 +105,28 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
     );
     await db.insertInto('billing_setup').values(rows).execute();
   }
+
+  // erp's copy of hcm's legal entities (hcm.legal_entity.created in a running system), and the rates that convert
+  // what the cross-currency contracts bill into their entity's currency.
+  if (firm.legalEntities.length > 0) {
+    await db.insertInto('legal_entity').values(firm.legalEntities.map((entity) => ({ id: entity.id, currency: entity.currency, updated_at: new Date(`${firm.today}T00:00:00Z`) }))).execute();
+  }
+  const fxRates = seedFxRates(firm, legalEntities);
+  if (fxRates.length > 0) {
+    await db
+      .insertInto('fx_rate')
+      .values(fxRates.map((rate) => ({ id: rate.id, from_currency: rate.fromCurrency, to_currency: rate.toCurrency, rate: rate.rate, effective_from: rate.effectiveFrom, effective_to: rate.effectiveTo })))
+      .execute();
+  }
+  // The seed enters a rate for every date its contracts bill on, so nothing it writes is held for FX_RATE_MISSING (an
+  // event held for another reason, e.g. an expense in another currency than its contract's, may lack one, as it would
+  // when written by writeBillingEvent).
+  const valueOf: FunctionalValueOf = (amount, currency, legalEntityId, date, held) => {
+    const to = legalEntities.get(legalEntityId)!.currency;
+    const value = functionalValue({ amount, currency }, to, fxRateOn(fxRates, currency, to, date)?.rate ?? null);
+    if (value.fxRate === null && !held) throw new Error(`seedErp: no ${currency} → ${to} rate on ${date}`);
+    return value;
+  };
 
   const taxRates: Array<Insertable<TaxRateTable> & { id: string }> = firm.legalEntities.flatMap((entity) => [
     {
@@ -134,7 +185,7 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
       customer_id: contract.customerId, legal_entity_id: contract.legalEntityId, worker_id: worker.id, role_id: entry.roleId,
       task_id: entry.taskId, date: entry.date, description: `${worker.name}, ${entry.date}: ${entry.notes}`.slice(0, 500),
       hours: entry.hours, rate, amount, currency: contract.currency,
-      fx_rate: legalEntities.get(contract.legalEntityId)?.currency === contract.currency ? '1' : null,
+      ...fxColumns(valueOf(amount, contract.currency, contract.legalEntityId, entry.date, rate === null)),
       status: rate === null ? ('HELD' as const) : invoiced ? ('BILLED' as const) : ('UNBILLED' as const),
       held_reason: rate === null ? ('NO_RATE' as const) : null,
       reversed_at: null, created_at: atEvening(entry.date),
@@ -178,7 +229,7 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
     if (costs.length >= 1000) await flush();
   }
   await flush();
-  await seedApprovedExpenses(db, firm);
+  await seedApprovedExpenses(db, firm, valueOf);
 
   await issueInvoices(db, firm, [...invoices.values()], taxRates, (customerId) => customers.get(customerId)?.billingAddress.country ?? null);
 }
@@ -187,7 +238,11 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
  * Posts every APPROVED expense as the posting consumer would (the same `planPosting` rules): its cost posting and,
  * when billable, its billing event at cost plus the setup's markup, UNBILLED (or HELD with the plan's reason).
  */
-async function seedApprovedExpenses(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<void> {
+async function seedApprovedExpenses(
+  db: Kysely<ErpDatabase>,
+  firm: DemoFirm,
+  valueOf: FunctionalValueOf,
+): Promise<void> {
   const projects = new Map(firm.projects.map((project) => [project.id, project]));
   const setups = new Map((await db.selectFrom('billing_setup').selectAll().execute()).map((setup) => [setup.contract_id, setupPostingFacts(setup)]));
   const costs: Insertable<CostPostingTable>[] = [];
@@ -209,7 +264,8 @@ async function seedApprovedExpenses(db: Kysely<ErpDatabase>, firm: DemoFirm): Pr
     );
     const postedAt = atEvening(expense.date);
     if (plan.cost) costs.push(costPostingRow(plan.cost, postedAt));
-    if (plan.billing) events.push(billingEventRow(randomUUID(), plan.billing, postedAt));
+    const { billing } = plan;
+    if (billing) events.push(billingEventRow(randomUUID(), billing, valueOf(billing.amount, billing.currency, billing.legalEntityId, billing.date, billing.heldReason !== null), postedAt));
   }
   for (const batch of chunked(costs)) await db.insertInto('cost_posting').values(batch).execute();
   for (const batch of chunked(events)) await db.insertInto('billing_event').values(batch).execute();

@@ -28,6 +28,7 @@ import { createErpKpis, type ErpKpis } from './kpis.ts';
 import type { ReconciliationFactsSource } from './reconciliation-facts.ts';
 import { createReconciliationService, type ReconciliationService, type ReconciliationSettings } from './reconciliation.ts';
 import type { ErpDatabase } from './tables.ts';
+import { createFxService, subscribeLegalEntities, type FxService } from './fx.ts';
 
 export interface ErpContext extends RequestScope {
   readonly loaders: ErpLoaders;
@@ -38,6 +39,8 @@ export interface ErpContext extends RequestScope {
   readonly recurringBilling: RecurringBillingService;
   /** Percent-complete billing of fixed-fee contracts (percent-complete.ts). */
   readonly percentComplete: PercentCompleteService;
+  /** Exchange rates and the retry of events held for them (fx.ts). */
+  readonly fx: FxService;
   /** Reads bound to the caller (they check the caller's roles). */
   readonly erpQueries: ErpQueries;
   /** Drafting, issuing, voiding and paying invoices. */
@@ -85,6 +88,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const creditNotes = createCreditNoteService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
   const percentComplete = createPercentCompleteService({ db: deps.db, clock: deps.clock, facts: options.projectBudgetFacts, onCommit: () => runtime?.relay.kick() });
+  const fx = createFxService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const recurringBilling = createRecurringBillingService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const reconciliation = createReconciliationService({
     db: deps.db, clock: deps.clock, facts: options.reconciliationFacts, settings: options.reconciliation ?? { intervalSeconds: 0, graceMinutes: 60 }, logger,
@@ -103,7 +107,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
       const kpis = createErpKpis({ db: deps.db, scope, clock: deps.clock, facts: options.kpiFacts });
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, percentComplete, creditNotes, kpis, reconciliation, reconciliationLoaders: createReconciliationLoaders(deps.db) };
+      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, fx, percentComplete, creditNotes, kpis, reconciliation, reconciliationLoaders: createReconciliationLoaders(deps.db) };
     },
     subscribe: async (bus) => [
       await bus.subscribe({
@@ -117,6 +121,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
               : erp.prepareBillingSetup(event as unknown as DomainEvent<ContractCreated>),
       }),
       ...(await subscribeBillingModels(bus, billingModels)),
+      ...(await subscribeLegalEntities(bus, fx)),
       ...(await subscribePosting(bus, { db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() }, logger)),
     ],
   });

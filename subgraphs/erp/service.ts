@@ -224,6 +224,7 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     billingEvent: byId((id) => loaders.billingEvent.load(id)),
     costPosting: byId((id) => loaders.costPosting.load(id)),
     taxRate: byId((id) => loaders.taxRate.load(id)),
+    fxRate: byId((id) => loaders.fxRate.load(id)),
     billingSetup: byId((id) => loaders.billingSetup.load(id)),
     billingSetupOfContract: byId(async (contractId) => (await loaders.billingSetupByContract.load(contractId))[0] ?? null),
 
@@ -234,6 +235,7 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     costPostings: (args: PagedArgs<repo.CostPostingFilter>) =>
       listed(repo.costPostingsQuery(db, args.filter ?? {}), orderings.costPosting, args),
     taxRates: (args: PagedArgs<repo.TaxRateFilter>) => listed(repo.taxRatesQuery(db, args.filter ?? {}), orderings.taxRate, args),
+    fxRates: (args: PagedArgs<repo.FxRateFilter>) => listed(repo.fxRatesQuery(db, args.filter ?? {}), orderings.fxRate, args),
     billingSetups: (args: PagedArgs<repo.BillingSetupFilter>) =>
       listed(repo.billingSetupsQuery(db, args.filter ?? {}), orderings.billingSetup, args),
 

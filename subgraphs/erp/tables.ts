@@ -155,8 +155,15 @@ export interface BillingEventTable {
   rate: string | null;
   amount: string;
   currency: string;
-  /** Contract currency → legal entity currency on the event date, when known. */
+  /**
+   * The event's currency → its legal entity's currency, effective on the event date, captured when the event was
+   * written (or released from FX_RATE_MISSING); 1 when they are the same; null when no rate was known.
+   */
   fx_rate: string | null;
+  /** The legal entity's currency, when erp knew it as the event was written. */
+  functional_currency: string | null;
+  /** amount × fx_rate, rounded half-up to the functional currency's minor unit; null with fx_rate. */
+  functional_amount: string | null;
   status: BillingEventStatus;
   held_reason: string | null;
   reversed_at: Date | null;
@@ -325,6 +332,25 @@ export interface ReconciliationLeaseTable {
   heartbeat_at: Date;
 }
 
+/** An effective-dated exchange rate: 1 `from_currency` = `rate` `to_currency` on each day of the period. */
+export interface FxRateTable {
+  id: string;
+  from_currency: string;
+  to_currency: string;
+  rate: string;
+  effective_from: string;
+  effective_to: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** hcm's legal entity as erp keeps it (hcm.legal_entity.created|changed): the currency its books are kept in. */
+export interface LegalEntityTable {
+  id: string;
+  currency: string;
+  updated_at: Date;
+}
+
 export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   invoice: InvoiceTable;
   invoice_line: InvoiceLineTable;
@@ -334,6 +360,8 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   billing_event: BillingEventTable;
   cost_posting: CostPostingTable;
   tax_rate: TaxRateTable;
+  fx_rate: FxRateTable;
+  legal_entity: LegalEntityTable;
   billing_setup: BillingSetupTable;
   billing_schedule_line: BillingScheduleLineTable;
   recurring_usage: RecurringUsageTable;
@@ -351,6 +379,7 @@ export type PaymentRow = Selectable<PaymentTable>;
 export type BillingEventRow = Selectable<BillingEventTable>;
 export type CostPostingRow = Selectable<CostPostingTable>;
 export type TaxRateRow = Selectable<TaxRateTable>;
+export type FxRateRow = Selectable<FxRateTable>;
 export type BillingSetupRow = Selectable<BillingSetupTable>;
 export type BillingScheduleLineRow = Selectable<BillingScheduleLineTable>;
 export type RecurringUsageRow = Selectable<RecurringUsageTable>;

@@ -5,7 +5,26 @@ export const hcmTopics = {
   workerCreated: 'hcm.worker.created',
   workerChanged: 'hcm.worker.changed',
   costRateAdded: 'hcm.cost_rate.added',
+  legalEntityCreated: 'hcm.legal_entity.created',
+  legalEntityChanged: 'hcm.legal_entity.changed',
 } as const;
+
+/**
+ * A legal entity as other subgraphs may keep it: erp converts what it bills into the entity's currency (its books'
+ * currency), so it keeps each entity's currency from these events.
+ */
+export interface LegalEntitySnapshot {
+  legalEntityId: string;
+  code: string;
+  name: string;
+  country: string;
+  currency: string;
+}
+
+export type LegalEntityCreated = LegalEntitySnapshot;
+
+/** The legal entity after the change. */
+export type LegalEntityChanged = LegalEntitySnapshot;
 
 /** A worker as other subgraphs may keep it (time checks "worker active", psa matches skills). No cost data. */
 export interface WorkerSnapshot {

@@ -5,7 +5,7 @@ import { createHcmSubgraph } from './server.ts';
 import type { HcmDatabase } from './tables.ts';
 
 export { hcmTopics } from './events.ts';
-export type { WorkerSnapshot, WorkerField, WorkerCreated, WorkerChanged, CostRateAdded } from './events.ts';
+export type { WorkerSnapshot, WorkerField, WorkerCreated, WorkerChanged, CostRateAdded, LegalEntitySnapshot, LegalEntityCreated, LegalEntityChanged } from './events.ts';
 export type { HcmDatabase } from './tables.ts';
 
 export const hcmSubgraph: SubgraphModule<HcmDatabase> = {

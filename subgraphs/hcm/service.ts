@@ -18,7 +18,7 @@ import { assertNoOverlap, costRateOn } from './domain/cost-rate.ts';
 import { assertLeaveAllowed } from './domain/leave.ts';
 import { assertNoManagerCycle, isInReportingLine } from './domain/reporting-line.ts';
 import { effectiveStatus, statusOnWrite } from './domain/worker-status.ts';
-import { hcmTopics, type CostRateAdded, type WorkerChanged, type WorkerCreated, type WorkerField, type WorkerSnapshot } from './events.ts';
+import { hcmTopics, type CostRateAdded, type LegalEntityChanged, type LegalEntityCreated, type WorkerChanged, type WorkerCreated, type WorkerField, type WorkerSnapshot } from './events.ts';
 import { orderings, type HcmLoaders } from './loaders.ts';
 import {
   checkCountry,
@@ -127,6 +127,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         await uniqueCode(trx, 'legal_entity', values.code, null);
         const id = randomUUID();
         await trx.insertInto('legal_entity').values({ id, ...values }).execute();
+        await appendToOutbox(trx, [event<LegalEntityCreated>(scope, hcmTopics.legalEntityCreated, 'LegalEntity', id, { legalEntityId: id, ...values })]);
         return id;
       });
     },
@@ -145,6 +146,12 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
           throw new DomainError('CONFLICT', `workers of ${current.code} have cost rates in ${current.currency}; its currency cannot change`, { field: 'currency' });
         }
         await trx.updateTable('legal_entity').set({ ...values, updated_at: clock.now() }).where('id', '=', id).execute();
+        const after = { ...current, ...values };
+        await appendToOutbox(trx, [
+          event<LegalEntityChanged>(scope, hcmTopics.legalEntityChanged, 'LegalEntity', id, {
+            legalEntityId: id, code: after.code, name: after.name, country: after.country, currency: after.currency,
+          }),
+        ]);
         return id;
       });
     },

@@ -5,11 +5,16 @@ import type { HubHarness } from './hub-harness.ts';
 
 /**
  * Billable work the demo firm allows today: an ACTIVE worker who has a manager, their CONFIRMED assignment on an
- * ACTIVE project covering `today`, and an open billable task of it; with the identities that log and approve it.
+ * ACTIVE project covering `today` (on a contract of `billingMethod`, or the contract `contractId`, when given), and an
+ * open billable task of it; with the identities that log and approve it.
  */
-export function billableWork(firm: DemoFirm, today: string, billingMethod?: DemoFirm['contracts'][number]['billingMethod']) {
+export function billableWork(firm: DemoFirm, today: string, billingMethod?: DemoFirm['contracts'][number]['billingMethod'], contractId?: string) {
   const method = new Map(firm.contracts.map((c) => [c.id, c.billingMethod]));
-  const activeProject = new Set(firm.projects.filter((p) => p.status === 'ACTIVE' && (!billingMethod || method.get(p.contractId) === billingMethod)).map((p) => p.id));
+  const activeProject = new Set(
+    firm.projects
+      .filter((p) => p.status === 'ACTIVE' && (!billingMethod || method.get(p.contractId) === billingMethod) && (!contractId || p.contractId === contractId))
+      .map((p) => p.id),
+  );
   const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
   const workerOf = (a: DemoAssignment) => firm.workers.find((w) => w.id === a.workerId);
   const openTask = (a: DemoAssignment) => firm.tasks.some((t) => t.projectId === a.projectId && t.billable && t.status === 'OPEN');

@@ -17,7 +17,9 @@ import { lineAmount, negate, type Money } from './money.ts';
  * must follow;
  * CAP_REACHED the billing event would take the contract past its not-to-exceed cap: it is HELD (billing-models.ts);
  * RETAINER_OVERRUN a drawdown went beyond the retainer's balance and its terms hold the overrun for review: its OVERAGE
- * billing event is HELD (recurring-billing.ts).
+ * billing event is HELD (recurring-billing.ts);
+ * FX_RATE_MISSING the event's currency differs from its legal entity's and no FX rate converts it on the event date
+ * (or erp does not know the entity's currency yet): it is HELD until a rate is entered (fx.ts).
  */
 export type BillingBlockedCode =
   | 'SETUP_BLOCKED'
@@ -31,6 +33,7 @@ export type BillingBlockedCode =
   | 'INVOICED_SOURCE_REVERSED'
   | 'CAP_REACHED'
   | 'RETAINER_OVERRUN'
+  | 'FX_RATE_MISSING'
   /** A PERCENT_COMPLETE fixed-fee contract without a fee or budget hours: percent-complete billing skipped it. */
   | 'NO_BUDGET';
 
@@ -123,7 +126,7 @@ export interface PlannedBilling {
   amount: string;
   currency: string;
   /** Set when the event cannot be invoiced as it stands (HELD). */
-  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH' | 'CAP_REACHED' | 'RETAINER_OVERRUN'> | null;
+  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH' | 'CAP_REACHED' | 'RETAINER_OVERRUN' | 'FX_RATE_MISSING'> | null;
 }
 
 export interface Blocked {

@@ -4,7 +4,12 @@ export interface DatedRate {
   effectiveTo: string | null;
 }
 
-const effectiveOn = (rate: DatedRate, date: string) => rate.effectiveFrom <= date && (rate.effectiveTo === null || rate.effectiveTo >= date);
+/** Whether the rate applies on the date (its period includes both ends; an open end runs forever). */
+export const effectiveOn = (rate: DatedRate, date: string) => rate.effectiveFrom <= date && (rate.effectiveTo === null || rate.effectiveTo >= date);
+
+/** Whether two periods share a day: tax rates of one scope and FX rates of one pair may not. */
+export const periodsOverlap = (a: DatedRate, b: DatedRate) =>
+  (a.effectiveTo === null || a.effectiveTo >= b.effectiveFrom) && (b.effectiveTo === null || b.effectiveTo >= a.effectiveFrom);
 
 /**
  * The bill rate of a billable time entry (DESIGN §2), first match wins:

@@ -1,4 +1,5 @@
 import { DomainError } from '../../../lib/errors.ts';
+import { effectiveOn, periodsOverlap } from './rates.ts';
 
 export interface EffectiveTaxRate {
   id?: string;
@@ -12,10 +13,7 @@ export interface EffectiveTaxRate {
 const sameScope = (a: EffectiveTaxRate, b: EffectiveTaxRate) =>
   a.legalEntityId === b.legalEntityId && a.customerCountry === b.customerCountry;
 
-const overlaps = (a: EffectiveTaxRate, b: EffectiveTaxRate) =>
-  sameScope(a, b) &&
-  (a.effectiveTo === null || a.effectiveTo >= b.effectiveFrom) &&
-  (b.effectiveTo === null || b.effectiveTo >= a.effectiveFrom);
+const overlaps = (a: EffectiveTaxRate, b: EffectiveTaxRate) => sameScope(a, b) && periodsOverlap(a, b);
 
 /**
  * A legal entity has at most one rate per customer country (and one default) on any date, so tax resolution never
@@ -36,9 +34,6 @@ export function assertNoTaxRateOverlap(existing: readonly EffectiveTaxRate[], ca
     );
   }
 }
-
-const effectiveOn = (rate: EffectiveTaxRate, date: string) =>
-  rate.effectiveFrom <= date && (rate.effectiveTo === null || rate.effectiveTo >= date);
 
 /**
  * The tax rate of an invoice, first match wins: 1/ the legal entity's rate for the customer's country effective on

@@ -10,6 +10,7 @@ import * as dropRevenueTables from './2026-12-02T1940-drop-revenue-tables.ts';
 import * as coveredByFee from './2026-12-02T1950-covered-by-fee.ts';
 import * as reconciliation from './2026-12-02T2000-reconciliation.ts';
 import * as taxRounding from './2026-12-02T2100-tax-rounding.ts';
+import * as fxRates from './2026-12-03T1000-fx-rates.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-02T1950-covered-by-fee': coveredByFee,
   '2026-12-02T2000-reconciliation': reconciliation,
   '2026-12-02T2100-tax-rounding': taxRounding,
+  '2026-12-03T1000-fx-rates': fxRates,
 };

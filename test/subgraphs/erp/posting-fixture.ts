@@ -5,6 +5,7 @@ import { crmTopics, type ContractCreated } from '../../../subgraphs/crm/index.ts
 import type { Money } from '../../../subgraphs/erp/domain/money.ts';
 import type { ProjectPostingFacts } from '../../../subgraphs/erp/domain/posting.ts';
 import { erpSubgraph, type ErpDatabase } from '../../../subgraphs/erp/index.ts';
+import { hcmTopics, type LegalEntitySnapshot } from '../../../subgraphs/hcm/index.ts';
 import type { PostingFactsRequest, PostingFactsSource } from '../../../subgraphs/erp/posting-facts.ts';
 import { createErpSubgraph, type ErpOptions } from '../../../subgraphs/erp/server.ts';
 import type { BillingEventRow, CostPostingRow } from '../../../subgraphs/erp/tables.ts';
@@ -26,10 +27,12 @@ import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harn
 export const C = {
   eur: 'c-eur', unset: 'c-without-setup', fixed: 'c-fixed', capped: 'c-capped',
   managed: 'c-managed', managedCapped: 'c-managed-capped', retainer: 'c-retainer', retainerHeld: 'c-retainer-held',
+  ukUsd: 'c-uk-usd', ukUsdCapped: 'c-uk-usd-capped',
 } as const;
 export const P = {
   alpha: 'p-alpha', noSetup: 'p-no-setup', internal: 'p-internal', fixed: 'p-fixed', capped: 'p-capped',
   managed: 'p-managed', managedToo: 'p-managed-too', managedCapped: 'p-managed-capped', retainer: 'p-retainer', retainerHeld: 'p-retainer-held',
+  ukUsd: 'p-uk-usd', ukUsdCapped: 'p-uk-usd-capped',
 } as const;
 export const W = { ana: 'w-ana', ben: 'w-ben' } as const;
 
@@ -49,6 +52,9 @@ const projects: ProjectPostingFacts[] = [
   { id: P.managedCapped, contractId: C.managedCapped, customerId: 'cust-5', legalEntityId: 'le-de', currency: 'EUR' },
   { id: P.retainer, contractId: C.retainer, customerId: 'cust-6', legalEntityId: 'le-de', currency: 'EUR' },
   { id: P.retainerHeld, contractId: C.retainerHeld, customerId: 'cust-6', legalEntityId: 'le-de', currency: 'EUR' },
+  // Foreign exchange (fx.test.ts announces their contracts and the legal entity): USD contracts of a GBP entity.
+  { id: P.ukUsd, contractId: C.ukUsd, customerId: 'cust-7', legalEntityId: 'le-uk', currency: 'USD' },
+  { id: P.ukUsdCapped, contractId: C.ukUsdCapped, customerId: 'cust-7', legalEntityId: 'le-uk', currency: 'USD' },
 ];
 
 /** Cost rates by worker (ben has none). */
@@ -132,6 +138,10 @@ export const expenseRejected = (expense: ExpenseSnapshot, wasApproved: boolean) 
     ...expenseSnapshot(expense), version: expense.version + 1, status: 'REJECTED', rejectedBy: 'w-mia', rejectedAt: '2026-11-25T13:00:00Z', reason: 'no receipt', wasApproved,
   });
 
+/** `hcm.legal_entity.created`, as hcm publishes it. */
+export const legalEntityCreated = (entity: LegalEntitySnapshot) =>
+  createEvent<LegalEntitySnapshot>('hcm', hcmTopics.legalEntityCreated, { typename: 'LegalEntity', id: entity.legalEntityId }, entity, { correlationId: randomUUID() }, new Date());
+
 export interface PostingHarness extends SubgraphHarness<ErpDatabase> {
   facts: FakePostingFacts;
   /** Delivers an event to erp's consumers as time's relay would (the bus carries untyped payloads). */
@@ -158,6 +168,8 @@ export async function startPosting(options: Omit<ErpOptions, 'postingFacts'> = {
   const harness = await startSubgraph(erpSubgraph, { clock: tickingClock(), create: (deps) => createErpSubgraph(deps, { postingFacts: facts, ...options }) });
   const db = harness.database.db;
   const publish = (event: DomainEvent<unknown>) => harness.bus.publish(event as DomainEvent);
+  // hcm's legal entity: erp converts what it bills into its currency (EUR, as the contract bills: rate 1).
+  await publish(legalEntityCreated({ legalEntityId: 'le-de', code: 'DE', name: 'Example GmbH', country: 'DE', currency: 'EUR' }));
   await publish(
     createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: C.eur }, {
       contractId: C.eur, rateCardId: 'rc-1', customerId: 'cust-1', legalEntityId: 'le-de', billingMethod: 'TIME_AND_MATERIALS',

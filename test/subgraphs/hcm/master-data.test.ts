@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { hcmSubgraph, type HcmDatabase } from '../../../subgraphs/hcm/index.ts';
+import { hcmSubgraph, hcmTopics, type HcmDatabase } from '../../../subgraphs/hcm/index.ts';
 import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 import { createOrg, fixedClock, ok, tableCounts, type Org } from './fixtures.ts';
 
@@ -52,6 +52,22 @@ describe('hcm master data', () => {
       updateRole: { targetUtilization: '80.50' },
       updateWorkCalendar: { workingDays: [1, 2, 5], hoursPerDay: '7.50' },
     });
+  });
+
+  it('announces legal entities as created and after each change (erp keeps their currencies)', async () => {
+    const events = await hcm.database.db
+      .selectFrom('outbox')
+      .select(['type', 'subject_typename', 'data'])
+      .where('subject_id', '=', acme.legalEntityId)
+      .orderBy('seq')
+      .execute();
+    assert.deepEqual(
+      events.map((event) => [event.type, event.subject_typename, event.data]),
+      [
+        [hcmTopics.legalEntityCreated, 'LegalEntity', { legalEntityId: acme.legalEntityId, code: 'ACME', name: 'ACME GmbH', country: 'DE', currency: 'EUR' }],
+        [hcmTopics.legalEntityChanged, 'LegalEntity', { legalEntityId: acme.legalEntityId, code: 'ACME', name: 'Acme AG', country: 'CH', currency: 'EUR' }],
+      ],
+    );
   });
 
   it('adds and removes public holidays, refusing a second holiday on one date', async () => {
