@@ -40,7 +40,7 @@ export interface Hub {
   readonly gateway: GatewayRuntime;
   readonly subgraphs: Record<string, { runtime: SubgraphRuntime; database: SubgraphDatabase<any>; url: string }>;
   readonly bus: EventBus;
-  /** Publishes every pending outbox event of every subgraph, repeatedly, until none is left (consumers write more). */
+  /** Publishes every pending outbox event of every subgraph, repeatedly, until none is left and every consumer has handled what was published (consumers write more). */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -118,10 +118,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       subgraphs,
       bus,
       async settle() {
-        for (let round = 0; round < 10; round++) {
-          const before = await pendingEvents(subgraphs);
-          if (before === 0) return;
-          for (const entry of Object.values(subgraphs)) await entry.runtime.relay.flush();
+        // Until every outbox is published and every consumer has handled what was published (a handler's own events
+        // go round again). The in-process bus handles an event inside the relay's publish; Redis later, so ask it.
+        for (let round = 0; round < 200; round++) {
+          if ((await pendingEvents(subgraphs)) > 0) {
+            for (const entry of Object.values(subgraphs)) await entry.runtime.relay.flush();
+          } else if (!(await ((bus as EventBus).idle?.() ?? true))) {
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          } else {
+            return;
+          }
         }
       },
       stop,

@@ -49,5 +49,11 @@ export interface EventBus {
    * when the bus no longer holds all of them (trimmed past `position`).
    */
   readAfter?(position: EventPosition, count: number): Promise<PositionedEvent[] | null>;
+  /**
+   * Optional (buses that deliver after `publish` resolves: Redis): whether every consumer group subscribed through this bus
+   * has handled everything published so far (nothing pending, nothing behind). The in-process bus hands each event to every group
+   * inside `publish`, so it is idle whenever no publish is running.
+   */
+  idle?(): Promise<boolean>;
   close(): Promise<void>;
 }

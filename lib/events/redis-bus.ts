@@ -27,6 +27,8 @@ export class RedisBus implements EventBus {
   readonly #options: Required<Omit<RedisBusOptions, 'logger'>>;
   readonly #logger: Logger;
   readonly #subscriptions = new Set<Subscription>();
+  /** The groups this bus's live subscriptions read (a group left behind by a closed subscriber is not waited for). */
+  readonly #groups = new Map<Subscription, string>();
 
   constructor(options: RedisBusOptions) {
     this.#options = {
@@ -47,6 +49,31 @@ export class RedisBus implements EventBus {
   async publish(event: DomainEvent<unknown>): Promise<void> {
     const { stream, maxLength } = this.#options;
     await this.#client.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', 'event', JSON.stringify(event));
+  }
+
+  async idle(): Promise<boolean> {
+    const { stream } = this.#options;
+    const ours = new Set(this.#groups.values());
+    const groups = (await this.#client.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
+    let last: string | undefined;
+    for (const fields of groups) {
+      const info = new Map<string, unknown>();
+      for (let index = 0; index < fields.length; index += 2) info.set(String(fields[index]), fields[index + 1]);
+      if (!ours.has(String(info.get('name')))) continue;
+      if (Number(info.get('pending')) > 0) return false;
+      const lag = info.get('lag');
+      if (lag !== null && lag !== undefined) {
+        if (Number(lag) > 0) return false;
+        continue;
+      }
+      // Redis cannot tell the lag (entries were trimmed or deleted): compare with the stream's last entry instead.
+      if (last === undefined) {
+        const streamInfo = (await this.#client.xinfo('STREAM', stream)) as unknown[];
+        last = String(streamInfo[streamInfo.indexOf('last-generated-id') + 1]);
+      }
+      if (String(info.get('last-delivered-id')) !== last) return false;
+    }
+    return true;
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -117,9 +144,11 @@ export class RedisBus implements EventBus {
         connection.disconnect();
         await running;
         this.#subscriptions.delete(subscription);
+        this.#groups.delete(subscription);
       },
     };
     this.#subscriptions.add(subscription);
+    this.#groups.set(subscription, options.group);
     return subscription;
   }
 

@@ -76,6 +76,7 @@ function busContract(name: string, makeBus: () => EventBus) {
       await until(() => done.length === 1);
       assert.equal(attempts, 2);
     });
+
   });
 }
 
@@ -83,5 +84,35 @@ busContract('in-process bus', () => new InProcessBus());
 
 if (process.env.REDIS_URL) {
   // A fresh stream per bus: a new group starts from the beginning of its stream, as it must in production.
-  busContract('Redis Streams bus', () => new RedisBus({ url: process.env.REDIS_URL!, stream: `psgraph:test:${randomUUID()}`, consumerName: 'test' }));
+  const redisBus = () => new RedisBus({ url: process.env.REDIS_URL!, stream: `psgraph:test:${randomUUID()}`, consumerName: 'test' });
+  busContract('Redis Streams bus', redisBus);
+
+  describe('Redis Streams bus: idle', () => {
+    it('is idle only once every group subscribed through it has handled what was published', async () => {
+      const bus = redisBus();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const handled: number[] = [];
+      const slow = await bus.subscribe({ group: `slow-${randomUUID()}`, types: ['test.odd'], handler: async (e) => {
+        await gate;
+        handled.push(e.data.n as number);
+      } });
+      assert.equal(await bus.idle(), true, 'nothing published yet');
+      await bus.publish(event(1));
+      await bus.publish(event(2)); // not a type the group reads: acknowledged as it passes
+      assert.equal(await bus.idle(), false, 'published, not handled');
+      release();
+      await until(() => handled.length === 1);
+      const deadline = Date.now() + 10_000;
+      while (!(await bus.idle())) {
+        assert.ok(Date.now() < deadline, 'the bus never became idle');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // A closed subscriber's group is not waited for: what is published after it stays unread, and the bus is idle.
+      await slow.close();
+      await bus.publish(event(3));
+      assert.equal(await bus.idle(), true);
+      await bus.close();
+    });
+  });
 }
