@@ -998,11 +998,30 @@ export type ProjectFinancials = {
   budgetBurnPercent?: Maybe<Scalars['Decimal']['output']>;
   /** Cost postings (hours × cost rate), net of reversals. */
   costToDate: Array<Money>;
-  /** billed + unbilled − cost to date, per currency. */
+  /**
+   * functionalRevenue − cost to date, per currency: one figure when the staff and the billing entity keep their books
+   * in one currency, whatever the contract's.
+   */
+  functionalMargin: Array<Money>;
+  /**
+   * billed + unbilled in the billing legal entity's currency, at the rates the billing events captured (an issued
+   * credit at its event's rate, rounded half-up once per rate). Revenue without a captured rate is in
+   * unconvertedRevenue instead.
+   */
+  functionalRevenue: Array<Money>;
+  /**
+   * billed + unbilled − cost to date, per currency (a USD contract delivered by EUR staff shows a USD gain and a EUR
+   * cost: see functionalMargin).
+   */
   margin: Array<Money>;
   /** Billing events not yet invoiced (UNBILLED and HELD). */
   unbilledAmount: Array<Money>;
   unbilledHours: Scalars['Decimal']['output'];
+  /**
+   * Revenue (billed less credits, and unbilled) of billing events that captured no rate (held FX_RATE_MISSING, or
+   * written before rates were captured), in their own currency; empty when everything is converted.
+   */
+  unconvertedRevenue: Array<Money>;
 };
 
 export type Query = {
@@ -2376,9 +2395,12 @@ export type ProjectFinancialsResolvers<ContextType = ErpContext, ParentType exte
   billed?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   budgetBurnPercent?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   costToDate?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
+  functionalMargin?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
+  functionalRevenue?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   margin?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   unbilledAmount?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   unbilledHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unconvertedRevenue?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {

@@ -554,6 +554,7 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
       'currency',
       eb.fn.sum<string>('amount').as('amount'),
       sql<string>`coalesce(sum(hours), 0)`.as('hours'),
+      sql<string | null>`null::numeric`.as('fx_rate'),
     ])
     .groupBy(['project_id', 'currency']);
   const billed = db
@@ -567,6 +568,7 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
       'l.currency',
       eb.fn.sum<string>('l.amount').as('amount'),
       sql<string>`coalesce(sum(l.quantity), 0)`.as('hours'),
+      sql<string | null>`null::numeric`.as('fx_rate'),
     ])
     .groupBy(['l.project_id', 'l.currency']);
   const credited = db
@@ -580,6 +582,7 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
       'l.currency',
       eb.fn.sum<string>('l.amount').as('amount'),
       sql<string>`0::numeric(16, 2)`.as('hours'),
+      sql<string | null>`null::numeric`.as('fx_rate'),
     ])
     .groupBy(['l.project_id', 'l.currency']);
   const events = db
@@ -592,10 +595,67 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
       'currency',
       eb.fn.sum<string>('amount').as('amount'),
       sql<string>`coalesce(sum(hours), 0)`.as('hours'),
+      sql<string | null>`null::numeric`.as('fx_rate'),
     ])
     .groupBy(['project_id', 'currency', sql`status = 'BILLED'`]);
-  const rows = await cost.unionAll(billed).unionAll(credited).unionAll(events).execute();
-  return rows.map((row) => ({ ...row, project_id: String(row.project_id), amount: String(row.amount), hours: String(row.hours) }));
+  // The same revenue in the books' currency: each issued line and unbilled event at its billing event's captured
+  // functional amount; credits grouped by their event's rate (converted in projectFinancials). Without a captured
+  // rate: UNCONVERTED, in the event's own currency.
+  const billedFunctional = db
+    .selectFrom('invoice_line as l')
+    .innerJoin('invoice as i', 'i.id', 'l.invoice_id')
+    .leftJoin('billing_event as e', 'e.id', 'l.billing_event_id')
+    .where('l.project_id', 'in', projectIds)
+    .where('i.status', 'in', ['ISSUED', 'PARTIALLY_PAID', 'PAID'])
+    .select((eb) => [
+      sql<string>`l.project_id`.as('project_id'),
+      sql<FinancialFact['kind']>`case when e.functional_amount is null then 'UNCONVERTED' else 'BILLED_FUNCTIONAL' end`.as('kind'),
+      sql<string>`case when e.functional_amount is null then l.currency else e.functional_currency end`.as('currency'),
+      sql<string>`sum(coalesce(e.functional_amount, l.amount))`.as('amount'),
+      sql<string>`0::numeric(16, 2)`.as('hours'),
+      sql<string | null>`null::numeric`.as('fx_rate'),
+    ])
+    .groupBy(['l.project_id', sql`case when e.functional_amount is null then l.currency else e.functional_currency end`, sql`e.functional_amount is null`]);
+  const creditedFunctional = db
+    .selectFrom('credit_note_line as cl')
+    .innerJoin('credit_note as c', 'c.id', 'cl.credit_note_id')
+    .leftJoin('invoice_line as l', 'l.id', 'cl.invoice_line_id')
+    .leftJoin('billing_event as e', 'e.id', 'l.billing_event_id')
+    .where('cl.project_id', 'in', projectIds)
+    .where('c.status', '=', 'ISSUED')
+    .select((eb) => [
+      sql<string>`cl.project_id`.as('project_id'),
+      sql<FinancialFact['kind']>`case when e.fx_rate is null then 'UNCONVERTED' else 'CREDITED_FUNCTIONAL' end`.as('kind'),
+      sql<string>`case when e.fx_rate is null then cl.currency else e.functional_currency end`.as('currency'),
+      sql<string>`-sum(cl.amount)`.as('amount'),
+      sql<string>`0::numeric(16, 2)`.as('hours'),
+      sql<string | null>`e.fx_rate`.as('fx_rate'),
+    ])
+    .groupBy(['cl.project_id', 'e.fx_rate', sql`case when e.fx_rate is null then cl.currency else e.functional_currency end`]);
+  const unbilledFunctional = db
+    .selectFrom('billing_event')
+    .where('project_id', 'in', projectIds)
+    .where('status', 'in', ['UNBILLED', 'HELD'])
+    .select((eb) => [
+      sql<string>`project_id`.as('project_id'),
+      sql<FinancialFact['kind']>`case when functional_amount is null then 'UNCONVERTED' else 'UNBILLED_FUNCTIONAL' end`.as('kind'),
+      sql<string>`case when functional_amount is null then currency else functional_currency end`.as('currency'),
+      sql<string>`sum(coalesce(functional_amount, amount))`.as('amount'),
+      sql<string>`0::numeric(16, 2)`.as('hours'),
+      sql<string | null>`null::numeric`.as('fx_rate'),
+    ])
+    .groupBy(['project_id', sql`functional_amount is null`, sql`case when functional_amount is null then currency else functional_currency end`]);
+  const rows = await cost
+    .unionAll(billed)
+    .unionAll(credited)
+    .unionAll(events)
+    .unionAll(billedFunctional)
+    .unionAll(creditedFunctional)
+    .unionAll(unbilledFunctional)
+    .execute();
+  return rows.map((row) => ({
+    ...row, project_id: String(row.project_id), amount: String(row.amount), hours: String(row.hours), fxRate: row.fx_rate === null ? null : String(row.fx_rate),
+  }));
 }
 
 /** How a fee covers an approved time entry that has no billing event of its own (TimeEntry.billing). */

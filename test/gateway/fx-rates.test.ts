@@ -16,6 +16,9 @@ function converted(amount: string, rate: string): string {
   return `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
 }
 
+const centsIn = (list: ReadonlyArray<{ amount: string; currency: string }>, currency: string) =>
+  BigInt((list.find((money) => money.currency === currency)?.amount ?? '0.00').replace('.', ''));
+
 const shiftDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
@@ -47,6 +50,15 @@ describe('exchange rates and billing in the legal entity\'s currency, through th
     dataOf(
       await graph.query(`query($f: FxRateFilter) { fxRates(filter: $f) { nodes { id rate effectiveFrom effectiveTo } } }`, { f: { fromCurrency: from, toCurrency: to, activeOn: date } }, finance),
     ).fxRates.nodes;
+
+  const financialsOf = async (projectId: string) =>
+    dataOf(
+      await graph.query(
+        `query($id: ID!) { project(id: $id) { financials { functionalRevenue { amount currency } functionalMargin { amount currency } unconvertedRevenue { amount currency } } } }`,
+        { id: projectId },
+        finance,
+      ),
+    ).project.financials;
 
   before(async () => {
     graph = await startTestHub({ seed: { scale: 1 } });
@@ -86,6 +98,7 @@ describe('exchange rates and billing in the legal entity\'s currency, through th
     dataOf(await graph.query(`mutation($id: ID!, $input: UpdateFxRateInput!) { updateFxRate(id: $id, input: $input) { id } }`, { id: current.id, input: shortened }, finance));
     assert.deepEqual(await ratesOn(today), []);
 
+    const before = await financialsOf(work.assignment.projectId);
     const entry = await approvedEntry(graph, work, '0.75');
     const held = await eventually(async () => {
       const found = await eventOf(entry.id);
@@ -93,6 +106,10 @@ describe('exchange rates and billing in the legal entity\'s currency, through th
       return found;
     });
     assert.deepEqual([held.fxRate, held.functionalAmount], [null, null]);
+    // The project's figures in the books' currency leave it out, and say so.
+    const whileHeld = await financialsOf(work.assignment.projectId);
+    assert.equal(centsIn(whileHeld.unconvertedRevenue, from) - centsIn(before.unconvertedRevenue, from), centsIn([held.amount], from));
+    assert.deepEqual(whileHeld.functionalRevenue, before.functionalRevenue);
     const listed = dataOf(
       await graph.query(`query($c: ID) { billingEvents(filter: { contractId: $c, heldReason: "FX_RATE_MISSING" }) { nodes { id } } }`, { c: cross.id }, finance),
     ).billingEvents.nodes;
@@ -112,5 +129,10 @@ describe('exchange rates and billing in the legal entity\'s currency, through th
     const released = await eventOf(entry.id);
     assert.deepEqual([released.status, released.heldReason, released.fxRate], ['UNBILLED', null, '0.8765432109']);
     assert.deepEqual(released.functionalAmount, { amount: converted(released.amount.amount, '0.8765432109'), currency: to });
+    const afterRelease = await financialsOf(work.assignment.projectId);
+    assert.deepEqual(afterRelease.unconvertedRevenue, before.unconvertedRevenue);
+    assert.equal(centsIn(afterRelease.functionalRevenue, to) - centsIn(before.functionalRevenue, to), centsIn([released.functionalAmount], to));
+    // The entry's cost was posted at approval, while it was held; its revenue joins the margin once converted.
+    assert.equal(centsIn(afterRelease.functionalMargin, to) - centsIn(whileHeld.functionalMargin, to), centsIn([released.functionalAmount], to));
   });
 });

@@ -7,7 +7,8 @@ const f = (kind: FinancialFact['kind'], currency: string, amount: string, hours 
 describe('project financials per currency', () => {
   it('with no records: empty lists, zero hours, 0% of a budget, null without one', () => {
     assert.deepEqual(projectFinancials([], '100'), {
-      costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', margin: [], budgetBurnPercent: '0.00',
+      costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', margin: [], functionalRevenue: [], functionalMargin: [],
+      unconvertedRevenue: [], budgetBurnPercent: '0.00',
     });
     assert.equal(projectFinancials([], null).budgetBurnPercent, null);
     assert.equal(projectFinancials([], '0').budgetBurnPercent, null);
@@ -39,6 +40,31 @@ describe('project financials per currency', () => {
         margin: [{ amount: '-1000.00', currency: 'EUR' }, { amount: '2000.00', currency: 'USD' }],
         budgetBurnPercent: '33.33',
       },
+    },
+    {
+      name: 'USD billing by EUR staff, in the books\' currency: revenue at the captured rates, credits at their events\' rate',
+      facts: [
+        f('COST', 'EUR', '1000.00', '10.00'),
+        f('BILLED', 'USD', '1500.00', '7.50'), f('CREDITED', 'USD', '100.00'), f('UNBILLED', 'USD', '300.00', '1.50'), f('UNBILLED', 'USD', '75.00', '0.75'),
+        f('BILLED_FUNCTIONAL', 'EUR', '1380.00'), f('UNBILLED_FUNCTIONAL', 'EUR', '277.50'),
+        // 100.00 USD credited of events converted at 0.9234567: −92.34567 → −92.35 EUR, once for the rate.
+        { ...f('CREDITED_FUNCTIONAL', 'EUR', '-100.00'), fxRate: '0.9234567' },
+        // 75.00 USD held for FX_RATE_MISSING: not converted.
+        f('UNCONVERTED', 'USD', '75.00'),
+      ],
+      budget: null,
+      expected: {
+        margin: [{ amount: '-1000.00', currency: 'EUR' }, { amount: '1775.00', currency: 'USD' }],
+        functionalRevenue: [{ amount: '1565.15', currency: 'EUR' }],
+        functionalMargin: [{ amount: '565.15', currency: 'EUR' }],
+        unconvertedRevenue: [{ amount: '75.00', currency: 'USD' }],
+      },
+    },
+    {
+      name: 'unconverted revenue that nets to nothing is not listed',
+      facts: [f('UNCONVERTED', 'USD', '200.00'), f('UNCONVERTED', 'USD', '-200.00')],
+      budget: null,
+      expected: { unconvertedRevenue: [] },
     },
     {
       name: 'over budget',

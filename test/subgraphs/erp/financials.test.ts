@@ -14,6 +14,9 @@ import { erpFixtures, finance, manager, requestStatements, worker } from './fixt
  *   unbilled: 900.00 + 300.00 = 1200.00 USD, 6 + 2 = 8.00 h
  *   margin: USD 2200.00 + 1200.00 = 3400.00; EUR −580.00
  *   budget burn: (billed 8 + 1.5 + 2 + unbilled 8) h ÷ 78 h = 25.00 %
+ *   in the books' currency (EUR): te-1, te-3 and te-6 captured 0.9, te-4 is held for want of a rate (none), the
+ *     milestone line has no billing event: revenue 1080.00 + 180.00 (inv-1) − 180.00 (the credit, at te-6's 0.9)
+ *     + 810.00 (te-3) = 1890.00; functional margin 1890.00 − 580.00 = 1310.00; unconverted 1000.00 + 300.00 USD
  */
 describe('erp project financials and time-entry billing', () => {
   let erp: SubgraphHarness<ErpDatabase>;
@@ -27,12 +30,13 @@ describe('erp project financials and time-entry billing', () => {
     await make.costPosting({ id: 'cp-4', source_type: 'EXPENSE', source_id: 'ex-1', worker_id: null, project_id: 'p1', amount: '100.00', currency: 'EUR' });
     await make.costPosting({ id: 'cp-other', source_id: 'te-9', project_id: 'p-other', hours: '1.00', amount: '999.00', currency: 'EUR' });
 
-    await make.billingEvent({ id: 'be-1', source_id: 'te-1', hours: '8.00', rate: '150.00', amount: '1200.00', status: 'BILLED', ...usd });
+    const eur = (amount: string) => ({ fx_rate: '0.9', functional_currency: 'EUR', functional_amount: amount });
+    await make.billingEvent({ id: 'be-1', source_id: 'te-1', hours: '8.00', rate: '150.00', amount: '1200.00', status: 'BILLED', ...usd, ...eur('1080.00') });
     await make.billingEvent({ id: 'be-2', source_id: 'te-2', hours: '4.00', rate: '150.00', amount: '600.00', status: 'REVERSED', ...usd });
-    await make.billingEvent({ id: 'be-3', source_id: 'te-3', hours: '6.00', rate: '150.00', amount: '900.00', status: 'UNBILLED', ...usd });
+    await make.billingEvent({ id: 'be-3', source_id: 'te-3', hours: '6.00', rate: '150.00', amount: '900.00', status: 'UNBILLED', ...usd, ...eur('810.00') });
     await make.billingEvent({ id: 'be-4', source_id: 'te-4', hours: '2.00', rate: '150.00', amount: '300.00', status: 'HELD', ...usd });
     await make.billingEvent({ id: 'be-5', source_id: 'te-5', hours: '1.50', rate: '150.00', amount: '225.00', status: 'BILLED', ...usd });
-    await make.billingEvent({ id: 'be-6', source_id: 'te-6', hours: '2.00', rate: '100.00', amount: '200.00', status: 'BILLED', ...usd });
+    await make.billingEvent({ id: 'be-6', source_id: 'te-6', hours: '2.00', rate: '100.00', amount: '200.00', status: 'BILLED', ...usd, ...eur('180.00') });
 
     const inv1 = await make.invoice({ id: 'inv-1', customer_id: 'acme', currency: 'USD', status: 'ISSUED', subtotal: '2400.00' });
     await make.line({ invoice_id: inv1, position: 1, source_type: 'TIME_ENTRY', source_id: 'te-1', billing_event_id: 'be-1', quantity: '8.00', unit_price: '150.00', amount: '1200.00', ...usd });
@@ -48,7 +52,8 @@ describe('erp project financials and time-entry billing', () => {
   after(() => erp.close());
 
   const financials = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Project { id financials {
-    costToDate { amount currency } billed { amount currency } unbilledAmount { amount currency } unbilledHours margin { amount currency } budgetBurnPercent } } } }`;
+    costToDate { amount currency } billed { amount currency } unbilledAmount { amount currency } unbilledHours margin { amount currency }
+    functionalRevenue { amount currency } functionalMargin { amount currency } unconvertedRevenue { amount currency } budgetBurnPercent } } } }`;
   const projects = [
     { __typename: 'Project', id: 'p1', budgetHours: '78.00' },
     { __typename: 'Project', id: 'p-empty', budgetHours: null },
@@ -67,10 +72,16 @@ describe('erp project financials and time-entry billing', () => {
           unbilledAmount: [{ amount: '1200.00', currency: 'USD' }],
           unbilledHours: '8.00',
           margin: [{ amount: '-580.00', currency: 'EUR' }, { amount: '3400.00', currency: 'USD' }],
+          functionalRevenue: [{ amount: '1890.00', currency: 'EUR' }],
+          functionalMargin: [{ amount: '1310.00', currency: 'EUR' }],
+          unconvertedRevenue: [{ amount: '1300.00', currency: 'USD' }],
           budgetBurnPercent: '25.00',
         },
       },
-      { id: 'p-empty', financials: { costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', margin: [], budgetBurnPercent: null } },
+      {
+        id: 'p-empty',
+        financials: { costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', margin: [], functionalRevenue: [], functionalMargin: [], unconvertedRevenue: [], budgetBurnPercent: null },
+      },
     ]);
     assert.equal(requestStatements(erp.database.statements).length, 1);
   });
