@@ -2,7 +2,9 @@
  * Validated time entries per second in a Friday-afternoon spike, through the gateway, in three phases:
  * 1. log: workers each log their week as one batch (`logTimeEntries`), every entry checked against psa, hcm and crm;
  * 2. submit: the same workers submit those entries at once (`submitTimeEntries`), each re-validated on current data;
- * 3. approve: their managers approve them at once (`approveTimeEntries`), rates re-checked, events written.
+ * 3. approve: their managers approve them at once (`approveTimeEntries`), rates re-checked, events written;
+ * 4. posted: from the first approval until erp's posting consumer has posted every approved entry (cost posting and
+ *    billing event, the FX rate captured), facts read through the gateway: the approvals' end-to-end throughput.
  *
  *   npm run bench:capture                                   # PGlite in memory
  *   DATABASE_URL=postgres://… npm run bench:capture          # PostgreSQL (schemas crm, hcm, … of that database)
@@ -76,16 +78,37 @@ async function approveWeek(assignment: Submitter): Promise<number> {
   return ids.length;
 }
 
-/** Runs one phase for every submitter at once: entries per second and statements per request in each subgraph. */
-async function phase(name: string, run: (assignment: (typeof submitters)[number]) => Promise<number>) {
+/**
+ * Runs one phase for every submitter at once: entries per second and statements per request in each subgraph. With
+ * `after`, a second row times the phase and `after` together (from the phase's start), with statements per entry.
+ */
+async function phase(name: string, run: (assignment: (typeof submitters)[number]) => Promise<number>, after?: { name: string; run: () => Promise<void> }) {
   for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
   const started = performance.now();
   const counts = await Promise.all(submitters.map(run));
-  const seconds = (performance.now() - started) / 1000;
   const entries = counts.reduce((a, b) => a + b, 0);
-  const statements = Object.fromEntries(Object.entries(hub.subgraphs).map(([subgraph, { database }]) => [subgraph, database.statements.total]));
-  const perRequest = ['crm', 'hcm', 'psa', 'time', 'erp'].map((subgraph) => (statements[subgraph] / submitters.length).toFixed(1)).join(', ');
-  console.log(`| ${name} | ${entries} | ${seconds.toFixed(2)} | ${(entries / seconds).toFixed(0)} | ${perRequest} |`);
+  const row = (label: string, divisor: number, unit: string) => {
+    const seconds = (performance.now() - started) / 1000;
+    const statements = Object.fromEntries(Object.entries(hub.subgraphs).map(([subgraph, { database }]) => [subgraph, database.statements.total]));
+    const per = ['crm', 'hcm', 'psa', 'time', 'erp'].map((subgraph) => (statements[subgraph] / divisor).toFixed(1)).join(', ');
+    console.log(`| ${label} | ${entries} | ${seconds.toFixed(2)} | ${(entries / seconds).toFixed(0)} | ${per}${unit} |`);
+  };
+  row(name, submitters.length, '');
+  if (!after) return;
+  await after.run();
+  row(after.name, entries, ' per entry (phase and consumers)');
+}
+
+/**
+ * Waits until the bus and erp's consumer are done, and checks erp has a cost posting for every approved entry (and,
+ * on a T&M contract, a billing event; fixed-fee and recurring contracts count the hours instead).
+ */
+async function postedByErp() {
+  await hub.settle();
+  const ids = [...logged.values()].flat();
+  const erp = hub.subgraphs.erp.database.db;
+  const posted = await erp.selectFrom('cost_posting').select((eb) => eb.fn.countAll<number>().as('n')).where('source_id', 'in', ids).where('reversal_of', 'is', null).executeTakeFirstOrThrow();
+  if (Number(posted.n) !== ids.length) throw new Error(`erp posted ${posted.n} of ${ids.length} approved entries`);
 }
 
 console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (in memory)'}; ${submitters.length} workers at once, ${values.entries} entries each`);
@@ -93,5 +116,5 @@ console.log(`| phase | entries | seconds | validated entries/s | SQL statements 
 console.log(`|---|---|---|---|---|`);
 await phase('log', logWeek);
 await phase('submit', submitWeek);
-await phase('approve', approveWeek);
+await phase('approve', approveWeek, { name: 'approve → posted by erp', run: postedByErp });
 await hub.stop();
