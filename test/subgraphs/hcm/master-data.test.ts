@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import * as announceExisting from '../../../subgraphs/hcm/migrations/2026-12-03T1000-announce-legal-entities.ts';
 import { hcmSubgraph, hcmTopics, type HcmDatabase } from '../../../subgraphs/hcm/index.ts';
 import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 import { createOrg, fixedClock, ok, tableCounts, type Org } from './fixtures.ts';
@@ -67,6 +68,17 @@ describe('hcm master data', () => {
         [hcmTopics.legalEntityCreated, 'LegalEntity', { legalEntityId: acme.legalEntityId, code: 'ACME', name: 'ACME GmbH', country: 'DE', currency: 'EUR' }],
         [hcmTopics.legalEntityChanged, 'LegalEntity', { legalEntityId: acme.legalEntityId, code: 'ACME', name: 'Acme AG', country: 'CH', currency: 'EUR' }],
       ],
+    );
+  });
+
+  it('announces the legal entities that existed before it announced them, once, on upgrade', async () => {
+    const db = hcm.database.db;
+    await db.deleteFrom('outbox').execute();
+    await announceExisting.up(db);
+    const events = await db.selectFrom('outbox').select(['type', 'subject_id', 'data']).orderBy('seq').execute();
+    assert.deepEqual(
+      events.map((event) => [event.type, event.subject_id, (event.data as { currency: string }).currency]),
+      [[hcmTopics.legalEntityChanged, acme.legalEntityId, 'EUR'], [hcmTopics.legalEntityChanged, globex.legalEntityId, 'GBP']],
     );
   });
 
