@@ -1,4 +1,4 @@
-import type { GraphClient } from '../../lib/graph-client.ts';
+import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
 import type { AssignmentPlan } from './domain/forecast.ts';
 import type { EntryBillingStatus, PayrollContextSource, ProjectFacts, WorkContext, WorkContextSource, WorkerCalendarFacts, WorkerFacts } from './work-context.ts';
 
@@ -99,17 +99,15 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
 
     async projectIdsOfCustomer(customerId) {
       const ids: string[] = [];
-      let after: string | null = null;
-      do {
-        const data: { projects: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
-          `query CustomerProjects($customerId: ID!, $after: String) {
-            projects(first: ${pageSize}, after: $after, filter: { customerId: $customerId }) { nodes { id } pageInfo { hasNextPage endCursor } }
-          }`,
-          { customerId, after },
-        );
-        ids.push(...data.projects.nodes.map((project) => project.id));
-        after = data.projects.pageInfo.hasNextPage ? data.projects.pageInfo.endCursor : null;
-      } while (after);
+      await eachGraphPage<{ id: string }>(
+        graph,
+        `query CustomerProjects($customerId: ID!, $after: String) {
+          projects(first: ${pageSize}, after: $after, filter: { customerId: $customerId }) { nodes { id } pageInfo { hasNextPage endCursor } }
+        }`,
+        'projects',
+        { customerId },
+        (projects) => void ids.push(...projects.map((project) => project.id)),
+      );
       return ids;
     },
 
@@ -260,17 +258,15 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
         // hcm filters on one role, cost center or legal entity at a time: pass one when exactly one is named.
         const single = (ids: readonly string[] | null) => (ids?.length === 1 ? ids[0] : undefined);
         const hcmFilter = { roleId: single(filter.roleIds), costCenterId: single(filter.costCenterIds), legalEntityId: single(filter.legalEntityIds) };
-        let after: string | null = null;
-        do {
-          const data: { workers: { nodes: WorkforceAnswer[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
-            `query Workforce(${header}, $filter: WorkerFilter, $after: String) {
-              workers(first: ${pageSize}, after: $after, filter: $filter) { nodes { ${selection} } pageInfo { hasNextPage endCursor } }
-            }`,
-            { ...variables, filter: hcmFilter, after },
-          );
-          answers.push(...data.workers.nodes);
-          after = data.workers.pageInfo.hasNextPage ? data.workers.pageInfo.endCursor : null;
-        } while (after);
+        await eachGraphPage<WorkforceAnswer>(
+          graph,
+          `query Workforce(${header}, $filter: WorkerFilter, $after: String) {
+            workers(first: ${pageSize}, after: $after, filter: $filter) { nodes { ${selection} } pageInfo { hasNextPage endCursor } }
+          }`,
+          'workers',
+          { ...variables, filter: hcmFilter },
+          (workers) => void answers.push(...workers),
+        );
       }
       const matches = (ids: readonly string[] | null, id: string) => ids === null || ids.includes(id);
       return answers
@@ -287,21 +283,16 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
 
     async workerIdsOfLegalEntity(legalEntityId) {
       const ids: string[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const data: { workers: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await graph.query(
-          `query LegalEntityWorkers($legalEntityId: ID!, $after: String) {
-            workers(first: ${pageSize}, after: $after, filter: { legalEntityId: $legalEntityId }) {
-              nodes { id }
-              pageInfo { hasNextPage endCursor }
-            }
-          }`,
-          { legalEntityId, after },
-        );
-        ids.push(...data.workers.nodes.map((worker) => worker.id));
-        if (!data.workers.pageInfo.hasNextPage) return ids;
-        after = data.workers.pageInfo.endCursor;
-      }
+      await eachGraphPage<{ id: string }>(
+        graph,
+        `query LegalEntityWorkers($legalEntityId: ID!, $after: String) {
+          workers(first: ${pageSize}, after: $after, filter: { legalEntityId: $legalEntityId }) { nodes { id } pageInfo { hasNextPage endCursor } }
+        }`,
+        'workers',
+        { legalEntityId },
+        (workers) => void ids.push(...workers.map((worker) => worker.id)),
+      );
+      return ids;
     },
   };
 }
