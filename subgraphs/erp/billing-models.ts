@@ -57,7 +57,8 @@ export const billingEventRow = (id: string, billing: PlannedBilling, value: Func
   held_reason: billing.heldReason, reversed_at: null, created_at: createdAt,
 });
 
-interface HeldEventRef {
+/** What names a held billing event in its announcements. */
+export interface HeldEventRef {
   billingEventId: string;
   sourceType: BillingSourceType;
   sourceId: string;

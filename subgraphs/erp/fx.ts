@@ -10,7 +10,7 @@ import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate, checkDateRange } from '../../lib/validate.ts';
 import type { hcmTopics, LegalEntitySnapshot } from '../hcm/index.ts';
-import { capHeldEvents, capUsageOf, fxColumns } from './billing-models.ts';
+import { capHeldEvents, capUsageOf, fxColumns, type HeldEventRef } from './billing-models.ts';
 import { planCapRelease } from './domain/billing-models.ts';
 import { assertNoFxRateOverlap, checkFxPair, checkFxRate, functionalValue, fxRateOn, type EffectiveFxRate, type FunctionalValue } from './domain/fx.ts';
 import { minorUnits } from './domain/money.ts';
@@ -51,16 +51,8 @@ export async function functionalValueOf(
   return functionalValue({ amount: event.amount, currency: event.currency }, known.functional_currency, known.rate === null ? null : String(known.rate));
 }
 
-interface HeldForFx {
-  billingEventId: string;
-  sourceType: BillingSourceType;
-  sourceId: string;
-  contractId: string;
-  projectId: string | null;
-  legalEntityId: string;
-  date: string;
-  amount: { amount: string; currency: string };
-}
+/** An event held for want of a rate: what names it in its announcements, with its legal entity and date. */
+type HeldForFx = HeldEventRef & { legalEntityId: string; date: string };
 
 /** `erp.billing_event.held` and `erp.billing.blocked` (FX_RATE_MISSING) for an event written without a rate. */
 export function fxMissingEvents(event: HeldForFx, functionalCurrency: string | null, cause: EventCause, now: Date): DomainEvent<unknown>[] {
@@ -111,15 +103,14 @@ export async function releaseFxHeld(
       return value.fxRate === null ? [] : [{ event, value, amount: String(event.amount) }];
     });
     if (convertible.length === 0) continue;
-    // The cap counts events in its setup's currency only (as writeBillingEvent does); others are released as they are.
+    // The cap counts what bills in its setup's currency (as writeBillingEvent does); the rest is released as it is.
     const capped = setup ? convertible.filter(({ event }) => event.currency === setup.currency) : [];
     const usage = setup && capped.length > 0 ? capUsageOf(setup, await repo.capSumsByContracts(trx, [contractId])) : null;
-    const fitting = new Map(
-      [
-        ...(usage ? planCapRelease(capped, usage.remaining.amount, minorUnits(setup!.currency)) : capped.map((entry) => ({ event: entry, remaining: null }))),
-        ...convertible.filter((entry) => !capped.includes(entry)).map((entry) => ({ event: entry, remaining: null })),
-      ].map(({ event, remaining }) => [event.event.id, remaining] as const),
-    );
+    /** The events released, with what the cap leaves after each (null: no cap). */
+    const fitting = new Map<string, string | null>(convertible.filter((entry) => !usage || !capped.includes(entry)).map((entry) => [entry.event.id, null]));
+    if (usage) {
+      for (const { event: entry, remaining } of planCapRelease(capped, usage.remaining.amount, minorUnits(setup!.currency))) fitting.set(entry.event.id, remaining);
+    }
     for (const { event, value } of convertible) {
       const fits = fitting.has(event.id);
       await trx

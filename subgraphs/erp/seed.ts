@@ -32,8 +32,9 @@ const domesticTax: Readonly<Record<string, { name: string; ratePercent: string }
 type FunctionalValueOf = (amount: string, currency: string, legalEntityId: string, date: string, held: boolean) => FunctionalValue;
 
 /**
- * Month-end rates the seed enters for each pair its cross-currency contracts need (contract currency → the booking
- * legal entity's): a base, moved a little each month so conversions visibly use the rate of their date.
+ * The monthly rates the seed enters for each pair its cross-currency contracts need (contract currency → the booking
+ * legal entity's), from the first contract's month on, the current month's open-ended: a base moved by up to ±0.0075
+ * from one month to the next, so conversions visibly use the rate of their date.
  */
 const seedFxBase: Readonly<Record<string, string>> = { 'USD:EUR': '0.9200', 'EUR:USD': '1.0850' };
 
@@ -49,7 +50,7 @@ function seedFxRates(firm: DemoFirm, legalEntities: ReadonlyMap<string, { curren
     const [fromCurrency, toCurrency] = pair.split(':') as [string, string];
     const base = toScaled(seedFxBase[pair] ?? '1.0000', 4);
     for (let month = firstOfMonth(first), index = 0; month <= firm.today; month = dueDate(lastOfMonth(month), 1), index += 1) {
-      const drift = BigInt((index * 7) % 11) - 5n; // -5..+5 basis points × 15
+      const drift = BigInt((index * 7) % 11) - 5n; // −5 … +5, in steps of 0.0015
       const last = dueDate(lastOfMonth(month), 1) > firm.today;
       rates.push({ id: randomUUID(), fromCurrency, toCurrency, rate: fromScaled(base + drift * 15n, 4), effectiveFrom: month, effectiveTo: last ? null : lastOfMonth(month) });
     }
