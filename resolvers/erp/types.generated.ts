@@ -994,7 +994,7 @@ export type ProjectFinancials = {
   __typename?: 'ProjectFinancials';
   /** Lines on issued invoices, less issued credit notes. */
   billed: Array<Money>;
-  /** Hours billed and unbilled as a percentage of the project's budget hours; null without a budget. */
+  /** Hours billed, on draft and unbilled as a percentage of the project's budget hours; null without a budget. */
   budgetBurnPercent?: Maybe<Scalars['Decimal']['output']>;
   /** Cost postings (hours × cost rate), net of reversals. */
   costToDate: Array<Money>;
@@ -1004,16 +1004,18 @@ export type ProjectFinancials = {
    */
   functionalMargin: Array<Money>;
   /**
-   * billed + unbilled in the billing legal entity's currency, at the rates the billing events captured (an issued
+   * billed + on draft + unbilled in the billing legal entity's currency, at the rates the billing events captured (an issued
    * credit at its event's rate, rounded half-up once per rate). Revenue without a captured rate is in
    * unconvertedRevenue instead.
    */
   functionalRevenue: Array<Money>;
   /**
-   * billed + unbilled − cost to date, per currency (a USD contract delivered by EUR staff shows a USD gain and a EUR
+   * billed + on draft + unbilled − cost to date, per currency (a USD contract delivered by EUR staff shows a USD gain and a EUR
    * cost: see functionalMargin).
    */
   margin: Array<Money>;
+  /** Billing events on draft invoices: delivered, not billed until the draft is issued. */
+  onDraftAmount: Array<Money>;
   /** Billing events not yet invoiced (UNBILLED and HELD). */
   unbilledAmount: Array<Money>;
   unbilledHours: Scalars['Decimal']['output'];
@@ -2398,6 +2400,7 @@ export type ProjectFinancialsResolvers<ContextType = ErpContext, ParentType exte
   functionalMargin?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   functionalRevenue?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   margin?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
+  onDraftAmount?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   unbilledAmount?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;
   unbilledHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   unconvertedRevenue?: Resolver<Array<ResolversTypes['Money']>, ParentType, ContextType>;

@@ -544,6 +544,13 @@ export const retainerSumsBySetups = (db: Db, setupIds: readonly string[]) =>
  * Every money aggregate of many projects in one statement: sums grouped by project and currency (see FinancialFact
  * for the kinds). Reversal postings carry negated amounts, so cost sums net them out.
  */
+/** Billing events with the invoice of their live line, if any (one live line per event). */
+const withInvoice = (db: Db) =>
+  db
+    .selectFrom('billing_event as e')
+    .leftJoin('invoice_line as l', (join) => join.onRef('l.billing_event_id', '=', 'e.id').on('l.released_at', 'is', null))
+    .leftJoin('invoice as i', 'i.id', 'l.invoice_id');
+
 export async function financialFactsByProjects(db: Db, projectIds: readonly string[]): Promise<Array<FinancialFact & { project_id: string }>> {
   const cost = db
     .selectFrom('cost_posting')
@@ -585,19 +592,21 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
       sql<string | null>`null::numeric`.as('fx_rate'),
     ])
     .groupBy(['l.project_id', 'l.currency']);
-  const events = db
-    .selectFrom('billing_event')
-    .where('project_id', 'in', projectIds)
-    .where('status', '<>', 'REVERSED')
+  // A BILLED event is on an invoice: a draft's (ON_DRAFT: its amount counts for the margin, not as billed yet) or an
+  // issued one's (BILLED_HOURS: its amount is in BILLED, from the line).
+  const eventKind = sql<FinancialFact['kind']>`case when e.status <> 'BILLED' then 'UNBILLED' when i.status = 'DRAFT' then 'ON_DRAFT' else 'BILLED_HOURS' end`;
+  const events = withInvoice(db)
+    .where('e.project_id', 'in', projectIds)
+    .where('e.status', '<>', 'REVERSED')
     .select((eb) => [
-      sql<string>`project_id`.as('project_id'),
-      sql<FinancialFact['kind']>`case when status = 'BILLED' then 'BILLED_HOURS' else 'UNBILLED' end`.as('kind'),
-      'currency',
-      eb.fn.sum<string>('amount').as('amount'),
-      sql<string>`coalesce(sum(hours), 0)`.as('hours'),
+      sql<string>`e.project_id`.as('project_id'),
+      eventKind.as('kind'),
+      'e.currency',
+      eb.fn.sum<string>('e.amount').as('amount'),
+      sql<string>`coalesce(sum(e.hours), 0)`.as('hours'),
       sql<string | null>`null::numeric`.as('fx_rate'),
     ])
-    .groupBy(['project_id', 'currency', sql`status = 'BILLED'`]);
+    .groupBy(['e.project_id', 'e.currency', eventKind]);
   // The same revenue in the books' currency: each issued line and unbilled event at its billing event's captured
   // functional amount; credits grouped by their event's rate (converted in projectFinancials). Without a captured
   // rate: UNCONVERTED, in the event's own currency.
@@ -632,19 +641,18 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
       sql<string | null>`e.fx_rate`.as('fx_rate'),
     ])
     .groupBy(['cl.project_id', 'e.fx_rate', sql`case when e.fx_rate is null then cl.currency else e.functional_currency end`]);
-  const unbilledFunctional = db
-    .selectFrom('billing_event')
-    .where('project_id', 'in', projectIds)
-    .where('status', 'in', ['UNBILLED', 'HELD'])
-    .select((eb) => [
-      sql<string>`project_id`.as('project_id'),
-      sql<FinancialFact['kind']>`case when functional_amount is null then 'UNCONVERTED' else 'UNBILLED_FUNCTIONAL' end`.as('kind'),
-      sql<string>`case when functional_amount is null then currency else functional_currency end`.as('currency'),
-      sql<string>`sum(coalesce(functional_amount, amount))`.as('amount'),
+  const unbilledFunctional = withInvoice(db)
+    .where('e.project_id', 'in', projectIds)
+    .where((eb) => eb.or([eb('e.status', 'in', ['UNBILLED', 'HELD']), eb.and([eb('e.status', '=', 'BILLED'), eb('i.status', '=', 'DRAFT')])]))
+    .select(() => [
+      sql<string>`e.project_id`.as('project_id'),
+      sql<FinancialFact['kind']>`case when e.functional_amount is null then 'UNCONVERTED' else 'UNBILLED_FUNCTIONAL' end`.as('kind'),
+      sql<string>`case when e.functional_amount is null then e.currency else e.functional_currency end`.as('currency'),
+      sql<string>`sum(coalesce(e.functional_amount, e.amount))`.as('amount'),
       sql<string>`0::numeric(16, 2)`.as('hours'),
       sql<string | null>`null::numeric`.as('fx_rate'),
     ])
-    .groupBy(['project_id', sql`functional_amount is null`, sql`case when functional_amount is null then currency else functional_currency end`]);
+    .groupBy(['e.project_id', sql`e.functional_amount is null`, sql`case when e.functional_amount is null then e.currency else e.functional_currency end`]);
   const rows = await cost
     .unionAll(billed)
     .unionAll(credited)

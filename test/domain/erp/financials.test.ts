@@ -7,7 +7,7 @@ const f = (kind: FinancialFact['kind'], currency: string, amount: string, hours 
 describe('project financials per currency', () => {
   it('with no records: empty lists, zero hours, 0% of a budget, null without one', () => {
     assert.deepEqual(projectFinancials([], '100'), {
-      costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', margin: [], functionalRevenue: [], functionalMargin: [],
+      costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', onDraftAmount: [], margin: [], functionalRevenue: [], functionalMargin: [],
       unconvertedRevenue: [], budgetBurnPercent: '0.00',
     });
     assert.equal(projectFinancials([], null).budgetBurnPercent, null);
@@ -16,16 +16,20 @@ describe('project financials per currency', () => {
 
   const cases: Array<{ name: string; facts: FinancialFact[]; budget: string | null; expected: Partial<ReturnType<typeof projectFinancials>> }> = [
     {
-      name: 'one currency: margin = billed + unbilled − cost, credits reduce billed',
-      facts: [f('COST', 'EUR', '4000.00', '60.00'), f('BILLED', 'EUR', '5000.00', '40.00'), f('CREDITED', 'EUR', '500.00'), f('UNBILLED', 'EUR', '2400.00', '20.00'), f('BILLED_HOURS', 'EUR', '5000.00', '40.00')],
+      name: 'one currency: margin = billed + on draft + unbilled − cost, credits reduce billed',
+      facts: [
+        f('COST', 'EUR', '4000.00', '60.00'), f('BILLED', 'EUR', '5000.00', '40.00'), f('CREDITED', 'EUR', '500.00'), f('UNBILLED', 'EUR', '2400.00', '20.00'),
+        f('BILLED_HOURS', 'EUR', '5000.00', '40.00'), f('ON_DRAFT', 'EUR', '600.00', '6.00'),
+      ],
       budget: '120.00',
       expected: {
         costToDate: [{ amount: '4000.00', currency: 'EUR' }],
         billed: [{ amount: '4500.00', currency: 'EUR' }],
         unbilledAmount: [{ amount: '2400.00', currency: 'EUR' }],
         unbilledHours: '20.00',
-        margin: [{ amount: '2900.00', currency: 'EUR' }],
-        budgetBurnPercent: '50.00',
+        onDraftAmount: [{ amount: '600.00', currency: 'EUR' }],
+        margin: [{ amount: '3500.00', currency: 'EUR' }],
+        budgetBurnPercent: '55.00',
       },
     },
     {

@@ -11,12 +11,13 @@ import { erpFixtures, finance, manager, requestStatements, worker } from './fixt
  *     te-4 2 h HELD 300.00; te-5 1.5 h BILLED 225.00 on draft inv-2; te-6 2 h BILLED 200.00 on inv-1, credited
  *   billed (USD): inv-1 lines 1200.00 + 200.00 + a 1000.00 milestone − 200.00 credit (the draft inv-2 and a draft
  *     credit note do not count) = 2200.00
- *   unbilled: 900.00 + 300.00 = 1200.00 USD, 6 + 2 = 8.00 h
- *   margin: USD 2200.00 + 1200.00 = 3400.00; EUR −580.00
+ *   unbilled: 900.00 + 300.00 = 1200.00 USD, 6 + 2 = 8.00 h; on draft: te-5 225.00 USD
+ *   margin: USD 2200.00 + 225.00 + 1200.00 = 3625.00; EUR −580.00
  *   budget burn: (billed 8 + 1.5 + 2 + unbilled 8) h ÷ 78 h = 25.00 %
  *   in the books' currency (EUR): te-1, te-3 and te-6 captured 0.9, te-4 is held for want of a rate (none), the
  *     milestone line has no billing event: revenue 1080.00 + 180.00 (inv-1) − 180.00 (the credit, at te-6's 0.9)
- *     + 810.00 (te-3) = 1890.00; functional margin 1890.00 − 580.00 = 1310.00; unconverted 1000.00 + 300.00 USD
+ *     + 810.00 (te-3) = 1890.00; functional margin 1890.00 − 580.00 = 1310.00; unconverted 1000.00 + 300.00 + 225.00
+ *     (te-5, on the draft) = 1525.00 USD
  */
 describe('erp project financials and time-entry billing', () => {
   let erp: SubgraphHarness<ErpDatabase>;
@@ -52,7 +53,7 @@ describe('erp project financials and time-entry billing', () => {
   after(() => erp.close());
 
   const financials = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Project { id financials {
-    costToDate { amount currency } billed { amount currency } unbilledAmount { amount currency } unbilledHours margin { amount currency }
+    costToDate { amount currency } billed { amount currency } unbilledAmount { amount currency } unbilledHours onDraftAmount { amount currency } margin { amount currency }
     functionalRevenue { amount currency } functionalMargin { amount currency } unconvertedRevenue { amount currency } budgetBurnPercent } } } }`;
   const projects = [
     { __typename: 'Project', id: 'p1', budgetHours: '78.00' },
@@ -71,16 +72,17 @@ describe('erp project financials and time-entry billing', () => {
           billed: [{ amount: '2200.00', currency: 'USD' }],
           unbilledAmount: [{ amount: '1200.00', currency: 'USD' }],
           unbilledHours: '8.00',
-          margin: [{ amount: '-580.00', currency: 'EUR' }, { amount: '3400.00', currency: 'USD' }],
+          onDraftAmount: [{ amount: '225.00', currency: 'USD' }],
+          margin: [{ amount: '-580.00', currency: 'EUR' }, { amount: '3625.00', currency: 'USD' }],
           functionalRevenue: [{ amount: '1890.00', currency: 'EUR' }],
           functionalMargin: [{ amount: '1310.00', currency: 'EUR' }],
-          unconvertedRevenue: [{ amount: '1300.00', currency: 'USD' }],
+          unconvertedRevenue: [{ amount: '1525.00', currency: 'USD' }],
           budgetBurnPercent: '25.00',
         },
       },
       {
         id: 'p-empty',
-        financials: { costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', margin: [], functionalRevenue: [], functionalMargin: [], unconvertedRevenue: [], budgetBurnPercent: null },
+        financials: { costToDate: [], billed: [], unbilledAmount: [], unbilledHours: '0.00', onDraftAmount: [], margin: [], functionalRevenue: [], functionalMargin: [], unconvertedRevenue: [], budgetBurnPercent: null },
       },
     ]);
     assert.equal(requestStatements(erp.database.statements).length, 1);
