@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createEvent } from '../../../lib/events/envelope.ts';
 import { crmTopics, type ContractCreated } from '../../../subgraphs/crm/index.ts';
 import { erpTopics } from '../../../subgraphs/erp/index.ts';
+import { hcmTopics } from '../../../subgraphs/hcm/index.ts';
 import { dataOf } from '../../support/subgraph-harness.ts';
 import { finance, worker } from './fixtures.ts';
 import { C, P, entryApproved, legalEntityCreated, startPosting, type PostingHarness } from './posting-fixture.ts';
@@ -141,6 +142,27 @@ describe('erp foreign exchange', () => {
 
     const listed = dataOf(await erp.call(`{ fxRates(filter: { fromCurrency: "USD", activeOn: "2026-10-15" }) { nodes { rate effectiveFrom effectiveTo } } }`, {}, finance)).fxRates.nodes;
     assert.deepEqual(listed, [{ rate: '0.8', effectiveFrom: '2026-10-01', effectiveTo: '2026-10-31' }]);
+  });
+
+  it('releases what a rate covers once its period is widened to the event\'s date', async () => {
+    const september = usdEntry(P.ukUsd, '2026-09-15');
+    await erp.publish(september);
+    assert.equal((await eventOf(september.data.timeEntryId)).held_reason, 'FX_RATE_MISSING');
+    const [october] = await erp.database.db.selectFrom('fx_rate').select('id').where('effective_from', '=', '2026-10-01').execute();
+    dataOf(await erp.call(`mutation($id: ID!) { updateFxRate(id: $id, input: { effectiveFrom: "2026-09-01" }) { effectiveFrom } }`, { id: october!.id }, finance));
+    const event = await eventOf(september.data.timeEntryId);
+    assert.deepEqual([event.status, event.fx_rate, event.functional_amount], ['UNBILLED', '0.8000000000', '600.00']);
+  });
+
+  it('converts into the entity\'s new currency after hcm changes it, and keeps what was converted', async () => {
+    const before = usdEntry(P.ukUsd, '2026-11-25');
+    await erp.publish(before);
+    await erp.publish(createEvent('hcm', hcmTopics.legalEntityChanged, { typename: 'LegalEntity', id: ukEntity.legalEntityId }, { ...ukEntity, currency: 'EUR' }, { correlationId: randomUUID() }, new Date()));
+    const after = usdEntry(P.ukUsd, '2026-11-26');
+    await erp.publish(after);
+    const [kept, held] = [await eventOf(before.data.timeEntryId), await eventOf(after.data.timeEntryId)];
+    assert.deepEqual([kept.status, kept.functional_currency, kept.fx_rate], ['UNBILLED', 'GBP', '0.9000000000']);
+    assert.deepEqual([held.status, held.held_reason, held.functional_currency], ['HELD', 'FX_RATE_MISSING', 'EUR'], 'no USD → EUR rate yet');
   });
 
   it('converts at 1 what bills in the legal entity\'s own currency', async () => {
