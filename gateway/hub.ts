@@ -40,7 +40,10 @@ export interface Hub {
   readonly gateway: GatewayRuntime;
   readonly subgraphs: Record<string, { runtime: SubgraphRuntime; database: SubgraphDatabase<any>; url: string }>;
   readonly bus: EventBus;
-  /** Publishes every pending outbox event of every subgraph, repeatedly, until none is left and every consumer has handled what was published (consumers write more). */
+  /**
+   * Publishes every pending outbox event of every subgraph, repeatedly, until none is left and every consumer has
+   * handled what was published (consumers write more).
+   */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -61,7 +64,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   } else {
     target = { kind: 'postgres', url: options.database.url, poolSize: 5 };
   }
-  const bus = options.bus ?? new InProcessBus(options.logger);
+  const bus: EventBus = options.bus ?? new InProcessBus(options.logger);
   const subgraphs: Hub['subgraphs'] = {};
   let gateway: GatewayRuntime | undefined;
   let gatewayUrl = '';
@@ -123,7 +126,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         for (let round = 0; round < 200; round++) {
           if ((await pendingEvents(subgraphs)) > 0) {
             for (const entry of Object.values(subgraphs)) await entry.runtime.relay.flush();
-          } else if (!(await ((bus as EventBus).idle?.() ?? true))) {
+          } else if (!(await (bus.idle?.() ?? true))) {
             await new Promise((resolve) => setTimeout(resolve, 25));
           } else {
             return;

@@ -26,10 +26,10 @@ export function fromScaled(scaled: bigint, scale: number): string {
 }
 
 /** Rounds half-up to `scale` fraction digits and prints exactly that many. */
+export const roundDecimal = (value: string, scale: number) => fromScaled(toScaled(value, scale), scale);
+
 /** A decimal without its fraction's trailing zeros ("0.9200000000" → "0.92", "1.0000" → "1"): how a stored rate reads. */
 export const trimDecimal = (value: string) => (value.includes('.') ? value.replace(/\.?0+$/, '') : value);
-
-export const roundDecimal = (value: string, scale: number) => fromScaled(toScaled(value, scale), scale);
 
 export const compareDecimals = (a: string, b: string) => {
   const scale = 12;

@@ -17,7 +17,7 @@ import type { Blocked, PlannedBilling, SetupPostingFacts } from './domain/postin
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventCreated, type BillingEventHeld } from './events.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import * as repo from './repository.ts';
-import type { BillingSetupRow, BillingSourceType, ErpDatabase } from './tables.ts';
+import type { BillingSetupRow, ErpDatabase } from './tables.ts';
 import type { FunctionalValue } from './domain/fx.ts';
 import { functionalValueOf, fxMissingEvents } from './fx.ts';
 
@@ -57,15 +57,8 @@ export const billingEventRow = (id: string, billing: PlannedBilling, value: Func
   held_reason: billing.heldReason, reversed_at: null, created_at: createdAt,
 });
 
-/** What names a held billing event in its announcements. */
-export interface HeldEventRef {
-  billingEventId: string;
-  sourceType: BillingSourceType;
-  sourceId: string;
-  contractId: string;
-  projectId: string | null;
-  amount: { amount: string; currency: string };
-}
+/** What names a held billing event in its announcements (the fields `erp.billing_event.held` opens with). */
+export type HeldEventRef = Pick<BillingEventHeld, 'billingEventId' | 'sourceType' | 'sourceId' | 'contractId' | 'projectId' | 'amount'>;
 
 /** `erp.billing_event.held` and `erp.billing.blocked` (CAP_REACHED) for an event its contract's cap holds. */
 export function capHeldEvents(event: HeldEventRef, usage: CapUsage, cause: EventCause, now: Date): DomainEvent<unknown>[] {

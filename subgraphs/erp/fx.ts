@@ -8,15 +8,15 @@ import { causedBy, createEvent, type DomainEvent, type EventCause } from '../../
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
-import { checkDate, checkDateRange } from '../../lib/validate.ts';
 import type { hcmTopics, LegalEntitySnapshot } from '../hcm/index.ts';
 import { capHeldEvents, capUsageOf, fxColumns, type HeldEventRef } from './billing-models.ts';
 import { planCapRelease } from './domain/billing-models.ts';
 import { assertNoFxRateOverlap, checkFxPair, checkFxRate, functionalValue, fxRateOn, type EffectiveFxRate, type FunctionalValue } from './domain/fx.ts';
 import { minorUnits } from './domain/money.ts';
+import { checkedPeriod, checkPeriodDates, updatedPeriod } from './domain/rates.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventHeld, type BillingEventReleased } from './events.ts';
 import * as repo from './repository.ts';
-import type { BillingSourceType, ErpDatabase, FxRateRow } from './tables.ts';
+import type { ErpDatabase, FxRateRow } from './tables.ts';
 
 /** The topics hcm publishes of legal entities, checked against hcm's at compile time (erp loads none of hcm). */
 export const legalEntityTopics = [
@@ -150,7 +150,7 @@ export function createFxService(deps: { db: Kysely<ErpDatabase>; clock: Clock; o
   const write = transactionalWriter(db, deps.onCommit);
 
   /** Refuses a rate whose period overlaps another of its pair; holds the pair's lock. */
-  async function checkPeriod(trx: Transaction<ErpDatabase>, candidate: EffectiveFxRate) {
+  async function checkPairOverlap(trx: Transaction<ErpDatabase>, candidate: EffectiveFxRate) {
     await repo.lockFxPair(trx, candidate.fromCurrency, candidate.toCurrency);
     const existing = await repo.fxRatesOfPairs(trx, [candidate]);
     assertNoFxRateOverlap(existing.map(asEffective), candidate);
@@ -165,13 +165,11 @@ export function createFxService(deps: { db: Kysely<ErpDatabase>; clock: Clock; o
       requireRole(scope.identity, 'FINANCE');
       const candidate: EffectiveFxRate = {
         ...checkFxPair(input.fromCurrency, input.toCurrency),
-        effectiveFrom: checkDate('effectiveFrom', input.effectiveFrom),
-        effectiveTo: input.effectiveTo == null ? null : checkDate('effectiveTo', input.effectiveTo),
+        ...checkedPeriod(input),
       };
-      checkDateRange('effectiveFrom', candidate.effectiveFrom, 'effectiveTo', candidate.effectiveTo);
       const rate = checkFxRate(input.rate);
       return write('createFxRate', idempotencyKey, input, async (trx) => {
-        await checkPeriod(trx, candidate);
+        await checkPairOverlap(trx, candidate);
         const id = randomUUID();
         await trx
           .insertInto('fx_rate')
@@ -186,19 +184,12 @@ export function createFxService(deps: { db: Kysely<ErpDatabase>; clock: Clock; o
     async updateFxRate(scope: RequestScope, id: string, input: UpdateFxRateInput, idempotencyKey?: string | null): Promise<string> {
       requireRole(scope.identity, 'FINANCE');
       const rate = input.rate == null ? null : checkFxRate(input.rate);
-      if (input.effectiveFrom != null) checkDate('effectiveFrom', input.effectiveFrom);
-      if (input.effectiveTo != null) checkDate('effectiveTo', input.effectiveTo);
+      checkPeriodDates(input);
       return write('updateFxRate', idempotencyKey, { id, input }, async (trx) => {
         const current = await repo.lockFxRate(trx, id);
         if (!current) throw notFound('FxRate', id);
-        const candidate: EffectiveFxRate = {
-          ...asEffective(current),
-          effectiveFrom: input.effectiveFrom ?? current.effective_from,
-          // An explicit null makes the rate open-ended; an absent field keeps the end date.
-          effectiveTo: input.effectiveTo !== undefined ? input.effectiveTo : current.effective_to,
-        };
-        checkDateRange('effectiveFrom', candidate.effectiveFrom, 'effectiveTo', candidate.effectiveTo);
-        await checkPeriod(trx, candidate);
+        const candidate: EffectiveFxRate = { ...asEffective(current), ...updatedPeriod(current, input) };
+        await checkPairOverlap(trx, candidate);
         await trx
           .updateTable('fx_rate')
           .set({ ...(rate !== null ? { rate } : {}), effective_from: candidate.effectiveFrom, effective_to: candidate.effectiveTo, updated_at: clock.now() })

@@ -246,16 +246,22 @@ export function costPostingsQuery(db: Db, filter: CostPostingFilter = {}) {
   return query;
 }
 
+/**
+ * A dated row (a tax or FX rate) in effect on `date`: its period includes both ends, an open end runs forever — the
+ * SQL twin of `effectiveOn` (domain/rates.ts). `table`: the alias its columns are read through, if any.
+ */
+const inEffectOn = (date: string, table?: string) => {
+  const column = (name: string) => sql.ref(table ? `${table}.${name}` : name);
+  return sql<boolean>`${column('effective_from')} <= ${date} and (${column('effective_to')} is null or ${column('effective_to')} >= ${date})`;
+};
+
 export const taxRatesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('tax_rate').selectAll().where('id', 'in', ids).execute();
 
 export function taxRatesQuery(db: Db, filter: TaxRateFilter = {}) {
   let query = db.selectFrom('tax_rate').selectAll();
   if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
   if (filter.customerCountry) query = query.where('customer_country', '=', filter.customerCountry);
-  if (filter.activeOn) {
-    const on = filter.activeOn;
-    query = query.where('effective_from', '<=', on).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>=', on)]));
-  }
+  if (filter.activeOn) query = query.where(inEffectOn(filter.activeOn));
   return query;
 }
 
@@ -290,10 +296,7 @@ export function fxRatesQuery(db: Db, filter: FxRateFilter = {}) {
   let query = db.selectFrom('fx_rate').selectAll();
   if (filter.fromCurrency) query = query.where('from_currency', '=', filter.fromCurrency);
   if (filter.toCurrency) query = query.where('to_currency', '=', filter.toCurrency);
-  if (filter.activeOn) {
-    const on = filter.activeOn;
-    query = query.where('effective_from', '<=', on).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>=', on)]));
-  }
+  if (filter.activeOn) query = query.where(inEffectOn(filter.activeOn));
   return query;
 }
 
@@ -329,8 +332,7 @@ export const functionalRateOf = (db: Db, legalEntityId: string, currency: string
         .select('r.rate')
         .where('le.id', '=', legalEntityId)
         .where('r.from_currency', '=', currency)
-        .where('r.effective_from', '<=', date)
-        .where((inner) => inner.or([inner('r.effective_to', 'is', null), inner('r.effective_to', '>=', date)]))
+        .where(inEffectOn(date, 'r'))
         .as('rate'),
     ])
     .executeTakeFirstOrThrow();
@@ -540,10 +542,6 @@ export const retainerSumsBySetups = (db: Db, setupIds: readonly string[]) =>
     ])
     .execute();
 
-/**
- * Every money aggregate of many projects in one statement: sums grouped by project and currency (see FinancialFact
- * for the kinds). Reversal postings carry negated amounts, so cost sums net them out.
- */
 /** Billing events with the invoice of their live line, if any (one live line per event). */
 const withInvoice = (db: Db) =>
   db
@@ -551,6 +549,10 @@ const withInvoice = (db: Db) =>
     .leftJoin('invoice_line as l', (join) => join.onRef('l.billing_event_id', '=', 'e.id').on('l.released_at', 'is', null))
     .leftJoin('invoice as i', 'i.id', 'l.invoice_id');
 
+/**
+ * Every money aggregate of many projects in one statement: sums grouped by project and currency (see FinancialFact
+ * for the kinds). Reversal postings carry negated amounts, so cost sums net them out.
+ */
 export async function financialFactsByProjects(db: Db, projectIds: readonly string[]): Promise<Array<FinancialFact & { project_id: string }>> {
   const cost = db
     .selectFrom('cost_posting')

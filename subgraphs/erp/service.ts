@@ -11,7 +11,7 @@ import { paginate, type Ordering } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
-import { checkDate, checkDateRange, checkInteger, checkText } from '../../lib/validate.ts';
+import { checkInteger, checkText } from '../../lib/validate.ts';
 import type { ContractCreated } from '../crm/index.ts';
 import { checkMarkupPercent } from './domain/billing-models.ts';
 import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
@@ -19,6 +19,7 @@ import { projectFinancials } from './domain/financials.ts';
 import type { Money } from './domain/money.ts';
 import { timeEntryBilling, type TimeEntryFacts } from './domain/time-entry-billing.ts';
 import { assertNoTaxRateOverlap, type EffectiveTaxRate } from './domain/tax-rate.ts';
+import { checkedPeriod, checkPeriodDates, updatedPeriod } from './domain/rates.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingSetupReady } from './events.ts';
 import { orderings, type ErpLoaders } from './loaders.ts';
 import { revenueSchedule } from './revenue.ts';
@@ -89,10 +90,8 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       const candidate: EffectiveTaxRate = {
         legalEntityId: checkText('legalEntityId', input.legalEntityId),
         customerCountry: checkCountry('customerCountry', input.customerCountry),
-        effectiveFrom: checkDate('effectiveFrom', input.effectiveFrom),
-        effectiveTo: input.effectiveTo == null ? null : checkDate('effectiveTo', input.effectiveTo),
+        ...checkedPeriod(input),
       };
-      checkDateRange('effectiveFrom', candidate.effectiveFrom, 'effectiveTo', candidate.effectiveTo);
       const name = checkText('name', input.name);
       const ratePercent = checkRatePercent(input.ratePercent);
       return write('createTaxRate', idempotencyKey, input, async (trx) => {
@@ -119,18 +118,11 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       requireRole(scope.identity, ...financeRoles);
       const name = input.name == null ? null : checkText('name', input.name);
       const ratePercent = input.ratePercent == null ? null : checkRatePercent(input.ratePercent);
-      if (input.effectiveFrom != null) checkDate('effectiveFrom', input.effectiveFrom);
-      if (input.effectiveTo != null) checkDate('effectiveTo', input.effectiveTo);
+      checkPeriodDates(input);
       return write('updateTaxRate', null, null, async (trx) => {
         const current = await repo.lockTaxRate(trx, id);
         if (!current) throw notFound('TaxRate', id);
-        const candidate: EffectiveTaxRate = {
-          ...asEffective(current),
-          effectiveFrom: input.effectiveFrom ?? current.effective_from,
-          // An explicit null makes the rate open-ended; an absent field keeps the end date.
-          effectiveTo: input.effectiveTo !== undefined ? input.effectiveTo : current.effective_to,
-        };
-        checkDateRange('effectiveFrom', candidate.effectiveFrom, 'effectiveTo', candidate.effectiveTo);
+        const candidate: EffectiveTaxRate = { ...asEffective(current), ...updatedPeriod(current, input) };
         await checkScope(trx, candidate);
         await trx
           .updateTable('tax_rate')

@@ -97,19 +97,15 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
 
     expenseBillingStatuses: (expenseIds) => billingStatusesOf(graph, 'expenses', expenseIds),
 
-    async projectIdsOfCustomer(customerId) {
-      const ids: string[] = [];
-      await eachGraphPage<{ id: string }>(
+    projectIdsOfCustomer: (customerId) =>
+      idsOf(
         graph,
         `query CustomerProjects($customerId: ID!, $after: String) {
           projects(first: ${pageSize}, after: $after, filter: { customerId: $customerId }) { nodes { id } pageInfo { hasNextPage endCursor } }
         }`,
         'projects',
         { customerId },
-        (projects) => void ids.push(...projects.map((project) => project.id)),
-      );
-      return ids;
-    },
+      ),
 
     async directReports(managerIds) {
       const ids = [...new Set(managerIds)];
@@ -150,6 +146,13 @@ async function nodesByIds<T>(graph: GraphClient, operation: string, list: string
 async function billingStatusesOf(graph: GraphClient, list: 'timeEntries' | 'expenses', sourceIds: readonly string[]): Promise<Map<string, EntryBillingStatus>> {
   const nodes = await nodesByIds<{ id: string; billing: { status: EntryBillingStatus } }>(graph, 'BillingStatuses', list, sourceIds, 'id billing { status }');
   return new Map(nodes.map((node) => [node.id, node.billing.status]));
+}
+
+/** Every id a connection query (taking `$after`) lists, page after page. */
+async function idsOf(graph: GraphClient, query: string, field: string, variables: Record<string, unknown>): Promise<string[]> {
+  const ids: string[] = [];
+  await eachGraphPage<{ id: string }>(graph, query, field, variables, (nodes) => void ids.push(...nodes.map((node) => node.id)));
+  return ids;
 }
 
 function toProjectFacts(answer: ProjectAnswer, workers: ReadonlySet<string>): ProjectFacts {
@@ -281,18 +284,14 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
         }));
     },
 
-    async workerIdsOfLegalEntity(legalEntityId) {
-      const ids: string[] = [];
-      await eachGraphPage<{ id: string }>(
+    workerIdsOfLegalEntity: (legalEntityId) =>
+      idsOf(
         graph,
         `query LegalEntityWorkers($legalEntityId: ID!, $after: String) {
           workers(first: ${pageSize}, after: $after, filter: { legalEntityId: $legalEntityId }) { nodes { id } pageInfo { hasNextPage endCursor } }
         }`,
         'workers',
         { legalEntityId },
-        (workers) => void ids.push(...workers.map((worker) => worker.id)),
-      );
-      return ids;
-    },
+      ),
   };
 }

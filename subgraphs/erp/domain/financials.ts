@@ -8,9 +8,9 @@ import { lineAmount, negate, percentOf, sumByCurrency, sumDecimals, type Money }
  * events on a draft invoice (amount and hours); BILLED_HOURS hours of billing events on an issued invoice.
  * The same revenue in the legal entity's (functional) currency, `currency` being that currency:
  * BILLED_FUNCTIONAL issued lines at their billing events' captured functional amounts; UNBILLED_FUNCTIONAL the
- * functional amounts of events not on an issued invoice yet (unbilled, held, on a draft); CREDITED_FUNCTIONAL issued credits of events converted at `fxRate`, as a negative sum
- * in the invoice's currency (converted here); UNCONVERTED revenue (billed, less credits, and unbilled) of events
- * without a captured rate, in their own currency.
+ * functional amounts of events not on an issued invoice yet (unbilled, held, on a draft); CREDITED_FUNCTIONAL issued
+ * credits of events converted at `fxRate`, as a negative sum in the invoice's currency (converted here); UNCONVERTED
+ * revenue (billed, less credits, and unbilled) of events without a captured rate, in their own currency.
  */
 export interface FinancialFact {
   kind: 'COST' | 'BILLED' | 'CREDITED' | 'UNBILLED' | 'ON_DRAFT' | 'BILLED_HOURS' | 'BILLED_FUNCTIONAL' | 'CREDITED_FUNCTIONAL' | 'UNBILLED_FUNCTIONAL' | 'UNCONVERTED';
