@@ -7,15 +7,11 @@ import { erpTopics } from '../../../subgraphs/erp/index.ts';
 import { psaTopics, type MilestoneCompleted } from '../../../subgraphs/psa/index.ts';
 import { dataOf } from '../../support/subgraph-harness.ts';
 import { finance, worker } from './fixtures.ts';
-import { C, P, entryApproved, expenseApproved, startPosting, type PostingHarness } from './posting-fixture.ts';
+import { C, P, contractCreated as fixtureContract, entryApproved, expenseApproved, startPosting, type PostingHarness } from './posting-fixture.ts';
 
 const cause = () => ({ correlationId: randomUUID() });
 
-const contractCreated = (data: Partial<ContractCreated> & { contractId: string }) =>
-  createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: data.contractId }, {
-    rateCardId: `rc-${data.contractId}`, customerId: 'cust-3', legalEntityId: 'le-de', billingMethod: 'FIXED_FEE', currency: 'EUR',
-    startDate: '2026-01-01', endDate: null, ratedRoleIds: [], amount: null, notToExceed: null, ...data,
-  }, cause(), new Date());
+const contractCreated = (data: Partial<ContractCreated> & { contractId: string }) => fixtureContract({ customerId: 'cust-3', billingMethod: 'FIXED_FEE', ratedRoleIds: [], ...data });
 
 const milestoneCompleted = (over: Partial<MilestoneCompleted> = {}): DomainEvent<MilestoneCompleted> => {
   const data: MilestoneCompleted = {

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createEvent } from '../../../lib/events/envelope.ts';
-import { crmTopics, type ContractCreated } from '../../../subgraphs/crm/index.ts';
+import type { ContractCreated } from '../../../subgraphs/crm/index.ts';
 import { erpTopics } from '../../../subgraphs/erp/index.ts';
 import { hcmTopics } from '../../../subgraphs/hcm/index.ts';
 import { dataOf } from '../../support/subgraph-harness.ts';
 import { finance, worker } from './fixtures.ts';
-import { C, P, entryApproved, legalEntityCreated, startPosting, type PostingHarness } from './posting-fixture.ts';
+import { C, P, contractCreated as fixtureContract, entryApproved, legalEntityCreated, startPosting, type PostingHarness } from './posting-fixture.ts';
 
-const contractCreated = (data: Partial<ContractCreated> & { contractId: string }) =>
-  createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: data.contractId }, {
-    rateCardId: `rc-${data.contractId}`, customerId: 'cust-7', legalEntityId: 'le-uk', billingMethod: 'TIME_AND_MATERIALS', currency: 'USD',
-    startDate: '2026-01-01', endDate: null, ratedRoleIds: ['r-dev'], amount: null, notToExceed: null, ...data,
-  }, { correlationId: randomUUID() }, new Date());
+const contractCreated = (data: Partial<ContractCreated> & { contractId: string }) => fixtureContract({ customerId: 'cust-7', legalEntityId: 'le-uk', currency: 'USD', ...data });
 
 /** 7.50 h at 100.00 USD (750.00 USD), time froze the rate at approval. */
 const usdEntry = (projectId: string, date: string) => entryApproved({ projectId, date, hours: '7.50', billRate: { amount: '100.00', currency: 'USD' } });
@@ -157,7 +151,7 @@ describe('erp foreign exchange', () => {
   it('converts into the entity\'s new currency after hcm changes it, and keeps what was converted', async () => {
     const before = usdEntry(P.ukUsd, '2026-11-25');
     await erp.publish(before);
-    await erp.publish(createEvent('hcm', hcmTopics.legalEntityChanged, { typename: 'LegalEntity', id: ukEntity.legalEntityId }, { ...ukEntity, currency: 'EUR' }, { correlationId: randomUUID() }, new Date()));
+    await erp.publish(legalEntityCreated({ ...ukEntity, currency: 'EUR' }, hcmTopics.legalEntityChanged));
     const after = usdEntry(P.ukUsd, '2026-11-26');
     await erp.publish(after);
     const [kept, held] = [await eventOf(before.data.timeEntryId), await eventOf(after.data.timeEntryId)];

@@ -138,9 +138,19 @@ export const expenseRejected = (expense: ExpenseSnapshot, wasApproved: boolean) 
     ...expenseSnapshot(expense), version: expense.version + 1, status: 'REJECTED', rejectedBy: 'w-mia', rejectedAt: '2026-11-25T13:00:00Z', reason: 'no receipt', wasApproved,
   });
 
-/** `hcm.legal_entity.created`, as hcm publishes it. */
-export const legalEntityCreated = (entity: LegalEntitySnapshot) =>
-  createEvent<LegalEntitySnapshot>('hcm', hcmTopics.legalEntityCreated, { typename: 'LegalEntity', id: entity.legalEntityId }, entity, { correlationId: randomUUID() }, new Date());
+/** `hcm.legal_entity.created` (or `.changed`), as hcm publishes it. */
+export const legalEntityCreated = (entity: LegalEntitySnapshot, topic: string = hcmTopics.legalEntityCreated) =>
+  createEvent<LegalEntitySnapshot>('hcm', topic, { typename: 'LegalEntity', id: entity.legalEntityId }, entity, { correlationId: randomUUID() }, new Date());
+
+/**
+ * `crm.contract.created` for a contract of the fixture's projects: T&M in EUR for customer cust-1 by legal entity
+ * le-de from 2026-01-01, its rate card pricing r-dev, no amount or cap — unless `data` says otherwise.
+ */
+export const contractCreated = (data: Partial<ContractCreated> & { contractId: string }) =>
+  createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: data.contractId }, {
+    rateCardId: `rc-${data.contractId}`, customerId: 'cust-1', legalEntityId: 'le-de', billingMethod: 'TIME_AND_MATERIALS', currency: 'EUR',
+    startDate: '2026-01-01', endDate: null, ratedRoleIds: ['r-dev'], amount: null, notToExceed: null, ...data,
+  }, { correlationId: randomUUID() }, new Date());
 
 export interface PostingHarness extends SubgraphHarness<ErpDatabase> {
   facts: FakePostingFacts;
@@ -170,12 +180,7 @@ export async function startPosting(options: Omit<ErpOptions, 'postingFacts'> = {
   const publish = (event: DomainEvent<unknown>) => harness.bus.publish(event as DomainEvent);
   // hcm's legal entity: erp converts what it bills into its currency (EUR, as the contract bills: rate 1).
   await publish(legalEntityCreated({ legalEntityId: 'le-de', code: 'DE', name: 'Example GmbH', country: 'DE', currency: 'EUR' }));
-  await publish(
-    createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: C.eur }, {
-      contractId: C.eur, rateCardId: 'rc-1', customerId: 'cust-1', legalEntityId: 'le-de', billingMethod: 'TIME_AND_MATERIALS',
-      currency: 'EUR', startDate: '2026-01-01', endDate: null, ratedRoleIds: ['r-dev'],
-    }, { correlationId: randomUUID() }, new Date()),
-  );
+  await publish(contractCreated({ contractId: C.eur, rateCardId: 'rc-1' }));
   return Object.assign(harness, {
     facts,
     publish,

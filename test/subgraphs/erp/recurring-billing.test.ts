@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createEvent } from '../../../lib/events/envelope.ts';
-import { crmTopics, type ContractCreated } from '../../../subgraphs/crm/index.ts';
+import type { ContractCreated } from '../../../subgraphs/crm/index.ts';
 import { erpTopics } from '../../../subgraphs/erp/index.ts';
 import { admin, dataOf } from '../../support/subgraph-harness.ts';
 import { finance, manager, worker } from './fixtures.ts';
-import { C, P, entryApprovalCancelled, entryApproved, startPosting, type PostingHarness } from './posting-fixture.ts';
+import { C, P, contractCreated as fixtureContract, entryApprovalCancelled, entryApproved, startPosting, type PostingHarness } from './posting-fixture.ts';
 
-const contractCreated = (data: Partial<ContractCreated> & { contractId: string }) =>
-  createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: data.contractId }, {
-    rateCardId: `rc-${data.contractId}`, customerId: 'cust-5', legalEntityId: 'le-de', billingMethod: 'MANAGED_SERVICES', currency: 'EUR',
-    startDate: '2026-01-01', endDate: null, ratedRoleIds: ['r-dev'], amount: null, notToExceed: null, ...data,
-  }, { correlationId: randomUUID() }, new Date());
+const contractCreated = (data: Partial<ContractCreated> & { contractId: string }) => fixtureContract({ customerId: 'cust-5', billingMethod: 'MANAGED_SERVICES', ...data });
 
 const eur = (amount: string) => ({ amount, currency: 'EUR' });
 
