@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { streamTimeEntries, type ExportFormat } from './time-entry-export.ts';
+import { createReadinessHandler } from './readiness.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
@@ -84,20 +85,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     includeStacktraceInErrorResponses: !options.maskErrors,
   });
 
-  async function readiness(res: ServerResponse) {
-    const checks = await Promise.all(
-      Object.entries(options.subgraphUrls).map(async ([name, url]) => {
-        try {
-          const response = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2000) });
-          return [name, response.ok ? 'ok' : `status ${response.status}`] as const;
-        } catch (error) {
-          return [name, `unreachable: ${(error as Error).message}`] as const;
-        }
-      }),
-    );
-    const ready = checks.every(([, status]) => status === 'ok');
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs: Object.fromEntries(checks) });
-  }
+  const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });
 
   /** A subgraph calling the graph as itself: the identity the gateway signs for subgraphs, with a service name. */
   function serviceIdentity(req: IncomingMessage) {

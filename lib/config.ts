@@ -54,6 +54,11 @@ export interface Config {
    * default 60).
    */
   readonly reconciliation: { readonly intervalSeconds: number; readonly graceMinutes: number };
+  /**
+   * Domain events: how long each subgraph keeps published events in its outbox for consumers that missed them and
+   * ask for a replay (EVENT_RETENTION_HOURS, default 168 = 7 days).
+   */
+  readonly events: { readonly retentionHours: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalSeconds: nonNegative('RECONCILIATION_INTERVAL_SECONDS', 0),
       graceMinutes: nonNegative('RECONCILIATION_GRACE_MINUTES', 60),
     }),
+    events: Object.freeze({ retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168 }),
     logLevel,
   });
 }

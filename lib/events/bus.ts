@@ -1,4 +1,5 @@
 import type { DomainEvent } from './envelope.ts';
+import type { CheckpointStore } from './checkpoints.ts';
 import type { EventPosition } from './position.ts';
 
 /** How an event reached a handler: its position on the bus (handlers that do not need it ignore the argument). */
@@ -30,10 +31,45 @@ export interface SubscribeOptions {
    * always resumes where it stopped.
    */
   readonly startAt?: 'beginning' | 'end';
+  /**
+   * Where the group keeps the next sequence it expects from each producer (buses that can lose events: Redis). With
+   * it, the group detects events it missed (its group or the stream vanished, the stream was trimmed past it) and asks
+   * the producers to replay them. Default: kept in memory for as long as the subscription runs.
+   */
+  readonly checkpoints?: CheckpointStore;
 }
 
 export interface Subscription {
   close(): Promise<void>;
+}
+
+/** What a producer holds: the last sequence it published and the oldest it still keeps (its retention). */
+export interface ProducerSpan {
+  readonly head?: number;
+  readonly floor?: number;
+}
+
+/**
+ * How consumers that missed events ask their producers for them again, over the bus itself (buses that can lose
+ * events: Redis). The outbox relays answer: the outbox, not the bus, is the record of what was published.
+ */
+export interface ReplayChannel {
+  /** Asks `source` to publish again its events from sequence `from` (the lowest open request wins). */
+  request(source: string, from: number): Promise<void>;
+  /** The lowest sequence consumers asked `source` to publish again, or null. */
+  requested(source: string): Promise<number | null>;
+  /** `source` republished everything from `from`: that request (and any later one at or after it) is answered. */
+  answered(source: string, from: number): Promise<void>;
+  /** A producer says what it holds, so a waiting consumer can tell whether anything is missing at all. */
+  advertise(source: string, span: ProducerSpan): Promise<void>;
+  advertised(sources: readonly string[]): Promise<Map<string, ProducerSpan>>;
+}
+
+/** How the bus's connection stands, for readiness and logs. */
+export interface BusHealth {
+  readonly connected: boolean;
+  /** When it last changed (ISO-8601). */
+  readonly since: string;
 }
 
 /**
@@ -55,5 +91,9 @@ export interface EventBus {
    * inside `publish`, so it is idle whenever no publish is running.
    */
   idle?(): Promise<boolean>;
+  /** Present on buses that can lose events (Redis): consumers ask producers to replay through it. */
+  readonly replay?: ReplayChannel;
+  /** Present on buses with a connection to lose (Redis). */
+  health?(): BusHealth;
   close(): Promise<void>;
 }

@@ -10,6 +10,11 @@ export interface DomainEvent<T = Record<string, unknown>> {
   readonly correlationId: string;
   readonly causationId: string | null;
   readonly data: T;
+  /**
+   * The source's publication number: the outbox relay numbers each source's events 1, 2, 3, … as it publishes them
+   * (a republished event keeps its number), so a consumer can tell a duplicate from a gap. Absent until published.
+   */
+  readonly sequence?: number;
 }
 
 /** Where an event came from: the request's correlation id, and the event that caused it (if a consumer wrote it). */

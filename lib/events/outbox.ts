@@ -1,8 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { EventBus } from './bus.ts';
 import type { DomainEvent } from './envelope.ts';
-import type { Logger } from '../logger.ts';
-import { silentLogger } from '../logger.ts';
 
 /** The two tables every subgraph schema has for events; part of each subgraph's `tables.ts` Database type. */
 export interface OutboxTables {
@@ -18,11 +15,26 @@ export interface OutboxTables {
     causation_id: string | null;
     data: unknown;
     published_at: Date | null;
+    /** The source's publication number, given by the relay as it publishes (1, 2, 3, … without gaps). */
+    sequence: number | null;
   };
   processed_event: {
     consumer: string;
     event_id: string;
     processed_at: Generated<Date>;
+  };
+  /** Per consumer group and producer, the next sequence the group expects (lib/events/checkpoints.ts). */
+  consumer_checkpoint: {
+    consumer: string;
+    source: string;
+    next_sequence: number;
+    updated_at: Generated<Date>;
+  };
+  /** One row: which relay instance publishes, until when (several replicas of a subgraph share one outbox). */
+  outbox_relay_lease: {
+    name: string;
+    holder: string;
+    expires_at: Date;
   };
 }
 
@@ -49,6 +61,30 @@ export async function createOutboxTables(db: Kysely<any>): Promise<void> {
     .addColumn('event_id', 'uuid', (col) => col.notNull())
     .addColumn('processed_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('processed_event_pk', ['consumer', 'event_id'])
+    .execute();
+}
+
+/**
+ * Called from each subgraph's event-durability migration: publication sequences, the consumers' checkpoints and the
+ * relay's lease. Rows published before it keep no sequence; they are never replayed and age out with the retention.
+ */
+export async function addEventDurability(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('outbox').addColumn('sequence', 'bigint').execute();
+  await db.schema.createIndex('outbox_sequence').on('outbox').column('sequence').unique().execute();
+  await db.schema.createIndex('outbox_published_at').on('outbox').column('published_at').where(sql.ref('published_at'), 'is not', null).execute();
+  await db.schema
+    .createTable('consumer_checkpoint')
+    .addColumn('consumer', 'text', (col) => col.notNull())
+    .addColumn('source', 'text', (col) => col.notNull())
+    .addColumn('next_sequence', 'bigint', (col) => col.notNull())
+    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
+    .addPrimaryKeyConstraint('consumer_checkpoint_pk', ['consumer', 'source'])
+    .execute();
+  await db.schema
+    .createTable('outbox_relay_lease')
+    .addColumn('name', 'text', (col) => col.primaryKey())
+    .addColumn('holder', 'text', (col) => col.notNull())
+    .addColumn('expires_at', 'timestamptz', (col) => col.notNull())
     .execute();
 }
 
@@ -97,85 +133,8 @@ export async function handleOnce<DB extends OutboxTables>(
   });
 }
 
-export interface OutboxRelay {
-  /** Ask for a publish pass now (services call it after a commit); passes never overlap. */
-  kick(): void;
-  /** Publishes everything pending, then resolves. */
-  flush(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/**
- * Moves committed outbox rows to the bus in commit order, then marks them published. A crash between the two
- * republishes the row (consumers are idempotent on the event id): at least once, never lost. No transaction is held
- * while publishing, because in-process consumers write to the same (single-session) embedded database.
- */
-export function startOutboxRelay(options: {
-  db: Kysely<OutboxTables>;
-  bus: EventBus;
-  pollIntervalMs?: number;
-  batchSize?: number;
-  logger?: Logger;
-}): OutboxRelay {
-  const { db, bus, pollIntervalMs = 500, batchSize = 200, logger = silentLogger } = options;
-  let running: Promise<void> | null = null;
-  let again = false;
-  let stopped = false;
-
-  const pass = async () => {
-    for (;;) {
-      const rows = await db
-        .selectFrom('outbox')
-        .selectAll()
-        .where('published_at', 'is', null)
-        .orderBy('seq')
-        .limit(batchSize)
-        .execute();
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        await bus.publish(toEvent(row));
-        await db.updateTable('outbox').set({ published_at: new Date() }).where('seq', '=', row.seq).execute();
-      }
-      if (rows.length < batchSize) return;
-    }
-  };
-
-  const run = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await pass();
-        } catch (error) {
-          logger.error('outbox relay pass failed; will retry', { error });
-        }
-      } while (again && !stopped);
-      running = null;
-    })();
-    return running;
-  };
-
-  const timer = setInterval(() => void run(), pollIntervalMs);
-  timer.unref();
-  return {
-    kick: () => void run(),
-    flush: async () => {
-      await run();
-      if (running) await running;
-    },
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      if (running) await running;
-    },
-  };
-}
-
-function toEvent(row: Selectable<OutboxTables['outbox']>): DomainEvent {
+/** The event a committed outbox row holds, with the sequence the relay gave it. */
+export function toEvent(row: Selectable<OutboxTables['outbox']>): DomainEvent {
   return {
     id: row.id,
     type: row.type,
@@ -185,5 +144,6 @@ function toEvent(row: Selectable<OutboxTables['outbox']>): DomainEvent {
     correlationId: row.correlation_id,
     causationId: row.causation_id,
     data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Record<string, unknown>,
+    ...(row.sequence === null ? {} : { sequence: Number(row.sequence) }),
   };
 }

@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { EventBus, PositionedEvent, SubscribeOptions, Subscription } from './bus.ts';
+import type { BusHealth, EventBus, PositionedEvent, ProducerSpan, ReplayChannel, SubscribeOptions, Subscription } from './bus.ts';
+import { memoryCheckpoints } from './checkpoints.ts';
 import type { DomainEvent } from './envelope.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 import type { EventPosition } from './position.ts';
+import { SequenceTracker, sourceOfType, type ReplayRequest } from './sequence-tracker.ts';
 
 export interface RedisBusOptions {
   readonly url: string;
@@ -16,19 +18,39 @@ export interface RedisBusOptions {
   readonly consumerName?: string;
   /** Entries pending longer than this on a consumer that went away are claimed by a live one. Default 60 s. */
   readonly claimIdleMs?: number;
+  /** How long a consumer waits for a replay it asked for before asking again. Default 10 s. */
+  readonly replayRetryMs?: number;
   readonly logger?: Logger;
 }
 
 type StreamEntries = Array<[id: string, fields: string[]]>;
 
-/** Redis Streams with consumer groups: durable, resumable, at least once (XACK after the handler succeeds). */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** 0.5 s, 1 s, 2 s, … up to 30 s: a failing handler or an unreachable neighbour is retried, not spun on. */
+export const backoffMs = (attempt: number): number => Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+
+/** Answers a replay request unless a lower one arrived meanwhile (that one is served on the next pass). */
+const answerScript = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) >= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0`;
+
+/**
+ * Redis Streams with consumer groups: durable, resumable, at least once (XACK after the handler succeeds). Redis may
+ * still lose what it holds (a restart without persistence, FLUSHALL, a failover to an empty replica): a consumer then
+ * recreates its group and asks the producers, through `replay`, for what it had not handled; its checkpoints
+ * (`SubscribeOptions.checkpoints`) say exactly where it stood. While Redis is unreachable, commands wait and the
+ * connection retries (ioredis), logged once when it goes and once when it comes back.
+ */
 export class RedisBus implements EventBus {
   readonly #client: Redis;
   readonly #options: Required<Omit<RedisBusOptions, 'logger'>>;
   readonly #logger: Logger;
-  readonly #subscriptions = new Set<Subscription>();
-  /** The groups this bus's live subscriptions read (a group left behind by a closed subscriber is not waited for). */
-  readonly #groups = new Map<Subscription, string>();
+  /** Live subscriptions, with the group each reads and where it stands with each producer. */
+  readonly #subscriptions = new Map<Subscription, { group: string; tracker: SequenceTracker }>();
+  #health: BusHealth = { connected: false, since: new Date().toISOString() };
+  readonly replay: ReplayChannel;
 
   constructor(options: RedisBusOptions) {
     this.#options = {
@@ -37,13 +59,74 @@ export class RedisBus implements EventBus {
       maxLength: options.maxLength ?? 1_000_000,
       consumerName: options.consumerName ?? `${hostname()}`,
       claimIdleMs: options.claimIdleMs ?? 60_000,
+      replayRetryMs: options.replayRetryMs ?? 10_000,
     };
     this.#logger = options.logger ?? silentLogger;
-    this.#client = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: null });
+    this.#client = new Redis(options.url, {
+      lazyConnect: false,
+      maxRetriesPerRequest: null,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    this.#watch();
+    this.replay = this.#replayChannel();
   }
 
   get stream(): string {
     return this.#options.stream;
+  }
+
+  health(): BusHealth {
+    return this.#health;
+  }
+
+  /** One log line when the connection goes and one when it is back, whatever the number of reconnect attempts. */
+  #watch() {
+    const set = (connected: boolean) => {
+      if (this.#health.connected === connected) return;
+      const downSince = this.#health.since;
+      this.#health = { connected, since: new Date().toISOString() };
+      if (connected) this.#logger.info('event bus connected to Redis', { stream: this.#options.stream, downSince });
+      else this.#logger.error('event bus lost its Redis connection; reconnecting', { stream: this.#options.stream });
+    };
+    this.#client.on('ready', () => set(true));
+    this.#client.on('close', () => set(false));
+    this.#client.on('error', () => undefined);
+  }
+
+  #replayChannel(): ReplayChannel {
+    const requests = `${this.#options.stream}:replay`;
+    const heads = `${this.#options.stream}:heads`;
+    const floors = `${this.#options.stream}:floors`;
+    const client = this.#client;
+    return {
+      async request(source, from) {
+        await client.zadd(requests, 'LT', from, source);
+      },
+      async requested(source) {
+        const score = await client.zscore(requests, source);
+        return score === null ? null : Number(score);
+      },
+      async answered(source, from) {
+        await client.eval(answerScript, 1, requests, source, String(from));
+      },
+      async advertise(source, span) {
+        const writes = client.multi();
+        if (span.head !== undefined) writes.hset(heads, source, String(span.head));
+        if (span.floor !== undefined) writes.hset(floors, source, String(span.floor));
+        await writes.exec();
+      },
+      async advertised(sources) {
+        const spans = new Map<string, ProducerSpan>();
+        if (sources.length === 0) return spans;
+        const [headValues, floorValues] = await Promise.all([client.hmget(heads, ...sources), client.hmget(floors, ...sources)]);
+        sources.forEach((source, index) => {
+          const head = headValues[index];
+          const floor = floorValues[index];
+          spans.set(source, { ...(head === null ? {} : { head: Number(head) }), ...(floor === null ? {} : { floor: Number(floor) }) });
+        });
+        return spans;
+      },
+    };
   }
 
   async publish(event: DomainEvent<unknown>): Promise<void> {
@@ -53,13 +136,20 @@ export class RedisBus implements EventBus {
 
   async idle(): Promise<boolean> {
     const { stream } = this.#options;
-    const ours = new Set(this.#groups.values());
+    const ours = new Set<string>();
+    for (const { group, tracker } of this.#subscriptions.values()) {
+      // A group waiting for a replay has not handled everything published, whatever Redis says.
+      if (tracker.waiting) return false;
+      ours.add(group);
+    }
     const groups = (await this.#client.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
     let last: string | undefined;
+    let present = 0;
     for (const fields of groups) {
       const info = new Map<string, unknown>();
       for (let index = 0; index < fields.length; index += 2) info.set(String(fields[index]), fields[index + 1]);
       if (!ours.has(String(info.get('name')))) continue;
+      present++;
       if (Number(info.get('pending')) > 0) return false;
       const lag = info.get('lag');
       if (lag !== null && lag !== undefined) {
@@ -73,70 +163,139 @@ export class RedisBus implements EventBus {
       }
       if (String(info.get('last-delivered-id')) !== last) return false;
     }
-    return true;
+    // A group Redis lost is recreated by its consumer, which then asks for what it missed: not idle until then.
+    return present === ours.size;
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const { stream, consumerName, claimIdleMs } = this.#options;
-    try {
-      // `0`: from the start of the retained stream, so a group created after events were published still sees them;
-      // `$`: from the stream's end, for a group that only wants what happens from now on.
-      await this.#client.xgroup('CREATE', stream, options.group, options.startAt === 'end' ? '$' : '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String(error).includes('BUSYGROUP')) throw error;
-    }
+    const { group } = options;
+    const logger = this.#logger.child({ group });
+    const checkpoints = options.checkpoints ?? memoryCheckpoints();
+    const tracker = new SequenceTracker(this.#options.replayRetryMs);
+    const saved = await checkpoints.load(group);
+    tracker.restore(saved);
+    const sources = new Set(options.types.map(sourceOfType));
+    const subscribedAt = Date.now();
+    /** The last entry this group acknowledged here: a group recreated after Redis lost it resumes after it. */
+    let lastId: string | null = null;
     const connection = this.#client.duplicate();
+    // Its outages are the main connection's too, and logged there (#watch).
+    connection.on('error', () => undefined);
     let stopped = false;
     let lastClaim = 0;
+    let lastGapCheck = 0;
+    const failures = new Map<string, number>();
+
+    const askForReplays = async (requests: readonly ReplayRequest[]) => {
+      for (const { source, from } of requests) {
+        await this.replay.request(source, from);
+        logger.warn('asked a producer to replay events this group missed', { source, from });
+      }
+    };
+
+    /** Its group or the stream vanished (Redis restarted empty, FLUSHALL, failover): recreate it, ask for the rest. */
+    const recover = async () => {
+      const created = await this.#createGroup(group, lastId ?? (options.startAt === 'end' ? `${subscribedAt}-0` : '0'));
+      if (created) logger.warn('consumer group was missing in Redis (Redis lost its data?); recreated it', { stream });
+      await askForReplays(tracker.lost(sources, options.startAt !== 'end', Date.now()));
+      await checkpoints.save(group, tracker.takeChanged());
+    };
+
+    /** While a gap is open: close it if the producer has nothing more, skip what it no longer keeps, ask again. */
+    const checkGaps = async () => {
+      if (!tracker.waiting || Date.now() - lastGapCheck < 1000) return;
+      lastGapCheck = Date.now();
+      const open = tracker.openSources();
+      for (const [source, span] of await this.replay.advertised(open)) {
+        if (span.floor !== undefined) {
+          const skipped = tracker.skipTo(source, span.floor);
+          if (skipped > 0) logger.error('events were pruned from their outbox before this group got them', { source, skipped });
+        }
+        if (span.head !== undefined) tracker.caughtUp(source, span.head);
+      }
+      await askForReplays(tracker.due(Date.now()));
+      await checkpoints.save(group, tracker.takeChanged());
+    };
 
     const handle = async (entries: StreamEntries): Promise<boolean> => {
-      for (const [id, fields] of entries) {
-        const event = JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent;
-        if (options.types.includes(event.type)) {
-          try {
-            await options.handler(event, { position: id });
-          } catch (error) {
-            this.#logger.error('event handler failed; will retry', { group: options.group, eventId: event.id, error });
-            return false;
+      try {
+        for (const [id, fields] of entries) {
+          const event = JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent;
+          if (sources.has(event.source)) {
+            const verdict = tracker.verdict(event.source, event.sequence);
+            if (verdict === 'gap') lastGapCheck = 0;
+            if (verdict === 'handle') {
+              if (options.types.includes(event.type)) {
+                try {
+                  await options.handler(event, { position: id });
+                  failures.delete(event.id);
+                } catch (error) {
+                  const attempt = (failures.get(event.id) ?? 0) + 1;
+                  failures.set(event.id, attempt);
+                  const retryInMs = backoffMs(attempt);
+                  logger.error('event handler failed; will retry', { eventId: event.id, type: event.type, attempt, retryInMs, error });
+                  await sleep(retryInMs);
+                  return false;
+                }
+              }
+              tracker.handled(event.source, event.sequence);
+            }
           }
+          await connection.xack(stream, group, id);
+          lastId = id;
         }
-        await connection.xack(stream, options.group, id);
+        return true;
+      } finally {
+        await checkpoints.save(group, tracker.takeChanged());
       }
-      return true;
     };
 
     const loop = async () => {
       // Our own pending entries first (delivered before a restart, never acknowledged), then new ones.
       let cursor = '0';
+      let failedReads = 0;
       while (!stopped) {
         try {
+          await checkGaps();
           if (Date.now() - lastClaim > claimIdleMs) {
             lastClaim = Date.now();
-            await connection.xautoclaim(stream, options.group, consumerName, claimIdleMs, '0-0', 'COUNT', 100);
+            await connection.xautoclaim(stream, group, consumerName, claimIdleMs, '0-0', 'COUNT', 100);
             cursor = '0';
           }
           const reply = (await (connection as any).xreadgroup(
-            'GROUP', options.group, consumerName, 'COUNT', 100,
+            'GROUP', group, consumerName, 'COUNT', 100,
             ...(cursor === '>' ? ['BLOCK', 1000] : []),
             'STREAMS', stream, cursor,
           )) as Array<[string, StreamEntries]> | null;
+          failedReads = 0;
           const entries = reply?.[0]?.[1] ?? [];
           if (cursor === '0' && entries.length === 0) {
             cursor = '>';
             continue;
           }
-          const ok = await handle(entries);
-          if (!ok) {
-            cursor = '0';
-            await new Promise((resolve) => setTimeout(resolve, 500));
-          }
+          if (!(await handle(entries))) cursor = '0';
         } catch (error) {
           if (stopped) return;
-          this.#logger.error('event bus read failed; retrying', { group: options.group, error });
-          await new Promise((resolve) => setTimeout(resolve, 1000));
+          cursor = '0';
+          if (String(error).includes('NOGROUP')) {
+            await recover().catch((recoverError) => logger.error('could not recreate the consumer group', { error: recoverError }));
+            continue;
+          }
+          failedReads++;
+          // Once, then every 30th: an outage is logged by the connection's own transitions (#watch).
+          if (failedReads % 30 === 1) logger.error('event bus read failed; retrying', { error, failedReads });
+          await sleep(backoffMs(failedReads));
         }
       }
     };
+
+    if ((await this.#createGroup(group, options.startAt === 'end' ? '$' : '0')) && saved.size > 0) {
+      // A group this consumer had read before is gone: Redis lost it while this process was away.
+      logger.warn('consumer group was missing in Redis at start (Redis lost its data?); recreated it', { stream });
+      await askForReplays(tracker.lost(sources, options.startAt !== 'end', Date.now()));
+      await checkpoints.save(group, tracker.takeChanged());
+    }
     const running = loop();
     const subscription: Subscription = {
       close: async () => {
@@ -144,12 +303,21 @@ export class RedisBus implements EventBus {
         connection.disconnect();
         await running;
         this.#subscriptions.delete(subscription);
-        this.#groups.delete(subscription);
       },
     };
-    this.#subscriptions.add(subscription);
-    this.#groups.set(subscription, options.group);
+    this.#subscriptions.set(subscription, { group, tracker });
     return subscription;
+  }
+
+  /** Creates the group at `from` (and the stream if missing); false when it existed. */
+  async #createGroup(group: string, from: string): Promise<boolean> {
+    try {
+      await this.#client.xgroup('CREATE', this.#options.stream, group, from, 'MKSTREAM');
+      return true;
+    } catch (error) {
+      if (String(error).includes('BUSYGROUP')) return false;
+      throw error;
+    }
   }
 
   async readAfter(position: EventPosition, count: number): Promise<PositionedEvent[] | null> {
@@ -162,7 +330,7 @@ export class RedisBus implements EventBus {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await Promise.all([...this.#subscriptions.keys()].map((subscription) => subscription.close()));
     this.#client.disconnect();
   }
 }

@@ -9,11 +9,14 @@ import type { Kysely } from 'kysely';
 import { CORRELATION_HEADER, verifyIdentity, type Identity, type Role } from '../auth/identity.ts';
 import { DomainError, formatGraphQLError } from '../errors.ts';
 import type { EventBus, Subscription } from '../events/bus.ts';
-import { startOutboxRelay, type OutboxRelay, type OutboxTables } from '../events/outbox.ts';
+import { databaseCheckpoints, withCheckpoints } from '../events/checkpoints.ts';
+import type { OutboxTables } from '../events/outbox.ts';
+import { startOutboxRelay, type OutboxRelay } from '../events/relay.ts';
 import { headerMapOf, runApolloRequest, sendJson } from '../http/apollo-handler.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import type { GraphClient } from '../graph-client.ts';
+import type { Config } from '../config.ts';
 
 /** What every resolver of every subgraph receives. */
 export interface RequestScope {
@@ -35,8 +38,13 @@ export interface SubgraphDefinition<Ctx extends RequestScope> {
   readonly maskErrors: boolean;
   /** Per-request context: fresh DataLoaders, the services bound to the caller. */
   readonly createContext: (scope: RequestScope) => Ctx;
-  /** The subgraph's event consumers; called once at start. */
+  /**
+   * The subgraph's event consumers; called once at start, with a bus that keeps each group's checkpoints in this
+   * subgraph's database (so a group knows what it missed when Redis loses its data).
+   */
   readonly subscribe?: (bus: EventBus) => Promise<Subscription[]>;
+  /** The process's configuration (event retention); absent: the defaults. */
+  readonly config?: Config;
 }
 
 /** A subgraph ready to run: an HTTP server (not yet listening), its outbox relay and its consumers. */
@@ -63,12 +71,20 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
 
-  const relay = startOutboxRelay({ db: (definition.relayDb ?? definition.db) as Kysely<OutboxTables>, bus: definition.bus, logger });
+  const background = (definition.relayDb ?? definition.db) as Kysely<OutboxTables>;
+  const relay = startOutboxRelay({
+    db: background,
+    bus: definition.bus,
+    source: name,
+    retentionMs: definition.config?.events.retentionHours === undefined ? undefined : definition.config.events.retentionHours * 3_600_000,
+    logger,
+  });
+  const checkpointed = withCheckpoints(definition.bus, databaseCheckpoints(background));
   let subscriptions: Subscription[] = [];
 
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name, bus: busStatus(definition.bus) });
     if (path !== '/graphql' && path !== '/') return sendJson(res, 404, { error: 'not found' });
     let identity: Identity;
     try {
@@ -95,7 +111,7 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     relay,
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
-      subscriptions = (await definition.subscribe?.(definition.bus)) ?? [];
+      subscriptions = (await definition.subscribe?.(checkpointed)) ?? [];
       relay.kick();
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const address = httpServer.address() as AddressInfo;
@@ -111,6 +127,12 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
   };
 }
 
+/** How the bus's connection stands, for health answers: `ok`, or since when it is unreachable. */
+export function busStatus(bus: EventBus): string {
+  const health = bus.health?.();
+  return !health || health.connected ? 'ok' : `unreachable since ${health.since}`;
+}
+
 /** What every `create<Name>Subgraph` takes: its database handle and the process's shared services. */
 export interface SubgraphDependencies<DB> {
   readonly db: Kysely<DB>;
@@ -124,7 +146,7 @@ export interface SubgraphDependencies<DB> {
   readonly identitySecret: string;
   readonly maskErrors: boolean;
   /** The process's configuration (lib/config.ts), for a subgraph's own settings; absent: their defaults. */
-  readonly config?: import('../config.ts').Config;
+  readonly config?: Config;
 }
 
 /** The uniform surface of a subgraph package (`subgraphs/<name>/index.ts`), so hosts can run any of them alike. */

@@ -34,6 +34,7 @@ export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>): Subg
     logger: deps.logger.child({ subgraph: 'crm' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
+    config: deps.config,
     createContext: (scope) => ({ ...scope, loaders: createCrmLoaders(deps.db), crm, crmQueries }),
   });
   return runtime;

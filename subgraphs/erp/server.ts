@@ -104,6 +104,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     logger,
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
+    config: deps.config,
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
       const kpis = createErpKpis({ db: deps.db, scope, clock: deps.clock, facts: options.kpiFacts });

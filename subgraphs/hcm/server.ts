@@ -37,6 +37,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
     logger: deps.logger.child({ subgraph: 'hcm' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
+    config: deps.config,
     createContext: (scope) => {
       const today = isoDate(deps.clock.now());
       return { ...scope, today, loaders: createHcmLoaders(deps.db, today), hcm, hcmQueries };

@@ -48,6 +48,7 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, optio
     logger: deps.logger.child({ subgraph: 'psa' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
+    config: deps.config,
     createContext: (scope) => ({ ...scope, loaders: createPsaLoaders(deps.db), psa, psaQueries, planning }),
     subscribe: async (bus) => [await subscribeDealToProject(bus, serviceDeps)],
   });

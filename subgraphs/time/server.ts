@@ -94,6 +94,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     logger: deps.logger.child({ subgraph: 'time' }),
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
+    config: deps.config,
     createContext,
   });
   return runtime;

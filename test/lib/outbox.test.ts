@@ -4,10 +4,14 @@ import type { Kysely } from 'kysely';
 import type { SubgraphDatabase } from '../../lib/db/database.ts';
 import { createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { InProcessBus } from '../../lib/events/in-process-bus.ts';
-import { appendToOutbox, createOutboxTables, handleOnce, startOutboxRelay, type OutboxTables } from '../../lib/events/outbox.ts';
+import { addEventDurability, appendToOutbox, createOutboxTables, handleOnce, type OutboxTables } from '../../lib/events/outbox.ts';
+import { startOutboxRelay } from '../../lib/events/relay.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
-const migrations = { '0001': { up: (db: Kysely<any>) => createOutboxTables(db) } };
+const migrations = {
+  '0001': { up: (db: Kysely<any>) => createOutboxTables(db) },
+  '0002': { up: (db: Kysely<any>) => addEventDurability(db) },
+};
 const event = (n: number) =>
   createEvent('test', 'test.happened', { typename: 'Thing', id: String(n) }, { n }, { correlationId: `corr-${n}` }, new Date());
 
@@ -33,7 +37,7 @@ describe('transactional outbox', () => {
       }),
     );
     await database.db.transaction().execute((trx) => appendToOutbox(trx, [event(4)]));
-    const relay = startOutboxRelay({ db: database.db, bus });
+    const relay = startOutboxRelay({ db: database.db, bus, source: 'test' });
     await relay.flush();
     await relay.stop();
     assert.deepEqual(received.map((e) => e.data.n), [1, 2, 4]);
@@ -53,7 +57,7 @@ describe('transactional outbox', () => {
       },
     });
     await database.db.transaction().execute((trx) => appendToOutbox(trx, [event(5)]));
-    const relay = startOutboxRelay({ db: database.db, bus });
+    const relay = startOutboxRelay({ db: database.db, bus, source: 'test' });
     await relay.flush();
     assert.deepEqual(received, []);
     fail = false;

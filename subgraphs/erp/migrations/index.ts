@@ -11,6 +11,7 @@ import * as coveredByFee from './2026-12-02T1950-covered-by-fee.ts';
 import * as reconciliation from './2026-12-02T2000-reconciliation.ts';
 import * as taxRounding from './2026-12-02T2100-tax-rounding.ts';
 import * as fxRates from './2026-12-03T1000-fx-rates.ts';
+import * as eventDurability from './2026-12-07T0300-event-durability.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-02T2000-reconciliation': reconciliation,
   '2026-12-02T2100-tax-rounding': taxRounding,
   '2026-12-03T1000-fx-rates': fxRates,
+  '2026-12-07T0300-event-durability': eventDurability,
 };

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initial from './2026-11-25T2100-initial.ts';
 import * as workerTargetUtilization from './2026-12-02T0740-worker-target-utilization.ts';
 import * as announceLegalEntities from './2026-12-03T1000-announce-legal-entities.ts';
+import * as eventDurability from './2026-12-07T0300-event-durability.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const hcmMigrations: Record<string, Migration> = {
   '2026-11-25T2100-initial': initial,
   '2026-12-02T0740-worker-target-utilization': workerTargetUtilization,
   '2026-12-03T1000-announce-legal-entities': announceLegalEntities,
+  '2026-12-07T0300-event-durability': eventDurability,
 };

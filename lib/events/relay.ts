@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { EventBus } from './bus.ts';
+import { toEvent, type OutboxTables } from './outbox.ts';
+import type { Logger } from '../logger.ts';
+import { silentLogger } from '../logger.ts';
+
+export interface OutboxRelay {
+  /** Ask for a publish pass now (services call it after a commit); passes never overlap. */
+  kick(): void;
+  /** Publishes everything pending, then resolves. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  readonly db: Kysely<OutboxTables>;
+  readonly bus: EventBus;
+  /** The producer this outbox belongs to (`DomainEvent.source`): the name consumers ask replays of. */
+  readonly source: string;
+  /** How long published rows are kept for replays (EVENT_RETENTION_HOURS). Default 7 days. */
+  readonly retentionMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly batchSize?: number;
+  /** How long a relay instance holds the publishing lease without renewing it. Default 15 s. */
+  readonly leaseMs?: number;
+  readonly logger?: Logger;
+}
+
+const pruneEveryMs = 10 * 60_000;
+
+/**
+ * Moves committed outbox rows to the bus in commit order, numbering each source's events 1, 2, 3, … as it publishes
+ * them, then marks them published. A crash between the two republishes the row under the same number (consumers are
+ * idempotent): at least once, never lost. Published rows are kept for the retention window, so a consumer that missed
+ * events (Redis lost them) asks for them again and the relay republishes them from the outbox (`bus.replay`).
+ *
+ * One relay instance publishes at a time: replicas of a subgraph share the outbox and take turns through a lease row,
+ * so numbers are given and published in one order. No transaction is held while publishing, because in-process
+ * consumers write to the same (single-session) embedded database.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, bus, source, logger = silentLogger } = options;
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
+  const batchSize = options.batchSize ?? 200;
+  const leaseSeconds = Math.max(1, Math.round((options.leaseMs ?? 15_000) / 1000));
+  const holder = randomUUID();
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let lastPrune = 0;
+
+  /** Takes or renews the lease; false while another instance holds it. */
+  const lease = async (): Promise<boolean> => {
+    const expiresAt = sql<Date>`now() + make_interval(secs => ${leaseSeconds})`;
+    const row = await db
+      .insertInto('outbox_relay_lease')
+      .values({ name: 'outbox', holder, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder, expires_at: expiresAt })
+          .where(sql<boolean>`outbox_relay_lease.holder = ${holder} or outbox_relay_lease.expires_at < now()`),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return row !== undefined;
+  };
+
+  /** Gives the next numbers to the oldest unnumbered rows (under the lease: nobody else numbers meanwhile). */
+  const number = async () => {
+    const { max } = await db.selectFrom('outbox').select((eb) => eb.fn.max('sequence').as('max')).executeTakeFirstOrThrow();
+    await db
+      .updateTable('outbox')
+      .from((eb) =>
+        eb
+          .selectFrom('outbox')
+          .select(['seq', sql<number>`row_number() over (order by seq)`.as('n')])
+          .where('published_at', 'is', null)
+          .where('sequence', 'is', null)
+          .orderBy('seq')
+          .limit(batchSize)
+          .as('numbered'),
+      )
+      .set({ sequence: sql`numbered.n + ${Number(max ?? 0)}` })
+      .whereRef('outbox.seq', '=', 'numbered.seq')
+      .execute();
+  };
+
+  /** Publishes rows in order; marks those that went out even when a later one fails (in-process: a handler threw). */
+  const publishRows = async (rows: Selectable<OutboxTables['outbox']>[], markPublished: boolean) => {
+    const done: number[] = [];
+    try {
+      for (const row of rows) {
+        await bus.publish(toEvent(row));
+        done.push(row.seq);
+      }
+    } finally {
+      if (markPublished && done.length > 0) {
+        await db.updateTable('outbox').set({ published_at: new Date() }).where('seq', 'in', done).execute();
+      }
+    }
+  };
+
+  const publishPending = async (): Promise<boolean> => {
+    let published = false;
+    for (;;) {
+      await number();
+      const rows = await db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('published_at', 'is', null)
+        .where('sequence', 'is not', null)
+        .orderBy('sequence')
+        .limit(batchSize)
+        .execute();
+      if (rows.length === 0) return published;
+      await publishRows(rows, true);
+      published = true;
+      await bus.replay?.advertise(source, { head: Number(rows[rows.length - 1].sequence) });
+      if (rows.length < batchSize) return published;
+    }
+  };
+
+  /** The oldest and newest sequence the outbox holds. */
+  const span = async () => {
+    const row = await db
+      .selectFrom('outbox')
+      .select((eb) => [eb.fn.min('sequence').as('floor'), eb.fn.max('sequence').as('head')])
+      .where('published_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return { floor: Number(row.floor ?? 1), head: Number(row.head ?? 0) };
+  };
+
+  /** A consumer missed events: publish again, from the outbox, everything from `from` (as far back as it keeps). */
+  const replay = async (from: number) => {
+    const held = await span();
+    await bus.replay!.advertise(source, held);
+    if (from < held.floor) logger.error('a replay asks for events older than the outbox keeps', { source, from, floor: held.floor });
+    let next = Math.max(from, held.floor);
+    let count = 0;
+    while (next <= held.head) {
+      const rows = await db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('published_at', 'is not', null)
+        .where('sequence', '>=', next)
+        .where('sequence', '<=', held.head)
+        .orderBy('sequence')
+        .limit(batchSize)
+        .execute();
+      if (rows.length === 0) break;
+      await publishRows(rows, false);
+      count += rows.length;
+      next = Number(rows[rows.length - 1].sequence) + 1;
+    }
+    await bus.replay!.answered(source, from);
+    logger.warn('replayed events a consumer missed', { source, from, events: count });
+  };
+
+  /** Published rows past the retention go, except the newest numbered one: numbering continues after it. */
+  const prune = async () => {
+    const cutoff = new Date(Date.now() - retentionMs);
+    const newest = db.selectFrom('outbox').select((eb) => eb.fn.max('sequence').as('max'));
+    const { numDeletedRows } = await db
+      .deleteFrom('outbox')
+      .where('published_at', '<', cutoff)
+      .where((eb) => eb.or([eb('sequence', 'is', null), eb('sequence', '<', newest)]))
+      .executeTakeFirst();
+    if (numDeletedRows > 0n) {
+      logger.info('pruned published events past the retention', { source, events: Number(numDeletedRows) });
+      if (bus.replay) await bus.replay.advertise(source, { floor: (await span()).floor });
+    }
+  };
+
+  const pass = async () => {
+    const replayFrom = (await bus.replay?.requested(source)) ?? null;
+    const pending = await db.selectFrom('outbox').select('seq').where('published_at', 'is', null).limit(1).execute();
+    const pruneDue = Date.now() - lastPrune > pruneEveryMs;
+    if (replayFrom === null && pending.length === 0 && !pruneDue) return;
+    if (!(await lease())) return;
+    // What was missed goes out before anything new: each consumer gets a source's events in sequence order.
+    if (replayFrom !== null) await replay(replayFrom);
+    await publishPending();
+    if (pruneDue) {
+      lastPrune = Date.now();
+      await prune();
+    }
+  };
+
+  const run = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await pass();
+        } catch (error) {
+          logger.error('outbox relay pass failed; will retry', { source, error });
+        }
+      } while (again && !stopped);
+      running = null;
+    })();
+    return running;
+  };
+
+  const timer = setInterval(() => void run(), options.pollIntervalMs ?? 500);
+  timer.unref();
+  return {
+    kick: () => void run(),
+    flush: async () => {
+      await run();
+      if (running) await running;
+    },
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      if (running) await running;
+      // Another replica takes over at once instead of waiting for the lease to run out.
+      await db.deleteFrom('outbox_relay_lease').where('holder', '=', holder).execute().catch(() => undefined);
+    },
+  };
+}
