@@ -5,7 +5,7 @@ import { signBearerToken } from '../../lib/auth/jwt.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { EventBus } from '../../lib/events/bus.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
-import { silentLogger } from '../../lib/logger.ts';
+import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { startHub, type Hub, type HubOptions } from '../../gateway/hub.ts';
 import type { GraphQLResponse } from './subgraph-harness.ts';
 import { usingPostgres } from './database.ts';
@@ -28,11 +28,23 @@ export interface HubHarness {
  * this run) and the in-process bus (or a fresh Redis stream under REDIS_URL).
  */
 export async function startTestHub(
-  options: { seed?: { scale: number } | false; clock?: Clock; withRedis?: boolean; subscriptions?: HubOptions['subscriptions']; config?: HubOptions['config'] } = {},
+  options: {
+    seed?: { scale: number } | false;
+    clock?: Clock;
+    withRedis?: boolean;
+    /** A Redis of the test's own (fault tests), instead of REDIS_URL's; consumers ask again for replays after 1 s. */
+    redisUrl?: string;
+    subscriptions?: HubOptions['subscriptions'];
+    config?: HubOptions['config'];
+    /** Where the hub logs (silent by default): a test that asserts what is logged passes a capturing one. */
+    logger?: Logger;
+  } = {},
 ): Promise<HubHarness> {
   const suffix = randomBytes(4).toString('hex');
-  const useRedis = (options.withRedis ?? true) && Boolean(process.env.REDIS_URL);
-  const bus = useRedis ? new RedisBus({ url: process.env.REDIS_URL!, stream: `psgraph:test:${suffix}`, consumerName: 'test' }) : undefined;
+  const redisUrl = options.redisUrl ?? ((options.withRedis ?? true) ? process.env.REDIS_URL : undefined);
+  const bus = redisUrl
+    ? new RedisBus({ url: redisUrl, stream: `psgraph:test:${suffix}`, consumerName: 'test', replayRetryMs: options.redisUrl ? 1000 : undefined })
+    : undefined;
   const hub = await startHub({
     database: usingPostgres ? { kind: 'postgres', url: process.env.PG_URL! } : { kind: 'pglite' },
     schemaFor: usingPostgres ? (name) => `t${suffix}_${name}` : undefined,
@@ -42,7 +54,7 @@ export async function startTestHub(
     port: 0,
     seed: options.seed ?? false,
     clock: options.clock,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     maskErrors: true,
     subscriptions: options.subscriptions,
     config: options.config,
