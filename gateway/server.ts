@@ -10,6 +10,7 @@ import type { EventBus } from '../lib/events/bus.ts';
 import { headerMapOf, runApolloRequest, sendJson } from '../lib/http/apollo-handler.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
+import { errorLogPlugin } from '../lib/graphql/error-log.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { streamTimeEntries, type ExportFormat } from './time-entry-export.ts';
 import { createReadinessHandler } from './readiness.ts';
@@ -83,6 +84,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     gateway,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: options.maskErrors }),
     includeStacktraceInErrorResponses: !options.maskErrors,
+    plugins: [errorLogPlugin(logger)],
   });
 
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { BusHealth, EventBus, PositionedEvent, ProducerSpan, ReplayChannel, SubscribeOptions, Subscription } from './bus.ts';
+import { backoffMs } from './backoff.ts';
 import { memoryCheckpoints } from './checkpoints.ts';
 import type { DomainEvent } from './envelope.ts';
 import type { Logger } from '../logger.ts';
@@ -26,9 +27,6 @@ export interface RedisBusOptions {
 type StreamEntries = Array<[id: string, fields: string[]]>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** 0.5 s, 1 s, 2 s, … up to 30 s: a failing handler or an unreachable neighbour is retried, not spun on. */
-export const backoffMs = (attempt: number): number => Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
 
 /** Answers a replay request unless a lower one arrived meanwhile (that one is served on the next pass). */
 const answerScript = `

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { backoffMs } from './backoff.ts';
 import type { EventBus } from './bus.ts';
 import { toEvent, type OutboxTables } from './outbox.ts';
 import type { Logger } from '../logger.ts';
@@ -188,18 +189,29 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   };
 
-  const run = (): Promise<void> => {
+  /** Consecutive failed passes, and when the next may start: a consumer or bus that keeps failing is not spun on. */
+  let failedPasses = 0;
+  let retryAt = 0;
+
+  const run = (force = false): Promise<void> => {
     if (running) {
       again = true;
       return running;
     }
+    if (!force && Date.now() < retryAt) return Promise.resolve();
     running = (async () => {
       do {
         again = false;
         try {
           await pass();
+          failedPasses = 0;
+          retryAt = 0;
         } catch (error) {
-          logger.error('outbox relay pass failed; will retry', { source, error });
+          failedPasses++;
+          const retryInMs = backoffMs(failedPasses);
+          retryAt = Date.now() + retryInMs;
+          logger.error('outbox relay pass failed; will retry', { source, failedPasses, retryInMs, error });
+          break;
         }
       } while (again && !stopped);
       running = null;
@@ -211,8 +223,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   timer.unref();
   return {
     kick: () => void run(),
+    // An explicit flush (settling tests, shutdown) tries at once, whatever the backoff.
     flush: async () => {
-      await run();
+      await run(true);
       if (running) await running;
     },
     stop: async () => {

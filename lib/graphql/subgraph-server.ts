@@ -8,6 +8,7 @@ import type { DocumentNode } from 'graphql';
 import type { Kysely } from 'kysely';
 import { CORRELATION_HEADER, verifyIdentity, type Identity, type Role } from '../auth/identity.ts';
 import { DomainError, formatGraphQLError } from '../errors.ts';
+import { errorLogPlugin } from './error-log.ts';
 import type { EventBus, Subscription } from '../events/bus.ts';
 import { databaseCheckpoints, withCheckpoints } from '../events/checkpoints.ts';
 import type { OutboxTables } from '../events/outbox.ts';
@@ -62,13 +63,9 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
   const { name, logger } = definition;
   const apollo = new ApolloServer<Ctx>({
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: withAsyncReferenceResolvers(definition.resolvers) }),
-    formatError: (formatted, error) => {
-      const result = formatGraphQLError(formatted, error, { maskUnexpected: definition.maskErrors });
-      if (result.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error('unexpected error', { error });
-      return result;
-    },
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: definition.maskErrors }),
     includeStacktraceInErrorResponses: !definition.maskErrors,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), errorLogPlugin(logger)],
   });
 
   const background = (definition.relayDb ?? definition.db) as Kysely<OutboxTables>;
