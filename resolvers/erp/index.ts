@@ -12,7 +12,14 @@ import { Payment } from './payment.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
 import { RevenueRow } from './revenue-schedule.ts';
-import { ReconciliationException, ReconciliationRun, ReconciliationSubject, reconciliationMutation, reconciliationQuery } from './reconciliation.ts';
+import {
+  ReconciliationException,
+  ReconciliationRedriveItem,
+  ReconciliationRun,
+  ReconciliationSubject,
+  reconciliationMutation,
+  reconciliationQuery,
+} from './reconciliation.ts';
 import { FxRate } from './fx-rate.ts';
 import { TaxRate } from './tax-rate.ts';
 import { TimeEntry, TimeEntryBilling } from './time-entry.ts';
@@ -24,6 +31,7 @@ export const erpResolvers: Resolvers = {
   Mutation: { ...Mutation, ...reconciliationMutation },
   ReconciliationException,
   ReconciliationRun,
+  ReconciliationRedriveItem,
   ReconciliationSubject,
   Invoice,
   InvoiceLine,

@@ -1,5 +1,10 @@
 import { pageArgsOf } from '../../lib/graphql/connection.ts';
-import type { ReconciliationExceptionResolvers, ReconciliationRunResolvers, ReconciliationSubjectResolvers } from './types.generated.ts';
+import type {
+  ReconciliationExceptionResolvers,
+  ReconciliationRedriveItemResolvers,
+  ReconciliationRunResolvers,
+  ReconciliationSubjectResolvers,
+} from './types.generated.ts';
 
 /** The reconciliation job's fields (subgraphs/erp/reconciliation.ts checks FINANCE/ADMIN on every way in). */
 export const reconciliationQuery = {
@@ -11,6 +16,17 @@ export const reconciliationQuery = {
 export const reconciliationMutation = {
   runReconciliation: async (_: unknown, { idempotencyKey }: { idempotencyKey?: string | null }, ctx: any) =>
     ctx.reconciliation.runById(ctx, await ctx.reconciliation.runReconciliation(ctx, idempotencyKey)),
+  redriveReconciliationExceptions: (
+    _: unknown,
+    { ids, type, idempotencyKey }: { ids?: string[] | null; type?: string | null; idempotencyKey?: string | null },
+    ctx: any,
+  ) => ctx.reconciliationRedrive.redrive(ctx, { ids, type }, idempotencyKey),
+};
+
+/** An item names its exception (loaded with the call's others) and its subject, a reference time resolves. */
+export const ReconciliationRedriveItem: ReconciliationRedriveItemResolvers = {
+  exception: async (item, _, ctx) => (await ctx.reconciliationLoaders.exception.load(item.exceptionId))!,
+  subject: (item) => ({ id: item.subject.id, __typename: item.subject.typename }) as any,
 };
 
 export const ReconciliationException: ReconciliationExceptionResolvers = {

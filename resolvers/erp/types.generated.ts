@@ -7,6 +7,7 @@ import type { InvoiceLineGroupModel } from '../../subgraphs/erp/invoicing.ts';
 import type { RecurringTerms as RecurringTermsModel, RetainerBalance as RetainerBalanceModel } from '../../subgraphs/erp/domain/recurring-billing.ts';
 import type { UnbilledWorkRow as UnbilledWorkRowModel, InvoiceCycleTimeRow as InvoiceCycleTimeRowModel } from '../../subgraphs/erp/kpis.ts';
 import type { RevenueRow as RevenueRowModel } from '../../subgraphs/erp/revenue.ts';
+import type { RedriveResult, RedriveItem } from '../../subgraphs/erp/reconciliation-redrive.ts';
 import type { ErpContext } from '../../subgraphs/erp/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -773,6 +774,16 @@ export type Mutation = {
    */
   recordPayment: Payment;
   /**
+   * Re-drives what reconciliation found (FINANCE/ADMIN): for each chosen open APPROVED_WITHOUT_COST_POSTING exception,
+   * time publishes the approval of its time entry or expense again (time's republishApprovals), and erp posts what is
+   * still missing — cost and, when billable, the billing event — never a second one. Name either `ids` (each must be an
+   * open exception of that type, else BAD_USER_INPUT; NOT_FOUND for an unknown id; at most 1,000) or a `type` (all its
+   * open exceptions; BAD_USER_INPUT for a type that is not a lost event). The exceptions stay open until the next run
+   * finds their postings and clears them. A retry with the same idempotency key returns the first result and
+   * republishes nothing.
+   */
+  redriveReconciliationExceptions: ReconciliationRedrive;
+  /**
    * Releases a contract's billing events held by its not-to-exceed cap (heldReason CAP_REACHED) that the cap admits now,
    * oldest first (event date, then when written), never past it: each that fits becomes UNBILLED
    * (`erp.billing_event.released`); what does not fit stays HELD. No cap: all are released. A cap raised in crm
@@ -884,6 +895,13 @@ export type MutationRebillSourcesArgs = {
 export type MutationRecordPaymentArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   input: RecordPaymentInput;
+};
+
+
+export type MutationRedriveReconciliationExceptionsArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+  type?: InputMaybe<ReconciliationExceptionType>;
 };
 
 
@@ -1306,6 +1324,39 @@ export type ReconciliationExceptionType =
   /** An invoice (not VOID) whose subtotal is not the sum of its lines, total not subtotal + tax, or a line not its billing event's amount. */
   | 'INVOICE_TOTAL_MISMATCH';
 
+/** What redriveReconciliationExceptions re-drove. */
+export type ReconciliationRedrive = {
+  __typename?: 'ReconciliationRedrive';
+  /** One item per exception, in the order named (by type: oldest found first). */
+  items: Array<ReconciliationRedriveItem>;
+  /** How many approvals were published again (items REPUBLISHED). */
+  republished: Scalars['Int']['output'];
+};
+
+/** One re-driven exception. */
+export type ReconciliationRedriveItem = {
+  __typename?: 'ReconciliationRedriveItem';
+  /** The id of the event time published again, when REPUBLISHED. */
+  eventId?: Maybe<Scalars['ID']['output']>;
+  exception: ReconciliationException;
+  outcome: ReconciliationRedriveOutcome;
+  /** The time entry or expense whose approval was asked to be published again. */
+  subject: ReconciliationSubject;
+};
+
+/** What re-driving did with an exception's time entry or expense (time's ApprovalRepublicationOutcome). */
+export type ReconciliationRedriveOutcome =
+  /** A correction reversed it: its postings were reversed on purpose; the next run clears the exception. */
+  | 'CORRECTED'
+  /** It is no longer APPROVED: nothing stands to be posted; the next run clears the exception. */
+  | 'NOT_APPROVED'
+  /** time has no such record. */
+  | 'NOT_FOUND'
+  /** A billable time entry whose bill rate time can no longer resolve: nothing was published; fix the rate, re-drive. */
+  | 'RATE_NOT_FOUND'
+  /** Its approval was published again; erp posts what is missing. */
+  | 'REPUBLISHED';
+
 export type ReconciliationRun = {
   __typename?: 'ReconciliationRun';
   /** Exceptions this run no longer found. */
@@ -1515,6 +1566,12 @@ export type TimeEntryBilling = {
 export type TimeEntryBillingStatus =
   /** Billable, but not approved yet: billing starts at approval. */
   | 'AWAITING_APPROVAL'
+  /**
+   * Approved; erp counted its hours against its MANAGED_SERVICES month, but finance has not set the contract's
+   * recurring terms yet (setRecurringTerms): until then nothing says whether the fee covers them or they are overage,
+   * and the month cannot be closed. It reads COVERED_BY_FEE or OVERRUN once the terms are set.
+   */
+  | 'AWAITING_TERMS'
   /**
    * Approved; a fee covers its hours, no billing event of its own comes: a FIXED_FEE contract's (billed by milestones,
    * schedule or percent complete), or a MANAGED_SERVICES month's included hours.
@@ -1880,6 +1937,9 @@ export type ResolversTypes = {
   ReconciliationExceptionFilter: ReconciliationExceptionFilter;
   ReconciliationExceptionStatus: ReconciliationExceptionStatus;
   ReconciliationExceptionType: ReconciliationExceptionType;
+  ReconciliationRedrive: ResolverTypeWrapper<RedriveResult>;
+  ReconciliationRedriveItem: ResolverTypeWrapper<RedriveItem>;
+  ReconciliationRedriveOutcome: ReconciliationRedriveOutcome;
   ReconciliationRun: ResolverTypeWrapper<ReconciliationRunRow>;
   ReconciliationRunConnection: ResolverTypeWrapper<Omit<ReconciliationRunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ReconciliationRunEdge']>, nodes: Array<ResolversTypes['ReconciliationRun']> }>;
   ReconciliationRunEdge: ResolverTypeWrapper<Omit<ReconciliationRunEdge, 'node'> & { node: ResolversTypes['ReconciliationRun'] }>;
@@ -1981,6 +2041,8 @@ export type ResolversParentTypes = {
   ReconciliationExceptionConnection: Omit<ReconciliationExceptionConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ReconciliationExceptionEdge']>, nodes: Array<ResolversParentTypes['ReconciliationException']> };
   ReconciliationExceptionEdge: Omit<ReconciliationExceptionEdge, 'node'> & { node: ResolversParentTypes['ReconciliationException'] };
   ReconciliationExceptionFilter: ReconciliationExceptionFilter;
+  ReconciliationRedrive: RedriveResult;
+  ReconciliationRedriveItem: RedriveItem;
   ReconciliationRun: ReconciliationRunRow;
   ReconciliationRunConnection: Omit<ReconciliationRunConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ReconciliationRunEdge']>, nodes: Array<ResolversParentTypes['ReconciliationRun']> };
   ReconciliationRunEdge: Omit<ReconciliationRunEdge, 'node'> & { node: ResolversParentTypes['ReconciliationRun'] };
@@ -2356,6 +2418,7 @@ export type MutationResolvers<ContextType = ErpContext, ParentType extends Resol
   issueInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationIssueInvoiceArgs, 'id'>>;
   rebillSources?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRebillSourcesArgs, 'input'>>;
   recordPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRecordPaymentArgs, 'input'>>;
+  redriveReconciliationExceptions?: Resolver<ResolversTypes['ReconciliationRedrive'], ParentType, ContextType, Partial<MutationRedriveReconciliationExceptionsArgs>>;
   releaseHeldBillingEvents?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseHeldBillingEventsArgs, 'contractId'>>;
   releaseScheduledBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationReleaseScheduledBillingArgs, 'asOf'>>;
   runPercentCompleteBilling?: Resolver<Array<ResolversTypes['BillingEvent']>, ParentType, ContextType, RequireFields<MutationRunPercentCompleteBillingArgs, 'asOf'>>;
@@ -2456,6 +2519,18 @@ export type ReconciliationExceptionConnectionResolvers<ContextType = ErpContext,
 export type ReconciliationExceptionEdgeResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['ReconciliationExceptionEdge'] = ResolversParentTypes['ReconciliationExceptionEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ReconciliationException'], ParentType, ContextType>;
+};
+
+export type ReconciliationRedriveResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['ReconciliationRedrive'] = ResolversParentTypes['ReconciliationRedrive']> = {
+  items?: Resolver<Array<ResolversTypes['ReconciliationRedriveItem']>, ParentType, ContextType>;
+  republished?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ReconciliationRedriveItemResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['ReconciliationRedriveItem'] = ResolversParentTypes['ReconciliationRedriveItem']> = {
+  eventId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  exception?: Resolver<ResolversTypes['ReconciliationException'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ReconciliationRedriveOutcome'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['ReconciliationSubject'], ParentType, ContextType>;
 };
 
 export type ReconciliationRunResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['ReconciliationRun'] = ResolversParentTypes['ReconciliationRun'], FederationReferenceType extends FederationReferenceTypes['ReconciliationRun'] = FederationReferenceTypes['ReconciliationRun']> = {
@@ -2643,6 +2718,8 @@ export type Resolvers<ContextType = ErpContext> = {
   ReconciliationException?: ReconciliationExceptionResolvers<ContextType>;
   ReconciliationExceptionConnection?: ReconciliationExceptionConnectionResolvers<ContextType>;
   ReconciliationExceptionEdge?: ReconciliationExceptionEdgeResolvers<ContextType>;
+  ReconciliationRedrive?: ReconciliationRedriveResolvers<ContextType>;
+  ReconciliationRedriveItem?: ReconciliationRedriveItemResolvers<ContextType>;
   ReconciliationRun?: ReconciliationRunResolvers<ContextType>;
   ReconciliationRunConnection?: ReconciliationRunConnectionResolvers<ContextType>;
   ReconciliationRunEdge?: ReconciliationRunEdgeResolvers<ContextType>;

@@ -1,5 +1,6 @@
 import { scalarResolvers } from '../../lib/graphql/scalars.ts';
 import { ApprovalDelegation } from './approval-delegation.ts';
+import { ApprovalRepublication } from './approval-republication.ts';
 import { Assignment } from './assignment.ts';
 import { ApprovalRecord } from './approval-record.ts';
 import { PendingTimesheet } from './pending-timesheet.ts';
@@ -28,6 +29,7 @@ export const timeResolvers: Resolvers = {
   ExpenseEntryResult,
   ApprovalRecord,
   ApprovalDelegation,
+  ApprovalRepublication,
   PendingTimesheet,
   PeriodLock,
   Worker,

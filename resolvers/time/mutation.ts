@@ -43,4 +43,6 @@ export const Mutation: MutationResolvers = {
     expenses(ctx, ctx.approval.cancelExpenseApprovals(ctx, ids, reason, idempotencyKey)),
   correctExpense: async (_, { id, expectedVersion, input, reason, idempotencyKey }, ctx) =>
     (await ctx.loaders.expense.load(await ctx.expenseCapture.correctExpense(ctx, id, expectedVersion, input, reason, idempotencyKey)))!,
+  republishApprovals: (_, { timeEntryIds, expenseIds, idempotencyKey }, ctx) =>
+    ctx.republish.republishApprovals(ctx, { timeEntryIds, expenseIds }, idempotencyKey),
 };

@@ -9,6 +9,7 @@ import type { ComplianceRow, MissingWeek } from '../../subgraphs/time/domain/tim
 import type { AssignmentForecast as AssignmentForecastModel, ProjectForecast as ProjectForecastModel } from '../../subgraphs/time/domain/forecast.ts';
 import type { WorkerPayPeriod } from '../../subgraphs/time/payroll.ts';
 import type { DaySplit } from '../../subgraphs/time/domain/overtime.ts';
+import type { Republication } from '../../subgraphs/time/republish.ts';
 import type { TimeContext } from '../../subgraphs/time/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -100,6 +101,42 @@ export type ApprovalRecord = {
   /** The time entry the step belongs to. */
   timeEntry?: Maybe<TimeEntry>;
 };
+
+/** One time entry or expense of a republishApprovals call. */
+export type ApprovalRepublication = {
+  __typename?: 'ApprovalRepublication';
+  /** The id of the event published, when REPUBLISHED. */
+  eventId?: Maybe<Scalars['ID']['output']>;
+  /** The expense (kind EXPENSE), unless NOT_FOUND. */
+  expense?: Maybe<ExpenseEntry>;
+  /** The id given. */
+  id: Scalars['ID']['output'];
+  kind: ApprovalSubjectKind;
+  outcome: ApprovalRepublicationOutcome;
+  /** The time entry (kind TIME_ENTRY), unless NOT_FOUND. */
+  timeEntry?: Maybe<TimeEntry>;
+};
+
+/** What republishApprovals did with one time entry or expense. */
+export type ApprovalRepublicationOutcome =
+  /** A correction reversed it: erp reversed its postings, and the correction is approved and published on its own. */
+  | 'CORRECTED'
+  /** It is not APPROVED now: nothing stands to be posted (a later approval publishes its own event). */
+  | 'NOT_APPROVED'
+  /** No such time entry or expense. */
+  | 'NOT_FOUND'
+  /**
+   * A billable time entry whose approval event the outbox no longer keeps and whose bill rate cannot be resolved again
+   * on current data (rate card, assignment override): nothing was published; fix the rate, then republish.
+   */
+  | 'RATE_NOT_FOUND'
+  /** A fresh approved event was published (`eventId`). */
+  | 'REPUBLISHED';
+
+/** Which kind of approved record a republication is about. */
+export type ApprovalSubjectKind =
+  | 'EXPENSE'
+  | 'TIME_ENTRY';
 
 /** psa owns Assignment; time adds its forecast against the hours approved under it. */
 export type Assignment = {
@@ -476,6 +513,17 @@ export type Mutation = {
   rejectTimeEntries: Array<TimeEntry>;
   /** Reopens a closed period. FINANCE or ADMIN. */
   reopenPeriod: PeriodLock;
+  /**
+   * Publishes the approval of APPROVED time entries and expenses again: a fresh `time.entry.approved` /
+   * `time.expense.approved` event (new event id) with the payload their approval published, built from the row as it
+   * stands; a time entry's bill rate is the one frozen in its approval event while the outbox keeps that event, else
+   * resolved again by the approval's rule on current data. The repair of an approval event that never reached erp
+   * (reconciliation's APPROVED_WITHOUT_COST_POSTING; erp's redriveReconciliationExceptions calls it): erp posts each
+   * source once, so what is posted already is not posted again. One result per distinct id, time entries first; ids
+   * that cannot be republished are reported, not refused. At most 1,000 of each, one transaction. FINANCE or ADMIN
+   * (erp's service identity acts as FINANCE). A retry with the same idempotency key returns the first results.
+   */
+  republishApprovals: Array<ApprovalRepublication>;
   /** Ends a delegation now (its manager or an ADMIN). */
   revokeApprovalDelegation: ApprovalDelegation;
   /**
@@ -634,6 +682,13 @@ export type MutationRejectTimeEntriesArgs = {
 
 export type MutationReopenPeriodArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRepublishApprovalsArgs = {
+  expenseIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  timeEntryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 
@@ -1432,6 +1487,9 @@ export type ResolversTypes = {
   ApprovalDelegationFilter: ApprovalDelegationFilter;
   ApprovalFlag: ApprovalFlag;
   ApprovalRecord: ResolverTypeWrapper<ApprovalRecordRow>;
+  ApprovalRepublication: ResolverTypeWrapper<Republication>;
+  ApprovalRepublicationOutcome: ApprovalRepublicationOutcome;
+  ApprovalSubjectKind: ApprovalSubjectKind;
   Assignment: ResolverTypeWrapper<AssignmentRef>;
   AssignmentForecast: ResolverTypeWrapper<AssignmentForecastModel>;
   CalendarPeriod: CalendarPeriod;
@@ -1508,6 +1566,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   ApprovalDelegationFilter: ApprovalDelegationFilter;
   ApprovalRecord: ApprovalRecordRow;
+  ApprovalRepublication: Republication;
   Assignment: AssignmentRef;
   AssignmentForecast: AssignmentForecastModel;
   CostCenter: CostCenter;
@@ -1602,6 +1661,15 @@ export type ApprovalRecordResolvers<ContextType = TimeContext, ParentType extend
   expenseEntry?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+};
+
+export type ApprovalRepublicationResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['ApprovalRepublication'] = ResolversParentTypes['ApprovalRepublication']> = {
+  eventId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  expense?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ApprovalSubjectKind'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ApprovalRepublicationOutcome'], ParentType, ContextType>;
   timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
 };
 
@@ -1748,6 +1816,7 @@ export type MutationResolvers<ContextType = TimeContext, ParentType extends Reso
   rejectExpenses?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationRejectExpensesArgs, 'ids' | 'reason'>>;
   rejectTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationRejectTimeEntriesArgs, 'ids' | 'reason'>>;
   reopenPeriod?: Resolver<ResolversTypes['PeriodLock'], ParentType, ContextType, RequireFields<MutationReopenPeriodArgs, 'id'>>;
+  republishApprovals?: Resolver<Array<ResolversTypes['ApprovalRepublication']>, ParentType, ContextType, Partial<MutationRepublishApprovalsArgs>>;
   revokeApprovalDelegation?: Resolver<ResolversTypes['ApprovalDelegation'], ParentType, ContextType, RequireFields<MutationRevokeApprovalDelegationArgs, 'id'>>;
   submitExpenses?: Resolver<Array<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<MutationSubmitExpensesArgs, 'ids'>>;
   submitTimeEntries?: Resolver<Array<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<MutationSubmitTimeEntriesArgs, 'ids'>>;
@@ -2005,6 +2074,7 @@ export type Resolvers<ContextType = TimeContext> = {
   ApprovalDelegationConnection?: ApprovalDelegationConnectionResolvers<ContextType>;
   ApprovalDelegationEdge?: ApprovalDelegationEdgeResolvers<ContextType>;
   ApprovalRecord?: ApprovalRecordResolvers<ContextType>;
+  ApprovalRepublication?: ApprovalRepublicationResolvers<ContextType>;
   Assignment?: AssignmentResolvers<ContextType>;
   AssignmentForecast?: AssignmentForecastResolvers<ContextType>;
   CostCenter?: CostCenterResolvers<ContextType>;

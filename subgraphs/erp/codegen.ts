@@ -28,6 +28,8 @@ export const codegen = {
     RevenueRow: '../../subgraphs/erp/revenue.ts#RevenueRow as RevenueRowModel',
     ReconciliationException: '../../subgraphs/erp/tables.ts#ReconciliationExceptionRow',
     ReconciliationRun: '../../subgraphs/erp/tables.ts#ReconciliationRunRow',
+    ReconciliationRedrive: '../../subgraphs/erp/reconciliation-redrive.ts#RedriveResult',
+    ReconciliationRedriveItem: '../../subgraphs/erp/reconciliation-redrive.ts#RedriveItem',
     InvoiceCycleTimeRow: '../../subgraphs/erp/kpis.ts#InvoiceCycleTimeRow as InvoiceCycleTimeRowModel',
   },
 };

@@ -1,4 +1,5 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
+import { createGraphApprovalRepublisher } from './approval-republisher.ts';
 import { openErpDatabase } from './db.ts';
 import { createGraphPostingFacts } from './posting-facts.ts';
 import { createGraphInvoicingFacts } from './invoicing-facts.ts';
@@ -34,7 +35,8 @@ export type { ErpDatabase } from './tables.ts';
 
 export const erpSubgraph: SubgraphModule<ErpDatabase> = {
   name: 'erp',
-  // Posting an approved time entry reads the worker's cost rate (hcm: FINANCE only) through the gateway.
+  // Posting an approved time entry reads the worker's cost rate (hcm: FINANCE only) through the gateway; re-driving
+  // reconciliation asks time to publish approvals again (FINANCE too).
   serviceRoles: ['FINANCE'],
   openDatabase: openErpDatabase,
   create: (deps) =>
@@ -48,6 +50,7 @@ export const erpSubgraph: SubgraphModule<ErpDatabase> = {
               kpiFacts: createGraphKpiFacts(deps.graph),
               projectBudgetFacts: createGraphProjectBudgetFacts(deps.graph),
               reconciliationFacts: createGraphReconciliationFacts(deps.graph),
+              approvalRepublisher: createGraphApprovalRepublisher(deps.graph),
             }
           : {}),
         reconciliation: deps.config?.reconciliation,

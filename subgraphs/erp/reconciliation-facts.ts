@@ -8,7 +8,10 @@ import type { AssignmentFacts } from './domain/reconciliation.ts';
  * a page against its own tables and heartbeat its lease; nothing is gathered whole into memory.
  */
 export interface ReconciliationFactsSource {
-  /** time: entries (or expenses) APPROVED now whose latest approval was before `approvedBefore`. */
+  /**
+   * time: entries (or expenses) APPROVED now whose latest approval was before `approvedBefore`, less those a correction
+   * reversed (they keep APPROVED, but erp reversed their postings on purpose).
+   */
   eachApproved(kind: 'TIME_ENTRY' | 'EXPENSE', approvedBefore: Date, page: (ids: string[]) => Promise<void>, options: { correlationId: string }): Promise<void>;
   /** psa: ACTIVE projects and their contracts. */
   eachActiveProject(page: (projects: Array<{ id: string; contractId: string | null }>) => Promise<void>, options: { correlationId: string }): Promise<void>;
@@ -21,12 +24,16 @@ export function createGraphReconciliationFacts(graph: GraphClient): Reconciliati
     eachApproved(kind, approvedBefore, page, { correlationId }) {
       const field = kind === 'TIME_ENTRY' ? 'timeEntries' : 'expenses';
       const filterType = kind === 'TIME_ENTRY' ? 'TimeEntryFilter' : 'ExpenseFilter';
-      return eachGraphPage<{ id: string }>(
+      return eachGraphPage<{ id: string; reversedAt: string | null }>(
         graph,
-        `query ReconciliationApproved($filter: ${filterType}!, $after: String) { ${field}(filter: $filter, first: ${MAX_PAGE_SIZE}, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`,
+        `query ReconciliationApproved($filter: ${filterType}!, $after: String) {
+          ${field}(filter: $filter, first: ${MAX_PAGE_SIZE}, after: $after) {
+            nodes { id reversedAt } pageInfo { hasNextPage endCursor }
+          }
+        }`,
         field,
         { filter: { status: ['APPROVED'], approvedBefore: approvedBefore.toISOString() } },
-        (nodes) => page(nodes.map((node) => node.id)),
+        (nodes) => page(nodes.filter((node) => !node.reversedAt).map((node) => node.id)),
         correlationId,
       );
     },

@@ -127,3 +127,18 @@ export function exceptionsQuery(db: Db, filter: { type?: string | null; open?: b
 }
 
 export const runsQuery = (db: Db) => db.selectFrom('reconciliation_run').selectAll();
+
+/** A type's open exceptions, oldest found first. */
+export const openExceptionsOfType = (db: Db, type: string) =>
+  exceptionsQuery(db, { type, open: true }).orderBy('found_at').orderBy('id').execute();
+
+/** Whether an idempotency key of `operation` has committed (its answer is stored). */
+export async function idempotencyKeyUsed(db: Db, operation: string, key: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('idempotency_key')
+    .select('key')
+    .where('operation', '=', operation)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FinancialFact } from './domain/financials.ts';
-import type { EntryBillingFact } from './domain/time-entry-billing.ts';
+import type { EntryBillingFact, FeeCoverage } from './domain/time-entry-billing.ts';
 import type { BillingEventStatus, BillingSetupStatus, BillingSourceType, CostSourceType, CreditNoteStatus, ErpDatabase, InvoiceStatus } from './tables.ts';
 import type { DocumentKind } from './tables.ts';
 
@@ -668,25 +668,22 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
   }));
 }
 
-/** How a fee covers an approved time entry that has no billing event of its own (TimeEntry.billing). */
-export type EntryCoverage = 'COVERED_BY_FEE' | 'DRAWN_DOWN' | 'OVERRUN';
-
 /**
  * The fee coverage of many time entries, in one statement: a live cost posting marked `covered_by_fee` (FIXED_FEE)
  * → COVERED_BY_FEE; a live retainer usage row → OVERRUN when part of it overran the balance, else DRAWN_DOWN; a live
  * managed-services usage row → COVERED_BY_FEE while the month's standing hours up to and including it (in date, then
- * recording order) stay within the included hours, else OVERRUN (it is, at least in part, overage); none without
- * terms. Entries with none of these are absent.
+ * recording order) stay within the included hours, else OVERRUN (it is, at least in part, overage); AWAITING_TERMS
+ * while the contract has no terms (its hours are counted all the same). Entries with none of these are absent.
  */
-export async function coverageOfTimeEntries(db: Db, sourceIds: readonly string[]): Promise<Array<{ source_id: string; coverage: EntryCoverage }>> {
+export async function coverageOfTimeEntries(db: Db, sourceIds: readonly string[]): Promise<Array<{ source_id: string; coverage: FeeCoverage }>> {
   const usage = db.selectFrom('recurring_usage').selectAll();
-  const { rows } = await sql<{ source_id: string; coverage: EntryCoverage | null }>`
+  const { rows } = await sql<{ source_id: string; coverage: FeeCoverage }>`
     select p.source_id, 'COVERED_BY_FEE' as coverage from ${sql`(${db.selectFrom('cost_posting').selectAll()})`} p
     where p.source_type = 'TIME_ENTRY' and p.source_id in (${sql.join(sourceIds)}) and p.covered_by_fee and p.reversal_of is null and p.reversed_at is null
     union all
     select w.source_id, case
         when w.billing_method = 'RETAINER' then case when coalesce(w.overrun, 0) > 0 then 'OVERRUN' else 'DRAWN_DOWN' end
-        when w.included_hours is null then null
+        when w.included_hours is null then 'AWAITING_TERMS'
         when w.standing <= w.included_hours then 'COVERED_BY_FEE' else 'OVERRUN' end
     from (
       select u.source_id, u.billing_method, u.overrun, s.included_hours,
@@ -696,7 +693,7 @@ export async function coverageOfTimeEntries(db: Db, sourceIds: readonly string[]
         select m.contract_id, date_trunc('month', m.date::timestamp) from (${usage}) m where m.source_id in (${sql.join(sourceIds)}) and m.reversed_at is null)
     ) w
     where w.source_id in (${sql.join(sourceIds)})`.execute(db);
-  return rows.filter((row): row is { source_id: string; coverage: EntryCoverage } => row.coverage !== null);
+  return rows;
 }
 
 /**

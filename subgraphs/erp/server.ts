@@ -27,6 +27,8 @@ import type { KpiFactsSource } from './kpi-facts.ts';
 import { createErpKpis, type ErpKpis } from './kpis.ts';
 import type { ReconciliationFactsSource } from './reconciliation-facts.ts';
 import { createReconciliationService, type ReconciliationService, type ReconciliationSettings } from './reconciliation.ts';
+import type { ApprovalRepublisher } from './approval-republisher.ts';
+import { createRedriveService, type RedriveService } from './reconciliation-redrive.ts';
 import type { ErpDatabase } from './tables.ts';
 import { createFxService, subscribeLegalEntities, type FxService } from './fx.ts';
 
@@ -51,6 +53,8 @@ export interface ErpContext extends RequestScope {
   readonly kpis: ErpKpis;
   /** The reconciliation job and its exceptions (reconciliation.ts). */
   readonly reconciliation: ReconciliationService;
+  /** Re-driving reconciliation's lost approvals through time (reconciliation-redrive.ts). */
+  readonly reconciliationRedrive: RedriveService;
   /** Per-request loaders of runs and exceptions (references). */
   readonly reconciliationLoaders: ReturnType<typeof createReconciliationLoaders>;
 }
@@ -68,6 +72,8 @@ export interface ErpOptions {
   readonly projectBudgetFacts?: ProjectBudgetFactsSource;
   /** Where reconciliation reads time's approvals, psa's projects and assignments; without it, runs fail. */
   readonly reconciliationFacts?: ReconciliationFactsSource;
+  /** Where re-driving reconciliation asks time to publish approvals again; without it, re-driving fails. */
+  readonly approvalRepublisher?: ApprovalRepublisher;
   /** The schedule and grace time (lib/config.ts); default: no schedule, 60 minutes of grace. */
   readonly reconciliation?: ReconciliationSettings;
 }
@@ -94,6 +100,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     db: deps.db, clock: deps.clock, facts: options.reconciliationFacts, settings: options.reconciliation ?? { intervalSeconds: 0, graceMinutes: 60 }, logger,
     onCommit: () => runtime?.relay.kick(),
   });
+  const reconciliationRedrive = createRedriveService({ db: deps.db, republisher: options.approvalRepublisher, logger });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
     typeDefs: erpTypeDefs,
@@ -108,7 +115,10 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
       const kpis = createErpKpis({ db: deps.db, scope, clock: deps.clock, facts: options.kpiFacts });
-      return { ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, fx, percentComplete, creditNotes, kpis, reconciliation, reconciliationLoaders: createReconciliationLoaders(deps.db) };
+      return {
+        ...scope, loaders, erp, erpQueries: createErpQueries({ db: deps.db, scope, loaders }), invoicing, billingModels, recurringBilling, fx,
+        percentComplete, creditNotes, kpis, reconciliation, reconciliationRedrive, reconciliationLoaders: createReconciliationLoaders(deps.db),
+      };
     },
     subscribe: async (bus) => [
       await bus.subscribe({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
-import { createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
+import { createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
@@ -46,7 +46,10 @@ type Week = { workerId: string; weekStart: string; weekEnd: string };
 type Target = { kind: 'ids'; ids: string[] } | ({ kind: 'week' } & Week);
 
 /** The columns every subject of the flow has (time_entry and expense_entry); a reversed (corrected) row takes no action. */
-type SubjectRow = Pick<TimeEntryRow, 'id' | 'status' | 'version' | 'worker_id' | 'project_id' | 'date'> & { reversed_at?: Date | null };
+export type SubjectRow = Pick<
+  TimeEntryRow,
+  'id' | 'status' | 'version' | 'worker_id' | 'project_id' | 'date' | 'billable' | 'decided_at' | 'decided_by'
+> & { reversed_at?: Date | null };
 
 /** What the decision adds to the subject's snapshot, per event (the payloads of events.ts). */
 interface Payloads<Snapshot> {
@@ -61,7 +64,7 @@ interface Payloads<Snapshot> {
  * are, how to name them, what must hold again on submit and on approval, how erp bills them and what is published.
  * Everything else — statuses, approvers, period locks, idempotency, history, outbox — is the engine's, the same for all.
  */
-interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
+export interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
   typename: 'TimeEntry' | 'ExpenseEntry';
   table: repo.ApprovalTable;
   /** Its column in approval_record. */
@@ -80,7 +83,6 @@ interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
   invoicedAdvice: string;
   /** SUBMIT: capture's rules again, on current data, inside the transaction. */
   revalidate(trx: Transaction<TimeDatabase>, rows: readonly Row[], context: WorkContext, closedPeriods: ClosedPeriod[], today: string): Promise<void>;
-  /** APPROVE: what must still hold of a row besides its status. */
   /** APPROVE: what must still hold of a row besides its status; returns what its approved event adds. */
   approve(row: Row, context: WorkContext): ApprovedDetails;
   topics: { submitted: string; approved: string; rejected: string; approvalCancelled: string };
@@ -88,7 +90,7 @@ interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
 }
 
 /** What an approved event adds to the snapshot: the correction link, and a time entry's frozen bill rate. */
-type ApprovedDetails = { correctionOf: string | null; billRate?: Money | null };
+export type ApprovedDetails = { correctionOf: string | null; billRate?: Money | null };
 
 /** Taking back an approval undoes erp's postings: refused once the entry is on an issued invoice. */
 const undoesApproval = (action: EntryAction, status: EntryStatus) => status === 'APPROVED' && (action === 'REJECT' || action === 'CANCEL_APPROVAL');
@@ -217,6 +219,33 @@ const payloadsMatchEvents: [
 ] = [true, true, true, true, true, true, true, true];
 void payloadsMatchEvents;
 
+/** The kinds of thing the flow decides on, for the code that speaks of their approvals besides it (republish.ts). */
+export const approvalSubjects = (options: CaptureOptions = {}) => ({
+  timeEntry: timeEntrySubject(options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD),
+  expense: expenseSubject,
+});
+
+/**
+ * A row's approved event: its snapshot, who approved it and when, and what the approval added (the correction link, a
+ * time entry's frozen bill rate). One builder for the approval itself and for a republication of it (republish.ts), so
+ * erp cannot tell the two payloads apart.
+ */
+export function approvedEventOf<Row extends SubjectRow, Snapshot>(
+  subject: ApprovalSubject<Row, Snapshot>,
+  row: Row,
+  approval: { by: string | null; at: Date; details: ApprovedDetails },
+  cause: EventCause,
+  now: Date,
+): DomainEvent<unknown> {
+  const data: Payloads<Snapshot>['approved'] = {
+    ...subject.snapshot(row),
+    approvedBy: approval.by,
+    approvedAt: approval.at.toISOString(),
+    ...approval.details,
+  };
+  return createEvent('time', subject.topics.approved, { typename: subject.typename, id: row.id }, data, cause, now);
+}
+
 interface EngineDeps {
   db: Kysely<TimeDatabase>;
   clock: Clock;
@@ -306,14 +335,15 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
   ) {
     const at = decision.now.toISOString();
     const { actor, reason } = decision;
+    const cause = { correlationId: scope.correlationId };
     const event = <T>(type: string, data: T): DomainEvent<unknown> =>
-      createEvent('time', type, { typename: subject.typename, id: row.id }, data, { correlationId: scope.correlationId }, decision.now);
+      createEvent('time', type, { typename: subject.typename, id: row.id }, data, cause, decision.now);
     const snapshot = subject.snapshot(row);
     switch (action) {
       case 'SUBMIT':
         return event<Payloads<Snapshot>['submitted']>(subject.topics.submitted, { ...snapshot, submittedAt: at });
       case 'APPROVE':
-        return event<Payloads<Snapshot>['approved']>(subject.topics.approved, { ...snapshot, approvedBy: actor, approvedAt: at, ...decision.approved });
+        return approvedEventOf(subject, row, { by: actor, at: decision.now, details: decision.approved! }, cause, decision.now);
       case 'REJECT':
         return event<Payloads<Snapshot>['rejected']>(subject.topics.rejected, { ...snapshot, rejectedBy: actor, rejectedAt: at, reason: reason!, wasApproved: decision.wasApproved });
       case 'CANCEL_APPROVAL':

@@ -21,5 +21,6 @@ export const codegen = {
     ProjectForecast: '../../subgraphs/time/domain/forecast.ts#ProjectForecast as ProjectForecastModel',
     PayrollLine: '../../subgraphs/time/payroll.ts#WorkerPayPeriod',
     PayrollDay: '../../subgraphs/time/domain/overtime.ts#DaySplit',
+    ApprovalRepublication: '../../subgraphs/time/republish.ts#Republication',
   },
 };

@@ -473,3 +473,25 @@ export const setLifecycle = <T extends ApprovalTable>(trx: Transaction<TimeDatab
     .where('id', 'in', ids)
     .returningAll()
     .execute() as unknown as Promise<Selectable<TimeDatabase[T]>[]>;
+
+/**
+ * The events of `type` about these subjects that the outbox still holds (it keeps published rows for a retention
+ * window), newest first: what an approval published, for a republication to repeat. No index serves subject_id; this
+ * is a repair path, one scan per call.
+ */
+export async function outboxEventsAbout(
+  db: Db,
+  type: string,
+  subjectIds: readonly string[],
+): Promise<Array<{ subjectId: string; data: Record<string, unknown> }>> {
+  if (subjectIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['subject_id', 'data'])
+    .where('type', '=', type)
+    .where('subject_id', 'in', subjectIds)
+    .orderBy('seq', 'desc')
+    .execute();
+  const parsed = (data: unknown) => (typeof data === 'string' ? JSON.parse(data) : data) as Record<string, unknown>;
+  return rows.map((row) => ({ subjectId: row.subject_id, data: parsed(row.data) }));
+}

@@ -20,6 +20,7 @@ import { createForecastQueries, type ForecastQueries } from './forecast.ts';
 import { createKpiQueries, type KpiQueries } from './kpis.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
 import { createPayrollQueries, type PayrollOptions, type PayrollQueries } from './payroll.ts';
+import { createRepublishService, type RepublishService } from './republish.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
 import type { TimeDatabase } from './tables.ts';
 
@@ -32,6 +33,8 @@ export interface TimeContext extends RequestScope {
   readonly timeQueries: TimeQueries;
   readonly capture: CaptureService;
   readonly approval: ApprovalService;
+  /** Approvals published again, the repair of a lost approval event (republish.ts). */
+  readonly republish: RepublishService;
   readonly payroll: PayrollQueries;
   readonly expenseCapture: ExpenseCaptureService;
   readonly approvalQueue: ApprovalQueue;
@@ -57,6 +60,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const forecast = createForecastQueries(deps.clock);
   const expenseCapture = createExpenseCaptureService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
+  const republish = createRepublishService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const reportingLines: ReportingLines = {
     delegators: (workerId, day) => repo.delegatorsOf(deps.db, workerId, day),
@@ -76,6 +80,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
       timeQueries,
       capture,
       approval,
+      republish,
       delegation,
       payroll,
       expenseCapture,

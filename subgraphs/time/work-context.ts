@@ -58,10 +58,11 @@ export type EntryBillingStatus =
   | 'CREDITED'
   | 'REVERSED'
   /** erp's fee coverage of approved time without a billing event of its own (a fixed fee, a managed-services month's
-   * included hours; a retainer's drawdown; overage or a retainer's overrun). */
+   * included hours; a retainer's drawdown; overage or a retainer's overrun; a managed-services month without terms). */
   | 'COVERED_BY_FEE'
   | 'DRAWN_DOWN'
-  | 'OVERRUN';
+  | 'OVERRUN'
+  | 'AWAITING_TERMS';
 
 export interface WorkContextSource {
   /** One round trip for a whole batch, however many entries it has. */

@@ -13,7 +13,8 @@ const lastDayOfPreviousMonth = (date: string) => {
 
 /**
  * Approved time a fee covers has no billing event of its own; `TimeEntry.billing.status` says how it stands:
- * COVERED_BY_FEE (fixed fee, managed-services included hours), DRAWN_DOWN (retainer), OVERRUN (past either).
+ * COVERED_BY_FEE (fixed fee, managed-services included hours), DRAWN_DOWN (retainer), OVERRUN (past either),
+ * AWAITING_TERMS (managed services whose terms finance has not set).
  */
 describe('time entries covered by a fee, through the gateway', () => {
   let graph: HubHarness;
@@ -24,6 +25,13 @@ describe('time entries covered by a fee, through the gateway', () => {
   const statusOf = async (id: string, identity: Parameters<HubHarness['query']>[2] = finance) =>
     dataOf(await graph.query(`query($id: ID!) { timeEntry(id: $id) { billing { status billingEvent { id } } } }`, { id }, identity)).timeEntry.billing;
   const becomes = (id: string, status: string) => eventually(async () => assert.deepEqual(await statusOf(id), { status, billingEvent: null }));
+  const hasWorkToday = (contractId: string) => {
+    try {
+      return Boolean(billableWork(firm, today, undefined, contractId));
+    } catch {
+      return false;
+    }
+  };
 
   before(async () => {
     graph = await startTestHub({ seed: { scale: 1 } });
@@ -48,6 +56,20 @@ describe('time entries covered by a fee, through the gateway', () => {
     const second = await approvedEntry(graph, work, '1.00');
     await becomes(second.id, 'OVERRUN');
     assert.equal((await statusOf(first.id)).status, 'COVERED_BY_FEE', 'the earlier hours stay within the included ones');
+  });
+
+  it('managed services without terms yet (as the demo firm’s): AWAITING_TERMS, COVERED_BY_FEE once they are set', async () => {
+    // Another contract than the test above: that one's terms and included hours must not be touched.
+    const termed = contractOf(billableWork(firm, today, 'MANAGED_SERVICES'));
+    const contract = firm.contracts.find((c) => c.billingMethod === 'MANAGED_SERVICES' && c.id !== termed.id && hasWorkToday(c.id))!;
+    const work = billableWork(firm, today, undefined, contract.id);
+    const { id } = await approvedEntry(graph, work, '1.00');
+    await becomes(id, 'AWAITING_TERMS');
+    assert.equal((await statusOf(id, work.asManager)).status, 'AWAITING_TERMS');
+    const money = (amount: string) => ({ amount, currency: contract.currency });
+    dataOf(await graph.query(`mutation($c: ID!, $input: RecurringTermsInput!) { setRecurringTerms(contractId: $c, input: $input) { id } }`,
+      { c: contract.id, input: { fee: money('1000.00'), includedHours: '1.00', overageRate: money('100.00') } }, finance));
+    assert.deepEqual(await statusOf(id), { status: 'COVERED_BY_FEE', billingEvent: null }, 'the hours counted before the terms fall within them');
   });
 
   it('retainer: OVERRUN before its fee is billed, DRAWN_DOWN from the balance after', async () => {

@@ -53,6 +53,33 @@ export function diffFindings(open: readonly OpenException[], findings: readonly 
   return { added, cleared, standing: open.length - cleared.length };
 }
 
+/** An approved record whose approval time can publish again (time's republishApprovals). */
+export interface RedriveSource {
+  readonly kind: 'TIME_ENTRY' | 'EXPENSE';
+  readonly id: string;
+}
+
+/**
+ * What repairs each type of exception when re-driving cannot: only APPROVED_WITHOUT_COST_POSTING is a lost event (an
+ * approval erp never handled), so only it is re-driven, by publishing the approval again.
+ */
+export const redriveAdvice: Readonly<Record<ReconciliationType, string | null>> = {
+  APPROVED_WITHOUT_COST_POSTING: null,
+  BILLING_EVENT_NOT_INVOICED: 'draft and issue its invoice',
+  INVOICE_TOTAL_MISMATCH: 'correct the invoice (a credit note once it is issued)',
+  ACTIVE_PROJECT_WITHOUT_BILLING_SETUP: "prepare the contract's billing setup",
+  ASSIGNMENT_ON_INACTIVE_WORKER: 'end or cancel the assignment in psa',
+};
+
+/** The record a re-drivable exception is about (its first subject): a time entry or an expense; null for any other. */
+export function redriveSourceOf(type: string, subjects: readonly SubjectRef[]): RedriveSource | null {
+  if (type !== 'APPROVED_WITHOUT_COST_POSTING') return null;
+  const first = subjects[0];
+  if (first?.typename === 'TimeEntry') return { kind: 'TIME_ENTRY', id: first.id };
+  if (first?.typename === 'ExpenseEntry') return { kind: 'EXPENSE', id: first.id };
+  return null;
+}
+
 /** The instant before which an approval must have happened to be expected posted: `now` − the grace time. */
 export const approvalCutoff = (now: Date, graceMinutes: number) => new Date(now.getTime() - graceMinutes * 60_000);
 

@@ -15,9 +15,11 @@ export type TimeEntryBillingStatus =
 /**
  * Approved billable time that bills no event of its own, because a fee covers it: COVERED_BY_FEE (a FIXED_FEE
  * contract's, or a managed-services month's included hours), DRAWN_DOWN (drawn from a retainer's balance), OVERRUN
- * (past the included hours — billed as the month's overage — or past a retainer's balance: its OVERAGE event).
+ * (past the included hours — billed as the month's overage — or past a retainer's balance: its OVERAGE event),
+ * AWAITING_TERMS (counted against a managed-services month whose terms finance has not set: covered or overage is
+ * decided once they are).
  */
-export type FeeCoverage = 'COVERED_BY_FEE' | 'DRAWN_DOWN' | 'OVERRUN';
+export type FeeCoverage = 'COVERED_BY_FEE' | 'DRAWN_DOWN' | 'OVERRUN' | 'AWAITING_TERMS';
 
 /** What time says of the entry (federated in with `@requires`). */
 export interface TimeEntryFacts {
@@ -52,8 +54,8 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
  * Where a time entry stands in billing, from time's facts and erp's records of it (an expense stands the same way,
  * from its EXPENSE billing events: `ExpenseEntry.billing` uses this function too):
  * 1/ no billing event: NOT_BILLABLE when the entry is not billable, AWAITING_APPROVAL while it is not approved, the
- *    fee's coverage (COVERED_BY_FEE, DRAWN_DOWN, OVERRUN) when erp recorded the approved entry against a fee, else
- *    NOT_POSTED (approved and billable, but its approval has not reached erp yet);
+ *    fee's coverage (COVERED_BY_FEE, DRAWN_DOWN, OVERRUN, AWAITING_TERMS) when erp recorded the approved entry
+ *    against a fee, else NOT_POSTED (approved and billable, but its approval has not reached erp yet);
  * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or
  *    CREDITED when an issued credit note credits that line;
  * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice and it was not billed again
