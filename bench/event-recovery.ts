@@ -21,6 +21,7 @@ import { planDemoFirm } from '../lib/seed/plan.ts';
 import { startHub } from '../gateway/hub.ts';
 import { TestRedisServer } from '../test/support/redis-server.ts';
 import { graphCaller } from './graph-call.ts';
+import { submittersToday } from './submitters.ts';
 
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '20' }, entries: { type: 'string', default: '25' } } });
 const redis = await TestRedisServer.start();
@@ -42,27 +43,19 @@ const hub = await startHub({
 
 const today = isoDate(new Date());
 const firm = planDemoFirm({ scale: 1, today });
-const active = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
-const submitters = firm.assignments
-  .filter((a) => a.status === 'CONFIRMED' && active.has(a.projectId) && a.startDate <= today && a.endDate >= today)
-  .filter((a, index, all) => all.findIndex((b) => b.workerId === a.workerId) === index)
-  .filter((a) => firm.workers.find((w) => w.id === a.workerId)?.status === 'ACTIVE' && firm.workers.find((w) => w.id === a.workerId)?.managerId)
-  .slice(0, Number(values.workers));
+const submitters = submittersToday(firm, today, Number(values.workers));
 const call = graphCaller(hub.url, jwtSecret);
 const erp = hub.subgraphs.erp.database.db;
 
 /** Every submitter's entries logged, submitted and approved (by their manager), all workers at once; their ids. */
 async function approveBatch(): Promise<string[]> {
   const batches = await Promise.all(
-    submitters.map(async (assignment) => {
-      const task = firm.tasks.find((t) => t.projectId === assignment.projectId && t.billable && t.status === 'OPEN')!;
-      const inputs = Array.from({ length: Number(values.entries) }, () => ({ projectId: assignment.projectId, taskId: task.id, date: today, hours: '0.01' }));
-      const worker = { workerId: assignment.workerId, roles: ['WORKER' as const] };
+    submitters.map(async ({ assignment, taskId, worker, approver }) => {
+      const inputs = Array.from({ length: Number(values.entries) }, () => ({ projectId: assignment.projectId, taskId, date: today, hours: '0.01' }));
       const logged = await call(worker, `mutation($inputs: [LogTimeEntryInput!]!) { logTimeEntries(inputs: $inputs) { entry { id } } }`, { inputs });
       const ids: string[] = logged.logTimeEntries.map((result: { entry: { id: string } }) => result.entry.id);
       await call(worker, `mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids });
-      const manager = { workerId: firm.workers.find((w) => w.id === assignment.workerId)!.managerId, roles: ['WORKER' as const, 'MANAGER' as const] };
-      await call(manager, `mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids });
+      await call(approver, `mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids });
       return ids;
     }),
   );

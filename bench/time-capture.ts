@@ -18,6 +18,7 @@ import { createLogger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { startHub } from '../gateway/hub.ts';
 import { graphCaller } from './graph-call.ts';
+import { submittersToday, type Submitter } from './submitters.ts';
 
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '20' }, entries: { type: 'string', default: '50' } } });
 const jwtSecret = randomBytes(16).toString('hex');
@@ -33,48 +34,38 @@ const hub = await startHub({
 
 const today = isoDate(new Date());
 const firm = planDemoFirm({ scale: 1, today });
-const active = new Set(firm.projects.filter((p) => p.status === 'ACTIVE').map((p) => p.id));
-const submitters = firm.assignments
-  .filter((a) => a.status === 'CONFIRMED' && active.has(a.projectId) && a.startDate <= today && a.endDate >= today)
-  .filter((a, index, all) => all.findIndex((b) => b.workerId === a.workerId) === index)
-  .filter((a) => firm.workers.find((w) => w.id === a.workerId)?.status === 'ACTIVE')
-  .slice(0, Number(values.workers));
-const taskOf = (projectId: string) => firm.tasks.find((t) => t.projectId === projectId && t.billable && t.status === 'OPEN')!;
+const submitters = submittersToday(firm, today, Number(values.workers));
 
 const call = graphCaller(hub.url, jwtSecret);
 
-type Submitter = (typeof submitters)[number];
 /** The entries each worker logged in the first phase, submitted and approved by id in the next two. */
 const logged = new Map<string, string[]>();
 
-async function logWeek(assignment: Submitter): Promise<number> {
+async function logWeek(submitter: Submitter): Promise<number> {
   const inputs = Array.from({ length: Number(values.entries) }, (_, index) => ({
-    projectId: assignment.projectId,
-    taskId: taskOf(assignment.projectId).id,
+    projectId: submitter.assignment.projectId,
+    taskId: submitter.taskId,
     date: today,
     hours: '0.01',
     notes: `spike ${index}`,
   }));
-  const data = await call({ workerId: assignment.workerId, roles: ['WORKER'] }, `mutation($inputs: [LogTimeEntryInput!]!) {
+  const data = await call(submitter.worker, `mutation($inputs: [LogTimeEntryInput!]!) {
     logTimeEntries(inputs: $inputs) { entry { id } error { code message } } }`, { inputs });
   const failed = data.logTimeEntries.filter((result: { error: unknown }) => result.error);
   if (failed.length) throw new Error(`rejected: ${JSON.stringify(failed[0])}`);
-  logged.set(assignment.workerId, data.logTimeEntries.map((result: { entry: { id: string } }) => result.entry.id));
+  logged.set(submitter.assignment.workerId, data.logTimeEntries.map((result: { entry: { id: string } }) => result.entry.id));
   return inputs.length;
 }
 
-async function submitWeek(assignment: Submitter): Promise<number> {
-  const ids = logged.get(assignment.workerId)!;
-  await call({ workerId: assignment.workerId, roles: ['WORKER'] }, `mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids });
+async function submitWeek(submitter: Submitter): Promise<number> {
+  const ids = logged.get(submitter.assignment.workerId)!;
+  await call(submitter.worker, `mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids });
   return ids.length;
 }
 
-async function approveWeek(assignment: Submitter): Promise<number> {
-  const ids = logged.get(assignment.workerId)!;
-  const managerId = firm.workers.find((w) => w.id === assignment.workerId)!.managerId;
-  // A worker nobody manages is approved by an ADMIN.
-  const approver = managerId ? { workerId: managerId, roles: ['WORKER' as const, 'MANAGER' as const] } : { workerId: null, roles: ['ADMIN' as const] };
-  await call(approver, `mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids });
+async function approveWeek(submitter: Submitter): Promise<number> {
+  const ids = logged.get(submitter.assignment.workerId)!;
+  await call(submitter.approver, `mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids });
   return ids.length;
 }
 
@@ -82,7 +73,7 @@ async function approveWeek(assignment: Submitter): Promise<number> {
  * Runs one phase for every submitter at once: entries per second and statements per request in each subgraph. With
  * `after`, a second row times the phase and `after` together (from the phase's start), with statements per entry.
  */
-async function phase(name: string, run: (assignment: (typeof submitters)[number]) => Promise<number>, after?: { name: string; run: () => Promise<void> }) {
+async function phase(name: string, run: (submitter: Submitter) => Promise<number>, after?: { name: string; run: () => Promise<void> }) {
   for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
   const started = performance.now();
   const counts = await Promise.all(submitters.map(run));

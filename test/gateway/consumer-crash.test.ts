@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { billableWork } from '../support/demo-work.ts';
 import { eventually } from '../support/eventually.ts';
+import { entriesNotPostedOnce, livePostingsPerEntry } from '../support/postings.ts';
 import { hasRedisServer, TestRedisServer } from '../support/redis-server.ts';
 import { startTopology, type Topology } from '../support/topology.ts';
 
@@ -44,41 +44,12 @@ describe('a consumer killed mid-batch misses nothing', { skip: !enabled && 'need
     approved.push(...ids);
   }
 
-  const livePostings = async () => {
-    const row = await topology
-      .database('erp')
-      .selectFrom('cost_posting')
-      .select(sql<number>`count(*)`.as('count'))
-      .where('source_type', '=', 'TIME_ENTRY')
-      .where('source_id', 'in', approved)
-      .where('reversal_of', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  };
+  const livePostings = async () => (await livePostingsPerEntry(topology.database('erp'), approved)).costs.size;
 
   async function assertEachPostedOnce() {
     await eventually(async () => {
-      const erp = topology.database('erp');
-      const costs = await erp
-        .selectFrom('cost_posting')
-        .select(['source_id', sql<number>`count(*)`.as('count')])
-        .where('source_type', '=', 'TIME_ENTRY')
-        .where('source_id', 'in', approved)
-        .where('reversal_of', 'is', null)
-        .groupBy('source_id')
-        .execute();
-      const billing = await erp
-        .selectFrom('billing_event')
-        .select(['source_id', sql<number>`count(*)`.as('count')])
-        .where('source_type', '=', 'TIME_ENTRY')
-        .where('source_id', 'in', approved)
-        .where('status', '!=', 'REVERSED')
-        .groupBy('source_id')
-        .execute();
-      assert.equal(costs.length, approved.length, 'every approved entry has a cost posting');
-      assert.ok(costs.every((row) => Number(row.count) === 1), 'one each');
-      assert.equal(billing.length, approved.length, 'every approved entry has a billing event');
-      assert.ok(billing.every((row) => Number(row.count) === 1), 'one each');
+      const missing = await entriesNotPostedOnce(topology.database('erp'), approved);
+      assert.deepEqual(missing, [], `${missing.length} of ${approved.length} approved entries lack exactly one cost posting and one billing event`);
     }, 90_000);
   }
 

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { sql } from 'kysely';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { approvedEntry, billableWork } from '../support/demo-work.ts';
 import { eventually } from '../support/eventually.ts';
+import { entriesNotPostedOnce } from '../support/postings.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
 import { hasRedisServer, TestRedisServer } from '../support/redis-server.ts';
 
@@ -64,31 +64,9 @@ describe('no approval is lost when Redis loses its data', { skip: !hasRedisServe
     while (!done) approved.push((await approvedEntry(graph, work, '0.05')).id);
   }
 
-  /** erp's live cost postings and billing events per approved entry, from its own tables. */
-  async function postingsPerEntry() {
-    const erp = graph.hub.subgraphs.erp.database.db;
-    const costs = await erp
-      .selectFrom('cost_posting')
-      .select(['source_id', sql<number>`count(*)`.as('count')])
-      .where('source_type', '=', 'TIME_ENTRY')
-      .where('reversal_of', 'is', null)
-      .where('reversed_at', 'is', null)
-      .groupBy('source_id')
-      .execute();
-    const billing = await erp
-      .selectFrom('billing_event')
-      .select(['source_id', sql<number>`count(*)`.as('count')])
-      .where('source_type', '=', 'TIME_ENTRY')
-      .where('status', '!=', 'REVERSED')
-      .groupBy('source_id')
-      .execute();
-    return { costs: new Map(costs.map((row) => [row.source_id, Number(row.count)])), billing: new Map(billing.map((row) => [row.source_id, Number(row.count)])) };
-  }
-
   async function assertEveryApprovalPostedAndDeliveredOnce() {
     await eventually(async () => {
-      const { costs, billing } = await postingsPerEntry();
-      const missing = approved.filter((id) => costs.get(id) !== 1 || billing.get(id) !== 1);
+      const missing = await entriesNotPostedOnce(graph.hub.subgraphs.erp.database.db, approved);
       assert.deepEqual(missing, [], `${missing.length} of ${approved.length} approved entries lack exactly one cost posting and one billing event`);
     }, 90_000);
     // A payload is the entry as it is when resolved: its submission and approval may go out as one result (same
