@@ -71,7 +71,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const stop = async () => {
     // Deliver what is committed while the gateway still answers: consumers such as erp's posting read the graph, and
     // a relay pass caught by the shutdown would otherwise fail (and log) halfway.
-    for (const entry of Object.values(subgraphs)) if (entry.url) await entry.runtime.relay.flush();
+    // Bounded: with the bus unreachable, what is left stays in the outboxes for the next start.
+    const flushed = (async () => {
+      for (const entry of Object.values(subgraphs)) if (entry.url) await entry.runtime.relay.flush();
+    })();
+    await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await gateway?.stop();
     for (const entry of Object.values(subgraphs)) if (entry.url) await entry.runtime.stop();
     await bus.close();

@@ -13,7 +13,10 @@ import type { GatewayContext } from './context.ts';
 import { errorLogPlugin } from '../lib/graphql/error-log.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { streamTimeEntries, type ExportFormat } from './time-entry-export.ts';
+import { deadLetterFields } from './operations/dead-letters.ts';
+import { OperationsGateway } from './operations/schema.ts';
 import { createReadinessHandler } from './readiness.ts';
+import { serviceAvailabilityPlugin } from './service-availability.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
@@ -72,7 +75,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   // @apollo/gateway otherwise sends usage metrics to Apollo (and probes cloud metadata endpoints to label them).
   // A firm's time and billing graph does not phone home; this variable is the gateway's only switch.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-  const gateway = new SubscribingGateway(new ApolloGateway({
+  const graph = new SubscribingGateway(new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => {
       const url = options.subgraphUrls[name];
@@ -80,11 +83,13 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       return new SignedDataSource({ url, identitySecret: options.identitySecret });
     },
   }));
+  const { subgraphUrls, identitySecret } = options;
+  const gateway = new OperationsGateway(graph, deadLetterFields({ subgraphUrls, identitySecret }));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: options.maskErrors }),
     includeStacktraceInErrorResponses: !options.maskErrors,
-    plugins: [errorLogPlugin(logger)],
+    plugins: [errorLogPlugin(logger), serviceAvailabilityPlugin()],
   });
 
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });

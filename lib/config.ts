@@ -56,9 +56,11 @@ export interface Config {
   readonly reconciliation: { readonly intervalSeconds: number; readonly graceMinutes: number };
   /**
    * Domain events: how long each subgraph keeps published events in its outbox for consumers that missed them and
-   * ask for a replay (EVENT_RETENTION_HOURS, default 168 = 7 days).
+   * ask for a replay (EVENT_RETENTION_HOURS, default 168 = 7 days), and after how many failed deliveries a consumer
+   * parks an event as a dead letter and goes on with the next (DEAD_LETTER_AFTER_ATTEMPTS, default 10; failures of
+   * an unreachable dependency such as the gateway do not count, those are retried for as long as they last).
    */
-  readonly events: { readonly retentionHours: number };
+  readonly events: { readonly retentionHours: number; readonly deadLetterAfterAttempts: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -112,7 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalSeconds: nonNegative('RECONCILIATION_INTERVAL_SECONDS', 0),
       graceMinutes: nonNegative('RECONCILIATION_GRACE_MINUTES', 60),
     }),
-    events: Object.freeze({ retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168 }),
+    events: Object.freeze({
+      retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168,
+      deadLetterAfterAttempts: positive('DEAD_LETTER_AFTER_ATTEMPTS') ?? 10,
+    }),
     logLevel,
   });
 }

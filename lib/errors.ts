@@ -52,6 +52,8 @@ export const errorCodes = {
   /** A subscriber left more results unread than the gateway queues: its subscription ended (resume from its cursor). */
   SLOW_CONSUMER: 429,
   INTERNAL_SERVER_ERROR: 500,
+  /** A system this one depends on (the gateway, a subgraph behind it) cannot be reached now: try again later. */
+  SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -66,6 +68,19 @@ export class DomainError extends Error {
     this.name = 'DomainError';
     this.code = code;
     this.details = details;
+  }
+}
+
+/**
+ * A dependency that cannot be reached (refused, timed out, a 502/503/504): a passing condition, not a fault of the
+ * request or the event. Event consumers retry it with backoff however often it happens and never park it as a dead
+ * letter (lib/events/failures.ts).
+ */
+export class DependencyUnavailable extends DomainError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SERVICE_UNAVAILABLE', message);
+    this.name = 'DependencyUnavailable';
+    if (options.cause !== undefined) this.cause = options.cause;
   }
 }
 

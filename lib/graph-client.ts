@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CORRELATION_HEADER, signIdentity, type Role } from './auth/identity.ts';
-import { DomainError } from './errors.ts';
+import { DependencyUnavailable, DomainError } from './errors.ts';
 
 /** A subgraph asking the whole graph a question (through the gateway), as itself. */
 export interface GraphClient {
@@ -34,24 +34,57 @@ export async function eachGraphPage<T>(
   }
 }
 
+/** Statuses a proxy or the gateway answers while the graph (or a subgraph behind it) is away. */
+const unavailableStatuses = new Set([502, 503, 504]);
+
 /**
- * Posts to the gateway with a service identity (`{ service: name }`, no worker, the module's `serviceRoles`) signed with the identity
- * secret the gateway and subgraphs share, so no subgraph needs client token secrets. `url` is read per call: the
- * embedded hub knows the gateway's port only after the subgraphs are up.
+ * Posts to the gateway with a service identity (`{ service: name }`, no worker, the module's `serviceRoles`) signed
+ * with the identity secret the gateway and subgraphs share, so no subgraph needs client token secrets. `url` is read
+ * per call: the embedded hub knows the gateway's port only after the subgraphs are up.
+ *
+ * A graph that cannot be reached (refused, timed out after `timeoutMs`, 502/503/504, an answer that is not the graph's)
+ * throws `DependencyUnavailable`: event consumers retry that with backoff and never park it as a dead letter. An
+ * answer the graph gave (errors, a refusal) is the request's own failure.
  */
-export function createGraphClient(options: { service: string; url: () => string; identitySecret: string; roles?: readonly Role[] }): GraphClient {
+export function createGraphClient(options: {
+  service: string;
+  url: () => string;
+  identitySecret: string;
+  roles?: readonly Role[];
+  /** How long one request may take before the graph counts as unreachable. Default 60 s. */
+  timeoutMs?: number;
+}): GraphClient {
+  const identity = { workerId: null, roles: [...(options.roles ?? [])], service: options.service };
+  const unavailable = (reason: string, cause?: unknown) =>
+    new DependencyUnavailable(`${options.service} could not reach the graph: ${reason}`, { cause });
   return {
     async query<T>(query: string, variables: Record<string, unknown>, request: { correlationId?: string } = {}) {
-      const response = await fetch(options.url(), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [CORRELATION_HEADER]: request.correlationId ?? randomUUID(),
-          ...signIdentity({ workerId: null, roles: [...(options.roles ?? [])], service: options.service }, options.identitySecret),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
+      let response: Response;
+      let body: { data?: T; errors?: Array<{ message: string }> };
+      try {
+        response = await fetch(options.url(), {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [CORRELATION_HEADER]: request.correlationId ?? randomUUID(),
+            ...signIdentity(identity, options.identitySecret),
+          },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+        });
+      } catch (error) {
+        throw unavailable((error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message, error);
+      }
+      if (unavailableStatuses.has(response.status)) {
+        await response.body?.cancel();
+        throw unavailable(`status ${response.status}`);
+      }
+      try {
+        body = (await response.json()) as typeof body;
+      } catch (error) {
+        // A proxy's error page, or the connection cut mid-answer: not the graph's answer.
+        throw unavailable(`status ${response.status} without a GraphQL answer`, error);
+      }
       if (!response.ok || body.errors?.length || !body.data) {
         const reason = body.errors?.map((error) => error.message).join('; ') ?? `status ${response.status}`;
         throw new DomainError('INTERNAL_SERVER_ERROR', `${options.service} could not read the graph: ${reason}`);

@@ -1,5 +1,6 @@
 import type { DomainEvent } from './envelope.ts';
 import type { CheckpointStore } from './checkpoints.ts';
+import { isTransientFailure } from './failures.ts';
 import type { EventPosition } from './position.ts';
 
 /** How an event reached a handler: its position on the bus (handlers that do not need it ignore the argument). */
@@ -37,6 +38,47 @@ export interface SubscribeOptions {
    * the producers to replay them. Default: kept in memory for as long as the subscription runs.
    */
   readonly checkpoints?: CheckpointStore;
+  /**
+   * Where an event goes whose handler keeps failing (a bug, bad data), so it does not hold up the group forever: after
+   * `maxAttempts` failed deliveries the bus parks it here and goes on with the next. Failures of an unreachable
+   * dependency (lib/events/failures.ts) do not count: those are retried with backoff for as long as they last.
+   * Without it (the gateway's live feed), a failing event is retried forever.
+   */
+  readonly deadLetters?: DeadLetterHook;
+}
+
+/** How a consumer group parks an event it cannot handle (a subgraph's `dead_letter` table: lib/events/dead-letters.ts). */
+export interface DeadLetterHook {
+  readonly maxAttempts: number;
+  /** Records the event with its last error; once it resolves, the bus counts the event as handled. */
+  park(event: DomainEvent, error: unknown, failure: FailureCount): Promise<void>;
+}
+
+/** An event's failed deliveries in one group, as the bus counts them (in memory: a restart counts afresh). */
+export interface FailureCount {
+  /** Failures that count towards parking (an unreachable dependency's do not). */
+  attempts: number;
+  /** Every failed delivery, transient or not: what the retry backoff grows with. */
+  failed: number;
+  readonly firstFailedAt: Date;
+}
+
+/**
+ * Counts one failed delivery and says whether the event is to be parked now. Shared by the buses, so both count
+ * alike: a transient failure is retried however often it happens.
+ */
+export function countFailure(
+  failures: Map<string, FailureCount>,
+  key: string,
+  error: unknown,
+  hook: DeadLetterHook | undefined,
+) {
+  const transient = isTransientFailure(error);
+  const failure = failures.get(key) ?? { attempts: 0, failed: 0, firstFailedAt: new Date() };
+  failure.failed++;
+  if (!transient) failure.attempts++;
+  failures.set(key, failure);
+  return { failure, transient, park: hook !== undefined && !transient && failure.attempts >= hook.maxAttempts };
 }
 
 export interface Subscription {

@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import type { EventBus } from './bus.ts';
 import type { OutboxTables } from './outbox.ts';
 
 /**
@@ -49,14 +48,5 @@ export function memoryCheckpoints(): CheckpointStore {
       for (const [source, next] of checkpoints) saved.set(source, Math.max(saved.get(source) ?? 0, next));
       groups.set(group, saved);
     },
-  };
-}
-
-/** The bus as a subgraph's consumers see it: every group they subscribe keeps its checkpoints in `store`. */
-export function withCheckpoints(bus: EventBus, store: CheckpointStore): EventBus {
-  return {
-    publish: (event) => bus.publish(event),
-    subscribe: (options) => bus.subscribe({ checkpoints: store, ...options }),
-    close: () => bus.close(),
   };
 }

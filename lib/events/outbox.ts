@@ -1,7 +1,8 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Json } from '../db/types.ts';
 import type { DomainEvent } from './envelope.ts';
 
-/** The two tables every subgraph schema has for events; part of each subgraph's `tables.ts` Database type. */
+/** The tables every subgraph schema has for events; part of each subgraph's `tables.ts` Database type. */
 export interface OutboxTables {
   outbox: {
     seq: Generated<number>;
@@ -36,6 +37,25 @@ export interface OutboxTables {
     holder: string;
     expires_at: Date;
   };
+  /**
+   * Events a consumer group parked after its handler kept failing (lib/events/dead-letters.ts), with the last error;
+   * at most one PARKED row per group and event. Retried or dismissed rows stay, with who resolved them and why.
+   */
+  dead_letter: {
+    id: string;
+    consumer: string;
+    event_id: string;
+    /** The whole envelope, as the handler got it: a retry hands it to the handler again. */
+    event: Json<DomainEvent>;
+    error: string;
+    attempts: number;
+    first_failed_at: Date;
+    parked_at: Date;
+    status: 'PARKED' | 'RETRIED' | 'DISMISSED';
+    resolved_at: Date | null;
+    resolved_by: string | null;
+    reason: string | null;
+  };
 }
 
 /** Called from each subgraph's first migration. */
@@ -65,8 +85,9 @@ export async function createOutboxTables(db: Kysely<any>): Promise<void> {
 }
 
 /**
- * Called from each subgraph's event-durability migration: publication sequences, the consumers' checkpoints and the
- * relay's lease. Rows published before it keep no sequence; they are never replayed and age out with the retention.
+ * Called from each subgraph's event-durability migration: publication sequences, the consumers' checkpoints, the
+ * relay's lease and the consumers' dead letters. Rows published before it keep no sequence; they are never replayed
+ * and age out with the retention.
  */
 export async function addEventDurability(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('outbox').addColumn('sequence', 'bigint').execute();
@@ -86,6 +107,29 @@ export async function addEventDurability(db: Kysely<any>): Promise<void> {
     .addColumn('holder', 'text', (col) => col.notNull())
     .addColumn('expires_at', 'timestamptz', (col) => col.notNull())
     .execute();
+  await db.schema
+    .createTable('dead_letter')
+    .addColumn('id', 'uuid', (col) => col.primaryKey())
+    .addColumn('consumer', 'text', (col) => col.notNull())
+    .addColumn('event_id', 'uuid', (col) => col.notNull())
+    .addColumn('event', 'jsonb', (col) => col.notNull())
+    .addColumn('error', 'text', (col) => col.notNull())
+    .addColumn('attempts', 'integer', (col) => col.notNull())
+    .addColumn('first_failed_at', 'timestamptz', (col) => col.notNull())
+    .addColumn('parked_at', 'timestamptz', (col) => col.notNull())
+    .addColumn('status', 'text', (col) => col.notNull().check(sql`status in ('PARKED', 'RETRIED', 'DISMISSED')`))
+    .addColumn('resolved_at', 'timestamptz')
+    .addColumn('resolved_by', 'text')
+    .addColumn('reason', 'text')
+    .execute();
+  await db.schema
+    .createIndex('dead_letter_parked')
+    .on('dead_letter')
+    .columns(['consumer', 'event_id'])
+    .unique()
+    .where(sql.ref('status'), '=', 'PARKED')
+    .execute();
+  await db.schema.createIndex('dead_letter_newest').on('dead_letter').columns(['parked_at desc', 'id desc']).execute();
 }
 
 /** Writes events in the caller's transaction: they exist exactly when the change that caused them commits. */

@@ -1,6 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import type { BusHealth, EventBus, PositionedEvent, ProducerSpan, ReplayChannel, SubscribeOptions, Subscription } from './bus.ts';
+import {
+  countFailure,
+  type BusHealth,
+  type EventBus,
+  type FailureCount,
+  type PositionedEvent,
+  type ProducerSpan,
+  type ReplayChannel,
+  type SubscribeOptions,
+  type Subscription,
+} from './bus.ts';
 import { backoffMs } from './backoff.ts';
 import { memoryCheckpoints } from './checkpoints.ts';
 import type { DomainEvent } from './envelope.ts';
@@ -21,6 +32,8 @@ export interface RedisBusOptions {
   readonly claimIdleMs?: number;
   /** How long a consumer waits for a replay it asked for before asking again. Default 10 s. */
   readonly replayRetryMs?: number;
+  /** How long a process holds a group's reading lease without renewing it (replicas take over after). Default 15 s. */
+  readonly ownerLeaseMs?: number;
   readonly logger?: Logger;
 }
 
@@ -34,12 +47,28 @@ local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) >= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 0`;
 
+/** Takes or renews a group's reading lease for ARGV[1]: 1 when this process holds it now. */
+const holdScript = `
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+
+/** Lets a group's reading lease go, if this process still holds it. */
+const releaseScript = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /**
  * Redis Streams with consumer groups: durable, resumable, at least once (XACK after the handler succeeds). Redis may
  * still lose what it holds (a restart without persistence, FLUSHALL, a failover to an empty replica): a consumer then
  * recreates its group and asks the producers, through `replay`, for what it had not handled; its checkpoints
  * (`SubscribeOptions.checkpoints`) say exactly where it stood. While Redis is unreachable, commands wait and the
  * connection retries (ioredis), logged once when it goes and once when it comes back.
+ *
+ * One process reads a group at a time (a lease per group in Redis, renewed as it reads): replicas of a subgraph stand
+ * by and take over when the reader goes away, from the group's saved checkpoints. Competing readers would split each
+ * producer's sequence between them, and a group must see it whole, in order.
  */
 export class RedisBus implements EventBus {
   readonly #client: Redis;
@@ -58,6 +87,7 @@ export class RedisBus implements EventBus {
       consumerName: options.consumerName ?? `${hostname()}`,
       claimIdleMs: options.claimIdleMs ?? 60_000,
       replayRetryMs: options.replayRetryMs ?? 10_000,
+      ownerLeaseMs: options.ownerLeaseMs ?? 15_000,
     };
     this.#logger = options.logger ?? silentLogger;
     this.#client = new Redis(options.url, {
@@ -183,7 +213,27 @@ export class RedisBus implements EventBus {
     let stopped = false;
     let lastClaim = 0;
     let lastGapCheck = 0;
-    const failures = new Map<string, number>();
+    const ownerKey = `${stream}:owner:${group}`;
+    const instance = `${consumerName}:${randomUUID()}`;
+    const { ownerLeaseMs } = this.#options;
+    let owner = false;
+    let renewedAt = 0;
+
+    /** Whether this process reads the group now; renewed a few times per lease period, not on every event. */
+    const hold = async (): Promise<boolean> => {
+      if (owner && Date.now() - renewedAt < ownerLeaseMs / 3) return true;
+      const held = (await this.#client.eval(holdScript, 1, ownerKey, instance, String(ownerLeaseMs))) === 1;
+      renewedAt = Date.now();
+      if (held && !owner) {
+        // Taking over: the group's previous reader may have gone further than this process knows.
+        tracker.restore(await checkpoints.load(group));
+        lastClaim = 0;
+      }
+      if (!held && owner) logger.warn('another process reads this consumer group now; standing by');
+      owner = held;
+      return held;
+    };
+    const failures = new Map<string, FailureCount>();
 
     const askForReplays = async (requests: readonly ReplayRequest[]) => {
       for (const { source, from } of requests) {
@@ -216,9 +266,34 @@ export class RedisBus implements EventBus {
       await checkpoints.save(group, tracker.takeChanged());
     };
 
+    /**
+     * A handler failed: true once the event is parked as a dead letter (it then counts as handled), else false after
+     * the backoff, and the entry is delivered again.
+     */
+    const failed = async (event: DomainEvent, error: unknown): Promise<boolean> => {
+      const { failure, transient, park } = countFailure(failures, event.id, error, options.deadLetters);
+      const about = { eventId: event.id, type: event.type, attempts: failure.attempts };
+      if (park) {
+        try {
+          await options.deadLetters!.park(event, error, failure);
+          failures.delete(event.id);
+          logger.error('event handler keeps failing; parked the event as a dead letter', { ...about, error });
+          return true;
+        } catch (parkError) {
+          logger.error('could not park a failing event; will retry', { ...about, error: parkError });
+        }
+      }
+      const retryInMs = backoffMs(failure.failed);
+      logger.error('event handler failed; will retry', { ...about, attempt: failure.failed, transient, retryInMs, error });
+      await sleep(retryInMs);
+      return false;
+    };
+
     const handle = async (entries: StreamEntries): Promise<boolean> => {
       try {
         for (const [id, fields] of entries) {
+          // The lease ran out mid-batch (a long pause): what is left stays pending for the new reader to claim.
+          if (!(await hold())) return false;
           const event = JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent;
           if (sources.has(event.source)) {
             const verdict = tracker.verdict(event.source, event.sequence);
@@ -229,12 +304,7 @@ export class RedisBus implements EventBus {
                   await options.handler(event, { position: id });
                   failures.delete(event.id);
                 } catch (error) {
-                  const attempt = (failures.get(event.id) ?? 0) + 1;
-                  failures.set(event.id, attempt);
-                  const retryInMs = backoffMs(attempt);
-                  logger.error('event handler failed; will retry', { eventId: event.id, type: event.type, attempt, retryInMs, error });
-                  await sleep(retryInMs);
-                  return false;
+                  if (!(await failed(event, error))) return false;
                 }
               }
               tracker.handled(event.source, event.sequence);
@@ -255,6 +325,10 @@ export class RedisBus implements EventBus {
       let failedReads = 0;
       while (!stopped) {
         try {
+          if (!(await hold())) {
+            await sleep(1000);
+            continue;
+          }
           await checkGaps();
           if (Date.now() - lastClaim > claimIdleMs) {
             lastClaim = Date.now();
@@ -300,6 +374,8 @@ export class RedisBus implements EventBus {
         stopped = true;
         connection.disconnect();
         await running;
+        // A replica (or this group's next subscriber) takes over at once instead of waiting for the lease to expire.
+        if (owner) await Promise.race([this.#client.eval(releaseScript, 1, ownerKey, instance).catch(() => undefined), sleep(1000)]);
         this.#subscriptions.delete(subscription);
       },
     };

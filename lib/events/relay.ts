@@ -29,6 +29,8 @@ export interface OutboxRelayOptions {
 }
 
 const pruneEveryMs = 10 * 60_000;
+/** How long `stop` waits for a running pass. */
+const stopWaitMs = 5_000;
 
 /**
  * Moves committed outbox rows to the bus in commit order, numbering each source's events 1, 2, 3, … as it publishes
@@ -231,7 +233,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     stop: async () => {
       stopped = true;
       clearInterval(timer);
-      if (running) await running;
+      // A pass waiting on an unreachable bus must not hold the shutdown: what it had not published stays in the
+      // outbox and goes out after the restart.
+      if (running) await Promise.race([running, new Promise((resolve) => setTimeout(resolve, stopWaitMs).unref())]);
       // Another replica takes over at once instead of waiting for the lease to run out.
       await db.deleteFrom('outbox_relay_lease').where('holder', '=', holder).execute().catch(() => undefined);
     },

@@ -10,10 +10,14 @@ import { CORRELATION_HEADER, verifyIdentity, type Identity, type Role } from '..
 import { DomainError, formatGraphQLError } from '../errors.ts';
 import { errorLogPlugin } from './error-log.ts';
 import type { EventBus, Subscription } from '../events/bus.ts';
-import { databaseCheckpoints, withCheckpoints } from '../events/checkpoints.ts';
+import { databaseCheckpoints } from '../events/checkpoints.ts';
+import { consumerBus } from '../events/consumer-bus.ts';
+import { createDeadLetterService, parkedCount } from '../events/dead-letter-service.ts';
+import { databaseDeadLetters } from '../events/dead-letters.ts';
 import type { OutboxTables } from '../events/outbox.ts';
 import { startOutboxRelay, type OutboxRelay } from '../events/relay.ts';
 import { headerMapOf, runApolloRequest, sendJson } from '../http/apollo-handler.ts';
+import { createDeadLetterEndpoint, DEAD_LETTER_PATH } from '../http/dead-letter-endpoint.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import type { GraphClient } from '../graph-client.ts';
@@ -41,7 +45,8 @@ export interface SubgraphDefinition<Ctx extends RequestScope> {
   readonly createContext: (scope: RequestScope) => Ctx;
   /**
    * The subgraph's event consumers; called once at start, with a bus that keeps each group's checkpoints in this
-   * subgraph's database (so a group knows what it missed when Redis loses its data).
+   * subgraph's database (so a group knows what it missed when Redis loses its data) and parks there, as a dead letter,
+   * an event its handler failed DEAD_LETTER_AFTER_ATTEMPTS times (served to the gateway at /events/dead-letters).
    */
   readonly subscribe?: (bus: EventBus) => Promise<Subscription[]>;
   /** The process's configuration (event retention); absent: the defaults. */
@@ -76,12 +81,33 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     retentionMs: definition.config?.events.retentionHours === undefined ? undefined : definition.config.events.retentionHours * 3_600_000,
     logger,
   });
-  const checkpointed = withCheckpoints(definition.bus, databaseCheckpoints(background));
+  const deadLetterStore = databaseDeadLetters(background);
+  const parked = parkedCount(deadLetterStore);
+  const consumers = consumerBus(definition.bus, {
+    checkpoints: databaseCheckpoints(background),
+    deadLetters: {
+      store: deadLetterStore,
+      maxAttempts: definition.config?.events.deadLetterAfterAttempts ?? 10,
+      onPark: parked.stale,
+    },
+  });
+  const deadLetterService = createDeadLetterService({
+    subgraph: name,
+    store: deadLetterStore,
+    handlerOf: consumers.handlerOf,
+    logger,
+    onChange: parked.stale,
+  });
+  const deadLetters = createDeadLetterEndpoint({ service: deadLetterService, identitySecret: definition.identitySecret, logger });
   let subscriptions: Subscription[] = [];
 
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name, bus: busStatus(definition.bus) });
+    if (path === '/healthz') {
+      const bus = busStatus(definition.bus);
+      return void parked.current().then((deadLetters) => sendJson(res, 200, { status: 'ok', subgraph: name, bus, deadLetters }));
+    }
+    if (path.startsWith(DEAD_LETTER_PATH)) return void deadLetters(req, res, path);
     if (path !== '/graphql' && path !== '/') return sendJson(res, 404, { error: 'not found' });
     let identity: Identity;
     try {
@@ -108,7 +134,7 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     relay,
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
-      subscriptions = (await definition.subscribe?.(checkpointed)) ?? [];
+      subscriptions = (await definition.subscribe?.(consumers.bus)) ?? [];
       relay.kick();
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const address = httpServer.address() as AddressInfo;

@@ -61,7 +61,7 @@ describe('no approval is lost when Redis loses its data', { skip: !hasRedisServe
   async function approveUntil(stop: Promise<unknown>) {
     let done = false;
     void stop.then(() => (done = true));
-    while (!done) approved.push((await approvedEntry(graph, work, '0.05')).id);
+    while (!done) approved.push((await approvedEntry(graph, work, '0.01')).id);
   }
 
   async function assertEveryApprovalPostedAndDeliveredOnce() {

@@ -90,13 +90,19 @@ describe('events survive Redis losing its data', { skip: !hasRedisServer && 'nee
       const all = await effects();
       assert.deepEqual(all, Array.from({ length: written }, (_, index) => index + 1), 'every event took effect once, in order');
     };
-    const close = async () => {
+    let consumerOpen = true;
+    const closeConsumer = async () => {
+      if (!consumerOpen) return;
+      consumerOpen = false;
       await subscription.close();
-      await relay.stop();
-      await producerBus.close();
       await consumerBus.close();
     };
-    return { write, everyEventOnce, handled, close, stream };
+    const close = async () => {
+      await closeConsumer();
+      await relay.stop();
+      await producerBus.close();
+    };
+    return { write, everyEventOnce, handled, close, closeConsumer, stream };
   }
 
   it('Redis restarted empty while events were relayed but not consumed: the consumer recreates its group and gets them again', async () => {
@@ -117,6 +123,30 @@ describe('events survive Redis losing its data', { skip: !hasRedisServer && 'nee
     await eventually(async () => assert.ok(run.handled.length > 10));
     assert.equal(redis.cli('flushall'), 'OK');
     await run.everyEventOnce();
+    await run.close();
+  });
+
+  it('two replicas of a consumer: one reads at a time, the other takes over where it stopped', async () => {
+    const run = await pipeline();
+    const replica = new RedisBus({ url: redis.url, stream: run.stream, replayRetryMs: 1000, consumerName: 'replica', ownerLeaseMs: 3000 });
+    const standby = await replica.subscribe({
+      group: 'test.effects',
+      types: ['test.happened'],
+      checkpoints: databaseCheckpoints(consumer.db),
+      handler: async (e: DomainEvent) => {
+        await handleOnce(consumer.db, 'test.effects', e, async (trx) => {
+          await trx.insertInto('effect').values({ n: e.data.n as number }).execute();
+        });
+      },
+    });
+    await run.write(60);
+    await eventually(async () => assert.ok(run.handled.length > 10));
+    // The first reader goes away mid-stream; the standby takes over from the saved checkpoints.
+    await run.closeConsumer();
+    await run.write(20);
+    await run.everyEventOnce();
+    await standby.close();
+    await replica.close();
     await run.close();
   });
 

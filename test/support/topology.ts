@@ -106,7 +106,7 @@ export async function startTopology(options: { pgUrl: string; redisUrl: string; 
     await eventually(async () => {
       const ready = await fetch(`http://127.0.0.1:${basePort}/readyz`);
       assert.equal(ready.status, 200);
-    }, 60_000);
+    }, 120_000);
   } catch (error) {
     await stop();
     throw error;
