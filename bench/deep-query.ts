@@ -17,6 +17,7 @@ import { signIdentity } from '../lib/auth/identity.ts';
 import { signBearerToken } from '../lib/auth/jwt.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startHub } from '../gateway/hub.ts';
+import { deepQuery } from './deep-query-text.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,14 +27,6 @@ const { values } = parseArgs({
   },
 });
 
-export const deepQuery = `{
-  customers(first: 20) { nodes { name
-    projects(first: 10) { nodes { code status
-      contract { number rateCard { rates { billRate { amount currency } } } }
-      assignments(first: 20) { nodes { plannedHours worker { name manager { name } legalEntity { currency } } } }
-    } }
-  } }
-}`;
 
 /** What psa alone can answer of the same request: the projects and their assignments, ids only for the rest. */
 export const psaOnlyQuery = `{

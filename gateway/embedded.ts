@@ -3,7 +3,7 @@
  * schema per subgraph; created and seeded with the demo firm on first start, kept across restarts), the in-process
  * bus (or Redis when REDIS_URL is set), the gateway on PORT (default 4000).
  */
-import { signBearerToken } from '../lib/auth/jwt.ts';
+import { defaultTokenLifetimeSeconds, signBearerToken } from '../lib/auth/jwt.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createBus } from '../lib/events/create-bus.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -29,7 +29,9 @@ const hub = await startHub({
   config,
 });
 const admin = demoWorkerFor('ADMIN');
-const token = await signBearerToken({ workerId: admin?.id ?? null, roles: ['ADMIN', 'FINANCE'] }, secrets.jwtSecret);
+// The printed token must pass the gateway's own lifetime limit, however short TOKEN_MAX_LIFETIME_SECONDS is.
+const lifetime = Math.min(defaultTokenLifetimeSeconds, config.tokens.maxLifetimeSeconds);
+const token = await signBearerToken({ workerId: admin?.id ?? null, roles: ['ADMIN', 'FINANCE'] }, secrets.jwtSecret, `${lifetime}s`);
 process.stdout.write(
   [
     '',
@@ -37,7 +39,7 @@ process.stdout.write(
     `  health: ${hub.url.replace('/graphql', '/healthz')}   readiness: ${hub.url.replace('/graphql', '/readyz')}`,
     `  data:   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `${config.dataDir} (PGlite)`}; bus: ${config.redisUrl ? 'Redis' : 'in-process'}`,
     '',
-    `A token for ${admin?.name ?? 'an administrator'} (ADMIN, FINANCE), valid 12 hours:`,
+    `A token for ${admin?.name ?? 'an administrator'} (ADMIN, FINANCE), valid ${lifetime >= 3600 ? `${+(lifetime / 3600).toFixed(1)} hours` : `${Math.ceil(lifetime / 60)} minutes`}:`,
     token,
     '',
     `Try:  curl -s ${hub.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,

@@ -116,6 +116,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       maskErrors: options.maskErrors ?? false,
       bus,
       subscriptions: options.subscriptions,
+      http: options.config?.http,
+      tokens: options.config?.tokens,
+      queryLimits: options.config?.queryLimits,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;

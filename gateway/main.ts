@@ -27,6 +27,9 @@ const gateway = createGateway({
   bus,
   // One consumer group per gateway instance, stable across its restarts: every instance serves its own subscribers.
   subscriptions: { group: `gateway.live.${process.env.GATEWAY_INSTANCE || hostname()}`, ...config.subscriptions },
+  http: config.http,
+  tokens: config.tokens,
+  queryLimits: config.queryLimits,
 });
 const url = await gateway.listen(config.port ?? 4000, config.host);
 logger.info('gateway listening', { url });

@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { CORRELATION_HEADER, IDENTITY_HEADER, verifyIdentity } from '../lib/auth/identity.ts';
-import { verifyBearerToken } from '../lib/auth/jwt.ts';
+import { verifyBearerToken, type TokenPolicy } from '../lib/auth/jwt.ts';
 import { DomainError, formatGraphQLError } from '../lib/errors.ts';
 import type { EventBus } from '../lib/events/bus.ts';
-import { headerMapOf, runApolloRequest, sendJson } from '../lib/http/apollo-handler.ts';
+import { declaresBodyOver, headerMapOf, runApolloRequest, sendJson, sendPayloadTooLarge } from '../lib/http/apollo-handler.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
+import { createCorsLayer, createOriginCheck } from './cors.ts';
 import { errorLogPlugin } from '../lib/graphql/error-log.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { streamTimeEntries, type ExportFormat } from './time-entry-export.ts';
@@ -18,6 +19,7 @@ import { OperationsGateway } from './operations/schema.ts';
 import { createReadinessHandler } from './readiness.ts';
 import { serviceAvailabilityPlugin } from './service-availability.ts';
 import { SignedDataSource } from './signed-data-source.ts';
+import { DemandControl, type QueryLimits } from './demand-control/index.ts';
 import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
 import { SubscribingGateway } from './subscriptions/schema.ts';
@@ -35,6 +37,15 @@ export interface GatewayOptions {
   readonly identitySecret: string;
   readonly logger: Logger;
   readonly maskErrors: boolean;
+  /**
+   * The HTTP edge: the largest request body read (default 2 MiB; larger is a 413) and the browser origins allowed, for
+   * CORS and the WebSocket upgrade (default none: same-origin and non-browser clients only).
+   */
+  readonly http?: { readonly maxBodyBytes?: number; readonly corsOrigins?: readonly string[] };
+  /** What bearer tokens must satisfy beyond their signature (lib/auth/jwt.ts); default 24 h lifetime, 30 s skew. */
+  readonly tokens?: TokenPolicy;
+  /** Limits on what one client operation may ask (gateway/demand-control/limits.ts); unset ones keep the defaults. */
+  readonly queryLimits?: Partial<QueryLimits>;
   /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
   readonly bus?: EventBus;
   readonly subscriptions?: {
@@ -60,6 +71,8 @@ export interface GatewayRuntime {
   readonly live: LiveFeed | null;
   /** Live connections per identity (graphql-ws and SSE), when the gateway has a bus. */
   readonly liveConnections: ConnectionLimiter | null;
+  /** The query limits every client operation is checked against (demand-control/). */
+  readonly demandControl: DemandControl;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -85,14 +98,18 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   }));
   const { subgraphUrls, identitySecret } = options;
   const gateway = new OperationsGateway(graph, deadLetterFields({ subgraphUrls, identitySecret }));
+  const demand = new DemandControl({ supergraphSdl: options.supergraphSdl, limits: options.queryLimits });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: options.maskErrors }),
     includeStacktraceInErrorResponses: !options.maskErrors,
-    plugins: [errorLogPlugin(logger), serviceAvailabilityPlugin()],
+    plugins: [errorLogPlugin(logger), serviceAvailabilityPlugin(), demand.plugin()],
   });
 
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });
+  const maxBodyBytes = options.http?.maxBodyBytes ?? 2 * 1024 * 1024;
+  const cors = createCorsLayer({ origins: options.http?.corsOrigins ?? [] });
+  const verifyToken = (token: string) => verifyBearerToken(token, options.jwtSecret, options.tokens);
 
   /** A subgraph calling the graph as itself: the identity the gateway signs for subgraphs, with a service name. */
   function serviceIdentity(req: IncomingMessage) {
@@ -115,13 +132,16 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     }
     let context: GatewayContext;
     try {
-      context = { identity: token ? await verifyBearerToken(token, options.jwtSecret) : serviceIdentity(req), correlationId };
+      context = { identity: token ? await verifyToken(token) : serviceIdentity(req), correlationId };
     } catch (error) {
-      const message = error instanceof DomainError ? error.message : 'invalid token';
-      sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { [CORRELATION_HEADER]: correlationId });
+      const [message, details] = error instanceof DomainError ? [error.message, error.details] : ['invalid token', {}];
+      sendJson(res, 401, { errors: [{ message, extensions: { ...details, code: 'UNAUTHENTICATED' } }] }, { [CORRELATION_HEADER]: correlationId });
       return;
     }
-    await runApolloRequest(apollo, req, res, async () => context, { [CORRELATION_HEADER]: correlationId });
+    await runApolloRequest(apollo, req, res, async () => context, { [CORRELATION_HEADER]: correlationId }, {
+      maxBodyBytes,
+      screen: (query) => demand.screen(query, context.identity),
+    });
     logger.info('graphql request', {
       correlationId,
       workerId: context.identity.workerId,
@@ -139,7 +159,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       if (!token) throw new ExportError('UNAUTHENTICATED', 'a bearer token is required');
       let context: GatewayContext;
       try {
-        context = { identity: await verifyBearerToken(token, options.jwtSecret), correlationId };
+        context = { identity: await verifyToken(token), correlationId };
       } catch (error) {
         throw new ExportError('UNAUTHENTICATED', error instanceof DomainError ? error.message : 'invalid token');
       }
@@ -167,7 +187,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       const token = bearerOf(req);
       if (!token) throw new ExportError('UNAUTHENTICATED', 'a bearer token is required');
       try {
-        context = { identity: await verifyBearerToken(token, options.jwtSecret), correlationId };
+        context = { identity: await verifyToken(token), correlationId };
       } catch (error) {
         throw new ExportError('UNAUTHENTICATED', error instanceof DomainError ? error.message : 'invalid token');
       }
@@ -188,6 +208,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
 
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (cors(req, res, path)) return;
+    // A body announced too large is refused before anything reads it; one that only turns out so, while it is read.
+    if (declaresBodyOver(req, maxBodyBytes)) return void sendPayloadTooLarge(res, maxBodyBytes);
     const handled =
       path === '/healthz'
         ? Promise.resolve(sendJson(res, 200, { status: 'ok' }))
@@ -235,6 +258,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         feed: live,
         connections: liveConnections!,
         jwtSecret: options.jwtSecret,
+        tokenPolicy: options.tokens,
+        demandControl: demand,
+        allowOrigin: createOriginCheck(options.http?.corsOrigins ?? []),
         logger,
         maxSubscriptionsPerConnection: options.subscriptions?.maxPerConnection,
         keepAliveMs: options.subscriptions?.keepAliveMs,
@@ -247,6 +273,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         feed: live,
         connections: liveConnections!,
         jwtSecret: options.jwtSecret,
+        tokenPolicy: options.tokens,
+        demandControl: demand,
         logger,
         keepAliveMs: options.subscriptions?.keepAliveMs,
       })
@@ -257,6 +285,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     apollo,
     live,
     liveConnections,
+    demandControl: demand,
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
       await live?.start();

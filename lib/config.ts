@@ -1,3 +1,4 @@
+import { roles, type Role } from './auth/identity.ts';
 import { DomainError } from './errors.ts';
 
 export const subgraphNames = ['crm', 'hcm', 'psa', 'time', 'erp'] as const;
@@ -61,6 +62,33 @@ export interface Config {
    * an unreachable dependency such as the gateway do not count, those are retried for as long as they last).
    */
   readonly events: { readonly retentionHours: number; readonly deadLetterAfterAttempts: number };
+  /**
+   * The gateway's HTTP edge: the largest request body it reads (GRAPHQL_MAX_BODY_BYTES, default 2 MiB; larger is a 413
+   * PAYLOAD_TOO_LARGE) and the browser origins allowed to call it and to open its WebSocket (CORS_ORIGINS,
+   * comma-separated, or `*` for any; unset: none, same-origin only). Clients authenticate with bearer tokens, never
+   * cookies, so credentials are never allowed and `*` exposes nothing a token does not already grant.
+   */
+  readonly http: { readonly maxBodyBytes: number; readonly corsOrigins: readonly string[] };
+  /**
+   * Client bearer tokens: the longest lifetime accepted, `exp − iat` (TOKEN_MAX_LIFETIME_SECONDS, default 86400 =
+   * 24 h), and the clock skew allowed when `exp`, `nbf` and `iat` are compared with now (TOKEN_CLOCK_SKEW_SECONDS,
+   * default 30).
+   */
+  readonly tokens: { readonly maxLifetimeSeconds: number; readonly clockSkewSeconds: number };
+  /**
+   * What one client operation may ask of the gateway (README "Query limits"): QUERY_MAX_DEPTH, QUERY_MAX_ALIASES,
+   * QUERY_MAX_ROOT_FIELDS, QUERY_MAX_TOKENS, QUERY_MAX_DIRECTIVES, the cost budget QUERY_MAX_COST and per role
+   * QUERY_MAX_COST_<ROLE> (QUERY_MAX_COST_FINANCE, …). Unset: the gateway's defaults (gateway/demand-control/limits.ts).
+   */
+  readonly queryLimits: {
+    readonly maxDepth?: number;
+    readonly maxAliases?: number;
+    readonly maxRootFields?: number;
+    readonly maxTokens?: number;
+    readonly maxDirectives?: number;
+    readonly maxCost?: number;
+    readonly maxCostByRole: Readonly<Partial<Record<Role, number>>>;
+  };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -118,8 +146,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168,
       deadLetterAfterAttempts: positive('DEAD_LETTER_AFTER_ATTEMPTS') ?? 10,
     }),
+    http: Object.freeze({
+      maxBodyBytes: positive('GRAPHQL_MAX_BODY_BYTES') ?? 2 * 1024 * 1024,
+      corsOrigins: corsOrigins(env.CORS_ORIGINS),
+    }),
+    tokens: Object.freeze({
+      maxLifetimeSeconds: positive('TOKEN_MAX_LIFETIME_SECONDS') ?? 24 * 60 * 60,
+      clockSkewSeconds: nonNegative('TOKEN_CLOCK_SKEW_SECONDS', 30),
+    }),
+    queryLimits: Object.freeze({
+      maxDepth: positive('QUERY_MAX_DEPTH'),
+      // Zero aliases or directives is a setting of its own (none allowed), unlike zero depth or cost.
+      maxAliases: env.QUERY_MAX_ALIASES ? nonNegative('QUERY_MAX_ALIASES', 0) : undefined,
+      maxRootFields: positive('QUERY_MAX_ROOT_FIELDS'),
+      maxTokens: positive('QUERY_MAX_TOKENS'),
+      maxDirectives: env.QUERY_MAX_DIRECTIVES ? nonNegative('QUERY_MAX_DIRECTIVES', 0) : undefined,
+      maxCost: positive('QUERY_MAX_COST'),
+      maxCostByRole: Object.freeze(
+        Object.fromEntries(
+          roles.filter((role) => env[`QUERY_MAX_COST_${role}`]).map((role) => [role, positive(`QUERY_MAX_COST_${role}`)]),
+        ),
+      ),
+    }),
     logLevel,
   });
+}
+
+/**
+ * CORS_ORIGINS: `*`, or origins (`https://portal.example.com`, scheme, host and port only) separated by commas,
+ * normalized as browsers send them. `null` is refused: sandboxed frames and local files share it, so allowing it
+ * would allow them all.
+ */
+function corsOrigins(raw: string | undefined): readonly string[] {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.includes('*')) {
+    if (entries.length > 1) throw new Error(`CORS_ORIGINS is either * or a list of origins, got "${raw}"`);
+    return Object.freeze(['*']);
+  }
+  return Object.freeze(
+    entries.map((entry) => {
+      const url = URL.canParse(entry) ? new URL(entry) : null;
+      const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
+      if (!url || !bare) throw new Error(`CORS_ORIGINS: "${entry}" is not an origin such as https://portal.example.com`);
+      return url.origin;
+    }),
+  );
 }
 
 /** The value, or a start-up failure that names the missing variable. */

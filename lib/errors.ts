@@ -43,6 +43,13 @@ export const errorCodes = {
   PARTIALLY_CREDITED: 422,
   NOT_CREDITED: 422,
   SOURCE_REVERSED: 422,
+  /**
+   * An operation past one of the gateway's query limits (depth, aliases, root fields, tokens, directives, cost),
+   * refused before any subgraph is called; `extensions` name the limit, its maximum and what was found.
+   */
+  QUERY_TOO_COMPLEX: 400,
+  /** A request body larger than the gateway reads (GRAPHQL_MAX_BODY_BYTES); `extensions.limit` says how large. */
+  PAYLOAD_TOO_LARGE: 413,
   /** A live connection holds no more subscriptions than the gateway allows. */
   SUBSCRIPTION_LIMIT: 429,
   /** An identity holds no more live connections (graphql-ws sockets, SSE streams) on a gateway than it allows. */

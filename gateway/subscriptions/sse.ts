@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import { decodeJwt } from 'jose';
-import { verifyBearerToken } from '../../lib/auth/jwt.ts';
+import { verifyBearerToken, type TokenPolicy } from '../../lib/auth/jwt.ts';
 import type { Identity } from '../../lib/auth/identity.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { sendJson } from '../../lib/http/apollo-handler.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { tooManyConnectionsReason, type ConnectionLimiter } from './connections.ts';
+import type { DemandControl } from '../demand-control/index.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
 
@@ -17,6 +18,10 @@ export interface LiveSseOptions {
   /** Live connections per identity, shared with graphql-ws: a stream counts as one connection. */
   readonly connections: ConnectionLimiter;
   readonly jwtSecret: string;
+  /** What tokens must satisfy beyond their signature; lib/auth/jwt.ts's default when omitted. */
+  readonly tokenPolicy?: TokenPolicy;
+  /** The gateway's query limits, applied to each subscribe request as to a query (QUERY_TOO_COMPLEX). */
+  readonly demandControl?: Pick<DemandControl, 'refuseSubscription'>;
   readonly logger: Logger;
   /** Interval of the comment lines that keep idle proxies from closing the stream. Default 12 s. */
   readonly keepAliveMs?: number;
@@ -57,10 +62,10 @@ export function createLiveSseHandler(options: LiveSseOptions) {
     let identity: Identity;
     try {
       if (!token) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
-      identity = await verifyBearerToken(token, options.jwtSecret);
+      identity = await verifyBearerToken(token, options.jwtSecret, options.tokenPolicy);
     } catch (error) {
-      const message = error instanceof DomainError ? error.message : 'invalid token';
-      sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }, { ...headers, 'www-authenticate': 'Bearer' });
+      const [message, details] = error instanceof DomainError ? [error.message, error.details] : ['invalid token', {}];
+      sendJson(res, 401, { errors: [{ message, extensions: { ...details, code: 'UNAUTHENTICATED' } }] }, { ...headers, 'www-authenticate': 'Bearer' });
       return;
     }
     const { exp } = decodeJwt(token);
@@ -82,6 +87,8 @@ export function createLiveSseHandler(options: LiveSseOptions) {
     res.flushHeaders();
     const refuse = (result: FormattedExecutionResult) => res.end(event('next', result) + event('complete'));
     if (body === null) return void refuse(failure(`the body must be a JSON object of at most ${maxBodyBytes} bytes`, 'BAD_USER_INPUT'));
+    const tooComplex = options.demandControl?.refuseSubscription(options.schema(), body, identity);
+    if (tooComplex) return void refuse({ errors: tooComplex.map((error) => error.toJSON()) });
     const read = readLiveRequest(options.schema(), body);
     if (Array.isArray(read)) return void refuse({ errors: read.map((error) => error.toJSON()) });
     const { selection } = read as { selection: LiveSelection };

@@ -6,9 +6,10 @@ import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedE
 import { decodeJwt } from 'jose';
 import { WebSocketServer } from 'ws';
 import type { Identity } from '../../lib/auth/identity.ts';
-import { verifyBearerToken } from '../../lib/auth/jwt.ts';
+import { verifyBearerToken, type TokenPolicy } from '../../lib/auth/jwt.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { tooManyConnectionsCode, tooManyConnectionsReason, type ConnectionLimiter } from './connections.ts';
+import type { DemandControl } from '../demand-control/index.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
 
@@ -22,6 +23,15 @@ export interface LiveServerOptions {
   /** Live connections per identity, shared with the SSE handler. */
   readonly connections: ConnectionLimiter;
   readonly jwtSecret: string;
+  /** What tokens must satisfy beyond their signature; lib/auth/jwt.ts's default when omitted. */
+  readonly tokenPolicy?: TokenPolicy;
+  /** The gateway's query limits, applied to each subscribe request as to a query (QUERY_TOO_COMPLEX). */
+  readonly demandControl?: Pick<DemandControl, 'refuseSubscription'>;
+  /**
+   * Whether an upgrade may proceed, by its Origin (gateway/cors.ts's createOriginCheck). A browser does not apply CORS
+   * to WebSockets, so this is what keeps another site's page from opening one. Refused: HTTP 403. Default: any.
+   */
+  readonly allowOrigin?: (req: IncomingMessage) => boolean;
   readonly logger: Logger;
   /** Active subscriptions one connection may hold. Default 20. */
   readonly maxSubscriptionsPerConnection?: number;
@@ -75,6 +85,15 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
       socket.destroy();
       return;
     }
+    if (options.allowOrigin && !options.allowOrigin(req)) {
+      const body = JSON.stringify({ errors: [{ message: 'this origin may not open a WebSocket here (CORS_ORIGINS)', extensions: { code: 'FORBIDDEN' } }] });
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      logger.warn('live connection refused: origin not allowed', { origin: req.headers.origin?.slice(0, 200) });
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
   options.httpServer.on('upgrade', upgrade);
@@ -87,8 +106,10 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
         const token = tokenOf(ctx.connectionParams);
         if (!token) return false;
         try {
-          ctx.extra.identity = await verifyBearerToken(token, options.jwtSecret);
-        } catch {
+          ctx.extra.identity = await verifyBearerToken(token, options.jwtSecret, options.tokenPolicy);
+        } catch (error) {
+          // The reason (which claim failed) in the close frame, which holds 123 bytes; graphql-ws's own 4403 then yields.
+          ctx.extra.socket.close(CloseCode.Forbidden, (error as Error).message.slice(0, 123));
           return false;
         }
         if (!options.connections.acquire(ctx.extra.identity)) {
@@ -120,6 +141,8 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
           return refusal(`at most ${maxSubscriptions} subscriptions per connection`, 'SUBSCRIPTION_LIMIT');
         }
         const schema = options.schema();
+        const tooComplex = options.demandControl?.refuseSubscription(schema, payload, identity);
+        if (tooComplex) return [...tooComplex];
         const read = readLiveRequest(schema, payload);
         if (Array.isArray(read)) return read as GraphQLError[];
         const { selection, document } = read as Exclude<typeof read, readonly GraphQLError[]>;

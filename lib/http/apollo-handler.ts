@@ -1,18 +1,69 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 
-/** Largest request body accepted; a 1,000-entry batch mutation fits comfortably. */
-const maxBodyBytes = 10 * 1024 * 1024;
+/**
+ * Largest request body read unless the caller says otherwise (the gateway does: GRAPHQL_MAX_BODY_BYTES). Subgraphs
+ * keep this: the gateway's entity fetches for a large page or export carry more representations than a client sends.
+ */
+const defaultMaxBodyBytes = 10 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw Object.assign(new Error('request body too large'), { status: 413 });
-    chunks.push(chunk as Buffer);
+/** A body over the limit: answered 413 PAYLOAD_TOO_LARGE (sendPayloadTooLarge), never read to its end. */
+export class PayloadTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the request body is larger than ${limit} bytes`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Whether the request announces (Content-Length) a body over the limit: refused before a byte of it is read. */
+export function declaresBodyOver(req: IncomingMessage, maxBytes: number): boolean {
+  return Number(req.headers['content-length'] ?? 0) > maxBytes;
+}
+
+export async function readBody(req: IncomingMessage, maxBytes = defaultMaxBodyBytes): Promise<string> {
+  if (declaresBodyOver(req, maxBytes)) throw new PayloadTooLargeError(maxBytes);
+  if (req.readableEnded) return '';
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Listeners, not `for await`: leaving that loop destroys the request and its socket, and the 413 with it.
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      detach();
+      req.pause();
+      reject(new PayloadTooLargeError(maxBytes));
+    };
+    const onEnd = () => {
+      detach();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (error: Error) => {
+      detach();
+      reject(error);
+    };
+    const onClose = () => onError(new Error('the client went away before sending the whole body'));
+    const detach = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * 413 with a GraphQL-style error. `connection: close` makes Node close the socket once the answer is out instead of
+ * draining the rest of the body to keep the connection alive.
+ */
+export function sendPayloadTooLarge(res: ServerResponse, limit: number, headers: Record<string, string> = {}) {
+  const message = `the request body is larger than the ${limit} bytes this server accepts`;
+  const body = { errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }] };
+  sendJson(res, 413, body, { ...headers, connection: 'close' });
 }
 
 export function headerMapOf(req: IncomingMessage): HeaderMap {
@@ -38,9 +89,21 @@ export async function runApolloRequest<Ctx extends BaseContext>(
   res: ServerResponse,
   context: () => Promise<Ctx>,
   extraHeaders: Record<string, string> = {},
+  limits: {
+    readonly maxBodyBytes?: number;
+    /** A check of the document's text before Apollo Server parses it (the gateway's token limit): its error is a 400. */
+    readonly screen?: (query: unknown) => GraphQLFormattedError | null;
+  } = {},
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const rawBody = req.method === 'POST' ? await readBody(req) : '';
+  let rawBody = '';
+  try {
+    if (req.method === 'POST') rawBody = await readBody(req, limits.maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof PayloadTooLargeError)) throw error;
+    sendPayloadTooLarge(res, error.limit, extraHeaders);
+    return;
+  }
   const headers = headerMapOf(req);
   let body: unknown = rawBody;
   if (rawBody && (headers.get('content-type') ?? '').includes('application/json')) {
@@ -50,6 +113,12 @@ export async function runApolloRequest<Ctx extends BaseContext>(
       sendJson(res, 400, { errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
+  }
+  const query = req.method === 'POST' ? (body as { query?: unknown } | null)?.query : url.searchParams.get('query');
+  const refusal = limits.screen?.(query);
+  if (refusal) {
+    sendJson(res, 400, { errors: [refusal] }, extraHeaders);
+    return;
   }
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },

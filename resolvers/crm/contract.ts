@@ -1,4 +1,5 @@
 import { entityRef } from '../../lib/graphql/connection.ts';
+import { crmFields } from '../../subgraphs/crm/domain/field-access.ts';
 import type { ContractAmendmentResolvers, ContractResolvers } from './types.generated.ts';
 
 const money = (amount: string | null, currency: string) => (amount === null ? null : { amount, currency });
@@ -8,9 +9,11 @@ export const Contract: ContractResolvers = {
   customer: async (contract, _, { loaders }) => (await loaders.customer.load(contract.customer_id))!,
   billingMethod: (contract) => contract.billing_method,
   legalEntity: (contract) => entityRef('LegalEntity', contract.legal_entity_id),
-  soldHours: (contract) => contract.sold_hours,
-  amount: (contract) => money(contract.amount, contract.currency),
-  notToExceed: (contract) => money(contract.not_to_exceed, contract.currency),
+  soldHours: (contract, _, { identity }) => crmFields.read(identity, 'Contract.soldHours', () => contract.sold_hours),
+  amount: (contract, _, { identity }) =>
+    crmFields.read(identity, 'Contract.amount', () => money(contract.amount, contract.currency)),
+  notToExceed: (contract, _, { identity }) =>
+    crmFields.read(identity, 'Contract.notToExceed', () => money(contract.not_to_exceed, contract.currency)),
   fixedFeeMethod: (contract) => contract.fixed_fee_method,
   startDate: (contract) => contract.start_date,
   endDate: (contract) => contract.end_date,
@@ -23,11 +26,14 @@ export const Contract: ContractResolvers = {
 
 export const ContractAmendment: ContractAmendmentResolvers = {
   effectiveDate: (amendment) => amendment.effective_date,
-  soldHoursDelta: (amendment) => amendment.sold_hours_delta,
-  amountDelta: async (amendment, _, { loaders }) =>
-    amendment.amount_delta === null
-      ? null
-      : { amount: amendment.amount_delta, currency: (await loaders.contract.load(amendment.contract_id))!.currency },
+  soldHoursDelta: (amendment, _, { identity }) =>
+    crmFields.read(identity, 'ContractAmendment.soldHoursDelta', () => amendment.sold_hours_delta),
+  amountDelta: (amendment, _, { identity, loaders }) =>
+    crmFields.read(identity, 'ContractAmendment.amountDelta', async () =>
+      amendment.amount_delta === null
+        ? null
+        : { amount: amendment.amount_delta, currency: (await loaders.contract.load(amendment.contract_id))!.currency },
+    ),
   newEndDate: (amendment) => amendment.new_end_date,
   createdAt: (amendment) => amendment.created_at,
 };

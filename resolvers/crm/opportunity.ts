@@ -1,11 +1,14 @@
 import { entityRef } from '../../lib/graphql/connection.ts';
+import { crmFields } from '../../subgraphs/crm/domain/field-access.ts';
 import type { OpportunityResolvers, RoleEstimateResolvers } from './types.generated.ts';
+
+const moneyOf = ({ amount, currency }: { amount: string | null; currency: string | null }) =>
+  amount !== null && currency !== null ? { amount, currency } : null;
 
 export const Opportunity: OpportunityResolvers = {
   __resolveReference: (ref, { loaders }) => loaders.opportunity.load(ref.id),
   customer: async (opportunity, _, { loaders }) => (await loaders.customer.load(opportunity.customer_id))!,
-  amount: (opportunity) =>
-    opportunity.amount !== null && opportunity.currency !== null ? { amount: opportunity.amount, currency: opportunity.currency } : null,
+  amount: (opportunity, _, { identity }) => crmFields.read(identity, 'Opportunity.amount', () => moneyOf(opportunity)),
   billingMethod: (opportunity) => opportunity.billing_method,
   legalEntity: (opportunity) => entityRef('LegalEntity', opportunity.legal_entity_id),
   expectedCloseDate: (opportunity) => opportunity.expected_close_date,

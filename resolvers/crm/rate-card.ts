@@ -1,4 +1,5 @@
 import { entityRef } from '../../lib/graphql/connection.ts';
+import { crmFields } from '../../subgraphs/crm/domain/field-access.ts';
 import { rateOn } from '../../subgraphs/crm/domain/rate-card.ts';
 import type { RateCardResolvers, RateResolvers } from './types.generated.ts';
 
@@ -19,10 +20,11 @@ export const RateCard: RateCardResolvers = {
 
 export const Rate: RateResolvers = {
   role: (rate) => entityRef('Role', rate.role_id),
-  billRate: async (rate, _, { loaders }) => ({
-    amount: rate.bill_rate,
-    currency: (await loaders.rateCard.load(rate.rate_card_id))!.currency,
-  }),
+  billRate: (rate, _, { identity, loaders }) =>
+    crmFields.read(identity, 'Rate.billRate', async () => ({
+      amount: rate.bill_rate,
+      currency: (await loaders.rateCard.load(rate.rate_card_id))!.currency,
+    })),
   effectiveFrom: (rate) => rate.effective_from,
   effectiveTo: (rate) => rate.effective_to,
 };

@@ -114,6 +114,10 @@ export type Contract = {
   number: Scalars['String']['output'];
   opportunity?: Maybe<Opportunity>;
   rateCard: RateCard;
+  /**
+   * soldHours, amount and notToExceed (and the amendments' deltas) are FINANCE's and ADMIN's; anyone else gets null and
+   * a FORBIDDEN error on the field.
+   */
   soldHours?: Maybe<Scalars['Decimal']['output']>;
   startDate: Scalars['Date']['output'];
   status: ContractStatus;
@@ -431,6 +435,7 @@ export type MutationUpdateOpportunityArgs = {
 
 export type Opportunity = {
   __typename?: 'Opportunity';
+  /** FINANCE, MANAGER (who sell) and ADMIN only; anyone else gets null and a FORBIDDEN error on the field. */
   amount?: Maybe<Money>;
   billingMethod: BillingMethod;
   closedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -556,7 +561,8 @@ export type QueryRateCardArgs = {
 
 export type Rate = {
   __typename?: 'Rate';
-  billRate: Money;
+  /** FINANCE, RESOURCE_MANAGER and ADMIN only; anyone else gets null and a FORBIDDEN error on the field. */
+  billRate?: Maybe<Money>;
   effectiveFrom: Scalars['Date']['output'];
   /** Last day the rate applies; open-ended when null. */
   effectiveTo?: Maybe<Scalars['Date']['output']>;
@@ -1061,7 +1067,7 @@ export type QueryResolvers<ContextType = CrmContext, ParentType extends Resolver
 };
 
 export type RateResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Rate'] = ResolversParentTypes['Rate']> = {
-  billRate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  billRate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   effectiveFrom?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   effectiveTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

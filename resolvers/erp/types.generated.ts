@@ -1003,8 +1003,13 @@ export type Payment = {
 export type Project = {
   __typename?: 'Project';
   budgetHours?: Maybe<Scalars['Decimal']['output']>;
+  /**
+   * FINANCE, ADMIN and the project's manager (psa's, handed over with the reference) only; anyone else gets null and a
+   * FORBIDDEN error on the field.
+   */
   financials?: Maybe<ProjectFinancials>;
   id: Scalars['ID']['output'];
+  manager?: Maybe<Worker>;
 };
 
 /** A project's money to date. Lists hold one amount per currency; unlike currencies are never added. */
@@ -1822,7 +1827,7 @@ export type FederationReferenceTypes = {
     ( { __typename: 'Project' }
     & GraphQLRecursivePick<FederationTypes['Project'], {"id":true}>
     & ( Record<PropertyKey, never>
-        | GraphQLRecursivePick<FederationTypes['Project'], {"budgetHours":true}> ) );
+        | GraphQLRecursivePick<FederationTypes['Project'], {"budgetHours":true,"manager":{"id":true}}> ) );
   ReconciliationException:
     ( { __typename: 'ReconciliationException' }
     & GraphQLRecursivePick<FederationTypes['ReconciliationException'], {"id":true}> );

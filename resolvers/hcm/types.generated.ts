@@ -591,10 +591,13 @@ export type Worker = {
    */
   capacityHours: Scalars['Decimal']['output'];
   costCenter: CostCenter;
-  /** The cost rate effective on a date, if any. FINANCE and ADMIN only. */
+  /** The cost rate effective on a date, if any. FINANCE, RESOURCE_MANAGER and ADMIN only. */
   costRateOn?: Maybe<CostRate>;
-  /** Every cost rate in date order. FINANCE and ADMIN only; anyone else gets FORBIDDEN. */
-  costRates: Array<CostRate>;
+  /**
+   * Every cost rate in date order. FINANCE, RESOURCE_MANAGER and ADMIN only; anyone else gets null and a FORBIDDEN
+   * error on the field (README "Field-level access").
+   */
+  costRates?: Maybe<Array<CostRate>>;
   createdAt: Scalars['DateTime']['output'];
   directReports: WorkerConnection;
   email: Scalars['String']['output'];
@@ -1145,7 +1148,7 @@ export type WorkerResolvers<ContextType = HcmContext, ParentType extends Resolve
   capacityHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType, RequireFields<WorkerCapacityHoursArgs, 'from' | 'to'>>;
   costCenter?: Resolver<ResolversTypes['CostCenter'], ParentType, ContextType>;
   costRateOn?: Resolver<Maybe<ResolversTypes['CostRate']>, ParentType, ContextType, RequireFields<WorkerCostRateOnArgs, 'date'>>;
-  costRates?: Resolver<Array<ResolversTypes['CostRate']>, ParentType, ContextType>;
+  costRates?: Resolver<Maybe<Array<ResolversTypes['CostRate']>>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   directReports?: Resolver<ResolversTypes['WorkerConnection'], ParentType, ContextType, Partial<WorkerDirectReportsArgs>>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -1,4 +1,6 @@
 import { entityRef } from '../../lib/graphql/connection.ts';
+import { psaFields } from '../../subgraphs/psa/domain/field-access.ts';
+import { projectManagerOf } from '../../subgraphs/psa/loaders.ts';
 import type { AssignmentResolvers } from './types.generated.ts';
 
 export const Assignment: AssignmentResolvers = {
@@ -10,9 +12,16 @@ export const Assignment: AssignmentResolvers = {
   endDate: (assignment) => assignment.end_date,
   plannedHours: (assignment) => assignment.planned_hours,
   // The override is stated in the project's currency (a project with an override always has one).
-  billRateOverride: async (assignment, _, { loaders }) =>
-    assignment.bill_rate_override === null
-      ? null
-      : { amount: assignment.bill_rate_override, currency: (await loaders.project.load(assignment.project_id))!.currency! },
+  billRateOverride: (assignment, _, { identity, loaders }) =>
+    psaFields.read(
+      identity,
+      'Assignment.billRateOverride',
+      async () => {
+        if (assignment.bill_rate_override === null) return null;
+        const { currency } = (await loaders.project.load(assignment.project_id))!;
+        return { amount: assignment.bill_rate_override, currency: currency! };
+      },
+      projectManagerOf(loaders, assignment.project_id),
+    ),
   createdAt: (assignment) => assignment.created_at,
 };

@@ -1,5 +1,10 @@
 import { entityRef, optionalEntityRef, pageArgsOf } from '../../lib/graphql/connection.ts';
+import { psaFields } from '../../subgraphs/psa/domain/field-access.ts';
 import type { ProjectResolvers } from './types.generated.ts';
+
+const moneyOf = (amount: string | null, currency: string | null) =>
+  amount !== null && currency !== null ? { amount, currency } : null;
+const managerOf = (project: { manager_id: string | null }) => () => project.manager_id;
 
 export const Project: ProjectResolvers = {
   __resolveReference: (ref, { loaders }) => loaders.project.load(ref.id),
@@ -10,9 +15,10 @@ export const Project: ProjectResolvers = {
   legalEntity: (project) => optionalEntityRef('LegalEntity', project.legal_entity_id),
   startDate: (project) => project.start_date,
   endDate: (project) => project.end_date,
-  budgetHours: (project) => project.budget_hours,
-  budgetAmount: (project) =>
-    project.budget_amount !== null && project.currency !== null ? { amount: project.budget_amount, currency: project.currency } : null,
+  budgetHours: (project, _, { identity }) =>
+    psaFields.read(identity, 'Project.budgetHours', () => project.budget_hours, managerOf(project)),
+  budgetAmount: (project, _, { identity }) =>
+    psaFields.read(identity, 'Project.budgetAmount', () => moneyOf(project.budget_amount, project.currency), managerOf(project)),
   manager: (project) => optionalEntityRef('Worker', project.manager_id),
   billingReady: (project) => project.billing_ready,
   tasks: (project, args, { loaders }, info) => loaders.tasksByProject.for(pageArgsOf(args, info)).load(project.id),

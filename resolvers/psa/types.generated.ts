@@ -24,7 +24,10 @@ export type Scalars = {
 
 export type Assignment = {
   __typename?: 'Assignment';
-  /** Bill rate for this worker on this project, in the project's currency; first in the rate precedence (DESIGN §2). */
+  /**
+   * Bill rate for this worker on this project, in the project's currency; first in the rate precedence (DESIGN §2).
+   * FINANCE, RESOURCE_MANAGER, ADMIN and the project's manager only; anyone else gets null and a FORBIDDEN error.
+   */
   billRateOverride?: Maybe<Money>;
   createdAt: Scalars['DateTime']['output'];
   endDate: Scalars['Date']['output'];
@@ -236,7 +239,8 @@ export type LegalEntity = {
 
 export type Milestone = {
   __typename?: 'Milestone';
-  amount: Money;
+  /** What the milestone bills: FINANCE, ADMIN and the project's manager only; anyone else gets null and a FORBIDDEN error. */
+  amount?: Maybe<Money>;
   completedAt?: Maybe<Scalars['DateTime']['output']>;
   dueDate: Scalars['Date']['output'];
   id: Scalars['ID']['output'];
@@ -458,6 +462,10 @@ export type Project = {
   /** erp has set up billing for the project's contract; activation needs it. */
   billingReady: Scalars['Boolean']['output'];
   budgetAmount?: Maybe<Money>;
+  /**
+   * The budget (hours and amount): FINANCE, RESOURCE_MANAGER, ADMIN and the project's manager only; anyone else gets
+   * null and a FORBIDDEN error on the field.
+   */
   budgetHours?: Maybe<Scalars['Decimal']['output']>;
   code: Scalars['String']['output'];
   contract?: Maybe<Contract>;
@@ -1167,7 +1175,7 @@ export type LegalEntityResolvers<ContextType = PsaContext, ParentType extends Re
 
 export type MilestoneResolvers<ContextType = PsaContext, ParentType extends ResolversParentTypes['Milestone'] = ResolversParentTypes['Milestone'], FederationReferenceType extends FederationReferenceTypes['Milestone'] = FederationReferenceTypes['Milestone']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Milestone']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  amount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   dueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -887,7 +887,10 @@ export type ProjectForecast = {
   __typename?: 'ProjectForecast';
   approvedHours: Scalars['Decimal']['output'];
   asOf: Scalars['Date']['output'];
-  /** psa's budget hours; null without a budget. */
+  /**
+   * psa's budget hours; null without a budget, and for a caller psa does not show the budget to (README "Field-level
+   * access": the FORBIDDEN error is on the project's budgetHours), like every figure below computed from it.
+   */
   budgetHours?: Maybe<Scalars['Decimal']['output']>;
   /** budgetHours − estimateAtCompletion: negative when the project will overrun its budget; null without a budget. */
   budgetVarianceAtCompletion?: Maybe<Scalars['Decimal']['output']>;

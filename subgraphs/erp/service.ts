@@ -15,6 +15,7 @@ import { checkInteger, checkText } from '../../lib/validate.ts';
 import type { ContractCreated } from '../crm/index.ts';
 import { checkMarkupPercent } from './domain/billing-models.ts';
 import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
+import { erpFieldRules, erpFields } from './domain/field-access.ts';
 import { projectFinancials } from './domain/financials.ts';
 import type { Money } from './domain/money.ts';
 import { timeEntryBilling, type TimeEntryFacts } from './domain/time-entry-billing.ts';
@@ -50,8 +51,8 @@ export interface UpdateBillingSetupInput {
   expenseMarkupPercent?: string | null;
 }
 
-/** Who may write erp's data: it is all money. ADMIN passes every check. */
-export const financeRoles = ['FINANCE'] as const;
+/** Who may read and write erp's data: it is all money (domain/field-access.ts). ADMIN passes every check. */
+export const financeRoles = erpFieldRules.ledger.roles;
 
 const countryPattern = /^[A-Z]{2}$/;
 
@@ -191,13 +192,12 @@ export type ErpService = ReturnType<typeof createErpService>;
 /**
  * erp's reads, bound to the caller: every way into erp's data (a top-level field, an entity reference, a field erp
  * adds to another subgraph's entity) passes one of these, so the role check sits in one place. Everything is money:
- * FINANCE (and ADMIN) only, except project financials and time-entry and expense billing, which a MANAGER may also read. Fields
- * under an entity already read are not checked again.
+ * FINANCE (and ADMIN) only, except a project's financials (also its manager) and time-entry and expense billing
+ * statuses (also managers): domain/field-access.ts. Fields under an entity already read are not checked again.
  */
 export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: RequestScope; loaders: ErpLoaders }) {
   const { db, scope, loaders } = deps;
   const finance = () => requireRole(scope.identity, ...financeRoles);
-  const financeOrManager = () => requireRole(scope.identity, ...financeRoles, 'MANAGER');
   const byId = <T>(load: (id: string) => Promise<T>) => (id: string) => {
     finance();
     return load(id);
@@ -240,11 +240,11 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
       return (await loaders.arBalanceByCustomer.load(customerId)).map((row) => ({ amount: row.balance, currency: row.currency }));
     },
     async financialsOfProject(project: ProjectRef) {
-      financeOrManager();
+      await erpFields.assertMayRead(scope.identity, 'Project.financials', () => project.manager?.id);
       return projectFinancials(await loaders.financialFactsByProject.load(project.id), project.budgetHours);
     },
     async billingOfTimeEntry(entry: { id: string } & TimeEntryFacts) {
-      financeOrManager();
+      await erpFields.assertMayRead(scope.identity, 'TimeEntry.billing');
       const facts = await loaders.billingFactsByTimeEntry.load(entry.id);
       // The fee's coverage matters only to approved billable time without a billing event of its own (a second batch).
       const covered = facts.length === 0 && entry.billable && entry.status === 'APPROVED' ? (await loaders.coverageByTimeEntry.load(entry.id))[0]?.coverage : null;
@@ -252,7 +252,7 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     },
     /** An expense is billed like a time entry (its billing events have source type EXPENSE): the same rule. */
     async billingOfExpense(expense: { id: string } & TimeEntryFacts) {
-      financeOrManager();
+      await erpFields.assertMayRead(scope.identity, 'ExpenseEntry.billing');
       return timeEntryBilling(expense, await loaders.billingFactsByExpense.load(expense.id));
     },
   };

@@ -27,6 +27,8 @@ export interface EntityRef {
 }
 export interface ProjectRef extends EntityRef {
   budgetHours?: string | null;
+  /** psa's manager of the project: their financials are theirs to read (domain/field-access.ts). */
+  manager?: { id: string } | null;
 }
 /** A time entry with the fields erp @requires from time. */
 export interface TimeEntryRef extends EntityRef {

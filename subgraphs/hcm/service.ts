@@ -15,6 +15,7 @@ import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
 import { assertCapacityRange, capacityByPeriod, capacityHours, type CapacityInput } from './domain/capacity.ts';
 import type { CalendarPeriod } from '../../lib/calendar-periods.ts';
 import { assertNoOverlap, costRateOn } from './domain/cost-rate.ts';
+import { hcmFields, type HcmField } from './domain/field-access.ts';
 import { assertLeaveAllowed } from './domain/leave.ts';
 import { assertNoManagerCycle, isInReportingLine } from './domain/reporting-line.ts';
 import { effectiveStatus, statusOnWrite } from './domain/worker-status.ts';
@@ -486,11 +487,9 @@ async function capacityInput(scope: HcmReadScope, worker: WorkerRow, from: strin
 }
 
 export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
-  /** Cost rates are finance data: FINANCE and ADMIN only. */
-  const costRates = (scope: HcmReadScope, workerId: string) => {
-    requireRole(scope.identity, 'FINANCE');
-    return scope.loaders.costRatesByWorker.load(workerId);
-  };
+  /** Cost rates are commercial data (domain/field-access.ts). */
+  const costRates = (scope: HcmReadScope, workerId: string, field: HcmField = 'Worker.costRates') =>
+    hcmFields.read(scope.identity, field, () => scope.loaders.costRatesByWorker.load(workerId));
   const asPeriod = <R extends { effective_from: string; effective_to: string | null }>(row: R) => ({
     ...row,
     effectiveFrom: row.effective_from,
@@ -511,7 +510,7 @@ export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
 
     costRates,
     async costRateOn(scope: HcmReadScope, workerId: string, date: string) {
-      return costRateOn((await costRates(scope, workerId)).map(asPeriod), date);
+      return costRateOn((await costRates(scope, workerId, 'Worker.costRateOn')).map(asPeriod), date);
     },
 
     /** Three batched statements however many workers ask: calendars, their holidays, and the workers' leave. */

@@ -48,3 +48,11 @@ export function createPsaLoaders(db: Kysely<PsaDatabase>) {
 }
 
 export type PsaLoaders = ReturnType<typeof createPsaLoaders>;
+
+/**
+ * The manager of a record's project, for the field rules a project's manager passes (domain/field-access.ts): read
+ * through the project loader, so a list of assignments or milestones costs one batched statement, and only when the
+ * caller's roles do not already decide.
+ */
+export const projectManagerOf = (loaders: PsaLoaders, projectId: string) => async () =>
+  (await loaders.project.load(projectId))?.manager_id ?? null;

@@ -4,6 +4,7 @@ import { signIdentity } from '../../lib/auth/identity.ts';
 import { createGraphClient } from '../../lib/graph-client.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { createGraphWorkContext } from '../../subgraphs/time/graph-work-context.ts';
+import { timeSubgraph } from '../../subgraphs/time/index.ts';
 import { startTestHub, testIdentitySecret, type HubHarness } from '../support/hub-harness.ts';
 
 /** What time validates entries against, read through the gateway as a service: one request for a whole batch. */
@@ -15,7 +16,10 @@ describe('work context through the gateway', () => {
   });
   after(() => graph.close());
 
-  const source = () => createGraphWorkContext(createGraphClient({ service: 'time', url: () => graph.url, identitySecret: testIdentitySecret }));
+  // As the time subgraph runs it (its module's service roles): bill rates and overrides are commercial data.
+  const roles = timeSubgraph.serviceRoles;
+  const client = () => createGraphClient({ service: 'time', url: () => graph.url, identitySecret: testIdentitySecret, roles });
+  const source = () => createGraphWorkContext(client());
 
   it('returns the facts of projects and workers as the demo firm planned them', async () => {
     const assignment = firm.assignments.find((a) => a.status === 'CONFIRMED')!;

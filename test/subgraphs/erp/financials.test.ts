@@ -88,10 +88,17 @@ describe('erp project financials and time-entry billing', () => {
     assert.equal(requestStatements(erp.database.statements).length, 1);
   });
 
-  it('lets a manager read financials, not a worker', async () => {
-    const asManager = await erp.call(financials, { r: projects.slice(0, 1) }, manager);
+  it("lets the project's manager read its financials, not another manager nor a worker", async () => {
+    // What the gateway sends with the reference: psa's manager of the project (@requires), as the caller may see it.
+    const managed = [{ ...projects[0], manager: { id: manager.workerId } }];
+    const asManager = await erp.call(financials, { r: managed }, manager);
     assert.equal(asManager.data._entities[0].financials.unbilledHours, '8.00');
-    const asWorker = await erp.call(financials, { r: projects.slice(0, 1) }, worker);
+    const asOtherManager = await erp.call(financials, { r: managed }, { ...manager, workerId: 'manager-2' });
+    assert.equal(asOtherManager.errors?.[0].extensions?.code, 'FORBIDDEN');
+    const unmanaged = await erp.call(financials, { r: projects.slice(0, 1) }, manager);
+    assert.equal(unmanaged.errors?.[0].extensions?.code, 'FORBIDDEN');
+    // The grant is a MANAGER's: a plain WORKER named as the project's manager still does not read it.
+    const asWorker = await erp.call(financials, { r: managed }, { ...worker, workerId: manager.workerId });
     assert.equal(asWorker.errors?.[0].extensions?.code, 'FORBIDDEN');
   });
 

@@ -45,8 +45,8 @@ describe('hcm cost rates', () => {
     });
   });
 
-  it('hides cost rates from everyone but FINANCE and ADMIN', async () => {
-    for (const roles of [['WORKER'], ['MANAGER', 'RESOURCE_MANAGER']] as Identity['roles'][]) {
+  it('hides cost rates from everyone but FINANCE, RESOURCE_MANAGER and ADMIN', async () => {
+    for (const roles of [['WORKER'], ['MANAGER']] as Identity['roles'][]) {
       for (const field of ['costRates { id }', 'costRateOn(date: "2026-03-15") { id }']) {
         const denied = await hcm.call(`query($id: ID!) { worker(id: $id) { ${field} } }`, { id: workerId }, { workerId, roles });
         assert.equal(denied.errors?.[0].extensions?.code, 'FORBIDDEN');
@@ -57,6 +57,9 @@ describe('hcm cost rates', () => {
     assert.equal(plain.data.worker.name, 'Rita Rated');
     const admin = await hcm.call(ratesQuery, { id: workerId });
     assert.equal(admin.data.worker.costRates.length, 2);
+    // Resource managers weigh what a worker costs when they staff and price an override (README "Field-level access").
+    const staffer = await hcm.call(ratesQuery, { id: workerId }, { workerId: null, roles: ['RESOURCE_MANAGER'] });
+    assert.equal(staffer.data.worker.costRates.length, 2);
     const write = await hcm.call(addRate, { id: workerId, input: { amount: '1.00', currency: 'EUR', effectiveFrom: '2030-01-01' } }, { workerId, roles: ['MANAGER'] });
     assert.equal(write.errors?.[0].extensions?.code, 'FORBIDDEN');
   });

@@ -41,4 +41,22 @@ describe('psa statement count', () => {
     assert.equal(ten.statements.length, 4, ten.statements.join('\n'));
     assert.equal(fifty.statements.length, ten.statements.length, fifty.statements.join('\n'));
   });
+
+  it("asks whether a MANAGER manages each project once per request, for 10 projects as for 50", async () => {
+    const commercial = `query($n: Int!) { projects(first: $n) { nodes { code budgetHours
+      assignments { nodes { billRateOverride { amount } } } milestones { nodes { amount { amount } } } } } }`;
+    // manager-1 manages every project of the plan; manager-2 none: each project then refuses its budget, its two
+    // assignments' overrides and its milestone's amount.
+    for (const [workerId, refusedPerProject] of [['manager-1', 0], ['manager-2', 4]] as const) {
+      const counts: number[] = [];
+      for (const n of [10, 50]) {
+        psa.database.statements.reset();
+        const result = await psa.call(commercial, { n }, { workerId, roles: ['MANAGER'] });
+        assert.equal(result.errors?.length ?? 0, refusedPerProject * n, JSON.stringify(result.errors?.[0]));
+        counts.push(psa.database.statements.recent.length);
+      }
+      // The page, the assignments, the milestones, and their projects (managers) read by the loader in one batch.
+      assert.deepEqual(counts, [4, 4], workerId);
+    }
+  });
 });
