@@ -4,4 +4,6 @@ import type { Identity } from '../lib/auth/identity.ts';
 export interface GatewayContext {
   readonly identity: Identity;
   readonly correlationId: string;
+  /** The client's address (gateway/rate-limit.ts): keys the bucket of a token without a subject. */
+  readonly clientAddress?: string;
 }

@@ -119,6 +119,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       http: options.config?.http,
       tokens: options.config?.tokens,
       queryLimits: options.config?.queryLimits,
+      rateLimits: options.config?.rateLimits,
+      timeLimits: options.config?.timeouts,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;

@@ -30,6 +30,8 @@ const gateway = createGateway({
   http: config.http,
   tokens: config.tokens,
   queryLimits: config.queryLimits,
+  rateLimits: config.rateLimits,
+  timeLimits: config.timeouts,
 });
 const url = await gateway.listen(config.port ?? 4000, config.host);
 logger.info('gateway listening', { url });

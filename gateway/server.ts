@@ -7,6 +7,7 @@ import { CORRELATION_HEADER, IDENTITY_HEADER, verifyIdentity } from '../lib/auth
 import { verifyBearerToken, type TokenPolicy } from '../lib/auth/jwt.ts';
 import { DomainError, formatGraphQLError } from '../lib/errors.ts';
 import type { EventBus } from '../lib/events/bus.ts';
+import { RedisBus } from '../lib/events/redis-bus.ts';
 import { declaresBodyOver, headerMapOf, runApolloRequest, sendJson, sendPayloadTooLarge } from '../lib/http/apollo-handler.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
@@ -19,7 +20,9 @@ import { OperationsGateway } from './operations/schema.ts';
 import { createReadinessHandler } from './readiness.ts';
 import { serviceAvailabilityPlugin } from './service-availability.ts';
 import { SignedDataSource } from './signed-data-source.ts';
+import { deadlinePlugin, type TimeLimits } from './subgraph-guard.ts';
 import { DemandControl, type QueryLimits } from './demand-control/index.ts';
+import { RateLimit, type RateLimits } from './rate-limit.ts';
 import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
 import { SubscribingGateway } from './subscriptions/schema.ts';
@@ -46,6 +49,10 @@ export interface GatewayOptions {
   readonly tokens?: TokenPolicy;
   /** Limits on what one client operation may ask (gateway/demand-control/limits.ts); unset ones keep the defaults. */
   readonly queryLimits?: Partial<QueryLimits>;
+  /** Cost points per identity and minute, failed authentications per IP (gateway/rate-limit.ts); in Redis with a Redis bus. */
+  readonly rateLimits?: Partial<RateLimits>;
+  /** The request deadline, the subgraph call timeout and the subgraphs' circuit breakers (gateway/subgraph-guard.ts). */
+  readonly timeLimits?: TimeLimits;
   /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
   readonly bus?: EventBus;
   readonly subscriptions?: {
@@ -93,17 +100,28 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     buildService: ({ name }) => {
       const url = options.subgraphUrls[name];
       if (!url) throw new Error(`no URL configured for subgraph ${name} (set ${name.toUpperCase()}_URL)`);
-      return new SignedDataSource({ url, identitySecret: options.identitySecret });
+      const { identitySecret, timeLimits } = options;
+      return new SignedDataSource({ url, identitySecret, name, timeLimits, logger });
     },
   }));
   const { subgraphUrls, identitySecret } = options;
   const gateway = new OperationsGateway(graph, deadLetterFields({ subgraphUrls, identitySecret }));
   const demand = new DemandControl({ supergraphSdl: options.supergraphSdl, limits: options.queryLimits });
+  // One deployment shares one event stream, so its name scopes the buckets every instance draws from.
+  const redisBus = options.bus instanceof RedisBus ? options.bus : undefined;
+  const rateLimit = new RateLimit({ limits: options.rateLimits, redis: redisBus?.client, keyPrefix: redisBus?.stream });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: options.maskErrors }),
     includeStacktraceInErrorResponses: !options.maskErrors,
-    plugins: [errorLogPlugin(logger), serviceAvailabilityPlugin(), demand.plugin()],
+    plugins: [
+      errorLogPlugin(logger),
+      serviceAvailabilityPlugin(),
+      demand.plugin(),
+      // After demand control: its estimate of the operation is what the request spends.
+      rateLimit.plugin((context) => demand.costOf(context)),
+      deadlinePlugin(options.timeLimits?.requestMs),
+    ],
   });
 
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });
@@ -118,12 +136,27 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     return identity;
   }
 
+  /** A request without a valid token counts against its address: past the limit, a 429 instead of the 401. */
+  async function refusedUnauthenticated(res: ServerResponse, address: string, correlationId: string) {
+    const refused = await rateLimit.refuseUnauthenticated(address);
+    if (!refused) return false;
+    const { message, extensions } = refused;
+    const { code, retryAfterSeconds } = extensions;
+    sendJson(res, 429, { errors: [{ message, extensions: { code, retryAfterSeconds } }] }, {
+      [CORRELATION_HEADER]: correlationId,
+      'retry-after': String(retryAfterSeconds),
+    });
+    return true;
+  }
+
   async function graphql(req: IncomingMessage, res: ServerResponse) {
     const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID();
     const started = performance.now();
     const token = bearerOf(req);
     const serviceCall = !token && req.headers[IDENTITY_HEADER] !== undefined;
+    const clientAddress = rateLimit.clientAddress(req);
     if (!token && !serviceCall) {
+      if (await refusedUnauthenticated(res, clientAddress, correlationId)) return;
       sendJson(res, 401, { errors: [{ message: 'a bearer token is required', extensions: { code: 'UNAUTHENTICATED' } }] }, {
         [CORRELATION_HEADER]: correlationId,
         'www-authenticate': 'Bearer',
@@ -132,8 +165,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     }
     let context: GatewayContext;
     try {
-      context = { identity: token ? await verifyToken(token) : serviceIdentity(req), correlationId };
+      context = { identity: token ? await verifyToken(token) : serviceIdentity(req), correlationId, clientAddress };
     } catch (error) {
+      if (await refusedUnauthenticated(res, clientAddress, correlationId)) return;
       const [message, details] = error instanceof DomainError ? [error.message, error.details] : ['invalid token', {}];
       sendJson(res, 401, { errors: [{ message, extensions: { ...details, code: 'UNAUTHENTICATED' } }] }, { [CORRELATION_HEADER]: correlationId });
       return;

@@ -1,21 +1,25 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { CORRELATION_HEADER, signIdentity } from '../lib/auth/identity.ts';
+import { DEADLINE_HEADER } from '../lib/http/deadline.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
+import { deadlineOf, guardedFetcher, type TimeLimits } from './subgraph-guard.ts';
 
 /** The subgraph statuses that mean the client's request was refused, as error codes; anything else is internal. */
 const statusCodes: Readonly<Record<number, string>> = { 400: 'BAD_USER_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN' };
 
 /**
- * Every subgraph request carries the caller's identity signed by the gateway (subgraphs trust nothing else) and the
- * request's correlation id. Node's fetch (undici) keeps connections to the subgraphs alive between requests.
+ * Every subgraph request carries the caller's identity signed by the gateway (subgraphs trust nothing else), the
+ * request's correlation id and its deadline. Node's fetch (undici) keeps connections to the subgraphs alive between
+ * requests; each call is bounded in time and goes through the subgraph's circuit breaker (subgraph-guard.ts).
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   readonly #identitySecret: string;
 
-  constructor(options: { url: string; identitySecret: string }) {
-    super({ url: options.url, fetcher: fetch as unknown as Fetcher });
+  constructor(options: { url: string; identitySecret: string; name?: string; timeLimits?: TimeLimits; logger?: Logger }) {
+    super({ url: options.url, fetcher: guardedFetcher(options.name ?? options.url, options.timeLimits, { logger: options.logger }) });
     this.#identitySecret = options.identitySecret;
   }
 
@@ -29,6 +33,10 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const body = (await this.parseBody(response)) as { errors?: Array<{ message?: unknown }> } | string;
     const messages = typeof body === 'object' && Array.isArray(body?.errors) ? body.errors.map((error) => String(error.message ?? '')).filter(Boolean) : [];
     const code = statusCodes[response.status];
+    // Away (a proxy's 502/504, an overloaded or late-refusing 503): the same retryable code as no answer at all.
+    if (response.status >= 502 && response.status <= 504) {
+      return new GraphQLError(`subgraph answered ${response.status}`, { extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } });
+    }
     if (!code) return new GraphQLError(`subgraph answered ${response.status}`);
     return new GraphQLError(messages.join('; ') || response.statusText, { extensions: { code } });
   }
@@ -39,5 +47,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       request.http.headers.set(name, value);
     }
     request.http.headers.set(CORRELATION_HEADER, context.correlationId);
+    const deadline = deadlineOf(context);
+    if (deadline !== undefined) request.http.headers.set(DEADLINE_HEADER, String(deadline));
   }
 }

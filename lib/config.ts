@@ -89,6 +89,34 @@ export interface Config {
     readonly maxCost?: number;
     readonly maxCostByRole: Readonly<Partial<Record<Role, number>>>;
   };
+  /**
+   * The gateway's time limits (README "Timeouts"): how long a client operation may take, its deadline passed on to the
+   * subgraphs (GATEWAY_REQUEST_TIMEOUT_MS, default 30000), how long one subgraph call may take (SUBGRAPH_TIMEOUT_MS,
+   * default 10000), and each subgraph's circuit breaker: consecutive failed calls that open it
+   * (SUBGRAPH_BREAKER_FAILURES, default 5) and how long it then fails fast before one trial call
+   * (SUBGRAPH_BREAKER_COOLDOWN_MS, default 10000). Unset: the gateway's defaults (gateway/subgraph-guard.ts).
+   */
+  readonly timeouts: {
+    readonly requestMs?: number;
+    readonly subgraphMs?: number;
+    readonly breakerFailures?: number;
+    readonly breakerCooldownMs?: number;
+  };
+  /**
+   * The gateway's rate limits (README "Rate limits"): cost points one identity may spend per minute
+   * (RATE_LIMIT_POINTS_PER_MINUTE, default 300000; 0 turns them off) and per role (RATE_LIMIT_POINTS_PER_MINUTE_<ROLE>;
+   * the largest of a caller's roles applies), the least one request costs (RATE_LIMIT_MIN_POINTS_PER_REQUEST, default
+   * 1000), requests without a valid token per IP address and minute (RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE, default
+   * 60; 0: unlimited), and whether the address is the last X-Forwarded-For entry (TRUSTED_PROXY=true, only behind a
+   * proxy that sets it). Unset: the gateway's defaults (gateway/rate-limit.ts).
+   */
+  readonly rateLimits: {
+    readonly pointsPerMinute?: number;
+    readonly pointsPerMinuteByRole: Readonly<Partial<Record<Role, number>>>;
+    readonly minPointsPerRequest?: number;
+    readonly unauthenticatedPerMinute?: number;
+    readonly trustedProxy: boolean;
+  };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -167,6 +195,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           roles.filter((role) => env[`QUERY_MAX_COST_${role}`]).map((role) => [role, positive(`QUERY_MAX_COST_${role}`)]),
         ),
       ),
+    }),
+    timeouts: Object.freeze({
+      requestMs: positive('GATEWAY_REQUEST_TIMEOUT_MS'),
+      subgraphMs: positive('SUBGRAPH_TIMEOUT_MS'),
+      breakerFailures: positive('SUBGRAPH_BREAKER_FAILURES'),
+      breakerCooldownMs: positive('SUBGRAPH_BREAKER_COOLDOWN_MS'),
+    }),
+    rateLimits: Object.freeze({
+      pointsPerMinute: env.RATE_LIMIT_POINTS_PER_MINUTE ? nonNegative('RATE_LIMIT_POINTS_PER_MINUTE', 0) : undefined,
+      pointsPerMinuteByRole: Object.freeze(
+        Object.fromEntries(
+          roles
+            .filter((role) => env[`RATE_LIMIT_POINTS_PER_MINUTE_${role}`])
+            .map((role) => [role, positive(`RATE_LIMIT_POINTS_PER_MINUTE_${role}`)]),
+        ),
+      ),
+      minPointsPerRequest: positive('RATE_LIMIT_MIN_POINTS_PER_REQUEST'),
+      unauthenticatedPerMinute: env.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
+        ? nonNegative('RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE', 0)
+        : undefined,
+      trustedProxy: env.TRUSTED_PROXY === 'true',
     }),
     logLevel,
   });

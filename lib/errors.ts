@@ -58,6 +58,8 @@ export const errorCodes = {
   CURSOR_EXPIRED: 410,
   /** A subscriber left more results unread than the gateway queues: its subscription ended (resume from its cursor). */
   SLOW_CONSUMER: 429,
+  /** A caller spent its rate limit (gateway/rate-limit.ts): `Retry-After` and `extensions.retryAfterSeconds` say when to retry. */
+  RATE_LIMITED: 429,
   INTERNAL_SERVER_ERROR: 500,
   /** A system this one depends on (the gateway, a subgraph behind it) cannot be reached now: try again later. */
   SERVICE_UNAVAILABLE: 503,
@@ -84,8 +86,9 @@ export class DomainError extends Error {
  * letter (lib/events/failures.ts).
  */
 export class DependencyUnavailable extends DomainError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('SERVICE_UNAVAILABLE', message);
+  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    // Always worth another try later: clients read `retryable` rather than knowing which codes pass by themselves.
+    super('SERVICE_UNAVAILABLE', message, { ...options.details, retryable: true });
     this.name = 'DependencyUnavailable';
     if (options.cause !== undefined) this.cause = options.cause;
   }

@@ -68,6 +68,8 @@ export class DemandControl {
   readonly #model: CostModel;
   /** Shape checks depend on the document alone; Apollo Server hands the same object for a repeated query. */
   readonly #shapes = new WeakMap<DocumentNode, Violation | null>();
+  /** The cost estimated for each client request let through, for the rate limits to weigh it by (costOf). */
+  readonly #costs = new WeakMap<GatewayContext, number>();
 
   constructor(options: DemandControlOptions) {
     this.limits = queryLimitsOf(options.limits);
@@ -103,6 +105,7 @@ export class DemandControl {
     operation: OperationDefinitionNode,
     variables: Readonly<Record<string, unknown>> | undefined,
     identity: Identity | undefined,
+    onCost?: (cost: number) => void,
   ): Violation | null {
     let shape = this.#shapes.get(document);
     if (shape === undefined) {
@@ -112,7 +115,9 @@ export class DemandControl {
     if (shape) return shape;
     const maximum = costBudgetOf(this.limits, identity);
     const found = Math.ceil(estimateCost(schema, document, operation, variables, this.#model));
-    return found > maximum ? { limit: 'cost', maximum, found: Math.min(found, Number.MAX_SAFE_INTEGER) } : null;
+    if (found > maximum) return { limit: 'cost', maximum, found: Math.min(found, Number.MAX_SAFE_INTEGER) };
+    onCost?.(found);
+    return null;
   }
 
   /**
@@ -127,12 +132,18 @@ export class DemandControl {
         return {
           didResolveOperation: async ({ schema, document, operation }) => {
             if (!operation) return;
-            const violation = this.check(schema, document, operation, request.variables, contextValue.identity);
+            const record = (cost: number) => this.#costs.set(contextValue, cost);
+            const violation = this.check(schema, document, operation, request.variables, contextValue.identity, record);
             if (violation) throw queryTooComplex(violation, { status: 400 });
           },
         };
       },
     };
+  }
+
+  /** The cost estimated for a client request this plugin let through (undefined: refused, or not estimated). */
+  costOf(context: GatewayContext): number | undefined {
+    return this.#costs.get(context);
   }
 
   /**

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect, PGliteSession } from './pglite-dialect.ts';
+import { withStatementDeadlines } from './statement-deadline.ts';
 import { normalizedParsers } from './types.ts';
 
 /** Counts the SQL statements one Kysely instance sends; tests use it to prove there is no N+1. */
@@ -58,7 +59,7 @@ function createDialect(target: DatabaseTarget): Dialect {
         normalizedParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  return new PostgresDialect({ pool });
+  return new PostgresDialect({ pool: withStatementDeadlines(pool) });
 }
 
 /** Opens a subgraph's database handle, creates its schema and runs its forward-only migrations. */

@@ -99,6 +99,11 @@ export class RedisBus implements EventBus {
     this.replay = this.#replayChannel();
   }
 
+  /** The bus's command connection (blocking reads have their own), which the gateway's rate limits share. */
+  get client(): Redis {
+    return this.#client;
+  }
+
   get stream(): string {
     return this.#options.stream;
   }

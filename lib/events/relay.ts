@@ -5,6 +5,7 @@ import type { EventBus } from './bus.ts';
 import { toEvent, type OutboxTables } from './outbox.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
+import { withoutStatementDeadline } from '../db/statement-deadline.ts';
 
 export interface OutboxRelay {
   /** Ask for a publish pass now (services call it after a commit); passes never overlap. */
@@ -224,7 +225,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const timer = setInterval(() => void run(), options.pollIntervalMs ?? 500);
   timer.unref();
   return {
-    kick: () => void run(),
+    // A request's commit kicks the pass; the pass is not that request's work and has none of its deadline.
+    kick: () => void withoutStatementDeadline(run),
     // An explicit flush (settling tests, shutdown) tries at once, whatever the backoff.
     flush: async () => {
       await run(true);

@@ -17,6 +17,8 @@ import { databaseDeadLetters } from '../events/dead-letters.ts';
 import type { OutboxTables } from '../events/outbox.ts';
 import { startOutboxRelay, type OutboxRelay } from '../events/relay.ts';
 import { headerMapOf, runApolloRequest, sendJson } from '../http/apollo-handler.ts';
+import { DEADLINE_HEADER, deadlineOfHeader } from '../http/deadline.ts';
+import { withStatementDeadline } from '../db/statement-deadline.ts';
 import { createDeadLetterEndpoint, DEAD_LETTER_PATH } from '../http/dead-letter-endpoint.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../clock.ts';
@@ -117,9 +119,17 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
       return sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
     }
     const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined) ?? randomUUID();
-    runApolloRequest(apollo, req, res, async () => definition.createContext({ identity, correlationId }), {
-      [CORRELATION_HEADER]: correlationId,
-    }).catch((error) => {
+    // Nobody waits for an answer past the gateway's deadline: work that arrives late is refused, not done for nothing.
+    const deadline = deadlineOfHeader(req.headers[DEADLINE_HEADER]);
+    if (deadline !== undefined && deadline <= Date.now()) {
+      const message = "the request's deadline has passed; it was not run";
+      return sendJson(res, 503, { errors: [{ message, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } }] }, {
+        [CORRELATION_HEADER]: correlationId,
+      });
+    }
+    // Its SQL too: on PostgreSQL each statement gets the time left as `statement_timeout` (lib/db/statement-deadline.ts).
+    const context = async () => definition.createContext({ identity, correlationId });
+    withStatementDeadline(deadline, () => runApolloRequest(apollo, req, res, context, { [CORRELATION_HEADER]: correlationId })).catch((error) => {
       logger.error('request failed', { error, correlationId });
       if (!res.headersSent) sendJson(res, (error as { status?: number }).status ?? 500, { errors: [{ message: 'request failed' }] });
       else res.end();
