@@ -5,11 +5,9 @@ import type { Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
-import { silentLogger } from '../../lib/logger.ts';
-import { createGateway, type GatewayRuntime } from '../../gateway/server.ts';
+import type { GatewayRuntime } from '../../gateway/server.ts';
 import { defaultRateLimits, RateLimit } from '../../gateway/rate-limit.ts';
-import { supergraphSdl } from '../../gateway/supergraph.ts';
-import { startTestHub, testIdentitySecret, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
+import { secondGateway, startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
 
 /** Cost 0 (one point, the floor of 1 configured here) and cost 41 (a page of 40 projects and its connection). */
 const cheap = '{ __typename }';
@@ -132,18 +130,7 @@ describe('rate limits shared by two gateway instances over one Redis', withRedis
   before(async () => {
     graph = await startTestHub({ config });
     // The same stream (its name prefixes the buckets' keys, unique to this run): the same deployment.
-    const { stream } = graph.bus as RedisBus;
-    secondBus = new RedisBus({ url: process.env.REDIS_URL!, stream, consumerName: 'second' });
-    second = createGateway({
-      supergraphSdl: supergraphSdl(),
-      subgraphUrls: Object.fromEntries(Object.entries(graph.hub.subgraphs).map(([name, entry]) => [name, entry.url])),
-      jwtSecret: testJwtSecret,
-      identitySecret: testIdentitySecret,
-      logger: silentLogger,
-      maskErrors: true,
-      bus: secondBus,
-      rateLimits: config.rateLimits,
-    });
+    ({ gateway: second, bus: secondBus } = secondGateway(graph, { rateLimits: config.rateLimits }));
     secondUrl = await second.listen(0);
   });
   after(async () => {

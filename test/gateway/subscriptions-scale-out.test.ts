@@ -6,12 +6,10 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
-import { silentLogger } from '../../lib/logger.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
-import { createGateway, type GatewayRuntime } from '../../gateway/server.ts';
+import type { GatewayRuntime } from '../../gateway/server.ts';
 import { readLiveRequest, type LiveSelection } from '../../gateway/subscriptions/selection.ts';
-import { supergraphSdl } from '../../gateway/supergraph.ts';
-import { startTestHub, testIdentitySecret, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
+import { secondGateway, startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
 
 /**
  * Several gateway instances over one Redis stream: each has its own consumer group, so each hears every event and
@@ -82,18 +80,9 @@ describe('subscriptions on several gateway instances over one Redis stream', { s
     graph = await startTestHub({ seed: { scale: 1 }, subscriptions: { batchWindowMs: 150 } });
     // Events on the stream before the second instance exists: it must not hand them to its first subscribers.
     olderEntry = await submittedEntry('0.25');
-    const stream = (graph.bus as RedisBus).stream;
-    secondBus = new RedisBus({ url: process.env.REDIS_URL!, stream, consumerName: 'second' });
-    second = createGateway({
-      supergraphSdl: supergraphSdl(),
-      subgraphUrls: Object.fromEntries(Object.entries(graph.hub.subgraphs).map(([name, entry]) => [name, entry.url])),
-      jwtSecret: testJwtSecret,
-      identitySecret: testIdentitySecret,
-      logger: silentLogger,
-      maskErrors: true,
-      bus: secondBus,
+    ({ gateway: second, bus: secondBus } = secondGateway(graph, {
       subscriptions: { group: `gateway.live.second-${randomBytes(4).toString('hex')}`, batchWindowMs: 150 },
-    });
+    }));
     // A subscriber waiting before the instance's feed starts reading: whatever the group reads first reaches it.
     const schema = buildClientSchema((await ok(getIntrospectionQuery(), {}, { roles: ['ADMIN'], workerId: null })) as any);
     const read = readLiveRequest(schema, { query: `subscription { timeEntryStatusChanged { id status } }` });

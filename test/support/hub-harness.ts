@@ -7,6 +7,8 @@ import type { EventBus } from '../../lib/events/bus.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { startHub, type Hub, type HubOptions } from '../../gateway/hub.ts';
+import { createGateway, type GatewayOptions, type GatewayRuntime } from '../../gateway/server.ts';
+import { supergraphSdl } from '../../gateway/supergraph.ts';
 import type { GraphQLResponse } from './subgraph-harness.ts';
 import { usingPostgres } from './database.ts';
 
@@ -85,4 +87,24 @@ export async function startTestHub(
       await hub.stop();
     },
   };
+}
+
+/**
+ * One more gateway instance of the same deployment (not listening yet): over the hub's subgraphs and its Redis stream,
+ * with a bus connection of its own, as a second gateway process would have.
+ */
+export function secondGateway(graph: HubHarness, options: Partial<GatewayOptions> = {}): { gateway: GatewayRuntime; bus: RedisBus } {
+  const { stream } = graph.bus as RedisBus;
+  const bus = new RedisBus({ url: process.env.REDIS_URL!, stream, consumerName: 'second' });
+  const gateway = createGateway({
+    supergraphSdl: supergraphSdl(),
+    subgraphUrls: Object.fromEntries(Object.entries(graph.hub.subgraphs).map(([name, entry]) => [name, entry.url])),
+    jwtSecret: testJwtSecret,
+    identitySecret: testIdentitySecret,
+    logger: silentLogger,
+    maskErrors: true,
+    bus,
+    ...options,
+  });
+  return { gateway, bus };
 }
