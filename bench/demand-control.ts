@@ -17,6 +17,7 @@ import { buildASTSchema, getOperationAST, parse } from 'graphql';
 import type { Identity } from '../lib/auth/identity.ts';
 import { signBearerToken } from '../lib/auth/jwt.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createAuthenticator, verifiersFor } from '../gateway/authentication/index.ts';
 import { shapeViolations } from '../gateway/demand-control/index.ts';
 import { createGateway } from '../gateway/server.ts';
 import { supergraphSdl } from '../gateway/supergraph.ts';
@@ -121,7 +122,9 @@ const fan = await refuse(hub.url, fanOut, refusals);
 const wide = createGateway({
   supergraphSdl: supergraphSdl(),
   subgraphUrls: Object.fromEntries(Object.entries(hub.subgraphs).map(([name, { url }]) => [name, url])),
-  jwtSecret,
+  authenticator: createAuthenticator(
+    verifiersFor({ jwtSecret }, { hcmUrl: hub.subgraphs.hcm.url, identitySecret: 'unused', logger: createLogger({}, 'error') }),
+  ),
   identitySecret: 'unused: every request is refused before a subgraph is called',
   logger: createLogger({}, 'error'),
   maskErrors: true,

@@ -28,6 +28,7 @@ import { createEvent } from '../lib/events/envelope.ts';
 import { InProcessBus } from '../lib/events/in-process-bus.ts';
 import { RedisBus } from '../lib/events/redis-bus.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createAuthenticator, verifiersFor } from '../gateway/authentication/index.ts';
 import { startHub } from '../gateway/hub.ts';
 import { createGateway } from '../gateway/server.ts';
 import { supergraphSdl } from '../gateway/supergraph.ts';
@@ -129,7 +130,7 @@ async function runBenchmark() {
   const gateway = createGateway({
     supergraphSdl: supergraphSdl(),
     subgraphUrls: Object.fromEntries(Object.entries(hub.subgraphs).map(([name, entry]) => [name, entry.url])),
-    jwtSecret,
+    authenticator: createAuthenticator(verifiersFor({ jwtSecret }, { hcmUrl: hub.subgraphs.hcm.url, identitySecret, logger })),
     identitySecret,
     logger,
     maskErrors: true,

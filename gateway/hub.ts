@@ -10,6 +10,7 @@ import { createGraphClient } from '../lib/graph-client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { seedOnce } from '../lib/seed/seed-once.ts';
+import { createAuthenticator, verifiersFor } from './authentication/index.ts';
 import { createGateway, type GatewayOptions, type GatewayRuntime } from './server.ts';
 import { supergraphSdl } from './supergraph.ts';
 import { subgraphModules } from './subgraphs.ts';
@@ -20,6 +21,7 @@ export interface HubOptions {
   /** Schema name per subgraph; default the subgraph's name. Tests use unique names on a shared PostgreSQL. */
   readonly schemaFor?: (name: string) => string;
   readonly bus?: EventBus;
+  /** HS256 secret of the gateway's own tokens (the embedded default's, the tests'); the identity provider's come with `config.oidc`. */
   readonly jwtSecret: string;
   readonly identitySecret: string;
   readonly port?: number;
@@ -110,17 +112,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     gateway = createGateway({
       supergraphSdl: supergraphSdl(),
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, entry]) => [name, entry.url])),
-      jwtSecret: options.jwtSecret,
+      authenticator: createAuthenticator(
+        verifiersFor(
+          { jwtSecret: options.jwtSecret, tokens: options.config?.tokens, oidc: options.config?.oidc },
+          { hcmUrl: subgraphs.hcm.url, identitySecret: options.identitySecret, logger: options.logger },
+        ),
+      ),
       identitySecret: options.identitySecret,
       logger: options.logger,
       maskErrors: options.maskErrors ?? false,
       bus,
       subscriptions: options.subscriptions,
       http: options.config?.http,
-      tokens: options.config?.tokens,
+      signedIdentity: options.config?.signedIdentity,
       queryLimits: options.config?.queryLimits,
       rateLimits: options.config?.rateLimits,
       timeLimits: options.config?.timeouts,
+      introspection: options.config?.introspection,
+      trustedDocuments: options.config?.trustedDocuments,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;

@@ -1,16 +1,19 @@
 /**
  * The gateway as its own process (production topology): the committed supergraph, the subgraphs at
- * CRM_URL … ERP_URL, JWT_SECRET and IDENTITY_SIGNING_SECRET from the environment.
+ * CRM_URL … ERP_URL, IDENTITY_SIGNING_SECRET, and the ways clients authenticate (OIDC_ISSUER for the firm's identity
+ * provider, JWT_SECRET for HS256 tokens) from the environment.
  */
 import { hostname } from 'node:os';
 import { loadConfig, requireSetting, subgraphNames } from '../lib/config.ts';
 import { createBus } from '../lib/events/create-bus.ts';
 import { createLogger } from '../lib/logger.ts';
 import { supergraphSdl } from './supergraph.ts';
+import { createAuthenticator, verifiersFor } from './authentication/index.ts';
 import { createGateway } from './server.ts';
 
 const config = loadConfig();
 const logger = createLogger({ service: 'gateway' }, config.logLevel);
+const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET');
 const subgraphUrls = Object.fromEntries(
   subgraphNames.map((name) => [name, requireSetting(config.subgraphUrls[name], `${name.toUpperCase()}_URL`)]),
 );
@@ -20,18 +23,23 @@ if (!bus) logger.warn('REDIS_URL is not set: subscriptions (graphql-ws) are not 
 const gateway = createGateway({
   supergraphSdl: supergraphSdl(),
   subgraphUrls,
-  jwtSecret: requireSetting(config.jwtSecret, 'JWT_SECRET'),
-  identitySecret: requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET'),
+  authenticator: createAuthenticator(
+    // HS256 tokens only with JWT_SECRET set: whoever holds it can sign as anyone, so production states it on purpose.
+    verifiersFor({ jwtSecret: config.jwtSecret, tokens: config.tokens, oidc: config.oidc }, { hcmUrl: subgraphUrls.hcm, identitySecret, logger }),
+  ),
+  identitySecret,
   logger,
   maskErrors: config.production,
   bus,
   // One consumer group per gateway instance, stable across its restarts: every instance serves its own subscribers.
   subscriptions: { group: `gateway.live.${process.env.GATEWAY_INSTANCE || hostname()}`, ...config.subscriptions },
   http: config.http,
-  tokens: config.tokens,
+  signedIdentity: config.signedIdentity,
   queryLimits: config.queryLimits,
   rateLimits: config.rateLimits,
   timeLimits: config.timeouts,
+  introspection: config.introspection,
+  trustedDocuments: config.trustedDocuments,
 });
 const url = await gateway.listen(config.port ?? 4000, config.host);
 logger.info('gateway listening', { url });

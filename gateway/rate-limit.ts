@@ -4,7 +4,7 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Identity, Role } from '../lib/auth/identity.ts';
+import { callerOf, type Identity, type Role } from '../lib/auth/identity.ts';
 import type { GatewayContext } from './context.ts';
 
 /** How much a caller may ask of the gateway per minute (README "Rate limits"). */
@@ -111,9 +111,9 @@ export class RateLimit {
     const budget = Math.max(pointsPerMinute, ...identity.roles.map((role) => pointsPerMinuteByRole[role] ?? 0));
     let limiter = this.#byBudget.get(budget);
     if (!limiter) this.#byBudget.set(budget, (limiter = this.#create(`points-${budget}`, budget)));
-    // A token without a subject (operators' tokens) is one caller per roles and address.
-    const roles = [...identity.roles].sort().join(',');
-    const key = identity.workerId ? `worker:${identity.workerId}` : `roles:${roles}@${address}`;
+    // Tokens that name no one (operators' tokens) share a caller, so they are told apart by address as well.
+    const caller = callerOf(identity);
+    const key = caller.startsWith('roles:') ? `${caller}@${address}` : caller;
     // At most the whole budget: with a budget set below demand control's, a costly operation still runs once a minute.
     const points = Math.min(Math.max(Math.ceil(cost ?? 1), minPointsPerRequest, 1), budget);
     const refused = await consume(limiter, key, points);

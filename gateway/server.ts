@@ -3,13 +3,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { CORRELATION_HEADER, IDENTITY_HEADER, verifyIdentity } from '../lib/auth/identity.ts';
-import { verifyBearerToken, type TokenPolicy } from '../lib/auth/jwt.ts';
-import { DomainError, formatGraphQLError } from '../lib/errors.ts';
-import type { EventBus } from '../lib/events/bus.ts';
+import { CORRELATION_HEADER, IDENTITY_HEADER, type Identity, type Role, type SignedIdentityPolicy } from '../lib/auth/identity.ts';
+import { DomainError, errorCodes, formatGraphQLError } from '../lib/errors.ts';
+import type { EventBus, Subscription } from '../lib/events/bus.ts';
 import { RedisBus } from '../lib/events/redis-bus.ts';
-import { declaresBodyOver, headerMapOf, runApolloRequest, sendJson, sendPayloadTooLarge } from '../lib/http/apollo-handler.ts';
+import {
+  declaresBodyOver,
+  PayloadTooLargeError,
+  runApolloRequest,
+  sendJson,
+  sendPayloadTooLarge,
+} from '../lib/http/apollo-handler.ts';
+import { readSignedRequest } from '../lib/http/signed-request.ts';
 import type { Logger } from '../lib/logger.ts';
+import { bearerCredential, type Authenticator } from './authentication/index.ts';
 import type { GatewayContext } from './context.ts';
 import { createCorsLayer, createOriginCheck } from './cors.ts';
 import { errorLogPlugin } from '../lib/graphql/error-log.ts';
@@ -22,20 +29,26 @@ import { serviceAvailabilityPlugin } from './service-availability.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { deadlinePlugin, type TimeLimits } from './subgraph-guard.ts';
 import { DemandControl, type QueryLimits } from './demand-control/index.ts';
+import { csrfPrevention, graphqlOverHttpPlugin } from './graphql-over-http.ts';
+import { introspectionPlugin } from './introspection.ts';
 import { RateLimit, type RateLimits } from './rate-limit.ts';
 import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
 import { SubscribingGateway } from './subscriptions/schema.ts';
 import { createLiveSseHandler } from './subscriptions/sse.ts';
 import { attachLiveServer } from './subscriptions/ws-server.ts';
+import { TrustedDocuments } from './trusted-documents.ts';
 
 export interface GatewayOptions {
   /** The composed supergraph (schema/supergraph.graphql): never composed at start-up. */
   readonly supergraphSdl: string;
   /** Where each subgraph listens, by name. */
   readonly subgraphUrls: Readonly<Record<string, string>>;
-  /** HS256 secret of client bearer tokens. */
-  readonly jwtSecret: string;
+  /**
+   * Turns a client's bearer credential into its identity, the same for every route and transport
+   * (gateway/authentication: the gateway's HS256 tokens, the identity provider's, API keys).
+   */
+  readonly authenticator: Authenticator;
   /** HMAC secret for the identity forwarded to subgraphs. */
   readonly identitySecret: string;
   readonly logger: Logger;
@@ -45,14 +58,21 @@ export interface GatewayOptions {
    * CORS and the WebSocket upgrade (default none: same-origin and non-browser clients only).
    */
   readonly http?: { readonly maxBodyBytes?: number; readonly corsOrigins?: readonly string[] };
-  /** What bearer tokens must satisfy beyond their signature (lib/auth/jwt.ts); default 24 h lifetime, 30 s skew. */
-  readonly tokens?: TokenPolicy;
+  /** How long a subgraph's signed service identity is accepted (IDENTITY_VALIDITY_SECONDS); default 60 s, 30 s skew. */
+  readonly signedIdentity?: SignedIdentityPolicy;
   /** Limits on what one client operation may ask (gateway/demand-control/limits.ts); unset ones keep the defaults. */
   readonly queryLimits?: Partial<QueryLimits>;
   /** Cost points per identity and minute, failed authentications per IP (gateway/rate-limit.ts); in Redis with a Redis bus. */
   readonly rateLimits?: Partial<RateLimits>;
   /** The request deadline, the subgraph call timeout and the subgraphs' circuit breakers (gateway/subgraph-guard.ts). */
   readonly timeLimits?: TimeLimits;
+  /** Who may introspect (gateway/introspection.ts): these roles, or `*` for every caller (the default). */
+  readonly introspection?: { readonly roles?: readonly Role[] | '*' };
+  /**
+   * Trusted documents (gateway/trusted-documents.ts): with a manifest, clients run only its operations, unless they
+   * have one of the arbitrary roles (default ADMIN). Without, any document, as before.
+   */
+  readonly trustedDocuments?: { readonly manifestPath?: string; readonly arbitraryRoles?: readonly Role[] };
   /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
   readonly bus?: EventBus;
   readonly subscriptions?: {
@@ -84,9 +104,13 @@ export interface GatewayRuntime {
   stop(): Promise<void>;
 }
 
-const bearerOf = (req: IncomingMessage) => {
-  const header = req.headers.authorization ?? '';
-  return header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : null;
+const bearerOf = (req: IncomingMessage) => bearerCredential(req.headers.authorization);
+
+/** A refused credential: the DomainError's code and status (401, 403, or 503 when the identity provider is away). */
+const credentialRefusal = (error: unknown) => {
+  const [code, message, details] =
+    error instanceof DomainError ? [error.code, error.message, error.details] : (['UNAUTHENTICATED', 'invalid token', {}] as const);
+  return { status: errorCodes[code] ?? 401, code, message, details };
 };
 
 /** The one graph: Apollo Gateway over the five subgraphs, on `node:http`, with health, readiness and identity. */
@@ -110,13 +134,24 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   // One deployment shares one event stream, so its name scopes the buckets every instance draws from.
   const redisBus = options.bus instanceof RedisBus ? options.bus : undefined;
   const rateLimit = new RateLimit({ limits: options.rateLimits, redis: redisBus?.client, keyPrefix: redisBus?.stream });
+  // A manifest that cannot be read or does not check out stops the gateway here, before it listens.
+  const { manifestPath, arbitraryRoles } = options.trustedDocuments ?? {};
+  const trustedDocuments = manifestPath ? TrustedDocuments.load({ manifestPath, arbitraryRoles }) : null;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: options.maskErrors }),
     includeStacktraceInErrorResponses: !options.maskErrors,
+    // Per caller rather than by NODE_ENV for all: introspectionPlugin decides.
+    introspection: true,
+    csrfPrevention,
+    persistedQueries: trustedDocuments?.persistedQueries(),
     plugins: [
       errorLogPlugin(logger),
       serviceAvailabilityPlugin(),
+      graphqlOverHttpPlugin(),
+      // Before demand control: a document the caller may not send is refused as such, whatever it would cost.
+      ...(trustedDocuments ? [trustedDocuments.plugin()] : []),
+      introspectionPlugin(options.introspection?.roles ?? '*'),
       demand.plugin(),
       // After demand control: its estimate of the operation is what the request spends.
       rateLimit.plugin((context) => demand.costOf(context)),
@@ -127,13 +162,17 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });
   const maxBodyBytes = options.http?.maxBodyBytes ?? 2 * 1024 * 1024;
   const cors = createCorsLayer({ origins: options.http?.corsOrigins ?? [] });
-  const verifyToken = (token: string) => verifyBearerToken(token, options.jwtSecret, options.tokens);
+  const verifyToken = async (token: string) => (await options.authenticator.authenticate(token)).identity;
 
-  /** A subgraph calling the graph as itself: the identity the gateway signs for subgraphs, with a service name. */
-  function serviceIdentity(req: IncomingMessage) {
-    const identity = verifyIdentity(headerMapOf(req), options.identitySecret);
-    if (!identity.service) throw new DomainError('UNAUTHENTICATED', 'only services may call the gateway without a bearer token');
-    return identity;
+  /**
+   * A subgraph calling the graph as itself: the identity the gateway signs for subgraphs, with a service name, signed
+   * for this request (read here, to check its body).
+   */
+  async function serviceCall(req: IncomingMessage) {
+    const { identitySecret, signedIdentity: policy } = options;
+    const signed = await readSignedRequest(req, { identitySecret, policy, maxBodyBytes });
+    if (!signed.identity.service) throw new DomainError('UNAUTHENTICATED', 'only services may call the gateway without a bearer token');
+    return signed;
   }
 
   /** A request without a valid token counts against its address: past the limit, a 429 instead of the 401. */
@@ -153,9 +192,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID();
     const started = performance.now();
     const token = bearerOf(req);
-    const serviceCall = !token && req.headers[IDENTITY_HEADER] !== undefined;
+    const signedByService = !token && req.headers[IDENTITY_HEADER] !== undefined;
     const clientAddress = rateLimit.clientAddress(req);
-    if (!token && !serviceCall) {
+    if (!token && !signedByService) {
       if (await refusedUnauthenticated(res, clientAddress, correlationId)) return;
       sendJson(res, 401, { errors: [{ message: 'a bearer token is required', extensions: { code: 'UNAUTHENTICATED' } }] }, {
         [CORRELATION_HEADER]: correlationId,
@@ -164,17 +203,25 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       return;
     }
     let context: GatewayContext;
+    let body: Buffer | undefined;
     try {
-      context = { identity: token ? await verifyToken(token) : serviceIdentity(req), correlationId, clientAddress };
+      let identity: Identity;
+      if (token) identity = await verifyToken(token);
+      else ({ identity, body } = await serviceCall(req));
+      context = { identity, correlationId, clientAddress };
     } catch (error) {
-      if (await refusedUnauthenticated(res, clientAddress, correlationId)) return;
-      const [message, details] = error instanceof DomainError ? [error.message, error.details] : ['invalid token', {}];
-      sendJson(res, 401, { errors: [{ message, extensions: { ...details, code: 'UNAUTHENTICATED' } }] }, { [CORRELATION_HEADER]: correlationId });
+      if (error instanceof PayloadTooLargeError) return sendPayloadTooLarge(res, error.limit, { [CORRELATION_HEADER]: correlationId });
+      const { status, code, message, details } = credentialRefusal(error);
+      // An identity provider out of reach is no client's fault: it does not count against the address.
+      if (code !== 'SERVICE_UNAVAILABLE' && (await refusedUnauthenticated(res, clientAddress, correlationId))) return;
+      const challenge: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+      sendJson(res, status, { errors: [{ message, extensions: { ...details, code } }] }, { [CORRELATION_HEADER]: correlationId, ...challenge });
       return;
     }
     await runApolloRequest(apollo, req, res, async () => context, { [CORRELATION_HEADER]: correlationId }, {
       maxBodyBytes,
       screen: (query) => demand.screen(query, context.identity),
+      body,
     });
     logger.info('graphql request', {
       correlationId,
@@ -195,7 +242,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       try {
         context = { identity: await verifyToken(token), correlationId };
       } catch (error) {
-        throw new ExportError('UNAUTHENTICATED', error instanceof DomainError ? error.message : 'invalid token');
+        const { code, message } = credentialRefusal(error);
+        throw new ExportError(code, message);
       }
       const csv = await payrollCsv(apollo, context, new URL(req.url ?? '/', 'http://localhost').searchParams);
       res.writeHead(200, {
@@ -223,7 +271,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       try {
         context = { identity: await verifyToken(token), correlationId };
       } catch (error) {
-        throw new ExportError('UNAUTHENTICATED', error instanceof DomainError ? error.message : 'invalid token');
+        const { code, message } = credentialRefusal(error);
+        throw new ExportError(code, message);
       }
       res.setHeader(CORRELATION_HEADER, correlationId);
       const { rows } = await streamTimeEntries(apollo, context, new URL(req.url ?? '/', 'http://localhost').searchParams, format, res);
@@ -267,10 +316,11 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   });
   httpServer.keepAliveTimeout = 65_000;
 
+  const liveGroup = options.subscriptions?.group ?? 'gateway.live';
   const live = options.bus
     ? new LiveFeed({
         bus: options.bus,
-        group: options.subscriptions?.group ?? 'gateway.live',
+        group: liveGroup,
         batchWindowMs: options.subscriptions?.batchWindowMs,
         maxQueued: options.subscriptions?.maxQueued,
         replayEvents: options.subscriptions?.replayEvents,
@@ -291,9 +341,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         schema: () => gateway.schema,
         feed: live,
         connections: liveConnections!,
-        jwtSecret: options.jwtSecret,
-        tokenPolicy: options.tokens,
+        authenticator: options.authenticator,
         demandControl: demand,
+        trustedDocuments,
         allowOrigin: createOriginCheck(options.http?.corsOrigins ?? []),
         logger,
         maxSubscriptionsPerConnection: options.subscriptions?.maxPerConnection,
@@ -306,13 +356,15 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         schema: () => gateway.schema,
         feed: live,
         connections: liveConnections!,
-        jwtSecret: options.jwtSecret,
-        tokenPolicy: options.tokens,
+        authenticator: options.authenticator,
         demandControl: demand,
+        trustedDocuments,
         logger,
         keepAliveMs: options.subscriptions?.keepAliveMs,
       })
     : null;
+
+  let revocations: Subscription | null = null;
 
   return {
     httpServer,
@@ -323,11 +375,14 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
       await live?.start();
+      // Live connections outlast the check of their credential: withdrawn ones (a revoked API key) are heard of here.
+      if (live && options.bus) revocations = (await options.authenticator.watch?.(options.bus, `${liveGroup}.revocations`)) ?? null;
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const address = httpServer.address() as AddressInfo;
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}/graphql`;
     },
     async stop() {
+      await revocations?.close();
       await liveServer?.close();
       await live?.close();
       httpServer.closeAllConnections();

@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
-import { CORRELATION_HEADER, signIdentity } from '../lib/auth/identity.ts';
+import { CORRELATION_HEADER, signIdentity, type Identity } from '../lib/auth/identity.ts';
 import { DEADLINE_HEADER } from '../lib/http/deadline.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
@@ -11,16 +11,32 @@ import { deadlineOf, guardedFetcher, type TimeLimits } from './subgraph-guard.ts
 const statusCodes: Readonly<Record<number, string>> = { 400: 'BAD_USER_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN' };
 
 /**
- * Every subgraph request carries the caller's identity signed by the gateway (subgraphs trust nothing else), the
- * request's correlation id and its deadline. Node's fetch (undici) keeps connections to the subgraphs alive between
- * requests; each call is bounded in time and goes through the subgraph's circuit breaker (subgraph-guard.ts).
+ * The caller's identity on its way from willSendRequest to the fetcher, which signs it for the body it sends: the data
+ * source serializes the body only after willSendRequest (and with APQ sends two different ones). Never sent on.
+ */
+const UNSIGNED_IDENTITY_HEADER = 'x-psgraph-unsigned-identity';
+
+/** Replaces the unsigned identity with one signed for this very call: its method, URL and body (lib/auth/identity.ts). */
+function signingFetcher(identitySecret: string, next: Fetcher): Fetcher {
+  return (url, init = {}) => {
+    const { [UNSIGNED_IDENTITY_HEADER]: unsigned, ...headers } = init.headers ?? {};
+    if (unsigned === undefined) return next(url, init);
+    const identity = JSON.parse(Buffer.from(unsigned, 'base64url').toString('utf8')) as Identity;
+    const request = { method: init.method ?? 'GET', url, body: init.body ?? '' };
+    return next(url, { ...init, headers: { ...headers, ...signIdentity(identity, identitySecret, request) } });
+  };
+}
+
+/**
+ * Every subgraph request carries the caller's identity signed by the gateway for that request alone (subgraphs trust
+ * nothing else), the request's correlation id and its deadline. Node's fetch (undici) keeps connections to the
+ * subgraphs alive between requests; each call is bounded in time and goes through the subgraph's circuit breaker
+ * (subgraph-guard.ts).
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  readonly #identitySecret: string;
-
   constructor(options: { url: string; identitySecret: string; name?: string; timeLimits?: TimeLimits; logger?: Logger }) {
-    super({ url: options.url, fetcher: guardedFetcher(options.name ?? options.url, options.timeLimits, { logger: options.logger }) });
-    this.#identitySecret = options.identitySecret;
+    const guarded = guardedFetcher(options.name ?? options.url, options.timeLimits, { logger: options.logger });
+    super({ url: options.url, fetcher: signingFetcher(options.identitySecret, guarded) });
   }
 
   /**
@@ -43,9 +59,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (!request.http || !context.identity) return;
-    for (const [name, value] of Object.entries(signIdentity(context.identity, this.#identitySecret))) {
-      request.http.headers.set(name, value);
-    }
+    request.http.headers.set(UNSIGNED_IDENTITY_HEADER, Buffer.from(JSON.stringify(context.identity)).toString('base64url'));
     request.http.headers.set(CORRELATION_HEADER, context.correlationId);
     const deadline = deadlineOf(context);
     if (deadline !== undefined) request.http.headers.set(DEADLINE_HEADER, String(deadline));

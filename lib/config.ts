@@ -1,4 +1,4 @@
-import { roles, type Role } from './auth/identity.ts';
+import { roles, type Role, type SignedIdentityPolicy } from './auth/identity.ts';
 import { DomainError } from './errors.ts';
 
 export const subgraphNames = ['crm', 'hcm', 'psa', 'time', 'erp'] as const;
@@ -6,6 +6,26 @@ export type SubgraphName = (typeof subgraphNames)[number];
 
 /** Default ports when each subgraph runs as its own process (production topology). */
 export const defaultSubgraphPorts: Record<SubgraphName, number> = { crm: 4001, hcm: 4002, psa: 4003, time: 4004, erp: 4005 };
+
+/** What a worker claim is matched against in hcm. */
+export const workerMatches = ['email', 'employeeNumber', 'id'] as const;
+export type WorkerMatch = (typeof workerMatches)[number];
+
+/** A value of a token claim (a group, an app role, a client id) and the psgraph roles it grants. */
+export type RoleMap = ReadonlyMap<string, readonly Role[]>;
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly workerClaim: string;
+  readonly workerMatch: WorkerMatch;
+  readonly roleClaim: string;
+  /** null: claim values spelled as psgraph's roles (`FINANCE`) map to themselves. */
+  readonly roleMap: RoleMap | null;
+  readonly clientRoleMap: RoleMap;
+  /** After the issuer's keys were fetched, how long a token with an unknown `kid` is refused without fetching again. */
+  readonly jwksCooldownSeconds: number;
+}
 
 /** Everything psgraph reads from the environment. Parsed once at start-up and frozen. */
 export interface Config {
@@ -50,6 +70,12 @@ export interface Config {
    */
   readonly staffing: { readonly overbookingLimitPercent: number };
   /**
+   * time's capture: how many days after today (the UTC calendar date) a worker may log a DRAFT entry ahead
+   * (TIME_ENTRY_FUTURE_DAYS, default 14: this week and the next, to plan them; 0 = none). Submitting and approving
+   * always refuse an entry dated after today (FUTURE_DATE), whatever the window: work is billed once it is done.
+   */
+  readonly time: { readonly futureDays: number };
+  /**
    * erp's reconciliation job: seconds between scheduled runs (RECONCILIATION_INTERVAL_SECONDS, default 0 = no
    * schedule, on demand only) and how long a cost posting or an invoice may lag (RECONCILIATION_GRACE_MINUTES,
    * default 60).
@@ -75,6 +101,24 @@ export interface Config {
    * default 30).
    */
   readonly tokens: { readonly maxLifetimeSeconds: number; readonly clockSkewSeconds: number };
+  /**
+   * Sign-in with the firm's identity provider (README "Connect your identity provider"): the gateway accepts its
+   * access tokens when OIDC_ISSUER is set; null otherwise. OIDC_AUDIENCE (required then) is the `aud` they must carry.
+   * The worker a token names: its claim OIDC_WORKER_CLAIM (default `email`) matched against hcm's worker field
+   * OIDC_WORKER_MATCH (`email`, `employeeNumber` or `id`; default `email`). Its roles: the values of the claim
+   * OIDC_ROLE_CLAIM (default `roles`; a dotted path such as `realm_access.roles` reaches into objects) through
+   * OIDC_ROLE_MAP (`group=ROLE,…`; unset: values spelled as psgraph's roles map to themselves). A token without the
+   * worker claim is a program's (client credentials): accepted only for a client id in OIDC_CLIENT_ROLE_MAP
+   * (`client=ROLE,…`), with those roles. A token signed with a key the gateway has not seen fetches the issuer's keys
+   * again, at most once per OIDC_JWKS_COOLDOWN_SECONDS (default 30).
+   */
+  readonly oidc: OidcConfig | null;
+  /**
+   * The identity the gateway signs for each call to a subgraph (and a subgraph for its calls to the graph), bound to
+   * that call's method, path and body: how long after signing the receiver accepts it (IDENTITY_VALIDITY_SECONDS,
+   * default 60), give or take TOKEN_CLOCK_SKEW_SECONDS. Read by the gateway and every subgraph.
+   */
+  readonly signedIdentity: SignedIdentityPolicy;
   /**
    * What one client operation may ask of the gateway (README "Query limits"): QUERY_MAX_DEPTH, QUERY_MAX_ALIASES,
    * QUERY_MAX_ROOT_FIELDS, QUERY_MAX_TOKENS, QUERY_MAX_DIRECTIVES, the cost budget QUERY_MAX_COST and per role
@@ -117,6 +161,18 @@ export interface Config {
     readonly unauthenticatedPerMinute?: number;
     readonly trustedProxy: boolean;
   };
+  /**
+   * Who may introspect the schema (`__schema`, `__type`) through the gateway (README "Introspection"): the roles in
+   * INTROSPECTION_ROLES (comma-separated; `*` for every authenticated caller, `none` for nobody). Default: every
+   * authenticated caller in development, ADMIN in production. Requests without a token are refused (401) either way.
+   */
+  readonly introspection: { readonly roles: readonly Role[] | '*' };
+  /**
+   * Trusted documents (README "Trusted documents"): the manifest of the operations first-party apps may send, by hash
+   * (TRUSTED_DOCUMENTS, a file path; unset: any document, as before), and the roles that may still send documents not
+   * in it (TRUSTED_DOCUMENTS_ARBITRARY_ROLES, comma-separated or `none`, default ADMIN).
+   */
+  readonly trustedDocuments: { readonly manifestPath: string | undefined; readonly arbitraryRoles: readonly Role[] };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -146,6 +202,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!Number.isInteger(value) || value < 0) throw new Error(`${variable} must be a non-negative integer, got "${raw}"`);
     return value;
   };
+  const futureDays = nonNegative('TIME_ENTRY_FUTURE_DAYS', 14);
+  if (futureDays > 366) throw new Error(`TIME_ENTRY_FUTURE_DAYS must be at most 366, got "${env.TIME_ENTRY_FUTURE_DAYS}"`);
   return Object.freeze({
     production: env.NODE_ENV === 'production',
     dataDir: env.PSGRAPH_DATA_DIR ?? './data',
@@ -166,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerIdentity: positive('SUBSCRIPTION_CONNECTIONS_PER_IDENTITY'),
     }),
     staffing: Object.freeze({ overbookingLimitPercent: positive('STAFFING_OVERBOOKING_LIMIT_PERCENT') ?? 100 }),
+    time: Object.freeze({ futureDays }),
     reconciliation: Object.freeze({
       intervalSeconds: nonNegative('RECONCILIATION_INTERVAL_SECONDS', 0),
       graceMinutes: nonNegative('RECONCILIATION_GRACE_MINUTES', 60),
@@ -182,6 +241,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxLifetimeSeconds: positive('TOKEN_MAX_LIFETIME_SECONDS') ?? 24 * 60 * 60,
       clockSkewSeconds: nonNegative('TOKEN_CLOCK_SKEW_SECONDS', 30),
     }),
+    signedIdentity: Object.freeze({
+      validitySeconds: positive('IDENTITY_VALIDITY_SECONDS') ?? 60,
+      clockSkewSeconds: nonNegative('TOKEN_CLOCK_SKEW_SECONDS', 30),
+    }),
+    oidc: oidcConfig(env, nonNegative),
     queryLimits: Object.freeze({
       maxDepth: positive('QUERY_MAX_DEPTH'),
       // Zero aliases or directives is a setting of its own (none allowed), unlike zero depth or cost.
@@ -217,6 +281,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
       trustedProxy: env.TRUSTED_PROXY === 'true',
     }),
+    introspection: Object.freeze({
+      roles: roleList(env, 'INTROSPECTION_ROLES', env.NODE_ENV === 'production' ? ['ADMIN'] : '*', true),
+    }),
+    trustedDocuments: Object.freeze({
+      manifestPath: env.TRUSTED_DOCUMENTS || undefined,
+      arbitraryRoles: roleList(env, 'TRUSTED_DOCUMENTS_ARBITRARY_ROLES', ['ADMIN']),
+    }),
     logLevel,
   });
 }
@@ -240,6 +311,61 @@ function corsOrigins(raw: string | undefined): readonly string[] {
       return url.origin;
     }),
   );
+}
+
+/** A list of roles (`FINANCE,ADMIN`), `none`, or `*` for every authenticated caller where the setting allows it. */
+function roleList(env: NodeJS.ProcessEnv, variable: string, fallback: readonly Role[]): readonly Role[];
+function roleList(env: NodeJS.ProcessEnv, variable: string, fallback: readonly Role[] | '*', anyCaller: true): readonly Role[] | '*';
+function roleList(env: NodeJS.ProcessEnv, variable: string, fallback: readonly Role[] | '*', anyCaller = false) {
+  const raw = env[variable]?.trim();
+  if (!raw) return fallback;
+  if (raw === '*' && anyCaller) return '*';
+  if (raw === 'none') return Object.freeze([]);
+  const entries = raw.split(',').map((entry) => entry.trim().toUpperCase()).filter(Boolean);
+  if (entries.length === 0 || entries.some((entry) => !(roles as readonly string[]).includes(entry))) {
+    throw new Error(`${variable}: "${raw}" is not a list of roles (${roles.join(', ')}${anyCaller ? ', or *' : ''}; or none)`);
+  }
+  return Object.freeze([...new Set(entries)] as Role[]);
+}
+
+function oidcConfig(env: NodeJS.ProcessEnv, nonNegative: (variable: string, fallback: number) => number): OidcConfig | null {
+  const issuer = env.OIDC_ISSUER?.trim();
+  if (!issuer) return null;
+  if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol)) {
+    throw new Error(`OIDC_ISSUER must be the identity provider's issuer URL, got "${issuer}"`);
+  }
+  const audience = env.OIDC_AUDIENCE?.trim();
+  // Without it, a token the provider issued for any other application of the firm would be accepted here.
+  if (!audience) throw new Error('OIDC_AUDIENCE is required with OIDC_ISSUER: the "aud" of tokens issued for psgraph');
+  const workerMatch = (env.OIDC_WORKER_MATCH?.trim() || 'email') as WorkerMatch;
+  if (!workerMatches.includes(workerMatch)) {
+    throw new Error(`OIDC_WORKER_MATCH must be one of ${workerMatches.join(', ')}, got "${env.OIDC_WORKER_MATCH}"`);
+  }
+  return Object.freeze({
+    issuer,
+    audience,
+    workerClaim: env.OIDC_WORKER_CLAIM?.trim() || 'email',
+    workerMatch,
+    roleClaim: env.OIDC_ROLE_CLAIM?.trim() || 'roles',
+    roleMap: env.OIDC_ROLE_MAP?.trim() ? roleMap(env.OIDC_ROLE_MAP, 'OIDC_ROLE_MAP') : null,
+    clientRoleMap: roleMap(env.OIDC_CLIENT_ROLE_MAP ?? '', 'OIDC_CLIENT_ROLE_MAP'),
+    jwksCooldownSeconds: nonNegative('OIDC_JWKS_COOLDOWN_SECONDS', 30),
+  });
+}
+
+/** `value=ROLE,value=ROLE`: a value may be listed again for more roles; the last `=` splits (values may hold one). */
+function roleMap(raw: string, variable: string): RoleMap {
+  const map = new Map<string, Role[]>();
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const split = entry.lastIndexOf('=');
+    const value = entry.slice(0, split).trim();
+    const role = entry.slice(split + 1).trim().toUpperCase();
+    if (split <= 0 || !(roles as readonly string[]).includes(role)) {
+      throw new Error(`${variable}: "${entry}" is not value=ROLE with a role of ${roles.join(', ')}`);
+    }
+    map.set(value, [...new Set([...(map.get(value) ?? []), role as Role])]);
+  }
+  return map;
 }
 
 /** The value, or a start-up failure that names the missing variable. */

@@ -31,6 +31,16 @@ export const roundDecimal = (value: string, scale: number) => fromScaled(toScale
 /** A decimal without its fraction's trailing zeros ("0.9200000000" → "0.92", "1.0000" → "1"): how a stored rate reads. */
 export const trimDecimal = (value: string) => (value.includes('.') ? value.replace(/\.?0+$/, '') : value);
 
+/**
+ * A stored percentage as the schema documents percentages: two places ("19.0000" → "19.00"), more only when the
+ * value has them ("8.8750" → "8.875"), so a rate reads as people write it and nothing stored is lost.
+ */
+export function percentText(value: string): string {
+  const trimmed = trimDecimal(String(value));
+  const [whole, fraction = ''] = trimmed.split('.');
+  return `${whole}.${fraction.padEnd(2, '0')}`;
+}
+
 export const compareDecimals = (a: string, b: string) => {
   const scale = 12;
   const difference = toScaled(a, scale) - toScaled(b, scale);

@@ -60,6 +60,13 @@ export const errorCodes = {
   SLOW_CONSUMER: 429,
   /** A caller spent its rate limit (gateway/rate-limit.ts): `Retry-After` and `extensions.retryAfterSeconds` say when to retry. */
   RATE_LIMITED: 429,
+  /**
+   * With trusted documents (gateway/trusted-documents.ts): a hash the manifest does not list, answered 200 as Apollo
+   * Server does, so that Apollo Client sends the whole text; and a document not in it, from a caller whose roles may not
+   * send others.
+   */
+  PERSISTED_QUERY_NOT_FOUND: 200,
+  PERSISTED_QUERY_REQUIRED: 403,
   INTERNAL_SERVER_ERROR: 500,
   /** A system this one depends on (the gateway, a subgraph behind it) cannot be reached now: try again later. */
   SERVICE_UNAVAILABLE: 503,

@@ -61,15 +61,17 @@ export function createGraphClient(options: {
     async query<T>(query: string, variables: Record<string, unknown>, request: { correlationId?: string } = {}) {
       let response: Response;
       let body: { data?: T; errors?: Array<{ message: string }> };
+      const url = options.url();
+      const sent = JSON.stringify({ query, variables });
       try {
-        response = await fetch(options.url(), {
+        response = await fetch(url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             [CORRELATION_HEADER]: request.correlationId ?? randomUUID(),
-            ...signIdentity(identity, options.identitySecret),
+            ...signIdentity(identity, options.identitySecret, { method: 'POST', url, body: sent }),
           },
-          body: JSON.stringify({ query, variables }),
+          body: sent,
           signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
         });
       } catch (error) {

@@ -1,6 +1,7 @@
 /**
  * Prints a bearer token for the embedded default: `npm run token -- --role FINANCE [--worker <id>] [--expires 12h]`.
- * Without --worker it signs as the demo worker who holds the role. Uses JWT_SECRET, else ./data/secrets.json. The
+ * Without --worker it signs as the demo worker who holds the role (--role MANAGER: the manager of --role WORKER's
+ * worker, so the README's approval walk-through works). Uses JWT_SECRET, else ./data/secrets.json. The
  * lifetime defaults to 12 h, or TOKEN_MAX_LIFETIME_SECONDS when that is shorter; a longer --expires is refused here
  * rather than by the gateway later.
  */

@@ -111,15 +111,17 @@ export function deadLetterFields(options: DeadLetterFieldsOptions) {
 
   async function ask<T>(subgraph: string, action: string, body: unknown, context: GatewayContext): Promise<T> {
     let response: Response;
+    const url = new URL(`${DEAD_LETTER_PATH}${action}`, options.subgraphUrls[subgraph]);
+    const sent = JSON.stringify(body);
     try {
-      response = await fetch(new URL(`${DEAD_LETTER_PATH}${action}`, options.subgraphUrls[subgraph]), {
+      response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           [CORRELATION_HEADER]: context.correlationId,
-          ...signIdentity(context.identity, options.identitySecret),
+          ...signIdentity(context.identity, options.identitySecret, { method: 'POST', url, body: sent }),
         },
-        body: JSON.stringify(body),
+        body: sent,
         signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
       });
     } catch (error) {

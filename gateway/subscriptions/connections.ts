@@ -1,15 +1,11 @@
-import type { Identity } from '../../lib/auth/identity.ts';
+import { callerOf, type Identity } from '../../lib/auth/identity.ts';
 
 /** The graphql-ws close code of a connection refused at `connection_init` because its identity holds too many. */
 export const tooManyConnectionsCode = 4429;
 export const tooManyConnectionsReason = 'too many connections for this identity';
 
-/**
- * Whose connections count together: the worker the token names; a token without a worker (an administrator's, a
- * script's) counts with every other token of the same roles, since nothing else tells them apart.
- */
-export const connectionOwner = (identity: Identity): string =>
-  identity.workerId !== null ? `worker:${identity.workerId}` : `roles:${[...identity.roles].sort().join(',')}`;
+/** Whose connections count together: one caller's (lib/auth/identity.ts `callerOf`). */
+export const connectionOwner = callerOf;
 
 /**
  * Live connections per identity on this gateway instance, graphql-ws sockets and SSE streams together: one client

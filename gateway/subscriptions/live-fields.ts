@@ -5,8 +5,7 @@ import { erpTopics } from '../../subgraphs/erp/events.ts';
 import { reconciliationTopics, type ReconciliationExceptionChanged } from '../../subgraphs/erp/reconciliation.ts';
 import type { ProjectStatusChanged } from '../../subgraphs/psa/events.ts';
 import { psaTopics } from '../../subgraphs/psa/events.ts';
-import { isoWeekLabel } from '../../subgraphs/time/domain/iso-week.ts';
-import type { TimeEntryCorrected, TimeEntrySnapshot } from '../../subgraphs/time/events.ts';
+import type { TimeEntryCorrected, TimeEntrySnapshot, TimesheetChanged } from '../../subgraphs/time/events.ts';
 import { timeTopics } from '../../subgraphs/time/events.ts';
 import { fragmentsText, selectionText, variableDefinitionsText, type LiveSelection } from './selection.ts';
 
@@ -122,13 +121,9 @@ const snapshotChange = (snapshot: TimeEntrySnapshot, event: DomainEvent): Change
 });
 
 /** The entry each time.entry.* event changed (a correction: the reversed entry; its correction is `submitted`). */
-function entryChangesOf(event: DomainEvent): { change: Change; date: string }[] {
-  if (event.type === timeTopics.entryCorrected) {
-    const { reversed } = event.data as unknown as TimeEntryCorrected;
-    return [{ change: snapshotChange(reversed, event), date: reversed.date }];
-  }
-  const snapshot = event.data as unknown as TimeEntrySnapshot;
-  return [{ change: snapshotChange(snapshot, event), date: snapshot.date }];
+function entryChangesOf(event: DomainEvent): Change[] {
+  if (event.type === timeTopics.entryCorrected) return [snapshotChange((event.data as unknown as TimeEntryCorrected).reversed, event)];
+  return [snapshotChange(event.data as unknown as TimeEntrySnapshot, event)];
 }
 
 const entryEvents = [
@@ -144,7 +139,7 @@ const idsOf = (values: Iterable<string | null | undefined>) => [...new Set([...v
 export const timeEntryStatusChanged: LiveField = {
   name: 'timeEntryStatusChanged',
   eventTypes: entryEvents,
-  changesOf: (event) => entryChangesOf(event).map(({ change }) => change),
+  changesOf: entryChangesOf,
   readFacts: {
     keys: ['managerId', 'customerId', 'contractId'],
     query: (changes) => ({
@@ -171,15 +166,18 @@ const timesheetKey = (id: string) => {
   return { workerId: id.slice(0, at), isoWeek: id.slice(at + 1) };
 };
 
+/**
+ * Fed by time's one event per changed week (`time.timesheet.changed`), not by its entries' events: a week of eleven
+ * entries approved is one change of the timesheet, and a subscriber gets one result for it, whatever batches the
+ * entries' events would have fallen into.
+ */
 export const timesheetStatusChanged: LiveField = {
   name: 'timesheetStatusChanged',
-  eventTypes: entryEvents,
-  changesOf: (event) =>
-    entryChangesOf(event).map(({ change, date }) => ({
-      id: `${change.facts.workerId}:${isoWeekLabel(date)}`,
-      facts: { workerId: change.facts.workerId },
-      correlationId: change.correlationId,
-    })),
+  eventTypes: [timeTopics.timesheetChanged],
+  changesOf(event) {
+    const data = event.data as unknown as TimesheetChanged;
+    return [{ id: data.timesheetId, facts: { workerId: data.workerId }, correlationId: event.correlationId }];
+  },
   readFacts: {
     keys: ['managerId'],
     query: (changes) => ({

@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
-import { decodeJwt } from 'jose';
-import { verifyBearerToken, type TokenPolicy } from '../../lib/auth/jwt.ts';
-import type { Identity } from '../../lib/auth/identity.ts';
-import { DomainError } from '../../lib/errors.ts';
+import { DomainError, errorCodes } from '../../lib/errors.ts';
 import { sendJson } from '../../lib/http/apollo-handler.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { bearerCredential, type Authenticated, type Authenticator } from '../authentication/index.ts';
 import { tooManyConnectionsReason, type ConnectionLimiter } from './connections.ts';
 import type { DemandControl } from '../demand-control/index.ts';
+import type { TrustedDocuments } from '../trusted-documents.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
 
@@ -17,11 +16,12 @@ export interface LiveSseOptions {
   readonly feed: LiveFeed;
   /** Live connections per identity, shared with graphql-ws: a stream counts as one connection. */
   readonly connections: ConnectionLimiter;
-  readonly jwtSecret: string;
-  /** What tokens must satisfy beyond their signature; lib/auth/jwt.ts's default when omitted. */
-  readonly tokenPolicy?: TokenPolicy;
+  /** The gateway's one authenticator: the same credentials as over HTTP and graphql-ws. */
+  readonly authenticator: Authenticator;
   /** The gateway's query limits, applied to each subscribe request as to a query (QUERY_TOO_COMPLEX). */
   readonly demandControl?: Pick<DemandControl, 'refuseSubscription'>;
+  /** With a trusted-document manifest: the subscribe request's document by hash, or its refusal (before the limits). */
+  readonly trustedDocuments?: Pick<TrustedDocuments, 'resolveSubscription'> | null;
   readonly logger: Logger;
   /** Interval of the comment lines that keep idle proxies from closing the stream. Default 12 s. */
   readonly keepAliveMs?: number;
@@ -57,19 +57,22 @@ export function createLiveSseHandler(options: LiveSseOptions) {
       sendJson(res, 406, { errors: [{ message: 'this path streams Server-Sent Events: send Accept: text/event-stream', extensions: { code: 'BAD_USER_INPUT' } }] }, headers);
       return;
     }
-    const header = req.headers.authorization ?? '';
-    const token = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : null;
-    let identity: Identity;
+    const token = bearerCredential(req.headers.authorization);
+    let authenticated: Authenticated;
     try {
       if (!token) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
-      identity = await verifyBearerToken(token, options.jwtSecret, options.tokenPolicy);
+      authenticated = await options.authenticator.authenticate(token);
     } catch (error) {
-      const [message, details] = error instanceof DomainError ? [error.message, error.details] : ['invalid token', {}];
-      sendJson(res, 401, { errors: [{ message, extensions: { ...details, code: 'UNAUTHENTICATED' } }] }, { ...headers, 'www-authenticate': 'Bearer' });
+      const [code, message, details] =
+        error instanceof DomainError ? [error.code, error.message, error.details] : (['UNAUTHENTICATED', 'invalid token', {}] as const);
+      const status = errorCodes[code] ?? 401;
+      sendJson(res, status, { errors: [{ message, extensions: { ...details, code } }] }, {
+        ...headers,
+        ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+      });
       return;
     }
-    const { exp } = decodeJwt(token);
-    const expiresAt = typeof exp === 'number' ? exp * 1000 : null;
+    const { identity, expiresAt, revoked } = authenticated;
     if (!options.connections.acquire(identity)) {
       const message = `${tooManyConnectionsReason} (at most ${options.connections.maxPerIdentity} graphql-ws connections and event streams)`;
       sendJson(res, 429, { errors: [{ message, extensions: { code: 'CONNECTION_LIMIT' } }] }, headers);
@@ -87,9 +90,12 @@ export function createLiveSseHandler(options: LiveSseOptions) {
     res.flushHeaders();
     const refuse = (result: FormattedExecutionResult) => res.end(event('next', result) + event('complete'));
     if (body === null) return void refuse(failure(`the body must be a JSON object of at most ${maxBodyBytes} bytes`, 'BAD_USER_INPUT'));
-    const tooComplex = options.demandControl?.refuseSubscription(options.schema(), body, identity);
+    const trusted = options.trustedDocuments?.resolveSubscription(body, identity) ?? { request: body };
+    if ('errors' in trusted) return void refuse({ errors: trusted.errors.map((error) => error.toJSON()) });
+    const { request } = trusted;
+    const tooComplex = options.demandControl?.refuseSubscription(options.schema(), request, identity);
     if (tooComplex) return void refuse({ errors: tooComplex.map((error) => error.toJSON()) });
-    const read = readLiveRequest(options.schema(), body);
+    const read = readLiveRequest(options.schema(), request);
     if (Array.isArray(read)) return void refuse({ errors: read.map((error) => error.toJSON()) });
     const { selection } = read as { selection: LiveSelection };
 
@@ -100,18 +106,27 @@ export function createLiveSseHandler(options: LiveSseOptions) {
       closed = true;
       clearInterval(keepAlive);
       clearTimeout(expiry);
+      revoked?.removeEventListener('abort', endRevoked);
       void results.return?.();
     };
     res.on('close', stop);
     const keepAlive = setInterval(() => res.write(':\n\n'), keepAliveMs);
-    const expiry = setTimeout(
-      () => {
-        if (closed) return;
-        res.end(event('next', failure('the token expired: subscribe again with a fresh one', 'UNAUTHENTICATED')) + event('complete'));
-        stop();
-      },
-      Math.min(Math.max((expiresAt ?? Infinity) - Date.now(), 0), 2 ** 31 - 1),
-    );
+    const end = (message: string) => {
+      if (closed) return;
+      res.end(event('next', failure(message, 'UNAUTHENTICATED')) + event('complete'));
+      stop();
+    };
+    const endExpired = () => end('the token expired: subscribe again with a fresh one');
+    // A credential without an end (an API key without expiry) has no timer; one longer than a timer holds re-arms.
+    const armExpiry = (): NodeJS.Timeout | undefined => {
+      if (expiresAt === null) return undefined;
+      const left = expiresAt - Date.now();
+      return setTimeout(() => (left > 2 ** 31 - 1 ? (expiry = armExpiry()) : endExpired()), Math.min(Math.max(left, 0), 2 ** 31 - 1));
+    };
+    let expiry = armExpiry();
+    const endRevoked = () => end('the credential was revoked: subscribe again with another one');
+    if (revoked?.aborted) endRevoked();
+    revoked?.addEventListener('abort', endRevoked, { once: true });
     for await (const result of results) {
       if (closed) break;
       // A client that does not read fills the socket; the feed's bounded queue then ends it (SLOW_CONSUMER).

@@ -1,15 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
-import { decodeJwt } from 'jose';
 import { WebSocketServer } from 'ws';
 import type { Identity } from '../../lib/auth/identity.ts';
-import { verifyBearerToken, type TokenPolicy } from '../../lib/auth/jwt.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { bearerCredential, closeCodeOf, closeReasonOf, type Authenticated, type Authenticator } from '../authentication/index.ts';
 import { tooManyConnectionsCode, tooManyConnectionsReason, type ConnectionLimiter } from './connections.ts';
 import type { DemandControl } from '../demand-control/index.ts';
+import type { TrustedDocuments } from '../trusted-documents.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
 
@@ -22,11 +21,12 @@ export interface LiveServerOptions {
   readonly feed: LiveFeed;
   /** Live connections per identity, shared with the SSE handler. */
   readonly connections: ConnectionLimiter;
-  readonly jwtSecret: string;
-  /** What tokens must satisfy beyond their signature; lib/auth/jwt.ts's default when omitted. */
-  readonly tokenPolicy?: TokenPolicy;
+  /** The gateway's one authenticator: the same credentials as over HTTP. */
+  readonly authenticator: Authenticator;
   /** The gateway's query limits, applied to each subscribe request as to a query (QUERY_TOO_COMPLEX). */
   readonly demandControl?: Pick<DemandControl, 'refuseSubscription'>;
+  /** With a trusted-document manifest: the subscribe request's document by hash, or its refusal (before the limits). */
+  readonly trustedDocuments?: Pick<TrustedDocuments, 'resolveSubscription'> | null;
   /**
    * Whether an upgrade may proceed, by its Origin (gateway/cors.ts's createOriginCheck). A browser does not apply CORS
    * to WebSockets, so this is what keeps another site's page from opening one. Refused: HTTP 403. Default: any.
@@ -50,6 +50,8 @@ type ConnectionState = {
   counted?: boolean;
   expiresAt?: number | null;
   expiryTimer?: NodeJS.Timeout;
+  /** Stops listening for the credential's withdrawal (an API key revoked). */
+  forgetRevocation?: () => void;
 };
 
 /** What onSubscribe hands to `subscribe` for one operation. */
@@ -61,18 +63,20 @@ interface LiveContext {
 
 const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
-/** The bearer token of `connection_init`: `{ "authorization": "Bearer <jwt>" }`, as the HTTP header would carry it. */
-const tokenOf = (params: Readonly<Record<string, unknown>> | undefined) => {
-  const value = typeof params?.authorization === 'string' ? params.authorization : '';
-  return value.toLowerCase().startsWith('bearer ') ? value.slice(7).trim() : null;
-};
+/** The credential of `connection_init`: `{ "authorization": "Bearer <credential>" }`, as the HTTP header would carry it. */
+const tokenOf = (params: Readonly<Record<string, unknown>> | undefined) => bearerCredential(params?.authorization);
+
+/** Close code of a connection whose credential lapsed or was withdrawn: connect again with a fresh one. */
+const renewCredentialCode = 4401;
 
 /** Longest delay a Node timer takes; a token valid for longer is checked again when it fires. */
 const maxTimerMs = 2 ** 31 - 1;
 
 /**
- * graphql-ws (subprotocol graphql-transport-ws) on the gateway's HTTP server and path. The token is verified in
- * `connection_init` (4403 Forbidden otherwise) and the socket is closed with 4403 when it expires; each
+ * graphql-ws (subprotocol graphql-transport-ws) on the gateway's HTTP server and path. The credential is verified in
+ * `connection_init`: refused with 4401 when it is invalid or expired (renew it), 4403 when it is valid but not accepted
+ * (no worker, no role), 1013 when the identity provider cannot be asked; the socket is closed with 4401 when the
+ * credential expires or is revoked, so the client connects again with a fresh one and resumes from its cursor; each
  * connection holds a bounded number of subscriptions, and an identity a bounded number of connections (one more is
  * closed with 4429 at `connection_init`); the server pings every `keepAliveMs` and drops a silent peer.
  */
@@ -104,14 +108,19 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
       isProd: options.maskErrors,
       async onConnect(ctx) {
         const token = tokenOf(ctx.connectionParams);
-        if (!token) return false;
-        try {
-          ctx.extra.identity = await verifyBearerToken(token, options.jwtSecret, options.tokenPolicy);
-        } catch (error) {
-          // The reason (which claim failed) in the close frame, which holds 123 bytes; graphql-ws's own 4403 then yields.
-          ctx.extra.socket.close(CloseCode.Forbidden, (error as Error).message.slice(0, 123));
+        if (!token) {
+          ctx.extra.socket.close(renewCredentialCode, 'a bearer credential is required in connection_init: { authorization }');
           return false;
         }
+        let authenticated: Authenticated;
+        try {
+          authenticated = await options.authenticator.authenticate(token);
+        } catch (error) {
+          // The reason (which claim failed) in the close frame; graphql-ws's own 4403 for `false` then yields.
+          ctx.extra.socket.close(closeCodeOf(error), closeReasonOf(error));
+          return false;
+        }
+        ctx.extra.identity = authenticated.identity;
         if (!options.connections.acquire(ctx.extra.identity)) {
           // Closed here with its own code; graphql-ws's 4403 for the `false` below is then ignored by the closing socket.
           ctx.extra.socket.close(tooManyConnectionsCode, tooManyConnectionsReason);
@@ -119,18 +128,25 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
           return false;
         }
         ctx.extra.counted = true;
-        const { exp } = decodeJwt(token);
-        ctx.extra.expiresAt = typeof exp === 'number' ? exp * 1000 : null;
+        ctx.extra.expiresAt = authenticated.expiresAt;
         const closeWhenExpired = () => {
           const left = (ctx.extra.expiresAt ?? Infinity) - Date.now();
-          if (left <= 0) ctx.extra.socket.close(CloseCode.Forbidden, 'token expired');
+          if (left <= 0) ctx.extra.socket.close(renewCredentialCode, 'token expired: connect again with a fresh one');
           else if (Number.isFinite(left)) ctx.extra.expiryTimer = setTimeout(closeWhenExpired, Math.min(left, maxTimerMs));
         };
         closeWhenExpired();
+        const { revoked } = authenticated;
+        if (revoked) {
+          const closeRevoked = () => ctx.extra.socket.close(renewCredentialCode, closeReasonOf(revoked.reason));
+          if (revoked.aborted) closeRevoked();
+          revoked.addEventListener('abort', closeRevoked, { once: true });
+          ctx.extra.forgetRevocation = () => revoked.removeEventListener('abort', closeRevoked);
+        }
         return true;
       },
       onClose(ctx) {
         if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+        ctx.extra.forgetRevocation?.();
         if (ctx.extra.counted) options.connections.release(ctx.extra.identity!);
         ctx.extra.counted = false;
       },
@@ -141,9 +157,12 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
           return refusal(`at most ${maxSubscriptions} subscriptions per connection`, 'SUBSCRIPTION_LIMIT');
         }
         const schema = options.schema();
-        const tooComplex = options.demandControl?.refuseSubscription(schema, payload, identity);
+        const trusted = options.trustedDocuments?.resolveSubscription(payload, identity) ?? { request: payload };
+        if ('errors' in trusted) return [...trusted.errors];
+        const { request } = trusted;
+        const tooComplex = options.demandControl?.refuseSubscription(schema, request, identity);
         if (tooComplex) return [...tooComplex];
-        const read = readLiveRequest(schema, payload);
+        const read = readLiveRequest(schema, request);
         if (Array.isArray(read)) return read as GraphQLError[];
         const { selection, document } = read as Exclude<typeof read, readonly GraphQLError[]>;
         const contextValue: LiveContext = { identity, expiresAt: ctx.extra.expiresAt ?? null, selection };

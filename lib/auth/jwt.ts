@@ -1,4 +1,4 @@
-import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { DomainError } from '../errors.ts';
 import { roles, type Identity, type Role } from './identity.ts';
 
@@ -25,6 +25,8 @@ const refused = (claim: string, reason: string) =>
   new DomainError('UNAUTHENTICATED', `invalid bearer token: ${reason}`, { claim });
 
 function joseRefusal(error: unknown): DomainError {
+  // The key lookup's own refusal (an issuer's keys out of reach) says better what happened.
+  if (error instanceof DomainError) return error;
   if (error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed) {
     const { claim, reason } = error;
     if (claim === 'exp' && reason === 'missing') return refused('exp', 'it has no "exp" claim (tokens must expire)');
@@ -32,29 +34,50 @@ function joseRefusal(error: unknown): DomainError {
     if (claim === 'nbf' && reason === 'check_failed') {
       return refused('nbf', '"nbf" is in the future (the token is not valid yet)');
     }
+    if (claim === 'iss') return refused('iss', `"iss" is not the issuer this gateway trusts (${reason})`);
+    if (claim === 'aud') return refused('aud', `"aud" does not name this API (${reason})`);
     return refused(claim, error.message);
   }
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return refused('kid', 'no key of the issuer matches its "kid" (signed with an unknown or retired key)');
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return refused('alg', error.message);
   return new DomainError('UNAUTHENTICATED', `invalid bearer token: ${(error as Error).message}`);
 }
 
+/** A key to verify with: a shared secret, or a function that finds the issuer's key for the token's header (a JWKS). */
+export type VerificationKey = Uint8Array | JWTVerifyGetKey;
+
+/** Which tokens a verification accepts, besides the time checks of the policy. */
+export interface JwtExpectations {
+  readonly algorithms: readonly string[];
+  readonly issuer?: string;
+  readonly audience?: string | readonly string[];
+}
+
 /**
- * A client's bearer token → its identity. Only HS256 is accepted; `sub` is the worker id, `roles` the role list.
- * The token must expire (`exp`), within `policy.maxLifetimeSeconds` of when it was issued; `nbf` and `iat` may not be
- * in the future. Every clock comparison allows `policy.clockSkewSeconds`. Each refusal is UNAUTHENTICATED with the
- * offending claim in the message and in `details.claim`.
+ * The one verification of a JWT bearer token, whoever issued it: the signature (`key`, one of `algorithms`), `iss` and
+ * `aud` when expected, and the times. The token must expire (`exp`), within `policy.maxLifetimeSeconds` of when it
+ * was issued; `nbf` and `iat` may not be in the future. Every clock comparison allows `policy.clockSkewSeconds`. Each
+ * refusal is UNAUTHENTICATED with the offending claim in the message and in `details.claim`.
  */
-export async function verifyBearerToken(
+export async function verifyJwt(
   token: string,
-  secret: string,
+  key: VerificationKey,
+  expected: JwtExpectations,
   policy: TokenPolicy = defaultTokenPolicy,
-): Promise<Identity> {
+): Promise<JWTPayload> {
   let payload: JWTPayload;
+  const options: JWTVerifyOptions = {
+    algorithms: [...expected.algorithms],
+    issuer: expected.issuer,
+    audience: expected.audience === undefined ? undefined : [expected.audience].flat(),
+    requiredClaims: ['exp'],
+    clockTolerance: policy.clockSkewSeconds,
+  };
   try {
-    ({ payload } = await jwtVerify(token, key(secret), {
-      algorithms: ['HS256'],
-      requiredClaims: ['exp'],
-      clockTolerance: policy.clockSkewSeconds,
-    }));
+    // jose's overloads take a secret and a key lookup apart.
+    ({ payload } = key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
   } catch (error) {
     throw joseRefusal(error);
   }
@@ -73,6 +96,19 @@ export async function verifyBearerToken(
         `${policy.maxLifetimeSeconds} s this gateway accepts`,
     );
   }
+  return payload;
+}
+
+/**
+ * A token signed with the gateway's own HS256 secret (the embedded default, `npm run token`, tests) → its identity:
+ * `sub` is the worker id, `roles` the role list; `verifyJwt`'s checks apply.
+ */
+export async function verifyBearerToken(
+  token: string,
+  secret: string,
+  policy: TokenPolicy = defaultTokenPolicy,
+): Promise<Identity> {
+  const payload = await verifyJwt(token, key(secret), { algorithms: ['HS256'] }, policy);
   const claimed = Array.isArray(payload.roles) ? payload.roles : [];
   const valid = claimed.filter((role): role is Role => (roles as readonly unknown[]).includes(role));
   return { workerId: typeof payload.sub === 'string' ? payload.sub : null, roles: valid };

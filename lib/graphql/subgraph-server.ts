@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -6,7 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Kysely } from 'kysely';
-import { CORRELATION_HEADER, verifyIdentity, type Identity, type Role } from '../auth/identity.ts';
+import { CORRELATION_HEADER, type Identity, type Role } from '../auth/identity.ts';
 import { DomainError, formatGraphQLError } from '../errors.ts';
 import { errorLogPlugin } from './error-log.ts';
 import type { EventBus, Subscription } from '../events/bus.ts';
@@ -16,7 +16,8 @@ import { createDeadLetterService, parkedCount } from '../events/dead-letter-serv
 import { databaseDeadLetters } from '../events/dead-letters.ts';
 import type { OutboxTables } from '../events/outbox.ts';
 import { startOutboxRelay, type OutboxRelay } from '../events/relay.ts';
-import { headerMapOf, runApolloRequest, sendJson } from '../http/apollo-handler.ts';
+import { PayloadTooLargeError, runApolloRequest, sendJson, sendPayloadTooLarge } from '../http/apollo-handler.ts';
+import { readSignedRequest } from '../http/signed-request.ts';
 import { DEADLINE_HEADER, deadlineOfHeader } from '../http/deadline.ts';
 import { withStatementDeadline } from '../db/statement-deadline.ts';
 import { createDeadLetterEndpoint, DEAD_LETTER_PATH } from '../http/dead-letter-endpoint.ts';
@@ -51,6 +52,11 @@ export interface SubgraphDefinition<Ctx extends RequestScope> {
    * an event its handler failed DEAD_LETTER_AFTER_ATTEMPTS times (served to the gateway at /events/dead-letters).
    */
   readonly subscribe?: (bus: EventBus) => Promise<Subscription[]>;
+  /**
+   * HTTP endpoints of this subgraph's own beside `/graphql`, by exact path: calls from the gateway that are not part of
+   * the graph (hcm's API key check). Each checks the signed identity itself, as the dead-letter endpoint does.
+   */
+  readonly endpoints?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
   /** The process's configuration (event retention); absent: the defaults. */
   readonly config?: Config;
 }
@@ -100,7 +106,12 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     logger,
     onChange: parked.stale,
   });
-  const deadLetters = createDeadLetterEndpoint({ service: deadLetterService, identitySecret: definition.identitySecret, logger });
+  const deadLetters = createDeadLetterEndpoint({
+    service: deadLetterService,
+    identitySecret: definition.identitySecret,
+    identityPolicy: definition.config?.signedIdentity,
+    logger,
+  });
   let subscriptions: Subscription[] = [];
 
   const httpServer = createServer((req, res) => {
@@ -110,15 +121,33 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
       return void parked.current().then((deadLetters) => sendJson(res, 200, { status: 'ok', subgraph: name, bus, deadLetters }));
     }
     if (path.startsWith(DEAD_LETTER_PATH)) return void deadLetters(req, res, path);
-    if (path !== '/graphql' && path !== '/') return sendJson(res, 404, { error: 'not found' });
-    let identity: Identity;
-    try {
-      identity = verifyIdentity(headerMapOf(req), definition.identitySecret);
-    } catch (error) {
-      const message = error instanceof DomainError ? error.message : 'unauthenticated';
-      return sendJson(res, 401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+    const endpoint = definition.endpoints && Object.hasOwn(definition.endpoints, path) ? definition.endpoints[path] : undefined;
+    if (endpoint) {
+      return void endpoint(req, res).catch((error) => {
+        logger.error('request failed', { error, path });
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'request failed' } });
+        else res.end();
+      });
     }
+    if (path !== '/graphql' && path !== '/') return sendJson(res, 404, { error: 'not found' });
     const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined) ?? randomUUID();
+    serveGraphQL(req, res, correlationId).catch((error) => {
+      logger.error('request failed', { error, correlationId });
+      if (!res.headersSent) sendJson(res, (error as { status?: number }).status ?? 500, { errors: [{ message: 'request failed' }] });
+      else res.end();
+    });
+  });
+  httpServer.keepAliveTimeout = 65_000;
+
+  async function serveGraphQL(req: IncomingMessage, res: ServerResponse, correlationId: string) {
+    let signed: { identity: Identity; body: Buffer };
+    try {
+      signed = await readSignedRequest(req, { identitySecret: definition.identitySecret, policy: definition.config?.signedIdentity });
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) return sendPayloadTooLarge(res, error.limit);
+      if (!(error instanceof DomainError)) throw error;
+      return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
     // Nobody waits for an answer past the gateway's deadline: work that arrives late is refused, not done for nothing.
     const deadline = deadlineOfHeader(req.headers[DEADLINE_HEADER]);
     if (deadline !== undefined && deadline <= Date.now()) {
@@ -128,14 +157,10 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
       });
     }
     // Its SQL too: on PostgreSQL each statement gets the time left as `statement_timeout` (lib/db/statement-deadline.ts).
-    const context = async () => definition.createContext({ identity, correlationId });
-    withStatementDeadline(deadline, () => runApolloRequest(apollo, req, res, context, { [CORRELATION_HEADER]: correlationId })).catch((error) => {
-      logger.error('request failed', { error, correlationId });
-      if (!res.headersSent) sendJson(res, (error as { status?: number }).status ?? 500, { errors: [{ message: 'request failed' }] });
-      else res.end();
-    });
-  });
-  httpServer.keepAliveTimeout = 65_000;
+    const context = async () => definition.createContext({ identity: signed.identity, correlationId });
+    const headers = { [CORRELATION_HEADER]: correlationId };
+    await withStatementDeadline(deadline, () => runApolloRequest(apollo, req, res, context, headers, { body: signed.body }));
+  }
 
   return {
     name,

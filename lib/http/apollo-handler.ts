@@ -21,8 +21,13 @@ export function declaresBodyOver(req: IncomingMessage, maxBytes: number): boolea
 }
 
 export async function readBody(req: IncomingMessage, maxBytes = defaultMaxBodyBytes): Promise<string> {
+  return (await readRawBody(req, maxBytes)).toString('utf8');
+}
+
+/** The body's bytes as they arrived (a signature is checked over these, before any decoding). */
+export async function readRawBody(req: IncomingMessage, maxBytes = defaultMaxBodyBytes): Promise<Buffer> {
   if (declaresBodyOver(req, maxBytes)) throw new PayloadTooLargeError(maxBytes);
-  if (req.readableEnded) return '';
+  if (req.readableEnded) return Buffer.alloc(0);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -36,7 +41,7 @@ export async function readBody(req: IncomingMessage, maxBytes = defaultMaxBodyBy
     };
     const onEnd = () => {
       detach();
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve(Buffer.concat(chunks));
     };
     const onError = (error: Error) => {
       detach();
@@ -93,12 +98,15 @@ export async function runApolloRequest<Ctx extends BaseContext>(
     readonly maxBodyBytes?: number;
     /** A check of the document's text before Apollo Server parses it (the gateway's token limit): its error is a 400. */
     readonly screen?: (query: unknown) => GraphQLFormattedError | null;
+    /** The body, when the caller has read it already (to check the identity signed over its bytes). */
+    readonly body?: Buffer;
   } = {},
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   let rawBody = '';
   try {
-    if (req.method === 'POST') rawBody = await readBody(req, limits.maxBodyBytes);
+    if (limits.body) rawBody = limits.body.toString('utf8');
+    else if (req.method === 'POST') rawBody = await readBody(req, limits.maxBodyBytes);
   } catch (error) {
     if (!(error instanceof PayloadTooLargeError)) throw error;
     sendPayloadTooLarge(res, error.limit, extraHeaders);

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hasRole, verifyIdentity, type Identity } from '../auth/identity.ts';
+import { hasRole, type Identity, type SignedIdentityPolicy } from '../auth/identity.ts';
 import { badInput, DomainError, errorCodes } from '../errors.ts';
 import type { DeadLetterService } from '../events/dead-letter-service.ts';
 import { deadLetterStatuses, isDeadLetterId, type DeadLetterFilter, type DeadLetterPage } from '../events/dead-letters.ts';
 import { MAX_PAGE_SIZE } from '../graphql/connection.ts';
 import type { Logger } from '../logger.ts';
-import { headerMapOf, readBody, sendJson } from './apollo-handler.ts';
+import { sendJson } from './apollo-handler.ts';
+import { readSignedRequest } from './signed-request.ts';
 
 /** Where every subgraph serves its dead letters to the gateway (gateway/operations/dead-letters.ts). */
 export const DEAD_LETTER_PATH = '/events/dead-letters';
@@ -59,6 +60,8 @@ const resolverOf = (identity: Identity) => identity.workerId ?? identity.service
 export function createDeadLetterEndpoint(options: {
   readonly service: DeadLetterService;
   readonly identitySecret: string;
+  /** How long a signature is accepted (IDENTITY_VALIDITY_SECONDS); default 60 s. */
+  readonly identityPolicy?: SignedIdentityPolicy;
   readonly logger: Logger;
 }) {
   const { service } = options;
@@ -79,11 +82,12 @@ export function createDeadLetterEndpoint(options: {
       const action = actions[path.slice(DEAD_LETTER_PATH.length)];
       if (!action) throw new DomainError('NOT_FOUND', `no such path ${path}`);
       if (req.method !== 'POST') throw badInput('method', 'use POST');
-      const identity = verifyIdentity(headerMapOf(req), options.identitySecret);
+      const signed = await readSignedRequest(req, { identitySecret: options.identitySecret, policy: options.identityPolicy });
+      const { identity } = signed;
       if (!hasRole(identity, 'ADMIN')) throw new DomainError('FORBIDDEN', 'dead letters are for ADMIN only');
       let body: Record<string, unknown>;
       try {
-        body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+        body = JSON.parse(signed.body.toString('utf8') || '{}') as Record<string, unknown>;
       } catch {
         throw badInput('body', 'not JSON');
       }

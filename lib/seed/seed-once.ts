@@ -1,7 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { Identity } from '../auth/identity.ts';
 import type { SubgraphModule } from '../graphql/subgraph-server.ts';
 import { runIdempotent, type IdempotencyTables } from '../idempotency.ts';
 import type { DemoFirm } from './demo-firm.ts';
+
+/** The seeder is a system job: its marker is a key of its own. */
+const seeder: Identity = { workerId: null, roles: [], service: 'seed' };
 
 /**
  * Seeds a subgraph's slice of the demo firm once per schema: the slice and its marker commit in one transaction, so
@@ -11,7 +15,7 @@ import type { DemoFirm } from './demo-firm.ts';
 export function seedOnce(module: SubgraphModule, db: Kysely<any>, firm: DemoFirm): Promise<{ today: string; scale: number }> {
   return runIdempotent(
     db as Kysely<IdempotencyTables>,
-    { operation: 'seed', key: 'demo-firm', request: { kind: 'demo-firm' } },
+    { caller: seeder, operation: 'seed', key: 'demo-firm', request: { kind: 'demo-firm' } },
     async (trx) => {
       await module.seed(trx, firm);
       return { today: firm.today, scale: firm.scale };

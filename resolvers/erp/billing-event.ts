@@ -1,7 +1,11 @@
 import { trimDecimal } from '../../lib/decimal.ts';
 import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
+import type { BillingHeldReason as HeldReason } from '../../subgraphs/erp/domain/held-reasons.ts';
 import { money, optionalMoney } from '../../subgraphs/erp/domain/money.ts';
-import type { BillingEventResolvers } from './types.generated.ts';
+import type { BillingEventResolvers, BillingHeldReason } from './types.generated.ts';
+
+/** The SDL enum is erp's one list of held reasons (domain/held-reasons.ts): one without the other fails the typecheck. */
+const heldReasonsMatchSchema: [HeldReason, BillingHeldReason] extends [BillingHeldReason, HeldReason] ? true : never = true;
 
 export const BillingEvent: BillingEventResolvers = {
   __resolveReference: (ref, { erpQueries }) => erpQueries.billingEvent(ref.id),
@@ -18,7 +22,7 @@ export const BillingEvent: BillingEventResolvers = {
   amount: (event) => money(event.amount, event.currency),
   fxRate: (event) => (event.fx_rate === null ? null : trimDecimal(String(event.fx_rate))),
   functionalAmount: (event) => (event.functional_amount === null || event.functional_currency === null ? null : money(event.functional_amount, event.functional_currency)),
-  heldReason: (event) => event.held_reason,
+  heldReason: (event) => event.held_reason as HeldReason | null,
   reversedAt: (event) => event.reversed_at,
   invoiceLine: async (event, _, { loaders }) => {
     const [line] = await loaders.linesByBillingEvent.load(event.id);

@@ -1,3 +1,4 @@
+import { percentText } from '../../lib/decimal.ts';
 import { entityRef } from '../../lib/graphql/connection.ts';
 import { capUsageOf } from '../../subgraphs/erp/billing-models.ts';
 import { optionalMoney } from '../../subgraphs/erp/domain/money.ts';
@@ -15,7 +16,7 @@ export const BillingSetup: BillingSetupResolvers = {
   blockedReason: (setup) => setup.blocked_reason,
   contractAmount: (setup) => optionalMoney(setup.contract_amount, setup.currency),
   notToExceed: (setup) => optionalMoney(setup.not_to_exceed, setup.currency),
-  expenseMarkupPercent: (setup) => String(setup.expense_markup_percent),
+  expenseMarkupPercent: (setup) => percentText(setup.expense_markup_percent),
   fixedFeeMethod: (setup) => setup.fixed_fee_method,
   // Fields of a setup already read (its reads check the caller's role).
   schedule: (setup, _, { loaders }) => loaders.scheduleLinesBySetup.load(setup.id),

@@ -1,6 +1,6 @@
 import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
-import { roundDecimal } from '../../lib/decimal.ts';
-import { minorUnits, money } from '../../subgraphs/erp/domain/money.ts';
+import { percentText, roundDecimal } from '../../lib/decimal.ts';
+import { minorUnits, money, optionalMoney } from '../../subgraphs/erp/domain/money.ts';
 import { invoiceBalance } from '../../subgraphs/erp/domain/invoice.ts';
 import { invoiceLineGroups } from '../../subgraphs/erp/invoicing.ts';
 import type { BillingEventRow } from '../../subgraphs/erp/tables.ts';
@@ -18,7 +18,7 @@ export const Invoice: InvoiceResolvers = {
   lines: (invoice, _, { loaders }) => loaders.linesByInvoice.load(invoice.id),
   subtotal: (invoice) => money(invoice.subtotal, invoice.currency),
   taxTotal: (invoice) => money(invoice.tax_total, invoice.currency),
-  taxRatePercent: (invoice) => invoice.tax_rate_percent,
+  taxRatePercent: (invoice) => (invoice.tax_rate_percent === null ? null : percentText(invoice.tax_rate_percent)),
   taxRounding: (invoice) => invoice.tax_rounding ?? null,
   total: (invoice) => money(invoice.total, invoice.currency),
   amountPaid: async (invoice, _, { loaders }) => {
@@ -49,6 +49,7 @@ export const InvoiceLineGroup: InvoiceLineGroupResolvers = {
   role: (group) => (group.grouping === 'BY_ROLE' ? optionalEntityRef('Role', group.key) : null),
   worker: (group) => (group.grouping === 'BY_WORKER' ? optionalEntityRef('Worker', group.key) : null),
   task: (group) => (group.grouping === 'BY_TASK' ? optionalEntityRef('Task', group.key) : null),
+  unitRate: (group) => optionalMoney(group.unitRate, group.amount.currency),
   lines: (group) => group.lines.map((line) => line.row),
 };
 

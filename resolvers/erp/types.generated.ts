@@ -60,12 +60,16 @@ export type BillingEvent = {
   /**
    * Why a HELD event cannot be invoiced yet: NO_RATE (no bill rate was frozen at approval), NO_BILLING_SETUP (erp has
    * no billing setup for the contract), CURRENCY_MISMATCH (priced in another currency than the contract's), CAP_REACHED
-   * (it would take the contract's billed and unbilled total past its not-to-exceed cap; held whole), RETAINER_OVERRUN (a
-   * retainer's overrun its terms hold for review), FX_RATE_MISSING (its currency differs from its legal entity's and no
+   * (it would take the contract's billed and unbilled total past its not-to-exceed cap; held whole), FEE_EXCEEDED (a
+   * FIXED_FEE contract's milestone, schedule line or percent-complete run would bill past its fee, the contract's amount;
+   * held whole until an amendment raises the fee), RETAINER_OVERRUN (a retainer's overrun its terms hold for review),
+   * AWAITING_RETAINER_FEE (a retainer's overrun of a month whose fee is not billed yet: drawn from the fee when the
+   * period close bills it), NO_COST_RATE (a percent-complete run counted hours whose worker has no cost rate: released
+   * by the next run once their cost is posted), FX_RATE_MISSING (its currency differs from its legal entity's and no
    * rate converts it on its date, or erp does not know the entity's currency yet: `createFxRate` releases it), CREDITED
    * (its invoice line was credited in full: billed again only when finance asks, `rebillSources`).
    */
-  heldReason?: Maybe<Scalars['String']['output']>;
+  heldReason?: Maybe<BillingHeldReason>;
   hours?: Maybe<Scalars['Decimal']['output']>;
   id: Scalars['ID']['output'];
   /** The invoice line that bills this event, if it is on one. */
@@ -103,7 +107,7 @@ export type BillingEventFilter = {
   /** Events dated in [from, to]. */
   from?: InputMaybe<Scalars['Date']['input']>;
   /** Only HELD events held for this reason (e.g. FX_RATE_MISSING, CAP_REACHED). */
-  heldReason?: InputMaybe<Scalars['String']['input']>;
+  heldReason?: InputMaybe<BillingHeldReason>;
   projectId?: InputMaybe<Scalars['ID']['input']>;
   sourceType?: InputMaybe<BillingSourceType>;
   status?: InputMaybe<Array<BillingEventStatus>>;
@@ -116,6 +120,19 @@ export type BillingEventStatus =
   | 'HELD'
   | 'REVERSED'
   | 'UNBILLED';
+
+/** Why a HELD billing event cannot be invoiced yet (BillingEvent.heldReason says what each means). */
+export type BillingHeldReason =
+  | 'AWAITING_RETAINER_FEE'
+  | 'CAP_REACHED'
+  | 'CREDITED'
+  | 'CURRENCY_MISMATCH'
+  | 'FEE_EXCEEDED'
+  | 'FX_RATE_MISSING'
+  | 'NO_BILLING_SETUP'
+  | 'NO_COST_RATE'
+  | 'NO_RATE'
+  | 'RETAINER_OVERRUN';
 
 export type BillingMethod =
   | 'FIXED_FEE'
@@ -157,7 +174,10 @@ export type BillingSetup = {
   createdAt: Scalars['DateTime']['output'];
   currency: Scalars['String']['output'];
   customer: Customer;
-  /** Billable expenses bill at cost × (1 + this / 100), rounded half-up to the currency's minor unit. 0 by default. */
+  /**
+   * Billable expenses bill at cost × (1 + this / 100), rounded half-up to the currency's minor unit. 0 by default. In
+   * percent, like every percentage: two places, more when it has them (up to 4): "10.00", "12.125".
+   */
   expenseMarkupPercent: Scalars['Decimal']['output'];
   /** crm's fixed-fee method (set by `updateContract`); null when not said, and for other methods. */
   fixedFeeMethod?: Maybe<FixedFeeMethod>;
@@ -320,6 +340,12 @@ export type CreateTaxRateInput = {
   taxRounding?: InputMaybe<TaxRounding>;
 };
 
+/**
+ * A credit document correcting an issued invoice. Its amounts are signed as ledgers and accounting exports book a credit:
+ * its lines, subtotal, tax and total read **negative** (an invoice's read positive), so a customer's invoices and credit
+ * notes add up to what they owe. What was credited of an invoice line reads positive on the line
+ * (`InvoiceLine.credited`), and a credit is asked for as a positive amount (`CreditNoteLineInput.amount`).
+ */
 export type CreditNote = {
   __typename?: 'CreditNote';
   createdAt: Scalars['DateTime']['output'];
@@ -331,14 +357,16 @@ export type CreditNote = {
   number?: Maybe<Scalars['String']['output']>;
   reason?: Maybe<Scalars['String']['output']>;
   status: CreditNoteStatus;
-  /** Sum of the lines. */
+  /** Sum of the lines, negative. */
   subtotal: Money;
+  /** The invoice's tax rate, in percent: two places, more when the rate has them (up to 4): "19.00", "8.875". */
   taxRatePercent?: Maybe<Scalars['Decimal']['output']>;
   /**
    * At the invoice's rate, rounded half-up on the invoice's credited subtotal so far (several notes never credit more
-   * tax than the invoice charged). Provisional while a draft.
+   * tax than the invoice charged), negative. Provisional while a draft.
    */
   taxTotal: Money;
+  /** subtotal + tax, negative ("-357.00"). */
   total: Money;
   voidReason?: Maybe<Scalars['String']['output']>;
   voidedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -369,6 +397,7 @@ export type CreditNoteFilter = {
 
 export type CreditNoteLine = {
   __typename?: 'CreditNoteLine';
+  /** What it credits of its invoice line, net of tax, negative. */
   amount: Money;
   description: Scalars['String']['output'];
   id: Scalars['ID']['output'];
@@ -381,7 +410,10 @@ export type CreditNoteLine = {
 };
 
 export type CreditNoteLineInput = {
-  /** Part of the line, net of tax; absent: all that is left of it. */
+  /**
+   * How much of the line to credit, net of tax, positive (the note's line reads it negative); absent: all that is left
+   * of it.
+   */
   amount?: InputMaybe<MoneyInput>;
   invoiceLineId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
@@ -397,7 +429,9 @@ export type Customer = {
   __typename?: 'Customer';
   /**
    * Open balance of the customer's issued invoices (ISSUED, PARTIALLY_PAID, PAID), net of payments and issued credit
-   * notes: one amount per currency (none when it is zero); negative when credit notes leave a refund due.
+   * notes: one amount per billing currency of the customer — the currencies of its contracts (their billing setups)
+   * and of its issued invoices — zero when nothing is open in it, ordered by currency; negative when credit notes leave a
+   * refund due. Empty only for a customer erp bills nothing under (no contract, no invoice).
    */
   arBalance: Array<Money>;
   id: Scalars['ID']['output'];
@@ -463,6 +497,7 @@ export type ExpenseBilling = {
 export type ExpenseBillingStatus =
   /** Billable, but not approved yet: billing starts at approval. */
   | 'AWAITING_APPROVAL'
+  /** Its invoice line was credited in full by issued credit notes. */
   | 'CREDITED'
   | 'INVOICED'
   /** The expense is not billable: nothing will be invoiced for it. */
@@ -470,6 +505,8 @@ export type ExpenseBillingStatus =
   /** Approved and billable, but erp has not posted it yet (its approval event is on its way). */
   | 'NOT_POSTED'
   | 'ON_DRAFT'
+  /** On an issued invoice whose line issued credit notes credit in part. */
+  | 'PARTIALLY_CREDITED'
   /**
    * Its approval was taken back for good (rejected after approval) and its billing event reversed; an expense whose
    * approval was cancelled is AWAITING_APPROVAL again.
@@ -551,8 +588,9 @@ export type Invoice = {
   issuedAt?: Maybe<Scalars['DateTime']['output']>;
   legalEntity: LegalEntity;
   /**
-   * The lines grouped by `grouping`, in order of first appearance. A group's amount is the sum of its line amounts
-   * (no re-rounding: the groups add up to the subtotal); its hours, the sum of its time lines' hours.
+   * The printed lines: the lines grouped by `grouping` and, within a group, by rate (hour-priced lines) or source type
+   * (expenses, fees), in order of first appearance. A group of hour-priced lines reads hours × unitRate = amount,
+   * rounded once; its lines share that amount (largest remainder), so the groups add up to the subtotal.
    */
   lineGroups: Array<InvoiceLineGroup>;
   lines: Array<InvoiceLine>;
@@ -563,7 +601,7 @@ export type Invoice = {
   periodStart?: Maybe<Scalars['Date']['output']>;
   status: InvoiceStatus;
   subtotal: Money;
-  /** The tax rate applied, in percent. */
+  /** The tax rate applied, in percent: two places, more when the rate has them (up to 4): "19.00", "8.875". */
   taxRatePercent?: Maybe<Scalars['Decimal']['output']>;
   /** How its tax was rounded (the rate's rule, copied at issue); null on a draft. */
   taxRounding?: Maybe<TaxRounding>;
@@ -632,7 +670,7 @@ export type InvoiceLine = {
   __typename?: 'InvoiceLine';
   amount: Money;
   billingEvent?: Maybe<BillingEvent>;
-  /** What issued credit notes credited of this line. */
+  /** What issued credit notes credited of this line, positive (the notes' lines read it negative). */
   credited: Money;
   description: Scalars['String']['output'];
   id: Scalars['ID']['output'];
@@ -647,23 +685,40 @@ export type InvoiceLine = {
   unitPrice: Money;
 };
 
-/** Lines of an invoice shown together. Each line still bills exactly one source; grouping only presents them. */
+/**
+ * A printed line of an invoice: its lines shown together. Each line still bills exactly one source. Hour-priced lines
+ * (time, overage) group by rate, so a group reads `hours` × `unitRate` = `amount`, rounded half-up to the currency's
+ * minor unit once; drafting shares that amount out to its lines (and their billing events) by largest remainder. Lines
+ * priced as units (expenses, fees, milestones) group by source type, without a unit rate.
+ */
 export type InvoiceLineGroup = {
   __typename?: 'InvoiceLineGroup';
+  /**
+   * The sum of its lines: for hour-priced lines, hours × unitRate rounded once (invoices drafted before group rounding
+   * may differ by the rounding of each line).
+   */
   amount: Money;
   grouping: InvoiceGrouping;
+  /** Hours of its hour-priced lines (0 for lines priced as units). */
   hours: Scalars['Decimal']['output'];
   /**
    * The project, role, worker or task id the lines share (the line id for PER_ENTRY); null for lines without one (an
    * expense grouped BY_ROLE).
    */
   key?: Maybe<Scalars['ID']['output']>;
-  /** The line's description for PER_ENTRY; null otherwise (select the project, role, worker or task for its name). */
+  /**
+   * The line's description for PER_ENTRY; else the name of the project, role, worker or task, as psa or hcm called it
+   * when the invoice was drafted; null for lines without one, or drafted before names were kept.
+   */
   label?: Maybe<Scalars['String']['output']>;
   lines: Array<InvoiceLine>;
   project?: Maybe<Project>;
   role?: Maybe<Role>;
+  /** The source type its lines share (lines of different types are printed apart). */
+  sourceType: BillingSourceType;
   task?: Maybe<Task>;
+  /** The hourly rate all its lines bill at; null for lines priced as units. */
+  unitRate?: Maybe<Money>;
   worker?: Maybe<Worker>;
 };
 
@@ -745,7 +800,8 @@ export type Mutation = {
    * customer, project; none: every contract): one DRAFT per contract and currency, one line per billing event (a
    * source is on one live line: the database refuses a second), the events BILLED in the same transaction. A re-run
    * drafts nothing new. Tax at the rate effective today for the legal entity and the customer's country (re-resolved
-   * on the issue date). Returns the new drafts (none when nothing was unbilled).
+   * on the issue date). Returns the new drafts (none when nothing was unbilled); a contract, customer or project that
+   * does not exist is NOT_FOUND.
    */
   draftInvoices: Array<Invoice>;
   /**
@@ -774,11 +830,12 @@ export type Mutation = {
    */
   recordPayment: Payment;
   /**
-   * Re-drives what reconciliation found (FINANCE/ADMIN): for each chosen open APPROVED_WITHOUT_COST_POSTING exception,
+   * Re-drives what reconciliation found (FINANCE/ADMIN): for each chosen open APPROVED_WITHOUT_COST_POSTING exception
+   * (a lost approval) or MISSING_COST_RATE exception (an approval handled without a cost rate, after hcm got the rate),
    * time publishes the approval of its time entry or expense again (time's republishApprovals), and erp posts what is
    * still missing — cost and, when billable, the billing event — never a second one. Name either `ids` (each must be an
-   * open exception of that type, else BAD_USER_INPUT; NOT_FOUND for an unknown id; at most 1,000) or a `type` (all its
-   * open exceptions; BAD_USER_INPUT for a type that is not a lost event). The exceptions stay open until the next run
+   * open exception of those types, else BAD_USER_INPUT; NOT_FOUND for an unknown id; at most 1,000) or a `type` (all its
+   * open exceptions; BAD_USER_INPUT for another type). The exceptions stay open until the next run
    * finds their postings and clears them. A retry with the same idempotency key returns the first result and
    * republishes nothing.
    */
@@ -787,20 +844,23 @@ export type Mutation = {
    * Releases a contract's billing events held by its not-to-exceed cap (heldReason CAP_REACHED) that the cap admits now,
    * oldest first (event date, then when written), never past it: each that fits becomes UNBILLED
    * (`erp.billing_event.released`); what does not fit stays HELD. No cap: all are released. A cap raised in crm
-   * (`updateContract`) releases the same way on its own. Returns the released events. FINANCE, ADMIN.
+   * (`updateContract`) releases the same way on its own. Before them, a FIXED_FEE contract's events held by its fee
+   * (heldReason FEE_EXCEEDED) that the fee admits now, the same way (then under the cap); an amendment of the contract's
+   * amount (`amendContract`) releases those on its own. Returns the released events. FINANCE, ADMIN.
    */
   releaseHeldBillingEvents: Array<BillingEvent>;
   /**
    * Releases the schedule lines due on or before `asOf` (of one contract, or of every contract): each becomes one
    * billing event of source SCHEDULE, once (a second run releases nothing), HELD (CAP_REACHED) when it would pass the
-   * contract's not-to-exceed cap. Returns the billing events created. FINANCE, ADMIN.
+   * contract's not-to-exceed cap. Returns the billing events created; an unknown contract is NOT_FOUND. FINANCE, ADMIN.
    */
   releaseScheduledBilling: Array<BillingEvent>;
   /**
    * Bills PERCENT_COMPLETE fixed-fee contracts (one, or every one) as of a date: fee × min(approved hours to date ÷
    * budget hours, 1) − what earlier runs billed, never negative, rounded half-up to the currency's minor unit; one
    * PERCENT_COMPLETE billing event per contract with something due (under its cap). Budget hours: the sum of psa's
-   * projects' budgets. Returns the events created; a re-run with nothing new creates none. FINANCE, ADMIN.
+   * projects' budgets. Returns the events created; a re-run with nothing new creates none; an unknown contract is
+   * NOT_FOUND. FINANCE, ADMIN.
    */
   runPercentCompleteBilling: Array<BillingEvent>;
   /**
@@ -819,7 +879,8 @@ export type Mutation = {
   /**
    * Sets a FIXED_FEE contract's billing schedule: the lines replace those not released yet (released lines are billed
    * and stay). Each line is a date, a positive amount in the contract's currency and a description; released and new
-   * lines together may not exceed the contract's amount when crm set one (BAD_USER_INPUT). FINANCE, ADMIN.
+   * lines together, with what the contract's milestones and percent-complete runs billed (the fee caps every fixed-fee
+   * method), may not exceed the contract's amount when crm set one (BAD_USER_INPUT). FINANCE, ADMIN.
    */
   setBillingSchedule: BillingSetup;
   /**
@@ -1327,7 +1388,9 @@ export type ReconciliationExceptionType =
   /** A billing event (not reversed) dated in a closed calendar month and on no issued invoice. */
   | 'BILLING_EVENT_NOT_INVOICED'
   /** An invoice (not VOID) whose subtotal is not the sum of its lines, total not subtotal + tax, or a line not its billing event's amount. */
-  | 'INVOICE_TOTAL_MISMATCH';
+  | 'INVOICE_TOTAL_MISMATCH'
+  /** An approved time entry erp could not cost: its worker (the second subject) has no cost rate on its date. Re-drivable once hcm has the rate. */
+  | 'MISSING_COST_RATE';
 
 /** What redriveReconciliationExceptions re-drove. */
 export type ReconciliationRedrive = {
@@ -1435,14 +1498,19 @@ export type RecurringTermsInput = {
 
 /**
  * A retainer's balance: fees billed in (live RETAINER billing events, unbilled or invoiced) − drawn (approved hours ×
- * their frozen bill rates, as far as the balance covered them). What drawdowns needed beyond it is `overrun`.
+ * their frozen bill rates, as far as the balance covered them). What drawdowns needed beyond it is `overrun`. The same
+ * whether hours were approved before or after their month's fee was billed: an overrun while the fee was not billed yet
+ * is held (AWAITING_RETAINER_FEE) and drawn from the fee once it is.
  */
 export type RetainerBalance = {
   __typename?: 'RetainerBalance';
   drawn: Money;
+  /** The hours the balance covered: each drawdown's hours × drawn ÷ its value, rounded half-up to 2 places. */
   drawnHours: Scalars['Decimal']['output'];
   feesBilled: Money;
   overrun: Money;
+  /** The hours beyond the balance: the rest of each drawdown's hours (drawnHours + overrunHours = the hours drawn down). */
+  overrunHours: Scalars['Decimal']['output'];
   remaining: Money;
 };
 
@@ -1514,6 +1582,7 @@ export type TaxRate = {
   id: Scalars['ID']['output'];
   legalEntity: LegalEntity;
   name: Scalars['String']['output'];
+  /** In percent: two places, more when the rate has them (up to 4): "19.00", "8.875" (0 to 100; given with up to 4 places). */
   ratePercent: Scalars['Decimal']['output'];
   taxRounding: TaxRounding;
 };
@@ -1583,8 +1652,8 @@ export type TimeEntryBillingStatus =
    */
   | 'COVERED_BY_FEE'
   /**
-   * An issued credit note credits its invoice line (in part, or in full: then it waits until finance asks to bill it
-   * again, or for good when its approval was taken back).
+   * Its invoice line was credited in full by issued credit notes: it waits until finance asks to bill it again
+   * (`rebillSources`), or for good when its approval was taken back.
    */
   | 'CREDITED'
   /** Approved; drawn from a RETAINER's balance (billed in advance by the fee). */
@@ -1600,6 +1669,11 @@ export type TimeEntryBillingStatus =
    * or beyond a RETAINER's balance (its OVERAGE billing event, billed or held as the terms say).
    */
   | 'OVERRUN'
+  /**
+   * On an issued invoice whose line issued credit notes credit in part: the rest stays billed (its source is not
+   * billed again; an approval is not taken back, as for INVOICED).
+   */
+  | 'PARTIALLY_CREDITED'
   /**
    * Its approval was taken back for good (rejected after approval, or corrected) and its billing event reversed; an
    * entry whose approval was cancelled is AWAITING_APPROVAL again.
@@ -1870,6 +1944,7 @@ export type ResolversTypes = {
   BillingEventEdge: ResolverTypeWrapper<Omit<BillingEventEdge, 'node'> & { node: ResolversTypes['BillingEvent'] }>;
   BillingEventFilter: BillingEventFilter;
   BillingEventStatus: BillingEventStatus;
+  BillingHeldReason: BillingHeldReason;
   BillingMethod: BillingMethod;
   BillingScheduleLine: ResolverTypeWrapper<BillingScheduleLineRow>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -2090,7 +2165,7 @@ export type BillingEventResolvers<ContextType = ErpContext, ParentType extends R
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   functionalAmount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   fxRate?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
-  heldReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  heldReason?: Resolver<Maybe<ResolversTypes['BillingHeldReason']>, ParentType, ContextType>;
   hours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoiceLine?: Resolver<Maybe<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
@@ -2401,7 +2476,9 @@ export type InvoiceLineGroupResolvers<ContextType = ErpContext, ParentType exten
   lines?: Resolver<Array<ResolversTypes['InvoiceLine']>, ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  sourceType?: Resolver<ResolversTypes['BillingSourceType'], ParentType, ContextType>;
   task?: Resolver<Maybe<ResolversTypes['Task']>, ParentType, ContextType>;
+  unitRate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   worker?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
 };
 
@@ -2580,6 +2657,7 @@ export type RetainerBalanceResolvers<ContextType = ErpContext, ParentType extend
   drawnHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   feesBilled?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   overrun?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  overrunHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   remaining?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 

@@ -1,4 +1,5 @@
 import { scalarResolvers } from '../../lib/graphql/scalars.ts';
+import { ApiKey } from './api-key.ts';
 import { CostCenter } from './cost-center.ts';
 import { CostRate } from './cost-rate.ts';
 import { Leave } from './leave.ts';
@@ -23,4 +24,5 @@ export const hcmResolvers: Resolvers = {
   WorkerSkill,
   CostRate,
   Leave,
+  ApiKey,
 };

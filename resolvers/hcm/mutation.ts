@@ -24,4 +24,9 @@ export const Mutation: MutationResolvers = {
   setWorkerSkills: async (_, { workerId, skills }, ctx) => (await ctx.loaders.worker.load(await ctx.hcm.setWorkerSkills(ctx, workerId, skills)))!,
   createLeave: async (_, { input, idempotencyKey }, ctx) => (await ctx.loaders.leave.load(await ctx.hcm.createLeave(ctx, input, idempotencyKey)))!,
   cancelLeave: async (_, { id }, ctx) => (await ctx.loaders.leave.load(await ctx.hcm.cancelLeave(ctx, id)))!,
+  createApiKey: async (_, { input, idempotencyKey }, ctx) => {
+    const { id, secret } = await ctx.apiKeys.create(ctx, input, idempotencyKey);
+    return { apiKey: (await ctx.loaders.apiKey.load(id))!, secret };
+  },
+  revokeApiKey: async (_, { id }, ctx) => (await ctx.loaders.apiKey.load(await ctx.apiKeys.revoke(ctx, id)))!,
 };

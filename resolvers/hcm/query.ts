@@ -15,4 +15,5 @@ export const Query: QueryResolvers = {
   workCalendars: (_, args, { hcmQueries }, info) => hcmQueries.workCalendars(pageArgsOf(args, info)),
   leave: (_, { id }, { loaders }) => loaders.leave.load(id),
   leaves: (_, args, { hcmQueries }, info) => hcmQueries.leaves(pageArgsOf(args, info)),
+  apiKeys: (_, args, ctx, info) => ctx.apiKeys.list(ctx, pageArgsOf(args, info)),
 };

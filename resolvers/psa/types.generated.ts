@@ -299,6 +299,11 @@ export type Mutation = {
    * (CONFLICT). Publishes `psa.assignment.changed`.
    */
   createAssignment: Assignment;
+  /**
+   * On a FIXED_FEE contract the fee (crm's amount) caps the milestones of all its projects: one that takes the PLANNED
+   * and COMPLETED ones past it is refused (BAD_USER_INPUT, naming what is left); so is `updateMilestone` raising an
+   * amount past it. erp holds whatever still passes the fee at completion (heldReason FEE_EXCEEDED).
+   */
   createMilestone: Milestone;
   /** Creates a DRAFT project. Projects from won deals are created by psa itself from `crm.opportunity.won`. */
   createProject: Project;
@@ -519,6 +524,7 @@ export type ProjectStaffingRequestsArgs = {
 export type ProjectTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TaskFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   last?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -567,7 +573,7 @@ export type Query = {
    * hold, then by free hours, then by name. Free hours = capacity (hcm: calendar, holidays, leave, employment) minus
    * their CONFIRMED assignments' hours (psa, spread evenly over each assignment's weekdays); TENTATIVE assignments are
    * shown apart and do not consume availability. `minHours` (default 0) drops those with fewer free hours in the range.
-   * RESOURCE_MANAGER, MANAGER or ADMIN.
+   * A role hcm does not know is NOT_FOUND. RESOURCE_MANAGER, MANAGER or ADMIN.
    */
   availability: Array<AvailabilityCandidate>;
   /**
@@ -760,6 +766,12 @@ export type TaskEdge = {
   __typename?: 'TaskEdge';
   cursor: Scalars['String']['output'];
   node: Task;
+};
+
+/** A project's tasks by status and billable flag (every field given must match). */
+export type TaskFilter = {
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  status?: InputMaybe<Array<TaskStatus>>;
 };
 
 export type TaskStatus =
@@ -1013,6 +1025,7 @@ export type ResolversTypes = {
   Task: ResolverTypeWrapper<TaskRow>;
   TaskConnection: ResolverTypeWrapper<Omit<TaskConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TaskEdge']>, nodes: Array<ResolversTypes['Task']> }>;
   TaskEdge: ResolverTypeWrapper<Omit<TaskEdge, 'node'> & { node: ResolversTypes['Task'] }>;
+  TaskFilter: TaskFilter;
   TaskStatus: TaskStatus;
   UpdateAssignmentInput: UpdateAssignmentInput;
   UpdateMilestoneInput: UpdateMilestoneInput;
@@ -1069,6 +1082,7 @@ export type ResolversParentTypes = {
   Task: TaskRow;
   TaskConnection: Omit<TaskConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TaskEdge']>, nodes: Array<ResolversParentTypes['Task']> };
   TaskEdge: Omit<TaskEdge, 'node'> & { node: ResolversParentTypes['Task'] };
+  TaskFilter: TaskFilter;
   UpdateAssignmentInput: UpdateAssignmentInput;
   UpdateMilestoneInput: UpdateMilestoneInput;
   UpdateProjectInput: UpdateProjectInput;

@@ -422,7 +422,7 @@ export type Mutation = {
   approveExpenses: Array<ExpenseEntry>;
   /**
    * Approves SUBMITTED entries. Only the entry worker's manager or an ADMIN, never the worker themself (FORBIDDEN);
-   * a billable entry must still resolve a bill rate (RATE_NOT_FOUND).
+   * a billable entry must still resolve a bill rate (RATE_NOT_FOUND); none may be dated after today (FUTURE_DATE).
    */
   approveTimeEntries: Array<TimeEntry>;
   /** Approves every SUBMITTED entry of the worker's ISO week, like approveTimeEntries. */
@@ -440,10 +440,12 @@ export type Mutation = {
    */
   cancelTimeEntryApprovals: Array<TimeEntry>;
   /**
-   * Closes a legal entity's period: no time may be captured or changed on its dates until it is reopened. Periods of
-   * one legal entity may not overlap; closing a reopened period again re-closes the same lock. For `graceDays` days
-   * after the period's end, MANAGER and FINANCE may still change its entries (late approvals, corrections); ADMIN
-   * overrides every lock. FINANCE or ADMIN.
+   * Closes a legal entity's period: no time may be captured or changed on its dates until it is reopened, nor on any
+   * earlier date of the entity that no period covers (a month nobody closed is locked with the next one closed, under
+   * its grace). Periods close in order: CONFLICT while a period reopened earlier is still open (close it again first).
+   * Periods of one legal entity may not overlap; closing a reopened period again re-closes the same lock. For
+   * `graceDays` days after the period's end, MANAGER and FINANCE may still change its entries (late approvals,
+   * corrections); ADMIN overrides every lock. FINANCE or ADMIN.
    */
   closePeriod: PeriodLock;
   /**
@@ -493,8 +495,9 @@ export type Mutation = {
   /**
    * Logs one DRAFT time entry, validated against current psa/hcm/crm data (rule codes: PROJECT_NOT_ACTIVE,
    * WORKER_NOT_ACTIVE, NOT_ASSIGNED, TASK_INVALID, ROLE_NOT_ALLOWED, INVALID_HOURS, DAILY_LIMIT_EXCEEDED, OVERLAP,
-   * FUTURE_DATE, PERIOD_LOCKED, RATE_NOT_FOUND, NOT_FOUND). A WORKER logs only their own time; MANAGER and ADMIN may log
-   * for others. An input whose externalId was imported before returns the existing entry.
+   * FUTURE_DATE (more than TIME_ENTRY_FUTURE_DAYS, default 14, after today), PERIOD_LOCKED, RATE_NOT_FOUND,
+   * NOT_FOUND). A WORKER logs only their own time; MANAGER and ADMIN may log for others. An input whose externalId was
+   * imported before returns the existing entry.
    */
   logTimeEntry: TimeEntry;
   /** Takes the caller's own SUBMITTED expenses back to DRAFT. */
@@ -511,7 +514,10 @@ export type Mutation = {
    * (required). Same approvers as approveTimeEntries. Rejecting an approved entry tells erp to reverse its postings.
    */
   rejectTimeEntries: Array<TimeEntry>;
-  /** Reopens a closed period. FINANCE or ADMIN. */
+  /**
+   * Reopens a closed period: its dates are open again (for a fix), even behind a later closed period, and no later
+   * period closes until it is closed again. FINANCE or ADMIN.
+   */
   reopenPeriod: PeriodLock;
   /**
    * Publishes the approval of APPROVED time entries and expenses again: a fresh `time.entry.approved` /
@@ -535,8 +541,9 @@ export type Mutation = {
   submitTimeEntries: Array<TimeEntry>;
   /**
    * Submits every DRAFT or REJECTED entry of the worker's ISO week (default: the caller's), each re-validated against
-   * current data like a new entry (any failure fails the whole submission with its rule code). A WORKER submits only
-   * their own week; INVALID_TRANSITION when nothing is left to submit.
+   * current data like a new entry (any failure fails the whole submission with its rule code). An entry dated after
+   * today (UTC) is FUTURE_DATE: time is logged ahead as a draft, and submitted once worked. A WORKER submits only their
+   * own week; INVALID_TRANSITION when nothing is left to submit.
    */
   submitTimesheet: Timesheet;
   /**
@@ -930,7 +937,8 @@ export type Query = {
   /**
    * The approval queue: weeks with SUBMITTED entries of the manager's direct reports (hcm) and of the managers who
    * delegated their approvals to them for today, oldest week first, with totals and flags. `managerId` defaults to the
-   * caller; another manager's queue is for ADMIN. A caller who manages nobody has an empty queue.
+   * caller; another manager's queue is for ADMIN (one hcm does not know: NOT_FOUND). A caller who manages nobody has
+   * an empty queue.
    */
   approvalQueue: PendingTimesheetConnection;
   approvalRecord?: Maybe<ApprovalRecord>;
@@ -947,8 +955,8 @@ export type Query = {
    * overtime; an ISO week's regular limit is hoursPerDay × its working non-holiday days, and regular hours past it (in
    * date order: a weekend or holiday after a full week) are weekly overtime. The week is always computed whole (also
    * its days outside the period), so adjacent periods split consistently.
-   * Only APPROVED entries count, never reversed ones. Optionally only the workers of a legal entity (hcm) and/or the
-   * given workers. Ordered by worker id. FINANCE or ADMIN.
+   * Only APPROVED entries count, never reversed ones. Optionally only the workers of a legal entity (hcm; one it does
+   * not know is NOT_FOUND) and/or the given workers. Ordered by worker id. FINANCE or ADMIN.
    */
   payrollHours: PayrollLineConnection;
   periodLock?: Maybe<PeriodLock>;
@@ -959,7 +967,10 @@ export type Query = {
    */
   timeEntries: TimeEntryConnection;
   timeEntry?: Maybe<TimeEntry>;
-  /** A worker's timesheet for an ISO week ("2026-W47"); a week without entries is an empty DRAFT timesheet. */
+  /**
+   * A worker's timesheet for an ISO week ("2026-W47"); a week without entries is an empty DRAFT timesheet. workerId
+   * defaults to the caller (as for submitTimesheet); one hcm does not know is NOT_FOUND.
+   */
   timesheet?: Maybe<Timesheet>;
   /**
    * Timesheet compliance per group and period: expected worker-weeks (ISO weeks in which the worker has capacity in
@@ -1086,7 +1097,7 @@ export type QueryTimeEntryArgs = {
 
 export type QueryTimesheetArgs = {
   isoWeek: Scalars['String']['input'];
-  workerId: Scalars['ID']['input'];
+  workerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1950,7 +1961,7 @@ export type QueryResolvers<ContextType = TimeContext, ParentType extends Resolve
   periodLocks?: Resolver<ResolversTypes['PeriodLockConnection'], ParentType, ContextType, Partial<QueryPeriodLocksArgs>>;
   timeEntries?: Resolver<ResolversTypes['TimeEntryConnection'], ParentType, ContextType, Partial<QueryTimeEntriesArgs>>;
   timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType, RequireFields<QueryTimeEntryArgs, 'id'>>;
-  timesheet?: Resolver<Maybe<ResolversTypes['Timesheet']>, ParentType, ContextType, RequireFields<QueryTimesheetArgs, 'isoWeek' | 'workerId'>>;
+  timesheet?: Resolver<Maybe<ResolversTypes['Timesheet']>, ParentType, ContextType, RequireFields<QueryTimesheetArgs, 'isoWeek'>>;
   timesheetCompliance?: Resolver<Array<ResolversTypes['TimesheetComplianceRow']>, ParentType, ContextType, RequireFields<QueryTimesheetComplianceArgs, 'from' | 'groupBy' | 'to'>>;
   utilization?: Resolver<Array<ResolversTypes['UtilizationRow']>, ParentType, ContextType, RequireFields<QueryUtilizationArgs, 'from' | 'groupBy' | 'to'>>;
 };

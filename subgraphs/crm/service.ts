@@ -236,7 +236,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
       const name = checkText('name', input.name);
       const code = checkText('code', input.code, 40);
       checkCurrency('currency', input.currency);
-      return write('createCustomer', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createCustomer', idempotencyKey, input, async (trx) => {
         if (input.parentId) await checkParent(trx, null, input.parentId);
         const taken = await trx.selectFrom('customer').select('id').where('code', '=', code).executeTakeFirst();
         if (taken) throw new DomainError('CONFLICT', `customer code ${code} is already used`, { field: 'code' });
@@ -261,7 +261,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async updateCustomer(scope: RequestScope, id: string, input: UpdateCustomerInput) {
       requireRole(scope.identity, ...salesRoles);
-      return write('updateCustomer', null, null, async (trx) => {
+      return write(scope, 'updateCustomer', null, null, async (trx) => {
         const current = await trx.selectFrom('customer').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
         if (!current) throw notFound('Customer', id);
         if (input.parentId) await checkParent(trx, id, input.parentId);
@@ -286,7 +286,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
       requireRole(scope.identity, ...salesRoles);
       const name = checkText('name', input.name);
       const email = checkEmail('email', input.email);
-      return write('createContact', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createContact', idempotencyKey, input, async (trx) => {
         const customer = await trx.selectFrom('customer').select('id').where('id', '=', input.customerId).executeTakeFirst();
         if (!customer) throw notFound('Customer', input.customerId);
         const id = randomUUID();
@@ -308,7 +308,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async updateContact(scope: RequestScope, id: string, input: ContactInput) {
       requireRole(scope.identity, ...salesRoles);
-      return write('updateContact', null, null, async (trx) => {
+      return write(scope, 'updateContact', null, null, async (trx) => {
         const current = await trx.selectFrom('contact').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
         if (!current) throw notFound('Contact', id);
         await trx
@@ -341,7 +341,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
         legal_entity_id: checkText('legalEntityId', input.legalEntityId),
         ...checkedOpportunityDates(input),
       };
-      return write('createOpportunity', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createOpportunity', idempotencyKey, input, async (trx) => {
         const customer = await trx.selectFrom('customer').select('id').where('id', '=', input.customerId).executeTakeFirst();
         if (!customer) throw notFound('Customer', input.customerId);
         const id = randomUUID();
@@ -367,7 +367,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async updateOpportunity(scope: RequestScope, id: string, input: OpportunityInput) {
       requireRole(scope.identity, ...salesRoles);
-      return write('updateOpportunity', null, null, async (trx) => {
+      return write(scope, 'updateOpportunity', null, null, async (trx) => {
         const current = await repo.lockOpportunity(trx, id);
         if (!current) throw notFound('Opportunity', id);
         if (input.stage != null) assertStageChange(current.stage, input.stage, 'update');
@@ -402,7 +402,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async closeOpportunityWon(scope: RequestScope, id: string, input: CloseWonInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
-      return write('closeOpportunityWon', idempotencyKey, { id, input }, async (trx) => {
+      return write(scope, 'closeOpportunityWon', idempotencyKey, { id, input }, async (trx) => {
         const opportunity = await repo.lockOpportunity(trx, id);
         if (!opportunity) throw notFound('Opportunity', id);
         assertStageChange(opportunity.stage, 'CLOSED_WON', 'close');
@@ -455,7 +455,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
     async closeOpportunityLost(scope: RequestScope, id: string, reason: string) {
       requireRole(scope.identity, ...salesRoles);
       const why = checkText('reason', reason, 1000);
-      return write('closeOpportunityLost', null, null, async (trx) => {
+      return write(scope, 'closeOpportunityLost', null, null, async (trx) => {
         const opportunity = await repo.lockOpportunity(trx, id);
         if (!opportunity) throw notFound('Opportunity', id);
         assertStageChange(opportunity.stage, 'CLOSED_LOST', 'close');
@@ -478,7 +478,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async createContract(scope: RequestScope, input: CreateContractInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
-      return write('createContract', idempotencyKey, input, async (trx) => (await insertContract(trx, scope, input)).contractId);
+      return write(scope, 'createContract', idempotencyKey, input, async (trx) => (await insertContract(trx, scope, input)).contractId);
     },
 
     async updateContract(
@@ -487,7 +487,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
       input: { name?: string | null; status?: ContractStatus | null; notToExceed?: string | null; fixedFeeMethod?: FixedFeeMethod | null },
     ) {
       requireRole(scope.identity, 'FINANCE');
-      return write('updateContract', null, null, async (trx) => {
+      return write(scope, 'updateContract', null, null, async (trx) => {
         const current = await repo.lockContract(trx, id);
         if (!current) throw notFound('Contract', id);
         const next = {
@@ -529,7 +529,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
       if (input.soldHoursDelta == null && input.amountDelta == null && input.newEndDate == null) {
         throw badInput('input', 'an amendment changes soldHours, amount or the end date');
       }
-      return write('amendContract', idempotencyKey, { id, input }, async (trx) => {
+      return write(scope, 'amendContract', idempotencyKey, { id, input }, async (trx) => {
         const contract = await repo.lockContract(trx, id);
         if (!contract) throw notFound('Contract', id);
         if (contract.status === 'TERMINATED' || contract.status === 'COMPLETED') {
@@ -581,7 +581,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
     async addRateCardRate(scope: RequestScope, rateCardId: string, input: RateInput) {
       requireRole(scope.identity, 'FINANCE');
       const [rate] = checkRates([input]);
-      return write('addRateCardRate', null, null, async (trx) => {
+      return write(scope, 'addRateCardRate', null, null, async (trx) => {
         const card = await repo.lockRateCard(trx, rateCardId);
         if (!card) throw notFound('RateCard', rateCardId);
         const existing = await repo.ratesByRateCards(trx, [rateCardId]);

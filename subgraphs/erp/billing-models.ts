@@ -5,14 +5,16 @@ import type { Clock } from '../../lib/clock.ts';
 import type { EventBus, Subscription } from '../../lib/events/bus.ts';
 import { causedBy, createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
+import { compareDecimals } from '../../lib/decimal.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { checkDate } from '../../lib/validate.ts';
 import type { ContractAmended, ContractUpdated } from '../crm/index.ts';
-import { releaseCapHeld } from './cap-release.ts';
+import { releaseCapHeld, releaseFeeHeld } from './cap-release.ts';
 import type { MilestoneCompleted, psaTopics } from '../psa/index.ts';
-import { capUsage, checkSchedule, exceedsCap, planMilestoneBilling, type CapSums, type CapUsage, type ScheduleLineInput } from './domain/billing-models.ts';
+import { capUsage, checkSchedule, exceedsCap, feeSourceTypes, planMilestoneBilling, type CapSums, type CapUsage, type ScheduleLineInput } from './domain/billing-models.ts';
+import { feeHeldEvents, feeUsageOf, type FeeUsage } from './fee-cap.ts';
 import type { Blocked, PlannedBilling, SetupPostingFacts } from './domain/posting.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventCreated, type BillingEventHeld } from './events.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
@@ -77,7 +79,10 @@ export function capHeldEvents(event: HeldEventRef, usage: CapUsage, cause: Event
 
 /**
  * Writes a planned billing event, whatever its source (an approval, a milestone, a schedule line), with the events
- * that announce it. Its value in its legal entity's currency is captured here (fx.ts: the rate of the event's date,
+ * that announce it. A fixed-fee source (milestone, schedule line, percent-complete run) on a FIXED_FEE contract with
+ * an amount faces the fee first, under the setup's lock: when it would take what the fee's sources asked for past the
+ * fee, it is written HELD (FEE_EXCEEDED) — whole, as for the cap — with `erp.billing_event.held` and
+ * `erp.billing.blocked`, for an amendment to release (cap-release.ts `releaseFeeHeld`). Its value in its legal entity's currency is captured here (fx.ts: the rate of the event's date,
  * kept from then on); an event that would otherwise be UNBILLED and that no rate converts is written HELD
  * (FX_RATE_MISSING) with `erp.billing_event.held` and `erp.billing.blocked`, and faces the cap when a rate releases it.
  * The contract's not-to-exceed cap is checked here, under a lock on its billing setup (so two writers cannot both fit
@@ -93,6 +98,12 @@ export async function writeBillingEvent(
 ): Promise<{ id: string; events: DomainEvent<unknown>[] }> {
   const billing = { ...planned };
   const value = await functionalValueOf(trx, billing);
+  let feeUsage: FeeUsage | null = null;
+  if (!billing.heldReason && feeSourceTypes.some((type) => type === billing.sourceType)) {
+    const setup = await repo.lockBillingSetupByContract(trx, billing.contractId);
+    feeUsage = setup && setup.currency === billing.currency ? await feeUsageOf(trx, setup, billing.sourceType) : null;
+    if (feeUsage && compareDecimals(billing.amount, feeUsage.remaining.amount) > 0) billing.heldReason = 'FEE_EXCEEDED';
+  }
   if (!billing.heldReason && value.fxRate === null) billing.heldReason = 'FX_RATE_MISSING';
   let usage: CapUsage | null = null;
   if (!billing.heldReason) {
@@ -115,6 +126,7 @@ export async function writeBillingEvent(
     }, cause, now),
   ];
   const ref = { billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId, projectId: billing.projectId, amount };
+  if (billing.heldReason === 'FEE_EXCEEDED' && feeUsage) events.push(...feeHeldEvents(ref, feeUsage, cause, now));
   if (billing.heldReason === 'CAP_REACHED' && usage) events.push(...capHeldEvents(ref, usage, cause, now));
   if (billing.heldReason === 'FX_RATE_MISSING') events.push(...fxMissingEvents({ ...ref, legalEntityId: billing.legalEntityId, date: billing.date }, value.functionalCurrency, cause, now));
   return { id, events };
@@ -172,7 +184,9 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
 
     /**
      * `crm.contract.amended` → the setup's contract amount (and cap, when the event carries it) follow crm's. Events
-     * already billed stay as they are: a lowered cap holds only what is billed after it.
+     * already billed stay as they are: a lowered cap (or fee) holds only what is billed after it. On a FIXED_FEE
+     * contract the amount is the fee: what it held (FEE_EXCEEDED) and now admits is released at once
+     * (releaseFeeHeld), in the same transaction — amending the fee is finance's decision to bill more.
      */
     async applyContractAmendment(event: DomainEvent<ContractAmended>): Promise<void> {
       const amended = event.data;
@@ -188,6 +202,8 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
           })
           .where('id', '=', setup.id)
           .execute();
+        const terms = { ...setup, contract_amount: amended.amount, not_to_exceed: amended.notToExceed !== undefined ? amended.notToExceed : setup.not_to_exceed };
+        await appendToOutbox(trx, (await releaseFeeHeld(trx, clock, terms, causedBy(event))).events);
       });
       if (applied) deps.onCommit();
     },
@@ -214,17 +230,19 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
     },
 
     /**
-     * Releases the contract's events held by its cap that it admits now (releaseCapHeld), e.g. after a reversal freed
-     * room; the rest stay HELD. Returns the released events (none: nothing fits, or nothing is held). FINANCE, ADMIN.
+     * Releases the contract's events held by its fixed fee (releaseFeeHeld) and by its cap (releaseCapHeld) that they
+     * admit now, e.g. after a reversal freed room; the rest stay HELD. Returns the released events (none: nothing
+     * fits, or nothing is held). FINANCE, ADMIN.
      */
     async releaseHeldBillingEvents(scope: RequestScope, contractId: string, idempotencyKey?: string | null): Promise<string[]> {
       requireRole(scope.identity, 'FINANCE');
-      return write('releaseHeldBillingEvents', idempotencyKey, { contractId }, async (trx) => {
+      return write(scope, 'releaseHeldBillingEvents', idempotencyKey, { contractId }, async (trx) => {
         const setup = await repo.lockBillingSetupByContract(trx, contractId);
         if (!setup) throw notFound('BillingSetup', contractId);
-        const released = await releaseCapHeld(trx, clock, setup, scope);
-        await appendToOutbox(trx, released.events);
-        return released.ids;
+        const byFee = await releaseFeeHeld(trx, clock, setup, scope);
+        const byCap = await releaseCapHeld(trx, clock, setup, scope);
+        await appendToOutbox(trx, [...byFee.events, ...byCap.events]);
+        return [...byFee.ids, ...byCap.ids];
       });
     },
 
@@ -234,14 +252,17 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
      */
     async setBillingSchedule(scope: RequestScope, contractId: string, lines: readonly ScheduleLineInput[], idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
-      return write('setBillingSchedule', idempotencyKey, { contractId, lines }, async (trx) => {
+      return write(scope, 'setBillingSchedule', idempotencyKey, { contractId, lines }, async (trx) => {
         const setup = await repo.lockBillingSetupByContract(trx, contractId);
         if (!setup) throw notFound('BillingSetup', contractId);
         const existing = await repo.scheduleLinesBySetups(trx, [setup.id]);
         const released = existing.filter((line) => line.released_at !== null);
         const checked = checkSchedule(lines, {
           billingMethod: setup.billing_method, currency: setup.currency, contractAmount: setup.contract_amount === null ? null : String(setup.contract_amount),
-          released: released.map((line) => String(line.amount)),
+          released: [
+            ...released.map((line) => String(line.amount)),
+            await repo.feeAskedOfContract(trx, contractId, setup.currency, feeSourceTypes.filter((type) => type !== 'SCHEDULE')),
+          ],
         });
         await trx.deleteFrom('billing_schedule_line').where('billing_setup_id', '=', setup.id).where('released_at', 'is', null).execute();
         const first = released.reduce((highest, line) => Math.max(highest, line.position), 0) + 1;
@@ -269,8 +290,9 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
     async releaseScheduledBilling(scope: RequestScope, asOf: string, contractId: string | null, idempotencyKey?: string | null): Promise<string[]> {
       requireRole(scope.identity, 'FINANCE');
       checkDate('asOf', asOf);
-      return write('releaseScheduledBilling', idempotencyKey, { asOf, contractId }, async (trx) => {
+      return write(scope, 'releaseScheduledBilling', idempotencyKey, { asOf, contractId }, async (trx) => {
         const due = await repo.lockDueScheduleLines(trx, asOf, contractId);
+        if (due.length === 0 && contractId && !(await repo.contractKnown(trx, contractId))) throw notFound('Contract', contractId);
         if (due.length === 0) return [];
         const setups = new Map((await repo.billingSetupsByIds(trx, [...new Set(due.map((line) => line.billing_setup_id))])).map((setup) => [setup.id, setup]));
         const created: string[] = [];

@@ -1,7 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../lib/clock.ts';
 import { createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
-import { capUsageOf } from './billing-models.ts';
+import { capHeldEvents, capUsageOf } from './billing-models.ts';
+import { feeUsageOf } from './fee-cap.ts';
+import { fxMissingEvents } from './fx.ts';
 import { planCapRelease } from './domain/billing-models.ts';
 import { minorUnits } from './domain/money.ts';
 import { erpTopics, type BillingEventReleased } from './events.ts';
@@ -21,7 +23,7 @@ export async function releaseCapHeld(
   setup: BillingSetupRow,
   cause: EventCause,
 ): Promise<{ ids: string[]; events: DomainEvent<unknown>[] }> {
-  const held = (await repo.lockCapHeldEvents(trx, setup.contract_id)).filter((event) => event.currency === setup.currency);
+  const held = (await repo.lockHeldEvents(trx, setup.contract_id, 'CAP_REACHED')).filter((event) => event.currency === setup.currency);
   if (held.length === 0) return { ids: [], events: [] };
   const usage = capUsageOf(setup, await repo.capSumsByContracts(trx, [setup.contract_id]));
   const released = planCapRelease(
@@ -40,5 +42,56 @@ export async function releaseCapHeld(
       remaining: remaining === null ? null : { amount: remaining, currency: setup.currency },
     }, cause, now),
   );
+  return { ids, events };
+}
+
+/**
+ * Releases a FIXED_FEE contract's billing events held by its fee (FEE_EXCEEDED) that the fee now admits — an amendment
+ * raised the contract's amount, or room under it was freed — oldest first (the order of the cap's release): each that
+ * fits what the fee leaves takes its room; one that does not stays HELD (a smaller later one may still fit). Without a
+ * fee any more (no amount) all are released. Each admitted event then faces the cap as a new event would (UNBILLED
+ * when it fits, else HELD CAP_REACHED), or, written without an exchange rate, waits for one (HELD FX_RATE_MISSING): a
+ * fee never releases past the other rules. The caller holds the lock on `setup`.
+ */
+export async function releaseFeeHeld(
+  trx: Transaction<ErpDatabase>,
+  clock: Clock,
+  setup: BillingSetupRow,
+  cause: EventCause,
+): Promise<{ ids: string[]; events: DomainEvent<unknown>[] }> {
+  const held = (await repo.lockHeldEvents(trx, setup.contract_id, 'FEE_EXCEEDED')).filter((event) => event.currency === setup.currency);
+  if (held.length === 0) return { ids: [], events: [] };
+  const scale = minorUnits(setup.currency);
+  const fee = await feeUsageOf(trx, setup, 'MILESTONE');
+  const admitted = planCapRelease(held.map((event) => ({ ...event, amount: String(event.amount) })), fee ? fee.remaining.amount : null, scale);
+  if (admitted.length === 0) return { ids: [], events: [] };
+  const cap = capUsageOf(setup, await repo.capSumsByContracts(trx, [setup.contract_id]));
+  const converted = admitted.map(({ event }) => event).filter((event) => event.fx_rate !== null);
+  const fitting = new Set(planCapRelease(converted, cap ? cap.remaining.amount : null, scale).map(({ event }) => event.id));
+  const ids: string[] = [];
+  const events: DomainEvent<unknown>[] = [];
+  const now = clock.now();
+  for (const { event, remaining } of admitted) {
+    const heldReason = event.fx_rate === null ? 'FX_RATE_MISSING' : fitting.has(event.id) ? null : 'CAP_REACHED';
+    await trx
+      .updateTable('billing_event')
+      .set(heldReason ? { held_reason: heldReason } : { status: 'UNBILLED', held_reason: null })
+      .where('id', '=', event.id)
+      .execute();
+    const amount = { amount: event.amount, currency: event.currency };
+    const ref = { billingEventId: event.id, sourceType: event.source_type, sourceId: event.source_id, contractId: event.contract_id, projectId: event.project_id, amount };
+    if (heldReason === 'FX_RATE_MISSING') {
+      events.push(...fxMissingEvents({ ...ref, legalEntityId: event.legal_entity_id, date: event.date }, event.functional_currency, cause, now));
+    } else if (heldReason === 'CAP_REACHED') {
+      events.push(...capHeldEvents(ref, cap!, cause, now));
+    } else {
+      ids.push(event.id);
+      events.push(
+        createEvent<BillingEventReleased>('erp', erpTopics.billingEventReleased, { typename: 'BillingEvent', id: event.id }, {
+          ...ref, heldReason: 'FEE_EXCEEDED', remaining: remaining === null ? null : { amount: remaining, currency: setup.currency },
+        }, cause, now),
+      );
+    }
+  }
   return { ids, events };
 }

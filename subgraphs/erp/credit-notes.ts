@@ -20,11 +20,13 @@ import {
   fullyCredited,
   planCreditLines,
   remainingCredit,
+  signedCredit,
   type CreditableLine,
   type CreditLineRequest,
   type PlannedCreditLine,
 } from './domain/credit-notes.ts';
 import { documentNumber, invoiceBalance } from './domain/invoice.ts';
+import { restoreOwnAmounts } from './group-rounding.ts';
 import { minorUnits } from './domain/money.ts';
 import {
   erpTopics,
@@ -148,9 +150,9 @@ async function addCreditLines(
       origin,
       lines: rows.map((row) => ({
         creditNoteLineId: row.id, invoiceLineId: row.invoice_line_id, sourceType: row.source_type, sourceId: row.source_id,
-        amount: money(row.amount, row.currency), reason: row.reason,
+        amount: signedCredit(row.amount, row.currency), reason: row.reason,
       })),
-      subtotal: money(totals.subtotal, invoice.currency),
+      subtotal: signedCredit(totals.subtotal, invoice.currency),
     }, cause, now),
   };
 }
@@ -248,7 +250,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
             }
           : null,
       }));
-      return write('draftCreditNote', idempotencyKey, { invoiceId, lines }, async (trx) => {
+      return write(scope, 'draftCreditNote', idempotencyKey, { invoiceId, lines }, async (trx) => {
         const invoice = await repo.findInvoiceForUpdate(trx, invoiceId);
         if (!invoice) throw notFound('Invoice', invoiceId);
         assertCreditableInvoice(invoice.status);
@@ -270,7 +272,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
     async issueCreditNote(scope: RequestScope, id: string, input: IssueCreditNoteInput = {}, idempotencyKey?: string | null): Promise<string> {
       requireRole(scope.identity, ...financeRoles);
       const issueDate = input.issueDate == null ? isoDate(clock.now()) : checkDate('issueDate', input.issueDate);
-      return write('issueCreditNote', idempotencyKey, { id, issueDate }, async (trx) => {
+      return write(scope, 'issueCreditNote', idempotencyKey, { id, issueDate }, async (trx) => {
         const [peek] = await repo.creditNotesByIds(trx, [id]);
         if (!peek) throw notFound('CreditNote', id);
         const linesOfNote = async () => {
@@ -326,8 +328,8 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         await appendToOutbox(trx, [
           createEvent<CreditNoteIssued>('erp', erpTopics.creditNoteIssued, { typename: 'CreditNote', id }, {
             creditNoteId: id, number, invoiceId: invoice.id, invoiceNumber: invoice.number, customerId: invoice.customer_id, legalEntityId: invoice.legal_entity_id,
-            issueDate, taxRatePercent: rate, subtotal: money(totals.subtotal, invoice.currency), taxTotal: money(totals.taxTotal, invoice.currency),
-            total: money(totals.total, invoice.currency), invoiceBalance: money(balance, invoice.currency), releasedInvoiceLineIds: released.map((line) => line.id),
+            issueDate, taxRatePercent: rate, subtotal: signedCredit(totals.subtotal, invoice.currency), taxTotal: signedCredit(totals.taxTotal, invoice.currency),
+            total: signedCredit(totals.total, invoice.currency), invoiceBalance: money(balance, invoice.currency), releasedInvoiceLineIds: released.map((line) => line.id),
             awaitingRebillBillingEventIds: settled.held.map((row) => row.id), reversedBillingEventIds: settled.reversed.map((row) => row.id),
           }, causeOf(scope), now),
           ...settled.announcements,
@@ -340,7 +342,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
     async voidCreditNote(scope: RequestScope, id: string, reason: string, idempotencyKey?: string | null): Promise<string> {
       requireRole(scope.identity, ...financeRoles);
       const why = checkText('reason', reason, 500);
-      return write('voidCreditNote', idempotencyKey, { id, reason: why }, async (trx) => {
+      return write(scope, 'voidCreditNote', idempotencyKey, { id, reason: why }, async (trx) => {
         const [peek] = await repo.creditNotesByIds(trx, [id]);
         if (!peek) throw notFound('CreditNote', id);
         await repo.findInvoiceForUpdate(trx, peek.invoice_id);
@@ -367,7 +369,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
       const sourceIds = [...new Set(input.sourceIds ?? [])];
       if (lineIds.length + sourceIds.length === 0) throw badInput('input', 'name at least one invoice line or source');
       if (lineIds.length + sourceIds.length > 500) throw badInput('input', 'at most 500 invoice lines and sources at once');
-      return write('rebillSources', idempotencyKey, { lineIds, sourceIds }, async (trx) => {
+      return write(scope, 'rebillSources', idempotencyKey, { lineIds, sourceIds }, async (trx) => {
         const byId = lineIds.length ? await repo.invoiceLinesByIds(trx, lineIds) : [];
         for (const id of lineIds) if (!byId.some((line) => line.id === id)) throw notFound('InvoiceLine', id);
         const latestOfSource = new Map<string, InvoiceLineRow>();
@@ -390,8 +392,10 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         const now = clock.now();
         const announcements: DomainEvent<unknown>[] = [];
         const rebilled: string[] = [];
+        // Off its credited line, an event has its own rounding again (a group's share belonged to that invoice).
+        const amounts = await restoreOwnAmounts(trx, lines.map((line) => events.get(line.billing_event_id!)!));
         for (const line of lines) {
-          const event = events.get(line.billing_event_id!)!;
+          const event = { ...events.get(line.billing_event_id!)!, amount: amounts.get(line.billing_event_id!)! };
           // The cap is judged again, under the setup's lock, as for any new billing event (billing-models.ts).
           const setup = await repo.lockBillingSetupByContract(trx, event.contract_id);
           const usage = setup && setup.currency === event.currency ? capUsageOf(setup, await repo.capSumsByContracts(trx, [event.contract_id])) : null;

@@ -64,8 +64,10 @@ export interface BillingEventCreated {
 /**
  * A billing event was created HELD by a rule of its contract or for want of a rate, rather than for a missing fact of
  * its source: CAP_REACHED, it would take the contract past its not-to-exceed cap (a partial overrun holds the event
- * whole); FX_RATE_MISSING, no rate converts its currency into its legal entity's on its date (or erp does not know that
- * entity's currency yet). Also published when an event released from FX_RATE_MISSING is held by the cap instead.
+ * whole); FEE_EXCEEDED, a fixed-fee source (milestone, schedule line, percent-complete run) would bill past the
+ * contract's fee (held whole too); FX_RATE_MISSING, no rate converts its currency into its legal entity's on its date
+ * (or erp does not know that entity's currency yet). Also published when an event released from FX_RATE_MISSING or
+ * FEE_EXCEEDED is held by the cap instead.
  * `erp.billing.blocked` with the same code follows in the same transaction for finance. Subject: the BillingEvent.
  */
 export interface BillingEventHeld {
@@ -75,9 +77,11 @@ export interface BillingEventHeld {
   contractId: string;
   projectId: string | null;
   amount: { amount: string; currency: string };
-  heldReason: 'CAP_REACHED' | 'FX_RATE_MISSING';
-  /** CAP_REACHED: the cap's use before this event (cap, billed, unbilled, held, remaining); null for FX_RATE_MISSING. */
+  heldReason: 'CAP_REACHED' | 'FX_RATE_MISSING' | 'FEE_EXCEEDED';
+  /** CAP_REACHED: the cap's use before this event (cap, billed, unbilled, held, remaining); null otherwise. */
   capUsage: Record<'cap' | 'billed' | 'unbilled' | 'held' | 'remaining', { amount: string; currency: string }> | null;
+  /** FEE_EXCEEDED: the contract's fixed fee, what its fee sources asked for before this event, and what was left. */
+  feeUsage?: Record<'fee' | 'asked' | 'remaining', { amount: string; currency: string }>;
   /** FX_RATE_MISSING: the conversion that has no rate (`to` null: the legal entity's currency is unknown to erp). */
   fx?: { from: string; to: string | null; date: string };
 }
@@ -86,15 +90,28 @@ export interface BillingEventHeld {
  * Why a source's billing event was reversed: the time event that took its approval back; or, for an event left on an
  * issued invoice when its approval was taken back, that invoice being voided (INVOICE_VOIDED: its source is no longer
  * approved, so it does not go back to UNBILLED) or its line credited in full by an issued credit note
- * (INVOICE_CREDITED: the same, never billable again).
+ * (INVOICE_CREDITED: the same, never billable again). RETAINER_FEE_BILLED: a retainer overrun held while its month's
+ * fee was not billed (AWAITING_RETAINER_FEE) was drawn again from the fee once billed; what still overruns, if
+ * anything, is a new OVERAGE event. COSTS_POSTED: a percent-complete run held for uncosted hours (NO_COST_RATE) was
+ * superseded by a run that found their cost posted, which bills its amount anew.
  */
-export type BillingReversalCause = 'APPROVAL_CANCELLED' | 'REJECTED' | 'CORRECTED' | 'INVOICE_VOIDED' | 'INVOICE_CREDITED';
+export type BillingReversalCause =
+  | 'APPROVAL_CANCELLED'
+  | 'REJECTED'
+  | 'CORRECTED'
+  | 'INVOICE_VOIDED'
+  | 'INVOICE_CREDITED'
+  | 'RETAINER_FEE_BILLED'
+  | 'COSTS_POSTED';
 
 /** A billing event was reversed (it will never be invoiced); Subject: the BillingEvent. */
 export interface BillingEventReversed {
   billingEventId: string;
-  /** The approved source's type, or OVERAGE for a time entry's retainer overrun (its source id is the entry's). */
-  sourceType: CostSourceType | 'OVERAGE';
+  /**
+   * The approved source's type, OVERAGE for a time entry's retainer overrun (its source id is the entry's), or
+   * PERCENT_COMPLETE for a run superseded once its hours were costed (COSTS_POSTED).
+   */
+  sourceType: CostSourceType | 'OVERAGE' | 'PERCENT_COMPLETE';
   sourceId: string;
   contractId: string;
   projectId: string | null;
@@ -119,6 +136,11 @@ export interface InvoiceDrafted {
   subtotal: MoneyPayload;
   taxTotal: MoneyPayload;
   total: MoneyPayload;
+  /**
+   * Billing events whose amount changed to their line's share of its group (group rounding: a grouped line is hours ×
+   * rate rounded once, shared by largest remainder), with the amount their `created` event announced.
+   */
+  reallocated: Array<{ billingEventId: string; amount: MoneyPayload; previousAmount: MoneyPayload }>;
 }
 
 /** A draft became a document: numbered (gapless per legal entity), dated, taxed on its issue date. Subject: the Invoice. */
@@ -175,7 +197,7 @@ export interface CreditNoteLinePayload {
 
 /**
  * Lines were added to a DRAFT credit note (a new one, or the invoice's open draft a reversal extends). Subject: the
- * CreditNote. A REVERSAL proposal also comes with `erp.billing.blocked` INVOICED_SOURCE_REVERSED (finance must
+ * CreditNote. A credit note's amounts (lines, subtotal, tax, total) are negative, as the graph reads them. A REVERSAL proposal also comes with `erp.billing.blocked` INVOICED_SOURCE_REVERSED (finance must
  * issue or void it).
  */
 export interface CreditNoteDrafted {
@@ -192,8 +214,8 @@ export interface CreditNoteDrafted {
 }
 
 /**
- * A credit note became a document: numbered (gapless per legal entity, CN-…), dated, taxed at its invoice's rate; the
- * invoice's balance dropped (negative: a refund is due). Lines credited in full were released: their billing events
+ * A credit note became a document: numbered (gapless per legal entity, CN-…), dated, taxed at its invoice's rate; its
+ * subtotal, tax and total negative (a credit); the invoice's balance dropped (negative: a refund is due). Lines credited in full were released: their billing events
  * wait HELD (CREDITED) for `rebillSources`, or are REVERSED (cause INVOICE_CREDITED) when the source's approval was
  * taken back. Subject: the CreditNote.
  */
@@ -240,9 +262,9 @@ export interface BillingEventRebilled {
 }
 
 /**
- * A billing event held by its contract's cap (CAP_REACHED) became UNBILLED: the cap now admits it (raised by crm,
- * removed, or room freed by a reversal), by `releaseHeldBillingEvents` or by crm's `crm.contract.updated`. Subject:
- * the BillingEvent.
+ * A billing event held by its contract's cap (CAP_REACHED) or fixed fee (FEE_EXCEEDED) became UNBILLED: the cap or
+ * fee now admits it (raised by crm — `crm.contract.updated`, `crm.contract.amended` — removed, or room freed by a
+ * reversal: `releaseHeldBillingEvents`), or a rate now converts it (FX_RATE_MISSING). Subject: the BillingEvent.
  */
 export interface BillingEventReleased {
   billingEventId: string;
@@ -251,9 +273,12 @@ export interface BillingEventReleased {
   contractId: string;
   projectId: string | null;
   amount: MoneyPayload;
-  /** What was held: CAP_REACHED, or FX_RATE_MISSING (a rate now converts it: see the event's fxRate). */
-  heldReason: 'CAP_REACHED' | 'FX_RATE_MISSING';
-  /** What the cap leaves after this event (null: the contract has no cap, or no cap any more). */
+  /**
+   * What was held: CAP_REACHED, FX_RATE_MISSING (a rate now converts it: see the event's fxRate), or FEE_EXCEEDED (an
+   * amendment raised the fixed fee, or room under it was freed).
+   */
+  heldReason: 'CAP_REACHED' | 'FX_RATE_MISSING' | 'FEE_EXCEEDED';
+  /** What the cap (FEE_EXCEEDED: the fee) leaves after this event (null: the contract has no cap, or no cap any more). */
   remaining: MoneyPayload | null;
 }
 

@@ -168,7 +168,7 @@ export function createFxService(deps: { db: Kysely<ErpDatabase>; clock: Clock; o
         ...checkedPeriod(input),
       };
       const rate = checkFxRate(input.rate);
-      return write('createFxRate', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createFxRate', idempotencyKey, input, async (trx) => {
         await checkPairOverlap(trx, candidate);
         const id = randomUUID();
         await trx
@@ -185,7 +185,7 @@ export function createFxService(deps: { db: Kysely<ErpDatabase>; clock: Clock; o
       requireRole(scope.identity, 'FINANCE');
       const rate = input.rate == null ? null : checkFxRate(input.rate);
       checkPeriodDates(input);
-      return write('updateFxRate', idempotencyKey, { id, input }, async (trx) => {
+      return write(scope, 'updateFxRate', idempotencyKey, { id, input }, async (trx) => {
         const current = await repo.lockFxRate(trx, id);
         if (!current) throw notFound('FxRate', id);
         const candidate: EffectiveFxRate = { ...asEffective(current), ...updatedPeriod(current, input) };

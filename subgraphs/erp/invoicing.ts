@@ -12,11 +12,22 @@ import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
 import { withdrawDraftCreditNotes } from './credit-notes.ts';
 import { defaultBillingTerms } from './domain/billing-setup.ts';
 import { documentNumber, dueDate, invoiceTotals } from './domain/invoice.ts';
-import { applyPayment, assertInvoiceTransition, groupLines, planDrafts, type DraftableEvent, type GroupableLine, type LineGroup, type PlannedDraft } from './domain/invoicing.ts';
+import {
+  applyPayment,
+  assertInvoiceTransition,
+  groupLines,
+  planDrafts,
+  printedLineAmounts,
+  type DraftableEvent,
+  type GroupableLine,
+  type LineGroup,
+  type PlannedDraft,
+} from './domain/invoicing.ts';
 import { minorUnits } from './domain/money.ts';
 import { taxRateFor } from './domain/tax-rate.ts';
 import { erpTopics, type BillingEventReversed, type InvoiceDrafted, type InvoiceIssued, type InvoicePaid, type InvoiceVoided } from './events.ts';
-import type { InvoicingFactsSource } from './invoicing-facts.ts';
+import { groupableLines, restoreOwnAmounts, setEventAmounts } from './group-rounding.ts';
+import type { GroupLabelKeys, GroupLabels, InvoicingFactsSource, LabelledGrouping } from './invoicing-facts.ts';
 import * as repo from './repository.ts';
 import { financeRoles } from './service.ts';
 import type { BillingEventRow, BillingSetupRow, CostSourceType, ErpDatabase, InvoiceGrouping, InvoiceLineRow, TaxRateRow } from './tables.ts';
@@ -60,8 +71,25 @@ const asRate = (row: TaxRateRow) => ({
 const asDraftable = (row: BillingEventRow): DraftableEvent => ({
   id: row.id, sourceType: row.source_type, sourceId: row.source_id, contractId: row.contract_id, projectId: row.project_id,
   legalEntityId: row.legal_entity_id, date: row.date, description: row.description, hours: row.hours, rate: row.rate,
-  amount: row.amount, currency: row.currency,
+  amount: row.amount, currency: row.currency, workerId: row.worker_id, roleId: row.role_id, taskId: row.task_id,
 });
+
+/** The billing event's column each named grouping groups by. */
+const groupColumns = { BY_PROJECT: 'project_id', BY_ROLE: 'role_id', BY_WORKER: 'worker_id', BY_TASK: 'task_id' } as const satisfies Record<LabelledGrouping, keyof BillingEventRow>;
+
+type GroupKeys = Pick<BillingEventRow, (typeof groupColumns)[LabelledGrouping]>;
+
+/** The ids whose names the drafts in scope print, per grouping (the override, else each contract's). */
+function labelKeysOf(rows: ReadonlyArray<GroupKeys & { invoice_grouping: InvoiceGrouping }>, override: InvoiceGrouping | null | undefined): GroupLabelKeys {
+  const keys: Record<LabelledGrouping, Set<string>> = { BY_PROJECT: new Set(), BY_ROLE: new Set(), BY_WORKER: new Set(), BY_TASK: new Set() };
+  for (const row of rows) {
+    const grouping = override ?? row.invoice_grouping;
+    if (grouping === 'PER_ENTRY') continue;
+    const id = row[groupColumns[grouping]];
+    if (id) keys[grouping].add(id);
+  }
+  return { BY_PROJECT: [...keys.BY_PROJECT], BY_ROLE: [...keys.BY_ROLE], BY_WORKER: [...keys.BY_WORKER], BY_TASK: [...keys.BY_TASK] };
+}
 
 const costSourceTypes: readonly CostSourceType[] = ['TIME_ENTRY', 'EXPENSE'];
 
@@ -81,9 +109,21 @@ export function createInvoicingService(deps: InvoicingDeps) {
     return deps.facts;
   }
 
-  async function insertDraft(trx: Transaction<ErpDatabase>, scope: RequestScope, setup: BillingSetupRow, draft: PlannedDraft, rate: TaxRateRow | null, periodEnd: string, grouping: InvoiceGrouping) {
+  async function insertDraft(
+    trx: Transaction<ErpDatabase>,
+    scope: RequestScope,
+    setup: BillingSetupRow,
+    draft: PlannedDraft,
+    drafted: { events: ReadonlyMap<string, BillingEventRow>; labels: GroupLabels; rate: TaxRateRow | null; periodEnd: string; grouping: InvoiceGrouping },
+  ) {
+    const { rate, periodEnd, grouping } = drafted;
     const id = randomUUID();
     const now = clock.now();
+    const labelOf = (billingEventId: string) => {
+      if (grouping === 'PER_ENTRY') return null;
+      const key = drafted.events.get(billingEventId)![groupColumns[grouping]];
+      return key === null ? null : (drafted.labels[grouping].get(key) ?? null);
+    };
     await trx
       .insertInto('invoice')
       .values({
@@ -100,13 +140,17 @@ export function createInvoicingService(deps: InvoicingDeps) {
         draft.lines.map((line) => ({
           id: randomUUID(), invoice_id: id, position: line.position, source_type: line.sourceType, source_id: line.sourceId,
           billing_event_id: line.billingEventId, project_id: line.projectId, description: line.description, quantity: line.quantity,
-          unit_price: line.unitPrice, amount: line.amount, currency: draft.currency, released_at: null, created_at: now,
+          unit_price: line.unitPrice, amount: line.amount, currency: draft.currency, group_label: labelOf(line.billingEventId), released_at: null,
+          created_at: now,
         })),
       )
       .execute();
     const eventIds = draft.lines.map((line) => line.billingEventId);
     const billed = await trx.updateTable('billing_event').set({ status: 'BILLED' }).where('id', 'in', eventIds).where('status', '=', 'UNBILLED').executeTakeFirst();
     if (Number(billed.numUpdatedRows) !== eventIds.length) throw new DomainError('CONFLICT', 'a billing event changed while it was being drafted; retry');
+    // Each event carries its line's share of the group, so revenue and the invoice agree to the minor unit.
+    const shares = new Map(draft.reallocated.map((change) => [change.billingEventId, change.amount]));
+    await setEventAmounts(trx, draft.reallocated.map((change) => drafted.events.get(change.billingEventId)!), shares);
     const money = (amount: string) => ({ amount, currency: draft.currency });
     return {
       id,
@@ -114,6 +158,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
         invoiceId: id, contractId: setup.contract_id, customerId: setup.customer_id, legalEntityId: draft.legalEntityId,
         periodStart: draft.periodStart, periodEnd, grouping, billingEventIds: eventIds, subtotal: money(draft.totals.subtotal),
         taxTotal: money(draft.totals.taxTotal), total: money(draft.totals.total),
+        reallocated: draft.reallocated.map((change) => ({ billingEventId: change.billingEventId, amount: money(change.amount), previousAmount: money(change.previousAmount) })),
       }),
     };
   }
@@ -133,9 +178,20 @@ export function createInvoicingService(deps: InvoicingDeps) {
       if (scoped.length > 1) throw badInput('input', 'give at most one of contractId, customerId, projectId');
       const draftScope: repo.DraftScope = { periodEnd, contractId: input.contractId, customerId: input.customerId, projectId: input.projectId };
       const candidates = await repo.contractsToDraft(db, draftScope);
-      const countries = await facts().customerCountries(candidates.map((row) => row.customer_id), { correlationId: scope.correlationId });
+      // An id that names nothing is NOT_FOUND, never "nothing to draft": erp knows each contract by its setup; crm and
+      // psa answer for a customer and a project in the requests made anyway.
+      if (input.contractId && candidates.length === 0 && !(await repo.contractKnown(db, input.contractId))) throw notFound('Contract', input.contractId);
+      const labelKeys = labelKeysOf(await repo.groupKeysToDraft(db, draftScope), input.grouping);
+      const customerIds = [...candidates.map((row) => row.customer_id), ...(input.customerId ? [input.customerId] : [])];
+      const askedLabels = input.projectId ? { ...labelKeys, BY_PROJECT: [...labelKeys.BY_PROJECT, input.projectId] } : labelKeys;
+      const [countries, labels] = await Promise.all([
+        facts().customerCountries(customerIds, { correlationId: scope.correlationId }),
+        facts().groupLabels(askedLabels, { correlationId: scope.correlationId }),
+      ]);
+      if (input.customerId && !countries.has(input.customerId)) throw notFound('Customer', input.customerId);
+      if (input.projectId && !labels.BY_PROJECT.has(input.projectId)) throw notFound('Project', input.projectId);
       const today = isoDate(clock.now());
-      return write('draftInvoices', idempotencyKey, input, async (trx) => {
+      return write(scope, 'draftInvoices', idempotencyKey, input, async (trx) => {
         const contractIds = [...new Set(candidates.map((row) => row.contract_id))];
         const setups = new Map<string, BillingSetupRow>();
         for (const contractId of contractIds) {
@@ -146,11 +202,13 @@ export function createInvoicingService(deps: InvoicingDeps) {
         const ids: string[] = [];
         const events: DomainEvent<unknown>[] = [];
         for (const [contractId, setup] of setups) {
-          const draftable = (await repo.lockDraftableEvents(trx, contractId, draftScope)).map(asDraftable);
-          if (draftable.length === 0) continue;
+          const locked = await repo.lockDraftableEvents(trx, contractId, draftScope);
+          if (locked.length === 0) continue;
           const rate = taxRateFor(rates, setup.legal_entity_id, countries.get(setup.customer_id) ?? null, today);
-          for (const draft of planDrafts(draftable, rate?.rate_percent ?? null)) {
-            const drafted = await insertDraft(trx, scope, setup, draft, rate, periodEnd, input.grouping ?? setup.invoice_grouping);
+          const grouping = input.grouping ?? setup.invoice_grouping;
+          const lockedById = new Map(locked.map((row) => [row.id, row]));
+          for (const draft of planDrafts(locked.map(asDraftable), rate?.rate_percent ?? null, grouping)) {
+            const drafted = await insertDraft(trx, scope, setup, draft, { events: lockedById, labels, rate, periodEnd, grouping });
             ids.push(drafted.id);
             events.push(drafted.event);
           }
@@ -171,7 +229,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
       const [known] = await repo.invoicesByIds(db, [id]);
       if (!known) throw notFound('Invoice', id);
       const countries = await facts().customerCountries([known.customer_id], { correlationId: scope.correlationId });
-      return write('issueInvoice', idempotencyKey, { id, issueDate }, async (trx) => {
+      return write(scope, 'issueInvoice', idempotencyKey, { id, issueDate }, async (trx) => {
         const invoice = await repo.findInvoiceForUpdate(trx, id);
         if (!invoice) throw notFound('Invoice', id);
         assertInvoiceTransition(invoice.status, 'issue');
@@ -188,7 +246,9 @@ export function createInvoicingService(deps: InvoicingDeps) {
         }
         const [setup] = invoice.contract_id ? await repo.billingSetupsByContracts(trx, [invoice.contract_id]) : [];
         const due = dueDate(issueDate, setup?.payment_terms_days ?? defaultBillingTerms.paymentTermsDays);
-        const totals = invoiceTotals(lines.map((line) => line.amount), rate.rate_percent, invoice.currency, rate.tax_rounding);
+        const events = await repo.billingEventsByIds(trx, lines.flatMap((line) => (line.billing_event_id ? [line.billing_event_id] : [])));
+        const printed = printedLineAmounts(invoice.grouping, groupableLines(lines, new Map(events.map((row) => [row.id, row]))));
+        const totals = invoiceTotals(printed, rate.rate_percent, invoice.currency, rate.tax_rounding);
         const sequence = await repo.lockDocumentSequence(trx, invoice.legal_entity_id, 'INVOICE');
         await trx.updateTable('document_sequence').set({ next_number: sequence + 1 }).where('legal_entity_id', '=', invoice.legal_entity_id).where('kind', '=', 'INVOICE').execute();
         const number = documentNumber('INVOICE', sequence);
@@ -224,7 +284,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
     async voidInvoice(scope: RequestScope, id: string, reason: string, idempotencyKey?: string | null): Promise<string> {
       requireRole(scope.identity, ...financeRoles);
       const why = checkText('reason', reason, 500);
-      return write('voidInvoice', idempotencyKey, { id, reason: why }, async (trx) => {
+      return write(scope, 'voidInvoice', idempotencyKey, { id, reason: why }, async (trx) => {
         const eventsOf = (lines: readonly InvoiceLineRow[]) => lines.flatMap((line) => (line.billing_event_id ? [line.billing_event_id] : []));
         const locked = new Set((await repo.lockBillingEvents(trx, eventsOf(await repo.liveLinesOfInvoice(trx, id)))).map((row) => row.id));
         const invoice = await repo.findInvoiceForUpdate(trx, id);
@@ -249,6 +309,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
         const reversed = billed.filter((row) => takenBack.has(`${row.source_type}:${row.source_id}`));
         const released = billed.filter((row) => !takenBack.has(`${row.source_type}:${row.source_id}`));
         if (released.length) await trx.updateTable('billing_event').set({ status: 'UNBILLED' }).where('id', 'in', released.map((row) => row.id)).execute();
+        await restoreOwnAmounts(trx, released);
         if (reversed.length) await trx.updateTable('billing_event').set({ status: 'REVERSED', reversed_at: now }).where('id', 'in', reversed.map((row) => row.id)).execute();
         await trx.updateTable('invoice').set({ status: 'VOID', voided_at: now, void_reason: why, updated_at: now }).where('id', '=', id).execute();
         const withdrawn = await withdrawDraftCreditNotes(trx, clock, id, `invoice voided: ${why}`, { correlationId: scope.correlationId });
@@ -284,7 +345,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
       const amount = checkDecimal('amount.amount', input.amount.amount, { scale: minorUnits(currency), min: 'positive' });
       const receivedOn = checkDate('receivedOn', input.receivedOn);
       const reference = optionalText('reference', input.reference, 200);
-      return write('recordPayment', idempotencyKey, input, async (trx) => {
+      return write(scope, 'recordPayment', idempotencyKey, input, async (trx) => {
         const invoice = await repo.findInvoiceForUpdate(trx, input.invoiceId);
         if (!invoice) throw notFound('Invoice', input.invoiceId);
         assertInvoiceTransition(invoice.status, 'pay');
@@ -314,16 +375,7 @@ export type InvoicingService = ReturnType<typeof createInvoicingService>;
 /** A group of an invoice's lines as the graph serves it: each member keeps its row. */
 export type InvoiceLineGroupModel = LineGroup<GroupableLine & { row: InvoiceLineRow }>;
 
-/** An invoice's lines grouped by its grouping, with the worker, role and task their billing events kept for it. */
+/** An invoice's lines grouped by its grouping, with the worker, role, task and rate their billing events kept for it. */
 export function invoiceLineGroups(grouping: InvoiceGrouping, lines: readonly InvoiceLineRow[], events: ReadonlyMap<string, BillingEventRow>): InvoiceLineGroupModel[] {
-  return groupLines(
-    grouping,
-    lines.map((row) => {
-      const event = row.billing_event_id ? events.get(row.billing_event_id) : undefined;
-      return {
-        id: row.id, sourceType: row.source_type, description: row.description, quantity: row.quantity, amount: row.amount, currency: row.currency,
-        projectId: row.project_id, workerId: event?.worker_id ?? null, roleId: event?.role_id ?? null, taskId: event?.task_id ?? null, row,
-      };
-    }),
-  );
+  return groupLines(grouping, groupableLines(lines, events));
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Clock } from '../../lib/clock.ts';
+import { isoDate, type Clock } from '../../lib/clock.ts';
 import type { EventBus, Subscription } from '../../lib/events/bus.ts';
 import { causedBy, createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
@@ -9,9 +9,9 @@ import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, ty
 import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected } from '../time/events.ts';
 import { setupPostingFacts, writeBillingEvent } from './billing-models.ts';
 import { proposeReversalCredit } from './credit-notes.ts';
-import { invoiceTotals } from './domain/invoice.ts';
 import { planPosting, reversalOf, type ApprovedSource, type BillingBlockedCode, type Blocked, type PlannedBilling, type PlannedCost } from './domain/posting.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventReversed, type BillingReversalCause } from './events.ts';
+import { reallocateDraft } from './group-rounding.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
 import { recordRecurringUsage, reverseRecurringUsage } from './recurring-billing.ts';
 import * as repo from './repository.ts';
@@ -65,8 +65,32 @@ export function createPostingService(deps: PostingDeps) {
       clock.now(),
     );
 
+  /** The cost posting; a time entry recorded as uncosted before (no rate then) is costed from now on. */
   async function insertCost(trx: Transaction<ErpDatabase>, cost: PlannedCost) {
     await trx.insertInto('cost_posting').values(costPostingRow(cost, clock.now())).execute();
+    if (cost.sourceType !== 'TIME_ENTRY') return;
+    await trx
+      .updateTable('uncosted_time')
+      .set({ costed_at: clock.now() })
+      .where('source_id', '=', cost.sourceId)
+      .where('costed_at', 'is', null)
+      .where('reversed_at', 'is', null)
+      .execute();
+  }
+
+  /**
+   * Approved time without a cost rate: recorded (once while it stands) so its hours still count as progress and
+   * reconciliation reports it (MISSING_COST_RATE), rather than leaving only an `erp.billing.blocked` behind.
+   */
+  async function recordUncosted(trx: Transaction<ErpDatabase>, source: ApprovedSource & { sourceType: 'TIME_ENTRY' }) {
+    if (await repo.lockLiveUncostedTime(trx, source.sourceId)) return;
+    await trx
+      .insertInto('uncosted_time')
+      .values({
+        id: randomUUID(), source_id: source.sourceId, worker_id: source.workerId, project_id: source.projectId, date: source.date,
+        hours: source.hours, recorded_at: clock.now(), costed_at: null, reversed_at: null,
+      })
+      .execute();
   }
 
   /** The billing event (with its announcements, the contract's cap checked: billing-models.ts). */
@@ -74,11 +98,26 @@ export function createPostingService(deps: PostingDeps) {
     (await writeBillingEvent(trx, clock, billing, causedBy(cause))).events;
 
   /**
+   * time approves nothing dated after its day (FUTURE_DATE), so an approval published before its source's date (by
+   * time before that rule, or republished too early) posts and bills nothing: `erp.billing.blocked` NOT_YET_WORKED says
+   * so, and reconciliation keeps finding the approval without its cost posting until it is republished from its date.
+   */
+  async function reportNotYetWorked(event: DomainEvent<unknown>, source: ApprovedSource): Promise<void> {
+    const reason = `${source.sourceId} is dated ${source.date}, after its approval was published (${event.occurredAt}): nothing is posted or billed before the work is done`;
+    const ref = { type: source.sourceType, id: source.sourceId, projectId: source.projectId };
+    const applied = await handleOnce(db, erpConsumerGroups.posting, event, (trx) =>
+      appendToOutbox(trx, [blockedEvent(event, ref, null, { code: 'NOT_YET_WORKED', reason })]),
+    );
+    if (applied) deps.onCommit();
+  }
+
+  /**
    * Posts an approved source. The outside facts (psa's project, hcm's cost rate) are read through the graph first,
    * outside the transaction; what is already live for the source (the same approval delivered under another event
    * id) is not written again.
    */
   async function post(event: DomainEvent<unknown>, source: ApprovedSource): Promise<void> {
+    if (source.date > isoDate(new Date(event.occurredAt))) return reportNotYetWorked(event, source);
     const outside = await deps.facts.load(
       { projectId: source.projectId, costRateOf: source.sourceType === 'TIME_ENTRY' ? { workerId: source.workerId, date: source.date } : null },
       { correlationId: event.correlationId },
@@ -94,6 +133,8 @@ export function createPostingService(deps: PostingDeps) {
       // Only the parts not live yet are written (and only their missing facts reported): a source whose billing event
       // stayed on an issued invoice when its approval was taken back gets its cost again, and stays billed once.
       if (plan.cost && !liveCost) await insertCost(trx, plan.cost);
+      const noCostRate = plan.blocked.some((blocked) => blocked.code === 'NO_COST_RATE');
+      if (!plan.cost && !liveCost && noCostRate && source.sourceType === 'TIME_ENTRY') await recordUncosted(trx, source);
       if (plan.billing && !liveEvent) events.push(...(await insertBilling(trx, plan.billing, event)));
       // Time on a recurring contract: counted or drawn down instead of billed (once per source: recurring-billing.ts).
       if (plan.usage) events.push(...(await recordRecurringUsage(trx, clock, plan.usage, causedBy(event))));
@@ -105,16 +146,14 @@ export function createPostingService(deps: PostingDeps) {
     if (applied) deps.onCommit();
   }
 
-  /** Takes a draft invoice's line off it and recomputes the invoice's totals (tax at the rate it carries). */
+  /**
+   * Takes a draft invoice's line off it: the draft's groups are shared out again without it and its totals recomputed
+   * (tax at the rate it carries; group-rounding.ts).
+   */
   async function removeFromDraft(trx: Transaction<ErpDatabase>, lineId: string, invoiceId: string) {
     const invoice = await repo.lockInvoice(trx, invoiceId);
     await trx.deleteFrom('invoice_line').where('id', '=', lineId).execute();
-    const totals = invoiceTotals(await repo.liveLineAmounts(trx, invoiceId), invoice.tax_rate_percent ?? '0', invoice.currency, invoice.tax_rounding ?? 'INVOICE');
-    await trx
-      .updateTable('invoice')
-      .set({ subtotal: totals.subtotal, tax_total: totals.taxTotal, total: totals.total, updated_at: clock.now() })
-      .where('id', '=', invoiceId)
-      .execute();
+    await reallocateDraft(trx, invoice, clock.now());
   }
 
   /**
@@ -137,7 +176,11 @@ export function createPostingService(deps: PostingDeps) {
           .values({ ...negated, id: randomUUID(), reversal_of: cost.id, reversed_at: null, posted_at: now })
           .execute();
       }
-      if (sourceType === 'TIME_ENTRY') await reverseRecurringUsage(trx, clock, sourceType, sourceId);
+      if (sourceType === 'TIME_ENTRY') {
+        await reverseRecurringUsage(trx, clock, sourceType, sourceId);
+        const uncosted = await repo.lockLiveUncostedTime(trx, sourceId);
+        if (uncosted) await trx.updateTable('uncosted_time').set({ reversed_at: now }).where('id', '=', uncosted.id).execute();
+      }
       // The source's own billing event, and a time entry's retainer overrun (an OVERAGE event with its id), alike.
       const billings = [await repo.lockLiveBillingEvent(trx, sourceType, sourceId), sourceType === 'TIME_ENTRY' ? await repo.lockLiveBillingEvent(trx, 'OVERAGE', sourceId) : undefined];
       for (const billing of billings) {

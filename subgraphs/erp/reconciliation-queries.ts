@@ -7,7 +7,11 @@ type Db = Kysely<ErpDatabase> | Transaction<ErpDatabase>;
 /** A table in this subgraph's schema inside raw SQL (the schema plugin rewrites builder queries only). */
 const table = (db: Db, name: keyof ErpDatabase) => sql`(${db.selectFrom(name).selectAll()})`;
 
-/** Of these approved sources, the ones with no live cost posting (neither a reversal nor reversed): one statement. */
+/**
+ * Of these approved sources, the ones erp never handled: no live cost posting (neither a reversal nor reversed), and,
+ * for time entries, not recorded as uncosted (handled without a cost rate: MISSING_COST_RATE, its own exception).
+ * One statement.
+ */
 export async function sourcesWithoutCostPosting(db: Db, sourceType: 'TIME_ENTRY' | 'EXPENSE', ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const posted = await db
@@ -17,9 +21,34 @@ export async function sourcesWithoutCostPosting(db: Db, sourceType: 'TIME_ENTRY'
     .where('source_id', 'in', ids)
     .where('reversal_of', 'is', null)
     .where('reversed_at', 'is', null)
+    .$if(sourceType === 'TIME_ENTRY', (query) =>
+      query.union(
+        db.selectFrom('uncosted_time').select('source_id').where('source_id', 'in', ids).where('costed_at', 'is', null).where('reversed_at', 'is', null),
+      ),
+    )
     .execute();
   const have = new Set(posted.map((row) => row.source_id));
   return ids.filter((id) => !have.has(id));
+}
+
+/**
+ * Approved time erp handled without a cost rate and still has no cost for (`uncosted_time` standing): one exception
+ * per time entry, with its worker (whose rate hcm lacks on that date). One statement.
+ */
+export async function timeWithoutCostRate(db: Db): Promise<Finding[]> {
+  const rows = await db
+    .selectFrom('uncosted_time')
+    .select(['source_id', 'worker_id', 'project_id', sql<string>`to_char(date, 'YYYY-MM-DD')`.as('date'), 'hours'])
+    .where('costed_at', 'is', null)
+    .where('reversed_at', 'is', null)
+    .orderBy('recorded_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    type: 'MISSING_COST_RATE' as const,
+    subjects: [{ typename: 'TimeEntry', id: row.source_id }, { typename: 'Worker', id: row.worker_id }],
+    detail: `time entry ${row.source_id} (${String(row.hours)} h on ${row.date}, project ${row.project_id}) is approved, but worker ${row.worker_id} has no cost rate on ${row.date}: no cost is posted (add the rate in hcm, then re-drive)`,
+  }));
 }
 
 /** Billing events standing (not REVERSED), dated in a closed period, and on no issued (or paid) invoice. */
@@ -50,8 +79,9 @@ export async function billingEventsNotInvoiced(db: Db, closedThrough: string): P
 }
 
 /**
- * Invoices (not VOID) whose subtotal is not the sum of their lines, whose total is not subtotal + tax, or with a line
- * whose amount is not its billing event's: summed in SQL, one statement.
+ * Invoices (not VOID) whose subtotal is not the sum of their lines, whose total is not subtotal + tax, or with a live
+ * line whose amount is not its billing event's (a released line no longer holds its event: re-billed, the event takes
+ * its own rounding and a new line's share): summed in SQL, one statement.
  */
 export async function invoiceTotalMismatches(db: Db): Promise<Finding[]> {
   const rows = await sql<{ id: string; subtotal: string; lines: string; total: string; tax_total: string; sources_off: number }>`
@@ -60,7 +90,7 @@ export async function invoiceTotalMismatches(db: Db): Promise<Finding[]> {
     from ${table(db, 'invoice')} i
     left join (
       select il.invoice_id, sum(il.amount) as lines,
-             count(*) filter (where be.id is not null and be.amount <> il.amount) as sources_off
+             count(*) filter (where be.id is not null and il.released_at is null and be.amount <> il.amount) as sources_off
       from ${table(db, 'invoice_line')} il left join ${table(db, 'billing_event')} be on be.id = il.billing_event_id
       group by il.invoice_id
     ) l on l.invoice_id = i.id
@@ -131,14 +161,3 @@ export const runsQuery = (db: Db) => db.selectFrom('reconciliation_run').selectA
 /** A type's open exceptions, oldest found first. */
 export const openExceptionsOfType = (db: Db, type: string) =>
   exceptionsQuery(db, { type, open: true }).orderBy('found_at').orderBy('id').execute();
-
-/** Whether an idempotency key of `operation` has committed (its answer is stored). */
-export async function idempotencyKeyUsed(db: Db, operation: string, key: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('idempotency_key')
-    .select('key')
-    .where('operation', '=', operation)
-    .where('key', '=', key)
-    .executeTakeFirst();
-  return row !== undefined;
-}

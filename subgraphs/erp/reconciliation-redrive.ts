@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import { requireRole } from '../../lib/auth/identity.ts';
 import { DomainError, badInput, notFound } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
-import { runIdempotent } from '../../lib/idempotency.ts';
+import { callerOf } from '../../lib/auth/identity.ts';
+import { committedAnswer, runIdempotent } from '../../lib/idempotency.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { checkText } from '../../lib/validate.ts';
 import type { ApprovalRepublisher, RepublishedApproval, RepublishOutcome } from './approval-republisher.ts';
@@ -42,7 +43,8 @@ export interface RedriveResult {
 type Selection = { ids: string[]; type: null } | { ids: null; type: ReconciliationType };
 type Chosen = { exception: ReconciliationExceptionRow; source: RedriveSource };
 
-const onlyRedrivable = 'only APPROVED_WITHOUT_COST_POSTING exceptions (approvals erp never handled) are re-driven';
+const onlyRedrivable =
+  'only APPROVED_WITHOUT_COST_POSTING (approvals erp never handled) and MISSING_COST_RATE (approvals handled without a cost rate) exceptions are re-driven';
 
 function checkSelection(args: { ids?: readonly string[] | null; type?: string | null }): Selection {
   if ((args.ids == null) === (args.type == null)) throw badInput('ids', 'name either the exceptions (ids) or a type, not both');
@@ -59,8 +61,9 @@ function checkSelection(args: { ids?: readonly string[] | null; type?: string | 
 }
 
 /** time's key for one batch, from the caller's key and the batch: a retry of the same batch republishes nothing more. */
-const batchKey = (key: string | null, batch: readonly RedriveSource[]) =>
-  key ? `erp-redrive:${createHash('sha256').update(JSON.stringify([key, batch])).digest('hex')}` : null;
+/** time sees erp's service identity for every caller's redrive: the caller goes into the key, so theirs stay apart. */
+const batchKey = (scope: RequestScope, key: string | null, batch: readonly RedriveSource[]) =>
+  key ? `erp-redrive:${createHash('sha256').update(JSON.stringify([callerOf(scope.identity), key, batch])).digest('hex')}` : null;
 
 const sourceKey = (source: Pick<RedriveSource, 'kind' | 'id'>) => `${source.kind}:${source.id}`;
 
@@ -110,7 +113,7 @@ export function createRedriveService(deps: { db: Kysely<ErpDatabase>; republishe
         timeEntryIds: batch.filter((s) => s.kind === 'TIME_ENTRY').map((s) => s.id),
         expenseIds: batch.filter((s) => s.kind === 'EXPENSE').map((s) => s.id),
       };
-      const options = { correlationId: scope.correlationId, idempotencyKey: batchKey(key, batch) };
+      const options = { correlationId: scope.correlationId, idempotencyKey: batchKey(scope, key, batch) };
       for (const answer of await deps.republisher.republish(request, options)) answers.set(sourceKey(answer), answer);
     }
     return answers;
@@ -133,13 +136,10 @@ export function createRedriveService(deps: { db: Kysely<ErpDatabase>; republishe
       const key = idempotencyKey || null;
       if (key && key.length > 200) throw badInput('idempotencyKey', 'at most 200 characters');
       const selection = checkSelection(args);
-      const idempotency = { operation, key, request: selection };
-      // A committed key is answered (or refused as reused) by runIdempotent before its work runs: time is not asked.
-      if (key && (await q.idempotencyKeyUsed(db, operation, key))) {
-        return runIdempotent(db, idempotency, async () => {
-          throw new DomainError('CONFLICT', `idempotency key "${key}" vanished while it was replayed; retry`);
-        });
-      }
+      const idempotency = { caller: scope.identity, operation, key, request: selection };
+      // A committed key is answered (or refused as reused) before its work runs: time is not asked.
+      const previous = await committedAnswer(db, idempotency);
+      if (previous) return previous.result as RedriveResult;
       const chosen = await choose(selection);
       const sources = [...new Map(chosen.map(({ source }) => [sourceKey(source), source])).values()];
       const answers = sources.length > 0 ? await republish(sources, scope, key) : new Map<string, RepublishedApproval>();

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { requireRole } from '../../lib/auth/identity.ts';
+import { requireRole, type Identity } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { paginate, type PageArgs, type Ordering } from '../../lib/graphql/connection.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
-import { runIdempotent } from '../../lib/idempotency.ts';
+import { committedAnswer, runIdempotent, type Idempotency } from '../../lib/idempotency.ts';
 import type { Logger } from '../../lib/logger.ts';
 import {
   approvalCutoff,
@@ -51,6 +51,8 @@ export const reconciliationOrderings = {
 } as const satisfies Record<string, Ordering>;
 
 const leaseName = 'reconciliation';
+/** Who runs the schedule: erp itself (it uses no idempotency key, but every write names its caller). */
+const scheduler: Identity = { workerId: null, roles: [], service: 'erp.reconciliation' };
 /** A lease outlives a stalled runner by this much; the runner renews it as it goes (every page). */
 const leaseMs = 60_000;
 
@@ -60,6 +62,8 @@ const leaseMs = 60_000;
  * - APPROVED_WITHOUT_COST_POSTING: time's APPROVED entries and expenses approved before now − grace, paged through
  *   the graph (erp learns of an approval only by its event, so a lost event leaves no trace in erp), each page checked
  *   against erp's live cost postings in one statement;
+ * - MISSING_COST_RATE: erp's own record of approved time it handled without a cost rate (`uncosted_time`), in SQL;
+ *   such entries are not APPROVED_WITHOUT_COST_POSTING (erp did handle them);
  * - BILLING_EVENT_NOT_INVOICED, INVOICE_TOTAL_MISMATCH: erp's own tables, in SQL (no other subgraph is involved);
  * - ACTIVE_PROJECT_WITHOUT_BILLING_SETUP: psa's ACTIVE projects paged through the graph (erp keeps setups per
  *   contract, not projects), each page against erp's setups;
@@ -99,6 +103,7 @@ export function createReconciliationService(deps: {
         await heartbeat();
       }, options);
     }
+    findings.push(...(await q.timeWithoutCostRate(db)));
     findings.push(...(await q.billingEventsNotInvoiced(db, closedThrough(now, settings.graceMinutes))));
     findings.push(...(await q.invoiceTotalMismatches(db)));
     await facts.eachActiveProject(async (projects) => {
@@ -127,8 +132,8 @@ export function createReconciliationService(deps: {
   }
 
   /** Applies a run's findings in one transaction: new exceptions, cleared ones, the run's counts, their events. */
-  async function apply(runId: string, findings: readonly Finding[], cause: EventCause, idempotencyKey: string | null) {
-    return runIdempotent(db, { operation: 'runReconciliation', key: idempotencyKey, request: {} }, async (trx) => {
+  async function apply(runId: string, findings: readonly Finding[], cause: EventCause, idempotency: Idempotency) {
+    return runIdempotent(db, idempotency, async (trx) => {
       const now = clock.now();
       const { added, cleared, standing } = diffFindings(await q.openExceptions(trx), findings);
       const events: DomainEvent<unknown>[] = [];
@@ -165,7 +170,7 @@ export function createReconciliationService(deps: {
   }
 
   /** One run: the lease (CONFLICT when another runner holds it), the checks, the result; the run row says how it ended. */
-  async function run(trigger: ReconciliationTrigger, requestedBy: string | null, cause: EventCause, idempotencyKey: string | null): Promise<string> {
+  async function run(trigger: ReconciliationTrigger, requestedBy: string | null, cause: EventCause, idempotency: Idempotency): Promise<string> {
     const startedAt = clock.now();
     if (!(await q.claimLease(db, leaseName, holder, startedAt, new Date(startedAt.getTime() + leaseMs)))) {
       throw new DomainError('CONFLICT', 'a reconciliation run is in progress (another runner holds the lease); try again when it ends');
@@ -183,7 +188,7 @@ export function createReconciliationService(deps: {
         renewed = now.getTime();
       };
       const findings = await gather(cause, heartbeat);
-      const result = await apply(runId, findings, cause, idempotencyKey);
+      const result = await apply(runId, findings, cause, idempotency);
       deps.onCommit();
       return result;
     } catch (error) {
@@ -200,21 +205,17 @@ export function createReconciliationService(deps: {
     }
   }
 
-  /** A replayed key answers the first run without running again (nothing is read from the graph). */
-  async function replayed(idempotencyKey: string | null | undefined): Promise<string | null> {
-    if (!idempotencyKey) return null;
-    const row = await db.selectFrom('idempotency_key').select('response').where('operation', '=', 'runReconciliation').where('key', '=', idempotencyKey).executeTakeFirst();
-    return row ? (row.response as string) : null;
-  }
+  const runOf = (caller: Identity, key: string | null | undefined): Idempotency => ({ caller, operation: 'runReconciliation', key, request: {} });
 
   return {
     /** On demand (FINANCE/ADMIN): runs now and returns the run's id. */
     async runReconciliation(scope: RequestScope, idempotencyKey?: string | null): Promise<string> {
       requireRole(scope.identity, ...financeRoles);
-      if (idempotencyKey && idempotencyKey.length > 200) throw new DomainError('BAD_USER_INPUT', 'idempotencyKey: at most 200 characters');
-      const previous = await replayed(idempotencyKey);
-      if (previous) return previous;
-      return run('ON_DEMAND', scope.identity.workerId ?? scope.identity.service ?? null, scope, idempotencyKey ?? null);
+      const idempotency = runOf(scope.identity, idempotencyKey);
+      // A replayed key answers the first run without running again (nothing is read from the graph).
+      const previous = await committedAnswer(db, idempotency);
+      if (previous) return previous.result as string;
+      return run('ON_DEMAND', scope.identity.workerId ?? scope.identity.service ?? null, scope, idempotency);
     },
 
     /** Starts the schedule (every `intervalSeconds`; none when 0). A tick while another runner holds the lease skips. */
@@ -222,7 +223,7 @@ export function createReconciliationService(deps: {
       if (settings.intervalSeconds <= 0 || timer) return;
       timer = setInterval(() => {
         if (running) return;
-        running = run('SCHEDULED', null, { correlationId: randomUUID() }, null)
+        running = run('SCHEDULED', null, { correlationId: randomUUID() }, runOf(scheduler, null))
           .catch((error) => {
             if (!(error instanceof DomainError && error.code === 'CONFLICT')) deps.logger.error('scheduled reconciliation failed', { error });
           })

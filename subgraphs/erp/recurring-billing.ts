@@ -14,18 +14,22 @@ import {
   coversMonth,
   isPositive,
   isRecurringMethod,
+  monthOfDate,
   overageToBill,
+  overrunAwaitsFee,
+  reapplyDrawdowns,
   retainerBalance,
   splitDrawdown,
+  splitDrawdownHours,
   type BillingMonth,
   type PlannedUsage,
   type RecurringTerms,
   type RecurringTermsInput,
   type RetainerBalance,
 } from './domain/recurring-billing.ts';
-import { erpTopics, type BillingBlocked } from './events.ts';
+import { erpTopics, type BillingBlocked, type BillingEventReversed } from './events.ts';
 import * as repo from './repository.ts';
-import type { BillingSetupRow, CostSourceType, ErpDatabase } from './tables.ts';
+import type { BillingSetupRow, CostSourceType, ErpDatabase, RecurringUsageRow } from './tables.ts';
 
 /** A setup's recurring terms as stored; null until finance set them (or for another method). */
 export function recurringTermsOf(setup: BillingSetupRow): RecurringTerms | null {
@@ -42,11 +46,12 @@ export function recurringTermsOf(setup: BillingSetupRow): RecurringTerms | null 
 /** A RETAINER setup's running balance from its summed rows (`repo.retainerSumsBySetups`); null for other methods. */
 export function retainerBalanceOf(
   setup: BillingSetupRow,
-  sums: { fees_billed: string; drawn: string; hours: string; overrun: string } | undefined,
+  sums: { fees_billed: string; drawn: string; drawn_hours: string; overrun: string; overrun_hours: string } | undefined,
 ): RetainerBalance | null {
   if (setup.billing_method !== 'RETAINER') return null;
   return retainerBalance(setup.currency, {
-    feesBilled: String(sums?.fees_billed ?? '0'), drawn: String(sums?.drawn ?? '0'), drawnHours: String(sums?.hours ?? '0'), overrun: String(sums?.overrun ?? '0'),
+    feesBilled: String(sums?.fees_billed ?? '0'), drawn: String(sums?.drawn ?? '0'), drawnHours: String(sums?.drawn_hours ?? '0'),
+    overrun: String(sums?.overrun ?? '0'), overrunHours: String(sums?.overrun_hours ?? '0'),
   });
 }
 
@@ -54,48 +59,116 @@ export function retainerBalanceOf(
  * Records approved billable time on a recurring contract (planPosting's `usage`), once per source while it stands:
  * a managed-services contract counts its hours when the month is closed; a retainer draws its balance down by the
  * entry's value at once, under a lock on the setup, and what the balance cannot cover (the overrun) becomes an
- * OVERAGE billing event (source id = the time entry), UNBILLED when the terms say BILL, HELD (RETAINER_OVERRUN, with
- * `erp.billing.blocked`) when they say HOLD (or none yet) — through `writeBillingEvent`, so the cap applies.
+ * OVERAGE billing event (writeOverrun). While the entry's month's fee is not billed yet (an approval before the period
+ * close), the overrun is provisional: HELD AWAITING_RETAINER_FEE, and drawn again from the fee when it is billed
+ * (reapplyDrawdownsAwaitingFee), so approvals and the close may come in either order.
  */
 export async function recordRecurringUsage(trx: Transaction<ErpDatabase>, clock: Clock, usage: PlannedUsage, cause: EventCause): Promise<DomainEvent<unknown>[]> {
   const setup = await repo.lockBillingSetupByContract(trx, usage.contractId);
   if (!setup || (await repo.lockLiveRecurringUsage(trx, usage.sourceType, usage.sourceId))) return [];
   const id = randomUUID();
   const now = clock.now();
-  let split: { drawn: string; overrun: string } | null = null;
+  let split: { drawn: string; overrun: string; drawnHours: string; overrunHours: string } | null = null;
+  let awaitsFee = false;
   if (usage.billingMethod === 'RETAINER' && usage.amount !== null) {
     const [sums] = await repo.retainerSumsBySetups(trx, [setup.id]);
-    split = splitDrawdown(usage.amount, retainerBalanceOf(setup, sums)!.remaining.amount, usage.currency);
+    const drawdown = splitDrawdown(usage.amount, retainerBalanceOf(setup, sums)!.remaining.amount, usage.currency);
+    split = { ...drawdown, ...splitDrawdownHours(usage.hours, drawdown.drawn, usage.amount) };
+    if (isPositive(drawdown.overrun)) {
+      const month = monthOfDate(usage.date);
+      const feeBilled = Boolean(await repo.lockLiveBillingEvent(trx, 'RETAINER', feeSourceId(setup.id, month)));
+      awaitsFee = overrunAwaitsFee({ startDate: setup.start_date, endDate: setup.end_date }, month, feeBilled);
+    }
   }
-  await trx
-    .insertInto('recurring_usage')
-    .values({
-      id, billing_setup_id: setup.id, contract_id: usage.contractId, billing_method: usage.billingMethod, source_type: usage.sourceType,
-      source_id: usage.sourceId, project_id: usage.projectId, worker_id: usage.workerId, date: usage.date, hours: usage.hours, rate: usage.rate,
-      amount: usage.amount, drawn: split?.drawn ?? null, overrun: split?.overrun ?? null, currency: usage.currency, overage_billing_event_id: null,
-      reversed_at: null, created_at: now,
-    })
-    .execute();
+  const row = {
+    id, billing_setup_id: setup.id, contract_id: usage.contractId, billing_method: usage.billingMethod, source_type: usage.sourceType,
+    source_id: usage.sourceId, project_id: usage.projectId, worker_id: usage.workerId, date: usage.date, hours: usage.hours, rate: usage.rate,
+    amount: usage.amount, drawn: split?.drawn ?? null, overrun: split?.overrun ?? null, drawn_hours: split?.drawnHours ?? null,
+    overrun_hours: split?.overrunHours ?? null, currency: usage.currency, overage_billing_event_id: null, reversed_at: null, created_at: now,
+  };
+  await trx.insertInto('recurring_usage').values(row).execute();
   if (!split || !isPositive(split.overrun)) return [];
+  return writeOverrun(trx, clock, setup, row, split.overrun, awaitsFee, cause);
+}
 
-  const hold = setup.overrun_policy !== 'BILL';
+/**
+ * A retainer drawdown's overrun as an OVERAGE billing event on its time entry (source id = the entry's id; no hours
+ * or rate: it is part of an entry), through writeBillingEvent (the cap applies): HELD AWAITING_RETAINER_FEE while the
+ * month's fee is not billed; else UNBILLED when the terms say BILL, HELD RETAINER_OVERRUN when they say HOLD (or none
+ * yet). A held one is announced by `erp.billing.blocked` with its reason. The usage row points at it.
+ */
+async function writeOverrun(
+  trx: Transaction<ErpDatabase>,
+  clock: Clock,
+  setup: BillingSetupRow,
+  usage: Pick<RecurringUsageRow, 'id' | 'source_id' | 'contract_id' | 'project_id' | 'worker_id' | 'date' | 'hours' | 'amount' | 'currency'>,
+  overrun: string,
+  awaitsFee: boolean,
+  cause: EventCause,
+): Promise<DomainEvent<unknown>[]> {
+  const heldReason = awaitsFee ? ('AWAITING_RETAINER_FEE' as const) : setup.overrun_policy !== 'BILL' ? ('RETAINER_OVERRUN' as const) : null;
   const written = await writeBillingEvent(trx, clock, {
-    sourceType: 'OVERAGE', sourceId: usage.sourceId, contractId: usage.contractId, projectId: usage.projectId, customerId: usage.customerId,
-    legalEntityId: usage.legalEntityId, workerId: usage.workerId, roleId: null, taskId: null, date: usage.date,
-    description: `Retainer overrun ${usage.date}: ${usage.hours} h worth ${usage.amount} ${usage.currency}, ${split.overrun} beyond the balance`,
-    hours: null, rate: null, amount: split.overrun, currency: usage.currency, heldReason: hold ? 'RETAINER_OVERRUN' : null,
+    sourceType: 'OVERAGE', sourceId: usage.source_id, contractId: usage.contract_id, projectId: usage.project_id, customerId: setup.customer_id,
+    legalEntityId: setup.legal_entity_id, workerId: usage.worker_id, roleId: null, taskId: null, date: usage.date,
+    description: `Retainer overrun ${usage.date}: ${usage.hours} h worth ${usage.amount} ${usage.currency}, ${overrun} beyond the balance`,
+    hours: null, rate: null, amount: overrun, currency: usage.currency, heldReason,
   }, cause);
-  await trx.updateTable('recurring_usage').set({ overage_billing_event_id: written.id }).where('id', '=', id).execute();
-  if (!hold) return written.events;
+  await trx.updateTable('recurring_usage').set({ overage_billing_event_id: written.id }).where('id', '=', usage.id).execute();
+  if (!heldReason) return written.events;
+  const need = `time entry ${usage.source_id} needs ${usage.amount} ${usage.currency} of contract ${usage.contract_id}'s retainer, ${overrun} beyond its balance`;
+  const reason = heldReason === 'AWAITING_RETAINER_FEE'
+    ? `${need}, before ${usage.date.slice(0, 7)}'s fee is billed: the overrun is held and drawn from the fee when the period close bills it`
+    : `${need}: the overrun is held for review`;
   return [
     ...written.events,
     createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, { typename: 'BillingEvent', id: written.id }, {
-      contractId: usage.contractId,
-      code: 'RETAINER_OVERRUN',
-      reason: `time entry ${usage.sourceId} needs ${usage.amount} ${usage.currency} of contract ${usage.contractId}'s retainer, ${split.overrun} beyond its balance: the overrun is held for review`,
-      source: { type: 'OVERAGE', id: usage.sourceId, projectId: usage.projectId },
-    }, cause, now),
+      contractId: usage.contract_id, code: heldReason, reason, source: { type: 'OVERAGE', id: usage.source_id, projectId: usage.project_id },
+    }, cause, clock.now()),
   ];
+}
+
+/**
+ * Once a retainer's fees are billed, draws the provisional overruns of the months that now have theirs
+ * (reapplyDrawdowns: in approval order, against the balance as it now stands): each held AWAITING_RETAINER_FEE event
+ * is REVERSED (`erp.billing_event.reversed`, cause RETAINER_FEE_BILLED) and what still overruns, if anything, is
+ * written again as the final overrun (writeOverrun). The caller holds the setup's lock.
+ */
+export async function reapplyDrawdownsAwaitingFee(trx: Transaction<ErpDatabase>, clock: Clock, setup: BillingSetupRow, cause: EventCause): Promise<DomainEvent<unknown>[]> {
+  const waiting = await repo.lockDrawdownsAwaitingFee(trx, setup.id);
+  if (waiting.length === 0) return [];
+  const fees = await repo.liveFeeSourceIds(trx, setup.contract_id, 'RETAINER');
+  const due = waiting.filter((usage) => fees.has(feeSourceId(setup.id, monthOfDate(usage.date))));
+  if (due.length === 0) return [];
+  const [sums] = await repo.retainerSumsBySetups(trx, [setup.id]);
+  const { drawdowns } = reapplyDrawdowns(
+    due.map((usage) => ({
+      id: usage.id, hours: String(usage.hours), amount: String(usage.amount), drawn: String(usage.drawn), overrun: String(usage.overrun),
+    })),
+    retainerBalanceOf(setup, sums)!.remaining.amount,
+    setup.currency,
+  );
+  const now = clock.now();
+  const events: DomainEvent<unknown>[] = [];
+  for (const [index, drawdown] of drawdowns.entries()) {
+    const usage = due[index];
+    await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now }).where('id', '=', usage.overage_event_id).execute();
+    events.push(
+      createEvent<BillingEventReversed>('erp', erpTopics.billingEventReversed, { typename: 'BillingEvent', id: usage.overage_event_id }, {
+        billingEventId: usage.overage_event_id, sourceType: 'OVERAGE', sourceId: usage.source_id, contractId: usage.contract_id, projectId: usage.project_id,
+        amount: { amount: String(usage.overage_amount), currency: usage.currency }, cause: 'RETAINER_FEE_BILLED', removedFromInvoiceId: null,
+      }, cause, now),
+    );
+    await trx
+      .updateTable('recurring_usage')
+      .set({
+        drawn: drawdown.drawn, overrun: drawdown.overrun, drawn_hours: drawdown.drawnHours, overrun_hours: drawdown.overrunHours,
+        overage_billing_event_id: null,
+      })
+      .where('id', '=', usage.id)
+      .execute();
+    if (isPositive(drawdown.overrun)) events.push(...(await writeOverrun(trx, clock, setup, usage, drawdown.overrun, false, cause)));
+  }
+  return events;
 }
 
 /**
@@ -154,7 +227,7 @@ export function createRecurringBillingService(deps: { db: Kysely<ErpDatabase>; c
     /** Sets a MANAGED_SERVICES or RETAINER contract's terms (checkRecurringTerms); later period closes use them. */
     async setRecurringTerms(scope: RequestScope, contractId: string, input: RecurringTermsInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
-      return write('setRecurringTerms', idempotencyKey, { contractId, input }, async (trx) => {
+      return write(scope, 'setRecurringTerms', idempotencyKey, { contractId, input }, async (trx) => {
         const setup = await repo.lockBillingSetupByContract(trx, contractId);
         if (!setup) throw notFound('BillingSetup', contractId);
         const terms = checkRecurringTerms(input, { billingMethod: setup.billing_method, currency: setup.currency });
@@ -183,7 +256,7 @@ export function createRecurringBillingService(deps: { db: Kysely<ErpDatabase>; c
     async runRecurringBilling(scope: RequestScope, periodEnd: string, contractId: string | null, idempotencyKey?: string | null): Promise<string[]> {
       requireRole(scope.identity, 'FINANCE');
       const { month, next } = closingMonth(periodEnd);
-      return write('runRecurringBilling', idempotencyKey, { periodEnd, contractId }, async (trx) => {
+      return write(scope, 'runRecurringBilling', idempotencyKey, { periodEnd, contractId }, async (trx) => {
         if (contractId) {
           const setup = await repo.lockBillingSetupByContract(trx, contractId);
           if (!setup) throw notFound('BillingSetup', contractId);
@@ -207,6 +280,7 @@ export function createRecurringBillingService(deps: { db: Kysely<ErpDatabase>; c
             keep(await billOverage(trx, setup, terms, month, scope));
           } else {
             for (const period of [month, next]) if (coversMonth(contract, period)) keep(await billFee(trx, setup, terms, period, periodEnd, scope));
+            events.push(...(await reapplyDrawdownsAwaitingFee(trx, clock, setup, scope)));
           }
         }
         await appendToOutbox(trx, events);

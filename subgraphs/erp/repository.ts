@@ -187,9 +187,10 @@ export const settlementsByInvoices = (db: Db, invoiceIds: readonly string[]) =>
     .execute();
 
 /**
- * Open receivables per customer and currency: total − payments − issued credit notes of issued invoices (ISSUED,
- * PARTIALLY_PAID and PAID: a credit note on a paid invoice is a refund due, a negative balance), grouped in SQL (one
- * row per customer and currency; a currency whose balances sum to zero is left out).
+ * Open receivables per customer and billing currency: total − payments − issued credit notes of issued invoices
+ * (ISSUED, PARTIALLY_PAID and PAID: a credit note on a paid invoice is a refund due, a negative balance), grouped in
+ * SQL. One row per customer and each currency it is billed in — its contracts' (billing setups') and its issued
+ * invoices' — with 0 where nothing is open, so a customer with nothing open reads zero, not nothing.
  */
 export function arBalancesByCustomers(db: Db, customerIds: readonly string[]) {
   const open = db
@@ -207,12 +208,20 @@ export function arBalancesByCustomers(db: Db, customerIds: readonly string[]) {
           .where('c.status', '=', 'ISSUED')
           .select((inner) => inner.fn.sum('c.total').as('s'))}, 0)`.as('open'),
     ]);
-  return db
+  const balances = db
     .selectFrom(open.as('o'))
     .select(['o.customer_id', 'o.currency', (eb) => eb.fn.sum<string>('o.open').as('balance')])
-    .groupBy(['o.customer_id', 'o.currency'])
-    .having(sql<boolean>`sum(o.open) <> 0`)
-    .orderBy('o.currency')
+    .groupBy(['o.customer_id', 'o.currency']);
+  const currencies = db
+    .selectFrom('billing_setup')
+    .select(['customer_id', 'currency'])
+    .where('customer_id', 'in', customerIds)
+    .union(db.selectFrom('invoice').select(['customer_id', 'currency']).where('customer_id', 'in', customerIds).where('status', 'in', ['ISSUED', 'PARTIALLY_PAID', 'PAID']));
+  return db
+    .selectFrom(currencies.as('c'))
+    .leftJoin(balances.as('b'), (join) => join.onRef('b.customer_id', '=', 'c.customer_id').onRef('b.currency', '=', 'c.currency'))
+    .select(['c.customer_id', 'c.currency', sql<string>`coalesce(b.balance, 0)`.as('balance')])
+    .orderBy('c.currency')
     .execute();
 }
 
@@ -368,6 +377,10 @@ export const billingSetupsByIds = (db: Db, ids: readonly string[]) =>
 export const billingSetupsByContracts = (db: Db, contractIds: readonly string[]) =>
   db.selectFrom('billing_setup').selectAll().where('contract_id', 'in', contractIds).execute();
 
+/** Whether erp knows the contract: crm announced it, and erp holds its billing setup. */
+export const contractKnown = async (db: Db, contractId: string) =>
+  (await db.selectFrom('billing_setup').select('id').where('contract_id', '=', contractId).executeTakeFirst()) !== undefined;
+
 export function billingSetupsQuery(db: Db, filter: BillingSetupFilter = {}) {
   let query = db.selectFrom('billing_setup').selectAll();
   if (filter.status) query = query.where('status', '=', filter.status);
@@ -400,23 +413,61 @@ export function percentCompleteSetups(db: Db, contractId: string | null) {
   return query.orderBy('id');
 }
 
-/** Approved hours of many projects dated up to `asOf`: live cost postings of time entries, summed in SQL. */
-export const approvedHoursOfProjects = async (db: Db, projectIds: readonly string[], asOf: string): Promise<string> =>
-  projectIds.length === 0
-    ? '0'
-    : String(
-        (
-          await db
-            .selectFrom('cost_posting')
-            .where('project_id', 'in', projectIds)
-            .where('source_type', '=', 'TIME_ENTRY')
-            .where('reversal_of', 'is', null)
-            .where('reversed_at', 'is', null)
-            .where('date', '<=', asOf)
-            .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('hours'), eb.val('0')).as('hours'))
-            .executeTakeFirstOrThrow()
-        ).hours,
-      );
+/**
+ * Approved hours of many projects dated up to `asOf`, as erp received them, summed in SQL in one statement: `costed`,
+ * the live cost postings of time entries; `uncosted`, the time it could not cost (`uncosted_time` standing: no cost
+ * rate, neither costed since nor reversed).
+ */
+export async function approvedHoursOfProjects(db: Db, projectIds: readonly string[], asOf: string): Promise<{ costed: string; uncosted: string }> {
+  if (projectIds.length === 0) return { costed: '0', uncosted: '0' };
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('cost_posting')
+        .where('project_id', 'in', projectIds)
+        .where('source_type', '=', 'TIME_ENTRY')
+        .where('reversal_of', 'is', null)
+        .where('reversed_at', 'is', null)
+        .where('date', '<=', asOf)
+        .select((inner) => inner.fn.coalesce(inner.fn.sum<string>('hours'), inner.val('0')).as('hours'))
+        .as('costed'),
+      eb
+        .selectFrom('uncosted_time')
+        .where('project_id', 'in', projectIds)
+        .where('costed_at', 'is', null)
+        .where('reversed_at', 'is', null)
+        .where('date', '<=', asOf)
+        .select((inner) => inner.fn.coalesce(inner.fn.sum<string>('hours'), inner.val('0')).as('hours'))
+        .as('uncosted'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { costed: String(row.costed), uncosted: String(row.uncosted) };
+}
+
+/** An approved time entry's standing record of having no cost (no cost rate), locked until the transaction ends. */
+export const lockLiveUncostedTime = (trx: Transaction<ErpDatabase>, sourceId: string) =>
+  trx
+    .selectFrom('uncosted_time')
+    .selectAll()
+    .where('source_id', '=', sourceId)
+    .where('costed_at', 'is', null)
+    .where('reversed_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+
+/** A contract's percent-complete events held for uncosted hours (NO_COST_RATE), locked until the transaction ends. */
+export const lockPercentCompleteHeldForCost = (trx: Transaction<ErpDatabase>, contractId: string) =>
+  trx
+    .selectFrom('billing_event')
+    .selectAll()
+    .where('contract_id', '=', contractId)
+    .where('source_type', '=', 'PERCENT_COMPLETE')
+    .where('status', '=', 'HELD')
+    .where('held_reason', '=', 'NO_COST_RATE')
+    .orderBy('created_at')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 
 /** What percent-complete runs billed a contract (live PERCENT_COMPLETE events, HELD included) and how many events it took. */
 export const percentCompleteBilled = async (db: Db, contractId: string): Promise<{ billed: string; runs: number }> => {
@@ -432,14 +483,35 @@ export const percentCompleteBilled = async (db: Db, contractId: string): Promise
   return { billed: String(row.billed), runs: Number(row.runs) };
 };
 
-/** A contract's events held by its cap, oldest first (date, then when written), locked until the transaction ends. */
-export const lockCapHeldEvents = (trx: Transaction<ErpDatabase>, contractId: string) =>
+/**
+ * What a contract's fee sources (milestones, schedule lines, percent-complete runs) asked for, in `currency`: live
+ * events UNBILLED, BILLED or HELD for any reason but FEE_EXCEEDED and CREDITED (domain `feeRemaining`), summed in SQL.
+ */
+export const feeAskedOfContract = async (db: Db, contractId: string, currency: string, sourceTypes: readonly BillingSourceType[]): Promise<string> =>
+  String(
+    (
+      await db
+        .selectFrom('billing_event')
+        .where('contract_id', '=', contractId)
+        .where('currency', '=', currency)
+        .where('source_type', 'in', sourceTypes)
+        .where((eb) => eb.or([eb('status', 'in', ['UNBILLED', 'BILLED']), eb.and([eb('status', '=', 'HELD'), eb('held_reason', 'not in', ['FEE_EXCEEDED', 'CREDITED'])])]))
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount'), eb.val('0')).as('asked'))
+        .executeTakeFirstOrThrow()
+    ).asked,
+  );
+
+/**
+ * A contract's events held for `heldReason` (CAP_REACHED, FEE_EXCEEDED), oldest first (date, then when written),
+ * locked until the transaction ends.
+ */
+export const lockHeldEvents = (trx: Transaction<ErpDatabase>, contractId: string, heldReason: 'CAP_REACHED' | 'FEE_EXCEEDED') =>
   trx
     .selectFrom('billing_event')
     .selectAll()
     .where('contract_id', '=', contractId)
     .where('status', '=', 'HELD')
-    .where('held_reason', '=', 'CAP_REACHED')
+    .where('held_reason', '=', heldReason)
     .orderBy('date')
     .orderBy('created_at')
     .orderBy('id')
@@ -465,6 +537,39 @@ export function lockRecurringSetups(trx: Transaction<ErpDatabase>, contractId: s
 }
 
 /** A source's live (not reversed) recurring usage, locked until the transaction ends. */
+/**
+ * A retainer setup's drawdowns whose overrun waits for its month's fee (live usage, its OVERAGE event HELD
+ * AWAITING_RETAINER_FEE), in the order they were recorded (approved), locked until the transaction ends.
+ */
+export const lockDrawdownsAwaitingFee = (trx: Transaction<ErpDatabase>, setupId: string) =>
+  trx
+    .selectFrom('recurring_usage as u')
+    .innerJoin('billing_event as e', 'e.id', 'u.overage_billing_event_id')
+    .where('u.billing_setup_id', '=', setupId)
+    .where('u.reversed_at', 'is', null)
+    .where('e.status', '=', 'HELD')
+    .where('e.held_reason', '=', 'AWAITING_RETAINER_FEE')
+    .selectAll('u')
+    .select(['e.id as overage_event_id', 'e.amount as overage_amount'])
+    .orderBy('u.created_at')
+    .orderBy('u.id')
+    .forUpdate()
+    .execute();
+
+/** The source ids ("<setupId>:<YYYY-MM>") of a contract's live fee events of a type (not REVERSED, whatever their status). */
+export const liveFeeSourceIds = async (db: Db, contractId: string, sourceType: 'RETAINER' | 'RECURRING_FEE'): Promise<Set<string>> =>
+  new Set(
+    (
+      await db
+        .selectFrom('billing_event')
+        .select('source_id')
+        .where('contract_id', '=', contractId)
+        .where('source_type', '=', sourceType)
+        .where('status', '<>', 'REVERSED')
+        .execute()
+    ).map((row) => row.source_id),
+  );
+
 export const lockLiveRecurringUsage = (trx: Transaction<ErpDatabase>, sourceType: CostSourceType, sourceId: string) =>
   trx
     .selectFrom('recurring_usage')
@@ -507,7 +612,7 @@ export const overageEventsOf = async (db: Db, contractId: string, prefix: string
 
 /**
  * Each retainer setup's balance sums, in one statement: its live RETAINER fee events (UNBILLED or BILLED, in its
- * currency) and its live drawdowns (drawn, hours, overrun); one row per setup.
+ * currency) and its live drawdowns (drawn and its hours, overrun and its hours); one row per setup.
  */
 export const retainerSumsBySetups = (db: Db, setupIds: readonly string[]) =>
   db
@@ -527,7 +632,7 @@ export const retainerSumsBySetups = (db: Db, setupIds: readonly string[]) =>
           sql<string>`0`,
         )
         .as('fees_billed'),
-      ...(['drawn', 'hours', 'overrun'] as const).map((column) =>
+      ...(['drawn', 'drawn_hours', 'overrun', 'overrun_hours'] as const).map((column) =>
         eb.fn
           .coalesce(
             eb
@@ -778,12 +883,6 @@ export const liveLineOfBillingEvent = (db: Db, billingEventId: string) =>
 export const lockInvoice = (trx: Transaction<ErpDatabase>, id: string) =>
   trx.selectFrom('invoice').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
 
-/** The amounts of an invoice's unreleased lines (what its subtotal sums). */
-export const liveLineAmounts = async (db: Db, invoiceId: string) =>
-  (await db.selectFrom('invoice_line').select('amount').where('invoice_id', '=', invoiceId).where('released_at', 'is', null).execute()).map(
-    (row) => String(row.amount),
-  );
-
 /** Which billing events a draft takes: UNBILLED, dated up to the period end, of one contract, customer or project. */
 export interface DraftScope {
   periodEnd: string;
@@ -810,6 +909,43 @@ export const contractsToDraft = (db: Db, scope: DraftScope) =>
  */
 export const lockDraftableEvents = (trx: Transaction<ErpDatabase>, contractId: string, scope: DraftScope) =>
   unbilledInScope(trx, { ...scope, contractId }).selectAll().orderBy('date').orderBy('id').forUpdate().execute();
+
+/**
+ * What a draft in the scope would group its lines by, read before the drafting transaction: each contract's invoice
+ * grouping and the distinct projects, roles, workers and tasks of its draftable events (their names are read through
+ * the gateway).
+ */
+export const groupKeysToDraft = (db: Db, scope: DraftScope) =>
+  db
+    .selectFrom('billing_setup as s')
+    .innerJoin(unbilledInScope(db, scope).select(['contract_id', 'project_id', 'role_id', 'worker_id', 'task_id']).as('e'), 'e.contract_id', 's.contract_id')
+    .select(['s.invoice_grouping', 'e.project_id', 'e.role_id', 'e.worker_id', 'e.task_id'])
+    .distinct()
+    .execute();
+
+/**
+ * Sets many billing events' amounts (and functional amounts) in one statement: a grouped invoice's lines share their
+ * group's amount (domain/invoicing.ts `allocateGroupAmounts`), and each line's billing event carries its share.
+ */
+export async function setBillingEventAmounts(trx: Transaction<ErpDatabase>, rows: ReadonlyArray<{ id: string; amount: string; functionalAmount: string | null }>) {
+  if (rows.length === 0) return;
+  const values = sql<{ id: string; amount: string; functional_amount: string | null }>`(values ${sql.join(
+    rows.map((row) => sql`(${row.id}, ${row.amount}::numeric, ${row.functionalAmount}::numeric)`),
+  )})`.as<'v'>(sql`v(id, amount, functional_amount)`);
+  await trx
+    .updateTable('billing_event')
+    .from(values)
+    .set((eb) => ({ amount: eb.ref('v.amount'), functional_amount: eb.ref('v.functional_amount') }))
+    .whereRef('billing_event.id', '=', 'v.id')
+    .execute();
+}
+
+/** Sets many invoice lines' amounts in one statement (a draft's group shares, again after a line left it). */
+export async function setInvoiceLineAmounts(trx: Transaction<ErpDatabase>, rows: ReadonlyArray<{ id: string; amount: string }>) {
+  if (rows.length === 0) return;
+  const values = sql<{ id: string; amount: string }>`(values ${sql.join(rows.map((row) => sql`(${row.id}, ${row.amount}::numeric)`))})`.as<'v'>(sql`v(id, amount)`);
+  await trx.updateTable('invoice_line').from(values).set((eb) => ({ amount: eb.ref('v.amount') })).whereRef('invoice_line.id', '=', 'v.id').execute();
+}
 
 /** Every tax rate of these legal entities (each has a handful), for `taxRateFor`. */
 export const taxRatesOfLegalEntities = (db: Db, legalEntityIds: readonly string[]) =>

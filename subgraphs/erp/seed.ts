@@ -206,6 +206,8 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
       id: randomUUID(), invoice_id: invoice.id, position: invoice.lines, source_type: 'TIME_ENTRY', source_id: entry.id,
       billing_event_id: event.id, project_id: project.id, description: event.description, quantity: entry.hours,
       unit_price: rate!, amount, currency: contract.currency, released_at: null, created_at: atEvening(invoice.periodEnd),
+      // Seeded invoices keep the default grouping, BY_PROJECT; their rates are whole, so no group rounding moves a cent.
+      group_label: project.name,
     });
   };
 

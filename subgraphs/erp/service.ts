@@ -17,7 +17,7 @@ import { checkMarkupPercent } from './domain/billing-models.ts';
 import { billingReadiness, defaultBillingTerms } from './domain/billing-setup.ts';
 import { erpFieldRules, erpFields } from './domain/field-access.ts';
 import { projectFinancials } from './domain/financials.ts';
-import type { Money } from './domain/money.ts';
+import { minorUnits, sumDecimals, type Money } from './domain/money.ts';
 import { timeEntryBilling, type TimeEntryFacts } from './domain/time-entry-billing.ts';
 import { assertNoTaxRateOverlap, type EffectiveTaxRate } from './domain/tax-rate.ts';
 import { checkedPeriod, checkPeriodDates, updatedPeriod } from './domain/rates.ts';
@@ -95,7 +95,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       };
       const name = checkText('name', input.name);
       const ratePercent = checkRatePercent(input.ratePercent);
-      return write('createTaxRate', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createTaxRate', idempotencyKey, input, async (trx) => {
         await checkScope(trx, candidate);
         const id = randomUUID();
         await trx
@@ -120,7 +120,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       const name = input.name == null ? null : checkText('name', input.name);
       const ratePercent = input.ratePercent == null ? null : checkRatePercent(input.ratePercent);
       checkPeriodDates(input);
-      return write('updateTaxRate', null, null, async (trx) => {
+      return write(scope, 'updateTaxRate', null, null, async (trx) => {
         const current = await repo.lockTaxRate(trx, id);
         if (!current) throw notFound('TaxRate', id);
         const candidate: EffectiveTaxRate = { ...asEffective(current), ...updatedPeriod(current, input) };
@@ -145,7 +145,7 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       requireRole(scope.identity, ...financeRoles);
       const terms = input.paymentTermsDays == null ? null : checkInteger('paymentTermsDays', input.paymentTermsDays, 0, 365);
       const markup = input.expenseMarkupPercent == null ? null : checkMarkupPercent(input.expenseMarkupPercent);
-      return write('updateBillingSetup', null, null, async (trx) => {
+      return write(scope, 'updateBillingSetup', null, null, async (trx) => {
         const setup = await repo.lockBillingSetupByContract(trx, contractId);
         if (!setup) throw notFound('BillingSetup', contractId);
         await trx
@@ -237,7 +237,8 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     },
     async arBalanceOfCustomer(customerId: string): Promise<Money[]> {
       finance();
-      return (await loaders.arBalanceByCustomer.load(customerId)).map((row) => ({ amount: row.balance, currency: row.currency }));
+      // The currency's minor unit whatever the sum: a currency with nothing open reads "0.00", not "0".
+      return (await loaders.arBalanceByCustomer.load(customerId)).map((row) => ({ amount: sumDecimals([String(row.balance)], minorUnits(row.currency)), currency: row.currency }));
     },
     async financialsOfProject(project: ProjectRef) {
       await erpFields.assertMayRead(scope.identity, 'Project.financials', () => project.manager?.id);

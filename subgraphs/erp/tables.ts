@@ -82,6 +82,8 @@ export interface InvoiceLineTable {
   unit_price: string;
   amount: string;
   currency: string;
+  /** The name of what the invoice's grouping puts the line under (project, role, worker, task), read when drafted. */
+  group_label: string | null;
   /**
    * Set when the line stops holding its source (its invoice was voided, or a credit note credited it), so the source
    * may be billed again; a unique index allows one unreleased line per source.
@@ -193,6 +195,25 @@ export interface CostPostingTable {
   posted_at: Generated<Date>;
 }
 
+/**
+ * Approved time erp could not cost (no cost rate on its date), while it stands: its hours still count as progress
+ * (percent complete) and reconciliation reports it (MISSING_COST_RATE) until a cost posting follows.
+ */
+export interface UncostedTimeTable {
+  id: string;
+  /** The time entry. */
+  source_id: string;
+  worker_id: string;
+  project_id: string;
+  date: string;
+  hours: string;
+  recorded_at: Generated<Date>;
+  /** Set when a cost posting followed (the worker's rate entered and the approval re-driven). */
+  costed_at: Date | null;
+  /** Set when the approval was taken back. */
+  reversed_at: Date | null;
+}
+
 export interface TaxRateTable {
   id: string;
   legal_entity_id: string;
@@ -282,6 +303,9 @@ export interface RecurringUsageTable {
   amount: string | null;
   drawn: string | null;
   overrun: string | null;
+  /** RETAINER: the hours the balance covered (hours × drawn ÷ amount, rounded half-up) and the rest, beyond it. */
+  drawn_hours: string | null;
+  overrun_hours: string | null;
   currency: string;
   overage_billing_event_id: string | null;
   /** Set when the source's approval was taken back: the hours no longer count and the drawdown returns. */
@@ -367,6 +391,7 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   billing_setup: BillingSetupTable;
   billing_schedule_line: BillingScheduleLineTable;
   recurring_usage: RecurringUsageTable;
+  uncosted_time: UncostedTimeTable;
   document_sequence: DocumentSequenceTable;
   reconciliation_run: ReconciliationRunTable;
   reconciliation_exception: ReconciliationExceptionTable;

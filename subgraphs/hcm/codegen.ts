@@ -11,5 +11,6 @@ export const codegen = {
     WorkerSkill: '../../subgraphs/hcm/tables.ts#WorkerSkillRow',
     CostRate: '../../subgraphs/hcm/tables.ts#CostRateRow',
     Leave: '../../subgraphs/hcm/tables.ts#LeaveRow',
+    ApiKey: '../../subgraphs/hcm/tables.ts#ApiKeyRow',
   },
 };

@@ -7,7 +7,17 @@ export const hcmTopics = {
   costRateAdded: 'hcm.cost_rate.added',
   legalEntityCreated: 'hcm.legal_entity.created',
   legalEntityChanged: 'hcm.legal_entity.changed',
+  apiKeyRevoked: 'hcm.api_key.revoked',
 } as const;
+
+/**
+ * An API key was revoked. The gateway already refuses it (it checks keys with hcm on every request); every gateway
+ * instance hears this to close the live connections (graphql-ws, SSE) the key opened before.
+ */
+export interface ApiKeyRevoked {
+  apiKeyId: string;
+  revokedAt: string;
+}
 
 /**
  * A legal entity as other subgraphs may keep it: erp converts what it bills into the entity's currency (its books'

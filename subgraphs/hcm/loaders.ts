@@ -12,6 +12,7 @@ export const orderings = {
   role: { columns: ['code', 'id'], direction: 'asc' },
   workCalendar: { columns: ['name', 'id'], direction: 'asc' },
   leave: { columns: ['start_date', 'id'], direction: 'asc' },
+  apiKey: { columns: ['created_at', 'id'], direction: 'desc' },
 } as const satisfies Record<string, Ordering>;
 
 export interface DateRange {
@@ -31,6 +32,7 @@ export function createHcmLoaders(db: Kysely<HcmDatabase>, today: string) {
     calendar: loaderById((ids) => repo.calendarsByIds(db, ids)),
     worker: loaderById((ids) => repo.workersByIds(db, ids)),
     leave: loaderById((ids) => repo.leavesByIds(db, ids)),
+    apiKey: loaderById((ids) => repo.apiKeysByIds(db, ids)),
     skillsByWorker: loaderByGroup((ids) => repo.skillsByWorkers(db, ids), (row) => row.worker_id),
     costRatesByWorker: loaderByGroup((ids) => repo.costRatesByWorkers(db, ids), (row) => row.worker_id),
     /** Holidays of each calendar within one range (per distinct range, one statement for all calendars). */

@@ -8,6 +8,8 @@ type Db = Kysely<HcmDatabase> | Transaction<HcmDatabase>;
 export interface WorkerFilter {
   ids?: readonly string[] | null;
   search?: string | null;
+  email?: string | null;
+  employeeNumber?: string | null;
   legalEntityId?: string | null;
   costCenterId?: string | null;
   roleId?: string | null;
@@ -105,6 +107,9 @@ export function workersQuery(db: Db, filter: WorkerFilter, today: string) {
       eb.or([eb('worker.name', 'ilike', pattern), eb('worker.email', 'ilike', pattern), eb('worker.employee_number', 'ilike', pattern)]),
     );
   }
+  // lower(email): the expression the worker_email index is on.
+  if (filter.email) query = query.where(sql`lower(worker.email)`, '=', filter.email.trim().toLowerCase());
+  if (filter.employeeNumber) query = query.where('worker.employee_number', '=', filter.employeeNumber.trim());
   if (filter.legalEntityId) query = query.where('worker.legal_entity_id', '=', filter.legalEntityId);
   if (filter.costCenterId) query = query.where('worker.cost_center_id', '=', filter.costCenterId);
   if (filter.roleId) query = query.where('worker.role_id', '=', filter.roleId);
@@ -203,3 +208,52 @@ export const legalEntityHasCostRates = async (db: Db, legalEntityId: string) =>
       .limit(1)
       .executeTakeFirst(),
   );
+
+export interface ApiKeyFilter {
+  status?: 'ACTIVE' | 'EXPIRED' | 'REVOKED' | null;
+}
+
+export const apiKeysByIds = (db: Db, ids: readonly string[]) => db.selectFrom('api_key').selectAll().where('id', 'in', ids).execute();
+
+/** Keys by status as of `now` (domain/api-key.ts `apiKeyStatus`: revoked before expired). */
+export function apiKeysQuery(db: Db, filter: ApiKeyFilter, now: Date) {
+  let query = db.selectFrom('api_key').selectAll();
+  if (filter.status === 'REVOKED') query = query.where('revoked_at', 'is not', null);
+  if (filter.status === 'EXPIRED') query = query.where('revoked_at', 'is', null).where('expires_at', '<=', now);
+  if (filter.status === 'ACTIVE') {
+    query = query.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+  }
+  return query;
+}
+
+/** Locks the key so a revocation and a concurrent one serialize on it. */
+export const lockApiKey = (trx: Transaction<HcmDatabase>, id: string) =>
+  trx.selectFrom('api_key').select(['id', 'revoked_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+
+/** Sets `last_used_at` unless another check did since `staleBefore` (concurrent first uses of a minute write once). */
+export const recordApiKeyUse = (db: Db, id: string, now: Date, staleBefore: Date) =>
+  db
+    .updateTable('api_key')
+    .set({ last_used_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', staleBefore)]))
+    .execute();
+
+/** A key with what its check needs of its worker, in one statement: the gateway asks on every request. */
+export const apiKeyForCheck = (db: Db, id: string) =>
+  db
+    .selectFrom('api_key')
+    .leftJoin('worker', 'worker.id', 'api_key.worker_id')
+    .select([
+      'api_key.id',
+      'api_key.roles',
+      'api_key.worker_id',
+      'api_key.secret_hash',
+      'api_key.expires_at',
+      'api_key.last_used_at',
+      'api_key.revoked_at',
+      'worker.status as worker_status',
+      'worker.termination_date as worker_termination_date',
+    ])
+    .where('api_key.id', '=', id)
+    .executeTakeFirst();

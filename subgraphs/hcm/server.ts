@@ -8,6 +8,8 @@ import {
   type SubgraphRuntime,
 } from '../../lib/graphql/subgraph-server.ts';
 import { hcmResolvers } from '../../resolvers/hcm/index.ts';
+import { createApiKeyEndpoint } from './api-key-endpoint.ts';
+import { createApiKeyService, type ApiKeyService } from './api-keys.ts';
 import { createHcmLoaders, type HcmLoaders } from './loaders.ts';
 import { createHcmQueries, createHcmService, type HcmQueries, type HcmService } from './service.ts';
 import type { HcmDatabase } from './tables.ts';
@@ -16,8 +18,11 @@ export interface HcmContext extends RequestScope {
   readonly loaders: HcmLoaders;
   readonly hcm: HcmService;
   readonly hcmQueries: HcmQueries;
+  readonly apiKeys: ApiKeyService;
   /** The request's calendar date (UTC): effective statuses are judged against it. */
   readonly today: string;
+  /** The request's instant: an API key's status (expired or not) is judged against it. */
+  readonly now: Date;
 }
 
 export const hcmTypeDefs = gql(readFileSync(new URL('../../schema/hcm.graphql', import.meta.url), 'utf8'));
@@ -27,6 +32,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
   let runtime: SubgraphRuntime | undefined;
   const hcmQueries = createHcmQueries(deps.db, deps.clock);
   const hcm = createHcmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const apiKeys = createApiKeyService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   runtime = createSubgraphRuntime<HcmContext>({
     name: 'hcm',
     typeDefs: hcmTypeDefs,
@@ -38,9 +44,11 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
     config: deps.config,
+    endpoints: createApiKeyEndpoint({ apiKeys, identitySecret: deps.identitySecret, identityPolicy: deps.config?.signedIdentity }),
     createContext: (scope) => {
-      const today = isoDate(deps.clock.now());
-      return { ...scope, today, loaders: createHcmLoaders(deps.db, today), hcm, hcmQueries };
+      const now = deps.clock.now();
+      const today = isoDate(now);
+      return { ...scope, today, now, loaders: createHcmLoaders(deps.db, today), hcm, hcmQueries, apiKeys };
     },
   });
   return runtime;

@@ -124,7 +124,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         country: checkCountry('country', required('country', input.country)),
         currency: checkCurrency('currency', required('currency', input.currency)),
       };
-      return write('createLegalEntity', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createLegalEntity', idempotencyKey, input, async (trx) => {
         await uniqueCode(trx, 'legal_entity', values.code, null);
         const id = randomUUID();
         await trx.insertInto('legal_entity').values({ id, ...values }).execute();
@@ -140,7 +140,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         ...(input.country != null ? { country: checkCountry('country', input.country) } : {}),
         ...(input.currency != null ? { currency: checkCurrency('currency', input.currency) } : {}),
       };
-      return write('updateLegalEntity', null, null, async (trx) => {
+      return write(scope, 'updateLegalEntity', null, null, async (trx) => {
         const current = await trx.selectFrom('legal_entity').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
         if (!current) throw notFound('LegalEntity', id);
         if (values.currency && values.currency !== current.currency && (await repo.legalEntityHasCostRates(trx, id))) {
@@ -162,7 +162,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       const code = checkText('code', required('code', input.code), 40);
       const name = checkText('name', required('name', input.name));
       const legalEntityId = required('legalEntityId', input.legalEntityId);
-      return write('createCostCenter', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createCostCenter', idempotencyKey, input, async (trx) => {
         await exists(trx, 'legal_entity', legalEntityId, 'LegalEntity');
         const taken = await trx.selectFrom('cost_center').select('id').where('legal_entity_id', '=', legalEntityId).where('code', '=', code).executeTakeFirst();
         if (taken) throw new DomainError('CONFLICT', `cost center code ${code} is already used in this legal entity`, { field: 'code' });
@@ -176,7 +176,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       requireRole(scope.identity);
       const code = input.code != null ? checkText('code', input.code, 40) : null;
       const name = input.name != null ? checkText('name', input.name) : null;
-      return write('updateCostCenter', null, null, async (trx) => {
+      return write(scope, 'updateCostCenter', null, null, async (trx) => {
         const current = await trx.selectFrom('cost_center').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
         if (!current) throw notFound('CostCenter', id);
         if (code && code !== current.code) {
@@ -195,7 +195,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         name: checkText('name', required('name', input.name)),
         target_utilization: checkUtilization(required('targetUtilization', input.targetUtilization)),
       };
-      return write('createRole', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createRole', idempotencyKey, input, async (trx) => {
         await uniqueCode(trx, 'role', values.code, null);
         const id = randomUUID();
         await trx.insertInto('role').values({ id, ...values }).execute();
@@ -210,7 +210,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         ...(input.name != null ? { name: checkText('name', input.name) } : {}),
         ...(input.targetUtilization != null ? { target_utilization: checkUtilization(input.targetUtilization) } : {}),
       };
-      return write('updateRole', null, null, async (trx) => {
+      return write(scope, 'updateRole', null, null, async (trx) => {
         const current = await trx.selectFrom('role').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
         if (!current) throw notFound('Role', id);
         if (values.code) await uniqueCode(trx, 'role', values.code, id);
@@ -225,7 +225,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       const hoursPerDay = checkHoursPerDay('hoursPerDay', required('hoursPerDay', input.hoursPerDay));
       const workingDays = checkWorkingDays(required('workingDays', input.workingDays));
       const holidays = checkHolidays(input.holidays ?? []);
-      return write('createWorkCalendar', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createWorkCalendar', idempotencyKey, input, async (trx) => {
         const id = randomUUID();
         await trx.insertInto('work_calendar').values({ id, name, hours_per_day: hoursPerDay, working_days: toJson(workingDays) }).execute();
         if (holidays.length > 0) await trx.insertInto('public_holiday').values(holidays.map((holiday) => ({ calendar_id: id, ...holiday }))).execute();
@@ -240,7 +240,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         ...(input.hoursPerDay != null ? { hours_per_day: checkHoursPerDay('hoursPerDay', input.hoursPerDay) } : {}),
         ...(input.workingDays != null ? { working_days: toJson(checkWorkingDays(input.workingDays)) } : {}),
       };
-      return write('updateWorkCalendar', null, null, async (trx) => {
+      return write(scope, 'updateWorkCalendar', null, null, async (trx) => {
         if (!(await repo.lockCalendar(trx, id))) throw notFound('WorkCalendar', id);
         await trx.updateTable('work_calendar').set({ ...values, updated_at: clock.now() }).where('id', '=', id).execute();
         return id;
@@ -250,7 +250,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
     async addHoliday(scope: RequestScope, calendarId: string, date: string, name: string) {
       requireRole(scope.identity);
       const holiday = { date: checkDate('date', date), name: checkText('name', name) };
-      return write('addHoliday', null, null, async (trx) => {
+      return write(scope, 'addHoliday', null, null, async (trx) => {
         if (!(await repo.lockCalendar(trx, calendarId))) throw notFound('WorkCalendar', calendarId);
         const taken = await trx.selectFrom('public_holiday').select('date').where('calendar_id', '=', calendarId).where('date', '=', holiday.date).executeTakeFirst();
         if (taken) throw new DomainError('CONFLICT', `the calendar already has a holiday on ${holiday.date}`, { field: 'date' });
@@ -263,7 +263,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
     async removeHoliday(scope: RequestScope, calendarId: string, date: string) {
       requireRole(scope.identity);
       checkDate('date', date);
-      return write('removeHoliday', null, null, async (trx) => {
+      return write(scope, 'removeHoliday', null, null, async (trx) => {
         if (!(await repo.lockCalendar(trx, calendarId))) throw notFound('WorkCalendar', calendarId);
         const removed = await trx.deleteFrom('public_holiday').where('calendar_id', '=', calendarId).where('date', '=', date).executeTakeFirst();
         if (Number(removed.numDeletedRows) === 0) throw notFound('PublicHoliday', `${calendarId}/${date}`);
@@ -281,7 +281,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       const values = fields as Required<typeof fields>;
       checkDateRange('hireDate', values.hire_date, 'terminationDate', input.terminationDate);
       const skills = checkSkills(input.skills ?? []);
-      return write('createWorker', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createWorker', idempotencyKey, input, async (trx) => {
         const id = randomUUID();
         await exists(trx, 'role', input.roleId!, 'Role');
         await exists(trx, 'work_calendar', input.calendarId!, 'WorkCalendar');
@@ -316,7 +316,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       requireRole(scope.identity);
       if (input.skills != null) throw badInput('skills', 'use setWorkerSkills');
       const fields = checkWorkerFields(input);
-      return write('updateWorker', null, null, async (trx) => {
+      return write(scope, 'updateWorker', null, null, async (trx) => {
         const current = await repo.lockWorker(trx, id);
         if (!current) throw notFound('Worker', id);
         const skills = await repo.skillsByWorkers(trx, [id]);
@@ -359,7 +359,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
     async setWorkerSkills(scope: RequestScope, workerId: string, input: SkillInput[]) {
       requireRole(scope.identity);
       const skills = checkSkills(input);
-      return write('setWorkerSkills', null, null, async (trx) => {
+      return write(scope, 'setWorkerSkills', null, null, async (trx) => {
         const worker = await repo.lockWorker(trx, workerId);
         if (!worker) throw notFound('Worker', workerId);
         const before = snapshotOf(worker, await repo.skillsByWorkers(trx, [workerId]), today());
@@ -384,7 +384,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         effectiveTo: input.effectiveTo == null ? null : checkDate('effectiveTo', input.effectiveTo),
       };
       checkDateRange('effectiveFrom', rate.effectiveFrom, 'effectiveTo', rate.effectiveTo);
-      return write('addWorkerCostRate', idempotencyKey, { workerId, input }, async (trx) => {
+      return write(scope, 'addWorkerCostRate', idempotencyKey, { workerId, input }, async (trx) => {
         const worker = await repo.lockWorker(trx, workerId);
         if (!worker) throw notFound('Worker', workerId);
         const entity = await trx.selectFrom('legal_entity').select(['currency', 'code']).where('id', '=', worker.legal_entity_id).executeTakeFirstOrThrow();
@@ -415,7 +415,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       const period = { startDate: checkDate('startDate', input.startDate), endDate: checkDate('endDate', input.endDate) };
       checkDateRange('startDate', period.startDate, 'endDate', period.endDate);
       const hoursPerDay = input.hoursPerDay == null ? null : checkHoursPerDay('hoursPerDay', input.hoursPerDay);
-      return write('createLeave', idempotencyKey, input, async (trx) => {
+      return write(scope, 'createLeave', idempotencyKey, input, async (trx) => {
         const worker = await repo.lockWorker(trx, input.workerId);
         if (!worker) throw notFound('Worker', input.workerId);
         await checkLeaveAccess(scope, trx, worker.id);
@@ -445,7 +445,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
 
     async cancelLeave(scope: RequestScope, id: string) {
       requireRole(scope.identity, 'RESOURCE_MANAGER', 'MANAGER');
-      return write('cancelLeave', null, null, async (trx) => {
+      return write(scope, 'cancelLeave', null, null, async (trx) => {
         const leave = await trx.selectFrom('leave').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
         if (!leave) throw notFound('Leave', id);
         await checkLeaveAccess(scope, trx, leave.worker_id);

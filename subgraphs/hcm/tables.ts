@@ -1,4 +1,5 @@
 import type { Generated, Selectable } from 'kysely';
+import type { Role } from '../../lib/auth/identity.ts';
 import type { Json } from '../../lib/db/types.ts';
 import type { OutboxTables } from '../../lib/events/outbox.ts';
 import type { IdempotencyTables } from '../../lib/idempotency.ts';
@@ -102,6 +103,25 @@ export interface LeaveTable {
   updated_at: Generated<Date>;
 }
 
+/** A credential for a program (README "API keys"); the secret itself is never stored, only its hash. */
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  roles: Json<Role[]>;
+  /** The worker the key acts for; null for a key that names no one. */
+  worker_id: string | null;
+  /** SHA-256 of the secret, base64url (domain/api-key.ts says why not a password hash). */
+  secret_hash: string;
+  /** The worker whose credential created the key; null when none was named (another key, the bootstrap command). */
+  created_by: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date | null;
+  /** Written at most once a minute per key (domain/api-key.ts `lastUseResolutionMs`). */
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
 export interface HcmDatabase extends OutboxTables, IdempotencyTables {
   legal_entity: LegalEntityTable;
   cost_center: CostCenterTable;
@@ -112,6 +132,7 @@ export interface HcmDatabase extends OutboxTables, IdempotencyTables {
   worker_skill: WorkerSkillTable;
   worker_cost_rate: WorkerCostRateTable;
   leave: LeaveTable;
+  api_key: ApiKeyTable;
 }
 
 export type LegalEntityRow = Selectable<LegalEntityTable>;
@@ -123,3 +144,4 @@ export type WorkerRow = Selectable<WorkerTable>;
 export type WorkerSkillRow = Selectable<WorkerSkillTable>;
 export type CostRateRow = Selectable<WorkerCostRateTable>;
 export type LeaveRow = Selectable<LeaveTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;

@@ -24,7 +24,7 @@ export function createPsaLoaders(db: Kysely<PsaDatabase>) {
     assignment: loaderById((ids) => repo.assignmentsByIds(db, ids)),
     milestone: loaderById((ids) => repo.milestonesByIds(db, ids)),
     staffingRequest: loaderById((ids) => repo.staffingRequestsByIds(db, ids)),
-    tasksByProject: pagedByParent<TaskRow, never>(db, 'project_id', orderings.task, () => repo.tasksQuery(db)),
+    tasksByProject: pagedByParent<TaskRow, repo.TaskFilter>(db, 'project_id', orderings.task, (filter) => repo.tasksQuery(db, filter ?? {})),
     assignmentsByProject: pagedByParent<AssignmentRow, repo.AssignmentFilter>(db, 'project_id', orderings.assignment, assignments),
     assignmentsByWorker: pagedByParent<AssignmentRow, repo.AssignmentFilter>(db, 'worker_id', orderings.assignment, assignments),
     milestonesByProject: pagedByParent<MilestoneRow, repo.MilestoneFilter>(db, 'project_id', orderings.milestone, (filter) =>

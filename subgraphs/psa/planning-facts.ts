@@ -1,5 +1,5 @@
 import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
-import { DomainError } from '../../lib/errors.ts';
+import { DomainError, notFound } from '../../lib/errors.ts';
 
 /** An ACTIVE worker as planning needs them (hcm), with capacity per period start (hours, hundredths). */
 export interface PlanningWorker {
@@ -15,7 +15,10 @@ export interface PlanningWorker {
 
 /** What psa's planning reads of hcm and crm (through the gateway). */
 export interface PlanningFacts {
-  /** ACTIVE workers (of one role, or these ids, when given) with their capacity per WEEK or MONTH of [from, to]. */
+  /**
+   * ACTIVE workers (of one role, or these ids, when given) with their capacity per WEEK or MONTH of [from, to];
+   * NOT_FOUND for a role hcm does not know.
+   */
   workers(query: { roleId?: string; workerIds?: readonly string[]; from: string; to: string; period: 'WEEK' | 'MONTH' }): Promise<PlanningWorker[]>;
   /** Win probability in percent of each deal, by id (unknown deals are absent). */
   probabilities(opportunityIds: readonly string[]): Promise<Map<string, number>>;
@@ -59,6 +62,11 @@ export function createGraphPlanningFacts(graph: GraphClient): PlanningFacts {
           }
         },
       );
+      // No worker of the role: hcm says whether the role exists (NOT_FOUND), so no role is never "nobody is free".
+      if (roleId && workers.length === 0) {
+        const known = await graph.query<{ role: { id: string } | null }>(`query PlanningRole($id: ID!) { role(id: $id) { id } }`, { id: roleId });
+        if (!known.role) throw notFound('Role', roleId);
+      }
       return workers;
     },
 

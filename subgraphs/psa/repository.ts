@@ -17,6 +17,11 @@ export interface ProjectFilter {
   search?: string | null;
 }
 
+export interface TaskFilter {
+  status?: readonly string[] | null;
+  billable?: boolean | null;
+}
+
 export interface AssignmentFilter {
   projectId?: string | null;
   workerId?: string | null;
@@ -68,7 +73,12 @@ export function projectsQuery(db: Db, filter: ProjectFilter = {}) {
 
 export const tasksByIds = (db: Db, ids: readonly string[]) => db.selectFrom('task').selectAll().where('id', 'in', ids).execute();
 
-export const tasksQuery = (db: Db) => db.selectFrom('task').selectAll();
+export function tasksQuery(db: Db, filter: TaskFilter = {}) {
+  let query = db.selectFrom('task').selectAll();
+  if (filter.status?.length) query = query.where('status', 'in', filter.status as never[]);
+  if (filter.billable != null) query = query.where('billable', '=', filter.billable);
+  return query;
+}
 
 export const assignmentsByIds = (db: Db, ids: readonly string[]) =>
   db.selectFrom('assignment').selectAll().where('id', 'in', ids).execute();
@@ -139,6 +149,23 @@ export const projectOfOpportunity = (db: Db, opportunityId: string) =>
 
 export const lockProjectsOfContract = (trx: Transaction<PsaDatabase>, contractId: string) =>
   trx.selectFrom('project').selectAll().where('contract_id', '=', contractId).orderBy('id').forUpdate().execute();
+
+/**
+ * The amounts of a contract's milestones that bill (PLANNED or COMPLETED; not CANCELLED) in `currency`, on every
+ * project of the contract, but `exceptId` (the milestone being changed).
+ */
+export const billingMilestoneAmountsOfContract = async (db: Db, contractId: string, currency: string, exceptId: string | null) =>
+  (
+    await db
+      .selectFrom('milestone as m')
+      .innerJoin('project as p', 'p.id', 'm.project_id')
+      .where('p.contract_id', '=', contractId)
+      .where('m.currency', '=', currency)
+      .where('m.status', 'in', ['PLANNED', 'COMPLETED'])
+      .$if(exceptId !== null, (query) => query.where('m.id', '<>', exceptId!))
+      .select('m.amount')
+      .execute()
+  ).map((row) => String(row.amount));
 
 export const taskByWbs = (db: Db, projectId: string, wbs: string) =>
   db.selectFrom('task').selectAll().where('project_id', '=', projectId).where('wbs', '=', wbs).executeTakeFirst();

@@ -13,6 +13,7 @@ import type { PsaDatabase } from './tables.ts';
 import { subscribeDealToProject } from './use-cases/deal-to-project.ts';
 import { createPlanningQueries, type PlanningQueries } from './planning.ts';
 import { noPlanningFacts, type PlanningFacts } from './planning-facts.ts';
+import type { ContractFeeFacts } from './contract-facts.ts';
 
 export interface PsaContext extends RequestScope {
   readonly loaders: PsaLoaders;
@@ -26,6 +27,8 @@ export interface PsaOptions {
   planningFacts?: PlanningFacts;
   /** STAFFING_OVERBOOKING_LIMIT_PERCENT (default 100). */
   overbookingLimitPercent?: number;
+  /** crm's contract fees, through the gateway: a fixed fee's milestones keep to it (without: erp holds the excess). */
+  contractFees?: ContractFeeFacts;
 }
 
 export const psaTypeDefs = gql(readFileSync(new URL('../../schema/psa.graphql', import.meta.url), 'utf8'));
@@ -36,7 +39,11 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, optio
   const serviceDeps = { db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() };
   const psaQueries = createPsaQueries(deps.db);
   const planningFacts = options.planningFacts ?? noPlanningFacts;
-  const psa = createPsaService({ ...serviceDeps, staffing: { facts: planningFacts, overbookingLimitPercent: options.overbookingLimitPercent ?? 100 } });
+  const psa = createPsaService({
+    ...serviceDeps,
+    staffing: { facts: planningFacts, overbookingLimitPercent: options.overbookingLimitPercent ?? 100 },
+    contractFees: options.contractFees,
+  });
   const planning = createPlanningQueries(deps.db, planningFacts);
   runtime = createSubgraphRuntime<PsaContext>({
     name: 'psa',

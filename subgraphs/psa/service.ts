@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
+import type { ContractFeeFacts } from './contract-facts.ts';
 import { orderings } from './loaders.ts';
 import * as repo from './repository.ts';
 import type { PsaDatabase } from './tables.ts';
@@ -15,12 +16,12 @@ import { createStaffRequestUseCase, type StaffingPolicy } from './use-cases/staf
  * They are grouped by aggregate in `use-cases/` (projects, plan, staffing) to keep files small; this is the one
  * surface the resolvers call.
  */
-export function createPsaService(deps: PsaServiceDeps & { staffing: StaffingPolicy }) {
+export function createPsaService(deps: PsaServiceDeps & { staffing: StaffingPolicy; contractFees?: ContractFeeFacts }) {
   const writer = createWriter(deps);
   const staffing = createStaffingUseCases(writer);
   return {
     ...createProjectUseCases(writer),
-    ...createPlanUseCases(writer),
+    ...createPlanUseCases(writer, deps.contractFees),
     ...staffing,
     ...createStaffRequestUseCase(writer, staffing, deps.staffing),
   };

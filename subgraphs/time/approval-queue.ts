@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { hasRole } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
-import { DomainError, forbidden } from '../../lib/errors.ts';
+import { DomainError, forbidden, notFound } from '../../lib/errors.ts';
 import { paginate, type Connection, type PageArgs } from '../../lib/graphql/connection.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { checkText } from '../../lib/validate.ts';
@@ -61,7 +61,9 @@ export function createApprovalQueue(deps: { db: Kysely<TimeDatabase>; clock: Clo
       const today = isoDate(clock.now());
       const managers = await managersOf(scope, args.managerId ? checkText('managerId', args.managerId, 100) : null, today);
       const reports = new Set<string>();
-      if (managers.length > 0) for (const ids of (await work.directReports(managers)).values()) for (const id of ids) reports.add(id);
+      const reportsOf = managers.length > 0 ? await work.directReports(managers) : new Map<string, string[]>();
+      if (args.managerId && !reportsOf.has(args.managerId)) throw notFound('Worker', args.managerId);
+      for (const ids of reportsOf.values()) for (const id of ids) reports.add(id);
       // Nobody approves their own time, even a manager who reports to a delegator.
       if (scope.identity.workerId) reports.delete(scope.identity.workerId);
       const page = await paginate(repo.pendingWeeksQuery(db, [...reports]), orderings.pendingWeek, args, args);

@@ -9,9 +9,9 @@ import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkText } from '../../lib/validate.ts';
 import { assertMayDecide } from './approvers.ts';
 import { assertMayCapture } from './access.ts';
-import { DEFAULT_MAX_DAYS_AHEAD, type CaptureOptions } from './capture.ts';
+import type { CaptureOptions } from './capture.ts';
 import { canTransition, isDecision, reasonFor, transition, type EntryAction } from './domain/entry-lifecycle.ts';
-import { EntryRuleError, checkPeriodOpen, resolveBillRate, validateEntry, type ClosedPeriod, type SameDayEntry } from './domain/entry-rules.ts';
+import { EntryRuleError, checkNotFuture, checkPeriodOpen, projectName, resolveBillRate, validateEntry, type ClosedPeriod, type SameDayEntry } from './domain/entry-rules.ts';
 import { validateExpense } from './domain/expense-rules.ts';
 import { parseIsoWeek } from './domain/iso-week.ts';
 import {
@@ -32,6 +32,7 @@ import {
 } from './events.ts';
 import { weekKey } from './loaders.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
+import { timesheetChangedEvents } from './timesheet-events.ts';
 import * as repo from './repository.ts';
 import type { EntryStatus, ExpenseEntryRow, TimeDatabase, TimeEntryRow } from './tables.ts';
 import type { EntryBillingStatus, WorkContext, WorkContextSource } from './work-context.ts';
@@ -73,7 +74,8 @@ export interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
   noun: string;
   plural: string;
   work: string;
-  label(row: Row): string;
+  /** The row as messages name it: its project by code when the context knows the project. */
+  label(row: Row, context?: WorkContext): string;
   byIds(handle: Handle, ids: readonly string[], lock: boolean): Promise<Row[]>;
   /** A worker's rows of one ISO week, for the week-level calls (time entries only). */
   byWeek?(handle: Handle, week: Week, lock: boolean): Promise<Row[]>;
@@ -87,6 +89,8 @@ export interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
   approve(row: Row, context: WorkContext): ApprovedDetails;
   topics: { submitted: string; approved: string; rejected: string; approvalCancelled: string };
   snapshot(row: Row): Snapshot;
+  /** The events of the groups the changed rows belong to, besides theirs (a time entry's week: timesheet-events.ts). */
+  groupEvents?: typeof timesheetChangedEvents;
 }
 
 /** What an approved event adds to the snapshot: the correction link, and a time entry's frozen bill rate. */
@@ -95,10 +99,14 @@ export type ApprovedDetails = { correctionOf: string | null; billRate?: Money | 
 /** Taking back an approval undoes erp's postings: refused once the entry is on an issued invoice. */
 const undoesApproval = (action: EntryAction, status: EntryStatus) => status === 'APPROVED' && (action === 'REJECT' || action === 'CANCEL_APPROVAL');
 
-const entryLabel = (row: TimeEntryRow) => `entry ${row.id} (${row.date}, project ${row.project_id})`;
+const entryLabel = (row: TimeEntryRow, context?: WorkContext) =>
+  `entry ${row.id} (${row.date}, project ${projectName(row.project_id, context?.projects.get(row.project_id))})`;
 
-/** Time entries: re-validated with capture's rules (the day without the entry itself), priced on approval. */
-function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, TimeEntrySnapshot> {
+/**
+ * Time entries: re-validated with capture's rules (the day without the entry itself) and no day ahead (what is
+ * submitted must have been worked), priced on approval.
+ */
+function timeEntrySubject(): ApprovalSubject<TimeEntryRow, TimeEntrySnapshot> {
   return {
     typename: 'TimeEntry',
     table: 'time_entry',
@@ -122,7 +130,7 @@ function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, T
       }
       for (const row of rows) {
         validateEntry(
-          entryLabel(row),
+          entryLabel(row, context),
           {
             workerId: row.worker_id,
             projectId: row.project_id,
@@ -136,7 +144,7 @@ function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, T
           },
           {
             today,
-            maxDaysAhead,
+            maxDaysAhead: 0,
             project: context.projects.get(row.project_id),
             worker: context.workers.get(row.worker_id),
             closedPeriods,
@@ -151,10 +159,11 @@ function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, T
       const details = { correctionOf: row.correction_of, billRate: null };
       if (!row.billable) return details;
       const project = context.projects.get(row.project_id);
-      if (!project) throw new EntryRuleError('RATE_NOT_FOUND', entryLabel(row), `project ${row.project_id} does not exist`);
+      const label = entryLabel(row, context);
+      if (!project) throw new EntryRuleError('RATE_NOT_FOUND', label, `project ${row.project_id} does not exist`, { projectId: row.project_id });
       const assignment = project.assignments.find((a) => a.id === row.assignment_id) ?? null;
-      const amount = resolveBillRate(entryLabel(row), project, assignment, row.role_id ?? '', row.date);
-      if (!project.currency) throw new EntryRuleError('RATE_NOT_FOUND', entryLabel(row), `project ${row.project_id} has no contract currency to bill in`);
+      const amount = resolveBillRate(label, project, assignment, row.role_id ?? '', row.date);
+      if (!project.currency) throw new EntryRuleError('RATE_NOT_FOUND', label, `project ${project.code} has no contract currency to bill in`, { projectId: project.id });
       // Frozen here (DESIGN §2): erp bills at the rate in force when the entry was approved, whatever changes later.
       return { ...details, billRate: { amount, currency: project.currency } };
     },
@@ -166,10 +175,12 @@ function timeEntrySubject(maxDaysAhead: number): ApprovalSubject<TimeEntryRow, T
       approvalCancelled: timeTopics.entryApprovalCancelled,
     },
     snapshot: snapshotOf,
+    groupEvents: timesheetChangedEvents,
   };
 }
 
-const expenseLabel = (row: ExpenseEntryRow) => `expense ${row.id} (${row.date}, project ${row.project_id})`;
+const expenseLabel = (row: ExpenseEntryRow, context?: WorkContext) =>
+  `expense ${row.id} (${row.date}, project ${projectName(row.project_id, context?.projects.get(row.project_id))})`;
 
 /** Expenses: re-validated with expense capture's rules (domain/expense-rules.ts); nothing more to check on approval. */
 const expenseSubject: ApprovalSubject<ExpenseEntryRow, ExpenseSnapshot> = {
@@ -187,7 +198,7 @@ const expenseSubject: ApprovalSubject<ExpenseEntryRow, ExpenseSnapshot> = {
   async revalidate(_trx, rows, context, closedPeriods, today) {
     for (const row of rows) {
       validateExpense(
-        expenseLabel(row),
+        expenseLabel(row, context),
         { workerId: row.worker_id, projectId: row.project_id, date: row.date, amount: row.amount, currency: row.currency, billable: row.billable },
         { today, project: context.projects.get(row.project_id), worker: context.workers.get(row.worker_id), closedPeriods },
       );
@@ -220,8 +231,8 @@ const payloadsMatchEvents: [
 void payloadsMatchEvents;
 
 /** The kinds of thing the flow decides on, for the code that speaks of their approvals besides it (republish.ts). */
-export const approvalSubjects = (options: CaptureOptions = {}) => ({
-  timeEntry: timeEntrySubject(options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD),
+export const approvalSubjects = () => ({
+  timeEntry: timeEntrySubject(),
   expense: expenseSubject,
 });
 
@@ -313,20 +324,22 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
       if (row.worker_id !== scope.identity.workerId) throw forbidden(`you may only recall your own ${subject.work}`);
       return;
     }
-    const managerId = context.workers.get(row.worker_id)?.managerId ?? null;
-    assertMayDecide(scope.identity, { label: subject.label(row), workerId: row.worker_id, managerId }, delegators);
+    const worker = context.workers.get(row.worker_id);
+    const managerId = worker?.managerId ?? null;
+    assertMayDecide(scope.identity, { label: subject.label(row, context), workerId: row.worker_id, workerName: worker?.name ?? null, managerId }, delegators);
   }
 
   /** An approval is taken back only while the row is not on an issued invoice. */
-  function checkNotInvoiced(row: Row, billing: Map<string, EntryBillingStatus>): void {
+  function checkNotInvoiced(row: Row, billing: Map<string, EntryBillingStatus>, context: WorkContext): void {
     const status = billing.get(row.id);
     if (status === undefined) throw changedMeanwhile(row);
-    if (status === 'INVOICED') {
-      throw new DomainError('ALREADY_INVOICED', `${subject.label(row)} is on an issued invoice: ${subject.invoicedAdvice}`, { entryId: row.id });
+    // Credited in part, the rest of it is still billed on the issued invoice.
+    if (status === 'INVOICED' || status === 'PARTIALLY_CREDITED') {
+      throw new DomainError('ALREADY_INVOICED', `${subject.label(row, context)} is on an issued invoice: ${subject.invoicedAdvice}`, { entryId: row.id });
     }
   }
 
-  /** The outbox event of one changed row, or none (a recall is the worker's own business). */
+  /** The outbox event of one changed row, or none (a recall is the worker's own business: only its week tells). */
   function eventOf(
     scope: RequestScope,
     action: EntryAction,
@@ -358,7 +371,7 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
     const facts = await loadFacts(target, action);
     const actor = scope.identity.workerId;
     const request = { actor, action, target, reason };
-    const ids = await runIdempotent(db, { operation, key: idempotencyKey, request }, async (trx) => {
+    const ids = await runIdempotent(db, { caller: scope.identity, operation, key: idempotencyKey, request }, async (trx) => {
       const rows = pick(await read(trx, target, true), target, action, reason);
       const { context, billing } = facts ?? { context: { projects: new Map(), workers: new Map() }, billing: new Map() };
       const now = clock.now();
@@ -369,14 +382,16 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
         if (!context.projects.has(row.project_id) || !context.workers.has(row.worker_id)) throw changedMeanwhile(row);
         authorize(scope, action, row, context, delegators);
       }
+      // Nothing is submitted or approved before its date (a draft may be logged ahead): erp bills what is approved.
+      if (action === 'SUBMIT' || action === 'APPROVE') for (const row of rows) checkNotFuture(subject.label(row, context), row.date, today, 0);
       const closedPeriods = await closedPeriodsFor(trx, context, rows.map((r) => r.date), { identity: scope.identity, today });
       if (action === 'SUBMIT') {
         await subject.revalidate(trx, rows, context, closedPeriods, today);
       } else {
-        for (const row of rows) checkPeriodOpen(subject.label(row), legalEntityOf(context, { projectId: row.project_id, workerId: row.worker_id }), row.date, closedPeriods);
+        for (const row of rows) checkPeriodOpen(subject.label(row, context), legalEntityOf(context, { projectId: row.project_id, workerId: row.worker_id }), row.date, closedPeriods);
       }
       const approved = new Map(action === 'APPROVE' ? rows.map((row) => [row.id, subject.approve(row, context)]) : []);
-      for (const row of rows) if (undoesApproval(action, row.status)) checkNotInvoiced(row, billing);
+      for (const row of rows) if (undoesApproval(action, row.status)) checkNotInvoiced(row, billing, context);
       const wasApproved = new Set(rows.filter((row) => row.status === 'APPROVED').map((row) => row.id));
       const step = transition({ id: rows[0].id, status: rows[0].status }, action, reason, subject.noun);
       const updated = (await repo.setLifecycle(trx, subject.table, rows.map((r) => r.id), {
@@ -402,6 +417,7 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
         })),
       );
       const events = updated.flatMap((row) => eventOf(scope, action, row, { actor, now, reason: step.reason, wasApproved: wasApproved.has(row.id), approved: approved.get(row.id) }) ?? []);
+      if (subject.groupEvents) events.push(...(await subject.groupEvents(trx, updated, { action: step.record, actor, cause: { correlationId: scope.correlationId }, now })));
       if (events.length > 0) await appendToOutbox(trx, events);
       return rows.map((r) => r.id);
     });
@@ -427,7 +443,6 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
  * one engine (`createApprovalEngine`), two subjects.
  */
 export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }, options: CaptureOptions = {}) {
-  const maxDaysAhead = options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD;
 
   function source(): WorkContextSource {
     if (!options.workContext) {
@@ -436,7 +451,7 @@ export function createApprovalService(deps: { db: Kysely<TimeDatabase>; clock: C
     return options.workContext;
   }
 
-  const entries = createApprovalEngine({ ...deps, source }, timeEntrySubject(maxDaysAhead));
+  const entries = createApprovalEngine({ ...deps, source }, timeEntrySubject());
   const expenses = createApprovalEngine({ ...deps, source }, expenseSubject);
 
   function weekTarget(workerId: string, isoWeek: string): Target {

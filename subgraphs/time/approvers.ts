@@ -8,12 +8,13 @@ import { forbidden } from '../../lib/errors.ts';
  */
 export function assertMayDecide(
   identity: Identity,
-  subject: { label: string; workerId: string; managerId: string | null },
+  subject: { label: string; workerId: string; workerName?: string | null; managerId: string | null },
   delegators: ReadonlySet<string>,
 ): void {
   if (subject.workerId === identity.workerId) throw forbidden(`nobody decides on their own time (${subject.label})`);
   if (hasRole(identity, 'ADMIN')) return;
   const { managerId } = subject;
   if (managerId !== null && (managerId === identity.workerId || delegators.has(managerId))) return;
-  throw forbidden(`only the manager of worker ${subject.workerId}, their delegate or an ADMIN may decide on ${subject.label}`);
+  const worker = subject.workerName ? `${subject.workerName} (worker ${subject.workerId})` : `worker ${subject.workerId}`;
+  throw forbidden(`only the manager of ${worker}, their delegate or an ADMIN may decide on ${subject.label}`);
 }

@@ -6,13 +6,14 @@ import { DomainError, badInput, notFound } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { runIdempotent } from '../../lib/idempotency.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
-import { checkPeriodOpen, validateEntry, type EntryDraft, type SameDayEntry, type ValidEntry } from './domain/entry-rules.ts';
+import { checkPeriodOpen, projectName, validateEntry, type EntryDraft, type SameDayEntry, type ValidEntry } from './domain/entry-rules.ts';
 import { assertMayCapture } from './access.ts';
 import { correctApproved, type CorrectionSubject } from './correction.ts';
 import { snapshotOf, timeTopics, type TimeEntrySnapshot } from './events.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import * as repo from './repository.ts';
 import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
+import { timesheetChangedEvents } from './timesheet-events.ts';
 import type { WorkContext, WorkContextSource } from './work-context.ts';
 
 /** Most entries one logTimeEntries call takes. */
@@ -21,7 +22,10 @@ export const DEFAULT_MAX_DAYS_AHEAD = 14;
 
 export interface CaptureOptions {
   workContext?: WorkContextSource;
-  /** How far ahead of today (the clock's) time may be logged. */
+  /**
+   * How many days after today (the clock's UTC date) a DRAFT may be dated (TIME_ENTRY_FUTURE_DAYS); submitting,
+   * approving and correcting allow none.
+   */
   maxDaysAhead?: number;
 }
 
@@ -60,7 +64,8 @@ export interface EntryResult {
 
 interface Normalized {
   index: number;
-  label: string;
+  /** The entry as messages name it, once its project's code is known (`projectName`). */
+  label: (project: string) => string;
   draft: EntryDraft;
   notes: string | null;
   externalId: { system: string; id: string } | null;
@@ -104,7 +109,7 @@ const timeEntryKind: Changeable = { typename: 'TimeEntry', noun: 'time entry', p
 
 const sameDayKey = (workerId: string, date: string) => `${workerId}|${date}`;
 
-function normalize(identity: Identity, input: LogTimeEntryInput, index: number, label: (date: string, projectId: string) => string): Normalized {
+function normalize(identity: Identity, input: LogTimeEntryInput, index: number, label: (date: string, project: string) => string): Normalized {
   const workerId = input.workerId ?? identity.workerId;
   if (!workerId) throw badInput('workerId', 'the caller is not a worker: name the worker');
   assertMayCapture(identity, workerId);
@@ -112,7 +117,7 @@ function normalize(identity: Identity, input: LogTimeEntryInput, index: number, 
   const projectId = checkText('projectId', input.projectId, 100);
   return {
     index,
-    label: label(date, projectId),
+    label: (project) => label(date, project),
     draft: {
       workerId,
       projectId,
@@ -242,7 +247,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     const results: EntryResult[] = inputs.map(() => ({ id: null, error: null }));
     const normalized: Normalized[] = [];
     inputs.forEach((input, index) => {
-      const label = throwFirst ? (date: string, projectId: string) => `entry on ${date} for project ${projectId}` : (date: string, projectId: string) => `entry ${index} (${date}, project ${projectId})`;
+      const label = throwFirst ? (date: string, project: string) => `entry on ${date} for project ${project}` : (date: string, project: string) => `entry ${index} (${date}, project ${project})`;
       try {
         normalized.push(normalize(scope.identity, input, index, label));
       } catch (error) {
@@ -251,7 +256,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       }
     });
     const context = normalized.length > 0 ? await loadContext(normalized.map((n) => n.draft)) : null;
-    return runIdempotent(db, { operation, key: idempotencyKey, request: { identity: scope.identity.workerId, inputs } }, async (trx) => {
+    return runIdempotent(db, { caller: scope.identity, operation, key: idempotencyKey, request: { identity: scope.identity.workerId, inputs } }, async (trx) => {
       const refs = normalized.flatMap((n) => (n.externalId ? [n.externalId] : []));
       const imported = new Map<string, string>();
       if (refs.length > 0) {
@@ -273,10 +278,11 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
         const key = sameDayKey(n.draft.workerId, n.draft.date);
         const sameDay = facts!.sameDay.get(key) ?? [];
         try {
-          const entry = validateEntry(n.label, n.draft, {
+          const project = facts!.context.projects.get(n.draft.projectId);
+          const entry = validateEntry(n.label(projectName(n.draft.projectId, project)), n.draft, {
             today,
             maxDaysAhead,
-            project: facts!.context.projects.get(n.draft.projectId),
+            project,
             worker: facts!.context.workers.get(n.draft.workerId),
             closedPeriods: facts!.closedPeriods,
             sameDay,
@@ -315,6 +321,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     snapshot: snapshotOf,
     read: async (handle, id) => (await repo.timeEntriesByIds(handle, [id]))[0],
     lock: repo.lockTimeEntry,
+    groupEvents: timesheetChangedEvents,
 
     async plan(row, input) {
       const { draft, notes } = changedDraft(row, input);
@@ -322,12 +329,13 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     },
 
     async insertCorrection(trx, scope, original, { draft, notes, context }, correction) {
-      const label = `correction of entry ${original.id} (${draft.date}, project ${draft.projectId})`;
+      const label = `correction of entry ${original.id} (${draft.date}, project ${projectName(draft.projectId, context.projects.get(draft.projectId))})`;
       const facts = await factsFor(trx, scope.identity, context, [draft, { ...draft, date: original.date, projectId: original.project_id }], original.id);
       checkPeriodOpen(label, legalEntityOf(context, { workerId: original.worker_id, projectId: original.project_id }), original.date, facts.closedPeriods);
       const entry = validateEntry(label, draft, {
         today: isoDate(correction.now),
-        maxDaysAhead,
+        // A correction is SUBMITTED at once, so, like a submission, it may not be dated after today.
+        maxDaysAhead: 0,
         project: context.projects.get(draft.projectId),
         worker: context.workers.get(draft.workerId),
         closedPeriods: facts.closedPeriods,
@@ -359,9 +367,9 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       const { draft, notes } = changedDraft(row, input);
       const previous = { ...draft, date: row.date, projectId: row.project_id };
       const context = await loadContext([draft, previous]);
-      return runIdempotent(db, { operation: 'updateTimeEntry', key: null, request: null }, async (trx) => {
+      return runIdempotent(db, { caller: scope.identity, operation: 'updateTimeEntry', key: null, request: null }, async (trx) => {
         await lockChangeable(trx, scope.identity, id, expectedVersion);
-        const label = `entry ${id} (${draft.date}, project ${draft.projectId})`;
+        const label = `entry ${id} (${draft.date}, project ${projectName(draft.projectId, context.projects.get(draft.projectId))})`;
         const facts = await factsFor(trx, scope.identity, context, [draft, previous], id);
         // Moving an entry out of a closed period is a change on that period too.
         checkPeriodOpen(label, legalEntityOf(context, previous), row.date, facts.closedPeriods);
@@ -411,7 +419,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       const row = await readChangeable(scope.identity, id, expectedVersion);
       const entry = { projectId: row.project_id, workerId: row.worker_id };
       const context = await loadContext([entry]);
-      return runIdempotent(db, { operation: 'deleteTimeEntry', key: null, request: null }, async (trx) => {
+      return runIdempotent(db, { caller: scope.identity, operation: 'deleteTimeEntry', key: null, request: null }, async (trx) => {
         await lockChangeable(trx, scope.identity, id, expectedVersion);
         const closed = await closedPeriodsFor(trx, context, [row.date], { identity: scope.identity, today: isoDate(clock.now()) });
         checkPeriodOpen(`entry ${id} (${row.date}, project ${row.project_id})`, legalEntityOf(context, entry), row.date, closed);

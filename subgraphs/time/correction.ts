@@ -12,9 +12,10 @@ import { checkReason } from './domain/entry-lifecycle.ts';
 import type { ExpenseCorrected, ExpenseSnapshot, ExpenseSubmitted, TimeEntryCorrected, TimeEntrySnapshot, TimeEntrySubmitted } from './events.ts';
 import * as repo from './repository.ts';
 import type { EntryStatus, TimeDatabase } from './tables.ts';
+import type { timesheetChangedEvents } from './timesheet-events.ts';
 
 /** The columns a correction checks on the row it corrects (time_entry and expense_entry have them all). */
-type CorrectableRow = { id: string; worker_id: string; version: number; status: EntryStatus; reversed_at: Date | null };
+type CorrectableRow = { id: string; worker_id: string; date: string; version: number; status: EntryStatus; reversed_at: Date | null };
 
 /** The two events of a correction (events.ts `TimeEntryCorrected` / `ExpenseCorrected`, and the correction's submission). */
 type Corrected<Snapshot> = { reversed: Snapshot; correctionId: string; correctedBy: string | null; correctedAt: string; reason: string };
@@ -56,13 +57,16 @@ export interface CorrectionSubject<Row extends CorrectableRow, Input, Plan, Snap
    * original. Returns the inserted row.
    */
   insertCorrection(trx: Transaction<TimeDatabase>, scope: RequestScope, original: Row, plan: Plan, correction: { id: string; now: Date }): Promise<Row>;
+  /** The events of the groups the reversed row and its correction belong to (a time entry's weeks: timesheet-events.ts). */
+  groupEvents?: typeof timesheetChangedEvents;
 }
 
 /**
  * Corrects an APPROVED row (DESIGN §1), never in place: the row is reversed (it keeps its status and history, drops out
  * of every total and takes no further action) and a new row linked to it is created with the changes and SUBMITTED;
  * the history gets CORRECTED (on the original) and SUBMITTED (on the correction), both with the reason, and the outbox
- * `<corrected>` (the reversed snapshot) and `<submitted>` (the correction), all in one transaction. Its worker, a
+ * `<corrected>` (the reversed snapshot) and `<submitted>` (the correction), and the subject's group events (a time
+ * entry's weeks), all in one transaction. Its worker, a
  * MANAGER or an ADMIN corrects (`assertMayCapture`). Returns the correction's id.
  *
  * Facts are loaded for the row as it is before the transaction, and nothing is refused yet: a replayed request finds
@@ -96,7 +100,7 @@ export async function correctApproved<Row extends CorrectableRow, Input, Plan, S
   const current = await subject.read(deps.db, id);
   if (current) assertMayCapture(scope.identity, current.worker_id);
   const planned = current?.status === 'APPROVED' && !current.reversed_at ? { version: current.version, plan: await subject.plan(current, input) } : null;
-  const idempotency = { operation: subject.operation, key: request.idempotencyKey, request: { actor, id, expectedVersion, input, reason: why } };
+  const idempotency = { caller: scope.identity, operation: subject.operation, key: request.idempotencyKey, request: { actor, id, expectedVersion, input, reason: why } };
   const correctionId = await runIdempotent(deps.db, idempotency, async (trx) => {
     const original = assertCorrectable(await subject.lock(trx, id));
     if (!planned || planned.version !== original.version) throw new DomainError('CONFLICT', `${noun} ${id} changed while this request ran; retry`);
@@ -118,6 +122,7 @@ export async function correctApproved<Row extends CorrectableRow, Input, Plan, S
     const at = now.toISOString();
     const cause = { correlationId: scope.correlationId };
     const typename = subject.kind.typename;
+    const groups = subject.groupEvents ? await subject.groupEvents(trx, [reversed, correction], { action: 'CORRECTED', actor, cause, now }) : [];
     await appendToOutbox(trx, [
       createEvent<Corrected<Snapshot>>('time', subject.topics.corrected, { typename, id }, {
         reversed: subject.snapshot(reversed),
@@ -127,6 +132,7 @@ export async function correctApproved<Row extends CorrectableRow, Input, Plan, S
         reason: why,
       }, cause, now),
       createEvent<Submitted<Snapshot>>('time', subject.topics.submitted, { typename, id: newId }, { ...subject.snapshot(correction), submittedAt: at }, cause, now),
+      ...groups,
     ]);
     return newId;
   });

@@ -54,7 +54,7 @@ export function createDelegationService(deps: { db: Kysely<TimeDatabase>; clock:
       if (!delegate) throw notFound('Worker', delegateId);
       if (delegate.status !== 'ACTIVE') throw new DomainError('WORKER_NOT_ACTIVE', `worker ${delegateId} is not active and cannot take approvals`);
       const request = { actor: scope.identity.workerId, managerId, delegateId, from, to };
-      return write('delegateApprovals', idempotencyKey, request, async (trx) => {
+      return write(scope, 'delegateApprovals', idempotencyKey, request, async (trx) => {
         const id = randomUUID();
         await trx
           .insertInto('approval_delegation')
@@ -65,7 +65,7 @@ export function createDelegationService(deps: { db: Kysely<TimeDatabase>; clock:
     },
 
     async revokeApprovalDelegation(scope: RequestScope, id: string): Promise<string> {
-      return write('revokeApprovalDelegation', null, null, async (trx) => {
+      return write(scope, 'revokeApprovalDelegation', null, null, async (trx) => {
         const row = await trx.selectFrom('approval_delegation').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
         if (!row) throw notFound('ApprovalDelegation', id);
         assertMayDelegateFor(scope, row.manager_id);

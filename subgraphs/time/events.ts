@@ -1,4 +1,4 @@
-import type { EntryStatus, ExpenseCategory, ExpenseEntryRow, TimeEntryRow } from './tables.ts';
+import type { ApprovalAction, EntryStatus, ExpenseCategory, ExpenseEntryRow, TimeEntryRow } from './tables.ts';
 
 /**
  * The topics time publishes, with their payloads. Consumers import these types, never time's tables.
@@ -13,6 +13,7 @@ export const timeTopics = {
   entryRejected: 'time.entry.rejected',
   entryCorrected: 'time.entry.corrected',
   entryApprovalCancelled: 'time.entry.approval_cancelled',
+  timesheetChanged: 'time.timesheet.changed',
   expenseSubmitted: 'time.expense.submitted',
   expenseApproved: 'time.expense.approved',
   expenseRejected: 'time.expense.rejected',
@@ -102,6 +103,26 @@ export interface TimeEntryCorrected {
   correctedBy: string | null;
   correctedAt: string;
   reason: string;
+}
+
+/**
+ * A worker's ISO week changed: one event per timesheet and transaction of the approval flow (recalls included) or of
+ * a correction, however many of its entries changed (each entry has its own event besides). Subject `Timesheet`.
+ */
+export interface TimesheetChanged {
+  /** "<workerId>:<isoWeek>" (domain/timesheet-id.ts). */
+  timesheetId: string;
+  workerId: string;
+  isoWeek: string;
+  weekStart: string;
+  /** The timesheet's status after the change (domain/timesheet-status.ts), read under the worker's capture lock. */
+  status: EntryStatus;
+  /** What was done to its entries, as their history records it (a correction: CORRECTED). */
+  action: ApprovalAction;
+  /** The entries changed in this week (a correction: the reversed entry and its correction). */
+  timeEntryIds: string[];
+  changedBy: string | null;
+  changedAt: string;
 }
 
 /** The payload every entry event starts from. */

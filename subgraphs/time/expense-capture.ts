@@ -10,7 +10,7 @@ import { assertMayCapture } from './access.ts';
 import { MAX_BATCH, assertChangeable, backToDraft, lifecycleStart, requireWorkContext, type CaptureOptions, type Changeable, type EntryResult } from './capture.ts';
 import { correctApproved, type CorrectionSubject } from './correction.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
-import { checkPeriodOpen } from './domain/entry-rules.ts';
+import { checkPeriodOpen, projectName } from './domain/entry-rules.ts';
 import { validateExpense, type ExpenseDraft, type ValidExpense } from './domain/expense-rules.ts';
 import { expenseSnapshotOf, timeTopics, type ExpenseSnapshot } from './events.ts';
 import * as repo from './repository.ts';
@@ -53,7 +53,8 @@ const NOTES_MAX = 4000;
 /** An input checked for shape (not yet against psa/hcm): what the batch validates and writes. */
 interface Normalized {
   index: number;
-  label: string;
+  /** The expense as messages name it, once its project's code is known (`projectName`). */
+  label: (project: string) => string;
   draft: ExpenseDraft;
   category: ExpenseCategory;
   receiptRef: string | null;
@@ -83,7 +84,7 @@ function newExpenseRow(
   };
 }
 
-function normalize(identity: Identity, input: LogExpenseInput, index: number, label: (date: string, projectId: string) => string): Normalized {
+function normalize(identity: Identity, input: LogExpenseInput, index: number, label: (date: string, project: string) => string): Normalized {
   const workerId = input.workerId ?? identity.workerId;
   if (!workerId) throw badInput('workerId', 'the caller is not a worker: name the worker');
   assertMayCapture(identity, workerId);
@@ -91,7 +92,7 @@ function normalize(identity: Identity, input: LogExpenseInput, index: number, la
   const projectId = checkText('projectId', input.projectId, 100);
   return {
     index,
-    label: label(date, projectId),
+    label: (project) => label(date, project),
     draft: { workerId, projectId, date, amount: input.amount.amount, currency: input.amount.currency, billable: input.billable ?? null },
     category: input.category,
     receiptRef: optionalText('receiptRef', input.receiptRef, RECEIPT_REF_MAX),
@@ -181,8 +182,8 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
     const normalized: Normalized[] = [];
     inputs.forEach((input, index) => {
       const label = throwFirst
-        ? (date: string, projectId: string) => `expense on ${date} for project ${projectId}`
-        : (date: string, projectId: string) => `expense ${index} (${date}, project ${projectId})`;
+        ? (date: string, project: string) => `expense on ${date} for project ${project}`
+        : (date: string, project: string) => `expense ${index} (${date}, project ${project})`;
       try {
         normalized.push(normalize(scope.identity, input, index, label));
       } catch (error) {
@@ -190,7 +191,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
       }
     });
     const context = normalized.length > 0 ? await loadContext(normalized.map((n) => n.draft)) : null;
-    return runIdempotent(db, { operation, key: idempotencyKey, request: { identity: scope.identity.workerId, inputs } }, async (trx) => {
+    return runIdempotent(db, { caller: scope.identity, operation, key: idempotencyKey, request: { identity: scope.identity.workerId, inputs } }, async (trx) => {
       const refKey = (n: Normalized) => (n.externalId ? `${n.externalId.system}|${n.externalId.id}` : null);
       /** External ref → the expense it imported (its worker: a re-import must be the caller's to capture). */
       const imported = new Map<string, { id: string; workerId: string }>();
@@ -214,7 +215,8 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
             results[n.index].id = existing.id;
             continue;
           }
-          const expense = validateExpense(n.label, n.draft, factsFor(context!, n.draft, closedPeriods, today));
+          const label = n.label(projectName(n.draft.projectId, context!.projects.get(n.draft.projectId)));
+          const expense = validateExpense(label, n.draft, factsFor(context!, n.draft, closedPeriods, today));
           const id = randomUUID();
           rows.push(newExpenseRow(id, expense, n, { status: 'DRAFT', externalId: n.externalId, correctionOf: null, now }));
           results[n.index].id = id;
@@ -244,7 +246,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
     },
 
     async insertCorrection(trx, scope, original, { draft, category, receiptRef, notes, context }, correction) {
-      const label = `correction of expense ${original.id} (${draft.date}, project ${draft.projectId})`;
+      const label = `correction of expense ${original.id} (${draft.date}, project ${projectName(draft.projectId, context.projects.get(draft.projectId))})`;
       const today = isoDate(correction.now);
       const closedPeriods = await closedPeriodsFor(trx, context, [draft.date, original.date], { identity: scope.identity, today });
       // Correcting an expense of a closed period is a change on that period too.
@@ -290,9 +292,9 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
       const { draft, category, receiptRef, notes } = changedExpense(row, input);
       const previous = { projectId: row.project_id, workerId: row.worker_id };
       const context = await loadContext([draft, previous]);
-      return runIdempotent(db, { operation: 'updateExpense', key: null, request: null }, async (trx) => {
+      return runIdempotent(db, { caller: scope.identity, operation: 'updateExpense', key: null, request: null }, async (trx) => {
         assertChangeable(scope.identity, expenseKind, id, await repo.lockExpense(trx, id), expectedVersion);
-        const label = `expense ${id} (${draft.date}, project ${draft.projectId})`;
+        const label = `expense ${id} (${draft.date}, project ${projectName(draft.projectId, context.projects.get(draft.projectId))})`;
         const closedPeriods = await closedPeriodsFor(trx, context, [draft.date, row.date], { identity: scope.identity, today: isoDate(clock.now()) });
         // Moving an expense out of a closed period is a change on that period too.
         checkPeriodOpen(label, legalEntityOf(context, previous), row.date, closedPeriods);
@@ -323,7 +325,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
       const row = await readChangeable(scope, id, expectedVersion);
       const expense = { projectId: row.project_id, workerId: row.worker_id };
       const context = await loadContext([expense]);
-      return runIdempotent(db, { operation: 'deleteExpense', key: null, request: null }, async (trx) => {
+      return runIdempotent(db, { caller: scope.identity, operation: 'deleteExpense', key: null, request: null }, async (trx) => {
         assertChangeable(scope.identity, expenseKind, id, await repo.lockExpense(trx, id), expectedVersion);
         const closed = await closedPeriodsFor(trx, context, [row.date], { identity: scope.identity, today: isoDate(clock.now()) });
         checkPeriodOpen(`expense ${id} (${row.date}, project ${row.project_id})`, legalEntityOf(context, expense), row.date, closed);

@@ -1,3 +1,4 @@
+import { notFound } from '../../lib/errors.ts';
 import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
 import type { AssignmentPlan } from './domain/forecast.ts';
 import type { EntryBillingStatus, PayrollContextSource, ProjectFacts, WorkContext, WorkContextSource, WorkerCalendarFacts, WorkerFacts } from './work-context.ts';
@@ -7,7 +8,7 @@ const pageSize = 500;
 
 const projectSelection = `id code status currency legalEntity { id }
   contract { id rateCard { rates { role { id } billRate { amount } effectiveFrom effectiveTo } } }
-  tasks(first: ${pageSize}) { nodes { id status billable } }
+  tasks(first: ${pageSize}) { nodes { id name status billable } }
   assignments(first: ${pageSize}, filter: { status: [CONFIRMED, TENTATIVE] }) {
     nodes { id worker { id } role { id } startDate endDate status billRateOverride { amount } }
   }`;
@@ -109,7 +110,7 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
 
     async directReports(managerIds) {
       const ids = [...new Set(managerIds)];
-      const reports = new Map<string, string[]>(ids.map((id) => [id, []]));
+      const reports = new Map<string, string[]>();
       if (ids.length === 0) return reports;
       if (ids.length > pageSize) throw new Error(`at most ${pageSize} managers at once`);
       const data = await graph.query<{ workers: { nodes: Array<{ id: string; directReports: { nodes: Array<{ id: string }> } }> } }>(
@@ -284,14 +285,21 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
         }));
     },
 
-    workerIdsOfLegalEntity: (legalEntityId) =>
-      idsOf(
+    async workerIdsOfLegalEntity(legalEntityId) {
+      const ids = await idsOf(
         graph,
         `query LegalEntityWorkers($legalEntityId: ID!, $after: String) {
           workers(first: ${pageSize}, after: $after, filter: { legalEntityId: $legalEntityId }) { nodes { id } pageInfo { hasNextPage endCursor } }
         }`,
         'workers',
         { legalEntityId },
-      ),
+      );
+      // Nobody works for it: hcm says whether it exists, so an unknown entity is NOT_FOUND rather than an empty payroll.
+      if (ids.length === 0) {
+        const known = await graph.query<{ legalEntity: { id: string } | null }>(`query PayrollLegalEntity($id: ID!) { legalEntity(id: $id) { id } }`, { id: legalEntityId });
+        if (!known.legalEntity) throw notFound('LegalEntity', legalEntityId);
+      }
+      return ids;
+    },
   };
 }

@@ -15,6 +15,7 @@ export type {
   TimeEntryRejected,
   TimeEntryCorrected,
   TimeEntryApprovalCancelled,
+  TimesheetChanged,
   ExpenseSnapshot,
   ExpenseSubmitted,
   ExpenseApproved,
@@ -33,6 +34,9 @@ export const timeSubgraph: SubgraphModule<TimeDatabase> = {
   // Capture validates against psa, hcm and crm, and payroll reads calendars from hcm, through the gateway when the
   // host gives a graph client.
   create: (deps) =>
-    createTimeSubgraph(deps, deps.graph ? { workContext: createGraphWorkContext(deps.graph), payrollContext: createGraphPayrollContext(deps.graph) } : {}),
+    createTimeSubgraph(deps, {
+      maxDaysAhead: deps.config?.time.futureDays,
+      ...(deps.graph ? { workContext: createGraphWorkContext(deps.graph), payrollContext: createGraphPayrollContext(deps.graph) } : {}),
+    }),
   seed: seedTime,
 };

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Identity } from '../../lib/auth/identity.ts';
 import type { ClosedPeriod } from './domain/entry-rules.ts';
-import { bindingLocks, periodRightsOf } from './domain/period-lock.ts';
+import { bindingLocks, lockedSpans, periodRightsOf } from './domain/period-lock.ts';
 import * as repo from './repository.ts';
 import type { TimeDatabase } from './tables.ts';
 import type { WorkContext } from './work-context.ts';
@@ -11,9 +11,10 @@ export const legalEntityOf = (context: WorkContext, entry: { projectId: string; 
   context.projects.get(entry.projectId)?.legalEntityId ?? context.workers.get(entry.workerId)?.legalEntityId ?? null;
 
 /**
- * The closed periods covering any of these dates that bind this caller today (grace and override rights applied), for
- * the legal entities in the context. Takes a shared lock per legal entity, so closing a period waits for this
- * transaction and this one never reads a period half-closed.
+ * The closed days (domain/period-lock.ts `lockedSpans`: closed periods, and the earlier days they locked with them)
+ * from the earliest of these dates on that bind this caller today (grace and override rights applied), for the legal
+ * entities in the context. Takes a shared lock per legal entity, so closing a period waits for this transaction and
+ * this one never reads a period half-closed.
  */
 export async function closedPeriodsFor(
   trx: Transaction<TimeDatabase>,
@@ -26,8 +27,19 @@ export async function closedPeriodsFor(
   for (const worker of context.workers.values()) if (worker?.legalEntityId) legalEntities.add(worker.legalEntityId);
   if (legalEntities.size === 0 || dates.length === 0) return [];
   await repo.shareLegalEntityPeriods(trx, [...legalEntities]);
-  const sorted = [...dates].sort();
-  const rows = await repo.closedPeriodLocks(trx, [...legalEntities], sorted[0], sorted[sorted.length - 1]);
-  const closed = rows.map((r) => ({ legalEntityId: r.legal_entity_id, periodStart: r.period_start, periodEnd: r.period_end, graceUntil: r.grace_until }));
+  const earliest = [...dates].sort()[0];
+  const byEntity = new Map<string, repo.PeriodLockState[]>();
+  for (const row of await repo.periodLocksEndingFrom(trx, [...legalEntities], earliest)) {
+    byEntity.set(row.legal_entity_id, [...(byEntity.get(row.legal_entity_id) ?? []), row]);
+  }
+  const closed: ClosedPeriod[] = [...byEntity].flatMap(([legalEntityId, rows]) =>
+    lockedSpans(rows.map((r) => ({ id: r.id, periodStart: r.period_start, periodEnd: r.period_end, status: r.status, graceUntil: r.grace_until }))).map((span) => ({
+      legalEntityId,
+      periodStart: span.from,
+      periodEnd: span.to,
+      graceUntil: span.lock.graceUntil,
+      lockedWith: span.earlier ? { periodStart: span.lock.periodStart, periodEnd: span.lock.periodEnd } : null,
+    })),
+  );
   return bindingLocks(closed, periodRightsOf(caller.identity), caller.today);
 }

@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
-import type { EntryStatus, ExpenseCategory, PeriodLockStatus, TimeDatabase } from './tables.ts';
+import type { EntryStatus, ExpenseCategory, PeriodLockRow, PeriodLockStatus, TimeDatabase } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<TimeDatabase> | Transaction<TimeDatabase>;
@@ -228,13 +228,13 @@ export function periodLocksQuery(db: Db, filter: PeriodLockFilter = {}) {
 export const lockLegalEntityPeriods = (trx: Transaction<TimeDatabase>, legalEntityId: string) =>
   sql`select pg_advisory_xact_lock(hashtext(${`time.period_lock:${legalEntityId}`}))`.execute(trx);
 
-export const overlappingPeriodLocks = (trx: Transaction<TimeDatabase>, legalEntityId: string, periodStart: string, periodEnd: string) =>
+/** A legal entity's locks that start on or before `periodEnd`: those a period ending then overlaps or follows. */
+export const periodLocksStartingBy = (trx: Transaction<TimeDatabase>, legalEntityId: string, periodEnd: string) =>
   trx
     .selectFrom('period_lock')
     .selectAll()
     .where('legal_entity_id', '=', legalEntityId)
     .where('period_start', '<=', periodEnd)
-    .where('period_end', '>=', periodStart)
     .forUpdate()
     .execute();
 
@@ -271,14 +271,17 @@ export const shareLegalEntityPeriods = (trx: Transaction<TimeDatabase>, legalEnt
     trx,
   );
 
-/** CLOSED locks of the legal entities that overlap [from, to]. */
-export const closedPeriodLocks = (trx: Transaction<TimeDatabase>, legalEntityIds: readonly string[], from: string, to: string) =>
+export type PeriodLockState = Pick<PeriodLockRow, 'id' | 'legal_entity_id' | 'period_start' | 'period_end' | 'status' | 'grace_until'>;
+
+/**
+ * The legal entities' locks, closed and reopened, that end on or after `from`: those covering a date from `from` on
+ * and those after it (a closed period locks the earlier days no period covers). A few per entity and year.
+ */
+export const periodLocksEndingFrom = (trx: Transaction<TimeDatabase>, legalEntityIds: readonly string[], from: string): Promise<PeriodLockState[]> =>
   trx
     .selectFrom('period_lock')
-    .select(['legal_entity_id', 'period_start', 'period_end', 'grace_until'])
-    .where('status', '=', 'CLOSED')
+    .select(['id', 'legal_entity_id', 'period_start', 'period_end', 'status', 'grace_until'])
     .where('legal_entity_id', 'in', legalEntityIds)
-    .where('period_start', '<=', to)
     .where('period_end', '>=', from)
     .execute();
 

@@ -64,7 +64,7 @@ export function createRepublishService(
   options: CaptureOptions = {},
 ) {
   const { db, clock } = deps;
-  const subjects = approvalSubjects(options);
+  const subjects = approvalSubjects();
 
   function workContext(rows: readonly SubjectRow[]): Promise<WorkContext> {
     if (rows.length === 0) return Promise.resolve({ projects: new Map(), workers: new Map() });
@@ -180,7 +180,7 @@ export function createRepublishService(
         throw badInput('timeEntryIds', 'name at least one time entry or expense');
       }
       const [entryFacts, expenseFacts] = await Promise.all([entries.prepare(timeEntryIds), expenses.prepare(expenseIds)]);
-      const idempotency = { operation: 'republishApprovals', key: idempotencyKey, request: { timeEntryIds, expenseIds } };
+      const idempotency = { caller: scope.identity, operation: 'republishApprovals', key: idempotencyKey, request: { timeEntryIds, expenseIds } };
       const results = await runIdempotent(db, idempotency, async (trx) => {
         const now = clock.now();
         const done = [

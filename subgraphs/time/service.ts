@@ -47,10 +47,10 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
       const periodEnd = checkDate('periodEnd', input.periodEnd);
       checkPeriod(periodStart, periodEnd);
       const grace = graceUntil(periodEnd, input.graceDays);
-      return write('closePeriod', idempotencyKey, { legalEntityId, periodStart, periodEnd, grace }, async (trx) => {
+      return write(scope, 'closePeriod', idempotencyKey, { legalEntityId, periodStart, periodEnd, grace }, async (trx) => {
         await repo.lockLegalEntityPeriods(trx, legalEntityId);
-        const overlapping = await repo.overlappingPeriodLocks(trx, legalEntityId, periodStart, periodEnd);
-        const plan = planClose(overlapping.map(asLockedPeriod), periodStart, periodEnd);
+        const locks = await repo.periodLocksStartingBy(trx, legalEntityId, periodEnd);
+        const plan = planClose(locks.map(asLockedPeriod), periodStart, periodEnd);
         const now = clock.now();
         const closedBy = scope.identity.workerId;
         const id = plan.kind === 'reclose' ? plan.id : randomUUID();
@@ -93,7 +93,7 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
 
     async reopenPeriod(scope: RequestScope, id: string) {
       requireRole(scope.identity, 'FINANCE');
-      return write('reopenPeriod', null, null, async (trx) => {
+      return write(scope, 'reopenPeriod', null, null, async (trx) => {
         const lock = await repo.lockPeriodLock(trx, id);
         if (!lock) throw notFound('PeriodLock', id);
         assertReopen(asLockedPeriod(lock));
@@ -154,6 +154,11 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
     return { ...filter, projectIds: await options.workContext.projectIdsOfCustomer(checkText('customerId', filter.customerId, 100)) };
   }
 
+  async function workerKnown(workerId: string): Promise<boolean> {
+    if (!options.workContext) throw new DomainError('INTERNAL_SERVER_ERROR', 'time was built without a WorkContextSource: workers are unknown');
+    return Boolean((await options.workContext.load({ projectIds: [], workerIds: [workerId] })).workers.get(workerId));
+  }
+
   async function visible<R extends { worker_id: string }>(scope: QueryScope, row: Promise<R | null>): Promise<R | null> {
     const found = await row;
     if (found) assertMaySee(await scope.visibility(), found.worker_id);
@@ -182,9 +187,15 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
       return scope.loaders.actualHoursByProject.for({ status, from, to }).load(projectId);
     },
 
-    timesheet: async (scope: QueryScope, workerId: string, isoWeek: string) => {
-      assertMaySee(await scope.visibility(), workerId);
-      return scope.loaders.timesheet.load(weekKey(workerId, parseIsoWeek(isoWeek).weekStart));
+    /** The caller's own week unless a worker is named; a worker hcm does not know is NOT_FOUND, not an empty week. */
+    timesheet: async (scope: QueryScope, workerId: string | null | undefined, isoWeek: string) => {
+      const owner = workerId ?? scope.identity.workerId;
+      if (!owner) throw badInput('workerId', 'the caller is not a worker: name the worker');
+      assertMaySee(await scope.visibility(), owner);
+      const sheet = await scope.loaders.timesheet.load(weekKey(owner, parseIsoWeek(isoWeek).weekStart));
+      // A week with entries proves its worker (each was checked against hcm); only an empty one asks hcm.
+      if (isEmptyWeek(sheet) && !(await workerKnown(owner))) throw notFound('Worker', owner);
+      return sheet;
     },
 
     timesheetById: async (scope: QueryScope, id: string) => {
@@ -252,6 +263,9 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
 }
 
 export type TimeQueries = ReturnType<typeof createTimeQueries>;
+
+const isEmptyWeek = (sheet: repo.TimesheetRow) =>
+  [sheet.draft_count, sheet.submitted_count, sheet.approved_count, sheet.rejected_count].every((count) => Number(count) === 0);
 
 /** The manager, the delegate, FINANCE and ADMIN see a delegation. */
 function assertMaySeeDelegation(identity: Identity, row: ApprovalDelegationRow): void {

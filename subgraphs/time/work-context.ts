@@ -14,7 +14,7 @@ export interface ProjectFacts {
   legalEntityId: string | null;
   currency: string | null;
   contractId: string | null;
-  tasks: Array<{ id: string; status: 'OPEN' | 'CLOSED'; billable: boolean }>;
+  tasks: Array<{ id: string; name: string; status: 'OPEN' | 'CLOSED'; billable: boolean }>;
   /** Assignments of the workers asked about, on this project. */
   assignments: Array<{
     id: string;
@@ -55,6 +55,7 @@ export type EntryBillingStatus =
   | 'UNBILLED'
   | 'ON_DRAFT'
   | 'INVOICED'
+  | 'PARTIALLY_CREDITED'
   | 'CREDITED'
   | 'REVERSED'
   /** erp's fee coverage of approved time without a billing event of its own (a fixed fee, a managed-services month's
@@ -71,7 +72,7 @@ export interface WorkContextSource {
   billingStatuses(timeEntryIds: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
   /** erp's billing status of these expenses, in one round trip (taking back an approval must not undo an invoice). */
   expenseBillingStatuses(expenseIds: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
-  /** The direct reports (hcm) of each of these managers, in one round trip; a manager with none maps to []. */
+  /** The direct reports (hcm) of each of these managers, in one round trip; one with none maps to [], one hcm does not know is absent. */
   directReports(managerIds: readonly string[]): Promise<Map<string, string[]>>;
   /** The ids of the customer's projects (psa), one round trip per 500 projects. */
   projectIdsOfCustomer(customerId: string): Promise<string[]>;
@@ -109,6 +110,6 @@ export interface PayrollContextSource {
   workforce(request: { filter: WorkforceFilter; from: string; to: string; period: CalendarPeriod | null }): Promise<WorkforceMember[]>;
   /** One round trip for a page of workers (at most 500); null for a worker hcm does not know. */
   calendars(request: { workerIds: readonly string[]; from: string; to: string }): Promise<Map<string, WorkerCalendarFacts | null>>;
-  /** The ids of every worker of the legal entity (any status), one round trip per 500 workers. */
+  /** The ids of every worker of the legal entity (any status), one round trip per 500 workers; NOT_FOUND for one hcm does not know. */
   workerIdsOfLegalEntity(legalEntityId: string): Promise<string[]>;
 }

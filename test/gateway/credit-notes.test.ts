@@ -8,8 +8,9 @@ import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
 /**
  * Correcting an issued invoice across the running graph on the demo firm (DESIGN §1, §4.5): finance credits an
- * approved entry's line in part (the entry reads CREDITED, the receivable drops, re-billing it is refused), then the
- * rest (the line is released), and bills the entry again only when asking: it is drafted on a new invoice.
+ * approved entry's line in part (the entry reads PARTIALLY_CREDITED, the receivable drops, re-billing it is refused),
+ * then the rest (the line is released: CREDITED), and bills the entry again only when asking: it is drafted on a new
+ * invoice. A credit note is a credit document: its amounts read negative.
  */
 describe('credit notes through the gateway', () => {
   let graph: HubHarness;
@@ -65,12 +66,12 @@ describe('credit notes through the gateway', () => {
     assert.match(issuedPart.number, /^CN-\d{6}$/);
     const creditedLine = issuedPart.invoice.lines.find((l: { id: string }) => l.id === line.id);
     assert.deepEqual([creditedLine.credited.amount, creditedLine.released], [half, false]);
-    assert.equal(toScaled(owed, 2) - toScaled(await arBalance(customerId, invoice.currency), 2), toScaled(issuedPart.total.amount, 2), 'AR dropped by the credit note');
-    assert.equal((await billingOf(id)).status, 'CREDITED');
+    assert.equal(toScaled(await arBalance(customerId, invoice.currency), 2) - toScaled(owed, 2), toScaled(issuedPart.total.amount, 2), 'AR moved by the (negative) credit note');
+    assert.equal((await billingOf(id)).status, 'PARTIALLY_CREDITED');
     assert.equal(await codeOf(rebill, { ids: [id] }), 'PARTIALLY_CREDITED', 'billing it again would bill its hours twice');
 
     const rest = (await ok(draftCredit, { invoiceId: invoice.id, lines: [{ invoiceLineId: line.id, reason: 'the rest: billed to the wrong contract' }] })).draftCreditNote;
-    assert.equal(toScaled(rest.subtotal.amount, 2) + toScaled(half, 2), toScaled(line.amount.amount, 2), 'by default, all that is left');
+    assert.equal(toScaled(half, 2) - toScaled(rest.subtotal.amount, 2), toScaled(line.amount.amount, 2), 'by default, all that is left');
     const issuedRest = (await ok(issueCredit, { id: rest.id })).issueCreditNote;
     assert.equal(toScaled(issuedRest.number.slice(3), 0), toScaled(issuedPart.number.slice(3), 0) + 1n, 'numbered next, no gap');
     assert.equal(issuedRest.invoice.lines.find((l: { id: string }) => l.id === line.id).released, true);
@@ -99,5 +100,39 @@ describe('credit notes through the gateway', () => {
     const { creditNotes: drafts } = await ok(list, { filter: { invoiceId: invoice.id, status: ['DRAFT'] } });
     assert.equal(drafts.totalCount, 0);
     assert.equal(await codeOf(list, {}, asManager), 'FORBIDDEN');
+  });
+
+  it('signs a credit note negative on its lines, tax and total; an entry credited in part reads PARTIALLY_CREDITED and stays approved', async () => {
+    const { id } = await approvedEntry(graph, work, '2.00');
+    const posted = await eventually(async () => {
+      const billing = await billingOf(id);
+      assert.equal(billing.status, 'UNBILLED');
+      return billing;
+    });
+    const { draftInvoices } = await ok(
+      `mutation($input: DraftInvoicesInput!) { draftInvoices(input: $input, idempotencyKey: "gateway-credit-signs-draft") { id currency lines { id sourceId } } }`,
+      { input: { periodEnd: today, contractId: posted.billingEvent.contract.id, grouping: 'PER_ENTRY' } },
+    );
+    const [invoice] = draftInvoices;
+    const lineId = invoice.lines.find((l: { sourceId: string }) => l.sourceId === id).id;
+    const issued = (await ok(`mutation($id: ID!) { issueInvoice(id: $id) { total { amount } taxRatePercent } }`, { id: invoice.id })).issueInvoice;
+    const credit = { amount: '10.00', currency: invoice.currency };
+    const drafted = (await ok(draftCredit, { invoiceId: invoice.id, lines: [{ invoiceLineId: lineId, amount: credit, reason: 'goodwill' }], key: 'gateway-credit-signs' })).draftCreditNote;
+    const { issueCreditNote: note } = await ok(
+      `mutation($id: ID!) { issueCreditNote(id: $id) { subtotal { amount } taxTotal { amount } total { amount } lines { amount { amount } }
+        invoice { total { amount } balance { amount } lines { id credited { amount } } } } }`,
+      { id: drafted.id },
+    );
+    assert.deepEqual([note.lines[0].amount.amount, note.subtotal.amount], ['-10.00', '-10.00'], 'the credited amount, negative');
+    assert.ok(toScaled(note.taxTotal.amount, 2) <= 0n, `tax credited at ${issued.taxRatePercent} %: ${note.taxTotal.amount}`);
+    assert.equal(toScaled(note.total.amount, 2), toScaled(note.subtotal.amount, 2) + toScaled(note.taxTotal.amount, 2), 'total = subtotal + tax, signed');
+    assert.equal(toScaled(note.invoice.balance.amount, 2), toScaled(issued.total.amount, 2) + toScaled(note.total.amount, 2), 'invoice + credit note = what is owed');
+    assert.equal(note.invoice.lines.find((l: { id: string }) => l.id === lineId).credited.amount, '10.00', 'what the line was credited reads positive');
+    const { creditNote } = await ok(`query($id: ID!) { creditNote(id: $id) { total { amount } } }`, { id: drafted.id });
+    assert.equal(creditNote.total.amount, note.total.amount);
+
+    assert.equal((await billingOf(id)).status, 'PARTIALLY_CREDITED');
+    const cancel = `mutation($ids: [ID!]!) { cancelTimeEntryApprovals(ids: $ids, reason: "wrong task") { id } }`;
+    assert.equal(await codeOf(cancel, { ids: [id] }, asManager), 'ALREADY_INVOICED', 'the rest is still billed: correct it instead');
   });
 });

@@ -63,7 +63,7 @@ describe('expense capture through the gateway', () => {
     const elsewhere = firm.projects.find((p) => activeProject.has(p.id) && !firm.assignments.some((a) => a.projectId === p.id && a.workerId === worker.id))!;
     const notAssigned = await graph.query(log, { input: { projectId: elsewhere.id, date: today, amount: { amount: '10.00', currency: 'EUR' }, category: 'MEALS' } }, asWorker);
     assert.equal(notAssigned.errors?.[0].extensions?.code, 'NOT_ASSIGNED', JSON.stringify(notAssigned.errors));
-    assert.match(notAssigned.errors![0].message, new RegExp(`expense on ${today} for project ${elsewhere.id}: NOT_ASSIGNED`));
+    assert.match(notAssigned.errors![0].message, new RegExp(`expense on ${today} for project ${elsewhere.code}: NOT_ASSIGNED`));
     const other = firm.assignments.find((a) => covering(a) && a.workerId !== worker.id)!;
     const forSomeoneElse = await graph.query(
       log,

@@ -72,7 +72,7 @@ describe('time entries covered by a fee, through the gateway', () => {
     assert.deepEqual(await statusOf(id), { status: 'COVERED_BY_FEE', billingEvent: null }, 'the hours counted before the terms fall within them');
   });
 
-  it('retainer: OVERRUN before its fee is billed, DRAWN_DOWN from the balance after', async () => {
+  it('retainer: OVERRUN (held) before its fee is billed, DRAWN_DOWN once the fee is, like hours approved after it', async () => {
     const work = billableWork(firm, today, 'RETAINER');
     const contract = contractOf(work);
     dataOf(await graph.query(`mutation($c: ID!, $input: RecurringTermsInput!) { setRecurringTerms(contractId: $c, input: $input) { id } }`,
@@ -80,6 +80,7 @@ describe('time entries covered by a fee, through the gateway', () => {
     const early = await approvedEntry(graph, work, '1.00');
     await becomes(early.id, 'OVERRUN');
     dataOf(await graph.query(`mutation($p: Date!, $c: ID) { runRecurringBilling(periodEnd: $p, contractId: $c) { id } }`, { p: lastDayOfPreviousMonth(today), c: contract.id }, finance));
+    await becomes(early.id, 'DRAWN_DOWN');
     const later = await approvedEntry(graph, work, '1.00');
     await becomes(later.id, 'DRAWN_DOWN');
   });

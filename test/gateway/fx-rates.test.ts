@@ -111,7 +111,7 @@ describe('exchange rates and billing in the legal entity\'s currency, through th
     assert.equal(centsIn(whileHeld.unconvertedRevenue, from) - centsIn(before.unconvertedRevenue, from), centsIn([held.amount], from));
     assert.deepEqual(whileHeld.functionalRevenue, before.functionalRevenue);
     const listed = dataOf(
-      await graph.query(`query($c: ID) { billingEvents(filter: { contractId: $c, heldReason: "FX_RATE_MISSING" }) { nodes { id } } }`, { c: cross.id }, finance),
+      await graph.query(`query($c: ID) { billingEvents(filter: { contractId: $c, heldReason: FX_RATE_MISSING }) { nodes { id } } }`, { c: cross.id }, finance),
     ).billingEvents.nodes;
     assert.deepEqual(listed, [{ id: held.id }]);
 

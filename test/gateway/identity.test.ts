@@ -34,16 +34,18 @@ describe('identity at the gateway and the subgraphs', () => {
 
   it('a subgraph refuses a request that the gateway did not sign', async () => {
     const crmUrl = harness.hub.subgraphs.crm.url;
+    const request = { method: 'POST', url: crmUrl, body: JSON.stringify({ query: '{ customers { totalCount } }' }) };
     const unsigned = await post(crmUrl, {});
     assert.equal(unsigned.status, 401);
-    const forged = await post(crmUrl, signIdentity({ workerId: null, roles: ['ADMIN'] }, 'attacker-secret'));
+    const forged = await post(crmUrl, signIdentity({ workerId: null, roles: ['ADMIN'] }, 'attacker-secret', request));
     assert.equal(forged.status, 401);
-    const stale = await post(crmUrl, signIdentity({ workerId: null, roles: ['ADMIN'] }, testIdentitySecret, Date.now() - 60 * 60_000));
+    const stale = await post(crmUrl, signIdentity({ workerId: null, roles: ['ADMIN'] }, testIdentitySecret, request, Date.now() - 60 * 60_000));
     assert.equal(stale.status, 401);
-    const tampered = signIdentity({ workerId: 'w-1', roles: ['WORKER'] }, testIdentitySecret);
-    tampered['x-psgraph-identity'] = Buffer.from(JSON.stringify({ workerId: 'w-1', roles: ['ADMIN'], iat: Date.now() })).toString('base64url');
+    const tampered = signIdentity({ workerId: 'w-1', roles: ['WORKER'] }, testIdentitySecret, request);
+    const claims = JSON.parse(Buffer.from(tampered['x-psgraph-identity'], 'base64url').toString('utf8'));
+    tampered['x-psgraph-identity'] = Buffer.from(JSON.stringify({ ...claims, roles: ['ADMIN'] })).toString('base64url');
     assert.equal((await post(crmUrl, tampered)).status, 401);
-    const signed = await post(crmUrl, signIdentity({ workerId: null, roles: ['ADMIN'] }, testIdentitySecret));
+    const signed = await post(crmUrl, signIdentity({ workerId: null, roles: ['ADMIN'] }, testIdentitySecret, request));
     assert.equal(signed.status, 200);
   });
 

@@ -9,10 +9,13 @@ import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
 /**
  * The payroll feed through the gateway: entries logged, submitted and approved in next week (the demo firm's time
- * ends today, so the week holds only what the test writes), then read back as regular and overtime hours.
+ * ends today, so the week holds only what the test writes), then read back as regular and overtime hours. Time is
+ * submitted and approved only once worked, so the hub's clock moves two weeks on after the demo firm is seeded.
  */
 describe('payroll hours through the gateway', () => {
   let graph: HubHarness;
+  let clockOffsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + clockOffsetMs) };
   const today = new Date().toISOString().slice(0, 10);
   const firm = planDemoFirm({ scale: 1, today });
   const monday = addDays(weekStartOf(today), 7);
@@ -96,7 +99,8 @@ describe('payroll hours through the gateway', () => {
 
   before(async () => {
     assert.ok(fullTime && second, 'the demo firm has two workers assigned for all of next week');
-    graph = await startTestHub({ seed: { scale: 1 } });
+    graph = await startTestHub({ seed: { scale: 1 }, clock });
+    clockOffsetMs = 14 * 24 * 60 * 60 * 1000;
     // Monday 10 h, Tuesday 8, Wednesday 8.50, Thursday 8 (+ 2 h left SUBMITTED), Friday 8, Saturday 4.25.
     const ids = await logAndSubmit(fullTime, [[0, '10.00'], [1, '8.00'], [2, '8.50'], [3, '8.00'], [4, '8.00'], [5, '4.25'], [3, '2.00']]);
     await approve(ids.slice(0, 6), { roles: ['MANAGER'], workerId: manager.id });

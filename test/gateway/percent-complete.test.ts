@@ -116,4 +116,74 @@ describe('percent-complete billing through the gateway', () => {
     const rows = dataOf(await revenue(finance)).revenueSchedule.filter((row: any) => row.method === 'PERCENT_COMPLETE');
     assert.deepEqual(rows, [{ periodStart: monthStart, periodEnd: today, method: 'PERCENT_COMPLETE', amount: { amount: amountOf(fee), currency: contract.currency }, contract: { id: contract.id } }]);
   });
+
+  it('counts hours of a worker without a cost rate: the run is held (NO_COST_RATE), reconciliation names them, a re-drive releases', async () => {
+    // Another fixed-fee contract than the test above, and a newcomer on it whom hcm has no cost rate for.
+    const other = firm.assignments.find((a) => {
+      const project = activeProject.get(a.projectId);
+      const worker = firm.workers.find((w) => w.id === a.workerId);
+      return project && project.contractId !== contract.id && a.status === 'CONFIRMED' && a.startDate <= today && a.endDate >= today &&
+        worker?.status === 'ACTIVE' && worker.managerId && firm.tasks.some((t) => t.projectId === a.projectId && t.status === 'OPEN');
+    })!;
+    const feeContract = fixedFee.get(activeProject.get(other.projectId)!.contractId)!;
+    const colleague = firm.workers.find((w) => w.id === other.workerId)!;
+    const newcomer = dataOf(await graph.query(`mutation($input: CreateWorkerInput!) { createWorker(input: $input) { id } }`, {
+      input: {
+        employeeNumber: 'E-NO-RATE', name: 'No Rate', email: 'no.rate@psgraph.test', kind: 'CONTRACTOR', roleId: other.roleId, managerId: colleague.managerId,
+        costCenterId: colleague.costCenterId, legalEntityId: colleague.legalEntityId, location: colleague.location, calendarId: colleague.calendarId, hireDate: '2020-01-01',
+      },
+    }, admin)).createWorker.id as string;
+    const assignment = dataOf(await graph.query(`mutation($input: CreateAssignmentInput!) { createAssignment(input: $input) { id startDate endDate } }`, {
+      input: { projectId: other.projectId, workerId: newcomer, roleId: other.roleId, startDate: other.startDate, endDate: other.endDate, status: 'CONFIRMED' },
+    }, admin)).createAssignment;
+    const newcomerWork: BillableWork = {
+      assignment: { ...other, ...assignment, workerId: newcomer }, worker: { ...colleague, id: newcomer }, today,
+      task: firm.tasks.find((t) => t.projectId === other.projectId && t.status === 'OPEN')!,
+      asWorker: { roles: ['WORKER'], workerId: newcomer }, asManager: { roles: ['WORKER', 'MANAGER'], workerId: colleague.managerId! },
+    };
+
+    dataOf(await graph.query(`mutation($id: ID!) { updateContract(id: $id, input: { fixedFeeMethod: PERCENT_COMPLETE }) { fixedFeeMethod } }`, { id: feeContract.id }, finance));
+    const projects = dataOf(await graph.query(`query($c: ID!) { projects(first: 500, filter: { contractId: $c }) { nodes { id } } }`, { c: feeContract.id }, admin)).projects.nodes as Array<{ id: string }>;
+    const costed = await hoursToDate(projects.map((p) => p.id));
+    const budget = costed * 3n + 33n;
+    for (const project of projects) {
+      dataOf(await graph.query(`mutation($id: ID!, $b: Decimal) { updateProject(id: $id, input: { budgetHours: $b }) { id } }`, { id: project.id, b: project.id === other.projectId ? amountOf(budget) : null }, admin));
+    }
+    await eventually(async () => {
+      const { contract: read } = dataOf(await graph.query(`query($id: ID!) { contract(id: $id) { billingSetup { fixedFeeMethod } } }`, { id: feeContract.id }, finance));
+      assert.equal(read.billingSetup.fixedFeeMethod, 'PERCENT_COMPLETE');
+    });
+
+    // 2.00 h approved for the newcomer: no cost posting (no rate), but reconciliation names the entry and its worker.
+    const { id: entryId } = await approvedEntry(graph, newcomerWork, '2.00');
+    const exceptionsOf = async () => {
+      dataOf(await graph.query(`mutation { runReconciliation { status } }`, {}, finance));
+      const { reconciliationExceptions } = dataOf(await graph.query(
+        `query { reconciliationExceptions(first: 500, filter: { type: MISSING_COST_RATE }) { nodes { open subjects { __typename ... on TimeEntry { id } ... on Worker { id } } } } }`, {}, finance));
+      return (reconciliationExceptions.nodes as Array<{ open: boolean; subjects: Array<{ __typename: string; id: string }> }>).filter((e) => e.subjects[0].id === entryId);
+    };
+    await eventually(async () =>
+      assert.deepEqual(await exceptionsOf(), [{ open: true, subjects: [{ __typename: 'TimeEntry', id: entryId }, { __typename: 'Worker', id: newcomer }] }]));
+
+    // Progress counts the approved hours, costed or not; the run is held for finance, not silently short.
+    const fee = cents(feeContract.amount!);
+    const due = earned(fee, costed + 200n, budget);
+    const held = dataOf(await run('no-cost-rate', finance, feeContract.id)).runPercentCompleteBilling;
+    assert.deepEqual(held.map((e: any) => [e.sourceType, e.status, e.amount]), [['PERCENT_COMPLETE', 'HELD', { amount: amountOf(due), currency: feeContract.currency }]]);
+    const reason = dataOf(await graph.query(`query($id: ID!) { billingEvent(id: $id) { heldReason } }`, { id: held[0].id }, finance)).billingEvent.heldReason;
+    assert.equal(reason, 'NO_COST_RATE');
+    assert.deepEqual(dataOf(await run('no-cost-rate-again', finance, feeContract.id)).runPercentCompleteBilling, [], 'the held run counts as asked');
+
+    // hcm gets the rate, finance re-drives the approval: the cost is posted, the next run bills what was held, once.
+    const rate = colleague.costRates[0];
+    dataOf(await graph.query(`mutation($id: ID!, $input: CostRateInput!) { addWorkerCostRate(workerId: $id, input: $input) { id } }`,
+      { id: newcomer, input: { amount: rate.amount, currency: rate.currency, effectiveFrom: '2020-01-01' } }, finance));
+    dataOf(await graph.query(`mutation { redriveReconciliationExceptions(type: MISSING_COST_RATE) { republished } }`, {}, finance));
+    await eventually(async () => assert.equal(await hoursToDate(projects.map((p) => p.id)), costed + 200n));
+    const released = dataOf(await run('costs-posted', finance, feeContract.id)).runPercentCompleteBilling;
+    assert.deepEqual(released.map((e: any) => [e.status, e.amount.amount]), [['UNBILLED', amountOf(due)]]);
+    const superseded = dataOf(await graph.query(`query($id: ID!) { billingEvent(id: $id) { status } }`, { id: held[0].id }, finance)).billingEvent.status;
+    assert.equal(superseded, 'REVERSED');
+    assert.deepEqual(await exceptionsOf(), [{ open: false, subjects: [{ __typename: 'TimeEntry', id: entryId }, { __typename: 'Worker', id: newcomer }] }]);
+  });
 });

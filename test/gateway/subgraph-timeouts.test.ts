@@ -96,14 +96,16 @@ describe('subgraph time limits through the gateway', () => {
   });
 
   it('a subgraph refuses a request whose deadline has passed, without running it', async () => {
-    const response = await fetch(graph.hub.subgraphs.hcm.url, {
+    const { url } = graph.hub.subgraphs.hcm;
+    const sent = JSON.stringify({ query: '{ worker(id: "nobody") { id } }' });
+    const response = await fetch(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...signIdentity({ workerId: null, roles: ['ADMIN'] }, testIdentitySecret),
+        ...signIdentity({ workerId: null, roles: ['ADMIN'] }, testIdentitySecret, { method: 'POST', url, body: sent }),
         [DEADLINE_HEADER]: String(Date.now() - 1),
       },
-      body: JSON.stringify({ query: '{ worker(id: "nobody") { id } }' }),
+      body: sent,
     });
     assert.equal(response.status, 503);
     const body = (await response.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };

@@ -262,17 +262,17 @@ describe('subscriptions over graphql-ws', () => {
     await closeAll();
   });
 
-  it('refuses a bad token with 4403, closes the socket with 4403 when the token expires, and limits subscriptions per connection', async () => {
+  it('refuses a bad token with 4401, closes the socket with 4401 when the token expires, and limits subscriptions per connection', async () => {
     const refused = await new Promise<number>((resolve) => {
       const client = connect('not-a-token', resolve);
       subscribe(client, `subscription { timeEntryStatusChanged { id } }`);
     });
-    assert.equal(refused, 4403);
+    assert.equal(refused, 4401, 'renew your token');
     const expired = await new Promise<number>(async (resolve) => {
       const client = connect(await tokenFor(asWorker, '2s'), resolve);
       subscribe(client, `subscription { timeEntryStatusChanged { id } }`);
     });
-    assert.equal(expired, 4403, 'closed when the token expired');
+    assert.equal(expired, 4401, 'closed when the token expired: renew it');
 
     const client = connect(await tokenFor(asWorker));
     const lives = Array.from({ length: 21 }, () => subscribe(client, `subscription { timeEntryStatusChanged { id } }`));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import WebSocket from 'ws';
 import { loadConfig } from '../../lib/config.ts';
+import { connectionInit } from '../support/connection-init.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -13,22 +13,6 @@ const tokenWith = (claims: { iat?: number; exp?: number; nbf?: number }) =>
   new SignJWT({ roles: ['ADMIN'], ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .sign(new TextEncoder().encode(testJwtSecret));
-
-/** What graphql-ws's connection_init does with a token: the close code and reason, or 'acknowledged'. */
-function connectionInit(url: string, token: string): Promise<{ code: number; reason: string } | 'acknowledged'> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
-    const init = { type: 'connection_init', payload: { authorization: `Bearer ${token}` } };
-    socket.on('open', () => socket.send(JSON.stringify(init)));
-    socket.on('message', (data) => {
-      if (JSON.parse(String(data)).type !== 'connection_ack') return;
-      socket.close();
-      resolve('acknowledged');
-    });
-    socket.on('close', (code, reason) => resolve({ code, reason: String(reason) }));
-    socket.on('error', reject);
-  });
-}
 
 /**
  * Bearer tokens at every door of the gateway (/graphql, the exports, SSE, graphql-ws): they must expire, live no
@@ -143,14 +127,14 @@ describe('token claims at the gateway', () => {
     assert.match(streamError.message, /"iat" is in the future/);
   });
 
-  it('applies them to graphql-ws connection_init: closed with 4403 and the reason', async () => {
+  it('applies them to graphql-ws connection_init: closed with 4401 (renew your token) and the reason', async () => {
     const notYet = await tokenWith({ iat: now(), nbf: now() + 120, exp: now() + hours });
     assert.deepEqual(await connectionInit(graph.url, notYet), {
-      code: 4403,
+      code: 4401,
       reason: 'invalid bearer token: "nbf" is in the future (the token is not valid yet)',
     });
     const long = await connectionInit(graph.url, await tokenWith({ iat: now(), exp: now() + 13 * hours }));
-    assert.ok(long !== 'acknowledged' && long.code === 4403 && /lifetime/.test(long.reason), JSON.stringify(long));
+    assert.ok(long !== 'acknowledged' && long.code === 4401 && /lifetime/.test(long.reason), JSON.stringify(long));
     assert.equal(await connectionInit(graph.url, await graph.token(['WORKER'], 'w-1')), 'acknowledged');
   });
 });

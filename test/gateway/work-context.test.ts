@@ -63,10 +63,12 @@ describe('work context through the gateway', () => {
   });
 
   it('the gateway accepts a service identity only when the gateway secret signed it', async () => {
+    const body = JSON.stringify({ query: '{ customers { totalCount } }' });
     const ask = (headers: Record<string, string>) =>
-      fetch(graph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ customers { totalCount } }' }) });
-    assert.equal((await ask(signIdentity({ workerId: null, roles: [], service: 'time' }, 'forged'))).status, 401);
-    assert.equal((await ask(signIdentity({ workerId: 'w-1', roles: ['ADMIN'] }, testIdentitySecret))).status, 401, 'a signed identity without a service name is not a client credential');
-    assert.equal((await ask(signIdentity({ workerId: null, roles: [], service: 'time' }, testIdentitySecret))).status, 200);
+      fetch(graph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const request = { method: 'POST', url: graph.url, body };
+    assert.equal((await ask(signIdentity({ workerId: null, roles: [], service: 'time' }, 'forged', request))).status, 401);
+    assert.equal((await ask(signIdentity({ workerId: 'w-1', roles: ['ADMIN'] }, testIdentitySecret, request))).status, 401, 'a signed identity without a service name is not a client credential');
+    assert.equal((await ask(signIdentity({ workerId: null, roles: [], service: 'time' }, testIdentitySecret, request))).status, 200);
   });
 });

@@ -9,22 +9,27 @@ import type { HubHarness } from './hub-harness.ts';
  * open billable task of it; with the identities that log and approve it.
  */
 export function billableWork(firm: DemoFirm, today: string, billingMethod?: DemoFirm['contracts'][number]['billingMethod'], contractId?: string) {
+  return { ...billableWorkBetween(firm, today, today, billingMethod, contractId), today };
+}
+
+/** Billable work as `billableWork` finds it, but on every day from `from` to `to` (one assignment covers them all). */
+export function billableWorkBetween(firm: DemoFirm, from: string, to: string, billingMethod?: DemoFirm['contracts'][number]['billingMethod'], contractId?: string) {
   const method = new Map(firm.contracts.map((c) => [c.id, c.billingMethod]));
   const activeProject = new Set(
     firm.projects
       .filter((p) => p.status === 'ACTIVE' && (!billingMethod || method.get(p.contractId) === billingMethod) && (!contractId || p.contractId === contractId))
       .map((p) => p.id),
   );
-  const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= today && a.endDate >= today;
+  const covering = (a: DemoAssignment) => a.status === 'CONFIRMED' && activeProject.has(a.projectId) && a.startDate <= from && a.endDate >= to;
   const workerOf = (a: DemoAssignment) => firm.workers.find((w) => w.id === a.workerId);
   const openTask = (a: DemoAssignment) => firm.tasks.some((t) => t.projectId === a.projectId && t.billable && t.status === 'OPEN');
   const assignment = firm.assignments.find((a) => covering(a) && workerOf(a)?.status === 'ACTIVE' && workerOf(a)?.managerId && openTask(a))!;
-  if (!assignment) throw new Error(`the demo firm has no billable work today${billingMethod ? ` on a ${billingMethod} contract` : ''}`);
+  if (!assignment) throw new Error(`the demo firm has no billable work from ${from} to ${to}${billingMethod ? ` on a ${billingMethod} contract` : ''}`);
   const worker = workerOf(assignment)!;
   const task = firm.tasks.find((t) => t.projectId === assignment.projectId && t.billable && t.status === 'OPEN')!;
   const asWorker: Identity = { roles: ['WORKER'], workerId: worker.id };
   const asManager: Identity = { roles: ['WORKER', 'MANAGER'], workerId: worker.managerId! };
-  return { assignment, worker, task, asWorker, asManager, today };
+  return { assignment, worker, task, asWorker, asManager };
 }
 
 export type BillableWork = ReturnType<typeof billableWork>;

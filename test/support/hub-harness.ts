@@ -6,6 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { EventBus } from '../../lib/events/bus.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
+import { createAuthenticator, verifiersFor } from '../../gateway/authentication/index.ts';
 import { startHub, type Hub, type HubOptions } from '../../gateway/hub.ts';
 import { createGateway, type GatewayOptions, type GatewayRuntime } from '../../gateway/server.ts';
 import { supergraphSdl } from '../../gateway/supergraph.ts';
@@ -96,15 +97,23 @@ export async function startTestHub(
 export function secondGateway(graph: HubHarness, options: Partial<GatewayOptions> = {}): { gateway: GatewayRuntime; bus: RedisBus } {
   const { stream } = graph.bus as RedisBus;
   const bus = new RedisBus({ url: process.env.REDIS_URL!, stream, consumerName: 'second' });
-  const gateway = createGateway({
+  return { gateway: gatewayOver(graph, { bus, ...options }), bus };
+}
+
+/**
+ * Another gateway over the hub's subgraphs (not listening yet), with settings of its own; without a bus unless given
+ * one (then no subscriptions). A throw here is the gateway refusing to start with those settings.
+ */
+export function gatewayOver(graph: HubHarness, options: Partial<GatewayOptions> = {}): GatewayRuntime {
+  return createGateway({
     supergraphSdl: supergraphSdl(),
     subgraphUrls: Object.fromEntries(Object.entries(graph.hub.subgraphs).map(([name, entry]) => [name, entry.url])),
-    jwtSecret: testJwtSecret,
+    authenticator: createAuthenticator(
+      verifiersFor({ jwtSecret: testJwtSecret }, { hcmUrl: graph.hub.subgraphs.hcm.url, identitySecret: testIdentitySecret, logger: silentLogger }),
+    ),
     identitySecret: testIdentitySecret,
     logger: silentLogger,
     maskErrors: true,
-    bus,
     ...options,
   });
-  return { gateway, bus };
 }

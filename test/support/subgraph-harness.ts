@@ -63,14 +63,15 @@ export async function startSubgraph<DB>(
     runtime,
     bus,
     async call(query, variables = {}, identity = admin, correlationId = randomUUID()) {
+      const body = JSON.stringify({ query, variables });
       const response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'x-correlation-id': correlationId,
-          ...signIdentity(identity, testIdentitySecret),
+          ...signIdentity(identity, testIdentitySecret, { method: 'POST', url, body }),
         },
-        body: JSON.stringify({ query, variables }),
+        body,
       });
       return (await response.json()) as GraphQLResponse;
     },

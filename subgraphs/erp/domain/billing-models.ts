@@ -1,7 +1,7 @@
 import { compareDecimals, checkCurrency, checkDecimal, fromScaled, toScaled } from '../../../lib/decimal.ts';
 import { badInput } from '../../../lib/errors.ts';
 import { checkDate, checkText } from '../../../lib/validate.ts';
-import type { BillingMethod } from '../tables.ts';
+import type { BillingMethod, BillingSourceType } from '../tables.ts';
 import { lineAmount, minorUnits, sumDecimals, type Money } from './money.ts';
 import type { Blocked, PlannedBilling, ProjectPostingFacts, SetupPostingFacts } from './posting.ts';
 
@@ -81,6 +81,28 @@ export function planCapRelease<T extends { amount: string }>(held: readonly T[],
   return released;
 }
 
+/**
+ * The sources that bill a fixed fee, whichever fixed-fee method the contract uses: its milestones, its schedule
+ * lines, its percent-complete runs. On a FIXED_FEE contract with an amount, that amount (the fee) caps them together.
+ */
+export const feeSourceTypes = ['MILESTONE', 'SCHEDULE', 'PERCENT_COMPLETE'] as const satisfies readonly BillingSourceType[];
+
+/** The fee a billing event of `sourceType` counts against: the contract's amount on a FIXED_FEE contract; else none. */
+export function feeOf(setup: { billingMethod: BillingMethod; contractAmount: string | null }, sourceType: BillingSourceType): string | null {
+  if (setup.billingMethod !== 'FIXED_FEE' || setup.contractAmount === null) return null;
+  return (feeSourceTypes as readonly BillingSourceType[]).includes(sourceType) ? setup.contractAmount : null;
+}
+
+/**
+ * What a fixed fee has left: fee − what its sources asked for (live fee events UNBILLED, BILLED, or HELD for any
+ * reason but FEE_EXCEEDED and CREDITED: an event held by the cap or for a rate still claims its part of the fee, so
+ * releasing it later cannot pass the fee). Negative when an amendment lowered the fee below what was billed.
+ */
+export function feeRemaining(fee: string, asked: string, currency: string): string {
+  const scale = minorUnits(currency);
+  return fromScaled(toScaled(fee, scale) - toScaled(asked, scale), scale);
+}
+
 export interface ScheduleLineInput {
   date: string;
   amount: Money;
@@ -93,7 +115,10 @@ export interface ScheduleTerms {
   currency: string;
   /** The contract's amount, when crm set one: the schedule may not bill more. */
   contractAmount: string | null;
-  /** Amounts of lines already released (billed); they stay, and count toward the contract amount. */
+  /**
+   * Amounts already asked of the fee: lines released (billed; they stay), and what the contract's other fee sources
+   * (milestones, percent-complete runs) asked for — the fee caps every fixed-fee method together.
+   */
   released: readonly string[];
 }
 
@@ -124,7 +149,7 @@ export function checkSchedule(lines: readonly ScheduleLineInput[], terms: Schedu
   if (terms.contractAmount !== null) {
     const total = sumDecimals([...terms.released, ...checked.map((line) => line.amount.amount)], minorUnits(terms.currency));
     if (compareDecimals(total, terms.contractAmount) > 0) {
-      throw badInput('lines', `the schedule bills ${total} ${terms.currency} (released lines included), more than the contract's ${terms.contractAmount}`);
+      throw badInput('lines', `the schedule bills ${total} ${terms.currency} (released lines and other fee billing included), more than the contract's ${terms.contractAmount}`);
     }
   }
   return checked.map((line, index) => ({ line, index })).sort((a, b) => a.line.date.localeCompare(b.line.date) || a.index - b.index).map(({ line }) => line);

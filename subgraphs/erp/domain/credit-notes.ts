@@ -14,6 +14,14 @@ import { minorUnits, multiplyDecimals, negate, sumDecimals, type Money } from '.
  * then; a line credited in part keeps its source (billing it again would bill its hours twice).
  */
 
+/**
+ * How a credit document's amounts read wherever they leave erp (the graph, its events): negative, as ledgers and
+ * accounting exports book a credit, so invoices and credit notes add up to what the customer owes. erp stores and
+ * computes them as the positive amounts credited (what a line may still be credited, the cumulative tax, a line's
+ * `credited`); only the document's own amounts are signed.
+ */
+export const signedCredit = (amount: string, currency: string): Money => ({ amount: negate(String(amount)), currency });
+
 /** The invoices a credit note may correct: issued ones, paid or not. A draft is edited, a void one is gone. */
 export const creditableInvoiceStatuses: readonly InvoiceStatus[] = ['ISSUED', 'PARTIALLY_PAID', 'PAID'];
 

@@ -6,7 +6,10 @@ export interface PercentCompleteFacts {
   /** The fixed fee (the contract's amount). */
   fee: string;
   currency: string;
-  /** Approved hours to date on the contract's projects (live cost postings of time entries dated up to asOf). */
+  /**
+   * Approved hours to date on the contract's projects (dated up to asOf): those costed (live cost postings of time
+   * entries) and those erp could not cost (no cost rate), alike — progress is hours, not cost.
+   */
   hoursToDate: string;
   /** The projects' budget hours, summed (positive). */
   budgetHours: string;

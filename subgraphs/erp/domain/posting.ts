@@ -35,7 +35,13 @@ export type BillingBlockedCode =
   | 'RETAINER_OVERRUN'
   | 'FX_RATE_MISSING'
   /** A PERCENT_COMPLETE fixed-fee contract without a fee or budget hours: percent-complete billing skipped it. */
-  | 'NO_BUDGET';
+  | 'NO_BUDGET'
+  /** A fixed-fee source (milestone, schedule line, percent complete) would bill past the contract's fee: held. */
+  | 'FEE_EXCEEDED'
+  /** A retainer's overrun before its month's fee was billed: held until the fee is, then drawn from it. */
+  | 'AWAITING_RETAINER_FEE'
+  /** An approval published before its source's date (time refuses that now): nothing posted or billed (posting.ts). */
+  | 'NOT_YET_WORKED';
 
 /** An approved time entry as erp posts it. `billRate` is the rate time froze at approval (null: none applied). */
 export interface ApprovedWork {
@@ -107,6 +113,18 @@ export interface PlannedCost {
   coveredByFee?: boolean;
 }
 
+/**
+ * Why a billing event is written HELD (besides CREDITED, which only a credit note sets): the one list of them. A
+ * missing fact of the source (NO_BILLING_SETUP, NO_RATE, CURRENCY_MISMATCH), a rule of its contract (CAP_REACHED,
+ * FEE_EXCEEDED, RETAINER_OVERRUN, AWAITING_RETAINER_FEE), a missing rate (FX_RATE_MISSING), or hours counted without
+ * their cost (NO_COST_RATE: a percent-complete run).
+ */
+export const plannedHeldReasons = [
+  'NO_BILLING_SETUP', 'NO_RATE', 'CURRENCY_MISMATCH', 'CAP_REACHED', 'FEE_EXCEEDED', 'RETAINER_OVERRUN', 'AWAITING_RETAINER_FEE',
+  'FX_RATE_MISSING', 'NO_COST_RATE',
+] as const satisfies readonly BillingBlockedCode[];
+export type PlannedHeldReason = (typeof plannedHeldReasons)[number];
+
 export interface PlannedBilling {
   sourceType: BillingSourceType;
   sourceId: string;
@@ -126,7 +144,7 @@ export interface PlannedBilling {
   amount: string;
   currency: string;
   /** Set when the event cannot be invoiced as it stands (HELD). */
-  heldReason: Extract<BillingBlockedCode, 'NO_BILLING_SETUP' | 'NO_RATE' | 'CURRENCY_MISMATCH' | 'CAP_REACHED' | 'RETAINER_OVERRUN' | 'FX_RATE_MISSING'> | null;
+  heldReason: PlannedHeldReason | null;
 }
 
 export interface Blocked {

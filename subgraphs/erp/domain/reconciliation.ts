@@ -9,6 +9,7 @@ export const reconciliationTypes = [
   'INVOICE_TOTAL_MISMATCH',
   'ACTIVE_PROJECT_WITHOUT_BILLING_SETUP',
   'ASSIGNMENT_ON_INACTIVE_WORKER',
+  'MISSING_COST_RATE',
 ] as const;
 export type ReconciliationType = (typeof reconciliationTypes)[number];
 
@@ -60,11 +61,14 @@ export interface RedriveSource {
 }
 
 /**
- * What repairs each type of exception when re-driving cannot: only APPROVED_WITHOUT_COST_POSTING is a lost event (an
- * approval erp never handled), so only it is re-driven, by publishing the approval again.
+ * What repairs each type of exception when re-driving cannot. APPROVED_WITHOUT_COST_POSTING is a lost event (an
+ * approval erp never handled); MISSING_COST_RATE an approval erp handled without a cost rate, whose cost follows once
+ * hcm has the worker's rate (`addWorkerCostRate`) and the approval is handled again. Both are re-driven, by
+ * publishing the approval again.
  */
 export const redriveAdvice: Readonly<Record<ReconciliationType, string | null>> = {
   APPROVED_WITHOUT_COST_POSTING: null,
+  MISSING_COST_RATE: null,
   BILLING_EVENT_NOT_INVOICED: 'draft and issue its invoice',
   INVOICE_TOTAL_MISMATCH: 'correct the invoice (a credit note once it is issued)',
   ACTIVE_PROJECT_WITHOUT_BILLING_SETUP: "prepare the contract's billing setup",
@@ -73,7 +77,7 @@ export const redriveAdvice: Readonly<Record<ReconciliationType, string | null>> 
 
 /** The record a re-drivable exception is about (its first subject): a time entry or an expense; null for any other. */
 export function redriveSourceOf(type: string, subjects: readonly SubjectRef[]): RedriveSource | null {
-  if (type !== 'APPROVED_WITHOUT_COST_POSTING') return null;
+  if (type !== 'APPROVED_WITHOUT_COST_POSTING' && type !== 'MISSING_COST_RATE') return null;
   const first = subjects[0];
   if (first?.typename === 'TimeEntry') return { kind: 'TIME_ENTRY', id: first.id };
   if (first?.typename === 'ExpenseEntry') return { kind: 'EXPENSE', id: first.id };

@@ -1,8 +1,8 @@
-import { checkCurrency, checkDecimal, compareDecimals, fromScaled, toScaled } from '../../../lib/decimal.ts';
+import { checkCurrency, checkDecimal, compareDecimals, divideDecimals, fromScaled, toScaled } from '../../../lib/decimal.ts';
 import { badInput } from '../../../lib/errors.ts';
 import { checkDate } from '../../../lib/validate.ts';
 import type { BillingMethod, RetainerOverrunPolicy } from '../tables.ts';
-import { lineAmount, minorUnits, sumDecimals, type Money } from './money.ts';
+import { lineAmount, minorUnits, multiplyDecimals, sumDecimals, type Money } from './money.ts';
 import type { ApprovedWork, SetupPostingFacts } from './posting.ts';
 
 /**
@@ -125,8 +125,11 @@ export function overageToBill(month: ManagedServicesMonth): { hours: string; amo
 export interface RetainerBalance {
   feesBilled: Money;
   drawn: Money;
+  /** The hours the balance covered (their share of each drawdown: splitDrawdownHours). */
   drawnHours: string;
   overrun: Money;
+  /** The hours beyond the balance: the rest of each drawdown's hours. drawnHours + overrunHours = the hours drawn down. */
+  overrunHours: string;
   remaining: Money;
 }
 
@@ -135,7 +138,10 @@ export interface RetainerBalance {
  * (live RETAINER billing events, UNBILLED or BILLED; one held by the cap is not) − what drawdowns took from it. It
  * never goes below zero: what a drawdown needs beyond it is overrun, billed or held separately.
  */
-export function retainerBalance(currency: string, sums: { feesBilled: string; drawn: string; drawnHours: string; overrun: string }): RetainerBalance {
+export function retainerBalance(
+  currency: string,
+  sums: { feesBilled: string; drawn: string; drawnHours: string; overrun: string; overrunHours: string },
+): RetainerBalance {
   const scale = minorUnits(currency);
   const money = (amount: string) => ({ amount: sumDecimals([amount], scale), currency });
   return {
@@ -143,6 +149,7 @@ export function retainerBalance(currency: string, sums: { feesBilled: string; dr
     drawn: money(sums.drawn),
     drawnHours: sumDecimals([sums.drawnHours], 2),
     overrun: money(sums.overrun),
+    overrunHours: sumDecimals([sums.overrunHours], 2),
     remaining: money(fromScaled(toScaled(sums.feesBilled, scale) - toScaled(sums.drawn, scale), scale)),
   };
 }
@@ -157,6 +164,61 @@ export function splitDrawdown(amount: string, remaining: string, currency: strin
   const available = toScaled(remaining, scale) > 0n ? toScaled(remaining, scale) : 0n;
   const drawn = need < available ? need : available;
   return { drawn: fromScaled(drawn, scale), overrun: fromScaled(need - drawn, scale) };
+}
+
+/**
+ * How a drawdown's hours split like its value: drawn hours = hours × drawn ÷ amount, rounded half-up to 2 places once
+ * (an entry worth nothing draws all its hours); overrun hours = the rest, so the two add up to the hours exactly.
+ */
+export function splitDrawdownHours(hours: string, drawn: string, amount: string): { drawnHours: string; overrunHours: string } {
+  const drawnHours = divideDecimals(multiplyDecimals(hours, drawn), amount, 2) ?? sumDecimals([hours], 2);
+  return { drawnHours, overrunHours: fromScaled(toScaled(hours, 2) - toScaled(drawnHours, 2), 2) };
+}
+
+/**
+ * Whether a retainer overrun is provisional: the contract covers the entry's month but that month's fee (billed in
+ * advance) is not billed yet — the hours were approved before the period close. Such an overrun is held
+ * (AWAITING_RETAINER_FEE) and drawn again from the fee once it is billed (reapplyDrawdowns), so the outcome does not
+ * depend on whether the approval or the close came first. With the fee billed, or a month the contract does not
+ * cover (no fee will come), the overrun is final.
+ */
+export const overrunAwaitsFee = (contract: { startDate: string; endDate: string | null }, month: BillingMonth, feeBilled: boolean): boolean =>
+  !feeBilled && coversMonth(contract, month);
+
+/** The calendar month of a date (YYYY-MM-DD). */
+export function monthOfDate(date: string): BillingMonth {
+  const [year, month] = date.split('-').map(Number);
+  return monthOf(year, month);
+}
+
+/** A drawdown whose overrun waits for its month's fee, as the period close re-applies it. */
+export interface ProvisionalDrawdown {
+  id: string;
+  hours: string;
+  amount: string;
+  drawn: string;
+  overrun: string;
+}
+
+/**
+ * Re-applies provisional overruns once their month's fee is billed, in the order they were approved (the order they
+ * would have drawn in had the fee come first): each draws what the balance now covers of its overrun; what is left
+ * is its final overrun. Returns each drawdown's new drawn, overrun and hours split, and the balance left.
+ */
+export function reapplyDrawdowns(
+  drawdowns: readonly ProvisionalDrawdown[],
+  remaining: string,
+  currency: string,
+): { drawdowns: Array<ProvisionalDrawdown & { drawnHours: string; overrunHours: string }>; remaining: string } {
+  const scale = minorUnits(currency);
+  let left = remaining;
+  const result = drawdowns.map((drawdown) => {
+    const split = splitDrawdown(drawdown.overrun, left, currency);
+    left = fromScaled(toScaled(left, scale) - toScaled(split.drawn, scale), scale);
+    const drawn = fromScaled(toScaled(drawdown.drawn, scale) + toScaled(split.drawn, scale), scale);
+    return { ...drawdown, drawn, overrun: split.overrun, ...splitDrawdownHours(drawdown.hours, drawn, drawdown.amount) };
+  });
+  return { drawdowns: result, remaining: left };
 }
 
 /** Approved billable time on a recurring contract, recorded instead of a per-entry billing event. */

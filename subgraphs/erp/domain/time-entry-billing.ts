@@ -8,6 +8,7 @@ export type TimeEntryBillingStatus =
   | 'UNBILLED'
   | 'ON_DRAFT'
   | 'INVOICED'
+  | 'PARTIALLY_CREDITED'
   | 'CREDITED'
   | 'REVERSED'
   | FeeCoverage;
@@ -57,7 +58,7 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
  *    fee's coverage (COVERED_BY_FEE, DRAWN_DOWN, OVERRUN, AWAITING_TERMS) when erp recorded the approved entry
  *    against a fee, else NOT_POSTED (approved and billable, but its approval has not reached erp yet);
  * 2/ a live (not reversed) event on a live line of a DRAFT invoice: ON_DRAFT; of an issued invoice: INVOICED, or
- *    CREDITED when an issued credit note credits that line;
+ *    PARTIALLY_CREDITED when issued credit notes credit that line (a line credited in full is released: 3/);
  * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice and it was not billed again
  *    since (the event still BILLED, or HELD as CREDITED until finance asks to re-bill), else UNBILLED (also HELD
  *    events, events whose invoice was voided and re-billed ones: they wait for the next invoice) — unless the entry is
@@ -76,7 +77,7 @@ export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBil
   if (live.length > 0) {
     const onLine = live.find((fact) => fact.invoiceLineId !== null && !fact.lineReleased && fact.invoiceStatus !== 'VOID');
     if (onLine) {
-      const status = onLine.invoiceStatus === 'DRAFT' ? 'ON_DRAFT' : onLine.credited ? 'CREDITED' : 'INVOICED';
+      const status = onLine.invoiceStatus === 'DRAFT' ? 'ON_DRAFT' : onLine.credited ? 'PARTIALLY_CREDITED' : 'INVOICED';
       return { status, billingEventId: onLine.billingEventId, invoiceId: onLine.invoiceId };
     }
     const credited = creditedFact(live.filter((fact) => fact.eventStatus === 'BILLED' || fact.heldReason === creditedHeldReason));

@@ -12,6 +12,10 @@ import * as reconciliation from './2026-12-02T2000-reconciliation.ts';
 import * as taxRounding from './2026-12-02T2100-tax-rounding.ts';
 import * as fxRates from './2026-12-03T1000-fx-rates.ts';
 import * as eventDurability from './2026-12-07T0300-event-durability.ts';
+import * as retainerHours from './2026-12-07T0600-retainer-hours.ts';
+import * as uncostedTime from './2026-12-07T0601-uncosted-time.ts';
+import * as invoiceGroupLabels from './2026-12-07T0610-invoice-group-labels.ts';
+import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -28,4 +32,8 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-02T2100-tax-rounding': taxRounding,
   '2026-12-03T1000-fx-rates': fxRates,
   '2026-12-07T0300-event-durability': eventDurability,
+  '2026-12-07T0600-retainer-hours': retainerHours,
+  '2026-12-07T0601-uncosted-time': uncostedTime,
+  '2026-12-07T0610-invoice-group-labels': invoiceGroupLabels,
+  '2026-12-07T0630-idempotency-scope': idempotencyScope,
 };

@@ -3,6 +3,9 @@ import * as initial from './2026-11-25T2100-initial.ts';
 import * as workerTargetUtilization from './2026-12-02T0740-worker-target-utilization.ts';
 import * as announceLegalEntities from './2026-12-03T1000-announce-legal-entities.ts';
 import * as eventDurability from './2026-12-07T0300-event-durability.ts';
+import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
+import * as apiKeys from './2026-12-07T0640-api-keys.ts';
+import * as workerEmail from './2026-12-07T0650-worker-email.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const hcmMigrations: Record<string, Migration> = {
@@ -10,4 +13,7 @@ export const hcmMigrations: Record<string, Migration> = {
   '2026-12-02T0740-worker-target-utilization': workerTargetUtilization,
   '2026-12-03T1000-announce-legal-entities': announceLegalEntities,
   '2026-12-07T0300-event-durability': eventDurability,
+  '2026-12-07T0630-idempotency-scope': idempotencyScope,
+  '2026-12-07T0640-api-keys': apiKeys,
+  '2026-12-07T0650-worker-email': workerEmail,
 };

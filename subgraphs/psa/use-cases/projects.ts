@@ -44,7 +44,7 @@ export function createProjectUseCases(writer: Writer) {
 
   async function transition(scope: RequestScope, id: string, action: ProjectAction) {
     requireRole(scope.identity, ...plannerRoles);
-    return writer.write(`${action}Project`, null, null, async (trx) => {
+    return writer.write(scope, `${action}Project`, null, null, async (trx) => {
       const project = await repo.lockProject(trx, id);
       if (!project) throw notFound('Project', id);
       await moveProject(trx, writer, project, action, scope);
@@ -77,7 +77,7 @@ export function createProjectUseCases(writer: Writer) {
         budget_amount: budgetAmount,
         manager_id: optionalText('managerId', input.managerId),
       };
-      return writer.write('createProject', idempotencyKey, input, async (trx) => {
+      return writer.write(scope, 'createProject', idempotencyKey, input, async (trx) => {
         if (await repo.projectByCode(trx, code)) throw new DomainError('CONFLICT', `project code ${code} is already used`, { field: 'code' });
         const project = await trx
           .insertInto('project')
@@ -97,7 +97,7 @@ export function createProjectUseCases(writer: Writer) {
 
     async updateProject(scope: RequestScope, id: string, input: UpdateProjectInput) {
       requireRole(scope.identity, ...plannerRoles);
-      return writer.write('updateProject', null, null, async (trx) => {
+      return writer.write(scope, 'updateProject', null, null, async (trx) => {
         const current = await repo.lockProject(trx, id);
         if (!current) throw notFound('Project', id);
         assertProjectOpen(current.status, 'the project');

@@ -57,7 +57,7 @@ export function createStaffRequestUseCase(writer: Writer, staffing: ReturnType<t
       const [worker] = await policy.facts.workers({ workerIds: [workerId], from: request.start_date, to: request.end_date, period: 'WEEK' });
       if (!worker) throw new DomainError('WORKER_NOT_ACTIVE', `worker ${workerId} is not an ACTIVE worker in hcm`, { workerId });
 
-      return writer.write('staffRequest', idempotencyKey, { id, input }, async (trx) => {
+      return writer.write(scope, 'staffRequest', idempotencyKey, { id, input }, async (trx) => {
         await sql`select pg_advisory_xact_lock(hashtext(${`psa.booking:${workerId}`}))`.execute(trx);
         const current = await repo.lockStaffingRequest(trx, id);
         if (!current) throw notFound('StaffingRequest', id);

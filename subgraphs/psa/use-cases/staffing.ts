@@ -128,12 +128,12 @@ export function createStaffingUseCases(writer: Writer) {
     ) {
       requireRole(scope.identity, ...stafferRoles);
       assignmentRow(input); // bad input fails before the transaction (and before an idempotency key is taken)
-      return writer.write('createAssignment', idempotencyKey, input, (trx) => insertAssignment(trx, scope, input));
+      return writer.write(scope, 'createAssignment', idempotencyKey, input, (trx) => insertAssignment(trx, scope, input));
     },
 
     async updateAssignment(scope: RequestScope, id: string, input: AssignmentInput) {
       requireRole(scope.identity, ...stafferRoles);
-      return writer.write('updateAssignment', null, null, async (trx) => {
+      return writer.write(scope, 'updateAssignment', null, null, async (trx) => {
         const found = await trx.selectFrom('assignment').select('project_id').where('id', '=', id).executeTakeFirst();
         if (!found) throw notFound('Assignment', id);
         const project = await openProject(trx, found.project_id, 'the assignments');
@@ -177,7 +177,7 @@ export function createStaffingUseCases(writer: Writer) {
         start_date: startDate,
         end_date: endDate,
       };
-      return writer.write('createStaffingRequest', idempotencyKey, input, async (trx) => {
+      return writer.write(scope, 'createStaffingRequest', idempotencyKey, input, async (trx) => {
         if (projectId) await openProject(trx, projectId, 'the staffing');
         const id = randomUUID();
         await trx
@@ -190,7 +190,7 @@ export function createStaffingUseCases(writer: Writer) {
 
     async updateStaffingRequest(scope: RequestScope, id: string, input: StaffingRequestInput) {
       requireRole(scope.identity, ...stafferRoles);
-      return writer.write('updateStaffingRequest', null, null, async (trx) => {
+      return writer.write(scope, 'updateStaffingRequest', null, null, async (trx) => {
         const current = await repo.lockStaffingRequest(trx, id);
         if (!current) throw notFound('StaffingRequest', id);
         assertStaffingChange(current.status, input.assignmentId ? 'fill' : 'update');
@@ -230,7 +230,7 @@ export function createStaffingUseCases(writer: Writer) {
 
     async cancelStaffingRequest(scope: RequestScope, id: string) {
       requireRole(scope.identity, ...stafferRoles);
-      return writer.write('cancelStaffingRequest', null, null, async (trx) => {
+      return writer.write(scope, 'cancelStaffingRequest', null, null, async (trx) => {
         const current = await repo.lockStaffingRequest(trx, id);
         if (!current) throw notFound('StaffingRequest', id);
         assertStaffingChange(current.status, 'cancel');

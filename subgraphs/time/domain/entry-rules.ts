@@ -11,7 +11,9 @@ import { graceRoles } from './period-lock.ts';
  * periods). `validateEntry` runs them in this order, and the first failure is the entry's error:
  *  1. INVALID_HOURS — 0 < hours ≤ 24 with at most 2 decimals; startTime/endTime both or neither, start < end, and
  *     the hours fit between them (input shape first: nothing else is worth checking on a malformed entry).
- *  2. FUTURE_DATE — date after today + maxDaysAhead (today from the injected clock).
+ *  2. FUTURE_DATE — date after today + maxDaysAhead (today: the injected clock's UTC date). A draft may be logged
+ *     ahead within the window; what is submitted or approved takes a window of 0 (approval.ts, a correction): time is
+ *     billed once it is worked, never before.
  *  3. NOT_FOUND — the project or the worker does not exist.
  *  4. PROJECT_NOT_ACTIVE — the project is not ACTIVE.
  *  5. WORKER_NOT_ACTIVE — the worker is INACTIVE, or the date is before the hire date or after the termination date.
@@ -21,14 +23,16 @@ import { graceRoles } from './period-lock.ts';
  *     billable defaults to the task's flag.
  *  8. ROLE_NOT_ALLOWED — the role differs from every covering assignment's role. The role defaults to the covering
  *     assignment's role.
- *  9. PERIOD_LOCKED — a CLOSED period lock of the project's legal entity (the worker's when the project has none)
- *     covers the date.
+ *  9. PERIOD_LOCKED — the date is closed for the project's legal entity (the worker's when the project has none): a
+ *     CLOSED period covers it, or one after it locked it (domain/period-lock.ts `lockedSpans`).
  * 10. RATE_NOT_FOUND — a billable entry needs a bill rate; DESIGN §2 precedence, first match wins: the covering
  *     assignment's billRateOverride → the contract rate card's rate for the entry's role effective on the date →
  *     this error. (The rate is only checked here; it is frozen at approval.)
  * 11. OVERLAP — startTime/endTime overlap another timed entry of the worker that day (stored, or earlier in the batch).
  * 12. DAILY_LIMIT_EXCEEDED — the worker's stored entries that day + the batch's accepted ones + this one > 24 h.
- * Messages name the entry (`label`: "entry 3" in a batch, else its date and project) and the rule.
+ * Messages name the entry (`label`: "entry 3" in a batch, else its date and project) and the rule, and name records
+ * the way people do (`projectName`, `workerName`, `taskName`: the project's code, the worker's and the task's names);
+ * the ids they stand for are in the error's extensions (`projectId`, `workerId`, `taskId`), for machines.
  */
 
 export type EntryRuleCode = Extract<
@@ -90,13 +94,15 @@ export interface SameDayEntry {
   endTime: string | null;
 }
 
-/** A closed period that binds the caller (see domain/period-lock.ts `bindingLocks`). */
+/** Closed days that bind the caller (see domain/period-lock.ts `lockedSpans` and `bindingLocks`). */
 export interface ClosedPeriod {
   legalEntityId: string;
   periodStart: string;
   periodEnd: string;
   /** Last day on which roles with grace rights may still change it; null: no grace. */
   graceUntil: string | null;
+  /** Set when these are earlier days no period covers: the closed period that locked them with it. */
+  lockedWith?: { periodStart: string; periodEnd: string } | null;
 }
 
 export interface EntryFacts {
@@ -112,12 +118,22 @@ type Assignment = ProjectFacts['assignments'][number];
 
 /** A capture rule's failure, "<label>: <CODE> — <why>". Expense rules (expense-rules.ts) throw it with their own codes too. */
 export class EntryRuleError extends DomainError {
-  constructor(code: ErrorCode, label: string, message: string) {
-    super(code, `${label}: ${code} — ${message}`, { rule: code });
+  constructor(code: ErrorCode, label: string, message: string, ids: Readonly<Record<string, string>> = {}) {
+    super(code, `${label}: ${code} — ${message}`, { rule: code, ...ids });
   }
 }
 
-const fail = (code: EntryRuleCode, label: string, message: string) => new EntryRuleError(code, label, message);
+const fail = (code: EntryRuleCode, label: string, message: string, ids: Readonly<Record<string, string>> = {}) =>
+  new EntryRuleError(code, label, message, ids);
+
+/** A project as people name it: its code (its id while time does not know the project). */
+export const projectName = (projectId: string, project: Pick<ProjectFacts, 'code'> | null | undefined) => project?.code ?? projectId;
+
+/** A worker as people name them: by name. */
+const workerName = (worker: Pick<WorkerFacts, 'name'>) => worker.name;
+
+/** A task as people name it: "Design" (time knows only the tasks of the entry's project). */
+const taskName = (task: Pick<ProjectFacts['tasks'][number], 'name'>) => `"${task.name}"`;
 
 export function checkEntryHours(label: string, entry: Pick<EntryDraft, 'hours' | 'startTime' | 'endTime'>): void {
   try {
@@ -130,32 +146,35 @@ export function checkEntryHours(label: string, entry: Pick<EntryDraft, 'hours' |
 
 export function checkNotFuture(label: string, date: string, today: string, maxDaysAhead: number): void {
   const latest = addDays(today, maxDaysAhead);
-  if (date > latest) throw fail('FUTURE_DATE', label, `${date} is after ${latest} (today + ${maxDaysAhead} days)`);
+  if (date <= latest) return;
+  throw fail('FUTURE_DATE', label, maxDaysAhead === 0 ? `${date} is after today (${today}, UTC)` : `${date} is after ${latest} (today + ${maxDaysAhead} days)`);
 }
 
 export function checkProjectActive(label: string, projectId: string, project: ProjectFacts | null | undefined): ProjectFacts {
-  if (!project) throw fail('NOT_FOUND', label, `project ${projectId} does not exist`);
-  if (project.status !== 'ACTIVE') throw fail('PROJECT_NOT_ACTIVE', label, `project ${project.code} is ${project.status}, not ACTIVE`);
+  if (!project) throw fail('NOT_FOUND', label, `project ${projectId} does not exist`, { projectId });
+  if (project.status !== 'ACTIVE') throw fail('PROJECT_NOT_ACTIVE', label, `project ${project.code} is ${project.status}, not ACTIVE`, { projectId });
   return project;
 }
 
 export function checkWorkerActive(label: string, workerId: string, worker: WorkerFacts | null | undefined, date: string): WorkerFacts {
-  if (!worker) throw fail('NOT_FOUND', label, `worker ${workerId} does not exist`);
-  if (worker.status !== 'ACTIVE') throw fail('WORKER_NOT_ACTIVE', label, `worker ${workerId} is ${worker.status}`);
-  if (date < worker.hireDate) throw fail('WORKER_NOT_ACTIVE', label, `worker ${workerId} was hired on ${worker.hireDate}, after ${date}`);
+  if (!worker) throw fail('NOT_FOUND', label, `worker ${workerId} does not exist`, { workerId });
+  const who = workerName(worker);
+  if (worker.status !== 'ACTIVE') throw fail('WORKER_NOT_ACTIVE', label, `${who} is ${worker.status}`, { workerId });
+  if (date < worker.hireDate) throw fail('WORKER_NOT_ACTIVE', label, `${who} was hired on ${worker.hireDate}, after ${date}`, { workerId });
   if (worker.terminationDate !== null && date > worker.terminationDate) {
-    throw fail('WORKER_NOT_ACTIVE', label, `worker ${workerId} left on ${worker.terminationDate}, before ${date}`);
+    throw fail('WORKER_NOT_ACTIVE', label, `${who} left on ${worker.terminationDate}, before ${date}`, { workerId });
   }
   return worker;
 }
 
 /** The worker's CONFIRMED assignments on the project whose window covers the date (at least one). */
-export function coveringAssignments(label: string, project: ProjectFacts, workerId: string, date: string): Assignment[] {
+export function coveringAssignments(label: string, project: ProjectFacts, worker: Pick<WorkerFacts, 'id' | 'name'>, date: string): Assignment[] {
   const covering = project.assignments.filter(
-    (a) => a.workerId === workerId && a.status === 'CONFIRMED' && a.startDate <= date && date <= a.endDate,
+    (a) => a.workerId === worker.id && a.status === 'CONFIRMED' && a.startDate <= date && date <= a.endDate,
   );
   if (covering.length === 0) {
-    throw fail('NOT_ASSIGNED', label, `worker ${workerId} has no confirmed assignment on project ${project.code} covering ${date}`);
+    const ids = { workerId: worker.id, projectId: project.id };
+    throw fail('NOT_ASSIGNED', label, `${workerName(worker)} has no confirmed assignment on project ${project.code} covering ${date}`, ids);
   }
   return covering;
 }
@@ -163,10 +182,11 @@ export function coveringAssignments(label: string, project: ProjectFacts, worker
 /** The entry's billable flag: as given, else the task's. */
 export function checkTask(label: string, project: ProjectFacts, taskId: string, billable: boolean | null): boolean {
   const task = project.tasks.find((t) => t.id === taskId);
-  if (!task) throw fail('TASK_INVALID', label, `task ${taskId} is not a task of project ${project.code}`);
-  if (task.status === 'CLOSED') throw fail('TASK_INVALID', label, `task ${taskId} is CLOSED`);
+  const ids = { taskId, projectId: project.id };
+  if (!task) throw fail('TASK_INVALID', label, `task ${taskId} is not a task of project ${project.code}`, ids);
+  if (task.status === 'CLOSED') throw fail('TASK_INVALID', label, `task ${taskName(task)} of project ${project.code} is CLOSED`, ids);
   const resolved = billable ?? task.billable;
-  if (resolved && !task.billable) throw fail('TASK_INVALID', label, `task ${taskId} is not billable`);
+  if (resolved && !task.billable) throw fail('TASK_INVALID', label, `task ${taskName(task)} of project ${project.code} is not billable`, ids);
   return resolved;
 }
 
@@ -183,7 +203,10 @@ export function checkPeriodOpen(label: string, legalEntityId: string | null, dat
   const lock = closed.find((p) => p.legalEntityId === legalEntityId && p.periodStart <= date && date <= p.periodEnd);
   if (!lock) return;
   const grace = lock.graceUntil ? ` (its grace, for ${graceRoles.join(' and ')}, runs until ${lock.graceUntil}; ADMIN overrides)` : ' (ADMIN overrides)';
-  throw fail('PERIOD_LOCKED', label, `${date} lies in the closed period ${lock.periodStart} to ${lock.periodEnd}${grace}`);
+  const where = lock.lockedWith
+    ? `lies before the closed period ${lock.lockedWith.periodStart} to ${lock.lockedWith.periodEnd}, which locked the earlier days no period covers`
+    : `lies in the closed period ${lock.periodStart} to ${lock.periodEnd}`;
+  throw fail('PERIOD_LOCKED', label, `${date} ${where}${grace}`);
 }
 
 /** DESIGN §2: assignment override → the rate card's rate for the role effective on the date → RATE_NOT_FOUND. */
@@ -231,7 +254,7 @@ export function validateEntry(label: string, draft: EntryDraft, facts: EntryFact
   checkNotFuture(label, draft.date, facts.today, facts.maxDaysAhead);
   const project = checkProjectActive(label, draft.projectId, facts.project);
   const worker = checkWorkerActive(label, draft.workerId, facts.worker, draft.date);
-  const covering = coveringAssignments(label, project, draft.workerId, draft.date);
+  const covering = coveringAssignments(label, project, worker, draft.date);
   const billable = checkTask(label, project, draft.taskId, draft.billable);
   const assignment = checkRole(label, covering, draft.roleId);
   const roleId = draft.roleId ?? assignment.roleId;

@@ -102,7 +102,7 @@ export function validateExpense(label: string, draft: ExpenseDraft, facts: Expen
   checkNotFuture(label, draft.date, facts.today, 0);
   const project = checkProjectActive(label, draft.projectId, facts.project);
   const worker = checkWorkerActive(label, draft.workerId, facts.worker, draft.date);
-  coveringAssignments(label, project, draft.workerId, draft.date);
+  coveringAssignments(label, project, worker, draft.date);
   const billable = checkBillable(label, project, draft.billable);
   checkPeriodOpen(label, project.legalEntityId ?? worker.legalEntityId, draft.date, facts.closedPeriods);
   return { ...draft, amount, billable };

@@ -5,6 +5,7 @@ import * as expenseCapture from './2026-11-26T0100-expense-capture.ts';
 import * as expenseCorrections from './2026-11-26T0200-expense-corrections.ts';
 import * as assignmentHoursIndex from './2026-12-02T0746-assignment-hours-index.ts';
 import * as eventDurability from './2026-12-07T0300-event-durability.ts';
+import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const timeMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const timeMigrations: Record<string, Migration> = {
   '2026-11-26T0200-expense-corrections': expenseCorrections,
   '2026-12-02T0746-assignment-hours-index': assignmentHoursIndex,
   '2026-12-07T0300-event-durability': eventDurability,
+  '2026-12-07T0630-idempotency-scope': idempotencyScope,
 };

@@ -7,6 +7,8 @@ import {
   checkMarkupPercent,
   checkSchedule,
   exceedsCap,
+  feeOf,
+  feeRemaining,
   planMilestoneBilling,
   withMarkup,
   type CompletedMilestone,
@@ -88,6 +90,22 @@ describe('not-to-exceed cap', () => {
     assert.equal(exceedsCap(usage, '100.01'), true);
     assert.equal(exceedsCap(usage, '99.99'), false);
     assert.equal(exceedsCap(capUsage('100', 'EUR', { billed: '150', unbilled: '0', held: '0' }), '0.01'), true);
+  });
+});
+
+describe('fixed fee as a cap', () => {
+  it('caps milestones, schedule lines and percent-complete runs of a FIXED_FEE contract with an amount, nothing else', () => {
+    const fixedFee = { billingMethod: 'FIXED_FEE' as const, contractAmount: '30000.00' };
+    for (const source of ['MILESTONE', 'SCHEDULE', 'PERCENT_COMPLETE'] as const) assert.equal(feeOf(fixedFee, source), '30000.00', source);
+    assert.equal(feeOf(fixedFee, 'EXPENSE'), null, 'expenses pass through the fee');
+    assert.equal(feeOf({ billingMethod: 'FIXED_FEE', contractAmount: null }, 'MILESTONE'), null, 'no amount, no fee');
+    assert.equal(feeOf({ billingMethod: 'TIME_AND_MATERIALS', contractAmount: '30000.00' }, 'MILESTONE'), null, 'a T&M milestone bills on top of the hours');
+  });
+
+  it('leaves fee − what its sources asked for; negative once an amendment lowered the fee below it', () => {
+    assert.equal(feeRemaining('30000', '20000', 'EUR'), '10000.00');
+    assert.equal(feeRemaining('30000.00', '36000.00', 'EUR'), '-6000.00');
+    assert.equal(feeRemaining('1000', '0', 'JPY'), '1000');
   });
 });
 

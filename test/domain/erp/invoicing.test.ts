@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toScaled } from '../../../lib/decimal.ts';
+import { fromScaled, toScaled } from '../../../lib/decimal.ts';
 import { DomainError } from '../../../lib/errors.ts';
 import { invoiceTotals } from '../../../subgraphs/erp/domain/invoice.ts';
 import {
+  allocateGroupAmounts,
   applyPayment,
   assertInvoiceTransition,
   groupLines,
   planDrafts,
+  printedLineAmounts,
   type DraftableEvent,
   type GroupableLine,
 } from '../../../subgraphs/erp/domain/invoicing.ts';
@@ -88,28 +90,51 @@ describe('drafting: one line per billing event, subtotal = sum of rounded lines,
   });
 });
 
-describe('grouping presents lines; the groups add up to the subtotal exactly', () => {
+describe('grouping prints lines: by key, then by rate (hour-priced) or source type; the groups add up to the subtotal', () => {
   const line = (id: string, over: Partial<GroupableLine>): GroupableLine => ({
-    id, sourceType: 'TIME_ENTRY', description: `line ${id}`, quantity: '0.33', amount: '33.00', currency: 'EUR', projectId: 'p-1',
+    id, sourceType: 'TIME_ENTRY', description: `line ${id}`, quantity: '0.33', rate: '100.00', amount: '33.00', currency: 'EUR', projectId: 'p-1',
     workerId: 'w-ana', roleId: 'r-dev', taskId: 't-1', ...over,
   });
   const lines = [
     line('l1', {}),
-    line('l2', { workerId: 'w-ben', roleId: 'r-pm', quantity: '1.33', amount: '116.38' }),
-    line('l3', { projectId: 'p-2', taskId: 't-2', quantity: '0.67', amount: '67.03' }),
-    line('l4', { sourceType: 'EXPENSE', workerId: 'w-ana', roleId: null, taskId: null, quantity: '1', amount: '84.30' }),
+    line('l2', { workerId: 'w-ben', roleId: 'r-pm', quantity: '1.33', rate: '87.50', amount: '116.38' }),
+    line('l3', { projectId: 'p-2', taskId: 't-2', quantity: '0.67', amount: '67.00' }),
+    line('l4', { sourceType: 'EXPENSE', workerId: 'w-ana', roleId: null, taskId: null, quantity: '1', rate: null, amount: '84.30' }),
   ];
   const view = (grouping: Parameters<typeof groupLines>[0]) =>
-    groupLines(grouping, lines).map((group) => [group.key, group.hours, group.amount.amount, group.lines.map((member) => member.id)]);
+    groupLines(grouping, lines).map((group) => [group.key, group.sourceType, group.hours, group.unitRate, group.amount.amount, group.lines.map((member) => member.id)]);
 
-  it('BY_PROJECT', () => assert.deepEqual(view('BY_PROJECT'), [['p-1', '1.66', '233.68', ['l1', 'l2', 'l4']], ['p-2', '0.67', '67.03', ['l3']]]));
+  it('BY_PROJECT: another rate, another printed line; expenses apart', () =>
+    assert.deepEqual(view('BY_PROJECT'), [
+      ['p-1', 'TIME_ENTRY', '0.33', '100.00', '33.00', ['l1']],
+      ['p-1', 'TIME_ENTRY', '1.33', '87.50', '116.38', ['l2']],
+      ['p-2', 'TIME_ENTRY', '0.67', '100.00', '67.00', ['l3']],
+      ['p-1', 'EXPENSE', '0.00', null, '84.30', ['l4']],
+    ]));
   it('BY_ROLE: an expense has no role', () =>
-    assert.deepEqual(view('BY_ROLE'), [['r-dev', '1.00', '100.03', ['l1', 'l3']], ['r-pm', '1.33', '116.38', ['l2']], [null, '0.00', '84.30', ['l4']]]));
-  it('BY_WORKER', () => assert.deepEqual(view('BY_WORKER'), [['w-ana', '1.00', '184.33', ['l1', 'l3', 'l4']], ['w-ben', '1.33', '116.38', ['l2']]]));
-  it('BY_TASK', () => assert.deepEqual(view('BY_TASK'), [['t-1', '1.66', '149.38', ['l1', 'l2']], ['t-2', '0.67', '67.03', ['l3']], [null, '0.00', '84.30', ['l4']]]));
-  it('PER_ENTRY: one group per line, labelled with its description', () => {
+    assert.deepEqual(view('BY_ROLE'), [
+      ['r-dev', 'TIME_ENTRY', '1.00', '100.00', '100.00', ['l1', 'l3']],
+      ['r-pm', 'TIME_ENTRY', '1.33', '87.50', '116.38', ['l2']],
+      [null, 'EXPENSE', '0.00', null, '84.30', ['l4']],
+    ]));
+  it('BY_WORKER', () =>
+    assert.deepEqual(view('BY_WORKER'), [
+      ['w-ana', 'TIME_ENTRY', '1.00', '100.00', '100.00', ['l1', 'l3']],
+      ['w-ben', 'TIME_ENTRY', '1.33', '87.50', '116.38', ['l2']],
+      ['w-ana', 'EXPENSE', '0.00', null, '84.30', ['l4']],
+    ]));
+  it('BY_TASK', () =>
+    assert.deepEqual(view('BY_TASK'), [
+      ['t-1', 'TIME_ENTRY', '0.33', '100.00', '33.00', ['l1']],
+      ['t-1', 'TIME_ENTRY', '1.33', '87.50', '116.38', ['l2']],
+      ['t-2', 'TIME_ENTRY', '0.67', '100.00', '67.00', ['l3']],
+      [null, 'EXPENSE', '0.00', null, '84.30', ['l4']],
+    ]));
+  it('PER_ENTRY: one group per line, labelled with its description; otherwise the name kept when drafted', () => {
     const groups = groupLines('PER_ENTRY', lines);
     assert.deepEqual(groups.map((group) => [group.key, group.label]), lines.map((l) => [l.id, l.description]));
+    const named = groupLines('BY_ROLE', lines.map((l) => ({ ...l, groupLabel: l.roleId ? `role ${l.roleId}` : null })));
+    assert.deepEqual(named.map((group) => group.label), ['role r-dev', 'role r-pm', null]);
   });
   it('every grouping sums to the subtotal', () => {
     const subtotal = invoiceTotals(lines.map((l) => l.amount), '0', 'EUR').subtotal;
@@ -117,6 +142,71 @@ describe('grouping presents lines; the groups add up to the subtotal exactly', (
       const sum = groupLines(grouping, lines).reduce((total, group) => total + toScaled(group.amount.amount, 2), 0n);
       assert.equal(sum, toScaled(subtotal, 2), grouping);
     }
+  });
+});
+
+describe('group rounding: a printed line is hours × rate rounded once, shared out to its lines by largest remainder', () => {
+  const hourly = (id: string, hours: string, rate: string, over: Partial<GroupableLine> = {}): GroupableLine => ({
+    id, sourceType: 'TIME_ENTRY', description: id, quantity: hours, rate, amount: lineAmount(hours, rate, over.currency ?? 'EUR'), currency: 'EUR',
+    projectId: 'p-1', workerId: 'w-ana', roleId: 'r-dev', taskId: 't-1', ...over,
+  });
+  const shares = (grouping: Parameters<typeof allocateGroupAmounts>[0], lines: GroupableLine[]) => lines.map((l) => allocateGroupAmounts(grouping, lines).get(l.id));
+  const sum = (amounts: Array<string | undefined>) => fromScaled(amounts.reduce((total, amount) => total + toScaled(amount!, 2), 0n), 2);
+
+  it('seven quarter hours at 93.30: 1.75 h × 93.30 = 163.275 → 163.28, where the lines rounded each sum to 163.31', () => {
+    const lines = Array.from({ length: 7 }, (_, i) => hourly(`l${i}`, '0.25', '93.30'));
+    assert.equal(sum(lines.map((l) => l.amount)), '163.31', '7 × 23.33: the face would not add up');
+    const allocated = shares('BY_ROLE', lines);
+    assert.deepEqual(allocated, ['23.32', '23.32', '23.32', '23.32', '23.32', '23.32', '23.32'].map((floor, i) => (i < 4 ? '23.33' : floor)));
+    assert.equal(sum(allocated), '163.28');
+    assert.equal(lineAmount('1.75', '93.30', 'EUR'), '163.28');
+  });
+
+  it('three thirds of an hour at 100.01: 0.99 h = 99.0099 → 99.01; the earliest of equal remainders takes the cent', () => {
+    assert.deepEqual(shares('BY_WORKER', [hourly('a', '0.33', '100.01'), hourly('b', '0.33', '100.01'), hourly('c', '0.33', '100.01')]), ['33.01', '33.00', '33.00']);
+  });
+
+  it('the largest remainder takes the cent, and a line worth an exact amount keeps it', () => {
+    // 0.33 × 101.01 = 33.3333, 0.17 × 101.01 = 17.1717, 1.00 × 101.01 = 101.01 exactly: 1.50 h = 151.515 → 151.52.
+    const lines = [hourly('a', '0.33', '101.01'), hourly('b', '0.17', '101.01'), hourly('c', '1.00', '101.01')];
+    assert.deepEqual(shares('BY_PROJECT', lines), ['33.34', '17.17', '101.01']);
+    assert.equal(sum(shares('BY_PROJECT', lines)), lineAmount('1.50', '101.01', 'EUR'));
+  });
+
+  it('each line moves at most one minor unit from its exact value; other rates, keys and unit-priced lines are their own groups', () => {
+    const lines = [
+      hourly('a', '0.25', '93.30'), hourly('b', '0.25', '93.30', { roleId: 'r-pm' }), hourly('c', '0.25', '93.35'),
+      { ...hourly('d', '1', '0'), sourceType: 'EXPENSE' as const, rate: null, amount: '12.34' },
+    ];
+    assert.deepEqual(shares('BY_ROLE', lines), ['23.33', '23.33', '23.34', '12.34']);
+  });
+
+  it('PER_ENTRY: each line is its own printed line and keeps its event\'s amount', () => {
+    const lines = Array.from({ length: 3 }, (_, i) => hourly(`l${i}`, '0.33', '100.01'));
+    assert.deepEqual(shares('PER_ENTRY', lines), ['33.00', '33.00', '33.00']);
+  });
+
+  it('JPY: two half hours at 101 = 101 yen, not 51 + 51', () => {
+    const lines = [hourly('a', '0.50', '101', { currency: 'JPY' }), hourly('b', '0.50', '101', { currency: 'JPY' })];
+    assert.deepEqual(lines.map((l) => l.amount), ['51', '51']);
+    assert.deepEqual(shares('BY_TASK', lines), ['51', '50']);
+  });
+
+  it('drafting shares the groups out and names the events whose amount changed', () => {
+    const events = Array.from({ length: 7 }, () => timeEvent('0.25', '93.30', { roleId: 'r-dev' }));
+    const [draft] = planDrafts(events, '19', 'BY_ROLE');
+    assert.deepEqual(draft.lines.map((l) => l.amount), ['23.33', '23.33', '23.33', '23.33', '23.32', '23.32', '23.32']);
+    assert.deepEqual(draft.totals, { subtotal: '163.28', taxTotal: '31.02', total: '194.30' });
+    assert.deepEqual(draft.reallocated, events.slice(4).map((e) => ({ billingEventId: e.id, amount: '23.32', previousAmount: '23.33' })));
+    assert.deepEqual(planDrafts(events, '19')[0].reallocated, [], 'PER_ENTRY changes nothing');
+  });
+
+  it('LINE tax rounds each printed line: BY_ROLE one group line, PER_ENTRY every line', () => {
+    // Three lines of 0.33 h × 145.55 = 48.0315 → 48.03; one group line of 0.99 h = 144.0945 → 144.09.
+    const lines = [hourly('a', '0.33', '145.55'), hourly('b', '0.33', '145.55'), hourly('c', '0.33', '145.55')];
+    const allocated = lines.map((l) => ({ ...l, amount: allocateGroupAmounts('BY_ROLE', lines).get(l.id)! }));
+    assert.deepEqual(invoiceTotals(printedLineAmounts('BY_ROLE', allocated), '19', 'EUR', 'LINE'), { subtotal: '144.09', taxTotal: '27.38', total: '171.47' });
+    assert.deepEqual(invoiceTotals(printedLineAmounts('PER_ENTRY', lines), '19', 'EUR', 'LINE'), { subtotal: '144.09', taxTotal: '27.39', total: '171.48' });
   });
 });
 

@@ -6,10 +6,14 @@ import {
   checkRecurringTerms,
   closingMonth,
   coversMonth,
+  monthOfDate,
   overageToBill,
+  overrunAwaitsFee,
   planRecurringUsage,
+  reapplyDrawdowns,
   retainerBalance,
   splitDrawdown,
+  splitDrawdownHours,
 } from '../../../subgraphs/erp/domain/recurring-billing.ts';
 
 const rejects = (run: () => unknown, field: RegExp) =>
@@ -56,9 +60,43 @@ describe('retainer drawdown', () => {
     assert.deepEqual(splitDrawdown('10.00', '-5.00', 'EUR'), { drawn: '0.00', overrun: '10.00' });
   });
 
-  it('keeps a running balance: fees billed in − drawn; overrun beside it', () => {
-    assert.deepEqual(retainerBalance('EUR', { feesBilled: '4000', drawn: '3566.5', drawnHours: '29.7', overrun: '120' }), {
-      feesBilled: eur('4000.00'), drawn: eur('3566.50'), drawnHours: '29.70', overrun: eur('120.00'), remaining: eur('433.50'),
+  it('keeps a running balance: fees billed in − drawn; overrun beside it, its hours apart', () => {
+    assert.deepEqual(retainerBalance('EUR', { feesBilled: '4000', drawn: '3566.5', drawnHours: '29.7', overrun: '120', overrunHours: '1' }), {
+      feesBilled: eur('4000.00'), drawn: eur('3566.50'), drawnHours: '29.70', overrun: eur('120.00'), overrunHours: '1.00', remaining: eur('433.50'),
+    });
+  });
+
+  it('splits a drawdown’s hours like its value, rounded once, adding up to the hours', () => {
+    assert.deepEqual(splitDrawdownHours('7.33', '904.89', '904.89'), { drawnHours: '7.33', overrunHours: '0.00' });
+    assert.deepEqual(splitDrawdownHours('7.33', '0.00', '904.89'), { drawnHours: '0.00', overrunHours: '7.33' });
+    // 3 h × 333.33 / 1000.00 = 0.99999 → 1.00 drawn, 2.00 beyond.
+    assert.deepEqual(splitDrawdownHours('3.00', '333.33', '1000.00'), { drawnHours: '1.00', overrunHours: '2.00' });
+    // 1 h × 0.005 / 1 = half a hundredth: half-up.
+    assert.deepEqual(splitDrawdownHours('1.00', '0.005', '1.00'), { drawnHours: '0.01', overrunHours: '0.99' });
+    // An entry worth nothing overruns nothing: all its hours are drawn.
+    assert.deepEqual(splitDrawdownHours('2.00', '0.00', '0.00'), { drawnHours: '2.00', overrunHours: '0.00' });
+  });
+
+  it('holds an overrun while its month’s fee is not billed and the contract covers the month', () => {
+    const contract = { startDate: '2026-04-06', endDate: null };
+    assert.equal(overrunAwaitsFee(contract, monthOfDate('2026-12-07'), false), true);
+    assert.equal(overrunAwaitsFee(contract, monthOfDate('2026-12-07'), true), false, 'the fee is billed: the overrun is final');
+    assert.equal(overrunAwaitsFee({ startDate: '2026-04-06', endDate: '2026-11-30' }, monthOfDate('2026-12-07'), false), false, 'no fee will come');
+  });
+
+  it('re-applies provisional overruns against the fee in approval order, as if the fee had come first', () => {
+    const held = [
+      { id: 'u-1', hours: '1.00', amount: '100.00', drawn: '0.00', overrun: '100.00' },
+      { id: 'u-2', hours: '0.75', amount: '75.00', drawn: '25.00', overrun: '50.00' },
+      { id: 'u-3', hours: '0.50', amount: '50.00', drawn: '0.00', overrun: '50.00' },
+    ];
+    assert.deepEqual(reapplyDrawdowns(held, '175.00', 'EUR'), {
+      drawdowns: [
+        { ...held[0], drawn: '100.00', overrun: '0.00', drawnHours: '1.00', overrunHours: '0.00' },
+        { ...held[1], drawn: '75.00', overrun: '0.00', drawnHours: '0.75', overrunHours: '0.00' },
+        { ...held[2], drawn: '25.00', overrun: '25.00', drawnHours: '0.25', overrunHours: '0.25' },
+      ],
+      remaining: '0.00',
     });
   });
 });

@@ -27,9 +27,9 @@ const project: ProjectFacts = {
   currency: 'EUR',
   contractId: 'c-1',
   tasks: [
-    { id: 't-bill', status: 'OPEN', billable: true },
-    { id: 't-free', status: 'OPEN', billable: false },
-    { id: 't-done', status: 'CLOSED', billable: true },
+    { id: 't-bill', name: 'Build', status: 'OPEN', billable: true },
+    { id: 't-free', name: 'Free', status: 'OPEN', billable: false },
+    { id: 't-done', name: 'Done', status: 'CLOSED', billable: true },
   ],
   assignments: [assignment],
   rates: [

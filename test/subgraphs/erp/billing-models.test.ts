@@ -109,7 +109,7 @@ describe('erp billing models', () => {
       { c: C.fixed },
       finance,
     );
-    assert.equal(dataOf(update).updateBillingSetup.expenseMarkupPercent, '12.5000');
+    assert.equal(dataOf(update).updateBillingSetup.expenseMarkupPercent, '12.50');
     const bad = await erp.call(`mutation($c: ID!) { updateBillingSetup(contractId: $c, input: { expenseMarkupPercent: "-1" }) { id } }`, { c: C.fixed }, finance);
     assert.equal(bad.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
 
@@ -134,9 +134,11 @@ describe('erp billing models', () => {
     assert.equal((await set(C.fixed, [line('2026-01-31', '10.00')], worker)).errors?.[0].extensions?.code, 'FORBIDDEN');
     assert.equal((await set('c-nowhere', [])).errors?.[0].extensions?.code, 'NOT_FOUND');
 
-    const accepted = await set(C.fixed, [line('2026-03-31', '3000.00'), line('2026-01-31', '3000.00'), line('2026-02-28', '4000.00')]);
+    // The fee caps every fixed-fee method together: the milestones above billed 2,600.00 of the 10,000.00, 7,400.00 is left.
+    assert.equal((await set(C.fixed, [line('2026-03-31', '3000.00'), line('2026-01-31', '3000.00'), line('2026-02-28', '4000.00')])).errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    const accepted = await set(C.fixed, [line('2026-03-31', '400.00'), line('2026-01-31', '3000.00'), line('2026-02-28', '4000.00')]);
     assert.deepEqual(dataOf(accepted).setBillingSchedule.schedule.map((l: any) => [l.date, l.amount.amount, l.released]), [
-      ['2026-01-31', '3000.00', false], ['2026-02-28', '4000.00', false], ['2026-03-31', '3000.00', false],
+      ['2026-01-31', '3000.00', false], ['2026-02-28', '4000.00', false], ['2026-03-31', '400.00', false],
     ]);
 
     const release = (asOf: string) =>
@@ -150,15 +152,15 @@ describe('erp billing models', () => {
     assert.equal((await erp.call(`mutation { releaseScheduledBilling(asOf: "2026-12-31") { id } }`, {}, worker)).errors?.[0].extensions?.code, 'FORBIDDEN');
 
     // Released lines stay when the schedule is set again, and count toward the contract amount.
-    assert.equal((await set(C.fixed, [line('2026-04-30', '3000.01')])).errors?.[0].extensions?.code, 'BAD_USER_INPUT');
-    await set(C.fixed, [line('2026-04-30', '2000.00'), line('2026-05-31', '1000.00')]);
+    assert.equal((await set(C.fixed, [line('2026-04-30', '400.01')])).errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+    await set(C.fixed, [line('2026-04-30', '300.00'), line('2026-05-31', '100.00')]);
     const setup = await setupOf(C.fixed);
     assert.deepEqual(setup.contractAmount, { amount: '10000.00', currency: 'EUR' });
     assert.deepEqual(setup.schedule.map((l: any) => [l.date, l.amount.amount, l.released, l.billingEvent?.sourceType ?? null]), [
-      ['2026-01-31', '3000.00', true, 'SCHEDULE'], ['2026-02-28', '4000.00', true, 'SCHEDULE'], ['2026-04-30', '2000.00', false, null], ['2026-05-31', '1000.00', false, null],
+      ['2026-01-31', '3000.00', true, 'SCHEDULE'], ['2026-02-28', '4000.00', true, 'SCHEDULE'], ['2026-04-30', '300.00', false, null], ['2026-05-31', '100.00', false, null],
     ]);
     const later = dataOf(await release('2026-04-30')).releaseScheduledBilling;
-    assert.deepEqual(later.map((e: any) => [e.date, e.amount.amount]), [['2026-04-30', '2000.00']]);
+    assert.deepEqual(later.map((e: any) => [e.date, e.amount.amount]), [['2026-04-30', '300.00']]);
   });
 
   it('holds whole, and announces, a billing event that would take the contract past its cap', async () => {
@@ -209,6 +211,35 @@ describe('erp billing models', () => {
     const setup = await setupOf(C.capped);
     assert.deepEqual([setup.contractAmount, setup.notToExceed, setup.capUsage.remaining], [
       { amount: '20000.00', currency: 'EUR' }, { amount: '2000.00', currency: 'EUR' }, { amount: '1040.00' },
+    ]);
+  });
+
+  it('holds, and announces, a milestone that would bill past the fixed fee; an amendment raising the fee releases it', async () => {
+    // C.fixed's fee of 10,000.00 has 2,600.00 of milestones and 7,400.00 of schedule lines (7,300.00 released) asked of it.
+    const past = milestoneCompleted({ amount: '200.00' });
+    await erp.publish(past);
+    const [held] = await erp.billingEventsOf(past.data.milestoneId);
+    assert.deepEqual([held.status, held.held_reason, held.amount], ['HELD', 'FEE_EXCEEDED', '200.00']);
+    const announced = await erp.outboxCausedBy(past.id);
+    assert.deepEqual(announced.map((row) => [row.type, row.data.heldReason ?? row.data.code ?? null]), [
+      [erpTopics.billingEventCreated, 'FEE_EXCEEDED'], [erpTopics.billingEventHeld, 'FEE_EXCEEDED'], [erpTopics.billingBlocked, 'FEE_EXCEEDED'],
+    ]);
+    assert.deepEqual(announced[1].data.feeUsage, {
+      fee: { amount: '10000.00', currency: 'EUR' }, asked: { amount: '9900.00', currency: 'EUR' }, remaining: { amount: '100.00', currency: 'EUR' },
+    });
+    // A smaller one still fits, landing exactly on the fee.
+    const fits = milestoneCompleted({ amount: '100.00' });
+    await erp.publish(fits);
+    assert.deepEqual((await erp.billingEventsOf(fits.data.milestoneId)).map((e) => e.status), ['UNBILLED']);
+    assert.equal(dataOf(await erp.call(`mutation($c: ID!) { releaseHeldBillingEvents(contractId: $c) { id } }`, { c: C.fixed }, finance)).releaseHeldBillingEvents.length, 0);
+
+    const amended = createEvent<ContractAmended>('crm', crmTopics.contractAmended, { typename: 'Contract', id: C.fixed }, {
+      contractId: C.fixed, amendmentId: randomUUID(), effectiveDate: '2026-11-25', soldHours: null, amount: '10200.00', endDate: null, notToExceed: null,
+    }, cause(), new Date());
+    await erp.publish(amended);
+    assert.deepEqual((await erp.billingEventsOf(past.data.milestoneId)).map((e) => [e.status, e.held_reason]), [['UNBILLED', null]]);
+    assert.deepEqual((await erp.outboxCausedBy(amended.id)).map((row) => [row.type, row.data.heldReason, row.data.remaining]), [
+      [erpTopics.billingEventReleased, 'FEE_EXCEEDED', { amount: '0.00', currency: 'EUR' }],
     ]);
   });
 });

@@ -73,18 +73,18 @@ describe('erp credit notes', () => {
     const [proposed] = (await invoiceOf(id)).creditNotes;
     assert.deepEqual(
       [proposed.status, proposed.number, proposed.subtotal.amount, proposed.taxTotal.amount, proposed.total.amount, proposed.invoice.balance.amount],
-      ['DRAFT', null, '900.00', '171.00', '1071.00', '1213.80'],
-      'a draft: the balance waits for its issue',
+      ['DRAFT', null, '-900.00', '-171.00', '-1071.00', '1213.80'],
+      'a draft, signed as a credit: the balance waits for its issue',
     );
     assert.deepEqual(proposed.lines, [
-      { sourceType: 'TIME_ENTRY', sourceId: taken.timeEntryId, reason: `TIME_ENTRY ${taken.timeEntryId} taken back (REJECTED)`, amount: { amount: '900.00' }, invoiceLine: { id: lineOf(taken.timeEntryId).id } },
+      { sourceType: 'TIME_ENTRY', sourceId: taken.timeEntryId, reason: `TIME_ENTRY ${taken.timeEntryId} taken back (REJECTED)`, amount: { amount: '-900.00' }, invoiceLine: { id: lineOf(taken.timeEntryId).id } },
     ]);
     assert.deepEqual((await erp.outboxCausedBy(rejected.id)).map((row) => row.type), [erpTopics.creditNoteDrafted, erpTopics.billingBlocked]);
 
     // Another entry of the invoice taken back extends the same draft.
     await erp.publish(entryRejected(kept, true));
     const [extended] = (await invoiceOf(id)).creditNotes;
-    assert.deepEqual([extended.id, extended.lines.length, extended.subtotal.amount], [proposed.id, 2, '1020.00']);
+    assert.deepEqual([extended.id, extended.lines.length, extended.subtotal.amount], [proposed.id, 2, '-1020.00']);
     // Finance decides only the first is credited: a fresh note for it, this one voided.
     dataOf(await voidCredit(proposed.id, 'credit one at a time'));
     const single = dataOf(await draftCredit(id, [{ invoiceLineId: lineOf(taken.timeEntryId).id, reason: 'rejected after invoicing' }])).draftCreditNote;
@@ -92,7 +92,7 @@ describe('erp credit notes', () => {
     const issued = dataOf(await issueCredit(single.id, { issueDate: '2026-11-26' })).issueCreditNote;
     assert.deepEqual(
       [issued.status, issued.number, issued.issueDate, issued.taxRatePercent, issued.total.amount, issued.invoice.balance.amount, issued.invoice.status],
-      ['ISSUED', 'CN-000001', '2026-11-26', '19.0000', '1071.00', '142.80', 'ISSUED'],
+      ['ISSUED', 'CN-000001', '2026-11-26', '19.00', '-1071.00', '142.80', 'ISSUED'],
     );
     const after = await invoiceOf(id);
     const creditedLine = after.lines.find((line: any) => line.sourceId === taken.timeEntryId);
@@ -103,6 +103,11 @@ describe('erp credit notes', () => {
     assert.deepEqual(
       [announced[1].data.releasedInvoiceLineIds, announced[1].data.reversedBillingEventIds, announced[1].data.invoiceBalance],
       [[creditedLine.id], [creditedLine.billingEvent.id], { amount: '142.80', currency: 'EUR' }],
+    );
+    assert.deepEqual(
+      [announced[0].data.subtotal.amount, announced[0].data.lines[0].amount.amount, announced[1].data.subtotal.amount, announced[1].data.taxTotal.amount, announced[1].data.total.amount],
+      ['-900.00', '-900.00', '-900.00', '-171.00', '-1071.00'],
+      'the events sign a credit as the graph does',
     );
     const reversed = await outboxOf(creditedLine.billingEvent.id);
     assert.equal(reversed.at(-1)!.data.cause, 'INVOICE_CREDITED');
@@ -121,7 +126,7 @@ describe('erp credit notes', () => {
     const lineId = lineOf(timeEntryId).id;
     const part = [{ invoiceLineId: lineId, amount: { amount: '300.00', currency: 'EUR' }, reason: 'two and a half hours not agreed' }];
     const drafted = dataOf(await draftCredit(id, part, finance, 'credit-part-1')).draftCreditNote;
-    assert.deepEqual([drafted.status, drafted.subtotal.amount, drafted.taxTotal.amount, drafted.total.amount], ['DRAFT', '300.00', '57.00', '357.00']);
+    assert.deepEqual([drafted.status, drafted.subtotal.amount, drafted.taxTotal.amount, drafted.total.amount], ['DRAFT', '-300.00', '-57.00', '-357.00']);
     assert.equal(dataOf(await draftCredit(id, part, finance, 'credit-part-1')).draftCreditNote.id, drafted.id, 'a retry replays');
     assert.equal((await invoiceOf(id)).creditNotes.length, 1, 'and drafts nothing more');
     assert.equal(codeOf(await draftCredit(id, [{ ...part[0], amount: { amount: '301.00', currency: 'EUR' } }], finance, 'credit-part-1')), 'IDEMPOTENCY_KEY_REUSED');
@@ -137,11 +142,11 @@ describe('erp credit notes', () => {
     assert.equal(dataOf(await voidCredit(spare.id, 'customer accepted the rest', finance, 'void-spare')).voidCreditNote.status, 'VOID', 'a retry replays');
 
     const issued = dataOf(await issueCredit(drafted.id, undefined, finance, 'issue-part')).issueCreditNote;
-    assert.deepEqual([issued.number, issued.total.amount, issued.invoice.balance.amount], ['CN-000002', '357.00', '714.00'], '1071.00 − 357.00');
+    assert.deepEqual([issued.number, issued.total.amount, issued.invoice.balance.amount], ['CN-000002', '-357.00', '714.00'], '1071.00 − 357.00');
     assert.equal(dataOf(await issueCredit(drafted.id, undefined, finance, 'issue-part')).issueCreditNote.number, 'CN-000002', 'a retry replays, numbering nothing');
     const line = (await invoiceOf(id)).lines[0];
     assert.deepEqual([line.credited.amount, line.released, line.billingEvent.status], ['300.00', false, 'BILLED'], 'credited in part: the line keeps its source');
-    assert.equal(await billing(timeEntryId), 'CREDITED');
+    assert.equal(await billing(timeEntryId), 'PARTIALLY_CREDITED');
     partial = { id, lineId, timeEntryId };
   });
 
@@ -162,7 +167,7 @@ describe('erp credit notes', () => {
     const timeEntryId = approvals[0].data.timeEntryId;
     const lineId = lineOf(timeEntryId).id;
     const note = dataOf(await draftCredit(id, [{ invoiceLineId: lineId, reason: 'billed to the wrong contract' }])).draftCreditNote;
-    assert.equal(note.subtotal.amount, '240.00', 'the full line by default');
+    assert.equal(note.subtotal.amount, '-240.00', 'the full line by default');
     const issued = dataOf(await issueCredit(note.id)).issueCreditNote;
     assert.deepEqual([issued.invoice.balance.amount, issued.invoice.status], ['0.00', 'ISSUED']);
     const credited = (await invoiceOf(id)).lines[0];
@@ -196,7 +201,7 @@ describe('erp credit notes', () => {
     const lines = (await invoiceOf(draft.id)).lines;
     const note = dataOf(await draftCredit(draft.id, [{ invoiceLineId: lines.find((l: any) => l.sourceId === sources[1]).id, reason: 'service credit' }])).draftCreditNote;
     const issued = dataOf(await issueCredit(note.id)).issueCreditNote;
-    assert.deepEqual([issued.total.amount, issued.taxTotal.amount, issued.invoice.status, issued.invoice.balance.amount], ['250.00', '0.00', 'PAID', '-250.00']);
+    assert.deepEqual([issued.total.amount, issued.taxTotal.amount, issued.invoice.status, issued.invoice.balance.amount], ['-250.00', '0.00', 'PAID', '-250.00']);
     const ar = dataOf(await erp.call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { arBalance { amount currency } } } }`, { r: [{ __typename: 'Customer', id: 'cust-2' }] }, finance));
     assert.deepEqual(ar._entities[0].arBalance, [{ amount: '-250.00', currency: 'EUR' }]);
     assert.equal(codeOf(await erp.pay({ invoiceId: draft.id, amount: { amount: '1.00', currency: 'EUR' }, receivedOn: '2026-12-02' })), 'INVALID_TRANSITION');

@@ -60,7 +60,7 @@ describe('erp foreign exchange', () => {
     await erp.publish(learned);
     await erp.publish(learned);
     const held = dataOf(
-      await erp.call(`query($c: ID) { billingEvents(filter: { contractId: $c, heldReason: "FX_RATE_MISSING" }) { nodes { sourceId status fxRate functionalAmount { amount } } } }`, { c: C.ukUsd }, finance),
+      await erp.call(`query($c: ID) { billingEvents(filter: { contractId: $c, heldReason: FX_RATE_MISSING }) { nodes { sourceId status fxRate functionalAmount { amount } } } }`, { c: C.ukUsd }, finance),
     ).billingEvents.nodes;
     assert.deepEqual(held, [{ sourceId: early.data.timeEntryId, status: 'HELD', fxRate: null, functionalAmount: null }]);
     assert.deepEqual(await erp.outboxCausedBy(learned.id), [], 'nothing was released');

@@ -3,6 +3,7 @@ import type { Identity } from '../../../lib/auth/identity.ts';
 import { createEvent } from '../../../lib/events/envelope.ts';
 import { crmTopics, type ContractCreated } from '../../../subgraphs/crm/index.ts';
 import type { InvoicingFactsSource } from '../../../subgraphs/erp/index.ts';
+import type { GroupLabelKeys } from '../../../subgraphs/erp/invoicing-facts.ts';
 import { dataOf, type GraphQLResponse } from '../../support/subgraph-harness.ts';
 import { finance } from './fixtures.ts';
 import { startPosting, type PostingHarness } from './posting-fixture.ts';
@@ -14,16 +15,26 @@ import { startPosting, type PostingHarness } from './posting-fixture.ts';
  */
 export const countries = new Map<string, string | null>([['cust-1', 'DE'], ['cust-2', 'FR'], ['cust-3', null]]);
 
+/** The names psa and hcm would give: a project, role, worker or task is called "<kind> <id>". */
+export const nameOf = (kind: string, id: string) => `${kind} ${id}`;
+
 export interface FakeInvoicingFacts extends InvoicingFactsSource {
   requests: string[][];
+  labelRequests: GroupLabelKeys[];
 }
 
 export function fakeInvoicingFacts(): FakeInvoicingFacts {
+  const named = (kind: string, ids: readonly string[]) => new Map(ids.map((id) => [id, nameOf(kind, id)]));
   const source: FakeInvoicingFacts = {
     requests: [],
+    labelRequests: [],
     async customerCountries(ids) {
       source.requests.push([...ids]);
       return new Map(ids.filter((id) => countries.has(id)).map((id) => [id, countries.get(id)!]));
+    },
+    async groupLabels(keys) {
+      source.labelRequests.push(keys);
+      return { BY_PROJECT: named('project', keys.BY_PROJECT), BY_ROLE: named('role', keys.BY_ROLE), BY_WORKER: named('worker', keys.BY_WORKER), BY_TASK: named('task', keys.BY_TASK) };
     },
   };
   return source;

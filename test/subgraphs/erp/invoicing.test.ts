@@ -60,7 +60,7 @@ describe('erp drafts invoices from unbilled billing events', () => {
       [[first[0], '1.33', '87.50', '116.38', 'BILLED'], [first[1], '0.67', '100.05', '67.03', 'BILLED'], [first[2], '7.50', '120.00', '900.00', 'BILLED']],
     );
     // subtotal = sum of the rounded lines; tax 19 % (cust-1 is in DE) rounded once: 1083.41 × 0.19 = 205.8479.
-    assert.deepEqual([drafted.subtotal.amount, drafted.taxRatePercent, drafted.taxTotal.amount, drafted.total.amount], ['1083.41', '19.0000', '205.85', '1289.26']);
+    assert.deepEqual([drafted.subtotal.amount, drafted.taxRatePercent, drafted.taxTotal.amount, drafted.total.amount], ['1083.41', '19.00', '205.85', '1289.26']);
 
     assert.equal(await erp.billingStatus(first[0]), 'ON_DRAFT');
     assert.equal(await erp.billingStatus(later), 'UNBILLED', 'after the period end');
@@ -74,13 +74,22 @@ describe('erp drafts invoices from unbilled billing events', () => {
     assert.deepEqual(outbox[0].data.total, { amount: '1289.26', currency: 'EUR' });
   });
 
-  it('presents the lines grouped by the invoice grouping (the setup default, BY_PROJECT); groups add up to the subtotal', async () => {
+  it('presents the lines grouped by the invoice grouping (the setup default, BY_PROJECT), a printed line per rate, named; groups add up to the subtotal', async () => {
     const { invoice } = dataOf(
-      await erp.call(`query($id: ID!) { invoice(id: $id) { lineGroups { grouping key label hours amount { amount } lines { sourceId } project { id } worker { id } } } }`, { id: drafted.id }, finance),
+      await erp.call(
+        `query($id: ID!) { invoice(id: $id) { lineGroups { grouping key label hours unitRate { amount } amount { amount } lines { sourceId } project { id } worker { id } } } }`,
+        { id: drafted.id },
+        finance,
+      ),
     );
+    const group = (sourceId: string, hours: string, rate: string, amount: string) => ({
+      grouping: 'BY_PROJECT', key: P.alpha, label: `project ${P.alpha}`, hours, unitRate: { amount: rate }, amount: { amount }, lines: [{ sourceId }],
+      project: { id: P.alpha }, worker: null,
+    });
     assert.deepEqual(invoice.lineGroups, [
-      { grouping: 'BY_PROJECT', key: P.alpha, label: null, hours: '9.50', amount: { amount: '1083.41' }, lines: first.map((sourceId) => ({ sourceId })), project: { id: P.alpha }, worker: null },
+      group(first[0], '1.33', '87.50', '116.38'), group(first[1], '0.67', '100.05', '67.03'), group(first[2], '7.50', '120.00', '900.00'),
     ]);
+    assert.deepEqual(erp.invoicingFacts.labelRequests.at(-1), { BY_PROJECT: [P.alpha], BY_ROLE: [], BY_WORKER: [], BY_TASK: [] }, 'only the names it prints');
   });
 
   it('a re-run drafts nothing new; a retry with the same key returns the same drafts; the key with another request is refused', async () => {
@@ -97,7 +106,7 @@ describe('erp drafts invoices from unbilled billing events', () => {
     const byCustomer = dataOf(await erp.draft({ periodEnd: '2026-11-30', customerId: 'cust-2', grouping: 'PER_ENTRY' })).draftInvoices;
     assert.deepEqual(
       byCustomer.map((i: any) => [i.contract.id, i.grouping, i.subtotal.amount, i.taxRatePercent, i.taxTotal.amount]),
-      [['c-two', 'PER_ENTRY', '10.00', '0.0000', '0.00']],
+      [['c-two', 'PER_ENTRY', '10.00', '0.00', '0.00']],
     );
     const byProject = dataOf(await erp.draft({ periodEnd: '2026-11-30', projectId: P.alpha, grouping: 'BY_WORKER' })).draftInvoices;
     assert.deepEqual(byProject.map((i: any) => [i.contract.id, i.grouping, i.lines.length, i.periodStart]), [[C.eur, 'BY_WORKER', 1, '2026-11-24']]);
@@ -200,12 +209,12 @@ describe('erp rounds tax once per invoice or per line, as the tax rate says', ()
   let erp: InvoicingHarness;
   before(async () => {
     erp = await startInvoicing();
-    for (const id of ['c-ch-1', 'c-ch-2']) await erp.contract({ id, customerId: 'cust-3', legalEntityId: 'le-ch' });
+    for (const id of ['c-ch-1', 'c-ch-2', 'c-ch-3']) await erp.contract({ id, customerId: 'cust-3', legalEntityId: 'le-ch' });
   });
   after(() => erp.close());
 
   /** Three lines of a third of an hour at a rate with cents: 0.33 h × 145.55 = 48.0315 → 48.03 each. */
-  const draftThirds = async (contractId: string) => {
+  const draftThirds = async (contractId: string, grouping = 'PER_ENTRY') => {
     const make = erpFixtures(erp.database.db);
     for (let i = 0; i < 3; i += 1) {
       await make.billingEvent({
@@ -213,7 +222,7 @@ describe('erp rounds tax once per invoice or per line, as the tax rate says', ()
         currency: 'EUR', status: 'UNBILLED', date: '2026-11-05',
       });
     }
-    return dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId })).draftInvoices[0];
+    return dataOf(await erp.draft({ periodEnd: '2026-11-22', contractId, grouping })).draftInvoices[0];
   };
   const fields = 'id subtotal { amount } taxTotal { amount } total { amount } taxRounding taxRatePercent';
 
@@ -235,6 +244,12 @@ describe('erp rounds tax once per invoice or per line, as the tax rate says', ()
     const again = dataOf(await erp.call(`query($id: ID!) { invoice(id: $id) { ${fields} } }`, { id: perLine.id }, finance)).invoice;
     assert.deepEqual([again.taxTotal.amount, again.taxRounding], ['27.39', 'LINE'], 'an issued invoice keeps its rule');
 
+    // Grouped, the customer reads one line of 0.99 h × 145.55 = 144.09: LINE rounds that printed line's tax, 27.38.
+    dataOf(await erp.call(`mutation($id: ID!) { updateTaxRate(id: $id, input: { taxRounding: LINE }) { id } }`, { id: created.id }, finance));
+    const grouped = await draftThirds('c-ch-3', 'BY_PROJECT');
+    const third = dataOf(await erp.call(`mutation($id: ID!) { issueInvoice(id: $id) { ${fields} } }`, { id: grouped.id }, finance)).issueInvoice;
+    assert.deepEqual([third.subtotal.amount, third.taxTotal.amount, third.taxRounding], ['144.09', '27.38', 'LINE']);
+
     // Credited in two notes, the per-line invoice gives back exactly the 27.39 it charged.
     const lines = dataOf(await erp.call(`query($id: ID!) { invoice(id: $id) { lines { id } } }`, { id: perLine.id }, finance)).invoice.lines;
     const credit = async (ids: string[]) => {
@@ -247,7 +262,7 @@ describe('erp rounds tax once per invoice or per line, as the tax rate says', ()
     };
     const first = await credit([lines[0].id]);
     const rest = await credit([lines[1].id, lines[2].id]);
-    assert.deepEqual([first, rest], ['9.13', '18.26']);
+    assert.deepEqual([first, rest], ['-9.13', '-18.26'], 'credit notes read negative');
   });
 });
 
@@ -342,6 +357,6 @@ describe('erp voids invoices and records payments', () => {
     assert.deepEqual(paid.map((row) => [row.data.status, row.data.balance.amount]), [['PARTIALLY_PAID', '571.00'], ['PAID', '0.00']]);
 
     const ar = dataOf(await erp.call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { arBalance { amount currency } } } }`, { r: [{ __typename: 'Customer', id: 'cust-1' }] }, finance));
-    assert.deepEqual(ar._entities[0].arBalance, [], 'nothing open');
+    assert.deepEqual(ar._entities[0].arBalance, [{ amount: '0.00', currency: 'EUR' }], 'nothing open: zero in the currency it is billed in');
   });
 });

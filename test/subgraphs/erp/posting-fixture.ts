@@ -95,8 +95,15 @@ const expenseSnapshot = (over: Partial<ExpenseSnapshot> = {}): ExpenseSnapshot =
   currency: 'EUR', category: 'TRAVEL', billable: true, ...over,
 });
 
-const timeEvent = <T>(type: string, subject: { typename: string; id: string }, data: T) =>
-  createEvent<T>('time', type, subject, data, { correlationId: randomUUID() }, new Date('2026-11-25T12:00:00Z'));
+/** When the fixture's events happen: 2026-11-25 noon, or noon of the work's day when later (time approves no future work). */
+const occurredFor = (date?: string) => {
+  const usual = new Date('2026-11-25T12:00:00Z');
+  const worked = date ? new Date(`${date}T12:00:00Z`) : usual;
+  return worked > usual ? worked : usual;
+};
+
+const timeEvent = <T>(type: string, subject: { typename: string; id: string }, data: T, workDate?: string) =>
+  createEvent<T>('time', type, subject, data, { correlationId: randomUUID() }, occurredFor(workDate));
 
 /** `time.entry.approved`; `billRate` defaults to 120.00 EUR for billable entries (what time froze). */
 export function entryApproved(over: Partial<TimeEntryApproved> = {}): DomainEvent<TimeEntryApproved> {
@@ -105,7 +112,7 @@ export function entryApproved(over: Partial<TimeEntryApproved> = {}): DomainEven
     ...base, approvedBy: 'w-mia', approvedAt: '2026-11-25T12:00:00Z', correctionOf: null,
     billRate: base.billable ? { amount: '120.00', currency: 'EUR' } : null, ...over,
   };
-  return timeEvent(timeTopics.entryApproved, { typename: 'TimeEntry', id: data.timeEntryId }, data);
+  return timeEvent(timeTopics.entryApproved, { typename: 'TimeEntry', id: data.timeEntryId }, data, data.date);
 }
 
 export const entryApprovalCancelled = (entry: TimeEntrySnapshot) =>
@@ -125,7 +132,7 @@ export const entryCorrected = (entry: TimeEntrySnapshot, correctionId: string) =
 
 export function expenseApproved(over: Partial<ExpenseApproved> = {}): DomainEvent<ExpenseApproved> {
   const data: ExpenseApproved = { ...expenseSnapshot(over), approvedBy: 'w-mia', approvedAt: '2026-11-25T12:00:00Z', correctionOf: null, ...over };
-  return timeEvent(timeTopics.expenseApproved, { typename: 'ExpenseEntry', id: data.expenseId }, data);
+  return timeEvent(timeTopics.expenseApproved, { typename: 'ExpenseEntry', id: data.expenseId }, data, data.date);
 }
 
 export const expenseApprovalCancelled = (expense: ExpenseSnapshot) =>

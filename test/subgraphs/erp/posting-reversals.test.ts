@@ -174,10 +174,10 @@ describe('erp reverses postings when an approval is taken back', () => {
       [erpTopics.billingBlocked, 'INVOICED_SOURCE_REVERSED', 'TimeEntry'],
     ]);
     assert.deepEqual(outbox[1].data.source, { type: 'TIME_ENTRY', id: approved.data.timeEntryId, projectId: P.alpha });
-    // The proposal: a DRAFT credit note crediting the whole line, pointing at it and at the source.
+    // The proposal: a DRAFT credit note crediting the whole line (signed as a credit), pointing at it and at the source.
     assert.deepEqual(
       [outbox[0].data.origin, outbox[0].data.invoiceId, outbox[0].data.lines.map((line: any) => [line.sourceId, line.amount.amount])],
-      ['REVERSAL', invoiceId, [[approved.data.timeEntryId, billing.amount]]],
+      ['REVERSAL', invoiceId, [[approved.data.timeEntryId, `-${billing.amount}`]]],
     );
     const proposed = await erp.database.db.selectFrom('credit_note').selectAll().where('invoice_id', '=', invoiceId).execute();
     assert.deepEqual(proposed.map((note) => [note.status, note.subtotal, note.number]), [['DRAFT', '900.00', null]]);

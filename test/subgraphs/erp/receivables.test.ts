@@ -10,7 +10,8 @@ import { erpFixtures, finance, manager, requestStatements, worker } from './fixt
  *        500.00 − 200.00 paid − 100.00 credited         =  200.00  (PARTIALLY_PAID; a DRAFT credit note does not count)
  *        PAID, DRAFT and VOID invoices owe nothing
  *   USD: 300.00                                         =  300.00  (ISSUED)
- * Customer initech has no open invoice.
+ * Customer initech has no open invoice: it reads zero in EUR, the currency it is billed in (a paid invoice); nobody,
+ * billed nothing under no contract, reads nothing.
  */
 describe('erp receivables', () => {
   let erp: SubgraphHarness<ErpDatabase>;
@@ -41,12 +42,12 @@ describe('erp receivables', () => {
   const customers = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id arBalance { amount currency } } } }`;
   const representations = [{ __typename: 'Customer', id: 'acme' }, { __typename: 'Customer', id: 'initech' }, { __typename: 'Customer', id: 'nobody' }];
 
-  it('sums the open balance per currency, for many customers in one statement', async () => {
+  it('sums the open balance per billing currency (zero when nothing is open), for many customers in one statement', async () => {
     erp.database.statements.reset();
     const result = await erp.call(customers, { r: representations }, finance);
     assert.deepEqual(result.data._entities, [
       { id: 'acme', arBalance: [{ amount: '1200.00', currency: 'EUR' }, { amount: '300.00', currency: 'USD' }] },
-      { id: 'initech', arBalance: [] },
+      { id: 'initech', arBalance: [{ amount: '0.00', currency: 'EUR' }] },
       { id: 'nobody', arBalance: [] },
     ]);
     assert.equal(requestStatements(erp.database.statements).length, 1);
@@ -66,7 +67,7 @@ describe('erp receivables', () => {
     assert.deepEqual(invoice.payments, [{ amount: { amount: '150.00' }, receivedOn: '2026-03-05' }, { amount: { amount: '50.00' }, receivedOn: '2026-03-10' }]);
     assert.deepEqual(invoice.creditNotes.map((note: { status: string }) => note.status).sort(), ['DRAFT', 'ISSUED']);
     const issued = await erp.call(`query($id: ID!) { invoice(id: $id) { taxRatePercent amountPaid { amount } balance { amount } lines { amount { amount } } } }`, { id: ids.eurIssued }, finance);
-    assert.deepEqual(issued.data.invoice, { taxRatePercent: '19.0000', amountPaid: { amount: '190.00' }, balance: { amount: '1000.00' }, lines: [{ amount: { amount: '600.00' } }, { amount: { amount: '400.00' } }] });
+    assert.deepEqual(issued.data.invoice, { taxRatePercent: '19.00', amountPaid: { amount: '190.00' }, balance: { amount: '1000.00' }, lines: [{ amount: { amount: '600.00' } }, { amount: { amount: '400.00' } }] });
   });
 
   it('lists a customer’s invoices and all invoices by status, currency and date', async () => {
@@ -96,8 +97,8 @@ describe('erp receivables', () => {
     );
     assert.deepEqual(result.data.payment, { amount: { amount: '150.00', currency: 'EUR' }, receivedOn: '2026-03-05', reference: 'wire 42', invoice: { id: ids.eurPartial } });
     assert.deepEqual(result.data.creditNote, {
-      status: 'ISSUED', total: { amount: '100.00' }, invoice: { id: ids.eurPartial },
-      lines: [{ sourceType: 'ADJUSTMENT', sourceId: null, description: 'goodwill', amount: { amount: '100.00', currency: 'EUR' } }],
+      status: 'ISSUED', total: { amount: '-100.00' }, invoice: { id: ids.eurPartial },
+      lines: [{ sourceType: 'ADJUSTMENT', sourceId: null, description: 'goodwill', amount: { amount: '-100.00', currency: 'EUR' } }],
     });
   });
 

@@ -42,7 +42,7 @@ describe('erp recurring billing', () => {
     return result.map((e) => [e.sourceType, e.status, e.date, e.hours, e.rate?.amount ?? null, e.amount.amount]);
   };
   const balanceOf = async (contractId: string) =>
-    dataOf(await erp.call(`query($c: ID!) { billingSetup(contractId: $c) { retainerBalance { feesBilled { amount } drawn { amount } drawnHours overrun { amount } remaining { amount currency } } } }`, { c: contractId }, finance))
+    dataOf(await erp.call(`query($c: ID!) { billingSetup(contractId: $c) { retainerBalance { feesBilled { amount } drawn { amount } drawnHours overrun { amount } overrunHours remaining { amount currency } } } }`, { c: contractId }, finance))
       .billingSetup.retainerBalance;
   const approve = async (projectId: string, date: string, hours: string, over = {}) => {
     const approved = entryApproved({ projectId, date, hours, ...over });
@@ -144,20 +144,23 @@ describe('erp recurring billing', () => {
   it('bills a retainer in advance, draws it down at the frozen rates, and bills the overrun', async () => {
     // Closing October billed November (the contract's first month) in advance; October is not the contract's.
     assert.deepEqual(await ran('2026-10-31', C.retainer), []);
-    assert.deepEqual(await balanceOf(C.retainer), { feesBilled: { amount: '2000.00' }, drawn: { amount: '0.00' }, drawnHours: '0.00', overrun: { amount: '0.00' }, remaining: eur('2000.00') });
+    assert.deepEqual(await balanceOf(C.retainer), { feesBilled: { amount: '2000.00' }, drawn: { amount: '0.00' }, drawnHours: '0.00', overrun: { amount: '0.00' }, overrunHours: '0.00', remaining: eur('2000.00') });
 
     const first = await approve(P.retainer, '2026-11-03', '7.50'); // 900.00
     await approve(P.retainer, '2026-11-04', '7.50', { billRate: eur('123.45') }); // 925.875 → 925.88
     assert.deepEqual(await erp.billingEventsOf(first.data.timeEntryId), []);
     assert.equal((await erp.costPostingsOf(first.data.timeEntryId)).length, 1);
-    assert.deepEqual(await balanceOf(C.retainer), { feesBilled: { amount: '2000.00' }, drawn: { amount: '1825.88' }, drawnHours: '15.00', overrun: { amount: '0.00' }, remaining: eur('174.12') });
+    assert.deepEqual(await balanceOf(C.retainer), { feesBilled: { amount: '2000.00' }, drawn: { amount: '1825.88' }, drawnHours: '15.00', overrun: { amount: '0.00' }, overrunHours: '0.00', remaining: eur('174.12') });
 
     // 900.00 needed, 174.12 left: 725.88 overruns, billed (the terms say BILL) as OVERAGE on the entry.
     const overrunning = await approve(P.retainer, '2026-11-05', '7.50');
     const [overage] = await erp.billingEventsOf(overrunning.data.timeEntryId);
     assert.deepEqual([overage.source_type, overage.status, overage.amount, overage.project_id, overage.date], ['OVERAGE', 'UNBILLED', '725.88', P.retainer, '2026-11-05']);
     assert.deepEqual((await erp.outboxCausedBy(overrunning.id)).map((row) => [row.type, row.data.sourceType, row.data.amount.amount]), [[erpTopics.billingEventCreated, 'OVERAGE', '725.88']]);
-    assert.deepEqual(await balanceOf(C.retainer), { feesBilled: { amount: '2000.00' }, drawn: { amount: '2000.00' }, drawnHours: '22.50', overrun: { amount: '725.88' }, remaining: eur('0.00') });
+    // Its hours split like its value: 7.50 h × 174.12 ÷ 900.00 = 1.451 → 1.45 h drawn, 6.05 h beyond the balance.
+    assert.deepEqual(await balanceOf(C.retainer), {
+      feesBilled: { amount: '2000.00' }, drawn: { amount: '2000.00' }, drawnHours: '16.45', overrun: { amount: '725.88' }, overrunHours: '6.05', remaining: eur('0.00'),
+    });
     // The same approval delivered again draws nothing more.
     await erp.publish(entryApproved({ ...overrunning.data }));
     assert.deepEqual((await balanceOf(C.retainer)).drawn, { amount: '2000.00' });
@@ -172,7 +175,7 @@ describe('erp recurring billing', () => {
     await erp.publish(cancelled);
     assert.deepEqual((await erp.billingEventsOf(overrunning.data.timeEntryId)).map((e) => [e.source_type, e.status]), [['OVERAGE', 'REVERSED']]);
     assert.deepEqual((await erp.outboxCausedBy(cancelled.id)).map((row) => [row.type, row.data.sourceType, row.data.cause]), [[erpTopics.billingEventReversed, 'OVERAGE', 'APPROVAL_CANCELLED']]);
-    assert.deepEqual(await balanceOf(C.retainer), { feesBilled: { amount: '4000.00' }, drawn: { amount: '1825.88' }, drawnHours: '15.00', overrun: { amount: '0.00' }, remaining: eur('2174.12') });
+    assert.deepEqual(await balanceOf(C.retainer), { feesBilled: { amount: '4000.00' }, drawn: { amount: '1825.88' }, drawnHours: '15.00', overrun: { amount: '0.00' }, overrunHours: '0.00', remaining: eur('2174.12') });
   });
 
   it('holds a retainer overrun for review when the terms say HOLD', async () => {
@@ -188,7 +191,10 @@ describe('erp recurring billing', () => {
     const outbox = await erp.outboxCausedBy(over.id);
     assert.deepEqual(outbox.map((row) => [row.type, row.data.status ?? row.data.code]), [[erpTopics.billingEventCreated, 'HELD'], [erpTopics.billingBlocked, 'RETAINER_OVERRUN']]);
     assert.deepEqual([outbox[1].subject_typename, outbox[1].subject_id, outbox[1].data.contractId], ['BillingEvent', held.id, C.retainerHeld]);
-    assert.deepEqual(await balanceOf(C.retainerHeld), { feesBilled: { amount: '1000.00' }, drawn: { amount: '1000.00' }, drawnHours: '10.00', overrun: { amount: '200.00' }, remaining: eur('0.00') });
+    // 10.00 h × 1000.00 ÷ 1200.00 = 8.333 → 8.33 h drawn, 1.67 h beyond.
+    assert.deepEqual(await balanceOf(C.retainerHeld), {
+      feesBilled: { amount: '1000.00' }, drawn: { amount: '1000.00' }, drawnHours: '8.33', overrun: { amount: '200.00' }, overrunHours: '1.67', remaining: eur('0.00'),
+    });
     // Other methods show no retainer balance.
     assert.equal(await balanceOf(C.managed), null);
   });

@@ -104,7 +104,7 @@ describe('erp seed', () => {
     assert.deepEqual(result.data.billingSetups.nodes.map((node: { contract: { id: string }; status: string }) => `${node.contract.id}:${node.status}`).sort(), ['k-ff:READY', 'k-tm:READY']);
     assert.deepEqual(
       result.data.taxRates.nodes.map((node: { legalEntity: { id: string }; customerCountry: string | null; ratePercent: string }) => `${node.legalEntity.id}/${node.customerCountry}/${node.ratePercent}`).sort(),
-      ['le-de/DE/19.0000', 'le-de/null/0.0000', 'le-us/US/0.0000', 'le-us/null/0.0000'],
+      ['le-de/DE/19.00', 'le-de/null/0.00', 'le-us/US/0.00', 'le-us/null/0.00'],
     );
   });
 

@@ -21,7 +21,7 @@ describe('erp tax rates', () => {
   it('creates a country rate and a default for one legal entity, and lists what applies on a date', async () => {
     const de = await erp.call(create, { input: { legalEntityId: 'le-de', customerCountry: 'DE', name: 'USt 19%', ratePercent: '19', effectiveFrom: '2020-01-01', effectiveTo: '2025-12-31' } }, finance);
     assert.deepEqual({ ...de.data.createTaxRate, id: undefined }, {
-      id: undefined, legalEntity: { id: 'le-de' }, customerCountry: 'DE', name: 'USt 19%', ratePercent: '19.0000', effectiveFrom: '2020-01-01', effectiveTo: '2025-12-31',
+      id: undefined, legalEntity: { id: 'le-de' }, customerCountry: 'DE', name: 'USt 19%', ratePercent: '19.00', effectiveFrom: '2020-01-01', effectiveTo: '2025-12-31',
     });
     const next = await erp.call(create, { input: { legalEntityId: 'le-de', customerCountry: 'DE', name: 'USt 20%', ratePercent: '20', effectiveFrom: '2026-01-01' } }, finance);
     assert.equal(next.errors, undefined);
@@ -52,7 +52,7 @@ describe('erp tax rates', () => {
     const later = await erp.call(create, { input: { legalEntityId: 'le-nl', customerCountry: 'NL', name: 'BTW 21%', ratePercent: '21', effectiveFrom: '2024-01-01' } }, finance);
     const id = created.data.createTaxRate.id;
     const changed = await erp.call(update, { id, input: { ratePercent: '20.5', effectiveFrom: '2019-01-01' } }, finance);
-    assert.deepEqual(changed.data.updateTaxRate, { id, ratePercent: '20.5000', effectiveFrom: '2019-01-01', effectiveTo: '2023-12-31' });
+    assert.deepEqual(changed.data.updateTaxRate, { id, ratePercent: '20.50', effectiveFrom: '2019-01-01', effectiveTo: '2023-12-31' });
     const openEnded = await erp.call(update, { id, input: { effectiveTo: null } }, finance);
     assert.equal(openEnded.errors?.[0].extensions?.code, 'CONFLICT');
     const shortened = await erp.call(update, { id: later.data.createTaxRate.id, input: { effectiveTo: '2024-12-31' } }, finance);

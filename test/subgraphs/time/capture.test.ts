@@ -95,7 +95,7 @@ describe('time capture', () => {
     assert.equal((await logAs({ ...base, hours: '20.00' })).errors, undefined);
     const over = await logAs({ ...base, hours: '1.01' });
     assert.equal(codeOf(over), 'DAILY_LIMIT_EXCEEDED');
-    assert.match(over.errors![0].message, /2026-11-20.*p-alpha.*DAILY_LIMIT_EXCEEDED/);
+    assert.match(over.errors![0].message, /2026-11-20.*ALPHA.*DAILY_LIMIT_EXCEEDED/);
     assert.equal((await logAs({ ...base, hours: '1.00' })).errors, undefined);
     assert.equal(await entryCount(), 4);
   });

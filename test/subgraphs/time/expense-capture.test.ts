@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { addDays } from '../../../subgraphs/time/domain/iso-week.ts';
-import { admin, ana, ben, codeOf, finance, manager, P, startCapture, TODAY, W, type CaptureHarness } from './capture-fixture.ts';
+import { admin, ana, ben, codeOf, finance, manager, P, projects, startCapture, TODAY, W, type CaptureHarness } from './capture-fixture.ts';
 
 const fields = `id worker { id } project { id } date amount { amount currency } category billable receiptRef notes status version
   externalId { system id }`;
@@ -89,7 +89,8 @@ describe('expense capture', () => {
     it(`refuses with ${code}: ${JSON.stringify(input)}`, async () => {
       const result = await logAs(input, who ?? ana);
       assert.equal(codeOf(result), code, JSON.stringify(result.errors));
-      assert.match(result.errors![0].message, new RegExp(`^expense on ${input.date} for project ${input.projectId}: ${code} — `));
+      const project = projects.find((p) => p.id === input.projectId)?.code ?? input.projectId;
+      assert.match(result.errors![0].message, new RegExp(`^expense on ${input.date} for project ${project}: ${code} — `));
       assert.equal(await expenseCount(), 0);
     });
   }
@@ -266,7 +267,7 @@ describe('expense capture', () => {
       assert.equal(Boolean(row.expense) !== Boolean(row.error), true, `exactly one of expense and error at ${index}`);
       if (row.error) assert.equal(row.error.index, index);
     }
-    assert.match(rows[3].error.message, /^expense 3 \(2026-11-20, project p-draft\): PROJECT_NOT_ACTIVE — /);
+    assert.match(rows[3].error.message, /^expense 3 \(2026-11-20, project DRAFTY\): PROJECT_NOT_ACTIVE — /);
     assert.match(rows[2].error.message, /^expense 2: /);
     assert.deepEqual([rows[4].expense.date, rows[4].expense.amount], ['2026-11-19', eur('10.00')]);
     assert.equal(await expenseCount(), 3);

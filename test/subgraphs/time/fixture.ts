@@ -4,7 +4,7 @@ import type { DemoExpense, DemoFirm, DemoTimeEntry, EntryStatus } from '../../..
 import { addDays } from '../../../subgraphs/time/domain/iso-week.ts';
 import { timeSubgraph, type TimeDatabase } from '../../../subgraphs/time/index.ts';
 import { createTimeSubgraph } from '../../../subgraphs/time/server.ts';
-import type { WorkContextSource } from '../../../subgraphs/time/work-context.ts';
+import type { WorkContextSource, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
 import { startSubgraph, type SubgraphHarness } from '../../support/subgraph-harness.ts';
 
 /**
@@ -94,9 +94,19 @@ export const newestFirst = (a: DemoTimeEntry, b: DemoTimeEntry) =>
 /** hcm's reporting lines as the reads see them: mia manages everyone but cy. */
 export const directReports: Readonly<Record<string, readonly string[]>> = { [W.mia]: [W.ana, W.ben, W.dan, W.eve] };
 
-/** Reads need only the reporting lines; capture and approval have their own fixture (capture-fixture.ts). */
+/** A worker as hcm would answer for them (reads ask only whether they exist: an empty week of nobody is NOT_FOUND). */
+const workerFacts = (id: string): WorkerFacts => ({
+  id, name: id, status: 'ACTIVE', hireDate: '2020-01-01', terminationDate: null, legalEntityId: 'le-1', roleId: 'r-dev',
+  managerId: id === W.mia ? null : W.mia,
+});
+
+/** Reads need only the reporting lines and who the workers are; capture and approval have their own fixture (capture-fixture.ts). */
 const reportingLinesOnly: WorkContextSource = {
-  load: () => Promise.reject(new Error('the read fixture has no psa/hcm facts: use capture-fixture.ts')),
+  load: async ({ projectIds, workerIds }) => {
+    if (projectIds.length > 0) throw new Error('the read fixture has no psa facts: use capture-fixture.ts');
+    const known = new Set<string>(Object.values(W));
+    return { projects: new Map(), workers: new Map(workerIds.map((id) => [id, known.has(id) ? workerFacts(id) : null])) };
+  },
   billingStatuses: () => Promise.reject(new Error('the read fixture has no erp facts: use capture-fixture.ts')),
   expenseBillingStatuses: () => Promise.reject(new Error('the read fixture has no erp facts: use capture-fixture.ts')),
   directReports: async (managerIds) => new Map(managerIds.map((id) => [id, [...(directReports[id] ?? [])]])),

@@ -54,6 +54,8 @@ describe('timesheets: derived from the week\'s entries', () => {
       id: 'w-ana:2026-W10', worker: { id: W.ana }, isoWeek: '2026-W10', weekStart: '2026-03-02', weekEnd: '2026-03-08',
       status: 'DRAFT', totalHours: '0.00', billableHours: '0.00', entries: { totalCount: 0, nodes: [] },
     });
+    const nobody = await time.call(`query { timesheet(workerId: "w-nobody", isoWeek: "2026-W10") { id } }`, {});
+    assert.equal(codeOf(nobody), 'NOT_FOUND', 'an empty week of a worker hcm does not know');
     for (const isoWeek of ['2027-W53', '2026-W54', '2026-47']) {
       const bad = await time.call(`query($k: String!) { timesheet(workerId: "${W.ana}", isoWeek: $k) { id } }`, { k: isoWeek });
       assert.equal(codeOf(bad), 'BAD_USER_INPUT', isoWeek);
