@@ -129,6 +129,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       rateLimits: options.config?.rateLimits,
       timeLimits: options.config?.timeouts,
       introspection: options.config?.introspection,
+      outbound: options.config?.outbound,
       trustedDocuments: options.config?.trustedDocuments,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');

@@ -39,6 +39,7 @@ const gateway = createGateway({
   rateLimits: config.rateLimits,
   timeLimits: config.timeouts,
   introspection: config.introspection,
+  outbound: config.outbound,
   trustedDocuments: config.trustedDocuments,
 });
 const url = await gateway.listen(config.port ?? 4000, config.host);

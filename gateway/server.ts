@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type GraphQLResponse } from '@apollo/server';
+import type { OutboundPolicy } from '../lib/http/outbound.ts';
 import { CORRELATION_HEADER, IDENTITY_HEADER, type Identity, type Role, type SignedIdentityPolicy } from '../lib/auth/identity.ts';
 import { DomainError, errorCodes, formatGraphQLError } from '../lib/errors.ts';
 import type { EventBus, Subscription } from '../lib/events/bus.ts';
@@ -21,8 +22,13 @@ import type { GatewayContext } from './context.ts';
 import { createCorsLayer, createOriginCheck } from './cors.ts';
 import { errorLogPlugin } from '../lib/graphql/error-log.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
-import { streamTimeEntries, type ExportFormat } from './time-entry-export.ts';
+import { streamTimeEntries } from './time-entry-export.ts';
+import { billingEventExport } from './billing-export.ts';
+import { exportFormatOf, streamExport, type ExportFormat } from './export-stream.ts';
+import { invoiceExport } from './invoice-export.ts';
+import { revenueExport } from './revenue-export.ts';
 import { deadLetterFields } from './operations/dead-letters.ts';
+import { importFields, type ExecuteAsCaller } from './operations/import.ts';
 import { OperationsGateway } from './operations/schema.ts';
 import { createReadinessHandler } from './readiness.ts';
 import { serviceAvailabilityPlugin } from './service-availability.ts';
@@ -66,6 +72,8 @@ export interface GatewayOptions {
   readonly rateLimits?: Partial<RateLimits>;
   /** The request deadline, the subgraph call timeout and the subgraphs' circuit breakers (gateway/subgraph-guard.ts). */
   readonly timeLimits?: TimeLimits;
+  /** Which hosts an ADMIN's import URL may name (lib/http/outbound.ts); default: any. */
+  readonly outbound?: OutboundPolicy;
   /** Who may introspect (gateway/introspection.ts): these roles, or `*` for every caller (the default). */
   readonly introspection?: { readonly roles?: readonly Role[] | '*' };
   /**
@@ -129,7 +137,18 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     },
   }));
   const { subgraphUrls, identitySecret } = options;
-  const gateway = new OperationsGateway(graph, deadLetterFields({ subgraphUrls, identitySecret }));
+  const gateway = new OperationsGateway(graph, {
+    ...deadLetterFields({ subgraphUrls, identitySecret }),
+    ...importFields({
+      outbound: options.outbound,
+      // The importer's reads and writes, as the caller: `apollo` is built below, before any request arrives.
+      async execute(query, variables, { identity, correlationId }): ReturnType<ExecuteAsCaller> {
+        const response: GraphQLResponse = await apollo.executeOperation({ query, variables }, { contextValue: { identity, correlationId } });
+        if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+        return response.body.singleResult;
+      },
+    }),
+  });
   const demand = new DemandControl({ supergraphSdl: options.supergraphSdl, limits: options.queryLimits });
   // One deployment shares one event stream, so its name scopes the buckets every instance draws from.
   const redisBus = options.bus instanceof RedisBus ? options.bus : undefined;
@@ -259,8 +278,20 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     }
   }
 
-  /** The time-entry export (time-entry-export.ts): the same bearer check, then rows streamed as the pages arrive. */
-  async function timeEntryExport(req: IncomingMessage, res: ServerResponse, format: ExportFormat) {
+  /**
+   * The streamed exports (export-stream.ts): the same bearer check, then rows streamed as the pages arrive. Each is
+   * `/exports/<name>.csv`, `.jsonl`, or `/exports/<name>` with `?format=` or `Accept` (application/x-ndjson).
+   */
+  const streamedExports: Record<string, (context: GatewayContext, search: URLSearchParams, format: ExportFormat, res: ServerResponse) => Promise<{ rows: number }>> = {
+    'time-entries': (context, search, format, res) => streamTimeEntries(apollo, context, search, format, res),
+    'billing-events': (context, search, format, res) => streamExport(billingEventExport(apollo, context, search), format, res),
+    invoices: (context, search, format, res) => streamExport(invoiceExport(apollo, context, search), format, res),
+    revenue: (context, search, format, res) => streamExport(revenueExport(apollo, context, search), format, res),
+  };
+  const streamedExportOf = (path: string) => /^\/exports\/([a-z-]+)(\.csv|\.jsonl)?$/.exec(path)?.[1];
+
+  async function streamedExport(req: IncomingMessage, res: ServerResponse, path: string) {
+    const name = streamedExportOf(path)!;
     const correlationId = (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID();
     const started = performance.now();
     let context: GatewayContext | undefined;
@@ -274,13 +305,15 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         const { code, message } = credentialRefusal(error);
         throw new ExportError(code, message);
       }
+      const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const format = exportFormatOf(path, search, req.headers.accept);
       res.setHeader(CORRELATION_HEADER, correlationId);
-      const { rows } = await streamTimeEntries(apollo, context, new URL(req.url ?? '/', 'http://localhost').searchParams, format, res);
-      logger.info('time-entry export', { correlationId, workerId: context.identity.workerId, format, rows, durationMs: Math.round(performance.now() - started) });
+      const { rows } = await streamedExports[name](context, search, format, res);
+      logger.info(`${name} export`, { correlationId, workerId: context.identity.workerId, format, rows, durationMs: Math.round(performance.now() - started) });
     } catch (error) {
       if (res.headersSent) {
         // Mid-stream: the status is gone; cut the response so the client sees a truncated download, not a whole one.
-        logger.error('time-entry export failed mid-stream', { correlationId, error });
+        logger.error(`${name} export failed mid-stream`, { correlationId, error });
         res.destroy();
         return;
       }
@@ -305,8 +338,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
               ? liveSse(req, res, (req.headers[CORRELATION_HEADER] as string | undefined)?.slice(0, 100) || randomUUID())
             : path === '/exports/payroll.csv'
               ? payrollExport(req, res)
-            : path === '/exports/time-entries.csv' || path === '/exports/time-entries.jsonl'
-              ? timeEntryExport(req, res, path.endsWith('.csv') ? 'csv' : 'jsonl')
+            : streamedExportOf(path) && Object.hasOwn(streamedExports, streamedExportOf(path)!)
+              ? streamedExport(req, res, path)
               : Promise.resolve(sendJson(res, 404, { error: 'not found; the graph is at /graphql' }));
     handled.catch((error) => {
       logger.error('request failed', { error });

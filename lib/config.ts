@@ -1,5 +1,7 @@
 import { roles, type Role, type SignedIdentityPolicy } from './auth/identity.ts';
 import { DomainError } from './errors.ts';
+import { outboundPolicyFrom, type OutboundPolicy } from './http/outbound.ts';
+import { webhookSettingsFrom, type WebhookSettings } from './webhooks/settings.ts';
 
 export const subgraphNames = ['crm', 'hcm', 'psa', 'time', 'erp'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -173,6 +175,13 @@ export interface Config {
    * in it (TRUSTED_DOCUMENTS_ARBITRARY_ROLES, comma-separated or `none`, default ADMIN).
    */
   readonly trustedDocuments: { readonly manifestPath: string | undefined; readonly arbitraryRoles: readonly Role[] };
+  /** hcm's webhooks out (README "Get told of changes"): retries, time limits, disabling, the secrets' key (WEBHOOK_*). */
+  readonly webhooks: WebhookSettings;
+  /**
+   * Whether URLs an ADMIN gives (webhook endpoints, import files) may name private or local addresses
+   * (OUTBOUND_ALLOW_PRIVATE_NETWORKS; default: yes in development, no in production).
+   */
+  readonly outbound: OutboundPolicy;
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -288,6 +297,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       manifestPath: env.TRUSTED_DOCUMENTS || undefined,
       arbitraryRoles: roleList(env, 'TRUSTED_DOCUMENTS_ARBITRARY_ROLES', ['ADMIN']),
     }),
+    webhooks: webhookSettingsFrom(env),
+    outbound: outboundPolicyFrom(env),
     logLevel,
   });
 }

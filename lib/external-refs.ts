@@ -33,7 +33,8 @@ export async function createExternalRefTable(db: Kysely<any>): Promise<void> {
     .addColumn('entity', 'text', (col) => col.notNull())
     .addColumn('system', 'text', (col) => col.notNull())
     .addColumn('external_id', 'text', (col) => col.notNull())
-    .addColumn('record_id', 'uuid', (col) => col.notNull())
+    // text, as every subgraph's ids are: a uuid column would not compare with them (uuid = text has no operator).
+    .addColumn('record_id', 'text', (col) => col.notNull())
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('external_ref_pk', ['entity', 'system', 'external_id'])
     .addUniqueConstraint('external_ref_one_per_system', ['entity', 'record_id', 'system'])
@@ -71,6 +72,9 @@ export function checkExternalRefs(field: string, refs: readonly ExternalRef[]): 
 }
 
 const describe = (ref: ExternalRef) => `${ref.system}:${ref.id}`;
+
+/** How `recordIdsByRefs` keys its answer (`system:id`, trimmed): to find a reference's record in it. */
+export const externalRefKey = (ref: ExternalRef) => describe({ system: ref.system.trim(), id: ref.id.trim() });
 
 /** The references of each record, by record id: one statement per batch (the `externalRefs` field's loader). */
 export const externalRefLoader = (db: Kysely<any>, entity: string) =>
@@ -201,4 +205,18 @@ export function whereExternalSystem<Q extends SelectQueryBuilder<any, any, any>>
         .where('external_ref.system', '=', system.trim()),
     ),
   ) as Q;
+}
+
+/**
+ * The record a root lookup names (`customer(id:, externalRef:)`): exactly one of them (BAD_USER_INPUT otherwise); an
+ * unknown reference is null, as an unknown id is.
+ */
+export async function lookupRecordId(
+  db: Kysely<any> | Transaction<any>,
+  entity: string,
+  args: { id?: string | null; externalRef?: ExternalRef | null },
+): Promise<string | null> {
+  if ((args.id == null) === (args.externalRef == null)) throw badInput('id', 'give either the id or the externalRef');
+  if (args.id != null) return args.id;
+  return recordIdByRef(db, entity, checkExternalRef('externalRef', args.externalRef!));
 }

@@ -22,6 +22,56 @@ export function changedAfter<Q extends SelectQueryBuilder<any, any, any>>(query:
  * id for the change order.
  */
 export async function trackChanges(db: Kysely<any>, table: string): Promise<void> {
-  await sql`alter table ${sql.table(table)} alter column updated_at type timestamptz(3)`.execute(db);
+  // The schema builder, not raw SQL: a raw statement is not given the subgraph's schema (the migrator's withSchema).
+  await db.schema.alterTable(table).alterColumn('updated_at', (col) => col.setDataType(sql`timestamptz(3)`)).execute();
   await db.schema.createIndex(`${table}_changes`).on(table).columns(['updated_at', 'id']).execute();
+}
+
+/**
+ * Tombstones (issue 17): a subgraph that hard-deletes rows a mirror keeps writes one `deleted_record` row per deleted
+ * record in the deleting transaction, so a mirror learns of deletions as it learns of changes: by polling after the
+ * newest `deletedAt` it holds (the same minute of overlap as for `updatedAfter`). One table per such subgraph.
+ */
+export interface DeletedRecordTables {
+  deleted_record: {
+    /** The GraphQL typename of the deleted record: `TimeEntry`, `ExpenseEntry`, … */
+    entity: string;
+    record_id: string;
+    deleted_at: Date;
+  };
+}
+
+export type DeletedRecordRow = DeletedRecordTables['deleted_record'];
+
+export async function createDeletedRecordTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('deleted_record')
+    .addColumn('entity', 'text', (col) => col.notNull())
+    .addColumn('record_id', 'text', (col) => col.notNull())
+    .addColumn('deleted_at', sql`timestamptz(3)`, (col) => col.notNull())
+    .addPrimaryKeyConstraint('deleted_record_pk', ['entity', 'record_id'])
+    .execute();
+  await db.schema.createIndex('deleted_record_changes').on('deleted_record').columns(['entity', 'deleted_at', 'record_id']).execute();
+}
+
+/** Records the deletion of these records of `entity` at `at`; a record id deleted again (re-created) moves on to `at`. */
+export async function recordDeletion(trx: Kysely<any>, entity: string, recordIds: readonly string[], at: Date): Promise<void> {
+  if (recordIds.length === 0) return;
+  await (trx as Kysely<DeletedRecordTables>)
+    .insertInto('deleted_record')
+    .values(recordIds.map((recordId) => ({ entity, record_id: recordId, deleted_at: at })))
+    .onConflict((conflict) => conflict.columns(['entity', 'record_id']).doUpdateSet((eb) => ({ deleted_at: eb.ref('excluded.deleted_at') })))
+    .execute();
+}
+
+/** The order a tombstone list pages in: deletion time, then id (unique per entity). */
+export const deletionOrdering: Ordering = { columns: ['deleted_record.deleted_at', 'deleted_record.record_id'], direction: 'asc' };
+
+/** The tombstones of `entity` deleted after `deletedAfter`, for `paginate` with `deletionOrdering`. */
+export function deletedAfter(db: Kysely<any>, entity: string, after: Date | string) {
+  return (db as Kysely<DeletedRecordTables>)
+    .selectFrom('deleted_record')
+    .selectAll()
+    .where('entity', '=', entity)
+    .where('deleted_at', '>', new Date(after));
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect, PGliteSession } from './pglite-dialect.ts';
 import { withStatementDeadlines } from './statement-deadline.ts';
@@ -92,4 +92,27 @@ export async function openSubgraphDatabase<DB>(
   }
   statements.reset();
   return { db, background, schema, statements, close: () => root.destroy() };
+}
+
+/** Thrown to undo a dry run's transaction; carries what the work returned. */
+class DryRunRollback<T> extends Error {
+  constructor(readonly result: T) {
+    super('dry run: rolled back');
+  }
+}
+
+/**
+ * Runs `work` in a transaction and always rolls it back: a dry run that passes every rule and every constraint a real
+ * run would (what the work reads sees its own writes) and leaves nothing behind, no rows and no events.
+ */
+export async function inRolledBackTransaction<DB, T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      throw new DryRunRollback(await work(trx));
+    });
+  } catch (error) {
+    if (error instanceof DryRunRollback) return error.result as T;
+    throw error;
+  }
+  throw new Error('unreachable: a dry run always rolls back');
 }

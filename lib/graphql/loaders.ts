@@ -51,18 +51,20 @@ export interface PagedArgs<F = unknown> extends PageArgs {
 
 /**
  * A paged, filtered list under each parent (`Customer.projects(first: 10, filter: …)`): for each distinct argument
- * set, one statement for all the parents in the batch.
+ * set, one statement for all the parents in the batch. `ordering` may depend on the filter (`updatedAfter` pages in
+ * the order of change).
  */
 export function pagedByParent<Row extends Record<string, any>, F = never>(
   db: Kysely<any>,
   parentColumn: string,
-  ordering: Ordering,
+  ordering: Ordering | ((filter: F | null | undefined) => Ordering),
   query: (filter: F | null | undefined) => SelectQueryBuilder<any, any, Row>,
 ) {
+  const orderingFor = typeof ordering === 'function' ? ordering : () => ordering;
   return new LoaderFamily<string, Connection<Row>>(
     (_key, args: PagedArgs<F>) =>
       new DataLoader(async (parentIds) => {
-        const pages = await paginateByParent<Row>(db, query(args.filter), parentColumn, parentIds, ordering, args, {
+        const pages = await paginateByParent<Row>(db, query(args.filter), parentColumn, parentIds, orderingFor(args.filter), args, {
           withTotal: args.withTotal,
         });
         return parentIds.map((id) => pages.get(id)!);

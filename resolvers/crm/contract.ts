@@ -1,3 +1,4 @@
+import { toExternalRef } from '../../lib/external-refs.ts';
 import { entityRef } from '../../lib/graphql/connection.ts';
 import { crmFields } from '../../subgraphs/crm/domain/field-access.ts';
 import type { ContractAmendmentResolvers, ContractResolvers } from './types.generated.ts';
@@ -20,6 +21,7 @@ export const Contract: ContractResolvers = {
   opportunity: (contract, _, { loaders }) => (contract.opportunity_id ? loaders.opportunity.load(contract.opportunity_id) : null),
   rateCard: async (contract, _, { loaders }) => (await loaders.rateCardByContract.load(contract.id))[0],
   amendments: (contract, _, { loaders }) => loaders.amendmentsByContract.load(contract.id),
+  externalRefs: async (contract, _, { loaders }) => (await loaders.contractRefs.load(contract.id)).map(toExternalRef),
   createdAt: (contract) => contract.created_at,
   updatedAt: (contract) => contract.updated_at,
 };

@@ -1,3 +1,4 @@
+import { toExternalRef } from '../../lib/external-refs.ts';
 import { pageArgsOf } from '../../lib/graphql/connection.ts';
 import type { CustomerResolvers } from './types.generated.ts';
 
@@ -7,7 +8,8 @@ export const Customer: CustomerResolvers = {
   children: (customer, args, { loaders }, info) => loaders.childrenByCustomer.for(pageArgsOf(args, info)).load(customer.id),
   billingAddress: (customer) => customer.billing_address,
   taxId: (customer) => customer.tax_id,
-  externalIds: (customer) => customer.external_ids,
+  externalIds: async (customer, _, { loaders }) => (await loaders.customerRefs.load(customer.id)).map(toExternalRef),
+  externalRefs: async (customer, _, { loaders }) => (await loaders.customerRefs.load(customer.id)).map(toExternalRef),
   contacts: (customer, args, { loaders }, info) => loaders.contactsByCustomer.for(pageArgsOf(args, info)).load(customer.id),
   opportunities: (customer, args, { loaders }, info) =>
     loaders.opportunitiesByCustomer.for(pageArgsOf(args, info)).load(customer.id),

@@ -1,3 +1,4 @@
+import { toExternalRef } from '../../lib/external-refs.ts';
 import { entityRef } from '../../lib/graphql/connection.ts';
 import { crmFields } from '../../subgraphs/crm/domain/field-access.ts';
 import { rateOn } from '../../subgraphs/crm/domain/rate-card.ts';
@@ -16,6 +17,7 @@ export const RateCard: RateCardResolvers = {
   rates: (card, _, { loaders }) => loaders.ratesByRateCard.load(card.id),
   rateFor: async (card, { roleId, date }, { loaders }) =>
     rateOn((await loaders.ratesByRateCard.load(card.id)).map(asEffective), roleId, date),
+  externalRefs: async (card, _, { loaders }) => (await loaders.rateCardRefs.load(card.id)).map(toExternalRef),
 };
 
 export const Rate: RateResolvers = {

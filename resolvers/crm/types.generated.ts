@@ -71,6 +71,7 @@ export type Contact = {
   __typename?: 'Contact';
   customer: Customer;
   email?: Maybe<Scalars['String']['output']>;
+  externalRefs: Array<ExternalRef>;
   id: Scalars['ID']['output'];
   isPrimary: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
@@ -92,6 +93,31 @@ export type ContactEdge = {
   node: Contact;
 };
 
+/**
+ * One contact of upsertContacts, keyed by `externalRef` as CustomerUpsertInput is; a new contact needs its customer
+ * and name. A contact does not move to another customer.
+ */
+export type ContactUpsertInput = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerRef?: InputMaybe<ExternalRefInput>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  externalRef: ExternalRefInput;
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
+  id?: InputMaybe<Scalars['ID']['input']>;
+  isPrimary?: InputMaybe<Scalars['Boolean']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ContactUpsertResult = {
+  __typename?: 'ContactUpsertResult';
+  contact?: Maybe<Contact>;
+  error?: Maybe<UpsertError>;
+  index: Scalars['Int']['output'];
+  outcome: UpsertOutcome;
+};
+
 export type Contract = {
   __typename?: 'Contract';
   amendments: Array<ContractAmendment>;
@@ -101,6 +127,7 @@ export type Contract = {
   currency: Scalars['String']['output'];
   customer: Customer;
   endDate?: Maybe<Scalars['Date']['output']>;
+  externalRefs: Array<ExternalRef>;
   /**
    * How a FIXED_FEE contract's fee is billed (null: not said, and always for other methods): erp bills PERCENT_COMPLETE
    * contracts by `runPercentCompleteBilling`.
@@ -155,6 +182,10 @@ export type ContractFilter = {
   activeTo?: InputMaybe<Scalars['Date']['input']>;
   billingMethod?: InputMaybe<BillingMethod>;
   customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Contracts holding any of these references. */
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
+  /** Contracts with an id in this system. */
+  externalSystem?: InputMaybe<Scalars['String']['input']>;
   legalEntityId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<ContractStatus>>;
 };
@@ -166,9 +197,46 @@ export type ContractStatus =
   | 'SUSPENDED'
   | 'TERMINATED';
 
+/**
+ * One contract of upsertContracts, keyed by `externalRef` as CustomerUpsertInput is; a new contract needs what
+ * createContract needs. An existing contract is patched as updateContract does (name, status, notToExceed) and its rate
+ * card's rates set when `rates` is given; its other terms change by amendContract (BAD_USER_INPUT when they differ).
+ */
+export type ContractUpsertInput = {
+  amount?: InputMaybe<Scalars['Decimal']['input']>;
+  billingMethod?: InputMaybe<BillingMethod>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerRef?: InputMaybe<ExternalRefInput>;
+  endDate?: InputMaybe<Scalars['Date']['input']>;
+  externalRef: ExternalRefInput;
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
+  id?: InputMaybe<Scalars['ID']['input']>;
+  legalEntityId?: InputMaybe<Scalars['ID']['input']>;
+  legalEntityRef?: InputMaybe<ExternalRefInput>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  notToExceed?: InputMaybe<Scalars['Decimal']['input']>;
+  number?: InputMaybe<Scalars['String']['input']>;
+  rates?: InputMaybe<Array<RateInput>>;
+  soldHours?: InputMaybe<Scalars['Decimal']['input']>;
+  startDate?: InputMaybe<Scalars['Date']['input']>;
+  status?: InputMaybe<ContractStatus>;
+};
+
+export type ContractUpsertResult = {
+  __typename?: 'ContractUpsertResult';
+  contract?: Maybe<Contract>;
+  error?: Maybe<UpsertError>;
+  index: Scalars['Int']['output'];
+  outcome: UpsertOutcome;
+};
+
 export type CreateContactInput = {
-  customerId: Scalars['ID']['input'];
+  /** The customer by id or by reference (customerRef): exactly one of them. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerRef?: InputMaybe<ExternalRefInput>;
   email?: InputMaybe<Scalars['String']['input']>;
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
   isPrimary?: InputMaybe<Scalars['Boolean']['input']>;
   name: Scalars['String']['input'];
   phone?: InputMaybe<Scalars['String']['input']>;
@@ -179,9 +247,14 @@ export type CreateContractInput = {
   amount?: InputMaybe<Scalars['Decimal']['input']>;
   billingMethod: BillingMethod;
   currency: Scalars['String']['input'];
-  customerId: Scalars['ID']['input'];
+  /** The customer by id or by reference (customerRef): exactly one of them. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerRef?: InputMaybe<ExternalRefInput>;
   endDate?: InputMaybe<Scalars['Date']['input']>;
-  legalEntityId: Scalars['ID']['input'];
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
+  /** The legal entity by id or by its reference in hcm (legalEntityRef): exactly one of them. */
+  legalEntityId?: InputMaybe<Scalars['ID']['input']>;
+  legalEntityRef?: InputMaybe<ExternalRefInput>;
   name: Scalars['String']['input'];
   notToExceed?: InputMaybe<Scalars['Decimal']['input']>;
   number: Scalars['String']['input'];
@@ -195,21 +268,29 @@ export type CreateCustomerInput = {
   billingAddress?: InputMaybe<AddressInput>;
   code: Scalars['String']['input'];
   currency: Scalars['String']['input'];
+  /** @deprecated Use externalRefs */
   externalIds?: InputMaybe<Array<ExternalIdInput>>;
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
   name: Scalars['String']['input'];
+  /** The parent by id or by reference (parentRef), not both. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
+  parentRef?: InputMaybe<ExternalRefInput>;
   taxId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CreateOpportunityInput = {
   amount?: InputMaybe<MoneyInput>;
   billingMethod: BillingMethod;
-  customerId: Scalars['ID']['input'];
+  /** The customer by id or by reference (customerRef): exactly one of them. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  customerRef?: InputMaybe<ExternalRefInput>;
   estimatedHours?: InputMaybe<Array<RoleEstimateInput>>;
   expectedCloseDate?: InputMaybe<Scalars['Date']['input']>;
   expectedEndDate?: InputMaybe<Scalars['Date']['input']>;
   expectedStartDate?: InputMaybe<Scalars['Date']['input']>;
-  legalEntityId: Scalars['ID']['input'];
+  /** The legal entity by id or by its reference in hcm (legalEntityRef): exactly one of them. */
+  legalEntityId?: InputMaybe<Scalars['ID']['input']>;
+  legalEntityRef?: InputMaybe<ExternalRefInput>;
   name: Scalars['String']['input'];
   probability: Scalars['Int']['input'];
   stage?: InputMaybe<OpportunityStage>;
@@ -224,7 +305,10 @@ export type Customer = {
   contracts: ContractConnection;
   createdAt: Scalars['DateTime']['output'];
   currency: Scalars['String']['output'];
+  /** @deprecated Use externalRefs */
   externalIds: Array<ExternalId>;
+  /** This customer's ids in other systems, one per system. */
+  externalRefs: Array<ExternalRef>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   opportunities: OpportunityConnection;
@@ -284,6 +368,10 @@ export type CustomerEdge = {
 
 export type CustomerFilter = {
   currency?: InputMaybe<Scalars['String']['input']>;
+  /** Customers holding any of these references. */
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
+  /** Customers with an id in this system. */
+  externalSystem?: InputMaybe<Scalars['String']['input']>;
   /** Only these customers (e.g. another subgraph reading a batch of them in one request). */
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
   parentId?: InputMaybe<Scalars['ID']['input']>;
@@ -292,13 +380,46 @@ export type CustomerFilter = {
   status?: InputMaybe<CustomerStatus>;
   /** Only customers without a parent. */
   topLevelOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Customers changed after this instant, in the order of their last change (updatedAt, then id) for incremental pulls. */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type CustomerStatus =
   | 'ACTIVE'
   | 'INACTIVE';
 
-/** An identifier of this record in another system (an ERP customer number, a CRM account id). */
+/**
+ * One customer of upsertCustomers: `externalRef` is the key. The customer holding it is patched with the fields given;
+ * else the customer `id` names gets the reference (a customer matched by name); else a customer is created, which needs
+ * name, code and currency. A customer's code and currency do not change.
+ */
+export type CustomerUpsertInput = {
+  billingAddress?: InputMaybe<AddressInput>;
+  code?: InputMaybe<Scalars['String']['input']>;
+  currency?: InputMaybe<Scalars['String']['input']>;
+  externalRef: ExternalRefInput;
+  /** More references to add beside the key. */
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
+  id?: InputMaybe<Scalars['ID']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  parentRef?: InputMaybe<ExternalRefInput>;
+  status?: InputMaybe<CustomerStatus>;
+  taxId?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CustomerUpsertResult = {
+  __typename?: 'CustomerUpsertResult';
+  customer?: Maybe<Customer>;
+  error?: Maybe<UpsertError>;
+  index: Scalars['Int']['output'];
+  outcome: UpsertOutcome;
+};
+
+/**
+ * An identifier of this record in another system (an ERP customer number, a CRM account id). Deprecated: the same
+ * references as `ExternalRef`.
+ */
 export type ExternalId = {
   __typename?: 'ExternalId';
   id: Scalars['String']['output'];
@@ -306,6 +427,18 @@ export type ExternalId = {
 };
 
 export type ExternalIdInput = {
+  id: Scalars['String']['input'];
+  system: Scalars['String']['input'];
+};
+
+/** A record's identifier in another system; unique per system for each kind of record. */
+export type ExternalRef = {
+  __typename?: 'ExternalRef';
+  id: Scalars['String']['output'];
+  system: Scalars['String']['output'];
+};
+
+export type ExternalRefInput = {
   id: Scalars['String']['input'];
   system: Scalars['String']['input'];
 };
@@ -357,12 +490,31 @@ export type Mutation = {
   updateContract: Contract;
   updateCustomer: Customer;
   updateOpportunity: Opportunity;
+  /** Creates or updates contacts by their id in another system, as upsertCustomers does. */
+  upsertContacts: Array<ContactUpsertResult>;
+  /**
+   * Creates or updates contracts (with their rate cards) by their id in another system, as upsertCustomers does.
+   * Publishes `crm.contract.created` or `crm.contract.updated` as createContract and updateContract do.
+   */
+  upsertContracts: Array<ContractUpsertResult>;
+  /**
+   * Creates or updates customers by their id in another system (at most 1,000 inputs, one transaction, each input on
+   * its own: a refused one writes nothing and the others land). An input equal to what is stored is UNCHANGED: nothing
+   * written, nothing published. Same roles as createCustomer.
+   */
+  upsertCustomers: Array<CustomerUpsertResult>;
+  /**
+   * Gives contracts' rate cards their id in another system and sets their rates as given (rates not given are
+   * removed), as upsertCustomers does. A rate card comes with its contract: a new reference names the contract.
+   */
+  upsertRateCards: Array<RateCardUpsertResult>;
 };
 
 
 export type MutationAddRateCardRateArgs = {
   input: RateInput;
-  rateCardId: Scalars['ID']['input'];
+  rateCardId?: InputMaybe<Scalars['ID']['input']>;
+  rateCardRef?: InputMaybe<ExternalRefInput>;
 };
 
 
@@ -433,6 +585,30 @@ export type MutationUpdateOpportunityArgs = {
   input: UpdateOpportunityInput;
 };
 
+
+export type MutationUpsertContactsArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputs: Array<ContactUpsertInput>;
+};
+
+
+export type MutationUpsertContractsArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputs: Array<ContractUpsertInput>;
+};
+
+
+export type MutationUpsertCustomersArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputs: Array<CustomerUpsertInput>;
+};
+
+
+export type MutationUpsertRateCardsArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputs: Array<RateCardUpsertInput>;
+};
+
 export type Opportunity = {
   __typename?: 'Opportunity';
   /** FINANCE, MANAGER (who sell) and ADMIN only; anyone else gets null and a FORBIDDEN error on the field. */
@@ -497,24 +673,30 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** A contact by id or by its id in another system: exactly one of them. */
   contact?: Maybe<Contact>;
+  /** A contract by id or by its id in another system: exactly one of them. */
   contract?: Maybe<Contract>;
   contracts: ContractConnection;
+  /** A customer by id or by its id in another system: exactly one of them (BAD_USER_INPUT otherwise). */
   customer?: Maybe<Customer>;
   customers: CustomerConnection;
   opportunities: OpportunityConnection;
   opportunity?: Maybe<Opportunity>;
+  /** A rate card by id or by its id in another system: exactly one of them. */
   rateCard?: Maybe<RateCard>;
 };
 
 
 export type QueryContactArgs = {
-  id: Scalars['ID']['input'];
+  externalRef?: InputMaybe<ExternalRefInput>;
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
 export type QueryContractArgs = {
-  id: Scalars['ID']['input'];
+  externalRef?: InputMaybe<ExternalRefInput>;
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -528,7 +710,8 @@ export type QueryContractsArgs = {
 
 
 export type QueryCustomerArgs = {
-  id: Scalars['ID']['input'];
+  externalRef?: InputMaybe<ExternalRefInput>;
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -556,7 +739,8 @@ export type QueryOpportunityArgs = {
 
 
 export type QueryRateCardArgs = {
-  id: Scalars['ID']['input'];
+  externalRef?: InputMaybe<ExternalRefInput>;
+  id?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type Rate = {
@@ -574,6 +758,7 @@ export type RateCard = {
   __typename?: 'RateCard';
   contract: Contract;
   currency: Scalars['String']['output'];
+  externalRefs: Array<ExternalRef>;
   id: Scalars['ID']['output'];
   /** The bill rate of a role effective on a date, if the card has one. */
   rateFor?: Maybe<Rate>;
@@ -587,11 +772,33 @@ export type RateCardRateForArgs = {
   roleId: Scalars['ID']['input'];
 };
 
+/**
+ * One rate card of upsertRateCards, keyed by `externalRef`: the card holding it, else the card `id` names, else the
+ * card of the contract named by contractId or contractRef. `rates`, when given, is the card's whole set of rates.
+ */
+export type RateCardUpsertInput = {
+  contractId?: InputMaybe<Scalars['ID']['input']>;
+  contractRef?: InputMaybe<ExternalRefInput>;
+  externalRef: ExternalRefInput;
+  id?: InputMaybe<Scalars['ID']['input']>;
+  rates?: InputMaybe<Array<RateInput>>;
+};
+
+export type RateCardUpsertResult = {
+  __typename?: 'RateCardUpsertResult';
+  error?: Maybe<UpsertError>;
+  index: Scalars['Int']['output'];
+  outcome: UpsertOutcome;
+  rateCard?: Maybe<RateCard>;
+};
+
 export type RateInput = {
   billRate: Scalars['Decimal']['input'];
   effectiveFrom: Scalars['Date']['input'];
   effectiveTo?: InputMaybe<Scalars['Date']['input']>;
-  roleId: Scalars['ID']['input'];
+  /** The role by id or by its reference in hcm (roleRef): exactly one of them. */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  roleRef?: InputMaybe<ExternalRefInput>;
 };
 
 export type Role = {
@@ -607,11 +814,15 @@ export type RoleEstimate = {
 
 export type RoleEstimateInput = {
   hours: Scalars['Decimal']['input'];
-  roleId: Scalars['ID']['input'];
+  /** The role by hcm's id or by its reference in hcm (roleRef): exactly one of them. */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  roleRef?: InputMaybe<ExternalRefInput>;
 };
 
 export type UpdateContactInput = {
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the contact's references. */
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
   isPrimary?: InputMaybe<Scalars['Boolean']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
@@ -619,6 +830,8 @@ export type UpdateContactInput = {
 };
 
 export type UpdateContractInput = {
+  /** Replaces the contract's references. */
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
   /** FIXED_FEE contracts only (BAD_USER_INPUT otherwise); null clears it. */
   fixedFeeMethod?: InputMaybe<FixedFeeMethod>;
   name?: InputMaybe<Scalars['String']['input']>;
@@ -628,9 +841,13 @@ export type UpdateContractInput = {
 
 export type UpdateCustomerInput = {
   billingAddress?: InputMaybe<AddressInput>;
+  /** @deprecated Use externalRefs */
   externalIds?: InputMaybe<Array<ExternalIdInput>>;
+  /** Replaces the customer's references. */
+  externalRefs?: InputMaybe<Array<ExternalRefInput>>;
   name?: InputMaybe<Scalars['String']['input']>;
   parentId?: InputMaybe<Scalars['ID']['input']>;
+  parentRef?: InputMaybe<ExternalRefInput>;
   status?: InputMaybe<CustomerStatus>;
   taxId?: InputMaybe<Scalars['String']['input']>;
 };
@@ -646,6 +863,20 @@ export type UpdateOpportunityInput = {
   probability?: InputMaybe<Scalars['Int']['input']>;
   stage?: InputMaybe<OpportunityStage>;
 };
+
+export type UpsertError = {
+  __typename?: 'UpsertError';
+  code: Scalars['String']['output'];
+  field?: Maybe<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+};
+
+/** What a bulk upsert did with one input. */
+export type UpsertOutcome =
+  | 'CREATED'
+  | 'REFUSED'
+  | 'UNCHANGED'
+  | 'UPDATED';
 
 
 
@@ -769,12 +1000,16 @@ export type ResolversTypes = {
   ContactConnection: ResolverTypeWrapper<Omit<ContactConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ContactEdge']>, nodes: Array<ResolversTypes['Contact']> }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ContactEdge: ResolverTypeWrapper<Omit<ContactEdge, 'node'> & { node: ResolversTypes['Contact'] }>;
+  ContactUpsertInput: ContactUpsertInput;
+  ContactUpsertResult: ResolverTypeWrapper<Omit<ContactUpsertResult, 'contact'> & { contact?: Maybe<ResolversTypes['Contact']> }>;
   Contract: ResolverTypeWrapper<ContractRow>;
   ContractAmendment: ResolverTypeWrapper<ContractAmendmentRow>;
   ContractConnection: ResolverTypeWrapper<Omit<ContractConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ContractEdge']>, nodes: Array<ResolversTypes['Contract']> }>;
   ContractEdge: ResolverTypeWrapper<Omit<ContractEdge, 'node'> & { node: ResolversTypes['Contract'] }>;
   ContractFilter: ContractFilter;
   ContractStatus: ContractStatus;
+  ContractUpsertInput: ContractUpsertInput;
+  ContractUpsertResult: ResolverTypeWrapper<Omit<ContractUpsertResult, 'contract'> & { contract?: Maybe<ResolversTypes['Contract']> }>;
   CreateContactInput: CreateContactInput;
   CreateContractInput: CreateContractInput;
   CreateCustomerInput: CreateCustomerInput;
@@ -784,11 +1019,15 @@ export type ResolversTypes = {
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerFilter: CustomerFilter;
   CustomerStatus: CustomerStatus;
+  CustomerUpsertInput: CustomerUpsertInput;
+  CustomerUpsertResult: ResolverTypeWrapper<Omit<CustomerUpsertResult, 'customer'> & { customer?: Maybe<ResolversTypes['Customer']> }>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ExternalId: ResolverTypeWrapper<ExternalId>;
   ExternalIdInput: ExternalIdInput;
+  ExternalRef: ResolverTypeWrapper<ExternalRef>;
+  ExternalRefInput: ExternalRefInput;
   FixedFeeMethod: FixedFeeMethod;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
   Money: ResolverTypeWrapper<Money>;
@@ -803,6 +1042,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Rate: ResolverTypeWrapper<RateCardRateRow>;
   RateCard: ResolverTypeWrapper<RateCardRow>;
+  RateCardUpsertInput: RateCardUpsertInput;
+  RateCardUpsertResult: ResolverTypeWrapper<Omit<RateCardUpsertResult, 'rateCard'> & { rateCard?: Maybe<ResolversTypes['RateCard']> }>;
   RateInput: RateInput;
   Role: ResolverTypeWrapper<Role>;
   RoleEstimate: ResolverTypeWrapper<RoleEstimate>;
@@ -811,6 +1052,8 @@ export type ResolversTypes = {
   UpdateContractInput: UpdateContractInput;
   UpdateCustomerInput: UpdateCustomerInput;
   UpdateOpportunityInput: UpdateOpportunityInput;
+  UpsertError: ResolverTypeWrapper<UpsertError>;
+  UpsertOutcome: UpsertOutcome;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -826,11 +1069,15 @@ export type ResolversParentTypes = {
   ContactConnection: Omit<ContactConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ContactEdge']>, nodes: Array<ResolversParentTypes['Contact']> };
   Int: Scalars['Int']['output'];
   ContactEdge: Omit<ContactEdge, 'node'> & { node: ResolversParentTypes['Contact'] };
+  ContactUpsertInput: ContactUpsertInput;
+  ContactUpsertResult: Omit<ContactUpsertResult, 'contact'> & { contact?: Maybe<ResolversParentTypes['Contact']> };
   Contract: ContractRow;
   ContractAmendment: ContractAmendmentRow;
   ContractConnection: Omit<ContractConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ContractEdge']>, nodes: Array<ResolversParentTypes['Contract']> };
   ContractEdge: Omit<ContractEdge, 'node'> & { node: ResolversParentTypes['Contract'] };
   ContractFilter: ContractFilter;
+  ContractUpsertInput: ContractUpsertInput;
+  ContractUpsertResult: Omit<ContractUpsertResult, 'contract'> & { contract?: Maybe<ResolversParentTypes['Contract']> };
   CreateContactInput: CreateContactInput;
   CreateContractInput: CreateContractInput;
   CreateCustomerInput: CreateCustomerInput;
@@ -839,11 +1086,15 @@ export type ResolversParentTypes = {
   CustomerConnection: Omit<CustomerConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CustomerEdge']>, nodes: Array<ResolversParentTypes['Customer']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerFilter: CustomerFilter;
+  CustomerUpsertInput: CustomerUpsertInput;
+  CustomerUpsertResult: Omit<CustomerUpsertResult, 'customer'> & { customer?: Maybe<ResolversParentTypes['Customer']> };
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   ExternalId: ExternalId;
   ExternalIdInput: ExternalIdInput;
+  ExternalRef: ExternalRef;
+  ExternalRefInput: ExternalRefInput;
   LegalEntity: LegalEntity;
   Money: Money;
   MoneyInput: MoneyInput;
@@ -856,6 +1107,8 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Rate: RateCardRateRow;
   RateCard: RateCardRow;
+  RateCardUpsertInput: RateCardUpsertInput;
+  RateCardUpsertResult: Omit<RateCardUpsertResult, 'rateCard'> & { rateCard?: Maybe<ResolversParentTypes['RateCard']> };
   RateInput: RateInput;
   Role: Role;
   RoleEstimate: RoleEstimate;
@@ -864,6 +1117,7 @@ export type ResolversParentTypes = {
   UpdateContractInput: UpdateContractInput;
   UpdateCustomerInput: UpdateCustomerInput;
   UpdateOpportunityInput: UpdateOpportunityInput;
+  UpsertError: UpsertError;
 };
 
 export type AddressResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = {
@@ -879,6 +1133,7 @@ export type ContactResolvers<ContextType = CrmContext, ParentType extends Resolv
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Contact']> | FederationReferenceType, FederationReferenceType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  externalRefs?: Resolver<Array<ResolversTypes['ExternalRef']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isPrimary?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -898,6 +1153,13 @@ export type ContactEdgeResolvers<ContextType = CrmContext, ParentType extends Re
   node?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
 };
 
+export type ContactUpsertResultResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ContactUpsertResult'] = ResolversParentTypes['ContactUpsertResult']> = {
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['UpsertError']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['UpsertOutcome'], ParentType, ContextType>;
+};
+
 export type ContractResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Contract'] = ResolversParentTypes['Contract'], FederationReferenceType extends FederationReferenceTypes['Contract'] = FederationReferenceTypes['Contract']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Contract']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amendments?: Resolver<Array<ResolversTypes['ContractAmendment']>, ParentType, ContextType>;
@@ -907,6 +1169,7 @@ export type ContractResolvers<ContextType = CrmContext, ParentType extends Resol
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   endDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  externalRefs?: Resolver<Array<ResolversTypes['ExternalRef']>, ParentType, ContextType>;
   fixedFeeMethod?: Resolver<Maybe<ResolversTypes['FixedFeeMethod']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
@@ -943,6 +1206,13 @@ export type ContractEdgeResolvers<ContextType = CrmContext, ParentType extends R
   node?: Resolver<ResolversTypes['Contract'], ParentType, ContextType>;
 };
 
+export type ContractUpsertResultResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ContractUpsertResult'] = ResolversParentTypes['ContractUpsertResult']> = {
+  contract?: Resolver<Maybe<ResolversTypes['Contract']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['UpsertError']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['UpsertOutcome'], ParentType, ContextType>;
+};
+
 export type CustomerResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   billingAddress?: Resolver<Maybe<ResolversTypes['Address']>, ParentType, ContextType>;
@@ -953,6 +1223,7 @@ export type CustomerResolvers<ContextType = CrmContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   externalIds?: Resolver<Array<ResolversTypes['ExternalId']>, ParentType, ContextType>;
+  externalRefs?: Resolver<Array<ResolversTypes['ExternalRef']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   opportunities?: Resolver<ResolversTypes['OpportunityConnection'], ParentType, ContextType, Partial<CustomerOpportunitiesArgs>>;
@@ -974,6 +1245,13 @@ export type CustomerEdgeResolvers<ContextType = CrmContext, ParentType extends R
   node?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
 };
 
+export type CustomerUpsertResultResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['CustomerUpsertResult'] = ResolversParentTypes['CustomerUpsertResult']> = {
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['UpsertError']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['UpsertOutcome'], ParentType, ContextType>;
+};
+
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
 }
@@ -991,6 +1269,11 @@ export type ExternalIdResolvers<ContextType = CrmContext, ParentType extends Res
   system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ExternalRefResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['ExternalRef'] = ResolversParentTypes['ExternalRef']> = {
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type LegalEntityResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['LegalEntity'] = ResolversParentTypes['LegalEntity']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -1001,7 +1284,7 @@ export type MoneyResolvers<ContextType = CrmContext, ParentType extends Resolver
 };
 
 export type MutationResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  addRateCardRate?: Resolver<ResolversTypes['RateCard'], ParentType, ContextType, RequireFields<MutationAddRateCardRateArgs, 'input' | 'rateCardId'>>;
+  addRateCardRate?: Resolver<ResolversTypes['RateCard'], ParentType, ContextType, RequireFields<MutationAddRateCardRateArgs, 'input'>>;
   amendContract?: Resolver<ResolversTypes['Contract'], ParentType, ContextType, RequireFields<MutationAmendContractArgs, 'id' | 'input'>>;
   closeOpportunityLost?: Resolver<ResolversTypes['Opportunity'], ParentType, ContextType, RequireFields<MutationCloseOpportunityLostArgs, 'id' | 'reason'>>;
   closeOpportunityWon?: Resolver<ResolversTypes['Opportunity'], ParentType, ContextType, RequireFields<MutationCloseOpportunityWonArgs, 'id' | 'input'>>;
@@ -1013,6 +1296,10 @@ export type MutationResolvers<ContextType = CrmContext, ParentType extends Resol
   updateContract?: Resolver<ResolversTypes['Contract'], ParentType, ContextType, RequireFields<MutationUpdateContractArgs, 'id' | 'input'>>;
   updateCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
   updateOpportunity?: Resolver<ResolversTypes['Opportunity'], ParentType, ContextType, RequireFields<MutationUpdateOpportunityArgs, 'id' | 'input'>>;
+  upsertContacts?: Resolver<Array<ResolversTypes['ContactUpsertResult']>, ParentType, ContextType, RequireFields<MutationUpsertContactsArgs, 'inputs'>>;
+  upsertContracts?: Resolver<Array<ResolversTypes['ContractUpsertResult']>, ParentType, ContextType, RequireFields<MutationUpsertContractsArgs, 'inputs'>>;
+  upsertCustomers?: Resolver<Array<ResolversTypes['CustomerUpsertResult']>, ParentType, ContextType, RequireFields<MutationUpsertCustomersArgs, 'inputs'>>;
+  upsertRateCards?: Resolver<Array<ResolversTypes['RateCardUpsertResult']>, ParentType, ContextType, RequireFields<MutationUpsertRateCardsArgs, 'inputs'>>;
 };
 
 export type OpportunityResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Opportunity'] = ResolversParentTypes['Opportunity'], FederationReferenceType extends FederationReferenceTypes['Opportunity'] = FederationReferenceTypes['Opportunity']> = {
@@ -1056,14 +1343,14 @@ export type PageInfoResolvers<ContextType = CrmContext, ParentType extends Resol
 };
 
 export type QueryResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
-  contract?: Resolver<Maybe<ResolversTypes['Contract']>, ParentType, ContextType, RequireFields<QueryContractArgs, 'id'>>;
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType, Partial<QueryContactArgs>>;
+  contract?: Resolver<Maybe<ResolversTypes['Contract']>, ParentType, ContextType, Partial<QueryContractArgs>>;
   contracts?: Resolver<ResolversTypes['ContractConnection'], ParentType, ContextType, Partial<QueryContractsArgs>>;
-  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, Partial<QueryCustomerArgs>>;
   customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, Partial<QueryCustomersArgs>>;
   opportunities?: Resolver<ResolversTypes['OpportunityConnection'], ParentType, ContextType, Partial<QueryOpportunitiesArgs>>;
   opportunity?: Resolver<Maybe<ResolversTypes['Opportunity']>, ParentType, ContextType, RequireFields<QueryOpportunityArgs, 'id'>>;
-  rateCard?: Resolver<Maybe<ResolversTypes['RateCard']>, ParentType, ContextType, RequireFields<QueryRateCardArgs, 'id'>>;
+  rateCard?: Resolver<Maybe<ResolversTypes['RateCard']>, ParentType, ContextType, Partial<QueryRateCardArgs>>;
 };
 
 export type RateResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Rate'] = ResolversParentTypes['Rate']> = {
@@ -1078,9 +1365,17 @@ export type RateCardResolvers<ContextType = CrmContext, ParentType extends Resol
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['RateCard']> | FederationReferenceType, FederationReferenceType, ContextType>;
   contract?: Resolver<ResolversTypes['Contract'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  externalRefs?: Resolver<Array<ResolversTypes['ExternalRef']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   rateFor?: Resolver<Maybe<ResolversTypes['Rate']>, ParentType, ContextType, RequireFields<RateCardRateForArgs, 'date' | 'roleId'>>;
   rates?: Resolver<Array<ResolversTypes['Rate']>, ParentType, ContextType>;
+};
+
+export type RateCardUpsertResultResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['RateCardUpsertResult'] = ResolversParentTypes['RateCardUpsertResult']> = {
+  error?: Resolver<Maybe<ResolversTypes['UpsertError']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['UpsertOutcome'], ParentType, ContextType>;
+  rateCard?: Resolver<Maybe<ResolversTypes['RateCard']>, ParentType, ContextType>;
 };
 
 export type RoleResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = {
@@ -1092,22 +1387,32 @@ export type RoleEstimateResolvers<ContextType = CrmContext, ParentType extends R
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
+export type UpsertErrorResolvers<ContextType = CrmContext, ParentType extends ResolversParentTypes['UpsertError'] = ResolversParentTypes['UpsertError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = CrmContext> = {
   Address?: AddressResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
+  ContactUpsertResult?: ContactUpsertResultResolvers<ContextType>;
   Contract?: ContractResolvers<ContextType>;
   ContractAmendment?: ContractAmendmentResolvers<ContextType>;
   ContractConnection?: ContractConnectionResolvers<ContextType>;
   ContractEdge?: ContractEdgeResolvers<ContextType>;
+  ContractUpsertResult?: ContractUpsertResultResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
+  CustomerUpsertResult?: CustomerUpsertResultResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
   ExternalId?: ExternalIdResolvers<ContextType>;
+  ExternalRef?: ExternalRefResolvers<ContextType>;
   LegalEntity?: LegalEntityResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -1118,7 +1423,9 @@ export type Resolvers<ContextType = CrmContext> = {
   Query?: QueryResolvers<ContextType>;
   Rate?: RateResolvers<ContextType>;
   RateCard?: RateCardResolvers<ContextType>;
+  RateCardUpsertResult?: RateCardUpsertResultResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   RoleEstimate?: RoleEstimateResolvers<ContextType>;
+  UpsertError?: UpsertErrorResolvers<ContextType>;
 };
 

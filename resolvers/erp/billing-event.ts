@@ -28,5 +28,11 @@ export const BillingEvent: BillingEventResolvers = {
     const [line] = await loaders.linesByBillingEvent.load(event.id);
     return line && line.released_at === null ? line : null;
   },
+  costPosting: async (event, _, { loaders }) => {
+    if (event.source_type !== 'TIME_ENTRY' && event.source_type !== 'EXPENSE') return null;
+    const [posting] = await (event.source_type === 'TIME_ENTRY' ? loaders.costPostingByTimeEntry : loaders.costPostingByExpense).load(event.source_id);
+    return posting ?? null;
+  },
   createdAt: (event) => event.created_at,
+  updatedAt: (event) => event.updated_at,
 };

@@ -14,4 +14,5 @@ export const CostPosting: CostPostingResolvers = {
   reversalOf: (posting, _, { loaders }) => (posting.reversal_of ? loaders.costPosting.load(posting.reversal_of) : null),
   reversedAt: (posting) => posting.reversed_at,
   postedAt: (posting) => posting.posted_at,
+  updatedAt: (posting) => posting.updated_at,
 };

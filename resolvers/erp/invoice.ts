@@ -32,6 +32,7 @@ export const Invoice: InvoiceResolvers = {
   payments: (invoice, _, { loaders }) => loaders.paymentsByInvoice.load(invoice.id),
   creditNotes: (invoice, _, { loaders }) => loaders.creditNotesByInvoice.load(invoice.id),
   createdAt: (invoice) => invoice.created_at,
+  updatedAt: (invoice) => invoice.updated_at,
   issuedAt: (invoice) => invoice.issued_at,
   voidedAt: (invoice) => invoice.voided_at,
   voidReason: (invoice) => invoice.void_reason,

@@ -6,4 +6,6 @@ export const Payment: PaymentResolvers = {
   invoice: async (payment, _, { loaders }) => (await loaders.invoice.load(payment.invoice_id))!,
   amount: (payment) => money(payment.amount, payment.currency),
   receivedOn: (payment) => payment.received_on,
+  createdAt: (payment) => payment.created_at,
+  updatedAt: (payment) => payment.updated_at,
 };

@@ -9,6 +9,7 @@ export const Query: QueryResolvers = {
   creditNote: (_, { id }, { erpQueries }) => erpQueries.creditNote(id),
   creditNotes: (_, args, { erpQueries }, info) => erpQueries.creditNotes(pageArgsOf(args, info)),
   payment: (_, { id }, { erpQueries }) => erpQueries.payment(id),
+  payments: (_, args, { erpQueries }, info) => erpQueries.payments(pageArgsOf(args, info)),
   billingEvent: (_, { id }, { erpQueries }) => erpQueries.billingEvent(id),
   billingEvents: (_, args, { erpQueries }, info) => erpQueries.billingEvents(pageArgsOf(args, info)),
   costPosting: (_, { id }, { erpQueries }) => erpQueries.costPosting(id),

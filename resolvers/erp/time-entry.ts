@@ -4,6 +4,7 @@ import type { TimeEntryBillingResolvers, TimeEntryResolvers } from './types.gene
 export const TimeEntry: TimeEntryResolvers = {
   __resolveReference: (ref) => ref,
   billing: (entry, _, { erpQueries }) => erpQueries.billingOfTimeEntry(entry),
+  costPosting: (entry, _, { erpQueries }) => erpQueries.costPostingOfSource('TIME_ENTRY', entry.id),
 };
 
 /** The status is open to managers; the billing event and invoice behind it are finance's. */

@@ -42,6 +42,8 @@ export type BillingEvent = {
   __typename?: 'BillingEvent';
   amount: Money;
   contract: Contract;
+  /** The live cost posting of the same source (a time entry's or an expense's); null for fees, milestones, overage. */
+  costPosting?: Maybe<CostPosting>;
   createdAt: Scalars['DateTime']['output'];
   customer: Customer;
   date: Scalars['Date']['output'];
@@ -84,6 +86,11 @@ export type BillingEvent = {
   sourceType: BillingSourceType;
   status: BillingEventStatus;
   task?: Maybe<Task>;
+  /**
+   * When it last changed as a mirror sees it: written, held or released, drafted onto an invoice or released from one
+   * (void, credit), its amount shared out on a draft, converted, reversed.
+   */
+  updatedAt: Scalars['DateTime']['output'];
   worker?: Maybe<Worker>;
 };
 
@@ -112,12 +119,24 @@ export type BillingEventFilter = {
   sourceType?: InputMaybe<BillingSourceType>;
   status?: InputMaybe<Array<BillingEventStatus>>;
   to?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * Only what changed after this instant, in change order (updatedAt, then id, ascending) instead of the list's own:
+   * incremental pulls (README, "Get told of changes").
+   */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type BillingEventStatus =
   | 'BILLED'
   /** Not to be invoiced until someone acts (see heldReason). */
   | 'HELD'
+  /**
+   * Imported history the firm's previous system already invoiced (time's approval said `invoicedExternally`): kept, with
+   * its amount, so finance sees it, but never drafted, and neither unbilled work (unbilledWork, financials) nor
+   * psgraph's revenue (revenueSchedule). It counts as billed against the contract's not-to-exceed cap: the customer was
+   * billed it. Its source's approval taken back reverses it like any other.
+   */
+  | 'INVOICED_EXTERNALLY'
   | 'REVERSED'
   | 'UNBILLED';
 
@@ -286,6 +305,8 @@ export type CostPosting = {
   reversedAt?: Maybe<Scalars['DateTime']['output']>;
   sourceId: Scalars['ID']['output'];
   sourceType: CostSourceType;
+  /** postedAt, then when it was reversed. */
+  updatedAt: Scalars['DateTime']['output'];
   worker?: Maybe<Worker>;
 };
 
@@ -310,6 +331,11 @@ export type CostPostingFilter = {
   projectId?: InputMaybe<Scalars['ID']['input']>;
   sourceType?: InputMaybe<CostSourceType>;
   to?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * Only what changed after this instant, in change order (updatedAt, then id, ascending) instead of the list's own:
+   * incremental pulls (README, "Get told of changes").
+   */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
   workerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -607,6 +633,8 @@ export type Invoice = {
   taxRounding?: Maybe<TaxRounding>;
   taxTotal: Money;
   total: Money;
+  /** When the invoice last changed as a mirror sees it: drafted, a line taken off the draft, issued, paid, credited, voided. */
+  updatedAt: Scalars['DateTime']['output'];
   voidReason?: Maybe<Scalars['String']['output']>;
   voidedAt?: Maybe<Scalars['DateTime']['output']>;
 };
@@ -657,6 +685,11 @@ export type InvoiceFilter = {
   legalEntityId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<InvoiceStatus>>;
   to?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * Only what changed after this instant, in change order (updatedAt, then id, ascending) instead of the list's own:
+   * incremental pulls (README, "Get told of changes").
+   */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type InvoiceGrouping =
@@ -1055,10 +1088,40 @@ export type PageInfo = {
 export type Payment = {
   __typename?: 'Payment';
   amount: Money;
+  /** When it was recorded (a payment never changes after). */
+  createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   invoice: Invoice;
   receivedOn: Scalars['Date']['output'];
   reference?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type PaymentConnection = {
+  __typename?: 'PaymentConnection';
+  edges: Array<PaymentEdge>;
+  nodes: Array<Payment>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PaymentEdge = {
+  __typename?: 'PaymentEdge';
+  cursor: Scalars['String']['output'];
+  node: Payment;
+};
+
+export type PaymentFilter = {
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Payments received in [from, to]. */
+  from?: InputMaybe<Scalars['Date']['input']>;
+  invoiceId?: InputMaybe<Scalars['ID']['input']>;
+  to?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * Only what changed after this instant, in change order (updatedAt, then id, ascending) instead of the list's own:
+   * incremental pulls (README, "Get told of changes").
+   */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type Project = {
@@ -1140,6 +1203,8 @@ export type Query = {
   invoiceLine?: Maybe<InvoiceLine>;
   invoices: InvoiceConnection;
   payment?: Maybe<Payment>;
+  /** Payments received, newest first (by receivedOn), or in change order with `filter.updatedAfter`. FINANCE, ADMIN. */
+  payments: PaymentConnection;
   reconciliationException?: Maybe<ReconciliationException>;
   /** Exceptions, newest found first. FINANCE and ADMIN. */
   reconciliationExceptions: ReconciliationExceptionConnection;
@@ -1272,6 +1337,15 @@ export type QueryInvoicesArgs = {
 
 export type QueryPaymentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryPaymentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<PaymentFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1527,6 +1601,11 @@ export type RevenueFilter = {
   customerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   legalEntityIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   projectIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /**
+   * Only contracts whose revenue may have changed after this instant (a billing event or retainer drawdown of theirs
+   * written or changed since): their rows, whole, for the range asked. A client replaces its rows of those contracts.
+   */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** How a revenue row is recognized (see `revenueSchedule`). */
@@ -1626,6 +1705,11 @@ export type TimeEntry = {
   __typename?: 'TimeEntry';
   billable: Scalars['Boolean']['output'];
   billing: TimeEntryBilling;
+  /**
+   * The entry's live cost posting (hours × the worker's cost rate); null before erp posts its approval, or after it was
+   * taken back. The ledger's: FINANCE, ADMIN.
+   */
+  costPosting?: Maybe<CostPosting>;
   id: Scalars['ID']['output'];
   status: EntryStatus;
 };
@@ -1659,6 +1743,11 @@ export type TimeEntryBillingStatus =
   /** Approved; drawn from a RETAINER's balance (billed in advance by the fee). */
   | 'DRAWN_DOWN'
   | 'INVOICED'
+  /**
+   * Imported as already invoiced by the firm's previous system: psgraph never bills it (its billing event is
+   * INVOICED_EXTERNALLY).
+   */
+  | 'INVOICED_EXTERNALLY'
   /** The entry is not billable: nothing will be invoiced for it. */
   | 'NOT_BILLABLE'
   /** Approved and billable, but erp has not posted it yet (its approval event is on its way). */
@@ -2007,6 +2096,9 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Payment: ResolverTypeWrapper<PaymentRow>;
+  PaymentConnection: ResolverTypeWrapper<Omit<PaymentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PaymentEdge']>, nodes: Array<ResolversTypes['Payment']> }>;
+  PaymentEdge: ResolverTypeWrapper<Omit<PaymentEdge, 'node'> & { node: ResolversTypes['Payment'] }>;
+  PaymentFilter: PaymentFilter;
   Project: ResolverTypeWrapper<ProjectRef>;
   ProjectFinancials: ResolverTypeWrapper<ProjectFinancialsModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -2113,6 +2205,9 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Payment: PaymentRow;
+  PaymentConnection: Omit<PaymentConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PaymentEdge']>, nodes: Array<ResolversParentTypes['Payment']> };
+  PaymentEdge: Omit<PaymentEdge, 'node'> & { node: ResolversParentTypes['Payment'] };
+  PaymentFilter: PaymentFilter;
   Project: ProjectRef;
   ProjectFinancials: ProjectFinancialsModel;
   Query: Record<PropertyKey, never>;
@@ -2159,6 +2254,7 @@ export type BillingEventResolvers<ContextType = ErpContext, ParentType extends R
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['BillingEvent']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   contract?: Resolver<ResolversTypes['Contract'], ParentType, ContextType>;
+  costPosting?: Resolver<Maybe<ResolversTypes['CostPosting']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
@@ -2178,6 +2274,7 @@ export type BillingEventResolvers<ContextType = ErpContext, ParentType extends R
   sourceType?: Resolver<ResolversTypes['BillingSourceType'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['BillingEventStatus'], ParentType, ContextType>;
   task?: Resolver<Maybe<ResolversTypes['Task']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   worker?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -2273,6 +2370,7 @@ export type CostPostingResolvers<ContextType = ErpContext, ParentType extends Re
   reversedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   sourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sourceType?: Resolver<ResolversTypes['CostSourceType'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   worker?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
 };
 
@@ -2421,6 +2519,7 @@ export type InvoiceResolvers<ContextType = ErpContext, ParentType extends Resolv
   taxRounding?: Resolver<Maybe<ResolversTypes['TaxRounding']>, ParentType, ContextType>;
   taxTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   voidReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   voidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2525,10 +2624,24 @@ export type PageInfoResolvers<ContextType = ErpContext, ParentType extends Resol
 export type PaymentResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Payment'] = ResolversParentTypes['Payment'], FederationReferenceType extends FederationReferenceTypes['Payment'] = FederationReferenceTypes['Payment']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Payment']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType>;
   receivedOn?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type PaymentConnectionResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['PaymentConnection'] = ResolversParentTypes['PaymentConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['PaymentEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Payment']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PaymentEdgeResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['PaymentEdge'] = ResolversParentTypes['PaymentEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Payment'], ParentType, ContextType>;
 };
 
 export type ProjectResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Project'] = ResolversParentTypes['Project'], FederationReferenceType extends FederationReferenceTypes['Project'] = FederationReferenceTypes['Project']> = {
@@ -2568,6 +2681,7 @@ export type QueryResolvers<ContextType = ErpContext, ParentType extends Resolver
   invoiceLine?: Resolver<Maybe<ResolversTypes['InvoiceLine']>, ParentType, ContextType, RequireFields<QueryInvoiceLineArgs, 'id'>>;
   invoices?: Resolver<ResolversTypes['InvoiceConnection'], ParentType, ContextType, Partial<QueryInvoicesArgs>>;
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
+  payments?: Resolver<ResolversTypes['PaymentConnection'], ParentType, ContextType, Partial<QueryPaymentsArgs>>;
   reconciliationException?: Resolver<Maybe<ResolversTypes['ReconciliationException']>, ParentType, ContextType, RequireFields<QueryReconciliationExceptionArgs, 'id'>>;
   reconciliationExceptions?: Resolver<ResolversTypes['ReconciliationExceptionConnection'], ParentType, ContextType, Partial<QueryReconciliationExceptionsArgs>>;
   reconciliationRuns?: Resolver<ResolversTypes['ReconciliationRunConnection'], ParentType, ContextType, Partial<QueryReconciliationRunsArgs>>;
@@ -2708,6 +2822,7 @@ export type TaxRateEdgeResolvers<ContextType = ErpContext, ParentType extends Re
 export type TimeEntryResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['TimeEntry'] = ResolversParentTypes['TimeEntry'], FederationReferenceType extends FederationReferenceTypes['TimeEntry'] = FederationReferenceTypes['TimeEntry']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['TimeEntry']> | FederationReferenceType, FederationReferenceType, ContextType>;
   billing?: Resolver<ResolversTypes['TimeEntryBilling'], ParentType, ContextType>;
+  costPosting?: Resolver<Maybe<ResolversTypes['CostPosting']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -2795,6 +2910,8 @@ export type Resolvers<ContextType = ErpContext> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
+  PaymentConnection?: PaymentConnectionResolvers<ContextType>;
+  PaymentEdge?: PaymentEdgeResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;
   ProjectFinancials?: ProjectFinancialsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -7,9 +7,12 @@ import { LegalEntity } from './legal-entity.ts';
 import { Mutation } from './mutation.ts';
 import { Query } from './query.ts';
 import { Role } from './role.ts';
+import { CostCenterUpsertResult, LegalEntityUpsertResult, RoleUpsertResult, WorkerUpsertResult } from './upsert-result.ts';
 import type { Resolvers } from './types.generated.ts';
 import { PublicHoliday, WorkCalendar } from './work-calendar.ts';
 import { Worker, WorkerSkill } from './worker.ts';
+import { WebhookDelivery } from './webhook-delivery.ts';
+import { WebhookEndpoint } from './webhook-endpoint.ts';
 
 export const hcmResolvers: Resolvers = {
   ...scalarResolvers,
@@ -25,4 +28,10 @@ export const hcmResolvers: Resolvers = {
   CostRate,
   Leave,
   ApiKey,
+  WorkerUpsertResult,
+  RoleUpsertResult,
+  CostCenterUpsertResult,
+  LegalEntityUpsertResult,
+  WebhookEndpoint,
+  WebhookDelivery,
 };

@@ -1,3 +1,4 @@
+import { toExternalRef } from '../../lib/external-refs.ts';
 import { pageArgsOf } from '../../lib/graphql/connection.ts';
 import { effectiveStatus } from '../../subgraphs/hcm/domain/worker-status.ts';
 import type { WorkerResolvers, WorkerSkillResolvers } from './types.generated.ts';
@@ -7,7 +8,8 @@ export const Worker: WorkerResolvers = {
   employeeNumber: (worker) => worker.employee_number,
   role: async (worker, _, { loaders }) => (await loaders.role.load(worker.role_id))!,
   manager: (worker, _, { loaders }) => (worker.manager_id ? loaders.worker.load(worker.manager_id) : null),
-  directReports: (worker, args, { loaders }, info) => loaders.directReports.for(pageArgsOf(args, info)).load(worker.id),
+  directReports: (worker, args, { loaders }, info) =>
+    (args.filter?.updatedAfter != null ? loaders.directReportsByChange : loaders.directReports).for(pageArgsOf(args, info)).load(worker.id),
   costCenter: async (worker, _, { loaders }) => (await loaders.costCenter.load(worker.cost_center_id))!,
   legalEntity: async (worker, _, { loaders }) => (await loaders.legalEntity.load(worker.legal_entity_id))!,
   calendar: async (worker, _, { loaders }) => (await loaders.calendar.load(worker.calendar_id))!,
@@ -21,6 +23,7 @@ export const Worker: WorkerResolvers = {
   terminationDate: (worker) => worker.termination_date,
   targetUtilization: (worker) => worker.target_utilization,
   leaves: (worker, args, { loaders }, info) => loaders.leavesByWorker.for(pageArgsOf(args, info)).load(worker.id),
+  externalRefs: async (worker, _, { loaders }) => (await loaders.externalRefsOfWorker.load(worker.id)).map(toExternalRef),
   createdAt: (worker) => worker.created_at,
   updatedAt: (worker) => worker.updated_at,
 };

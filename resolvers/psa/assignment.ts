@@ -1,3 +1,4 @@
+import { toExternalRef } from '../../lib/external-refs.ts';
 import { entityRef } from '../../lib/graphql/connection.ts';
 import { psaFields } from '../../subgraphs/psa/domain/field-access.ts';
 import { projectManagerOf } from '../../subgraphs/psa/loaders.ts';
@@ -23,5 +24,7 @@ export const Assignment: AssignmentResolvers = {
       },
       projectManagerOf(loaders, assignment.project_id),
     ),
+  externalRefs: async (assignment, _, { loaders }) => (await loaders.assignmentRefs.load(assignment.id)).map(toExternalRef),
   createdAt: (assignment) => assignment.created_at,
+  updatedAt: (assignment) => assignment.updated_at,
 };

@@ -10,6 +10,7 @@ import { Query } from './query.ts';
 import { StaffingRequest } from './staffing-request.ts';
 import { Task } from './task.ts';
 import type { Resolvers } from './types.generated.ts';
+import { AssignmentUpsertResult, MilestoneUpsertResult, ProjectUpsertResult, TaskUpsertResult } from './upsert-result.ts';
 import { Worker } from './worker.ts';
 
 export const psaResolvers: Resolvers = {
@@ -25,4 +26,8 @@ export const psaResolvers: Resolvers = {
   Contract,
   Opportunity,
   Worker,
+  ProjectUpsertResult,
+  TaskUpsertResult,
+  AssignmentUpsertResult,
+  MilestoneUpsertResult,
 };

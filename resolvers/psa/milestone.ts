@@ -1,3 +1,4 @@
+import { toExternalRef } from '../../lib/external-refs.ts';
 import { psaFields } from '../../subgraphs/psa/domain/field-access.ts';
 import { projectManagerOf } from '../../subgraphs/psa/loaders.ts';
 import type { MilestoneResolvers } from './types.generated.ts';
@@ -14,4 +15,5 @@ export const Milestone: MilestoneResolvers = {
     ),
   dueDate: (milestone) => milestone.due_date,
   completedAt: (milestone) => milestone.completed_at,
+  externalRefs: async (milestone, _, { loaders }) => (await loaders.milestoneRefs.load(milestone.id)).map(toExternalRef),
 };

@@ -25,6 +25,10 @@ export const Mutation: MutationResolvers = {
     (await ctx.loaders.staffingRequest.load(await ctx.psa.updateStaffingRequest(ctx, id, input)))!,
   cancelStaffingRequest: async (_, { id }, ctx) =>
     (await ctx.loaders.staffingRequest.load(await ctx.psa.cancelStaffingRequest(ctx, id)))!,
+  upsertProjects: (_, { inputs, idempotencyKey }, ctx) => ctx.psa.upsertProjects(ctx, inputs, idempotencyKey),
+  upsertTasks: (_, { inputs, idempotencyKey }, ctx) => ctx.psa.upsertTasks(ctx, inputs, idempotencyKey),
+  upsertAssignments: (_, { inputs, idempotencyKey }, ctx) => ctx.psa.upsertAssignments(ctx, inputs, idempotencyKey),
+  upsertMilestones: (_, { inputs, idempotencyKey }, ctx) => ctx.psa.upsertMilestones(ctx, inputs, idempotencyKey),
   staffRequest: async (_, { id, input, idempotencyKey }, ctx) =>
     (await ctx.loaders.staffingRequest.load(await ctx.psa.staffRequest(ctx, id, input, idempotencyKey)))!,
 };

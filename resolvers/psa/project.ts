@@ -1,4 +1,5 @@
 import { entityRef, optionalEntityRef, pageArgsOf } from '../../lib/graphql/connection.ts';
+import { toExternalRef } from '../../lib/external-refs.ts';
 import { psaFields } from '../../subgraphs/psa/domain/field-access.ts';
 import type { ProjectResolvers } from './types.generated.ts';
 
@@ -26,6 +27,7 @@ export const Project: ProjectResolvers = {
   milestones: (project, args, { loaders }, info) => loaders.milestonesByProject.for(pageArgsOf(args, info)).load(project.id),
   staffingRequests: (project, args, { loaders }, info) =>
     loaders.staffingRequestsByProject.for(pageArgsOf(args, info)).load(project.id),
+  externalRefs: async (project, _, { loaders }) => (await loaders.projectRefs.load(project.id)).map(toExternalRef),
   createdAt: (project) => project.created_at,
   updatedAt: (project) => project.updated_at,
 };

@@ -1,3 +1,4 @@
+import { toExternalRef } from '../../lib/external-refs.ts';
 import type { TaskResolvers } from './types.generated.ts';
 
 export const Task: TaskResolvers = {
@@ -5,4 +6,5 @@ export const Task: TaskResolvers = {
   project: async (task, _, { loaders }) => (await loaders.project.load(task.project_id))!,
   parent: (task, _, { loaders }) => (task.parent_id ? loaders.task.load(task.parent_id) : null),
   plannedHours: (task) => task.planned_hours,
+  externalRefs: async (task, _, { loaders }) => (await loaders.taskRefs.load(task.id)).map(toExternalRef),
 };

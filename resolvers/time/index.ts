@@ -13,6 +13,8 @@ import { PeriodLock } from './period-lock.ts';
 import { Project } from './project.ts';
 import { Query } from './query.ts';
 import { TimeEntry } from './time-entry.ts';
+import { DeletedTimeRecord } from './deleted-time-record.ts';
+import { TimeEntryImportResult } from './time-entry-import-result.ts';
 import { TimeEntryResult } from './time-entry-result.ts';
 import { Timesheet } from './timesheet.ts';
 import type { Resolvers } from './types.generated.ts';
@@ -24,6 +26,8 @@ export const timeResolvers: Resolvers = {
   Mutation,
   TimeEntry,
   TimeEntryResult,
+  TimeEntryImportResult,
+  DeletedTimeRecord,
   Timesheet,
   ExpenseEntry,
   ExpenseEntryResult,

@@ -13,6 +13,8 @@ export const Mutation: MutationResolvers = {
   logTimeEntry: async (_, { input, idempotencyKey }, ctx) =>
     (await ctx.loaders.timeEntry.load(await ctx.capture.logTimeEntry(ctx, input, idempotencyKey)))!,
   logTimeEntries: (_, { inputs, idempotencyKey }, ctx) => ctx.capture.logTimeEntries(ctx, inputs, idempotencyKey),
+  importTimeEntries: (_, { inputs, status, allowLockedPeriods, dryRun, idempotencyKey }, ctx) =>
+    ctx.capture.importTimeEntries(ctx, inputs, { status, allowLockedPeriods: allowLockedPeriods ?? false, dryRun: dryRun ?? false }, idempotencyKey),
   updateTimeEntry: async (_, { id, expectedVersion, input }, ctx) =>
     (await ctx.loaders.timeEntry.load(await ctx.capture.updateTimeEntry(ctx, id, expectedVersion, input)))!,
   deleteTimeEntry: (_, { id, expectedVersion }, ctx) => ctx.capture.deleteTimeEntry(ctx, id, expectedVersion),

@@ -8,6 +8,8 @@ export const Query: QueryResolvers = {
   expense: (_, { id }, ctx) => ctx.timeQueries.expense(ctx, id),
   expenses: (_, args, ctx, info) => ctx.timeQueries.expenses(ctx, pageArgsOf(args, info)),
   approvalRecord: (_, { id }, ctx) => ctx.timeQueries.approvalRecord(ctx, id),
+  deletedTimeRecords: (_, { typename, deletedAfter, ...page }, ctx, info) =>
+    ctx.timeQueries.deletedTimeRecords(ctx, { ...pageArgsOf(page, info), typename, deletedAfter }),
   periodLock: (_, { id }, { loaders }) => loaders.periodLock.load(id),
   periodLocks: (_, args, { timeQueries }, info) => timeQueries.periodLocks(pageArgsOf(args, info)),
   approvalDelegation: (_, { id }, ctx) => ctx.timeQueries.approvalDelegation(ctx, id),

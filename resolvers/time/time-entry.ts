@@ -12,6 +12,7 @@ export const TimeEntry: TimeEntryResolvers = {
   endTime: (entry) => entry.end_time,
   externalId: (entry) =>
     entry.external_system !== null && entry.external_id !== null ? { system: entry.external_system, id: entry.external_id } : null,
+  invoicedExternally: (entry) => entry.invoiced_externally,
   timesheet: (entry, _, { loaders }) => loaders.timesheet.load(weekKey(entry.worker_id, entry.week_start)),
   submittedAt: (entry) => entry.submitted_at,
   decidedAt: (entry) => entry.decided_at,

@@ -10,6 +10,8 @@ import type { AssignmentForecast as AssignmentForecastModel, ProjectForecast as 
 import type { WorkerPayPeriod } from '../../subgraphs/time/payroll.ts';
 import type { DaySplit } from '../../subgraphs/time/domain/overtime.ts';
 import type { Republication } from '../../subgraphs/time/republish.ts';
+import type { UpsertResult } from '../../lib/upsert.ts';
+import type { DeletedRecordRow } from '../../lib/db/changes.ts';
 import type { TimeContext } from '../../subgraphs/time/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -35,6 +37,8 @@ export type ApprovalAction =
   | 'APPROVAL_CANCELLED'
   | 'APPROVED'
   | 'CORRECTED'
+  /** Imported as a DRAFT from another system (the reason names it, and a closed period the import was let into). */
+  | 'IMPORTED'
   | 'RECALLED'
   | 'REJECTED'
   | 'SUBMITTED';
@@ -202,6 +206,28 @@ export type DelegateApprovalsInput = {
   to: Scalars['Date']['input'];
 };
 
+/** A deleted record: what a mirror removes. */
+export type DeletedTimeRecord = {
+  __typename?: 'DeletedTimeRecord';
+  deletedAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  typename: Scalars['String']['output'];
+};
+
+export type DeletedTimeRecordConnection = {
+  __typename?: 'DeletedTimeRecordConnection';
+  edges: Array<DeletedTimeRecordEdge>;
+  nodes: Array<DeletedTimeRecord>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DeletedTimeRecordEdge = {
+  __typename?: 'DeletedTimeRecordEdge';
+  cursor: Scalars['String']['output'];
+  node: DeletedTimeRecord;
+};
+
 /** Why one entry of a batch was not logged. */
 export type EntryError = {
   __typename?: 'EntryError';
@@ -299,10 +325,15 @@ export type ExpenseFilter = {
   projectId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<EntryStatus>>;
   to?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * Changed after this instant (every change moves `updatedAt`: a field, a status, a reversal); the list is then ordered
+   * by (updatedAt, id), oldest first, for incremental pulls. Deletions: `deletedTimeRecords`.
+   */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
   workerId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-/** This record's identifier in the system it was imported from; unique per system. */
+/** A record's identifier in another system; unique per system for each kind of record. */
 export type ExternalRef = {
   __typename?: 'ExternalRef';
   id: Scalars['String']['output'];
@@ -313,6 +344,38 @@ export type ExternalRefInput = {
   id: Scalars['String']['input'];
   system: Scalars['String']['input'];
 };
+
+/**
+ * An entry of another system's time: LogTimeEntryInput's fields, its worker, project and task by id or by reference
+ * (exactly one of each pair; the worker defaults to the caller), and its id in the source system (required).
+ */
+export type ImportTimeEntryInput = {
+  billable?: InputMaybe<Scalars['Boolean']['input']>;
+  date: Scalars['Date']['input'];
+  endTime?: InputMaybe<Scalars['String']['input']>;
+  /** The entry's id in the system it comes from: the key of the import (the same one again is UNCHANGED). */
+  externalId: ExternalRefInput;
+  hours: Scalars['Decimal']['input'];
+  /** Already invoiced in the source system: psgraph must never bill it again (`TimeEntry.invoicedExternally`). */
+  invoiced?: InputMaybe<Scalars['Boolean']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  projectId?: InputMaybe<Scalars['ID']['input']>;
+  /** The project by its id in another system (psa's `Project.externalRefs`). */
+  projectRef?: InputMaybe<ExternalRefInput>;
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+  startTime?: InputMaybe<Scalars['String']['input']>;
+  taskId?: InputMaybe<Scalars['ID']['input']>;
+  /** A task of the entry's project by its id in another system (psa's `Task.externalRefs`). */
+  taskRef?: InputMaybe<ExternalRefInput>;
+  workerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The worker by their id in another system (hcm's `Worker.externalRefs`). */
+  workerRef?: InputMaybe<ExternalRefInput>;
+};
+
+/** The status imported entries are created in: DRAFT (to be submitted and approved in psgraph) or APPROVED (history). */
+export type ImportedEntryStatus =
+  | 'APPROVED'
+  | 'DRAFT';
 
 /** What a KPI is grouped by, besides the period. */
 export type KpiDimension =
@@ -475,6 +538,22 @@ export type Mutation = {
   /** Deletes a DRAFT or REJECTED entry (with its history); returns its id. */
   deleteTimeEntry: Scalars['ID']['output'];
   /**
+   * Imports up to 1,000 entries of another system's time (README "Bring your data"), one result per input in order, in
+   * one transaction. Each is checked with logTimeEntry's rules and codes (FUTURE_DATE too: an APPROVED entry may not be
+   * dated after today, a DRAFT as logTimeEntry allows); a refused input is reported with its code and the others are
+   * written. Workers, projects and tasks are named by id or by their id in the system they come from (`workerRef`,
+   * `projectRef`, `taskRef`: hcm's and psa's external references). `status: APPROVED` imports history: each entry is
+   * created APPROVED by the caller (its history says "imported from <system>") and published as approvals are, so erp
+   * posts its cost and, if billable, its billing event (`invoiced: true`: billed in the source system, never again by
+   * psgraph). `status: DRAFT` logs drafts as logTimeEntries does. An externalId imported before (or earlier in the
+   * batch) is UNCHANGED: nothing is written or published, whatever the input says now. A closed period is PERIOD_LOCKED
+   * for everyone, ADMIN too, unless `allowLockedPeriods: true` (ADMIN only, FORBIDDEN otherwise), and each entry it let
+   * into a closed period says so in its history. `dryRun: true` checks every input exactly as the import would, in a
+   * transaction that is rolled back: the same outcomes and codes, nothing written or published (a CREATED result then
+   * has no entry; the idempotency key is not used). ADMIN.
+   */
+  importTimeEntries: Array<TimeEntryImportResult>;
+  /**
    * Logs one DRAFT expense, validated against current psa/hcm data (codes: BAD_USER_INPUT for the amount or currency,
    * FUTURE_DATE (dated after today), NOT_FOUND, PROJECT_NOT_ACTIVE, WORKER_NOT_ACTIVE, NOT_ASSIGNED, NOT_BILLABLE,
    * PERIOD_LOCKED). A WORKER logs only their own expenses; MANAGER and ADMIN may log for others. An input whose
@@ -634,6 +713,15 @@ export type MutationDeleteExpenseArgs = {
 export type MutationDeleteTimeEntryArgs = {
   expectedVersion: Scalars['Int']['input'];
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationImportTimeEntriesArgs = {
+  allowLockedPeriods?: InputMaybe<Scalars['Boolean']['input']>;
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputs: Array<ImportTimeEntryInput>;
+  status: ImportedEntryStatus;
 };
 
 
@@ -942,6 +1030,13 @@ export type Query = {
    */
   approvalQueue: PendingTimesheetConnection;
   approvalRecord?: Maybe<ApprovalRecord>;
+  /**
+   * Tombstones of deleted time records, for mirrors (README "Get told of changes"): the time entries (`typename:
+   * "TimeEntry"`) or expenses (`"ExpenseEntry"`) deleted after `deletedAfter`, oldest deletion first, then by id. Only a
+   * DRAFT or REJECTED record is ever deleted; approved ones are reversed (`reversedAt`, `updatedAt` moves). Another
+   * typename is BAD_USER_INPUT. RESOURCE_MANAGER, FINANCE and ADMIN (who see everyone's time).
+   */
+  deletedTimeRecords: DeletedTimeRecordConnection;
   expense?: Maybe<ExpenseEntry>;
   expenses: ExpenseEntryConnection;
   /**
@@ -1027,6 +1122,14 @@ export type QueryApprovalQueueArgs = {
 
 export type QueryApprovalRecordArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryDeletedTimeRecordsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  deletedAfter: Scalars['DateTime']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  typename: Scalars['String']['input'];
 };
 
 
@@ -1147,6 +1250,8 @@ export type TimeEntry = {
   /** Hours worked, two decimals, more than 0 and at most 24. */
   hours: Scalars['Decimal']['output'];
   id: Scalars['ID']['output'];
+  /** Billed in the system the entry was imported from (`importTimeEntries` with `invoiced: true`): erp never bills it. */
+  invoicedExternally: Scalars['Boolean']['output'];
   notes?: Maybe<Scalars['String']['output']>;
   project: Project;
   rejectionReason?: Maybe<Scalars['String']['output']>;
@@ -1197,7 +1302,24 @@ export type TimeEntryFilter = {
   projectId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<EntryStatus>>;
   to?: InputMaybe<Scalars['Date']['input']>;
+  /**
+   * Changed after this instant (every change moves `updatedAt`: a field, a status, a reversal); the list is then ordered
+   * by (updatedAt, id), oldest first, for incremental pulls. Deletions: `deletedTimeRecords`.
+   */
+  updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
   workerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/**
+ * One input of importTimeEntries: CREATED (entry set), UNCHANGED (imported before: entry is that one) or REFUSED
+ * (error set, with the rule's code).
+ */
+export type TimeEntryImportResult = {
+  __typename?: 'TimeEntryImportResult';
+  entry?: Maybe<TimeEntry>;
+  error?: Maybe<UpsertError>;
+  index: Scalars['Int']['output'];
+  outcome: UpsertOutcome;
 };
 
 /** Exactly one of entry and error is set. */
@@ -1294,6 +1416,20 @@ export type UpdateTimeEntryInput = {
   startTime?: InputMaybe<Scalars['String']['input']>;
   taskId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+export type UpsertError = {
+  __typename?: 'UpsertError';
+  code: Scalars['String']['output'];
+  field?: Maybe<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+};
+
+/** What a bulk upsert did with one input. */
+export type UpsertOutcome =
+  | 'CREATED'
+  | 'REFUSED'
+  | 'UNCHANGED'
+  | 'UPDATED';
 
 /**
  * Utilization of one group in one period. The group keys are set only for the dimensions grouped by; worker, role,
@@ -1513,6 +1649,9 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DelegateApprovalsInput: DelegateApprovalsInput;
+  DeletedTimeRecord: ResolverTypeWrapper<DeletedRecordRow>;
+  DeletedTimeRecordConnection: ResolverTypeWrapper<Omit<DeletedTimeRecordConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['DeletedTimeRecordEdge']>, nodes: Array<ResolversTypes['DeletedTimeRecord']> }>;
+  DeletedTimeRecordEdge: ResolverTypeWrapper<Omit<DeletedTimeRecordEdge, 'node'> & { node: ResolversTypes['DeletedTimeRecord'] }>;
   EntryError: ResolverTypeWrapper<EntryError>;
   EntryStatus: EntryStatus;
   ExpenseCategory: ExpenseCategory;
@@ -1523,6 +1662,8 @@ export type ResolversTypes = {
   ExpenseFilter: ExpenseFilter;
   ExternalRef: ResolverTypeWrapper<ExternalRef>;
   ExternalRefInput: ExternalRefInput;
+  ImportTimeEntryInput: ImportTimeEntryInput;
+  ImportedEntryStatus: ImportedEntryStatus;
   KpiDimension: KpiDimension;
   KpiFilter: KpiFilter;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
@@ -1557,6 +1698,7 @@ export type ResolversTypes = {
   TimeEntryConnection: ResolverTypeWrapper<Omit<TimeEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TimeEntryEdge']>, nodes: Array<ResolversTypes['TimeEntry']> }>;
   TimeEntryEdge: ResolverTypeWrapper<Omit<TimeEntryEdge, 'node'> & { node: ResolversTypes['TimeEntry'] }>;
   TimeEntryFilter: TimeEntryFilter;
+  TimeEntryImportResult: ResolverTypeWrapper<UpsertResult>;
   TimeEntryResult: ResolverTypeWrapper<EntryResult>;
   Timesheet: ResolverTypeWrapper<TimesheetRow>;
   TimesheetComplianceRow: ResolverTypeWrapper<ComplianceRow>;
@@ -1564,6 +1706,8 @@ export type ResolversTypes = {
   TimesheetEdge: ResolverTypeWrapper<Omit<TimesheetEdge, 'node'> & { node: ResolversTypes['Timesheet'] }>;
   UpdateExpenseInput: UpdateExpenseInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
+  UpsertError: ResolverTypeWrapper<UpsertError>;
+  UpsertOutcome: UpsertOutcome;
   UtilizationRow: ResolverTypeWrapper<UtilizationRowModel>;
   Worker: ResolverTypeWrapper<EntityKey>;
   WorkerTimeEntryFilter: WorkerTimeEntryFilter;
@@ -1589,6 +1733,9 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   DelegateApprovalsInput: DelegateApprovalsInput;
+  DeletedTimeRecord: DeletedRecordRow;
+  DeletedTimeRecordConnection: Omit<DeletedTimeRecordConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['DeletedTimeRecordEdge']>, nodes: Array<ResolversParentTypes['DeletedTimeRecord']> };
+  DeletedTimeRecordEdge: Omit<DeletedTimeRecordEdge, 'node'> & { node: ResolversParentTypes['DeletedTimeRecord'] };
   EntryError: EntryError;
   ExpenseEntry: ExpenseEntryRow;
   ExpenseEntryConnection: Omit<ExpenseEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ExpenseEntryEdge']>, nodes: Array<ResolversParentTypes['ExpenseEntry']> };
@@ -1597,6 +1744,7 @@ export type ResolversParentTypes = {
   ExpenseFilter: ExpenseFilter;
   ExternalRef: ExternalRef;
   ExternalRefInput: ExternalRefInput;
+  ImportTimeEntryInput: ImportTimeEntryInput;
   KpiFilter: KpiFilter;
   LegalEntity: LegalEntity;
   LogExpenseInput: LogExpenseInput;
@@ -1629,6 +1777,7 @@ export type ResolversParentTypes = {
   TimeEntryConnection: Omit<TimeEntryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TimeEntryEdge']>, nodes: Array<ResolversParentTypes['TimeEntry']> };
   TimeEntryEdge: Omit<TimeEntryEdge, 'node'> & { node: ResolversParentTypes['TimeEntry'] };
   TimeEntryFilter: TimeEntryFilter;
+  TimeEntryImportResult: UpsertResult;
   TimeEntryResult: EntryResult;
   Timesheet: TimesheetRow;
   TimesheetComplianceRow: ComplianceRow;
@@ -1636,6 +1785,7 @@ export type ResolversParentTypes = {
   TimesheetEdge: Omit<TimesheetEdge, 'node'> & { node: ResolversParentTypes['Timesheet'] };
   UpdateExpenseInput: UpdateExpenseInput;
   UpdateTimeEntryInput: UpdateTimeEntryInput;
+  UpsertError: UpsertError;
   UtilizationRow: UtilizationRowModel;
   Worker: EntityKey;
   WorkerTimeEntryFilter: WorkerTimeEntryFilter;
@@ -1724,6 +1874,24 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
   name: 'Decimal';
 }
+
+export type DeletedTimeRecordResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['DeletedTimeRecord'] = ResolversParentTypes['DeletedTimeRecord']> = {
+  deletedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  typename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DeletedTimeRecordConnectionResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['DeletedTimeRecordConnection'] = ResolversParentTypes['DeletedTimeRecordConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['DeletedTimeRecordEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['DeletedTimeRecord']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type DeletedTimeRecordEdgeResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['DeletedTimeRecordEdge'] = ResolversParentTypes['DeletedTimeRecordEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['DeletedTimeRecord'], ParentType, ContextType>;
+};
 
 export type EntryErrorResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['EntryError'] = ResolversParentTypes['EntryError']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1821,6 +1989,7 @@ export type MutationResolvers<ContextType = TimeContext, ParentType extends Reso
   delegateApprovals?: Resolver<ResolversTypes['ApprovalDelegation'], ParentType, ContextType, RequireFields<MutationDelegateApprovalsArgs, 'input'>>;
   deleteExpense?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteExpenseArgs, 'expectedVersion' | 'id'>>;
   deleteTimeEntry?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteTimeEntryArgs, 'expectedVersion' | 'id'>>;
+  importTimeEntries?: Resolver<Array<ResolversTypes['TimeEntryImportResult']>, ParentType, ContextType, RequireFields<MutationImportTimeEntriesArgs, 'allowLockedPeriods' | 'dryRun' | 'inputs' | 'status'>>;
   logExpense?: Resolver<ResolversTypes['ExpenseEntry'], ParentType, ContextType, RequireFields<MutationLogExpenseArgs, 'input'>>;
   logExpenses?: Resolver<Array<ResolversTypes['ExpenseEntryResult']>, ParentType, ContextType, RequireFields<MutationLogExpensesArgs, 'inputs'>>;
   logTimeEntries?: Resolver<Array<ResolversTypes['TimeEntryResult']>, ParentType, ContextType, RequireFields<MutationLogTimeEntriesArgs, 'inputs'>>;
@@ -1953,6 +2122,7 @@ export type QueryResolvers<ContextType = TimeContext, ParentType extends Resolve
   approvalDelegations?: Resolver<ResolversTypes['ApprovalDelegationConnection'], ParentType, ContextType, Partial<QueryApprovalDelegationsArgs>>;
   approvalQueue?: Resolver<ResolversTypes['PendingTimesheetConnection'], ParentType, ContextType, Partial<QueryApprovalQueueArgs>>;
   approvalRecord?: Resolver<Maybe<ResolversTypes['ApprovalRecord']>, ParentType, ContextType, RequireFields<QueryApprovalRecordArgs, 'id'>>;
+  deletedTimeRecords?: Resolver<ResolversTypes['DeletedTimeRecordConnection'], ParentType, ContextType, RequireFields<QueryDeletedTimeRecordsArgs, 'deletedAfter' | 'typename'>>;
   expense?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType, RequireFields<QueryExpenseArgs, 'id'>>;
   expenses?: Resolver<ResolversTypes['ExpenseEntryConnection'], ParentType, ContextType, Partial<QueryExpensesArgs>>;
   missingTimesheets?: Resolver<ResolversTypes['MissingTimesheetConnection'], ParentType, ContextType, RequireFields<QueryMissingTimesheetsArgs, 'from' | 'to'>>;
@@ -1988,6 +2158,7 @@ export type TimeEntryResolvers<ContextType = TimeContext, ParentType extends Res
   externalId?: Resolver<Maybe<ResolversTypes['ExternalRef']>, ParentType, ContextType>;
   hours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invoicedExternally?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   project?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
   rejectionReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2013,6 +2184,13 @@ export type TimeEntryConnectionResolvers<ContextType = TimeContext, ParentType e
 export type TimeEntryEdgeResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['TimeEntryEdge'] = ResolversParentTypes['TimeEntryEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['TimeEntry'], ParentType, ContextType>;
+};
+
+export type TimeEntryImportResultResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['TimeEntryImportResult'] = ResolversParentTypes['TimeEntryImportResult']> = {
+  entry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['UpsertError']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['UpsertOutcome'], ParentType, ContextType>;
 };
 
 export type TimeEntryResultResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['TimeEntryResult'] = ResolversParentTypes['TimeEntryResult']> = {
@@ -2058,6 +2236,12 @@ export type TimesheetEdgeResolvers<ContextType = TimeContext, ParentType extends
   node?: Resolver<ResolversTypes['Timesheet'], ParentType, ContextType>;
 };
 
+export type UpsertErrorResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['UpsertError'] = ResolversParentTypes['UpsertError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type UtilizationRowResolvers<ContextType = TimeContext, ParentType extends ResolversParentTypes['UtilizationRow'] = ResolversParentTypes['UtilizationRow']> = {
   billableHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   capacityHours?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -2096,6 +2280,9 @@ export type Resolvers<ContextType = TimeContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  DeletedTimeRecord?: DeletedTimeRecordResolvers<ContextType>;
+  DeletedTimeRecordConnection?: DeletedTimeRecordConnectionResolvers<ContextType>;
+  DeletedTimeRecordEdge?: DeletedTimeRecordEdgeResolvers<ContextType>;
   EntryError?: EntryErrorResolvers<ContextType>;
   ExpenseEntry?: ExpenseEntryResolvers<ContextType>;
   ExpenseEntryConnection?: ExpenseEntryConnectionResolvers<ContextType>;
@@ -2127,11 +2314,13 @@ export type Resolvers<ContextType = TimeContext> = {
   TimeEntry?: TimeEntryResolvers<ContextType>;
   TimeEntryConnection?: TimeEntryConnectionResolvers<ContextType>;
   TimeEntryEdge?: TimeEntryEdgeResolvers<ContextType>;
+  TimeEntryImportResult?: TimeEntryImportResultResolvers<ContextType>;
   TimeEntryResult?: TimeEntryResultResolvers<ContextType>;
   Timesheet?: TimesheetResolvers<ContextType>;
   TimesheetComplianceRow?: TimesheetComplianceRowResolvers<ContextType>;
   TimesheetConnection?: TimesheetConnectionResolvers<ContextType>;
   TimesheetEdge?: TimesheetEdgeResolvers<ContextType>;
+  UpsertError?: UpsertErrorResolvers<ContextType>;
   UtilizationRow?: UtilizationRowResolvers<ContextType>;
   Worker?: WorkerResolvers<ContextType>;
 };

@@ -1,5 +1,6 @@
 import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openCrmDatabase } from './db.ts';
+import { createGraphHcmRefs } from './hcm-refs.ts';
 import { seedCrm } from './seed.ts';
 import { createCrmSubgraph } from './server.ts';
 import type { CrmDatabase } from './tables.ts';
@@ -11,6 +12,6 @@ export type { CrmDatabase } from './tables.ts';
 export const crmSubgraph: SubgraphModule<CrmDatabase> = {
   name: 'crm',
   openDatabase: openCrmDatabase,
-  create: createCrmSubgraph,
+  create: (deps) => createCrmSubgraph(deps, { hcmRefs: deps.graph ? createGraphHcmRefs(deps.graph) : undefined }),
   seed: seedCrm,
 };

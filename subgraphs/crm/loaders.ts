@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Ordering } from '../../lib/graphql/connection.ts';
 import { loaderByGroup, loaderById, pagedByParent } from '../../lib/graphql/loaders.ts';
+import { externalRefLoader } from '../../lib/external-refs.ts';
 import * as repo from './repository.ts';
 import type { ContactRow, ContractRow, CrmDatabase, CustomerRow, OpportunityRow } from './tables.ts';
 
@@ -22,6 +23,10 @@ export function createCrmLoaders(db: Kysely<CrmDatabase>) {
     rateCard: loaderById((ids) => repo.rateCardsByIds(db, ids)),
     rateCardByContract: loaderByGroup((ids) => repo.rateCardsByContracts(db, ids), (row) => row.contract_id),
     ratesByRateCard: loaderByGroup((ids) => repo.ratesByRateCards(db, ids), (row) => row.rate_card_id),
+    customerRefs: externalRefLoader(db, 'Customer'),
+    contactRefs: externalRefLoader(db, 'Contact'),
+    contractRefs: externalRefLoader(db, 'Contract'),
+    rateCardRefs: externalRefLoader(db, 'RateCard'),
     amendmentsByContract: loaderByGroup((ids) => repo.amendmentsByContracts(db, ids), (row) => row.contract_id),
     childrenByCustomer: pagedByParent<CustomerRow, never>(db, 'parent_id', orderings.customer, () => repo.customersQuery(db)),
     contactsByCustomer: pagedByParent<ContactRow, never>(db, 'customer_id', orderings.contact, () => repo.contactsQuery(db)),

@@ -1,6 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CrmDatabase } from './tables.ts';
 import { containsPattern } from '../../lib/db/like.ts';
+import { changedAfter } from '../../lib/db/changes.ts';
+import { whereExternalRef, whereExternalSystem, type ExternalRef } from '../../lib/external-refs.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<CrmDatabase> | Transaction<CrmDatabase>;
@@ -12,6 +14,9 @@ export interface CustomerFilter {
   parentId?: string | null;
   topLevelOnly?: boolean | null;
   currency?: string | null;
+  externalRefs?: readonly ExternalRef[] | null;
+  externalSystem?: string | null;
+  updatedAfter?: Date | string | null;
 }
 
 export interface OpportunityFilter {
@@ -29,6 +34,8 @@ export interface ContractFilter {
   legalEntityId?: string | null;
   activeFrom?: string | null;
   activeTo?: string | null;
+  externalRefs?: readonly ExternalRef[] | null;
+  externalSystem?: string | null;
 }
 
 export const customersByIds = (db: Db, ids: readonly string[]) =>
@@ -45,7 +52,9 @@ export function customersQuery(db: Db, filter: CustomerFilter = {}) {
   if (filter.parentId) query = query.where('parent_id', '=', filter.parentId);
   if (filter.topLevelOnly) query = query.where('parent_id', 'is', null);
   if (filter.currency) query = query.where('currency', '=', filter.currency);
-  return query;
+  if (filter.externalRefs) query = whereExternalRef(query, 'Customer', 'customer.id', filter.externalRefs);
+  if (filter.externalSystem) query = whereExternalSystem(query, 'Customer', 'customer.id', filter.externalSystem);
+  return changedAfter(query, 'customer', filter.updatedAfter);
 }
 
 /** Ancestors of a customer, nearest first: a new parent must not be the customer itself or one of its children. */
@@ -96,6 +105,8 @@ export function contractsQuery(db: Db, filter: ContractFilter = {}) {
     const from = filter.activeFrom;
     query = query.where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', from)]));
   }
+  if (filter.externalRefs) query = whereExternalRef(query, 'Contract', 'contract.id', filter.externalRefs);
+  if (filter.externalSystem) query = whereExternalSystem(query, 'Contract', 'contract.id', filter.externalSystem);
   return query;
 }
 
@@ -114,6 +125,15 @@ export const ratesByRateCards = (db: Db, rateCardIds: readonly string[]) =>
 /** Locks the card so two concurrent rate additions cannot both pass the overlap check. */
 export const lockRateCard = (trx: Transaction<CrmDatabase>, id: string) =>
   trx.selectFrom('rate_card').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+export const lockCustomer = (trx: Transaction<CrmDatabase>, id: string) =>
+  trx.selectFrom('customer').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+export const lockContact = (trx: Transaction<CrmDatabase>, id: string) =>
+  trx.selectFrom('contact').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+
+export const lockRateCardOfContract = (trx: Transaction<CrmDatabase>, contractId: string) =>
+  trx.selectFrom('rate_card').selectAll().where('contract_id', '=', contractId).forUpdate().executeTakeFirst();
 
 export const lockContract = (trx: Transaction<CrmDatabase>, id: string) =>
   trx.selectFrom('contract').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

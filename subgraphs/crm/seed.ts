@@ -21,7 +21,6 @@ export async function seedCrm(db: Kysely<CrmDatabase>, firm: DemoFirm): Promise<
           parent_id: customer.parentId,
           billing_address: toJson(customer.billingAddress),
           tax_id: customer.taxId,
-          external_ids: toJson([]),
         })),
       )
       .execute();

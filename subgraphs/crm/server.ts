@@ -9,6 +9,7 @@ import {
 import { crmResolvers } from '../../resolvers/crm/index.ts';
 import { createCrmLoaders, type CrmLoaders } from './loaders.ts';
 import { createCrmQueries, createCrmService, type CrmService } from './service.ts';
+import type { HcmRefs } from './hcm-refs.ts';
 import type { CrmDatabase } from './tables.ts';
 
 export interface CrmContext extends RequestScope {
@@ -20,10 +21,15 @@ export interface CrmContext extends RequestScope {
 export const crmTypeDefs = gql(readFileSync(new URL('../../schema/crm.graphql', import.meta.url), 'utf8'));
 
 /** Builds the crm subgraph from its dependencies; starts nothing until `listen`. */
-export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>): SubgraphRuntime {
+export interface CrmOptions {
+  /** Where references to hcm's records (roles, legal entities) in inputs are looked up; absent: ids only. */
+  readonly hcmRefs?: HcmRefs;
+}
+
+export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>, options: CrmOptions = {}): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
   const crmQueries = createCrmQueries(deps.db);
-  const crm = createCrmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const crm = createCrmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick(), hcmRefs: options.hcmRefs });
   runtime = createSubgraphRuntime<CrmContext>({
     name: 'crm',
     typeDefs: crmTypeDefs,

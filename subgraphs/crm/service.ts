@@ -2,20 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { changeOrdering } from '../../lib/db/changes.ts';
 import { toJson } from '../../lib/db/types.ts';
-import { addDecimals, checkCurrency, checkDecimal, compareDecimals } from '../../lib/decimal.ts';
+import { addDecimals, checkCurrency, checkDecimal } from '../../lib/decimal.ts';
 import { badInput, DomainError, notFound } from '../../lib/errors.ts';
-import { createEvent, type EventCause } from '../../lib/events/envelope.ts';
+import { createEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
+import { lookupRecordId, resolveRecordId, type ExternalRef } from '../../lib/external-refs.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import { orderings } from './loaders.ts';
-import { checkDate, checkDateRange, checkEmail, checkInteger, checkText, optionalText } from '../../lib/validate.ts';
+import { checkDate, checkDateRange, checkInteger, checkText } from '../../lib/validate.ts';
 import { assertStageChange } from './domain/opportunity-stage.ts';
-import { assertNoOverlap } from './domain/rate-card.ts';
-import { crmTopics, type ContractAmended, type ContractCreated, type ContractUpdated, type OpportunityLost, type OpportunityWon } from './events.ts';
+import { crmTopics, type ContractAmended, type OpportunityLost, type OpportunityWon } from './events.ts';
+import { noHcmRefs, type HcmRefs } from './hcm-refs.ts';
 import * as repo from './repository.ts';
 import type {
   Address,
@@ -28,54 +30,74 @@ import type {
   OpportunityStage,
   RoleEstimate,
 } from './tables.ts';
+import {
+  addRates,
+  insertContact,
+  insertContract,
+  insertCustomer,
+  money,
+  patchContact,
+  patchContract,
+  patchCustomer,
+  replaceExternalRefs,
+  salesRoles,
+  touchCustomer,
+  type CrmWrite,
+} from './writes.ts';
+import { createCrmUpserts } from './upserts.ts';
+import { hcmRefsOf, requiredRecordId, resolvedEstimates, resolvedRates, type RateInput, type RoleEstimateInput } from './input-refs.ts';
 
-export interface RateInput {
-  roleId: string;
-  billRate: string;
-  effectiveFrom: string;
-  effectiveTo?: string | null;
-}
+export type { RateInput } from './input-refs.ts';
 
 export interface CreateCustomerInput {
   name: string;
   code: string;
   currency: string;
   parentId?: string | null;
+  parentRef?: ExternalRef | null;
   billingAddress?: Address | null;
   taxId?: string | null;
+  /** Deprecated: references as `externalRefs` are. */
   externalIds?: ExternalId[] | null;
+  externalRefs?: ExternalRef[] | null;
 }
 
 export interface UpdateCustomerInput {
   name?: string | null;
   status?: CustomerStatus | null;
   parentId?: string | null;
+  parentRef?: ExternalRef | null;
   billingAddress?: Address | null;
   taxId?: string | null;
   externalIds?: ExternalId[] | null;
+  externalRefs?: ExternalRef[] | null;
 }
 
 export interface ContactInput {
-  customerId?: string;
+  customerId?: string | null;
+  customerRef?: ExternalRef | null;
   name?: string | null;
   email?: string | null;
   phone?: string | null;
   title?: string | null;
   isPrimary?: boolean | null;
+  externalRefs?: ExternalRef[] | null;
 }
 
 export interface OpportunityInput {
-  customerId?: string;
+  customerId?: string | null;
+  customerRef?: ExternalRef | null;
   name?: string | null;
   stage?: OpportunityStage | null;
   probability?: number | null;
   amount?: { amount: string; currency: string } | null;
   billingMethod?: BillingMethod | null;
-  legalEntityId?: string;
+  legalEntityId?: string | null;
+  legalEntityRef?: ExternalRef | null;
   expectedCloseDate?: string | null;
   expectedStartDate?: string | null;
   expectedEndDate?: string | null;
-  estimatedHours?: RoleEstimate[] | null;
+  estimatedHours?: RoleEstimateInput[] | null;
 }
 
 export interface CloseWonInput {
@@ -91,12 +113,14 @@ export interface CloseWonInput {
 }
 
 export interface CreateContractInput {
-  customerId: string;
+  customerId?: string | null;
+  customerRef?: ExternalRef | null;
   number: string;
   name: string;
   billingMethod: BillingMethod;
   currency: string;
-  legalEntityId: string;
+  legalEntityId?: string | null;
+  legalEntityRef?: ExternalRef | null;
   soldHours?: string | null;
   amount?: string | null;
   notToExceed?: string | null;
@@ -104,6 +128,15 @@ export interface CreateContractInput {
   endDate?: string | null;
   status?: ContractStatus | null;
   rates?: RateInput[] | null;
+  externalRefs?: ExternalRef[] | null;
+}
+
+export interface UpdateContractInput {
+  name?: string | null;
+  status?: ContractStatus | null;
+  notToExceed?: string | null;
+  fixedFeeMethod?: FixedFeeMethod | null;
+  externalRefs?: ExternalRef[] | null;
 }
 
 export interface AmendContractInput {
@@ -114,18 +147,10 @@ export interface AmendContractInput {
   newEndDate?: string | null;
 }
 
-const hours = (field: string, value: string | null | undefined) =>
-  value == null ? null : checkDecimal(field, value, { scale: 2, min: 'zero' });
-const money = (field: string, value: string | null | undefined) =>
-  value == null ? null : checkDecimal(field, value, { scale: 2, min: 'zero' });
-
-function checkRates(rates: readonly RateInput[]) {
-  return rates.map((rate, index) => ({
-    roleId: checkText(`rates[${index}].roleId`, rate.roleId),
-    billRate: checkDecimal(`rates[${index}].billRate`, rate.billRate, { scale: 2, min: 'zero' }),
-    effectiveFrom: checkDate(`rates[${index}].effectiveFrom`, rate.effectiveFrom),
-    effectiveTo: rate.effectiveTo == null ? null : checkDate(`rates[${index}].effectiveTo`, rate.effectiveTo),
-  }));
+/** An input's references with those given the deprecated way (`externalIds`), a reference given both ways once. */
+function withDeprecatedIds(refs: readonly ExternalRef[] | null | undefined, ids: readonly ExternalId[] | null | undefined): ExternalRef[] {
+  const all = [...(refs ?? []), ...(ids ?? [])];
+  return [...new Map(all.map((ref) => [`${ref.system.trim()}\u0000${ref.id.trim()}`, ref])).values()];
 }
 
 function checkEstimates(estimates: readonly RoleEstimate[]): RoleEstimate[] {
@@ -135,226 +160,105 @@ function checkEstimates(estimates: readonly RoleEstimate[]): RoleEstimate[] {
   }));
 }
 
-const salesRoles = ['FINANCE', 'MANAGER'] as const;
-
 /** crm's use cases. Each mutation checks access, validates, then runs in one transaction with its events. */
-export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; onCommit: () => void }) {
+export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; onCommit: () => void; hcmRefs?: HcmRefs }) {
   const { db, clock } = deps;
+  const hcmRefs = deps.hcmRefs ?? noHcmRefs;
 
   const write = transactionalWriter(db, deps.onCommit);
+  const writing = (trx: Transaction<CrmDatabase>, scope: RequestScope): CrmWrite => ({ trx, scope, clock });
 
   const event = <T>(scope: RequestScope, type: string, typename: string, id: string, data: T) =>
     createEvent('crm', type, { typename, id }, data, { correlationId: scope.correlationId }, clock.now());
 
-  async function insertRates(trx: Transaction<CrmDatabase>, rateCardId: string, rates: ReturnType<typeof checkRates>) {
-    if (rates.length === 0) return;
-    await trx
-      .insertInto('rate_card_rate')
-      .values(
-        rates.map((rate) => ({
-          id: randomUUID(),
-          rate_card_id: rateCardId,
-          role_id: rate.roleId,
-          bill_rate: rate.billRate,
-          effective_from: rate.effectiveFrom,
-          effective_to: rate.effectiveTo,
-        })),
-      )
-      .execute();
-  }
-
-  async function insertContract(
-    trx: Transaction<CrmDatabase>,
-    cause: EventCause,
-    input: CreateContractInput & { opportunityId?: string | null },
-  ): Promise<{ contractId: string; rateCardId: string; ratedRoleIds: string[] }> {
-    const number = checkText('number', input.number, 40);
-    checkCurrency('currency', input.currency);
-    checkDate('startDate', input.startDate);
-    if (input.endDate != null) checkDate('endDate', input.endDate);
-    checkDateRange('startDate', input.startDate, 'endDate', input.endDate);
-    const rates = checkRates(input.rates ?? []);
-    assertNoOverlap([], rates);
-    const customer = await trx.selectFrom('customer').select('id').where('id', '=', input.customerId).executeTakeFirst();
-    if (!customer) throw notFound('Customer', input.customerId);
-    const taken = await trx.selectFrom('contract').select('id').where('number', '=', number).executeTakeFirst();
-    if (taken) throw new DomainError('CONFLICT', `contract number ${number} is already used`, { field: 'number' });
-    const contractId = randomUUID();
-    const rateCardId = randomUUID();
-    await trx
-      .insertInto('contract')
-      .values({
-        id: contractId,
-        number,
-        name: checkText('name', input.name),
-        customer_id: input.customerId,
-        billing_method: input.billingMethod,
-        currency: input.currency,
-        legal_entity_id: checkText('legalEntityId', input.legalEntityId),
-        sold_hours: hours('soldHours', input.soldHours),
-        amount: money('amount', input.amount),
-        not_to_exceed: money('notToExceed', input.notToExceed),
-        fixed_fee_method: null,
-        start_date: input.startDate,
-        end_date: input.endDate ?? null,
-        status: input.status ?? 'ACTIVE',
-        opportunity_id: input.opportunityId ?? null,
-      })
-      .execute();
-    await trx.insertInto('rate_card').values({ id: rateCardId, contract_id: contractId, currency: input.currency }).execute();
-    await insertRates(trx, rateCardId, rates);
-    const ratedRoleIds = [...new Set(rates.map((rate) => rate.roleId))];
-    await appendToOutbox(trx, [
-      createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: contractId }, {
-        contractId,
-        rateCardId,
-        customerId: input.customerId,
-        legalEntityId: input.legalEntityId,
-        billingMethod: input.billingMethod,
-        currency: input.currency,
-        startDate: input.startDate,
-        endDate: input.endDate ?? null,
-        ratedRoleIds,
-        amount: money('amount', input.amount),
-        notToExceed: money('notToExceed', input.notToExceed),
-      }, cause, clock.now()),
-    ]);
-    return { contractId, rateCardId, ratedRoleIds };
-  }
-
-  async function checkParent(trx: Transaction<CrmDatabase>, customerId: string | null, parentId: string) {
-    const parent = await trx.selectFrom('customer').select('id').where('id', '=', parentId).executeTakeFirst();
-    if (!parent) throw notFound('Customer', parentId);
-    if (customerId && (parentId === customerId || (await repo.customerAncestorIds(trx, parentId)).includes(customerId))) {
-      throw badInput('parentId', 'a customer cannot be its own ancestor');
-    }
+  /** The parent an input names (`parentId` or `parentRef`); undefined when it names none (an update leaves it). */
+  async function parentOf(trx: Transaction<CrmDatabase>, input: { parentId?: string | null; parentRef?: ExternalRef | null }) {
+    if (input.parentRef == null) return input.parentId;
+    return resolveRecordId(trx, 'Customer', 'parent', { id: input.parentId, ref: input.parentRef });
   }
 
   return {
     async createCustomer(scope: RequestScope, input: CreateCustomerInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, ...salesRoles);
-      const name = checkText('name', input.name);
-      const code = checkText('code', input.code, 40);
+      checkText('name', input.name);
+      checkText('code', input.code, 40);
       checkCurrency('currency', input.currency);
-      return write(scope, 'createCustomer', idempotencyKey, input, async (trx) => {
-        if (input.parentId) await checkParent(trx, null, input.parentId);
-        const taken = await trx.selectFrom('customer').select('id').where('code', '=', code).executeTakeFirst();
-        if (taken) throw new DomainError('CONFLICT', `customer code ${code} is already used`, { field: 'code' });
-        const id = randomUUID();
-        await trx
-          .insertInto('customer')
-          .values({
-            id,
-            name,
-            code,
-            status: 'ACTIVE',
-            currency: input.currency,
-            parent_id: input.parentId ?? null,
-            billing_address: toJson(input.billingAddress ?? null),
-            tax_id: optionalText('taxId', input.taxId),
-            external_ids: toJson(input.externalIds ?? []),
-          })
-          .execute();
-        return id;
-      });
+      return write(scope, 'createCustomer', idempotencyKey, input, async (trx) =>
+        insertCustomer(
+          writing(trx, scope),
+          { ...input, parentId: await parentOf(trx, input) },
+          withDeprecatedIds(input.externalRefs, input.externalIds),
+        ),
+      );
     },
 
     async updateCustomer(scope: RequestScope, id: string, input: UpdateCustomerInput) {
       requireRole(scope.identity, ...salesRoles);
       return write(scope, 'updateCustomer', null, null, async (trx) => {
-        const current = await trx.selectFrom('customer').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+        const current = await repo.lockCustomer(trx, id);
         if (!current) throw notFound('Customer', id);
-        if (input.parentId) await checkParent(trx, id, input.parentId);
-        await trx
-          .updateTable('customer')
-          .set({
-            ...(input.name != null ? { name: checkText('name', input.name) } : {}),
-            ...(input.status != null ? { status: input.status } : {}),
-            ...(input.parentId !== undefined ? { parent_id: input.parentId } : {}),
-            ...(input.billingAddress !== undefined ? { billing_address: toJson(input.billingAddress) } : {}),
-            ...(input.taxId !== undefined ? { tax_id: optionalText('taxId', input.taxId) } : {}),
-            ...(input.externalIds != null ? { external_ids: toJson(input.externalIds) } : {}),
-            updated_at: clock.now(),
-          })
-          .where('id', '=', id)
-          .execute();
+        const w = writing(trx, scope);
+        const changed = await patchCustomer(w, current, { ...input, parentId: await parentOf(trx, input) });
+        const refs = input.externalRefs != null || input.externalIds != null ? withDeprecatedIds(input.externalRefs, input.externalIds) : null;
+        if (refs != null && (await replaceExternalRefs(trx, 'Customer', id, refs)) && !changed) await touchCustomer(w, id);
         return id;
       });
     },
 
-    async createContact(scope: RequestScope, input: ContactInput & { customerId: string; name: string }, idempotencyKey?: string | null) {
+    async createContact(scope: RequestScope, input: ContactInput & { name: string }, idempotencyKey?: string | null) {
       requireRole(scope.identity, ...salesRoles);
-      const name = checkText('name', input.name);
-      const email = checkEmail('email', input.email);
+      checkText('name', input.name);
       return write(scope, 'createContact', idempotencyKey, input, async (trx) => {
-        const customer = await trx.selectFrom('customer').select('id').where('id', '=', input.customerId).executeTakeFirst();
-        if (!customer) throw notFound('Customer', input.customerId);
-        const id = randomUUID();
-        await trx
-          .insertInto('contact')
-          .values({
-            id,
-            customer_id: input.customerId,
-            name,
-            email,
-            phone: optionalText('phone', input.phone, 40),
-            title: optionalText('title', input.title),
-            is_primary: input.isPrimary ?? false,
-          })
-          .execute();
-        return id;
+        const customerId = await requiredRecordId(trx, 'Customer', 'customer', { id: input.customerId, ref: input.customerRef });
+        return insertContact(writing(trx, scope), { ...input, customerId }, input.externalRefs ?? []);
       });
     },
 
     async updateContact(scope: RequestScope, id: string, input: ContactInput) {
       requireRole(scope.identity, ...salesRoles);
       return write(scope, 'updateContact', null, null, async (trx) => {
-        const current = await trx.selectFrom('contact').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+        const current = await repo.lockContact(trx, id);
         if (!current) throw notFound('Contact', id);
-        await trx
-          .updateTable('contact')
-          .set({
-            ...(input.name != null ? { name: checkText('name', input.name) } : {}),
-            ...(input.email !== undefined ? { email: checkEmail('email', input.email) } : {}),
-            ...(input.phone !== undefined ? { phone: optionalText('phone', input.phone, 40) } : {}),
-            ...(input.title !== undefined ? { title: optionalText('title', input.title) } : {}),
-            ...(input.isPrimary != null ? { is_primary: input.isPrimary } : {}),
-            updated_at: clock.now(),
-          })
-          .where('id', '=', id)
-          .execute();
+        const { name, email, phone, title, isPrimary } = input;
+        await patchContact(writing(trx, scope), current, { name, email, phone, title, isPrimary });
+        if (input.externalRefs != null) await replaceExternalRefs(trx, 'Contact', id, input.externalRefs);
         return id;
       });
     },
 
     async createOpportunity(
       scope: RequestScope,
-      input: OpportunityInput & { customerId: string; name: string; probability: number; billingMethod: BillingMethod; legalEntityId: string },
+      input: OpportunityInput & { name: string; probability: number; billingMethod: BillingMethod },
       idempotencyKey?: string | null,
     ) {
       requireRole(scope.identity, ...salesRoles);
       const stage = input.stage ?? 'PROSPECTING';
       assertStageChange('PROSPECTING', stage, 'update');
+      const hcm = await hcmRefs.resolve(hcmRefsOf([input]), scope);
+      const legalEntityId = hcm.idOf('LegalEntity', 'legalEntity', { id: input.legalEntityId, ref: input.legalEntityRef });
+      if (legalEntityId == null) throw badInput('legalEntityId', 'give the legalEntityId or the legalEntityRef');
+      const estimates = resolvedEstimates(hcm, input.estimatedHours ?? []);
       const values = {
         name: checkText('name', input.name),
         probability: checkInteger('probability', input.probability, 0, 100),
-        legal_entity_id: checkText('legalEntityId', input.legalEntityId),
+        legal_entity_id: checkText('legalEntityId', legalEntityId),
         ...checkedOpportunityDates(input),
       };
       return write(scope, 'createOpportunity', idempotencyKey, input, async (trx) => {
-        const customer = await trx.selectFrom('customer').select('id').where('id', '=', input.customerId).executeTakeFirst();
-        if (!customer) throw notFound('Customer', input.customerId);
+        const customerId = await requiredRecordId(trx, 'Customer', 'customer', { id: input.customerId, ref: input.customerRef });
+        const customer = await trx.selectFrom('customer').select('id').where('id', '=', customerId).executeTakeFirst();
+        if (!customer) throw notFound('Customer', customerId);
         const id = randomUUID();
         await trx
           .insertInto('opportunity')
           .values({
             id,
-            customer_id: input.customerId,
+            customer_id: customerId,
             stage,
             billing_method: input.billingMethod,
             amount: input.amount ? money('amount.amount', input.amount.amount) : null,
             currency: input.amount ? checkCurrency('amount.currency', input.amount.currency) : null,
-            estimated_hours: toJson(checkEstimates(input.estimatedHours ?? [])),
+            estimated_hours: toJson(checkEstimates(estimates)),
             closed_at: null,
             lost_reason: null,
             contract_id: null,
@@ -364,9 +268,10 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
         return id;
       });
     },
-
     async updateOpportunity(scope: RequestScope, id: string, input: OpportunityInput) {
       requireRole(scope.identity, ...salesRoles);
+      const hcm = await hcmRefs.resolve(hcmRefsOf([{ estimatedHours: input.estimatedHours }]), scope);
+      const estimates = input.estimatedHours == null ? null : resolvedEstimates(hcm, input.estimatedHours);
       return write(scope, 'updateOpportunity', null, null, async (trx) => {
         const current = await repo.lockOpportunity(trx, id);
         if (!current) throw notFound('Opportunity', id);
@@ -390,7 +295,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
                   currency: input.amount ? checkCurrency('amount.currency', input.amount.currency) : null,
                 }
               : {}),
-            ...(input.estimatedHours != null ? { estimated_hours: toJson(checkEstimates(input.estimatedHours)) } : {}),
+            ...(estimates != null ? { estimated_hours: toJson(checkEstimates(estimates)) } : {}),
             ...dates,
             updated_at: clock.now(),
           })
@@ -402,12 +307,14 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async closeOpportunityWon(scope: RequestScope, id: string, input: CloseWonInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
+      const hcm = await hcmRefs.resolve(hcmRefsOf([input]), scope);
+      const rates = resolvedRates(hcm, input.rates);
       return write(scope, 'closeOpportunityWon', idempotencyKey, { id, input }, async (trx) => {
         const opportunity = await repo.lockOpportunity(trx, id);
         if (!opportunity) throw notFound('Opportunity', id);
         assertStageChange(opportunity.stage, 'CLOSED_WON', 'close');
         if (input.rates.length === 0) throw badInput('rates', 'a won deal needs a rate card with at least one rate');
-        const created = await insertContract(trx, scope, {
+        const created = await insertContract(writing(trx, scope), {
           customerId: opportunity.customer_id,
           number: input.contractNumber,
           name: input.contractName ?? opportunity.name,
@@ -420,7 +327,7 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
           startDate: input.startDate,
           endDate: input.endDate,
           status: 'ACTIVE',
-          rates: input.rates,
+          rates,
           opportunityId: id,
         });
         const now = clock.now();
@@ -478,47 +385,27 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
 
     async createContract(scope: RequestScope, input: CreateContractInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
-      return write(scope, 'createContract', idempotencyKey, input, async (trx) => (await insertContract(trx, scope, input)).contractId);
+      const hcm = await hcmRefs.resolve(hcmRefsOf([input]), scope);
+      const rates = resolvedRates(hcm, input.rates ?? []);
+      const legalEntityId = hcm.idOf('LegalEntity', 'legalEntity', { id: input.legalEntityId, ref: input.legalEntityRef });
+      if (legalEntityId == null) throw badInput('legalEntityId', 'give the legalEntityId or the legalEntityRef');
+      return write(scope, 'createContract', idempotencyKey, input, async (trx) => {
+        const customerId = await requiredRecordId(trx, 'Customer', 'customer', { id: input.customerId, ref: input.customerRef });
+        const created = await insertContract(writing(trx, scope), { ...input, customerId, legalEntityId, rates }, input.externalRefs ?? []);
+        return created.contractId;
+      });
     },
 
-    async updateContract(
-      scope: RequestScope,
-      id: string,
-      input: { name?: string | null; status?: ContractStatus | null; notToExceed?: string | null; fixedFeeMethod?: FixedFeeMethod | null },
-    ) {
+    async updateContract(scope: RequestScope, id: string, input: UpdateContractInput) {
       requireRole(scope.identity, 'FINANCE');
       return write(scope, 'updateContract', null, null, async (trx) => {
         const current = await repo.lockContract(trx, id);
         if (!current) throw notFound('Contract', id);
-        const next = {
-          name: input.name != null ? checkText('name', input.name) : current.name,
-          status: input.status ?? current.status,
-          not_to_exceed: input.notToExceed !== undefined ? money('notToExceed', input.notToExceed) : current.not_to_exceed,
-          fixed_fee_method: input.fixedFeeMethod !== undefined ? input.fixedFeeMethod : current.fixed_fee_method,
-        };
-        if (next.fixed_fee_method !== null && current.billing_method !== 'FIXED_FEE') {
-          throw badInput('fixedFeeMethod', `only a FIXED_FEE contract has a fixed-fee method; this one is ${current.billing_method}`);
-        }
-        const capDiffers = (a: string | null, b: string | null) => (a === null || b === null ? a !== b : compareDecimals(String(a), String(b)) !== 0);
-        const changed = [
-          ...(next.name !== current.name ? ['name'] : []),
-          ...(next.status !== current.status ? ['status'] : []),
-          ...(capDiffers(next.not_to_exceed, current.not_to_exceed) ? ['notToExceed'] : []),
-          ...(next.fixed_fee_method !== current.fixed_fee_method ? ['fixedFeeMethod'] : []),
-        ];
-        if (changed.length === 0) return id;
-        await trx.updateTable('contract').set({ ...next, updated_at: clock.now() }).where('id', '=', id).execute();
-        // erp keeps the cap (and more) from this event: published through the outbox, in the update's transaction.
-        await appendToOutbox(trx, [
-          event<ContractUpdated>(scope, crmTopics.contractUpdated, 'Contract', id, {
-            contractId: id, status: next.status, currency: current.currency, amount: current.amount === null ? null : String(current.amount),
-            notToExceed: next.not_to_exceed === null ? null : String(next.not_to_exceed), fixedFeeMethod: next.fixed_fee_method, changed,
-          }),
-        ]);
+        await patchContract(writing(trx, scope), current, input);
+        if (input.externalRefs != null) await replaceExternalRefs(trx, 'Contract', id, input.externalRefs);
         return id;
       });
     },
-
     async amendContract(scope: RequestScope, id: string, input: AmendContractInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, 'FINANCE');
       checkDate('effectiveDate', input.effectiveDate);
@@ -578,21 +465,18 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
       });
     },
 
-    async addRateCardRate(scope: RequestScope, rateCardId: string, input: RateInput) {
+    async addRateCardRate(scope: RequestScope, rateCard: { id?: string | null; ref?: ExternalRef | null }, input: RateInput) {
       requireRole(scope.identity, 'FINANCE');
-      const [rate] = checkRates([input]);
+      const hcm = await hcmRefs.resolve(hcmRefsOf([{ rates: [input] }]), scope);
+      const rates = resolvedRates(hcm, [input]);
       return write(scope, 'addRateCardRate', null, null, async (trx) => {
-        const card = await repo.lockRateCard(trx, rateCardId);
-        if (!card) throw notFound('RateCard', rateCardId);
-        const existing = await repo.ratesByRateCards(trx, [rateCardId]);
-        assertNoOverlap(
-          existing.map((row) => ({ roleId: row.role_id, effectiveFrom: row.effective_from, effectiveTo: row.effective_to })),
-          [rate],
-        );
-        await insertRates(trx, rateCardId, [rate]);
+        const rateCardId = await requiredRecordId(trx, 'RateCard', 'rateCard', rateCard);
+        await addRates(writing(trx, scope), rateCardId, rates);
         return rateCardId;
       });
     },
+
+    ...createCrmUpserts({ write, writing, hcmRefs }),
   };
 }
 
@@ -613,8 +497,17 @@ export type CrmService = ReturnType<typeof createCrmService>;
 /** crm's top-level lists (lists under a parent go through the loaders). */
 export function createCrmQueries(db: Kysely<CrmDatabase>) {
   return {
+    /** The id a root lookup names by `id` or by `externalRef` (null: none), for the entity's loader. */
+    recordId: (typename: 'Customer' | 'Contact' | 'Contract' | 'RateCard', args: { id?: string | null; externalRef?: ExternalRef | null }) =>
+      lookupRecordId(db, typename, args),
+    /** With `updatedAfter`, in the order of change (lib/db/changes.ts) for a mirror's incremental pull. */
     customers: (page: PagedArgs<repo.CustomerFilter>) =>
-      paginate(repo.customersQuery(db, page.filter ?? {}), orderings.customer, page, page),
+      paginate(
+        repo.customersQuery(db, page.filter ?? {}),
+        page.filter?.updatedAfter != null ? changeOrdering('customer') : orderings.customer,
+        page,
+        page,
+      ),
     opportunities: (page: PagedArgs<repo.OpportunityFilter>) =>
       paginate(repo.opportunitiesQuery(db, page.filter ?? {}), orderings.opportunity, page, page),
     contracts: (page: PagedArgs<repo.ContractFilter>) =>

@@ -1,5 +1,6 @@
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Json } from '../../lib/db/types.ts';
+import type { ExternalRefTables } from '../../lib/external-refs.ts';
 import type { OutboxTables } from '../../lib/events/outbox.ts';
 import type { IdempotencyTables } from '../../lib/idempotency.ts';
 
@@ -39,7 +40,8 @@ export interface CustomerTable {
   parent_id: string | null;
   billing_address: Json<Address | null>;
   tax_id: string | null;
-  external_ids: Json<ExternalId[]>;
+  /** No longer written: references live in `external_ref` (moved there by the 2026-12-07T1200 migration). */
+  external_ids: ColumnType<ExternalId[], string | undefined, string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -125,7 +127,7 @@ export interface RateCardRateTable {
   effective_to: string | null;
 }
 
-export interface CrmDatabase extends OutboxTables, IdempotencyTables {
+export interface CrmDatabase extends OutboxTables, IdempotencyTables, ExternalRefTables {
   customer: CustomerTable;
   contact: ContactTable;
   opportunity: OpportunityTable;

@@ -14,6 +14,7 @@ import type { ContractAmended, ContractUpdated } from '../crm/index.ts';
 import { releaseCapHeld, releaseFeeHeld } from './cap-release.ts';
 import type { MilestoneCompleted, psaTopics } from '../psa/index.ts';
 import { capUsage, checkSchedule, exceedsCap, feeSourceTypes, planMilestoneBilling, type CapSums, type CapUsage, type ScheduleLineInput } from './domain/billing-models.ts';
+import { sumDecimals } from './domain/money.ts';
 import { feeHeldEvents, feeUsageOf, type FeeUsage } from './fee-cap.ts';
 import type { Blocked, PlannedBilling, SetupPostingFacts } from './domain/posting.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingEventCreated, type BillingEventHeld } from './events.ts';
@@ -40,7 +41,11 @@ export const setupPostingFacts = (setup: BillingSetupRow): SetupPostingFacts => 
 export function capUsageOf(setup: BillingSetupRow, rows: ReadonlyArray<{ status: string; amount: string }>): CapUsage | null {
   if (setup.not_to_exceed === null) return null;
   const sums: CapSums = { billed: '0', unbilled: '0', held: '0' };
-  for (const row of rows) sums[row.status.toLowerCase() as keyof CapSums] = String(row.amount);
+  // What the previous system invoiced on the contract was billed to the customer: the cap bounds it too.
+  for (const row of rows) {
+    const key = (row.status === 'INVOICED_EXTERNALLY' ? 'billed' : row.status.toLowerCase()) as keyof CapSums;
+    sums[key] = sumDecimals([sums[key], String(row.amount)]);
+  }
   return capUsage(String(setup.not_to_exceed), setup.currency, sums);
 }
 
@@ -55,8 +60,9 @@ export const billingEventRow = (id: string, billing: PlannedBilling, value: Func
   id, source_type: billing.sourceType, source_id: billing.sourceId, contract_id: billing.contractId, project_id: billing.projectId,
   customer_id: billing.customerId, legal_entity_id: billing.legalEntityId, worker_id: billing.workerId, role_id: billing.roleId,
   task_id: billing.taskId, date: billing.date, description: billing.description, hours: billing.hours, rate: billing.rate,
-  amount: billing.amount, currency: billing.currency, ...fxColumns(value), status: billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const),
-  held_reason: billing.heldReason, reversed_at: null, created_at: createdAt,
+  amount: billing.amount, currency: billing.currency, ...fxColumns(value),
+  status: billing.invoicedExternally ? ('INVOICED_EXTERNALLY' as const) : billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const),
+  held_reason: billing.heldReason, reversed_at: null, created_at: createdAt, updated_at: createdAt,
 });
 
 /** What names a held billing event in its announcements (the fields `erp.billing_event.held` opens with). */
@@ -99,14 +105,17 @@ export async function writeBillingEvent(
   const billing = { ...planned };
   const value = await functionalValueOf(trx, billing);
   let feeUsage: FeeUsage | null = null;
-  if (!billing.heldReason && feeSourceTypes.some((type) => type === billing.sourceType)) {
+  // Invoiced by the previous system: recorded as it stands, facing none of the rules that hold what psgraph bills.
+  if (billing.invoicedExternally) billing.heldReason = null;
+  const billsHere = !billing.invoicedExternally;
+  if (billsHere && !billing.heldReason && feeSourceTypes.some((type) => type === billing.sourceType)) {
     const setup = await repo.lockBillingSetupByContract(trx, billing.contractId);
     feeUsage = setup && setup.currency === billing.currency ? await feeUsageOf(trx, setup, billing.sourceType) : null;
     if (feeUsage && compareDecimals(billing.amount, feeUsage.remaining.amount) > 0) billing.heldReason = 'FEE_EXCEEDED';
   }
-  if (!billing.heldReason && value.fxRate === null) billing.heldReason = 'FX_RATE_MISSING';
+  if (billsHere && !billing.heldReason && value.fxRate === null) billing.heldReason = 'FX_RATE_MISSING';
   let usage: CapUsage | null = null;
-  if (!billing.heldReason) {
+  if (billsHere && !billing.heldReason) {
     const setup = await repo.lockBillingSetupByContract(trx, billing.contractId);
     usage = setup && setup.currency === billing.currency ? capUsageOf(setup, await repo.capSumsByContracts(trx, [billing.contractId])) : null;
     if (usage && exceedsCap(usage, billing.amount)) billing.heldReason = 'CAP_REACHED';

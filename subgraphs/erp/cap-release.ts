@@ -33,8 +33,8 @@ export async function releaseCapHeld(
   );
   if (released.length === 0) return { ids: [], events: [] };
   const ids = released.map(({ event }) => event.id);
-  await trx.updateTable('billing_event').set({ status: 'UNBILLED', held_reason: null }).where('id', 'in', ids).execute();
   const now = clock.now();
+  await trx.updateTable('billing_event').set({ status: 'UNBILLED', held_reason: null, updated_at: now }).where('id', 'in', ids).execute();
   const events = released.map(({ event, remaining }) =>
     createEvent<BillingEventReleased>('erp', erpTopics.billingEventReleased, { typename: 'BillingEvent', id: event.id }, {
       billingEventId: event.id, sourceType: event.source_type, sourceId: event.source_id, contractId: event.contract_id, projectId: event.project_id,
@@ -75,7 +75,7 @@ export async function releaseFeeHeld(
     const heldReason = event.fx_rate === null ? 'FX_RATE_MISSING' : fitting.has(event.id) ? null : 'CAP_REACHED';
     await trx
       .updateTable('billing_event')
-      .set(heldReason ? { held_reason: heldReason } : { status: 'UNBILLED', held_reason: null })
+      .set(heldReason ? { held_reason: heldReason, updated_at: now } : { status: 'UNBILLED', held_reason: null, updated_at: now })
       .where('id', '=', event.id)
       .execute();
     const amount = { amount: event.amount, currency: event.currency };

@@ -218,10 +218,10 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
     const reversed = events.filter((row) => takenBack.has(`${row.source_type}:${row.source_id}`));
     const held = events.filter((row) => !takenBack.has(`${row.source_type}:${row.source_id}`));
     if (held.length) {
-      await trx.updateTable('billing_event').set({ status: 'HELD', held_reason: creditedHeldReason }).where('id', 'in', held.map((row) => row.id)).execute();
+      await trx.updateTable('billing_event').set({ status: 'HELD', held_reason: creditedHeldReason, updated_at: now }).where('id', 'in', held.map((row) => row.id)).execute();
     }
     if (reversed.length) {
-      await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now }).where('id', 'in', reversed.map((row) => row.id)).execute();
+      await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now, updated_at: now }).where('id', 'in', reversed.map((row) => row.id)).execute();
     }
     const announcements = reversed.map((row) =>
       createEvent<BillingEventReversed>('erp', erpTopics.billingEventReversed, { typename: 'BillingEvent', id: row.id }, {
@@ -393,7 +393,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         const announcements: DomainEvent<unknown>[] = [];
         const rebilled: string[] = [];
         // Off its credited line, an event has its own rounding again (a group's share belonged to that invoice).
-        const amounts = await restoreOwnAmounts(trx, lines.map((line) => events.get(line.billing_event_id!)!));
+        const amounts = await restoreOwnAmounts(trx, lines.map((line) => events.get(line.billing_event_id!)!), clock.now());
         for (const line of lines) {
           const event = { ...events.get(line.billing_event_id!)!, amount: amounts.get(line.billing_event_id!)! };
           // The cap is judged again, under the setup's lock, as for any new billing event (billing-models.ts).
@@ -401,7 +401,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
           const usage = setup && setup.currency === event.currency ? capUsageOf(setup, await repo.capSumsByContracts(trx, [event.contract_id])) : null;
           const heldReason = usage && exceedsCap(usage, String(event.amount)) ? 'CAP_REACHED' : null;
           const status = heldReason ? ('HELD' as const) : ('UNBILLED' as const);
-          await trx.updateTable('billing_event').set({ status, held_reason: heldReason }).where('id', '=', event.id).execute();
+          await trx.updateTable('billing_event').set({ status, held_reason: heldReason, updated_at: clock.now() }).where('id', '=', event.id).execute();
           rebilled.push(event.id);
           announcements.push(
             createEvent<BillingEventRebilled>('erp', erpTopics.billingEventRebilled, { typename: 'BillingEvent', id: event.id }, {

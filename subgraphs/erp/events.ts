@@ -57,7 +57,8 @@ export interface BillingEventCreated {
   date: string;
   hours: string | null;
   amount: { amount: string; currency: string };
-  status: Extract<BillingEventStatus, 'UNBILLED' | 'HELD'>;
+  /** INVOICED_EXTERNALLY: imported history the previous system invoiced (never drafted). */
+  status: Extract<BillingEventStatus, 'UNBILLED' | 'HELD' | 'INVOICED_EXTERNALLY'>;
   heldReason: string | null;
 }
 

@@ -117,6 +117,7 @@ export async function releaseFxHeld(
         .updateTable('billing_event')
         .set({
           ...fxColumns(value),
+          updated_at: clock.now(),
           ...(fits ? { status: 'UNBILLED' as const, held_reason: null } : { held_reason: 'CAP_REACHED' }),
         })
         .where('id', '=', event.id)

@@ -33,7 +33,7 @@ const ownAmount = (row: BillingEventRow) => (row.hours !== null && row.rate !== 
  * Writes new amounts on billing events, each with its functional amount at the rate it captured (rounded once, as
  * when written); events whose amount does not change are left alone. Returns the changed events as they were.
  */
-export async function setEventAmounts(trx: Transaction<ErpDatabase>, events: readonly BillingEventRow[], amounts: ReadonlyMap<string, string>) {
+export async function setEventAmounts(trx: Transaction<ErpDatabase>, events: readonly BillingEventRow[], amounts: ReadonlyMap<string, string>, now: Date) {
   const changed = events.filter((row) => amounts.has(row.id) && compareDecimals(amounts.get(row.id)!, row.amount) !== 0);
   await repo.setBillingEventAmounts(
     trx,
@@ -41,6 +41,7 @@ export async function setEventAmounts(trx: Transaction<ErpDatabase>, events: rea
       const amount = amounts.get(row.id)!;
       return { id: row.id, amount, functionalAmount: row.fx_rate === null ? null : lineAmount(amount, row.fx_rate, row.functional_currency ?? row.currency) };
     }),
+    now,
   );
   return changed;
 }
@@ -49,9 +50,9 @@ export async function setEventAmounts(trx: Transaction<ErpDatabase>, events: rea
  * Events leaving their line (back to UNBILLED) get their own rounding back: the next draft shares it out again.
  * Returns each event's amount now.
  */
-export async function restoreOwnAmounts(trx: Transaction<ErpDatabase>, events: readonly BillingEventRow[]): Promise<Map<string, string>> {
+export async function restoreOwnAmounts(trx: Transaction<ErpDatabase>, events: readonly BillingEventRow[], now: Date): Promise<Map<string, string>> {
   const amounts = new Map(events.map((row) => [row.id, ownAmount(row)]));
-  await setEventAmounts(trx, events, amounts);
+  await setEventAmounts(trx, events, amounts, now);
   return amounts;
 }
 
@@ -70,7 +71,7 @@ export async function reallocateDraft(trx: Transaction<ErpDatabase>, invoice: In
   const changedLines = lines.filter((line) => compareDecimals(shares.get(line.id)!, line.amount) !== 0);
   await repo.setInvoiceLineAmounts(trx, changedLines.map((line) => ({ id: line.id, amount: shares.get(line.id)! })));
   const eventShares = new Map(lines.flatMap((line) => (line.billing_event_id ? [[line.billing_event_id, shares.get(line.id)!] as const] : [])));
-  await setEventAmounts(trx, events, eventShares);
+  await setEventAmounts(trx, events, eventShares, now);
   const printed = printedLineAmounts(invoice.grouping, groupable.map((line) => ({ ...line, amount: shares.get(line.id)! })));
   const totals = invoiceTotals(printed, invoice.tax_rate_percent ?? '0', invoice.currency, invoice.tax_rounding ?? 'INVOICE');
   await trx

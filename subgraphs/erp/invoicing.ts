@@ -146,11 +146,11 @@ export function createInvoicingService(deps: InvoicingDeps) {
       )
       .execute();
     const eventIds = draft.lines.map((line) => line.billingEventId);
-    const billed = await trx.updateTable('billing_event').set({ status: 'BILLED' }).where('id', 'in', eventIds).where('status', '=', 'UNBILLED').executeTakeFirst();
+    const billed = await trx.updateTable('billing_event').set({ status: 'BILLED', updated_at: now }).where('id', 'in', eventIds).where('status', '=', 'UNBILLED').executeTakeFirst();
     if (Number(billed.numUpdatedRows) !== eventIds.length) throw new DomainError('CONFLICT', 'a billing event changed while it was being drafted; retry');
     // Each event carries its line's share of the group, so revenue and the invoice agree to the minor unit.
     const shares = new Map(draft.reallocated.map((change) => [change.billingEventId, change.amount]));
-    await setEventAmounts(trx, draft.reallocated.map((change) => drafted.events.get(change.billingEventId)!), shares);
+    await setEventAmounts(trx, draft.reallocated.map((change) => drafted.events.get(change.billingEventId)!), shares, now);
     const money = (amount: string) => ({ amount, currency: draft.currency });
     return {
       id,
@@ -308,9 +308,9 @@ export function createInvoicingService(deps: InvoicingDeps) {
         for (const sourceId of await repo.sourcesTakenBack(trx, 'TIME_ENTRY', overages)) takenBack.add(`OVERAGE:${sourceId}`);
         const reversed = billed.filter((row) => takenBack.has(`${row.source_type}:${row.source_id}`));
         const released = billed.filter((row) => !takenBack.has(`${row.source_type}:${row.source_id}`));
-        if (released.length) await trx.updateTable('billing_event').set({ status: 'UNBILLED' }).where('id', 'in', released.map((row) => row.id)).execute();
-        await restoreOwnAmounts(trx, released);
-        if (reversed.length) await trx.updateTable('billing_event').set({ status: 'REVERSED', reversed_at: now }).where('id', 'in', reversed.map((row) => row.id)).execute();
+        if (released.length) await trx.updateTable('billing_event').set({ status: 'UNBILLED', updated_at: now }).where('id', 'in', released.map((row) => row.id)).execute();
+        await restoreOwnAmounts(trx, released, now);
+        if (reversed.length) await trx.updateTable('billing_event').set({ status: 'REVERSED', reversed_at: now, updated_at: now }).where('id', 'in', reversed.map((row) => row.id)).execute();
         await trx.updateTable('invoice').set({ status: 'VOID', voided_at: now, void_reason: why, updated_at: now }).where('id', '=', id).execute();
         const withdrawn = await withdrawDraftCreditNotes(trx, clock, id, `invoice voided: ${why}`, { correlationId: scope.correlationId });
         await appendToOutbox(trx, [
@@ -357,7 +357,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
         );
         const paymentId = randomUUID();
         const now = clock.now();
-        await trx.insertInto('payment').values({ id: paymentId, invoice_id: invoice.id, amount, currency, received_on: receivedOn, reference, created_at: now }).execute();
+        await trx.insertInto('payment').values({ id: paymentId, invoice_id: invoice.id, amount, currency, received_on: receivedOn, reference, created_at: now, updated_at: now }).execute();
         await trx.updateTable('invoice').set({ status: outcome.status, updated_at: now }).where('id', '=', invoice.id).execute();
         await appendToOutbox(trx, [
           event<InvoicePaid>(scope, erpTopics.invoicePaid, invoice.id, {

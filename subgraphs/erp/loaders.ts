@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { changeOrdering } from '../../lib/db/changes.ts';
 import type { Ordering } from '../../lib/graphql/connection.ts';
 import { loaderByGroup, loaderById, pagedByParent } from '../../lib/graphql/loaders.ts';
 import * as repo from './repository.ts';
@@ -10,10 +11,15 @@ export const orderings = {
   creditNote: { columns: ['created_at', 'id'], direction: 'desc' },
   billingEvent: { columns: ['date', 'id'], direction: 'desc' },
   costPosting: { columns: ['date', 'id'], direction: 'desc' },
+  payment: { columns: ['received_on', 'id'], direction: 'desc' },
   taxRate: { columns: ['legal_entity_id', 'effective_from', 'id'], direction: 'asc' },
   fxRate: { columns: ['from_currency', 'to_currency', 'effective_from', 'id'], direction: 'asc' },
   billingSetup: { columns: ['created_at', 'id'], direction: 'desc' },
 } as const satisfies Record<string, Ordering>;
+
+/** The order of a mirrorable list: its own, or with `updatedAfter` the change order (lib/db/changes.ts). */
+export const orderingOf = (table: string, ordering: Ordering, filter: { updatedAfter?: unknown } | null | undefined): Ordering =>
+  filter?.updatedAfter != null ? changeOrdering(table) : ordering;
 
 /** Per-request loaders: every reference, list and aggregate under a parent is one statement per batch. */
 export function createErpLoaders(db: Kysely<ErpDatabase>) {
@@ -46,6 +52,12 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     invoicesByCustomer: pagedByParent<InvoiceRow, repo.InvoiceFilter>(db, 'customer_id', orderings.invoice, (filter) =>
       repo.invoicesQuery(db, filter ?? {}),
     ),
+    /** A customer's invoices asked with `updatedAfter`: in change order. */
+    invoiceChangesByCustomer: pagedByParent<InvoiceRow, repo.InvoiceFilter>(db, 'customer_id', changeOrdering('invoice'), (filter) =>
+      repo.invoicesQuery(db, filter ?? {}),
+    ),
+    costPostingByTimeEntry: loaderByGroup((ids) => repo.liveCostPostingsBySources(db, 'TIME_ENTRY', ids), (row) => row.source_id),
+    costPostingByExpense: loaderByGroup((ids) => repo.liveCostPostingsBySources(db, 'EXPENSE', ids), (row) => row.source_id),
   };
 }
 

@@ -45,7 +45,7 @@ export function createPercentCompleteService(deps: PercentCompleteDeps) {
     const held = await repo.lockPercentCompleteHeldForCost(trx, contractId);
     if (held.length === 0) return [];
     const now = clock.now();
-    await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now }).where('id', 'in', held.map((event) => event.id)).execute();
+    await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now, updated_at: now }).where('id', 'in', held.map((event) => event.id)).execute();
     return held.map((event) =>
       createEvent<BillingEventReversed>('erp', erpTopics.billingEventReversed, { typename: 'BillingEvent', id: event.id }, {
         billingEventId: event.id, sourceType: 'PERCENT_COMPLETE', sourceId: event.source_id, contractId, projectId: event.project_id,

@@ -49,7 +49,7 @@ export interface PostingDeps {
 export const costPostingRow = (cost: PlannedCost, postedAt: Date) => ({
   id: randomUUID(), source_type: cost.sourceType, source_id: cost.sourceId, worker_id: cost.workerId, project_id: cost.projectId,
   legal_entity_id: cost.legalEntityId, date: cost.date, hours: cost.hours, cost_rate: cost.costRate, amount: cost.amount,
-  currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: postedAt,
+  currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: postedAt, updated_at: postedAt,
 });
 
 export function createPostingService(deps: PostingDeps) {
@@ -169,11 +169,11 @@ export function createPostingService(deps: PostingDeps) {
       const events: DomainEvent<unknown>[] = [];
       const cost = await repo.lockLiveCostPosting(trx, sourceType, sourceId);
       if (cost) {
-        await trx.updateTable('cost_posting').set({ reversed_at: now }).where('id', '=', cost.id).execute();
+        await trx.updateTable('cost_posting').set({ reversed_at: now, updated_at: now }).where('id', '=', cost.id).execute();
         const negated = reversalOf(cost);
         await trx
           .insertInto('cost_posting')
-          .values({ ...negated, id: randomUUID(), reversal_of: cost.id, reversed_at: null, posted_at: now })
+          .values({ ...negated, id: randomUUID(), reversal_of: cost.id, reversed_at: null, posted_at: now, updated_at: now })
           .execute();
       }
       if (sourceType === 'TIME_ENTRY') {
@@ -202,7 +202,7 @@ export function createPostingService(deps: PostingDeps) {
           );
         } else {
           if (line && invoice) await removeFromDraft(trx, line.id, invoice.id);
-          await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now }).where('id', '=', billing.id).execute();
+          await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now, updated_at: now }).where('id', '=', billing.id).execute();
           events.push(
             createEvent<BillingEventReversed>(
               'erp',
@@ -233,6 +233,7 @@ export function createPostingService(deps: PostingDeps) {
         return post(event, {
           sourceType: 'TIME_ENTRY', sourceId: entry.timeEntryId, workerId: entry.workerId, projectId: entry.projectId, taskId: entry.taskId,
           roleId: entry.roleId, date: entry.date, hours: entry.hours, billable: entry.billable, billRate: entry.billRate ?? null,
+          invoicedExternally: entry.invoicedExternally === true,
         });
       }
       case timeTopics.expenseApproved: {

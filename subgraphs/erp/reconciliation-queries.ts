@@ -56,7 +56,8 @@ export async function billingEventsNotInvoiced(db: Db, closedThrough: string): P
   const rows = await db
     .selectFrom('billing_event as be')
     .select(['be.id', 'be.status', sql<string>`to_char(be.date, 'YYYY-MM-DD')`.as('date'), 'be.contract_id'])
-    .where('be.status', '<>', 'REVERSED')
+    // Invoiced by the previous system (imported history): never on a psgraph invoice, by design.
+    .where('be.status', 'not in', ['REVERSED', 'INVOICED_EXTERNALLY'])
     .where('be.date', '<=', closedThrough)
     .where(({ not, exists, selectFrom }) =>
       not(

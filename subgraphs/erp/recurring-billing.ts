@@ -151,7 +151,7 @@ export async function reapplyDrawdownsAwaitingFee(trx: Transaction<ErpDatabase>,
   const events: DomainEvent<unknown>[] = [];
   for (const [index, drawdown] of drawdowns.entries()) {
     const usage = due[index];
-    await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now }).where('id', '=', usage.overage_event_id).execute();
+    await trx.updateTable('billing_event').set({ status: 'REVERSED', held_reason: null, reversed_at: now, updated_at: now }).where('id', '=', usage.overage_event_id).execute();
     events.push(
       createEvent<BillingEventReversed>('erp', erpTopics.billingEventReversed, { typename: 'BillingEvent', id: usage.overage_event_id }, {
         billingEventId: usage.overage_event_id, sourceType: 'OVERAGE', sourceId: usage.source_id, contractId: usage.contract_id, projectId: usage.project_id,

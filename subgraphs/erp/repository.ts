@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { changedAfter } from '../../lib/db/changes.ts';
 import type { FinancialFact } from './domain/financials.ts';
 import type { EntryBillingFact, FeeCoverage } from './domain/time-entry-billing.ts';
 import type { BillingEventStatus, BillingSetupStatus, BillingSourceType, CostSourceType, CreditNoteStatus, ErpDatabase, InvoiceStatus } from './tables.ts';
@@ -14,6 +15,7 @@ export interface InvoiceFilter {
   status?: readonly InvoiceStatus[] | null;
   from?: string | null;
   to?: string | null;
+  updatedAfter?: Date | string | null;
 }
 
 export interface CreditNoteFilter {
@@ -34,6 +36,7 @@ export interface BillingEventFilter {
   sourceType?: string | null;
   from?: string | null;
   to?: string | null;
+  updatedAfter?: Date | string | null;
 }
 
 export interface CostPostingFilter {
@@ -43,6 +46,15 @@ export interface CostPostingFilter {
   sourceType?: CostSourceType | null;
   from?: string | null;
   to?: string | null;
+  updatedAfter?: Date | string | null;
+}
+
+export interface PaymentFilter {
+  invoiceId?: string | null;
+  customerId?: string | null;
+  from?: string | null;
+  to?: string | null;
+  updatedAfter?: Date | string | null;
 }
 
 export interface TaxRateFilter {
@@ -68,7 +80,7 @@ export function invoicesQuery(db: Db, filter: InvoiceFilter = {}) {
   // A draft has no issue date yet: its period end dates it.
   if (filter.from) query = query.where(sql`coalesce(issue_date, period_end)`, '>=', filter.from);
   if (filter.to) query = query.where(sql`coalesce(issue_date, period_end)`, '<=', filter.to);
-  return query;
+  return changedAfter(query, 'invoice', filter.updatedAfter);
 }
 
 export function creditNotesQuery(db: Db, filter: CreditNoteFilter = {}) {
@@ -100,6 +112,18 @@ export const linesByBillingEvents = (db: Db, eventIds: readonly string[]) =>
     .execute();
 
 export const paymentsByIds = (db: Db, ids: readonly string[]) => db.selectFrom('payment').selectAll().where('id', 'in', ids).execute();
+
+export function paymentsQuery(db: Db, filter: PaymentFilter = {}) {
+  let query = db.selectFrom('payment').selectAll('payment');
+  if (filter.invoiceId) query = query.where('payment.invoice_id', '=', filter.invoiceId);
+  if (filter.customerId) {
+    const customerId = filter.customerId;
+    query = query.where('payment.invoice_id', 'in', (eb) => eb.selectFrom('invoice').select('invoice.id').where('invoice.customer_id', '=', customerId));
+  }
+  if (filter.from) query = query.where('payment.received_on', '>=', filter.from);
+  if (filter.to) query = query.where('payment.received_on', '<=', filter.to);
+  return changedAfter(query, 'payment', filter.updatedAfter);
+}
 
 export const paymentsByInvoices = (db: Db, invoiceIds: readonly string[]) =>
   db.selectFrom('payment').selectAll().where('invoice_id', 'in', invoiceIds).orderBy('received_on').orderBy('id').execute();
@@ -238,7 +262,7 @@ export function billingEventsQuery(db: Db, filter: BillingEventFilter = {}) {
   if (filter.sourceType) query = query.where('source_type', '=', filter.sourceType as never);
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
-  return query;
+  return changedAfter(query, 'billing_event', filter.updatedAfter);
 }
 
 export const costPostingsByIds = (db: Db, ids: readonly string[]) =>
@@ -252,8 +276,19 @@ export function costPostingsQuery(db: Db, filter: CostPostingFilter = {}) {
   if (filter.sourceType) query = query.where('source_type', '=', filter.sourceType);
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
-  return query;
+  return changedAfter(query, 'cost_posting', filter.updatedAfter);
 }
+
+/** The live cost postings (originals neither reversed nor reversals) of many sources of one type. */
+export const liveCostPostingsBySources = (db: Db, sourceType: CostSourceType, sourceIds: readonly string[]) =>
+  db
+    .selectFrom('cost_posting')
+    .selectAll()
+    .where('source_type', '=', sourceType)
+    .where('source_id', 'in', sourceIds)
+    .where('reversal_of', 'is', null)
+    .where('reversed_at', 'is', null)
+    .execute();
 
 /**
  * A dated row (a tax or FX rate) in effect on `date`: its period includes both ends, an open end runs forever — the
@@ -401,7 +436,7 @@ export const capSumsByContracts = (db: Db, contractIds: readonly string[]) =>
     .selectFrom('billing_event as e')
     .innerJoin('billing_setup as s', (join) => join.onRef('s.contract_id', '=', 'e.contract_id').onRef('s.currency', '=', 'e.currency'))
     .where('e.contract_id', 'in', contractIds)
-    .where('e.status', 'in', ['BILLED', 'UNBILLED', 'HELD'])
+    .where('e.status', 'in', ['BILLED', 'UNBILLED', 'HELD', 'INVOICED_EXTERNALLY'])
     .select((eb) => ['e.contract_id', 'e.status', eb.fn.sum<string>('e.amount').as('amount')])
     .groupBy(['e.contract_id', 'e.status'])
     .execute();
@@ -702,9 +737,10 @@ export async function financialFactsByProjects(db: Db, projectIds: readonly stri
   // A BILLED event is on an invoice: a draft's (ON_DRAFT: its amount counts for the margin, not as billed yet) or an
   // issued one's (BILLED_HOURS: its amount is in BILLED, from the line).
   const eventKind = sql<FinancialFact['kind']>`case when e.status <> 'BILLED' then 'UNBILLED' when i.status = 'DRAFT' then 'ON_DRAFT' else 'BILLED_HOURS' end`;
+  // Imported history the previous system invoiced is neither unbilled nor billed by psgraph: not in the financials.
   const events = withInvoice(db)
     .where('e.project_id', 'in', projectIds)
-    .where('e.status', '<>', 'REVERSED')
+    .where('e.status', 'not in', ['REVERSED', 'INVOICED_EXTERNALLY'])
     .select((eb) => [
       sql<string>`e.project_id`.as('project_id'),
       eventKind.as('kind'),
@@ -927,7 +963,7 @@ export const groupKeysToDraft = (db: Db, scope: DraftScope) =>
  * Sets many billing events' amounts (and functional amounts) in one statement: a grouped invoice's lines share their
  * group's amount (domain/invoicing.ts `allocateGroupAmounts`), and each line's billing event carries its share.
  */
-export async function setBillingEventAmounts(trx: Transaction<ErpDatabase>, rows: ReadonlyArray<{ id: string; amount: string; functionalAmount: string | null }>) {
+export async function setBillingEventAmounts(trx: Transaction<ErpDatabase>, rows: ReadonlyArray<{ id: string; amount: string; functionalAmount: string | null }>, now: Date) {
   if (rows.length === 0) return;
   const values = sql<{ id: string; amount: string; functional_amount: string | null }>`(values ${sql.join(
     rows.map((row) => sql`(${row.id}, ${row.amount}::numeric, ${row.functionalAmount}::numeric)`),
@@ -935,7 +971,7 @@ export async function setBillingEventAmounts(trx: Transaction<ErpDatabase>, rows
   await trx
     .updateTable('billing_event')
     .from(values)
-    .set((eb) => ({ amount: eb.ref('v.amount'), functional_amount: eb.ref('v.functional_amount') }))
+    .set((eb) => ({ amount: eb.ref('v.amount'), functional_amount: eb.ref('v.functional_amount'), updated_at: now }))
     .whereRef('billing_event.id', '=', 'v.id')
     .execute();
 }

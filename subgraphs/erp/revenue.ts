@@ -12,6 +12,8 @@ export interface RevenueFilter {
   projectIds?: readonly string[] | null;
   customerIds?: readonly string[] | null;
   legalEntityIds?: readonly string[] | null;
+  /** Only contracts with a billing event or retainer drawdown written or changed after this instant (their rows whole). */
+  updatedAfter?: Date | string | null;
 }
 
 export interface RevenueRow {
@@ -55,8 +57,17 @@ export function revenueQuery(db: Kysely<ErpDatabase>, input: { from: string; to:
   const { from, to, period, filter } = input;
   const startOf = (date: string) =>
     period === 'DAY' ? sql`${sql.ref(date)}` : sql`greatest(date_trunc(${sql.lit(period === 'WEEK' ? 'week' : 'month')}, ${sql.ref(date)}::timestamp)::date, ${from}::date)`;
+  // A contract's revenue moves only with its billing events (updated_at: lib/db/changes.ts) and its retainer drawdowns
+  // (written, re-drawn with a fee event of the contract, or reversed).
+  const changedAfter = filter.updatedAfter == null ? null : new Date(filter.updatedAfter);
+  const changedContracts = (column: string) =>
+    changedAfter === null
+      ? sql``
+      : sql`and ${sql.ref(column)} in (
+          select c.contract_id from ${table(db, 'billing_event')} c where c.updated_at > ${changedAfter}
+          union select c.contract_id from ${table(db, 'recurring_usage')} c where c.created_at > ${changedAfter} or c.reversed_at > ${changedAfter})`;
   const filters = (alias: string) => sql`${inList(`${alias}.contract_id`, filter.contractIds)} ${inList(`${alias}.project_id`, filter.projectIds)}
-    ${inList(`${alias}.customer_id`, filter.customerIds)} ${inList(`${alias}.legal_entity_id`, filter.legalEntityIds)}`;
+    ${inList(`${alias}.customer_id`, filter.customerIds)} ${inList(`${alias}.legal_entity_id`, filter.legalEntityIds)} ${changedContracts(`${alias}.contract_id`)}`;
   return sql<RevenueSqlRow>`
     select period_start::text as period_start, contract_id, project_id, customer_id, legal_entity_id, method, currency,
       sum(amount)::numeric(16, 2)::text as amount, sum(hours)::numeric(16, 2)::text as hours
@@ -74,7 +85,7 @@ export function revenueQuery(db: Kysely<ErpDatabase>, input: { from: string; to:
       where u.billing_method = 'RETAINER' and u.reversed_at is null and u.drawn is not null and u.drawn <> 0
         and u.date between ${from}::date and ${to}::date
         ${inList('u.contract_id', filter.contractIds)} ${inList('u.project_id', filter.projectIds)}
-        ${inList('s.customer_id', filter.customerIds)} ${inList('s.legal_entity_id', filter.legalEntityIds)}
+        ${inList('s.customer_id', filter.customerIds)} ${inList('s.legal_entity_id', filter.legalEntityIds)} ${changedContracts('u.contract_id')}
     ) revenue
     group by period_start, contract_id, project_id, customer_id, legal_entity_id, method, currency
     order by period_start, contract_id, project_id nulls last, method, currency`.execute(db);

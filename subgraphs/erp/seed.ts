@@ -189,7 +189,7 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
       ...fxColumns(valueOf(amount, contract.currency, contract.legalEntityId, entry.date, rate === null)),
       status: rate === null ? ('HELD' as const) : invoiced ? ('BILLED' as const) : ('UNBILLED' as const),
       held_reason: rate === null ? ('NO_RATE' as const) : null,
-      reversed_at: null, created_at: atEvening(entry.date),
+      reversed_at: null, created_at: atEvening(entry.date), updated_at: atEvening(entry.date),
     };
     events.push(event);
     if (!invoiced) return;
@@ -226,7 +226,7 @@ export async function seedErp(db: Kysely<ErpDatabase>, firm: DemoFirm): Promise<
       id: randomUUID(), source_type: 'TIME_ENTRY', source_id: entry.id, worker_id: worker.id, project_id: project.id,
       legal_entity_id: worker.legalEntityId, date: entry.date, hours: entry.hours, cost_rate: costRate.amount,
       amount: lineAmount(entry.hours, costRate.amount, costRate.currency), currency: costRate.currency, reversal_of: null,
-      reversed_at: null, covered_by_fee: coveredByFee, posted_at: atEvening(entry.date),
+      reversed_at: null, covered_by_fee: coveredByFee, posted_at: atEvening(entry.date), updated_at: atEvening(entry.date),
     });
     if (contract && !coveredByFee) bill(entry, contract);
     if (costs.length >= 1000) await flush();

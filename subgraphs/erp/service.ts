@@ -22,7 +22,7 @@ import { timeEntryBilling, type TimeEntryFacts } from './domain/time-entry-billi
 import { assertNoTaxRateOverlap, type EffectiveTaxRate } from './domain/tax-rate.ts';
 import { checkedPeriod, checkPeriodDates, updatedPeriod } from './domain/rates.ts';
 import { erpConsumerGroups, erpTopics, type BillingBlocked, type BillingSetupReady } from './events.ts';
-import { orderings, type ErpLoaders } from './loaders.ts';
+import { orderingOf, orderings, type ErpLoaders } from './loaders.ts';
 import { revenueSchedule } from './revenue.ts';
 import * as repo from './repository.ts';
 import type { ErpDatabase, InvoiceGrouping, ProjectRef, TaxRateRow, TaxRounding } from './tables.ts';
@@ -220,12 +220,13 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
     billingSetup: byId((id) => loaders.billingSetup.load(id)),
     billingSetupOfContract: byId(async (contractId) => (await loaders.billingSetupByContract.load(contractId))[0] ?? null),
 
-    invoices: (args: PagedArgs<repo.InvoiceFilter>) => listed(repo.invoicesQuery(db, args.filter ?? {}), orderings.invoice, args),
+    invoices: (args: PagedArgs<repo.InvoiceFilter>) => listed(repo.invoicesQuery(db, args.filter ?? {}), orderingOf('invoice', orderings.invoice, args.filter), args),
     creditNotes: (args: PagedArgs<repo.CreditNoteFilter>) => listed(repo.creditNotesQuery(db, args.filter ?? {}), orderings.creditNote, args),
     billingEvents: (args: PagedArgs<repo.BillingEventFilter>) =>
-      listed(repo.billingEventsQuery(db, args.filter ?? {}), orderings.billingEvent, args),
+      listed(repo.billingEventsQuery(db, args.filter ?? {}), orderingOf('billing_event', orderings.billingEvent, args.filter), args),
     costPostings: (args: PagedArgs<repo.CostPostingFilter>) =>
-      listed(repo.costPostingsQuery(db, args.filter ?? {}), orderings.costPosting, args),
+      listed(repo.costPostingsQuery(db, args.filter ?? {}), orderingOf('cost_posting', orderings.costPosting, args.filter), args),
+    payments: (args: PagedArgs<repo.PaymentFilter>) => listed(repo.paymentsQuery(db, args.filter ?? {}), orderingOf('payment', orderings.payment, args.filter), args),
     taxRates: (args: PagedArgs<repo.TaxRateFilter>) => listed(repo.taxRatesQuery(db, args.filter ?? {}), orderings.taxRate, args),
     fxRates: (args: PagedArgs<repo.FxRateFilter>) => listed(repo.fxRatesQuery(db, args.filter ?? {}), orderings.fxRate, args),
     billingSetups: (args: PagedArgs<repo.BillingSetupFilter>) =>
@@ -233,7 +234,7 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
 
     invoicesOfCustomer(customerId: string, args: PagedArgs<repo.InvoiceFilter>) {
       finance();
-      return loaders.invoicesByCustomer.for(args).load(customerId);
+      return (args.filter?.updatedAfter != null ? loaders.invoiceChangesByCustomer : loaders.invoicesByCustomer).for(args).load(customerId);
     },
     async arBalanceOfCustomer(customerId: string): Promise<Money[]> {
       finance();
@@ -250,6 +251,11 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
       // The fee's coverage matters only to approved billable time without a billing event of its own (a second batch).
       const covered = facts.length === 0 && entry.billable && entry.status === 'APPROVED' ? (await loaders.coverageByTimeEntry.load(entry.id))[0]?.coverage : null;
       return timeEntryBilling(entry, facts, covered ?? null);
+    },
+    /** A time entry's (or an expense's) live cost posting: the ledger's. */
+    async costPostingOfSource(sourceType: 'TIME_ENTRY' | 'EXPENSE', sourceId: string) {
+      finance();
+      return (await (sourceType === 'TIME_ENTRY' ? loaders.costPostingByTimeEntry : loaders.costPostingByExpense).load(sourceId))[0] ?? null;
     },
     /** An expense is billed like a time entry (its billing events have source type EXPENSE): the same rule. */
     async billingOfExpense(expense: { id: string } & TimeEntryFacts) {

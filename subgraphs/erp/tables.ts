@@ -13,7 +13,11 @@ export type BillingSourceType = 'TIME_ENTRY' | 'EXPENSE' | 'MILESTONE' | 'RECURR
 export type FixedFeeMethod = 'MILESTONE' | 'SCHEDULE' | 'PERCENT_COMPLETE';
 /** VOID: a draft credit note withdrawn (an issued one is a document and stays). */
 export type CreditNoteStatus = 'DRAFT' | 'ISSUED' | 'VOID';
-export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD';
+/**
+ * INVOICED_EXTERNALLY: imported history that the firm's previous system invoiced (time's `invoicedExternally`): kept so
+ * finance sees it, never drafted, and neither unbilled work nor psgraph's revenue.
+ */
+export type BillingEventStatus = 'UNBILLED' | 'BILLED' | 'REVERSED' | 'HELD' | 'INVOICED_EXTERNALLY';
 export type CostSourceType = 'TIME_ENTRY' | 'EXPENSE';
 export type RevenueMethod = 'AS_DELIVERED' | 'PERCENT_COMPLETE' | 'MILESTONE' | 'SCHEDULE' | 'RECURRING_FEE' | 'RETAINER_DRAWDOWN';
 export type InvoiceGrouping = 'PER_ENTRY' | 'BY_PROJECT' | 'BY_ROLE' | 'BY_WORKER' | 'BY_TASK';
@@ -139,6 +143,8 @@ export interface PaymentTable {
   received_on: string;
   reference: string | null;
   created_at: Generated<Date>;
+  /** A payment is never changed: its `created_at`, there for the change order of incremental pulls. */
+  updated_at: Generated<Date>;
 }
 
 export interface BillingEventTable {
@@ -172,6 +178,8 @@ export interface BillingEventTable {
   held_reason: string | null;
   reversed_at: Date | null;
   created_at: Generated<Date>;
+  /** Moved by every change a mirror must see: status, hold, release, reversal, drafting, an amount shared out. */
+  updated_at: Generated<Date>;
 }
 
 export interface CostPostingTable {
@@ -193,6 +201,8 @@ export interface CostPostingTable {
   /** Billable time on a FIXED_FEE contract: the fee covers it, no billing event comes (TimeEntry.billing COVERED_BY_FEE). */
   covered_by_fee: Generated<boolean>;
   posted_at: Generated<Date>;
+  /** `posted_at`, then when the posting was reversed. */
+  updated_at: Generated<Date>;
 }
 
 /**

@@ -12,5 +12,11 @@ export const codegen = {
     CostRate: '../../subgraphs/hcm/tables.ts#CostRateRow',
     Leave: '../../subgraphs/hcm/tables.ts#LeaveRow',
     ApiKey: '../../subgraphs/hcm/tables.ts#ApiKeyRow',
+    WebhookEndpoint: '../../lib/webhooks/index.ts#WebhookEndpointRow',
+    WebhookDelivery: '../../lib/webhooks/index.ts#WebhookDeliveryRow',
+    WorkerUpsertResult: '../../lib/upsert.ts#UpsertResult',
+    RoleUpsertResult: '../../lib/upsert.ts#UpsertResult',
+    CostCenterUpsertResult: '../../lib/upsert.ts#UpsertResult',
+    LegalEntityUpsertResult: '../../lib/upsert.ts#UpsertResult',
   },
 };

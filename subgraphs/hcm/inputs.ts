@@ -1,5 +1,6 @@
 import { checkDecimal, roundDecimal } from '../../lib/decimal.ts';
 import { badInput } from '../../lib/errors.ts';
+import type { ExternalRef } from '../../lib/external-refs.ts';
 import { checkDate, checkEmail, checkInteger, checkText } from '../../lib/validate.ts';
 import type { LeaveType, WorkerKind } from './tables.ts';
 
@@ -9,23 +10,36 @@ import type { LeaveType, WorkerKind } from './tables.ts';
  */
 export interface SkillInput { skill: string; level: number }
 export interface HolidayInput { date: string; name: string }
-export interface LegalEntityInput { code?: string | null; name?: string | null; country?: string | null; currency?: string | null }
-export interface CostCenterInput { code?: string | null; name?: string | null; legalEntityId?: string | null }
-export interface RoleInput { code?: string | null; name?: string | null; targetUtilization?: string | null }
+/** An input's references in other systems: a create's to attach, an update's to replace the set with. */
+export interface WithExternalRefs { externalRefs?: ExternalRef[] | null }
+/** One input of a bulk upsert: the reference it is keyed by, and the existing record to give it to, if any. */
+export type UpsertInput<Input> = Input & { externalRef: ExternalRef; id?: string | null };
+export interface LegalEntityInput extends WithExternalRefs { code?: string | null; name?: string | null; country?: string | null; currency?: string | null }
+export interface CostCenterInput extends WithExternalRefs {
+  code?: string | null;
+  name?: string | null;
+  legalEntityId?: string | null;
+  legalEntityRef?: ExternalRef | null;
+}
+export interface RoleInput extends WithExternalRefs { code?: string | null; name?: string | null; targetUtilization?: string | null }
 export interface CalendarInput { name?: string | null; hoursPerDay?: string | null; workingDays?: number[] | null; holidays?: HolidayInput[] | null }
 export interface CostRateInput { amount: string; currency: string; effectiveFrom: string; effectiveTo?: string | null }
-export interface LeaveInput { workerId: string; type: LeaveType; startDate: string; endDate: string; hoursPerDay?: string | null }
+export interface LeaveInput { workerId?: string | null; workerRef?: ExternalRef | null; type: LeaveType; startDate: string; endDate: string; hoursPerDay?: string | null }
 
 /** Omitted (undefined) fields stay; `managerId` and `terminationDate` set to null clear them. */
-export interface WorkerInput {
+export interface WorkerInput extends WithExternalRefs {
   employeeNumber?: string | null;
   name?: string | null;
   email?: string | null;
   kind?: WorkerKind | null;
   roleId?: string | null;
+  roleRef?: ExternalRef | null;
   managerId?: string | null;
+  managerRef?: ExternalRef | null;
   costCenterId?: string | null;
+  costCenterRef?: ExternalRef | null;
   legalEntityId?: string | null;
+  legalEntityRef?: ExternalRef | null;
   location?: string | null;
   calendarId?: string | null;
   hireDate?: string | null;
@@ -44,7 +58,8 @@ export const checkCountry = (field: string, value: string) => {
   return value;
 };
 export const checkHoursPerDay = (field: string, value: string) => checkDecimal(field, value, { scale: 2, min: 'positive', max: '24' });
-export const checkUtilization = (value: string) => checkDecimal('targetUtilization', value, { scale: 2, min: 'zero', max: '100' });
+/** Percent, two places as stored ("75" → "75.00"), so an upsert of the same value compares equal. */
+export const checkUtilization = (value: string) => roundDecimal(checkDecimal('targetUtilization', value, { scale: 2, min: 'zero', max: '100' }), 2);
 
 export function checkWorkingDays(days: readonly number[]): number[] {
   if (days.length === 0) throw badInput('workingDays', 'at least one working day');
@@ -82,7 +97,7 @@ export function checkWorkerFields(input: WorkerInput) {
     ...(input.hireDate != null ? { hire_date: checkDate('hireDate', input.hireDate) } : {}),
     ...(input.terminationDate != null ? { termination_date: checkDate('terminationDate', input.terminationDate) } : {}),
     ...(input.targetUtilization !== undefined
-      ? { target_utilization: input.targetUtilization === null ? null : roundDecimal(checkUtilization(input.targetUtilization), 2) }
+      ? { target_utilization: input.targetUtilization === null ? null : checkUtilization(input.targetUtilization) }
       : {}),
   };
 }

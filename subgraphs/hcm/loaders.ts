@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Ordering } from '../../lib/graphql/connection.ts';
 import { LoaderFamily, loaderByGroup, loaderById, pagedByParent } from '../../lib/graphql/loaders.ts';
+import { changeOrdering } from '../../lib/db/changes.ts';
+import { externalRefLoader } from '../../lib/external-refs.ts';
 import * as repo from './repository.ts';
 import type { HcmDatabase, LeaveRow, LeaveStatus, PublicHolidayRow, WorkerRow } from './tables.ts';
 
@@ -33,6 +35,11 @@ export function createHcmLoaders(db: Kysely<HcmDatabase>, today: string) {
     worker: loaderById((ids) => repo.workersByIds(db, ids)),
     leave: loaderById((ids) => repo.leavesByIds(db, ids)),
     apiKey: loaderById((ids) => repo.apiKeysByIds(db, ids)),
+    /** Each record's references in other systems (`externalRefs`), one statement per batch and kind of record. */
+    externalRefsOfWorker: externalRefLoader(db, 'Worker'),
+    externalRefsOfRole: externalRefLoader(db, 'Role'),
+    externalRefsOfCostCenter: externalRefLoader(db, 'CostCenter'),
+    externalRefsOfLegalEntity: externalRefLoader(db, 'LegalEntity'),
     skillsByWorker: loaderByGroup((ids) => repo.skillsByWorkers(db, ids), (row) => row.worker_id),
     costRatesByWorker: loaderByGroup((ids) => repo.costRatesByWorkers(db, ids), (row) => row.worker_id),
     /** Holidays of each calendar within one range (per distinct range, one statement for all calendars). */
@@ -44,6 +51,10 @@ export function createHcmLoaders(db: Kysely<HcmDatabase>, today: string) {
       loaderByGroup((ids) => repo.approvedLeavesByWorkers(db, ids, range.from, range.to), (row) => row.worker_id),
     ),
     directReports: pagedByParent<WorkerRow, repo.WorkerFilter>(db, 'manager_id', orderings.worker, (filter) =>
+      repo.workersQuery(db, filter ?? {}, today),
+    ),
+    /** `directReports(filter: { updatedAfter })`: in change order, as `workers` is then. */
+    directReportsByChange: pagedByParent<WorkerRow, repo.WorkerFilter>(db, 'manager_id', changeOrdering('worker'), (filter) =>
       repo.workersQuery(db, filter ?? {}, today),
     ),
     leavesByWorker: pagedByParent<LeaveRow, { from?: string | null; to?: string | null; status?: LeaveStatus | null }>(

@@ -1,11 +1,27 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { HcmDatabase, LeaveStatus, WorkerStatus } from './tables.ts';
 import { containsPattern } from '../../lib/db/like.ts';
+import { changedAfter } from '../../lib/db/changes.ts';
+import { whereExternalRef, whereExternalSystem, type ExternalRef } from '../../lib/external-refs.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<HcmDatabase> | Transaction<HcmDatabase>;
 
-export interface WorkerFilter {
+/** The filters of every list of records that carry references in other systems. */
+export interface ExternalRefFilter {
+  externalRefs?: readonly ExternalRef[] | null;
+  externalSystem?: string | null;
+}
+
+/** Records holding any of `filter.externalRefs`, and having an id in `filter.externalSystem`. */
+function byExternalRefs<Q extends SelectQueryBuilder<any, any, any>>(query: Q, entity: string, idColumn: string, filter: ExternalRefFilter): Q {
+  let filtered = query;
+  if (filter.externalRefs) filtered = whereExternalRef(filtered, entity, idColumn, filter.externalRefs);
+  if (filter.externalSystem) filtered = whereExternalSystem(filtered, entity, idColumn, filter.externalSystem);
+  return filtered;
+}
+
+export interface WorkerFilter extends ExternalRefFilter {
   ids?: readonly string[] | null;
   search?: string | null;
   email?: string | null;
@@ -17,21 +33,25 @@ export interface WorkerFilter {
   status?: WorkerStatus | null;
   location?: string | null;
   skill?: string | null;
+  /** Workers changed after this instant (the list is then in change order: `changeOrdering`). */
+  updatedAfter?: Date | string | null;
 }
 
-export interface LegalEntityFilter {
+export interface LegalEntityFilter extends ExternalRefFilter {
   search?: string | null;
   country?: string | null;
   currency?: string | null;
 }
 
-export interface CostCenterFilter {
+export interface CostCenterFilter extends ExternalRefFilter {
   legalEntityId?: string | null;
 }
 
 export interface SearchFilter {
   search?: string | null;
 }
+
+export interface RoleFilter extends SearchFilter, ExternalRefFilter {}
 
 export interface LeaveFilter {
   workerId?: string | null;
@@ -52,7 +72,7 @@ export function legalEntitiesQuery(db: Db, filter: LegalEntityFilter = {}) {
   }
   if (filter.country) query = query.where('country', '=', filter.country);
   if (filter.currency) query = query.where('currency', '=', filter.currency);
-  return query;
+  return byExternalRefs(query, 'LegalEntity', 'legal_entity.id', filter);
 }
 
 export const costCentersByIds = (db: Db, ids: readonly string[]) =>
@@ -61,18 +81,18 @@ export const costCentersByIds = (db: Db, ids: readonly string[]) =>
 export function costCentersQuery(db: Db, filter: CostCenterFilter = {}) {
   let query = db.selectFrom('cost_center').selectAll();
   if (filter.legalEntityId) query = query.where('legal_entity_id', '=', filter.legalEntityId);
-  return query;
+  return byExternalRefs(query, 'CostCenter', 'cost_center.id', filter);
 }
 
 export const rolesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('role').selectAll().where('id', 'in', ids).execute();
 
-export function rolesQuery(db: Db, filter: SearchFilter = {}) {
+export function rolesQuery(db: Db, filter: RoleFilter = {}) {
   let query = db.selectFrom('role').selectAll();
   if (filter.search) {
     const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
   }
-  return query;
+  return byExternalRefs(query, 'Role', 'role.id', filter);
 }
 
 export const calendarsByIds = (db: Db, ids: readonly string[]) =>
@@ -135,7 +155,7 @@ export function workersQuery(db: Db, filter: WorkerFilter, today: string) {
       ),
     );
   }
-  return query;
+  return changedAfter(byExternalRefs(query, 'Worker', 'worker.id', filter), 'worker', filter.updatedAfter);
 }
 
 export const skillsByWorkers = (db: Db, workerIds: readonly string[]) =>

@@ -13,12 +13,16 @@ import { createApiKeyService, type ApiKeyService } from './api-keys.ts';
 import { createHcmLoaders, type HcmLoaders } from './loaders.ts';
 import { createHcmQueries, createHcmService, type HcmQueries, type HcmService } from './service.ts';
 import type { HcmDatabase } from './tables.ts';
+import type { WebhookLoaders, WebhookService } from '../../lib/webhooks/index.ts';
+import { createHcmWebhooks } from './webhooks.ts';
 
 export interface HcmContext extends RequestScope {
   readonly loaders: HcmLoaders;
   readonly hcm: HcmService;
   readonly hcmQueries: HcmQueries;
   readonly apiKeys: ApiKeyService;
+  readonly webhooks: WebhookService;
+  readonly webhookLoaders: WebhookLoaders;
   /** The request's calendar date (UTC): effective statuses are judged against it. */
   readonly today: string;
   /** The request's instant: an API key's status (expired or not) is judged against it. */
@@ -33,6 +37,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
   const hcmQueries = createHcmQueries(deps.db, deps.clock);
   const hcm = createHcmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const apiKeys = createApiKeyService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const webhooks = createHcmWebhooks(deps, () => runtime?.relay.kick());
   runtime = createSubgraphRuntime<HcmContext>({
     name: 'hcm',
     typeDefs: hcmTypeDefs,
@@ -44,11 +49,22 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
     config: deps.config,
+    subscribe: (bus) => webhooks.subscribe(bus),
     endpoints: createApiKeyEndpoint({ apiKeys, identitySecret: deps.identitySecret, identityPolicy: deps.config?.signedIdentity }),
     createContext: (scope) => {
       const now = deps.clock.now();
       const today = isoDate(now);
-      return { ...scope, today, now, loaders: createHcmLoaders(deps.db, today), hcm, hcmQueries, apiKeys };
+      return {
+        ...scope,
+        today,
+        now,
+        loaders: createHcmLoaders(deps.db, today),
+        hcm,
+        hcmQueries,
+        apiKeys,
+        webhooks: webhooks.service,
+        webhookLoaders: webhooks.createLoaders(),
+      };
     },
   });
   return runtime;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { hasRole, requireRole } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
+import { changeOrdering } from '../../lib/db/changes.ts';
 import { toJson } from '../../lib/db/types.ts';
 import { checkCurrency, checkDecimal } from '../../lib/decimal.ts';
 import { badInput, DomainError, forbidden, notFound } from '../../lib/errors.ts';
@@ -10,7 +11,18 @@ import { appendToOutbox } from '../../lib/events/outbox.ts';
 import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
+import {
+  attachExternalRefs,
+  checkExternalRef,
+  checkExternalRefs,
+  lookupRecordId,
+  recordIdByRef,
+  resolveRecordId,
+  setExternalRefs,
+  type ExternalRef,
+} from '../../lib/external-refs.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
+import { changedColumns, checkBatchSize, upsertEach, type UpsertResult } from '../../lib/upsert.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
 import { assertCapacityRange, capacityByPeriod, capacityHours, type CapacityInput } from './domain/capacity.ts';
 import type { CalendarPeriod } from '../../lib/calendar-periods.ts';
@@ -37,12 +49,41 @@ import {
   type LegalEntityInput,
   type RoleInput,
   type SkillInput,
+  type UpsertInput,
   type WorkerInput,
 } from './inputs.ts';
 import * as repo from './repository.ts';
 import type { HcmDatabase, WorkerRow } from './tables.ts';
 
 type Trx = Transaction<HcmDatabase>;
+
+/** The hcm records that carry references in other systems (`external_ref.entity`). */
+export type HcmEntity = 'Worker' | 'Role' | 'CostCenter' | 'LegalEntity';
+
+/** What a write does to a record's references: replace the set (an update's `externalRefs`) or add one (an upsert's key). */
+interface RefChange {
+  replace?: readonly ExternalRef[] | null;
+  attach?: ExternalRef;
+}
+
+/**
+ * Reads about records of other kinds than a bulk upsert writes (a worker batch's roles, cost centers, legal entities and
+ * calendars): those do not change during the batch, so each is asked once per batch, not once per input. The single
+ * mutations ask every time (`askEveryTime`).
+ */
+type Once = <T>(key: string, ask: () => Promise<T>) => Promise<T>;
+const askEveryTime: Once = (_key, ask) => ask();
+function oncePerBatch(): Once {
+  const answers = new Map<string, Promise<unknown>>();
+  return <T>(key: string, ask: () => Promise<T>) => {
+    if (!answers.has(key)) answers.set(key, ask());
+    return answers.get(key) as Promise<T>;
+  };
+}
+
+/** Skills in one order, so the same set compares equal however it was given. */
+const bySkill = <S extends SkillInput>(skills: readonly S[]): SkillInput[] =>
+  [...skills].map(({ skill, level }) => ({ skill, level })).sort((a, b) => (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0));
 
 async function exists(trx: Trx, table: 'role' | 'work_calendar' | 'legal_entity', id: string, typename: string) {
   const row = await trx.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
@@ -115,109 +156,396 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
     if (taken && taken.id !== exceptId) throw new DomainError('CONFLICT', `code ${code} is already used`, { field: 'code' });
   }
 
+  async function uniqueCostCenterCode(trx: Trx, legalEntityId: string, code: string) {
+    const taken = await trx.selectFrom('cost_center').select('id').where('legal_entity_id', '=', legalEntityId).where('code', '=', code).executeTakeFirst();
+    if (taken) throw new DomainError('CONFLICT', `cost center code ${code} is already used in this legal entity`, { field: 'code' });
+  }
+
+  /**
+   * A change of a record's references: an update's `externalRefs` replaces the set (nothing written when it is the
+   * same), an upsert's key is added. Returns whether anything changed.
+   */
+  async function changeRefs(trx: Trx, entity: HcmEntity, id: string, refs: RefChange): Promise<boolean> {
+    if (refs.attach) return attachExternalRefs(trx, entity, id, [refs.attach], 'externalRef');
+    if (refs.replace == null) return false;
+    const wanted = checkExternalRefs('externalRefs', refs.replace);
+    const held = await trx.selectFrom('external_ref').select(['system', 'external_id']).where('entity', '=', entity).where('record_id', '=', id).execute();
+    const same = held.length === wanted.length && wanted.every((ref) => held.some((row) => row.system === ref.system && row.external_id === ref.id));
+    if (same) return false;
+    await setExternalRefs(trx, entity, id, wanted);
+    return true;
+  }
+
+  /**
+   * One upsert input through the single mutations' own create and change paths: the record holding `externalRef` is
+   * changed; or the record `id` names is given the reference and changed; or a new record is created with it.
+   */
+  async function upsertOne(
+    trx: Trx,
+    entity: HcmEntity,
+    input: { externalRef: ExternalRef; id?: string | null },
+    create: (ref: ExternalRef) => Promise<string>,
+    change: (id: string, refs: RefChange) => Promise<boolean>,
+  ): Promise<{ outcome: 'CREATED' | 'UPDATED' | 'UNCHANGED'; id: string }> {
+    const ref = checkExternalRef('externalRef', input.externalRef);
+    const outcome = (changed: boolean) => (changed ? 'UPDATED' : 'UNCHANGED');
+    if (input.id != null) return { id: input.id, outcome: outcome(await change(input.id, { attach: ref })) };
+    const holder = await recordIdByRef(trx, entity, ref);
+    if (holder) return { id: holder, outcome: outcome(await change(holder, {})) };
+    return { id: await create(ref), outcome: 'CREATED' };
+  }
+
+  /** A bulk upsert: the create mutation's roles, at most MAX_UPSERT_BATCH inputs, one transaction, input by input. */
+  async function upsertAll<Input extends { externalRef: ExternalRef; id?: string | null }>(
+    scope: RequestScope,
+    operation: string,
+    inputs: readonly Input[],
+    idempotencyKey: string | null | undefined,
+    apply: (trx: Trx, input: Input, once: Once) => Promise<{ outcome: 'CREATED' | 'UPDATED' | 'UNCHANGED'; id: string }>,
+  ): Promise<UpsertResult[]> {
+    requireRole(scope.identity);
+    checkBatchSize(inputs);
+    return write(scope, operation, idempotencyKey, inputs, (trx) => {
+      const once = oncePerBatch();
+      return upsertEach(trx, inputs, (input) => apply(trx, input, once));
+    });
+  }
+
+  // Legal entities. The code is fixed once created, as `UpdateLegalEntityInput` has it: an upsert may not change it.
+
+  const newLegalEntity = (input: LegalEntityInput) => ({
+    code: checkText('code', required('code', input.code), 20),
+    name: checkText('name', required('name', input.name)),
+    country: checkCountry('country', required('country', input.country)),
+    currency: checkCurrency('currency', required('currency', input.currency)),
+  });
+
+  const legalEntityChange = (input: LegalEntityInput) => ({
+    ...(input.code != null ? { code: checkText('code', input.code, 20) } : {}),
+    ...(input.name != null ? { name: checkText('name', input.name) } : {}),
+    ...(input.country != null ? { country: checkCountry('country', input.country) } : {}),
+    ...(input.currency != null ? { currency: checkCurrency('currency', input.currency) } : {}),
+  });
+
+  async function insertLegalEntity(scope: RequestScope, trx: Trx, values: ReturnType<typeof newLegalEntity>, refs: readonly ExternalRef[]) {
+    await uniqueCode(trx, 'legal_entity', values.code, null);
+    const id = randomUUID();
+    await trx.insertInto('legal_entity').values({ id, ...values }).execute();
+    await attachExternalRefs(trx, 'LegalEntity', id, refs);
+    await appendToOutbox(trx, [event<LegalEntityCreated>(scope, hcmTopics.legalEntityCreated, 'LegalEntity', id, { legalEntityId: id, ...values })]);
+    return id;
+  }
+
+  /** Writes and publishes only what differs; returns whether anything changed. */
+  async function changeLegalEntity(scope: RequestScope, trx: Trx, id: string, values: ReturnType<typeof legalEntityChange>, refs: RefChange) {
+    const current = await trx.selectFrom('legal_entity').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!current) throw notFound('LegalEntity', id);
+    const changed = changedColumns(current, values);
+    if (changed.code !== undefined) throw badInput('code', `the code of legal entity ${current.code} does not change`);
+    if (changed.currency !== undefined && (await repo.legalEntityHasCostRates(trx, id))) {
+      throw new DomainError('CONFLICT', `workers of ${current.code} have cost rates in ${current.currency}; its currency cannot change`, { field: 'currency' });
+    }
+    const refsChanged = await changeRefs(trx, 'LegalEntity', id, refs);
+    const fieldsChanged = Object.keys(changed).length > 0;
+    if (!fieldsChanged && !refsChanged) return false;
+    await trx.updateTable('legal_entity').set({ ...changed, updated_at: clock.now() }).where('id', '=', id).execute();
+    if (fieldsChanged) {
+      const after = { ...current, ...changed };
+      await appendToOutbox(trx, [
+        event<LegalEntityChanged>(scope, hcmTopics.legalEntityChanged, 'LegalEntity', id, {
+          legalEntityId: id, code: after.code, name: after.name, country: after.country, currency: after.currency,
+        }),
+      ]);
+    }
+    return true;
+  }
+
+  // Cost centers: codes unique within their legal entity, which does not change.
+
+  const newCostCenter = (input: CostCenterInput) => {
+    required('legalEntityId', input.legalEntityId ?? input.legalEntityRef);
+    return { code: checkText('code', required('code', input.code), 40), name: checkText('name', required('name', input.name)) };
+  };
+
+  const costCenterChange = (input: CostCenterInput) => ({
+    ...(input.code != null ? { code: checkText('code', input.code, 40) } : {}),
+    ...(input.name != null ? { name: checkText('name', input.name) } : {}),
+  });
+
+  /** The legal entity a cost center input names, by id or reference; undefined when it names none. */
+  const costCenterLegalEntity = (trx: Trx, input: CostCenterInput, once: Once) =>
+    once(`legalEntity:${JSON.stringify([input.legalEntityId, input.legalEntityRef])}`, async () => {
+      const id = await resolveRecordId(trx, 'LegalEntity', 'legalEntity', { id: input.legalEntityId, ref: input.legalEntityRef });
+      if (id != null) await exists(trx, 'legal_entity', id, 'LegalEntity');
+      return id;
+    });
+
+  async function insertCostCenter(trx: Trx, input: CostCenterInput, values: ReturnType<typeof newCostCenter>, refs: readonly ExternalRef[], once = askEveryTime) {
+    const legalEntityId = (await costCenterLegalEntity(trx, input, once))!;
+    await uniqueCostCenterCode(trx, legalEntityId, values.code);
+    const id = randomUUID();
+    await trx.insertInto('cost_center').values({ id, ...values, legal_entity_id: legalEntityId }).execute();
+    await attachExternalRefs(trx, 'CostCenter', id, refs);
+    return id;
+  }
+
+  async function changeCostCenter(trx: Trx, id: string, input: CostCenterInput, refs: RefChange, once = askEveryTime) {
+    const values = costCenterChange(input);
+    const current = await trx.selectFrom('cost_center').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!current) throw notFound('CostCenter', id);
+    const legalEntityId = await costCenterLegalEntity(trx, input, once);
+    if (legalEntityId != null && legalEntityId !== current.legal_entity_id) {
+      throw badInput('legalEntityId', `cost center ${current.code} belongs to legal entity ${current.legal_entity_id}; it does not move`);
+    }
+    const changed = changedColumns(current, values);
+    if (changed.code !== undefined) await uniqueCostCenterCode(trx, current.legal_entity_id, changed.code);
+    const refsChanged = await changeRefs(trx, 'CostCenter', id, refs);
+    if (Object.keys(changed).length === 0 && !refsChanged) return false;
+    await trx.updateTable('cost_center').set({ ...changed, updated_at: clock.now() }).where('id', '=', id).execute();
+    return true;
+  }
+
+  // Roles: codes unique.
+
+  const newRole = (input: RoleInput) => ({
+    code: checkText('code', required('code', input.code), 40),
+    name: checkText('name', required('name', input.name)),
+    target_utilization: checkUtilization(required('targetUtilization', input.targetUtilization)),
+  });
+
+  const roleChange = (input: RoleInput) => ({
+    ...(input.code != null ? { code: checkText('code', input.code, 40) } : {}),
+    ...(input.name != null ? { name: checkText('name', input.name) } : {}),
+    ...(input.targetUtilization != null ? { target_utilization: checkUtilization(input.targetUtilization) } : {}),
+  });
+
+  async function insertRole(trx: Trx, values: ReturnType<typeof newRole>, refs: readonly ExternalRef[]) {
+    await uniqueCode(trx, 'role', values.code, null);
+    const id = randomUUID();
+    await trx.insertInto('role').values({ id, ...values }).execute();
+    await attachExternalRefs(trx, 'Role', id, refs);
+    return id;
+  }
+
+  async function changeRole(trx: Trx, id: string, values: ReturnType<typeof roleChange>, refs: RefChange) {
+    const current = await trx.selectFrom('role').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!current) throw notFound('Role', id);
+    const changed = changedColumns(current, values);
+    if (changed.code !== undefined) await uniqueCode(trx, 'role', changed.code, id);
+    const refsChanged = await changeRefs(trx, 'Role', id, refs);
+    if (Object.keys(changed).length === 0 && !refsChanged) return false;
+    await trx.updateTable('role').set({ ...changed, updated_at: clock.now() }).where('id', '=', id).execute();
+    return true;
+  }
+
+  // Workers.
+
+  /** A new worker's fields, checked before any transaction: what `createWorker` requires, records by id or reference. */
+  function newWorker(input: WorkerInput) {
+    const fields = checkWorkerFields(input);
+    for (const field of ['employeeNumber', 'name', 'email', 'kind'] as const) required(field, input[field]);
+    required('roleId', input.roleId ?? input.roleRef);
+    required('costCenterId', input.costCenterId ?? input.costCenterRef);
+    required('legalEntityId', input.legalEntityId ?? input.legalEntityRef);
+    for (const field of ['location', 'calendarId', 'hireDate'] as const) required(field, input[field]);
+    const values = fields as Required<typeof fields>;
+    checkDateRange('hireDate', values.hire_date, 'terminationDate', input.terminationDate);
+    return { values, skills: checkSkills(input.skills ?? []) };
+  }
+
+  /**
+   * The records a worker input names, each by id or by reference within hcm (`roleId` or `roleRef`, not both);
+   * undefined when not given, null when `managerId` clears the manager.
+   */
+  async function workerLinks(trx: Trx, input: WorkerInput, once: Once) {
+    const link = (entity: HcmEntity, field: string, id: string | null | undefined, ref: ExternalRef | null | undefined) =>
+      ref == null ? id : resolveRecordId(trx, entity, field, { id, ref });
+    // A batch of workers may create the manager it names; the other records are not written by it.
+    const stable = async (entity: HcmEntity, field: string, id: string | null | undefined, ref: ExternalRef | null | undefined) =>
+      ref == null ? id : once(`${entity}:${JSON.stringify([id, ref])}`, async () => link(entity, field, id, ref));
+    return {
+      role_id: await stable('Role', 'role', input.roleId, input.roleRef),
+      manager_id: await link('Worker', 'manager', input.managerId, input.managerRef),
+      cost_center_id: await stable('CostCenter', 'costCenter', input.costCenterId, input.costCenterRef),
+      legal_entity_id: await stable('LegalEntity', 'legalEntity', input.legalEntityId, input.legalEntityRef),
+    };
+  }
+
+  /** The role, calendar, and cost center in its legal entity a worker is given exist (asked once per batch). */
+  async function checkWorkerRecords(trx: Trx, once: Once, records: { roleId?: string; calendarId?: string; costCenter?: [string, string] }) {
+    const { roleId, calendarId, costCenter } = records;
+    if (roleId) await once(`role:${roleId}`, () => exists(trx, 'role', roleId, 'Role'));
+    if (calendarId) await once(`calendar:${calendarId}`, () => exists(trx, 'work_calendar', calendarId, 'WorkCalendar'));
+    if (costCenter) await once(`costCenter:${costCenter.join(':')}`, () => checkCostCenter(trx, ...costCenter));
+  }
+
+  async function insertWorker(
+    scope: RequestScope,
+    trx: Trx,
+    input: WorkerInput,
+    checked: ReturnType<typeof newWorker>,
+    refs: readonly ExternalRef[],
+    once = askEveryTime,
+  ) {
+    const { values, skills } = checked;
+    const links = await workerLinks(trx, input, once);
+    const id = randomUUID();
+    await checkWorkerRecords(trx, once, { roleId: links.role_id!, calendarId: input.calendarId!, costCenter: [links.cost_center_id!, links.legal_entity_id!] });
+    if (links.manager_id) await checkManager(trx, id, links.manager_id);
+    const taken = await trx.selectFrom('worker').select('id').where('employee_number', '=', values.employee_number).executeTakeFirst();
+    if (taken) throw new DomainError('CONFLICT', `employee number ${values.employee_number} is already used`, { field: 'employeeNumber' });
+    const terminationDate = input.terminationDate ?? null;
+    const row = await trx
+      .insertInto('worker')
+      .values({
+        ...values,
+        id,
+        role_id: links.role_id!,
+        manager_id: links.manager_id ?? null,
+        cost_center_id: links.cost_center_id!,
+        legal_entity_id: links.legal_entity_id!,
+        calendar_id: input.calendarId!,
+        termination_date: terminationDate,
+        target_utilization: values.target_utilization ?? null,
+        status: statusOnWrite({ current: null, terminationDate, terminationChanged: true, today: today() }),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (skills.length > 0) await trx.insertInto('worker_skill').values(skills.map((entry) => ({ worker_id: id, ...entry }))).execute();
+    await attachExternalRefs(trx, 'Worker', id, refs);
+    await appendToOutbox(trx, [event<WorkerCreated>(scope, hcmTopics.workerCreated, 'Worker', id, snapshotOf(row, bySkill(skills), today()))]);
+    return id;
+  }
+
+  /**
+   * Applies the fields `input` gives (and `skills`, replacing the worker's, when given). Writes, moves `updated_at`
+   * and publishes `hcm.worker.changed` only when something differs; returns whether anything changed.
+   */
+  async function changeWorker(scope: RequestScope, trx: Trx, id: string, input: WorkerInput, refs: RefChange, once = askEveryTime) {
+    const fields = checkWorkerFields(input);
+    const wantedSkills = input.skills == null ? null : checkSkills(input.skills);
+    const current = await repo.lockWorker(trx, id);
+    if (!current) throw notFound('Worker', id);
+    const links = await workerLinks(trx, input, once);
+    const currentSkills = bySkill(await repo.skillsByWorkers(trx, [id]));
+    const next: WorkerRow = {
+      ...current,
+      ...fields,
+      ...(links.role_id != null ? { role_id: links.role_id } : {}),
+      ...(links.cost_center_id != null ? { cost_center_id: links.cost_center_id } : {}),
+      ...(links.legal_entity_id != null ? { legal_entity_id: links.legal_entity_id } : {}),
+      ...(input.calendarId != null ? { calendar_id: input.calendarId } : {}),
+      ...(links.manager_id !== undefined ? { manager_id: links.manager_id } : {}),
+      ...(input.terminationDate !== undefined ? { termination_date: input.terminationDate } : {}),
+    };
+    checkDateRange('hireDate', next.hire_date, 'terminationDate', next.termination_date);
+    await checkWorkerRecords(trx, once, {
+      roleId: next.role_id !== current.role_id ? next.role_id : undefined,
+      calendarId: next.calendar_id !== current.calendar_id ? next.calendar_id : undefined,
+      costCenter: next.cost_center_id !== current.cost_center_id || next.legal_entity_id !== current.legal_entity_id ? [next.cost_center_id, next.legal_entity_id] : undefined,
+    });
+    if (next.manager_id && next.manager_id !== current.manager_id) await checkManager(trx, id, next.manager_id);
+    if (next.employee_number !== current.employee_number) {
+      const taken = await trx.selectFrom('worker').select('id').where('employee_number', '=', next.employee_number).executeTakeFirst();
+      if (taken) throw new DomainError('CONFLICT', `employee number ${next.employee_number} is already used`, { field: 'employeeNumber' });
+    }
+    const terminationChanged = next.termination_date !== current.termination_date;
+    next.status = statusOnWrite({ current: current.status, terminationDate: next.termination_date, terminationChanged, today: today() });
+    const skills = wantedSkills ? bySkill(wantedSkills) : currentSkills;
+    const after = snapshotOf(next, skills, today());
+    const changed = changedFields(snapshotOf(current, currentSkills, today()), after);
+    const refsChanged = await changeRefs(trx, 'Worker', id, refs);
+    if (changed.length === 0 && next.status === current.status && !refsChanged) return false;
+    if (changed.includes('skills')) {
+      await trx.deleteFrom('worker_skill').where('worker_id', '=', id).execute();
+      if (skills.length > 0) await trx.insertInto('worker_skill').values(skills.map(({ skill, level }) => ({ worker_id: id, skill, level }))).execute();
+    }
+    const { id: _id, created_at: _created, ...values } = next;
+    await trx.updateTable('worker').set({ ...values, updated_at: clock.now() }).where('id', '=', id).execute();
+    if (changed.length > 0) {
+      await appendToOutbox(trx, [event<WorkerChanged>(scope, hcmTopics.workerChanged, 'Worker', id, { ...after, changedFields: changed })]);
+    }
+    return true;
+  }
+
   return {
     async createLegalEntity(scope: RequestScope, input: LegalEntityInput, idempotencyKey?: string | null) {
       requireRole(scope.identity);
-      const values = {
-        code: checkText('code', required('code', input.code), 20),
-        name: checkText('name', required('name', input.name)),
-        country: checkCountry('country', required('country', input.country)),
-        currency: checkCurrency('currency', required('currency', input.currency)),
-      };
-      return write(scope, 'createLegalEntity', idempotencyKey, input, async (trx) => {
-        await uniqueCode(trx, 'legal_entity', values.code, null);
-        const id = randomUUID();
-        await trx.insertInto('legal_entity').values({ id, ...values }).execute();
-        await appendToOutbox(trx, [event<LegalEntityCreated>(scope, hcmTopics.legalEntityCreated, 'LegalEntity', id, { legalEntityId: id, ...values })]);
-        return id;
-      });
+      const values = newLegalEntity(input);
+      return write(scope, 'createLegalEntity', idempotencyKey, input, (trx) => insertLegalEntity(scope, trx, values, input.externalRefs ?? []));
     },
 
     async updateLegalEntity(scope: RequestScope, id: string, input: LegalEntityInput) {
       requireRole(scope.identity);
-      const values = {
-        ...(input.name != null ? { name: checkText('name', input.name) } : {}),
-        ...(input.country != null ? { country: checkCountry('country', input.country) } : {}),
-        ...(input.currency != null ? { currency: checkCurrency('currency', input.currency) } : {}),
-      };
+      const values = legalEntityChange(input);
       return write(scope, 'updateLegalEntity', null, null, async (trx) => {
-        const current = await trx.selectFrom('legal_entity').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-        if (!current) throw notFound('LegalEntity', id);
-        if (values.currency && values.currency !== current.currency && (await repo.legalEntityHasCostRates(trx, id))) {
-          throw new DomainError('CONFLICT', `workers of ${current.code} have cost rates in ${current.currency}; its currency cannot change`, { field: 'currency' });
-        }
-        await trx.updateTable('legal_entity').set({ ...values, updated_at: clock.now() }).where('id', '=', id).execute();
-        const after = { ...current, ...values };
-        await appendToOutbox(trx, [
-          event<LegalEntityChanged>(scope, hcmTopics.legalEntityChanged, 'LegalEntity', id, {
-            legalEntityId: id, code: after.code, name: after.name, country: after.country, currency: after.currency,
-          }),
-        ]);
+        await changeLegalEntity(scope, trx, id, values, { replace: input.externalRefs });
         return id;
       });
     },
 
+    upsertLegalEntities: (scope: RequestScope, inputs: readonly UpsertInput<LegalEntityInput>[], idempotencyKey?: string | null) =>
+      upsertAll(scope, 'upsertLegalEntities', inputs, idempotencyKey, (trx, input) =>
+        upsertOne(
+          trx,
+          'LegalEntity',
+          input,
+          (ref) => insertLegalEntity(scope, trx, newLegalEntity(input), [ref]),
+          (id, refs) => changeLegalEntity(scope, trx, id, legalEntityChange(input), refs),
+        ),
+      ),
+
     async createCostCenter(scope: RequestScope, input: CostCenterInput, idempotencyKey?: string | null) {
       requireRole(scope.identity);
-      const code = checkText('code', required('code', input.code), 40);
-      const name = checkText('name', required('name', input.name));
-      const legalEntityId = required('legalEntityId', input.legalEntityId);
-      return write(scope, 'createCostCenter', idempotencyKey, input, async (trx) => {
-        await exists(trx, 'legal_entity', legalEntityId, 'LegalEntity');
-        const taken = await trx.selectFrom('cost_center').select('id').where('legal_entity_id', '=', legalEntityId).where('code', '=', code).executeTakeFirst();
-        if (taken) throw new DomainError('CONFLICT', `cost center code ${code} is already used in this legal entity`, { field: 'code' });
-        const id = randomUUID();
-        await trx.insertInto('cost_center').values({ id, code, name, legal_entity_id: legalEntityId }).execute();
-        return id;
-      });
+      const values = newCostCenter(input);
+      return write(scope, 'createCostCenter', idempotencyKey, input, (trx) => insertCostCenter(trx, input, values, input.externalRefs ?? []));
     },
 
     async updateCostCenter(scope: RequestScope, id: string, input: CostCenterInput) {
       requireRole(scope.identity);
-      const code = input.code != null ? checkText('code', input.code, 40) : null;
-      const name = input.name != null ? checkText('name', input.name) : null;
+      costCenterChange(input);
       return write(scope, 'updateCostCenter', null, null, async (trx) => {
-        const current = await trx.selectFrom('cost_center').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-        if (!current) throw notFound('CostCenter', id);
-        if (code && code !== current.code) {
-          const taken = await trx.selectFrom('cost_center').select('id').where('legal_entity_id', '=', current.legal_entity_id).where('code', '=', code).executeTakeFirst();
-          if (taken) throw new DomainError('CONFLICT', `cost center code ${code} is already used in this legal entity`, { field: 'code' });
-        }
-        await trx.updateTable('cost_center').set({ ...(code ? { code } : {}), ...(name ? { name } : {}), updated_at: clock.now() }).where('id', '=', id).execute();
+        await changeCostCenter(trx, id, input, { replace: input.externalRefs });
         return id;
       });
     },
 
+    upsertCostCenters: (scope: RequestScope, inputs: readonly UpsertInput<CostCenterInput>[], idempotencyKey?: string | null) =>
+      upsertAll(scope, 'upsertCostCenters', inputs, idempotencyKey, (trx, input, once) =>
+        upsertOne(
+          trx,
+          'CostCenter',
+          input,
+          (ref) => insertCostCenter(trx, input, newCostCenter(input), [ref], once),
+          (id, refs) => changeCostCenter(trx, id, input, refs, once),
+        ),
+      ),
+
     async createRole(scope: RequestScope, input: RoleInput, idempotencyKey?: string | null) {
       requireRole(scope.identity);
-      const values = {
-        code: checkText('code', required('code', input.code), 40),
-        name: checkText('name', required('name', input.name)),
-        target_utilization: checkUtilization(required('targetUtilization', input.targetUtilization)),
-      };
-      return write(scope, 'createRole', idempotencyKey, input, async (trx) => {
-        await uniqueCode(trx, 'role', values.code, null);
-        const id = randomUUID();
-        await trx.insertInto('role').values({ id, ...values }).execute();
-        return id;
-      });
+      const values = newRole(input);
+      return write(scope, 'createRole', idempotencyKey, input, (trx) => insertRole(trx, values, input.externalRefs ?? []));
     },
 
     async updateRole(scope: RequestScope, id: string, input: RoleInput) {
       requireRole(scope.identity);
-      const values = {
-        ...(input.code != null ? { code: checkText('code', input.code, 40) } : {}),
-        ...(input.name != null ? { name: checkText('name', input.name) } : {}),
-        ...(input.targetUtilization != null ? { target_utilization: checkUtilization(input.targetUtilization) } : {}),
-      };
+      const values = roleChange(input);
       return write(scope, 'updateRole', null, null, async (trx) => {
-        const current = await trx.selectFrom('role').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
-        if (!current) throw notFound('Role', id);
-        if (values.code) await uniqueCode(trx, 'role', values.code, id);
-        await trx.updateTable('role').set({ ...values, updated_at: clock.now() }).where('id', '=', id).execute();
+        await changeRole(trx, id, values, { replace: input.externalRefs });
         return id;
       });
     },
+
+    upsertRoles: (scope: RequestScope, inputs: readonly UpsertInput<RoleInput>[], idempotencyKey?: string | null) =>
+      upsertAll(scope, 'upsertRoles', inputs, idempotencyKey, (trx, input) =>
+        upsertOne(
+          trx,
+          'Role',
+          input,
+          (ref) => insertRole(trx, newRole(input), [ref]),
+          (id, refs) => changeRole(trx, id, roleChange(input), refs),
+        ),
+      ),
 
     async createWorkCalendar(scope: RequestScope, input: CalendarInput, idempotencyKey?: string | null) {
       requireRole(scope.identity);
@@ -274,103 +602,36 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
 
     async createWorker(scope: RequestScope, input: WorkerInput, idempotencyKey?: string | null) {
       requireRole(scope.identity);
-      const fields = checkWorkerFields(input);
-      for (const field of ['employeeNumber', 'name', 'email', 'kind', 'roleId', 'costCenterId', 'legalEntityId', 'location', 'calendarId', 'hireDate'] as const) {
-        required(field, input[field]);
-      }
-      const values = fields as Required<typeof fields>;
-      checkDateRange('hireDate', values.hire_date, 'terminationDate', input.terminationDate);
-      const skills = checkSkills(input.skills ?? []);
-      return write(scope, 'createWorker', idempotencyKey, input, async (trx) => {
-        const id = randomUUID();
-        await exists(trx, 'role', input.roleId!, 'Role');
-        await exists(trx, 'work_calendar', input.calendarId!, 'WorkCalendar');
-        await checkCostCenter(trx, input.costCenterId!, input.legalEntityId!);
-        if (input.managerId) await checkManager(trx, id, input.managerId);
-        const taken = await trx.selectFrom('worker').select('id').where('employee_number', '=', values.employee_number).executeTakeFirst();
-        if (taken) throw new DomainError('CONFLICT', `employee number ${values.employee_number} is already used`, { field: 'employeeNumber' });
-        const terminationDate = input.terminationDate ?? null;
-        const row = await trx
-          .insertInto('worker')
-          .values({
-            ...values,
-            id,
-            role_id: input.roleId!,
-            manager_id: input.managerId ?? null,
-            cost_center_id: input.costCenterId!,
-            legal_entity_id: input.legalEntityId!,
-            calendar_id: input.calendarId!,
-            termination_date: terminationDate,
-            target_utilization: values.target_utilization ?? null,
-            status: statusOnWrite({ current: null, terminationDate, terminationChanged: true, today: today() }),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        if (skills.length > 0) await trx.insertInto('worker_skill').values(skills.map((entry) => ({ worker_id: id, ...entry }))).execute();
-        await appendToOutbox(trx, [event<WorkerCreated>(scope, hcmTopics.workerCreated, 'Worker', id, snapshotOf(row, skills, today()))]);
-        return id;
-      });
+      const checked = newWorker(input);
+      return write(scope, 'createWorker', idempotencyKey, input, (trx) => insertWorker(scope, trx, input, checked, input.externalRefs ?? []));
     },
 
     async updateWorker(scope: RequestScope, id: string, input: WorkerInput) {
       requireRole(scope.identity);
       if (input.skills != null) throw badInput('skills', 'use setWorkerSkills');
-      const fields = checkWorkerFields(input);
+      checkWorkerFields(input);
       return write(scope, 'updateWorker', null, null, async (trx) => {
-        const current = await repo.lockWorker(trx, id);
-        if (!current) throw notFound('Worker', id);
-        const skills = await repo.skillsByWorkers(trx, [id]);
-        const next: WorkerRow = {
-          ...current,
-          ...fields,
-          ...(input.roleId != null ? { role_id: input.roleId } : {}),
-          ...(input.costCenterId != null ? { cost_center_id: input.costCenterId } : {}),
-          ...(input.legalEntityId != null ? { legal_entity_id: input.legalEntityId } : {}),
-          ...(input.calendarId != null ? { calendar_id: input.calendarId } : {}),
-          ...(input.managerId !== undefined ? { manager_id: input.managerId } : {}),
-          ...(input.terminationDate !== undefined ? { termination_date: input.terminationDate } : {}),
-        };
-        checkDateRange('hireDate', next.hire_date, 'terminationDate', next.termination_date);
-        if (next.role_id !== current.role_id) await exists(trx, 'role', next.role_id, 'Role');
-        if (next.calendar_id !== current.calendar_id) await exists(trx, 'work_calendar', next.calendar_id, 'WorkCalendar');
-        if (next.cost_center_id !== current.cost_center_id || next.legal_entity_id !== current.legal_entity_id) {
-          await checkCostCenter(trx, next.cost_center_id, next.legal_entity_id);
-        }
-        if (next.manager_id && next.manager_id !== current.manager_id) await checkManager(trx, id, next.manager_id);
-        if (next.employee_number !== current.employee_number) {
-          const taken = await trx.selectFrom('worker').select('id').where('employee_number', '=', next.employee_number).executeTakeFirst();
-          if (taken) throw new DomainError('CONFLICT', `employee number ${next.employee_number} is already used`, { field: 'employeeNumber' });
-        }
-        const terminationChanged = next.termination_date !== current.termination_date;
-        next.status = statusOnWrite({ current: current.status, terminationDate: next.termination_date, terminationChanged, today: today() });
-        const before = snapshotOf(current, skills, today());
-        const after = snapshotOf(next, skills, today());
-        const changed = changedFields(before, after);
-        if (changed.length === 0 && next.status === current.status) return id;
-        const { id: _id, created_at: _created, ...values } = next;
-        await trx.updateTable('worker').set({ ...values, updated_at: clock.now() }).where('id', '=', id).execute();
-        if (changed.length > 0) {
-          await appendToOutbox(trx, [event<WorkerChanged>(scope, hcmTopics.workerChanged, 'Worker', id, { ...after, changedFields: changed })]);
-        }
+        await changeWorker(scope, trx, id, input, { replace: input.externalRefs });
         return id;
       });
     },
+
+    upsertWorkers: (scope: RequestScope, inputs: readonly UpsertInput<WorkerInput>[], idempotencyKey?: string | null) =>
+      upsertAll(scope, 'upsertWorkers', inputs, idempotencyKey, (trx, input, once) =>
+        upsertOne(
+          trx,
+          'Worker',
+          input,
+          (ref) => insertWorker(scope, trx, input, newWorker(input), [ref], once),
+          (id, refs) => changeWorker(scope, trx, id, input, refs, once),
+        ),
+      ),
 
     async setWorkerSkills(scope: RequestScope, workerId: string, input: SkillInput[]) {
       requireRole(scope.identity);
       const skills = checkSkills(input);
       return write(scope, 'setWorkerSkills', null, null, async (trx) => {
-        const worker = await repo.lockWorker(trx, workerId);
-        if (!worker) throw notFound('Worker', workerId);
-        const before = snapshotOf(worker, await repo.skillsByWorkers(trx, [workerId]), today());
-        await trx.deleteFrom('worker_skill').where('worker_id', '=', workerId).execute();
-        if (skills.length > 0) await trx.insertInto('worker_skill').values(skills.map((entry) => ({ worker_id: workerId, ...entry }))).execute();
-        const after = snapshotOf(worker, await repo.skillsByWorkers(trx, [workerId]), today());
-        const changed = changedFields(before, after);
-        if (changed.length > 0) {
-          await trx.updateTable('worker').set({ updated_at: clock.now() }).where('id', '=', workerId).execute();
-          await appendToOutbox(trx, [event<WorkerChanged>(scope, hcmTopics.workerChanged, 'Worker', workerId, { ...after, changedFields: changed })]);
-        }
+        await changeWorker(scope, trx, workerId, { skills }, {});
         return workerId;
       });
     },
@@ -398,6 +659,8 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
           .insertInto('worker_cost_rate')
           .values({ id, worker_id: workerId, amount: rate.amount, currency: rate.currency, effective_from: rate.effectiveFrom, effective_to: rate.effectiveTo })
           .execute();
+        // A worker's cost rates are part of what a mirror of workers keeps (`updatedAfter`).
+        await trx.updateTable('worker').set({ updated_at: clock.now() }).where('id', '=', workerId).execute();
         await appendToOutbox(trx, [
           event<CostRateAdded>(scope, hcmTopics.costRateAdded, 'Worker', workerId, {
             costRateId: id,
@@ -415,9 +678,11 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       const period = { startDate: checkDate('startDate', input.startDate), endDate: checkDate('endDate', input.endDate) };
       checkDateRange('startDate', period.startDate, 'endDate', period.endDate);
       const hoursPerDay = input.hoursPerDay == null ? null : checkHoursPerDay('hoursPerDay', input.hoursPerDay);
+      required('workerId', input.workerId ?? input.workerRef);
       return write(scope, 'createLeave', idempotencyKey, input, async (trx) => {
-        const worker = await repo.lockWorker(trx, input.workerId);
-        if (!worker) throw notFound('Worker', input.workerId);
+        const workerId = (await resolveRecordId(trx, 'Worker', 'worker', { id: input.workerId, ref: input.workerRef }))!;
+        const worker = await repo.lockWorker(trx, workerId);
+        if (!worker) throw notFound('Worker', workerId);
         await checkLeaveAccess(scope, trx, worker.id);
         const approved = await repo.approvedLeavesByWorkers(trx, [worker.id], period.startDate, period.endDate);
         assertLeaveAllowed(
@@ -497,16 +762,25 @@ export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
   });
 
   return {
+    /** With `updatedAfter`, in change order (updatedAt, id) for incremental pulls; else by name. */
     workers: (page: PagedArgs<repo.WorkerFilter>) =>
-      paginate(repo.workersQuery(db, page.filter ?? {}, isoDate(clock.now())), orderings.worker, page, page),
+      paginate(
+        repo.workersQuery(db, page.filter ?? {}, isoDate(clock.now())),
+        page.filter?.updatedAfter != null ? changeOrdering('worker') : orderings.worker,
+        page,
+        page,
+      ),
     legalEntities: (page: PagedArgs<repo.LegalEntityFilter>) =>
       paginate(repo.legalEntitiesQuery(db, page.filter ?? {}), orderings.legalEntity, page, page),
     costCenters: (page: PagedArgs<repo.CostCenterFilter>) =>
       paginate(repo.costCentersQuery(db, page.filter ?? {}), orderings.costCenter, page, page),
-    roles: (page: PagedArgs<repo.SearchFilter>) => paginate(repo.rolesQuery(db, page.filter ?? {}), orderings.role, page, page),
+    roles: (page: PagedArgs<repo.RoleFilter>) => paginate(repo.rolesQuery(db, page.filter ?? {}), orderings.role, page, page),
     workCalendars: (page: PagedArgs<repo.SearchFilter>) =>
       paginate(repo.calendarsQuery(db, page.filter ?? {}), orderings.workCalendar, page, page),
     leaves: (page: PagedArgs<repo.LeaveFilter>) => paginate(repo.leavesQuery(db, page.filter ?? {}), orderings.leave, page, page),
+
+    /** The record a lookup names (`worker(id:, externalRef:)` and the like); null for an unknown reference. */
+    recordIdOf: (entity: HcmEntity, args: { id?: string | null; externalRef?: ExternalRef | null }) => lookupRecordId(db, entity, args),
 
     costRates,
     async costRateOn(scope: HcmReadScope, workerId: string, date: string) {

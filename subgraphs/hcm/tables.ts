@@ -2,7 +2,9 @@ import type { Generated, Selectable } from 'kysely';
 import type { Role } from '../../lib/auth/identity.ts';
 import type { Json } from '../../lib/db/types.ts';
 import type { OutboxTables } from '../../lib/events/outbox.ts';
+import type { ExternalRefTables } from '../../lib/external-refs.ts';
 import type { IdempotencyTables } from '../../lib/idempotency.ts';
+import type { WebhookTables } from '../../lib/webhooks/index.ts';
 
 export type WorkerKind = 'EMPLOYEE' | 'CONTRACTOR';
 export type WorkerStatus = 'ACTIVE' | 'INACTIVE';
@@ -122,7 +124,7 @@ export interface ApiKeyTable {
   revoked_by: string | null;
 }
 
-export interface HcmDatabase extends OutboxTables, IdempotencyTables {
+export interface HcmDatabase extends OutboxTables, IdempotencyTables, ExternalRefTables, WebhookTables {
   legal_entity: LegalEntityTable;
   cost_center: CostCenterTable;
   role: RoleTable;

@@ -7,6 +7,11 @@ export const codegen = {
     Assignment: '../../subgraphs/psa/tables.ts#AssignmentRow',
     Milestone: '../../subgraphs/psa/tables.ts#MilestoneRow',
     StaffingRequest: '../../subgraphs/psa/tables.ts#StaffingRequestRow',
+    // A bulk upsert's result per input: the record's id, read back through its loader.
+    ProjectUpsertResult: '../../lib/upsert.ts#UpsertResult',
+    TaskUpsertResult: '../../lib/upsert.ts#UpsertResult',
+    AssignmentUpsertResult: '../../lib/upsert.ts#UpsertResult',
+    MilestoneUpsertResult: '../../lib/upsert.ts#UpsertResult',
     // Entities other subgraphs own: psa holds only the key and adds list fields.
     Customer: '../../subgraphs/psa/tables.ts#EntityKey',
     Worker: '../../subgraphs/psa/tables.ts#EntityKey',

@@ -2,6 +2,7 @@ import type { SubgraphModule } from '../../lib/graphql/subgraph-server.ts';
 import { openPsaDatabase } from './db.ts';
 import { seedPsa } from './seed.ts';
 import { createGraphContractFeeFacts } from './contract-facts.ts';
+import { createGraphForeignRefs } from '../../lib/foreign-refs.ts';
 import { createGraphPlanningFacts } from './planning-facts.ts';
 import { createPsaSubgraph } from './server.ts';
 import type { PsaDatabase } from './tables.ts';
@@ -28,6 +29,7 @@ export const psaSubgraph: SubgraphModule<PsaDatabase> = {
     createPsaSubgraph(deps, {
       planningFacts: deps.graph ? createGraphPlanningFacts(deps.graph) : undefined,
       contractFees: deps.graph ? createGraphContractFeeFacts(deps.graph) : undefined,
+      foreignRefs: deps.graph ? createGraphForeignRefs(deps.graph) : undefined,
       overbookingLimitPercent: deps.config?.staffing.overbookingLimitPercent,
     }),
   seed: seedPsa,

@@ -1,11 +1,33 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { PsaDatabase } from './tables.ts';
 import { containsPattern, prefixPattern } from '../../lib/db/like.ts';
+import { changedAfter } from '../../lib/db/changes.ts';
+import { whereExternalRef, whereExternalSystem, type ExternalRef } from '../../lib/external-refs.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
 type Db = Kysely<PsaDatabase> | Transaction<PsaDatabase>;
 
-export interface ProjectFilter {
+/** Filters every list of a record with ids in other systems takes. */
+export interface ExternalRefFilter {
+  /** Records holding any of these. */
+  externalRefs?: readonly ExternalRef[] | null;
+  /** Records with an id in this system. */
+  externalSystem?: string | null;
+}
+
+/** The filter of a list a system may mirror: what changed after an instant (ordered by change: `changeOrdering`). */
+export interface ChangeFilter {
+  updatedAfter?: Date | string | null;
+}
+
+function byExternalRefs<Q extends SelectQueryBuilder<any, any, any>>(query: Q, entity: string, table: string, filter: ExternalRefFilter): Q {
+  let filtered = query;
+  if (filter.externalRefs) filtered = whereExternalRef(filtered, entity, `${table}.id`, filter.externalRefs);
+  if (filter.externalSystem) filtered = whereExternalSystem(filtered, entity, `${table}.id`, filter.externalSystem);
+  return filtered;
+}
+
+export interface ProjectFilter extends ExternalRefFilter, ChangeFilter {
   ids?: readonly string[] | null;
   customerId?: string | null;
   contractId?: string | null;
@@ -17,12 +39,12 @@ export interface ProjectFilter {
   search?: string | null;
 }
 
-export interface TaskFilter {
+export interface TaskFilter extends ExternalRefFilter {
   status?: readonly string[] | null;
   billable?: boolean | null;
 }
 
-export interface AssignmentFilter {
+export interface AssignmentFilter extends ExternalRefFilter, ChangeFilter {
   projectId?: string | null;
   workerId?: string | null;
   status?: readonly string[] | null;
@@ -30,7 +52,7 @@ export interface AssignmentFilter {
   to?: string | null;
 }
 
-export interface MilestoneFilter {
+export interface MilestoneFilter extends ExternalRefFilter {
   projectId?: string | null;
   status?: readonly string[] | null;
   dueFrom?: string | null;
@@ -68,7 +90,7 @@ export function projectsQuery(db: Db, filter: ProjectFilter = {}) {
     const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('code', 'ilike', pattern)]));
   }
-  return query;
+  return changedAfter(byExternalRefs(query, 'Project', 'project', filter), 'project', filter.updatedAfter);
 }
 
 export const tasksByIds = (db: Db, ids: readonly string[]) => db.selectFrom('task').selectAll().where('id', 'in', ids).execute();
@@ -77,7 +99,7 @@ export function tasksQuery(db: Db, filter: TaskFilter = {}) {
   let query = db.selectFrom('task').selectAll();
   if (filter.status?.length) query = query.where('status', 'in', filter.status as never[]);
   if (filter.billable != null) query = query.where('billable', '=', filter.billable);
-  return query;
+  return byExternalRefs(query, 'Task', 'task', filter);
 }
 
 export const assignmentsByIds = (db: Db, ids: readonly string[]) =>
@@ -91,7 +113,7 @@ export function assignmentsQuery(db: Db, filter: AssignmentFilter = {}) {
   // Assignments whose window overlaps [from, to].
   if (filter.to) query = query.where('start_date', '<=', filter.to);
   if (filter.from) query = query.where('end_date', '>=', filter.from);
-  return query;
+  return changedAfter(byExternalRefs(query, 'Assignment', 'assignment', filter), 'assignment', filter.updatedAfter);
 }
 
 export const milestonesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('milestone').selectAll().where('id', 'in', ids).execute();
@@ -102,7 +124,7 @@ export function milestonesQuery(db: Db, filter: MilestoneFilter = {}) {
   if (filter.status?.length) query = query.where('status', 'in', filter.status as never[]);
   if (filter.dueFrom) query = query.where('due_date', '>=', filter.dueFrom);
   if (filter.dueTo) query = query.where('due_date', '<=', filter.dueTo);
-  return query;
+  return byExternalRefs(query, 'Milestone', 'milestone', filter);
 }
 
 export const staffingRequestsByIds = (db: Db, ids: readonly string[]) =>

@@ -14,6 +14,7 @@ import { subscribeDealToProject } from './use-cases/deal-to-project.ts';
 import { createPlanningQueries, type PlanningQueries } from './planning.ts';
 import { noPlanningFacts, type PlanningFacts } from './planning-facts.ts';
 import type { ContractFeeFacts } from './contract-facts.ts';
+import type { ForeignRefs } from '../../lib/foreign-refs.ts';
 
 export interface PsaContext extends RequestScope {
   readonly loaders: PsaLoaders;
@@ -29,6 +30,8 @@ export interface PsaOptions {
   overbookingLimitPercent?: number;
   /** crm's contract fees, through the gateway: a fixed fee's milestones keep to it (without: erp holds the excess). */
   contractFees?: ContractFeeFacts;
+  /** crm's and hcm's records by their ids in other systems (`customerRef`, `workerRef`, …), through the gateway. */
+  foreignRefs?: ForeignRefs;
 }
 
 export const psaTypeDefs = gql(readFileSync(new URL('../../schema/psa.graphql', import.meta.url), 'utf8'));
@@ -43,6 +46,7 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, optio
     ...serviceDeps,
     staffing: { facts: planningFacts, overbookingLimitPercent: options.overbookingLimitPercent ?? 100 },
     contractFees: options.contractFees,
+    foreign: options.foreignRefs,
   });
   const planning = createPlanningQueries(deps.db, planningFacts);
   runtime = createSubgraphRuntime<PsaContext>({

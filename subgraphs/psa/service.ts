@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { ContractFeeFacts } from './contract-facts.ts';
-import { orderings } from './loaders.ts';
+import { assignmentOrdering, orderings, projectOrdering } from './loaders.ts';
 import * as repo from './repository.ts';
 import type { PsaDatabase } from './tables.ts';
 import { createWriter, type PsaServiceDeps } from './use-cases/context.ts';
@@ -32,9 +32,9 @@ export type PsaService = ReturnType<typeof createPsaService>;
 /** psa's top-level lists (lists under a parent go through the loaders). */
 export function createPsaQueries(db: Kysely<PsaDatabase>) {
   return {
-    projects: (page: PagedArgs<repo.ProjectFilter>) => paginate(repo.projectsQuery(db, page.filter ?? {}), orderings.project, page, page),
+    projects: (page: PagedArgs<repo.ProjectFilter>) => paginate(repo.projectsQuery(db, page.filter ?? {}), projectOrdering(page.filter), page, page),
     assignments: (page: PagedArgs<repo.AssignmentFilter>) =>
-      paginate(repo.assignmentsQuery(db, page.filter ?? {}), orderings.assignment, page, page),
+      paginate(repo.assignmentsQuery(db, page.filter ?? {}), assignmentOrdering(page.filter), page, page),
     milestones: (page: PagedArgs<repo.MilestoneFilter>) =>
       paginate(repo.milestonesQuery(db, page.filter ?? {}), orderings.milestone, page, page),
     staffingRequests: (page: PagedArgs<repo.StaffingRequestFilter>) =>

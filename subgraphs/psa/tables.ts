@@ -1,5 +1,6 @@
 import type { Generated, Selectable } from 'kysely';
 import type { Json } from '../../lib/db/types.ts';
+import type { ExternalRefTables } from '../../lib/external-refs.ts';
 import type { OutboxTables } from '../../lib/events/outbox.ts';
 import type { IdempotencyTables } from '../../lib/idempotency.ts';
 
@@ -102,7 +103,7 @@ export interface BillingSetupTable {
   ready_at: Generated<Date>;
 }
 
-export interface PsaDatabase extends OutboxTables, IdempotencyTables {
+export interface PsaDatabase extends OutboxTables, IdempotencyTables, ExternalRefTables {
   project: ProjectTable;
   task: TaskTable;
   assignment: AssignmentTable;

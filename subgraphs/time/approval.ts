@@ -93,8 +93,11 @@ export interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
   groupEvents?: typeof timesheetChangedEvents;
 }
 
-/** What an approved event adds to the snapshot: the correction link, and a time entry's frozen bill rate. */
-export type ApprovedDetails = { correctionOf: string | null; billRate?: Money | null };
+/**
+ * What an approved event adds to the snapshot: the correction link, and a time entry's frozen bill rate and whether it
+ * was billed in the system it was imported from.
+ */
+export type ApprovedDetails = { correctionOf: string | null; billRate?: Money | null; invoicedExternally?: boolean };
 
 /** Taking back an approval undoes erp's postings: refused once the entry is on an issued invoice. */
 const undoesApproval = (action: EntryAction, status: EntryStatus) => status === 'APPROVED' && (action === 'REJECT' || action === 'CANCEL_APPROVAL');
@@ -156,7 +159,7 @@ function timeEntrySubject(): ApprovalSubject<TimeEntryRow, TimeEntrySnapshot> {
 
     /** A billable entry must still resolve a bill rate, with capture's precedence (DESIGN §2). */
     approve(row, context) {
-      const details = { correctionOf: row.correction_of, billRate: null };
+      const details = { correctionOf: row.correction_of, billRate: null, invoicedExternally: row.invoiced_externally };
       if (!row.billable) return details;
       const project = context.projects.get(row.project_id);
       const label = entryLabel(row, context);
@@ -220,7 +223,7 @@ const expenseSubject: ApprovalSubject<ExpenseEntryRow, ExpenseSnapshot> = {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const payloadsMatchEvents: [
   Same<Payloads<TimeEntrySnapshot>['submitted'], TimeEntrySubmitted>,
-  Same<Payloads<TimeEntrySnapshot>['approved'] & { correctionOf: string | null; billRate: Money | null }, TimeEntryApproved>,
+  Same<Payloads<TimeEntrySnapshot>['approved'] & { correctionOf: string | null; billRate: Money | null; invoicedExternally?: boolean }, TimeEntryApproved>,
   Same<Payloads<TimeEntrySnapshot>['rejected'], TimeEntryRejected>,
   Same<Payloads<TimeEntrySnapshot>['approvalCancelled'], TimeEntryApprovalCancelled>,
   Same<Payloads<ExpenseSnapshot>['submitted'], ExpenseSubmitted>,
@@ -337,6 +340,7 @@ function createApprovalEngine<Row extends SubjectRow, Snapshot>(deps: EngineDeps
     if (status === 'INVOICED' || status === 'PARTIALLY_CREDITED') {
       throw new DomainError('ALREADY_INVOICED', `${subject.label(row, context)} is on an issued invoice: ${subject.invoicedAdvice}`, { entryId: row.id });
     }
+    // INVOICED_EXTERNALLY is not refused: psgraph holds no invoice of it, and a wrong import is undone by rejecting it.
   }
 
   /** The outbox event of one changed row, or none (a recall is the worker's own business: only its week tells). */

@@ -1,20 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Kysely, Transaction } from 'kysely';
-import { hasRole, type Identity } from '../../lib/auth/identity.ts';
+import { hasRole, requireRole, type Identity } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
-import { DomainError, badInput, notFound } from '../../lib/errors.ts';
+import { recordDeletion } from '../../lib/db/changes.ts';
+import { inRolledBackTransaction } from '../../lib/db/database.ts';
+import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
+import type { DomainEvent } from '../../lib/events/envelope.ts';
+import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
-import { runIdempotent } from '../../lib/idempotency.ts';
+import { committedAnswer, runIdempotent, transactionalWriter } from '../../lib/idempotency.ts';
+import { checkBatchSize, type UpsertResult } from '../../lib/upsert.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
-import { checkPeriodOpen, projectName, validateEntry, type EntryDraft, type SameDayEntry, type ValidEntry } from './domain/entry-rules.ts';
+import { checkPeriodOpen, projectName, validateEntry, type ClosedPeriod, type EntryDraft, type SameDayEntry, type ValidEntry } from './domain/entry-rules.ts';
+import type { PeriodRights } from './domain/period-lock.ts';
 import { assertMayCapture } from './access.ts';
+import { approvalSubjects, approvedEventOf, type ApprovedDetails } from './approval.ts';
 import { correctApproved, type CorrectionSubject } from './correction.ts';
 import { snapshotOf, timeTopics, type TimeEntrySnapshot } from './events.ts';
 import { closedPeriodsFor, legalEntityOf } from './periods.ts';
 import * as repo from './repository.ts';
 import type { EntryStatus, TimeDatabase, TimeEntryRow } from './tables.ts';
+import { checkImportInput, importNote, resolveTask, resolveWorkersAndProjects, type ImportedEntryStatus, type ImportTimeEntryInput } from './time-import.ts';
 import { timesheetChangedEvents } from './timesheet-events.ts';
-import type { WorkContext, WorkContextSource } from './work-context.ts';
+import { refKey, type WorkContext, type WorkContextSource } from './work-context.ts';
 
 /** Most entries one logTimeEntries call takes. */
 export const MAX_BATCH = 1000;
@@ -70,6 +78,12 @@ interface Normalized {
   notes: string | null;
   externalId: { system: string; id: string } | null;
 }
+
+/** What the capture rules made of one input of a batch: an entry imported before, a new valid entry, or a refusal. */
+type Admitted =
+  | { kind: 'existing'; n: Normalized; id: string }
+  | { kind: 'new'; n: Normalized; id: string; entry: ValidEntry }
+  | { kind: 'refused'; n: Normalized; error: DomainError };
 
 /** The WorkContextSource capture was built with; INTERNAL_SERVER_ERROR when the subgraph was built without one. */
 export function requireWorkContext(options: CaptureOptions): WorkContextSource {
@@ -212,6 +226,8 @@ function changedDraft(row: TimeEntryRow, input: UpdateTimeEntryInput): { draft: 
 export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Clock; onCommit: () => void }, options: CaptureOptions = {}) {
   const { db, clock } = deps;
   const maxDaysAhead = options.maxDaysAhead ?? DEFAULT_MAX_DAYS_AHEAD;
+  const write = transactionalWriter(db, deps.onCommit);
+  const approvedEntries = approvalSubjects().timeEntry;
 
   const source = () => requireWorkContext(options);
 
@@ -224,7 +240,14 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     source().load({ projectIds: [...new Set(drafts.map((d) => d.projectId))], workerIds: [...new Set(drafts.map((d) => d.workerId))] });
 
   /** time's own facts for these drafts, in a fixed number of statements whatever their number. */
-  async function factsFor(trx: Transaction<TimeDatabase>, identity: Identity, context: WorkContext, drafts: readonly EntryDraft[], excludeId: string | null = null) {
+  async function factsFor(
+    trx: Transaction<TimeDatabase>,
+    identity: Identity,
+    context: WorkContext,
+    drafts: readonly EntryDraft[],
+    excludeId: string | null = null,
+    periodRights?: PeriodRights,
+  ) {
     await repo.lockWorkersForCapture(trx, [...new Set(drafts.map((d) => d.workerId))]);
     const pairs = [...new Map(drafts.map((d) => [sameDayKey(d.workerId, d.date), { workerId: d.workerId, date: d.date }])).values()];
     const sameDay = new Map<string, SameDayEntry[]>();
@@ -233,8 +256,62 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       const key = sameDayKey(row.worker_id, row.date);
       sameDay.set(key, [...(sameDay.get(key) ?? []), { hours: row.hours, startTime: row.start_time, endTime: row.end_time }]);
     }
-    const closedPeriods = await closedPeriodsFor(trx, context, drafts.map((d) => d.date), { identity, today: isoDate(clock.now()) });
+    const closedPeriods = await closedPeriodsFor(trx, context, drafts.map((d) => d.date), { identity, today: isoDate(clock.now()), rights: periodRights });
     return { context, sameDay, closedPeriods };
+  }
+
+  /**
+   * The capture rules on a batch inside its transaction. An input whose externalId was imported before (or earlier in
+   * the batch) is that entry; the others are validated in input order, each seeing the batch's accepted ones in its
+   * worker's day (totals and overlaps). Closed periods bind by the caller's rights unless `rules.periodRights` says
+   * otherwise; `rules.bypassClosedPeriods` lets entries into them (the closed periods are returned, to record it).
+   */
+  async function admit(
+    trx: Transaction<TimeDatabase>,
+    identity: Identity,
+    normalized: readonly Normalized[],
+    context: WorkContext,
+    rules: { maxDaysAhead: number; periodRights?: PeriodRights; bypassClosedPeriods?: boolean },
+  ): Promise<{ admitted: Admitted[]; closedPeriods: ClosedPeriod[] }> {
+    const refs = normalized.flatMap((n) => (n.externalId ? [n.externalId] : []));
+    const imported = new Map<string, string>();
+    if (refs.length > 0) {
+      await repo.lockExternalRefs(trx, refs);
+      for (const row of await repo.entriesByExternalRefs(trx, refs)) imported.set(`${row.external_system}|${row.external_id}`, row.id);
+    }
+    const refKey = (n: Normalized) => (n.externalId ? `${n.externalId.system}|${n.externalId.id}` : null);
+    const fresh = normalized.filter((n) => !imported.has(refKey(n) ?? ''));
+    const facts = fresh.length > 0 ? await factsFor(trx, identity, context, fresh.map((n) => n.draft), null, rules.periodRights) : null;
+    const today = isoDate(clock.now());
+    const admitted: Admitted[] = [];
+    for (const n of normalized) {
+      const ref = refKey(n);
+      if (ref && imported.has(ref)) {
+        admitted.push({ kind: 'existing', n, id: imported.get(ref)! });
+        continue;
+      }
+      const key = sameDayKey(n.draft.workerId, n.draft.date);
+      const sameDay = facts!.sameDay.get(key) ?? [];
+      try {
+        const project = facts!.context.projects.get(n.draft.projectId);
+        const entry = validateEntry(n.label(projectName(n.draft.projectId, project)), n.draft, {
+          today,
+          maxDaysAhead: rules.maxDaysAhead,
+          project,
+          worker: facts!.context.workers.get(n.draft.workerId),
+          closedPeriods: rules.bypassClosedPeriods ? [] : facts!.closedPeriods,
+          sameDay,
+        });
+        const id = randomUUID();
+        admitted.push({ kind: 'new', n, id, entry });
+        facts!.sameDay.set(key, [...sameDay, { hours: entry.hours, startTime: entry.startTime, endTime: entry.endTime }]);
+        if (ref) imported.set(ref, id);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        admitted.push({ kind: 'refused', n, error });
+      }
+    }
+    return { admitted, closedPeriods: facts?.closedPeriods ?? [] };
   }
 
   /**
@@ -257,45 +334,19 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
     });
     const context = normalized.length > 0 ? await loadContext(normalized.map((n) => n.draft)) : null;
     return runIdempotent(db, { caller: scope.identity, operation, key: idempotencyKey, request: { identity: scope.identity.workerId, inputs } }, async (trx) => {
-      const refs = normalized.flatMap((n) => (n.externalId ? [n.externalId] : []));
-      const imported = new Map<string, string>();
-      if (refs.length > 0) {
-        await repo.lockExternalRefs(trx, refs);
-        for (const row of await repo.entriesByExternalRefs(trx, refs)) imported.set(`${row.external_system}|${row.external_id}`, row.id);
-      }
-      const refKey = (n: Normalized) => (n.externalId ? `${n.externalId.system}|${n.externalId.id}` : null);
-      const fresh = normalized.filter((n) => !imported.has(refKey(n) ?? ''));
-      const facts = fresh.length > 0 ? await factsFor(trx, scope.identity, context!, fresh.map((n) => n.draft)) : null;
+      const { admitted } = normalized.length > 0 ? await admit(trx, scope.identity, normalized, context!, { maxDaysAhead }) : { admitted: [] };
       const now = clock.now();
-      const today = isoDate(now);
       const rows: Array<Insertable<TimeDatabase['time_entry']>> = [];
-      for (const n of normalized) {
-        const ref = refKey(n);
-        if (ref && imported.has(ref)) {
-          results[n.index].id = imported.get(ref)!;
+      for (const admission of admitted) {
+        const { index } = admission.n;
+        if (admission.kind === 'refused') {
+          if (throwFirst) throw admission.error;
+          results[index].error = { index, code: admission.error.code, message: admission.error.message };
           continue;
         }
-        const key = sameDayKey(n.draft.workerId, n.draft.date);
-        const sameDay = facts!.sameDay.get(key) ?? [];
-        try {
-          const project = facts!.context.projects.get(n.draft.projectId);
-          const entry = validateEntry(n.label(projectName(n.draft.projectId, project)), n.draft, {
-            today,
-            maxDaysAhead,
-            project,
-            worker: facts!.context.workers.get(n.draft.workerId),
-            closedPeriods: facts!.closedPeriods,
-            sameDay,
-          });
-          const id = randomUUID();
-          rows.push(newEntryRow(id, entry, n.notes, { status: 'DRAFT', externalId: n.externalId, correctionOf: null, now }));
-          results[n.index].id = id;
-          // Later entries of the batch see this one in the worker's day (totals and overlaps).
-          facts!.sameDay.set(key, [...sameDay, { hours: entry.hours, startTime: entry.startTime, endTime: entry.endTime }]);
-          if (ref) imported.set(ref, id);
-        } catch (error) {
-          if (throwFirst || !(error instanceof DomainError)) throw error;
-          results[n.index].error = { index: n.index, code: error.code, message: error.message };
+        results[index].id = admission.id;
+        if (admission.kind === 'new') {
+          rows.push(newEntryRow(admission.id, admission.entry, admission.n.notes, { status: 'DRAFT', externalId: admission.n.externalId, correctionOf: null, now }));
         }
       }
       if (rows.length > 0) await repo.insertTimeEntries(trx, rows);
@@ -414,6 +465,155 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
       return correctApproved(deps, entryCorrection, scope, { id, expectedVersion, input, reason, idempotencyKey });
     },
 
+    /**
+     * Imports another system's time (importTimeEntries, README "Bring your data"). Before the transaction, without
+     * reading other subgraphs for inputs imported before: the inputs' references through the graph (one request) and
+     * psa/hcm/crm's facts (one request, with the tasks' references when a task is named by one). In the transaction,
+     * capture's rules (`admit`) with every closed period binding (`periodRights: 'NONE'`, ADMIN's override included)
+     * unless `allowLockedPeriods`; APPROVED entries are priced and published as an approval would
+     * (`approvedEventOf`), so erp posts them. Refusals are per input; the valid ones are written together.
+     */
+    async importTimeEntries(
+      scope: RequestScope,
+      inputs: readonly ImportTimeEntryInput[],
+      options: { status: ImportedEntryStatus; allowLockedPeriods: boolean; dryRun?: boolean },
+      idempotencyKey?: string | null,
+    ): Promise<UpsertResult[]> {
+      requireRole(scope.identity);
+      if (options.allowLockedPeriods && !hasRole(scope.identity, 'ADMIN')) throw forbidden('only an ADMIN imports into closed periods');
+      checkBatchSize(inputs);
+      const workContext = source();
+      const request = { inputs, status: options.status, allowLockedPeriods: options.allowLockedPeriods };
+      const replay = options.dryRun ? undefined : await committedAnswer(db, { caller: scope.identity, operation: 'importTimeEntries', key: idempotencyKey, request });
+      if (replay) return replay.result as UpsertResult[];
+
+      const results: UpsertResult[] = inputs.map((_, index) => ({ index, outcome: 'REFUSED', id: null, error: null }));
+      const refuse = (index: number, error: DomainError, named = false) => {
+        const field = typeof error.details.field === 'string' ? error.details.field : null;
+        results[index] = { index, outcome: 'REFUSED', id: null, error: { code: error.code, message: named ? error.message : `entry ${index}: ${error.message}`, field } };
+      };
+      const unchanged = (index: number, id: string) => (results[index] = { index, outcome: 'UNCHANGED', id, error: null });
+      const attempt = <T>(index: number, work: () => T): T | undefined => {
+        try {
+          return work();
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          refuse(index, error);
+          return undefined;
+        }
+      };
+
+      const checked = inputs.flatMap((input, index) => {
+        const refs = attempt(index, () => checkImportInput(input));
+        return refs ? [{ index, input, refs }] : [];
+      });
+      // Imported before: answered from time alone, so re-running a file reads nothing of the other subgraphs.
+      const known = new Map(
+        (await repo.entriesByExternalRefs(db, checked.map((c) => c.refs.externalId))).map((row) => [`${row.external_system}|${row.external_id}`, row.id]),
+      );
+      for (const c of checked) if (known.has(refKey(c.refs.externalId))) unchanged(c.index, known.get(refKey(c.refs.externalId))!);
+      const resolved = await resolveWorkersAndProjects(
+        workContext,
+        checked.filter((c) => !known.has(refKey(c.refs.externalId))),
+        refuse,
+      );
+      const workerOf = (input: { workerId?: string | null }) => input.workerId ?? scope.identity.workerId;
+      const context =
+        resolved.length > 0
+          ? await workContext.load({
+              projectIds: [...new Set(resolved.map((r) => r.input.projectId))],
+              workerIds: [...new Set(resolved.flatMap((r) => workerOf(r.input) ?? []))],
+              taskRefs: resolved.some((r) => r.taskRef !== null),
+            })
+          : null;
+      const invoiced = new Map<number, boolean>();
+      const normalized: Normalized[] = [];
+      for (const r of resolved) {
+        const label = (date: string, project: string) => `entry ${r.index} (${date}, project ${project})`;
+        const n = attempt(r.index, () => {
+          const taskId = r.taskRef ? resolveTask(context!, r.input.projectId, r.taskRef) : r.input.taskId;
+          // An unknown project leaves the task unknown too: the entry rules refuse the project first.
+          return normalize(scope.identity, { ...r.input, taskId: taskId ?? 'unknown' }, r.index, label);
+        });
+        if (!n) continue;
+        normalized.push(n);
+        invoiced.set(r.index, r.invoiced);
+      }
+
+      const approved = options.status === 'APPROVED';
+      const run = async (trx: Transaction<TimeDatabase>) => {
+        const { admitted, closedPeriods } =
+          normalized.length > 0
+            ? await admit(trx, scope.identity, normalized, context!, {
+                // History is approved once worked; drafts may be logged ahead, as logTimeEntries allows.
+                maxDaysAhead: approved ? 0 : maxDaysAhead,
+                periodRights: 'NONE',
+                bypassClosedPeriods: options.allowLockedPeriods,
+              })
+            : { admitted: [], closedPeriods: [] as ClosedPeriod[] };
+        const now = clock.now();
+        const actor = scope.identity.workerId;
+        const rows: Array<Insertable<TimeDatabase['time_entry']>> = [];
+        const notes = new Map<string, string>();
+        const details = new Map<string, ApprovedDetails>();
+        for (const admission of admitted) {
+          const { index } = admission.n;
+          if (admission.kind === 'refused') {
+            refuse(index, admission.error, true);
+            continue;
+          }
+          if (admission.kind === 'existing') {
+            unchanged(index, admission.id);
+            continue;
+          }
+          const { id, entry } = admission;
+          const row = {
+            ...newEntryRow(id, entry, admission.n.notes, { status: 'DRAFT', externalId: admission.n.externalId, correctionOf: null, now }),
+            ...(approved ? { status: 'APPROVED' as const, submitted_at: now, decided_at: now, decided_by: actor } : {}),
+            invoiced_externally: invoiced.get(index) ?? false,
+          };
+          if (approved) {
+            // The approval's own rule (a bill rate and a currency to bill in), on the row about to be written.
+            const priced = attempt(index, () => approvedEntries.approve(row as unknown as TimeEntryRow, context!));
+            if (!priced) continue;
+            details.set(id, priced);
+          }
+          const legalEntity = legalEntityOf(context!, { projectId: entry.projectId, workerId: entry.workerId });
+          const bypassed = options.allowLockedPeriods && closedPeriods.some((p) => p.legalEntityId === legalEntity && p.periodStart <= entry.date && entry.date <= p.periodEnd);
+          notes.set(id, importNote(admission.n.externalId!.system, bypassed));
+          rows.push(row);
+          results[index] = { index, outcome: 'CREATED', id, error: null };
+        }
+        if (rows.length === 0) return results;
+        const inserted = await repo.insertTimeEntriesReturning(trx, rows);
+        await repo.insertApprovalRecords(
+          trx,
+          inserted.map((row) => ({
+            id: randomUUID(),
+            time_entry_id: row.id,
+            expense_entry_id: null,
+            action: approved ? 'APPROVED' : 'IMPORTED',
+            actor_id: actor,
+            at: now,
+            reason: notes.get(row.id)!,
+          })),
+        );
+        if (approved) {
+          const cause = { correlationId: scope.correlationId };
+          const events: DomainEvent<unknown>[] = inserted.map((row) =>
+            approvedEventOf(approvedEntries, row, { by: actor, at: now, details: details.get(row.id)! }, cause, now),
+          );
+          events.push(...(await timesheetChangedEvents(trx, inserted, { action: 'APPROVED', actor, cause, now })));
+          await appendToOutbox(trx, events);
+        }
+        return results;
+      };
+      if (!options.dryRun) return write(scope, 'importTimeEntries', idempotencyKey, request, run);
+      const wouldBe = await inRolledBackTransaction(db, run);
+      // What a dry run "created" was rolled back: no entry to show.
+      return wouldBe.map((result) => (result.outcome === 'CREATED' ? { ...result, id: null } : result));
+    },
+
     async deleteTimeEntry(scope: RequestScope, id: string, expectedVersion: number): Promise<string> {
       source();
       const row = await readChangeable(scope.identity, id, expectedVersion);
@@ -426,6 +626,7 @@ export function createCaptureService(deps: { db: Kysely<TimeDatabase>; clock: Cl
         // A draft or rejected entry was never approved, so nothing downstream refers to it; its history goes with it.
         await trx.deleteFrom('approval_record').where('time_entry_id', '=', id).execute();
         await trx.deleteFrom('time_entry').where('id', '=', id).execute();
+        await recordDeletion(trx, 'TimeEntry', [id], clock.now());
         return id;
       });
     },

@@ -22,5 +22,7 @@ export const codegen = {
     PayrollLine: '../../subgraphs/time/payroll.ts#WorkerPayPeriod',
     PayrollDay: '../../subgraphs/time/domain/overtime.ts#DaySplit',
     ApprovalRepublication: '../../subgraphs/time/republish.ts#Republication',
+    TimeEntryImportResult: '../../lib/upsert.ts#UpsertResult',
+    DeletedTimeRecord: '../../lib/db/changes.ts#DeletedRecordRow',
   },
 };

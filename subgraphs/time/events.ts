@@ -70,6 +70,12 @@ export interface TimeEntryApproved extends TimeEntrySnapshot {
    * role on the date), in the contract's currency; null when the entry is not billable.
    */
   billRate: Money | null;
+  /**
+   * Billed in the system the entry was imported from (`importTimeEntries` with `invoiced: true`): erp records its
+   * billing event as billed elsewhere and never puts it on an invoice. False for time captured in psgraph; absent from
+   * events published before imports existed (read it as false).
+   */
+  invoicedExternally?: boolean;
 }
 
 /** An amount in a currency, as the graph's `Money`: a decimal string and an ISO-4217 code. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
 import { isoDate, type Clock } from '../../lib/clock.ts';
+import { recordDeletion } from '../../lib/db/changes.ts';
 import type { Identity } from '../../lib/auth/identity.ts';
 import { DomainError, badInput } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
@@ -332,6 +333,7 @@ export function createExpenseCaptureService(deps: { db: Kysely<TimeDatabase>; cl
         // A draft or rejected expense was never approved, so nothing downstream refers to it; its history goes with it.
         await trx.deleteFrom('approval_record').where('expense_entry_id', '=', id).execute();
         await trx.deleteFrom('expense_entry').where('id', '=', id).execute();
+        await recordDeletion(trx, 'ExpenseEntry', [id], clock.now());
         return id;
       });
     },

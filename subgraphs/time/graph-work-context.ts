@@ -1,14 +1,25 @@
 import { notFound } from '../../lib/errors.ts';
 import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
 import type { AssignmentPlan } from './domain/forecast.ts';
-import type { EntryBillingStatus, PayrollContextSource, ProjectFacts, WorkContext, WorkContextSource, WorkerCalendarFacts, WorkerFacts } from './work-context.ts';
+import type { ExternalRef } from '../../lib/external-refs.ts';
+import {
+  refKey,
+  type EntryBillingStatus,
+  type PayrollContextSource,
+  type ProjectFacts,
+  type RecordsByRefs,
+  type WorkContext,
+  type WorkContextSource,
+  type WorkerCalendarFacts,
+  type WorkerFacts,
+} from './work-context.ts';
 
 /** The largest page the graph serves; a project with more live assignments than this is not expected. */
 const pageSize = 500;
 
-const projectSelection = `id code status currency legalEntity { id }
+const projectSelection = (taskRefs: boolean) => `id code status currency legalEntity { id }
   contract { id rateCard { rates { role { id } billRate { amount } effectiveFrom effectiveTo } } }
-  tasks(first: ${pageSize}) { nodes { id name status billable } }
+  tasks(first: ${pageSize}) { nodes { id name status billable${taskRefs ? ' externalRefs { system id }' : ''} } }
   assignments(first: ${pageSize}, filter: { status: [CONFIRMED, TENTATIVE] }) {
     nodes { id worker { id } role { id } startDate endDate status billRateOverride { amount } }
   }`;
@@ -45,26 +56,29 @@ interface WorkerAnswer {
  */
 export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
   return {
-    async load({ projectIds, workerIds }) {
+    async load({ projectIds, workerIds, taskRefs = false }) {
       const projects = [...new Set(projectIds)];
       const workers = [...new Set(workerIds)];
-      if (projects.length > pageSize || workers.length > pageSize) {
-        throw new Error(`a batch may touch at most ${pageSize} projects and ${pageSize} workers`);
-      }
       const context: WorkContext = { projects: new Map(), workers: new Map() };
       if (projects.length === 0 && workers.length === 0) return context;
       // List fields, not one aliased field per id: the gateway plans each aliased path as its own fetch, so a
-      // batch of N projects would cost N requests to crm; one list is one fetch per hop.
-      const data = await graph.query<{ projects: { nodes: ProjectAnswer[] }; workers: { nodes: WorkerAnswer[] } }>(
-        `query WorkContext($projectIds: [ID!]!, $workerIds: [ID!]!) {
-          projects(first: ${pageSize}, filter: { ids: $projectIds }) { nodes { ${projectSelection} } }
-          workers(first: ${pageSize}, filter: { ids: $workerIds }) { nodes { ${workerSelection} } }
+      // batch of N projects would cost N requests to crm; one list is one fetch per hop. A batch touching more than
+      // a page of projects or workers (an import of a busy day) asks for a page per aliased list, still one request.
+      const lists = [
+        ...pages(projects).map((ids, i) => ({ name: `projects${i}`, ids, field: `projects(first: ${pageSize}, filter: { ids: $projects${i} }) { nodes { ${projectSelection(taskRefs)} } }` })),
+        ...pages(workers).map((ids, i) => ({ name: `workers${i}`, ids, field: `workers(first: ${pageSize}, filter: { ids: $workers${i} }) { nodes { ${workerSelection} } }` })),
+      ];
+      const data = await graph.query<Record<string, { nodes: Array<ProjectAnswer | WorkerAnswer> }>>(
+        `query WorkContext(${lists.map((list) => `$${list.name}: [ID!]!`).join(', ')}) {
+          ${lists.map((list) => `${list.name}: ${list.field}`).join('\n')}
         }`,
-        { projectIds: projects, workerIds: workers },
+        Object.fromEntries(lists.map((list) => [list.name, list.ids])),
       );
       const asked = new Set(workers);
-      const projectAnswers = new Map(data.projects.nodes.map((answer) => [answer.id, answer]));
-      const workerAnswers = new Map(data.workers.nodes.map((answer) => [answer.id, answer]));
+      const answersOf = <T>(prefix: string) =>
+        new Map(Object.entries(data).flatMap(([name, page]) => (name.startsWith(prefix) ? page.nodes.map((answer) => [answer.id, answer as T] as const) : [])));
+      const projectAnswers = answersOf<ProjectAnswer>('projects');
+      const workerAnswers = answersOf<WorkerAnswer>('workers');
       for (const id of projects) {
         const answer = projectAnswers.get(id);
         context.projects.set(id, answer ? toProjectFacts(answer, asked) : null);
@@ -77,6 +91,36 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
     },
 
     billingStatuses: (timeEntryIds) => billingStatusesOf(graph, 'timeEntries', timeEntryIds),
+
+    /**
+     * hcm's workers and psa's projects by reference, in ONE request: each list filtered by `externalRefs`, a page of
+     * 500 references per aliased field, so a batch of any size is one round trip.
+     */
+    async recordIdsByRefs({ workers, projects }) {
+      const found: RecordsByRefs = { workers: new Map(), projects: new Map() };
+      const fields: string[] = [];
+      const header: string[] = [];
+      const variables: Record<string, ExternalRef[]> = {};
+      for (const [list, refs] of [['workers', workers], ['projects', projects]] as const) {
+        const distinct = [...new Map(refs.map((ref) => [refKey(ref), { system: ref.system, id: ref.id }])).values()];
+        for (let i = 0; i * pageSize < distinct.length; i++) {
+          const name = `${list}${i}`;
+          header.push(`$${name}: [ExternalRefInput!]!`);
+          fields.push(`${name}: ${list}(first: ${pageSize}, filter: { externalRefs: $${name} }) { nodes { id externalRefs { system id } } }`);
+          variables[name] = distinct.slice(i * pageSize, (i + 1) * pageSize);
+        }
+      }
+      if (fields.length === 0) return found;
+      const data = await graph.query<Record<string, { nodes: Array<{ id: string; externalRefs: ExternalRef[] }> }>>(
+        `query ImportRefs(${header.join(', ')}) { ${fields.join('\n')} }`,
+        variables,
+      );
+      for (const [name, page] of Object.entries(data)) {
+        const byRef = name.startsWith('workers') ? found.workers : found.projects;
+        for (const node of page.nodes) for (const ref of node.externalRefs) byRef.set(refKey(ref), node.id);
+      }
+      return found;
+    },
 
     async customersOfProjects(projectIds) {
       const nodes = await nodesByIds<{ id: string; customer: { id: string } }>(graph, 'ProjectCustomers', 'projects', projectIds, 'id customer { id }');
@@ -124,6 +168,9 @@ export function createGraphWorkContext(graph: GraphClient): WorkContextSource {
     },
   };
 }
+
+/** Ids in pages of the largest size the graph serves. */
+const pages = <T>(items: readonly T[]): T[][] => Array.from({ length: Math.ceil(items.length / pageSize) }, (_, i) => items.slice(i * pageSize, (i + 1) * pageSize));
 
 /**
  * A list read by id for many ids in ONE request: pages of the largest size as aliased fields (`chunk0`, `chunk1`, …),

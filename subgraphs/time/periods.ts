@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Identity } from '../../lib/auth/identity.ts';
 import type { ClosedPeriod } from './domain/entry-rules.ts';
-import { bindingLocks, lockedSpans, periodRightsOf } from './domain/period-lock.ts';
+import { bindingLocks, lockedSpans, periodRightsOf, type PeriodRights } from './domain/period-lock.ts';
 import * as repo from './repository.ts';
 import type { TimeDatabase } from './tables.ts';
 import type { WorkContext } from './work-context.ts';
@@ -13,14 +13,15 @@ export const legalEntityOf = (context: WorkContext, entry: { projectId: string; 
 /**
  * The closed days (domain/period-lock.ts `lockedSpans`: closed periods, and the earlier days they locked with them)
  * from the earliest of these dates on that bind this caller today (grace and override rights applied), for the legal
- * entities in the context. Takes a shared lock per legal entity, so closing a period waits for this transaction and
+ * entities in the context (`caller.rights` instead of the identity's: an import is held to every lock, ADMIN's too,
+ * unless told otherwise). Takes a shared lock per legal entity, so closing a period waits for this transaction and
  * this one never reads a period half-closed.
  */
 export async function closedPeriodsFor(
   trx: Transaction<TimeDatabase>,
   context: WorkContext,
   dates: readonly string[],
-  caller: { identity: Identity; today: string },
+  caller: { identity: Identity; today: string; rights?: PeriodRights },
 ): Promise<ClosedPeriod[]> {
   const legalEntities = new Set<string>();
   for (const project of context.projects.values()) if (project?.legalEntityId) legalEntities.add(project.legalEntityId);
@@ -41,5 +42,5 @@ export async function closedPeriodsFor(
       lockedWith: span.earlier ? { periodStart: span.lock.periodStart, periodEnd: span.lock.periodEnd } : null,
     })),
   );
-  return bindingLocks(closed, periodRightsOf(caller.identity), caller.today);
+  return bindingLocks(closed, caller.rights ?? periodRightsOf(caller.identity), caller.today);
 }

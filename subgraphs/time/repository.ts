@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { changedAfter } from '../../lib/db/changes.ts';
 import type { EntryStatus, ExpenseCategory, PeriodLockRow, PeriodLockStatus, TimeDatabase } from './tables.ts';
 
 /** Queries only: no rules, no transactions of their own. Each takes the handle (db or trx) first. */
@@ -21,6 +22,8 @@ export interface TimeEntryFilter {
   approvedAfter?: Date | string | null;
   /** … and before this instant. */
   approvedBefore?: Date | string | null;
+  /** Changed after this instant (lib/db/changes.ts): the list is then in change order. */
+  updatedAfter?: Date | string | null;
 }
 
 export interface ExpenseFilter {
@@ -37,6 +40,7 @@ export interface ExpenseFilter {
   billable?: boolean | null;
   approvedAfter?: Date | string | null;
   approvedBefore?: Date | string | null;
+  updatedAfter?: Date | string | null;
 }
 
 export interface PeriodLockFilter {
@@ -81,7 +85,7 @@ export function timeEntriesQuery(db: Db, filter: TimeEntryFilter = {}) {
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
   if (filter.billable != null) query = query.where('billable', '=', filter.billable);
-  return whereApproved(query, 'time_entry_id', filter);
+  return whereApproved(changedAfter(query, 'time_entry', filter.updatedAfter), 'time_entry_id', filter);
 }
 
 /**
@@ -200,7 +204,7 @@ export function expensesQuery(db: Db, filter: ExpenseFilter = {}) {
   if (filter.from) query = query.where('date', '>=', filter.from);
   if (filter.to) query = query.where('date', '<=', filter.to);
   if (filter.billable != null) query = query.where('billable', '=', filter.billable);
-  return whereApproved(query, 'expense_entry_id', filter);
+  return whereApproved(changedAfter(query, 'expense_entry', filter.updatedAfter), 'expense_entry_id', filter);
 }
 
 export const approvalRecordsByIds = (db: Db, ids: readonly string[]) =>
@@ -295,8 +299,9 @@ export const lockExternalRefs = (trx: Transaction<TimeDatabase>, refs: ReadonlyA
   );
 
 /** Entries already imported under any of these external refs, in one statement. */
-export function entriesByExternalRefs(trx: Transaction<TimeDatabase>, refs: ReadonlyArray<{ system: string; id: string }>) {
-  return trx
+export function entriesByExternalRefs(db: Db, refs: ReadonlyArray<{ system: string; id: string }>) {
+  if (refs.length === 0) return Promise.resolve([]);
+  return db
     .selectFrom('time_entry')
     .select(['id', 'external_system', 'external_id'])
     .where(
@@ -307,6 +312,10 @@ export function entriesByExternalRefs(trx: Transaction<TimeDatabase>, refs: Read
 
 export const insertTimeEntries = (trx: Transaction<TimeDatabase>, rows: ReadonlyArray<Insertable<TimeDatabase['time_entry']>>) =>
   trx.insertInto('time_entry').values(rows as Insertable<TimeDatabase['time_entry']>[]).execute();
+
+/** As insertTimeEntries, returning the rows as written (what their events carry). */
+export const insertTimeEntriesReturning = (trx: Transaction<TimeDatabase>, rows: ReadonlyArray<Insertable<TimeDatabase['time_entry']>>) =>
+  trx.insertInto('time_entry').values(rows as Insertable<TimeDatabase['time_entry']>[]).returningAll().execute();
 
 export const lockTimeEntry = (trx: Transaction<TimeDatabase>, id: string) =>
   trx.selectFrom('time_entry').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

@@ -50,7 +50,7 @@ type Prepared = Map<string, { version: number; details: ApprovedDetails | null }
 function publishedDetails(kind: RepublicationKind, data: Record<string, unknown>): ApprovedDetails | null {
   const correctionOf = (data.correctionOf as string | null | undefined) ?? null;
   if (kind === 'EXPENSE') return { correctionOf };
-  return 'billRate' in data ? { correctionOf, billRate: data.billRate as Money | null } : null;
+  return 'billRate' in data ? { correctionOf, billRate: data.billRate as Money | null, invoicedExternally: data.invoicedExternally === true } : null;
 }
 
 /**

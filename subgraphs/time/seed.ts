@@ -13,7 +13,8 @@ const entryColumns: ColumnTypes<'time_entry'> = {
   id: 'text', worker_id: 'text', project_id: 'text', task_id: 'text', role_id: 'text', assignment_id: 'text', date: 'date',
   hours: 'numeric', start_time: 'text', end_time: 'text', billable: 'bool', notes: 'text', status: 'text', version: 'int4',
   external_system: 'text', external_id: 'text', submitted_at: 'timestamptz', decided_at: 'timestamptz', decided_by: 'text',
-  rejection_reason: 'text', correction_of: 'text', reversed_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz',
+  rejection_reason: 'text', correction_of: 'text', reversed_at: 'timestamptz', invoiced_externally: 'bool', created_at: 'timestamptz',
+  updated_at: 'timestamptz',
 };
 const approvalColumns: ColumnTypes<'approval_record'> = {
   id: 'text', time_entry_id: 'text', expense_entry_id: 'text', action: 'text', actor_id: 'text', at: 'timestamptz', reason: 'text',
@@ -48,11 +49,13 @@ const earliest = (a: Date, b: Date) => (a < b ? a : b);
 const versionOf = (status: EntryStatus) => (status === 'DRAFT' ? 1 : status === 'SUBMITTED' ? 2 : 3);
 
 /**
- * Plausible instants for a dated record, none after the plan's today: logged the evening of its date, submitted
- * with the week on Friday evening, decided the next Monday morning.
+ * Plausible instants for a dated record, none after the start of the plan's today: logged the evening of its date,
+ * submitted with the week on Friday evening, decided the next Monday morning. Never later in the day it is seeded:
+ * a mirror pulling by `updatedAt` (README "Get told of changes") asks after the newest change it holds, and a seeded
+ * change ahead of the clock would hide the real ones made before it.
  */
 function lifecycle(date: string, status: EntryStatus, today: string) {
-  const limit = at(today, '23:59:00');
+  const limit = at(today, '00:00:00');
   const created = earliest(at(date, '17:00:00'), limit);
   const weekStart = weekStartOf(date);
   const submitted = status === 'DRAFT' ? null : latest(created, earliest(at(addDays(weekStart, 4), '17:30:00'), limit));
@@ -89,6 +92,7 @@ function entryRows(entries: readonly DemoTimeEntry[], today: string) {
       rejection_reason: entry.status === 'REJECTED' ? entry.rejectionReason : null,
       correction_of: null,
       reversed_at: null,
+      invoiced_externally: false,
       created_at: when.created,
       updated_at: when.updated,
     });

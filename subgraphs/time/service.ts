@@ -6,6 +6,7 @@ import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts'
 import type { CaptureOptions } from './capture.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
+import { changeOrdering, deletedAfter, deletionOrdering } from '../../lib/db/changes.ts';
 import { MAX_PAGE_SIZE, paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
@@ -168,8 +169,14 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
   return {
     timeEntry: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.timeEntry.load(id)),
 
+    /** Newest date first; in change order (lib/db/changes.ts) when pulling by `updatedAfter`. */
     timeEntries: async (scope: QueryScope, page: PagedArgs<repo.TimeEntryFilter>) =>
-      paginate(repo.timeEntriesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), page.filter))))), orderings.timeEntry, page, page),
+      paginate(
+        repo.timeEntriesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), page.filter))))),
+        page.filter?.updatedAfter ? changeOrdering('time_entry') : orderings.timeEntry,
+        page,
+        page,
+      ),
 
     workerTimeEntries: async (scope: QueryScope, workerId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'workerId'>>) => {
       assertMaySee(await scope.visibility(), workerId);
@@ -219,7 +226,19 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
     expense: async (scope: QueryScope, id: string) => visible(scope, scope.loaders.expense.load(id)),
 
     expenses: async (scope: QueryScope, page: PagedArgs<repo.ExpenseFilter>) =>
-      paginate(repo.expensesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), page.filter))))), orderings.expense, page, page),
+      paginate(
+        repo.expensesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), page.filter))))),
+        page.filter?.updatedAfter ? changeOrdering('expense_entry') : orderings.expense,
+        page,
+        page,
+      ),
+
+    /** Tombstones of deleted time entries or expenses: ids only, for those who see everyone's time. */
+    deletedTimeRecords: async (scope: QueryScope, page: PagedArgs & { typename: string; deletedAfter: Date | string }) => {
+      if (!deletableTypenames.includes(page.typename)) throw badInput('typename', `must be one of ${deletableTypenames.join(', ')}`);
+      if (!(await scope.visibility()).everyone) throw forbidden("deleted time records are for those who see everyone's time: RESOURCE_MANAGER, FINANCE, ADMIN");
+      return paginate(deletedAfter(db, page.typename, page.deletedAfter), deletionOrdering, page, page);
+    },
 
     /** A history step is visible to whoever may see the entry it belongs to. */
     approvalRecord: async (scope: QueryScope, id: string) => {
@@ -263,6 +282,9 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
 }
 
 export type TimeQueries = ReturnType<typeof createTimeQueries>;
+
+/** The records time deletes (DRAFT or REJECTED ones), by typename: what `deletedTimeRecords` lists. */
+const deletableTypenames = ['TimeEntry', 'ExpenseEntry'];
 
 const isEmptyWeek = (sheet: repo.TimesheetRow) =>
   [sheet.draft_count, sheet.submitted_count, sheet.approved_count, sheet.rejected_count].every((count) => Number(count) === 0);

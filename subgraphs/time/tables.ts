@@ -1,10 +1,11 @@
 import type { Generated, GeneratedAlways, Selectable } from 'kysely';
+import type { DeletedRecordTables } from '../../lib/db/changes.ts';
 import type { OutboxTables } from '../../lib/events/outbox.ts';
 import type { IdempotencyTables } from '../../lib/idempotency.ts';
 
 export type EntryStatus = 'DRAFT' | 'SUBMITTED' | 'APPROVED' | 'REJECTED';
 export type ExpenseCategory = 'TRAVEL' | 'LODGING' | 'MEALS' | 'SOFTWARE' | 'OTHER';
-export type ApprovalAction = 'SUBMITTED' | 'APPROVED' | 'REJECTED' | 'RECALLED' | 'APPROVAL_CANCELLED' | 'CORRECTED';
+export type ApprovalAction = 'SUBMITTED' | 'APPROVED' | 'REJECTED' | 'RECALLED' | 'APPROVAL_CANCELLED' | 'CORRECTED' | 'IMPORTED';
 export type PeriodLockStatus = 'OPEN' | 'CLOSED';
 
 export const entryStatuses: readonly EntryStatus[] = ['DRAFT', 'SUBMITTED', 'APPROVED', 'REJECTED'];
@@ -37,6 +38,8 @@ export interface TimeEntryTable {
   correction_of: string | null;
   /** Set when a correction reverses this approved entry; reversed entries drop out of every total. */
   reversed_at: Date | null;
+  /** Imported as billed in its source system (`invoiced: true`): its approval events tell erp never to bill it. */
+  invoiced_externally: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -111,7 +114,7 @@ export interface ApprovalDelegationTable {
   revoked_by: string | null;
 }
 
-export interface TimeDatabase extends OutboxTables, IdempotencyTables {
+export interface TimeDatabase extends OutboxTables, IdempotencyTables, DeletedRecordTables {
   approval_delegation: ApprovalDelegationTable;
   time_entry: TimeEntryTable;
   expense_entry: ExpenseEntryTable;

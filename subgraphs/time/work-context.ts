@@ -1,4 +1,5 @@
 import type { CalendarPeriod } from '../../lib/calendar-periods.ts';
+import type { ExternalRef } from '../../lib/external-refs.ts';
 import type { AssignmentPlan } from './domain/forecast.ts';
 import type { WorkforceMember } from './domain/kpi-groups.ts';
 
@@ -14,7 +15,7 @@ export interface ProjectFacts {
   legalEntityId: string | null;
   currency: string | null;
   contractId: string | null;
-  tasks: Array<{ id: string; name: string; status: 'OPEN' | 'CLOSED'; billable: boolean }>;
+  tasks: Array<{ id: string; name: string; status: 'OPEN' | 'CLOSED'; billable: boolean; externalRefs?: ExternalRef[] }>;
   /** Assignments of the workers asked about, on this project. */
   assignments: Array<{
     id: string;
@@ -55,6 +56,8 @@ export type EntryBillingStatus =
   | 'UNBILLED'
   | 'ON_DRAFT'
   | 'INVOICED'
+  /** Imported history the source system invoiced (`invoicedExternally`): erp never bills it. */
+  | 'INVOICED_EXTERNALLY'
   | 'PARTIALLY_CREDITED'
   | 'CREDITED'
   | 'REVERSED'
@@ -65,9 +68,22 @@ export type EntryBillingStatus =
   | 'OVERRUN'
   | 'AWAITING_TERMS';
 
+/** The records that external references name, by `system|id` (`refKey`); a reference naming nothing is absent. */
+export interface RecordsByRefs {
+  workers: Map<string, string>;
+  projects: Map<string, string>;
+}
+
+export const refKey = (ref: ExternalRef) => `${ref.system}|${ref.id}`;
+
 export interface WorkContextSource {
-  /** One round trip for a whole batch, however many entries it has. */
-  load(request: { projectIds: readonly string[]; workerIds: readonly string[] }): Promise<WorkContext>;
+  /**
+   * One round trip for a whole batch, however many entries it has. `taskRefs`: with each task's external references
+   * (an import naming tasks by reference).
+   */
+  load(request: { projectIds: readonly string[]; workerIds: readonly string[]; taskRefs?: boolean }): Promise<WorkContext>;
+  /** The workers (hcm) and projects (psa) these references name, in one round trip (an import's `workerRef`, `projectRef`). */
+  recordIdsByRefs?(request: { workers: readonly ExternalRef[]; projects: readonly ExternalRef[] }): Promise<RecordsByRefs>;
   /** erp's billing status of these entries, in one round trip (cancelling an approval must not undo an invoice). */
   billingStatuses(timeEntryIds: readonly string[]): Promise<Map<string, EntryBillingStatus>>;
   /** erp's billing status of these expenses, in one round trip (taking back an approval must not undo an invoice). */

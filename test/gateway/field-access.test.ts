@@ -6,7 +6,7 @@ import type { Identity, Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { payrollCsvHeader } from '../../gateway/payroll-export.ts';
-import { timeEntryColumns } from '../../gateway/time-entry-export.ts';
+import { timeEntryColumns, timeEntryMoneyColumns } from '../../gateway/time-entry-export.ts';
 import { approvedEntry } from '../support/demo-work.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
 import { dataOf } from '../support/subgraph-harness.ts';
@@ -421,7 +421,7 @@ describe('field-level access to commercial data (README "Field-level access")', 
     }
   });
 
-  describe('exports run as the caller and carry no money', () => {
+  describe('exports run as the caller and carry money only for the ledger’s readers', () => {
     // A cost center is an organisational unit, not money.
     const commercial = /rate|amount|budget|cost(?!_center)|price|margin|financ|invoice|bill(ed|ing)|revenue|balance/i;
     const entries = `/exports/time-entries.csv?from=${today}&to=${today}`;
@@ -429,13 +429,17 @@ describe('field-level access to commercial data (README "Field-level access")', 
     const exportCases: Array<{ path: string; caller: Caller; status: number; header?: readonly string[] }> = [
       { path: entries, caller: 'WORKER', status: 200, header: timeEntryColumns },
       { path: entries, caller: 'OTHER_MANAGER', status: 200, header: timeEntryColumns },
-      { path: entries, caller: 'FINANCE', status: 200, header: timeEntryColumns },
+      // FINANCE reads the ledger: its export adds each entry's billed and cost money (erp-exports.test.ts).
+      { path: entries, caller: 'FINANCE', status: 200, header: [...timeEntryColumns, ...timeEntryMoneyColumns] },
+      { path: `/exports/billing-events.csv?from=${today}`, caller: 'PROJECT_MANAGER', status: 403 },
+      { path: `/exports/invoices.csv?from=${today}`, caller: 'RESOURCE_MANAGER', status: 403 },
+      { path: `/exports/revenue.csv?from=${today}&to=${today}`, caller: 'WORKER', status: 403 },
       { path: payroll, caller: 'FINANCE', status: 200, header: payrollCsvHeader },
       { path: payroll, caller: 'WORKER', status: 403 },
       { path: payroll, caller: 'PROJECT_MANAGER', status: 403 },
     ];
 
-    it('no export column is commercial', () => {
+    it('no export column is commercial but the ledger readers’ money columns', () => {
       for (const column of [...timeEntryColumns, ...payrollCsvHeader]) assert.doesNotMatch(column, commercial);
     });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { timeEntryColumns } from '../../gateway/time-entry-export.ts';
+import { timeEntryColumns, timeEntryMoneyColumns } from '../../gateway/time-entry-export.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
 /** Splits RFC 4180 CSV (quoted fields may hold commas, quotes and line breaks). */
@@ -51,7 +51,8 @@ describe('time-entry export through the gateway', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type')!, /^text\/csv/);
     const records = parseCsv(await response.text());
-    assert.deepEqual(records[0], [...timeEntryColumns]);
+    // ADMIN reads the ledger: the money columns follow (erp-exports.test.ts checks them).
+    assert.deepEqual(records[0], [...timeEntryColumns, ...timeEntryMoneyColumns]);
     const rows = records.slice(1).map((r) => Object.fromEntries(timeEntryColumns.map((c, i) => [c, r[i]])));
     assert.equal(rows.length, await totalOf({ projectId: sample.project.id }));
     assert.ok(rows.length > 0);

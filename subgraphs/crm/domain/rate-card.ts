@@ -40,3 +40,23 @@ export function rateOn<R extends EffectiveRate>(rates: readonly R[], roleId: str
     null
   );
 }
+
+export interface CardRate extends EffectiveRate {
+  /** The bill rate as a decimal string at the card's scale ("120.00"). */
+  billRate: string;
+}
+
+/**
+ * What setting a card's rates to `wanted` changes (an upsert gives a card's whole set of rates): a stored rate equal to
+ * a wanted one (same role, bill rate and period) stays as it is, with its id; the others go and the missing ones come.
+ * Nothing removed and nothing added: the card is unchanged.
+ */
+export function rateChanges<R extends CardRate & { id: string }>(stored: readonly R[], wanted: readonly CardRate[]) {
+  const keyOf = (rate: CardRate) => JSON.stringify([rate.roleId, rate.billRate, rate.effectiveFrom, rate.effectiveTo]);
+  const wantedKeys = new Set(wanted.map(keyOf));
+  const storedKeys = new Set(stored.map(keyOf));
+  return {
+    removed: stored.filter((rate) => !wantedKeys.has(keyOf(rate))),
+    added: wanted.filter((rate) => !storedKeys.has(keyOf(rate))),
+  };
+}

@@ -55,6 +55,8 @@ export interface ApprovedWork {
   hours: string;
   billable: boolean;
   billRate: Money | null;
+  /** Imported history the previous system invoiced (time's `invoicedExternally`): psgraph must never bill it. */
+  invoicedExternally?: boolean;
 }
 
 /** An approved expense as erp posts it: its cost is its amount, and it bills at cost plus the setup's markup. */
@@ -145,6 +147,8 @@ export interface PlannedBilling {
   currency: string;
   /** Set when the event cannot be invoiced as it stands (HELD). */
   heldReason: PlannedHeldReason | null;
+  /** Invoiced by the firm's previous system: written INVOICED_EXTERNALLY, never held, drafted or capped. */
+  invoicedExternally?: boolean;
 }
 
 export interface Blocked {
@@ -216,11 +220,14 @@ export function planPosting(source: ApprovedSource, facts: PostingFacts): Postin
   }
 
   if (!source.billable) return { cost, billing: null, blocked };
+  const invoicedBefore = source.sourceType === 'TIME_ENTRY' && source.invoicedExternally === true;
   if (!project.contractId) {
-    blocked.push({ code: 'NO_CONTRACT', reason: `project ${project.id} has no contract: billable ${source.sourceId} cannot be billed` });
+    // Time invoiced by the previous system has nothing left to bill: no contract is nothing to report.
+    if (!invoicedBefore) blocked.push({ code: 'NO_CONTRACT', reason: `project ${project.id} has no contract: billable ${source.sourceId} cannot be billed` });
     return { cost, billing: null, blocked };
   }
   if (source.sourceType === 'TIME_ENTRY' && setup && !billsTimeByTheHour(setup.billingMethod)) return { cost: cost && { ...cost, coveredByFee: true }, billing: null, blocked };
+  if (invoicedBefore) return { cost, billing: invoicedElsewhere(source, { ...project, contractId: project.contractId }, setup), blocked };
   const usage = source.sourceType === 'TIME_ENTRY' && setup ? planRecurringUsage(source, setup, project.id) : null;
   if (usage) return { cost, billing: null, blocked, usage };
   const legalEntityId = setup?.legalEntityId ?? project.legalEntityId;
@@ -261,6 +268,25 @@ export function planPosting(source: ApprovedSource, facts: PostingFacts): Postin
     heldReason,
   };
   return { cost, billing, blocked };
+}
+
+/**
+ * Imported time the previous system invoiced: a billing event INVOICED_EXTERNALLY, so finance sees what was billed
+ * and the entry reads as billed, at the frozen rate when there is one (else zero). Never usage on a recurring contract
+ * (its overage or drawdown would bill the hours again), never held, and nothing to report: there is nothing to bill.
+ * Without a legal entity or currency (no setup, nothing on the project) no event is written.
+ */
+function invoicedElsewhere(source: ApprovedWork, project: ProjectPostingFacts & { contractId: string }, setup: SetupPostingFacts | null): PlannedBilling | null {
+  const legalEntityId = setup?.legalEntityId ?? project.legalEntityId;
+  const bill = billPrice(source, setup);
+  const currency = bill?.money.currency ?? setup?.currency ?? project.currency;
+  if (!legalEntityId || !currency) return null;
+  return {
+    sourceType: 'TIME_ENTRY', sourceId: source.sourceId, contractId: project.contractId, projectId: project.id,
+    customerId: setup?.customerId ?? project.customerId, legalEntityId, workerId: source.workerId, roleId: source.roleId,
+    taskId: source.taskId, date: source.date, description: `${describe(source)} (invoiced before psgraph)`, hours: source.hours,
+    rate: bill?.rate ?? null, amount: bill?.money.amount ?? '0.00', currency, heldReason: null, invoicedExternally: true,
+  };
 }
 
 /** The reversal of a cost posting: the same source, worker, project, legal entity and date, hours and amount negated. */

@@ -8,6 +8,7 @@ export type TimeEntryBillingStatus =
   | 'UNBILLED'
   | 'ON_DRAFT'
   | 'INVOICED'
+  | 'INVOICED_EXTERNALLY'
   | 'PARTIALLY_CREDITED'
   | 'CREDITED'
   | 'REVERSED'
@@ -62,7 +63,8 @@ const issued: readonly (InvoiceStatus | null)[] = ['ISSUED', 'PARTIALLY_PAID', '
  * 3/ a live event on no live line: CREDITED if a credit note took it off its invoice and it was not billed again
  *    since (the event still BILLED, or HELD as CREDITED until finance asks to re-bill), else UNBILLED (also HELD
  *    events, events whose invoice was voided and re-billed ones: they wait for the next invoice) — unless the entry is
- *    no longer APPROVED: its reversal has not reached erp yet, and it stands as in 4/;
+ *    no longer APPROVED: its reversal has not reached erp yet, and it stands as in 4/; INVOICED_EXTERNALLY for imported
+ *    history the previous system invoiced (its event is never drafted);
  * 4/ only reversed events: CREDITED when one had been invoiced and credited; else AWAITING_APPROVAL when the entry is
  *    back in the approval flow (DRAFT or SUBMITTED: its approval was cancelled, it waits for the next one), else
  *    REVERSED (rejected after approval, or a corrected original).
@@ -84,6 +86,8 @@ export function timeEntryBilling(entry: TimeEntryFacts, facts: readonly EntryBil
     if (credited) return { status: 'CREDITED', billingEventId: credited.billingEventId, invoiceId: credited.invoiceId };
     // time took the approval back and erp's reversal is still on the bus: time's status decides, as rule 4 will.
     if (entry.status !== 'APPROVED') return afterReversal(entry, live[0].billingEventId);
+    const elsewhere = live.find((fact) => fact.eventStatus === 'INVOICED_EXTERNALLY');
+    if (elsewhere) return { status: 'INVOICED_EXTERNALLY', billingEventId: elsewhere.billingEventId, invoiceId: null };
     return { status: 'UNBILLED', billingEventId: live[0].billingEventId, invoiceId: null };
   }
   const credited = creditedFact(facts);

@@ -16,6 +16,8 @@ import * as retainerHours from './2026-12-07T0600-retainer-hours.ts';
 import * as uncostedTime from './2026-12-07T0601-uncosted-time.ts';
 import * as invoiceGroupLabels from './2026-12-07T0610-invoice-group-labels.ts';
 import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
+import * as changeTracking from './2026-12-07T1200-change-tracking.ts';
+import * as invoicedExternally from './2026-12-07T1210-invoiced-externally.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -36,4 +38,6 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-07T0601-uncosted-time': uncostedTime,
   '2026-12-07T0610-invoice-group-labels': invoiceGroupLabels,
   '2026-12-07T0630-idempotency-scope': idempotencyScope,
+  '2026-12-07T1200-change-tracking': changeTracking,
+  '2026-12-07T1210-invoiced-externally': invoicedExternally,
 };

@@ -6,6 +6,8 @@ import * as eventDurability from './2026-12-07T0300-event-durability.ts';
 import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
 import * as apiKeys from './2026-12-07T0640-api-keys.ts';
 import * as workerEmail from './2026-12-07T0650-worker-email.ts';
+import * as externalRefs from './2026-12-07T1200-external-refs.ts';
+import * as webhooks from './2026-12-07T1230-webhooks.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const hcmMigrations: Record<string, Migration> = {
@@ -16,4 +18,6 @@ export const hcmMigrations: Record<string, Migration> = {
   '2026-12-07T0630-idempotency-scope': idempotencyScope,
   '2026-12-07T0640-api-keys': apiKeys,
   '2026-12-07T0650-worker-email': workerEmail,
+  '2026-12-07T1200-external-refs': externalRefs,
+  '2026-12-07T1230-webhooks': webhooks,
 };

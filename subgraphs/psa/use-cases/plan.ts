@@ -3,7 +3,9 @@ import type { Transaction } from 'kysely';
 import { requireRole } from '../../../lib/auth/identity.ts';
 import { DomainError, badInput, notFound } from '../../../lib/errors.ts';
 import { appendToOutbox } from '../../../lib/events/outbox.ts';
+import { externalRefKey, recordIdsByRefs, resolveRecordId, type ExternalRef } from '../../../lib/external-refs.ts';
 import type { RequestScope } from '../../../lib/graphql/subgraph-server.ts';
+import { upsertEach } from '../../../lib/upsert.ts';
 import { checkDate, checkText } from '../../../lib/validate.ts';
 import type { ContractFee, ContractFeeFacts } from '../contract-facts.ts';
 import { assertCanComplete, assertMilestoneUpdate, assertWithinFee } from '../domain/milestone.ts';
@@ -12,16 +14,23 @@ import { assertChildWbs, checkWbs, parentWbsOf, wbsSortKey } from '../domain/wbs
 import { psaTopics, type MilestoneCompleted } from '../events.ts';
 import * as repo from '../repository.ts';
 import type { MilestoneStatus, PsaDatabase, TaskStatus } from '../tables.ts';
-import { checkAmount, checkHours, plannerRoles, type Writer } from './context.ts';
+import { changesOf, checkAmount, checkHours, isEmpty, plannerRoles, type Writer } from './context.ts';
+import { localId, requiredLocalId, upsertTarget, writeExternalRefs } from './references.ts';
+
+type Ref = ExternalRef | null | undefined;
 
 export interface CreateTaskInput {
-  projectId: string;
+  /** Required: this or `projectRef`. */
+  projectId?: string | null;
+  projectRef?: Ref;
   wbs: string;
   name: string;
   /** Defaults to the task numbered one level up ("1" for "1.2"), when there is one. */
   parentId?: string | null;
+  parentRef?: Ref;
   billable?: boolean | null;
   plannedHours?: string | null;
+  externalRefs?: readonly ExternalRef[] | null;
 }
 
 export interface UpdateTaskInput {
@@ -30,13 +39,25 @@ export interface UpdateTaskInput {
   billable?: boolean | null;
   status?: TaskStatus | null;
   plannedHours?: string | null;
+  /** Replaces the task's references. */
+  externalRefs?: readonly ExternalRef[] | null;
 }
 
+/** createTask's fields and a status, all optional, keyed by `externalRef` (or attaching it to the task `id` names). */
+export type TaskUpsertInput = { [K in keyof CreateTaskInput]?: CreateTaskInput[K] | null } & {
+  externalRef: ExternalRef;
+  id?: string | null;
+  status?: TaskStatus | null;
+};
+
 export interface CreateMilestoneInput {
-  projectId: string;
+  /** Required: this or `projectRef`. */
+  projectId?: string | null;
+  projectRef?: Ref;
   name: string;
   amount: string;
   dueDate: string;
+  externalRefs?: readonly ExternalRef[] | null;
 }
 
 export interface UpdateMilestoneInput {
@@ -44,7 +65,21 @@ export interface UpdateMilestoneInput {
   amount?: string | null;
   dueDate?: string | null;
   status?: MilestoneStatus | null;
+  /** Replaces the milestone's references. */
+  externalRefs?: readonly ExternalRef[] | null;
 }
+
+/** createMilestone's fields and updateMilestone's status, all optional, keyed by `externalRef` (or the `id` given). */
+export type MilestoneUpsertInput = { [K in keyof CreateMilestoneInput]?: CreateMilestoneInput[K] | null } & {
+  externalRef: ExternalRef;
+  id?: string | null;
+  status?: MilestoneStatus | null;
+};
+
+const required = <T>(what: string, field: string, value: T | null | undefined): T => {
+  if (value == null) throw badInput(field, `is required to create a ${what}`);
+  return value;
+};
 
 async function openProject(trx: Transaction<PsaDatabase>, projectId: string, what: string) {
   const project = await repo.lockProject(trx, projectId);
@@ -99,115 +134,285 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
     assertWithinFee({ fee: fee.fee, others, amount });
   }
 
+  /** The project an input names (`projectId` or `projectRef`) read outside a transaction: to read its fee first. */
+  async function projectIdOf(input: { projectId?: string | null; projectRef?: Ref }) {
+    return resolveRecordId(writer.db, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
+  }
+
+  /**
+   * The project of each upsert input that states an amount (its milestone's, when the milestone exists), by input
+   * index, read before the transaction in three statements whatever the batch: the fees to keep to are read next.
+   */
+  async function projectsOfPricedInputs(inputs: readonly MilestoneUpsertInput[]): Promise<Map<number, string>> {
+    const priced = [...inputs.entries()].filter(([, input]) => input.amount != null);
+    const keyed = await recordIdsByRefs(writer.db, 'Milestone', priced.map(([, input]) => input.externalRef));
+    const existing = new Map(priced.map(([index, input]) => [index, keyed.get(externalRefKey(input.externalRef)) ?? input.id ?? null]));
+    const milestoneIds = [...existing.values()].filter((id): id is string => id !== null);
+    const owners = new Map(
+      (milestoneIds.length ? await writer.db.selectFrom('milestone').select(['id', 'project_id']).where('id', 'in', milestoneIds).execute() : []).map(
+        (row) => [row.id, row.project_id],
+      ),
+    );
+    const byRef = await recordIdsByRefs(writer.db, 'Project', priced.flatMap(([, input]) => (input.projectRef ? [input.projectRef] : [])));
+    const projects = new Map<number, string>();
+    for (const [index, input] of priced) {
+      const milestoneId = existing.get(index);
+      const projectId = milestoneId
+        ? owners.get(milestoneId)
+        : (input.projectId ?? (input.projectRef ? byRef.get(externalRefKey(input.projectRef)) : undefined));
+      if (projectId) projects.set(index, projectId);
+    }
+    return projects;
+  }
+
+  /** A new task's checked fields (before any transaction, so bad input takes no idempotency key). */
+  const newTaskValues = (input: Omit<TaskUpsertInput, 'externalRef'>) => ({
+    wbs: checkWbs('wbs', required('task', 'wbs', input.wbs)),
+    name: checkText('name', required('task', 'name', input.name)),
+    plannedHours: checkHours('plannedHours', input.plannedHours),
+    billable: input.billable ?? true,
+  });
+
+  /** A new OPEN task of an open project, numbered uniquely within it, with its references (caller's transaction). */
+  async function insertTask(
+    trx: Transaction<PsaDatabase>,
+    input: Omit<TaskUpsertInput, 'externalRef'>,
+    values: ReturnType<typeof newTaskValues>,
+    refs: readonly ExternalRef[],
+  ) {
+    const projectId = await requiredLocalId(trx, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
+    await openProject(trx, projectId, 'the tasks');
+    if (await repo.taskByWbs(trx, projectId, values.wbs)) {
+      throw new DomainError('CONFLICT', `the project already has a task ${values.wbs}`, { field: 'wbs' });
+    }
+    const parentId = await localId(trx, 'Task', 'parent', { id: input.parentId, ref: input.parentRef });
+    const id = randomUUID();
+    await trx
+      .insertInto('task')
+      .values({
+        id,
+        project_id: projectId,
+        wbs: values.wbs,
+        wbs_key: wbsSortKey(values.wbs),
+        name: values.name,
+        parent_id: await parentFor(trx, projectId, values.wbs, parentId),
+        billable: values.billable,
+        status: 'OPEN',
+        planned_hours: values.plannedHours,
+      })
+      .execute();
+    await writeExternalRefs(trx, 'Task', id, { attach: refs });
+    return id;
+  }
+
+  /**
+   * Applies the fields given to a task under updateTask's rules (an open project; a number unique in the project,
+   * not changed while the task has subtasks; the parent follows the number). Nothing to change writes nothing.
+   */
+  async function patchTask(
+    trx: Transaction<PsaDatabase>,
+    id: string,
+    input: Omit<TaskUpsertInput, 'externalRef'>,
+    refs: { attach?: readonly ExternalRef[]; replace?: readonly ExternalRef[] | null },
+  ): Promise<'UPDATED' | 'UNCHANGED'> {
+    const found = await trx.selectFrom('task').select('project_id').where('id', '=', id).executeTakeFirst();
+    if (!found) throw notFound('Task', id);
+    const project = (await repo.lockProject(trx, found.project_id))!;
+    const task = (await repo.lockTask(trx, id))!;
+    const projectId = await localId(trx, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
+    if (projectId !== null && projectId !== task.project_id) throw badInput('projectId', "a task's project does not change");
+    const next = {
+      wbs: input.wbs != null ? checkWbs('wbs', input.wbs) : task.wbs,
+      name: input.name != null ? checkText('name', input.name) : task.name,
+      billable: input.billable ?? task.billable,
+      status: input.status ?? task.status,
+      planned_hours: input.plannedHours !== undefined ? checkHours('plannedHours', input.plannedHours) : task.planned_hours,
+    };
+    const parentId = await localId(trx, 'Task', 'parent', { id: input.parentId, ref: input.parentRef });
+    const changes = changesOf(task, next, ['planned_hours']);
+    if (parentId !== null && !('wbs' in changes) && parentId !== task.parent_id) {
+      throw badInput('parentId', `task ${task.wbs} hangs under its number's parent: renumber it (wbs) to move it`);
+    }
+    const refsChanged = await writeExternalRefs(trx, 'Task', id, refs);
+    if (isEmpty(changes)) {
+      if (!refsChanged) return 'UNCHANGED';
+      await trx.updateTable('task').set({ updated_at: clock.now() }).where('id', '=', id).execute();
+      return 'UPDATED';
+    }
+    assertProjectOpen(project.status, 'the tasks');
+    let renumbered = {};
+    if ('wbs' in changes) {
+      const wbs = next.wbs;
+      if (await repo.taskByWbs(trx, task.project_id, wbs)) throw new DomainError('CONFLICT', `the project already has a task ${wbs}`, { field: 'wbs' });
+      const child = await trx.selectFrom('task').select('id').where('parent_id', '=', id).limit(1).executeTakeFirst();
+      if (child) throw new DomainError('CONFLICT', `task ${task.wbs} has subtasks; renumber them first`, { field: 'wbs' });
+      renumbered = { wbs_key: wbsSortKey(wbs), parent_id: await parentFor(trx, task.project_id, wbs, parentId) };
+    }
+    await trx
+      .updateTable('task')
+      .set({ ...changes, ...renumbered, updated_at: clock.now() })
+      .where('id', '=', id)
+      .execute();
+    return 'UPDATED';
+  }
+
+  /** A new milestone's checked fields (before any transaction). */
+  const newMilestoneValues = (input: Omit<MilestoneUpsertInput, 'externalRef'>) => ({
+    name: checkText('name', required('milestone', 'name', input.name)),
+    amount: checkAmount('amount', required('milestone', 'amount', input.amount))!,
+    dueDate: checkDate('dueDate', required('milestone', 'dueDate', input.dueDate)),
+  });
+
+  /** A new PLANNED milestone in its project's currency, kept to its contract's fee (caller's transaction). */
+  async function insertMilestone(
+    trx: Transaction<PsaDatabase>,
+    projectId: string,
+    values: ReturnType<typeof newMilestoneValues>,
+    fee: FeeOfProject | null,
+    refs: readonly ExternalRef[],
+  ) {
+    if (fee) await repo.lockProjectsOfContract(trx, fee.contractId);
+    const project = await openProject(trx, projectId, 'the milestones');
+    if (!project.currency) throw badInput('amount', `project ${project.code} has no currency to bill a milestone in`);
+    await keepToFee(trx, fee, { amount: values.amount, currency: project.currency }, null);
+    const id = randomUUID();
+    await trx
+      .insertInto('milestone')
+      .values({
+        id,
+        project_id: project.id,
+        name: values.name,
+        amount: values.amount,
+        currency: project.currency,
+        due_date: values.dueDate,
+        status: 'PLANNED',
+        completed_at: null,
+      })
+      .execute();
+    await writeExternalRefs(trx, 'Milestone', id, { attach: refs });
+    return id;
+  }
+
+  /**
+   * Applies the fields given to a milestone under updateMilestone's rules (an open project, a PLANNED milestone, only
+   * cancelling as a status, a new amount kept to the fee read before the transaction). Nothing to change writes nothing.
+   */
+  async function patchMilestone(
+    trx: Transaction<PsaDatabase>,
+    id: string,
+    input: Omit<MilestoneUpsertInput, 'externalRef'>,
+    fee: FeeOfProject | null,
+    refs: { attach?: readonly ExternalRef[]; replace?: readonly ExternalRef[] | null },
+  ): Promise<'UPDATED' | 'UNCHANGED'> {
+    if (fee) await repo.lockProjectsOfContract(trx, fee.contractId);
+    const found = await trx.selectFrom('milestone').select('project_id').where('id', '=', id).executeTakeFirst();
+    if (!found) throw notFound('Milestone', id);
+    const project = (await repo.lockProject(trx, found.project_id))!;
+    const milestone = (await repo.lockMilestone(trx, id))!;
+    const projectId = await localId(trx, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
+    if (projectId !== null && projectId !== milestone.project_id) throw badInput('projectId', "a milestone's project does not change");
+    const next = {
+      name: input.name != null ? checkText('name', input.name) : milestone.name,
+      amount: input.amount != null ? checkAmount('amount', input.amount)! : milestone.amount,
+      due_date: input.dueDate != null ? checkDate('dueDate', input.dueDate) : milestone.due_date,
+      status: input.status ?? milestone.status,
+    };
+    const changes = changesOf(milestone, next, ['amount']);
+    const refsChanged = await writeExternalRefs(trx, 'Milestone', id, refs);
+    if (isEmpty(changes)) {
+      if (!refsChanged) return 'UNCHANGED';
+      await trx.updateTable('milestone').set({ updated_at: clock.now() }).where('id', '=', id).execute();
+      return 'UPDATED';
+    }
+    assertProjectOpen(project.status, 'the milestones');
+    assertMilestoneUpdate(milestone.status, input.status ?? null);
+    // Cancelling frees its amount; a new amount of a milestone that stays PLANNED must keep to the fee.
+    if ('amount' in changes && next.status !== 'CANCELLED') await keepToFee(trx, fee, { amount: next.amount, currency: milestone.currency }, id);
+    await trx
+      .updateTable('milestone')
+      .set({ ...changes, updated_at: clock.now() })
+      .where('id', '=', id)
+      .execute();
+    return 'UPDATED';
+  }
+
   return {
     async createTask(scope: RequestScope, input: CreateTaskInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, ...plannerRoles);
-      const wbs = checkWbs('wbs', input.wbs);
-      const name = checkText('name', input.name);
-      const plannedHours = checkHours('plannedHours', input.plannedHours);
-      return writer.write(scope, 'createTask', idempotencyKey, input, async (trx) => {
-        await openProject(trx, input.projectId, 'the tasks');
-        if (await repo.taskByWbs(trx, input.projectId, wbs)) {
-          throw new DomainError('CONFLICT', `the project already has a task ${wbs}`, { field: 'wbs' });
-        }
-        const id = randomUUID();
-        await trx
-          .insertInto('task')
-          .values({
-            id,
-            project_id: input.projectId,
-            wbs,
-            wbs_key: wbsSortKey(wbs),
-            name,
-            parent_id: await parentFor(trx, input.projectId, wbs, input.parentId),
-            billable: input.billable ?? true,
-            status: 'OPEN',
-            planned_hours: plannedHours,
-          })
-          .execute();
-        return id;
-      });
+      const values = newTaskValues(input);
+      return writer.write(scope, 'createTask', idempotencyKey, input, (trx) => insertTask(trx, input, values, input.externalRefs ?? []));
     },
 
     async updateTask(scope: RequestScope, id: string, input: UpdateTaskInput) {
       requireRole(scope.identity, ...plannerRoles);
+      const { externalRefs, ...fields } = input;
       return writer.write(scope, 'updateTask', null, null, async (trx) => {
-        const found = await trx.selectFrom('task').select('project_id').where('id', '=', id).executeTakeFirst();
-        if (!found) throw notFound('Task', id);
-        await openProject(trx, found.project_id, 'the tasks');
-        const task = (await repo.lockTask(trx, id))!;
-        let renumbered = {};
-        if (input.wbs != null && checkWbs('wbs', input.wbs) !== task.wbs) {
-          const wbs = checkWbs('wbs', input.wbs);
-          if (await repo.taskByWbs(trx, task.project_id, wbs)) throw new DomainError('CONFLICT', `the project already has a task ${wbs}`, { field: 'wbs' });
-          const child = await trx.selectFrom('task').select('id').where('parent_id', '=', id).limit(1).executeTakeFirst();
-          if (child) throw new DomainError('CONFLICT', `task ${task.wbs} has subtasks; renumber them first`, { field: 'wbs' });
-          renumbered = { wbs, wbs_key: wbsSortKey(wbs), parent_id: await parentFor(trx, task.project_id, wbs, null) };
-        }
-        await trx
-          .updateTable('task')
-          .set({
-            ...renumbered,
-            ...(input.name != null ? { name: checkText('name', input.name) } : {}),
-            ...(input.billable != null ? { billable: input.billable } : {}),
-            ...(input.status != null ? { status: input.status } : {}),
-            ...(input.plannedHours !== undefined ? { planned_hours: checkHours('plannedHours', input.plannedHours) } : {}),
-            updated_at: clock.now(),
-          })
-          .where('id', '=', id)
-          .execute();
+        await patchTask(trx, id, fields, { replace: externalRefs });
         return id;
       });
+    },
+
+    /** Creates or patches each task by its reference (a parent before its children), input by input in one transaction. */
+    async upsertTasks(scope: RequestScope, inputs: readonly TaskUpsertInput[], idempotencyKey?: string | null) {
+      requireRole(scope.identity, ...plannerRoles);
+      return writer.write(scope, 'upsertTasks', idempotencyKey, inputs, (trx) =>
+        upsertEach(trx, inputs, async ({ externalRef, id: given, externalRefs, ...input }) => {
+          const target = await upsertTarget(trx, 'Task', { externalRef, id: given });
+          const refs = [target.key, ...(externalRefs ?? [])];
+          if (target.id !== null) return { outcome: await patchTask(trx, target.id, input, { attach: refs }), id: target.id };
+          const id = await insertTask(trx, input, newTaskValues(input), refs);
+          // A task imported CLOSED is created, then closed under updateTask's rules.
+          if (input.status != null) await patchTask(trx, id, { status: input.status }, {});
+          return { outcome: 'CREATED', id };
+        }),
+      );
     },
 
     async createMilestone(scope: RequestScope, input: CreateMilestoneInput, idempotencyKey?: string | null) {
       requireRole(scope.identity, ...plannerRoles);
-      const name = checkText('name', input.name);
-      const amount = checkAmount('amount', input.amount)!;
-      const dueDate = checkDate('dueDate', input.dueDate);
-      const fee = await feeOfProject(scope, input.projectId);
-      return writer.write(scope, 'createMilestone', idempotencyKey, input, async (trx) => {
-        if (fee) await repo.lockProjectsOfContract(trx, fee.contractId);
-        const project = await openProject(trx, input.projectId, 'the milestones');
-        if (!project.currency) throw badInput('amount', `project ${project.code} has no currency to bill a milestone in`);
-        await keepToFee(trx, fee, { amount, currency: project.currency }, null);
-        const id = randomUUID();
-        await trx
-          .insertInto('milestone')
-          .values({ id, project_id: project.id, name, amount, currency: project.currency, due_date: dueDate, status: 'PLANNED', completed_at: null })
-          .execute();
-        return id;
-      });
+      const values = newMilestoneValues(input);
+      const projectId = await projectIdOf(input);
+      if (projectId === null) throw badInput('projectId', 'is required (or projectRef)');
+      const fee = await feeOfProject(scope, projectId);
+      return writer.write(scope, 'createMilestone', idempotencyKey, input, (trx) => insertMilestone(trx, projectId, values, fee, input.externalRefs ?? []));
     },
 
     async updateMilestone(scope: RequestScope, id: string, input: UpdateMilestoneInput) {
       requireRole(scope.identity, ...plannerRoles);
-      const newAmount = checkAmount('amount', input.amount);
+      const { externalRefs, ...fields } = input;
       // The fee is read before the transaction, only when the amount changes (found again, and refused, inside it).
-      const owner = newAmount === null ? undefined : await writer.db.selectFrom('milestone').select('project_id').where('id', '=', id).executeTakeFirst();
+      const owner = input.amount == null ? undefined : await writer.db.selectFrom('milestone').select('project_id').where('id', '=', id).executeTakeFirst();
       const fee = owner ? await feeOfProject(scope, owner.project_id) : null;
       return writer.write(scope, 'updateMilestone', null, null, async (trx) => {
-        if (fee) await repo.lockProjectsOfContract(trx, fee.contractId);
-        const found = await trx.selectFrom('milestone').select('project_id').where('id', '=', id).executeTakeFirst();
-        if (!found) throw notFound('Milestone', id);
-        await openProject(trx, found.project_id, 'the milestones');
-        const milestone = (await repo.lockMilestone(trx, id))!;
-        assertMilestoneUpdate(milestone.status, input.status ?? null);
-        // Cancelling frees its amount; a new amount of a milestone that stays PLANNED must keep to the fee.
-        if (newAmount !== null && input.status !== 'CANCELLED') await keepToFee(trx, fee, { amount: newAmount, currency: milestone.currency }, id);
-        await trx
-          .updateTable('milestone')
-          .set({
-            ...(input.name != null ? { name: checkText('name', input.name) } : {}),
-            ...(newAmount !== null ? { amount: newAmount } : {}),
-            ...(input.dueDate != null ? { due_date: checkDate('dueDate', input.dueDate) } : {}),
-            ...(input.status != null ? { status: input.status } : {}),
-            updated_at: clock.now(),
-          })
-          .where('id', '=', id)
-          .execute();
+        await patchMilestone(trx, id, fields, fee, { replace: externalRefs });
         return id;
       });
+    },
+
+    /**
+     * Creates or patches each milestone by its reference, input by input in one transaction. The fees of the batch's
+     * fixed-fee contracts are read first (one request per contract), for the inputs that state an amount.
+     */
+    async upsertMilestones(scope: RequestScope, inputs: readonly MilestoneUpsertInput[], idempotencyKey?: string | null) {
+      requireRole(scope.identity, ...plannerRoles);
+      const projectOf = await projectsOfPricedInputs(inputs);
+      const fees = new Map<string, FeeOfProject | null>();
+      for (const projectId of new Set(projectOf.values())) fees.set(projectId, await feeOfProject(scope, projectId));
+      return writer.write(scope, 'upsertMilestones', idempotencyKey, inputs, (trx) =>
+        upsertEach(trx, inputs, async ({ externalRef, id: given, externalRefs, ...input }, index) => {
+          const target = await upsertTarget(trx, 'Milestone', { externalRef, id: given });
+          const refs = [target.key, ...(externalRefs ?? [])];
+          const projectId = projectOf.get(index);
+          const fee = projectId ? (fees.get(projectId) ?? null) : null;
+          if (target.id !== null) return { outcome: await patchMilestone(trx, target.id, input, fee, { attach: refs }), id: target.id };
+          const values = newMilestoneValues(input);
+          const owner = await requiredLocalId(trx, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
+          if (owner !== projectId) throw badInput('projectId', 'names another project than before the transaction: ask again');
+          const id = await insertMilestone(trx, owner, values, fee, refs);
+          if (input.status != null && input.status !== 'PLANNED') await patchMilestone(trx, id, { status: input.status }, null, {});
+          return { outcome: 'CREATED', id };
+        }),
+      );
     },
 
     /** PLANNED → COMPLETED; publishes `psa.milestone.completed`, from which erp bills a fixed-fee milestone. */

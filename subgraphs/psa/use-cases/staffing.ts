@@ -6,6 +6,8 @@ import { badInput, notFound } from '../../../lib/errors.ts';
 import { appendToOutbox } from '../../../lib/events/outbox.ts';
 import type { RequestScope } from '../../../lib/graphql/subgraph-server.ts';
 import { toJson } from '../../../lib/db/types.ts';
+import type { ExternalRef } from '../../../lib/external-refs.ts';
+import { upsertEach } from '../../../lib/upsert.ts';
 import { checkDate, checkDateRange, checkText, optionalText } from '../../../lib/validate.ts';
 import { assertAssignmentStatusChange, assertNotDoubleAssigned, assertWithinProject } from '../domain/assignment.ts';
 import { assertProjectOpen } from '../domain/project-lifecycle.ts';
@@ -13,19 +15,49 @@ import { assertStaffingChange, demandOf } from '../domain/staffing.ts';
 import { psaTopics, type AssignmentChanged } from '../events.ts';
 import * as repo from '../repository.ts';
 import type { AssignmentRow, AssignmentStatus, ProjectRow, PsaDatabase } from '../tables.ts';
-import { checkAmount, checkHours, stafferRoles, type Writer } from './context.ts';
+import { changesOf, checkAmount, checkHours, isEmpty, stafferRoles, type Writer } from './context.ts';
+import { localId, lookUpForeignIds, requiredLocalId, upsertTarget, writeExternalRefs, type ForeignIds } from './references.ts';
 
+type Ref = ExternalRef | null | undefined;
+
+/** An assignment's fields as create, update and upsert take them: other records by id or by reference. */
 export interface AssignmentInput {
-  projectId?: string;
-  workerId?: string;
+  projectId?: string | null;
+  projectRef?: Ref;
+  workerId?: string | null;
+  workerRef?: Ref;
   roleId?: string | null;
+  roleRef?: Ref;
   startDate?: string | null;
   endDate?: string | null;
   plannedHours?: string | null;
   status?: AssignmentStatus | null;
   /** In the project's currency. */
   billRateOverride?: string | null;
+  /** A create's references, or the set an update replaces them with. */
+  externalRefs?: readonly ExternalRef[] | null;
 }
+
+/** createAssignment's fields, all optional, keyed by the assignment's own reference (or attaching it to `id`). */
+export type AssignmentUpsertInput = AssignmentInput & { externalRef: ExternalRef; id?: string | null };
+
+const required = <T>(field: string, value: T | null | undefined): T => {
+  if (value == null) throw badInput(field, 'is required to create an assignment');
+  return value;
+};
+
+/** The hcm records a batch of inputs names by reference: one request per owner. */
+const foreignRefsOf = (inputs: readonly AssignmentInput[]) =>
+  inputs.flatMap((input) => [['Worker', input.workerRef] as const, ['Role', input.roleRef] as const]);
+
+/** An input with its worker and role named by id (their references looked up); neither given stays omitted. */
+const withForeignIds = <T extends AssignmentInput>(input: T, ids: ForeignIds): T => ({
+  ...input,
+  workerRef: undefined,
+  roleRef: undefined,
+  workerId: input.workerId === undefined && input.workerRef === undefined ? undefined : ids.id('Worker', 'worker', { id: input.workerId, ref: input.workerRef }),
+  roleId: input.roleId === undefined && input.roleRef === undefined ? undefined : ids.id('Role', 'role', { id: input.roleId, ref: input.roleRef }),
+});
 
 export interface StaffingRequestInput {
   roleId?: string | null;
@@ -70,35 +102,80 @@ export function createStaffingUseCases(writer: Writer) {
     );
   }
 
-  /** A new assignment's row from its input, every field checked. */
-  function assignmentRow(input: AssignmentInput & { projectId: string; workerId: string; roleId: string; startDate: string; endDate: string }) {
-    const row = {
-      id: randomUUID(),
-      project_id: input.projectId,
-      worker_id: checkText('workerId', input.workerId),
-      role_id: checkText('roleId', input.roleId),
-      start_date: checkDate('startDate', input.startDate),
-      end_date: checkDate('endDate', input.endDate),
+  /** A new assignment's columns but its project, every field checked (worker and role named by id). */
+  function newAssignmentValues(input: AssignmentInput) {
+    const values = {
+      worker_id: checkText('workerId', required('workerId', input.workerId)),
+      role_id: checkText('roleId', required('roleId', input.roleId)),
+      start_date: checkDate('startDate', required('startDate', input.startDate)),
+      end_date: checkDate('endDate', required('endDate', input.endDate)),
       planned_hours: checkHours('plannedHours', input.plannedHours),
       status: input.status ?? 'CONFIRMED',
       bill_rate_override: checkAmount('billRateOverride', input.billRateOverride),
     };
-    if (row.status === 'CANCELLED') throw badInput('status', 'a new assignment is TENTATIVE or CONFIRMED');
-    checkDateRange('startDate', row.start_date, 'endDate', row.end_date);
-    return row;
+    if (values.status === 'CANCELLED') throw badInput('status', 'a new assignment is TENTATIVE or CONFIRMED');
+    checkDateRange('startDate', values.start_date, 'endDate', values.end_date);
+    return values;
   }
 
-  async function insertAssignment(
-    trx: Transaction<PsaDatabase>,
-    scope: RequestScope,
-    input: AssignmentInput & { projectId: string; workerId: string; roleId: string; startDate: string; endDate: string },
-  ): Promise<string> {
-    const row = assignmentRow(input);
-    const project = await openProject(trx, input.projectId, 'the assignments');
+  async function insertAssignment(trx: Transaction<PsaDatabase>, scope: RequestScope, input: AssignmentInput, refs: readonly ExternalRef[] = []): Promise<string> {
+    const projectId = await requiredLocalId(trx, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
+    const row = { id: randomUUID(), project_id: projectId, ...newAssignmentValues(input) };
+    const project = await openProject(trx, projectId, 'the assignments');
     await checkAssignment(trx, project, row);
     await trx.insertInto('assignment').values(row).execute();
+    await writeExternalRefs(trx, 'Assignment', row.id, { attach: refs });
     await appendToOutbox(trx, [changedEvent(scope, row, project, null)]);
     return row.id;
+  }
+
+  /**
+   * Applies the fields given to an assignment under updateAssignment's rules (an open project, its window, no double
+   * assignment, CANCELLED is final) and publishes the change. Nothing to change writes and publishes nothing.
+   */
+  async function patchAssignment(
+    trx: Transaction<PsaDatabase>,
+    scope: RequestScope,
+    id: string,
+    input: AssignmentInput,
+    refs: { attach?: readonly ExternalRef[]; replace?: readonly ExternalRef[] | null },
+  ): Promise<'UPDATED' | 'UNCHANGED'> {
+    const found = await trx.selectFrom('assignment').select('project_id').where('id', '=', id).executeTakeFirst();
+    if (!found) throw notFound('Assignment', id);
+    const project = (await repo.lockProject(trx, found.project_id))!;
+    const current = (await repo.lockAssignment(trx, id))!;
+    const projectId = await localId(trx, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
+    if (projectId !== null && projectId !== current.project_id) throw badInput('projectId', "an assignment's project does not change");
+    if (input.workerId != null && input.workerId !== current.worker_id) throw badInput('workerId', "an assignment's worker does not change");
+    const changes = changesOf(
+      current,
+      {
+        role_id: input.roleId != null ? checkText('roleId', input.roleId) : current.role_id,
+        start_date: input.startDate != null ? checkDate('startDate', input.startDate) : current.start_date,
+        end_date: input.endDate != null ? checkDate('endDate', input.endDate) : current.end_date,
+        planned_hours: input.plannedHours !== undefined ? checkHours('plannedHours', input.plannedHours) : current.planned_hours,
+        status: input.status ?? current.status,
+        bill_rate_override: input.billRateOverride !== undefined ? checkAmount('billRateOverride', input.billRateOverride) : current.bill_rate_override,
+      },
+      ['planned_hours', 'bill_rate_override'],
+    );
+    const refsChanged = await writeExternalRefs(trx, 'Assignment', id, refs);
+    if (isEmpty(changes)) {
+      if (!refsChanged) return 'UNCHANGED';
+      await trx.updateTable('assignment').set({ updated_at: clock.now() }).where('id', '=', id).execute();
+      return 'UPDATED';
+    }
+    assertProjectOpen(project.status, 'the assignments');
+    if (input.status != null) assertAssignmentStatusChange(current.status, input.status);
+    const next: AssignmentRow = { ...current, ...changes, updated_at: clock.now() };
+    await checkAssignment(trx, project, next);
+    await trx
+      .updateTable('assignment')
+      .set({ ...changes, updated_at: next.updated_at })
+      .where('id', '=', id)
+      .execute();
+    await appendToOutbox(trx, [changedEvent(scope, next, project, current.status)]);
+    return 'UPDATED';
   }
 
   const changedEvent = (scope: RequestScope, row: Omit<AssignmentRow, 'created_at' | 'updated_at'>, project: ProjectRow, previous: AssignmentStatus | null) =>
@@ -121,40 +198,38 @@ export function createStaffingUseCases(writer: Writer) {
     /** Validates and writes a new assignment with its event, inside the caller's transaction (the project is locked here). */
     insertAssignment,
 
-    async createAssignment(
-      scope: RequestScope,
-      input: AssignmentInput & { projectId: string; workerId: string; roleId: string; startDate: string; endDate: string },
-      idempotencyKey?: string | null,
-    ) {
+    async createAssignment(scope: RequestScope, input: AssignmentInput & { startDate: string; endDate: string }, idempotencyKey?: string | null) {
       requireRole(scope.identity, ...stafferRoles);
-      assignmentRow(input); // bad input fails before the transaction (and before an idempotency key is taken)
-      return writer.write(scope, 'createAssignment', idempotencyKey, input, (trx) => insertAssignment(trx, scope, input));
+      const resolved = withForeignIds(input, await lookUpForeignIds(writer.foreign, scope, foreignRefsOf([input])));
+      newAssignmentValues(resolved); // bad input fails before the transaction (and before an idempotency key is taken)
+      return writer.write(scope, 'createAssignment', idempotencyKey, input, (trx) => insertAssignment(trx, scope, resolved, input.externalRefs ?? []));
     },
 
     async updateAssignment(scope: RequestScope, id: string, input: AssignmentInput) {
       requireRole(scope.identity, ...stafferRoles);
+      const { externalRefs, ...fields } = withForeignIds(input, await lookUpForeignIds(writer.foreign, scope, foreignRefsOf([input])));
       return writer.write(scope, 'updateAssignment', null, null, async (trx) => {
-        const found = await trx.selectFrom('assignment').select('project_id').where('id', '=', id).executeTakeFirst();
-        if (!found) throw notFound('Assignment', id);
-        const project = await openProject(trx, found.project_id, 'the assignments');
-        const current = (await repo.lockAssignment(trx, id))!;
-        if (input.status != null) assertAssignmentStatusChange(current.status, input.status);
-        const next: AssignmentRow = {
-          ...current,
-          role_id: input.roleId != null ? checkText('roleId', input.roleId) : current.role_id,
-          start_date: input.startDate != null ? checkDate('startDate', input.startDate) : current.start_date,
-          end_date: input.endDate != null ? checkDate('endDate', input.endDate) : current.end_date,
-          planned_hours: input.plannedHours !== undefined ? checkHours('plannedHours', input.plannedHours) : current.planned_hours,
-          status: input.status ?? current.status,
-          bill_rate_override: input.billRateOverride !== undefined ? checkAmount('billRateOverride', input.billRateOverride) : current.bill_rate_override,
-          updated_at: clock.now(),
-        };
-        await checkAssignment(trx, project, next);
-        const { id: _id, project_id: _project, worker_id: _worker, created_at: _created, ...changes } = next;
-        await trx.updateTable('assignment').set(changes).where('id', '=', id).execute();
-        await appendToOutbox(trx, [changedEvent(scope, next, project, current.status)]);
+        await patchAssignment(trx, scope, id, fields, { replace: externalRefs });
         return id;
       });
+    },
+
+    /**
+     * Creates or patches each assignment by its own reference, input by input in one transaction; the workers and
+     * roles the batch names by reference are looked up first, one request to hcm for each.
+     */
+    async upsertAssignments(scope: RequestScope, inputs: readonly AssignmentUpsertInput[], idempotencyKey?: string | null) {
+      requireRole(scope.identity, ...stafferRoles);
+      const ids = await lookUpForeignIds(writer.foreign, scope, foreignRefsOf(inputs));
+      return writer.write(scope, 'upsertAssignments', idempotencyKey, inputs, (trx) =>
+        upsertEach(trx, inputs, async ({ externalRef, id: given, externalRefs, ...input }) => {
+          const target = await upsertTarget(trx, 'Assignment', { externalRef, id: given });
+          const refs = [target.key, ...(externalRefs ?? [])];
+          const resolved = withForeignIds(input, ids);
+          if (target.id !== null) return { outcome: await patchAssignment(trx, scope, target.id, resolved, { attach: refs }), id: target.id };
+          return { outcome: 'CREATED', id: await insertAssignment(trx, scope, resolved, refs) };
+        }),
+      );
     },
 
     async createStaffingRequest(

@@ -49,6 +49,34 @@ describe('posting an approved time entry', () => {
     });
   }
 
+  it('records imported history the previous system invoiced as INVOICED_EXTERNALLY: cost as usual, never held, never usage', () => {
+    const invoiced = work({ invoicedExternally: true });
+    const plan = planPosting(invoiced, facts());
+    assert.ok(plan.cost);
+    assert.deepEqual(plan.blocked, []);
+    assert.deepEqual({ ...plan.billing, description: undefined }, {
+      sourceType: 'TIME_ENTRY', sourceId: 'te-1', contractId: 'c-1', projectId: 'p-1', customerId: 'cust-setup', legalEntityId: 'le-setup',
+      workerId: 'w-1', roleId: 'r-dev', taskId: 't-1', date: '2026-11-20', description: undefined, hours: '7.50',
+      rate: '120.00', amount: '900.00', currency: 'EUR', heldReason: null, invoicedExternally: true,
+    });
+    // What would hold an event psgraph bills holds nothing that was billed elsewhere.
+    const noRate = planPosting(work({ invoicedExternally: true, billRate: null }), facts());
+    assert.deepEqual([noRate.billing?.heldReason, noRate.billing?.amount, noRate.blocked], [null, '0.00', []]);
+    const noContract = planPosting(invoiced, facts({ project: { ...facts().project!, contractId: null } }));
+    assert.deepEqual([noContract.billing, noContract.blocked, Boolean(noContract.cost)], [null, [], true]);
+    const noSetup = planPosting(invoiced, facts({ setup: null }));
+    assert.deepEqual([noSetup.billing?.heldReason, noSetup.billing?.legalEntityId, noSetup.blocked], [null, 'le-de', []]);
+    // A recurring contract's usage would bill the hours again (overage, drawdown): none is recorded.
+    for (const billingMethod of ['MANAGED_SERVICES', 'RETAINER'] as const) {
+      const recurring = planPosting(invoiced, facts({ setup: { ...facts().setup!, billingMethod } }));
+      assert.equal(recurring.usage, undefined, billingMethod);
+      assert.equal(recurring.billing?.invoicedExternally, true, billingMethod);
+    }
+    // A fixed fee covers the hours whoever invoiced them: cost only, as for any entry.
+    const fixed = planPosting(invoiced, facts({ setup: { ...facts().setup!, billingMethod: 'FIXED_FEE' } }));
+    assert.deepEqual([fixed.billing, fixed.cost?.coveredByFee], [null, true]);
+  });
+
   it('posts cost only for a non-billable entry', () => {
     const plan = planPosting(work({ billable: false, billRate: null }), facts());
     assert.ok(plan.cost);

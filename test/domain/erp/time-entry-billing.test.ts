@@ -20,6 +20,7 @@ describe('where a time entry stands in billing', () => {
     ['no billing event', [], 'NOT_POSTED', null, null],
     ['an unbilled event', [fact({})], 'UNBILLED', 'be-1', null],
     ['a held event counts as unbilled', [fact({ eventStatus: 'HELD' })], 'UNBILLED', 'be-1', null],
+    ['imported history the previous system invoiced', [fact({ eventStatus: 'INVOICED_EXTERNALLY' })], 'INVOICED_EXTERNALLY', 'be-1', null],
     ['on a draft invoice', [onInvoice('DRAFT')], 'ON_DRAFT', 'be-1', 'inv-1'],
     ['on an issued invoice', [onInvoice('ISSUED')], 'INVOICED', 'be-1', 'inv-1'],
     ['on a paid invoice', [onInvoice('PAID')], 'INVOICED', 'be-1', 'inv-1'],

@@ -1,0 +1,10 @@
+export { runImport, ImportInputError, type ImportOptions, type ImportSource } from './pipeline.ts';
+export { httpImportGraph, ImportGraphError, dataOf, type ImportGraph } from './graph.ts';
+export { ReportBuilder, type ImportReport, type RowResult, type RowOutcome } from './report.ts';
+export { ProgressLine } from './progress.ts';
+export { csvChunks, parseDate, parseHours, parseFlag, parseCurrency, parseClock, IMPORT_CHUNK_ROWS } from './csv-rows.ts';
+export { harvestRows, harvestColumns, HARVEST } from './harvest.ts';
+export { kimaiRows, kimaiColumns, KIMAI } from './kimai.ts';
+export { genericRows, checkGenericMapping, genericEntities, genericFields, type GenericMapping } from './generic.ts';
+export { checkDefaults, type ImportDefaults } from './defaults.ts';
+export { RowIdentity } from './row-identity.ts';
