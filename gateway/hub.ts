@@ -131,6 +131,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       introspection: options.config?.introspection,
       outbound: options.config?.outbound,
       trustedDocuments: options.config?.trustedDocuments,
+      metrics: options.config?.metrics,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;

@@ -5,49 +5,56 @@
  */
 import { hostname } from 'node:os';
 import { loadConfig, requireSetting, subgraphNames } from '../lib/config.ts';
-import { createBus } from '../lib/events/create-bus.ts';
+import { connectBus } from '../lib/events/create-bus.ts';
 import { createLogger } from '../lib/logger.ts';
+import { runMain } from '../lib/startup.ts';
 import { supergraphSdl } from './supergraph.ts';
 import { createAuthenticator, verifiersFor } from './authentication/index.ts';
 import { createGateway } from './server.ts';
 
-const config = loadConfig();
-const logger = createLogger({ service: 'gateway' }, config.logLevel);
-const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET');
-const subgraphUrls = Object.fromEntries(
-  subgraphNames.map((name) => [name, requireSetting(config.subgraphUrls[name], `${name.toUpperCase()}_URL`)]),
-);
-// The live fields need the subgraphs' events: on their own process, only a shared bus (Redis) carries them.
-const bus = config.redisUrl ? createBus(config, logger) : undefined;
-if (!bus) logger.warn('REDIS_URL is not set: subscriptions (graphql-ws) are not served');
-const gateway = createGateway({
-  supergraphSdl: supergraphSdl(),
-  subgraphUrls,
-  authenticator: createAuthenticator(
-    // HS256 tokens only with JWT_SECRET set: whoever holds it can sign as anyone, so production states it on purpose.
-    verifiersFor({ jwtSecret: config.jwtSecret, tokens: config.tokens, oidc: config.oidc }, { hcmUrl: subgraphUrls.hcm, identitySecret, logger }),
-  ),
-  identitySecret,
-  logger,
-  maskErrors: config.production,
-  bus,
-  // One consumer group per gateway instance, stable across its restarts: every instance serves its own subscribers.
-  subscriptions: { group: `gateway.live.${process.env.GATEWAY_INSTANCE || hostname()}`, ...config.subscriptions },
-  http: config.http,
-  signedIdentity: config.signedIdentity,
-  queryLimits: config.queryLimits,
-  rateLimits: config.rateLimits,
-  timeLimits: config.timeouts,
-  introspection: config.introspection,
-  outbound: config.outbound,
-  trustedDocuments: config.trustedDocuments,
+await runMain('gateway', async () => {
+  const config = loadConfig();
+  const logger = createLogger({ service: 'gateway' }, config.logLevel);
+  const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET', 'set the secret every subgraph shares');
+  if (config.production && !config.jwtSecret && !config.oidc) {
+    requireSetting(config.jwtSecret, 'JWT_SECRET', 'set it (HS256 client tokens) or OIDC_ISSUER and OIDC_AUDIENCE (your identity provider)');
+  }
+  const subgraphUrls = Object.fromEntries(
+    subgraphNames.map((name) => [name, requireSetting(config.subgraphUrls[name], `${name.toUpperCase()}_URL`, `set the ${name} subgraph's GraphQL URL`)]),
+  );
+  // The live fields need the subgraphs' events: on their own process, only a shared bus (Redis) carries them.
+  const bus = config.redisUrl ? await connectBus(config, logger) : undefined;
+  if (!bus) logger.warn('REDIS_URL is not set: subscriptions (graphql-ws) are not served');
+  const gateway = createGateway({
+    supergraphSdl: supergraphSdl(),
+    subgraphUrls,
+    authenticator: createAuthenticator(
+      // HS256 tokens only with JWT_SECRET set: whoever holds it can sign as anyone, so production states it on purpose.
+      verifiersFor({ jwtSecret: config.jwtSecret, tokens: config.tokens, oidc: config.oidc }, { hcmUrl: subgraphUrls.hcm, identitySecret, logger }),
+    ),
+    identitySecret,
+    logger,
+    maskErrors: config.production,
+    bus,
+    // One consumer group per gateway instance, stable across its restarts: every instance serves its own subscribers.
+    subscriptions: { group: `gateway.live.${process.env.GATEWAY_INSTANCE || hostname()}`, ...config.subscriptions },
+    http: config.http,
+    signedIdentity: config.signedIdentity,
+    queryLimits: config.queryLimits,
+    rateLimits: config.rateLimits,
+    timeLimits: config.timeouts,
+    introspection: config.introspection,
+    outbound: config.outbound,
+    trustedDocuments: config.trustedDocuments,
+    metrics: config.metrics,
+  });
+  const url = await gateway.listen(config.port ?? 4000, config.host);
+  logger.info('gateway listening', { url });
+  const shutdown = async () => {
+    await gateway.stop();
+    await bus?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 });
-const url = await gateway.listen(config.port ?? 4000, config.host);
-logger.info('gateway listening', { url });
-const shutdown = async () => {
-  await gateway.stop();
-  await bus?.close();
-  process.exit(0);
-};
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);

@@ -36,7 +36,10 @@ import { SignedDataSource } from './signed-data-source.ts';
 import { deadlinePlugin, type TimeLimits } from './subgraph-guard.ts';
 import { DemandControl, type QueryLimits } from './demand-control/index.ts';
 import { csrfPrevention, graphqlOverHttpPlugin } from './graphql-over-http.ts';
+import { incrementalDeliveryRefused } from './incremental-delivery.ts';
 import { introspectionPlugin } from './introspection.ts';
+import { createMetricsHandler, METRICS_PATH, type MetricsSettings } from '../lib/metrics/registry.ts';
+import { measuredDataSource, measureLive, metricsPlugin } from './metrics.ts';
 import { RateLimit, type RateLimits } from './rate-limit.ts';
 import { ConnectionLimiter } from './subscriptions/connections.ts';
 import { LiveFeed } from './subscriptions/feed.ts';
@@ -81,6 +84,8 @@ export interface GatewayOptions {
    * have one of the arbitrary roles (default ADMIN). Without, any document, as before.
    */
   readonly trustedDocuments?: { readonly manifestPath?: string; readonly arbitraryRoles?: readonly Role[] };
+  /** `/metrics` (gateway/metrics.ts): on by default; METRICS_TOKEN-protected when a token is given. */
+  readonly metrics?: MetricsSettings;
   /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
   readonly bus?: EventBus;
   readonly subscriptions?: {
@@ -133,7 +138,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       const url = options.subgraphUrls[name];
       if (!url) throw new Error(`no URL configured for subgraph ${name} (set ${name.toUpperCase()}_URL)`);
       const { identitySecret, timeLimits } = options;
-      return new SignedDataSource({ url, identitySecret, name, timeLimits, logger });
+      return measuredDataSource(name, new SignedDataSource({ url, identitySecret, name, timeLimits, logger }));
     },
   }));
   const { subgraphUrls, identitySecret } = options;
@@ -162,9 +167,11 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     includeStacktraceInErrorResponses: !options.maskErrors,
     // Per caller rather than by NODE_ENV for all: introspectionPlugin decides.
     introspection: true,
+    validationRules: [incrementalDeliveryRefused],
     csrfPrevention,
     persistedQueries: trustedDocuments?.persistedQueries(),
     plugins: [
+      metricsPlugin(),
       errorLogPlugin(logger),
       serviceAvailabilityPlugin(),
       graphqlOverHttpPlugin(),
@@ -178,6 +185,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     ],
   });
 
+  const metrics = createMetricsHandler(options.metrics);
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });
   const maxBodyBytes = options.http?.maxBodyBytes ?? 2 * 1024 * 1024;
   const cors = createCorsLayer({ origins: options.http?.corsOrigins ?? [] });
@@ -332,6 +340,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         ? Promise.resolve(sendJson(res, 200, { status: 'ok' }))
         : path === '/readyz'
           ? readiness(res)
+          : path === METRICS_PATH && metrics
+            ? metrics(req, res)
           : path === '/graphql'
             ? graphql(req, res)
             : path === '/graphql/stream' && liveSse
@@ -398,6 +408,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     : null;
 
   let revocations: Subscription | null = null;
+  let unmeasureLive = () => {};
 
   return {
     httpServer,
@@ -408,6 +419,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
       await live?.start();
+      if (live) unmeasureLive = measureLive(live, liveConnections!);
       // Live connections outlast the check of their credential: withdrawn ones (a revoked API key) are heard of here.
       if (live && options.bus) revocations = (await options.authenticator.watch?.(options.bus, `${liveGroup}.revocations`)) ?? null;
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
@@ -415,6 +427,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}/graphql`;
     },
     async stop() {
+      unmeasureLive();
       await revocations?.close();
       await liveServer?.close();
       await live?.close();

@@ -1,5 +1,4 @@
 import { roles, type Role, type SignedIdentityPolicy } from './auth/identity.ts';
-import { DomainError } from './errors.ts';
 import { outboundPolicyFrom, type OutboundPolicy } from './http/outbound.ts';
 import { webhookSettingsFrom, type WebhookSettings } from './webhooks/settings.ts';
 
@@ -182,25 +181,47 @@ export interface Config {
    * (OUTBOUND_ALLOW_PRIVATE_NETWORKS; default: yes in development, no in production).
    */
   readonly outbound: OutboundPolicy;
+  /**
+   * How long a process waits at start for its PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) to answer, retrying with
+   * backoff, before it gives up with one line (STARTUP_RETRY_SECONDS, default 30; 0: one attempt).
+   */
+  readonly startup: { readonly retrySeconds: number };
+  /**
+   * Prometheus metrics on `/metrics` of every process (README "Operate"): on unless METRICS_ENABLED=false; with
+   * METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>`.
+   */
+  readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
 
+function metricsEnabled(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError('METRICS_ENABLED', `must be true or false, got "${raw}"`, 'set true or false, or unset it (on)');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT ? Number(env.PORT) : undefined;
-  if (port !== undefined && !Number.isInteger(port)) throw new Error(`PORT must be an integer, got "${env.PORT}"`);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new ConfigError('PORT', `must be a port number, got "${env.PORT}"`, 'set it to a free port such as 4000, or unset it');
+  }
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
-  if (!['info', 'warn', 'error', 'silent'].includes(logLevel)) throw new Error(`LOG_LEVEL must be info|warn|error|silent`);
+  if (!['info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be info|warn|error|silent, got "${env.LOG_LEVEL}"`, 'set one of those or unset it');
+  }
   const subgraphUrls: Partial<Record<SubgraphName, string>> = {};
   for (const name of subgraphNames) {
-    const url = env[`${name.toUpperCase()}_URL`];
+    const url = urlSetting(env, `${name.toUpperCase()}_URL`, ['http:', 'https:'], `http://${name}:${defaultSubgraphPorts[name]}/graphql`);
     if (url) subgraphUrls[name] = url;
   }
   const positive = (variable: string) => {
     const raw = env[variable];
     if (!raw) return undefined;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${variable} must be a positive integer, got "${raw}"`);
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new ConfigError(variable, `must be a positive integer, got "${raw}"`, 'set a whole number above 0, or unset it for the default');
+    }
     return value;
   };
   const replaySeconds = positive('SUBSCRIPTION_REPLAY_SECONDS');
@@ -208,23 +229,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[variable];
     if (!raw) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0) throw new Error(`${variable} must be a non-negative integer, got "${raw}"`);
+    if (!Number.isInteger(value) || value < 0) {
+      throw new ConfigError(variable, `must be a non-negative integer, got "${raw}"`, 'set a whole number of 0 or more, or unset it for the default');
+    }
     return value;
   };
   const futureDays = nonNegative('TIME_ENTRY_FUTURE_DAYS', 14);
-  if (futureDays > 366) throw new Error(`TIME_ENTRY_FUTURE_DAYS must be at most 366, got "${env.TIME_ENTRY_FUTURE_DAYS}"`);
+  if (futureDays > 366) {
+    throw new ConfigError('TIME_ENTRY_FUTURE_DAYS', `must be at most 366, got "${env.TIME_ENTRY_FUTURE_DAYS}"`, 'set 0 to 366 days');
+  }
   return Object.freeze({
     production: env.NODE_ENV === 'production',
     dataDir: env.PSGRAPH_DATA_DIR ?? './data',
     port,
     host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database'),
     databaseSchema: env.DATABASE_SCHEMA || undefined,
-    redisUrl: env.REDIS_URL || undefined,
+    redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://host:6379'),
     eventStream: env.EVENT_STREAM || 'psgraph:events',
     jwtSecret: env.JWT_SECRET || undefined,
     identitySigningSecret: env.IDENTITY_SIGNING_SECRET || undefined,
-    gatewayUrl: env.GATEWAY_URL || undefined,
+    gatewayUrl: urlSetting(env, 'GATEWAY_URL', ['http:', 'https:'], 'http://gateway:4000/graphql'),
     subgraphUrls: Object.freeze(subgraphUrls),
     subscriptions: Object.freeze({
       replayEvents: positive('SUBSCRIPTION_REPLAY_EVENTS'),
@@ -238,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalSeconds: nonNegative('RECONCILIATION_INTERVAL_SECONDS', 0),
       graceMinutes: nonNegative('RECONCILIATION_GRACE_MINUTES', 60),
     }),
+    metrics: Object.freeze({ enabled: metricsEnabled(env.METRICS_ENABLED), token: env.METRICS_TOKEN || undefined }),
     events: Object.freeze({
       retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168,
       deadLetterAfterAttempts: positive('DEAD_LETTER_AFTER_ATTEMPTS') ?? 10,
@@ -297,8 +323,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       manifestPath: env.TRUSTED_DOCUMENTS || undefined,
       arbitraryRoles: roleList(env, 'TRUSTED_DOCUMENTS_ARBITRARY_ROLES', ['ADMIN']),
     }),
-    webhooks: webhookSettingsFrom(env),
-    outbound: outboundPolicyFrom(env),
+    webhooks: asConfigError(() => webhookSettingsFrom(env)),
+    outbound: asConfigError(() => outboundPolicyFrom(env)),
+    startup: Object.freeze({ retrySeconds: nonNegative('STARTUP_RETRY_SECONDS', 30) }),
     logLevel,
   });
 }
@@ -311,14 +338,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function corsOrigins(raw: string | undefined): readonly string[] {
   const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
   if (entries.includes('*')) {
-    if (entries.length > 1) throw new Error(`CORS_ORIGINS is either * or a list of origins, got "${raw}"`);
+    if (entries.length > 1) throw new ConfigError('CORS_ORIGINS', `is either * or a list of origins, got "${raw}"`, 'set * alone or only origins');
     return Object.freeze(['*']);
   }
   return Object.freeze(
     entries.map((entry) => {
       const url = URL.canParse(entry) ? new URL(entry) : null;
       const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
-      if (!url || !bare) throw new Error(`CORS_ORIGINS: "${entry}" is not an origin such as https://portal.example.com`);
+      if (!url || !bare) {
+        throw new ConfigError('CORS_ORIGINS', `"${entry}" is not an origin`, 'list origins such as https://portal.example.com (scheme, host, port; no path)');
+      }
       return url.origin;
     }),
   );
@@ -334,7 +363,7 @@ function roleList(env: NodeJS.ProcessEnv, variable: string, fallback: readonly R
   if (raw === 'none') return Object.freeze([]);
   const entries = raw.split(',').map((entry) => entry.trim().toUpperCase()).filter(Boolean);
   if (entries.length === 0 || entries.some((entry) => !(roles as readonly string[]).includes(entry))) {
-    throw new Error(`${variable}: "${raw}" is not a list of roles (${roles.join(', ')}${anyCaller ? ', or *' : ''}; or none)`);
+    throw new ConfigError(variable, `"${raw}" is not a list of roles`, `list roles of ${roles.join(', ')}${anyCaller ? ', or *' : ''}; or none`);
   }
   return Object.freeze([...new Set(entries)] as Role[]);
 }
@@ -343,14 +372,16 @@ function oidcConfig(env: NodeJS.ProcessEnv, nonNegative: (variable: string, fall
   const issuer = env.OIDC_ISSUER?.trim();
   if (!issuer) return null;
   if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol)) {
-    throw new Error(`OIDC_ISSUER must be the identity provider's issuer URL, got "${issuer}"`);
+    throw new ConfigError('OIDC_ISSUER', `must be the identity provider's issuer URL, got "${issuer}"`, 'set the https:// issuer your provider publishes');
   }
   const audience = env.OIDC_AUDIENCE?.trim();
   // Without it, a token the provider issued for any other application of the firm would be accepted here.
-  if (!audience) throw new Error('OIDC_AUDIENCE is required with OIDC_ISSUER: the "aud" of tokens issued for psgraph');
+  if (!audience) {
+    throw new ConfigError('OIDC_AUDIENCE', 'is required with OIDC_ISSUER', 'set it to the "aud" of tokens issued for psgraph');
+  }
   const workerMatch = (env.OIDC_WORKER_MATCH?.trim() || 'email') as WorkerMatch;
   if (!workerMatches.includes(workerMatch)) {
-    throw new Error(`OIDC_WORKER_MATCH must be one of ${workerMatches.join(', ')}, got "${env.OIDC_WORKER_MATCH}"`);
+    throw new ConfigError('OIDC_WORKER_MATCH', `must be one of ${workerMatches.join(', ')}, got "${env.OIDC_WORKER_MATCH}"`, 'set one of those or unset it');
   }
   return Object.freeze({
     issuer,
@@ -372,7 +403,7 @@ function roleMap(raw: string, variable: string): RoleMap {
     const value = entry.slice(0, split).trim();
     const role = entry.slice(split + 1).trim().toUpperCase();
     if (split <= 0 || !(roles as readonly string[]).includes(role)) {
-      throw new Error(`${variable}: "${entry}" is not value=ROLE with a role of ${roles.join(', ')}`);
+      throw new ConfigError(variable, `"${entry}" is not value=ROLE`, `write value=ROLE pairs with a role of ${roles.join(', ')}`);
     }
     map.set(value, [...new Set([...(map.get(value) ?? []), role as Role])]);
   }
@@ -380,9 +411,46 @@ function roleMap(raw: string, variable: string): RoleMap {
 }
 
 /** The value, or a start-up failure that names the missing variable. */
-export function requireSetting<T>(value: T | undefined, variable: string): T {
+export function requireSetting<T>(value: T | undefined, variable: string, fix?: string): T {
   if (value === undefined || value === '') {
-    throw new DomainError('INTERNAL_SERVER_ERROR', `${variable} is not set; see the README's configuration section`);
+    throw new ConfigError(variable, 'is not set', `${fix ?? 'set it'}; see the README's Configuration section`);
   }
   return value;
+}
+
+/**
+ * A setting that stops the process at start: `<VARIABLE>: <problem> — <fix>`. The entry points (lib/startup.ts) print
+ * it as one line, without a stack trace: it is the operator's to fix, not a bug.
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    // Reads as a sentence ("PORT must be …", "CORS_ORIGINS: "x" is not …"); lib/startup.ts prints the parts.
+    super(`${variable}${problem.startsWith('"') ? ':' : ''} ${problem} — ${fix}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** An optional URL setting: unset, or a URL of one of `protocols`. */
+function urlSetting(env: NodeJS.ProcessEnv, variable: string, protocols: readonly string[], example: string): string | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  if (!URL.canParse(raw) || !protocols.includes(new URL(raw).protocol)) {
+    throw new ConfigError(variable, `"${raw}" is not a ${protocols[0].slice(0, -1)} URL`, `write it as ${example}`);
+  }
+  return raw;
+}
+
+/** Settings parsed elsewhere throw plain errors that start with their variable's name; they become ConfigErrors. */
+function asConfigError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    const variable = error instanceof Error && !(error instanceof ConfigError) ? /^([A-Z][A-Z0-9_]+)\b:?\s*(.*)$/s.exec(error.message) : null;
+    if (!variable) throw error;
+    throw new ConfigError(variable[1], variable[2], 'correct it or unset it for the default; see the README\'s Configuration section');
+  }
 }

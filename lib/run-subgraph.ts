@@ -1,7 +1,9 @@
 import { loadConfig, requireSetting, defaultSubgraphPorts, type SubgraphName } from './config.ts';
 import { systemClock } from './clock.ts';
 import { createLogger } from './logger.ts';
-import { createBus } from './events/create-bus.ts';
+import { connectBus } from './events/create-bus.ts';
+import { waitForPostgres } from './db/database.ts';
+import { runMain } from './startup.ts';
 import { createGraphClient } from './graph-client.ts';
 import type { SubgraphModule } from './graphql/subgraph-server.ts';
 
@@ -10,12 +12,17 @@ import type { SubgraphModule } from './graphql/subgraph-server.ts';
  * (REDIS_URL), the identity secret shared with the gateway. Same code path as the embedded host.
  */
 export async function runSubgraphProcess(module: SubgraphModule): Promise<void> {
+  await runMain(module.name, () => startSubgraphProcess(module));
+}
+
+async function startSubgraphProcess(module: SubgraphModule): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ service: module.name }, config.logLevel);
-  const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL');
-  const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET');
+  const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', "set this subgraph's PostgreSQL URL");
+  const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET', "set the gateway's identity secret");
+  await waitForPostgres(databaseUrl, { retrySeconds: config.startup.retrySeconds, logger });
+  const bus = await connectBus(config, logger);
   const database = await module.openDatabase({ kind: 'postgres', url: databaseUrl }, config.databaseSchema);
-  const bus = createBus(config, logger);
   const gatewayUrl = config.gatewayUrl;
   const graph = gatewayUrl ? createGraphClient({ service: module.name, url: () => gatewayUrl, identitySecret, roles: module.serviceRoles }) : undefined;
   const runtime = module.create({

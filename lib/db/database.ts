@@ -4,6 +4,8 @@ import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration, t
 import pg from 'pg';
 import { PGliteDialect, PGliteSession } from './pglite-dialect.ts';
 import { withStatementDeadlines } from './statement-deadline.ts';
+import type { Logger } from '../logger.ts';
+import { addressOf, isUnreachable, NotReachable, waitFor } from '../startup.ts';
 import { normalizedParsers } from './types.ts';
 
 /** Counts the SQL statements one Kysely instance sends; tests use it to prove there is no N+1. */
@@ -85,13 +87,55 @@ export async function openSubgraphDatabase<DB>(
     migrationTableSchema: schema,
     provider: { getMigrations: async () => migrations },
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
-    throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
+  if (!(await everyMigrationApplied(root, schema, migrations))) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+      throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
+    }
   }
   statements.reset();
   return { db, background, schema, statements, close: () => root.destroy() };
+}
+
+/**
+ * Whether `schema`'s migration table lists every migration already: one query, where Kysely's Migrator would read the
+ * catalog several times and take its lock (about 2 s of every warm `npm start` on PGlite, docs/benchmarks.md). When
+ * anything is missing the Migrator runs as before, lock and all, so replicas starting together stay safe.
+ */
+async function everyMigrationApplied(db: Kysely<any>, schema: string, migrations: Record<string, Migration>): Promise<boolean> {
+  const table = await sql<{ present: boolean }>`select to_regclass(quote_ident(${schema}) || '.kysely_migration') is not null as present`.execute(db);
+  if (!table.rows[0]?.present) return false;
+  const applied = await sql<{ name: string }>`select name from ${sql.table(`${schema}.kysely_migration`)}`.execute(db);
+  const names = new Set(applied.rows.map((row) => row.name));
+  // One this code does not know (a newer release ran here) goes to the Migrator too, which refuses it as before.
+  return names.size === Object.keys(migrations).length && Object.keys(migrations).every((name) => names.has(name));
+}
+
+/**
+ * At start-up, waits until the PostgreSQL at `url` accepts a connection: up to `retrySeconds`, a log line per attempt
+ * ("waiting for PostgreSQL at db:5432 (attempt 3, ECONNREFUSED)"), then a ConfigError naming DATABASE_URL. A server
+ * that answers but refuses us (password, unknown database) fails at once: waiting would not help.
+ */
+export async function waitForPostgres(url: string, options: { retrySeconds: number; logger: Logger }): Promise<void> {
+  await waitFor(
+    { name: 'PostgreSQL', variable: 'DATABASE_URL', address: addressOf(url, 5432) },
+    async () => {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('select 1');
+      } catch (error) {
+        if (isUnreachable(error)) throw new NotReachable(error.code);
+        if (error instanceof Error && /timeout|terminated unexpectedly/i.test(error.message)) throw new NotReachable('no answer');
+        throw error;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    options,
+  );
 }
 
 /** Thrown to undo a dry run's transaction; carries what the work returned. */

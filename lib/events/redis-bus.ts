@@ -17,6 +17,7 @@ import { memoryCheckpoints } from './checkpoints.ts';
 import type { DomainEvent } from './envelope.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
+import { isUnreachable, NotReachable } from '../startup.ts';
 import type { EventPosition } from './position.ts';
 import { SequenceTracker, sourceOfType, type ReplayRequest } from './sequence-tracker.ts';
 
@@ -411,5 +412,26 @@ export class RedisBus implements EventBus {
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions.keys()].map((subscription) => subscription.close()));
     this.#client.disconnect();
+  }
+}
+
+/**
+ * One connection attempt to Redis at start-up (lib/startup.ts `waitFor` repeats it): resolves once a PING answers;
+ * NotReachable while nothing listens there, a plain error when Redis answers but refuses us (password, TLS).
+ */
+export async function pingRedis(url: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5_000, enableOfflineQueue: false });
+  // The socket's error (ECONNREFUSED) arrives as an event; connect() itself only says "Connection is closed".
+  let socketError: unknown;
+  client.on('error', (error) => (socketError = error));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    for (const cause of [error, socketError]) if (isUnreachable(cause)) throw new NotReachable(cause.code);
+    if (error instanceof Error && /Connection is closed|ETIMEDOUT/i.test(error.message)) throw new NotReachable('connection closed');
+    throw error;
+  } finally {
+    client.disconnect();
   }
 }

@@ -25,6 +25,8 @@ import type { Logger } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import type { GraphClient } from '../graph-client.ts';
 import type { Config } from '../config.ts';
+import { measuredConsumerBus, eventGauges } from '../metrics/events.ts';
+import { createMetricsHandler, METRICS_PATH, registerSubgraphGauges, type SubgraphGauge } from '../metrics/registry.ts';
 
 /** What every resolver of every subgraph receives. */
 export interface RequestScope {
@@ -59,6 +61,8 @@ export interface SubgraphDefinition<Ctx extends RequestScope> {
   readonly endpoints?: Readonly<Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>>;
   /** The process's configuration (event retention); absent: the defaults. */
   readonly config?: Config;
+  /** The subgraph's own gauges on `/metrics` beside its event plumbing's (subgraphs/<name>/metrics.ts). */
+  readonly gauges?: readonly SubgraphGauge[];
 }
 
 /** A subgraph ready to run: an HTTP server (not yet listening), its outbox relay and its consumers. */
@@ -91,7 +95,8 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
   });
   const deadLetterStore = databaseDeadLetters(background);
   const parked = parkedCount(deadLetterStore);
-  const consumers = consumerBus(definition.bus, {
+  const measured = measuredConsumerBus(name, definition.bus);
+  const consumers = consumerBus(measured.bus, {
     checkpoints: databaseCheckpoints(background),
     deadLetters: {
       store: deadLetterStore,
@@ -113,6 +118,8 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     logger,
   });
   let subscriptions: Subscription[] = [];
+  const metrics = createMetricsHandler(definition.config?.metrics);
+  let unregisterGauges = () => {};
 
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -121,6 +128,13 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
       return void parked.current().then((deadLetters) => sendJson(res, 200, { status: 'ok', subgraph: name, bus, deadLetters }));
     }
     if (path.startsWith(DEAD_LETTER_PATH)) return void deadLetters(req, res, path);
+    if (path === METRICS_PATH && metrics) {
+      return void metrics(req, res).catch((error) => {
+        logger.error('metrics failed', { error });
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'metrics failed' } });
+        else res.end();
+      });
+    }
     const endpoint = definition.endpoints && Object.hasOwn(definition.endpoints, path) ? definition.endpoints[path] : undefined;
     if (endpoint) {
       return void endpoint(req, res).catch((error) => {
@@ -171,11 +185,16 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
       await apollo.start();
       subscriptions = (await definition.subscribe?.(consumers.bus)) ?? [];
       relay.kick();
+      unregisterGauges = registerSubgraphGauges(name, [
+        ...eventGauges(background, definition.bus, measured.groups),
+        ...(definition.gauges ?? []),
+      ]);
       await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
       const address = httpServer.address() as AddressInfo;
       return `http://${host}:${address.port}/graphql`;
     },
     async stop() {
+      unregisterGauges();
       await Promise.all(subscriptions.map((subscription) => subscription.close()));
       await relay.stop();
       httpServer.closeAllConnections();

@@ -11,6 +11,7 @@ import { createCrmLoaders, type CrmLoaders } from './loaders.ts';
 import { createCrmQueries, createCrmService, type CrmService } from './service.ts';
 import type { HcmRefs } from './hcm-refs.ts';
 import type { CrmDatabase } from './tables.ts';
+import { crmGauges } from './metrics.ts';
 
 export interface CrmContext extends RequestScope {
   readonly loaders: CrmLoaders;
@@ -35,6 +36,7 @@ export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>, optio
     typeDefs: crmTypeDefs,
     resolvers: crmResolvers,
     db: deps.db,
+    gauges: crmGauges(deps),
     relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'crm' }),

@@ -30,6 +30,7 @@ import { createReconciliationService, type ReconciliationService, type Reconcili
 import type { ApprovalRepublisher } from './approval-republisher.ts';
 import { createRedriveService, type RedriveService } from './reconciliation-redrive.ts';
 import type { ErpDatabase } from './tables.ts';
+import { erpGauges } from './metrics.ts';
 import { createFxService, subscribeLegalEntities, type FxService } from './fx.ts';
 
 export interface ErpContext extends RequestScope {
@@ -106,6 +107,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     typeDefs: erpTypeDefs,
     resolvers: erpResolvers,
     db: deps.db,
+    gauges: erpGauges(deps),
     relayDb: deps.relayDb,
     bus: deps.bus,
     logger,

@@ -13,6 +13,7 @@ import { createApiKeyService, type ApiKeyService } from './api-keys.ts';
 import { createHcmLoaders, type HcmLoaders } from './loaders.ts';
 import { createHcmQueries, createHcmService, type HcmQueries, type HcmService } from './service.ts';
 import type { HcmDatabase } from './tables.ts';
+import { hcmGauges } from './metrics.ts';
 import type { WebhookLoaders, WebhookService } from '../../lib/webhooks/index.ts';
 import { createHcmWebhooks } from './webhooks.ts';
 
@@ -43,6 +44,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
     typeDefs: hcmTypeDefs,
     resolvers: hcmResolvers,
     db: deps.db,
+    gauges: hcmGauges(deps),
     relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'hcm' }),

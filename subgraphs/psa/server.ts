@@ -10,6 +10,7 @@ import { psaResolvers } from '../../resolvers/psa/index.ts';
 import { createPsaLoaders, type PsaLoaders } from './loaders.ts';
 import { createPsaQueries, createPsaService, type PsaQueries, type PsaService } from './service.ts';
 import type { PsaDatabase } from './tables.ts';
+import { psaGauges } from './metrics.ts';
 import { subscribeDealToProject } from './use-cases/deal-to-project.ts';
 import { createPlanningQueries, type PlanningQueries } from './planning.ts';
 import { noPlanningFacts, type PlanningFacts } from './planning-facts.ts';
@@ -54,6 +55,7 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, optio
     typeDefs: psaTypeDefs,
     resolvers: psaResolvers,
     db: deps.db,
+    gauges: psaGauges(deps),
     relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'psa' }),

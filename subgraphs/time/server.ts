@@ -23,6 +23,7 @@ import { createPayrollQueries, type PayrollOptions, type PayrollQueries } from '
 import { createRepublishService, type RepublishService } from './republish.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
 import type { TimeDatabase } from './tables.ts';
+import { timeGauges } from './metrics.ts';
 
 export interface TimeContext extends RequestScope {
   readonly loaders: TimeLoaders;
@@ -94,6 +95,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     typeDefs: timeTypeDefs,
     resolvers: timeResolvers,
     db: deps.db,
+    gauges: timeGauges(deps),
     relayDb: deps.relayDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'time' }),

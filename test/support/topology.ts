@@ -38,7 +38,9 @@ export interface Topology {
  */
 export async function startTopology(options: { pgUrl: string; redisUrl: string; firm?: DemoFirm }): Promise<Topology> {
   const suffix = randomBytes(4).toString('hex');
-  const basePort = 20000 + Math.floor(Math.random() * 20000);
+  // Below Linux's ephemeral range (32768+): a process restarted on its port (the kill -9 tests) must not find it taken
+  // by some outgoing connection's local end meanwhile.
+  const basePort = 20000 + Math.floor(Math.random() * 12000);
   const schemaOf = (name: SubgraphName) => `p${suffix}_${name}`;
   const shared = {
     JWT_SECRET: `jwt-${suffix}`,
