@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { callerOf, type Identity } from './auth/identity.ts';
+import { retryingDeadlocks } from './db/retry.ts';
 import { DomainError } from './errors.ts';
 
 /** Part of every subgraph's Database type (created with the outbox tables). */
@@ -108,7 +109,7 @@ export async function runIdempotent<DB extends IdempotencyTables, Result>(
   work: (trx: Transaction<DB>) => Promise<Result>,
 ): Promise<Result> {
   const { operation, key, request } = idempotency;
-  if (!key) return db.transaction().execute(work);
+  if (!key) return retryingDeadlocks(() => db.transaction().execute(work));
   checkKey(key);
   const caller = callerOf(idempotency.caller);
   const requestHash = hashOf(request);
@@ -116,7 +117,7 @@ export async function runIdempotent<DB extends IdempotencyTables, Result>(
   const previous = await storedRow(typed, caller, operation, key, requestHash);
   if (previous) return replay(previous, requestHash, idempotency);
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await retryingDeadlocks(() => db.transaction().execute(async (trx) => {
       // Twins queue here: the second runs after the first commits, finds its key row and replays it, instead of
       // failing on whatever the first changed (a status moved on, a row locked).
       await sql`select pg_advisory_xact_lock(hashtext(${`idempotency:${caller}:${operation}:${key}`}))`.execute(trx);
@@ -128,7 +129,7 @@ export async function runIdempotent<DB extends IdempotencyTables, Result>(
         .values({ caller, operation, key, request_hash: requestHash, response: JSON.stringify(result ?? null), created_at: new Date() })
         .execute();
       return result;
-    });
+    }));
   } catch (error) {
     // A concurrent request with the same key committed first: its result is the answer.
     if (/idempotency_key_pk|duplicate key/.test(String((error as Error).message))) {

@@ -1,4 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { retryingDeadlocks } from '../db/retry.ts';
 import type { Json } from '../db/types.ts';
 import type { DomainEvent } from './envelope.ts';
 
@@ -164,7 +165,7 @@ export async function handleOnce<DB extends OutboxTables>(
   event: DomainEvent<unknown>,
   apply: (trx: Transaction<DB>) => Promise<void>,
 ): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return retryingDeadlocks(() => db.transaction().execute(async (trx) => {
     const inserted = await (trx as unknown as Transaction<OutboxTables>)
       .insertInto('processed_event')
       .values({ consumer, event_id: event.id })
@@ -174,8 +175,9 @@ export async function handleOnce<DB extends OutboxTables>(
     if (!inserted) return false;
     await apply(trx);
     return true;
-  });
+  }));
 }
+
 
 /** The event a committed outbox row holds, with the sequence the relay gave it. */
 export function toEvent(row: Selectable<OutboxTables['outbox']>): DomainEvent {
