@@ -107,7 +107,7 @@ export async function recordIdsByRefs(db: Kysely<any> | Transaction<any>, entity
 
 export async function recordIdByRef(db: Kysely<any> | Transaction<any>, entity: string, ref: ExternalRef): Promise<string | null> {
   const ids = await recordIdsByRefs(db, entity, [ref]);
-  return ids.get(describe({ system: ref.system.trim(), id: ref.id.trim() })) ?? null;
+  return ids.get(externalRefKey(ref)) ?? null;
 }
 
 /**
@@ -176,9 +176,8 @@ export async function setExternalRefs(trx: Transaction<any>, entity: string, rec
   await attachExternalRefs(trx, entity, recordId, checked, field);
 }
 
-/** Records holding any of `refs` (a list filter's `externalRefs`); `idColumn` is the record's id column. */
-export function whereExternalRef<Q extends SelectQueryBuilder<any, any, any>>(query: Q, entity: string, idColumn: string, refs: readonly ExternalRef[]): Q {
-  if (refs.length === 0) return query.where(sql<boolean>`false`) as Q;
+/** Records with a reference of `entity` that `matches` (the filters below), by their id column. */
+function whereHoldingRef<Q extends SelectQueryBuilder<any, any, any>>(query: Q, entity: string, idColumn: string, matches: (eb: any) => any): Q {
   return query.where((eb: any) =>
     eb.exists(
       eb
@@ -186,25 +185,22 @@ export function whereExternalRef<Q extends SelectQueryBuilder<any, any, any>>(qu
         .select(sql.lit(1).as('one'))
         .where('external_ref.entity', '=', entity)
         .whereRef('external_ref.record_id', '=', idColumn)
-        .where((inner: any) =>
-          inner.or(refs.map((ref) => inner.and([inner('external_ref.system', '=', ref.system.trim()), inner('external_ref.external_id', '=', ref.id.trim())]))),
-        ),
+        .where(matches),
     ),
   ) as Q;
 }
 
+/** Records holding any of `refs` (a list filter's `externalRefs`); `idColumn` is the record's id column. */
+export function whereExternalRef<Q extends SelectQueryBuilder<any, any, any>>(query: Q, entity: string, idColumn: string, refs: readonly ExternalRef[]): Q {
+  if (refs.length === 0) return query.where(sql<boolean>`false`) as Q;
+  return whereHoldingRef(query, entity, idColumn, (eb) =>
+    eb.or(refs.map((ref) => eb.and([eb('external_ref.system', '=', ref.system.trim()), eb('external_ref.external_id', '=', ref.id.trim())]))),
+  );
+}
+
 /** Records having an id in `system` (a list filter's `externalSystem`: what a mirror of that system knows). */
 export function whereExternalSystem<Q extends SelectQueryBuilder<any, any, any>>(query: Q, entity: string, idColumn: string, system: string): Q {
-  return query.where((eb: any) =>
-    eb.exists(
-      eb
-        .selectFrom('external_ref')
-        .select(sql.lit(1).as('one'))
-        .where('external_ref.entity', '=', entity)
-        .whereRef('external_ref.record_id', '=', idColumn)
-        .where('external_ref.system', '=', system.trim()),
-    ),
-  ) as Q;
+  return whereHoldingRef(query, entity, idColumn, (eb) => eb('external_ref.system', '=', system.trim()));
 }
 
 /**
