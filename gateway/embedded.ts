@@ -11,11 +11,16 @@ import { waitForPostgres } from '../lib/db/database.ts';
 import { connectBus } from '../lib/events/create-bus.ts';
 import { createLogger } from '../lib/logger.ts';
 import { demoWorkerFor } from '../lib/seed/demo-users.ts';
-import { runMain } from '../lib/startup.ts';
+import { runMain, StartupPhases } from '../lib/startup.ts';
+import { startTracing } from '../lib/tracing/index.ts';
 import { embeddedSecrets } from './embedded-secrets.ts';
 import { startHub } from './hub.ts';
+import { OperationNamedRequests } from './tracing.ts';
 
 await runMain('start', async () => {
+  const phases = new StartupPhases();
+  phases.end('load code');
+  const tracing = await startTracing({ serviceName: 'psgraph', spanProcessors: [new OperationNamedRequests()] });
   const config = loadConfig();
   const logger = createLogger({ service: 'psgraph' }, config.logLevel);
   const scale = Number(process.env.PSGRAPH_SEED_SCALE ?? '1');
@@ -40,6 +45,7 @@ await runMain('start', async () => {
     );
   }
   const bus = await connectBus(config, logger);
+  phases.end('settings and bus');
   const hub = await startHub({
     database: config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
     bus,
@@ -52,6 +58,7 @@ await runMain('start', async () => {
     maskErrors: config.production,
     subscriptions: config.subscriptions,
     config,
+    phases,
   });
   const admin = demoWorkerFor('ADMIN');
   // The printed token must pass the gateway's own lifetime limit, however short TOKEN_MAX_LIFETIME_SECONDS is.
@@ -60,13 +67,14 @@ await runMain('start', async () => {
   process.stdout.write(
     [
       '',
-      `psgraph is running: ${hub.url}`,
+      `psgraph is running: ${hub.url} (started in ${(phases.total() / 1000).toFixed(1)} s)`,
       `  health: ${hub.url.replace('/graphql', '/healthz')}   readiness: ${hub.url.replace('/graphql', '/readyz')}`,
       `  data:   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `${config.dataDir} (PGlite)`}; bus: ${config.redisUrl ? 'Redis' : 'in-process'}`,
       '',
       `A token for ${admin?.name ?? 'an administrator'} (ADMIN, FINANCE), valid ${lifetime >= 3600 ? `${+(lifetime / 3600).toFixed(1)} hours` : `${Math.ceil(lifetime / 60)} minutes`}:`,
       token,
       '',
+      ...(config.graphiql.enabled ? [`In a browser: open ${hub.url} and paste the token into the Bearer token field (GraphiQL).`, ''] : []),
       `Try:  curl -s ${hub.url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
       `        -d '{"query":"{ customers(first: 3) { nodes { name projects { nodes { code manager { name } } } } } }"}'`,
       'Other roles: npm run token -- --role WORKER (or MANAGER, RESOURCE_MANAGER, FINANCE, ADMIN)',
@@ -76,6 +84,7 @@ await runMain('start', async () => {
 
   const shutdown = async () => {
     await hub.stop();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

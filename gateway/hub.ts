@@ -10,6 +10,7 @@ import { createGraphClient } from '../lib/graph-client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { seedOnce } from '../lib/seed/seed-once.ts';
+import { StartupPhases } from '../lib/startup.ts';
 import { createAuthenticator, verifiersFor } from './authentication/index.ts';
 import { createGateway, type GatewayOptions, type GatewayRuntime } from './server.ts';
 import { supergraphSdl } from './supergraph.ts';
@@ -35,6 +36,8 @@ export interface HubOptions {
   readonly subscriptions?: GatewayOptions['subscriptions'];
   /** The process's configuration, handed to every subgraph for its own settings (erp's reconciliation, psa's staffing). */
   readonly config?: Config;
+  /** Where the start-up's time goes (`npm start` passes its own, begun at process start); logged as "hub started". */
+  readonly phases?: StartupPhases;
 }
 
 export interface Hub {
@@ -58,11 +61,14 @@ export interface Hub {
 export async function startHub(options: HubOptions): Promise<Hub> {
   const clock = options.clock ?? systemClock;
   const schemaFor = options.schemaFor ?? ((name: string) => name);
+  const phases = options.phases ?? new StartupPhases();
+  if (!options.phases) phases.end('before the hub');
   let session: PGliteSession | undefined;
   let target: DatabaseTarget;
   if (options.database.kind === 'pglite') {
     session = await openPGlite(options.database.dataDir);
     target = { kind: 'pglite', session };
+    phases.end('open PGlite');
   } else {
     target = { kind: 'postgres', url: options.database.url, poolSize: 5 };
   }
@@ -87,6 +93,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   try {
     for (const [name, module] of Object.entries(subgraphModules)) {
       const database = await module.openDatabase(target, schemaFor(name));
+      phases.end('migrate');
       const runtime = module.create({
         db: database.db,
         relayDb: database.background,
@@ -99,6 +106,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         config: options.config,
       });
       subgraphs[name] = { runtime, database, url: '' };
+      phases.end('build subgraph schemas');
     }
     if (options.seed) {
       const today = isoDate(clock.now());
@@ -107,8 +115,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         const seeded = await seedOnce(subgraphModules[name as keyof typeof subgraphModules], database.db, firm);
         options.logger.info('demo data ready', { subgraph: name, ...seeded });
       }
+      phases.end('seed');
     }
     for (const entry of Object.values(subgraphs)) entry.url = await entry.runtime.listen(0, '127.0.0.1');
+    phases.end('start subgraphs');
     gateway = createGateway({
       supergraphSdl: supergraphSdl(),
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, entry]) => [name, entry.url])),
@@ -132,9 +142,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       outbound: options.config?.outbound,
       trustedDocuments: options.config?.trustedDocuments,
       metrics: options.config?.metrics,
+      graphiql: options.config?.graphiql,
+      subgraphDedupe: options.config?.subgraphDedupe,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;
+    phases.end('start gateway');
+    options.logger.info('hub started', { phasesMs: phases.ms, sinceProcessStartMs: phases.total() });
     return {
       url,
       gateway: gateway!,

@@ -8,11 +8,14 @@ import { loadConfig, requireSetting, subgraphNames } from '../lib/config.ts';
 import { connectBus } from '../lib/events/create-bus.ts';
 import { createLogger } from '../lib/logger.ts';
 import { runMain } from '../lib/startup.ts';
+import { startTracing } from '../lib/tracing/index.ts';
 import { supergraphSdl } from './supergraph.ts';
 import { createAuthenticator, verifiersFor } from './authentication/index.ts';
 import { createGateway } from './server.ts';
+import { OperationNamedRequests } from './tracing.ts';
 
 await runMain('gateway', async () => {
+  const tracing = await startTracing({ serviceName: 'gateway', spanProcessors: [new OperationNamedRequests()] });
   const config = loadConfig();
   const logger = createLogger({ service: 'gateway' }, config.logLevel);
   const identitySecret = requireSetting(config.identitySigningSecret, 'IDENTITY_SIGNING_SECRET', 'set the secret every subgraph shares');
@@ -47,12 +50,16 @@ await runMain('gateway', async () => {
     outbound: config.outbound,
     trustedDocuments: config.trustedDocuments,
     metrics: config.metrics,
+    graphiql: config.graphiql,
+    subgraphDedupe: config.subgraphDedupe,
   });
   const url = await gateway.listen(config.port ?? 4000, config.host);
-  logger.info('gateway listening', { url });
+  // Milliseconds from the process's start (loading the code included) to listening: docs/benchmarks.md "Start-up".
+  logger.info('gateway listening', { url, sinceProcessStartMs: Math.round(performance.now()) });
   const shutdown = async () => {
     await gateway.stop();
     await bus?.close();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type GraphQLResponse } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { OutboundPolicy } from '../lib/http/outbound.ts';
 import { CORRELATION_HEADER, IDENTITY_HEADER, type Identity, type Role, type SignedIdentityPolicy } from '../lib/auth/identity.ts';
 import { DomainError, errorCodes, formatGraphQLError } from '../lib/errors.ts';
@@ -20,6 +21,7 @@ import type { Logger } from '../lib/logger.ts';
 import { bearerCredential, type Authenticator } from './authentication/index.ts';
 import type { GatewayContext } from './context.ts';
 import { createCorsLayer, createOriginCheck } from './cors.ts';
+import { createGraphiql, type GraphiqlOptions } from './graphiql.ts';
 import { errorLogPlugin } from '../lib/graphql/error-log.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { streamTimeEntries } from './time-entry-export.ts';
@@ -33,6 +35,7 @@ import { OperationsGateway } from './operations/schema.ts';
 import { createReadinessHandler } from './readiness.ts';
 import { serviceAvailabilityPlugin } from './service-availability.ts';
 import { SignedDataSource } from './signed-data-source.ts';
+import { inflightDedupe } from './inflight-dedupe.ts';
 import { deadlinePlugin, type TimeLimits } from './subgraph-guard.ts';
 import { DemandControl, type QueryLimits } from './demand-control/index.ts';
 import { csrfPrevention, graphqlOverHttpPlugin } from './graphql-over-http.ts';
@@ -86,6 +89,10 @@ export interface GatewayOptions {
   readonly trustedDocuments?: { readonly manifestPath?: string; readonly arbitraryRoles?: readonly Role[] };
   /** `/metrics` (gateway/metrics.ts): on by default; METRICS_TOKEN-protected when a token is given. */
   readonly metrics?: MetricsSettings;
+  /** The browser IDE at GET /graphql (gateway/graphiql.ts): on unless `enabled: false` (GRAPHIQL_ENABLED=false). */
+  readonly graphiql?: GraphiqlOptions;
+  /** Merge identical subgraph calls in flight (gateway/inflight-dedupe.ts); default true (SUBGRAPH_DEDUPE). */
+  readonly subgraphDedupe?: boolean;
   /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
   readonly bus?: EventBus;
   readonly subscriptions?: {
@@ -138,7 +145,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       const url = options.subgraphUrls[name];
       if (!url) throw new Error(`no URL configured for subgraph ${name} (set ${name.toUpperCase()}_URL)`);
       const { identitySecret, timeLimits } = options;
-      return measuredDataSource(name, new SignedDataSource({ url, identitySecret, name, timeLimits, logger }));
+      const source = measuredDataSource(name, new SignedDataSource({ url, identitySecret, name, timeLimits, logger }));
+      // Outside the metrics: merged fetches are not counted as fetches, since they never reach the subgraph.
+      return options.subgraphDedupe === false ? source : inflightDedupe(name, source);
     },
   }));
   const { subgraphUrls, identitySecret } = options;
@@ -167,10 +176,16 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     includeStacktraceInErrorResponses: !options.maskErrors,
     // Per caller rather than by NODE_ENV for all: introspectionPlugin decides.
     introspection: true,
+    // The process owns shutdown (gateway/main.ts: stop, close the bus, exit 0). Apollo's own SIGTERM handler would
+    // re-raise the signal once Apollo alone had stopped, killing the process before the bus and tracing are closed.
+    stopOnTerminationSignals: false,
     validationRules: [incrementalDeliveryRefused],
     csrfPrevention,
     persistedQueries: trustedDocuments?.persistedQueries(),
     plugins: [
+      // The IDE is gateway/graphiql.ts. Apollo's own landing page loads from Apollo's CDN, and would answer a browser's
+      // GraphQL-over-HTTP GET (`?query=`, text/html first in Accept) with HTML instead of the result.
+      ApolloServerPluginLandingPageDisabled(),
       metricsPlugin(),
       errorLogPlugin(logger),
       serviceAvailabilityPlugin(),
@@ -189,6 +204,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });
   const maxBodyBytes = options.http?.maxBodyBytes ?? 2 * 1024 * 1024;
   const cors = createCorsLayer({ origins: options.http?.corsOrigins ?? [] });
+  const ide = createGraphiql({ ...options.graphiql, subscriptions: options.bus !== undefined, logger });
   const verifyToken = async (token: string) => (await options.authenticator.authenticate(token)).identity;
 
   /**
@@ -342,6 +358,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
           ? readiness(res)
           : path === METRICS_PATH && metrics
             ? metrics(req, res)
+          : ide?.serves(req, path)
+            ? ide.handle(req, res, path)
           : path === '/graphql'
             ? graphql(req, res)
             : path === '/graphql/stream' && liveSse

@@ -6,6 +6,7 @@ import { DEADLINE_HEADER } from '../lib/http/deadline.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
 import { deadlineOf, guardedFetcher, type TimeLimits } from './subgraph-guard.ts';
+import { subgraphTransport } from './subgraph-http.ts';
 
 /** The subgraph statuses that mean the client's request was refused, as error codes; anything else is internal. */
 const statusCodes: Readonly<Record<number, string>> = { 400: 'BAD_USER_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN' };
@@ -29,13 +30,13 @@ function signingFetcher(identitySecret: string, next: Fetcher): Fetcher {
 
 /**
  * Every subgraph request carries the caller's identity signed by the gateway for that request alone (subgraphs trust
- * nothing else), the request's correlation id and its deadline. Node's fetch (undici) keeps connections to the
- * subgraphs alive between requests; each call is bounded in time and goes through the subgraph's circuit breaker
+ * nothing else), the request's correlation id and its deadline. Calls go over keep-alive connections of the data
+ * source's own (subgraph-http.ts); each is bounded in time and goes through the subgraph's circuit breaker
  * (subgraph-guard.ts).
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(options: { url: string; identitySecret: string; name?: string; timeLimits?: TimeLimits; logger?: Logger }) {
-    const guarded = guardedFetcher(options.name ?? options.url, options.timeLimits, { logger: options.logger });
+    const guarded = guardedFetcher(options.name ?? options.url, options.timeLimits, { logger: options.logger, transport: subgraphTransport() });
     super({ url: options.url, fetcher: signingFetcher(options.identitySecret, guarded) });
   }
 

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { CORRELATION_HEADER } from '../lib/auth/identity.ts';
 import { DependencyUnavailable } from '../lib/errors.ts';
 import { DEADLINE_HEADER } from '../lib/http/deadline.ts';
@@ -85,9 +85,15 @@ const unavailableStatus = (status: number) => status === 502 || status === 503 |
 export function guardedFetcher(
   subgraph: string,
   limits: TimeLimits = {},
-  options: { readonly logger?: Logger; readonly breaker?: CircuitBreaker } = {},
+  options: {
+    readonly logger?: Logger;
+    readonly breaker?: CircuitBreaker;
+    /** What sends the call: the gateway's keep-alive transport (subgraph-http.ts); Node's fetch by default. */
+    readonly transport?: Fetcher;
+  } = {},
 ): Fetcher {
   const { logger, breaker } = options;
+  const send = options.transport ?? (fetch as unknown as Fetcher);
   const subgraphMs = limits.subgraphMs ?? defaultTimeLimits.subgraphMs;
   const circuit =
     breaker ??
@@ -115,9 +121,9 @@ export function guardedFetcher(
     if (remaining <= 0) throw unavailable('was not called: the request ran out of time');
     if (!circuit.tryAcquire()) throw unavailable('is unavailable (circuit open after repeated failures); try again shortly');
     const waitMs = Math.max(1, Math.min(subgraphMs, remaining));
-    let response: Response;
+    let response: FetcherResponse;
     try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(waitMs) });
+      response = await send(url, { ...(init as Parameters<Fetcher>[1]), signal: AbortSignal.timeout(waitMs) });
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       const failure = unavailable(timedOut ? `did not answer within ${waitMs} ms` : 'cannot be reached', error);

@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { Identity, Role } from '../lib/auth/identity.ts';
+import { ConfigError } from '../lib/config.ts';
 import type { GatewayContext } from './context.ts';
 
 export interface TrustedDocumentsOptions {
@@ -67,13 +68,17 @@ const refusals = {
     }),
 };
 
+/** A manifest the gateway cannot start with: the operator's to fix, so one line at start-up (lib/startup.ts runMain). */
+const manifestError = (source: string, reason: string) =>
+  new ConfigError('TRUSTED_DOCUMENTS', `(${source}): ${reason}`, 'point it at a manifest `npm run trusted-documents` wrote, or unset it');
+
 /**
  * Reads a manifest, in either format, and checks it: every id is the sha256 of its document's text and every document
  * parses. Throws (the gateway does not start) on anything else, naming the entry.
  */
 export function readManifest(manifest: unknown, source: string): ReadonlyMap<string, string> {
   const fail = (reason: string): never => {
-    throw new Error(`TRUSTED_DOCUMENTS (${source}): ${reason}`);
+    throw manifestError(source, reason);
   };
   if (!isRecord(manifest)) return fail('a manifest is a JSON object');
   let entries: [id: unknown, body: unknown][];
@@ -176,13 +181,13 @@ export class TrustedDocuments {
     try {
       text = readFileSync(options.manifestPath, 'utf8');
     } catch (error) {
-      throw new Error(`TRUSTED_DOCUMENTS (${options.manifestPath}): cannot be read: ${(error as Error).message}`);
+      throw manifestError(options.manifestPath, `cannot be read: ${(error as Error).message}`);
     }
     let manifest: unknown;
     try {
       manifest = JSON.parse(text);
     } catch (error) {
-      throw new Error(`TRUSTED_DOCUMENTS (${options.manifestPath}): not JSON: ${(error as Error).message}`);
+      throw manifestError(options.manifestPath, `not JSON: ${(error as Error).message}`);
     }
     return new TrustedDocuments(readManifest(manifest, options.manifestPath), options.arbitraryRoles);
   }

@@ -191,14 +191,27 @@ export interface Config {
    * METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>`.
    */
   readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
+  /**
+   * The browser IDE, GraphiQL at GET /graphql for a browser (README "The browser IDE"): on unless
+   * GRAPHIQL_ENABLED=false.
+   */
+  readonly graphiql: { readonly enabled: boolean };
+  /**
+   * Whether the gateway merges identical subgraph calls in flight (README "Timeouts", gateway/inflight-dedupe.ts):
+   * on unless SUBGRAPH_DEDUPE=false.
+   */
+  readonly subgraphDedupe: boolean;
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
 
-function metricsEnabled(raw: string | undefined): boolean {
-  if (raw === undefined || raw === '' || raw === 'true') return true;
+/** A switch: `true` or `false`, unset means `fallback` (on for METRICS_ENABLED, GRAPHIQL_ENABLED; off for TRUSTED_PROXY). */
+function enabledSetting(env: NodeJS.ProcessEnv, variable: string, fallback = true): boolean {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
   if (raw === 'false') return false;
-  throw new ConfigError('METRICS_ENABLED', `must be true or false, got "${raw}"`, 'set true or false, or unset it (on)');
+  throw new ConfigError(variable, `must be true or false, got "${raw}"`, `set true or false, or unset it (${fallback ? 'on' : 'off'})`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -263,7 +276,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalSeconds: nonNegative('RECONCILIATION_INTERVAL_SECONDS', 0),
       graceMinutes: nonNegative('RECONCILIATION_GRACE_MINUTES', 60),
     }),
-    metrics: Object.freeze({ enabled: metricsEnabled(env.METRICS_ENABLED), token: env.METRICS_TOKEN || undefined }),
+    metrics: Object.freeze({ enabled: enabledSetting(env, 'METRICS_ENABLED'), token: env.METRICS_TOKEN || undefined }),
+    graphiql: Object.freeze({ enabled: enabledSetting(env, 'GRAPHIQL_ENABLED') }),
+    subgraphDedupe: enabledSetting(env, 'SUBGRAPH_DEDUPE'),
     events: Object.freeze({
       retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168,
       deadLetterAfterAttempts: positive('DEAD_LETTER_AFTER_ATTEMPTS') ?? 10,
@@ -314,7 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       unauthenticatedPerMinute: env.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE
         ? nonNegative('RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE', 0)
         : undefined,
-      trustedProxy: env.TRUSTED_PROXY === 'true',
+      trustedProxy: enabledSetting(env, 'TRUSTED_PROXY', false),
     }),
     introspection: Object.freeze({
       roles: roleList(env, 'INTROSPECTION_ROLES', env.NODE_ENV === 'production' ? ['ADMIN'] : '*', true),

@@ -4,6 +4,7 @@ import { createLogger } from './logger.ts';
 import { connectBus } from './events/create-bus.ts';
 import { waitForPostgres } from './db/database.ts';
 import { runMain } from './startup.ts';
+import { startTracing, type TracedService } from './tracing/index.ts';
 import { createGraphClient } from './graph-client.ts';
 import type { SubgraphModule } from './graphql/subgraph-server.ts';
 
@@ -16,6 +17,7 @@ export async function runSubgraphProcess(module: SubgraphModule): Promise<void> 
 }
 
 async function startSubgraphProcess(module: SubgraphModule): Promise<void> {
+  const tracing = await startTracing({ serviceName: module.name as TracedService });
   const config = loadConfig();
   const logger = createLogger({ service: module.name }, config.logLevel);
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', "set this subgraph's PostgreSQL URL");
@@ -37,11 +39,13 @@ async function startSubgraphProcess(module: SubgraphModule): Promise<void> {
     config,
   });
   const url = await runtime.listen(config.port ?? defaultSubgraphPorts[module.name as SubgraphName], config.host);
-  logger.info('subgraph listening', { url });
+  // Milliseconds from the process's start (loading the code included) to listening: docs/benchmarks.md "Start-up".
+  logger.info('subgraph listening', { url, sinceProcessStartMs: Math.round(performance.now()) });
   const shutdown = async () => {
     await runtime.stop();
     await bus.close();
     await database.close();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

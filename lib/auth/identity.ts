@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { DomainError } from '../errors.ts';
 
 export const roles = ['WORKER', 'MANAGER', 'RESOURCE_MANAGER', 'FINANCE', 'ADMIN'] as const;
@@ -64,7 +64,21 @@ interface SignedClaims extends Identity {
   readonly bodySha256: string;
 }
 
-const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+/**
+ * The HMAC key of each identity secret, made once: every subgraph call is signed by the gateway and checked by the
+ * subgraph. A deployed process knows one secret.
+ */
+const hmacKeys = new Map<string, KeyObject>();
+const hmacKeyOf = (secret: string) => {
+  let key = hmacKeys.get(secret);
+  if (key) return key;
+  // A test process starts many gateways, each with its own secret: bounded all the same.
+  if (hmacKeys.size >= 16) hmacKeys.clear();
+  hmacKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  return key;
+};
+
+const mac = (secret: string, payload: string) => createHmac('sha256', hmacKeyOf(secret)).update(payload).digest('base64url');
 
 /** Path and query string, as the request line carries them (URLs normalize alike on both sides). */
 const requestTarget = (url: string | URL) => {

@@ -21,7 +21,7 @@ export const defaultTokenPolicy: TokenPolicy = Object.freeze({ maxLifetimeSecond
 export const defaultTokenLifetimeSeconds = 12 * 60 * 60;
 
 /** A refusal that names the claim, so a client (or whoever minted the token) knows what to fix. */
-const refused = (claim: string, reason: string) =>
+export const refused = (claim: string, reason: string) =>
   new DomainError('UNAUTHENTICATED', `invalid bearer token: ${reason}`, { claim });
 
 function joseRefusal(error: unknown): DomainError {
@@ -81,6 +81,15 @@ export async function verifyJwt(
   } catch (error) {
     throw joseRefusal(error);
   }
+  checkIssuedAtAndLifetime(payload, policy);
+  return payload;
+}
+
+/**
+ * What jose leaves to us once it has checked the signature, `exp` and `nbf`: `iat` may not be in the future, and the
+ * token may not live longer than `policy.maxLifetimeSeconds` (`exp` − `iat`, or `exp` − now without `iat`).
+ */
+export function checkIssuedAtAndLifetime(payload: JWTPayload, policy: TokenPolicy): void {
   const now = Math.floor(Date.now() / 1000);
   // jose checks `iat` only together with maxTokenAge, which bounds a token's age rather than its lifetime.
   if (payload.iat !== undefined && payload.iat > now + policy.clockSkewSeconds) {
@@ -96,19 +105,10 @@ export async function verifyJwt(
         `${policy.maxLifetimeSeconds} s this gateway accepts`,
     );
   }
-  return payload;
 }
 
-/**
- * A token signed with the gateway's own HS256 secret (the embedded default, `npm run token`, tests) → its identity:
- * `sub` is the worker id, `roles` the role list; `verifyJwt`'s checks apply.
- */
-export async function verifyBearerToken(
-  token: string,
-  secret: string,
-  policy: TokenPolicy = defaultTokenPolicy,
-): Promise<Identity> {
-  const payload = await verifyJwt(token, key(secret), { algorithms: ['HS256'] }, policy);
+/** The identity an HS256 token of the gateway's own names: `sub` is the worker id, `roles` the role list. */
+export function identityOfBearerClaims(payload: JWTPayload): Identity {
   const claimed = Array.isArray(payload.roles) ? payload.roles : [];
   const valid = claimed.filter((role): role is Role => (roles as readonly unknown[]).includes(role));
   return { workerId: typeof payload.sub === 'string' ? payload.sub : null, roles: valid };

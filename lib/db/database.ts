@@ -5,6 +5,7 @@ import pg from 'pg';
 import { PGliteDialect, PGliteSession } from './pglite-dialect.ts';
 import { withStatementDeadlines } from './statement-deadline.ts';
 import type { Logger } from '../logger.ts';
+import { ConfigError } from '../config.ts';
 import { addressOf, isUnreachable, NotReachable, waitFor } from '../startup.ts';
 import { normalizedParsers } from './types.ts';
 
@@ -46,7 +47,14 @@ export interface SubgraphDatabase<DB> {
 
 /** Opens (and on first use, creates) the embedded database. `dataDir` undefined: in memory, for tests. */
 export async function openPGlite(dataDir?: string): Promise<PGliteSession> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ConfigError('PSGRAPH_DATA_DIR', `cannot create "${dataDir}" (${reason})`, 'point it at a directory this user may write');
+    }
+  }
   const pglite = await PGlite.create(dataDir, { parsers: normalizedParsers });
   return new PGliteSession(pglite);
 }
@@ -114,12 +122,13 @@ async function everyMigrationApplied(db: Kysely<any>, schema: string, migrations
 
 /**
  * At start-up, waits until the PostgreSQL at `url` accepts a connection: up to `retrySeconds`, a log line per attempt
- * ("waiting for PostgreSQL at db:5432 (attempt 3, ECONNREFUSED)"), then a ConfigError naming DATABASE_URL. A server
- * that answers but refuses us (password, unknown database) fails at once: waiting would not help.
+ * ("waiting for PostgreSQL at db:5432 (attempt 3, ECONNREFUSED)"), then a ConfigError naming DATABASE_URL (or
+ * `options.variable`, where the URL came from another setting). A server that answers but refuses us (password,
+ * unknown database) fails at once: waiting would not help.
  */
-export async function waitForPostgres(url: string, options: { retrySeconds: number; logger: Logger }): Promise<void> {
+export async function waitForPostgres(url: string, options: { retrySeconds: number; logger: Logger; variable?: string }): Promise<void> {
   await waitFor(
-    { name: 'PostgreSQL', variable: 'DATABASE_URL', address: addressOf(url, 5432) },
+    { name: 'PostgreSQL', variable: options.variable ?? 'DATABASE_URL', address: addressOf(url, 5432) },
     async () => {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
       client.on('error', () => undefined);

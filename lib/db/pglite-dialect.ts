@@ -12,6 +12,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import { Mutex } from './mutex.ts';
+import { traceStatement } from '../tracing/spans.ts';
 
 /**
  * One PGlite database shared by several Kysely instances (one per subgraph schema). PGlite is a single session: a
@@ -35,7 +36,8 @@ class PGliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.#pglite.query<R>(compiledQuery.sql, compiledQuery.parameters as unknown[]);
+    // PGlite has no OpenTelemetry instrumentation: a span per statement here, as pg's instrumentation makes.
+    const result = await traceStatement('pglite', compiledQuery.sql, () => this.#pglite.query<R>(compiledQuery.sql, compiledQuery.parameters as unknown[]));
     const affected = result.affectedRows;
     return {
       rows: result.rows,

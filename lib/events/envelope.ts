@@ -15,6 +15,12 @@ export interface DomainEvent<T = Record<string, unknown>> {
    * (a republished event keeps its number), so a consumer can tell a duplicate from a gap. Absent until published.
    */
   readonly sequence?: number;
+  /**
+   * The W3C trace context of the request or event that wrote it (lib/events/trace-context.ts), present when that was
+   * traced: its consumers' spans join the same trace. Events written untraced have none.
+   */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 /** Where an event came from: the request's correlation id, and the event that caused it (if a consumer wrote it). */

@@ -7,6 +7,7 @@ import {
   type Subscription,
 } from './bus.ts';
 import type { DomainEvent } from './envelope.ts';
+import { consuming } from './trace-context.ts';
 import { PositionClock, type EventPosition } from './position.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
@@ -64,7 +65,7 @@ export class InProcessBus implements EventBus {
   async #deliver(name: string, options: SubscribeOptions, event: DomainEvent, position: EventPosition): Promise<void> {
     const key = `${name}\u0000${event.id}`;
     try {
-      await options.handler(event, { position });
+      await consuming(name, event, () => options.handler(event, { position }));
       this.#failures.delete(key);
     } catch (error) {
       const { failure, transient, park } = countFailure(this.#failures, key, error, options.deadLetters);

@@ -2,6 +2,7 @@ import { sql, type Generated, type Kysely, type Selectable, type Transaction } f
 import { retryingDeadlocks } from '../db/retry.ts';
 import type { Json } from '../db/types.ts';
 import type { DomainEvent } from './envelope.ts';
+import { withTraceContext } from './trace-context.ts';
 
 /** The tables every subgraph schema has for events; part of each subgraph's `tables.ts` Database type. */
 export interface OutboxTables {
@@ -19,6 +20,9 @@ export interface OutboxTables {
     published_at: Date | null;
     /** The source's publication number, given by the relay as it publishes (1, 2, 3, … without gaps). */
     sequence: number | null;
+    /** The W3C trace context of whatever wrote the event, when it was traced (`DomainEvent.traceparent`). */
+    traceparent: Generated<string | null>;
+    tracestate: Generated<string | null>;
   };
   processed_event: {
     consumer: string;
@@ -133,10 +137,25 @@ export async function addEventDurability(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('dead_letter_newest').on('dead_letter').columns(['parked_at desc', 'id desc']).execute();
 }
 
-/** Writes events in the caller's transaction: they exist exactly when the change that caused them commits. */
+/**
+ * Called from each subgraph's event-trace-context migration: where an event keeps the trace that wrote it. Rows
+ * written before have none; their consumers start traces of their own.
+ */
+export async function addEventTraceContext(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('outbox').addColumn('traceparent', 'text').addColumn('tracestate', 'text').execute();
+}
+
+/**
+ * Writes events in the caller's transaction: they exist exactly when the change that caused them commits. Inside a
+ * traced request or event, each carries that trace on (lib/events/trace-context.ts).
+ */
 export async function appendToOutbox<DB extends OutboxTables>(trx: Transaction<DB>, events: readonly DomainEvent<unknown>[]) {
   if (events.length === 0) return;
-  await (trx as unknown as Transaction<OutboxTables>)
+  await withTraceContext(events, (stamped) => insertEvents(trx as unknown as Transaction<OutboxTables>, stamped));
+}
+
+async function insertEvents(trx: Transaction<OutboxTables>, events: readonly DomainEvent<unknown>[]) {
+  await trx
     .insertInto('outbox')
     .values(
       events.map((event) => ({
@@ -150,6 +169,8 @@ export async function appendToOutbox<DB extends OutboxTables>(trx: Transaction<D
         causation_id: event.causationId,
         data: JSON.stringify(event.data),
         published_at: null,
+        // Only when present: an untraced event writes exactly the columns it did before tracing.
+        ...(event.traceparent ? { traceparent: event.traceparent, tracestate: event.tracestate ?? null } : {}),
       })),
     )
     .execute();
@@ -191,5 +212,7 @@ export function toEvent(row: Selectable<OutboxTables['outbox']>): DomainEvent {
     causationId: row.causation_id,
     data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Record<string, unknown>,
     ...(row.sequence === null ? {} : { sequence: Number(row.sequence) }),
+    // `undefined` on a row of a schema migrated before the columns existed (a test's own outbox).
+    ...(row.traceparent ? { traceparent: row.traceparent, ...(row.tracestate ? { tracestate: row.tracestate } : {}) } : {}),
   };
 }

@@ -15,6 +15,8 @@ import {
 import { backoffMs } from './backoff.ts';
 import { memoryCheckpoints } from './checkpoints.ts';
 import type { DomainEvent } from './envelope.ts';
+import { consuming } from './trace-context.ts';
+import { outsideAnyTrace } from '../tracing/spans.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 import { isUnreachable, NotReachable } from '../startup.ts';
@@ -307,7 +309,7 @@ export class RedisBus implements EventBus {
             if (verdict === 'handle') {
               if (options.types.includes(event.type)) {
                 try {
-                  await options.handler(event, { position: id });
+                  await consuming(group, event, () => options.handler(event, { position: id }));
                   failures.delete(event.id);
                 } catch (error) {
                   if (!(await failed(event, error))) return false;
@@ -374,7 +376,8 @@ export class RedisBus implements EventBus {
       await askForReplays(tracker.lost(sources, options.startAt !== 'end', Date.now()));
       await checkpoints.save(group, tracker.takeChanged());
     }
-    const running = loop();
+    // Its reads belong to no request, even when a request's first subscriber started it; each event gets its own span.
+    const running = outsideAnyTrace(loop);
     const subscription: Subscription = {
       close: async () => {
         stopped = true;

@@ -6,6 +6,8 @@ import { toEvent, type OutboxTables } from './outbox.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 import { withoutStatementDeadline } from '../db/statement-deadline.ts';
+import { outsideAnyTrace } from '../tracing/spans.ts';
+import { publishing } from './trace-context.ts';
 
 export interface OutboxRelay {
   /** Ask for a publish pass now (services call it after a commit); passes never overlap. */
@@ -96,7 +98,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const done: number[] = [];
     try {
       for (const row of rows) {
-        await bus.publish(toEvent(row));
+        const event = toEvent(row);
+        await publishing(event, () => bus.publish(event));
         done.push(row.seq);
       }
     } finally {
@@ -222,14 +225,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return running;
   };
 
-  const timer = setInterval(() => void run(), options.pollIntervalMs ?? 500);
+  const timer = setInterval(() => void outsideAnyTrace(run), options.pollIntervalMs ?? 500);
   timer.unref();
   return {
-    // A request's commit kicks the pass; the pass is not that request's work and has none of its deadline.
-    kick: () => void withoutStatementDeadline(run),
+    // A request's commit kicks the pass; the pass is not that request's work and has none of its deadline, nor its
+    // trace (each event's publish is a span in the trace that wrote the event).
+    kick: () => void withoutStatementDeadline(() => outsideAnyTrace(run)),
     // An explicit flush (settling tests, shutdown) tries at once, whatever the backoff.
     flush: async () => {
-      await run(true);
+      await outsideAnyTrace(() => run(true));
       if (running) await running;
     },
     stop: async () => {

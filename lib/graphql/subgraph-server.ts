@@ -82,6 +82,9 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: withAsyncReferenceResolvers(definition.resolvers) }),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: definition.maskErrors }),
     includeStacktraceInErrorResponses: !definition.maskErrors,
+    // The process owns shutdown (lib/run-subgraph.ts). Apollo's own SIGTERM handler would re-raise the signal once
+    // Apollo alone had stopped, killing the process before its relay, consumers, bus and pool are closed.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginInlineTraceDisabled(), errorLogPlugin(logger)],
   });
 

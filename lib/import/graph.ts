@@ -56,7 +56,10 @@ export function httpImportGraph(options: { url: string; token: string; timeoutMs
       const answer = (await response.json().catch(() => ({}))) as GraphAnswer<T>;
       return { response, answer };
     } catch (error) {
-      throw new ImportGraphError('SERVICE_UNAVAILABLE', `the graph at ${options.url} cannot be reached: ${(error as Error).message}`, true);
+      // fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND…) is in its cause.
+      const reason = (error as { cause?: { code?: unknown } }).cause?.code;
+      const message = `${(error as Error).message}${typeof reason === 'string' ? ` (${reason})` : ''}`;
+      throw new ImportGraphError('SERVICE_UNAVAILABLE', `the graph at ${options.url} cannot be reached: ${message}`, true);
     }
   }
   return {

@@ -5,6 +5,7 @@ import { IDENTITY_HEADER, SIGNATURE_HEADER } from '../../lib/auth/identity.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createGraphClient } from '../../lib/graph-client.ts';
 import { startTestHub, testIdentitySecret, type HubHarness } from '../support/hub-harness.ts';
+import { subgraphRequestChannel } from '../../gateway/subgraph-http.ts';
 
 /** A request as it left the process: what an attacker who can read the traffic between the services would capture. */
 interface Captured {
@@ -34,7 +35,9 @@ describe('the signed identity is good for its own request only', () => {
         TOKEN_CLOCK_SKEW_SECONDS: String(clockSkewSeconds),
       }),
     });
-    // The gateway's data sources, its operations layer and the graph client all call the global fetch.
+    // The gateway's data sources send over their own keep-alive transport, which reports each request as it leaves;
+    // its operations layer and the graph client call the global fetch.
+    subgraphRequestChannel.subscribe(captureSubgraphRequest);
     globalThis.fetch = async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : input);
       if (init?.headers && new Headers(init.headers).has(IDENTITY_HEADER)) {
@@ -44,7 +47,12 @@ describe('the signed identity is good for its own request only', () => {
       return realFetch(input, init);
     };
   });
+  const captureSubgraphRequest = (message: unknown) => {
+    const { url, method, headers, body } = message as { url: string; method: string; headers: Record<string, string>; body: string };
+    if (headers[IDENTITY_HEADER]) captured.push({ url: new URL(url), method, headers: { ...headers }, body: String(body) });
+  };
   after(async () => {
+    subgraphRequestChannel.unsubscribe(captureSubgraphRequest);
     globalThis.fetch = realFetch;
     mock.timers.reset();
     await harness.close();

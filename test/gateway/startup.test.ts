@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -130,6 +130,79 @@ describe('start-up: a bad setting stops the process with one line', () => {
     const exit = await run(gatewayEntry, { ...gatewayEnv, REDIS_URL: `redis://127.0.0.1:${port}`, STARTUP_RETRY_SECONDS: '1' });
     assertOneLineError(exit, 'gateway', 'REDIS_URL', new RegExp(`Redis at 127.0.0.1:${port} did not answer within 1 s`));
     assert.match(exit.stdout, new RegExp(`waiting for Redis at 127.0.0.1:${port} \\(attempt 1, ECONNREFUSED\\)`));
+  });
+});
+
+describe('start-up: every process names the setting it cannot work with', () => {
+  // lib/config.ts's checks, one per setting, are test/lib/config-errors.test.ts; here each entry point turns one into a
+  // line, and the settings only a running process meets (a port taken, a host not of this machine, a data directory).
+  it('the gateway', async () => {
+    const [proxy, manifest] = await Promise.all([
+      run(gatewayEntry, { ...gatewayEnv, TRUSTED_PROXY: 'yes' }),
+      run(gatewayEntry, { ...gatewayEnv, TRUSTED_DOCUMENTS: '/nonexistent/manifest.json' }),
+    ]);
+    assertOneLineError(proxy, 'gateway', 'TRUSTED_PROXY', /must be true or false, got "yes"/);
+    assertOneLineError(manifest, 'gateway', 'TRUSTED_DOCUMENTS', /\(\/nonexistent\/manifest\.json\): cannot be read/);
+  });
+
+  it('a subgraph', async () => {
+    const exit = await run(crmEntry, { DATABASE_URL: 'postgres://u@127.0.0.1:1/x', IDENTITY_SIGNING_SECRET: 's', CORS_ORIGINS: 'portal' });
+    assertOneLineError(exit, 'crm', 'CORS_ORIGINS', /"portal" is not an origin/);
+  });
+
+  it('npm start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'psgraph-startup-'));
+    try {
+      writeFileSync(join(dataDir, 'a-file'), '');
+      const [level, scale, directory] = await Promise.all([
+        run('gateway/embedded.ts', { PSGRAPH_DATA_DIR: dataDir, LOG_LEVEL: 'loud' }),
+        run('gateway/embedded.ts', { PSGRAPH_DATA_DIR: dataDir, PSGRAPH_SEED_SCALE: 'none' }),
+        run('gateway/embedded.ts', { PSGRAPH_DATA_DIR: join(dataDir, 'a-file', 'data') }),
+      ]);
+      assertOneLineError(level, 'start', 'LOG_LEVEL', /must be info\|warn\|error\|silent, got "loud"/);
+      assertOneLineError(scale, 'start', 'PSGRAPH_SEED_SCALE', /must be a positive number, got "none"/);
+      assertOneLineError(directory, 'start', 'PSGRAPH_DATA_DIR', /cannot write .*a-file\/data\/secrets\.json \(ENOTDIR\)/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a port already taken and a host not of this machine, where each process listens', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const dataDir = mkdtempSync(join(tmpdir(), 'psgraph-startup-'));
+    try {
+      const [gateway, host, embedded] = await Promise.all([
+        run(gatewayEntry, { ...gatewayEnv, PORT: String(port) }),
+        run(gatewayEntry, { ...gatewayEnv, PORT: '0', HOST: 'no-such-host.invalid' }),
+        // The embedded default opens, migrates and seeds its database before the gateway listens: the smallest firm.
+        run('gateway/embedded.ts', { PSGRAPH_DATA_DIR: dataDir, PSGRAPH_SEED_SCALE: '0.05', PORT: String(port), LOG_LEVEL: 'warn' }),
+      ]);
+      assertOneLineError(gateway, 'gateway', 'PORT', new RegExp(`127.0.0.1:${port} is in use — stop what listens there, or set PORT`));
+      assertOneLineError(host, 'gateway', 'HOST', /"no-such-host.invalid" does not resolve/);
+      assertOneLineError(embedded, 'start', 'PORT', new RegExp(`127.0.0.1:${port} is in use`));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a subgraph whose port is taken', { skip: !process.env.PG_URL && 'needs PG_URL (a subgraph listens after migrating)' }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const schema = `startup_${randomBytes(4).toString('hex')}`;
+    try {
+      const env = { DATABASE_URL: process.env.PG_URL!, DATABASE_SCHEMA: schema, IDENTITY_SIGNING_SECRET: 's', PORT: String(port) };
+      const exit = await run(crmEntry, env);
+      assertOneLineError(exit, 'crm', 'PORT', new RegExp(`127.0.0.1:${port} is in use`));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      const admin = new pg.Client({ connectionString: process.env.PG_URL });
+      await admin.connect();
+      await admin.query(`drop schema if exists "${schema}" cascade`).finally(() => admin.end());
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import * as invoiceGroupLabels from './2026-12-07T0610-invoice-group-labels.ts';
 import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
 import * as changeTracking from './2026-12-07T1200-change-tracking.ts';
 import * as invoicedExternally from './2026-12-07T1210-invoiced-externally.ts';
+import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-07T0630-idempotency-scope': idempotencyScope,
   '2026-12-07T1200-change-tracking': changeTracking,
   '2026-12-07T1210-invoiced-externally': invoicedExternally,
+  '2026-12-07T1500-event-trace-context': eventTraceContext,
 };

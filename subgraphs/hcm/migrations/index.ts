@@ -8,6 +8,7 @@ import * as apiKeys from './2026-12-07T0640-api-keys.ts';
 import * as workerEmail from './2026-12-07T0650-worker-email.ts';
 import * as externalRefs from './2026-12-07T1200-external-refs.ts';
 import * as webhooks from './2026-12-07T1230-webhooks.ts';
+import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const hcmMigrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const hcmMigrations: Record<string, Migration> = {
   '2026-12-07T0650-worker-email': workerEmail,
   '2026-12-07T1200-external-refs': externalRefs,
   '2026-12-07T1230-webhooks': webhooks,
+  '2026-12-07T1500-event-trace-context': eventTraceContext,
 };
