@@ -9,7 +9,6 @@
  * Options: --scale N (seed size), --duration S (per run, default 10), --connections C (the concurrent run; default
  * 10; every query also runs with 1 connection, for latency without queueing).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import { loadConfig } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startHub } from '../gateway/hub.ts';
 import { deepQuery } from './deep-query-text.ts';
+import { autocannon } from './autocannon.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,26 +33,6 @@ const { values } = parseArgs({
 export const psaOnlyQuery = `{
   projects(first: 200) { nodes { code status contract { id } assignments(first: 20) { nodes { plannedHours worker { id } } } } }
 }`;
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  errors: number;
-  non2xx: number;
-}
-
-function autocannon(url: string, headers: Record<string, string>, body: string, connections: string): Promise<AutocannonResult> {
-  const args = ['-m', 'POST', '-d', values.duration!, '-c', connections, '-b', body, '--json'];
-  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
-  args.push(url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(new URL('../node_modules/.bin/autocannon', import.meta.url).pathname, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`autocannon exited ${code}`))));
-  });
-}
 
 const jwtSecret = randomBytes(16).toString('hex');
 const identitySecret = randomBytes(16).toString('hex');
@@ -93,7 +73,7 @@ for (const run of runs) {
   const body = JSON.stringify({ query: run.query });
   const size = (await (await fetch(run.url, { method: 'POST', headers: run.headers(body), body })).text()).length;
   for (const connections of ['1', values.connections!]) {
-    const result = await autocannon(run.url, run.headers(body), body, connections);
+    const result = await autocannon({ url: run.url, headers: run.headers(body), body, durationSeconds: values.duration!, connections });
     console.log(
       `| ${run.name} | ${(size / 1024).toFixed(0)} KiB | ${connections} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.non2xx} |`,
     );

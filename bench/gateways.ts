@@ -23,6 +23,7 @@ import { planDemoFirm } from '../lib/seed/plan.ts';
 import { seedOnce } from '../lib/seed/seed-once.ts';
 import { subgraphModules } from '../gateway/subgraphs.ts';
 import { deepQuery } from './deep-query-text.ts';
+import { autocannon } from './autocannon.ts';
 
 const { values } = parseArgs({
   options: {
@@ -115,26 +116,6 @@ function cpuMs(child: ChildProcess): Promise<number> {
   });
 }
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  non2xx: number;
-}
-
-function autocannon(url: string, headers: Record<string, string>, body: string): Promise<AutocannonResult> {
-  const args = ['-m', 'POST', '-d', values.duration!, '-c', values.connections!, '-b', body, '--json'];
-  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
-  args.push(url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(new URL('../node_modules/.bin/autocannon', import.meta.url).pathname, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`autocannon exited ${code}`))));
-  });
-}
-
 const admin = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: pgUrl, max: 1 }) }) });
 let stopping = false;
 async function cleanUp() {
@@ -216,7 +197,7 @@ try {
       for (const kind of order) {
         const child = gateways.get(kind)!;
         const cpuBefore = await cpuMs(child);
-        const result = await autocannon(gatewayUrl(kind), headers, query.body);
+        const result = await autocannon({ url: gatewayUrl(kind), headers, body: query.body, durationSeconds: values.duration!, connections: values.connections! });
         const cpuAfter = await cpuMs(child);
         const key = `${kind}:${query.name}`;
         const sample = {

@@ -13,10 +13,10 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sparePort } from '../test/support/processes.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, command: { type: 'string', multiple: true } } });
 const rounds = Number(values.rounds);
@@ -39,14 +39,6 @@ interface StartMeasure {
   phasesMs: Record<string, number>;
 }
 
-/** A port nothing listens on (the OS just handed it out and took it back). */
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** User + system CPU milliseconds of every live process in process group `group` (/proc; NaN elsewhere). */
 function cpuMsOfGroup(group: number): number {

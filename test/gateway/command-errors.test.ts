@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { assertOneLineError, runEntry, sparePort } from '../support/processes.ts';
 
 /**
  * The commands an operator runs by hand (`npm run token`, `bootstrap-admin`, `import`, `seed`) meet a bad argument, a
@@ -16,53 +15,9 @@ import { after, describe, it } from 'node:test';
 const dataDir = mkdtempSync(join(tmpdir(), 'psgraph-commands-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a script with only `env` (and PATH) set. */
-function run(script: string, args: string[], env: Record<string, string> = {}): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
-      env: { PATH: process.env.PATH, PSGRAPH_DATA_DIR: dataDir, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** A port nothing listens on (the OS just handed it out and took it back). */
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/**
- * Exactly one line on stderr besides JSON log records (a wait's "waiting for PostgreSQL" lines), in the start-up
- * error's shape, and nothing that looks like a stack trace.
- */
-function assertOneLineError(exit: Exit, command: string, name: string, problem: RegExp) {
-  assert.equal(exit.code, 1, `exit code; stderr: ${exit.stderr}`);
-  const lines = exit.stderr.trimEnd().split('\n').filter((line) => !line.startsWith('{"time"'));
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${exit.stderr}`);
-  assert.match(lines[0], new RegExp(`^psgraph ${command}: ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ — .+$`));
-  assert.match(lines[0], problem);
-  assert.doesNotMatch(exit.stderr + exit.stdout, /\n\s+at |Error:/);
-}
+/** Runs a script with only `env` (and PATH, the run's data directory) set. */
+const run = (script: string, args: string[], env: Record<string, string> = {}) =>
+  runEntry(`scripts/${script}.ts`, { args, env: { PSGRAPH_DATA_DIR: dataDir, ...env } });
 
 describe('npm run token: one line for a bad argument or setting', () => {
   it('names the option or the variable', async () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import pg from 'pg';
+import { assertOneLineError, runEntry, sparePort } from '../support/processes.ts';
 
 /**
  * Start-up as an operator meets it: the real entry points, spawned with one bad setting each, stop with one line
@@ -26,53 +26,9 @@ const subgraphUrls = {
 };
 const gatewayEnv = { IDENTITY_SIGNING_SECRET: 'startup-test-identity', JWT_SECRET: 'startup-test-jwt', ...subgraphUrls };
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs an entry point with only `env` (and PATH) set, until it exits or `until` sees its output; then stops it. */
-function run(entry: string, env: Record<string, string>, until?: (stdout: string) => boolean): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-      env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (until?.(stdout)) child.kill('SIGTERM');
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** A port nothing listens on (the OS just handed it out and took it back). */
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Exactly one line on stderr, in the start-up error's shape, and nothing that looks like a stack trace. */
-function assertOneLineError(exit: Exit, role: string, variable: string, problem: RegExp) {
-  assert.equal(exit.code, 1, `exit code; stderr: ${exit.stderr}`);
-  const lines = exit.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${exit.stderr}`);
-  assert.match(lines[0], new RegExp(`^psgraph ${role}: ${variable}: .+ — .+$`));
-  assert.match(lines[0], problem);
-  assert.doesNotMatch(exit.stderr + exit.stdout, /\n\s+at |Error:/);
-}
+/** Runs an entry point with only `env` (and PATH, HOST) set, until it exits or `until` sees its output; then stops it. */
+const run = (entry: string, env: Record<string, string>, until?: (stdout: string) => boolean) =>
+  runEntry(entry, { env: { HOST: '127.0.0.1', ...env }, until });
 
 describe('start-up: a bad setting stops the process with one line', () => {
   it('names an invalid number', async () => {

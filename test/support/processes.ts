@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+
+/** How a spawned process ended, with everything it wrote. */
+export interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a TypeScript entry point (through tsx) with only `env` (and PATH) set, until it exits or `until` sees its
+ * output (then it is stopped with SIGTERM); killed after a minute, whatever it is doing.
+ */
+export function runEntry(
+  entry: string,
+  options: { args?: readonly string[]; env?: Record<string, string>; until?: (stdout: string) => boolean } = {},
+): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...(options.args ?? [])], {
+      env: { PATH: process.env.PATH, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (options.until?.(stdout)) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A port nothing listens on (the OS just handed it out and took it back). */
+export async function sparePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Exactly one line on stderr, `psgraph <command>: <NAME>: <problem> — <fix>`, exit code 1, and nothing that looks like
+ * a stack trace. JSON log records (a wait's "waiting for PostgreSQL" lines) are not counted as lines.
+ */
+export function assertOneLineError(exit: Exit, command: string, name: string, problem: RegExp) {
+  assert.equal(exit.code, 1, `exit code; stderr: ${exit.stderr}`);
+  const lines = exit.stderr.trimEnd().split('\n').filter((line) => !line.startsWith('{"time"'));
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${exit.stderr}`);
+  assert.match(lines[0], new RegExp(`^psgraph ${escaped(command)}: ${escaped(name)}: .+ — .+$`));
+  assert.match(lines[0], problem);
+  assert.doesNotMatch(exit.stderr + exit.stdout, /\n\s+at |Error:/);
+}
