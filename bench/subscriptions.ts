@@ -6,7 +6,12 @@
  *   npm run bench:subscriptions -- --connections 10000
  *   DATABASE_URL=postgres://… REDIS_URL=redis://… npm run bench:subscriptions   # PostgreSQL + Redis Streams
  *
- * Options: --connections N (default 1000), --rates 100,1000 (events/s), --seconds N (per rate, default 10).
+ * Options: --connections N (default 1000), --rates 100,1000 (events/s), --seconds N (per rate, default 10),
+ * --managers N (default 0): N more connections, as the firm's managers (round robin over those with reports), each
+ * subscribed to `timeEntryStatusChanged(filter: { managerId: <own> })` with a dashboard's selection (the worker's
+ * name from hcm, the project's code from psa, its customer from crm): the realistic mix of managers' dashboards and
+ * workers' own feeds. Latency is reported for the workers' and the managers' subscribers apart, so a worker's wait
+ * alone (--managers 0) compares with their wait in the mix. --concurrent-batches N: the feed's bound (default its own).
  *
  * The embedded hub (five subgraphs, demo firm at scale 1) serves the data; the measured gateway is a second gateway
  * over the same subgraphs with a bus of its own (in-process, or a fresh Redis stream), so the synthetic
@@ -28,6 +33,7 @@ import { createEvent } from '../lib/events/envelope.ts';
 import { InProcessBus } from '../lib/events/in-process-bus.ts';
 import { RedisBus } from '../lib/events/redis-bus.ts';
 import { createLogger } from '../lib/logger.ts';
+import { metricsRegistry } from '../lib/metrics/registry.ts';
 import { createAuthenticator, verifiersFor } from '../gateway/authentication/index.ts';
 import { startHub } from '../gateway/hub.ts';
 import { createGateway } from '../gateway/server.ts';
@@ -37,13 +43,26 @@ import { timeTopics, type TimeEntryApproved } from '../subgraphs/time/events.ts'
 const now = () => performance.timeOrigin + performance.now();
 
 /** Messages between the benchmark and its client process. */
-type ToClients = { kind: 'open'; url: string; subscribers: { token: string; workerId: string }[] } | { kind: 'count' } | { kind: 'report' };
+type ToClients = { kind: 'open'; url: string; subscribers: Subscriber[] } | { kind: 'count' } | { kind: 'report' };
 type FromClients =
   | { kind: 'opened'; failed: number; ms: number }
   | { kind: 'counted'; received: number }
-  | { kind: 'received'; receipts: [id: string, at: number][] };
+  | { kind: 'received'; receipts: [id: string, at: number, audience: Audience][] };
 
-const query = `subscription($w: ID!) { timeEntryStatusChanged(filter: { workerId: $w }) { id status hours project { code } } }`;
+/** A worker following their own entries, or a manager their reports'. */
+type Audience = 'worker' | 'manager';
+interface Subscriber {
+  token: string;
+  audience: Audience;
+  /** The worker, or the manager, it filters on. */
+  filterId: string;
+}
+
+const queries: Record<Audience, string> = {
+  worker: `subscription($id: ID!) { timeEntryStatusChanged(filter: { workerId: $id }) { id status hours project { code } } }`,
+  manager: `subscription($id: ID!) { timeEntryStatusChanged(filter: { managerId: $id }) {
+    id status hours date worker { name } project { code customer { name } } } }`,
+};
 
 if (process.env.BENCH_SUBSCRIPTION_CLIENTS) {
   await runClients();
@@ -53,7 +72,7 @@ if (process.env.BENCH_SUBSCRIPTION_CLIENTS) {
 
 /** The client process: opens the connections it is told to, records when each result arrives. */
 async function runClients() {
-  let receipts: [string, number][] = [];
+  let receipts: [string, number, Audience][] = [];
   process.on('message', async (message: ToClients) => {
     if (message.kind === 'count') {
       process.send!({ kind: 'counted', received: receipts.length } satisfies FromClients);
@@ -67,7 +86,7 @@ async function runClients() {
     const started = now();
     let failed = 0;
     const queue = [...message.subscribers];
-    const openOne = async ({ token, workerId }: { token: string; workerId: string }) => {
+    const openOne = async ({ token, audience, filterId }: Subscriber) => {
       const client = createClient({ url: message.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
       await new Promise<void>((resolve) => {
         const connected = client.on('connected', () => {
@@ -81,11 +100,11 @@ async function runClients() {
         });
       });
       client.subscribe(
-        { query, variables: { w: workerId } },
+        { query: queries[audience], variables: { id: filterId } },
         {
           next: (result) => {
             const id = (result.data as any)?.timeEntryStatusChanged?.id;
-            if (id) receipts.push([id, now()]);
+            if (id) receipts.push([id, now(), audience]);
           },
           error: () => void failed++,
           complete: () => undefined,
@@ -106,9 +125,12 @@ async function runBenchmark() {
       connections: { type: 'string', default: '1000' },
       rates: { type: 'string', default: '100,1000' },
       seconds: { type: 'string', default: '10' },
+      managers: { type: 'string', default: '0' },
+      'concurrent-batches': { type: 'string' },
     },
   });
   const connections = Number(values.connections);
+  const managerConnections = Number(values.managers);
   const rates = values.rates!.split(',').map(Number);
   const seconds = Number(values.seconds);
   const logger = createLogger({}, 'error');
@@ -135,7 +157,12 @@ async function runBenchmark() {
     logger,
     maskErrors: true,
     bus,
-    subscriptions: { group: 'bench.live', maxConnectionsPerIdentity: connections, maxQueued: 100_000 },
+    subscriptions: {
+      group: 'bench.live',
+      maxConnectionsPerIdentity: connections + managerConnections,
+      maxQueued: 100_000,
+      concurrentBatches: values['concurrent-batches'] === undefined ? undefined : Number(values['concurrent-batches']),
+    },
   });
   const url = (await gateway.listen(0)).replace(/^http/, 'ws');
 
@@ -148,14 +175,21 @@ async function runBenchmark() {
     .limit(20_000)
     .execute();
   const workers = [...new Set(rows.map((row) => row.worker_id as string))];
-  const subscribers = await Promise.all(
-    Array.from({ length: connections }, async (_, index) => {
+  const lines = await hub.subgraphs.hcm.database.db.selectFrom('worker').select(['id', 'manager_id']).where('manager_id', 'is not', null).orderBy('id').execute();
+  const managerOf = new Map(lines.map((line) => [line.id as string, line.manager_id as string]));
+  const managers = [...new Set(lines.map((line) => line.manager_id as string))].sort();
+  const subscribers: Subscriber[] = await Promise.all([
+    ...Array.from({ length: connections }, async (_, index) => {
       const workerId = workers[index % workers.length];
-      return { workerId, token: await signBearerToken({ workerId, roles: ['WORKER'] }, jwtSecret) };
+      return { audience: 'worker' as const, filterId: workerId, token: await signBearerToken({ workerId, roles: ['WORKER'] }, jwtSecret) };
     }),
-  );
+    ...Array.from({ length: managerConnections }, async (_, index) => {
+      const workerId = managers[index % managers.length];
+      return { audience: 'manager' as const, filterId: workerId, token: await signBearerToken({ workerId, roles: ['WORKER', 'MANAGER'] }, jwtSecret) };
+    }),
+  ]);
   const subscribersOf = new Map<string, number>();
-  for (const { workerId } of subscribers) subscribersOf.set(workerId, (subscribersOf.get(workerId) ?? 0) + 1);
+  for (const { audience, filterId } of subscribers) subscribersOf.set(`${audience}:${filterId}`, (subscribersOf.get(`${audience}:${filterId}`) ?? 0) + 1);
 
   const gc = (globalThis as { gc?: () => void }).gc;
   const memory = () => {
@@ -181,27 +215,40 @@ async function runBenchmark() {
   child.send({ kind: 'open', url, subscribers } satisfies ToClients);
   const opened = await reply('opened');
   const deadline = Date.now() + 60_000;
-  while (gateway.live!.subscriberCount < connections - opened.failed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (gateway.live!.subscriberCount < subscribers.length - opened.failed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const withConnections = memory();
-  const perConnection = (key: keyof typeof before) => ((withConnections[key] - before[key]) / connections / 1024).toFixed(1);
+  const perConnection = (key: keyof typeof before) => ((withConnections[key] - before[key]) / subscribers.length / 1024).toFixed(1);
   process.stdout.write(
     [
       `store: ${databaseUrl ? 'PostgreSQL' : 'PGlite in memory'}; bus: ${redisUrl ? 'Redis Streams' : 'in-process'}; ${workers.length} workers, ${rows.length} approved entries`,
-      `connections: ${connections} opened in ${opened.ms} ms (${opened.failed} failed); ${gateway.live!.subscriberCount} subscribers registered`,
+      `connections: ${connections} workers' + ${managerConnections} managers' (${managers.length} managers) opened in ${opened.ms} ms (${opened.failed} failed); ${gateway.live!.subscriberCount} subscribers registered`,
       `gateway process memory (after GC${gc ? '' : ' — unavailable: run with --expose-gc'}): rss ${mib(before.rss)} → ${mib(withConnections.rss)} MiB, heap ${mib(before.heapUsed)} → ${mib(withConnections.heapUsed)} MiB`,
       `per connection: rss ${perConnection('rss')} KiB, heap ${perConnection('heapUsed')} KiB, external ${perConnection('external')} KiB`,
       '',
-      '| events/s | seconds | events | deliveries expected | delivered | drained after (s) | p50 ms | p99 ms | max ms |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| events/s | subscribers | seconds | events | deliveries expected | delivered | drained after (s) | p50 ms | p99 ms | max ms |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       '',
     ].join('\n'),
   );
 
+  /** Operations the gateways answered (by name) and fetches to subgraphs, so far: the work behind the deliveries. */
+  const work = async () => {
+    const counts = new Map<string, number>();
+    const add = (key: string, value: number) => counts.set(key, (counts.get(key) ?? 0) + value);
+    for (const { labels, value } of (await metricsRegistry.getSingleMetric('psgraph_graphql_requests_total')?.get())?.values ?? []) {
+      add(`operation ${labels.operation}`, value);
+    }
+    for (const { value } of (await metricsRegistry.getSingleMetric('psgraph_subgraph_fetches_total')?.get())?.values ?? []) add('subgraph fetches', value);
+    return counts;
+  };
+  const workLines: string[] = [];
+
   let next = 0;
   for (const rate of rates) {
+    const workBefore = await work();
     const published = new Map<string, number[]>();
     let events = 0;
-    let expected = 0;
+    const expectedBy: Record<Audience, number> = { worker: 0, manager: 0 };
     const started = now();
     // Paced in 10 ms ticks: at each, as many events as the rate asks for by then.
     while (now() - started < seconds * 1000) {
@@ -218,12 +265,14 @@ async function runBenchmark() {
         const times = published.get(row.id) ?? [];
         times.push(now());
         published.set(row.id, times);
-        expected += subscribersOf.get(row.worker_id) ?? 0;
+        expectedBy.worker += subscribersOf.get(`worker:${row.worker_id}`) ?? 0;
+        expectedBy.manager += subscribersOf.get(`manager:${managerOf.get(row.worker_id)}`) ?? 0;
         publishing.push(bus.publish(event));
       }
       await Promise.all(publishing);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    const expected = expectedBy.worker + expectedBy.manager;
     // Let the backlog out: until everything expected arrived, or nothing more for 3 s, or 30 s (an overloaded gateway).
     const publishedFor = now() - started;
     let last = -1;
@@ -239,17 +288,32 @@ async function runBenchmark() {
     const drained = (now() - started - publishedFor) / 1000;
     child.send({ kind: 'report' } satisfies ToClients);
     const { receipts } = await reply('received');
-    const latencies = receipts
-      .map(([id, at]) => {
-        const sent = (published.get(id) ?? []).filter((time) => time <= at);
-        return sent.length ? at - sent[sent.length - 1] : null;
-      })
-      .filter((latency): latency is number => latency !== null)
-      .sort((a, b) => a - b);
-    const at = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(0) : '-');
-    process.stdout.write(`| ${rate} | ${seconds} | ${events} | ${expected} | ${latencies.length} | ${drained.toFixed(1)} | ${at(0.5)} | ${at(0.99)} | ${latencies.length ? latencies[latencies.length - 1].toFixed(0) : '-'} |\n`);
+    const workAfter = await work();
+    const perEvent = [...workAfter]
+      .map(([key, value]) => [key, (value - (workBefore.get(key) ?? 0)) / events] as const)
+      .filter(([, value]) => value > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, value]) => `${key} ${value.toFixed(2)}`);
+    workLines.push(`${rate} events/s, per event: ${perEvent.join(', ')}`);
+    for (const audience of ['worker', 'manager'] as const) {
+      if (expectedBy[audience] === 0) continue;
+      const latencies = receipts
+        .filter((receipt) => receipt[2] === audience)
+        .map(([id, at]) => {
+          const sent = (published.get(id) ?? []).filter((time) => time <= at);
+          return sent.length ? at - sent[sent.length - 1] : null;
+        })
+        .filter((latency): latency is number => latency !== null)
+        .sort((a, b) => a - b);
+      const at = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(0) : '-');
+      const max = latencies.length ? latencies[latencies.length - 1].toFixed(0) : '-';
+      process.stdout.write(
+        `| ${rate} | ${audience}s | ${seconds} | ${events} | ${expectedBy[audience]} | ${latencies.length} | ${drained.toFixed(1)} | ${at(0.5)} | ${at(0.99)} | ${max} |\n`,
+      );
+    }
   }
 
+  process.stdout.write(`\n${workLines.join('\n')}\n`);
   child.kill();
   await gateway.stop();
   await bus.close();

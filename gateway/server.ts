@@ -108,6 +108,8 @@ export interface GatewayOptions {
     /** Events kept for subscribers resuming with `after` (count and age); an older cursor gets CURSOR_EXPIRED. */
     readonly replayEvents?: number;
     readonly replayMs?: number;
+    /** Batches of events resolved at the same time, at most (gateway/subscriptions/feed.ts). */
+    readonly concurrentBatches?: number;
   };
 }
 
@@ -386,6 +388,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         maxQueued: options.subscriptions?.maxQueued,
         replayEvents: options.subscriptions?.replayEvents,
         replayMs: options.subscriptions?.replayMs,
+        concurrentBatches: options.subscriptions?.concurrentBatches,
         logger,
         async execute(query, variables, identity, correlationId) {
           const response = await apollo.executeOperation({ query, variables }, { contextValue: { identity, correlationId } });

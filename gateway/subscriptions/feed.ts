@@ -5,7 +5,9 @@ import { comparePositions, type EventPosition } from '../../lib/events/position.
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { EventHistory, expired } from './history.ts';
-import { liveFields, liveIdKey, liveStatusKey, matchesFilter, type Change, type Facts, type LiveField } from './live-fields.ts';
+import { ReportingLines, reportingLineEventTypes } from './reporting-lines.ts';
+import { SubscriberStream } from './subscriber-stream.ts';
+import { idsOf, liveFields, liveIdKey, liveStatusKey, matchesFilter, type Change, type Facts, type LiveField } from './live-fields.ts';
 import { fragmentsText, selectionText, variableDefinitionsText, type LiveSelection } from './selection.ts';
 
 /** Runs a query through the gateway's own executor as `identity` (the subscriber, or the gateway for facts). */
@@ -30,6 +32,18 @@ export interface LiveFeedOptions {
   readonly replayEvents?: number;
   /** How long they are kept, at most. Default 5 minutes. */
   readonly replayMs?: number;
+  /**
+   * Batches whose subscribers (those not waiting for facts to be read) are resolved at the same time, at most.
+   * Default 1: under load, the events that arrive meanwhile go out together in the next batch, which costs fewer
+   * queries than more batches at once (docs/benchmarks.md, 2026-12-07). Each subscriber still receives its results
+   * in event order.
+   */
+  readonly concurrentBatches?: number;
+  /**
+   * Batches in progress at all, at most, counting those whose only work left waits for facts (a customer filter's
+   * read, a worker's reporting line not known yet). Default 16.
+   */
+  readonly maxBatchesInProgress?: number;
 }
 
 /** The cursor delivered with each result (`extensions.cursor`): resume after it with the live field's `after`. */
@@ -43,8 +57,25 @@ interface PositionedChange extends Change {
 /** Refusals that mean "not for you": the event is dropped for that subscriber, silently. */
 const notForYou = new Set(['FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED']);
 
-/** Who reads the facts subscribers filter on (a manager, a customer) when events do not carry them. */
+/** Who reads the facts subscribers filter on (a customer, a contract) when events do not carry them. */
 const gatewayIdentity: Identity = { workerId: null, roles: ['FINANCE'], service: 'gateway' };
+
+/** One change as it goes out to one subscriber: its result, or null when passed over (not visible to it). */
+interface Outcome {
+  readonly position: EventPosition;
+  readonly result: FormattedExecutionResult | null;
+}
+
+/**
+ * A subscriber's share of one batch (or of its catch-up), in the subscriber's queue from the moment the batch is cut:
+ * its outcomes go out once every slot before it is done, so batches resolving out of order still arrive in order.
+ */
+interface Slot {
+  outcomes: Outcome[];
+  done: boolean;
+  /** In the subscriber's queue (a part of a catch-up is not: it is collected, then joins the catch-up's slot). */
+  readonly queued: boolean;
+}
 
 interface Subscriber {
   readonly identity: Identity;
@@ -53,26 +84,41 @@ interface Subscriber {
   readonly stream: SubscriberStream;
   /** The cursor it has been served through (resumed from, then each delivery's): nothing at or before it again. */
   after: EventPosition | null;
-  /** False while it catches up from its cursor: live batches pass it by until then. */
-  live: boolean;
+  /** Its slots not delivered yet, oldest first (its catch-up first when it resumes). */
+  readonly slots: Slot[];
+  /** Results held in its slots behind an unfinished one: they count towards its queue limit. */
+  held: number;
+}
+
+/** A subscriber taking part in one batch of a field, with the slot its outcomes go to. */
+interface Member {
+  readonly subscriber: Subscriber;
+  readonly slot: Slot;
 }
 
 /**
  * The live fields' fan-out: domain events from the bus, matched against each subscriber's filter, resolved through
  * the graph as the subscriber (the subgraphs' own access rules decide what each one sees), delivered on their stream.
  * Events arriving within `batchWindowMs` of each other are resolved together: per live field, subscribers with the
- * same identity and the same selection share one query for all the entities they matched.
+ * same identity and the same selection share one query for all the entities they matched. Within a batch each group
+ * goes out as soon as its own query answers, and subscribers whose filters wait for facts to be read are resolved
+ * apart: a batch stops holding up the next once its other subscribers are served, so no one waits for another
+ * filter's facts. Each subscriber still receives its results in event order (its slots).
  */
 export class LiveFeed {
   readonly #options: Required<LiveFeedOptions>;
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   #pending: PositionedEvent[] = [];
   readonly #history: EventHistory;
+  readonly #lines: ReportingLines;
   #timer: NodeJS.Timeout | null = null;
-  /** A batch is being resolved and delivered: events arriving meanwhile wait and go out together in the next one. */
-  #busy = false;
+  /** Batches whose subscribers not waiting for facts are being resolved (bounded by `concurrentBatches`). */
+  #resolving = 0;
+  /** Batches not finished at all (bounded by `maxBatchesInProgress`). */
+  #inProgress = 0;
   #closed = false;
-  #flushing: Promise<void> = Promise.resolve();
+  /** Batches and catch-ups in progress (close waits for them). */
+  readonly #work = new Set<Promise<void>>();
   #subscription: Subscription | null = null;
   /** Resolutions run so far, for tests and the log: one per group of identical subscribers per batch. */
   resolutions = 0;
@@ -80,24 +126,34 @@ export class LiveFeed {
   constructor(options: LiveFeedOptions) {
     // Options given as undefined take the defaults.
     const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveFeedOptions;
-    this.#options = { batchWindowMs: 10, maxQueued: 1000, replayEvents: 10_000, replayMs: 5 * 60_000, ...given };
+    this.#options = { batchWindowMs: 10, maxQueued: 1000, replayEvents: 10_000, replayMs: 5 * 60_000, concurrentBatches: 1, maxBatchesInProgress: 16, ...given };
     this.#history = new EventHistory({
       maxEvents: this.#options.replayEvents,
       retentionMs: this.#options.replayMs,
       types: liveEventTypes(),
       bus: options.bus,
     });
+    this.#lines = new ReportingLines(this.#options.execute, this.#options.logger);
+  }
+
+  /** Workers whose manager the feed had to read from the graph (not yet heard of from hcm), for tests and the log. */
+  get reportingLineReads(): number {
+    return this.#lines.reads;
   }
 
   async start(): Promise<void> {
     this.#subscription = await this.#options.bus.subscribe({
       group: this.#options.group,
-      types: liveEventTypes(),
+      types: [...liveEventTypes(), ...reportingLineEventTypes],
       // A new instance's group starts at the stream's end: its subscribers want changes from now on, and a cursor
       // from before reads the stream by position (the history's `readAfter`), not through the group.
       startAt: 'end',
       // Only recorded and queued here: the bus (and, in process, the publishing relay) does not wait for subscribers.
       handler: async (event, { position }) => {
+        if (reportingLineEventTypes.includes(event.type)) {
+          this.#lines.hear(event);
+          return;
+        }
         this.#history.record(position, event);
         if (!this.#hasSubscribersFor(event.type)) return;
         this.#pending.push({ position, event });
@@ -119,16 +175,22 @@ export class LiveFeed {
       selection,
       stream: new SubscriberStream(this.#options.maxQueued, () => set.delete(subscriber)),
       after: selection.after,
-      live: selection.after === null,
+      slots: [],
+      held: 0,
     };
     set.add(subscriber);
-    if (!subscriber.live) {
-      // In the delivery chain: batches queued before it are done, and every later one passes it by until it is live.
-      this.#flushing = this.#flushing.then(() =>
-        this.#resume(subscriber).catch((error) => {
-          this.#options.logger.error('live resume failed', { error, field: selection.field });
-          subscriber.stream.fail('the subscription could not resume; subscribe again', 'INTERNAL_SERVER_ERROR');
-        }),
+    if (selection.after !== null) {
+      // Its catch-up is its first slot: batches cut from now on queue behind it, and what it replays is not
+      // delivered again by them (every delivery moves its cursor). Batches cut before it are in the history it reads.
+      const slot: Slot = { outcomes: [], done: false, queued: true };
+      subscriber.slots.push(slot);
+      this.#track(
+        this.#resume(subscriber, slot)
+          .catch((error) => {
+            this.#options.logger.error('live resume failed', { error, field: selection.field });
+            subscriber.stream.fail('the subscription could not resume; subscribe again', 'INTERNAL_SERVER_ERROR');
+          })
+          .finally(() => this.#fill(subscriber, slot, [])),
       );
     }
     return subscriber.stream;
@@ -145,7 +207,7 @@ export class LiveFeed {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#subscription?.close();
-    await this.#flushing;
+    while (this.#work.size > 0) await Promise.all(this.#work);
     for (const set of this.#subscribers.values()) for (const subscriber of set) subscriber.stream.end();
   }
 
@@ -153,14 +215,19 @@ export class LiveFeed {
     return Object.values(liveFields).some((field) => field.eventTypes.includes(type) && (this.#subscribers.get(field.name)?.size ?? 0) > 0);
   }
 
+  #track(work: Promise<void>) {
+    this.#work.add(work);
+    void work.finally(() => this.#work.delete(work));
+  }
+
   /**
-   * Batches are delivered one after another, so a subscriber sees changes in the order they were published. A batch is
-   * cut `batchWindowMs` after its first event, but never while the one before it is still resolving: under load the
-   * events that arrive meanwhile go out together in the next batch, resolved in one query per group of identical
-   * subscribers, instead of one small batch (and one query per group) each after the other.
+   * A batch is cut `batchWindowMs` after its first event, while fewer than `concurrentBatches` are resolving: under
+   * load the events that arrive meanwhile go out together in the next batch, resolved in one query per group of
+   * identical subscribers, instead of one small batch (and one query per group) each.
    */
   #cut() {
-    if (this.#closed || this.#busy || this.#timer || this.#pending.length === 0) return;
+    if (this.#closed || this.#timer || this.#pending.length === 0) return;
+    if (this.#resolving >= this.#options.concurrentBatches || this.#inProgress >= this.#options.maxBatchesInProgress) return;
     this.#timer = setTimeout(() => this.#schedule(), this.#options.batchWindowMs);
   }
 
@@ -168,24 +235,31 @@ export class LiveFeed {
     this.#timer = null;
     const events = this.#pending;
     this.#pending = [];
-    this.#busy = true;
-    this.#flushing = this.#flushing
-      .then(() => this.#deliver(events))
-      .catch((error) => this.#options.logger.error('live delivery failed', { error, events: events.length }))
-      .finally(() => {
-        this.#busy = false;
-        this.#cut();
-      });
-  }
-
-  async #deliver(events: PositionedEvent[]) {
-    await Promise.all(
-      Object.values(liveFields).map((field) => this.#deliverField(field, events, [...(this.#subscribers.get(field.name) ?? [])].filter((s) => s.live))),
+    this.#resolving++;
+    this.#inProgress++;
+    // Every field's subscribers take their slots now, synchronously: a later batch's slots come after this one's.
+    const immediate: Promise<void>[] = [];
+    const fields = Object.values(liveFields).map((field) =>
+      this.#fanOut(field, events, [...(this.#subscribers.get(field.name) ?? [])], this.#queueSlot, immediate),
+    );
+    // The next batch may start once the subscribers that wait for no facts are served.
+    void Promise.allSettled(immediate).then(() => {
+      this.#resolving--;
+      this.#cut();
+    });
+    this.#track(
+      Promise.all(fields)
+        .then(() => undefined)
+        .catch((error) => this.#options.logger.error('live delivery failed', { error, events: events.length }))
+        .finally(() => {
+          this.#inProgress--;
+          this.#cut();
+        }),
     );
   }
 
-  /** Replays what changed after the subscriber's cursor, then makes it live; an expired cursor ends its stream. */
-  async #resume(subscriber: Subscriber) {
+  /** Replays what changed after the subscriber's cursor into its first slot; an expired cursor ends its stream. */
+  async #resume(subscriber: Subscriber, slot: Slot) {
     const field = liveFields[subscriber.selection.field];
     const missed = await this.#history.after(subscriber.after!);
     if (missed === expired) {
@@ -198,14 +272,74 @@ export class LiveFeed {
     const relevant = missed.filter((entry) => field.eventTypes.includes(entry.event.type));
     for (const part of chunks(relevant, replayBatch)) {
       if (subscriber.stream.ended) return;
-      await this.#deliverField(field, part, [subscriber]);
+      // Each part resolves into a slot of its own, then joins the catch-up slot, which is first: out they go.
+      const partSlot: Slot = { outcomes: [], done: false, queued: false };
+      await this.#fanOut(field, part, [subscriber], () => partSlot);
+      this.#fill(subscriber, slot, partSlot.outcomes, false);
     }
-    subscriber.live = true;
   }
 
-  async #deliverField(field: LiveField, events: PositionedEvent[], candidates: Subscriber[]) {
+  /** Where a subscriber's share of a live batch goes: a new slot at the end of its queue. */
+  readonly #queueSlot = (subscriber: Subscriber): Slot => {
+    const slot: Slot = { outcomes: [], done: false, queued: true };
+    subscriber.slots.push(slot);
+    return slot;
+  };
+
+  /** Adds outcomes to a slot (and marks it done unless more come), then delivers whatever is at the head of the queue. */
+  #fill(subscriber: Subscriber, slot: Slot, outcomes: Outcome[], done = true) {
+    if (!slot.queued) {
+      slot.outcomes.push(...outcomes);
+      slot.done ||= done;
+      return;
+    }
+    for (const outcome of outcomes) {
+      slot.outcomes.push(outcome);
+      if (outcome.result) subscriber.held++;
+    }
+    slot.done ||= done;
+    const slots = subscriber.slots;
+    while (slots.length > 0 && !subscriber.stream.ended) {
+      const head = slots[0];
+      for (const outcome of head.outcomes) this.#deliver(subscriber, outcome);
+      head.outcomes = [];
+      if (!head.done) break;
+      slots.shift();
+    }
+    if (subscriber.stream.ended) {
+      slots.length = 0;
+      subscriber.held = 0;
+    } else if (subscriber.held + subscriber.stream.queued > this.#options.maxQueued) {
+      slots.length = 0;
+      subscriber.held = 0;
+      subscriber.stream.overflow();
+    }
+  }
+
+  #deliver(subscriber: Subscriber, { position, result }: Outcome) {
+    if (result) subscriber.held--;
+    // Replayed already (a catch-up reads events that live batches carry too): nothing at or before the cursor again.
+    if (subscriber.after !== null && comparePositions(position, subscriber.after) <= 0) return;
+    // Passed over (not visible to it) or delivered: either way it has been served through this change.
+    subscriber.after = position;
+    if (result) subscriber.stream.push({ ...result, extensions: { [cursorExtension]: position } });
+  }
+
+  /**
+   * One field's share of a batch. Synchronously, each subscriber whose filter can match the changes (on what the
+   * events carry and the reporting lines know) takes a slot; then, per kind of facts still to be read, its members
+   * are matched and resolved, each group of identical subscribers as soon as its facts are in.
+   */
+  async #fanOut(
+    field: LiveField,
+    events: PositionedEvent[],
+    candidates: Subscriber[],
+    slotFor: (subscriber: Subscriber) => Slot,
+    /** Gets the work of the members that wait for no facts, synchronously. */
+    immediate: Promise<void>[] = [],
+  ): Promise<void> {
     const now = Date.now();
-    const subscribers = candidates.filter((s) => s.expiresAt === null || s.expiresAt > now);
+    const subscribers = candidates.filter((s) => !s.stream.ended && (s.expiresAt === null || s.expiresAt > now));
     if (subscribers.length === 0) return;
     // The same entity twice in one batch is delivered once, as it is now (the resolution reads its current state), at
     // the place and with the cursor of its last change: results go out in cursor order.
@@ -218,48 +352,100 @@ export class LiveFeed {
       }
     }
     if (byId.size === 0) return;
-    const changes = await this.#withFacts(field, [...byId.values()], subscribers);
-    const skip = new Set(field.statusAfterResolution ? ['status'] : []);
-    const groups = new Map<
-      string,
-      { identity: Identity; selection: LiveSelection; members: { subscriber: Subscriber; matched: PositionedChange[] }[]; ids: Set<string> }
-    >();
+    const carried = [...byId.values()];
+    const workers = field.managerFromReportingLines ? idsOf(carried.map((change) => change.facts.workerId)) : [];
+    const linesKnown = this.#lines.knows(workers);
+    const readKeys = field.readFacts?.keys ?? [];
+    const statusSkip = field.statusAfterResolution ? ['status'] : [];
+    const known = linesKnown ? this.#withManagers(field, carried) : carried;
+
+    // Members by what they wait for: nothing, the reporting lines (not all known yet), the facts query, or both.
+    const tiers = new Map<string, Member[]>();
     for (const subscriber of subscribers) {
+      const filter = subscriber.selection.filter;
+      const wantsManager = field.managerFromReportingLines === true && filter.managerId != null;
+      const wantsRead = readKeys.some((key) => filter[key] != null);
+      const unknown = new Set([...statusSkip, ...(wantsManager && !linesKnown ? ['managerId'] : []), ...(wantsRead ? readKeys : [])]);
       const after = subscriber.after;
-      const matched = changes.filter(
-        (change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(subscriber.selection.filter, change.facts, skip),
-      );
-      if (matched.length === 0) continue;
-      const key = `${identityKey(subscriber.identity)}\u0000${selectionKey(subscriber.selection)}`;
-      const group = groups.get(key) ?? { identity: subscriber.identity, selection: subscriber.selection, members: [], ids: new Set() };
+      const possible = known.some((change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(filter, change.facts, unknown));
+      if (!possible) continue;
+      const tier = `${wantsManager && !linesKnown ? 'lines' : ''}|${wantsRead ? 'read' : ''}`;
+      const members = tiers.get(tier) ?? [];
+      tiers.set(tier, members);
+      members.push({ subscriber, slot: slotFor(subscriber) });
+    }
+    if (tiers.size === 0) return;
+
+    let read: Promise<Map<string, Facts>> | null = null;
+    const readOnce = () => (read ??= this.#readFacts(field, carried));
+    let lines: Promise<void> | null = null;
+    const linesOnce = () => (lines ??= this.#lines.load(workers, carried[0].correlationId));
+    const work = [...tiers].map(async ([tier, members]) => {
+      const served = new Set<Member>();
+      try {
+        const [needsLines, needsRead] = tier.split('|').map(Boolean);
+        const [, facts] = await Promise.all([needsLines ? linesOnce() : null, needsRead ? readOnce() : null]);
+        const changes = this.#withManagers(field, facts ? carried.map((change) => ({ ...change, facts: { ...change.facts, ...facts.get(change.id) } })) : carried);
+        await this.#resolveMembers(field, changes, members, served);
+      } finally {
+        // Whatever failed (logged below or by the batch), no subscriber's queue may wait on this slot forever.
+        for (const member of members) if (!served.has(member)) this.#fill(member.subscriber, member.slot, []);
+      }
+    });
+    const waitsForNothing = [...tiers.keys()].indexOf('|');
+    if (waitsForNothing >= 0) immediate.push(work[waitsForNothing]);
+    await Promise.all(work);
+  }
+
+  /** The changes with each one's manager from the reporting lines (unknown: undefined, which matches no filter). */
+  #withManagers(field: LiveField, changes: PositionedChange[]): PositionedChange[] {
+    if (!field.managerFromReportingLines) return changes;
+    return changes.map((change) => ({ ...change, facts: { ...change.facts, managerId: this.#lines.managerOf(change.facts.workerId ?? '') } }));
+  }
+
+  /** Matches each member against the changes with their facts, resolves one query per group, fills their slots. */
+  async #resolveMembers(field: LiveField, changes: PositionedChange[], members: Member[], served: Set<Member>) {
+    const skip = new Set(field.statusAfterResolution ? ['status'] : []);
+    const groups = new Map<string, { identity: Identity; selection: LiveSelection; members: { member: Member; matched: PositionedChange[] }[]; ids: Set<string> }>();
+    for (const member of members) {
+      const { selection, after } = member.subscriber;
+      const matched = changes.filter((change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(selection.filter, change.facts, skip));
+      if (matched.length === 0) {
+        // Nothing for it after all: its later batches need not wait for this one's queries.
+        served.add(member);
+        this.#fill(member.subscriber, member.slot, []);
+        continue;
+      }
+      const key = `${identityKey(member.subscriber.identity)}\u0000${selectionKey(selection)}`;
+      const group = groups.get(key) ?? { identity: member.subscriber.identity, selection, members: [], ids: new Set() };
       groups.set(key, group);
-      group.members.push({ subscriber, matched });
+      group.members.push({ member, matched });
       for (const change of matched) group.ids.add(change.id);
     }
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const correlationId = changes.find((c) => group.ids.has(c.id))!.correlationId;
-        const resolved = await this.#resolve(field, group.selection, [...group.ids], group.identity, correlationId);
-        for (const { subscriber, matched } of group.members) {
-          for (const change of matched) {
-            const result = resultFor(field, subscriber.selection, change.id, resolved);
-            if (result) subscriber.stream.push({ ...result, extensions: { [cursorExtension]: change.position } });
-            // Passed over (not visible to it) or delivered: either way it has been served through this change.
-            subscriber.after = change.position;
-          }
+        let resolved: Resolved;
+        try {
+          resolved = await this.#resolve(field, group.selection, [...group.ids], group.identity, correlationId);
+        } catch (error) {
+          this.#options.logger.error('live resolution failed', { error, field: field.name, entities: group.ids.size });
+          return;
+        }
+        for (const { member, matched } of group.members) {
+          const outcomes = matched.map((change) => ({ position: change.position, result: resultFor(field, member.subscriber.selection, change.id, resolved) }));
+          served.add(member);
+          this.#fill(member.subscriber, member.slot, outcomes);
         }
       }),
     );
   }
 
-  /** Adds the facts a subscriber filters on and the events do not carry, read once for the batch as the gateway. */
-  async #withFacts(field: LiveField, changes: PositionedChange[], subscribers: Subscriber[]): Promise<PositionedChange[]> {
-    const readFacts = field.readFacts;
-    const needed = readFacts && subscribers.some((s) => readFacts.keys.some((key) => s.selection.filter[key] != null));
-    if (!needed) return changes;
+  /** The facts subscribers filter on and the events do not carry, read once for the batch as the gateway. */
+  async #readFacts(field: LiveField, changes: PositionedChange[]): Promise<Map<string, Facts>> {
     const read = new Map<string, Facts>();
     for (const part of chunks(changes, MAX_PAGE_SIZE)) {
-      const query = readFacts.query(part);
+      const query = field.readFacts!.query(part);
       const { data, errors } = await this.#options.execute(query.query, query.variables, gatewayIdentity, part[0].correlationId);
       if (errors?.length || !data) {
         this.#options.logger.error('live filter facts could not be read', { field: field.name, errors });
@@ -268,7 +454,7 @@ export class LiveFeed {
       for (const [id, facts] of query.read(data)) read.set(id, facts);
     }
     // An entity whose facts could not be read matches no filter on them (unknown is not equal).
-    return changes.map((change) => ({ ...change, facts: { ...change.facts, ...read.get(change.id) } }));
+    return read;
   }
 
   async #resolve(field: LiveField, selection: LiveSelection, ids: string[], identity: Identity, correlationId: string): Promise<Resolved> {
@@ -336,98 +522,4 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const parts: T[][] = [];
   for (let at = 0; at < items.length; at += size) parts.push(items.slice(at, at + size));
   return parts;
-}
-
-/**
- * A subscriber's results as graphql-ws (or the SSE handler) consumes them: an async iterator whose `return` ends it at
- * once (an async generator waiting for its next event could not be ended until one arrived). At most `maxQueued`
- * results wait; past that the queue is dropped and the stream ends with a SLOW_CONSUMER error, so memory stays bounded.
- */
-class SubscriberStream implements AsyncIterableIterator<FormattedExecutionResult> {
-  readonly #queue: FormattedExecutionResult[] = [];
-  readonly #maxQueued: number;
-  readonly #onEnd: () => void;
-  #waiting: ((result: IteratorResult<FormattedExecutionResult>) => void) | null = null;
-  #ended = false;
-  /** The error result the stream ends with, once the results before it are read. */
-  #final: FormattedExecutionResult | null = null;
-
-  constructor(maxQueued: number, onEnd: () => void) {
-    this.#maxQueued = maxQueued;
-    this.#onEnd = onEnd;
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  push(result: FormattedExecutionResult) {
-    if (this.#ended) return;
-    if (this.#waiting) {
-      const resolve = this.#waiting;
-      this.#waiting = null;
-      resolve({ value: result, done: false });
-      return;
-    }
-    if (this.#queue.length >= this.#maxQueued) {
-      this.#queue.length = 0;
-      this.fail(
-        `more than ${this.#maxQueued} results were waiting for this subscriber: the subscription ended; subscribe again with \`after\` set to the last cursor received`,
-        'SLOW_CONSUMER',
-      );
-      return;
-    }
-    this.#queue.push(result);
-  }
-
-  /** Ends the stream after what is queued with one result carrying only this error. */
-  fail(message: string, code: string) {
-    if (this.#ended) return;
-    const final: FormattedExecutionResult = { errors: [{ message, extensions: { code } }] };
-    if (this.#waiting) {
-      const resolve = this.#waiting;
-      this.#waiting = null;
-      resolve({ value: final, done: false });
-    } else {
-      this.#final = final;
-    }
-    this.end();
-  }
-
-  next(): Promise<IteratorResult<FormattedExecutionResult>> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve({ value: queued, done: false });
-    const final = this.#final;
-    this.#final = null;
-    if (final) return Promise.resolve({ value: final, done: false });
-    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-    });
-  }
-
-  async return(): Promise<IteratorResult<FormattedExecutionResult>> {
-    this.end();
-    this.#queue.length = 0;
-    this.#final = null;
-    return { value: undefined, done: true };
-  }
-
-  async throw(error: unknown): Promise<IteratorResult<FormattedExecutionResult>> {
-    this.end();
-    throw error;
-  }
-
-  end() {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#onEnd();
-    const waiting = this.#waiting;
-    this.#waiting = null;
-    waiting?.({ value: undefined, done: true });
-  }
 }

@@ -49,6 +49,12 @@ export interface LiveField {
   changesOf(event: DomainEvent): Change[];
   /** Filter keys the events do not carry; read once per batch, as the gateway, when a subscriber filters on them. */
   readonly readFacts?: { readonly keys: readonly FactKey[]; query(changes: readonly Change[]): FactsQuery };
+  /**
+   * `managerId` is the direct manager of the change's worker (`facts.workerId`) as the gateway's reporting lines know
+   * it when the batch is matched (reporting-lines.ts): the manager now, as the subgraphs' visibility rules see it,
+   * not a query per batch.
+   */
+  readonly managerFromReportingLines?: boolean;
   /** The status filter applies to the entity as resolved (a timesheet's status is derived), not to the event. */
   readonly statusAfterResolution: boolean;
   resolution(selection: LiveSelection, ids: readonly string[]): Resolution;
@@ -134,28 +140,27 @@ const entryEvents = [
   timeTopics.entryCorrected,
 ];
 
-const idsOf = (values: Iterable<string | null | undefined>) => [...new Set([...values].filter((v): v is string => Boolean(v)))];
+/** The distinct ids given, without nulls. */
+export const idsOf = (values: Iterable<string | null | undefined>) => [...new Set([...values].filter((v): v is string => Boolean(v)))];
 
 export const timeEntryStatusChanged: LiveField = {
   name: 'timeEntryStatusChanged',
   eventTypes: entryEvents,
   changesOf: entryChangesOf,
   readFacts: {
-    keys: ['managerId', 'customerId', 'contractId'],
+    keys: ['customerId', 'contractId'],
     query: (changes) => ({
       query: `query LiveTimeEntryFacts($ids: [ID!]!) {
-        timeEntries(filter: { ids: $ids }, first: ${MAX_PAGE_SIZE}) { nodes { id worker { manager { id } } project { customer { id } contract { id } } } }
+        timeEntries(filter: { ids: $ids }, first: ${MAX_PAGE_SIZE}) { nodes { id project { customer { id } contract { id } } } }
       }`,
       variables: { ids: idsOf(changes.map((c) => c.id)) },
       read: (data) =>
         new Map(
-          data.timeEntries.nodes.map((node: any) => [
-            node.id,
-            { managerId: node.worker?.manager?.id ?? null, customerId: node.project?.customer?.id ?? null, contractId: node.project?.contract?.id ?? null },
-          ]),
+          data.timeEntries.nodes.map((node: any) => [node.id, { customerId: node.project?.customer?.id ?? null, contractId: node.project?.contract?.id ?? null }]),
         ),
     }),
   },
+  managerFromReportingLines: true,
   statusAfterResolution: false,
   resolution: (selection, ids) => listResolution('timeEntries', selection, ids),
 };
@@ -178,17 +183,7 @@ export const timesheetStatusChanged: LiveField = {
     const data = event.data as unknown as TimesheetChanged;
     return [{ id: data.timesheetId, facts: { workerId: data.workerId }, correlationId: event.correlationId }];
   },
-  readFacts: {
-    keys: ['managerId'],
-    query: (changes) => ({
-      query: `query LiveTimesheetFacts($ids: [ID!]!) { workers(filter: { ids: $ids }, first: ${MAX_PAGE_SIZE}) { nodes { id manager { id } } } }`,
-      variables: { ids: idsOf(changes.map((c) => c.facts.workerId)) },
-      read(data) {
-        const managers = new Map<string, string | null>(data.workers.nodes.map((node: any) => [node.id, node.manager?.id ?? null]));
-        return new Map(changes.map((c) => [c.id, { managerId: managers.get(c.facts.workerId ?? '') ?? null }]));
-      },
-    }),
-  },
+  managerFromReportingLines: true,
   statusAfterResolution: true,
   resolution: (selection, ids) =>
     aliasedResolution(selection, ids, (id, index) => {

@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, it } from 'node:test';
+import { buildSchema, getOperationAST, parse, type FormattedExecutionResult } from 'graphql';
+import type { Identity } from '../../lib/auth/identity.ts';
+import { createEvent } from '../../lib/events/envelope.ts';
+import { InProcessBus } from '../../lib/events/in-process-bus.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { LiveFeed, type GraphExecutor } from '../../gateway/subscriptions/feed.ts';
+import { withSubscriptions } from '../../gateway/subscriptions/schema.ts';
+import { readLiveSelection, type LiveSelection } from '../../gateway/subscriptions/selection.ts';
+import { hcmTopics } from '../../subgraphs/hcm/events.ts';
+import { timeTopics, type TimeEntrySnapshot } from '../../subgraphs/time/events.ts';
+
+/**
+ * The fan-out's scheduling, with the graph replaced by a scripted executor whose answers the test holds and releases:
+ * batches resolve concurrently yet each subscriber gets its results in event order, a subscriber never waits for
+ * another filter's facts, and manager filters are answered from hcm's reporting lines without a query per batch.
+ */
+describe('live fan-out', () => {
+  const schema = withSubscriptions(
+    buildSchema(`type Query { timeEntries(filter: F, first: Int): C! } input F { ids: [ID!] } type C { nodes: [TimeEntry!]! }
+      type TimeEntry { id: ID! status: EntryStatus! } type Timesheet { id: ID! status: EntryStatus! }
+      type Project { id: ID! status: ProjectStatus! } enum EntryStatus { DRAFT SUBMITTED APPROVED REJECTED } enum ProjectStatus { ACTIVE }
+      type Invoice { id: ID! status: InvoiceStatus! } type BillingEvent { id: ID! status: BillingEventStatus! }
+      enum InvoiceStatus { DRAFT } enum BillingEventStatus { UNBILLED }
+      type ReconciliationException { id: ID! status: ReconciliationExceptionStatus! } enum ReconciliationExceptionStatus { OPEN }`),
+  );
+  const selectionOf = (filter: Record<string, unknown>): LiveSelection => {
+    const document = parse(`subscription($f: TimeEntrySubscriptionFilter) { timeEntryStatusChanged(filter: $f) { id status } }`);
+    return readLiveSelection(schema, document, getOperationAST(document)!, { f: filter }) as LiveSelection;
+  };
+  const admin: Identity = { workerId: null, roles: ['ADMIN'] };
+  const asWorker = (workerId: string): Identity => ({ workerId, roles: ['WORKER'] });
+
+  /** The entries' facts the scripted graph knows: their worker, and their project's customer. */
+  const customers = new Map<string, string>();
+
+  /**
+   * Answers the feed's three kinds of queries (resolutions, facts, reporting lines) from `customers` and `managers`;
+   * `hold(predicate)` keeps matching calls waiting until the returned release is called.
+   */
+  function scriptedGraph(managers: Map<string, string | null>) {
+    const calls: { query: string; variables: Record<string, any> }[] = [];
+    const held: { predicate: (query: string, variables: Record<string, any>) => boolean; gate: Promise<void> }[] = [];
+    const execute: GraphExecutor = async (query, given) => {
+      const variables = given as Record<string, any>;
+      calls.push({ query, variables });
+      for (const { predicate, gate } of held) if (predicate(query, variables)) await gate;
+      if (query.includes('LiveReportingLines')) {
+        return { data: { workers: { nodes: variables.ids.map((id: string) => ({ id, manager: managers.has(id) ? { id: managers.get(id) } : null })) } } };
+      }
+      if (query.includes('LiveTimeEntryFacts')) {
+        return { data: { timeEntries: { nodes: variables.ids.map((id: string) => ({ id, project: { customer: { id: customers.get(id) }, contract: null } })) } } };
+      }
+      return { data: { _live: { nodes: variables._liveIds.map((id: string) => ({ _liveId: id, _liveStatus: 'APPROVED', id, status: 'APPROVED' })) } } };
+    };
+    return {
+      execute,
+      calls,
+      hold(predicate: (query: string, variables: Record<string, any>) => boolean) {
+        let release!: () => void;
+        held.push({ predicate, gate: new Promise<void>((resolve) => (release = resolve)) });
+        return release;
+      },
+      /** Resolves once `times` calls matching `predicate` were made (fails after 3 s). */
+      async called(predicate: (query: string, variables: Record<string, any>) => boolean, times = 1) {
+        const deadline = Date.now() + 3000;
+        while (calls.filter((call) => predicate(call.query, call.variables)).length < times) {
+          if (Date.now() > deadline) throw new Error(`no such call among ${calls.length}: ${JSON.stringify(calls.map((c) => c.variables))}`);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      },
+    };
+  }
+  const resolving = (id: string) => (query: string, variables: Record<string, any>) => query.includes('LiveResolution') && variables._liveIds?.includes(id);
+
+  const feeds: LiveFeed[] = [];
+  const buses: InProcessBus[] = [];
+  afterEach(async () => {
+    for (const feed of feeds.splice(0)) await feed.close();
+    for (const bus of buses.splice(0)) await bus.close();
+  });
+
+  async function startFeed(execute: GraphExecutor, concurrentBatches?: number) {
+    const bus = new InProcessBus(silentLogger);
+    buses.push(bus);
+    const feed = new LiveFeed({ bus, execute, logger: silentLogger, group: `test.fanout.${randomUUID()}`, batchWindowMs: 5, concurrentBatches });
+    feeds.push(feed);
+    await feed.start();
+    return { bus, feed };
+  }
+
+  const approval = (id: string, workerId: string) =>
+    createEvent(
+      'time',
+      timeTopics.entryApproved,
+      { typename: 'TimeEntry', id },
+      {
+        timeEntryId: id, version: 1, status: 'APPROVED', workerId, projectId: 'p1', taskId: null, roleId: null, assignmentId: null,
+        date: '2026-12-01', hours: '1.00', billable: true,
+      } satisfies TimeEntrySnapshot,
+      { correlationId: randomUUID() },
+      new Date(),
+    );
+  const workerEvent = (type: string, workerId: string, managerId: string | null) =>
+    createEvent('hcm', type, { typename: 'Worker', id: workerId }, { workerId, managerId, changedFields: ['managerId'] }, { correlationId: randomUUID() }, new Date());
+
+  /** The ids of the next `count` results of a stream, or fewer if it has nothing more within `ms`. */
+  async function idsWithin(stream: AsyncIterableIterator<FormattedExecutionResult>, count: number, ms = 300): Promise<string[]> {
+    const ids: string[] = [];
+    const deadline = Date.now() + ms;
+    while (ids.length < count) {
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now())));
+      const next = await Promise.race([stream.next(), timeout]);
+      if (next === 'timeout') break;
+      ids.push((next.value.data as any).timeEntryStatusChanged.id);
+    }
+    return ids;
+  }
+  /** Like idsWithin, but the stream's pending `next` is kept for the following read (a raced `next` is not lost). */
+  function reader(stream: AsyncIterableIterator<FormattedExecutionResult>) {
+    let waiting: Promise<IteratorResult<FormattedExecutionResult>> | null = null;
+    return async (count: number, ms = 300) => {
+      const ids: string[] = [];
+      const deadline = Date.now() + ms;
+      while (ids.length < count) {
+        waiting ??= stream.next();
+        const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now())));
+        const next = await Promise.race([waiting, timeout]);
+        if (next === 'timeout') break;
+        waiting = null;
+        ids.push((next.value.data as any).timeEntryStatusChanged.id);
+      }
+      return ids;
+    };
+  }
+
+  it('resolves the next batch while one is held, and still delivers each subscriber its results in event order', async () => {
+    const graph = scriptedGraph(new Map());
+    const { bus, feed } = await startFeed(graph.execute, 4);
+    const read = reader(feed.open(asWorker('w1'), null, selectionOf({ workerId: 'w1' })));
+    const releaseFirst = graph.hold(resolving('e1'));
+    await bus.publish(approval('e1', 'w1'));
+    await graph.called(resolving('e1'));
+    await bus.publish(approval('e2', 'w1'));
+    await graph.called(resolving('e2'));
+    assert.deepEqual(await read(1, 200), [], 'e2 is resolved but waits for e1, which came first');
+    releaseFirst();
+    assert.deepEqual(await read(2, 2000), ['e1', 'e2']);
+  });
+
+  it('bounds the batches resolving at once: past the bound, events wait and go out together', async () => {
+    const graph = scriptedGraph(new Map());
+    const { bus, feed } = await startFeed(graph.execute, 1);
+    const read = reader(feed.open(asWorker('w1'), null, selectionOf({ workerId: 'w1' })));
+    const release = graph.hold(resolving('e1'));
+    await bus.publish(approval('e1', 'w1'));
+    await graph.called(resolving('e1'));
+    await bus.publish(approval('e2', 'w1'));
+    await bus.publish(approval('e3', 'w1'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(graph.calls.filter((call) => call.query.includes('LiveResolution')).length, 1, 'no second batch while the bound is reached');
+    release();
+    assert.deepEqual(await read(3, 2000), ['e1', 'e2', 'e3']);
+    const resolutions = graph.calls.filter((call) => call.query.includes('LiveResolution')).map((call) => call.variables._liveIds);
+    assert.deepEqual(resolutions, [['e1'], ['e2', 'e3']], 'what waited went out in one batch, one query');
+  });
+
+  it("a subscriber does not wait for another filter's facts, in the same batch or the next (one batch resolving at a time)", async () => {
+    customers.set('e1', 'c1');
+    customers.set('e2', 'c1');
+    const graph = scriptedGraph(new Map());
+    const { bus, feed } = await startFeed(graph.execute);
+    const byCustomer = reader(feed.open(admin, null, selectionOf({ customerId: 'c1' })));
+    const own = reader(feed.open(asWorker('w1'), null, selectionOf({ workerId: 'w1' })));
+    const releaseFacts = graph.hold((query) => query.includes('LiveTimeEntryFacts'));
+    await bus.publish(approval('e1', 'w1'));
+    assert.deepEqual(await own(1, 2000), ['e1'], "the worker's own approval arrives while the customer filter's facts are held");
+    await bus.publish(approval('e2', 'w1'));
+    assert.deepEqual(await own(1, 2000), ['e2'], 'and so does the next batch');
+    assert.deepEqual(await byCustomer(1, 100), []);
+    releaseFacts();
+    assert.deepEqual(await byCustomer(2, 2000), ['e1', 'e2'], 'the customer filter gets both, in order, once its facts are in');
+  });
+
+  it("answers manager filters from hcm's reporting lines: read once when unknown, then kept exact by hcm's events", async () => {
+    const graph = scriptedGraph(new Map([['w1', 'm1']]));
+    const { bus, feed } = await startFeed(graph.execute);
+    const first = reader(feed.open(admin, null, selectionOf({ managerId: 'm1' })));
+    const second = reader(feed.open({ workerId: 'm2', roles: ['WORKER', 'MANAGER'] }, null, selectionOf({ managerId: 'm2' })));
+    const lineReads = () => graph.calls.filter((call) => call.query.includes('LiveReportingLines')).length;
+
+    await bus.publish(approval('e1', 'w1'));
+    assert.deepEqual(await first(1, 2000), ['e1'], 'w1 reports to m1: read from the graph, once');
+    await bus.publish(approval('e2', 'w1'));
+    assert.deepEqual(await first(1, 2000), ['e2']);
+    assert.equal(lineReads(), 1, 'a known line is not read again');
+
+    // w1 moves to m2 (hcm publishes the worker as it is after the change), w3 is hired under m2.
+    await bus.publish(workerEvent(hcmTopics.workerChanged, 'w1', 'm2'));
+    await bus.publish(workerEvent(hcmTopics.workerCreated, 'w3', 'm2'));
+    await bus.publish(approval('e3', 'w1'));
+    await bus.publish(approval('e4', 'w3'));
+    assert.deepEqual((await second(2, 2000)).sort(), ['e3', 'e4'], "the new manager hears of w1's entries, and of w3's");
+    assert.deepEqual(await first(1, 200), [], 'the old manager does not');
+    assert.equal(lineReads(), 1, 'lines heard from hcm are not read');
+    assert.equal(feed.reportingLineReads, 1);
+  });
+
+  it('a line read while hcm says the worker changed keeps what hcm said (the event is newer)', async () => {
+    const graph = scriptedGraph(new Map([['w5', 'm1']]));
+    const { bus, feed } = await startFeed(graph.execute);
+    const first = reader(feed.open(admin, null, selectionOf({ managerId: 'm1' })));
+    const second = reader(feed.open(admin, null, selectionOf({ managerId: 'm2' })));
+    const own = reader(feed.open(asWorker('w5'), null, selectionOf({ workerId: 'w5' })));
+    const releaseLines = graph.hold((query) => query.includes('LiveReportingLines'));
+    await bus.publish(approval('e5', 'w5'));
+    await graph.called((query) => query.includes('LiveReportingLines'));
+    assert.deepEqual(await own(1, 2000), ['e5'], "the worker's own filter does not wait for the manager's line");
+    await bus.publish(workerEvent(hcmTopics.workerChanged, 'w5', 'm2'));
+    releaseLines(); // answers m1, as hcm was before the change
+    assert.deepEqual(await second(1, 2000), ['e5']);
+    assert.deepEqual(await first(1, 200), [], 'the stale read was discarded');
+  });
+
+  it('a resuming subscriber gets its catch-up first, then what was cut meanwhile, each change once', async () => {
+    const graph = scriptedGraph(new Map());
+    const { bus, feed } = await startFeed(graph.execute);
+    const live = feed.open(asWorker('w1'), null, selectionOf({ workerId: 'w1' }));
+    await bus.publish(approval('e1', 'w1'));
+    const cursor = (await live.next()).value.extensions.cursor;
+    await bus.publish(approval('e2', 'w1'));
+    assert.deepEqual(await idsWithin(live, 1, 2000), ['e2']);
+
+    // Resume after e1: e2 is replayed (its resolution held); e3 is published meanwhile and must wait behind it.
+    const releaseReplay = graph.hold(resolving('e2'));
+    const document = parse(`subscription($after: String) { timeEntryStatusChanged(filter: { workerId: "w1" }, after: $after) { id status } }`);
+    const resumed = reader(feed.open(asWorker('w1'), null, readLiveSelection(schema, document, getOperationAST(document)!, { after: cursor }) as LiveSelection));
+    await graph.called(resolving('e2'), 2);
+    await bus.publish(approval('e3', 'w1'));
+    await graph.called(resolving('e3'));
+    assert.deepEqual(await resumed(1, 200), [], 'e3 is resolved but waits for the catch-up');
+    releaseReplay();
+    assert.deepEqual(await resumed(2, 2000), ['e2', 'e3']);
+    assert.deepEqual(await resumed(1, 200), [], 'nothing twice');
+  });
+});
