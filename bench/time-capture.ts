@@ -4,7 +4,8 @@
  * 2. submit: the same workers submit those entries at once (`submitTimeEntries`), each re-validated on current data;
  * 3. approve: their managers approve them at once (`approveTimeEntries`), rates re-checked, events written;
  * 4. posted: from the first approval until erp's posting consumer has posted every approved entry (cost posting and
- *    billing event, the FX rate captured), facts read through the gateway: the approvals' end-to-end throughput.
+ *    billing event, the FX rate captured), facts read through the gateway: the approvals' end-to-end throughput; and
+ *    from the last approval's answer until then: how far postings trail a spike.
  *
  *   npm run bench:capture                                   # PGlite in memory
  *   DATABASE_URL=postgres://… npm run bench:capture          # PostgreSQL (schemas crm, hcm, … of that database)
@@ -77,9 +78,10 @@ async function phase(name: string, run: (submitter: Submitter) => Promise<number
   for (const { database } of Object.values(hub.subgraphs)) database.statements.reset();
   const started = performance.now();
   const counts = await Promise.all(submitters.map(run));
+  const finished = performance.now();
   const entries = counts.reduce((a, b) => a + b, 0);
-  const row = (label: string, divisor: number, unit: string) => {
-    const seconds = (performance.now() - started) / 1000;
+  const row = (label: string, divisor: number, unit: string, since = started) => {
+    const seconds = (performance.now() - since) / 1000;
     const statements = Object.fromEntries(Object.entries(hub.subgraphs).map(([subgraph, { database }]) => [subgraph, database.statements.total]));
     const per = ['crm', 'hcm', 'psa', 'time', 'erp'].map((subgraph) => (statements[subgraph] / divisor).toFixed(1)).join(', ');
     console.log(`| ${label} | ${entries} | ${seconds.toFixed(2)} | ${(entries / seconds).toFixed(0)} | ${per}${unit} |`);
@@ -88,6 +90,8 @@ async function phase(name: string, run: (submitter: Submitter) => Promise<number
   if (!after) return;
   await after.run();
   row(after.name, entries, ' per entry (phase and consumers)');
+  // How far the consumers trail the spike: from the phase's last answer until they are done.
+  row(`last ${name} → ${after.name.split(' → ')[1]}`, entries, ' per entry (phase and consumers)', finished);
 }
 
 /**

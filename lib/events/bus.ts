@@ -10,6 +10,20 @@ export interface Delivery {
 
 export type EventHandler = (event: DomainEvent, delivery: Delivery) => Promise<void>;
 
+/**
+ * A group's handler of several events at once, for consumers whose cost is per call rather than per event (one read
+ * of the graph, one transaction). `events` are consecutive in the group's order, of its types only, with their
+ * `deliveries` at the same index.
+ */
+export type BatchEventHandler = (events: readonly DomainEvent[], deliveries: readonly Delivery[]) => Promise<void>;
+
+/** How a group takes its events in batches (`SubscribeOptions.batch`). */
+export interface BatchDelivery {
+  /** At most this many events per call of `handler`. */
+  readonly maxEvents: number;
+  readonly handler: BatchEventHandler;
+}
+
 /** An event read back from the bus's retained history. */
 export interface PositionedEvent {
   readonly position: EventPosition;
@@ -45,6 +59,13 @@ export interface SubscribeOptions {
    * Without it (the gateway's live feed), a failing event is retried forever.
    */
   readonly deadLetters?: DeadLetterHook;
+  /**
+   * Hands the group the consecutive events the bus has ready (Redis: what one read returns; in-process: what the
+   * relay publishes in one pass), up to `maxEvents`, in order, acknowledged together once `batch.handler` resolves.
+   * When it throws, the bus hands those events to `handler` one at a time instead, so a dead letter, a transient
+   * failure's retries and the failure count stay exactly per event. Without it, every event goes to `handler`.
+   */
+  readonly batch?: BatchDelivery;
 }
 
 /** How a consumer group parks an event it cannot handle (a subgraph's `dead_letter` table: lib/events/dead-letters.ts). */
@@ -121,6 +142,12 @@ export interface BusHealth {
 export interface EventBus {
   /** Resolves once the event is durable on the bus (Redis) or handed to every group (in-process). */
   publish(event: DomainEvent<unknown>): Promise<void>;
+  /**
+   * Optional (buses that deliver inside the publish: in-process): publishes `events` in order, as `publish` each would,
+   * but hands a group that takes batches (`SubscribeOptions.batch`) several at once. Rejects with `PartlyPublished` when
+   * a group failed: the events before `published` went to every group, the rest are to be published again.
+   */
+  publishAll?(events: readonly DomainEvent<unknown>[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /**
    * Optional (buses that retain history: Redis): up to `count` events published after `position`, oldest first; null
@@ -138,4 +165,15 @@ export interface EventBus {
   /** Present on buses with a connection to lose (Redis). */
   health?(): BusHealth;
   close(): Promise<void>;
+}
+
+/** `publishAll` stopped at a failing group: the first `published` events reached every group, the rest did not. */
+export class PartlyPublished extends AggregateError {
+  readonly published: number;
+
+  constructor(published: number, errors: readonly unknown[], message: string) {
+    super(errors, message);
+    this.name = 'PartlyPublished';
+    this.published = published;
+  }
 }

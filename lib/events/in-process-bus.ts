@@ -1,5 +1,7 @@
 import {
   countFailure,
+  PartlyPublished,
+  type BatchDelivery,
   type EventBus,
   type FailureCount,
   type PositionedEvent,
@@ -7,7 +9,7 @@ import {
   type Subscription,
 } from './bus.ts';
 import type { DomainEvent } from './envelope.ts';
-import { consuming } from './trace-context.ts';
+import { consuming, consumingBatch } from './trace-context.ts';
 import { PositionClock, type EventPosition } from './position.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
@@ -36,25 +38,65 @@ export class InProcessBus implements EventBus {
     this.#logger = logger;
   }
 
-  async publish(published: DomainEvent<unknown>): Promise<void> {
+  async publish(event: DomainEvent<unknown>): Promise<void> {
+    await this.publishAll([event]);
+  }
+
+  /**
+   * Hands `published` to every group in order: a group that takes batches gets them `batch.maxEvents` at a time, the
+   * others one by one. A group that fails at an event gets none after it, nor do the groups after it: the relay
+   * publishes that event again (`PartlyPublished`), and a group that had handled it sees it again (handlers are
+   * idempotent).
+   */
+  async publishAll(published: readonly DomainEvent<unknown>[]): Promise<void> {
     // Payloads are JSON objects; handlers read them as such, whatever interface the publisher typed them with.
-    const event = published as DomainEvent;
     // A retried publish (a handler failed) is a new delivery at a new position, as a Redis XADD retry would be.
-    const position = this.#positions.next();
+    const items = published.map((event) => ({ event: event as DomainEvent, position: this.#positions.next() }));
+    let reached = items.length;
     const failures: unknown[] = [];
     for (const [name, group] of this.#groups) {
-      if (!group.options) {
-        group.backlog.push({ position, event });
+      const options = group.options;
+      if (!options) {
+        group.backlog.push(...items);
         continue;
       }
-      if (!group.options.types.includes(event.type)) continue;
-      try {
-        await this.#deliver(name, group.options, event, position);
-      } catch (error) {
-        failures.push(error);
+      const stopped = await this.#deliverAll(name, options, items.slice(0, reached).filter(({ event }) => options.types.includes(event.type)));
+      if (stopped) {
+        failures.push(stopped.error);
+        reached = items.indexOf(stopped.item);
       }
     }
-    if (failures.length > 0) throw new AggregateError(failures, `event ${event.id} failed in ${failures.length} group(s)`);
+    if (failures.length > 0) throw new PartlyPublished(reached, failures, `event ${items[reached].event.id} failed in ${failures.length} group(s)`);
+  }
+
+  /** Delivers `items` (of the group's types) in order; returns the one that failed, with its error, or null. */
+  async #deliverAll(name: string, options: SubscribeOptions, items: readonly PositionedEvent[]): Promise<{ item: PositionedEvent; error: unknown } | null> {
+    const size = options.batch ? Math.max(1, options.batch.maxEvents) : 1;
+    for (let start = 0; start < items.length; start += size) {
+      const chunk = items.slice(start, start + size);
+      if (options.batch && (await this.#deliverBatch(name, options.batch, chunk))) continue;
+      for (const item of chunk) {
+        try {
+          await this.#deliver(name, options, item.event, item.position);
+        } catch (error) {
+          return { item, error };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Runs the group's batch handler; false when it threw (the caller then hands the events over one at a time). */
+  async #deliverBatch(name: string, batch: BatchDelivery, chunk: readonly PositionedEvent[]): Promise<boolean> {
+    const events = chunk.map(({ event }) => event);
+    try {
+      await consumingBatch(name, events, () => batch.handler(events, chunk.map(({ position }) => ({ position }))));
+    } catch (error) {
+      this.#logger.warn('batch handler failed; handling its events one at a time', { group: name, events: events.length, error });
+      return false;
+    }
+    for (const { event } of chunk) this.#failures.delete(`${name}\u0000${event.id}`);
+    return true;
   }
 
   /**
@@ -89,10 +131,14 @@ export class InProcessBus implements EventBus {
     const group = this.#groups.get(options.group) ?? { options: undefined, backlog: [] };
     if (group.options) throw new Error(`group ${options.group} already has a subscriber in this process`);
     this.#groups.set(options.group, group);
+    // Events published meanwhile join the backlog (the group has no subscriber until it is through): taken in turns.
     while (group.backlog.length > 0) {
-      const { position, event } = group.backlog[0];
-      if (options.types.includes(event.type)) await this.#deliver(options.group, options, event, position);
-      group.backlog.shift();
+      const taken = group.backlog.splice(0, group.backlog.length);
+      const stopped = await this.#deliverAll(options.group, options, taken.filter(({ event }) => options.types.includes(event.type)));
+      if (stopped) {
+        group.backlog.unshift(...taken.slice(taken.indexOf(stopped.item)));
+        throw stopped.error;
+      }
     }
     group.options = options;
     return {

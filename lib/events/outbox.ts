@@ -199,6 +199,31 @@ export async function handleOnce<DB extends OutboxTables>(
   }));
 }
 
+/**
+ * `handleOnce` for a batch of events: one transaction marks them all handled (one statement) and runs `apply` with
+ * those not handled before, in their order (an id twice in the batch counts once); when every one was, nothing runs.
+ * Returns the events applied.
+ */
+export async function handleEachOnce<DB extends OutboxTables, E extends DomainEvent<unknown>>(
+  db: Kysely<DB>,
+  consumer: string,
+  events: readonly E[],
+  apply: (trx: Transaction<DB>, fresh: readonly E[]) => Promise<void>,
+): Promise<readonly E[]> {
+  if (events.length === 0) return [];
+  return retryingDeadlocks(() => db.transaction().execute(async (trx) => {
+    const inserted = await (trx as unknown as Transaction<OutboxTables>)
+      .insertInto('processed_event')
+      .values([...new Set(events.map((event) => event.id))].map((id) => ({ consumer, event_id: id })))
+      .onConflict((oc) => oc.doNothing())
+      .returning('event_id')
+      .execute();
+    const unseen = new Set(inserted.map((row) => row.event_id));
+    const fresh = events.filter((event) => unseen.delete(event.id));
+    if (fresh.length > 0) await apply(trx, fresh);
+    return fresh;
+  }));
+}
 
 /** The event a committed outbox row holds, with the sequence the relay gave it. */
 export function toEvent(row: Selectable<OutboxTables['outbox']>): DomainEvent {

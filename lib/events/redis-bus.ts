@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import {
   countFailure,
+  type BatchDelivery,
   type BusHealth,
   type EventBus,
   type FailureCount,
@@ -15,7 +16,7 @@ import {
 import { backoffMs } from './backoff.ts';
 import { memoryCheckpoints } from './checkpoints.ts';
 import type { DomainEvent } from './envelope.ts';
-import { consuming } from './trace-context.ts';
+import { consuming, consumingBatch } from './trace-context.ts';
 import { outsideAnyTrace } from '../tracing/spans.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
@@ -41,6 +42,12 @@ export interface RedisBusOptions {
 }
 
 type StreamEntries = Array<[id: string, fields: string[]]>;
+
+/** A stream entry as read, its event parsed. */
+interface ReadEntry {
+  readonly id: string;
+  readonly event: DomainEvent;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -297,29 +304,87 @@ export class RedisBus implements EventBus {
       return false;
     };
 
-    const handle = async (entries: StreamEntries): Promise<boolean> => {
-      try {
-        for (const [id, fields] of entries) {
-          // The lease ran out mid-batch (a long pause): what is left stays pending for the new reader to claim.
-          if (!(await hold())) return false;
-          const event = JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent;
-          if (sources.has(event.source)) {
-            const verdict = tracker.verdict(event.source, event.sequence);
-            if (verdict === 'gap') lastGapCheck = 0;
-            if (verdict === 'handle') {
-              if (options.types.includes(event.type)) {
-                try {
-                  await consuming(group, event, () => options.handler(event, { position: id }));
-                  failures.delete(event.id);
-                } catch (error) {
-                  if (!(await failed(event, error))) return false;
-                }
-              }
-              tracker.handled(event.source, event.sequence);
+    /** One entry the single-event way; false when it is to be delivered again (after the backoff). */
+    const handleEntry = async (id: string, event: DomainEvent): Promise<boolean> => {
+      if (sources.has(event.source)) {
+        const verdict = tracker.verdict(event.source, event.sequence);
+        if (verdict === 'gap') lastGapCheck = 0;
+        if (verdict === 'handle') {
+          if (options.types.includes(event.type)) {
+            try {
+              await consuming(group, event, () => options.handler(event, { position: id }));
+              failures.delete(event.id);
+            } catch (error) {
+              if (!(await failed(event, error))) return false;
             }
           }
-          await connection.xack(stream, group, id);
-          lastId = id;
+          tracker.handled(event.source, event.sequence);
+        }
+      }
+      await connection.xack(stream, group, id);
+      lastId = id;
+      return true;
+    };
+
+    /**
+     * The entries a batch takes from the first of `read` on: those the tracker would hand over one after the other
+     * (no duplicate, no gap), with at most `maxEvents` of the group's own; entries of other producers and types ride
+     * along, to be acknowledged with it.
+     */
+    const batchFrom = (read: readonly ReadEntry[], maxEvents: number): ReadEntry[] => {
+      const run = tracker.expectedRun(read.map(({ event }) => (sources.has(event.source) ? event : { source: event.source })));
+      const taken: ReadEntry[] = [];
+      let own = 0;
+      for (const entry of read.slice(0, run)) {
+        if (owns(entry.event) && ++own > maxEvents) break;
+        taken.push(entry);
+      }
+      return taken;
+    };
+    const owns = (event: DomainEvent) => sources.has(event.source) && options.types.includes(event.type);
+
+    /** Runs the batch handler on `taken`'s own events and acknowledges them all; false when the handler threw. */
+    const handleBatch = async (taken: readonly ReadEntry[], batch: BatchDelivery): Promise<boolean> => {
+      const own = taken.filter(({ event }) => owns(event));
+      if (own.length > 0) {
+        const events = own.map(({ event }) => event);
+        try {
+          await consumingBatch(group, events, () => batch.handler(events, own.map(({ id }) => ({ position: id }))));
+        } catch (error) {
+          logger.warn('batch handler failed; handling its events one at a time', { events: events.length, error });
+          return false;
+        }
+      }
+      for (const { event } of taken) {
+        if (sources.has(event.source)) tracker.handled(event.source, event.sequence);
+        failures.delete(event.id);
+      }
+      await connection.xack(stream, group, ...taken.map(({ id }) => id));
+      lastId = taken[taken.length - 1].id;
+      return true;
+    };
+
+    const handle = async (entries: StreamEntries): Promise<boolean> => {
+      try {
+        const read = entries.map(([id, fields]): ReadEntry => ({ id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
+        let index = 0;
+        while (index < read.length) {
+          // The lease ran out mid-read (a long pause): what is left stays pending for the new reader to claim.
+          if (!(await hold())) return false;
+          const taken = options.batch ? batchFrom(read.slice(index), Math.max(1, options.batch.maxEvents)) : [];
+          if (taken.length > 0 && !(await handleBatch(taken, options.batch!))) {
+            // The batch failed: its events one at a time, each with its own retries, failure count and dead letter.
+            for (const { id, event } of taken) {
+              if (!(await hold())) return false;
+              if (!(await handleEntry(id, event))) return false;
+            }
+          }
+          if (taken.length > 0) {
+            index += taken.length;
+            continue;
+          }
+          if (!(await handleEntry(read[index].id, read[index].event))) return false;
+          index++;
         }
         return true;
       } finally {
@@ -327,6 +392,8 @@ export class RedisBus implements EventBus {
       }
     };
 
+    // A group taking batches reads at least a batch's worth at a time (other types among them ride along).
+    const readCount = Math.max(100, options.batch?.maxEvents ?? 0);
     const loop = async () => {
       // Our own pending entries first (delivered before a restart, never acknowledged), then new ones.
       let cursor = '0';
@@ -344,7 +411,7 @@ export class RedisBus implements EventBus {
             cursor = '0';
           }
           const reply = (await (connection as any).xreadgroup(
-            'GROUP', group, consumerName, 'COUNT', 100,
+            'GROUP', group, consumerName, 'COUNT', readCount,
             ...(cursor === '>' ? ['BLOCK', 1000] : []),
             'STREAMS', stream, cursor,
           )) as Array<[string, StreamEntries]> | null;

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { backoffMs } from './backoff.ts';
-import type { EventBus } from './bus.ts';
+import { PartlyPublished, type EventBus } from './bus.ts';
 import { toEvent, type OutboxTables } from './outbox.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 import { withoutStatementDeadline } from '../db/statement-deadline.ts';
 import { outsideAnyTrace } from '../tracing/spans.ts';
-import { publishing } from './trace-context.ts';
+import { publishing, publishingAll } from './trace-context.ts';
 
 export interface OutboxRelay {
   /** Ask for a publish pass now (services call it after a commit); passes never overlap. */
@@ -97,6 +97,18 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const publishRows = async (rows: Selectable<OutboxTables['outbox']>[], markPublished: boolean) => {
     const done: number[] = [];
     try {
+      if (bus.publishAll) {
+        // One call for the rows, so consumers that take batches get them together (in-process bus).
+        const events = rows.map(toEvent);
+        try {
+          await publishingAll(events, () => bus.publishAll!(events));
+          done.push(...rows.map((row) => row.seq));
+        } catch (error) {
+          if (error instanceof PartlyPublished) done.push(...rows.slice(0, error.published).map((row) => row.seq));
+          throw error;
+        }
+        return;
+      }
       for (const row of rows) {
         const event = toEvent(row);
         await publishing(event, () => bus.publish(event));

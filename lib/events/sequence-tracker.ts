@@ -51,6 +51,22 @@ export class SequenceTracker {
     return 'gap';
   }
 
+  /**
+   * How many of `events` (in stream order), from the first, would each get `handle` after those before it were
+   * handled: a run a bus may hand to a batch handler before marking each `handled`. Changes nothing.
+   */
+  expectedRun(events: ReadonlyArray<{ readonly source: string; readonly sequence?: number }>): number {
+    const ahead = new Map<string, number>();
+    for (let index = 0; index < events.length; index++) {
+      const { source, sequence } = events[index];
+      if (sequence === undefined) continue;
+      const next = ahead.has(source) ? ahead.get(source) : this.#sources.get(source)?.next;
+      if (next !== undefined && sequence !== next) return index;
+      ahead.set(source, sequence + 1);
+    }
+    return events.length;
+  }
+
   /** The event of a `handle` verdict was handled (or skipped by type): expect the one after it. */
   handled(source: string, sequence: number | undefined) {
     if (sequence === undefined) return;

@@ -9,8 +9,8 @@
  * Redelivered or replayed events show up there again, as the retries they are. An event without context (written
  * while tracing was off, or before it existed) starts a trace of its own.
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
-import { activeSpan, inSpan, tracingActive } from '../tracing/spans.ts';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { activeSpan, inSpan, tracer, tracingActive } from '../tracing/spans.ts';
 import type { DomainEvent } from './envelope.ts';
 
 /** The W3C trace context an envelope carries. */
@@ -60,6 +60,47 @@ export function consuming<T>(group: string, event: DomainEvent<unknown>, handle:
   if (!tracingActive()) return handle();
   const attributes = { ...eventAttributes(event, 'process'), 'messaging.consumer.group.name': group };
   return inSpan(`process ${event.type}`, { kind: SpanKind.CONSUMER, parent: contextOf(event), attributes }, () => handle());
+}
+
+/**
+ * A consumer group handles several events at once (`SubscribeOptions.batch`). One event: its `process` span, as
+ * `consuming`. Several: one `process batch` span, a trace of its own linked to each event's (a span has one parent),
+ * as OpenTelemetry's messaging conventions model a batch; whatever the handler does is inside it.
+ */
+export function consumingBatch<T>(group: string, events: readonly DomainEvent<unknown>[], handle: () => Promise<T>): Promise<T> {
+  if (!tracingActive()) return handle();
+  if (events.length === 1) return consuming(group, events[0], handle);
+  const links = events.flatMap((event) => {
+    const linked = event.traceparent ? trace.getSpanContext(contextOf(event)) : undefined;
+    return linked ? [{ context: linked }] : [];
+  });
+  const attributes = {
+    'messaging.system': messagingSystem,
+    'messaging.operation.type': 'process',
+    'messaging.consumer.group.name': group,
+    'messaging.batch.message_count': events.length,
+    'psgraph.event.types': [...new Set(events.map((event) => event.type))],
+  };
+  return inSpan('process batch', { kind: SpanKind.CONSUMER, parent: ROOT_CONTEXT, attributes, links }, () => handle());
+}
+
+/**
+ * The relay hands several events to the bus in one call (`EventBus.publishAll`): a `publish` span per traced event, in
+ * its own trace, each open for the whole call (the call is each one's publication).
+ */
+export async function publishingAll<T>(events: readonly DomainEvent<unknown>[], publish: () => Promise<T>): Promise<T> {
+  if (!tracingActive()) return publish();
+  const spans = events
+    .filter((event) => event.traceparent)
+    .map((event) => tracer.startSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, attributes: eventAttributes(event, 'send') }, contextOf(event)));
+  try {
+    return await publish();
+  } catch (error) {
+    for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    for (const span of spans) span.end();
+  }
 }
 
 function contextOf(event: DomainEvent<unknown>) {

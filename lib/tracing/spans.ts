@@ -3,7 +3,7 @@
  * (lib/events/trace-context.ts). Only the OpenTelemetry API here: without a registered SDK every call is a no-op, and
  * each helper returns at its first line while tracing is off.
  */
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 
 export const tracer = trace.getTracer('psgraph');
 
@@ -29,11 +29,11 @@ export function activeSpan(): Span | undefined {
  */
 export function inSpan<T>(
   name: string,
-  options: { kind: SpanKind; attributes?: Attributes; parent?: Context },
+  options: { kind: SpanKind; attributes?: Attributes; parent?: Context; links?: Link[] },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = options.parent ?? context.active();
-  return tracer.startActiveSpan(name, { kind: options.kind, attributes: options.attributes }, parent, async (span) => {
+  return tracer.startActiveSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links }, parent, async (span) => {
     try {
       return await work(span);
     } catch (error) {

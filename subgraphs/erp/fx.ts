@@ -51,6 +51,28 @@ export async function functionalValueOf(
   return functionalValue({ amount: event.amount, currency: event.currency }, known.functional_currency, known.rate === null ? null : String(known.rate));
 }
 
+/**
+ * `functionalValueOf` for many billing events about to be written, in two statements however many: their legal
+ * entities' currencies, then the rates of the currency pairs that need one. Answers in the order of `events`.
+ */
+export async function functionalValuesOf(
+  trx: Transaction<ErpDatabase>,
+  events: ReadonlyArray<{ legalEntityId: string; currency: string; date: string; amount: string }>,
+): Promise<FunctionalValue[]> {
+  if (events.length === 0) return [];
+  const currencies = new Map((await repo.legalEntityCurrencies(trx, [...new Set(events.map((event) => event.legalEntityId))])).map((entity) => [entity.id, entity.currency]));
+  const pairs = [...new Map(events.flatMap((event) => {
+    const to = currencies.get(event.legalEntityId);
+    return to && to !== event.currency ? [[`${event.currency}:${to}`, { fromCurrency: event.currency, toCurrency: to }] as const] : [];
+  })).values()];
+  const rates = (await repo.fxRatesOfPairs(trx, pairs)).map(asEffective);
+  return events.map((event) => {
+    const to = currencies.get(event.legalEntityId) ?? null;
+    const rate = to === null ? null : (fxRateOn(rates, event.currency, to, event.date)?.rate ?? null);
+    return functionalValue({ amount: event.amount, currency: event.currency }, to, rate);
+  });
+}
+
 /** An event held for want of a rate: what names it in its announcements, with its legal entity and date. */
 type HeldForFx = HeldEventRef & { legalEntityId: string; date: string };
 

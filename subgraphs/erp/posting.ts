@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoDate, type Clock } from '../../lib/clock.ts';
-import type { EventBus, Subscription } from '../../lib/events/bus.ts';
 import { causedBy, createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
-import type { Logger } from '../../lib/logger.ts';
 import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, type TimeEntryCorrected, type TimeEntryRejected } from '../time/index.ts';
 import type { ExpenseApprovalCancelled, ExpenseApproved, ExpenseRejected } from '../time/events.ts';
 import { setupPostingFacts, writeBillingEvent } from './billing-models.ts';
@@ -22,16 +20,6 @@ import type { CostSourceType, ErpDatabase } from './tables.ts';
 const costCodes: ReadonlySet<BillingBlockedCode> = new Set(['NO_LEGAL_ENTITY', 'NO_COST_RATE']);
 
 const subjectType: Readonly<Record<CostSourceType, string>> = { TIME_ENTRY: 'TimeEntry', EXPENSE: 'ExpenseEntry' };
-
-const consumedTopics = [
-  timeTopics.entryApproved,
-  timeTopics.entryRejected,
-  timeTopics.entryApprovalCancelled,
-  timeTopics.entryCorrected,
-  timeTopics.expenseApproved,
-  timeTopics.expenseRejected,
-  timeTopics.expenseApprovalCancelled,
-] as const;
 
 export interface PostingDeps {
   db: Kysely<ErpDatabase>;
@@ -52,18 +40,69 @@ export const costPostingRow = (cost: PlannedCost, postedAt: Date) => ({
   currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: postedAt, updated_at: postedAt,
 });
 
+/** `erp.billing.blocked` for a time entry or expense, caused by `cause`. */
+export const sourceBlockedEvent = (
+  cause: DomainEvent<unknown>,
+  source: { type: CostSourceType; id: string; projectId: string | null },
+  contractId: string | null,
+  blocked: Blocked,
+  now: Date,
+) =>
+  createEvent<BillingBlocked>(
+    'erp',
+    erpTopics.billingBlocked,
+    { typename: subjectType[source.type], id: source.id },
+    { contractId, code: blocked.code, reason: blocked.reason, source },
+    causedBy(cause),
+    now,
+  );
+
+/**
+ * What of a plan's blocked facts a posting reports: only those of the parts not live yet (a source whose cost stands
+ * is not told again it has no cost rate), NO_PROJECT always.
+ */
+export const reportedBlocks = (blocked: readonly Blocked[], live: { cost: boolean; billing: boolean }) =>
+  blocked.filter((each) => (costCodes.has(each.code) ? !live.cost : each.code === 'NO_PROJECT' || !live.billing));
+
+/** An approval's source as erp posts it; null for every other event. */
+export function approvedSourceOf(event: DomainEvent): ApprovedSource | null {
+  switch (event.type) {
+    case timeTopics.entryApproved: {
+      // time freezes the bill rate at approval. An event without it (published before rates were frozen) gets no
+      // rate of erp's own: its billing event is HELD (NO_RATE) for finance.
+      const entry = event.data as unknown as TimeEntryApproved;
+      return {
+        sourceType: 'TIME_ENTRY', sourceId: entry.timeEntryId, workerId: entry.workerId, projectId: entry.projectId, taskId: entry.taskId,
+        roleId: entry.roleId, date: entry.date, hours: entry.hours, billable: entry.billable, billRate: entry.billRate ?? null,
+        invoicedExternally: entry.invoicedExternally === true,
+      };
+    }
+    case timeTopics.expenseApproved: {
+      const expense = event.data as unknown as ExpenseApproved;
+      return {
+        sourceType: 'EXPENSE', sourceId: expense.expenseId, workerId: expense.workerId, projectId: expense.projectId, date: expense.date,
+        amount: { amount: expense.amount, currency: expense.currency }, category: expense.category, billable: expense.billable,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/** An approval published before its source's date (see `reportNotYetWorked`). */
+export const approvedBeforeWorked = (event: DomainEvent<unknown>, source: ApprovedSource) => source.date > isoDate(new Date(event.occurredAt));
+
+/** What a posting asks the graph for a source: its project, and a time entry's cost rate on its date. */
+export const postingFactsRequestOf = (source: ApprovedSource) => ({
+  projectId: source.projectId,
+  costRateOf: source.sourceType === 'TIME_ENTRY' ? { workerId: source.workerId, date: source.date } : null,
+});
+
 export function createPostingService(deps: PostingDeps) {
   const { db, clock } = deps;
 
   const blockedEvent = (cause: DomainEvent<unknown>, source: { type: CostSourceType; id: string; projectId: string | null }, contractId: string | null, blocked: Blocked) =>
-    createEvent<BillingBlocked>(
-      'erp',
-      erpTopics.billingBlocked,
-      { typename: subjectType[source.type], id: source.id },
-      { contractId, code: blocked.code, reason: blocked.reason, source },
-      causedBy(cause),
-      clock.now(),
-    );
+    sourceBlockedEvent(cause, source, contractId, blocked, clock.now());
 
   /** The cost posting; a time entry recorded as uncosted before (no rate then) is costed from now on. */
   async function insertCost(trx: Transaction<ErpDatabase>, cost: PlannedCost) {
@@ -117,11 +156,8 @@ export function createPostingService(deps: PostingDeps) {
    * id) is not written again.
    */
   async function post(event: DomainEvent<unknown>, source: ApprovedSource): Promise<void> {
-    if (source.date > isoDate(new Date(event.occurredAt))) return reportNotYetWorked(event, source);
-    const outside = await deps.facts.load(
-      { projectId: source.projectId, costRateOf: source.sourceType === 'TIME_ENTRY' ? { workerId: source.workerId, date: source.date } : null },
-      { correlationId: event.correlationId },
-    );
+    if (approvedBeforeWorked(event, source)) return reportNotYetWorked(event, source);
+    const outside = await deps.facts.load(postingFactsRequestOf(source), { correlationId: event.correlationId });
     const applied = await handleOnce(db, erpConsumerGroups.posting, event, async (trx) => {
       const liveCost = await repo.lockLiveCostPosting(trx, source.sourceType, source.sourceId);
       const liveEvent = await repo.lockLiveBillingEvent(trx, source.sourceType, source.sourceId);
@@ -139,7 +175,7 @@ export function createPostingService(deps: PostingDeps) {
       // Time on a recurring contract: counted or drawn down instead of billed (once per source: recurring-billing.ts).
       if (plan.usage) events.push(...(await recordRecurringUsage(trx, clock, plan.usage, causedBy(event))));
       const ref = { type: source.sourceType, id: source.sourceId, projectId: source.projectId };
-      const reported = plan.blocked.filter((blocked) => (costCodes.has(blocked.code) ? !liveCost : blocked.code === 'NO_PROJECT' || !liveEvent));
+      const reported = reportedBlocks(plan.blocked, { cost: liveCost !== undefined, billing: liveEvent !== undefined });
       events.push(...reported.map((blocked) => blockedEvent(event, ref, contractId, blocked)));
       await appendToOutbox(trx, events);
     });
@@ -225,24 +261,9 @@ export function createPostingService(deps: PostingDeps) {
 
   /** Routes one of time's events; events that change nothing erp posted (a rejection of an unapproved entry) are skipped. */
   async function handle(event: DomainEvent): Promise<void> {
+    const approved = approvedSourceOf(event);
+    if (approved) return post(event, approved);
     switch (event.type) {
-      case timeTopics.entryApproved: {
-        // time freezes the bill rate at approval. An event without it (published before rates were frozen) gets no
-        // rate of erp's own: its billing event is HELD (NO_RATE) for finance.
-        const entry = event.data as unknown as TimeEntryApproved;
-        return post(event, {
-          sourceType: 'TIME_ENTRY', sourceId: entry.timeEntryId, workerId: entry.workerId, projectId: entry.projectId, taskId: entry.taskId,
-          roleId: entry.roleId, date: entry.date, hours: entry.hours, billable: entry.billable, billRate: entry.billRate ?? null,
-          invoicedExternally: entry.invoicedExternally === true,
-        });
-      }
-      case timeTopics.expenseApproved: {
-        const expense = event.data as unknown as ExpenseApproved;
-        return post(event, {
-          sourceType: 'EXPENSE', sourceId: expense.expenseId, workerId: expense.workerId, projectId: expense.projectId, date: expense.date,
-          amount: { amount: expense.amount, currency: expense.currency }, category: expense.category, billable: expense.billable,
-        });
-      }
       case timeTopics.entryRejected: {
         const entry = event.data as unknown as TimeEntryRejected;
         return entry.wasApproved ? reverse(event, 'TIME_ENTRY', entry.timeEntryId, 'REJECTED') : undefined;
@@ -264,16 +285,3 @@ export function createPostingService(deps: PostingDeps) {
 }
 
 export type PostingService = ReturnType<typeof createPostingService>;
-
-/**
- * Subscribes the posting consumer (group `erp.posting`). Without a facts source (erp running alone, no gateway) it
- * does not subscribe: the group's events wait on the bus rather than being posted without their facts.
- */
-export async function subscribePosting(bus: EventBus, deps: Omit<PostingDeps, 'facts'> & { facts?: PostingFactsSource }, logger: Logger): Promise<Subscription[]> {
-  if (!deps.facts) {
-    logger.warn('erp has no graph to read posting facts from: time approvals are not posted');
-    return [];
-  }
-  const posting = createPostingService({ ...deps, facts: deps.facts });
-  return [await bus.subscribe({ group: erpConsumerGroups.posting, types: consumedTopics, handler: (event) => posting.handle(event) })];
-}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
@@ -8,6 +8,9 @@ import { badInput, notFound } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { writeBillingEvent } from './billing-models.ts';
+import { sumDecimals } from './domain/money.ts';
+import type { PlannedBilling } from './domain/posting.ts';
+import { writeBillingEvents, type BatchedBilling } from './billing-event-batch.ts';
 import {
   checkRecurringTerms,
   closingMonth,
@@ -92,6 +95,71 @@ export async function recordRecurringUsage(trx: Transaction<ErpDatabase>, clock:
 }
 
 /**
+ * `recordRecurringUsage` for a batch of approvals (posting-batch.ts), in their order, answers in the order of `usages`,
+ * in a constant number of statements: the setups locked, the sources' standing usage locked, the retainers' sums, the
+ * months' fees, the overruns' billing events (billing-event-batch.ts: the cap faced in order), the usage rows. Each
+ * drawdown draws on the balance the ones before it in the batch left (kept in memory, as the sums would read).
+ */
+export async function recordRecurringUsages(
+  trx: Transaction<ErpDatabase>,
+  clock: Clock,
+  usages: ReadonlyArray<{ usage: PlannedUsage; cause: EventCause }>,
+): Promise<DomainEvent<unknown>[][]> {
+  if (usages.length === 0) return [];
+  const setups = new Map((await repo.lockBillingSetupsByContracts(trx, [...new Set(usages.map(({ usage }) => usage.contractId))])).map((setup) => [setup.contract_id, setup]));
+  const standing = new Set((await repo.lockLiveRecurringUsages(trx, usages.map(({ usage }) => usage.sourceId))).map((row) => row.source_id));
+  const drawsDown = (usage: PlannedUsage) => usage.billingMethod === 'RETAINER' && usage.amount !== null;
+  const retainerIds = [...new Set(usages.flatMap(({ usage }) => (drawsDown(usage) && setups.has(usage.contractId) ? [setups.get(usage.contractId)!.id] : [])))];
+  const sums = new Map((retainerIds.length > 0 ? await repo.retainerSumsBySetups(trx, retainerIds) : []).map((row) => [row.billing_setup_id, row]));
+  // Whether each drawdown's month has its fee billed (an overrun before it is provisional): one read for all.
+  const months = [...new Set(usages.flatMap(({ usage }) => (drawsDown(usage) && setups.has(usage.contractId) ? [feeSourceId(setups.get(usage.contractId)!.id, monthOfDate(usage.date))] : [])))];
+  const feesBilled = new Set((await repo.lockLiveBillingEvents(trx, ['RETAINER'], months)).map((row) => row.source_id));
+  const now = clock.now();
+  const rows: Array<Insertable<ErpDatabase['recurring_usage']>> = [];
+  /** Overruns to bill, with the usage row each belongs to and its position in `usages`. */
+  const overruns: Array<BatchedBilling & { row: Insertable<ErpDatabase['recurring_usage']>; index: number }> = [];
+  const events: DomainEvent<unknown>[][] = usages.map(() => []);
+  for (const [index, { usage, cause }] of usages.entries()) {
+    const setup = setups.get(usage.contractId);
+    if (!setup || standing.has(usage.sourceId)) continue;
+    standing.add(usage.sourceId);
+    let split: { drawn: string; overrun: string; drawnHours: string; overrunHours: string } | null = null;
+    let awaitsFee = false;
+    if (drawsDown(usage)) {
+      const held = sums.get(setup.id);
+      const drawdown = splitDrawdown(usage.amount!, retainerBalanceOf(setup, held)!.remaining.amount, usage.currency);
+      split = { ...drawdown, ...splitDrawdownHours(usage.hours, drawdown.drawn, usage.amount!) };
+      if (isPositive(drawdown.overrun)) {
+        const month = monthOfDate(usage.date);
+        awaitsFee = overrunAwaitsFee({ startDate: setup.start_date, endDate: setup.end_date }, month, feesBilled.has(feeSourceId(setup.id, month)));
+      }
+      // The next drawdown on this retainer draws on what this one left.
+      const add = (column: 'drawn' | 'drawn_hours' | 'overrun' | 'overrun_hours', value: string) => sumDecimals([String(held?.[column] ?? '0'), value]);
+      sums.set(setup.id, {
+        billing_setup_id: setup.id, fees_billed: String(held?.fees_billed ?? '0'), drawn: add('drawn', split.drawn), drawn_hours: add('drawn_hours', split.drawnHours),
+        overrun: add('overrun', split.overrun), overrun_hours: add('overrun_hours', split.overrunHours),
+      });
+    }
+    const row = {
+      id: randomUUID(), billing_setup_id: setup.id, contract_id: usage.contractId, billing_method: usage.billingMethod, source_type: usage.sourceType,
+      source_id: usage.sourceId, project_id: usage.projectId, worker_id: usage.workerId, date: usage.date, hours: usage.hours, rate: usage.rate,
+      amount: usage.amount, drawn: split?.drawn ?? null, overrun: split?.overrun ?? null, drawn_hours: split?.drawnHours ?? null,
+      overrun_hours: split?.overrunHours ?? null, currency: usage.currency, overage_billing_event_id: null as string | null, reversed_at: null, created_at: now,
+    };
+    rows.push(row);
+    if (split && isPositive(split.overrun)) overruns.push({ planned: overrunBilling(setup, row, split.overrun, awaitsFee), cause, row, index });
+  }
+  // The overruns' OVERAGE billing events first (the cap faced in order), then the usage rows pointing at them.
+  const written = await writeBillingEvents(trx, clock, overruns);
+  for (const [position, { planned, cause, row, index }] of overruns.entries()) {
+    row.overage_billing_event_id = written[position].id;
+    events[index] = overrunAnnouncements(row as OverrunUsage, planned, written[position], cause, now);
+  }
+  if (rows.length > 0) await trx.insertInto('recurring_usage').values(rows).execute();
+  return events;
+}
+
+/**
  * A retainer drawdown's overrun as an OVERAGE billing event on its time entry (source id = the entry's id; no hours
  * or rate: it is part of an entry), through writeBillingEvent (the cap applies): HELD AWAITING_RETAINER_FEE while the
  * month's fee is not billed; else UNBILLED when the terms say BILL, HELD RETAINER_OVERRUN when they say HOLD (or none
@@ -101,29 +169,43 @@ async function writeOverrun(
   trx: Transaction<ErpDatabase>,
   clock: Clock,
   setup: BillingSetupRow,
-  usage: Pick<RecurringUsageRow, 'id' | 'source_id' | 'contract_id' | 'project_id' | 'worker_id' | 'date' | 'hours' | 'amount' | 'currency'>,
+  usage: OverrunUsage,
   overrun: string,
   awaitsFee: boolean,
   cause: EventCause,
 ): Promise<DomainEvent<unknown>[]> {
+  const planned = overrunBilling(setup, usage, overrun, awaitsFee);
+  const written = await writeBillingEvent(trx, clock, planned, cause);
+  await trx.updateTable('recurring_usage').set({ overage_billing_event_id: written.id }).where('id', '=', usage.id).execute();
+  return overrunAnnouncements(usage, planned, written, cause, clock.now());
+}
+
+type OverrunUsage = Pick<RecurringUsageRow, 'id' | 'source_id' | 'contract_id' | 'project_id' | 'worker_id' | 'date' | 'hours' | 'amount' | 'currency'>;
+
+/** The OVERAGE billing event of a drawdown's overrun (writeOverrun's rule, also the batch's). */
+function overrunBilling(setup: BillingSetupRow, usage: OverrunUsage, overrun: string, awaitsFee: boolean): PlannedBilling {
   const heldReason = awaitsFee ? ('AWAITING_RETAINER_FEE' as const) : setup.overrun_policy !== 'BILL' ? ('RETAINER_OVERRUN' as const) : null;
-  const written = await writeBillingEvent(trx, clock, {
+  return {
     sourceType: 'OVERAGE', sourceId: usage.source_id, contractId: usage.contract_id, projectId: usage.project_id, customerId: setup.customer_id,
     legalEntityId: setup.legal_entity_id, workerId: usage.worker_id, roleId: null, taskId: null, date: usage.date,
     description: `Retainer overrun ${usage.date}: ${usage.hours} h worth ${usage.amount} ${usage.currency}, ${overrun} beyond the balance`,
     hours: null, rate: null, amount: overrun, currency: usage.currency, heldReason,
-  }, cause);
-  await trx.updateTable('recurring_usage').set({ overage_billing_event_id: written.id }).where('id', '=', usage.id).execute();
+  };
+}
+
+/** An overrun's announcements: its billing event's, and `erp.billing.blocked` when it was planned HELD. */
+function overrunAnnouncements(usage: OverrunUsage, planned: PlannedBilling, written: { id: string; events: DomainEvent<unknown>[] }, cause: EventCause, now: Date): DomainEvent<unknown>[] {
+  const heldReason = planned.heldReason;
   if (!heldReason) return written.events;
-  const need = `time entry ${usage.source_id} needs ${usage.amount} ${usage.currency} of contract ${usage.contract_id}'s retainer, ${overrun} beyond its balance`;
+  const need = `time entry ${usage.source_id} needs ${usage.amount} ${usage.currency} of contract ${usage.contract_id}'s retainer, ${planned.amount} beyond its balance`;
   const reason = heldReason === 'AWAITING_RETAINER_FEE'
     ? `${need}, before ${usage.date.slice(0, 7)}'s fee is billed: the overrun is held and drawn from the fee when the period close bills it`
     : `${need}: the overrun is held for review`;
   return [
     ...written.events,
     createEvent<BillingBlocked>('erp', erpTopics.billingBlocked, { typename: 'BillingEvent', id: written.id }, {
-      contractId: usage.contract_id, code: heldReason, reason, source: { type: 'OVERAGE', id: usage.source_id, projectId: usage.project_id },
-    }, cause, clock.now()),
+      contractId: usage.contract_id, code: heldReason as 'AWAITING_RETAINER_FEE' | 'RETAINER_OVERRUN', reason, source: { type: 'OVERAGE', id: usage.source_id, projectId: usage.project_id },
+    }, cause, now),
   ];
 }
 

@@ -615,6 +615,12 @@ export const lockLiveRecurringUsage = (trx: Transaction<ErpDatabase>, sourceType
     .forUpdate()
     .executeTakeFirst();
 
+/** Many time entries' standing recurring usage, locked until the transaction ends, in one statement. */
+export const lockLiveRecurringUsages = (trx: Transaction<ErpDatabase>, sourceIds: readonly string[]) =>
+  sourceIds.length === 0
+    ? Promise.resolve([])
+    : trx.selectFrom('recurring_usage').selectAll().where('source_type', '=', 'TIME_ENTRY').where('source_id', 'in', sourceIds).where('reversed_at', 'is', null).forUpdate().execute();
+
 /** A contract's standing (live) recorded hours dated in [from, to]. */
 export const liveUsageHours = async (db: Db, contractId: string, from: string, to: string): Promise<string> =>
   String(
@@ -911,6 +917,48 @@ export const lockLiveBillingEvent = (trx: Transaction<ErpDatabase>, sourceType: 
     .where('status', '<>', 'REVERSED')
     .forUpdate()
     .executeTakeFirst();
+
+/**
+ * The live cost postings of many sources (a batch of approvals: posting-batch.ts), locked until the transaction ends,
+ * in one statement.
+ */
+export const lockLiveCostPostings = (trx: Transaction<ErpDatabase>, sourceTypes: readonly CostSourceType[], sourceIds: readonly string[]) =>
+  sourceIds.length === 0
+    ? Promise.resolve([])
+    : trx
+        .selectFrom('cost_posting')
+        .selectAll()
+        .where('source_type', 'in', sourceTypes)
+        .where('source_id', 'in', sourceIds)
+        .where('reversal_of', 'is', null)
+        .where('reversed_at', 'is', null)
+        .forUpdate()
+        .execute();
+
+/** The live (not reversed) billing events of many sources, locked until the transaction ends, in one statement. */
+export const lockLiveBillingEvents = (trx: Transaction<ErpDatabase>, sourceTypes: readonly BillingSourceType[], sourceIds: readonly string[]) =>
+  sourceIds.length === 0
+    ? Promise.resolve([])
+    : trx
+        .selectFrom('billing_event')
+        .selectAll()
+        .where('source_type', 'in', sourceTypes)
+        .where('source_id', 'in', sourceIds)
+        .where('status', '<>', 'REVERSED')
+        .forUpdate()
+        .execute();
+
+/** Many time entries' standing records of having no cost, locked until the transaction ends, in one statement. */
+export const lockLiveUncostedTimes = (trx: Transaction<ErpDatabase>, sourceIds: readonly string[]) =>
+  sourceIds.length === 0
+    ? Promise.resolve([])
+    : trx.selectFrom('uncosted_time').selectAll().where('source_id', 'in', sourceIds).where('costed_at', 'is', null).where('reversed_at', 'is', null).forUpdate().execute();
+
+/** Many contracts' billing setups, locked in contract order (every cap writer's order), in one statement. */
+export const lockBillingSetupsByContracts = (trx: Transaction<ErpDatabase>, contractIds: readonly string[]) =>
+  contractIds.length === 0
+    ? Promise.resolve([])
+    : trx.selectFrom('billing_setup').selectAll().where('contract_id', 'in', contractIds).orderBy('contract_id').forUpdate().execute();
 
 /** The unreleased invoice line that bills an event, if any. */
 export const liveLineOfBillingEvent = (db: Db, billingEventId: string) =>

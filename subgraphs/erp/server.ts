@@ -17,7 +17,7 @@ import type { InvoicingFactsSource } from './invoicing-facts.ts';
 import { createInvoicingService, type InvoicingService } from './invoicing.ts';
 import { createCreditNoteService, type CreditNoteService } from './credit-notes.ts';
 import type { PostingFactsSource } from './posting-facts.ts';
-import { subscribePosting } from './posting.ts';
+import { subscribePosting } from './posting-consumer.ts';
 import { createBillingModelsService, subscribeBillingModels, type BillingModelsService } from './billing-models.ts';
 import { createRecurringBillingService, type RecurringBillingService } from './recurring-billing.ts';
 import { createPercentCompleteService, type PercentCompleteService } from './percent-complete.ts';

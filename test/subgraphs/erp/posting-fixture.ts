@@ -62,25 +62,33 @@ const costRates = new Map<string, Money>([[W.ana, { amount: '65.00', currency: '
 
 export interface FakePostingFacts extends PostingFactsSource {
   requests: Array<PostingFactsRequest & { correlationId: string }>;
-  /** The next load fails as if the gateway were down. */
-  failNext: boolean;
+  /** Reads of the graph (`load` or `loadMany`: one each). */
+  calls: number;
+  /** The next this many reads fail as if the gateway were down. */
+  failReads: number;
 }
 
 export function fakePostingFacts(): FakePostingFacts {
+  const answer = (request: PostingFactsRequest) => ({
+    project: structuredClone(projects.find((project) => project.id === request.projectId) ?? null),
+    costRate: request.costRateOf ? (costRates.get(request.costRateOf.workerId) ?? null) : null,
+  });
+  const read = (requests: readonly PostingFactsRequest[], correlationId: string) => {
+    source.calls++;
+    source.requests.push(...requests.map((request) => ({ ...request, correlationId })));
+    if (source.failReads > 0) {
+      source.failReads--;
+      throw new Error('gateway unavailable');
+    }
+    return requests.map(answer);
+  };
   const source: FakePostingFacts = {
     requests: [],
-    failNext: false,
-    async load(request, { correlationId }) {
-      source.requests.push({ ...request, correlationId });
-      if (source.failNext) {
-        source.failNext = false;
-        throw new Error('gateway unavailable');
-      }
-      return {
-        project: structuredClone(projects.find((project) => project.id === request.projectId) ?? null),
-        costRate: request.costRateOf ? (costRates.get(request.costRateOf.workerId) ?? null) : null,
-      };
-    },
+    calls: 0,
+    failReads: 0,
+    load: async (request, { correlationId }) => read([request], correlationId)[0],
+    /** Like the gateway's: one read for the batch, which fails whole. */
+    loadMany: async (requests, { correlationId }) => read(requests, correlationId),
   };
   return source;
 }
