@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../lib/clock.ts';
-import { createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
-import { billingEventRow, capHeldEvents, capUsageOf } from './billing-models.ts';
+import type { DomainEvent, EventCause } from '../../lib/events/envelope.ts';
+import { billingEventRow, billingEventWritten, capUsageOf } from './billing-models.ts';
 import { exceedsCap, feeSourceTypes, type CapUsage } from './domain/billing-models.ts';
 import type { PlannedBilling } from './domain/posting.ts';
-import { erpTopics, type BillingEventCreated } from './events.ts';
-import { functionalValuesOf, fxMissingEvents } from './fx.ts';
+import { functionalValuesOf } from './fx.ts';
 import * as repo from './repository.ts';
 import type { BillingSetupRow, ErpDatabase } from './tables.ts';
 
@@ -58,19 +57,7 @@ export async function writeBillingEvents(
     const row = billingEventRow(id, billing, value, now);
     rows.push(row);
     if (capped) weights.get(billing.contractId)?.push({ status: row.status, amount: billing.amount });
-    const subject = { typename: 'BillingEvent', id };
-    const amount = { amount: billing.amount, currency: billing.currency };
-    const events: DomainEvent<unknown>[] = [
-      createEvent<BillingEventCreated>('erp', erpTopics.billingEventCreated, subject, {
-        billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId,
-        projectId: billing.projectId, customerId: billing.customerId, legalEntityId: billing.legalEntityId, workerId: billing.workerId,
-        date: billing.date, hours: billing.hours, amount, status: row.status, heldReason: billing.heldReason,
-      }, cause, now),
-    ];
-    const ref = { billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId, projectId: billing.projectId, amount };
-    if (billing.heldReason === 'CAP_REACHED' && usage) events.push(...capHeldEvents(ref, usage, cause, now));
-    if (billing.heldReason === 'FX_RATE_MISSING') events.push(...fxMissingEvents({ ...ref, legalEntityId: billing.legalEntityId, date: billing.date }, value.functionalCurrency, cause, now));
-    return { id, events };
+    return { id, events: billingEventWritten(id, billing, row.status, { capUsage: usage, functionalCurrency: value.functionalCurrency }, cause, now) };
   });
   await trx.insertInto('billing_event').values(rows).execute();
   return written;

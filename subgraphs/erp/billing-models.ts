@@ -123,8 +123,22 @@ export async function writeBillingEvent(
   const id = randomUUID();
   const now = clock.now();
   const row = billingEventRow(id, billing, value, now);
-  const { status } = row;
   await trx.insertInto('billing_event').values(row).execute();
+  return { id, events: billingEventWritten(id, billing, row.status, { feeUsage, capUsage: usage, functionalCurrency: value.functionalCurrency }, cause, now) };
+}
+
+/**
+ * The events of a billing event just written (one at a time or in a batch): `erp.billing_event.created`, then what
+ * its held reason announces (fee exceeded, cap reached, FX rate missing) with the usage that held it.
+ */
+export function billingEventWritten(
+  id: string,
+  billing: PlannedBilling,
+  status: BillingEventCreated['status'],
+  held: { feeUsage?: FeeUsage | null; capUsage?: CapUsage | null; functionalCurrency: string | null },
+  cause: EventCause,
+  now: Date,
+): DomainEvent<unknown>[] {
   const subject = { typename: 'BillingEvent', id };
   const amount = { amount: billing.amount, currency: billing.currency };
   const events: DomainEvent<unknown>[] = [
@@ -135,10 +149,10 @@ export async function writeBillingEvent(
     }, cause, now),
   ];
   const ref = { billingEventId: id, sourceType: billing.sourceType, sourceId: billing.sourceId, contractId: billing.contractId, projectId: billing.projectId, amount };
-  if (billing.heldReason === 'FEE_EXCEEDED' && feeUsage) events.push(...feeHeldEvents(ref, feeUsage, cause, now));
-  if (billing.heldReason === 'CAP_REACHED' && usage) events.push(...capHeldEvents(ref, usage, cause, now));
-  if (billing.heldReason === 'FX_RATE_MISSING') events.push(...fxMissingEvents({ ...ref, legalEntityId: billing.legalEntityId, date: billing.date }, value.functionalCurrency, cause, now));
-  return { id, events };
+  if (billing.heldReason === 'FEE_EXCEEDED' && held.feeUsage) events.push(...feeHeldEvents(ref, held.feeUsage, cause, now));
+  if (billing.heldReason === 'CAP_REACHED' && held.capUsage) events.push(...capHeldEvents(ref, held.capUsage, cause, now));
+  if (billing.heldReason === 'FX_RATE_MISSING') events.push(...fxMissingEvents({ ...ref, legalEntityId: billing.legalEntityId, date: billing.date }, held.functionalCurrency, cause, now));
+  return events;
 }
 
 export interface BillingModelsDeps {
