@@ -920,7 +920,8 @@ export const lockLiveBillingEvent = (trx: Transaction<ErpDatabase>, sourceType: 
 
 /**
  * The live cost postings of many sources (a batch of approvals: posting-batch.ts), locked until the transaction ends,
- * in one statement.
+ * in one statement, in id order (as lockBillingSetupsByContracts locks): two batches over the same rows lock them in
+ * the same order instead of deadlocking.
  */
 export const lockLiveCostPostings = (trx: Transaction<ErpDatabase>, sourceTypes: readonly CostSourceType[], sourceIds: readonly string[]) =>
   sourceIds.length === 0
@@ -932,10 +933,11 @@ export const lockLiveCostPostings = (trx: Transaction<ErpDatabase>, sourceTypes:
         .where('source_id', 'in', sourceIds)
         .where('reversal_of', 'is', null)
         .where('reversed_at', 'is', null)
+        .orderBy('id')
         .forUpdate()
         .execute();
 
-/** The live (not reversed) billing events of many sources, locked until the transaction ends, in one statement. */
+/** The live (not reversed) billing events of many sources, locked until the transaction ends, in one statement, in id order. */
 export const lockLiveBillingEvents = (trx: Transaction<ErpDatabase>, sourceTypes: readonly BillingSourceType[], sourceIds: readonly string[]) =>
   sourceIds.length === 0
     ? Promise.resolve([])
@@ -945,6 +947,7 @@ export const lockLiveBillingEvents = (trx: Transaction<ErpDatabase>, sourceTypes
         .where('source_type', 'in', sourceTypes)
         .where('source_id', 'in', sourceIds)
         .where('status', '<>', 'REVERSED')
+        .orderBy('id')
         .forUpdate()
         .execute();
 
