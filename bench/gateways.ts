@@ -24,6 +24,7 @@ import { seedOnce } from '../lib/seed/seed-once.ts';
 import { subgraphModules } from '../gateway/subgraphs.ts';
 import { deepQuery } from './deep-query-text.ts';
 import { autocannon } from './autocannon.ts';
+import { freePortRun } from '../test/support/processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,8 +46,7 @@ const gatewayKinds = values.gateways!.split(',') as Array<'psgraph' | 'psgraph-n
 if (!gatewayKinds.includes('stock')) throw new Error('--gateways must include stock: the ratios are to it');
 
 const suffix = randomBytes(4).toString('hex');
-// Below Linux's ephemeral range (32768+), so no outgoing connection holds a port a process is about to listen on.
-const basePort = 20000 + Math.floor(Math.random() * 12000);
+const basePort = await freePortRun(10 + gatewayKinds.length);
 const schemaOf = (name: string) => `bench${suffix}_${name}`;
 const jwtSecret = `jwt-${suffix}`;
 const identitySecret = `identity-${suffix}`;

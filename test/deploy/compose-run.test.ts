@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { isoDate } from '../../lib/clock.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
+import { freePortRun } from '../support/processes.ts';
 import { hasRedisServer, TestRedisServer } from '../support/redis-server.ts';
 import { loadCompose, root, type ComposeService, type Env } from './deploy-files.ts';
 
@@ -31,7 +32,6 @@ describe('deploy/compose.yaml, run as processes', { skip: !enabled && 'needs PG_
   const services = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('psgraph'));
   const scratch = mkdtempSync(join(tmpdir(), 'psgraph-compose-'));
   const database = `psgraph_compose_${randomBytes(4).toString('hex')}`;
-  const basePort = 20000 + Math.floor(Math.random() * 12000);
   const ports = new Map<string, number>();
   const running = new Map<string, Running>();
   let redis: TestRedisServer;
@@ -120,6 +120,7 @@ describe('deploy/compose.yaml, run as processes', { skip: !enabled && 'needs PG_
     const url = new URL(process.env.PG_URL!);
     url.pathname = `/${database}`;
     databaseUrl = url.toString();
+    const basePort = await freePortRun(services.length);
     for (const [name, service] of services) {
       for (const mount of service.volumes ?? []) mkdirSync(join(scratch, mount.split(':')[0]), { recursive: true });
       if (service.restart !== 'no') ports.set(name, basePort + ports.size);

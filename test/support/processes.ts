@@ -47,6 +47,28 @@ export async function sparePort(): Promise<number> {
   return port;
 }
 
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/**
+ * `count` consecutive ports, each free now, below Linux's ephemeral range (32768+) so that a process restarted on its
+ * port (the kill -9 tests) does not find it taken by an outgoing connection's local end. Checked rather than trusted:
+ * machines of this kind run other servers in that range (RabbitMQ listens on 25672).
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (12000 - count));
+    let free = true;
+    for (let port = base; port < base + count && free; port++) free = await canListen(port);
+    if (free) return base;
+  }
+  throw new Error(`no run of ${count} free ports found between 20000 and 32000`);
+}
+
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**

@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePortRun } from './processes.ts';
 
 /** Whether this machine has `redis-server` (fault tests start their own and skip without it). */
 export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 
 /**
- * A Redis of the test's own, on a spare loopback port, keeping nothing on disk: a fault test may stop it, start it
+ * A Redis of the test's own, on a free loopback port below the ephemeral range (a restart finds it still free), keeping nothing on disk: a fault test may stop it, start it
  * empty or flush it without touching the machine's shared Redis. Stopped by pid, never by port or name.
  */
 export class TestRedisServer {
@@ -17,7 +17,7 @@ export class TestRedisServer {
   }
 
   static async start(): Promise<TestRedisServer> {
-    const server = new TestRedisServer(await sparePort());
+    const server = new TestRedisServer(await freePortRun(1));
     await server.restart();
     return server;
   }
@@ -57,15 +57,4 @@ export class TestRedisServer {
     const result = spawnSync('redis-cli', ['-p', String(this.port), ...args], { encoding: 'utf8' });
     return (result.stdout ?? '').trim();
   }
-}
-
-async function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

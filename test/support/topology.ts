@@ -11,6 +11,7 @@ import type { DemoFirm } from '../../lib/seed/demo-firm.ts';
 import { seedOnce } from '../../lib/seed/seed-once.ts';
 import { subgraphModules } from '../../gateway/subgraphs.ts';
 import { eventually } from './eventually.ts';
+import { freePortRun } from './processes.ts';
 
 type ProcessName = SubgraphName | 'gateway';
 type Identityish = { roles: readonly Role[]; workerId?: string | null };
@@ -38,9 +39,7 @@ export interface Topology {
  */
 export async function startTopology(options: { pgUrl: string; redisUrl: string; firm?: DemoFirm }): Promise<Topology> {
   const suffix = randomBytes(4).toString('hex');
-  // Below Linux's ephemeral range (32768+): a process restarted on its port (the kill -9 tests) must not find it taken
-  // by some outgoing connection's local end meanwhile.
-  const basePort = 20000 + Math.floor(Math.random() * 12000);
+  const basePort = await freePortRun(1 + subgraphNames.length);
   const schemaOf = (name: SubgraphName) => `p${suffix}_${name}`;
   const shared = {
     JWT_SECRET: `jwt-${suffix}`,
