@@ -103,12 +103,28 @@ export async function startTopology(options: { pgUrl: string; redisUrl: string; 
     await admin.destroy();
     for (const db of databases.values()) await db.destroy();
   };
+  // A process that exits while starting (a port taken after all, a migration failing) fails the start at once, with
+  // its exit code, rather than after the readiness wait.
+  let starting = true;
+  const exitedWhileStarting = new Promise<never>((_, reject) => {
+    for (const [name, child] of processes) {
+      child.once('exit', (code, signal) => {
+        if (starting) reject(new Error(`the ${name} process exited (${signal ?? `code ${code}`}) before the topology was ready`));
+      });
+    }
+  });
   try {
-    await eventually(async () => {
-      const ready = await fetch(`http://127.0.0.1:${basePort}/readyz`);
-      assert.equal(ready.status, 200);
-    }, 120_000);
+    await Promise.race([
+      exitedWhileStarting,
+      eventually(async () => {
+        if (!starting) return;
+        const ready = await fetch(`http://127.0.0.1:${basePort}/readyz`);
+        assert.equal(ready.status, 200);
+      }, 120_000),
+    ]);
+    starting = false;
   } catch (error) {
+    starting = false;
     await stop();
     throw error;
   }
