@@ -3,6 +3,7 @@
  * schema per subgraph; created and seeded with the demo firm on first start, kept across restarts), the in-process
  * bus (or Redis when REDIS_URL is set), the gateway on PORT (default 4000).
  */
+import './defer-apollo-telemetry.ts';
 import { defaultTokenLifetimeSeconds, signBearerToken } from '../lib/auth/jwt.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,6 +3,7 @@
  * CRM_URL … ERP_URL, IDENTITY_SIGNING_SECRET, and the ways clients authenticate (OIDC_ISSUER for the firm's identity
  * provider, JWT_SECRET for HS256 tokens) from the environment.
  */
+import './defer-apollo-telemetry.ts';
 import { hostname } from 'node:os';
 import { loadConfig, requireSetting, subgraphNames } from '../lib/config.ts';
 import { connectBus } from '../lib/events/create-bus.ts';

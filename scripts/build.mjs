@@ -1,7 +1,7 @@
 /**
  * `npm run build` (also `prepare`, so `npm ci` builds): compiles the servers' TypeScript to dist/ once, so a start
  * loads plain JavaScript instead of transforming ≈ 450 files through tsx (≈ 1 s of every start, docs/benchmarks.md
- * "Start-up"). Types are not checked here (`npm run typecheck` and `npm test` do that): the output is what tsx would
+ * "Start-up"), and each subgraph's schema worked out once (schema/prebuilt/, lib/graphql/prebuilt-subgraph-schema.ts). Types are not checked here (`npm run typecheck` and `npm test` do that): the output is what tsx would
  * have run. dist/ mirrors the tree, with the files the code reads next to itself (schema/*.graphql, the gateway's
  * .graphql files, the browser IDE's files, package.json, README.md), so paths relative to `import.meta.url` hold in both.
  *
@@ -92,6 +92,11 @@ export function build(into = distDir) {
   for (const asset of assets) {
     mkdirSync(dirname(join(staging, asset)), { recursive: true });
     cpSync(join(root, asset), join(staging, asset));
+  }
+  const prebuilt = spawnSync(process.execPath, [join(staging, 'scripts', 'prebuild-subgraph-schemas.js')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (prebuilt.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`writing the prebuilt subgraph schemas failed (exit ${prebuilt.status ?? prebuilt.signal})`);
   }
   writeFileSync(join(staging, '.built'), `${began.toISOString()}\n`);
   // The stamp's time is when compiling began: a source saved during the build makes the result stale.

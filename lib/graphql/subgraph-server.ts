@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Kysely } from 'kysely';
 import { CORRELATION_HEADER, type Identity, type Role } from '../auth/identity.ts';
 import { DomainError, formatGraphQLError } from '../errors.ts';
 import { errorLogPlugin } from './error-log.ts';
+import { subgraphSchema } from './prebuilt-subgraph-schema.ts';
 import type { EventBus, Subscription } from '../events/bus.ts';
 import { databaseCheckpoints } from '../events/checkpoints.ts';
 import { consumerBus } from '../events/consumer-bus.ts';
@@ -79,7 +79,7 @@ export interface SubgraphRuntime {
 export function createSubgraphRuntime<Ctx extends RequestScope>(definition: SubgraphDefinition<Ctx>): SubgraphRuntime {
   const { name, logger } = definition;
   const apollo = new ApolloServer<Ctx>({
-    schema: buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: withAsyncReferenceResolvers(definition.resolvers) }),
+    schema: subgraphSchema({ typeDefs: definition.typeDefs, resolvers: withAsyncReferenceResolvers(definition.resolvers) }),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: definition.maskErrors }),
     includeStacktraceInErrorResponses: !definition.maskErrors,
     // The process owns shutdown (lib/run-subgraph.ts). Apollo's own SIGTERM handler would re-raise the signal once

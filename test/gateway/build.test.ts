@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { subgraphNames } from '../../lib/config.ts';
+import { sdlHash } from '../../lib/graphql/prebuilt-subgraph-schema.ts';
 
 /**
  * `npm start` runs what `npm run build` compiled (scripts/build.mjs): the compiled tree must start as the source does,
@@ -83,6 +85,13 @@ describe('the compiled tree (npm run build)', () => {
     assert.equal(exit.stderr, '');
     assert.equal((answer as { errors?: unknown }).errors, undefined, JSON.stringify(answer));
     assert.equal((answer as { data: { customers: { nodes: unknown[] } } }).data.customers.nodes.length, 1);
+  });
+
+  it("holds each subgraph's prebuilt schema, named by its SDL's hash, so the compiled start uses them", () => {
+    for (const name of subgraphNames) {
+      const hash = sdlHash(readFileSync(join(root, 'schema', `${name}.graphql`), 'utf8'));
+      assert.ok(existsSync(join(out, 'schema', 'prebuilt', `${hash}.json`)), `${name}'s prebuilt schema`);
+    }
   });
 
   it('the launcher refuses what is not an entry point, in one line', () => {
