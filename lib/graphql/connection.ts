@@ -99,15 +99,24 @@ function toConnection<T extends Record<string, any>>(
   const page = rows.slice(0, plan.limit);
   if (plan.backward) page.reverse();
   const cursorColumns = ordering.columns.map((column) => column.split('.').pop() as string);
-  const edges = page.map((node) => ({ cursor: encodeCursor(cursorColumns.map((c) => node[c])), node }));
+  const cursorOf = (node: T | undefined) => (node === undefined ? null : encodeCursor(cursorColumns.map((c) => node[c])));
+  // Cursors are made when read: most clients select `nodes`, and a cursor per row (JSON, then base64) is work and
+  // garbage for every row of every list.
+  let edges: Connection<T>['edges'] | undefined;
   return {
-    edges,
+    get edges() {
+      return (edges ??= page.map((node) => ({ cursor: cursorOf(node) as string, node })));
+    },
     nodes: page,
     pageInfo: {
       hasNextPage: plan.backward ? plan.before != null : hasMore,
       hasPreviousPage: plan.backward ? hasMore : plan.after != null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return cursorOf(page[0]);
+      },
+      get endCursor() {
+        return cursorOf(page.at(-1));
+      },
     },
     totalCount,
   };
