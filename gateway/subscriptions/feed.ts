@@ -1,6 +1,7 @@
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { Identity } from '../../lib/auth/identity.ts';
 import type { EventBus, PositionedEvent, Subscription } from '../../lib/events/bus.ts';
+import type { DomainEvent } from '../../lib/events/envelope.ts';
 import { comparePositions, type EventPosition } from '../../lib/events/position.ts';
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -149,17 +150,25 @@ export class LiveFeed {
       // from before reads the stream by position (the history's `readAfter`), not through the group.
       startAt: 'end',
       // Only recorded and queued here: the bus (and, in process, the publishing relay) does not wait for subscribers.
-      handler: async (event, { position }) => {
-        if (reportingLineEventTypes.includes(event.type)) {
-          this.#lines.hear(event);
-          return;
-        }
-        this.#history.record(position, event);
-        if (!this.#hasSubscribersFor(event.type)) return;
-        this.#pending.push({ position, event });
-        this.#cut();
+      handler: async (event, { position }) => this.#hear(event, position),
+      // Every approval and billing event passes through here: a spike is taken a read (Redis) or a relay pass
+      // (in-process) at a time, acknowledged once, each event heard in order as one at a time would be.
+      batch: {
+        maxEvents: liveFeedBatchSize,
+        handler: async (events, deliveries) => events.forEach((event, index) => this.#hear(event, deliveries[index].position)),
       },
     });
+  }
+
+  #hear(event: DomainEvent, position: EventPosition) {
+    if (reportingLineEventTypes.includes(event.type)) {
+      this.#lines.hear(event);
+      return;
+    }
+    this.#history.record(position, event);
+    if (!this.#hasSubscribersFor(event.type)) return;
+    this.#pending.push({ position, event });
+    this.#cut();
   }
 
   /**
@@ -504,6 +513,9 @@ function resultFor(field: LiveField, selection: LiveSelection, id: string, resol
   }
   return located.length > 0 ? { data: { [key]: payload }, errors: asDelivered(located) } : { data: { [key]: payload } };
 }
+
+/** Events the feed takes from the bus at once, at most (they are only recorded and queued there). */
+const liveFeedBatchSize = 500;
 
 /** Events resolved together when a subscriber catches up from its cursor. */
 const replayBatch = 500;

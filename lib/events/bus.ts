@@ -61,7 +61,8 @@ export interface SubscribeOptions {
   readonly deadLetters?: DeadLetterHook;
   /**
    * Hands the group the consecutive events the bus has ready (Redis: what one read returns; in-process: what the
-   * relay publishes in one pass), up to `maxEvents`, in order, acknowledged together once `batch.handler` resolves.
+   * relay publishes in one pass, as far as the groups subscribed before it are through), up to `maxEvents`, in order,
+   * acknowledged together once `batch.handler` resolves.
    * When it throws, the bus hands those events to `handler` one at a time instead, so a dead letter, a transient
    * failure's retries and the failure count stay exactly per event. Without it, every event goes to `handler`.
    */
@@ -143,9 +144,10 @@ export interface EventBus {
   /** Resolves once the event is durable on the bus (Redis) or handed to every group (in-process). */
   publish(event: DomainEvent<unknown>): Promise<void>;
   /**
-   * Optional (buses that deliver inside the publish: in-process): publishes `events` in order, as `publish` each would,
-   * but hands a group that takes batches (`SubscribeOptions.batch`) several at once. Rejects with `PartlyPublished` when
-   * a group failed: the events before `published` went to every group, the rest are to be published again.
+   * Optional: publishes `events` in order, as `publish` each would, in one go: the in-process bus hands a group that
+   * takes batches (`SubscribeOptions.batch`) several at once, Redis takes them in one round trip. Rejects with
+   * `PartlyPublished` when a group failed (or Redis refused one): the events before `published` went to every group,
+   * the rest are to be published again.
    */
   publishAll?(events: readonly DomainEvent<unknown>[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;

@@ -20,6 +20,36 @@ interface Group {
   backlog: PositionedEvent[];
 }
 
+/** Where a group stopped in a publish: the event its handler failed at. */
+interface Stop {
+  readonly item: PositionedEvent;
+  readonly error: unknown;
+}
+
+/** How far one group is through a publish's events (handled, or not of its types), for the group behind it. */
+class Progress {
+  #through = 0;
+  #settled = false;
+  #waiters: (() => void)[] = [];
+
+  advance(through: number) {
+    this.#through = through;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** It goes no further in this publish (finished, or stopped at a failure). */
+  settle() {
+    this.#settled = true;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves once the group is through the first `count` events, or with how far it got when it stops short. */
+  async through(count: number): Promise<number> {
+    while (this.#through < count && !this.#settled) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    return Math.min(count, this.#through);
+  }
+}
+
 /**
  * The embedded default. `publish` resolves only after every group's handler has finished with the event, and
  * rejects if one failed, so the outbox relay leaves the event unpublished and retries it: nothing is lost between a
@@ -43,34 +73,69 @@ export class InProcessBus implements EventBus {
   }
 
   /**
-   * Hands `published` to every group in order: a group that takes batches gets them `batch.maxEvents` at a time, the
-   * others one by one. A group that fails at an event gets none after it, nor do the groups after it: the relay
-   * publishes that event again (`PartlyPublished`), and a group that had handled it sees it again (handlers are
-   * idempotent).
+   * Hands `published` to every group, each in publish order: a group that takes batches gets them `batch.maxEvents` at
+   * a time, the others one by one. The groups work as a pipeline in subscription order: a group takes an event once
+   * the groups subscribed before it are through it (the subgraphs' consumers have committed what the event caused
+   * before the gateway's groups hear of it), but it does not wait for them to finish the whole publish, so a spike
+   * costs about its slowest group rather than the sum of them all. A group that fails at an event gets none after it,
+   * nor do the groups after it: the relay publishes that event again (`PartlyPublished`), and a group that had handled
+   * it sees it again (handlers are idempotent).
    */
   async publishAll(published: readonly DomainEvent<unknown>[]): Promise<void> {
     // Payloads are JSON objects; handlers read them as such, whatever interface the publisher typed them with.
     // A retried publish (a handler failed) is a new delivery at a new position, as a Redis XADD retry would be.
     const items = published.map((event) => ({ event: event as DomainEvent, position: this.#positions.next() }));
-    let reached = items.length;
-    const failures: unknown[] = [];
+    let ahead: Progress | null = null;
+    const runs: Promise<Stop | null>[] = [];
     for (const [name, group] of this.#groups) {
+      const progress = new Progress();
+      runs.push(this.#deliverInTurn(name, group, items, ahead, progress));
+      ahead = progress;
+    }
+    const stops = (await Promise.all(runs)).filter((stop) => stop !== null);
+    if (stops.length === 0) return;
+    const reached = Math.min(...stops.map(({ item }) => items.indexOf(item)));
+    throw new PartlyPublished(reached, stops.map(({ error }) => error), `event ${items[reached].event.id} failed in ${stops.length} group(s)`);
+  }
+
+  /**
+   * One group's share of a publish: its events in order, each part once the group ahead is through it; `progress`
+   * says how far this group is, for the group behind. Returns the event it failed at, with the error, or null.
+   */
+  async #deliverInTurn(name: string, group: Group, items: readonly PositionedEvent[], ahead: Progress | null, progress: Progress): Promise<Stop | null> {
+    try {
       const options = group.options;
       if (!options) {
         group.backlog.push(...items);
-        continue;
+        progress.advance(items.length);
+        return null;
       }
-      const stopped = await this.#deliverAll(name, options, items.slice(0, reached).filter(({ event }) => options.types.includes(event.type)));
-      if (stopped) {
-        failures.push(stopped.error);
-        reached = items.indexOf(stopped.item);
+      const size = options.batch ? Math.max(1, options.batch.maxEvents) : 1;
+      const mine = ({ event }: PositionedEvent) => options.types.includes(event.type);
+      let next = 0;
+      while (next < items.length) {
+        // The next part: up to `size` of the group's events, with the others' events between them.
+        let end = next;
+        for (let own = 0; end < items.length && (own < size || !mine(items[end])); end++) if (mine(items[end])) own++;
+        const allowed = ahead ? await ahead.through(end) : end;
+        const stopped = await this.#deliverAll(name, options, items.slice(next, allowed).filter(mine));
+        if (stopped) {
+          progress.advance(items.indexOf(stopped.item));
+          return stopped;
+        }
+        progress.advance(allowed);
+        // The group ahead stopped short of this part: so does this group (the relay publishes the rest again).
+        if (allowed < end) return null;
+        next = end;
       }
+      return null;
+    } finally {
+      progress.settle();
     }
-    if (failures.length > 0) throw new PartlyPublished(reached, failures, `event ${items[reached].event.id} failed in ${failures.length} group(s)`);
   }
 
   /** Delivers `items` (of the group's types) in order; returns the one that failed, with its error, or null. */
-  async #deliverAll(name: string, options: SubscribeOptions, items: readonly PositionedEvent[]): Promise<{ item: PositionedEvent; error: unknown } | null> {
+  async #deliverAll(name: string, options: SubscribeOptions, items: readonly PositionedEvent[]): Promise<Stop | null> {
     const size = options.batch ? Math.max(1, options.batch.maxEvents) : 1;
     for (let start = 0; start < items.length; start += size) {
       const chunk = items.slice(start, start + size);

@@ -25,6 +25,11 @@ export interface OutboxRelayOptions {
   /** How long published rows are kept for replays (EVENT_RETENTION_HOURS). Default 7 days. */
   readonly retentionMs?: number;
   readonly pollIntervalMs?: number;
+  /**
+   * Rows per publish (and per replay page). Default 1,000: a pass costs a few statements of its own (numbering, the
+   * read, marking published) whatever its size, and under an approval spike those, not the consumers, set the pace
+   * at 200 (docs/benchmarks.md, 2026-12-07 "consumer groups in a spike").
+   */
   readonly batchSize?: number;
   /** How long a relay instance holds the publishing lease without renewing it. Default 15 s. */
   readonly leaseMs?: number;
@@ -48,7 +53,7 @@ const stopWaitMs = 5_000;
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, source, logger = silentLogger } = options;
   const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
-  const batchSize = options.batchSize ?? 200;
+  const batchSize = options.batchSize ?? 1000;
   const leaseSeconds = Math.max(1, Math.round((options.leaseMs ?? 15_000) / 1000));
   const holder = randomUUID();
   let running: Promise<void> | null = null;
@@ -98,7 +103,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const done: number[] = [];
     try {
       if (bus.publishAll) {
-        // One call for the rows, so consumers that take batches get them together (in-process bus).
+        // One call for the rows: consumers that take batches get them together (in-process), one round trip (Redis).
         const events = rows.map(toEvent);
         try {
           await publishingAll(events, () => bus.publishAll!(events));
@@ -121,23 +126,29 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   };
 
+  /** Numbers what is new, then reads the next rows to publish: those numbered after `after` (all when null). */
+  const readPage = async (after: number | null) => {
+    await number();
+    let query = db.selectFrom('outbox').selectAll().where('published_at', 'is', null).where('sequence', 'is not', null);
+    if (after !== null) query = query.where('sequence', '>', after);
+    return query.orderBy('sequence').limit(batchSize).execute();
+  };
+
   const publishPending = async (): Promise<boolean> => {
     let published = false;
+    let next = readPage(null);
     for (;;) {
-      await number();
-      const rows = await db
-        .selectFrom('outbox')
-        .selectAll()
-        .where('published_at', 'is', null)
-        .where('sequence', 'is not', null)
-        .orderBy('sequence')
-        .limit(batchSize)
-        .execute();
+      const rows = await next;
       if (rows.length === 0) return published;
+      const head = Number(rows[rows.length - 1].sequence);
+      // The next page is numbered and read while this one is with the consumers: a spike's pace is then the slower
+      // of the two, not their sum. Publishing stays in order (one page at a time); a page read ahead and left (this
+      // one failed) stays unpublished for the next pass.
+      next = rows.length < batchSize ? Promise.resolve([]) : readPage(head);
+      next.catch(() => undefined);
       await publishRows(rows, true);
       published = true;
-      await bus.replay?.advertise(source, { head: Number(rows[rows.length - 1].sequence) });
-      if (rows.length < batchSize) return published;
+      await bus.replay?.advertise(source, { head });
     }
   };
 

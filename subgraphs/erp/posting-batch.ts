@@ -21,8 +21,11 @@ import { recordRecurringUsages } from './recurring-billing.ts';
 import * as repo from './repository.ts';
 import type { ErpDatabase } from './tables.ts';
 
-/** How many events the posting consumer takes at once (one facts read and one transaction each). */
-export const postingBatchSize = 200;
+/**
+ * How many events the posting consumer takes at once (one facts read and one transaction each): half a relay pass
+ * (lib/events/relay.ts), so a spike costs fewer reads of the graph than at 200 (docs/benchmarks.md, 2026-12-07).
+ */
+export const postingBatchSize = 500;
 
 interface Approval {
   readonly event: DomainEvent;
