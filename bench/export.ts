@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { signBearerToken } from '../lib/auth/jwt.ts';
 import { startBenchHub } from './bench-hub.ts';
+import { readExport } from './export-read.ts';
 
 const { values } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, from: { type: 'string' }, to: { type: 'string' }, formats: { type: 'string', default: 'csv,jsonl' } },
@@ -32,17 +33,8 @@ for (const format of values.formats!.split(',')) {
   const before = process.memoryUsage().rss;
   peak = before;
   const started = performance.now();
-  const response = await fetch(`${hub.url.replace('/graphql', `/exports/time-entries.${format}`)}?${params}`, { headers: { authorization: `Bearer ${token}` } });
-  if (response.status !== 200) throw new Error(`${format}: status ${response.status} ${await response.text()}`);
-  let newlines = 0;
-  let bytes = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.length;
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) newlines++;
-  }
+  const { rows, bytes } = await readExport(hub.url, token, format, params);
   const seconds = (performance.now() - started) / 1000;
-  // CSV has a header line (and quoted notes may hold line breaks: the seed's notes hold none).
-  const rows = format === 'csv' ? newlines - 1 : newlines;
   lines.push(
     `${format.padEnd(5)} ${String(rows).padStart(8)} rows  ${mb(bytes).padStart(7)}  ${seconds.toFixed(1).padStart(6)} s  ${Math.round(rows / seconds).toString().padStart(6)} rows/s  RSS before ${mb(before)}, peak ${mb(peak)}`,
   );

@@ -8,6 +8,12 @@
  *
  *   PG_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:gateways
  *   npm run bench:gateways -- --rounds 5 --duration 10 --connections 10 --scale 1 --gateways psgraph,stock
+ *
+ * `psgraph-cached` is psgraph's gateway with its entity cache (ENTITY_CACHE=true): the reads repeat, so after the
+ * first each is answered from the cache. It needs the subgraphs' events, so with it every process shares a Redis
+ * stream of the benchmark's own (REDIS_URL, deleted at the end), the other gateways' subgraphs included:
+ *
+ *   PG_URL=… REDIS_URL=redis://127.0.0.1:6379 npm run bench:gateways -- --gateways psgraph,psgraph-cached,stock,hive
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,6 +23,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { signBearerToken } from '../lib/auth/jwt.ts';
 import { subgraphNames } from '../lib/config.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
@@ -42,13 +49,17 @@ const { values } = parseArgs({
 });
 const pgUrl = process.env.PG_URL ?? process.env.DATABASE_URL;
 if (!pgUrl) throw new Error('set PG_URL (or DATABASE_URL): the subgraph processes run on PostgreSQL');
-const gatewayKinds = values.gateways!.split(',') as Array<'psgraph' | 'psgraph-nodedupe' | 'stock' | 'hive'>;
+const gatewayKinds = values.gateways!.split(',') as Array<'psgraph' | 'psgraph-nodedupe' | 'psgraph-cached' | 'stock' | 'hive'>;
 if (!gatewayKinds.includes('stock')) throw new Error('--gateways must include stock: the ratios are to it');
+const redisUrl = process.env.REDIS_URL;
+if (gatewayKinds.includes('psgraph-cached') && !redisUrl) throw new Error('psgraph-cached needs REDIS_URL: its cache hears the subgraphs\' events');
 
 const suffix = randomBytes(4).toString('hex');
 const basePort = await freePortRun(10 + gatewayKinds.length);
 const schemaOf = (name: string) => `bench${suffix}_${name}`;
 const jwtSecret = `jwt-${suffix}`;
+const eventStream = `psgraph:bench:${suffix}`;
+const busEnv: Record<string, string> = gatewayKinds.includes('psgraph-cached') ? { REDIS_URL: redisUrl!, EVENT_STREAM: eventStream } : {};
 const identitySecret = `identity-${suffix}`;
 const subgraphUrl = (index: number) => `http://127.0.0.1:${basePort + 1 + index}/graphql`;
 const subgraphEnv = Object.fromEntries(subgraphNames.map((name, index) => [`${name.toUpperCase()}_URL`, subgraphUrl(index)]));
@@ -66,6 +77,19 @@ const queries = [
     body: JSON.stringify({
       query: 'query WorkerManager($id: ID!) { worker(id: $id) { name manager { name } legalEntity { currency } } }',
       variables: { id: managed.id },
+    }),
+  },
+  {
+    // Finance's dashboard in the README: approved work not yet invoiced and invoice cycle times, per customer.
+    name: 'bi',
+    body: JSON.stringify({
+      query: `query FinanceDashboard($from: Date!, $to: Date!) {
+        unbilledWork(from: $from, to: $to, groupBy: [CUSTOMER], period: MONTH) {
+          customer { name } periodStart currency unbilled { hours amount { amount } } held { amount { amount } } oldestDate
+        }
+        invoiceCycleTime(from: $from, to: $to, groupBy: [CUSTOMER]) { customer { name } invoices approvalToIssue { meanDays medianDays } open { count } }
+      }`,
+      variables: { from: `${today.slice(0, 4)}-01-01`, to: `${today.slice(0, 4)}-12-31` },
     }),
   },
 ];
@@ -130,6 +154,12 @@ async function cleanUp() {
   );
   for (const name of subgraphNames) await sql`drop schema if exists ${sql.id(schemaOf(name))} cascade`.execute(admin);
   await admin.destroy();
+  if (busEnv.REDIS_URL) {
+    // The benchmark's own stream and the keys named after it (consumer owners, replay requests); nothing else.
+    const redis = new Redis(busEnv.REDIS_URL);
+    for await (const keys of redis.scanStream({ match: `${eventStream}*` })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    redis.disconnect();
+  }
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
@@ -146,13 +176,14 @@ try {
       DATABASE_URL: pgUrl,
       DATABASE_SCHEMA: schemaOf(name),
       GATEWAY_URL: gatewayUrl('psgraph'),
+      ...busEnv,
     }),
   );
   const gateways = new Map<string, ChildProcess>();
   for (const kind of gatewayKinds) {
     gateways.set(
       kind,
-      tsx('bench/gateway-process.ts', [kind === 'psgraph-nodedupe' ? 'psgraph' : kind], {
+      tsx('bench/gateway-process.ts', [kind.startsWith('psgraph') ? 'psgraph' : kind], {
         ...subgraphEnv,
         PORT: String(gatewayPort(kind)),
         JWT_SECRET: jwtSecret,
@@ -161,6 +192,7 @@ try {
         BENCH_IDENTITY: JSON.stringify({ workerId: null, roles: ['ADMIN'] }),
         BENCH_HIVE_INBOUND_DEDUPE: values['hive-inbound-dedupe'] ? 'true' : '',
         SUBGRAPH_DEDUPE: kind === 'psgraph-nodedupe' ? 'false' : 'true',
+        ...(kind === 'psgraph-cached' ? { ...busEnv, ENTITY_CACHE: 'true', GATEWAY_INSTANCE: `bench-${suffix}` } : {}),
         // As deployed: a line per request (to /dev/null here), so its cost is in the numbers.
         LOG_LEVEL: 'info',
       }, kind),

@@ -11,33 +11,22 @@
  */
 import { parseArgs } from 'node:util';
 import { startBenchHub } from './bench-hub.ts';
+import { draftAllInvoices, issueAll, lastMonthEnd } from './invoice-steps.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '4' } } });
 const { hub, call, statements, resetStatements: reset, databaseLabel } = await startBenchHub({ scale: Number(values.scale) });
-const today = new Date();
-const periodEnd = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 0)).toISOString().slice(0, 10);
+const periodEnd = lastMonthEnd();
 
 reset();
 let started = performance.now();
-const drafted = await call(
-  `mutation($end: Date!) { draftInvoices(input: { periodEnd: $end }, idempotencyKey: "bench-${periodEnd}") { id lines { id } total { amount currency } } }`,
-  { end: periodEnd },
-);
+const invoices = await draftAllInvoices(call, periodEnd, `bench-${periodEnd}`);
 const draftSeconds = (performance.now() - started) / 1000;
 const draftStatements = statements();
-const invoices: Array<{ id: string; lines: unknown[] }> = drafted.draftInvoices;
 const lines = invoices.reduce((sum, invoice) => sum + invoice.lines.length, 0);
 
 reset();
 started = performance.now();
-const queue = [...invoices];
-await Promise.all(
-  Array.from({ length: Number(values.concurrency) }, async () => {
-    for (let invoice = queue.shift(); invoice; invoice = queue.shift()) {
-      await call(`mutation($id: ID!) { issueInvoice(id: $id) { number } }`, { id: invoice.id });
-    }
-  }),
-);
+await issueAll(call, invoices, Number(values.concurrency));
 const issueSeconds = (performance.now() - started) / 1000;
 const issueStatements = statements();
 

@@ -12,24 +12,17 @@
  */
 import { parseArgs } from 'node:util';
 import { startBenchHub } from './bench-hub.ts';
+import { lastTwelveMonths, utilizationQuery } from './kpi-questions.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' } } });
 const { hub, call, statements, resetStatements: reset, databaseLabel } = await startBenchHub({ scale: Number(values.scale) });
-const now = new Date();
-const from = new Date(Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), 1)).toISOString().slice(0, 10);
-const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)).toISOString().slice(0, 10);
-
-const utilization = (groupBy: string) => `query($from: Date!, $to: Date!) {
-  rows: utilization(from: $from, to: $to, groupBy: [${groupBy}], period: MONTH) {
-    worker { id } costCenter { id } periodStart billableHours nonBillableHours capacityHours utilization targetUtilization
-  }
-}`;
+const { from, to } = lastTwelveMonths();
 const compliance = `query($from: Date!, $to: Date!) {
   rows: timesheetCompliance(from: $from, to: $to, groupBy: [COST_CENTER], period: MONTH) { costCenter { id } periodStart expectedWeeks submittedWeeks complianceRate }
 }`;
 const questions: Array<[string, string]> = [
-  ['utilization by WORKER, MONTH', utilization('WORKER')],
-  ['utilization by COST_CENTER, MONTH', utilization('COST_CENTER')],
+  ['utilization by WORKER, MONTH', utilizationQuery('WORKER', 'MONTH')],
+  ['utilization by COST_CENTER, MONTH', utilizationQuery('COST_CENTER', 'MONTH')],
   ['timesheet compliance by COST_CENTER, MONTH', compliance],
 ];
 

@@ -144,6 +144,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       metrics: options.config?.metrics,
       graphiql: options.config?.graphiql,
       subgraphDedupe: options.config?.subgraphDedupe,
+      entityCache: options.config?.entityCache,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;

@@ -15,7 +15,7 @@ interface InFlight {
 }
 
 /** Whether the subgraph operation only reads: a query (mutations run once per client request, always). */
-function isQuery(document: DocumentNode | undefined, query: string | undefined): boolean {
+export function isQuery(document: DocumentNode | undefined, query: string | undefined): boolean {
   const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   if (operation) return operation.operation === 'query';
   // No document: the query planner's text, which starts with its operation keyword or a bare selection set.

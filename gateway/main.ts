@@ -53,6 +53,7 @@ await runMain('gateway', async () => {
     metrics: config.metrics,
     graphiql: config.graphiql,
     subgraphDedupe: config.subgraphDedupe,
+    entityCache: config.entityCache,
   });
   const url = await gateway.listen(config.port ?? 4000, config.host);
   // Milliseconds from the process's start (loading the code included) to listening: docs/benchmarks.md "Start-up".

@@ -25,10 +25,13 @@ import { createGraphiql, type GraphiqlOptions } from './graphiql.ts';
 import { errorLogPlugin } from '../lib/graphql/error-log.ts';
 import { ExportError, payrollCsv, sendExportError } from './payroll-export.ts';
 import { streamTimeEntries } from './time-entry-export.ts';
+import { subgraphExports } from './subgraph-exports.ts';
 import { billingEventExport } from './billing-export.ts';
 import { exportFormatOf, streamExport, type ExportFormat } from './export-stream.ts';
 import { invoiceExport } from './invoice-export.ts';
 import { revenueExport } from './revenue-export.ts';
+import { auditExport } from './audit-export.ts';
+import { auditTrailField } from './operations/audit-trail.ts';
 import { deadLetterFields } from './operations/dead-letters.ts';
 import { importFields, type ExecuteAsCaller } from './operations/import.ts';
 import { OperationsGateway } from './operations/schema.ts';
@@ -36,6 +39,7 @@ import { createReadinessHandler } from './readiness.ts';
 import { serviceAvailabilityPlugin } from './service-availability.ts';
 import { SignedDataSource } from './signed-data-source.ts';
 import { inflightDedupe } from './inflight-dedupe.ts';
+import { createEntityCache, type EntityCache, type EntityCacheSettings } from './entity-cache/index.ts';
 import { deadlinePlugin, type TimeLimits } from './subgraph-guard.ts';
 import { DemandControl, type QueryLimits } from './demand-control/index.ts';
 import { csrfPrevention, graphqlOverHttpPlugin } from './graphql-over-http.ts';
@@ -93,6 +97,11 @@ export interface GatewayOptions {
   readonly graphiql?: GraphiqlOptions;
   /** Merge identical subgraph calls in flight (gateway/inflight-dedupe.ts); default true (SUBGRAPH_DEDUPE). */
   readonly subgraphDedupe?: boolean;
+  /**
+   * The entity cache (gateway/entity-cache/): subgraph answers kept per visibility scope and dropped by domain events
+   * and mutations; off unless `enabled` (ENTITY_CACHE). Needs `bus`.
+   */
+  readonly entityCache?: EntityCacheSettings;
   /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
   readonly bus?: EventBus;
   readonly subscriptions?: {
@@ -122,6 +131,8 @@ export interface GatewayRuntime {
   readonly liveConnections: ConnectionLimiter | null;
   /** The query limits every client operation is checked against (demand-control/). */
   readonly demandControl: DemandControl;
+  /** The entity cache, when it is on (its counts: tests, the log). */
+  readonly entityCache: EntityCache | null;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -141,6 +152,11 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   // @apollo/gateway otherwise sends usage metrics to Apollo (and probes cloud metadata endpoints to label them).
   // A firm's time and billing graph does not phone home; this variable is the gateway's only switch.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const liveGroup = options.subscriptions?.group ?? 'gateway.live';
+  if (options.entityCache?.enabled && !options.bus) throw new Error('the entity cache (ENTITY_CACHE) needs the event bus to stay exact');
+  const entityCache = options.entityCache?.enabled && options.bus
+    ? createEntityCache({ settings: options.entityCache, bus: options.bus, group: `${liveGroup}.entity-cache`, logger })
+    : null;
   const graph = new SubscribingGateway(new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => {
@@ -149,12 +165,15 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       const { identitySecret, timeLimits } = options;
       const source = measuredDataSource(name, new SignedDataSource({ url, identitySecret, name, timeLimits, logger }));
       // Outside the metrics: merged fetches are not counted as fetches, since they never reach the subgraph.
-      return options.subgraphDedupe === false ? source : inflightDedupe(name, source);
+      const merged = options.subgraphDedupe === false ? source : inflightDedupe(name, source);
+      // Outside the merging: an answer from the cache needs no fetch to join.
+      return entityCache ? entityCache.wrap(name, merged) : merged;
     },
   }));
   const { subgraphUrls, identitySecret } = options;
   const gateway = new OperationsGateway(graph, {
     ...deadLetterFields({ subgraphUrls, identitySecret }),
+    ...auditTrailField({ subgraphUrls, identitySecret }),
     ...importFields({
       outbound: options.outbound,
       // The importer's reads and writes, as the caller: `apollo` is built below, before any request arrives.
@@ -199,6 +218,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       // After demand control: its estimate of the operation is what the request spends.
       rateLimit.plugin((context) => demand.costOf(context)),
       deadlinePlugin(options.timeLimits?.requestMs),
+      ...(entityCache ? [entityCache.plugin()] : []),
     ],
   });
 
@@ -308,11 +328,13 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
    * The streamed exports (export-stream.ts): the same bearer check, then rows streamed as the pages arrive. Each is
    * `/exports/<name>.csv`, `.jsonl`, or `/exports/<name>` with `?format=` or `Accept` (application/x-ndjson).
    */
+  const exportsFromSubgraphs = subgraphExports({ subgraphUrls, identitySecret });
   const streamedExports: Record<string, (context: GatewayContext, search: URLSearchParams, format: ExportFormat, res: ServerResponse) => Promise<{ rows: number }>> = {
-    'time-entries': (context, search, format, res) => streamTimeEntries(apollo, context, search, format, res),
+    'time-entries': (context, search, format, res) => streamTimeEntries(exportsFromSubgraphs, context, search, format, res),
     'billing-events': (context, search, format, res) => streamExport(billingEventExport(apollo, context, search), format, res),
     invoices: (context, search, format, res) => streamExport(invoiceExport(apollo, context, search), format, res),
     revenue: (context, search, format, res) => streamExport(revenueExport(apollo, context, search), format, res),
+    audit: (context, search, format, res) => streamExport(auditExport(apollo, context, search), format, res),
   };
   const streamedExportOf = (path: string) => /^\/exports\/([a-z-]+)(\.csv|\.jsonl)?$/.exec(path)?.[1];
 
@@ -379,7 +401,6 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   });
   httpServer.keepAliveTimeout = 65_000;
 
-  const liveGroup = options.subscriptions?.group ?? 'gateway.live';
   const live = options.bus
     ? new LiveFeed({
         bus: options.bus,
@@ -391,7 +412,9 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
         concurrentBatches: options.subscriptions?.concurrentBatches,
         logger,
         async execute(query, variables, identity, correlationId) {
-          const response = await apollo.executeOperation({ query, variables }, { contextValue: { identity, correlationId } });
+          // Past the entity cache: the event being resolved may not have reached it yet.
+          const contextValue = { identity, correlationId, fresh: true };
+          const response = await apollo.executeOperation({ query, variables }, { contextValue });
           if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
           return response.body.singleResult;
         },
@@ -437,8 +460,10 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     live,
     liveConnections,
     demandControl: demand,
+    entityCache: entityCache?.cache ?? null,
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
+      await entityCache?.start();
       await live?.start();
       if (live) unmeasureLive = measureLive(live, liveConnections!);
       // Live connections outlast the check of their credential: withdrawn ones (a revoked API key) are heard of here.
@@ -452,6 +477,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       await revocations?.close();
       await liveServer?.close();
       await live?.close();
+      await entityCache?.stop();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await apollo.stop();

@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import type { ApolloServer } from '@apollo/server';
 import { hasRole, type Identity } from '../lib/auth/identity.ts';
-import { MAX_PAGE_SIZE } from '../lib/graphql/connection.ts';
+import { EXPORT_PAGE_SIZE } from '../lib/graphql/connection.ts';
 import { isIsoDate } from '../lib/graphql/scalars.ts';
+import { TIME_ENTRY_EXPORT_PATH, TIME_ENTRY_MONEY_PATH, type ExportedTimeEntry, type TimeEntryExportPage, type TimeEntryMoney as Money } from '../lib/http/export-endpoint.ts';
 import type { GatewayContext } from './context.ts';
-import { dateTimeParameter, runAsCaller, streamExport, type ExportFormat, type ExportPage, type ExportRow } from './export-stream.ts';
+import { dateTimeParameter, streamExport, type ExportFormat, type ExportRow } from './export-stream.ts';
 import { ExportError } from './payroll-export.ts';
+import type { SubgraphExports } from './subgraph-exports.ts';
 
 export type { ExportFormat } from './export-stream.ts';
 
@@ -28,51 +29,93 @@ export const timeEntryMoneyColumns = ['rate', 'amount', 'currency', 'cost_rate',
 /** Whether the caller's export carries the money columns: the roles that read erp's ledger. */
 export const readsLedger = (identity: Identity) => hasRole(identity, 'FINANCE', 'ADMIN');
 
-const entryQuery = (withMoney: boolean) => `query TimeEntryExport($filter: TimeEntryFilter, $after: String) {
-  timeEntries(filter: $filter, first: ${MAX_PAGE_SIZE}, after: $after) {
-    nodes {
-      id date hours billable status decidedAt notes updatedAt
-      worker { id employeeNumber name costCenter { code } legalEntity { code } }
-      role { code }
-      task { wbs name }
-      project { id code name customer { id code name } }
-      ${withMoney ? 'billing { billingEvent { rate { amount } amount { amount currency } } } costPosting { costRate { amount } amount { amount currency } }' : ''}
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-
-type Money = { amount: string; currency: string };
-interface EntryNode {
-  id: string; date: string; hours: string; billable: boolean; status: string; decidedAt: string | null; notes: string | null; updatedAt: string;
-  worker: { id: string; employeeNumber: string; name: string; costCenter: { code: string } | null; legalEntity: { code: string } | null } | null;
-  role: { code: string } | null;
-  task: { wbs: string; name: string } | null;
-  project: { id: string; code: string; name: string; customer: { id: string; code: string; name: string } | null } | null;
-  billing?: { billingEvent: { rate: { amount: string } | null; amount: Money } | null };
-  costPosting?: { costRate: { amount: string } | null; amount: Money } | null;
+/** An entry as time's export endpoint gives it, with names. */
+interface ExportedEntry {
+  id: string; date: string; hours: string; billable: boolean; status: string; decidedAt: string | null; notes: string | null;
+  updatedAt: string; workerId: string; projectId: string; taskId: string | null; roleId: string | null;
 }
 
-const rowOf = (entry: EntryNode): ExportRow => ({
-  id: entry.id, date: entry.date, hours: entry.hours, billable: entry.billable, status: entry.status,
-  // decidedAt is the approval for an APPROVED entry (a rejection's for a REJECTED one: not an approval).
-  approved_at: entry.status === 'APPROVED' ? entry.decidedAt : null, notes: entry.notes,
-  worker_id: entry.worker?.id ?? null, employee_number: entry.worker?.employeeNumber ?? null, worker_name: entry.worker?.name ?? null,
-  cost_center_code: entry.worker?.costCenter?.code ?? null, legal_entity_code: entry.worker?.legalEntity?.code ?? null,
-  role_code: entry.role?.code ?? null, task_wbs: entry.task?.wbs ?? null, task_name: entry.task?.name ?? null,
-  project_id: entry.project?.id ?? null, project_code: entry.project?.code ?? null, project_name: entry.project?.name ?? null,
-  customer_id: entry.project?.customer?.id ?? null, customer_code: entry.project?.customer?.code ?? null, customer_name: entry.project?.customer?.name ?? null,
-  updated_at: entry.updatedAt,
+const named = ([id, date, hours, billable, status, decidedAt, notes, updatedAt, workerId, projectId, taskId, roleId]: ExportedTimeEntry): ExportedEntry => ({
+  id, date, hours, billable, status, decidedAt, notes, updatedAt, workerId, projectId, taskId, roleId,
 });
 
-const moneyOf = (entry: EntryNode): ExportRow => {
-  const billed = entry.billing?.billingEvent ?? null;
-  const cost = entry.costPosting ?? null;
+interface WorkerFields { id: string; employeeNumber: string; name: string; costCenter: { code: string } | null; legalEntity: { code: string } | null }
+interface ProjectFields { id: string; code: string; name: string; customer: { id: string } | null }
+interface CustomerFields { id: string; code: string; name: string }
+
+/** The other subgraphs' fields of the export, by the entity that owns them: the graph's `worker { … }` and so on. */
+const lookups = {
+  Worker: { subgraph: 'hcm', typename: 'Worker', selection: 'id employeeNumber name costCenter { code } legalEntity { code }' },
+  Role: { subgraph: 'hcm', typename: 'Role', selection: 'code' },
+  Project: { subgraph: 'psa', typename: 'Project', selection: 'id code name customer { id }' },
+  Task: { subgraph: 'psa', typename: 'Task', selection: 'wbs name' },
+  Customer: { subgraph: 'crm', typename: 'Customer', selection: 'id code name' },
+} as const;
+type Typename = keyof typeof lookups;
+
+/**
+ * The entities an export's rows refer to, each read once per export from the subgraph that owns it, as the caller
+ * (SubgraphExports.entities): a firm's million entries name a thousand workers and five hundred projects, so after
+ * the first pages a page asks nothing. An entity's fields are as they were when the export first met it.
+ */
+function entityCache(exports: SubgraphExports, context: GatewayContext) {
+  const known = new Map<Typename, Map<string, Record<string, unknown> | null>>(
+    (Object.keys(lookups) as Typename[]).map((typename) => [typename, new Map()]),
+  );
+  async function load(subgraph: string, wanted: ReadonlyArray<{ typename: Typename; ids: Iterable<string | null> }>) {
+    const missing = wanted.map(({ typename, ids }) => ({
+      ...lookups[typename],
+      ids: [...new Set([...ids].filter((id): id is string => id !== null && !known.get(typename)!.has(id)))],
+    }));
+    if (missing.every((lookup) => lookup.ids.length === 0)) return;
+    const found = await exports.entities(subgraph, missing, context);
+    for (const [typename, entities] of found) for (const [id, entity] of entities) known.get(typename as Typename)!.set(id, entity);
+  }
   return {
-    rate: billed?.rate?.amount ?? null, amount: billed?.amount.amount ?? null, currency: billed?.amount.currency ?? null,
-    cost_rate: cost?.costRate?.amount ?? null, cost_amount: cost?.amount.amount ?? null, cost_currency: cost?.amount.currency ?? null,
+    get: <T>(typename: Typename, id: string | null) => (id === null ? null : ((known.get(typename)!.get(id) ?? null) as T | null)),
+    /** Reads what `entries` refer to and is not known yet: hcm and psa at once, then crm for the projects' customers. */
+    async loadFor(entries: readonly ExportedEntry[]) {
+      await Promise.all([
+        load(lookups.Worker.subgraph, [
+          { typename: 'Worker', ids: entries.map((e) => e.workerId) },
+          { typename: 'Role', ids: entries.map((e) => e.roleId) },
+        ]),
+        load(lookups.Project.subgraph, [
+          { typename: 'Project', ids: entries.map((e) => e.projectId) },
+          { typename: 'Task', ids: entries.map((e) => e.taskId) },
+        ]),
+      ]);
+      const customerIds = entries.map((e) => (known.get('Project')!.get(e.projectId) as ProjectFields | null)?.customer?.id ?? null);
+      await load(lookups.Customer.subgraph, [{ typename: 'Customer', ids: customerIds }]);
+    },
+  };
+}
+
+type Entities = ReturnType<typeof entityCache>;
+
+const rowOf = (entry: ExportedEntry, entities: Entities): ExportRow => {
+  const worker = entities.get<WorkerFields>('Worker', entry.workerId);
+  const role = entities.get<{ code: string }>('Role', entry.roleId);
+  const task = entities.get<{ wbs: string; name: string }>('Task', entry.taskId);
+  const project = entities.get<ProjectFields>('Project', entry.projectId);
+  const customer = entities.get<CustomerFields>('Customer', project?.customer?.id ?? null);
+  return {
+    id: entry.id, date: entry.date, hours: entry.hours, billable: entry.billable, status: entry.status,
+    // decidedAt is the approval for an APPROVED entry (a rejection's for a REJECTED one: not an approval).
+    approved_at: entry.status === 'APPROVED' ? entry.decidedAt : null, notes: entry.notes,
+    worker_id: worker?.id ?? null, employee_number: worker?.employeeNumber ?? null, worker_name: worker?.name ?? null,
+    cost_center_code: worker?.costCenter?.code ?? null, legal_entity_code: worker?.legalEntity?.code ?? null,
+    role_code: role?.code ?? null, task_wbs: task?.wbs ?? null, task_name: task?.name ?? null,
+    project_id: project?.id ?? null, project_code: project?.code ?? null, project_name: project?.name ?? null,
+    customer_id: customer?.id ?? null, customer_code: customer?.code ?? null, customer_name: customer?.name ?? null,
+    updated_at: entry.updatedAt,
   };
 };
+
+const moneyOf = (money: Money | undefined): ExportRow => ({
+  rate: money?.rate ?? null, amount: money?.amount ?? null, currency: money?.currency ?? null,
+  cost_rate: money?.costRate ?? null, cost_amount: money?.costAmount ?? null, cost_currency: money?.costCurrency ?? null,
+});
 
 const entryStatuses = ['DRAFT', 'SUBMITTED', 'APPROVED', 'REJECTED'];
 
@@ -114,13 +157,18 @@ export function exportFilterOf(search: URLSearchParams): Record<string, unknown>
 }
 
 /**
- * `GET /exports/time-entries.csv|jsonl`: time's `timeEntries` connection run through the gateway as the caller (so
- * time's visibility applies unchanged: a worker exports their own rows, asking for another's is FORBIDDEN), with the
- * worker (hcm), project (psa) and customer (crm) fields federated per page, every page by cursor, streamed
- * (export-stream.ts). For FINANCE and ADMIN each row also carries its money from erp (timeEntryMoneyColumns).
+ * `GET /exports/time-entries.csv|jsonl`: time's entries as the graph's `timeEntries` gives them to the caller (time's
+ * visibility applies unchanged: a worker exports their own rows, asking for another's is FORBIDDEN), with the worker
+ * (hcm), project and task (psa) and customer (crm) fields, streamed (export-stream.ts). For FINANCE and ADMIN each row
+ * also carries its money from erp (timeEntryMoneyColumns).
+ *
+ * Not a GraphQL execution per row: time pages its entries through its export endpoint (EXPORT_PAGE_SIZE a page, the
+ * same query, order and cursors as `timeEntries`), erp answers a page's money in one call (the same reads as
+ * `TimeEntry.billing` and `costPosting`), and the other subgraphs' entities are read once per export by `_entities`.
+ * The next page is fetched while one is written.
  */
 export function streamTimeEntries(
-  apollo: ApolloServer<GatewayContext>,
+  exports: SubgraphExports,
   context: GatewayContext,
   search: URLSearchParams,
   format: ExportFormat,
@@ -128,13 +176,28 @@ export function streamTimeEntries(
 ): Promise<{ rows: number }> {
   const filter = exportFilterOf(search);
   const withMoney = readsLedger(context.identity);
-  const query = entryQuery(withMoney);
-  return streamExport(
+  const entities = entityCache(exports, context);
+  type Node = { entry: ExportedEntry; money?: Money };
+  return streamExport<Node>(
     {
       filename: 'time-entries',
       columns: withMoney ? [...timeEntryColumns, ...timeEntryMoneyColumns] : timeEntryColumns,
-      fetchPage: async (after) => (await runAsCaller<{ timeEntries: ExportPage<EntryNode> }>(apollo, context, query, { filter, after })).timeEntries,
-      rowsOf: (entry) => [withMoney ? { ...rowOf(entry), ...moneyOf(entry) } : rowOf(entry)],
+      async fetchPage(after) {
+        const page = await exports.ask<TimeEntryExportPage>('time', TIME_ENTRY_EXPORT_PATH, { filter, first: EXPORT_PAGE_SIZE, after }, context);
+        const entries = page.entries.map(named);
+        const facts = entries.map(({ id, billable, status }) => ({ id, billable, status }));
+        const [, money] = await Promise.all([
+          entities.loadFor(entries),
+          withMoney && facts.length > 0
+            ? exports.ask<{ money: Record<string, Money> }>('erp', TIME_ENTRY_MONEY_PATH, { entries: facts }, context)
+            : null,
+        ]);
+        return {
+          nodes: entries.map((entry) => ({ entry, money: money?.money[entry.id] })),
+          pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+        };
+      },
+      rowsOf: ({ entry, money }) => [withMoney ? { ...rowOf(entry, entities), ...moneyOf(money) } : rowOf(entry, entities)],
     },
     format,
     res,

@@ -1,3 +1,4 @@
+import { DEFAULT_AUDIT_RETENTION_DAYS } from './audit/migration.ts';
 import { roles, type Role, type SignedIdentityPolicy } from './auth/identity.ts';
 import { outboundPolicyFrom, type OutboundPolicy } from './http/outbound.ts';
 import { webhookSettingsFrom, type WebhookSettings } from './webhooks/settings.ts';
@@ -89,6 +90,11 @@ export interface Config {
    * an unreachable dependency such as the gateway do not count, those are retried for as long as they last).
    */
   readonly events: { readonly retentionHours: number; readonly deadLetterAfterAttempts: number };
+  /**
+   * The audit log (lib/audit): how many days each subgraph keeps its records (AUDIT_RETENTION_DAYS, default 2557, seven
+   * years and a day). Older records are removed once a day; the table's trigger refuses removing any younger.
+   */
+  readonly audit?: { readonly retentionDays: number };
   /**
    * The gateway's HTTP edge: the largest request body it reads (GRAPHQL_MAX_BODY_BYTES, default 2 MiB; larger is a 413
    * PAYLOAD_TOO_LARGE) and the browser origins allowed to call it and to open its WebSocket (CORS_ORIGINS,
@@ -201,6 +207,11 @@ export interface Config {
    * on unless SUBGRAPH_DEDUPE=false.
    */
   readonly subgraphDedupe: boolean;
+  /**
+   * The gateway's entity cache (README "Entity cache", gateway/entity-cache/): off unless ENTITY_CACHE=true; at most
+   * ENTITY_CACHE_MAX_BYTES of answers per gateway instance (default 64 MiB).
+   */
+  readonly entityCache: { readonly enabled: boolean; readonly maxBytes?: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -279,10 +290,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: Object.freeze({ enabled: enabledSetting(env, 'METRICS_ENABLED'), token: env.METRICS_TOKEN || undefined }),
     graphiql: Object.freeze({ enabled: enabledSetting(env, 'GRAPHIQL_ENABLED') }),
     subgraphDedupe: enabledSetting(env, 'SUBGRAPH_DEDUPE'),
+    entityCache: Object.freeze({ enabled: enabledSetting(env, 'ENTITY_CACHE', false), maxBytes: positive('ENTITY_CACHE_MAX_BYTES') }),
     events: Object.freeze({
       retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168,
       deadLetterAfterAttempts: positive('DEAD_LETTER_AFTER_ATTEMPTS') ?? 10,
     }),
+    audit: Object.freeze({ retentionDays: positive('AUDIT_RETENTION_DAYS') ?? DEFAULT_AUDIT_RETENTION_DAYS }),
     http: Object.freeze({
       maxBodyBytes: positive('GRAPHQL_MAX_BODY_BYTES') ?? 2 * 1024 * 1024,
       corsOrigins: corsOrigins(env.CORS_ORIGINS),

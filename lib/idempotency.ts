@@ -157,3 +157,25 @@ export function transactionalWriter<DB extends IdempotencyTables>(db: Kysely<DB>
     return result;
   };
 }
+
+/** The operation name a part of a job run in parts is stored under (`runInParts`): `<operation>#<part>`. */
+export const partOperation = (operation: string, part: string) => `${operation}#${part}`;
+
+/**
+ * The parts of `idempotency`'s job committed so far under its key (an earlier attempt that failed midway), by part
+ * name; IDEMPOTENCY_KEY_REUSED when they were committed for another request. Empty without a key.
+ */
+export async function committedParts<DB extends IdempotencyTables>(db: Kysely<DB>, idempotency: Idempotency): Promise<Map<string, unknown>> {
+  const { key, operation } = idempotency;
+  if (!key) return new Map();
+  const requestHash = hashOf(idempotency.request);
+  const prefix = partOperation(operation, '');
+  const rows = await (db as unknown as Kysely<IdempotencyTables>)
+    .selectFrom('idempotency_key')
+    .selectAll()
+    .where('caller', '=', callerOf(idempotency.caller))
+    .where('key', '=', key)
+    .where(sql<boolean>`starts_with(operation, ${prefix})`)
+    .execute();
+  return new Map(rows.map((row) => [row.operation.slice(prefix.length), replay(row, requestHash, idempotency)]));
+}

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { CORRELATION_HEADER, requireRole, signIdentity } from '../../lib/auth/identity.ts';
-import { badInput, DependencyUnavailable, DomainError, errorCodes, type ErrorCode } from '../../lib/errors.ts';
+import { requireRole } from '../../lib/auth/identity.ts';
+import { badInput, DomainError } from '../../lib/errors.ts';
 import {
   isDeadLetterId,
   type DeadLetterFilter,
@@ -17,6 +17,7 @@ import {
 } from '../../lib/graphql/connection.ts';
 import { DEAD_LETTER_PATH } from '../../lib/http/dead-letter-endpoint.ts';
 import type { GatewayContext } from '../context.ts';
+import { askSubgraphEndpoint } from './subgraph-endpoint.ts';
 
 /** A dead letter as the graph shows it (operations.graphql), with its place in the list. */
 interface DeadLetterNode {
@@ -109,36 +110,16 @@ export interface DeadLetterFieldsOptions {
 export function deadLetterFields(options: DeadLetterFieldsOptions) {
   const subgraphs = Object.keys(options.subgraphUrls).sort();
 
-  async function ask<T>(subgraph: string, action: string, body: unknown, context: GatewayContext): Promise<T> {
-    let response: Response;
-    const url = new URL(`${DEAD_LETTER_PATH}${action}`, options.subgraphUrls[subgraph]);
-    const sent = JSON.stringify(body);
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [CORRELATION_HEADER]: context.correlationId,
-          ...signIdentity(context.identity, options.identitySecret, { method: 'POST', url, body: sent }),
-        },
-        body: sent,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
-      });
-    } catch (error) {
-      throw new DependencyUnavailable(`the ${subgraph} subgraph cannot be reached for its dead letters`, { cause: error });
-    }
-    type Refusal = { error?: { code?: string; message?: string; ids?: string[] } };
-    const answer = (await response.json().catch(() => ({}))) as T & Refusal;
-    if (response.ok) return answer;
-    const given = answer.error?.code;
-    const code: ErrorCode = given && given in errorCodes ? (given as ErrorCode) : 'INTERNAL_SERVER_ERROR';
-    // The subgraph names its own ids: the client knows them by the graph's.
-    const local = Array.isArray(answer.error?.ids) ? answer.error.ids : [];
-    let message = answer.error?.message ?? `status ${response.status}`;
-    for (const id of local) message = message.replaceAll(id, `${subgraph}:${id}`);
-    if (local.length === 0) throw new DomainError(code, `${subgraph}: ${message}`);
-    throw new DomainError(code, message, { ids: local.map((id) => `${subgraph}:${id}`) });
-  }
+  const ask = <T>(subgraph: string, action: string, body: unknown, context: GatewayContext) =>
+    askSubgraphEndpoint<T>({
+      subgraph,
+      subgraphUrl: options.subgraphUrls[subgraph],
+      path: `${DEAD_LETTER_PATH}${action}`,
+      body,
+      identitySecret: options.identitySecret,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      what: 'its dead letters',
+    }, context);
 
   /** The ids by subgraph; NOT_FOUND for any that names no subgraph of this graph. */
   function bySubgraph(ids: readonly string[]): Map<string, string[]> {

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { ConfigError } from '../config.ts';
 import { addressOf, isUnreachable, NotReachable, waitFor } from '../startup.ts';
 import { normalizedParsers } from './types.ts';
+import { poolPerWorkload } from './workload-pools.ts';
 
 /** Counts the SQL statements one Kysely instance sends; tests use it to prove there is no N+1. */
 export class StatementCounter {
@@ -30,7 +31,16 @@ export class StatementCounter {
  * Where a subgraph's tables live: the embedded PGlite database (shared by all subgraphs in one process, one schema
  * each) or a PostgreSQL URL. Both use the same migrations and queries.
  */
-export type DatabaseTarget = { kind: 'pglite'; session: PGliteSession } | { kind: 'postgres'; url: string; poolSize?: number };
+export type DatabaseTarget =
+  | { kind: 'pglite'; session: PGliteSession }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Connections for interactive work (requests, event handlers); default 10. */
+      poolSize?: number;
+      /** Connections for batch work (`runAsBatch`: month-end runs' parts, the outbox relay), apart; default 2. */
+      batchPoolSize?: number;
+    };
 
 export interface SubgraphDatabase<DB> {
   /** Every query of this handle runs in `schema`. */
@@ -59,17 +69,29 @@ export async function openPGlite(dataDir?: string): Promise<PGliteSession> {
   return new PGliteSession(pglite);
 }
 
-function createDialect(target: DatabaseTarget): Dialect {
-  if (target.kind === 'pglite') return new PGliteDialect(target.session);
-  const pool = new pg.Pool({
-    connectionString: target.url,
-    max: target.poolSize ?? 10,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        normalizedParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  return new PostgresDialect({ pool: withStatementDeadlines(pool) });
+/**
+ * The dialect of a subgraph's queries, and the one of its background handle: on PGlite the same session, the
+ * background's work queued as batch; on PostgreSQL one pool per workload (lib/db/workload.ts), so a month-end run or
+ * the relay never holds the connections a worker's request needs, and the background handle always takes the batch pool.
+ */
+function createDialects(target: DatabaseTarget): { dialect: Dialect; background: Dialect } {
+  if (target.kind === 'pglite') return { dialect: new PGliteDialect(target.session), background: new PGliteDialect(target.session, 'batch') };
+  const pool = (max: number) =>
+    withStatementDeadlines(
+      new pg.Pool({
+        connectionString: target.url,
+        max,
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            normalizedParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        },
+      }),
+    );
+  const pools = { interactive: pool(target.poolSize ?? 10), batch: pool(target.batchPoolSize ?? 2) };
+  return {
+    dialect: new PostgresDialect({ pool: poolPerWorkload(pools) }),
+    background: new PostgresDialect({ pool: poolPerWorkload(pools, 'batch') }),
+  };
 }
 
 /** Opens a subgraph's database handle, creates its schema and runs its forward-only migrations. */
@@ -79,15 +101,15 @@ export async function openSubgraphDatabase<DB>(
   migrations: Record<string, Migration>,
 ): Promise<SubgraphDatabase<DB>> {
   const statements = new StatementCounter();
-  const dialect = createDialect(target);
+  const { dialect, background: backgroundDialect } = createDialects(target);
   const root = new Kysely<DB>({
     dialect,
     log: (event) => {
       if (event.level === 'query') statements.record(event.query.sql);
     },
   });
-  // Shares the pool (or the PGlite session and its lock); only `root` is ever destroyed.
-  const background = new Kysely<DB>({ dialect }).withSchema(schema);
+  // Shares the pools (or the PGlite session and its lock); only `root` is ever destroyed.
+  const background = new Kysely<DB>({ dialect: backgroundDialect }).withSchema(schema);
   await sql`create schema if not exists ${sql.id(schema)}`.execute(root);
   const db = root.withSchema(schema);
   const migrator = new Migrator({

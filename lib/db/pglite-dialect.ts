@@ -12,6 +12,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import { Mutex } from './mutex.ts';
+import { currentWorkload, type Workload } from './workload.ts';
 import { traceStatement } from '../tracing/spans.ts';
 
 /**
@@ -55,9 +56,11 @@ const isMutation = (sqlText: string) => /^\s*(insert|update|delete|merge)/i.test
 
 class PGliteDriver implements Driver {
   readonly #session: PGliteSession;
+  readonly #workload: Workload | undefined;
 
-  constructor(session: PGliteSession) {
+  constructor(session: PGliteSession, workload: Workload | undefined) {
     this.#session = session;
+    this.#workload = workload;
   }
 
   async init(): Promise<void> {
@@ -65,7 +68,7 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#session.mutex.acquire();
+    await this.#session.mutex.acquire(this.#workload ?? currentWorkload());
     return new PGliteConnection(this.#session.pglite);
   }
 
@@ -92,16 +95,19 @@ class PGliteDriver implements Driver {
 
 export class PGliteDialect implements Dialect {
   readonly #session: PGliteSession;
+  readonly #workload: Workload | undefined;
 
-  constructor(session: PGliteSession) {
+  /** `workload`: what every connection of this dialect is for; default, the caller's (`currentWorkload`). */
+  constructor(session: PGliteSession, workload?: Workload) {
     this.#session = session;
+    this.#workload = workload;
   }
 
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.#session);
+    return new PGliteDriver(this.#session, this.#workload);
   }
   createQueryCompiler() {
     return new PostgresQueryCompiler();

@@ -35,6 +35,11 @@ export interface Ordering {
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
+/**
+ * A page of a bulk export's subgraph endpoint (outside the graph: rows as JSON, no GraphQL execution per row), large
+ * so a million rows are 200 statements, small enough that one page is a few MB in memory.
+ */
+export const EXPORT_PAGE_SIZE = 5000;
 
 const encodeCursor = (values: unknown[]) =>
   Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString('base64url');
@@ -56,12 +61,12 @@ interface PagePlan {
   before: unknown[] | null;
 }
 
-function planPage(args: PageArgs, ordering: Ordering): PagePlan {
+function planPage(args: PageArgs, ordering: Ordering, maxPageSize = MAX_PAGE_SIZE): PagePlan {
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badInput('first', 'use either first or last, not both');
   const size = first ?? last ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
-    throw badInput(first != null ? 'first' : 'last', `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(size) || size < 0 || size > maxPageSize) {
+    throw badInput(first != null ? 'first' : 'last', `must be an integer from 0 to ${maxPageSize}`);
   }
   return {
     limit: size,
@@ -136,15 +141,16 @@ export function selectsTotalCount(info: GraphQLResolveInfo | undefined): boolean
 
 /**
  * One page of `query` (already filtered, selecting the rows) in a stable order. The count, when wanted, is one
- * more statement over the same filters.
+ * more statement over the same filters. `maxPageSize` (default MAX_PAGE_SIZE, the graph's) is raised only by bulk
+ * readers outside the graph (the exports' subgraph endpoints), whose pages are not one GraphQL response.
  */
 export async function paginate<T extends Record<string, any>>(
   query: SelectQueryBuilder<any, any, T>,
   ordering: Ordering,
   args: PageArgs,
-  options: { withTotal: boolean },
+  options: { withTotal: boolean; maxPageSize?: number },
 ): Promise<Connection<T>> {
-  const plan = planPage(args, ordering);
+  const plan = planPage(args, ordering, options.maxPageSize);
   const rows = (await applyKeyset(query, ordering, plan)
     .orderBy(pageOrder(ordering, plan.backward))
     .limit(plan.limit + 1)

@@ -21,6 +21,8 @@ import { readSignedRequest } from '../http/signed-request.ts';
 import { DEADLINE_HEADER, deadlineOfHeader } from '../http/deadline.ts';
 import { withStatementDeadline } from '../db/statement-deadline.ts';
 import { createDeadLetterEndpoint, DEAD_LETTER_PATH } from '../http/dead-letter-endpoint.ts';
+import { AUDIT_TRAIL_PATH, createAuditTrailEndpoint } from '../audit/endpoint.ts';
+import { startAuditRetention } from '../audit/retention.ts';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import type { GraphClient } from '../graph-client.ts';
@@ -123,6 +125,14 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     identityPolicy: definition.config?.signedIdentity,
     logger,
   });
+  const auditTrail = createAuditTrailEndpoint({
+    subgraph: name,
+    db: background,
+    identitySecret: definition.identitySecret,
+    identityPolicy: definition.config?.signedIdentity,
+    logger,
+  });
+  let auditRetention: { stop(): void } | undefined;
   let subscriptions: Subscription[] = [];
   const metrics = createMetricsHandler(definition.config?.metrics);
   let unregisterGauges = () => {};
@@ -134,6 +144,7 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
       return void parked.current().then((deadLetters) => sendJson(res, 200, { status: 'ok', subgraph: name, bus, deadLetters }));
     }
     if (path.startsWith(DEAD_LETTER_PATH)) return void deadLetters(req, res, path);
+    if (path === AUDIT_TRAIL_PATH) return void auditTrail(req, res);
     if (path === METRICS_PATH && metrics) {
       return void metrics(req, res).catch((error) => {
         logger.error('metrics failed', { error });
@@ -191,6 +202,7 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
       await apollo.start();
       subscriptions = (await definition.subscribe?.(consumers.bus)) ?? [];
       relay.kick();
+      auditRetention = await startAuditRetention({ db: background, days: definition.config?.audit?.retentionDays, logger });
       unregisterGauges = registerSubgraphGauges(name, [
         ...eventGauges(background, definition.bus, measured.groups),
         ...(definition.gauges ?? []),
@@ -201,6 +213,7 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
     },
     async stop() {
       unregisterGauges();
+      auditRetention?.stop();
       await Promise.all(subscriptions.map((subscription) => subscription.close()));
       await relay.stop();
       httpServer.closeAllConnections();

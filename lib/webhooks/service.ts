@@ -1,6 +1,6 @@
 import { outboundRefusal } from '../http/outbound.ts';
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { requireRole } from '../auth/identity.ts';
 import type { Clock } from '../clock.ts';
 import { toJson } from '../db/types.ts';
@@ -9,6 +9,7 @@ import { paginate } from '../graphql/connection.ts';
 import type { PagedArgs } from '../graphql/loaders.ts';
 import type { RequestScope } from '../graphql/subgraph-server.ts';
 import { transactionalWriter, type IdempotencyTables } from '../idempotency.ts';
+import { recordAudit } from '../audit/record.ts';
 import { checkInteger, checkText, optionalText } from '../validate.ts';
 import type { WebhookDatabase } from './consumer.ts';
 import { createDeliveryLog } from './delivery-log.ts';
@@ -59,6 +60,27 @@ async function checkDestination(field: string, url: string, settings: Pick<Webho
  * Webhook endpoints and their delivery log (delivery-log.ts), for ADMIN (README "Get told of changes"). `catalogue` is
  * every event type the host's consumer receives; endpoints subscribe to those (or wildcards over them).
  */
+/** The fields of an endpoint the audit log keeps: everything but its secrets (sealed or not) and delivery counters. */
+function audited(endpoint: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!endpoint) return null;
+  const { secret: _secret, previous_secret: _previous, given_up_in_a_row: _givenUp, failing_since: _failing, ...kept } = endpoint;
+  return kept;
+}
+
+/** An endpoint's change in the audit log (lib/audit), in the mutation's transaction. */
+const auditEndpoint = (
+  trx: Transaction<any>,
+  scope: RequestScope,
+  operation: string,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+  reason?: string | null,
+) => {
+  const id = String((after ?? before)!.id);
+  const change = { entityType: 'WebhookEndpoint', entityId: id, operation, before: audited(before), after: audited(after), reason };
+  return recordAudit(trx, scope, change);
+};
+
 export function createWebhookService(deps: {
   db: Kysely<Db>;
   clock: Clock;
@@ -91,21 +113,20 @@ export function createWebhookService(deps: {
       const id = await write(scope, 'registerWebhookEndpoint', idempotencyKey, input, async (trx) => {
         const now = clock.now();
         issued = { id: randomUUID(), secret: newWebhookSecret() };
+        const createdBy = scope.identity.workerId;
+        const endpoint = { id: issued.id, url, description, event_types: eventTypes, status: 'ENABLED' as const, created_by: createdBy };
         await trx
           .insertInto('webhook_endpoint')
           .values({
-            id: issued.id,
-            url,
-            description,
+            ...endpoint,
             event_types: toJson(eventTypes),
-            status: 'ENABLED',
             secret: box.seal(issued.secret),
             given_up_in_a_row: 0,
-            created_by: scope.identity.workerId,
             created_at: now,
             updated_at: now,
           })
           .execute();
+        await auditEndpoint(trx, scope, 'registerWebhookEndpoint', null, endpoint);
         return issued.id;
       });
       const mine = issued as { id: string; secret: string } | null;
@@ -118,17 +139,18 @@ export function createWebhookService(deps: {
       const eventTypes = input.eventTypes == null ? undefined : checkEventTypePatterns('eventTypes', input.eventTypes, catalogue);
       const description = input.description === undefined ? undefined : optionalText('description', input.description, 500);
       return write(scope, 'updateWebhookEndpoint', null, null, async (trx) => {
-        await lockWebhookEndpoint(trx, id);
+        const current = await lockWebhookEndpoint(trx, id);
+        const changes = {
+          ...(url === undefined ? {} : { url }),
+          ...(eventTypes === undefined ? {} : { event_types: toJson(eventTypes) }),
+          ...(description === undefined ? {} : { description }),
+        };
         await trx
           .updateTable('webhook_endpoint')
-          .set({
-            ...(url === undefined ? {} : { url }),
-            ...(eventTypes === undefined ? {} : { event_types: toJson(eventTypes) }),
-            ...(description === undefined ? {} : { description }),
-            updated_at: clock.now(),
-          })
+          .set({ ...changes, updated_at: clock.now() })
           .where('id', '=', id)
           .execute();
+        await auditEndpoint(trx, scope, 'updateWebhookEndpoint', current, { ...current, ...changes });
         return id;
       });
     },
@@ -146,6 +168,8 @@ export function createWebhookService(deps: {
           .set({ status: 'DISABLED', disabled_reason: why, disabled_at: now, updated_at: now })
           .where('id', '=', id)
           .execute();
+        const disabled = { ...endpoint, status: 'DISABLED', disabled_reason: why, disabled_at: now };
+        await auditEndpoint(trx, scope, 'disableWebhookEndpoint', endpoint, disabled, why);
         return id;
       });
     },
@@ -164,6 +188,8 @@ export function createWebhookService(deps: {
           .set({ status: 'ENABLED', disabled_reason: null, disabled_at: null, failing_since: null, given_up_in_a_row: 0, updated_at: now })
           .where('id', '=', id)
           .execute();
+        const after = { ...endpoint, status: 'ENABLED', disabled_reason: null, disabled_at: null, failing_since: null, given_up_in_a_row: 0 };
+        await auditEndpoint(trx, scope, 'enableWebhookEndpoint', endpoint, after);
         await trx
           .updateTable('webhook_delivery')
           .set({ next_attempt_at: now, first_attempt_at: null, claimed_until: null })
@@ -197,6 +223,9 @@ export function createWebhookService(deps: {
           })
           .where('id', '=', id)
           .execute();
+        // The secrets themselves stay out of the log: what it keeps is that one was rotated, when, and by whom.
+        const rotated = { secret_rotated_at: now, previous_secret_expires_at: hours > 0 ? new Date(now.getTime() + hours * 3_600_000) : null };
+        await auditEndpoint(trx, scope, 'rotateWebhookSecret', { ...endpoint, secret_rotated_at: null }, { ...endpoint, ...rotated });
       });
       return { id, secret };
     },
@@ -205,8 +234,9 @@ export function createWebhookService(deps: {
     async delete(scope: RequestScope, id: string): Promise<string> {
       requireRole(scope.identity);
       return write(scope, 'deleteWebhookEndpoint', null, null, async (trx) => {
-        await lockWebhookEndpoint(trx, id);
+        const endpoint = await lockWebhookEndpoint(trx, id);
         await trx.deleteFrom('webhook_endpoint').where('id', '=', id).execute();
+        await auditEndpoint(trx, scope, 'deleteWebhookEndpoint', endpoint, null);
         return id;
       });
     },

@@ -834,7 +834,9 @@ export type Mutation = {
    * source is on one live line: the database refuses a second), the events BILLED in the same transaction. A re-run
    * drafts nothing new. Tax at the rate effective today for the legal entity and the customer's country (re-resolved
    * on the issue date). Returns the new drafts (none when nothing was unbilled); a contract, customer or project that
-   * does not exist is NOT_FOUND.
+   * does not exist is NOT_FOUND. Each contract is drafted in a transaction of its own, so a month-end run does not hold
+   * up other work: a failure leaves the contracts before it drafted (each invoice whole) and is reported; a retry with
+   * the same `idempotencyKey` drafts the rest and returns the drafts of both attempts.
    */
   draftInvoices: Array<Invoice>;
   /**

@@ -10,7 +10,7 @@ import { Role } from './role.ts';
 import { CostCenterUpsertResult, LegalEntityUpsertResult, RoleUpsertResult, WorkerUpsertResult } from './upsert-result.ts';
 import type { Resolvers } from './types.generated.ts';
 import { PublicHoliday, WorkCalendar } from './work-calendar.ts';
-import { Worker, WorkerSkill } from './worker.ts';
+import { Worker, WorkerPeriod, WorkerSkill } from './worker.ts';
 import { WebhookDelivery } from './webhook-delivery.ts';
 import { WebhookEndpoint } from './webhook-endpoint.ts';
 
@@ -25,6 +25,7 @@ export const hcmResolvers: Resolvers = {
   PublicHoliday,
   Worker,
   WorkerSkill,
+  WorkerPeriod,
   CostRate,
   Leave,
   ApiKey,

@@ -26,6 +26,9 @@ export const Mutation: MutationResolvers = {
   upsertWorkers: (_, { inputs, idempotencyKey }, ctx) => ctx.hcm.upsertWorkers(ctx, inputs, idempotencyKey),
   addWorkerCostRate: async (_, { workerId, input, idempotencyKey }, ctx) =>
     (await ctx.loaders.worker.load(await ctx.hcm.addWorkerCostRate(ctx, workerId, input, idempotencyKey)))!,
+  changeWorkerAttributes: async (_, { workerId, input, idempotencyKey }, ctx) =>
+    (await ctx.loaders.worker.load(await ctx.hcm.changeWorkerAttributes(ctx, workerId, input, idempotencyKey)))!,
+  applyDueWorkerChanges: (_, __, ctx) => ctx.hcm.applyDueWorkerChanges(ctx),
   setWorkerSkills: async (_, { workerId, skills }, ctx) => (await ctx.loaders.worker.load(await ctx.hcm.setWorkerSkills(ctx, workerId, skills)))!,
   createLeave: async (_, { input, idempotencyKey }, ctx) => (await ctx.loaders.leave.load(await ctx.hcm.createLeave(ctx, input, idempotencyKey)))!,
   cancelLeave: async (_, { id }, ctx) => (await ctx.loaders.leave.load(await ctx.hcm.cancelLeave(ctx, id)))!,

@@ -1072,7 +1072,8 @@ export type Query = {
    * hcm, i.e. employed and not wholly on leave or holiday) against submitted ones (the week has live entries and none
    * is DRAFT or REJECTED: its timesheet is SUBMITTED or APPROVED with nothing left to submit or fix). A week belongs to
    * the range and the period that hold its Thursday (the ISO rule), so adjacent ranges never count a week twice.
-   * Groups: WORKER, ROLE, COST_CENTER, LEGAL_ENTITY (hcm's current ones); CUSTOMER and PROJECT do not apply
+   * Groups: WORKER, ROLE, COST_CENTER, LEGAL_ENTITY (hcm's values in effect on the week's Thursday); CUSTOMER and
+   * PROJECT do not apply
    * (BAD_USER_INPUT), nor DAY. Same access as `utilization`.
    */
   timesheetCompliance: Array<TimesheetComplianceRow>;
@@ -1082,8 +1083,9 @@ export type Query = {
    * null when the capacity is zero. Rows for each group and period with capacity or hours, ordered by period, then by
    * the group's ids. `period` null: the whole range is one period; weeks are ISO weeks, months calendar months, the
    * first and last clipped to [from, to] (at most 731 days).
-   * Groups: WORKER, ROLE, COST_CENTER and LEGAL_ENTITY are the worker's current ones in hcm (hcm keeps no history, so
-   * a worker who moved counts wholly where they are now). PROJECT and CUSTOMER (a project's customer in psa): the hours
+   * Groups: WORKER, ROLE, COST_CENTER and LEGAL_ENTITY are hcm's values in effect on the day of the work (hcm keeps
+   * them effective-dated): a worker who moved in the period counts in each group with their hours and capacity of the
+   * days they were in it. PROJECT and CUSTOMER (a project's customer in psa): the hours
    * on it ÷ the capacity of the workers who logged approved time on it in the period, i.e. the share of their people's
    * capacity the project or customer took; a worker on two projects counts in both rows. A `customerIds` or
    * `projectIds` filter limits the hours to those projects and the capacity to the workers who logged time on them.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { requireRole } from '../../lib/auth/identity.ts';
+import { recordAudit } from '../../lib/audit/record.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { changeOrdering } from '../../lib/db/changes.ts';
 import { toJson } from '../../lib/db/types.ts';
@@ -450,6 +451,14 @@ export function createCrmService(deps: { db: Kysely<CrmDatabase>; clock: Clock; 
           .set({ sold_hours: soldHours, amount, end_date: endDate, updated_at: clock.now() })
           .where('id', '=', id)
           .execute();
+        await recordAudit(trx, scope, {
+          entityType: 'Contract',
+          entityId: id,
+          operation: 'amendContract',
+          before: contract,
+          after: { ...contract, sold_hours: soldHours, amount, end_date: endDate, amendment_id: amendmentId },
+          reason: description,
+        });
         await appendToOutbox(trx, [
           event<ContractAmended>(scope, crmTopics.contractAmended, 'Contract', id, {
             contractId: id,

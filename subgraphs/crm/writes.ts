@@ -6,6 +6,7 @@ import { checkCurrency, checkDecimal, compareDecimals, roundDecimal } from '../.
 import { badInput, DomainError, notFound } from '../../lib/errors.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { attachExternalRefs, checkExternalRefs, setExternalRefs, type ExternalRef } from '../../lib/external-refs.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { changedColumns } from '../../lib/upsert.ts';
@@ -307,30 +308,35 @@ export async function insertContract(
   if (taken) throw new DomainError('CONFLICT', `contract number ${number} is already used`, { field: 'number' });
   const contractId = randomUUID();
   const rateCardId = randomUUID();
-  await trx
-    .insertInto('contract')
-    .values({
-      id: contractId,
-      number,
-      name: checkText('name', input.name),
-      customer_id: input.customerId,
-      billing_method: input.billingMethod,
-      currency: input.currency,
-      legal_entity_id: checkText('legalEntityId', input.legalEntityId),
-      sold_hours: hours('soldHours', input.soldHours),
-      amount: money('amount', input.amount),
-      not_to_exceed: money('notToExceed', input.notToExceed),
-      fixed_fee_method: null,
-      start_date: input.startDate,
-      end_date: input.endDate ?? null,
-      status: input.status ?? 'ACTIVE',
-      opportunity_id: input.opportunityId ?? null,
-    })
-    .execute();
+  const contract = {
+    id: contractId,
+    number,
+    name: checkText('name', input.name),
+    customer_id: input.customerId,
+    billing_method: input.billingMethod,
+    currency: input.currency,
+    legal_entity_id: checkText('legalEntityId', input.legalEntityId),
+    sold_hours: hours('soldHours', input.soldHours),
+    amount: money('amount', input.amount),
+    not_to_exceed: money('notToExceed', input.notToExceed),
+    fixed_fee_method: null,
+    start_date: input.startDate,
+    end_date: input.endDate ?? null,
+    status: input.status ?? 'ACTIVE',
+    opportunity_id: input.opportunityId ?? null,
+  };
+  await trx.insertInto('contract').values(contract).execute();
   await trx.insertInto('rate_card').values({ id: rateCardId, contract_id: contractId, currency: input.currency }).execute();
   await insertRates(trx, rateCardId, rates);
   await attach(trx, contractId, refs);
   const ratedRoleIds = [...new Set(rates.map((rate) => rate.roleId))];
+  await recordAudit(trx, w.scope, {
+    entityType: 'Contract',
+    entityId: contractId,
+    operation: 'createContract',
+    before: null,
+    after: { ...contract, rateCardId, rates },
+  });
   await appendToOutbox(trx, [
     createEvent<ContractCreated>('crm', crmTopics.contractCreated, { typename: 'Contract', id: contractId }, {
       contractId,
@@ -373,6 +379,8 @@ export async function patchContract(w: CrmWrite, current: ContractRow, patch: Co
   ];
   if (changed.length === 0) return false;
   await w.trx.updateTable('contract').set({ ...next, updated_at: w.clock.now() }).where('id', '=', id).execute();
+  const after = { ...current, ...next };
+  await recordAudit(w.trx, w.scope, { entityType: 'Contract', entityId: id, operation: 'updateContract', before: current, after });
   // erp keeps the cap (and more) from this event: published through the outbox, in the update's transaction.
   await appendToOutbox(w.trx, [
     createEvent<ContractUpdated>('crm', crmTopics.contractUpdated, { typename: 'Contract', id }, {
@@ -399,7 +407,22 @@ export async function addRates(w: CrmWrite, rateCardId: string, rates: readonly 
     checked,
   );
   await insertRates(w.trx, rateCardId, checked);
+  await recordAudit(w.trx, w.scope, {
+    entityType: 'RateCard',
+    entityId: rateCardId,
+    operation: 'addRateCardRate',
+    before: { rates: existing.map(auditedRate) },
+    after: { rates: [...existing.map(auditedRate), ...checked] },
+  });
 }
+
+/** A stored rate as the audit log shows it (the same fields as a rate being written). */
+const auditedRate = (row: { role_id: string; bill_rate: unknown; effective_from: string; effective_to: string | null }): CardRate => ({
+  roleId: row.role_id,
+  billRate: roundDecimal(String(row.bill_rate), 2),
+  effectiveFrom: row.effective_from,
+  effectiveTo: row.effective_to,
+});
 
 /** Sets a (locked) card's rates to exactly `rates` (rule: domain/rate-card.ts `rateChanges`); says whether any changed. */
 export async function setRates(w: CrmWrite, rateCardId: string, rates: readonly ResolvedRate[]): Promise<boolean> {
@@ -416,5 +439,13 @@ export async function setRates(w: CrmWrite, rateCardId: string, rates: readonly 
   if (removed.length === 0 && added.length === 0) return false;
   if (removed.length > 0) await w.trx.deleteFrom('rate_card_rate').where('id', 'in', removed.map((rate) => rate.id)).execute();
   await insertRates(w.trx, rateCardId, added);
+  const asAudited = ({ id: _id, ...rate }: CardRate & { id?: string }) => rate;
+  await recordAudit(w.trx, w.scope, {
+    entityType: 'RateCard',
+    entityId: rateCardId,
+    operation: 'setRateCardRates',
+    before: { rates: stored.map(asAudited) },
+    after: { rates: wanted },
+  });
   return true;
 }

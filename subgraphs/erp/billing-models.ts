@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { EventBus, Subscription } from '../../lib/events/bus.ts';
@@ -289,17 +290,29 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
         });
         await trx.deleteFrom('billing_schedule_line').where('billing_setup_id', '=', setup.id).where('released_at', 'is', null).execute();
         const first = released.reduce((highest, line) => Math.max(highest, line.position), 0) + 1;
-        if (checked.length > 0) {
-          await trx
-            .insertInto('billing_schedule_line')
-            .values(
-              checked.map((line, index) => ({
-                id: randomUUID(), billing_setup_id: setup.id, contract_id: contractId, position: first + index, date: line.date,
-                description: line.description, amount: line.amount.amount, currency: line.amount.currency, billing_event_id: null, released_at: null,
-              })),
-            )
-            .execute();
-        }
+        const added = checked.map((line, index) => ({
+          id: randomUUID(), billing_setup_id: setup.id, contract_id: contractId, position: first + index, date: line.date,
+          description: line.description, amount: line.amount.amount, currency: line.amount.currency, billing_event_id: null, released_at: null,
+        }));
+        if (added.length > 0) await trx.insertInto('billing_schedule_line').values(added).execute();
+        // The schedule as its lines' dates and amounts, before and after: released lines stay in both.
+        type ScheduleRow = { position: number; date: string; description: string; amount: unknown; currency: string; released_at: Date | null };
+        const scheduleOf = (rows: readonly ScheduleRow[]) =>
+          rows.map((row) => ({
+            position: row.position,
+            date: row.date,
+            description: row.description,
+            amount: String(row.amount),
+            currency: row.currency,
+            released: row.released_at !== null,
+          }));
+        await recordAudit(trx, scope, {
+          entityType: 'BillingSetup',
+          entityId: setup.id,
+          operation: 'setBillingSchedule',
+          before: { schedule: scheduleOf(existing) },
+          after: { schedule: scheduleOf([...released, ...added]) },
+        });
         await trx.updateTable('billing_setup').set({ updated_at: clock.now() }).where('id', '=', setup.id).execute();
         return setup.id;
       });

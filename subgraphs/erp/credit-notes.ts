@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { checkCurrency, checkDecimal, compareDecimals } from '../../lib/decimal.ts';
@@ -258,6 +259,13 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         const invoiceLines = await repo.invoiceLinesByIds(trx, [...new Set(requests.map((request) => request.invoiceLineId))]);
         const planned = planCreditLines(invoice, await creditableLines(trx, invoiceLines), requests);
         const drafted = await addCreditLines(trx, clock, invoice, undefined, planned, 'MANUAL', causeOf(scope));
+        await recordAudit(trx, scope, {
+          entityType: 'CreditNote',
+          entityId: drafted.id,
+          operation: 'draftCreditNote',
+          before: null,
+          after: { invoiceId: invoice.id, status: 'DRAFT', lines: planned },
+        });
         await appendToOutbox(trx, [drafted.event]);
         return drafted.id;
       });
@@ -305,14 +313,13 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         await trx.updateTable('document_sequence').set({ next_number: sequence + 1 }).where('legal_entity_id', '=', invoice.legal_entity_id).where('kind', '=', 'CREDIT_NOTE').execute();
         const number = documentNumber('CREDIT_NOTE', sequence);
         const now = clock.now();
-        await trx
-          .updateTable('credit_note')
-          .set({
-            number, status: 'ISSUED', issue_date: issueDate, issued_at: now, tax_rate_percent: rate, subtotal: totals.subtotal, tax_total: totals.taxTotal,
-            total: totals.total, updated_at: now,
-          })
-          .where('id', '=', id)
-          .execute();
+        const issuedNote = {
+          number, status: 'ISSUED' as const, issue_date: issueDate, issued_at: now, tax_rate_percent: rate, subtotal: totals.subtotal,
+          tax_total: totals.taxTotal, total: totals.total,
+        };
+        await trx.updateTable('credit_note').set({ ...issuedNote, updated_at: now }).where('id', '=', id).execute();
+        const afterIssue = { ...note, ...issuedNote };
+        await recordAudit(trx, scope, { entityType: 'CreditNote', entityId: id, operation: 'issueCreditNote', before: note, after: afterIssue });
 
         // Lines now credited in full by issued notes let go of their source.
         const credits = creditedLines.length ? await repo.creditsByInvoiceLines(trx, creditedLines.map((line) => line.id)) : [];
@@ -350,6 +357,8 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         assertCreditNoteTransition(note.status, 'void');
         const now = clock.now();
         await trx.updateTable('credit_note').set({ status: 'VOID', voided_at: now, void_reason: why, updated_at: now }).where('id', '=', id).execute();
+        const voided = { ...note, status: 'VOID', voided_at: now, void_reason: why };
+        await recordAudit(trx, scope, { entityType: 'CreditNote', entityId: id, operation: 'voidCreditNote', before: note, after: voided, reason: why });
         await appendToOutbox(trx, [
           createEvent<CreditNoteVoided>('erp', erpTopics.creditNoteVoided, { typename: 'CreditNote', id }, { creditNoteId: id, invoiceId: note.invoice_id, reason: why }, causeOf(scope), now),
         ]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -194,10 +195,16 @@ export function createFxService(deps: { db: Kysely<ErpDatabase>; clock: Clock; o
       return write(scope, 'createFxRate', idempotencyKey, input, async (trx) => {
         await checkPairOverlap(trx, candidate);
         const id = randomUUID();
-        await trx
-          .insertInto('fx_rate')
-          .values({ id, from_currency: candidate.fromCurrency, to_currency: candidate.toCurrency, rate, effective_from: candidate.effectiveFrom, effective_to: candidate.effectiveTo })
-          .execute();
+        const fxRate = {
+          id,
+          from_currency: candidate.fromCurrency,
+          to_currency: candidate.toCurrency,
+          rate,
+          effective_from: candidate.effectiveFrom,
+          effective_to: candidate.effectiveTo,
+        };
+        await trx.insertInto('fx_rate').values(fxRate).execute();
+        await recordAudit(trx, scope, { entityType: 'FxRate', entityId: id, operation: 'createFxRate', before: null, after: fxRate });
         await retryHeld(trx, candidate.fromCurrency, scope);
         return id;
       });
@@ -213,11 +220,14 @@ export function createFxService(deps: { db: Kysely<ErpDatabase>; clock: Clock; o
         if (!current) throw notFound('FxRate', id);
         const candidate: EffectiveFxRate = { ...asEffective(current), ...updatedPeriod(current, input) };
         await checkPairOverlap(trx, candidate);
+        const changes = { ...(rate !== null ? { rate } : {}), effective_from: candidate.effectiveFrom, effective_to: candidate.effectiveTo };
         await trx
           .updateTable('fx_rate')
-          .set({ ...(rate !== null ? { rate } : {}), effective_from: candidate.effectiveFrom, effective_to: candidate.effectiveTo, updated_at: clock.now() })
+          .set({ ...changes, updated_at: clock.now() })
           .where('id', '=', id)
           .execute();
+        const after = { ...current, ...changes };
+        await recordAudit(trx, scope, { entityType: 'FxRate', entityId: id, operation: 'updateFxRate', before: current, after });
         await retryHeld(trx, candidate.fromCurrency, scope);
         return id;
       });

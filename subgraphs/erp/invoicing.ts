@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { checkCurrency, checkDecimal } from '../../lib/decimal.ts';
@@ -8,6 +9,7 @@ import { createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
+import { runInParts } from '../../lib/run-in-parts.ts';
 import { checkDate, checkText, optionalText } from '../../lib/validate.ts';
 import { withdrawDraftCreditNotes } from './credit-notes.ts';
 import { defaultBillingTerms } from './domain/billing-setup.ts';
@@ -124,16 +126,20 @@ export function createInvoicingService(deps: InvoicingDeps) {
       const key = drafted.events.get(billingEventId)![groupColumns[grouping]];
       return key === null ? null : (drafted.labels[grouping].get(key) ?? null);
     };
-    await trx
-      .insertInto('invoice')
-      .values({
-        id, number: null, legal_entity_id: draft.legalEntityId, customer_id: setup.customer_id, contract_id: setup.contract_id,
-        currency: draft.currency, status: 'DRAFT', period_start: draft.periodStart, period_end: periodEnd, issue_date: null, due_date: null,
-        tax_rate_id: rate?.id ?? null, tax_rate_percent: rate?.rate_percent ?? null, subtotal: draft.totals.subtotal,
-        tax_total: draft.totals.taxTotal, total: draft.totals.total, issued_at: null, voided_at: null, void_reason: null, grouping,
-        created_at: now, updated_at: now,
-      })
-      .execute();
+    const invoice = {
+      id, number: null, legal_entity_id: draft.legalEntityId, customer_id: setup.customer_id, contract_id: setup.contract_id,
+      currency: draft.currency, status: 'DRAFT' as const, period_start: draft.periodStart, period_end: periodEnd, issue_date: null, due_date: null,
+      tax_rate_id: rate?.id ?? null, tax_rate_percent: rate?.rate_percent ?? null, subtotal: draft.totals.subtotal,
+      tax_total: draft.totals.taxTotal, total: draft.totals.total, issued_at: null, voided_at: null, void_reason: null, grouping,
+    };
+    await trx.insertInto('invoice').values({ ...invoice, created_at: now, updated_at: now }).execute();
+    await recordAudit(trx, scope, {
+      entityType: 'Invoice',
+      entityId: id,
+      operation: 'draftInvoices',
+      before: null,
+      after: { ...invoice, billingEventIds: draft.lines.map((line) => line.billingEventId) },
+    });
     await trx
       .insertInto('invoice_line')
       .values(
@@ -170,6 +176,12 @@ export function createInvoicingService(deps: InvoicingDeps) {
      * BILLED in the same transaction. Tax at the rate effective today for the legal entity and the customer's country
      * (re-resolved on the issue date when issued); grouping from the contract's setup unless overridden. Events already
      * on a live line are not drafted again: a re-run drafts nothing new. Returns the new invoices' ids.
+     *
+     * One transaction per contract (`runInParts`), not one for the run: a month-end run over every contract would
+     * otherwise hold its locks, a connection (PGlite's only session) and the event loop for its whole length while
+     * workers log time. Each contract's invoices and its events' BILLED marks commit together; a failure leaves the
+     * contracts before it drafted, whole, and a retry with the same idempotency key drafts the rest and answers with
+     * all of them (without a key, a re-run drafts what is left).
      */
     async draftInvoices(scope: RequestScope, input: DraftInvoicesInput, idempotencyKey?: string | null): Promise<string[]> {
       requireRole(scope.identity, ...financeRoles);
@@ -191,30 +203,30 @@ export function createInvoicingService(deps: InvoicingDeps) {
       if (input.customerId && !countries.has(input.customerId)) throw notFound('Customer', input.customerId);
       if (input.projectId && !labels.BY_PROJECT.has(input.projectId)) throw notFound('Project', input.projectId);
       const today = isoDate(clock.now());
-      return write(scope, 'draftInvoices', idempotencyKey, input, async (trx) => {
-        const contractIds = [...new Set(candidates.map((row) => row.contract_id))];
-        const setups = new Map<string, BillingSetupRow>();
-        for (const contractId of contractIds) {
+      const contractIds = [...new Set(candidates.map((row) => row.contract_id))];
+      return runInParts(db, { caller: scope.identity, operation: 'draftInvoices', key: idempotencyKey, request: input }, {
+        parts: contractIds,
+        nameOf: (contractId) => contractId,
+        onCommit: deps.onCommit,
+        async run(trx, contractId) {
           const setup = await repo.lockBillingSetupByContract(trx, contractId);
-          if (setup) setups.set(contractId, setup);
-        }
-        const rates = setups.size ? (await repo.taxRatesOfLegalEntities(trx, [...new Set([...setups.values()].map((s) => s.legal_entity_id))])).map(asRate) : [];
-        const ids: string[] = [];
-        const events: DomainEvent<unknown>[] = [];
-        for (const [contractId, setup] of setups) {
+          if (!setup) return [];
           const locked = await repo.lockDraftableEvents(trx, contractId, draftScope);
-          if (locked.length === 0) continue;
+          if (locked.length === 0) return [];
+          const rates = (await repo.taxRatesOfLegalEntities(trx, [setup.legal_entity_id])).map(asRate);
           const rate = taxRateFor(rates, setup.legal_entity_id, countries.get(setup.customer_id) ?? null, today);
           const grouping = input.grouping ?? setup.invoice_grouping;
           const lockedById = new Map(locked.map((row) => [row.id, row]));
+          const ids: string[] = [];
+          const events: DomainEvent<unknown>[] = [];
           for (const draft of planDrafts(locked.map(asDraftable), rate?.rate_percent ?? null, grouping)) {
             const drafted = await insertDraft(trx, scope, setup, draft, { events: lockedById, labels, rate, periodEnd, grouping });
             ids.push(drafted.id);
             events.push(drafted.event);
           }
-        }
-        await appendToOutbox(trx, events);
-        return ids;
+          await appendToOutbox(trx, events);
+          return ids;
+        },
       });
     },
 
@@ -253,14 +265,13 @@ export function createInvoicingService(deps: InvoicingDeps) {
         await trx.updateTable('document_sequence').set({ next_number: sequence + 1 }).where('legal_entity_id', '=', invoice.legal_entity_id).where('kind', '=', 'INVOICE').execute();
         const number = documentNumber('INVOICE', sequence);
         const now = clock.now();
-        await trx
-          .updateTable('invoice')
-          .set({
-            number, status: 'ISSUED', issue_date: issueDate, due_date: due, tax_rate_id: rate.id, tax_rate_percent: rate.rate_percent, tax_rounding: rate.tax_rounding,
-            subtotal: totals.subtotal, tax_total: totals.taxTotal, total: totals.total, issued_at: now, updated_at: now,
-          })
-          .where('id', '=', id)
-          .execute();
+        const issued = {
+          number, status: 'ISSUED' as const, issue_date: issueDate, due_date: due, tax_rate_id: rate.id, tax_rate_percent: rate.rate_percent,
+          tax_rounding: rate.tax_rounding, subtotal: totals.subtotal, tax_total: totals.taxTotal, total: totals.total, issued_at: now,
+        };
+        await trx.updateTable('invoice').set({ ...issued, updated_at: now }).where('id', '=', id).execute();
+        const afterIssue = { ...invoice, ...issued };
+        await recordAudit(trx, scope, { entityType: 'Invoice', entityId: id, operation: 'issueInvoice', before: invoice, after: afterIssue });
         await appendToOutbox(trx, [
           event<InvoiceIssued>(scope, erpTopics.invoiceIssued, id, {
             invoiceId: id, number, contractId: invoice.contract_id, customerId: invoice.customer_id, legalEntityId: invoice.legal_entity_id,
@@ -312,6 +323,14 @@ export function createInvoicingService(deps: InvoicingDeps) {
         await restoreOwnAmounts(trx, released, now);
         if (reversed.length) await trx.updateTable('billing_event').set({ status: 'REVERSED', reversed_at: now, updated_at: now }).where('id', 'in', reversed.map((row) => row.id)).execute();
         await trx.updateTable('invoice').set({ status: 'VOID', voided_at: now, void_reason: why, updated_at: now }).where('id', '=', id).execute();
+        await recordAudit(trx, scope, {
+          entityType: 'Invoice',
+          entityId: id,
+          operation: 'voidInvoice',
+          before: invoice,
+          after: { ...invoice, status: 'VOID', voided_at: now, void_reason: why },
+          reason: why,
+        });
         const withdrawn = await withdrawDraftCreditNotes(trx, clock, id, `invoice voided: ${why}`, { correlationId: scope.correlationId });
         await appendToOutbox(trx, [
           ...withdrawn,
@@ -357,8 +376,17 @@ export function createInvoicingService(deps: InvoicingDeps) {
         );
         const paymentId = randomUUID();
         const now = clock.now();
-        await trx.insertInto('payment').values({ id: paymentId, invoice_id: invoice.id, amount, currency, received_on: receivedOn, reference, created_at: now, updated_at: now }).execute();
+        const payment = { id: paymentId, invoice_id: invoice.id, amount, currency, received_on: receivedOn, reference };
+        await trx.insertInto('payment').values({ ...payment, created_at: now, updated_at: now }).execute();
         await trx.updateTable('invoice').set({ status: outcome.status, updated_at: now }).where('id', '=', invoice.id).execute();
+        // One record on the invoice, where its trail is read: the payment it received and the status that followed.
+        await recordAudit(trx, scope, {
+          entityType: 'Invoice',
+          entityId: invoice.id,
+          operation: 'recordPayment',
+          before: { status: invoice.status, payment: null },
+          after: { status: outcome.status, payment },
+        });
         await appendToOutbox(trx, [
           event<InvoicePaid>(scope, erpTopics.invoicePaid, invoice.id, {
             invoiceId: invoice.id, paymentId, amount: { amount, currency }, receivedOn, balance: { amount: outcome.balance, currency }, status: outcome.status,

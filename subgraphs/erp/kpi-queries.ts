@@ -8,10 +8,15 @@ import type { ErpDatabase } from './tables.ts';
  */
 type Db = Kysely<ErpDatabase>;
 
-/** A worker's cost center as hcm has it now: joined to the events as a JSON record set (one parameter). */
+/**
+ * A worker's cost center over a period of hcm's history (open bounds: null or absent), joined to each event by the
+ * event's date as a JSON record set (one parameter): work counts in the cost center in effect on its day.
+ */
 export interface WorkerCostCenter {
   worker_id: string;
   cost_center_id: string | null;
+  effective_from?: string | null;
+  effective_to?: string | null;
 }
 
 /** The column each grouped row carries its key in. */
@@ -62,7 +67,7 @@ const inList = (column: RawBuilder<unknown>, ids: readonly string[] | undefined)
 function unbilledScope(db: Db, question: KpiQuestion, withCostCenters: boolean) {
   const { filter } = question;
   return sql`from ${table(db, 'billing_event')} e
-    ${withCostCenters ? sql`left join wc on wc.worker_id = e.worker_id` : sql``}
+    ${withCostCenters ? sql`left join wc on wc.worker_id = e.worker_id and (wc.effective_from is null or e.date >= wc.effective_from) and (wc.effective_to is null or e.date <= wc.effective_to)` : sql``}
     where e.date between ${question.from}::date and ${question.to}::date
       and (e.status in ('UNBILLED', 'HELD')
         or (e.status = 'BILLED' and e.id in (
@@ -77,7 +82,7 @@ function unbilledScope(db: Db, question: KpiQuestion, withCostCenters: boolean) 
 }
 
 const costCenterTable = (costCenters: readonly WorkerCostCenter[]) =>
-  sql`with wc as (select * from jsonb_to_recordset(${JSON.stringify(costCenters)}::jsonb) as r(worker_id text, cost_center_id text))`;
+  sql`with wc as (select * from jsonb_to_recordset(${JSON.stringify(costCenters)}::jsonb) as r(worker_id text, cost_center_id text, effective_from date, effective_to date))`;
 
 /** The distinct workers of the events in scope (before the cost-center filter): whose cost centers to ask hcm for. */
 export async function workersOfUnbilledWork(db: Db, question: KpiQuestion): Promise<string[]> {

@@ -149,7 +149,7 @@ export function createErpKpis(deps: { db: Kysely<ErpDatabase>; scope: RequestSco
     if (!needsCostCenters(asked)) return null;
     if (!deps.facts) throw new DomainError('INTERNAL_SERVER_ERROR', 'cost centers are not configured: erp was built without a graph to read workers from');
     const workers = await queries.workersOfUnbilledWork(db, asked);
-    return deps.facts.costCentersOf(workers, { correlationId: scope.correlationId });
+    return deps.facts.costCentersOf(workers, { correlationId: scope.correlationId, from: asked.from, to: asked.to });
   }
 
   async function unbilledWork(asked: KpiQuestion): Promise<UnbilledWorkRow[]> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Kysely, Transaction } from 'kysely';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
@@ -313,14 +314,13 @@ export function createRecurringBillingService(deps: { db: Kysely<ErpDatabase>; c
         const setup = await repo.lockBillingSetupByContract(trx, contractId);
         if (!setup) throw notFound('BillingSetup', contractId);
         const terms = checkRecurringTerms(input, { billingMethod: setup.billing_method, currency: setup.currency });
-        await trx
-          .updateTable('billing_setup')
-          .set({
-            recurring_fee: terms.fee.amount, included_hours: terms.includedHours, overage_rate: terms.overageRate?.amount ?? null,
-            overrun_policy: terms.overrunPolicy, updated_at: clock.now(),
-          })
-          .where('id', '=', setup.id)
-          .execute();
+        const recurring = {
+          recurring_fee: terms.fee.amount, included_hours: terms.includedHours, overage_rate: terms.overageRate?.amount ?? null,
+          overrun_policy: terms.overrunPolicy,
+        };
+        await trx.updateTable('billing_setup').set({ ...recurring, updated_at: clock.now() }).where('id', '=', setup.id).execute();
+        const after = { ...setup, ...recurring };
+        await recordAudit(trx, scope, { entityType: 'BillingSetup', entityId: setup.id, operation: 'setRecurringTerms', before: setup, after });
         return setup.id;
       });
     },

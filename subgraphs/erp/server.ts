@@ -13,6 +13,7 @@ import { loaderById } from '../../lib/graphql/loaders.ts';
 import { erpConsumerGroups } from './events.ts';
 import * as reconciliationQueries from './reconciliation-queries.ts';
 import { createErpLoaders, type ErpLoaders } from './loaders.ts';
+import { createErpExportEndpoint } from './export-endpoint.ts';
 import type { InvoicingFactsSource } from './invoicing-facts.ts';
 import { createInvoicingService, type InvoicingService } from './invoicing.ts';
 import { createCreditNoteService, type CreditNoteService } from './credit-notes.ts';
@@ -114,6 +115,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
     config: deps.config,
+    endpoints: createErpExportEndpoint({ identitySecret: deps.identitySecret, policy: deps.config?.signedIdentity, db: deps.db }),
     createContext: (scope) => {
       const loaders = createErpLoaders(deps.db);
       const kpis = createErpKpis({ db: deps.db, scope, clock: deps.clock, facts: options.kpiFacts });

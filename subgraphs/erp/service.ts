@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { toJson } from '../../lib/db/types.ts';
@@ -98,19 +99,18 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       return write(scope, 'createTaxRate', idempotencyKey, input, async (trx) => {
         await checkScope(trx, candidate);
         const id = randomUUID();
-        await trx
-          .insertInto('tax_rate')
-          .values({
-            id,
-            legal_entity_id: candidate.legalEntityId,
-            customer_country: candidate.customerCountry,
-            name,
-            rate_percent: ratePercent,
-            effective_from: candidate.effectiveFrom,
-            effective_to: candidate.effectiveTo,
-            tax_rounding: input.taxRounding ?? 'INVOICE',
-          })
-          .execute();
+        const taxRate = {
+          id,
+          legal_entity_id: candidate.legalEntityId,
+          customer_country: candidate.customerCountry,
+          name,
+          rate_percent: ratePercent,
+          effective_from: candidate.effectiveFrom,
+          effective_to: candidate.effectiveTo,
+          tax_rounding: input.taxRounding ?? 'INVOICE',
+        };
+        await trx.insertInto('tax_rate').values(taxRate).execute();
+        await recordAudit(trx, scope, { entityType: 'TaxRate', entityId: id, operation: 'createTaxRate', before: null, after: taxRate });
         return id;
       });
     },
@@ -125,18 +125,19 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
         if (!current) throw notFound('TaxRate', id);
         const candidate: EffectiveTaxRate = { ...asEffective(current), ...updatedPeriod(current, input) };
         await checkScope(trx, candidate);
+        const changes = {
+          ...(name !== null ? { name } : {}),
+          ...(ratePercent !== null ? { rate_percent: ratePercent } : {}),
+          ...(input.taxRounding != null ? { tax_rounding: input.taxRounding } : {}),
+          effective_from: candidate.effectiveFrom,
+          effective_to: candidate.effectiveTo,
+        };
         await trx
           .updateTable('tax_rate')
-          .set({
-            ...(name !== null ? { name } : {}),
-            ...(ratePercent !== null ? { rate_percent: ratePercent } : {}),
-            ...(input.taxRounding != null ? { tax_rounding: input.taxRounding } : {}),
-            effective_from: candidate.effectiveFrom,
-            effective_to: candidate.effectiveTo,
-            updated_at: clock.now(),
-          })
+          .set({ ...changes, updated_at: clock.now() })
           .where('id', '=', id)
           .execute();
+        await recordAudit(trx, scope, { entityType: 'TaxRate', entityId: id, operation: 'updateTaxRate', before: current, after: { ...current, ...changes } });
         return id;
       });
     },
@@ -148,16 +149,18 @@ export function createErpService(deps: { db: Kysely<ErpDatabase>; clock: Clock; 
       return write(scope, 'updateBillingSetup', null, null, async (trx) => {
         const setup = await repo.lockBillingSetupByContract(trx, contractId);
         if (!setup) throw notFound('BillingSetup', contractId);
+        const changes = {
+          ...(input.invoiceGrouping != null ? { invoice_grouping: input.invoiceGrouping } : {}),
+          ...(terms !== null ? { payment_terms_days: terms } : {}),
+          ...(markup !== null ? { expense_markup_percent: markup } : {}),
+        };
         await trx
           .updateTable('billing_setup')
-          .set({
-            ...(input.invoiceGrouping != null ? { invoice_grouping: input.invoiceGrouping } : {}),
-            ...(terms !== null ? { payment_terms_days: terms } : {}),
-            ...(markup !== null ? { expense_markup_percent: markup } : {}),
-            updated_at: clock.now(),
-          })
+          .set({ ...changes, updated_at: clock.now() })
           .where('id', '=', setup.id)
           .execute();
+        const after = { ...setup, ...changes };
+        await recordAudit(trx, scope, { entityType: 'BillingSetup', entityId: setup.id, operation: 'updateBillingSetup', before: setup, after });
         return setup.id;
       });
     },

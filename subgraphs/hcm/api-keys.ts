@@ -11,6 +11,7 @@ import { paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { checkText } from '../../lib/validate.ts';
 import {
   checkApiKeyRoles,
@@ -69,19 +70,13 @@ export function createApiKeyService(deps: { db: Kysely<HcmDatabase>; clock: Cloc
           }
         }
         issued = { id: randomUUID(), secret: randomBytes(32).toString('base64url') };
+        const key = { id: issued.id, name, roles, worker_id: input.workerId ?? null, created_by: scope.identity.workerId, expires_at: expiresAt };
         await trx
           .insertInto('api_key')
-          .values({
-            id: issued.id,
-            name,
-            roles: toJson(roles),
-            worker_id: input.workerId ?? null,
-            secret_hash: hashApiKeySecret(issued.secret),
-            created_by: scope.identity.workerId,
-            created_at: now,
-            expires_at: expiresAt,
-          })
+          .values({ ...key, roles: toJson(roles), secret_hash: hashApiKeySecret(issued.secret), created_at: now })
           .execute();
+        // The secret's hash is not a field anyone audits, and the log is no place for it.
+        await recordAudit(trx, scope, { entityType: 'ApiKey', entityId: issued.id, operation: 'createApiKey', before: null, after: key });
         return issued.id;
       });
       // A twin that committed first answers with its own id; this attempt's secret was never stored.
@@ -101,6 +96,13 @@ export function createApiKeyService(deps: { db: Kysely<HcmDatabase>; clock: Cloc
           .set({ revoked_at: revokedAt, revoked_by: scope.identity.workerId })
           .where('id', '=', id)
           .execute();
+        await recordAudit(trx, scope, {
+          entityType: 'ApiKey',
+          entityId: id,
+          operation: 'revokeApiKey',
+          before: { revoked_at: key.revoked_at, revoked_by: null },
+          after: { revoked_at: revokedAt, revoked_by: scope.identity.workerId },
+        });
         const data: ApiKeyRevoked = { apiKeyId: id, revokedAt: revokedAt.toISOString() };
         const subject = { typename: 'ApiKey', id };
         const event = createEvent('hcm', hcmTopics.apiKeyRevoked, subject, data, { correlationId: scope.correlationId }, revokedAt);

@@ -9,6 +9,7 @@ export const codegen = {
     PublicHoliday: '../../subgraphs/hcm/tables.ts#PublicHolidayRow',
     Worker: '../../subgraphs/hcm/tables.ts#WorkerRow',
     WorkerSkill: '../../subgraphs/hcm/tables.ts#WorkerSkillRow',
+    WorkerPeriod: '../../subgraphs/hcm/service.ts#WorkerPeriodView',
     CostRate: '../../subgraphs/hcm/tables.ts#CostRateRow',
     Leave: '../../subgraphs/hcm/tables.ts#LeaveRow',
     ApiKey: '../../subgraphs/hcm/tables.ts#ApiKeyRow',

@@ -4,6 +4,7 @@ import type { WorkerKind, WorkerStatus } from './tables.ts';
 export const hcmTopics = {
   workerCreated: 'hcm.worker.created',
   workerChanged: 'hcm.worker.changed',
+  workerHistoryChanged: 'hcm.worker.history_changed',
   costRateAdded: 'hcm.cost_rate.added',
   legalEntityCreated: 'hcm.legal_entity.created',
   legalEntityChanged: 'hcm.legal_entity.changed',
@@ -63,9 +64,40 @@ export type WorkerField = Exclude<keyof WorkerSnapshot, 'workerId'>;
 
 export type WorkerCreated = WorkerSnapshot;
 
-/** The worker after the change, and which fields changed (`terminationDate` and `status` on a termination). */
+/**
+ * The worker as in effect today after the change, which fields changed (`terminationDate` and `status` on a
+ * termination), and the day the changed values took effect: the write's day, the date of a back-dated change, or the
+ * day a future-dated change came into effect (hcm publishes it then, not when it was scheduled).
+ */
 export interface WorkerChanged extends WorkerSnapshot {
   changedFields: WorkerField[];
+  effectiveFrom: string;
+}
+
+/** One period of a worker's effective-dated attributes (`effectiveTo` null: open). */
+export interface WorkerPeriodSnapshot {
+  effectiveFrom: string;
+  effectiveTo: string | null;
+  roleId: string;
+  managerId: string | null;
+  costCenterId: string;
+  legalEntityId: string;
+  location: string;
+  kind: WorkerKind;
+  calendarId: string;
+}
+
+/**
+ * A dated change of a worker's attributes, past, present or future (`changeWorkerAttributes`, or an update effective
+ * today): what changed from when to when, and the worker's whole history after it, for consumers that keep history.
+ * Today's values change, if at all, by `hcm.worker.changed`.
+ */
+export interface WorkerHistoryChanged {
+  workerId: string;
+  effectiveFrom: string;
+  effectiveTo: string | null;
+  changedFields: WorkerField[];
+  periods: WorkerPeriodSnapshot[];
 }
 
 /** A new effective-dated cost rate; erp costs approved hours with the rate effective on the entry's date. */

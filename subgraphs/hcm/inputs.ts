@@ -49,6 +49,19 @@ export interface WorkerInput extends WithExternalRefs {
   skills?: SkillInput[] | null;
 }
 
+/**
+ * A dated change of a worker's effective-dated attributes (`changeWorkerAttributes`): omitted fields keep their
+ * history; `managerId: null` clears the manager over the window.
+ */
+export interface WorkerAttributesInput
+  extends Pick<
+    WorkerInput,
+    'roleId' | 'roleRef' | 'managerId' | 'managerRef' | 'costCenterId' | 'costCenterRef' | 'legalEntityId' | 'legalEntityRef' | 'location' | 'kind' | 'calendarId'
+  > {
+  effectiveFrom: string;
+  effectiveTo?: string | null;
+}
+
 export const required = <T>(field: string, value: T | null | undefined): T => {
   if (value == null) throw badInput(field, 'is required');
   return value;

@@ -42,6 +42,8 @@ export function createHcmLoaders(db: Kysely<HcmDatabase>, today: string) {
     externalRefsOfLegalEntity: externalRefLoader(db, 'LegalEntity'),
     skillsByWorker: loaderByGroup((ids) => repo.skillsByWorkers(db, ids), (row) => row.worker_id),
     costRatesByWorker: loaderByGroup((ids) => repo.costRatesByWorkers(db, ids), (row) => row.worker_id),
+    /** Each worker's effective-dated periods in date order: `asOf` reads, `history` and capacity by the day's calendar. */
+    periodsByWorker: loaderByGroup((ids) => repo.periodsByWorkers(db, ids), (row) => row.worker_id),
     /** Holidays of each calendar within one range (per distinct range, one statement for all calendars). */
     holidaysByCalendar: new LoaderFamily<string, PublicHolidayRow[]>((_key, range: DateRange) =>
       loaderByGroup((ids) => repo.holidaysByCalendars(db, ids, range), (row) => row.calendar_id),

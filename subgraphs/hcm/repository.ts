@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
-import type { HcmDatabase, LeaveStatus, WorkerStatus } from './tables.ts';
+import type { HcmDatabase, LeaveStatus, WorkerPeriodRow, WorkerStatus } from './tables.ts';
 import { containsPattern } from '../../lib/db/like.ts';
 import { changedAfter } from '../../lib/db/changes.ts';
 import { whereExternalRef, whereExternalSystem, type ExternalRef } from '../../lib/external-refs.ts';
@@ -163,6 +163,35 @@ export const skillsByWorkers = (db: Db, workerIds: readonly string[]) =>
 
 export const costRatesByWorkers = (db: Db, workerIds: readonly string[]) =>
   db.selectFrom('worker_cost_rate').selectAll().where('worker_id', 'in', workerIds).orderBy('worker_id').orderBy('effective_from').execute();
+
+/** Every period of many workers' effective-dated attributes, by worker and date: one statement for a page of workers. */
+export const periodsByWorkers = (db: Db, workerIds: readonly string[]) =>
+  db.selectFrom('worker_period').selectAll().where('worker_id', 'in', workerIds).orderBy('worker_id').orderBy('effective_from').execute();
+
+/** Writes a worker's whole history anew (the worker row is locked by the caller). */
+export async function replaceWorkerPeriods(trx: Transaction<HcmDatabase>, workerId: string, periods: ReadonlyArray<Omit<WorkerPeriodRow, 'worker_id'>>) {
+  await trx.deleteFrom('worker_period').where('worker_id', '=', workerId).execute();
+  await trx.insertInto('worker_period').values(periods.map((period) => ({ ...period, worker_id: workerId }))).execute();
+}
+
+/**
+ * Workers whose row does not hold the period in effect on `today`: a dated change took effect since the last write.
+ * Ids only, in id order, at most `limit`.
+ */
+export const workersWithDueChanges = (db: Db, today: string, limit: number) =>
+  db
+    .selectFrom('worker')
+    .innerJoin('worker_period as p', 'p.worker_id', 'worker.id')
+    .select('worker.id')
+    .where('p.effective_from', '<=', today)
+    .where((eb) => eb.or([eb('p.effective_to', 'is', null), eb('p.effective_to', '>=', today)]))
+    .where(
+      sql<boolean>`(worker.role_id, worker.manager_id, worker.cost_center_id, worker.legal_entity_id, worker.location, worker.kind, worker.calendar_id)
+        is distinct from (p.role_id, p.manager_id, p.cost_center_id, p.legal_entity_id, p.location, p.kind, p.calendar_id)`,
+    )
+    .orderBy('worker.id')
+    .limit(limit)
+    .execute();
 
 export const leavesByIds = (db: Db, ids: readonly string[]) => db.selectFrom('leave').selectAll().where('id', 'in', ids).execute();
 

@@ -80,6 +80,20 @@ export async function seedHcm(db: Kysely<HcmDatabase>, firm: DemoFirm): Promise<
       )
       .execute();
   }
+  // One open period of the effective-dated attributes per worker, from the hire date (as `createWorker` writes).
+  const periods = managersFirst(firm.workers).map((worker) => ({
+    worker_id: worker.id,
+    effective_from: worker.hireDate,
+    effective_to: null,
+    role_id: worker.roleId,
+    manager_id: worker.managerId,
+    cost_center_id: worker.costCenterId,
+    legal_entity_id: worker.legalEntityId,
+    location: worker.location,
+    kind: worker.kind,
+    calendar_id: worker.calendarId,
+  }));
+  for (const batch of chunked(periods)) await db.insertInto('worker_period').values(batch).execute();
   const skills = firm.workers.flatMap((worker) => worker.skills.map((skill) => ({ worker_id: worker.id, skill: skill.skill, level: skill.level })));
   for (const batch of chunked(skills)) await db.insertInto('worker_skill').values(batch).execute();
   // The plan gives cost rates no ids; derive stable ones from the worker's, so reseeding yields the same rows.

@@ -16,6 +16,7 @@ import type { HcmDatabase } from './tables.ts';
 import { hcmGauges } from './metrics.ts';
 import type { WebhookLoaders, WebhookService } from '../../lib/webhooks/index.ts';
 import { createHcmWebhooks } from './webhooks.ts';
+import { scheduleDueWorkerChanges } from './due-worker-changes.ts';
 
 export interface HcmContext extends RequestScope {
   readonly loaders: HcmLoaders;
@@ -36,7 +37,7 @@ export const hcmTypeDefs = gql(readFileSync(new URL('../../schema/hcm.graphql', 
 export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): SubgraphRuntime {
   let runtime: SubgraphRuntime | undefined;
   const hcmQueries = createHcmQueries(deps.db, deps.clock);
-  const hcm = createHcmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
+  const hcm = createHcmService({ db: deps.db, backgroundDb: deps.relayDb, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const apiKeys = createApiKeyService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const webhooks = createHcmWebhooks(deps, () => runtime?.relay.kick());
   runtime = createSubgraphRuntime<HcmContext>({
@@ -51,7 +52,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
     identitySecret: deps.identitySecret,
     maskErrors: deps.maskErrors,
     config: deps.config,
-    subscribe: (bus) => webhooks.subscribe(bus),
+    subscribe: async (bus) => [...(await webhooks.subscribe(bus)), scheduleDueWorkerChanges(hcm, deps.logger.child({ subgraph: 'hcm' }))],
     endpoints: createApiKeyEndpoint({ apiKeys, identitySecret: deps.identitySecret, identityPolicy: deps.config?.signedIdentity }),
     createContext: (scope) => {
       const now = deps.clock.now();

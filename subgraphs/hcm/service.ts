@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { hasRole, requireRole } from '../../lib/auth/identity.ts';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { changeOrdering } from '../../lib/db/changes.ts';
 import { toJson } from '../../lib/db/types.ts';
@@ -31,7 +32,31 @@ import { hcmFields, type HcmField } from './domain/field-access.ts';
 import { assertLeaveAllowed } from './domain/leave.ts';
 import { assertNoManagerCycle, isInReportingLine } from './domain/reporting-line.ts';
 import { effectiveStatus, statusOnWrite } from './domain/worker-status.ts';
-import { hcmTopics, type CostRateAdded, type LegalEntityChanged, type LegalEntityCreated, type WorkerChanged, type WorkerCreated, type WorkerField, type WorkerSnapshot } from './events.ts';
+import {
+  hcmTopics,
+  type CostRateAdded,
+  type LegalEntityChanged,
+  type LegalEntityCreated,
+  type WorkerChanged,
+  type WorkerCreated,
+  type WorkerField,
+  type WorkerHistoryChanged,
+  type WorkerSnapshot,
+} from './events.ts';
+import {
+  applyDatedChange,
+  attributeNames,
+  changedAttributes,
+  datedValuesOf,
+  periodOn,
+  periodSnapshot,
+  periodsWithin as historyWithin,
+  rebaseOnHireDate,
+  valuesToday,
+  type DatedAttribute,
+  type DatedPeriod,
+  type DatedValues,
+} from './domain/worker-history.ts';
 import { orderings, type HcmLoaders } from './loaders.ts';
 import {
   checkCountry,
@@ -50,10 +75,11 @@ import {
   type RoleInput,
   type SkillInput,
   type UpsertInput,
+  type WorkerAttributesInput,
   type WorkerInput,
 } from './inputs.ts';
 import * as repo from './repository.ts';
-import type { HcmDatabase, WorkerRow } from './tables.ts';
+import type { HcmDatabase, WorkerPeriodRow, WorkerRow } from './tables.ts';
 
 type Trx = Transaction<HcmDatabase>;
 
@@ -131,7 +157,13 @@ const changedFields = (before: WorkerSnapshot, after: WorkerSnapshot) =>
   );
 
 /** hcm's use cases. Each mutation checks access, validates, then runs in one transaction with its events. */
-export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; onCommit: () => void }) {
+export function createHcmService(deps: {
+  db: Kysely<HcmDatabase>;
+  clock: Clock;
+  onCommit: () => void;
+  /** The unlogged handle: the minute check for due dated changes stays out of request statement counts. */
+  backgroundDb?: Kysely<HcmDatabase>;
+}) {
   const { db, clock } = deps;
   const today = () => isoDate(clock.now());
 
@@ -412,6 +444,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       .returningAll()
       .executeTakeFirstOrThrow();
     if (skills.length > 0) await trx.insertInto('worker_skill').values(skills.map((entry) => ({ worker_id: id, ...entry }))).execute();
+    await repo.replaceWorkerPeriods(trx, id, [{ effective_from: row.hire_date, effective_to: null, ...datedValuesOf(row) }]);
     await attachExternalRefs(trx, 'Worker', id, refs);
     await appendToOutbox(trx, [event<WorkerCreated>(scope, hcmTopics.workerCreated, 'Worker', id, snapshotOf(row, bySkill(skills), today()))]);
     return id;
@@ -449,6 +482,7 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
       const taken = await trx.selectFrom('worker').select('id').where('employee_number', '=', next.employee_number).executeTakeFirst();
       if (taken) throw new DomainError('CONFLICT', `employee number ${next.employee_number} is already used`, { field: 'employeeNumber' });
     }
+    const history = await historyAfterUpdate(trx, current, next, once);
     const terminationChanged = next.termination_date !== current.termination_date;
     next.status = statusOnWrite({ current: current.status, terminationDate: next.termination_date, terminationChanged, today: today() });
     const skills = wantedSkills ? bySkill(wantedSkills) : currentSkills;
@@ -462,10 +496,87 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
     }
     const { id: _id, created_at: _created, ...values } = next;
     await trx.updateTable('worker').set({ ...values, updated_at: clock.now() }).where('id', '=', id).execute();
+    if (history) await writeHistory(scope, trx, id, history);
     if (changed.length > 0) {
-      await appendToOutbox(trx, [event<WorkerChanged>(scope, hcmTopics.workerChanged, 'Worker', id, { ...after, changedFields: changed })]);
+      const effectiveFrom = history?.change.from ?? today();
+      await appendToOutbox(trx, [event<WorkerChanged>(scope, hcmTopics.workerChanged, 'Worker', id, { ...after, changedFields: changed, effectiveFrom })]);
     }
     return true;
+  }
+
+  /**
+   * An update's (or upsert's) dated attributes take effect today (on the hire date for someone not hired yet; on the
+   * termination date for someone gone), open-ended; a moved hire date moves the first period's start. Sets `next`'s
+   * dated values to those in effect today; null when the history does not change.
+   */
+  async function historyAfterUpdate(trx: Trx, current: WorkerRow, next: WorkerRow, once: Once) {
+    const attributes = changedAttributes(current, next);
+    const hireMoved = next.hire_date !== current.hire_date;
+    if (attributes.length === 0 && !hireMoved) return null;
+    let periods = await historyOf(trx, current);
+    if (hireMoved) periods = rebaseOnHireDate(periods, next.hire_date);
+    let from = today() < next.hire_date ? next.hire_date : today();
+    if (next.termination_date !== null && from > next.termination_date) from = next.termination_date;
+    if (attributes.length > 0) {
+      const values = Object.fromEntries(attributes.map((attribute) => [attribute, next[attribute]])) as Partial<DatedValues>;
+      periods = applyDatedChange(periods, { from, to: null, values }, { hireDate: next.hire_date, terminationDate: next.termination_date });
+      await checkPeriods(trx, periods, { from, to: null }, once);
+    }
+    Object.assign(next, datedValuesOf(valuesToday(periods, today())));
+    return { periods, change: { from: attributes.length > 0 ? from : next.hire_date, to: null, attributes } };
+  }
+
+  /** Writes a worker's new history and announces the dated change (`hcm.worker.history_changed`). */
+  async function writeHistory(
+    scope: RequestScope,
+    trx: Trx,
+    workerId: string,
+    history: { periods: readonly DatedPeriod[]; change: { from: string; to: string | null; attributes: readonly DatedAttribute[] } },
+  ) {
+    await repo.replaceWorkerPeriods(trx, workerId, history.periods);
+    await appendToOutbox(trx, [
+      event<WorkerHistoryChanged>(scope, hcmTopics.workerHistoryChanged, 'Worker', workerId, {
+        workerId,
+        effectiveFrom: history.change.from,
+        effectiveTo: history.change.to,
+        changedFields: history.change.attributes.map((attribute) => attributeNames[attribute]),
+        periods: history.periods.map(periodSnapshot),
+      }),
+    ]);
+  }
+
+  /**
+   * Puts the values in effect today on the worker row (its filters, indexes and reporting lines read them) and
+   * publishes `hcm.worker.changed` when they differ, with the day the values took effect. Returns whether they did.
+   */
+  async function holdValuesOfToday(scope: RequestScope, trx: Trx, current: WorkerRow, periods: readonly DatedPeriod[]) {
+    const inEffect = valuesToday(periods, today());
+    const next: WorkerRow = { ...current, ...datedValuesOf(inEffect) };
+    const skills = bySkill(await repo.skillsByWorkers(trx, [current.id]));
+    const after = snapshotOf(next, skills, today());
+    const changed = changedFields(snapshotOf(current, skills, today()), after);
+    await trx.updateTable('worker').set({ ...datedValuesOf(inEffect), updated_at: clock.now() }).where('id', '=', current.id).execute();
+    if (changed.length === 0) return false;
+    const effectiveFrom = inEffect.effective_from < today() ? inEffect.effective_from : today();
+    await appendToOutbox(trx, [event<WorkerChanged>(scope, hcmTopics.workerChanged, 'Worker', current.id, { ...after, changedFields: changed, effectiveFrom })]);
+    return true;
+  }
+
+  /**
+   * The records each period a change touched names exist, and each of its cost centers belongs to its legal entity
+   * (a new cost center against an older legal entity, or the reverse). Periods outside the change are as they were.
+   */
+  async function checkPeriods(trx: Trx, periods: readonly DatedPeriod[], window: { from: string; to: string | null }, once: Once) {
+    const touched = historyWithin(periods, window.from, window.to ?? '9999-12-31');
+    for (const period of touched) {
+      await checkWorkerRecords(trx, once, { roleId: period.role_id, calendarId: period.calendar_id, costCenter: [period.cost_center_id, period.legal_entity_id] });
+    }
+  }
+
+  /** A worker's periods; one open period from the row for a worker written without any (none is expected). */
+  async function historyOf(trx: Trx, worker: WorkerRow): Promise<DatedPeriod[]> {
+    const periods = await repo.periodsByWorkers(trx, [worker.id]);
+    return periods.length > 0 ? periods : [{ effective_from: worker.hire_date, effective_to: null, ...datedValuesOf(worker) }];
   }
 
   return {
@@ -627,6 +738,60 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
         ),
       ),
 
+    /**
+     * Changes dated attributes from `effectiveFrom` (past or future) to `effectiveTo` (or open-ended), by the rule of
+     * domain/worker-history.ts; one transaction; the row and `hcm.worker.changed` follow only when today's values move.
+     */
+    async changeWorkerAttributes(scope: RequestScope, workerId: string, input: WorkerAttributesInput, idempotencyKey?: string | null) {
+      requireRole(scope.identity);
+      const from = checkDate('effectiveFrom', input.effectiveFrom);
+      const to = input.effectiveTo == null ? null : checkDate('effectiveTo', input.effectiveTo);
+      const fields = checkWorkerFields({ kind: input.kind, location: input.location });
+      return write(scope, 'changeWorkerAttributes', idempotencyKey, { workerId, input }, async (trx) => {
+        const current = await repo.lockWorker(trx, workerId);
+        if (!current) throw notFound('Worker', workerId);
+        const links = await workerLinks(trx, input, askEveryTime);
+        const values: Partial<DatedValues> = Object.fromEntries(
+          // Only the manager may be cleared; a null elsewhere says nothing, as on updateWorker.
+          Object.entries({ ...links, ...fields, calendar_id: input.calendarId }).filter(
+            ([attribute, value]) => value !== undefined && (value !== null || attribute === 'manager_id'),
+          ),
+        );
+        const periods = applyDatedChange(await historyOf(trx, current), { from, to, values }, {
+          hireDate: current.hire_date,
+          terminationDate: current.termination_date,
+        });
+        await checkPeriods(trx, periods, { from, to }, oncePerBatch());
+        // The manager chain is checked on today's lines: a manager may not be someone who reports to the worker now.
+        if (values.manager_id) await checkManager(trx, workerId, values.manager_id);
+        const attributes = Object.keys(values) as DatedAttribute[];
+        await writeHistory(scope, trx, workerId, { periods, change: { from, to, attributes } });
+        await holdValuesOfToday(scope, trx, current, periods);
+        return workerId;
+      });
+    },
+
+    /**
+     * Brings every worker row to the values in effect today, publishing `hcm.worker.changed` for each worker whose
+     * future-dated change came into effect. hcm runs it at start and every minute (server.ts); ADMIN may run it.
+     * One transaction per worker; returns how many workers changed.
+     */
+    async applyDueWorkerChanges(scope: RequestScope) {
+      requireRole(scope.identity);
+      let applied = 0;
+      for (;;) {
+        const due = await repo.workersWithDueChanges(deps.backgroundDb ?? db, today(), 100);
+        for (const { id } of due) {
+          const changed = await write(scope, 'applyDueWorkerChanges', null, null, async (trx) => {
+            const current = await repo.lockWorker(trx, id);
+            return current ? holdValuesOfToday(scope, trx, current, await historyOf(trx, current)) : false;
+          });
+          if (changed) applied += 1;
+        }
+        if (due.length < 100) return applied;
+      }
+    },
+
     async setWorkerSkills(scope: RequestScope, workerId: string, input: SkillInput[]) {
       requireRole(scope.identity);
       const skills = checkSkills(input);
@@ -661,6 +826,16 @@ export function createHcmService(deps: { db: Kysely<HcmDatabase>; clock: Clock; 
           .execute();
         // A worker's cost rates are part of what a mirror of workers keeps (`updatedAfter`).
         await trx.updateTable('worker').set({ updated_at: clock.now() }).where('id', '=', workerId).execute();
+        const audited = (row: { id: string; amount: unknown; currency: string; effective_from: string; effective_to: string | null }) => ({
+          id: row.id, amount: String(row.amount), currency: row.currency, effectiveFrom: row.effective_from, effectiveTo: row.effective_to,
+        });
+        await recordAudit(trx, scope, {
+          entityType: 'Worker',
+          entityId: workerId,
+          operation: 'addWorkerCostRate',
+          before: { costRates: existing.map(audited) },
+          after: { costRates: [...existing.map(audited), { id, ...rate }] },
+        });
         await appendToOutbox(trx, [
           event<CostRateAdded>(scope, hcmTopics.costRateAdded, 'Worker', workerId, {
             costRateId: id,
@@ -729,27 +904,44 @@ export interface HcmReadScope extends RequestScope {
   readonly loaders: HcmLoaders;
 }
 
-/** hcm's top-level lists (lists under a parent go through the loaders) and its guarded or computed reads. */
-/** The calendar, holidays and approved leave a worker's capacity over [from, to] is computed from (batched loaders). */
-async function capacityInput(scope: HcmReadScope, worker: WorkerRow, from: string, to: string): Promise<CapacityInput> {
+/** A period of `Worker.history`, with the worker and the range the history was asked for (its capacity's bounds). */
+export interface WorkerPeriodView extends WorkerPeriodRow {
+  worker: WorkerRow;
+  range: { from: string | null; to: string | null };
+}
+
+/**
+ * The calendars, holidays and approved leave a worker's capacity over [from, to] is computed from (batched loaders):
+ * the calendar in effect on each day. Holidays and leave are read over `loadRange` (default [from, to]), so the
+ * periods of many workers' histories share one statement per kind.
+ */
+async function capacityInput(scope: HcmReadScope, worker: WorkerRow, from: string, to: string, loadRange = { from, to }): Promise<CapacityInput> {
   assertCapacityRange(from, to);
   const { loaders } = scope;
-  const [calendar, holidays, leaves] = await Promise.all([
-    loaders.calendar.load(worker.calendar_id),
-    loaders.holidaysByCalendar.for({ from, to }).load(worker.calendar_id),
-    loaders.approvedLeavesByWorker.for({ from, to }).load(worker.id),
+  const periods = historyWithin(await loaders.periodsByWorker.load(worker.id), from, to);
+  const calendarIds = periods.length > 0 ? periods.map((period) => period.calendar_id) : [worker.calendar_id];
+  const [calendars, holidays, leaves] = await Promise.all([
+    Promise.all(calendarIds.map((id) => loaders.calendar.load(id))),
+    Promise.all(calendarIds.map((id) => loaders.holidaysByCalendar.for(loadRange).load(id))),
+    loaders.approvedLeavesByWorker.for(loadRange).load(worker.id),
   ]);
+  const calendarAt = (index: number) => ({
+    hoursPerDay: calendars[index]!.hours_per_day,
+    workingDays: calendars[index]!.working_days,
+    holidays: holidays[index].map((holiday) => holiday.date),
+  });
   return {
     from,
     to,
-    hoursPerDay: calendar!.hours_per_day,
-    workingDays: calendar!.working_days,
-    holidays: holidays.map((holiday) => holiday.date),
+    ...calendarAt(0),
+    calendarChanges: periods.slice(1).map((period, index) => ({ from: period.effective_from, ...calendarAt(index + 1) })),
     leaves: leaves.map((leave) => ({ startDate: leave.start_date, endDate: leave.end_date, hoursPerDay: leave.hours_per_day })),
     hireDate: worker.hire_date,
     terminationDate: worker.termination_date,
   };
 }
+
+/** hcm's top-level lists (lists under a parent go through the loaders) and its guarded or computed reads. */
 
 export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
   /** Cost rates are commercial data (domain/field-access.ts). */
@@ -795,6 +987,32 @@ export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
     /** `capacityHours` per day, ISO week or month, with the same three batched statements. */
     async capacity(scope: HcmReadScope, worker: WorkerRow, from: string, to: string, period: CalendarPeriod) {
       return capacityByPeriod(await capacityInput(scope, worker, from, to), period);
+    },
+
+    /**
+     * The worker's effective-dated values on `asOf`; without it, the row's (today's: `applyDueWorkerChanges` keeps
+     * them). Before the hire date, the values the worker was hired with.
+     */
+    async datedValues(scope: HcmReadScope, worker: WorkerRow, asOf: string | null | undefined): Promise<DatedValues> {
+      if (asOf == null) return worker;
+      const date = checkDate('asOf', asOf);
+      const periods = await scope.loaders.periodsByWorker.load(worker.id);
+      return periodOn(periods, date) ?? periods[0] ?? worker;
+    },
+
+    async history(scope: HcmReadScope, worker: WorkerRow, from: string | null | undefined, to: string | null | undefined): Promise<WorkerPeriodView[]> {
+      const range = { from: from == null ? null : checkDate('from', from), to: to == null ? null : checkDate('to', to) };
+      if (range.from !== null && range.to !== null) checkDateRange('from', range.from, 'to', range.to);
+      const periods = await scope.loaders.periodsByWorker.load(worker.id);
+      return historyWithin(periods, range.from ?? '0001-01-01', range.to ?? '9999-12-31').map((period) => ({ ...period, worker, range }));
+    },
+
+    /** A history period's capacity over its days within the range asked, by its calendar; one statement per kind. */
+    async periodCapacity(scope: HcmReadScope, view: WorkerPeriodView, period: CalendarPeriod) {
+      if (view.range.from === null || view.range.to === null) throw badInput('history', 'capacity needs history(from:, to:)');
+      const from = view.effective_from > view.range.from ? view.effective_from : view.range.from;
+      const to = view.effective_to !== null && view.effective_to < view.range.to ? view.effective_to : view.range.to;
+      return capacityByPeriod(await capacityInput(scope, view.worker, from, to, { from: view.range.from, to: view.range.to }), period);
     },
   };
 }

@@ -77,6 +77,23 @@ export interface WorkerTable {
   updated_at: Generated<Date>;
 }
 
+/**
+ * One period of a worker's effective-dated attributes (domain/worker-history.ts): [effective_from, effective_to],
+ * effective_to null for the open last one. The `worker` row holds the period in effect today.
+ */
+export interface WorkerPeriodTable {
+  worker_id: string;
+  effective_from: string;
+  effective_to: string | null;
+  role_id: string;
+  manager_id: string | null;
+  cost_center_id: string;
+  legal_entity_id: string;
+  location: string;
+  kind: WorkerKind;
+  calendar_id: string;
+}
+
 export interface WorkerSkillTable {
   worker_id: string;
   skill: string;
@@ -131,6 +148,7 @@ export interface HcmDatabase extends OutboxTables, IdempotencyTables, ExternalRe
   work_calendar: WorkCalendarTable;
   public_holiday: PublicHolidayTable;
   worker: WorkerTable;
+  worker_period: WorkerPeriodTable;
   worker_skill: WorkerSkillTable;
   worker_cost_rate: WorkerCostRateTable;
   leave: LeaveTable;
@@ -143,6 +161,7 @@ export type RoleRow = Selectable<RoleTable>;
 export type WorkCalendarRow = Selectable<WorkCalendarTable>;
 export type PublicHolidayRow = Selectable<PublicHolidayTable>;
 export type WorkerRow = Selectable<WorkerTable>;
+export type WorkerPeriodRow = Selectable<WorkerPeriodTable>;
 export type WorkerSkillRow = Selectable<WorkerSkillTable>;
 export type CostRateRow = Selectable<WorkerCostRateTable>;
 export type LeaveRow = Selectable<LeaveTable>;

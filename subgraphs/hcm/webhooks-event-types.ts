@@ -26,6 +26,7 @@ export const webhookEventTypes = [
   'crm.contract.updated',
   'hcm.worker.created',
   'hcm.worker.changed',
+  'hcm.worker.history_changed',
   'hcm.cost_rate.added',
   'hcm.legal_entity.created',
   'hcm.legal_entity.changed',

@@ -1,3 +1,5 @@
+import { periodsWithin } from '../../lib/calendar-periods.ts';
+import { fromScaled, toScaled } from '../../lib/decimal.ts';
 import { notFound } from '../../lib/errors.ts';
 import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
 import type { AssignmentPlan } from './domain/forecast.ts';
@@ -248,11 +250,14 @@ function toWorkerFacts(answer: WorkerAnswer): WorkerFacts {
 interface WorkforceAnswer {
   id: string;
   targetUtilization: string | null;
-  role: { id: string; targetUtilization: string };
-  costCenter: { id: string };
-  legalEntity: { id: string };
-  capacity?: Array<{ start: string; hours: string }>;
-  capacityHours?: string;
+  history: Array<{
+    effectiveFrom: string;
+    effectiveTo: string | null;
+    role: { id: string; targetUtilization: string };
+    costCenter: { id: string };
+    legalEntity: { id: string };
+    capacity: Array<{ start: string; hours: string }>;
+  }>;
 }
 
 interface WorkerCalendarAnswer {
@@ -291,10 +296,13 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
     },
 
     async workforce({ filter, from, to, period }) {
-      const capacity = period ? 'capacity(from: $from, to: $to, period: $period) { start hours }' : 'capacityHours(from: $from, to: $to)';
-      const selection = `id targetUtilization role { id targetUtilization } costCenter { id } legalEntity { id } ${capacity}`;
-      const variables = { from, to, ...(period ? { period } : {}) };
-      const header = `$from: Date!, $to: Date!${period ? ', $period: CalendarPeriod!' : ''}`;
+      // Each span of the worker's history within the range, with the capacity of its own days (by its calendar); the
+      // whole range as one period sums the span's months.
+      const selection = `id targetUtilization history(from: $from, to: $to) {
+        effectiveFrom effectiveTo role { id targetUtilization } costCenter { id } legalEntity { id } capacity(period: $period) { start hours }
+      }`;
+      const variables = { from, to, period: period ?? 'MONTH' };
+      const header = '$from: Date!, $to: Date!, $period: CalendarPeriod!';
       const answers: WorkforceAnswer[] = [];
       if (filter.workerIds) {
         // Named workers: one page of ids per request (a manager's team, a worker alone).
@@ -306,30 +314,43 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
           answers.push(...data.workers.nodes);
         }
       } else {
-        // hcm filters on one role, cost center or legal entity at a time: pass one when exactly one is named.
-        const single = (ids: readonly string[] | null) => (ids?.length === 1 ? ids[0] : undefined);
-        const hcmFilter = { roleId: single(filter.roleIds), costCenterId: single(filter.costCenterIds), legalEntityId: single(filter.legalEntityIds) };
+        // Not filtered by hcm, which filters on today's values: a worker who left the cost center asked about still
+        // brings the days they were in it. Each span is matched below.
         await eachGraphPage<WorkforceAnswer>(
           graph,
           `query Workforce(${header}, $filter: WorkerFilter, $after: String) {
             workers(first: ${pageSize}, after: $after, filter: $filter) { nodes { ${selection} } pageInfo { hasNextPage endCursor } }
           }`,
           'workers',
-          { ...variables, filter: hcmFilter },
+          { ...variables, filter: {} },
           (workers) => void answers.push(...workers),
         );
       }
       const matches = (ids: readonly string[] | null, id: string) => ids === null || ids.includes(id);
-      return answers
-        .filter((w) => matches(filter.roleIds, w.role.id) && matches(filter.costCenterIds, w.costCenter.id) && matches(filter.legalEntityIds, w.legalEntity.id))
-        .map((w) => ({
-          workerId: w.id,
-          roleId: w.role.id,
-          costCenterId: w.costCenter.id,
-          legalEntityId: w.legalEntity.id,
-          targetUtilization: w.targetUtilization ?? w.role.targetUtilization,
-          capacity: new Map(w.capacity ? w.capacity.map((p) => [p.start, p.hours]) : [[from, w.capacityHours!]]),
-        }));
+      const periods = period ? periodsWithin(from, to, period) : [{ start: from, end: to }];
+      // A span's capacity periods start on its first day; each is counted in the question's period holding it.
+      const capacityOf = (entries: Array<{ start: string; hours: string }>) => {
+        const hundredths = new Map<string, bigint>();
+        for (const entry of entries) {
+          const start = periods.find((p) => p.start <= entry.start && entry.start <= p.end)!.start;
+          hundredths.set(start, (hundredths.get(start) ?? 0n) + toScaled(entry.hours, 2));
+        }
+        return new Map([...hundredths].map(([start, hours]) => [start, fromScaled(hours, 2)]));
+      };
+      return answers.flatMap((w) =>
+        w.history
+          .filter((span) => matches(filter.roleIds, span.role.id) && matches(filter.costCenterIds, span.costCenter.id) && matches(filter.legalEntityIds, span.legalEntity.id))
+          .map((span) => ({
+            workerId: w.id,
+            from: span.effectiveFrom > from ? span.effectiveFrom : from,
+            to: span.effectiveTo !== null && span.effectiveTo < to ? span.effectiveTo : to,
+            roleId: span.role.id,
+            costCenterId: span.costCenter.id,
+            legalEntityId: span.legalEntity.id,
+            targetUtilization: w.targetUtilization ?? span.role.targetUtilization,
+            capacity: capacityOf(span.capacity),
+          })),
+      );
     },
 
     async workerIdsOfLegalEntity(legalEntityId) {

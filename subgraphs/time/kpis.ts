@@ -6,7 +6,7 @@ import { paginateSorted, type Connection, type PageArgs } from '../../lib/graphq
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
 import { visibleWorkerIds } from './access.ts';
 import { addDays } from './domain/iso-week.ts';
-import { groupsByWork, type KpiDimension, type WorkforceMember } from './domain/kpi-groups.ts';
+import { groupsByWork, spansByWorker, type KpiDimension } from './domain/kpi-groups.ts';
 import { isSubmittedWeek, rollUpCompliance, weeksOfRange, type ComplianceRow, type MissingWeek } from './domain/timesheet-compliance.ts';
 import { rollUpUtilization, type HoursCell, type UtilizationRow } from './domain/utilization.ts';
 import * as kpiRepo from './kpi-repository.ts';
@@ -82,8 +82,6 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
     };
   }
 
-  const membersById = (members: readonly WorkforceMember[]) => new Map(members.map((member) => [member.workerId, member]));
-
   /** Compliance's question: ISO weeks whole, capacity per week, and which weeks were submitted. */
   async function compliance(scope: QueryScope, args: KpiArgs): Promise<{ rows: ComplianceRow[]; missing: MissingWeek[] }> {
     const question = checkQuestion(args);
@@ -106,7 +104,7 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
         .filter((row) => isSubmittedWeek({ DRAFT: row.draft_count, SUBMITTED: row.submitted_count, APPROVED: row.approved_count, REJECTED: row.rejected_count }))
         .map((row) => weekKey(row.worker_id, row.week_start)),
     );
-    return rollUpCompliance({ weeks, periods: question.periods, dimensions: question.dimensions, members: membersById(members), submitted });
+    return rollUpCompliance({ weeks, periods: question.periods, dimensions: question.dimensions, members, submitted });
   }
 
   return {
@@ -116,17 +114,28 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
       hcm();
       const workers = await workforceFilter(scope, filter);
       const byCustomer = question.dimensions.includes('CUSTOMER') || filter.customerIds !== null;
-      const [members, hours] = await Promise.all([
-        hcm().workforce({ filter: workers, from: question.from, to: question.to, period: question.period }),
+      const hoursOf = (period: CalendarPeriod | null, workerIds: readonly string[] | null) =>
         kpiRepo.approvedHoursByPeriod(db, {
           from: question.from,
           to: question.to,
-          period: question.period,
+          period,
           byProject: groupsByWork(new Set(question.dimensions)) || byCustomer,
-          workerIds: workers.workerIds,
+          workerIds,
           projectIds: filter.projectIds,
-        }),
+        });
+      const [members, byPeriod] = await Promise.all([
+        hcm().workforce({ filter: workers, from: question.from, to: question.to, period: question.period }),
+        hoursOf(question.period, workers.workerIds),
       ]);
+      // Workers whose role, cost center or legal entity changed within the range: their hours by day, so each day's
+      // hours go to the values in effect that day (one more GROUP BY, for those workers only).
+      const moved = new Set([...spansByWorker(members)].filter(([, spans]) => spans.length > 1).map(([workerId]) => workerId));
+      const daily = moved.size > 0 ? await hoursOf('DAY', [...moved]) : [];
+      const periodOfDay = (day: string) => question.periods.find((period) => period.start <= day && day <= period.end)!.start;
+      const hours = [
+        ...byPeriod.filter((row) => !moved.has(row.worker_id)).map((row) => ({ ...row, date: undefined })),
+        ...daily.map((row) => ({ ...row, period_start: periodOfDay(row.period_start), date: row.period_start })),
+      ];
       const customers = byCustomer ? await psa().customersOfProjects([...new Set(hours.map((row) => row.project_id!))]) : new Map<string, string>();
       const cells: HoursCell[] = [];
       for (const row of hours) {
@@ -137,6 +146,7 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
           projectId: row.project_id,
           customerId,
           periodStart: row.period_start,
+          date: row.date,
           billableHours: row.billable_hours,
           nonBillableHours: row.non_billable_hours,
         });
@@ -144,7 +154,7 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
       const rows = rollUpUtilization({
         periods: question.periods,
         dimensions: question.dimensions,
-        members: membersById(members),
+        members,
         cells,
         workFiltered: filter.projectIds !== null || filter.customerIds !== null,
       });

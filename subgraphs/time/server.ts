@@ -19,6 +19,7 @@ import { createExpenseCaptureService, type ExpenseCaptureService } from './expen
 import { createForecastQueries, type ForecastQueries } from './forecast.ts';
 import { createKpiQueries, type KpiQueries } from './kpis.ts';
 import { createTimeLoaders, type TimeLoaders } from './loaders.ts';
+import { createTimeExportEndpoint } from './export-endpoint.ts';
 import { createPayrollQueries, type PayrollOptions, type PayrollQueries } from './payroll.ts';
 import { createRepublishService, type RepublishService } from './republish.ts';
 import { createTimeQueries, createTimeService, type TimeQueries, type TimeService } from './service.ts';
@@ -103,6 +104,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     maskErrors: deps.maskErrors,
     config: deps.config,
     createContext,
+    endpoints: createTimeExportEndpoint({ identitySecret: deps.identitySecret, policy: deps.config?.signedIdentity, timeQueries, createContext }),
   });
   return runtime;
 }

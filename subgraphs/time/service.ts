@@ -7,10 +7,11 @@ import type { CaptureOptions } from './capture.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import { changeOrdering, deletedAfter, deletionOrdering } from '../../lib/db/changes.ts';
-import { MAX_PAGE_SIZE, paginate } from '../../lib/graphql/connection.ts';
+import { EXPORT_PAGE_SIZE, MAX_PAGE_SIZE, paginate } from '../../lib/graphql/connection.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
+import { recordAudit } from '../../lib/audit/record.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
 import { assertMaySee, assertReadsAggregates, pinToVisible, type Visibility } from './access.ts';
 import { parseIsoWeek, weekEndOf, weekStartOf } from './domain/iso-week.ts';
@@ -55,10 +56,12 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
         const now = clock.now();
         const closedBy = scope.identity.workerId;
         const id = plan.kind === 'reclose' ? plan.id : randomUUID();
+        const closed = { status: 'CLOSED' as const, closed_at: now, closed_by: closedBy, grace_until: grace };
+        const before = plan.kind === 'reclose' ? (locks.find((lock) => lock.id === id) ?? null) : null;
         if (plan.kind === 'reclose') {
           await trx
             .updateTable('period_lock')
-            .set((eb) => ({ status: 'CLOSED', closed_at: now, closed_by: closedBy, grace_until: grace, version: eb('version', '+', 1), updated_at: now }))
+            .set((eb) => ({ ...closed, version: eb('version', '+', 1), updated_at: now }))
             .where('id', '=', id)
             .execute();
         } else {
@@ -69,15 +72,14 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
               legal_entity_id: legalEntityId,
               period_start: periodStart,
               period_end: periodEnd,
-              status: 'CLOSED',
-              closed_at: now,
-              closed_by: closedBy,
+              ...closed,
               reopened_at: null,
               reopened_by: null,
-              grace_until: grace,
             })
             .execute();
         }
+        const after = { ...(before ?? { id, legal_entity_id: legalEntityId, period_start: periodStart, period_end: periodEnd }), ...closed };
+        await recordAudit(trx, scope, { entityType: 'PeriodLock', entityId: id, operation: 'closePeriod', before, after });
         await appendToOutbox(trx, [
           event<PeriodClosed>(scope, timeTopics.periodClosed, id, {
             periodLockId: id,
@@ -105,6 +107,8 @@ export function createTimeService(deps: { db: Kysely<TimeDatabase>; clock: Clock
           .set((eb) => ({ status: 'OPEN', reopened_at: now, reopened_by: reopenedBy, version: eb('version', '+', 1), updated_at: now }))
           .where('id', '=', id)
           .execute();
+        const after = { ...lock, status: 'OPEN', reopened_at: now, reopened_by: reopenedBy };
+        await recordAudit(trx, scope, { entityType: 'PeriodLock', entityId: id, operation: 'reopenPeriod', before: lock, after });
         await appendToOutbox(trx, [
           event<PeriodReopened>(scope, timeTopics.periodReopened, id, {
             periodLockId: id,
@@ -129,6 +133,11 @@ export interface QueryScope extends RequestScope {
   /** Whose time the caller sees (access.ts), worked out once per request. */
   visibility(): Promise<Visibility>;
 }
+
+/** The columns the export reads (export-endpoint.ts), with the orderings' (date, updated_at, id): no more. */
+const exportedColumns = [
+  'id', 'date', 'hours', 'billable', 'status', 'decided_at', 'notes', 'updated_at', 'worker_id', 'project_id', 'task_id', 'role_id',
+] as const;
 
 /** A by-id list is a batch: as large as one page at most. */
 function checkIds<F extends { ids?: readonly string[] | null }>(filter: F): F {
@@ -176,6 +185,21 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
         page.filter?.updatedAfter ? changeOrdering('time_entry') : orderings.timeEntry,
         page,
         page,
+      ),
+
+    /**
+     * The BI export's pages (export-endpoint.ts): `timeEntries` exactly — the same visibility, filter, order and
+     * cursors — in pages of up to EXPORT_PAGE_SIZE, without a total.
+     */
+    timeEntryExportPage: async (scope: QueryScope, filter: repo.TimeEntryFilter, first: number, after: string | null) =>
+      paginate(
+        repo
+          .timeEntriesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), filter)))))
+          .clearSelect()
+          .select(exportedColumns),
+        filter.updatedAfter ? changeOrdering('time_entry') : orderings.timeEntry,
+        { first, after },
+        { withTotal: false, maxPageSize: EXPORT_PAGE_SIZE },
       ),
 
     workerTimeEntries: async (scope: QueryScope, workerId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'workerId'>>) => {

@@ -119,9 +119,10 @@ export interface WorkforceFilter {
 /** hcm's facts for the payroll feed and the KPIs, fetched through the gateway like `WorkContextSource`. */
 export interface PayrollContextSource {
   /**
-   * The workers (any status) matching the filter, with their current role, cost center, legal entity, target (own,
-   * else the role's) and capacity per period of [from, to] (`period` null: the whole range as one period, keyed by
-   * `from`); one round trip per page of 500 workers.
+   * The workers (any status) matching the filter, one member per span of their history within [from, to] (role, cost
+   * center and legal entity in effect on those days; a span matches the filter by its own values), with the target
+   * (own, else the span's role's) and the span's capacity per period of [from, to] (`period` null: the whole range as
+   * one period, keyed by `from`); one round trip per page of 500 workers.
    */
   workforce(request: { filter: WorkforceFilter; from: string; to: string; period: CalendarPeriod | null }): Promise<WorkforceMember[]>;
   /** One round trip for a page of workers (at most 500); null for a worker hcm does not know. */

@@ -19,6 +19,7 @@ import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
 import * as changeTracking from './2026-12-07T1200-change-tracking.ts';
 import * as invoicedExternally from './2026-12-07T1210-invoiced-externally.ts';
 import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
+import * as auditLog from './2026-12-07T1800-audit-log.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-07T1200-change-tracking': changeTracking,
   '2026-12-07T1210-invoiced-externally': invoicedExternally,
   '2026-12-07T1500-event-trace-context': eventTraceContext,
+  '2026-12-07T1800-audit-log': auditLog,
 };

@@ -2,14 +2,22 @@ import { badInput } from '../../../lib/errors.ts';
 import { fromScaled, toScaled } from '../../../lib/decimal.ts';
 import { dayNumber, isoWeekdayOfDay, dateOfDay, periodsWithin, type CalendarPeriod, type PeriodRange } from '../../../lib/calendar-periods.ts';
 
-export interface CapacityInput {
-  from: string;
-  to: string;
-  /** The worker's calendar. */
+/** A work calendar as capacity counts it. */
+export interface CapacityCalendar {
   hoursPerDay: string;
   workingDays: readonly number[];
   /** Public holiday dates of the calendar (any range; those outside [from, to] are ignored). */
   holidays: readonly string[];
+}
+
+export interface CapacityInput extends CapacityCalendar {
+  from: string;
+  to: string;
+  /**
+   * The worker's calendar is effective-dated: the fields above are the one in effect on `from`, and each change here
+   * (in date order) is the calendar in effect from its date on.
+   */
+  calendarChanges?: ReadonlyArray<CapacityCalendar & { from: string }>;
   /** APPROVED leave of the worker (cancelled leave gives its hours back). */
   leaves: ReadonlyArray<{ startDate: string; endDate: string; hoursPerDay: string }>;
   hireDate: string;
@@ -33,8 +41,8 @@ export function assertCapacityRange(from: string, to: string): void {
  * The worker's available hours on each day of [from, to], as hundredths of an hour (index 0 is `from`). A day counts
  * when it is
  *   1/ within employment: on or after the hire date and on or before the termination date (the last day worked),
- *   2/ one of the calendar's working days, and
- *   3/ not a public holiday of the calendar;
+ *   2/ one of the working days of the calendar in effect that day, and
+ *   3/ not a public holiday of that calendar;
  * it then counts the calendar's hours per day less the hours of approved leave that day, never below zero (leave on
  * a weekend or holiday takes nothing, since the day already counts zero).
  */
@@ -43,12 +51,19 @@ function dailyCapacity(input: CapacityInput): bigint[] {
   const from = dayNumber(input.from);
   const first = Math.max(from, dayNumber(input.hireDate));
   const last = Math.min(dayNumber(input.to), input.terminationDate === null ? Infinity : dayNumber(input.terminationDate));
-  const fullDay = toScaled(input.hoursPerDay, 2);
-  const working = new Set(input.workingDays);
-  const holidays = new Set(input.holidays);
+  const calendarOf = (calendar: CapacityCalendar, start: number) => ({
+    start,
+    fullDay: toScaled(calendar.hoursPerDay, 2),
+    working: new Set(calendar.workingDays),
+    holidays: new Set(calendar.holidays),
+  });
+  const calendars = [calendarOf(input, -Infinity), ...(input.calendarChanges ?? []).map((change) => calendarOf(change, dayNumber(change.from)))];
   const leaves = input.leaves.map((leave) => ({ start: dayNumber(leave.startDate), end: dayNumber(leave.endDate), hours: toScaled(leave.hoursPerDay, 2) }));
   const days = new Array<bigint>(dayNumber(input.to) - from + 1).fill(0n);
+  let calendar = 0;
   for (let day = first; day <= last; day += 1) {
+    while (calendar + 1 < calendars.length && calendars[calendar + 1].start <= day) calendar += 1;
+    const { working, holidays, fullDay } = calendars[calendar];
     if (!working.has(isoWeekdayOfDay(day)) || holidays.has(dateOfDay(day))) continue;
     let hours = fullDay;
     for (const leave of leaves) if (leave.start <= day && day <= leave.end) hours -= leave.hours;

@@ -9,6 +9,8 @@ import * as workerEmail from './2026-12-07T0650-worker-email.ts';
 import * as externalRefs from './2026-12-07T1200-external-refs.ts';
 import * as webhooks from './2026-12-07T1230-webhooks.ts';
 import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
+import * as auditLog from './2026-12-07T1800-audit-log.ts';
+import * as workerHistory from './2026-12-07T1810-worker-history.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const hcmMigrations: Record<string, Migration> = {
@@ -22,4 +24,6 @@ export const hcmMigrations: Record<string, Migration> = {
   '2026-12-07T1200-external-refs': externalRefs,
   '2026-12-07T1230-webhooks': webhooks,
   '2026-12-07T1500-event-trace-context': eventTraceContext,
+  '2026-12-07T1800-audit-log': auditLog,
+  '2026-12-07T1810-worker-history': workerHistory,
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { recordAudit } from '../../../lib/audit/record.ts';
 import { requireRole } from '../../../lib/auth/identity.ts';
 import { DomainError, badInput, notFound } from '../../../lib/errors.ts';
 import { appendToOutbox } from '../../../lib/events/outbox.ts';
@@ -266,6 +267,7 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
   /** A new PLANNED milestone in its project's currency, kept to its contract's fee (caller's transaction). */
   async function insertMilestone(
     trx: Transaction<PsaDatabase>,
+    scope: RequestScope,
     projectId: string,
     values: ReturnType<typeof newMilestoneValues>,
     fee: FeeOfProject | null,
@@ -276,19 +278,18 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
     if (!project.currency) throw badInput('amount', `project ${project.code} has no currency to bill a milestone in`);
     await keepToFee(trx, fee, { amount: values.amount, currency: project.currency }, null);
     const id = randomUUID();
-    await trx
-      .insertInto('milestone')
-      .values({
-        id,
-        project_id: project.id,
-        name: values.name,
-        amount: values.amount,
-        currency: project.currency,
-        due_date: values.dueDate,
-        status: 'PLANNED',
-        completed_at: null,
-      })
-      .execute();
+    const milestone = {
+      id,
+      project_id: project.id,
+      name: values.name,
+      amount: values.amount,
+      currency: project.currency,
+      due_date: values.dueDate,
+      status: 'PLANNED' as const,
+      completed_at: null,
+    };
+    await trx.insertInto('milestone').values(milestone).execute();
+    await recordAudit(trx, scope, { entityType: 'Milestone', entityId: id, operation: 'createMilestone', before: null, after: milestone });
     await writeExternalRefs(trx, 'Milestone', id, { attach: refs });
     return id;
   }
@@ -299,6 +300,7 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
    */
   async function patchMilestone(
     trx: Transaction<PsaDatabase>,
+    scope: RequestScope,
     id: string,
     input: Omit<MilestoneUpsertInput, 'externalRef'>,
     fee: FeeOfProject | null,
@@ -333,6 +335,7 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
       .set({ ...changes, updated_at: clock.now() })
       .where('id', '=', id)
       .execute();
+    await recordAudit(trx, scope, { entityType: 'Milestone', entityId: id, operation: 'updateMilestone', before: milestone, after: { ...milestone, ...changes } });
     return 'UPDATED';
   }
 
@@ -374,7 +377,7 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
       const projectId = await projectIdOf(input);
       if (projectId === null) throw badInput('projectId', 'is required (or projectRef)');
       const fee = await feeOfProject(scope, projectId);
-      return writer.write(scope, 'createMilestone', idempotencyKey, input, (trx) => insertMilestone(trx, projectId, values, fee, input.externalRefs ?? []));
+      return writer.write(scope, 'createMilestone', idempotencyKey, input, (trx) => insertMilestone(trx, scope, projectId, values, fee, input.externalRefs ?? []));
     },
 
     async updateMilestone(scope: RequestScope, id: string, input: UpdateMilestoneInput) {
@@ -384,7 +387,7 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
       const owner = input.amount == null ? undefined : await writer.db.selectFrom('milestone').select('project_id').where('id', '=', id).executeTakeFirst();
       const fee = owner ? await feeOfProject(scope, owner.project_id) : null;
       return writer.write(scope, 'updateMilestone', null, null, async (trx) => {
-        await patchMilestone(trx, id, fields, fee, { replace: externalRefs });
+        await patchMilestone(trx, scope, id, fields, fee, { replace: externalRefs });
         return id;
       });
     },
@@ -404,12 +407,12 @@ export function createPlanUseCases(writer: Writer, fees?: ContractFeeFacts) {
           const refs = [target.key, ...(externalRefs ?? [])];
           const projectId = projectOf.get(index);
           const fee = projectId ? (fees.get(projectId) ?? null) : null;
-          if (target.id !== null) return { outcome: await patchMilestone(trx, target.id, input, fee, { attach: refs }), id: target.id };
+          if (target.id !== null) return { outcome: await patchMilestone(trx, scope, target.id, input, fee, { attach: refs }), id: target.id };
           const values = newMilestoneValues(input);
           const owner = await requiredLocalId(trx, 'Project', 'project', { id: input.projectId, ref: input.projectRef });
           if (owner !== projectId) throw badInput('projectId', 'names another project than before the transaction: ask again');
-          const id = await insertMilestone(trx, owner, values, fee, refs);
-          if (input.status != null && input.status !== 'PLANNED') await patchMilestone(trx, id, { status: input.status }, null, {});
+          const id = await insertMilestone(trx, scope, owner, values, fee, refs);
+          if (input.status != null && input.status !== 'PLANNED') await patchMilestone(trx, scope, id, { status: input.status }, null, {});
           return { outcome: 'CREATED', id };
         }),
       );

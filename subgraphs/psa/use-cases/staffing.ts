@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { recordAudit } from '../../../lib/audit/record.ts';
 import { requireRole } from '../../../lib/auth/identity.ts';
 import { checkDecimal } from '../../../lib/decimal.ts';
 import { badInput, notFound } from '../../../lib/errors.ts';
@@ -102,6 +103,24 @@ export function createStaffingUseCases(writer: Writer) {
     );
   }
 
+  /**
+   * An assignment's bill-rate override is a rate (it wins over the rate card, DESIGN §2), so setting, changing or
+   * clearing it is audited; the rest of an assignment is staffing, not financial data, and is not.
+   */
+  async function auditBillRate(
+    trx: Transaction<PsaDatabase>,
+    scope: RequestScope,
+    id: string,
+    operation: string,
+    before: string | null,
+    after: string | null,
+    currency: string | null,
+  ) {
+    if (before === null && after === null) return;
+    const rate = (billRateOverride: string | null) => ({ billRateOverride, currency });
+    await recordAudit(trx, scope, { entityType: 'Assignment', entityId: id, operation, before: rate(before), after: rate(after) });
+  }
+
   /** A new assignment's columns but its project, every field checked (worker and role named by id). */
   function newAssignmentValues(input: AssignmentInput) {
     const values = {
@@ -124,6 +143,7 @@ export function createStaffingUseCases(writer: Writer) {
     const project = await openProject(trx, projectId, 'the assignments');
     await checkAssignment(trx, project, row);
     await trx.insertInto('assignment').values(row).execute();
+    await auditBillRate(trx, scope, row.id, 'createAssignment', null, row.bill_rate_override, project.currency);
     await writeExternalRefs(trx, 'Assignment', row.id, { attach: refs });
     await appendToOutbox(trx, [changedEvent(scope, row, project, null)]);
     return row.id;
@@ -174,6 +194,7 @@ export function createStaffingUseCases(writer: Writer) {
       .set({ ...changes, updated_at: next.updated_at })
       .where('id', '=', id)
       .execute();
+    await auditBillRate(trx, scope, id, 'updateAssignment', current.bill_rate_override, next.bill_rate_override, project.currency);
     await appendToOutbox(trx, [changedEvent(scope, next, project, current.status)]);
     return 'UPDATED';
   }

@@ -1,7 +1,7 @@
-import { percentOf, toScaled } from '../../../lib/decimal.ts';
+import { fromScaled, percentOf, toScaled } from '../../../lib/decimal.ts';
 import type { PeriodRange } from '../../../lib/calendar-periods.ts';
 import { addDays, isoWeekLabel, weekStartOf } from './iso-week.ts';
-import { compareKeys, groupKeyOf, keyText, type GroupKey, type KpiDimension, type WorkforceMember } from './kpi-groups.ts';
+import { compareKeys, groupKeyOf, keyText, spansByWorker, type GroupKey, type KpiDimension, type WorkforceMember } from './kpi-groups.ts';
 import type { StatusCounts } from './timesheet-status.ts';
 
 /**
@@ -25,14 +25,24 @@ export function isSubmittedWeek(counts: StatusCounts): boolean {
   return counts.SUBMITTED + counts.APPROVED > 0 && counts.DRAFT === 0 && counts.REJECTED === 0;
 }
 
+/**
+ * The span a worker's week is grouped by: the one in effect on the week's Thursday (the day that places the week in
+ * its period), else the last one the week reaches (someone hired on a Friday).
+ */
+function weekSpan(spans: readonly WorkforceMember[], monday: string): WorkforceMember {
+  const thursday = addDays(monday, 3);
+  const covers = (span: WorkforceMember, day: string) => (span.from === undefined || span.from <= day) && (span.to === undefined || day <= span.to);
+  return spans.find((span) => covers(span, thursday)) ?? spans.filter((span) => span.from === undefined || span.from <= addDays(monday, 6)).at(-1) ?? spans[0];
+}
+
 export interface ComplianceQuestion {
   /** Mondays of the weeks counted (weeksOfRange). */
   weeks: readonly string[];
   /** The periods the weeks are reported in; a week falls in the one holding its Thursday. */
   periods: readonly PeriodRange[];
   dimensions: readonly KpiDimension[];
-  /** Capacity keyed by each week's Monday (whole ISO weeks). */
-  members: ReadonlyMap<string, WorkforceMember>;
+  /** Every worker's spans (one member per span), capacity keyed by each week's Monday (whole ISO weeks). */
+  members: readonly WorkforceMember[];
   /** `<workerId>:<weekStart>` of the submitted weeks (isSubmittedWeek). */
   submitted: ReadonlySet<string>;
 }
@@ -71,9 +81,11 @@ export function rollUpCompliance(question: ComplianceQuestion): { rows: Complian
   const missing: MissingWeek[] = [];
   for (const monday of question.weeks) {
     const period = periodOfWeek(monday);
-    for (const member of question.members.values()) {
-      const capacity = member.capacity.get(monday) ?? '0';
-      if (toScaled(capacity, 2) <= 0n) continue;
+    for (const spans of spansByWorker(question.members).values()) {
+      const scaled = spans.reduce((sum, span) => sum + toScaled(span.capacity.get(monday) ?? '0', 2), 0n);
+      if (scaled <= 0n) continue;
+      const capacity = fromScaled(scaled, 2);
+      const member = weekSpan(spans, monday);
       const key = groupKeyOf(dimensions, member);
       const id = `${period.start}|${keyText(key)}`;
       const totals = rows.get(id) ?? { key, period, expected: 0, submitted: 0 };

@@ -1,6 +1,6 @@
 import { divideDecimals, fromScaled, percentOf, toScaled } from '../../../lib/decimal.ts';
 import type { PeriodRange } from '../../../lib/calendar-periods.ts';
-import { compareKeys, groupKeyOf, groupsByWork, keyText, type GroupKey, type KpiDimension, type WorkforceMember } from './kpi-groups.ts';
+import { compareKeys, groupKeyOf, groupsByWork, keyText, spanOn, spansByWorker, type GroupKey, type KpiDimension, type WorkforceMember } from './kpi-groups.ts';
 
 /** A worker's approved hours in one period (on one project when the question looks at projects). */
 export interface HoursCell {
@@ -9,6 +9,8 @@ export interface HoursCell {
   customerId: string | null;
   /** First day of the period the hours fall in. */
   periodStart: string;
+  /** The day of the hours, for a worker with several spans in the question (their hours are counted per day). */
+  date?: string;
   billableHours: string;
   nonBillableHours: string;
 }
@@ -16,7 +18,8 @@ export interface HoursCell {
 export interface UtilizationQuestion {
   periods: readonly PeriodRange[];
   dimensions: readonly KpiDimension[];
-  members: ReadonlyMap<string, WorkforceMember>;
+  /** Every worker's spans (one member per span: a worker who moved in the range has several). */
+  members: readonly WorkforceMember[];
   cells: readonly HoursCell[];
   /** The hours were limited to some projects or customers: only the workers who logged them bring capacity. */
   workFiltered: boolean;
@@ -45,15 +48,19 @@ interface Totals {
   weightedTarget: bigint;
   targetedCapacity: bigint;
   workers: Set<string>;
+  /** The spans whose capacity the row holds (a worker's two spans in one group each bring their own days). */
+  spans: Set<WorkforceMember>;
 }
 
 const hundredths = (hours: string) => toScaled(hours, 2);
 
 /**
  * Actual utilization per group and period (issue 6 §4), the rule in one place:
- * 1/ hours: each cell's billable and non-billable APPROVED hours go to the row of its worker's key (and, grouped by
- *    PROJECT or CUSTOMER, of the cell's project or customer);
- * 2/ capacity: grouped by worker facts only, every member brings their period's capacity to their row, hours or not;
+ * 1/ hours: each cell's billable and non-billable APPROVED hours go to the row of its worker's key on the day of the
+ *    work — the span of the worker's role, cost center and legal entity in effect then — (and, grouped by PROJECT or
+ *    CUSTOMER, of the cell's project or customer);
+ * 2/ capacity: grouped by worker facts only, every span brings its days' capacity in the period to its row, hours or
+ *    not;
  *    grouped by PROJECT or CUSTOMER, or with the work filtered, a row's capacity is that of the workers who logged
  *    hours in it that period, each counted once per row however many projects they logged on;
  * 3/ utilization = billable ÷ capacity in percent, target = the capacity-weighted mean of the workers' targets, both
@@ -70,13 +77,14 @@ export function rollUpUtilization(question: UtilizationQuestion): UtilizationRow
     const id = `${periodStart}|${keyText(key)}`;
     let totals = rows.get(id);
     if (!totals) {
-      totals = { key, period, billable: 0n, nonBillable: 0n, capacity: 0n, weightedTarget: 0n, targetedCapacity: 0n, workers: new Set() };
+      totals = { key, period, billable: 0n, nonBillable: 0n, capacity: 0n, weightedTarget: 0n, targetedCapacity: 0n, workers: new Set(), spans: new Set() };
       rows.set(id, totals);
     }
     return totals;
   };
   const addCapacity = (totals: Totals, member: WorkforceMember) => {
-    if (totals.workers.has(member.workerId)) return;
+    if (totals.spans.has(member)) return;
+    totals.spans.add(member);
     totals.workers.add(member.workerId);
     const capacity = hundredths(member.capacity.get(totals.period.start) ?? '0');
     totals.capacity += capacity;
@@ -87,8 +95,9 @@ export function rollUpUtilization(question: UtilizationQuestion): UtilizationRow
   };
 
   const byLoggers = groupsByWork(dimensions) || question.workFiltered;
+  const spans = spansByWorker(question.members);
   for (const cell of question.cells) {
-    const member = question.members.get(cell.workerId);
+    const member = spanOn(spans.get(cell.workerId), cell.date);
     if (!member) continue;
     const totals = totalsOf(groupKeyOf(dimensions, member, cell), cell.periodStart);
     totals.billable += hundredths(cell.billableHours);
@@ -96,7 +105,7 @@ export function rollUpUtilization(question: UtilizationQuestion): UtilizationRow
     if (byLoggers) addCapacity(totals, member);
   }
   if (!byLoggers) {
-    for (const member of question.members.values()) {
+    for (const member of question.members) {
       for (const period of question.periods) {
         if (hundredths(member.capacity.get(period.start) ?? '0') === 0n) continue;
         addCapacity(totalsOf(groupKeyOf(dimensions, member), period.start), member);

@@ -8,6 +8,7 @@ import * as eventDurability from './2026-12-07T0300-event-durability.ts';
 import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
 import * as timeImportAndChanges from './2026-12-07T1230-time-import-and-changes.ts';
 import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
+import * as auditLog from './2026-12-07T1800-audit-log.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const timeMigrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const timeMigrations: Record<string, Migration> = {
   '2026-12-07T0630-idempotency-scope': idempotencyScope,
   '2026-12-07T1230-time-import-and-changes': timeImportAndChanges,
   '2026-12-07T1500-event-trace-context': eventTraceContext,
+  '2026-12-07T1800-audit-log': auditLog,
 };

@@ -25,6 +25,11 @@ const cases: Array<{ name: string; input: Partial<CapacityInput>; hours: string 
   { name: 'part-time: 6 hours Monday to Thursday', input: { hoursPerDay: '6.00', workingDays: [1, 2, 3, 4] }, hours: '24.00' },
   { name: 'fractional hours per day', input: { hoursPerDay: '7.50' }, hours: '37.50' },
   {
+    name: 'the calendar in effect each day: full time to Tuesday, 4 h Wednesday to Thursday from Wednesday',
+    input: { calendarChanges: [{ from: '2026-03-04', hoursPerDay: '4.00', workingDays: [1, 2, 3, 4], holidays: ['2026-03-05'] }] },
+    hours: '20.00',
+  },
+  {
     name: 'two days of full-day leave',
     input: { leaves: [{ startDate: '2026-03-03', endDate: '2026-03-04', hoursPerDay: '8.00' }] },
     hours: '24.00',

@@ -43,9 +43,7 @@ describe('compliance roll-up', () => {
     capacity: new Map([[weeks[0], capacity[0]], [weeks[1], capacity[1]]]),
   });
   // ben is wholly on leave in the second week (no capacity: not expected); cy joined in the second week.
-  const members = new Map(
-    [member('ana', 'cc-a', ['40.00', '40.00']), member('ben', 'cc-a', ['20.00', '0.00']), member('cy', 'cc-b', ['0.00', '32.00'])].map((m) => [m.workerId, m]),
-  );
+  const members = [member('ana', 'cc-a', ['40.00', '40.00']), member('ben', 'cc-a', ['20.00', '0.00']), member('cy', 'cc-b', ['0.00', '32.00'])];
   const submitted = new Set(['ana:2026-11-23', 'ben:2026-11-23', 'ben:2026-11-30', 'cy:2026-11-30']);
   const months = [
     { start: '2026-11-01', end: '2026-11-30' },
@@ -67,13 +65,27 @@ describe('compliance roll-up', () => {
     assert.deepEqual(missing, [{ workerId: 'ana', weekStart: '2026-11-30', weekEnd: '2026-12-06', isoWeek: '2026-W49', capacityHours: '40.00' }]);
   });
 
+  it('groups a week by the cost center in effect on its Thursday, with the capacity of all its days', () => {
+    // ana moves from cc-a to cc-b on Wednesday 2 December: W49 (Thursday 3 December) counts in cc-b, all 40 hours.
+    const moved = [
+      { ...member('ana', 'cc-a', ['40.00', '16.00']), to: '2026-12-01' },
+      { ...member('ana', 'cc-b', ['0.00', '24.00']), from: '2026-12-02' },
+    ];
+    const { rows, missing } = rollUpCompliance({ weeks, periods: months, dimensions: ['COST_CENTER'], members: moved, submitted });
+    assert.deepEqual(rows.map((r) => [r.periodStart, r.costCenterId, r.expectedWeeks, r.submittedWeeks]), [
+      ['2026-11-01', 'cc-a', 1, 1],
+      ['2026-12-01', 'cc-b', 1, 0],
+    ]);
+    assert.equal(missing[0].capacityHours, '40.00');
+  });
+
   it('one period for the whole range: 3 of 4 expected weeks submitted = 75.00 %', () => {
     const { rows } = rollUpCompliance({ weeks, periods: [{ start: '2026-11-23', end: '2026-12-06' }], dimensions: [], members, submitted });
     assert.deepEqual(rows.map((r) => [r.expectedWeeks, r.submittedWeeks, r.complianceRate]), [[4, 3, '75.00']]);
   });
 
   it('a third: 1 of 3 = 33.33 %, rounded half-up', () => {
-    const lonely = new Map([['ana', { ...members.get('ana')!, capacity: new Map([[weeks[0], '8.00'], [weeks[1], '8.00'], ['2026-12-07', '8.00']]) }]]);
+    const lonely = [{ ...members[0], capacity: new Map([[weeks[0], '8.00'], [weeks[1], '8.00'], ['2026-12-07', '8.00']]) }];
     const { rows } = rollUpCompliance({ weeks: [...weeks, '2026-12-07'], periods: [{ start: '2026-11-23', end: '2026-12-13' }], dimensions: ['WORKER'], members: lonely, submitted });
     assert.deepEqual(rows.map((r) => [r.workerId, r.expectedWeeks, r.submittedWeeks, r.complianceRate]), [['ana', 3, 1, '33.33']]);
   });

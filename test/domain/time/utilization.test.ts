@@ -21,13 +21,11 @@ const member = (workerId: string, roleId: string, costCenterId: string, target: 
   targetUtilization: target,
   capacity: new Map([['2026-11-01', nov], ['2026-12-01', dec]]),
 });
-const members = new Map(
-  [
-    member('ana', 'consultant', 'cc-a', '80.00', '160.00', '80.00'),
-    member('ben', 'consultant', 'cc-a', '75.00', '80.00', '80.00'),
-    member('cy', 'architect', 'cc-b', '60.00', '0.00', '40.00'),
-  ].map((m) => [m.workerId, m]),
-);
+const members = [
+  member('ana', 'consultant', 'cc-a', '80.00', '160.00', '80.00'),
+  member('ben', 'consultant', 'cc-a', '75.00', '80.00', '80.00'),
+  member('cy', 'architect', 'cc-b', '60.00', '0.00', '40.00'),
+];
 const cell = (workerId: string, projectId: string, customerId: string, periodStart: string, billableHours: string, nonBillableHours: string): HoursCell => ({
   workerId,
   projectId,
@@ -140,7 +138,7 @@ describe('utilization roll-up', () => {
     const weekend = rollUpUtilization({
       periods,
       dimensions: ['WORKER'],
-      members: new Map([['cy', members.get('cy')!]]),
+      members: members.filter((m) => m.workerId === 'cy'),
       cells: [cell('cy', 'p1', 'c1', '2026-11-01', '4.00', '0.00')],
       workFiltered: false,
     });
@@ -148,6 +146,27 @@ describe('utilization roll-up', () => {
       ['2026-11-01', 'cy', '4.00', '0.00', '0.00', null, null, null, 0],
       ['2026-12-01', 'cy', '0.00', '0.00', '40.00', '0.00', '60.00', '-60.00', 1],
     ]);
+  });
+
+  it('counts a worker who moved cost center mid-month in each cost center by the day of the work', () => {
+    // ana moves from cc-a to cc-b on 16 December: two spans, each with the capacity of its own days.
+    const spans: WorkforceMember[] = [
+      { ...member('ana', 'consultant', 'cc-a', '80.00', '160.00', '40.00'), from: '2026-11-01', to: '2026-12-15' },
+      { ...member('ana', 'consultant', 'cc-b', '80.00', '0.00', '40.00'), from: '2026-12-16', to: '2026-12-31' },
+    ];
+    const dated = [
+      { ...cell('ana', 'p1', 'c1', '2026-11-01', '100.00', '0.00'), date: '2026-11-10' },
+      { ...cell('ana', 'p1', 'c1', '2026-12-01', '8.00', '0.00'), date: '2026-12-10' },
+      { ...cell('ana', 'p1', 'c1', '2026-12-01', '16.00', '0.00'), date: '2026-12-20' },
+    ];
+    const byCostCenter = rollUpUtilization({ periods, dimensions: ['COST_CENTER'], members: spans, cells: dated, workFiltered: false });
+    assert.deepEqual(byCostCenter.map(show((row) => row.costCenterId)), [
+      ['2026-11-01', 'cc-a', '100.00', '0.00', '160.00', '62.50', '80.00', '-17.50', 1],
+      ['2026-12-01', 'cc-a', '8.00', '0.00', '40.00', '20.00', '80.00', '-60.00', 1],
+      ['2026-12-01', 'cc-b', '16.00', '0.00', '40.00', '40.00', '80.00', '-40.00', 1],
+    ]);
+    const whole = rollUpUtilization({ periods, dimensions: ['WORKER'], members: spans, cells: dated, workFiltered: false });
+    assert.deepEqual(whole.map(show((row) => row.workerId))[1], ['2026-12-01', 'ana', '24.00', '0.00', '80.00', '30.00', '80.00', '-50.00', 1]);
   });
 
   it('refuses hours dated outside the question’s periods (a bucketing bug must not pass silently)', () => {

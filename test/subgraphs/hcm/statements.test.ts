@@ -56,7 +56,19 @@ describe('hcm statement count', () => {
     const result = await statementsFor(query);
     assert.equal(result.data.workers.nodes.length, 50);
     assert.equal(result.data.workers.nodes.filter((node: any) => node.directReports.nodes.length === 1).length, 49);
-    // page + (calendars, holidays, approved leave) for both capacity fields + skills + direct reports + leave list
-    assert.equal(result.statements, 7);
+    // page + (periods, calendars, holidays, approved leave) for both capacity fields (each day by the calendar in
+    // effect) + skills + direct reports + leave list
+    assert.equal(result.statements, 8);
+  });
+
+  it('effective-dated reads (asOf, history with capacity) of 50 workers: a fixed number of statements', async () => {
+    const query = `{ workers(first: 50) { nodes {
+      role(asOf: "2026-01-15") { name } manager(asOf: "2026-01-15") { name } costCenter(asOf: "2026-01-15") { name }
+      legalEntity(asOf: "2026-01-15") { name } location(asOf: "2026-01-15") kind(asOf: "2026-01-15")
+      history(from: "2026-01-01", to: "2026-03-31") { effectiveFrom costCenter { name } capacity(period: MONTH) { start hours } } } } }`;
+    const result = await statementsFor(query);
+    assert.equal(result.data.workers.nodes.length, 50);
+    // page + periods + one per reference type (worker, role, cost center, legal entity, calendar) + holidays + leave
+    assert.equal(result.statements, 9);
   });
 });
