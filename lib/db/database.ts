@@ -117,16 +117,23 @@ export async function openSubgraphDatabase<DB>(
     migrationTableSchema: schema,
     provider: { getMigrations: async () => migrations },
   });
-  if (!(await everyMigrationApplied(root, schema, migrations))) {
+  for (let attempt = 1; !(await everyMigrationApplied(root, schema, migrations)); attempt++) {
     const { error, results } = await migrator.migrateToLatest();
-    if (error) {
-      const failed = results?.find((result) => result.status === 'Error')?.migrationName;
-      throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
-    }
+    if (!error) break;
+    // Kysely's Migrator reads the catalog of every schema to find its tables; another schema dropped meanwhile (a
+    // tenant, a test run beside this one) fails that read with 3F000 naming the other schema. The run is one
+    // transaction on PostgreSQL, so nothing was applied: it runs again.
+    if (attempt < 3 && droppedMeanwhile(error, schema)) continue;
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
   }
   statements.reset();
   return { db, background, schema, statements, close: () => root.destroy() };
 }
+
+/** PostgreSQL's invalid_schema_name for a schema that is not the one being migrated. */
+const droppedMeanwhile = (error: unknown, schema: string) =>
+  (error as { code?: string }).code === '3F000' && !String((error as Error).message).includes(`"${schema}"`);
 
 /**
  * Whether `schema`'s migration table lists every migration already: one query, where Kysely's Migrator would read the
