@@ -1,4 +1,5 @@
 import { DEFAULT_AUDIT_RETENTION_DAYS } from './audit/migration.ts';
+import { dutyRuleNames, type DutyRule } from './audit/segregation.ts';
 import { roles, type Role, type SignedIdentityPolicy } from './auth/identity.ts';
 import { outboundPolicyFrom, type OutboundPolicy } from './http/outbound.ts';
 import { webhookSettingsFrom, type WebhookSettings } from './webhooks/settings.ts';
@@ -92,9 +93,11 @@ export interface Config {
   readonly events: { readonly retentionHours: number; readonly deadLetterAfterAttempts: number };
   /**
    * The audit log (lib/audit): how many days each subgraph keeps its records (AUDIT_RETENTION_DAYS, default 2557, seven
-   * years and a day). Older records are removed once a day; the table's trigger refuses removing any younger.
+   * years and a day). Older records are removed once a day; the table's trigger refuses removing any younger. And the
+   * segregation-of-duties rules erp enforces from it (SEGREGATION_OF_DUTIES: `invoices`, `credit-notes`, comma
+   * separated, or `all`; default none): the person who drafted a document may not issue it.
    */
-  readonly audit?: { readonly retentionDays: number };
+  readonly audit?: { readonly retentionDays: number; readonly segregationOfDuties?: readonly DutyRule[] };
   /**
    * The gateway's HTTP edge: the largest request body it reads (GRAPHQL_MAX_BODY_BYTES, default 2 MiB; larger is a 413
    * PAYLOAD_TOO_LARGE) and the browser origins allowed to call it and to open its WebSocket (CORS_ORIGINS,
@@ -295,7 +298,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168,
       deadLetterAfterAttempts: positive('DEAD_LETTER_AFTER_ATTEMPTS') ?? 10,
     }),
-    audit: Object.freeze({ retentionDays: positive('AUDIT_RETENTION_DAYS') ?? DEFAULT_AUDIT_RETENTION_DAYS }),
+    audit: Object.freeze({
+      retentionDays: positive('AUDIT_RETENTION_DAYS') ?? DEFAULT_AUDIT_RETENTION_DAYS,
+      segregationOfDuties: segregationOfDuties(env.SEGREGATION_OF_DUTIES),
+    }),
     http: Object.freeze({
       maxBodyBytes: positive('GRAPHQL_MAX_BODY_BYTES') ?? 2 * 1024 * 1024,
       corsOrigins: corsOrigins(env.CORS_ORIGINS),
@@ -356,6 +362,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     startup: Object.freeze({ retrySeconds: nonNegative('STARTUP_RETRY_SECONDS', 30) }),
     logLevel,
   });
+}
+
+/** SEGREGATION_OF_DUTIES: rule names (lib/audit/segregation.ts) separated by commas, `all`, or `none`/unset. */
+function segregationOfDuties(raw: string | undefined): readonly DutyRule[] {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  if (entries.length === 0 || (entries.length === 1 && entries[0] === 'none')) return Object.freeze([]);
+  if (entries.length === 1 && entries[0] === 'all') return Object.freeze([...dutyRuleNames]);
+  for (const entry of entries) {
+    if (!dutyRuleNames.includes(entry as DutyRule)) {
+      throw new ConfigError('SEGREGATION_OF_DUTIES', `"${entry}" is not a rule`, `list ${dutyRuleNames.join(', ')}, or set all or none`);
+    }
+  }
+  return Object.freeze([...new Set(entries)] as DutyRule[]);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../../lib/audit/record.ts';
+import { assertSeparateDuties, type DutyRule } from '../../lib/audit/segregation.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { checkCurrency, checkDecimal, compareDecimals } from '../../lib/decimal.ts';
@@ -199,6 +200,8 @@ export async function withdrawDraftCreditNotes(trx: Transaction<ErpDatabase>, cl
 export interface CreditNoteDeps {
   db: Kysely<ErpDatabase>;
   clock: Clock;
+  /** The segregation-of-duties rules in force (SEGREGATION_OF_DUTIES; `credit-notes`: who drafted may not issue). */
+  dutyRules?: readonly DutyRule[];
   onCommit: () => void;
 }
 
@@ -295,6 +298,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         const invoice = (await repo.findInvoiceForUpdate(trx, peek.invoice_id))!;
         const note = (await repo.findCreditNoteForUpdate(trx, id))!;
         assertCreditNoteTransition(note.status, 'issue');
+        await assertSeparateDuties(trx, scope.identity, deps.dutyRules ?? [], 'credit-notes', id);
         assertCreditableInvoice(invoice.status);
         if (invoice.issue_date && issueDate < invoice.issue_date) throw badInput('issueDate', `must be on or after the invoice's issue date (${invoice.issue_date})`);
         // A reversal may have extended the draft before the invoice's lock was ours: its lines' events are locked too.

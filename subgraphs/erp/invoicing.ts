@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../../lib/audit/record.ts';
+import { assertSeparateDuties, type DutyRule } from '../../lib/audit/segregation.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import { isoDate, type Clock } from '../../lib/clock.ts';
 import { checkCurrency, checkDecimal } from '../../lib/decimal.ts';
@@ -59,6 +60,8 @@ export interface InvoicingDeps {
   clock: Clock;
   /** crm's customer countries (tax), read through the gateway; without it drafting and issuing are not configured. */
   facts?: InvoicingFactsSource;
+  /** The segregation-of-duties rules in force (SEGREGATION_OF_DUTIES; `invoices`: who drafted may not issue). */
+  dutyRules?: readonly DutyRule[];
   onCommit: () => void;
 }
 
@@ -245,6 +248,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
         const invoice = await repo.findInvoiceForUpdate(trx, id);
         if (!invoice) throw notFound('Invoice', id);
         assertInvoiceTransition(invoice.status, 'issue');
+        await assertSeparateDuties(trx, scope.identity, deps.dutyRules ?? [], 'invoices', id);
         const lines = await repo.liveLinesOfInvoice(trx, id);
         if (lines.length === 0) throw new DomainError('INVALID_TRANSITION', 'cannot issue an invoice without lines', { from: invoice.status, action: 'issue' });
         if (invoice.period_end && issueDate < invoice.period_end) throw badInput('issueDate', `must be on or after the period end (${invoice.period_end})`);
