@@ -46,6 +46,7 @@ export async function keepEntityCacheExact(
     group,
     types: everyEventType,
     startAt: 'end',
+    ephemeral: true,
     handler: async (_event, { position }) => {
       cache.invalidate('event');
       settle?.after(position);

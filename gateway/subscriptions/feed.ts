@@ -149,6 +149,8 @@ export class LiveFeed {
       // A new instance's group starts at the stream's end: its subscribers want changes from now on, and a cursor
       // from before reads the stream by position (the history's `readAfter`), not through the group.
       startAt: 'end',
+      // The group is named after this instance: it goes with it.
+      ephemeral: true,
       // Only recorded and queued here: the bus (and, in process, the publishing relay) does not wait for subscribers.
       handler: async (event, { position }) => this.#hear(event, position),
       // Every approval and billing event passes through here: a spike is taken a read (Redis) or a relay pass

@@ -47,6 +47,12 @@ export interface SubscribeOptions {
    */
   readonly startAt?: 'beginning' | 'end';
   /**
+   * The group is this process's alone (one gateway instance's live feed or entity cache, named after the instance):
+   * closing the subscription removes the group, so an instance that is gone leaves no group behind whose lag only
+   * grows (Redis) or whose backlog fills memory (in-process). Its next subscriber starts anew, at `startAt`.
+   */
+  readonly ephemeral?: boolean;
+  /**
    * Where the group keeps the next sequence it expects from each producer (buses that can lose events: Redis). With
    * it, the group detects events it missed (its group or the stream vanished, the stream was trimmed past it) and asks
    * the producers to replay them. Default: kept in memory for as long as the subscription runs.

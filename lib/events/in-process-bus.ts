@@ -209,6 +209,7 @@ export class InProcessBus implements EventBus {
     return {
       close: async () => {
         group.options = undefined;
+        if (options.ephemeral && this.#groups.get(options.group) === group) this.#groups.delete(options.group);
       },
     };
   }

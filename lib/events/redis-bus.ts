@@ -482,6 +482,7 @@ export class RedisBus implements EventBus {
         await running;
         // A replica (or this group's next subscriber) takes over at once instead of waiting for the lease to expire.
         if (owner) await Promise.race([this.#client.eval(releaseScript, 1, ownerKey, instance).catch(() => undefined), sleep(1000)]);
+        if (options.ephemeral) await Promise.race([this.#client.xgroup('DESTROY', stream, group).catch(() => undefined), sleep(1000)]);
         this.#subscriptions.delete(subscription);
       },
     };
