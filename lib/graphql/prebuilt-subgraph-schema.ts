@@ -50,10 +50,11 @@ export function writePrebuiltSubgraphSchemas(sdls: readonly string[], directory:
 }
 
 function readPrebuilt(sdl: string, directory: URL): PrebuiltSubgraphSchema | undefined {
-  const file = new URL(`${sdlHash(sdl)}.json`, directory);
+  const hash = sdlHash(sdl);
+  const file = new URL(`${hash}.json`, directory);
   if (!existsSync(file)) return undefined;
   const prebuilt = JSON.parse(readFileSync(file, 'utf8')) as PrebuiltSubgraphSchema;
-  return prebuilt.sourceHash === sdlHash(sdl) ? prebuilt : undefined;
+  return prebuilt.sourceHash === hash ? prebuilt : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 
 /** How a spawned process ended, with everything it wrote. */
 export interface Exit {
@@ -38,14 +38,8 @@ export function runEntry(
   });
 }
 
-/** A port nothing listens on (the OS just handed it out and took it back). */
-export async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A port nothing listens on now: one of `freePortRun`'s, checked the same way. */
+export const sparePort = (): Promise<number> => freePortRun(1);
 
 const canListen = (port: number) =>
   new Promise<boolean>((resolve) => {
