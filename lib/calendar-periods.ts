@@ -1,3 +1,4 @@
+import { fromScaled, toScaled } from './decimal.ts';
 import { badInput } from './errors.ts';
 
 /**
@@ -47,4 +48,17 @@ export function periodsWithin(from: string, to: string, period: CalendarPeriod):
     start = end + 1;
   }
   return periods;
+}
+
+/**
+ * Hours per period (hcm's `capacity` of a span of a worker's history, whose periods start on the span's first day
+ * within the range, which may be mid-period) re-keyed by the start of the question's period holding each, summed.
+ */
+export function hoursByPeriod(entries: ReadonlyArray<{ start: string; hours: string }>, periods: readonly PeriodRange[]): Map<string, string> {
+  const hundredths = new Map<string, bigint>();
+  for (const entry of entries) {
+    const start = periods.find((period) => period.start <= entry.start && entry.start <= period.end)?.start ?? entry.start;
+    hundredths.set(start, (hundredths.get(start) ?? 0n) + toScaled(entry.hours, 2));
+  }
+  return new Map([...hundredths].map(([start, hours]) => [start, fromScaled(hours, 2)]));
 }

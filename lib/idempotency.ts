@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { DutyRefusal, recordRefusal } from './audit/segregation.ts';
 import { callerOf, type Identity } from './auth/identity.ts';
 import { retryingDeadlocks } from './db/retry.ts';
 import { DomainError } from './errors.ts';
@@ -146,15 +147,21 @@ export async function runIdempotent<DB extends IdempotencyTables, Result>(
  */
 export function transactionalWriter<DB extends IdempotencyTables>(db: Kysely<DB>, onCommit: () => void) {
   return async function write<T>(
-    scope: { readonly identity: Identity },
+    scope: { readonly identity: Identity; readonly correlationId?: string },
     operation: string,
     idempotencyKey: string | null | undefined,
     request: unknown,
     work: (trx: Transaction<DB>) => Promise<T>,
   ): Promise<T> {
-    const result = await runIdempotent(db, { caller: scope.identity, operation, key: idempotencyKey, request }, work);
-    onCommit();
-    return result;
+    try {
+      const result = await runIdempotent(db, { caller: scope.identity, operation, key: idempotencyKey, request }, work);
+      onCommit();
+      return result;
+    } catch (error) {
+      // A segregation rule's refusal rolled the mutation back; the refusal itself is evidence, kept on its own.
+      if (error instanceof DutyRefusal) await recordRefusal(db, scope, error);
+      throw error;
+    }
   };
 }
 

@@ -3,11 +3,11 @@ import { sql, type Kysely } from 'kysely';
 /** Seven years and a day: what most firms' auditors ask evidence to be kept for. */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 2557;
 
-/** The schema a migration's handle writes to (`db.withSchema(…)`), which raw SQL must name itself. */
-function schemaOf(db: Kysely<any>): string {
-  const node = db.selectFrom('audit_log').selectAll().toOperationNode() as any;
+/** The schema a migration's handle writes to (`db.withSchema(…)`), which raw SQL (functions, triggers) must name itself. */
+export function migrationSchemaOf(db: Kysely<any>): string {
+  const node = db.selectFrom('any_table').selectAll().toOperationNode() as any;
   const schema = node.from.froms[0].table?.schema?.name;
-  if (!schema) throw new Error('the audit migration runs on a handle with a schema (db.withSchema)');
+  if (!schema) throw new Error('the migration runs on a handle with a schema (db.withSchema)');
   return schema;
 }
 
@@ -18,7 +18,7 @@ function schemaOf(db: Kysely<any>): string {
  * expired rows (lib/audit/retention.ts) is the one delete it lets through.
  */
 export async function createAuditLog(db: Kysely<any>): Promise<void> {
-  const schema = schemaOf(db);
+  const schema = migrationSchemaOf(db);
   await db.schema
     .createTable('audit_log')
     .addColumn('id', 'uuid', (col) => col.primaryKey())

@@ -1,6 +1,7 @@
 import { trimDecimal } from '../../lib/decimal.ts';
 import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
 import type { BillingHeldReason as HeldReason } from '../../subgraphs/erp/domain/held-reasons.ts';
+import { explainBillingEvent } from '../../subgraphs/erp/domain/explanation.ts';
 import { money, optionalMoney } from '../../subgraphs/erp/domain/money.ts';
 import type { BillingEventResolvers, BillingHeldReason } from './types.generated.ts';
 
@@ -33,6 +34,7 @@ export const BillingEvent: BillingEventResolvers = {
     const [posting] = await (event.source_type === 'TIME_ENTRY' ? loaders.costPostingByTimeEntry : loaders.costPostingByExpense).load(event.source_id);
     return posting ?? null;
   },
+  explanation: async (event, _, { loaders }) => explainBillingEvent(event, await loaders.changesByBillingEvent.load(event.id)),
   createdAt: (event) => event.created_at,
   updatedAt: (event) => event.updated_at,
 };

@@ -1,4 +1,5 @@
 import { entityRef, optionalEntityRef } from '../../lib/graphql/connection.ts';
+import { explainCostPosting } from '../../subgraphs/erp/domain/explanation.ts';
 import { money, optionalMoney } from '../../subgraphs/erp/domain/money.ts';
 import type { CostPostingResolvers } from './types.generated.ts';
 
@@ -13,6 +14,7 @@ export const CostPosting: CostPostingResolvers = {
   amount: (posting) => money(posting.amount, posting.currency),
   reversalOf: (posting, _, { loaders }) => (posting.reversal_of ? loaders.costPosting.load(posting.reversal_of) : null),
   reversedAt: (posting) => posting.reversed_at,
+  explanation: (posting) => explainCostPosting(posting),
   postedAt: (posting) => posting.posted_at,
   updatedAt: (posting) => posting.updated_at,
 };

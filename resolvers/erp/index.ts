@@ -20,6 +20,7 @@ import {
   reconciliationMutation,
   reconciliationQuery,
 } from './reconciliation.ts';
+import { AmountChange, AmountSource, RateRule } from './explanation.ts';
 import { FxRate } from './fx-rate.ts';
 import { TaxRate } from './tax-rate.ts';
 import { TimeEntry, TimeEntryBilling } from './time-entry.ts';
@@ -40,6 +41,9 @@ export const erpResolvers: Resolvers = {
   CreditNoteLine,
   Payment,
   BillingEvent,
+  AmountSource,
+  RateRule,
+  AmountChange,
   CostPosting,
   RevenueRow,
   TaxRate,

@@ -3,6 +3,7 @@ import { percentText, roundDecimal } from '../../lib/decimal.ts';
 import { minorUnits, money, optionalMoney } from '../../subgraphs/erp/domain/money.ts';
 import { invoiceBalance } from '../../subgraphs/erp/domain/invoice.ts';
 import { invoiceLineGroups } from '../../subgraphs/erp/invoicing.ts';
+import { explainInvoiceLine } from '../../subgraphs/erp/domain/explanation.ts';
 import type { BillingEventRow } from '../../subgraphs/erp/tables.ts';
 import type { InvoiceLineGroupResolvers, InvoiceLineResolvers, InvoiceResolvers } from './types.generated.ts';
 
@@ -68,4 +69,9 @@ export const InvoiceLine: InvoiceLineResolvers = {
     return money(roundDecimal(String(credits?.issued ?? '0'), minorUnits(line.currency)), line.currency);
   },
   released: (line) => line.released_at !== null,
+  explanation: async (line, _, { loaders }) => {
+    if (!line.billing_event_id) return explainInvoiceLine(line, null, []);
+    const [event, changes] = await Promise.all([loaders.billingEvent.load(line.billing_event_id), loaders.changesByBillingEvent.load(line.billing_event_id)]);
+    return explainInvoiceLine(line, event ?? null, changes);
+  },
 };

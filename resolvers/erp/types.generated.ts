@@ -8,6 +8,7 @@ import type { RecurringTerms as RecurringTermsModel, RetainerBalance as Retainer
 import type { UnbilledWorkRow as UnbilledWorkRowModel, InvoiceCycleTimeRow as InvoiceCycleTimeRowModel } from '../../subgraphs/erp/kpis.ts';
 import type { RevenueRow as RevenueRowModel } from '../../subgraphs/erp/revenue.ts';
 import type { RedriveResult, RedriveItem } from '../../subgraphs/erp/reconciliation-redrive.ts';
+import type { AmountExplanation as AmountExplanationModel, ExplainedSource, ExplainedRateRule, ExplainedChange } from '../../subgraphs/erp/domain/explanation.ts';
 import type { ErpContext } from '../../subgraphs/erp/server.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -29,6 +30,93 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** One change of a billing event, with its values after it. */
+export type AmountChange = {
+  __typename?: 'AmountChange';
+  amount: Money;
+  at: Scalars['DateTime']['output'];
+  /** What changed, in words (from → to). */
+  description: Scalars['String']['output'];
+  functionalAmount?: Maybe<Money>;
+  heldReason?: Maybe<BillingHeldReason>;
+  kind: AmountChangeKind;
+  status: BillingEventStatus;
+};
+
+export type AmountChangeKind =
+  /** Its amount changed (an invoice group's share-out of its rounding, or its return). */
+  | 'AMOUNT_CHANGED'
+  /** It went on an invoice. */
+  | 'BILLED'
+  /** Its conversion into the functional currency was set or changed. */
+  | 'CONVERTED'
+  /** It was held (see heldReason). */
+  | 'HELD'
+  /** A hold was lifted: it may be invoiced. */
+  | 'RELEASED'
+  /** Its source's approval was taken back. */
+  | 'REVERSED'
+  /** Another status change (e.g. a credit note). */
+  | 'STATUS_CHANGED'
+  /** It came off an invoice (voided, or credited and billed again). */
+  | 'UNBILLED';
+
+/**
+ * How an amount was reached, reproducible from what it lists (rounding: DESIGN §2, half-up, once):
+ * - priced by the hour: `quantity` (hours) × `rate` = `exactAmount`; rounded half-up to `roundingDecimals` places (the
+ *   currency's minor unit) = `computedAmount`;
+ * - an expense: `baseAmount` (its cost) × (1 + `markupPercent` ÷ 100) = `exactAmount`, rounded the same way;
+ * - priced as a unit (a milestone, a schedule line, a fee, a percent-complete run, an adjustment): the amount its source
+ *   set, `exactAmount` = `computedAmount`.
+ * `amount` is what stands now: it differs from `computedAmount` only when a change in `changes` moved it (an invoice
+ * group's share-out of its rounding, a credit). `fx` converts `amount` into the legal entity's currency.
+ */
+export type AmountExplanation = {
+  __typename?: 'AmountExplanation';
+  /** The amount as it stands now. */
+  amount: Money;
+  /** An expense's cost, which its markup is applied to. */
+  baseAmount?: Maybe<Money>;
+  /** Every change of status, hold, amount or conversion since the amount was written, oldest first (billing events). */
+  changes: Array<AmountChange>;
+  /** The amount as computed: `exactAmount` rounded. */
+  computedAmount: Money;
+  /** The amount before rounding, exact. */
+  exactAmount: Scalars['Decimal']['output'];
+  /** The conversion into the legal entity's currency; null when none applies (cost postings) or no rate is known yet. */
+  fx?: Maybe<FxConversion>;
+  /** An expense's markup, as its contract's billing setup had it when the expense was billed. */
+  markupPercent?: Maybe<Scalars['Decimal']['output']>;
+  /** Hours for time; null when not priced by the hour. */
+  quantity?: Maybe<Scalars['Decimal']['output']>;
+  /** The rate per hour; null when not priced by the hour. */
+  rate?: Maybe<Money>;
+  /** Which rule chose the rate; null when not priced by a rate, or written before rules were kept. */
+  rateRule?: Maybe<RateRule>;
+  /** Decimal places the amount is rounded to (half-up): the currency's minor unit. */
+  roundingDecimals: Scalars['Int']['output'];
+  /** What was billed or costed, with the approval where there was one. */
+  sources: Array<AmountSource>;
+  /** The computation in one line, e.g. `7.50 h × 308.85 EUR = 2316.375 → 2316.38 EUR (half-up to 2 decimals)`. */
+  summary: Scalars['String']['output'];
+};
+
+/** A record an amount was computed from. */
+export type AmountSource = {
+  __typename?: 'AmountSource';
+  approvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who approved the time or expense, as the approval event said; null for other sources or approvals before it was kept. */
+  approvedBy?: Maybe<Worker>;
+  /** The approved expense (EXPENSE). */
+  expenseEntry?: Maybe<ExpenseEntry>;
+  id: Scalars['ID']['output'];
+  /** The milestone (MILESTONE). */
+  milestone?: Maybe<Milestone>;
+  /** The approved time entry (TIME_ENTRY). */
+  timeEntry?: Maybe<TimeEntry>;
+  type: BillingSourceType;
+};
+
 export type Assignment = {
   __typename?: 'Assignment';
   id: Scalars['ID']['output'];
@@ -48,6 +136,11 @@ export type BillingEvent = {
   customer: Customer;
   date: Scalars['Date']['output'];
   description: Scalars['String']['output'];
+  /**
+   * How the amount was reached and everything that touched it since it was written. FINANCE, ADMIN (as the event's
+   * amount).
+   */
+  explanation: AmountExplanation;
   /**
    * `amount` in the legal entity's currency (the currency its books are kept in): amount × fxRate, rounded half-up to
    * that currency's minor unit, once. Null with fxRate.
@@ -294,6 +387,8 @@ export type CostPosting = {
   amount: Money;
   costRate?: Maybe<Money>;
   date: Scalars['Date']['output'];
+  /** How the cost was reached: hours × the worker's cost rate on the date (its hcm period), or an expense's amount. */
+  explanation: AmountExplanation;
   hours?: Maybe<Scalars['Decimal']['output']>;
   id: Scalars['ID']['output'];
   legalEntity: LegalEntity;
@@ -558,6 +653,19 @@ export type FixedFeeMethod =
   | 'PERCENT_COMPLETE'
   | 'SCHEDULE';
 
+/** `amount` × `rate`, rounded half-up once to the functional currency's minor unit. */
+export type FxConversion = {
+  __typename?: 'FxConversion';
+  /** The functional amount. */
+  amount: Money;
+  /** The date whose rate applied: the billing event's date. */
+  date: Scalars['Date']['output'];
+  /** The product before rounding, exact. */
+  exactAmount: Scalars['Decimal']['output'];
+  /** 1 unit of the amount's currency in the functional currency, effective on `date`. */
+  rate: Scalars['Decimal']['output'];
+};
+
 /**
  * An exchange rate: 1 `fromCurrency` = `rate` `toCurrency` on each day from `effectiveFrom` to `effectiveTo`. Only
  * the quoted direction converts: erp never inverts a rate.
@@ -706,6 +814,8 @@ export type InvoiceLine = {
   /** What issued credit notes credited of this line, positive (the notes' lines read it negative). */
   credited: Money;
   description: Scalars['String']['output'];
+  /** How the line's amount was reached: its billing event's explanation (an adjustment line: its unit price and quantity). */
+  explanation: AmountExplanation;
   id: Scalars['ID']['output'];
   invoice: Invoice;
   project?: Maybe<Project>;
@@ -792,6 +902,11 @@ export type KpiFilter = {
 
 export type LegalEntity = {
   __typename?: 'LegalEntity';
+  id: Scalars['ID']['output'];
+};
+
+export type Milestone = {
+  __typename?: 'Milestone';
   id: Scalars['ID']['output'];
 };
 
@@ -1403,6 +1518,39 @@ export type QueryUnbilledWorkArgs = {
   period?: InputMaybe<CalendarPeriod>;
   to: Scalars['Date']['input'];
 };
+
+export type RateCard = {
+  __typename?: 'RateCard';
+  id: Scalars['ID']['output'];
+};
+
+/** The rule that chose a rate, as it stood when the rate was frozen (a bill rate at approval, a cost rate at posting). */
+export type RateRule = {
+  __typename?: 'RateRule';
+  /** ASSIGNMENT_OVERRIDE: the assignment whose override applied. */
+  assignment?: Maybe<Assignment>;
+  /** COST_RATE: the id of hcm's cost rate. */
+  costRateId?: Maybe<Scalars['ID']['output']>;
+  /** The rule in words. */
+  description: Scalars['String']['output'];
+  /** RATE_CARD, COST_RATE: the period of the rate that applied (effectiveTo null: open-ended). */
+  effectiveFrom?: Maybe<Scalars['Date']['output']>;
+  effectiveTo?: Maybe<Scalars['Date']['output']>;
+  kind: RateRuleKind;
+  /** RATE_CARD: the rate card and the id of its rate that applied. */
+  rateCard?: Maybe<RateCard>;
+  rateId?: Maybe<Scalars['ID']['output']>;
+  /** RATE_CARD: the role the rate is for. */
+  role?: Maybe<Role>;
+};
+
+export type RateRuleKind =
+  /** The assignment's bill rate override (DESIGN §2: it wins over the rate card). */
+  | 'ASSIGNMENT_OVERRIDE'
+  /** hcm's cost rate of the worker effective on the work's date. */
+  | 'COST_RATE'
+  /** The contract's rate card: the rate for the role effective on the work's date. */
+  | 'RATE_CARD';
 
 export type RebillSourcesInput = {
   invoiceLineIds?: InputMaybe<Array<Scalars['ID']['input']>>;
@@ -2026,12 +2174,16 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Assignment: ResolverTypeWrapper<Assignment>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  BillingEvent: ResolverTypeWrapper<BillingEventRow>;
+  AmountChange: ResolverTypeWrapper<ExplainedChange>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  BillingEventConnection: ResolverTypeWrapper<Omit<BillingEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['BillingEventEdge']>, nodes: Array<ResolversTypes['BillingEvent']> }>;
+  AmountChangeKind: AmountChangeKind;
+  AmountExplanation: ResolverTypeWrapper<AmountExplanationModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AmountSource: ResolverTypeWrapper<ExplainedSource>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Assignment: ResolverTypeWrapper<Assignment>;
+  BillingEvent: ResolverTypeWrapper<BillingEventRow>;
+  BillingEventConnection: ResolverTypeWrapper<Omit<BillingEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['BillingEventEdge']>, nodes: Array<ResolversTypes['BillingEvent']> }>;
   BillingEventEdge: ResolverTypeWrapper<Omit<BillingEventEdge, 'node'> & { node: ResolversTypes['BillingEvent'] }>;
   BillingEventFilter: BillingEventFilter;
   BillingEventStatus: BillingEventStatus;
@@ -2075,6 +2227,7 @@ export type ResolversTypes = {
   ExpenseBillingStatus: ExpenseBillingStatus;
   ExpenseEntry: ResolverTypeWrapper<ExpenseEntryRef>;
   FixedFeeMethod: FixedFeeMethod;
+  FxConversion: ResolverTypeWrapper<FxConversion>;
   FxRate: ResolverTypeWrapper<FxRateRow>;
   FxRateConnection: ResolverTypeWrapper<Omit<FxRateConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['FxRateEdge']>, nodes: Array<ResolversTypes['FxRate']> }>;
   FxRateEdge: ResolverTypeWrapper<Omit<FxRateEdge, 'node'> & { node: ResolversTypes['FxRate'] }>;
@@ -2093,6 +2246,7 @@ export type ResolversTypes = {
   KpiDimension: KpiDimension;
   KpiFilter: KpiFilter;
   LegalEntity: ResolverTypeWrapper<LegalEntity>;
+  Milestone: ResolverTypeWrapper<Milestone>;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -2104,6 +2258,9 @@ export type ResolversTypes = {
   Project: ResolverTypeWrapper<ProjectRef>;
   ProjectFinancials: ResolverTypeWrapper<ProjectFinancialsModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RateCard: ResolverTypeWrapper<RateCard>;
+  RateRule: ResolverTypeWrapper<ExplainedRateRule>;
+  RateRuleKind: RateRuleKind;
   RebillSourcesInput: RebillSourcesInput;
   ReconciliationException: ResolverTypeWrapper<ReconciliationExceptionRow>;
   ReconciliationExceptionConnection: ResolverTypeWrapper<Omit<ReconciliationExceptionConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ReconciliationExceptionEdge']>, nodes: Array<ResolversTypes['ReconciliationException']> }>;
@@ -2149,12 +2306,15 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Assignment: Assignment;
-  ID: Scalars['ID']['output'];
-  BillingEvent: BillingEventRow;
+  AmountChange: ExplainedChange;
   String: Scalars['String']['output'];
-  BillingEventConnection: Omit<BillingEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['BillingEventEdge']>, nodes: Array<ResolversParentTypes['BillingEvent']> };
+  AmountExplanation: AmountExplanationModel;
   Int: Scalars['Int']['output'];
+  AmountSource: ExplainedSource;
+  ID: Scalars['ID']['output'];
+  Assignment: Assignment;
+  BillingEvent: BillingEventRow;
+  BillingEventConnection: Omit<BillingEventConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['BillingEventEdge']>, nodes: Array<ResolversParentTypes['BillingEvent']> };
   BillingEventEdge: Omit<BillingEventEdge, 'node'> & { node: ResolversParentTypes['BillingEvent'] };
   BillingEventFilter: BillingEventFilter;
   BillingScheduleLine: BillingScheduleLineRow;
@@ -2187,6 +2347,7 @@ export type ResolversParentTypes = {
   DraftInvoicesInput: DraftInvoicesInput;
   ExpenseBilling: ExpenseBillingModel;
   ExpenseEntry: ExpenseEntryRef;
+  FxConversion: FxConversion;
   FxRate: FxRateRow;
   FxRateConnection: Omit<FxRateConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['FxRateEdge']>, nodes: Array<ResolversParentTypes['FxRate']> };
   FxRateEdge: Omit<FxRateEdge, 'node'> & { node: ResolversParentTypes['FxRate'] };
@@ -2202,6 +2363,7 @@ export type ResolversParentTypes = {
   IssueInvoiceInput: IssueInvoiceInput;
   KpiFilter: KpiFilter;
   LegalEntity: LegalEntity;
+  Milestone: Milestone;
   Money: Money;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
@@ -2213,6 +2375,8 @@ export type ResolversParentTypes = {
   Project: ProjectRef;
   ProjectFinancials: ProjectFinancialsModel;
   Query: Record<PropertyKey, never>;
+  RateCard: RateCard;
+  RateRule: ExplainedRateRule;
   RebillSourcesInput: RebillSourcesInput;
   ReconciliationException: ReconciliationExceptionRow;
   ReconciliationExceptionConnection: Omit<ReconciliationExceptionConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ReconciliationExceptionEdge']>, nodes: Array<ResolversParentTypes['ReconciliationException']> };
@@ -2247,6 +2411,42 @@ export type ResolversParentTypes = {
   Worker: Worker;
 };
 
+export type AmountChangeResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['AmountChange'] = ResolversParentTypes['AmountChange']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  functionalAmount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  heldReason?: Resolver<Maybe<ResolversTypes['BillingHeldReason']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AmountChangeKind'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BillingEventStatus'], ParentType, ContextType>;
+};
+
+export type AmountExplanationResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['AmountExplanation'] = ResolversParentTypes['AmountExplanation']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  baseAmount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['AmountChange']>, ParentType, ContextType>;
+  computedAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  exactAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  fx?: Resolver<Maybe<ResolversTypes['FxConversion']>, ParentType, ContextType>;
+  markupPercent?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  rate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  rateRule?: Resolver<Maybe<ResolversTypes['RateRule']>, ParentType, ContextType>;
+  roundingDecimals?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sources?: Resolver<Array<ResolversTypes['AmountSource']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AmountSourceResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['AmountSource'] = ResolversParentTypes['AmountSource']> = {
+  approvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  approvedBy?: Resolver<Maybe<ResolversTypes['Worker']>, ParentType, ContextType>;
+  expenseEntry?: Resolver<Maybe<ResolversTypes['ExpenseEntry']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  milestone?: Resolver<Maybe<ResolversTypes['Milestone']>, ParentType, ContextType>;
+  timeEntry?: Resolver<Maybe<ResolversTypes['TimeEntry']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['BillingSourceType'], ParentType, ContextType>;
+};
+
 export type AssignmentResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Assignment'] = ResolversParentTypes['Assignment']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2261,6 +2461,7 @@ export type BillingEventResolvers<ContextType = ErpContext, ParentType extends R
   customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  explanation?: Resolver<ResolversTypes['AmountExplanation'], ParentType, ContextType>;
   functionalAmount?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   fxRate?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   heldReason?: Resolver<Maybe<ResolversTypes['BillingHeldReason']>, ParentType, ContextType>;
@@ -2363,6 +2564,7 @@ export type CostPostingResolvers<ContextType = ErpContext, ParentType extends Re
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   costRate?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  explanation?: Resolver<ResolversTypes['AmountExplanation'], ParentType, ContextType>;
   hours?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   legalEntity?: Resolver<ResolversTypes['LegalEntity'], ParentType, ContextType>;
@@ -2470,6 +2672,13 @@ export type ExpenseEntryResolvers<ContextType = ErpContext, ParentType extends R
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type FxConversionResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['FxConversion'] = ResolversParentTypes['FxConversion']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  exactAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  rate?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
 export type FxRateResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['FxRate'] = ResolversParentTypes['FxRate'], FederationReferenceType extends FederationReferenceTypes['FxRate'] = FederationReferenceTypes['FxRate']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['FxRate']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2558,6 +2767,7 @@ export type InvoiceLineResolvers<ContextType = ErpContext, ParentType extends Re
   billingEvent?: Resolver<Maybe<ResolversTypes['BillingEvent']>, ParentType, ContextType>;
   credited?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  explanation?: Resolver<ResolversTypes['AmountExplanation'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType>;
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType>;
@@ -2584,6 +2794,10 @@ export type InvoiceLineGroupResolvers<ContextType = ErpContext, ParentType exten
 };
 
 export type LegalEntityResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['LegalEntity'] = ResolversParentTypes['LegalEntity']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type MilestoneResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['Milestone'] = ResolversParentTypes['Milestone']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -2691,6 +2905,22 @@ export type QueryResolvers<ContextType = ErpContext, ParentType extends Resolver
   taxRate?: Resolver<Maybe<ResolversTypes['TaxRate']>, ParentType, ContextType, RequireFields<QueryTaxRateArgs, 'id'>>;
   taxRates?: Resolver<ResolversTypes['TaxRateConnection'], ParentType, ContextType, Partial<QueryTaxRatesArgs>>;
   unbilledWork?: Resolver<Array<ResolversTypes['UnbilledWorkRow']>, ParentType, ContextType, RequireFields<QueryUnbilledWorkArgs, 'from' | 'groupBy' | 'to'>>;
+};
+
+export type RateCardResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['RateCard'] = ResolversParentTypes['RateCard']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type RateRuleResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['RateRule'] = ResolversParentTypes['RateRule']> = {
+  assignment?: Resolver<Maybe<ResolversTypes['Assignment']>, ParentType, ContextType>;
+  costRateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effectiveFrom?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  effectiveTo?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['RateRuleKind'], ParentType, ContextType>;
+  rateCard?: Resolver<Maybe<ResolversTypes['RateCard']>, ParentType, ContextType>;
+  rateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
 };
 
 export type ReconciliationExceptionResolvers<ContextType = ErpContext, ParentType extends ResolversParentTypes['ReconciliationException'] = ResolversParentTypes['ReconciliationException'], FederationReferenceType extends FederationReferenceTypes['ReconciliationException'] = FederationReferenceTypes['ReconciliationException']> = {
@@ -2873,6 +3103,9 @@ export type WorkerResolvers<ContextType = ErpContext, ParentType extends Resolve
 };
 
 export type Resolvers<ContextType = ErpContext> = {
+  AmountChange?: AmountChangeResolvers<ContextType>;
+  AmountExplanation?: AmountExplanationResolvers<ContextType>;
+  AmountSource?: AmountSourceResolvers<ContextType>;
   Assignment?: AssignmentResolvers<ContextType>;
   BillingEvent?: BillingEventResolvers<ContextType>;
   BillingEventConnection?: BillingEventConnectionResolvers<ContextType>;
@@ -2898,6 +3131,7 @@ export type Resolvers<ContextType = ErpContext> = {
   Decimal?: GraphQLScalarType;
   ExpenseBilling?: ExpenseBillingResolvers<ContextType>;
   ExpenseEntry?: ExpenseEntryResolvers<ContextType>;
+  FxConversion?: FxConversionResolvers<ContextType>;
   FxRate?: FxRateResolvers<ContextType>;
   FxRateConnection?: FxRateConnectionResolvers<ContextType>;
   FxRateEdge?: FxRateEdgeResolvers<ContextType>;
@@ -2908,6 +3142,7 @@ export type Resolvers<ContextType = ErpContext> = {
   InvoiceLine?: InvoiceLineResolvers<ContextType>;
   InvoiceLineGroup?: InvoiceLineGroupResolvers<ContextType>;
   LegalEntity?: LegalEntityResolvers<ContextType>;
+  Milestone?: MilestoneResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -2917,6 +3152,8 @@ export type Resolvers<ContextType = ErpContext> = {
   Project?: ProjectResolvers<ContextType>;
   ProjectFinancials?: ProjectFinancialsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RateCard?: RateCardResolvers<ContextType>;
+  RateRule?: RateRuleResolvers<ContextType>;
   ReconciliationException?: ReconciliationExceptionResolvers<ContextType>;
   ReconciliationExceptionConnection?: ReconciliationExceptionConnectionResolvers<ContextType>;
   ReconciliationExceptionEdge?: ReconciliationExceptionEdgeResolvers<ContextType>;

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../../lib/audit/record.ts';
+import { assertNotOwnApprovals, type DutyRule } from '../../lib/audit/segregation.ts';
 import { requireRole } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { EventBus, Subscription } from '../../lib/events/bus.ts';
 import { causedBy, createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
+import { toJson } from '../../lib/db/types.ts';
 import { compareDecimals } from '../../lib/decimal.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
@@ -64,6 +66,7 @@ export const billingEventRow = (id: string, billing: PlannedBilling, value: Func
   amount: billing.amount, currency: billing.currency, ...fxColumns(value),
   status: billing.invoicedExternally ? ('INVOICED_EXTERNALLY' as const) : billing.heldReason ? ('HELD' as const) : ('UNBILLED' as const),
   held_reason: billing.heldReason, reversed_at: null, created_at: createdAt, updated_at: createdAt,
+  basis: billing.basis ? toJson(billing.basis) : null,
 });
 
 /** What names a held billing event in its announcements (the fields `erp.billing_event.held` opens with). */
@@ -161,6 +164,8 @@ export interface BillingModelsDeps {
   clock: Clock;
   /** psa's project through the gateway, read only when a milestone's event lacks its contract or erp its setup. */
   facts?: PostingFactsSource;
+  /** The segregation rules in force (SEGREGATION_OF_DUTIES): `billing-holds` binds `releaseHeldBillingEvents`. */
+  dutyRules?: readonly DutyRule[];
   onCommit: () => void;
 }
 
@@ -265,6 +270,11 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
         if (!setup) throw notFound('BillingSetup', contractId);
         const byFee = await releaseFeeHeld(trx, clock, setup, scope);
         const byCap = await releaseCapHeld(trx, clock, setup, scope);
+        if (deps.dutyRules?.includes('billing-holds')) {
+          const released = await repo.billingEventsByIds(trx, [...byFee.ids, ...byCap.ids]);
+          const approvals = released.map((event) => ({ billingEventId: event.id, approvedBy: event.basis?.approval?.approvedBy ?? null }));
+          assertNotOwnApprovals(scope.identity, deps.dutyRules, 'releaseHeldBillingEvents', approvals);
+        }
         await appendToOutbox(trx, [...byFee.events, ...byCap.events]);
         return [...byFee.ids, ...byCap.ids];
       });

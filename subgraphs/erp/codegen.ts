@@ -30,6 +30,10 @@ export const codegen = {
     ReconciliationRun: '../../subgraphs/erp/tables.ts#ReconciliationRunRow',
     ReconciliationRedrive: '../../subgraphs/erp/reconciliation-redrive.ts#RedriveResult',
     ReconciliationRedriveItem: '../../subgraphs/erp/reconciliation-redrive.ts#RedriveItem',
+    AmountExplanation: '../../subgraphs/erp/domain/explanation.ts#AmountExplanation as AmountExplanationModel',
+    AmountSource: '../../subgraphs/erp/domain/explanation.ts#ExplainedSource',
+    RateRule: '../../subgraphs/erp/domain/explanation.ts#ExplainedRateRule',
+    AmountChange: '../../subgraphs/erp/domain/explanation.ts#ExplainedChange',
     InvoiceCycleTimeRow: '../../subgraphs/erp/kpis.ts#InvoiceCycleTimeRow as InvoiceCycleTimeRowModel',
   },
 };

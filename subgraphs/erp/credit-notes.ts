@@ -298,7 +298,7 @@ export function createCreditNoteService(deps: CreditNoteDeps) {
         const invoice = (await repo.findInvoiceForUpdate(trx, peek.invoice_id))!;
         const note = (await repo.findCreditNoteForUpdate(trx, id))!;
         assertCreditNoteTransition(note.status, 'issue');
-        await assertSeparateDuties(trx, scope.identity, deps.dutyRules ?? [], 'credit-notes', id);
+        await assertSeparateDuties(trx, scope.identity, deps.dutyRules ?? [], 'credit-notes', 'issueCreditNote', id);
         assertCreditableInvoice(invoice.status);
         if (invoice.issue_date && issueDate < invoice.issue_date) throw badInput('issueDate', `must be on or after the invoice's issue date (${invoice.issue_date})`);
         // A reversal may have extended the draft before the invoice's lock was ours: its lines' events are locked too.

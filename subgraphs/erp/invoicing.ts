@@ -248,7 +248,7 @@ export function createInvoicingService(deps: InvoicingDeps) {
         const invoice = await repo.findInvoiceForUpdate(trx, id);
         if (!invoice) throw notFound('Invoice', id);
         assertInvoiceTransition(invoice.status, 'issue');
-        await assertSeparateDuties(trx, scope.identity, deps.dutyRules ?? [], 'invoices', id);
+        await assertSeparateDuties(trx, scope.identity, deps.dutyRules ?? [], 'invoices', 'issueInvoice', id);
         const lines = await repo.liveLinesOfInvoice(trx, id);
         if (lines.length === 0) throw new DomainError('INVALID_TRANSITION', 'cannot issue an invoice without lines', { from: invoice.status, action: 'issue' });
         if (invoice.period_end && issueDate < invoice.period_end) throw badInput('issueDate', `must be on or after the period end (${invoice.period_end})`);

@@ -38,6 +38,7 @@ export function createErpLoaders(db: Kysely<ErpDatabase>) {
     capSumsByContract: loaderByGroup((ids) => repo.capSumsByContracts(db, ids), (row) => row.contract_id),
     retainerSumsBySetup: loaderByGroup((ids) => repo.retainerSumsBySetups(db, ids), (row) => row.billing_setup_id),
     linesByInvoice: loaderByGroup((ids) => repo.linesByInvoices(db, ids), (row) => row.invoice_id),
+    changesByBillingEvent: loaderByGroup((ids) => repo.changesOfBillingEvents(db, ids), (row) => row.billing_event_id),
     linesByBillingEvent: loaderByGroup((ids) => repo.linesByBillingEvents(db, ids), (row) => row.billing_event_id!),
     paymentsByInvoice: loaderByGroup((ids) => repo.paymentsByInvoices(db, ids), (row) => row.invoice_id),
     creditNotesByInvoice: loaderByGroup((ids) => repo.creditNotesByInvoices(db, ids), (row) => row.invoice_id),

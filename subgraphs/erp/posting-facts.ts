@@ -1,6 +1,6 @@
 import type { GraphClient } from '../../lib/graph-client.ts';
 import type { Money } from './domain/money.ts';
-import type { ProjectPostingFacts } from './domain/posting.ts';
+import type { PostingFacts, ProjectPostingFacts } from './domain/posting.ts';
 
 /** What erp needs from the rest of the graph to post an approved source. */
 export interface PostingFactsRequest {
@@ -11,7 +11,7 @@ export interface PostingFactsRequest {
 
 export interface OutsidePostingFacts {
   project: ProjectPostingFacts | null;
-  costRate: Money | null;
+  costRate: PostingFacts['costRate'];
 }
 
 /**
@@ -32,7 +32,7 @@ interface ProjectAnswer {
   legalEntity: { id: string } | null;
 }
 
-type CostRateAnswer = { cost: Money } | null;
+type CostRateAnswer = { id: string; cost: Money; effectiveFrom: string; effectiveTo: string | null } | null;
 
 /**
  * The facts through the gateway, in one request however many sources ask: each distinct project from psa (its
@@ -67,7 +67,7 @@ export function createGraphPostingFacts(graph: GraphClient): PostingFactsSource 
         const rates = datesByWorker.get(workerId)!.map((date, d) => {
           variables[`d${w}_${d}`] = date;
           declarations.push(`$d${w}_${d}: Date!`);
-          return `r${d}: costRateOn(date: $d${w}_${d}) { cost { amount currency } }`;
+          return `r${d}: costRateOn(date: $d${w}_${d}) { id cost { amount currency } effectiveFrom effectiveTo }`;
         });
         fields.push(`w${w}: worker(id: $w${w}) { id ${rates.join(' ')} }`);
       });
@@ -87,7 +87,7 @@ export function createGraphPostingFacts(graph: GraphClient): PostingFactsSource 
           project: project
             ? { id: project.id, contractId: project.contract?.id ?? null, customerId: project.customer.id, legalEntityId: project.legalEntity?.id ?? null, currency: project.currency }
             : null,
-          costRate: rate?.cost ?? null,
+          costRate: rate ? { ...rate.cost, period: { id: rate.id, effectiveFrom: rate.effectiveFrom, effectiveTo: rate.effectiveTo } } : null,
         };
       });
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoDate, type Clock } from '../../lib/clock.ts';
+import { toJson } from '../../lib/db/types.ts';
 import { causedBy, createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
 import { timeTopics, type TimeEntryApprovalCancelled, type TimeEntryApproved, type TimeEntryCorrected, type TimeEntryRejected } from '../time/index.ts';
@@ -38,6 +39,7 @@ export const costPostingRow = (cost: PlannedCost, postedAt: Date) => ({
   id: randomUUID(), source_type: cost.sourceType, source_id: cost.sourceId, worker_id: cost.workerId, project_id: cost.projectId,
   legal_entity_id: cost.legalEntityId, date: cost.date, hours: cost.hours, cost_rate: cost.costRate, amount: cost.amount,
   currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: postedAt, updated_at: postedAt,
+  basis: cost.basis ? toJson(cost.basis) : null,
 });
 
 /** `erp.billing.blocked` for a time entry or expense, caused by `cause`. */
@@ -74,7 +76,8 @@ export function approvedSourceOf(event: DomainEvent): ApprovedSource | null {
       return {
         sourceType: 'TIME_ENTRY', sourceId: entry.timeEntryId, workerId: entry.workerId, projectId: entry.projectId, taskId: entry.taskId,
         roleId: entry.roleId, date: entry.date, hours: entry.hours, billable: entry.billable, billRate: entry.billRate ?? null,
-        invoicedExternally: entry.invoicedExternally === true,
+        billRateRule: entry.billRateRule ?? null, invoicedExternally: entry.invoicedExternally === true,
+        approval: { approvedBy: entry.approvedBy, approvedAt: entry.approvedAt },
       };
     }
     case timeTopics.expenseApproved: {
@@ -82,6 +85,7 @@ export function approvedSourceOf(event: DomainEvent): ApprovedSource | null {
       return {
         sourceType: 'EXPENSE', sourceId: expense.expenseId, workerId: expense.workerId, projectId: expense.projectId, date: expense.date,
         amount: { amount: expense.amount, currency: expense.currency }, category: expense.category, billable: expense.billable,
+        approval: { approvedBy: expense.approvedBy, approvedAt: expense.approvedAt },
       };
     }
     default:
@@ -209,7 +213,7 @@ export function createPostingService(deps: PostingDeps) {
         const negated = reversalOf(cost);
         await trx
           .insertInto('cost_posting')
-          .values({ ...negated, id: randomUUID(), reversal_of: cost.id, reversed_at: null, posted_at: now, updated_at: now })
+          .values({ ...negated, id: randomUUID(), reversal_of: cost.id, reversed_at: null, posted_at: now, updated_at: now, basis: null })
           .execute();
       }
       if (sourceType === 'TIME_ENTRY') {

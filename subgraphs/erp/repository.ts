@@ -102,6 +102,10 @@ export const linesByInvoices = (db: Db, invoiceIds: readonly string[]) =>
   db.selectFrom('invoice_line').selectAll().where('invoice_id', 'in', invoiceIds).orderBy('invoice_id').orderBy('position').execute();
 
 /** Lines that bill each event, the unreleased one first (an event is on at most one live line). */
+/** The changes of these billing events (billing_event_change, written by its trigger), each event's oldest first. */
+export const changesOfBillingEvents = (db: Db, eventIds: readonly string[]) =>
+  db.selectFrom('billing_event_change').selectAll().where('billing_event_id', 'in', eventIds).orderBy('billing_event_id').orderBy('id').execute();
+
 export const linesByBillingEvents = (db: Db, eventIds: readonly string[]) =>
   db
     .selectFrom('invoice_line')

@@ -95,7 +95,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const dutyRules = deps.config?.audit?.segregationOfDuties ?? [];
   const invoicing = createInvoicingService({ db: deps.db, clock: deps.clock, facts: options.invoicingFacts, dutyRules, onCommit: () => runtime?.relay.kick() });
   const creditNotes = createCreditNoteService({ db: deps.db, clock: deps.clock, dutyRules, onCommit: () => runtime?.relay.kick() });
-  const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, onCommit: () => runtime?.relay.kick() });
+  const billingModels = createBillingModelsService({ db: deps.db, clock: deps.clock, facts: options.postingFacts, dutyRules, onCommit: () => runtime?.relay.kick() });
   const percentComplete = createPercentCompleteService({ db: deps.db, clock: deps.clock, facts: options.projectBudgetFacts, onCommit: () => runtime?.relay.kick() });
   const fx = createFxService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });
   const recurringBilling = createRecurringBillingService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() });

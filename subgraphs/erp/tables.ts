@@ -1,5 +1,6 @@
 import type { Generated, Selectable } from 'kysely';
 import type { Json } from '../../lib/db/types.ts';
+import type { BillingBasis, CostBasis } from './domain/posting.ts';
 import type { OutboxTables } from '../../lib/events/outbox.ts';
 import type { IdempotencyTables } from '../../lib/idempotency.ts';
 
@@ -180,6 +181,8 @@ export interface BillingEventTable {
   created_at: Generated<Date>;
   /** Moved by every change a mirror must see: status, hold, release, reversal, drafting, an amount shared out. */
   updated_at: Generated<Date>;
+  /** What priced it beyond these columns (domain/posting.ts BillingBasis); null when written before it was kept. */
+  basis: Json<BillingBasis> | null;
 }
 
 export interface CostPostingTable {
@@ -203,6 +206,28 @@ export interface CostPostingTable {
   posted_at: Generated<Date>;
   /** `posted_at`, then when the posting was reversed. */
   updated_at: Generated<Date>;
+  /** What priced it beyond these columns (domain/posting.ts CostBasis); null when written before it was kept. */
+  basis: Json<CostBasis> | null;
+}
+
+/**
+ * One change of a billing event's status, hold, amount or FX conversion, old and new values, written by the
+ * `billing_event_change_trail` trigger in the changing statement's transaction; append-only.
+ */
+export interface BillingEventChangeTable {
+  id: Generated<number>;
+  billing_event_id: string;
+  changed_at: Generated<Date>;
+  old_status: BillingEventStatus;
+  new_status: BillingEventStatus;
+  old_held_reason: string | null;
+  new_held_reason: string | null;
+  old_amount: string;
+  new_amount: string;
+  old_fx_rate: string | null;
+  new_fx_rate: string | null;
+  old_functional_amount: string | null;
+  new_functional_amount: string | null;
 }
 
 /**
@@ -394,6 +419,7 @@ export interface ErpDatabase extends OutboxTables, IdempotencyTables {
   credit_note_line: CreditNoteLineTable;
   payment: PaymentTable;
   billing_event: BillingEventTable;
+  billing_event_change: BillingEventChangeTable;
   cost_posting: CostPostingTable;
   tax_rate: TaxRateTable;
   fx_rate: FxRateTable;
@@ -414,6 +440,7 @@ export type CreditNoteRow = Selectable<CreditNoteTable>;
 export type CreditNoteLineRow = Selectable<CreditNoteLineTable>;
 export type PaymentRow = Selectable<PaymentTable>;
 export type BillingEventRow = Selectable<BillingEventTable>;
+export type BillingEventChangeRow = Selectable<BillingEventChangeTable>;
 export type CostPostingRow = Selectable<CostPostingTable>;
 export type TaxRateRow = Selectable<TaxRateTable>;
 export type FxRateRow = Selectable<FxRateTable>;

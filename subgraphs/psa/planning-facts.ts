@@ -1,3 +1,4 @@
+import { hoursByPeriod, periodsWithin } from '../../lib/calendar-periods.ts';
 import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
 import { DomainError, notFound } from '../../lib/errors.ts';
 
@@ -5,11 +6,28 @@ import { DomainError, notFound } from '../../lib/errors.ts';
 export interface PlanningWorker {
   id: string;
   name: string;
+  /** Today's role, cost center, legal entity and location (who can be staffed now: `availability`). */
   roleId: string;
   costCenterId: string;
   legalEntityId: string;
   location: string;
   skills: string[];
+  capacity: Map<string, string>;
+  /**
+   * The spans of the worker's history within the range asked, each with the role, cost center, legal entity and
+   * location in effect on its days and its own days' capacity per period (keyed by the start of the question's period
+   * holding it): what groups a report by date (`capacityVsDemand`).
+   */
+  spans: PlanningSpan[];
+}
+
+export interface PlanningSpan {
+  from: string;
+  to: string;
+  roleId: string;
+  costCenterId: string;
+  legalEntityId: string;
+  location: string;
   capacity: Map<string, string>;
 }
 
@@ -35,18 +53,34 @@ interface WorkerAnswer {
   legalEntity: { id: string };
   skills: Array<{ skill: string }>;
   capacity: Array<{ start: string; hours: string }>;
+  history: Array<{
+    effectiveFrom: string;
+    effectiveTo: string | null;
+    role: { id: string };
+    costCenter: { id: string };
+    legalEntity: { id: string };
+    location: string;
+    capacity: Array<{ start: string; hours: string }>;
+  }>;
 }
+
+const todayAsSpan = (worker: WorkerAnswer, from: string): WorkerAnswer['history'][number] => ({
+  effectiveFrom: from, effectiveTo: null, role: worker.role, costCenter: worker.costCenter, legalEntity: worker.legalEntity, location: worker.location,
+  capacity: worker.capacity,
+});
 
 /** Planning facts through the gateway: one request per page of 500 workers, one for all the deals asked about. */
 export function createGraphPlanningFacts(graph: GraphClient): PlanningFacts {
   return {
     async workers({ roleId, workerIds, from, to, period }) {
       const workers: PlanningWorker[] = [];
+      const periods = periodsWithin(from, to, period);
       await eachGraphPage<WorkerAnswer>(
         graph,
         `query PlanningWorkers($filter: WorkerFilter, $after: String, $from: Date!, $to: Date!, $period: CalendarPeriod!) {
           workers(first: ${pageSize}, after: $after, filter: $filter) {
-            nodes { id name location role { id } costCenter { id } legalEntity { id } skills { skill } capacity(from: $from, to: $to, period: $period) { start hours } }
+            nodes { id name location role { id } costCenter { id } legalEntity { id } skills { skill } capacity(from: $from, to: $to, period: $period) { start hours }
+              history(from: $from, to: $to) { effectiveFrom effectiveTo role { id } costCenter { id } legalEntity { id } location capacity(period: $period) { start hours } } }
             pageInfo { hasNextPage endCursor }
           }
         }`,
@@ -58,6 +92,14 @@ export function createGraphPlanningFacts(graph: GraphClient): PlanningFacts {
               id: worker.id, name: worker.name, roleId: worker.role.id, costCenterId: worker.costCenter.id, legalEntityId: worker.legalEntity.id,
               location: worker.location, skills: worker.skills.map((entry) => entry.skill),
               capacity: new Map(worker.capacity.map((entry) => [entry.start, entry.hours])),
+              // No span within the range (hcm knows no period there): the range under today's values, so demand
+              // booked on the worker is never dropped.
+              spans: (worker.history.length > 0 ? worker.history : [todayAsSpan(worker, from)]).map((span) => ({
+                from: span.effectiveFrom > from ? span.effectiveFrom : from,
+                to: span.effectiveTo !== null && span.effectiveTo < to ? span.effectiveTo : to,
+                roleId: span.role.id, costCenterId: span.costCenter.id, legalEntityId: span.legalEntity.id, location: span.location,
+                capacity: hoursByPeriod(span.capacity, periods),
+              })),
             });
           }
         },

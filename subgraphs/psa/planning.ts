@@ -4,7 +4,7 @@ import { dayNumber, periodsWithin, type PeriodRange } from '../../lib/calendar-p
 import { fromScaled, percentOf, toScaled } from '../../lib/decimal.ts';
 import { badInput } from '../../lib/errors.ts';
 import { bookedHoursWithin, plannedHoursWithin, type PlannedWindow } from '../../lib/planned-hours.ts';
-import type { PlanningFacts, PlanningWorker } from './planning-facts.ts';
+import type { PlanningFacts, PlanningSpan, PlanningWorker } from './planning-facts.ts';
 import type { PsaDatabase } from './tables.ts';
 
 export type CapacityGroupBy = 'WORKER' | 'ROLE' | 'COST_CENTER' | 'LEGAL_ENTITY' | 'LOCATION';
@@ -115,46 +115,55 @@ export function createPlanningQueries(db: Kysely<PsaDatabase>, facts: PlanningFa
       ]);
       const probabilities = await facts.probabilities(requests.filter((row) => row.demand === 'TENTATIVE' && row.opportunity_id).map((row) => row.opportunity_id!));
 
-      const keyOfWorker = (worker: PlanningWorker) =>
-        args.groupBy === 'WORKER' ? worker.id : args.groupBy === 'ROLE' ? worker.roleId : args.groupBy === 'COST_CENTER' ? worker.costCenterId : args.groupBy === 'LEGAL_ENTITY' ? worker.legalEntityId : worker.location;
+      // Grouped by the values in effect on each day (a worker who moves mid-range counts in each group for their days
+      // there, capacity and assignments alike); WORKER groups by the worker.
+      const keyOfSpan = (worker: PlanningWorker, span: PlanningSpan) =>
+        args.groupBy === 'WORKER' ? worker.id : args.groupBy === 'ROLE' ? span.roleId : args.groupBy === 'COST_CENTER' ? span.costCenterId : args.groupBy === 'LEGAL_ENTITY' ? span.legalEntityId : span.location;
       const workersById = new Map(workers.map((worker) => [worker.id, worker]));
-      interface Cell { workers: number; capacity: bigint; confirmed: bigint; tentative: bigint; weighted: bigint }
+      interface Cell { workers: Set<string>; capacity: bigint; confirmed: bigint; tentative: bigint; weighted: bigint }
       const groups = new Map<string | null, Cell[]>();
       const cellsOf = (key: string | null) => {
         let cells = groups.get(key);
-        if (!cells) groups.set(key, (cells = periods.map(() => ({ workers: 0, capacity: 0n, confirmed: 0n, tentative: 0n, weighted: 0n }))));
+        if (!cells) groups.set(key, (cells = periods.map(() => ({ workers: new Set<string>(), capacity: 0n, confirmed: 0n, tentative: 0n, weighted: 0n }))));
         return cells;
       };
       for (const worker of workers) {
-        const cells = cellsOf(keyOfWorker(worker));
-        periods.forEach((period, index) => {
-          cells[index].capacity += capacityOf(worker, period);
-        });
-        // Counted in every period of the range: the group's headcount, not who happens to have capacity that week.
-        cells.forEach((cell) => (cell.workers += 1));
+        for (const span of worker.spans) {
+          const cells = cellsOf(keyOfSpan(worker, span));
+          periods.forEach((period, index) => {
+            cells[index].capacity += toScaled(span.capacity.get(period.start) ?? '0', 2);
+            // The group's headcount in every period the span touches, not only who has capacity that week.
+            if (span.from <= period.end && period.start <= span.to) cells[index].workers.add(worker.id);
+          });
+        }
       }
-      const spread = (key: string | null, window: ReturnType<typeof windowOf>, add: (cell: Cell, share: bigint) => void) => {
+      const spread = (key: string | null, window: ReturnType<typeof windowOf>, within: { from: string; to: string } | null, add: (cell: Cell, share: bigint) => void) => {
         const cells = cellsOf(key);
         periods.forEach((period, index) => {
-          const share = plannedHoursWithin(window, period.start, period.end);
+          const start = within && within.from > period.start ? within.from : period.start;
+          const end = within && within.to < period.end ? within.to : period.end;
+          if (start > end) return;
+          const share = plannedHoursWithin(window, start, end);
           if (share !== 0n) add(cells[index], share);
         });
       };
       for (const row of assignments) {
-        const worker = workersById.get(row.worker_id);
-        spread(worker ? keyOfWorker(worker) : null, windowOf(row), (cell, share) => {
+        const add = (cell: Cell, share: bigint) => {
           if (row.status === 'CONFIRMED') cell.confirmed += share;
           else {
             cell.tentative += share;
             cell.weighted += share;
           }
-        });
+        };
+        const worker = workersById.get(row.worker_id);
+        if (!worker) spread(null, windowOf(row), null, add);
+        else for (const span of worker.spans) spread(keyOfSpan(worker, span), windowOf(row), span, add);
       }
       for (const row of requests) {
         const key = args.groupBy === 'ROLE' ? row.role_id : args.groupBy === 'LEGAL_ENTITY' ? row.legal_entity_id : null;
         const window = { plannedHours: String(row.hours), startDate: row.start_date, endDate: row.end_date };
         const probability = BigInt(row.opportunity_id ? (probabilities.get(row.opportunity_id) ?? 0) : 100);
-        spread(key, window, (cell, share) => {
+        spread(key, window, null, (cell, share) => {
           if (row.demand === 'CONFIRMED') cell.confirmed += share;
           else {
             cell.tentative += share;
@@ -174,7 +183,7 @@ export function createPlanningQueries(db: Kysely<PsaDatabase>, facts: PlanningFa
             location: args.groupBy === 'LOCATION' ? key : null,
             periodStart: periods[index].start,
             periodEnd: periods[index].end,
-            workerCount: cell.workers,
+            workerCount: cell.workers.size,
             capacityHours: capacity,
             confirmedHours: hours(cell.confirmed),
             tentativeHours: hours(cell.tentative),

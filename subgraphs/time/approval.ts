@@ -18,6 +18,7 @@ import {
   expenseSnapshotOf,
   snapshotOf,
   timeTopics,
+  type BillRateRule,
   type ExpenseApprovalCancelled,
   type ExpenseApproved,
   type ExpenseRejected,
@@ -97,7 +98,7 @@ export interface ApprovalSubject<Row extends SubjectRow, Snapshot> {
  * What an approved event adds to the snapshot: the correction link, and a time entry's frozen bill rate and whether it
  * was billed in the system it was imported from.
  */
-export type ApprovedDetails = { correctionOf: string | null; billRate?: Money | null; invoicedExternally?: boolean };
+export type ApprovedDetails = { correctionOf: string | null; billRate?: Money | null; billRateRule?: BillRateRule | null; invoicedExternally?: boolean };
 
 /** Taking back an approval undoes erp's postings: refused once the entry is on an issued invoice. */
 const undoesApproval = (action: EntryAction, status: EntryStatus) => status === 'APPROVED' && (action === 'REJECT' || action === 'CANCEL_APPROVAL');
@@ -159,16 +160,16 @@ function timeEntrySubject(): ApprovalSubject<TimeEntryRow, TimeEntrySnapshot> {
 
     /** A billable entry must still resolve a bill rate, with capture's precedence (DESIGN §2). */
     approve(row, context) {
-      const details = { correctionOf: row.correction_of, billRate: null, invoicedExternally: row.invoiced_externally };
+      const details = { correctionOf: row.correction_of, billRate: null, billRateRule: null, invoicedExternally: row.invoiced_externally };
       if (!row.billable) return details;
       const project = context.projects.get(row.project_id);
       const label = entryLabel(row, context);
       if (!project) throw new EntryRuleError('RATE_NOT_FOUND', label, `project ${row.project_id} does not exist`, { projectId: row.project_id });
       const assignment = project.assignments.find((a) => a.id === row.assignment_id) ?? null;
-      const amount = resolveBillRate(label, project, assignment, row.role_id ?? '', row.date);
+      const rate = resolveBillRate(label, project, assignment, row.role_id ?? '', row.date);
       if (!project.currency) throw new EntryRuleError('RATE_NOT_FOUND', label, `project ${project.code} has no contract currency to bill in`, { projectId: project.id });
       // Frozen here (DESIGN §2): erp bills at the rate in force when the entry was approved, whatever changes later.
-      return { ...details, billRate: { amount, currency: project.currency } };
+      return { ...details, billRate: { amount: rate.amount, currency: project.currency }, billRateRule: rate.rule };
     },
 
     topics: {
@@ -223,7 +224,7 @@ const expenseSubject: ApprovalSubject<ExpenseEntryRow, ExpenseSnapshot> = {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const payloadsMatchEvents: [
   Same<Payloads<TimeEntrySnapshot>['submitted'], TimeEntrySubmitted>,
-  Same<Payloads<TimeEntrySnapshot>['approved'] & { correctionOf: string | null; billRate: Money | null; invoicedExternally?: boolean }, TimeEntryApproved>,
+  Same<Payloads<TimeEntrySnapshot>['approved'] & { correctionOf: string | null; billRate: Money | null; billRateRule?: BillRateRule | null; invoicedExternally?: boolean }, TimeEntryApproved>,
   Same<Payloads<TimeEntrySnapshot>['rejected'], TimeEntryRejected>,
   Same<Payloads<TimeEntrySnapshot>['approvalCancelled'], TimeEntryApprovalCancelled>,
   Same<Payloads<ExpenseSnapshot>['submitted'], ExpenseSubmitted>,

@@ -71,12 +71,23 @@ export interface TimeEntryApproved extends TimeEntrySnapshot {
    */
   billRate: Money | null;
   /**
+   * The rule that chose `billRate`: the assignment's override, or the rate card's rate for the role over its effective
+   * period; null with `billRate`, absent from events published before the rule was kept. erp keeps it to explain the
+   * billing event's amount.
+   */
+  billRateRule?: BillRateRule | null;
+  /**
    * Billed in the system the entry was imported from (`importTimeEntries` with `invoiced: true`): erp records its
    * billing event as billed elsewhere and never puts it on an invoice. False for time captured in psgraph; absent from
    * events published before imports existed (read it as false).
    */
   invoicedExternally?: boolean;
 }
+
+/** Which rule of DESIGN §2 chose a bill rate (time's domain/entry-rules.ts `findBillRate`). */
+export type BillRateRule =
+  | { kind: 'ASSIGNMENT_OVERRIDE'; assignmentId: string }
+  | { kind: 'RATE_CARD'; rateCardId: string; rateId: string; roleId: string; effectiveFrom: string; effectiveTo: string | null };
 
 /** An amount in a currency, as the graph's `Money`: a decimal string and an ISO-4217 code. */
 export interface Money {

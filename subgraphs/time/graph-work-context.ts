@@ -1,4 +1,4 @@
-import { periodsWithin } from '../../lib/calendar-periods.ts';
+import { hoursByPeriod, periodsWithin } from '../../lib/calendar-periods.ts';
 import { fromScaled, toScaled } from '../../lib/decimal.ts';
 import { notFound } from '../../lib/errors.ts';
 import { eachGraphPage, type GraphClient } from '../../lib/graph-client.ts';
@@ -20,7 +20,7 @@ import {
 const pageSize = 500;
 
 const projectSelection = (taskRefs: boolean) => `id code status currency legalEntity { id }
-  contract { id rateCard { rates { role { id } billRate { amount } effectiveFrom effectiveTo } } }
+  contract { id rateCard { id rates { id role { id } billRate { amount } effectiveFrom effectiveTo } } }
   tasks(first: ${pageSize}) { nodes { id name status billable${taskRefs ? ' externalRefs { system id }' : ''} } }
   assignments(first: ${pageSize}, filter: { status: [CONFIRMED, TENTATIVE] }) {
     nodes { id worker { id } role { id } startDate endDate status billRateOverride { amount } }
@@ -34,7 +34,7 @@ interface ProjectAnswer {
   status: ProjectFacts['status'];
   currency: string | null;
   legalEntity: { id: string } | null;
-  contract: { id: string; rateCard: { rates: Array<{ role: { id: string }; billRate: { amount: string }; effectiveFrom: string; effectiveTo: string | null }> } | null } | null;
+  contract: { id: string; rateCard: { id: string; rates: Array<{ id: string; role: { id: string }; billRate: { amount: string }; effectiveFrom: string; effectiveTo: string | null }> } | null } | null;
   tasks: { nodes: ProjectFacts['tasks'] };
   assignments: {
     nodes: Array<{ id: string; worker: { id: string }; role: { id: string }; startDate: string; endDate: string; status: ProjectFacts['assignments'][number]['status']; billRateOverride: { amount: string } | null }>;
@@ -225,7 +225,9 @@ function toProjectFacts(answer: ProjectAnswer, workers: ReadonlySet<string>): Pr
         status: assignment.status,
         billRateOverride: assignment.billRateOverride?.amount ?? null,
       })),
+    rateCardId: answer.contract?.rateCard?.id ?? null,
     rates: (answer.contract?.rateCard?.rates ?? []).map((rate) => ({
+      id: rate.id,
       roleId: rate.role.id,
       billRate: rate.billRate.amount,
       effectiveFrom: rate.effectiveFrom,
@@ -328,15 +330,6 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
       }
       const matches = (ids: readonly string[] | null, id: string) => ids === null || ids.includes(id);
       const periods = period ? periodsWithin(from, to, period) : [{ start: from, end: to }];
-      // A span's capacity periods start on its first day; each is counted in the question's period holding it.
-      const capacityOf = (entries: Array<{ start: string; hours: string }>) => {
-        const hundredths = new Map<string, bigint>();
-        for (const entry of entries) {
-          const start = periods.find((p) => p.start <= entry.start && entry.start <= p.end)!.start;
-          hundredths.set(start, (hundredths.get(start) ?? 0n) + toScaled(entry.hours, 2));
-        }
-        return new Map([...hundredths].map(([start, hours]) => [start, fromScaled(hours, 2)]));
-      };
       return answers.flatMap((w) =>
         w.history
           .filter((span) => matches(filter.roleIds, span.role.id) && matches(filter.costCenterIds, span.costCenter.id) && matches(filter.legalEntityIds, span.legalEntity.id))
@@ -348,7 +341,7 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
             costCenterId: span.costCenter.id,
             legalEntityId: span.legalEntity.id,
             targetUtilization: w.targetUtilization ?? span.role.targetUtilization,
-            capacity: capacityOf(span.capacity),
+            capacity: hoursByPeriod(span.capacity, periods),
           })),
       );
     },

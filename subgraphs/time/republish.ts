@@ -15,7 +15,7 @@ import {
   type SubjectRow,
 } from './approval.ts';
 import type { CaptureOptions } from './capture.ts';
-import type { Money } from './events.ts';
+import type { BillRateRule, Money } from './events.ts';
 import * as repo from './repository.ts';
 import type { TimeDatabase } from './tables.ts';
 import type { WorkContext } from './work-context.ts';
@@ -50,7 +50,9 @@ type Prepared = Map<string, { version: number; details: ApprovedDetails | null }
 function publishedDetails(kind: RepublicationKind, data: Record<string, unknown>): ApprovedDetails | null {
   const correctionOf = (data.correctionOf as string | null | undefined) ?? null;
   if (kind === 'EXPENSE') return { correctionOf };
-  return 'billRate' in data ? { correctionOf, billRate: data.billRate as Money | null, invoicedExternally: data.invoicedExternally === true } : null;
+  return 'billRate' in data
+    ? { correctionOf, billRate: data.billRate as Money | null, billRateRule: (data.billRateRule as BillRateRule | null | undefined) ?? null, invoicedExternally: data.invoicedExternally === true }
+    : null;
 }
 
 /**

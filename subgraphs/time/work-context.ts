@@ -26,8 +26,9 @@ export interface ProjectFacts {
     status: 'TENTATIVE' | 'CONFIRMED' | 'CANCELLED';
     billRateOverride: string | null;
   }>;
-  /** The contract's rate card (empty without a contract). */
-  rates: Array<{ roleId: string; billRate: string; effectiveFrom: string; effectiveTo: string | null }>;
+  /** The contract's rate card (null without one) and its rates (empty without a card). */
+  rateCardId: string | null;
+  rates: Array<{ id: string; roleId: string; billRate: string; effectiveFrom: string; effectiveTo: string | null }>;
 }
 
 export interface WorkerFacts {

@@ -29,8 +29,10 @@ describe('posting facts through the gateway', () => {
     );
     assert.deepEqual(facts, {
       project: { id: project.id, contractId: project.contractId, customerId: project.customerId, legalEntityId: project.legalEntityId, currency: project.currency },
-      costRate: { amount: rate.amount, currency: rate.currency },
+      // The rate's period in hcm too: erp keeps it to explain the cost (`CostPosting.explanation`).
+      costRate: { amount: rate.amount, currency: rate.currency, period: { id: facts.costRate?.period?.id, effectiveFrom: rate.effectiveFrom, effectiveTo: rate.effectiveTo } },
     });
+    assert.match(facts.costRate?.period?.id ?? '', /^[0-9a-f-]{36}$/);
   });
 
   it('answers null for an unknown project, no cost rate before the first one, and asks no cost rate for an expense', async () => {

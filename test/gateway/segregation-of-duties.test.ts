@@ -36,6 +36,16 @@ describe('segregation of duties through the gateway', () => {
     return { invoice, line: invoice.lines.find((line: { sourceId: string }) => line.sourceId === entry.id) };
   }
 
+  /** The audit log's refusals of `entityType` `entityId`, newest first. */
+  const refusalsOf = async (graph: HubHarness, entityType: string, entityId: string) =>
+    dataOf(
+      await graph.query(
+        `query($type: String, $id: ID) { auditTrail(entityType: $type, entityId: $id, first: 10) { nodes { operation reason actor { workerId } changes { field before after } } } }`,
+        { type: entityType, id: entityId },
+        { roles: ['ADMIN'] },
+      ),
+    ).auditTrail.nodes.filter((node: { operation: string }) => node.operation.endsWith(':refused'));
+
   describe('with SEGREGATION_OF_DUTIES=all', () => {
     let graph: HubHarness;
     before(async () => {
@@ -62,6 +72,56 @@ describe('segregation of duties through the gateway', () => {
       assert.equal(creditRefused.errors?.[0]?.extensions?.code, 'FORBIDDEN');
       assert.match(creditRefused.errors![0].message, /segregation of duties \(credit-notes\)/);
       assert.equal(dataOf(await graph.query(issueCredit, { id: credit.id }, drafter)).issueCreditNote.status, 'ISSUED');
+
+      // The refusals are in the audit log although the refused mutations wrote nothing.
+      const [invoiceRefusal] = await refusalsOf(graph, 'Invoice', invoice.id);
+      assert.deepEqual([invoiceRefusal.operation, invoiceRefusal.actor.workerId], ['issueInvoice:refused', drafter.workerId]);
+      assert.match(invoiceRefusal.reason, /segregation of duties \(invoices\)/);
+      assert.deepEqual(invoiceRefusal.changes, [{ field: 'rule', before: 'null', after: '"invoices"' }]);
+      const [creditRefusal] = await refusalsOf(graph, 'CreditNote', credit.id);
+      assert.deepEqual([creditRefusal.operation, creditRefusal.actor.workerId], ['issueCreditNote:refused', issuer.workerId]);
+    });
+
+    it('refuses whoever approved held time releasing its billing, logs the refusal, and lets another person release it', async () => {
+      const contractId = planDemoFirm({ scale: 1, today }).projects.find((p) => p.id === work.assignment.projectId)!.contractId;
+      const approverInFinance = { roles: ['WORKER' as Role, 'MANAGER' as Role, 'FINANCE' as Role], workerId: work.worker.managerId };
+      const otherFinance = { roles: ['FINANCE' as Role], workerId: 'w-controller' };
+      const setCap = async (cap: string) => dataOf(await graph.query(`mutation($id: ID!, $cap: Decimal) { updateContract(id: $id, input: { notToExceed: $cap }) { id } }`, { id: contractId, cap }));
+      const usage = async () =>
+        dataOf(await graph.query(`query($id: ID!) { contract(id: $id) { billingSetup { capUsage { cap { amount } billed { amount } unbilled { amount } } } } }`, { id: contractId })).contract.billingSetup.capUsage;
+      const eventOf = async (id: string) =>
+        dataOf(await graph.query(`query($id: ID!) { timeEntry(id: $id) { billing { billingEvent { id status amount { amount } } } } }`, { id })).timeEntry.billing.billingEvent;
+      const cents = (value: string) => BigInt(value.replace('.', ''));
+      const amountOf = (scaled: bigint) => `${scaled / 100n}.${String(scaled % 100n).padStart(2, '0')}`;
+
+      await setCap('0');
+      const used = await eventually(async () => {
+        const current = await usage();
+        assert.equal(current?.cap.amount, '0.00');
+        return cents(current.billed.amount) + cents(current.unbilled.amount);
+      });
+      const first = await approvedEntry(graph, work, '1.00');
+      const second = await approvedEntry(graph, work, '1.00');
+      const held = await eventually(async () => {
+        const events = [await eventOf(first.id), await eventOf(second.id)];
+        for (const event of events) assert.equal(event?.status, 'HELD');
+        return events;
+      });
+      // Room for the first only (released by erp on crm's event: a service binds nobody), then its approval taken back.
+      await setCap(amountOf(used + cents(held[0].amount.amount)));
+      await eventually(async () => assert.deepEqual([(await eventOf(first.id)).status, (await eventOf(second.id)).status], ['UNBILLED', 'HELD']));
+      dataOf(await graph.query(`mutation($ids: [ID!]!) { cancelTimeEntryApprovals(ids: $ids, reason: "wrong day") { id } }`, { ids: [first.id] }, work.asManager));
+      await eventually(async () => assert.equal((await eventOf(first.id)).status, 'REVERSED'));
+
+      const release = `mutation($c: ID!) { releaseHeldBillingEvents(contractId: $c) { id status } }`;
+      const refused = await graph.query(release, { c: contractId }, approverInFinance);
+      assert.equal(refused.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      assert.match(refused.errors![0].message, /segregation of duties \(billing-holds\): you approved time/);
+      assert.equal((await eventOf(second.id)).status, 'HELD', 'nothing was released');
+      const [refusal] = await refusalsOf(graph, 'BillingEvent', held[1].id);
+      assert.deepEqual([refusal.operation, refusal.actor.workerId], ['releaseHeldBillingEvents:refused', work.worker.managerId]);
+
+      assert.deepEqual(dataOf(await graph.query(release, { c: contractId }, otherFinance)).releaseHeldBillingEvents, [{ id: held[1].id, status: 'UNBILLED' }]);
     });
   });
 

@@ -103,6 +103,33 @@ describe('effective-dated worker attributes through the gateway', () => {
     assert.deepEqual([across['2026-11-15 Architecture'][0], across['2026-11-15 Architecture'][4]], ['96.00', 3]);
   });
 
+  it('groups capacity against demand by the cost center in effect each day: November as it was, December under the move', async () => {
+    const planning = `query($groupBy: CapacityGroupBy!) {
+      capacityVsDemand(groupBy: $groupBy, period: MONTH, from: "2026-11-01", to: "2026-12-31") {
+        worker { id } costCenter { name } periodStart workerCount capacityHours confirmedHours tentativeHours
+      }
+    }`;
+    const asPlanner: Identity = { roles: ['RESOURCE_MANAGER'], workerId: null };
+    const byCenter = new Map(
+      (await call(planning, { groupBy: 'COST_CENTER' }, asPlanner)).capacityVsDemand.map((row: any) => [`${row.periodStart} ${row.costCenter?.name}`, row]),
+    );
+    const byWorker = new Map((await call(planning, { groupBy: 'WORKER' }, asPlanner)).capacityVsDemand.map((row: any) => [`${row.periodStart} ${row.worker?.id}`, row]));
+    const sum = (month: string, ids: string[], field: 'capacityHours' | 'confirmedHours') =>
+      ids.reduce((total, id) => total + Number((byWorker.get(`${month} ${id}`) as any)?.[field] ?? 0), 0).toFixed(2);
+    const { ana, ben, cy, mia } = firm.workers;
+    const row = (key: string) => byCenter.get(key) as any;
+    // ana (moved on 1 December) counts in Consulting for November and in Architecture for December.
+    assert.deepEqual([row('2026-11-01 Consulting').workerCount, row('2026-12-01 Consulting').workerCount], [2, 1]);
+    assert.deepEqual([row('2026-11-01 Architecture').workerCount, row('2026-12-01 Architecture').workerCount], [2, 3]);
+    assert.equal(row('2026-11-01 Consulting').capacityHours, sum('2026-11-01', [ana, ben], 'capacityHours'));
+    assert.equal(row('2026-12-01 Consulting').capacityHours, sum('2026-12-01', [ben], 'capacityHours'));
+    assert.equal(row('2026-12-01 Architecture').capacityHours, sum('2026-12-01', [ana, cy, mia], 'capacityHours'));
+    // Her booked (confirmed) hours follow her the same way.
+    assert.equal(row('2026-11-01 Consulting').confirmedHours, sum('2026-11-01', [ana, ben], 'confirmedHours'));
+    assert.equal(row('2026-12-01 Architecture').confirmedHours, sum('2026-12-01', [ana, cy, mia], 'confirmedHours'));
+    assert.ok(Number(sum('2026-12-01', [ana], 'confirmedHours')) > 0, 'ana is booked in December, so the move is seen in demand too');
+  });
+
   it('reads any day with asOf: the old manager and cost center before the change, the periods in history', async () => {
     await call(change, { workerId: firm.workers.ana, input: { effectiveFrom: '2026-12-01', managerId: firm.workers.cy } });
     const { worker } = await call(

@@ -23,9 +23,11 @@ export const billsTimeByTheHour = (method: BillingMethod): boolean => method !==
  * product (the markup percent has at most 4 fraction digits: the factor (100 + p) / 100 is exact at 6).
  */
 export function withMarkup(cost: Money, markupPercent: string): Money {
-  const factor = fromScaled(toScaled(markupPercent, 4) + 1_000_000n, 6);
-  return { amount: lineAmount(cost.amount, factor, cost.currency), currency: cost.currency };
+  return { amount: lineAmount(cost.amount, markupFactor(markupPercent), cost.currency), currency: cost.currency };
 }
+
+/** 1 + markup / 100, exact. */
+export const markupFactor = (markupPercent: string) => fromScaled(toScaled(markupPercent, 4) + 1_000_000n, 6);
 
 export const checkMarkupPercent = (value: string) => checkDecimal('expenseMarkupPercent', value, { scale: 4, min: 'zero', max: '1000' });
 

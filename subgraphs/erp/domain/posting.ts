@@ -2,6 +2,37 @@ import type { BillingMethod, BillingSourceType, CostSourceType } from '../tables
 import { billsTimeByTheHour, withMarkup } from './billing-models.ts';
 import { planRecurringUsage, type PlannedUsage } from './recurring-billing.ts';
 import { lineAmount, negate, type Money } from './money.ts';
+import type { BillRateRule } from '../../time/events.ts';
+
+/** Who approved a source and when (time's approval event), kept on what it posts and bills. */
+export interface ApprovalFacts {
+  approvedBy: string | null;
+  approvedAt: string;
+}
+
+/**
+ * What priced a billing event beyond its own columns (hours, rate, amount, FX), kept as written so `explanation` can
+ * show it whatever changes later: the rule time used to choose a time entry's bill rate, the source's approval, an
+ * expense's cost and the markup applied to it.
+ */
+export interface BillingBasis {
+  rateRule?: BillRateRule | null;
+  approval?: ApprovalFacts;
+  expense?: { cost: Money; markupPercent: string };
+}
+
+/** What priced a cost posting beyond its own columns: the cost rate's period in hcm, and the source's approval. */
+export interface CostBasis {
+  costRate?: CostRatePeriod | null;
+  approval?: ApprovalFacts;
+}
+
+/** A cost rate's identity and period in hcm (`Worker.costRateOn`). */
+export interface CostRatePeriod {
+  id: string;
+  effectiveFrom: string;
+  effectiveTo: string | null;
+}
 
 /**
  * Why erp could not (fully) post or bill a source, as `erp.billing.blocked` states it:
@@ -55,6 +86,9 @@ export interface ApprovedWork {
   hours: string;
   billable: boolean;
   billRate: Money | null;
+  /** The rule that chose `billRate` (absent from approvals published before time kept it). */
+  billRateRule?: BillRateRule | null;
+  approval?: ApprovalFacts;
   /** Imported history the previous system invoiced (time's `invoicedExternally`): psgraph must never bill it. */
   invoicedExternally?: boolean;
 }
@@ -69,6 +103,7 @@ export interface ApprovedExpense {
   amount: Money;
   category: string;
   billable: boolean;
+  approval?: ApprovalFacts;
 }
 
 export type ApprovedSource = ApprovedWork | ApprovedExpense;
@@ -95,8 +130,8 @@ export interface SetupPostingFacts {
 
 export interface PostingFacts {
   project: ProjectPostingFacts | null;
-  /** The worker's cost rate effective on the entry's date (hcm); unused for expenses. */
-  costRate: Money | null;
+  /** The worker's cost rate effective on the entry's date (hcm), with its period when known; unused for expenses. */
+  costRate: (Money & { period?: CostRatePeriod }) | null;
   setup: SetupPostingFacts | null;
 }
 
@@ -113,6 +148,7 @@ export interface PlannedCost {
   currency: string;
   /** Billable time on a FIXED_FEE contract: the fee covers it (no billing event). */
   coveredByFee?: boolean;
+  basis?: CostBasis;
 }
 
 /**
@@ -149,6 +185,7 @@ export interface PlannedBilling {
   heldReason: PlannedHeldReason | null;
   /** Invoiced by the firm's previous system: written INVOICED_EXTERNALLY, never held, drafted or capped. */
   invoicedExternally?: boolean;
+  basis?: BillingBasis;
 }
 
 export interface Blocked {
@@ -178,6 +215,19 @@ function billPrice(source: ApprovedSource, setup: SetupPostingFacts | null): { h
   if (!source.billRate) return null;
   const { amount: rate, currency } = source.billRate;
   return { hours: source.hours, rate, money: { amount: lineAmount(source.hours, rate, currency), currency } };
+}
+
+/** What priced a source's billing event that its columns do not keep (see BillingBasis). */
+function billingBasisOf(source: ApprovedSource, setup: SetupPostingFacts | null): BillingBasis {
+  const approval = source.approval ? { approval: source.approval } : {};
+  if (source.sourceType === 'EXPENSE') return { ...approval, expense: { cost: source.amount, markupPercent: setup?.expenseMarkupPercent ?? '0' } };
+  return { ...approval, rateRule: source.billRate ? (source.billRateRule ?? null) : null };
+}
+
+/** What priced a source's cost posting that its columns do not keep (see CostBasis). */
+function costBasisOf(source: ApprovedSource, facts: PostingFacts): CostBasis {
+  const approval = source.approval ? { approval: source.approval } : {};
+  return source.sourceType === 'EXPENSE' ? approval : { ...approval, costRate: facts.costRate?.period ?? null };
 }
 
 const describe = (source: ApprovedSource) =>
@@ -215,7 +265,7 @@ export function planPosting(source: ApprovedSource, facts: PostingFacts): Postin
     cost = {
       sourceType: source.sourceType, sourceId: source.sourceId, workerId: source.workerId, projectId: project.id,
       legalEntityId: costLegalEntity, date: source.date, hours: price.hours, costRate: price.rate, amount: price.money.amount,
-      currency: price.money.currency,
+      currency: price.money.currency, basis: costBasisOf(source, facts),
     };
   }
 
@@ -266,6 +316,7 @@ export function planPosting(source: ApprovedSource, facts: PostingFacts): Postin
     amount: bill?.money.amount ?? '0.00',
     currency: bill?.money.currency ?? currency,
     heldReason,
+    basis: billingBasisOf(source, setup),
   };
   return { cost, billing, blocked };
 }
@@ -286,6 +337,7 @@ function invoicedElsewhere(source: ApprovedWork, project: ProjectPostingFacts & 
     customerId: setup?.customerId ?? project.customerId, legalEntityId, workerId: source.workerId, roleId: source.roleId,
     taskId: source.taskId, date: source.date, description: `${describe(source)} (invoiced before psgraph)`, hours: source.hours,
     rate: bill?.rate ?? null, amount: bill?.money.amount ?? '0.00', currency, heldReason: null, invoicedExternally: true,
+    basis: billingBasisOf(source, setup),
   };
 }
 

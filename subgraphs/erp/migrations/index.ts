@@ -20,6 +20,7 @@ import * as changeTracking from './2026-12-07T1200-change-tracking.ts';
 import * as invoicedExternally from './2026-12-07T1210-invoiced-externally.ts';
 import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
 import * as auditLog from './2026-12-07T1800-audit-log.ts';
+import * as amountExplanation from './2026-12-07T2200-amount-explanation.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-07T1210-invoiced-externally': invoicedExternally,
   '2026-12-07T1500-event-trace-context': eventTraceContext,
   '2026-12-07T1800-audit-log': auditLog,
+  '2026-12-07T2200-amount-explanation': amountExplanation,
 };

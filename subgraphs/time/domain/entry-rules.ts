@@ -1,5 +1,6 @@
 import { addDecimals, compareDecimals } from '../../../lib/decimal.ts';
 import { DomainError, type ErrorCode } from '../../../lib/errors.ts';
+import type { BillRateRule } from '../events.ts';
 import type { ProjectFacts, WorkerFacts } from '../work-context.ts';
 import { checkClockSpan, checkHours, clockMinutes } from './hours.ts';
 import { addDays } from './iso-week.ts';
@@ -213,20 +214,37 @@ export function checkPeriodOpen(label: string, legalEntityId: string | null, dat
 export function resolveBillRate(
   label: string,
   project: ProjectFacts,
-  assignment: Pick<Assignment, 'billRateOverride'> | null,
+  assignment: Pick<Assignment, 'id' | 'billRateOverride'> | null,
   roleId: string,
   date: string,
-): string {
+): ChosenBillRate {
   const rate = findBillRate(project, assignment, roleId, date);
   if (rate === null) throw fail('RATE_NOT_FOUND', label, `no bill rate for role ${roleId} on ${date} (no assignment override, none on the rate card)`);
   return rate;
 }
 
-/** The bill rate DESIGN §2 resolves, or null when there is none. */
-export function findBillRate(project: ProjectFacts, assignment: Pick<Assignment, 'billRateOverride'> | null, roleId: string, date: string): string | null {
-  if (assignment && assignment.billRateOverride !== null) return assignment.billRateOverride;
+/** A bill rate and the rule of DESIGN §2 that chose it, as erp keeps it to explain the amount (`BillingEvent.explanation`). */
+export interface ChosenBillRate {
+  amount: string;
+  rule: BillRateRule;
+}
+
+/** The bill rate DESIGN §2 resolves, with the rule that chose it, or null when there is none. */
+export function findBillRate(
+  project: ProjectFacts,
+  assignment: Pick<Assignment, 'id' | 'billRateOverride'> | null,
+  roleId: string,
+  date: string,
+): ChosenBillRate | null {
+  if (assignment && assignment.billRateOverride !== null) {
+    return { amount: assignment.billRateOverride, rule: { kind: 'ASSIGNMENT_OVERRIDE', assignmentId: assignment.id } };
+  }
   const rate = project.rates.find((r) => r.roleId === roleId && r.effectiveFrom <= date && (r.effectiveTo === null || date <= r.effectiveTo));
-  return rate?.billRate ?? null;
+  if (!rate || project.rateCardId === null) return null;
+  return {
+    amount: rate.billRate,
+    rule: { kind: 'RATE_CARD', rateCardId: project.rateCardId, rateId: rate.id, roleId, effectiveFrom: rate.effectiveFrom, effectiveTo: rate.effectiveTo },
+  };
 }
 
 export function checkNoOverlap(label: string, entry: Pick<EntryDraft, 'startTime' | 'endTime'>, sameDay: readonly SameDayEntry[]): void {

@@ -19,16 +19,19 @@ const facts = (over: Partial<PostingFacts> = {}): PostingFacts => ({
 
 describe('posting an approved time entry', () => {
   it('costs hours × cost rate in the rate currency on the project legal entity, and bills hours × the frozen bill rate on the setup', () => {
-    const plan = planPosting(work(), facts({ costRate: { amount: '5000', currency: 'JPY' } }));
+    const approval = { approvedBy: 'w-manager', approvedAt: '2026-11-21T09:00:00.000Z' };
+    const billRateRule = { kind: 'RATE_CARD', rateCardId: 'rc-1', rateId: 'rate-1', roleId: 'r-dev', effectiveFrom: '2026-01-01', effectiveTo: null } as const;
+    const period = { id: 'cost-rate-1', effectiveFrom: '2026-06-01', effectiveTo: '2026-12-31' };
+    const plan = planPosting(work({ approval, billRateRule }), facts({ costRate: { amount: '5000', currency: 'JPY', period } }));
     assert.deepEqual(plan.blocked, []);
     assert.deepEqual(plan.cost, {
       sourceType: 'TIME_ENTRY', sourceId: 'te-1', workerId: 'w-1', projectId: 'p-1', legalEntityId: 'le-de', date: '2026-11-20',
-      hours: '7.50', costRate: '5000', amount: '37500', currency: 'JPY',
+      hours: '7.50', costRate: '5000', amount: '37500', currency: 'JPY', basis: { approval, costRate: period },
     });
     assert.deepEqual(plan.billing, {
       sourceType: 'TIME_ENTRY', sourceId: 'te-1', contractId: 'c-1', projectId: 'p-1', customerId: 'cust-setup', legalEntityId: 'le-setup',
       workerId: 'w-1', roleId: 'r-dev', taskId: 't-1', date: '2026-11-20', description: 'Time 2026-11-20: 7.50 h', hours: '7.50',
-      rate: '120.00', amount: '900.00', currency: 'EUR', heldReason: null,
+      rate: '120.00', amount: '900.00', currency: 'EUR', heldReason: null, basis: { approval, rateRule: billRateRule },
     });
   });
 
@@ -57,7 +60,7 @@ describe('posting an approved time entry', () => {
     assert.deepEqual({ ...plan.billing, description: undefined }, {
       sourceType: 'TIME_ENTRY', sourceId: 'te-1', contractId: 'c-1', projectId: 'p-1', customerId: 'cust-setup', legalEntityId: 'le-setup',
       workerId: 'w-1', roleId: 'r-dev', taskId: 't-1', date: '2026-11-20', description: undefined, hours: '7.50',
-      rate: '120.00', amount: '900.00', currency: 'EUR', heldReason: null, invoicedExternally: true,
+      rate: '120.00', amount: '900.00', currency: 'EUR', heldReason: null, invoicedExternally: true, basis: { rateRule: null },
     });
     // What would hold an event psgraph bills holds nothing that was billed elsewhere.
     const noRate = planPosting(work({ invoicedExternally: true, billRate: null }), facts());

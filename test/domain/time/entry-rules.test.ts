@@ -8,6 +8,7 @@ import {
   type EntryDraft,
   type EntryFacts,
 } from '../../../subgraphs/time/domain/entry-rules.ts';
+import type { BillRateRule } from '../../../subgraphs/time/events.ts';
 import type { ProjectFacts, WorkerFacts } from '../../../subgraphs/time/work-context.ts';
 
 const assignment = {
@@ -32,9 +33,10 @@ const project: ProjectFacts = {
     { id: 't-done', name: 'Done', status: 'CLOSED', billable: true },
   ],
   assignments: [assignment],
+  rateCardId: 'rc-1',
   rates: [
-    { roleId: 'r-dev', billRate: '100.00', effectiveFrom: '2026-01-01', effectiveTo: '2026-06-30' },
-    { roleId: 'r-dev', billRate: '110.00', effectiveFrom: '2026-07-01', effectiveTo: null },
+    { id: 'rate-h1', roleId: 'r-dev', billRate: '100.00', effectiveFrom: '2026-01-01', effectiveTo: '2026-06-30' },
+    { id: 'rate-h2', roleId: 'r-dev', billRate: '110.00', effectiveFrom: '2026-07-01', effectiveTo: null },
   ],
 };
 const worker: WorkerFacts = {
@@ -133,15 +135,17 @@ describe('entry rules: validateEntry, first failure wins', () => {
 });
 
 describe('bill rate precedence (DESIGN §2)', () => {
-  const cases: Array<[date: string, override: string | null, rate: string | null]> = [
-    ['2026-03-01', '95.00', '95.00'],
-    ['2026-03-01', null, '100.00'],
-    ['2026-06-30', null, '100.00'],
-    ['2026-07-01', null, '110.00'],
+  const firstHalf = { kind: 'RATE_CARD', rateCardId: 'rc-1', rateId: 'rate-h1', roleId: 'r-dev', effectiveFrom: '2026-01-01', effectiveTo: '2026-06-30' } as const;
+  const secondHalf = { kind: 'RATE_CARD', rateCardId: 'rc-1', rateId: 'rate-h2', roleId: 'r-dev', effectiveFrom: '2026-07-01', effectiveTo: null } as const;
+  const cases: Array<[date: string, override: string | null, rate: string, rule: BillRateRule]> = [
+    ['2026-03-01', '95.00', '95.00', { kind: 'ASSIGNMENT_OVERRIDE', assignmentId: assignment.id }],
+    ['2026-03-01', null, '100.00', firstHalf],
+    ['2026-06-30', null, '100.00', firstHalf],
+    ['2026-07-01', null, '110.00', secondHalf],
   ];
-  for (const [date, override, rate] of cases) {
-    it(`${date}, override ${override} → ${rate}`, () => {
-      assert.equal(resolveBillRate('e', project, { ...assignment, billRateOverride: override }, 'r-dev', date), rate);
+  for (const [date, override, rate, rule] of cases) {
+    it(`${date}, override ${override} → ${rate} by ${rule.kind}`, () => {
+      assert.deepEqual(resolveBillRate('e', project, { ...assignment, billRateOverride: override }, 'r-dev', date), { amount: rate, rule });
     });
   }
   it('RATE_NOT_FOUND for a role without rates', () => {

@@ -22,6 +22,7 @@ const project: ProjectFacts = {
     { id: 'a-1', workerId: 'w-1', roleId: 'r-dev', startDate: '2026-01-01', endDate: '2026-12-31', status: 'CONFIRMED', billRateOverride: null },
     { id: 'a-2', workerId: 'w-1', roleId: 'r-dev', startDate: '2025-01-01', endDate: '2025-12-31', status: 'TENTATIVE', billRateOverride: null },
   ],
+  rateCardId: null,
   rates: [],
 };
 const worker: WorkerFacts = {

@@ -96,8 +96,8 @@ describe('erp posts approved time and expenses', () => {
     const db = erp.database.db;
     const [cost] = await erp.costPostingsOf(approved.data.timeEntryId);
     const [billing] = await erp.billingEventsOf(approved.data.timeEntryId);
-    await assert.rejects(db.insertInto('cost_posting').values({ ...cost, id: randomUUID() }).execute(), /cost_posting_live_source/);
-    await assert.rejects(db.insertInto('billing_event').values({ ...billing, id: randomUUID() }).execute(), /billing_event_live_source/);
+    await assert.rejects(db.insertInto('cost_posting').values({ ...cost, id: randomUUID(), basis: null }).execute(), /cost_posting_live_source/);
+    await assert.rejects(db.insertInto('billing_event').values({ ...billing, id: randomUUID(), basis: null }).execute(), /billing_event_live_source/);
   });
 
   it('posts cost only for a non-billable entry', async () => {

@@ -80,7 +80,8 @@ export const projects: ProjectFacts[] = [
       confirmed(W.fresh, 'r-dev'),
       confirmed(W.left, 'r-dev'),
     ],
-    rates: [{ roleId: 'r-dev', billRate: '120.00', effectiveFrom: '2026-01-01', effectiveTo: null }],
+    rateCardId: 'rc-1',
+    rates: [{ id: 'rate-1', roleId: 'r-dev', billRate: '120.00', effectiveFrom: '2026-01-01', effectiveTo: null }],
   },
   {
     id: P.draft,
@@ -91,6 +92,7 @@ export const projects: ProjectFacts[] = [
     contractId: null,
     tasks: [{ id: 'td', name: 'Draft work', status: 'OPEN', billable: true }],
     assignments: [confirmed(W.ana, 'r-dev')],
+    rateCardId: null,
     rates: [],
   },
   {
@@ -103,7 +105,8 @@ export const projects: ProjectFacts[] = [
     contractId: 'c-2',
     tasks: [{ id: T.bulk, name: 'Bulk work', status: 'OPEN', billable: true }],
     assignments: [confirmed(W.ana, 'r-dev', { id: 'a-bulk', startDate: '2024-01-01' })],
-    rates: [{ roleId: 'r-dev', billRate: '100.00', effectiveFrom: '2024-01-01', effectiveTo: null }],
+    rateCardId: 'rc-2',
+    rates: [{ id: 'rate-2', roleId: 'r-dev', billRate: '100.00', effectiveFrom: '2024-01-01', effectiveTo: null }],
   },
   {
     // Active but without a contract (internal work): nothing on it can be billed.
@@ -115,6 +118,7 @@ export const projects: ProjectFacts[] = [
     contractId: null,
     tasks: [{ id: 't-internal-work', name: 'Internal work', status: 'OPEN', billable: false }],
     assignments: [confirmed(W.ana, 'r-dev', { id: 'a-internal' })],
+    rateCardId: null,
     rates: [],
   },
 ];
