@@ -87,11 +87,13 @@ describe('the compiled tree (npm run build)', () => {
     assert.equal((answer as { data: { customers: { nodes: unknown[] } } }).data.customers.nodes.length, 1);
   });
 
-  it("holds each subgraph's prebuilt schema, named by its SDL's hash, so the compiled start uses them", () => {
+  it("holds each subgraph's prebuilt schema and the supergraph's cost declarations, named by their SDL's hash, so the compiled start uses them", () => {
     for (const name of subgraphNames) {
       const hash = sdlHash(readFileSync(join(root, 'schema', `${name}.graphql`), 'utf8'));
       assert.ok(existsSync(join(out, 'schema', 'prebuilt', `${hash}.json`)), `${name}'s prebuilt schema`);
     }
+    const supergraphHash = sdlHash(readFileSync(join(root, 'schema', 'supergraph.graphql'), 'utf8'));
+    assert.ok(existsSync(join(out, 'schema', 'prebuilt', `${supergraphHash}.cost.json`)), "the supergraph's prebuilt cost declarations");
   });
 
   it('the launcher refuses what is not an entry point, in one line', () => {
