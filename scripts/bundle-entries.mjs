@@ -2,11 +2,11 @@
  * Run by `npm run build` on the freshly compiled tree (`node scripts/bundle-entries.mjs <folder>`): replaces each
  * server entry point (what `npm start` and `npm run start:<process>` run) by one file holding it and every psgraph
  * module it imports, and kysely's. Node 20 loads ES modules one by one — resolving, reading, linking each — which for
- * the ≈ 470 of ours and kysely's ≈ 260 cost ≈ 0.3 s of CPU on every start (docs/benchmarks.md "Start-up"); it has no
- * compile cache (Node 22's `module.enableCompileCache`). The other compiled files stay as they are, for the scripts
+ * the ≈ 470 of ours and kysely's ≈ 260 cost ≈ 0.3–0.4 s of CPU on every start (docs/benchmarks.md "Start-up"); it has
+ * no compile cache (Node 22's `module.enableCompileCache`). The other compiled files stay as they are, for the scripts
  * and tests that import them.
  *
- * Each module's `import.meta.url` is rewritten to the URL of its compiled file, so the files read relative to it (the
+ * Each module's `import.meta.url` is rewritten to the URL of its own file, so the files read relative to it (the
  * .graphql schemas, the prebuilt artefacts, the browser IDE's files) are found as before. The other packages stay
  * imports of their own (one instance each, shared with the dependencies that import them too). esbuild comes with tsx,
  * a development dependency, as TypeScript does: where it is missing the entries stay unbundled, and start as before.
@@ -21,7 +21,11 @@ import { fileURLToPath } from 'node:url';
 /** The entry points scripts/run.mjs starts, relative to the compiled folder. */
 const entries = ['gateway/embedded.js', 'gateway/main.js', ...['crm', 'hcm', 'psa', 'time', 'erp'].map((name) => `subgraphs/${name}/main.js`)];
 
-/** Packages whose modules go into the bundle: ES modules only psgraph imports, many small files. */
+/**
+ * Packages whose modules go into the bundle: ES modules of many small files that only psgraph imports. Not Apollo
+ * Server's ES build (≈ 130 modules with graphql-tools, ≈ 0.1 s): its lazily imported plugins' imports would be hoisted
+ * above the telemetry stand-ins' (the build test checks that they come first).
+ */
 const inlinedPackages = new Set(['kysely']);
 
 /**
@@ -69,9 +73,9 @@ export async function bundleEntries(folder) {
               const file = join(resolveDir, path);
               return separateModules.has(urlPath(relative(folder, file))) ? { path: relativeUrl(file), external: true } : undefined;
             });
-            build.onLoad({ filter: /\.js$/ }, ({ path }) => {
-              if (relative(folder, path).startsWith('..')) return undefined;
+            build.onLoad({ filter: /\.m?js$/ }, ({ path }) => {
               const source = readFileSync(path, 'utf8');
+              if (!source.includes('import.meta.url')) return undefined;
               const own = `new URL(${JSON.stringify(relativeUrl(path))}, import.meta.url).href`;
               return { contents: source.replaceAll('import.meta.url', own), loader: 'js', resolveDir: dirname(path) };
             });
