@@ -8,6 +8,7 @@ import { InProcessBus } from '../lib/events/in-process-bus.ts';
 import type { SubgraphRuntime } from '../lib/graphql/subgraph-server.ts';
 import { createGraphClient } from '../lib/graph-client.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { DemoFirm } from '../lib/seed/demo-firm.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { seedOnce } from '../lib/seed/seed-once.ts';
 import { StartupPhases } from '../lib/startup.ts';
@@ -110,9 +111,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     }
     if (options.seed) {
       const today = isoDate(clock.now());
-      const firm = planDemoFirm({ scale: options.seed.scale, today });
+      const { scale } = options.seed;
+      let firm: DemoFirm | undefined;
+      // Planned when a schema needs seeding: not at all on a seeded database (every warm `npm start`).
+      const plan = () => (firm ??= planDemoFirm({ scale, today }));
       for (const [name, { database }] of Object.entries(subgraphs)) {
-        const seeded = await seedOnce(subgraphModules[name as keyof typeof subgraphModules], database.db, firm);
+        const seeded = await seedOnce(subgraphModules[name as keyof typeof subgraphModules], database.db, plan);
         options.logger.info('demo data ready', { subgraph: name, ...seeded });
       }
       phases.end('seed');

@@ -1,9 +1,12 @@
 /**
  * `npm run build` (also `prepare`, so `npm ci` builds): compiles the servers' TypeScript to dist/ once, so a start
  * loads plain JavaScript instead of transforming ≈ 450 files through tsx (≈ 1 s of every start, docs/benchmarks.md
- * "Start-up"), and each subgraph's schema worked out once (schema/prebuilt/, lib/graphql/prebuilt-subgraph-schema.ts). Types are not checked here (`npm run typecheck` and `npm test` do that): the output is what tsx would
- * have run. dist/ mirrors the tree, with the files the code reads next to itself (schema/*.graphql, the gateway's
- * .graphql files, the browser IDE's files, package.json, README.md), so paths relative to `import.meta.url` hold in both.
+ * "Start-up"), and each subgraph's schema and the supergraph's cost declarations worked out once (schema/prebuilt/,
+ * lib/graphql/prebuilt-subgraph-schema.ts, gateway/demand-control/cost-directives.ts), and each server entry point
+ * bundled with psgraph's own modules into one file (scripts/bundle-entries.mjs). Types are not checked here
+ * (`npm run typecheck` and `npm test` do that): the output is what tsx would have run. dist/ mirrors the tree, with
+ * the files the code reads next to itself (schema/*.graphql, the gateway's .graphql files, the browser IDE's files,
+ * package.json, README.md), so paths relative to `import.meta.url` hold in both.
  *
  * Plain JavaScript, not TypeScript: it runs before anything is compiled, and where only production dependencies are
  * installed.
@@ -96,7 +99,12 @@ export function build(into = distDir) {
   const prebuilt = spawnSync(process.execPath, [join(staging, 'scripts', 'prebuild-subgraph-schemas.js')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (prebuilt.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`writing the prebuilt subgraph schemas failed (exit ${prebuilt.status ?? prebuilt.signal})`);
+    throw new Error(`writing the prebuilt schemas failed (exit ${prebuilt.status ?? prebuilt.signal})`);
+  }
+  const bundled = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-entries.mjs'), staging], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (bundled.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`bundling the entry points failed (exit ${bundled.status ?? bundled.signal})`);
   }
   writeFileSync(join(staging, '.built'), `${began.toISOString()}\n`);
   // The stamp's time is when compiling began: a source saved during the build makes the result stale.

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   Kind,
   parse,
@@ -6,6 +7,7 @@ import {
   type DocumentNode,
   type FieldDefinitionNode,
 } from 'graphql';
+import { prebuiltSchemaDirectory, sdlHash } from '../../lib/graphql/prebuilt-subgraph-schema.ts';
 
 /** `@listSize` of the IBM GraphQL cost specification, as Apollo Federation composes it into the supergraph. */
 export interface ListSize {
@@ -92,4 +94,40 @@ export function readCostDirectives(supergraphSdl: string | DocumentNode): CostDi
     for (const field of definition.fields ?? []) if (field.kind === Kind.FIELD_DEFINITION) readField(type, field);
   }
   return { fieldWeights, typeWeights, listSizes };
+}
+
+/** The declarations as `npm run build` writes them beside the compiled code, named by the supergraph's hash. */
+interface PrebuiltCostDirectives {
+  readonly sourceHash: string;
+  readonly fieldWeights: ReadonlyArray<[string, number]>;
+  readonly typeWeights: ReadonlyArray<[string, number]>;
+  readonly listSizes: ReadonlyArray<[string, ListSize]>;
+}
+
+const prebuiltFile = (hash: string, directory: URL) => new URL(`${hash}.cost.json`, directory);
+
+/** Writes the declarations of `supergraphSdl` into `directory` (the build step, beside the subgraphs' prebuilt schemas). */
+export function writePrebuiltCostDirectives(supergraphSdl: string, directory: URL = prebuiltSchemaDirectory): void {
+  const { fieldWeights, typeWeights, listSizes } = readCostDirectives(supergraphSdl);
+  const prebuilt: PrebuiltCostDirectives = {
+    sourceHash: sdlHash(supergraphSdl),
+    fieldWeights: [...fieldWeights],
+    typeWeights: [...typeWeights],
+    listSizes: [...listSizes],
+  };
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(prebuiltFile(prebuilt.sourceHash, directory), JSON.stringify(prebuilt));
+}
+
+/**
+ * `readCostDirectives(supergraphSdl)`, from the build's artefact when there is one for exactly this supergraph (the
+ * compiled start), else read here (tests and `npm run dev` run the sources). Reading parses the whole supergraph,
+ * ≈ 50–80 ms of every start (docs/benchmarks.md "Start-up"), which Apollo Gateway parses again for itself.
+ */
+export function costDirectivesOf(supergraphSdl: string, directory: URL = prebuiltSchemaDirectory): CostDirectives {
+  const hash = sdlHash(supergraphSdl);
+  const file = prebuiltFile(hash, directory);
+  const prebuilt = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PrebuiltCostDirectives) : undefined;
+  if (prebuilt?.sourceHash !== hash) return readCostDirectives(supergraphSdl);
+  return { fieldWeights: new Map(prebuilt.fieldWeights), typeWeights: new Map(prebuilt.typeWeights), listSizes: new Map(prebuilt.listSizes) };
 }

@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import type { Identity } from '../../lib/auth/identity.ts';
 import type { GatewayContext } from '../context.ts';
-import { readCostDirectives } from './cost-directives.ts';
+import { costDirectivesOf } from './cost-directives.ts';
 import { costBudgetOf, queryLimitsOf, type QueryLimits } from './limits.ts';
 import { estimateCost, type CostModel } from './query-cost.ts';
 import { shapeViolations, type Violation } from './static-limits.ts';
@@ -73,7 +73,7 @@ export class DemandControl {
 
   constructor(options: DemandControlOptions) {
     this.limits = queryLimitsOf(options.limits);
-    this.#model = { directives: readCostDirectives(options.supergraphSdl), defaultListSize: 10, mutationWeight: 10 };
+    this.#model = { directives: costDirectivesOf(options.supergraphSdl), defaultListSize: 10, mutationWeight: 10 };
   }
 
   /**

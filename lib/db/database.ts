@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration, type Transaction } from 'kysely';
-import pg from 'pg';
+import type pgDriver from 'pg';
 import { PGliteDialect, PGliteSession } from './pglite-dialect.ts';
 import { withStatementDeadlines } from './statement-deadline.ts';
 import type { Logger } from '../logger.ts';
@@ -9,6 +10,12 @@ import { ConfigError } from '../config.ts';
 import { addressOf, isUnreachable, NotReachable, waitFor } from '../startup.ts';
 import { normalizedParsers } from './types.ts';
 import { poolPerWorkload } from './workload-pools.ts';
+
+/**
+ * node-postgres, loaded when a PostgreSQL URL is used: the embedded default (PGlite) never needs it, and would otherwise
+ * load it at every start (docs/benchmarks.md "Start-up").
+ */
+const postgresDriver = () => createRequire(import.meta.url)('pg') as typeof pgDriver;
 
 /** Counts the SQL statements one Kysely instance sends; tests use it to prove there is no N+1. */
 export class StatementCounter {
@@ -76,6 +83,7 @@ export async function openPGlite(dataDir?: string): Promise<PGliteSession> {
  */
 function createDialects(target: DatabaseTarget): { dialect: Dialect; background: Dialect } {
   if (target.kind === 'pglite') return { dialect: new PGliteDialect(target.session), background: new PGliteDialect(target.session, 'batch') };
+  const pg = postgresDriver();
   const pool = (max: number) =>
     withStatementDeadlines(
       new pg.Pool({
@@ -159,7 +167,7 @@ export async function waitForPostgres(url: string, options: { retrySeconds: numb
   await waitFor(
     { name: 'PostgreSQL', variable: options.variable ?? 'DATABASE_URL', address: addressOf(url, 5432) },
     async () => {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+      const client = new (postgresDriver().Client)({ connectionString: url, connectionTimeoutMillis: 5_000 });
       client.on('error', () => undefined);
       try {
         await client.connect();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   countFailure,
   PartlyPublished,
@@ -24,6 +25,13 @@ import { silentLogger } from '../logger.ts';
 import { isUnreachable, NotReachable } from '../startup.ts';
 import type { EventPosition } from './position.ts';
 import { SequenceTracker, sourceOfType, type ReplayRequest } from './sequence-tracker.ts';
+
+/**
+ * ioredis, loaded when a Redis bus is made: the embedded default's in-process bus never needs it, and every process
+ * that imports this module (the gateway checks for a Redis bus) would otherwise load it at start (docs/benchmarks.md
+ * "Start-up").
+ */
+const redisClient = () => (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
 
 export interface RedisBusOptions {
   readonly url: string;
@@ -101,7 +109,7 @@ export class RedisBus implements EventBus {
       ownerLeaseMs: options.ownerLeaseMs ?? 15_000,
     };
     this.#logger = options.logger ?? silentLogger;
-    this.#client = new Redis(options.url, {
+    this.#client = new (redisClient())(options.url, {
       lazyConnect: false,
       maxRetriesPerRequest: null,
       retryStrategy: (times) => Math.min(times * 200, 2000),
@@ -521,7 +529,7 @@ export class RedisBus implements EventBus {
  * NotReachable while nothing listens there, a plain error when Redis answers but refuses us (password, TLS).
  */
 export async function pingRedis(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5_000, enableOfflineQueue: false });
+  const client = new (redisClient())(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5_000, enableOfflineQueue: false });
   // The socket's error (ECONNREFUSED) arrives as an event; connect() itself only says "Connection is closed".
   let socketError: unknown;
   client.on('error', (error) => (socketError = error));

@@ -24,8 +24,6 @@ export const prebuiltSchemaDirectory = new URL('../../schema/prebuilt/', import.
 
 export const sdlHash = (sdl: string) => createHash('sha256').update(sdl).digest('hex');
 
-const sourceOf = (typeDefs: DocumentNode) => typeDefs.loc?.source.body;
-
 /** What `buildSubgraphSchema` would derive from this SDL (the build step). */
 export function prebuildSubgraphSchema(sdl: string): PrebuiltSubgraphSchema {
   const subgraph = buildSubgraph(FEDERATION_UNNAMED_SUBGRAPH_NAME, '', parse(sdl), false);
@@ -58,17 +56,14 @@ function readPrebuilt(sdl: string, directory: URL): PrebuiltSubgraphSchema | und
 }
 
 /**
- * `buildSubgraphSchema({ typeDefs, resolvers })`, from the build's artefact when there is one for exactly this SDL
- * (the compiled start), else built here (tests and `npm run dev` run the sources, where there is none). The artefact
- * was validated when it was built; the schema is the same (test/lib/prebuilt-subgraph-schema.test.ts compares both).
+ * `buildSubgraphSchema({ typeDefs: parse(sdl), resolvers })`, from the build's artefact when there is one for exactly
+ * this SDL (the compiled start: the SDL is then not even parsed), else built here (tests and `npm run dev` run the
+ * sources, where there is none). The artefact was validated when it was built; the schema is the same
+ * (test/lib/prebuilt-subgraph-schema.test.ts compares both).
  */
-export function subgraphSchema(
-  definition: { typeDefs: DocumentNode; resolvers: any },
-  directory: URL = prebuiltSchemaDirectory,
-): GraphQLSchema {
-  const sdl = sourceOf(definition.typeDefs);
-  const prebuilt = sdl === undefined ? undefined : readPrebuilt(sdl, directory);
-  if (!prebuilt) return buildSubgraphSchema(definition);
+export function subgraphSchema(definition: { sdl: string; resolvers: any }, directory: URL = prebuiltSchemaDirectory): GraphQLSchema {
+  const prebuilt = readPrebuilt(definition.sdl, directory);
+  if (!prebuilt) return buildSubgraphSchema({ typeDefs: parse(definition.sdl), resolvers: definition.resolvers });
   const schema = buildASTSchema(parse(prebuilt.executableSdl, { noLocation: true }), { assumeValid: true, assumeValidSDL: true });
   // The rest is buildSubgraphSchema's own tail: the federation fields' resolvers, then the subgraph's.
   const queryRootName = schema.getQueryType()!.name;

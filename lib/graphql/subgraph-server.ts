@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import type { DocumentNode } from 'graphql';
 import type { Kysely } from 'kysely';
 import { CORRELATION_HEADER, type Identity, type Role } from '../auth/identity.ts';
 import { DomainError, formatGraphQLError } from '../errors.ts';
@@ -38,7 +37,8 @@ export interface RequestScope {
 
 export interface SubgraphDefinition<Ctx extends RequestScope> {
   readonly name: string;
-  readonly typeDefs: DocumentNode;
+  /** The subgraph's SDL (schema/<name>.graphql). */
+  readonly sdl: string;
   readonly resolvers: any;
   readonly db: Kysely<any>;
   /** Where the outbox relay polls; unlogged, so statement counts see requests only (default `db`). */
@@ -81,7 +81,7 @@ export interface SubgraphRuntime {
 export function createSubgraphRuntime<Ctx extends RequestScope>(definition: SubgraphDefinition<Ctx>): SubgraphRuntime {
   const { name, logger } = definition;
   const apollo = new ApolloServer<Ctx>({
-    schema: subgraphSchema({ typeDefs: definition.typeDefs, resolvers: withAsyncReferenceResolvers(definition.resolvers) }),
+    schema: subgraphSchema({ sdl: definition.sdl, resolvers: withAsyncReferenceResolvers(definition.resolvers) }),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { maskUnexpected: definition.maskErrors }),
     includeStacktraceInErrorResponses: !definition.maskErrors,
     // The process owns shutdown (lib/run-subgraph.ts). Apollo's own SIGTERM handler would re-raise the signal once

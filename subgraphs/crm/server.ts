@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { gql } from 'graphql-tag';
 import {
   createSubgraphRuntime,
   type RequestScope,
@@ -19,7 +18,8 @@ export interface CrmContext extends RequestScope {
   readonly crmQueries: ReturnType<typeof createCrmQueries>;
 }
 
-export const crmTypeDefs = gql(readFileSync(new URL('../../schema/crm.graphql', import.meta.url), 'utf8'));
+/** The subgraph's SDL as written; parsed only where no prebuilt schema fits it (lib/graphql/prebuilt-subgraph-schema.ts). */
+export const crmSdl = readFileSync(new URL('../../schema/crm.graphql', import.meta.url), 'utf8');
 
 /** Builds the crm subgraph from its dependencies; starts nothing until `listen`. */
 export interface CrmOptions {
@@ -33,7 +33,7 @@ export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>, optio
   const crm = createCrmService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick(), hcmRefs: options.hcmRefs });
   runtime = createSubgraphRuntime<CrmContext>({
     name: 'crm',
-    typeDefs: crmTypeDefs,
+    sdl: crmSdl,
     resolvers: crmResolvers,
     db: deps.db,
     gauges: crmGauges(deps),

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { gql } from 'graphql-tag';
 import type { DomainEvent } from '../../lib/events/envelope.ts';
 import {
   createSubgraphRuntime,
@@ -61,7 +60,8 @@ export interface ErpContext extends RequestScope {
   readonly reconciliationLoaders: ReturnType<typeof createReconciliationLoaders>;
 }
 
-export const erpTypeDefs = gql(readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8'));
+/** The subgraph's SDL as written; parsed only where no prebuilt schema fits it (lib/graphql/prebuilt-subgraph-schema.ts). */
+export const erpSdl = readFileSync(new URL('../../schema/erp.graphql', import.meta.url), 'utf8');
 
 export interface ErpOptions {
   /** Where the posting consumer reads psa's projects and hcm's cost rates; without it, approvals are not posted. */
@@ -106,7 +106,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
   const reconciliationRedrive = createRedriveService({ db: deps.db, republisher: options.approvalRepublisher, logger });
   runtime = createSubgraphRuntime<ErpContext>({
     name: 'erp',
-    typeDefs: erpTypeDefs,
+    sdl: erpSdl,
     resolvers: erpResolvers,
     db: deps.db,
     gauges: erpGauges(deps),

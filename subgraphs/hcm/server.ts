@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { gql } from 'graphql-tag';
 import { isoDate } from '../../lib/clock.ts';
 import {
   createSubgraphRuntime,
@@ -31,7 +30,8 @@ export interface HcmContext extends RequestScope {
   readonly now: Date;
 }
 
-export const hcmTypeDefs = gql(readFileSync(new URL('../../schema/hcm.graphql', import.meta.url), 'utf8'));
+/** The subgraph's SDL as written; parsed only where no prebuilt schema fits it (lib/graphql/prebuilt-subgraph-schema.ts). */
+export const hcmSdl = readFileSync(new URL('../../schema/hcm.graphql', import.meta.url), 'utf8');
 
 /** Builds the hcm subgraph from its dependencies; starts nothing until `listen`. */
 export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): SubgraphRuntime {
@@ -42,7 +42,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
   const webhooks = createHcmWebhooks(deps, () => runtime?.relay.kick());
   runtime = createSubgraphRuntime<HcmContext>({
     name: 'hcm',
-    typeDefs: hcmTypeDefs,
+    sdl: hcmSdl,
     resolvers: hcmResolvers,
     db: deps.db,
     gauges: hcmGauges(deps),

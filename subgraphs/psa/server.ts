@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { gql } from 'graphql-tag';
 import {
   createSubgraphRuntime,
   type RequestScope,
@@ -35,7 +34,8 @@ export interface PsaOptions {
   foreignRefs?: ForeignRefs;
 }
 
-export const psaTypeDefs = gql(readFileSync(new URL('../../schema/psa.graphql', import.meta.url), 'utf8'));
+/** The subgraph's SDL as written; parsed only where no prebuilt schema fits it (lib/graphql/prebuilt-subgraph-schema.ts). */
+export const psaSdl = readFileSync(new URL('../../schema/psa.graphql', import.meta.url), 'utf8');
 
 /** Builds the psa subgraph from its dependencies; starts nothing until `listen` (which also starts its consumers). */
 export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, options: PsaOptions = {}): SubgraphRuntime {
@@ -52,7 +52,7 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, optio
   const planning = createPlanningQueries(deps.db, planningFacts);
   runtime = createSubgraphRuntime<PsaContext>({
     name: 'psa',
-    typeDefs: psaTypeDefs,
+    sdl: psaSdl,
     resolvers: psaResolvers,
     db: deps.db,
     gauges: psaGauges(deps),

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { gql } from 'graphql-tag';
 import {
   createSubgraphRuntime,
   type RequestScope,
@@ -44,7 +43,8 @@ export interface TimeContext extends RequestScope {
   readonly forecast: ForecastQueries;
 }
 
-export const timeTypeDefs = gql(readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8'));
+/** The subgraph's SDL as written; parsed only where no prebuilt schema fits it (lib/graphql/prebuilt-subgraph-schema.ts). */
+export const timeSdl = readFileSync(new URL('../../schema/time.graphql', import.meta.url), 'utf8');
 
 /**
  * Builds the time subgraph from its dependencies; starts nothing until `listen`. `options.workContext` is where
@@ -93,7 +93,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   };
   runtime = createSubgraphRuntime<TimeContext>({
     name: 'time',
-    typeDefs: timeTypeDefs,
+    sdl: timeSdl,
     resolvers: timeResolvers,
     db: deps.db,
     gauges: timeGauges(deps),

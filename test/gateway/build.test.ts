@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { subgraphNames } from '../../lib/config.ts';
@@ -87,11 +87,27 @@ describe('the compiled tree (npm run build)', () => {
     assert.equal((answer as { data: { customers: { nodes: unknown[] } } }).data.customers.nodes.length, 1);
   });
 
-  it("holds each subgraph's prebuilt schema, named by its SDL's hash, so the compiled start uses them", () => {
+  it("holds each subgraph's prebuilt schema and the supergraph's cost declarations, named by their SDL's hash, so the compiled start uses them", () => {
     for (const name of subgraphNames) {
       const hash = sdlHash(readFileSync(join(root, 'schema', `${name}.graphql`), 'utf8'));
       assert.ok(existsSync(join(out, 'schema', 'prebuilt', `${hash}.json`)), `${name}'s prebuilt schema`);
     }
+    const supergraphHash = sdlHash(readFileSync(join(root, 'schema', 'supergraph.graphql'), 'utf8'));
+    assert.ok(existsSync(join(out, 'schema', 'prebuilt', `${supergraphHash}.cost.json`)), "the supergraph's prebuilt cost declarations");
+  });
+
+  it('bundles each server entry point with psgraph\'s own modules, apart from the three kept separate', () => {
+    const entries = ['gateway/embedded.js', 'gateway/main.js', ...subgraphNames.map((name) => `subgraphs/${name}/main.js`)];
+    for (const entry of entries) {
+      const code = readFileSync(join(out, entry), 'utf8');
+      const ownImports = [...code.matchAll(/(?:^import|\bimport\()\s*(?:[^'"]*?from\s*)?["'](\.[^"']+)["']/gm)].map((match) => match[1]);
+      const separate = ownImports.map((path) => join(dirname(entry), path));
+      assert.ok(separate.every((path) => ['gateway/defer-apollo-telemetry.js', 'lib/tracing/sdk.js', 'lib/tracing/spans.js'].includes(path)), `${entry} imports ${separate.join(', ')}`);
+      assert.doesNotMatch(code, /^import .*["']kysely["'];$/m, `${entry} imports kysely instead of holding it`);
+    }
+    // The embedded start loads the stand-ins for @apollo/gateway's telemetry before any package.
+    const firstImport = readFileSync(join(out, 'gateway/embedded.js'), 'utf8').match(/^import .+$/m)?.[0];
+    assert.equal(firstImport, 'import "./defer-apollo-telemetry.js";');
   });
 
   it('the launcher refuses what is not an entry point, in one line', () => {

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -8,12 +12,15 @@ import type { Role } from '../../lib/auth/identity.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { demoWorkerFor } from '../../lib/seed/demo-users.ts';
 import {
+  costDirectivesOf,
   DemandControl,
   defaultQueryLimits,
   estimateCost,
   periodCount,
   periodFields,
   readCostDirectives,
+  writePrebuiltCostDirectives,
+  type CostDirectives,
   type CostModel,
 } from '../../gateway/demand-control/index.ts';
 import { supergraphSdl } from '../../gateway/supergraph.ts';
@@ -61,6 +68,30 @@ describe('demand control: the cost model', () => {
     assert.ok(paged.length > 40);
     const undeclared = paged.filter(({ key }) => !directives.listSizes.has(key)).map(({ key }) => key);
     assert.deepEqual(undeclared, [], 'declare @listSize on these paged fields (schema/<name>.graphql)');
+  });
+
+  it("takes the declarations from the build's artefact for exactly this supergraph, else reads them itself", () => {
+    const folder = mkdtempSync(join(tmpdir(), 'psgraph-cost-'));
+    try {
+      const directory = pathToFileURL(`${folder}/`);
+      const sdl = supergraphSdl();
+      writePrebuiltCostDirectives(sdl, directory);
+      // As JSON keeps them: a list size without an assumed size has no such key there.
+      const plain = (declared: CostDirectives) =>
+        JSON.parse(JSON.stringify({ fields: [...declared.fieldWeights], types: [...declared.typeWeights], lists: [...declared.listSizes] }));
+      assert.deepEqual(plain(costDirectivesOf(sdl, directory)), plain(directives));
+      // Used as it is when the hash matches (a mark only the artefact has), passed over when the supergraph changed.
+      const [artefact] = readdirSync(folder);
+      assert.match(artefact, /^[0-9a-f]{64}\.cost\.json$/);
+      const written = JSON.parse(readFileSync(join(folder, artefact), 'utf8')) as { fieldWeights: Array<[string, number]> };
+      writeFileSync(join(folder, artefact), JSON.stringify({ ...written, fieldWeights: [...written.fieldWeights, ['Query.marked', 7]] }));
+      assert.equal(costDirectivesOf(sdl, directory).fieldWeights.get('Query.marked'), 7);
+      const changed = costDirectivesOf(`${sdl}\n# changed\n`, directory);
+      assert.equal(changed.fieldWeights.get('Query.marked'), undefined);
+      assert.deepEqual(plain(changed), plain(directives));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('knows every period field it weighs', () => {

@@ -5,23 +5,23 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { execute, getIntrospectionQuery, isNamedType, parse, print, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { execute, getIntrospectionQuery, isNamedType, parse, print, printSchema, type GraphQLSchema } from 'graphql';
 import { sdlHash, subgraphSchema, writePrebuiltSubgraphSchemas, type PrebuiltSubgraphSchema } from '../../lib/graphql/prebuilt-subgraph-schema.ts';
-import { crmTypeDefs } from '../../subgraphs/crm/server.ts';
-import { erpTypeDefs } from '../../subgraphs/erp/server.ts';
-import { hcmTypeDefs } from '../../subgraphs/hcm/server.ts';
-import { psaTypeDefs } from '../../subgraphs/psa/server.ts';
-import { timeTypeDefs } from '../../subgraphs/time/server.ts';
+import { crmSdl } from '../../subgraphs/crm/server.ts';
+import { erpSdl } from '../../subgraphs/erp/server.ts';
+import { hcmSdl } from '../../subgraphs/hcm/server.ts';
+import { psaSdl } from '../../subgraphs/psa/server.ts';
+import { timeSdl } from '../../subgraphs/time/server.ts';
 
 /**
  * The compiled start builds each subgraph's schema from the artefact `npm run build` wrote: it must be the schema
  * `buildSubgraphSchema` makes — the same types, directives on them, introspection, `_service { sdl }` and `_entities`.
  */
-const typeDefsOf: Record<string, DocumentNode> = { crm: crmTypeDefs, hcm: hcmTypeDefs, psa: psaTypeDefs, time: timeTypeDefs, erp: erpTypeDefs };
+const sdlOf: Record<string, string> = { crm: crmSdl, hcm: hcmSdl, psa: psaSdl, time: timeSdl, erp: erpSdl };
 const directory = mkdtempSync(join(tmpdir(), 'psgraph-prebuilt-'));
 const directoryUrl = pathToFileURL(`${directory}/`);
 after(() => rmSync(directory, { recursive: true, force: true }));
-writePrebuiltSubgraphSchemas(Object.values(typeDefsOf).map((typeDefs) => typeDefs.loc!.source.body), directoryUrl);
+writePrebuiltSubgraphSchemas(Object.values(sdlOf), directoryUrl);
 
 /** Every named type's and directive's definition as written, applied directives included (printSchema drops those). */
 const definitionsOf = (schema: GraphQLSchema) =>
@@ -34,14 +34,15 @@ const run = async (schema: GraphQLSchema, query: string, variables?: Record<stri
   JSON.parse(JSON.stringify(await execute({ schema, document: parse(query), variableValues: variables, contextValue: {} })));
 
 describe('prebuilt subgraph schemas', () => {
-  for (const [name, typeDefs] of Object.entries(typeDefsOf)) {
+  for (const [name, sdl] of Object.entries(sdlOf)) {
     it(`${name}: the same schema as buildSubgraphSchema, from the artefact`, async () => {
+      const typeDefs = parse(sdl);
       const entityType = typeDefs.definitions.find(
         (definition) => definition.kind === 'ObjectTypeDefinition' && definition.directives?.some((directive) => directive.name.value === 'key'),
       ) as { name: { value: string } } | undefined;
       const withReference = entityType ? { [entityType.name.value]: { __resolveReference: (reference: { id: string }) => ({ ...reference, resolved: true }) } } : {};
       const built = buildSubgraphSchema({ typeDefs, resolvers: withReference });
-      const prebuilt = subgraphSchema({ typeDefs, resolvers: withReference }, directoryUrl);
+      const prebuilt = subgraphSchema({ sdl, resolvers: withReference }, directoryUrl);
 
       assert.equal(printSchema(prebuilt), printSchema(built));
       assert.deepEqual(definitionsOf(prebuilt), definitionsOf(built));
@@ -58,18 +59,18 @@ describe('prebuilt subgraph schemas', () => {
   }
 
   it("takes the artefact named by the SDL's hash as it is, without building", () => {
-    const sdl = crmTypeDefs.loc!.source.body;
+    const sdl = crmSdl;
     const artefact = new URL(`${sdlHash(sdl)}.json`, directoryUrl);
     const written = JSON.parse(readFileSync(artefact, 'utf8')) as PrebuiltSubgraphSchema;
     const marked = { ...written, executableSdl: `${written.executableSdl}\nextend type Query { fromArtefact: Boolean }\n` };
     const otherDirectory = pathToFileURL(`${mkdtempSync(join(directory, 'marked-'))}/`);
     writeFileSync(new URL(`${sdlHash(sdl)}.json`, otherDirectory), JSON.stringify(marked));
-    assert.ok(subgraphSchema({ typeDefs: crmTypeDefs, resolvers: {} }, otherDirectory).getQueryType()!.getFields().fromArtefact);
+    assert.ok(subgraphSchema({ sdl: crmSdl, resolvers: {} }, otherDirectory).getQueryType()!.getFields().fromArtefact);
   });
 
   it('builds the schema itself when the SDL changed since the artefact was written', () => {
-    const changed = parse(`${crmTypeDefs.loc!.source.body}\nextend type Query { builtHere: Boolean }\n`);
-    const schema = subgraphSchema({ typeDefs: changed, resolvers: {} }, directoryUrl);
+    const changed = `${crmSdl}\nextend type Query { builtHere: Boolean }\n`;
+    const schema = subgraphSchema({ sdl: changed, resolvers: {} }, directoryUrl);
     assert.ok(schema.getQueryType()!.getFields().builtHere);
   });
 });
