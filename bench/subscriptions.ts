@@ -12,6 +12,16 @@
  * name from hcm, the project's code from psa, its customer from crm): the realistic mix of managers' dashboards and
  * workers' own feeds. Latency is reported for the workers' and the managers' subscribers apart, so a worker's wait
  * alone (--managers 0) compares with their wait in the mix. --concurrent-batches N: the feed's bound (default its own).
+ * --stalled N: N more workers' connections that stop reading once subscribed (no pong either): the gateway should drop
+ * them after a keep-alive interval (--keep-alive ms) and its memory should not grow with what they do not read.
+ * --client-processes N: client processes the connections are spread over (default one per 5,000; each holds a socket
+ * per connection, as the gateway does: the run stops at once if `ulimit -n` is too low for them).
+ * --max-queued N: the feed's queue per subscriber (default 100,000, so an overloaded run is measured, not cut off).
+ * --profile DIR: a CPU profile of the gateway's process per rate, taken while events flow (open in Chrome DevTools).
+ *
+ * Per rate it reports the gateway process's CPU (user + system, the hub's and publisher's included) per event and per
+ * delivered result — a fair measure on a loaded machine, where latency is not — and its memory after GC after each
+ * rate (give a rate twice, `--rates 10,10`, to see whether memory stays flat across a second wave of events).
  *
  * The embedded hub (five subgraphs, demo firm at scale 1) serves the data; the measured gateway is a second gateway
  * over the same subgraphs with a bus of its own (in-process, or a fresh Redis stream), so the synthetic
@@ -24,6 +34,8 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -45,9 +57,12 @@ const now = () => performance.timeOrigin + performance.now();
 /** Messages between the benchmark and its client process. */
 type ToClients = { kind: 'open'; url: string; subscribers: Subscriber[] } | { kind: 'count' } | { kind: 'report' };
 type FromClients =
+  /** `ended`: subscriptions that ended with an error (SLOW_CONSUMER and the like) or a closed socket, so far. */
   | { kind: 'opened'; failed: number; ms: number }
+  | { kind: 'ended'; ended: number }
   | { kind: 'counted'; received: number }
-  | { kind: 'received'; receipts: [id: string, at: number, audience: Audience][] };
+  /** `cpuMs`: the client process's CPU (user + system) since its previous report. */
+  | { kind: 'received'; receipts: [id: string, at: number, audience: Audience][]; cpuMs: number };
 
 /** A worker following their own entries, or a manager their reports'. */
 type Audience = 'worker' | 'manager';
@@ -56,6 +71,8 @@ interface Subscriber {
   audience: Audience;
   /** The worker, or the manager, it filters on. */
   filterId: string;
+  /** A client that stops reading its socket once subscribed (it answers no ping either): a consumer gone slow. */
+  stalls?: boolean;
 }
 
 const queries: Record<Audience, string> = {
@@ -73,21 +90,42 @@ if (process.env.BENCH_SUBSCRIPTION_CLIENTS) {
 /** The client process: opens the connections it is told to, records when each result arrives. */
 async function runClients() {
   let receipts: [string, number, Audience][] = [];
+  let cpu = process.cpuUsage();
+  let ended = 0;
+  /** The sockets graphql-ws opens, in order: a stalling subscriber's is paused once it has subscribed. */
+  const sockets: WebSocket[] = [];
+  class RecordedWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      sockets.push(this);
+    }
+  }
   process.on('message', async (message: ToClients) => {
     if (message.kind === 'count') {
       process.send!({ kind: 'counted', received: receipts.length } satisfies FromClients);
       return;
     }
     if (message.kind === 'report') {
-      process.send!({ kind: 'received', receipts } satisfies FromClients);
+      const used = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      process.send!({ kind: 'received', receipts, cpuMs: (used.user + used.system) / 1000 } satisfies FromClients);
       receipts = [];
       return;
     }
     const started = now();
     let failed = 0;
     const queue = [...message.subscribers];
-    const openOne = async ({ token, audience, filterId }: Subscriber) => {
-      const client = createClient({ url: message.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+    const openOne = async ({ token, audience, filterId, stalls }: Subscriber) => {
+      const client = createClient({
+        url: message.url,
+        webSocketImpl: RecordedWebSocket,
+        connectionParams: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        lazy: false,
+        onNonLazyError: () => undefined,
+        on: { closed: () => void ended++ },
+      });
+      const socket = sockets[sockets.length - 1];
       await new Promise<void>((resolve) => {
         const connected = client.on('connected', () => {
           connected();
@@ -104,12 +142,14 @@ async function runClients() {
         {
           next: (result) => {
             const id = (result.data as any)?.timeEntryStatusChanged?.id;
-            if (id) receipts.push([id, now(), audience]);
+            if (id && !stalls) receipts.push([id, now(), audience]);
           },
-          error: () => void failed++,
+          error: () => void ended++,
           complete: () => undefined,
         },
       );
+      // Once the subscribe message is out: from then on nothing is read, so the gateway's writes and pings pile up.
+      if (stalls) setTimeout(() => socket.pause(), 100);
     };
     // 100 handshakes at a time.
     await Promise.all(Array.from({ length: 100 }, async () => {
@@ -117,6 +157,7 @@ async function runClients() {
     }));
     process.send!({ kind: 'opened', failed, ms: Math.round(now() - started) } satisfies FromClients);
   });
+  setInterval(() => process.send!({ kind: 'ended', ended } satisfies FromClients), 1000).unref();
 }
 
 async function runBenchmark() {
@@ -127,10 +168,21 @@ async function runBenchmark() {
       seconds: { type: 'string', default: '10' },
       managers: { type: 'string', default: '0' },
       'concurrent-batches': { type: 'string' },
+      /** A directory: a CPU profile of the gateway process (hub, gateway, publisher) per rate, while events flow. */
+      profile: { type: 'string' },
+      /** Client processes the connections are spread over (default: one per 5,000). */
+      'client-processes': { type: 'string' },
+      /** More workers' connections that stop reading once subscribed: what a consumer gone slow costs the gateway. */
+      stalled: { type: 'string', default: '0' },
+      /** The feed's queue per subscriber (default 100,000, so an overloaded run is measured rather than cut off). */
+      'max-queued': { type: 'string', default: '100000' },
+      /** The gateway's WebSocket ping interval, ms (a peer that misses a pong for as long is dropped). */
+      'keep-alive': { type: 'string' },
     },
   });
   const connections = Number(values.connections);
   const managerConnections = Number(values.managers);
+  const stalledConnections = Number(values.stalled);
   const rates = values.rates!.split(',').map(Number);
   const seconds = Number(values.seconds);
   const logger = createLogger({}, 'error');
@@ -159,8 +211,9 @@ async function runBenchmark() {
     bus,
     subscriptions: {
       group: 'bench.live',
-      maxConnectionsPerIdentity: connections + managerConnections,
-      maxQueued: 100_000,
+      maxConnectionsPerIdentity: connections + managerConnections + stalledConnections,
+      maxQueued: Number(values['max-queued']),
+      keepAliveMs: values['keep-alive'] === undefined ? undefined : Number(values['keep-alive']),
       concurrentBatches: values['concurrent-batches'] === undefined ? undefined : Number(values['concurrent-batches']),
     },
   });
@@ -187,9 +240,15 @@ async function runBenchmark() {
       const workerId = managers[index % managers.length];
       return { audience: 'manager' as const, filterId: workerId, token: await signBearerToken({ workerId, roles: ['WORKER', 'MANAGER'] }, jwtSecret) };
     }),
+    ...Array.from({ length: stalledConnections }, async (_, index) => {
+      const workerId = workers[index % workers.length];
+      return { audience: 'worker' as const, filterId: workerId, stalls: true, token: await signBearerToken({ workerId, roles: ['WORKER'] }, jwtSecret) };
+    }),
   ]);
   const subscribersOf = new Map<string, number>();
-  for (const { audience, filterId } of subscribers) subscribersOf.set(`${audience}:${filterId}`, (subscribersOf.get(`${audience}:${filterId}`) ?? 0) + 1);
+  for (const { audience, filterId, stalls } of subscribers) {
+    if (!stalls) subscribersOf.set(`${audience}:${filterId}`, (subscribersOf.get(`${audience}:${filterId}`) ?? 0) + 1);
+  }
 
   const gc = (globalThis as { gc?: () => void }).gc;
   const memory = () => {
@@ -200,8 +259,20 @@ async function runBenchmark() {
   };
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
-  const child = fork(new URL(import.meta.url).pathname, [], { env: { ...process.env, BENCH_SUBSCRIPTION_CLIENTS: '1' }, execArgv: ['--import', 'tsx'] });
-  const reply = <K extends FromClients['kind']>(kind: K) =>
+  // Every socket is a file descriptor, on both sides: the gateway's process holds all of them, each client process its share.
+  const clientProcesses = Number(values['client-processes'] ?? Math.max(1, Math.ceil(subscribers.length / 5000)));
+  const openFiles = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity);
+  if (openFiles < subscribers.length + 1000) {
+    process.stderr.write(`ulimit -n is ${openFiles}: too few for ${subscribers.length} connections and the hub's own; raise it (ulimit -n) before the run\n`);
+    process.exit(1);
+  }
+  const children = Array.from({ length: clientProcesses }, () =>
+    fork(new URL(import.meta.url).pathname, [], { env: { ...process.env, BENCH_SUBSCRIPTION_CLIENTS: '1' }, execArgv: ['--import', 'tsx'] }),
+  );
+  /** Subscriptions the clients saw end (an error such as SLOW_CONSUMER, or the socket closed), per client process. */
+  const endedIn = children.map(() => 0);
+  children.forEach((child, index) => child.on('message', (message: FromClients) => message.kind === 'ended' && (endedIn[index] = message.ended)));
+  const reply = <K extends FromClients['kind']>(child: (typeof children)[number], kind: K) =>
     new Promise<Extract<FromClients, { kind: K }>>((resolve) => {
       const listen = (message: FromClients) => {
         if (message.kind !== kind) return;
@@ -210,18 +281,28 @@ async function runBenchmark() {
       };
       child.on('message', listen);
     });
+  /** Asks every client process, each for its share (`message(index)`), and collects their replies. */
+  const askClients = <K extends FromClients['kind']>(message: (index: number) => ToClients, kind: K) =>
+    Promise.all(
+      children.map((child, index) => {
+        const replied = reply(child, kind);
+        child.send(message(index));
+        return replied;
+      }),
+    );
 
   const before = memory();
-  child.send({ kind: 'open', url, subscribers } satisfies ToClients);
-  const opened = await reply('opened');
-  const deadline = Date.now() + 60_000;
+  const openedBy = await askClients((index) => ({ kind: 'open', url, subscribers: subscribers.filter((_, at) => at % clientProcesses === index) }), 'opened');
+  const opened = { failed: openedBy.reduce((sum, one) => sum + one.failed, 0), ms: Math.max(...openedBy.map((one) => one.ms)) };
+  const deadline = Date.now() + 120_000;
   while (gateway.live!.subscriberCount < subscribers.length - opened.failed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const withConnections = memory();
   const perConnection = (key: keyof typeof before) => ((withConnections[key] - before[key]) / subscribers.length / 1024).toFixed(1);
   process.stdout.write(
     [
       `store: ${databaseUrl ? 'PostgreSQL' : 'PGlite in memory'}; bus: ${redisUrl ? 'Redis Streams' : 'in-process'}; ${workers.length} workers, ${rows.length} approved entries`,
-      `connections: ${connections} workers' + ${managerConnections} managers' (${managers.length} managers) opened in ${opened.ms} ms (${opened.failed} failed); ${gateway.live!.subscriberCount} subscribers registered`,
+      `connections: ${connections} workers' + ${managerConnections} managers' (${managers.length} managers)${stalledConnections ? ` + ${stalledConnections} that stop reading` : ''} ` +
+        `from ${clientProcesses} client process(es) opened in ${opened.ms} ms (${opened.failed} failed); ${gateway.live!.subscriberCount} subscribers registered`,
       `gateway process memory (after GC${gc ? '' : ' — unavailable: run with --expose-gc'}): rss ${mib(before.rss)} → ${mib(withConnections.rss)} MiB, heap ${mib(before.heapUsed)} → ${mib(withConnections.heapUsed)} MiB`,
       `per connection: rss ${perConnection('rss')} KiB, heap ${perConnection('heapUsed')} KiB, external ${perConnection('external')} KiB`,
       '',
@@ -242,10 +323,23 @@ async function runBenchmark() {
     return counts;
   };
   const workLines: string[] = [];
+  const memoryLines: string[] = [];
+
+  const profiler = values.profile ? new Session() : null;
+  if (profiler) {
+    mkdirSync(values.profile!, { recursive: true });
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+  }
+  const cpuLines: string[] = [];
 
   let next = 0;
   for (const rate of rates) {
     const workBefore = await work();
+    // The clients' CPU so far is not this rate's.
+    await askClients(() => ({ kind: 'report' }), 'received');
+    await profiler?.post('Profiler.start');
+    const cpuBefore = process.cpuUsage();
     const published = new Map<string, number[]>();
     let events = 0;
     const expectedBy: Record<Audience, number> = { worker: 0, manager: 0 };
@@ -279,15 +373,28 @@ async function runBenchmark() {
     let quietSince = now();
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      child.send({ kind: 'count' } satisfies ToClients);
-      const { received } = await reply('counted');
+      const received = (await askClients(() => ({ kind: 'count' }), 'counted')).reduce((sum, one) => sum + one.received, 0);
       if (received !== last) quietSince = now();
       last = received;
       if (received >= expected || now() - quietSince > 3000 || now() - started - publishedFor > 30_000) break;
     }
     const drained = (now() - started - publishedFor) / 1000;
-    child.send({ kind: 'report' } satisfies ToClients);
-    const { receipts } = await reply('received');
+    const cpuUsed = process.cpuUsage(cpuBefore);
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(`${values.profile}/subscriptions-${rate}.cpuprofile`, JSON.stringify(profile));
+    }
+    const reports = await askClients(() => ({ kind: 'report' }), 'received');
+    const receipts = reports.flatMap((one) => one.receipts);
+    const clientCpuMs = reports.reduce((sum, one) => sum + one.cpuMs, 0);
+    const gatewayCpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
+    const wallMs = now() - started;
+    cpuLines.push(
+      `${rate} events/s: gateway process CPU ${(gatewayCpuMs / events).toFixed(2)} ms per event, ` +
+        `${((gatewayCpuMs / receipts.length) * 1000).toFixed(0)} µs per delivery ` +
+        `(${(gatewayCpuMs / 1000).toFixed(1)} s CPU in ${(wallMs / 1000).toFixed(1)} s: ${((100 * gatewayCpuMs) / wallMs).toFixed(0)} % of one core); ` +
+        `clients ${(clientCpuMs / events).toFixed(2)} ms per event`,
+    );
     const workAfter = await work();
     const perEvent = [...workAfter]
       .map(([key, value]) => [key, (value - (workBefore.get(key) ?? 0)) / events] as const)
@@ -295,6 +402,11 @@ async function runBenchmark() {
       .sort((a, b) => b[1] - a[1])
       .map(([key, value]) => `${key} ${value.toFixed(2)}`);
     workLines.push(`${rate} events/s, per event: ${perEvent.join(', ')}`);
+    const after = memory();
+    memoryLines.push(
+      `after ${rate} events/s: rss ${mib(after.rss)} MiB, heap ${mib(after.heapUsed)} MiB (after GC); ${gateway.live!.subscriberCount} subscribers registered; ` +
+        `${endedIn.reduce((sum, one) => sum + one, 0)} subscriptions ended at the clients`,
+    );
     for (const audience of ['worker', 'manager'] as const) {
       if (expectedBy[audience] === 0) continue;
       const latencies = receipts
@@ -313,8 +425,8 @@ async function runBenchmark() {
     }
   }
 
-  process.stdout.write(`\n${workLines.join('\n')}\n`);
-  child.kill();
+  process.stdout.write(`\n${workLines.join('\n')}\n${cpuLines.join('\n')}\n${memoryLines.join('\n')}\n`);
+  for (const child of children) child.kill();
   await gateway.stop();
   await bus.close();
   await hub.stop();

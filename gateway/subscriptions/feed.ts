@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { EventHistory, expired } from './history.ts';
 import { ReportingLines, reportingLineEventTypes } from './reporting-lines.ts';
 import { SubscriberStream } from './subscriber-stream.ts';
-import { idsOf, liveFields, liveIdKey, liveStatusKey, matchesFilter, type Change, type Facts, type LiveField } from './live-fields.ts';
+import { idsOf, liveFields, liveIdKey, liveStatusKey, matchesFilter, type Change, type FactKey, type Facts, type LiveField } from './live-fields.ts';
 import { fragmentsText, selectionText, variableDefinitionsText, type LiveSelection } from './selection.ts';
 
 /** Runs a query through the gateway's own executor as `identity` (the subscriber, or the gateway for facts). */
@@ -82,6 +82,10 @@ interface Subscriber {
   readonly identity: Identity;
   readonly expiresAt: number | null;
   readonly selection: LiveSelection;
+  /** Its identity and selection: subscribers with the same key share one resolution per batch (set once, at open). */
+  readonly groupKey: string;
+  /** The filter key it is indexed under (its first of `indexedKeys` given), or null: a candidate for every change. */
+  readonly indexKey: FactKey | null;
   readonly stream: SubscriberStream;
   /** The cursor it has been served through (resumed from, then each delivery's): nothing at or before it again. */
   after: EventPosition | null;
@@ -90,6 +94,98 @@ interface Subscriber {
   /** Results held in its slots behind an unfinished one: they count towards its queue limit. */
   held: number;
 }
+
+/**
+ * A field's subscribers, indexed by the value of one equality filter each (`indexKey`): a batch visits only those
+ * whose indexed value one of its changes has (or all under a key whose facts are not known yet), so the work of
+ * matching a change does not grow with the subscribers of other workers, managers or projects.
+ */
+class FieldSubscribers {
+  readonly all = new Set<Subscriber>();
+  readonly #unindexed = new Set<Subscriber>();
+  readonly #byKey = new Map<FactKey, Map<unknown, Set<Subscriber>>>();
+
+  add(subscriber: Subscriber) {
+    this.all.add(subscriber);
+    const key = subscriber.indexKey;
+    if (key === null) {
+      this.#unindexed.add(subscriber);
+      return;
+    }
+    const byValue = this.#byKey.get(key) ?? new Map<unknown, Set<Subscriber>>();
+    this.#byKey.set(key, byValue);
+    const value = subscriber.selection.filter[key];
+    const set = byValue.get(value) ?? new Set<Subscriber>();
+    byValue.set(value, set);
+    set.add(subscriber);
+  }
+
+  delete(subscriber: Subscriber) {
+    this.all.delete(subscriber);
+    const key = subscriber.indexKey;
+    if (key === null) {
+      this.#unindexed.delete(subscriber);
+      return;
+    }
+    const byValue = this.#byKey.get(key);
+    const value = subscriber.selection.filter[key];
+    const set = byValue?.get(value);
+    set?.delete(subscriber);
+    if (set?.size === 0) byValue!.delete(value);
+  }
+
+  /** The subscribers whose indexed filter value one of the changes has, or whose indexed key is `unknown` yet. */
+  candidates(changes: readonly PositionedChange[], unknown: ReadonlySet<string>): Subscriber[] {
+    const found = [...this.#unindexed];
+    for (const [key, byValue] of this.#byKey) {
+      if (unknown.has(key)) {
+        for (const set of byValue.values()) found.push(...set);
+        continue;
+      }
+      const values = new Set(changes.map((change) => change.facts[key]));
+      for (const value of values) {
+        const set = byValue.get(value);
+        if (set) found.push(...set);
+      }
+    }
+    return found;
+  }
+}
+
+/** A batch's changes by the value of a fact, indexed per key when first asked. */
+class ChangesByFact {
+  readonly #changes: readonly PositionedChange[];
+  readonly #byKey = new Map<FactKey, Map<unknown, PositionedChange[]>>();
+
+  constructor(changes: readonly PositionedChange[]) {
+    this.#changes = changes;
+  }
+
+  /**
+   * The changes a subscriber's filter may match, in order: those whose fact under its index key is its value (all
+   * when it has no index key, or when that fact is not known yet).
+   */
+  for(subscriber: Subscriber, unknown?: ReadonlySet<string>): readonly PositionedChange[] {
+    const key = subscriber.indexKey;
+    if (key === null || unknown?.has(key)) return this.#changes;
+    let byValue = this.#byKey.get(key);
+    if (!byValue) {
+      byValue = new Map();
+      this.#byKey.set(key, byValue);
+      for (const change of this.#changes) {
+        const list = byValue.get(change.facts[key]) ?? [];
+        byValue.set(change.facts[key], list);
+        list.push(change);
+      }
+    }
+    return byValue.get(subscriber.selection.filter[key]) ?? [];
+  }
+}
+
+/** Filter keys that subscribers are indexed under, in order of preference (those events carry most often first). */
+const indexedKeys: readonly FactKey[] = ['workerId', 'projectId', 'managerId', 'customerId', 'contractId'];
+
+const indexKeyOf = (filter: Readonly<Record<string, unknown>>): FactKey | null => indexedKeys.find((key) => filter[key] != null) ?? null;
 
 /** A subscriber taking part in one batch of a field, with the slot its outcomes go to. */
 interface Member {
@@ -108,7 +204,7 @@ interface Member {
  */
 export class LiveFeed {
   readonly #options: Required<LiveFeedOptions>;
-  readonly #subscribers = new Map<string, Set<Subscriber>>();
+  readonly #subscribers = new Map<string, FieldSubscribers>();
   #pending: PositionedEvent[] = [];
   readonly #history: EventHistory;
   readonly #lines: ReportingLines;
@@ -178,12 +274,14 @@ export class LiveFeed {
    * `selection.after`, it first receives what changed after that cursor (in order, each entity once), then live ones.
    */
   open(identity: Identity, expiresAt: number | null, selection: LiveSelection): AsyncIterableIterator<FormattedExecutionResult> {
-    const set = this.#subscribers.get(selection.field) ?? new Set();
+    const set = this.#subscribers.get(selection.field) ?? new FieldSubscribers();
     this.#subscribers.set(selection.field, set);
     const subscriber: Subscriber = {
       identity,
       expiresAt,
       selection,
+      groupKey: `${identityKey(identity)}\u0000${selectionKey(selection)}`,
+      indexKey: indexKeyOf(selection.filter),
       stream: new SubscriberStream(this.#options.maxQueued, () => set.delete(subscriber)),
       after: selection.after,
       slots: [],
@@ -209,7 +307,7 @@ export class LiveFeed {
 
   get subscriberCount(): number {
     let count = 0;
-    for (const set of this.#subscribers.values()) count += set.size;
+    for (const set of this.#subscribers.values()) count += set.all.size;
     return count;
   }
 
@@ -219,11 +317,11 @@ export class LiveFeed {
     this.#timer = null;
     await this.#subscription?.close();
     while (this.#work.size > 0) await Promise.all(this.#work);
-    for (const set of this.#subscribers.values()) for (const subscriber of set) subscriber.stream.end();
+    for (const set of this.#subscribers.values()) for (const subscriber of set.all) subscriber.stream.end();
   }
 
   #hasSubscribersFor(type: string): boolean {
-    return Object.values(liveFields).some((field) => field.eventTypes.includes(type) && (this.#subscribers.get(field.name)?.size ?? 0) > 0);
+    return Object.values(liveFields).some((field) => field.eventTypes.includes(type) && (this.#subscribers.get(field.name)?.all.size ?? 0) > 0);
   }
 
   #track(work: Promise<void>) {
@@ -250,9 +348,10 @@ export class LiveFeed {
     this.#inProgress++;
     // Every field's subscribers take their slots now, synchronously: a later batch's slots come after this one's.
     const immediate: Promise<void>[] = [];
-    const fields = Object.values(liveFields).map((field) =>
-      this.#fanOut(field, events, [...(this.#subscribers.get(field.name) ?? [])], this.#queueSlot, immediate),
-    );
+    const fields = Object.values(liveFields).map((field) => {
+      const subscribers = this.#subscribers.get(field.name);
+      return subscribers ? this.#fanOut(field, events, subscribers, this.#queueSlot, immediate) : Promise.resolve();
+    });
     // The next batch may start once the subscribers that wait for no facts are served.
     void Promise.allSettled(immediate).then(() => {
       this.#resolving--;
@@ -285,7 +384,7 @@ export class LiveFeed {
       if (subscriber.stream.ended) return;
       // Each part resolves into a slot of its own, then joins the catch-up slot, which is first: out they go.
       const partSlot: Slot = { outcomes: [], done: false, queued: false };
-      await this.#fanOut(field, part, [subscriber], () => partSlot);
+      await this.#fanOut(field, part, { candidates: () => [subscriber] }, () => partSlot);
       this.#fill(subscriber, slot, partSlot.outcomes, false);
     }
   }
@@ -333,7 +432,8 @@ export class LiveFeed {
     if (subscriber.after !== null && comparePositions(position, subscriber.after) <= 0) return;
     // Passed over (not visible to it) or delivered: either way it has been served through this change.
     subscriber.after = position;
-    if (result) subscriber.stream.push({ ...result, extensions: { [cursorExtension]: position } });
+    // The result (with its cursor) is shared by the group's subscribers that see it alike: it is never changed.
+    if (result) subscriber.stream.push(result);
   }
 
   /**
@@ -344,14 +444,12 @@ export class LiveFeed {
   async #fanOut(
     field: LiveField,
     events: PositionedEvent[],
-    candidates: Subscriber[],
+    /** Who may be concerned: the field's subscribers (indexed), or the one catching up. */
+    from: Pick<FieldSubscribers, 'candidates'>,
     slotFor: (subscriber: Subscriber) => Slot,
     /** Gets the work of the members that wait for no facts, synchronously. */
     immediate: Promise<void>[] = [],
   ): Promise<void> {
-    const now = Date.now();
-    const subscribers = candidates.filter((s) => !s.stream.ended && (s.expiresAt === null || s.expiresAt > now));
-    if (subscribers.length === 0) return;
     // The same entity twice in one batch is delivered once, as it is now (the resolution reads its current state), at
     // the place and with the cursor of its last change: results go out in cursor order.
     const byId = new Map<string, PositionedChange>();
@@ -369,16 +467,21 @@ export class LiveFeed {
     const readKeys = field.readFacts?.keys ?? [];
     const statusSkip = field.statusAfterResolution ? ['status'] : [];
     const known = linesKnown ? this.#withManagers(field, carried) : carried;
+    const unknownKeys = new Set<string>([...readKeys, ...(field.managerFromReportingLines && !linesKnown ? ['managerId'] : [])]);
+    const now = Date.now();
+    const subscribers = from.candidates(known, unknownKeys).filter((s) => !s.stream.ended && (s.expiresAt === null || s.expiresAt > now));
+    if (subscribers.length === 0) return;
 
     // Members by what they wait for: nothing, the reporting lines (not all known yet), the facts query, or both.
     const tiers = new Map<string, Member[]>();
+    const knownByFact = new ChangesByFact(known);
     for (const subscriber of subscribers) {
       const filter = subscriber.selection.filter;
       const wantsManager = field.managerFromReportingLines === true && filter.managerId != null;
       const wantsRead = readKeys.some((key) => filter[key] != null);
       const unknown = new Set([...statusSkip, ...(wantsManager && !linesKnown ? ['managerId'] : []), ...(wantsRead ? readKeys : [])]);
       const after = subscriber.after;
-      const possible = known.some((change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(filter, change.facts, unknown));
+      const possible = knownByFact.for(subscriber, unknown).some((change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(filter, change.facts, unknown));
       if (!possible) continue;
       const tier = `${wantsManager && !linesKnown ? 'lines' : ''}|${wantsRead ? 'read' : ''}`;
       const members = tiers.get(tier) ?? [];
@@ -418,16 +521,17 @@ export class LiveFeed {
   async #resolveMembers(field: LiveField, changes: PositionedChange[], members: Member[], served: Set<Member>) {
     const skip = new Set(field.statusAfterResolution ? ['status'] : []);
     const groups = new Map<string, { identity: Identity; selection: LiveSelection; members: { member: Member; matched: PositionedChange[] }[]; ids: Set<string> }>();
+    const byFact = new ChangesByFact(changes);
     for (const member of members) {
       const { selection, after } = member.subscriber;
-      const matched = changes.filter((change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(selection.filter, change.facts, skip));
+      const matched = byFact.for(member.subscriber).filter((change) => (after === null || comparePositions(change.position, after) > 0) && matchesFilter(selection.filter, change.facts, skip));
       if (matched.length === 0) {
         // Nothing for it after all: its later batches need not wait for this one's queries.
         served.add(member);
         this.#fill(member.subscriber, member.slot, []);
         continue;
       }
-      const key = `${identityKey(member.subscriber.identity)}\u0000${selectionKey(selection)}`;
+      const key = member.subscriber.groupKey;
       const group = groups.get(key) ?? { identity: member.subscriber.identity, selection, members: [], ids: new Set() };
       groups.set(key, group);
       group.members.push({ member, matched });
@@ -443,8 +547,19 @@ export class LiveFeed {
           this.#options.logger.error('live resolution failed', { error, field: field.name, entities: group.ids.size });
           return;
         }
+        // One result per change for all members that see it alike (same payload key and, where it applies after
+        // resolution, the same status filter): the members of a group differ only in those and in their filters.
+        const shared = new Map<string, FormattedExecutionResult | null>();
+        const sharedResult = (selection: LiveSelection, change: PositionedChange) => {
+          const variant = `${change.id}\u0000${selection.responseKey}\u0000${field.statusAfterResolution ? JSON.stringify(selection.filter.status ?? null) : ''}`;
+          if (!shared.has(variant)) {
+            const result = resultFor(field, selection, change.id, resolved);
+            shared.set(variant, result && { ...result, extensions: { [cursorExtension]: change.position } });
+          }
+          return shared.get(variant)!;
+        };
         for (const { member, matched } of group.members) {
-          const outcomes = matched.map((change) => ({ position: change.position, result: resultFor(field, member.subscriber.selection, change.id, resolved) }));
+          const outcomes = matched.map((change) => ({ position: change.position, result: sharedResult(member.subscriber.selection, change) }));
           served.add(member);
           this.#fill(member.subscriber, member.slot, outcomes);
         }

@@ -16,6 +16,7 @@ import {
   type SelectionSetNode,
   type VariableDefinitionNode,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { isPosition, type EventPosition } from '../../lib/events/position.ts';
 
 /**
@@ -55,20 +56,42 @@ export function readLiveRequest(
   if (typeof request.query !== 'string') return [badInput('query: a GraphQL subscription document is required')];
   if (request.operationName != null && typeof request.operationName !== 'string') return [badInput('operationName: a string')];
   if (request.variables != null && (typeof request.variables !== 'object' || Array.isArray(request.variables))) return [badInput('variables: an object')];
-  let document: DocumentNode;
-  try {
-    document = parse(request.query);
-  } catch (error) {
-    return [error as GraphQLError];
-  }
-  const invalid = validate(schema, document);
-  if (invalid.length > 0) return invalid;
+  const read = validDocument(schema, request.query);
+  if (!('kind' in read)) return read;
+  const document = read;
   const operation = getOperationAST(document, request.operationName as string | undefined);
   if (!operation) return [badInput('name the operation to run')];
   if (operation.operation !== 'subscription') return [badInput('queries and mutations are served over HTTP POST on /graphql')];
   const selection = readLiveSelection(schema, document, operation, request.variables as Record<string, unknown> | undefined);
   if (Array.isArray(selection)) return selection as readonly GraphQLError[];
   return { selection: selection as LiveSelection, document, operation };
+}
+
+/**
+ * Valid documents by their text, per served schema. A subscription's document lives as long as it does (graphql-ws
+ * keeps its execution arguments), and most connections send the same few documents with other variables: one parsed
+ * copy each (ASTs are never changed) instead of ~10 KiB of AST per connection, and no second parse or validation.
+ */
+const validDocuments = new WeakMap<GraphQLSchema, LRUCache<string, DocumentNode>>();
+
+function validDocument(schema: GraphQLSchema, query: string): DocumentNode | readonly GraphQLError[] {
+  let known = validDocuments.get(schema);
+  if (!known) {
+    known = new LRUCache({ max: 500 });
+    validDocuments.set(schema, known);
+  }
+  const cached = known.get(query);
+  if (cached) return cached;
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const invalid = validate(schema, document);
+  if (invalid.length > 0) return invalid;
+  known.set(query, document);
+  return document;
 }
 
 /** Reads a validated subscription operation; BAD_USER_INPUT errors for what the live fields cannot serve. */

@@ -15,9 +15,26 @@ const partsOf = (position: EventPosition): [bigint, bigint] => {
 };
 
 export function comparePositions(a: EventPosition, b: EventPosition): number {
-  const [aMs, aSeq] = partsOf(a);
-  const [bMs, bSeq] = partsOf(b);
-  return aMs === bMs ? (aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1) : aMs < bMs ? -1 : 1;
+  if (!pattern.test(a)) throw new Error(`not an event position: ${a}`);
+  if (!pattern.test(b)) throw new Error(`not an event position: ${b}`);
+  // Digit by digit rather than through BigInt: the live feed compares positions for every subscriber a change may
+  // concern, and the parts may exceed Number's exact range.
+  const aDash = a.indexOf('-');
+  const bDash = b.indexOf('-');
+  return compareDigits(a, 0, aDash, b, 0, bDash) || compareDigits(a, aDash + 1, a.length, b, bDash + 1, b.length);
+}
+
+/** Compares the unsigned decimal numbers a[aFrom, aTo) and b[bFrom, bTo), leading zeros ignored. */
+function compareDigits(a: string, aFrom: number, aTo: number, b: string, bFrom: number, bTo: number): number {
+  while (aFrom < aTo - 1 && a.charCodeAt(aFrom) === 48) aFrom++;
+  while (bFrom < bTo - 1 && b.charCodeAt(bFrom) === 48) bFrom++;
+  const longer = aTo - aFrom - (bTo - bFrom);
+  if (longer !== 0) return longer < 0 ? -1 : 1;
+  for (; aFrom < aTo; aFrom++, bFrom++) {
+    const digit = a.charCodeAt(aFrom) - b.charCodeAt(bFrom);
+    if (digit !== 0) return digit < 0 ? -1 : 1;
+  }
+  return 0;
 }
 
 /** When the event was published (the milliseconds part). */

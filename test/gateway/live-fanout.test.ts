@@ -224,6 +224,50 @@ describe('live fan-out', () => {
     assert.deepEqual(await first(1, 200), [], 'the stale read was discarded');
   });
 
+  it('indexed by filter, each subscriber gets exactly the changes its whole filter matches, whatever else is subscribed', async () => {
+    customers.set('e6', 'c6');
+    customers.set('e7', 'c7');
+    const graph = scriptedGraph(new Map([['w6', 'm6'], ['w7', 'm7']]));
+    const { bus, feed } = await startFeed(graph.execute);
+    const open = (filter: Record<string, unknown>, identity = admin) => reader(feed.open(identity, null, selectionOf(filter)));
+    const subscribers = {
+      ownW6: open({ workerId: 'w6' }, asWorker('w6')),
+      ownW7: open({ workerId: 'w7' }, asWorker('w7')),
+      managerM6: open({ managerId: 'm6' }),
+      customerC6: open({ customerId: 'c6' }),
+      projectP1: open({ projectId: 'p1' }),
+      everything: open({}),
+      w6AtC7: open({ workerId: 'w6', customerId: 'c7' }),
+      w7AtC7: open({ workerId: 'w7', customerId: 'c7' }),
+      w6Rejected: open({ workerId: 'w6', status: ['REJECTED'] }),
+      managerM7OfW6: open({ workerId: 'w6', managerId: 'm7' }),
+    };
+    // Subscribers of other workers that end before the events: gone from the index too.
+    const gone = Array.from({ length: 50 }, (_, i) => feed.open(asWorker(`x${i}`), null, selectionOf({ workerId: `x${i}` })));
+    for (const stream of gone) await stream.return!();
+    assert.equal(feed.subscriberCount, Object.keys(subscribers).length);
+
+    await bus.publish(approval('e6', 'w6'));
+    await bus.publish(approval('e7', 'w7'));
+    const expected: Record<keyof typeof subscribers, string[]> = {
+      ownW6: ['e6'],
+      ownW7: ['e7'],
+      managerM6: ['e6'],
+      customerC6: ['e6'],
+      projectP1: ['e6', 'e7'],
+      everything: ['e6', 'e7'],
+      w6AtC7: [],
+      w7AtC7: ['e7'],
+      w6Rejected: [],
+      managerM7OfW6: [],
+    };
+    for (const [name, read] of Object.entries(subscribers)) {
+      const want = expected[name as keyof typeof subscribers];
+      const received = await read(want.length, 2000);
+      assert.deepEqual([...received, ...(await read(1, 50))], want, name);
+    }
+  });
+
   it('a resuming subscriber gets its catch-up first, then what was cut meanwhile, each change once', async () => {
     const graph = scriptedGraph(new Map());
     const { bus, feed } = await startFeed(graph.execute);
