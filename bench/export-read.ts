@@ -10,7 +10,8 @@ export async function readExport(hubUrl: string, token: string, format: string, 
   let bytes = 0;
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
     bytes += chunk.length;
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) newlines++;
+    // indexOf, not a loop over every byte: the reader shares the process (and its one thread) with the server.
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) newlines++;
   }
   return { rows: format === 'csv' ? newlines - 1 : newlines, bytes };
 }
