@@ -26,7 +26,12 @@ export interface ExportPlan<Node> {
   columns: readonly string[];
   fetchPage(after: string | null): Promise<ExportPage<Node>>;
   /** One node's rows (an invoice: one per line). */
-  rowsOf(node: Node): ExportRow[];
+  rowsOf?(node: Node): ExportRow[];
+  /**
+   * Instead of rowsOf: one node's row (or rows) as the format writes them, each a whole line, so the plan may write
+   * the cells it repeats once.
+   */
+  linesOf?(format: RowFormat): (node: Node) => string | string[];
 }
 
 /**
@@ -46,14 +51,52 @@ export async function runAsCaller<Data>(apollo: ApolloServer<GatewayContext>, co
 
 const contentTypes: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' };
 
-function writerOf(format: ExportFormat, columns: readonly string[]) {
+/**
+ * How a format writes a row: each cell by its column (a JSON line's with its key), cells joined by commas, between
+ * `open` and `close`. A plan that repeats cells across rows (the same worker's on thousands of time entries) may
+ * write them once and join the text (ExportPlan.linesOf).
+ */
+export interface RowFormat {
+  readonly header: string;
+  readonly open: string;
+  readonly close: string;
+  /** The writer of one column's cells. */
+  cell(column: string): (value: string | boolean | null) => string;
+}
+
+export function rowFormatOf(format: ExportFormat, columns: readonly string[]): RowFormat {
   if (format === 'jsonl') {
-    return { header: '', line: (row: ExportRow) => `${JSON.stringify(Object.fromEntries(columns.map((column) => [column, row[column] ?? null])))}\n` };
+    return {
+      header: '',
+      open: '{',
+      close: '}\n',
+      cell(column) {
+        const key = `${JSON.stringify(column)}:`;
+        return (value) => key + JSON.stringify(value);
+      },
+    };
   }
   return {
     header: `${columns.join(',')}\r\n`,
-    line: (row: ExportRow) => `${columns.map((column) => csvField(row[column] == null ? '' : String(row[column]))).join(',')}\r\n`,
+    open: '',
+    close: '\r\n',
+    cell: () => (value) => (value === null ? '' : csvField(typeof value === 'string' ? value : String(value))),
   };
+}
+
+/** Cells of `columns` (a part of a row), each writer applied to its value in order, joined. */
+export function cellsOf(writers: ReadonlyArray<(value: string | boolean | null) => string>, values: ReadonlyArray<string | boolean | null>): string {
+  let text = writers[0](values[0]);
+  for (let index = 1; index < writers.length; index++) text += `,${writers[index](values[index])}`;
+  return text;
+}
+
+function writerOf<Node>(plan: ExportPlan<Node>, format: ExportFormat) {
+  const rows = rowFormatOf(format, plan.columns);
+  if (plan.linesOf) return { header: rows.header, linesOf: plan.linesOf(rows) };
+  const writers = plan.columns.map((column) => rows.cell(column));
+  const line = (row: ExportRow) => rows.open + cellsOf(writers, plan.columns.map((column) => row[column] ?? null)) + rows.close;
+  return { header: rows.header, linesOf: (node: Node) => plan.rowsOf!(node).map(line) };
 }
 
 /**
@@ -62,7 +105,7 @@ function writerOf(format: ExportFormat, columns: readonly string[]) {
  * fetched while one is written.
  */
 export async function streamExport<Node>(plan: ExportPlan<Node>, format: ExportFormat, res: ServerResponse): Promise<{ rows: number }> {
-  const writer = writerOf(format, plan.columns);
+  const writer = writerOf(plan, format);
   let page = await plan.fetchPage(null);
   res.writeHead(200, {
     'content-type': contentTypes[format],
@@ -79,9 +122,13 @@ export async function streamExport<Node>(plan: ExportPlan<Node>, format: ExportF
     next?.catch(() => undefined);
     let chunk = '';
     for (const node of page.nodes) {
-      for (const row of plan.rowsOf(node)) {
-        chunk += writer.line(row);
+      const lines = writer.linesOf(node);
+      if (typeof lines === 'string') {
+        chunk += lines;
         rows += 1;
+      } else {
+        for (const line of lines) chunk += line;
+        rows += lines.length;
       }
       if (chunk.length >= 64 * 1024) {
         if (!res.write(chunk) && !closed) await once(res, 'drain');

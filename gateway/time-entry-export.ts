@@ -2,9 +2,16 @@ import type { ServerResponse } from 'node:http';
 import { hasRole, type Identity } from '../lib/auth/identity.ts';
 import { EXPORT_PAGE_SIZE } from '../lib/graphql/connection.ts';
 import { isIsoDate } from '../lib/graphql/scalars.ts';
-import { TIME_ENTRY_EXPORT_PATH, TIME_ENTRY_MONEY_PATH, type ExportedTimeEntry, type TimeEntryExportPage, type TimeEntryMoney as Money } from '../lib/http/export-endpoint.ts';
+import {
+  TIME_ENTRY_EXPORT_PATH,
+  TIME_ENTRY_MONEY_PATH,
+  type ExportedTimeEntry,
+  type TimeEntryExportPage,
+  type TimeEntryMoney,
+  type TimeEntryMoneyQuestion,
+} from '../lib/http/export-endpoint.ts';
 import type { GatewayContext } from './context.ts';
-import { dateTimeParameter, streamExport, type ExportFormat, type ExportRow } from './export-stream.ts';
+import { cellsOf, dateTimeParameter, streamExport, type ExportFormat, type RowFormat } from './export-stream.ts';
 import { ExportError } from './payroll-export.ts';
 import type { SubgraphExports } from './subgraph-exports.ts';
 
@@ -29,15 +36,10 @@ export const timeEntryMoneyColumns = ['rate', 'amount', 'currency', 'cost_rate',
 /** Whether the caller's export carries the money columns: the roles that read erp's ledger. */
 export const readsLedger = (identity: Identity) => hasRole(identity, 'FINANCE', 'ADMIN');
 
-/** An entry as time's export endpoint gives it, with names. */
-interface ExportedEntry {
-  id: string; date: string; hours: string; billable: boolean; status: string; decidedAt: string | null; notes: string | null;
-  updatedAt: string; workerId: string; projectId: string; taskId: string | null; roleId: string | null;
-}
-
-const named = ([id, date, hours, billable, status, decidedAt, notes, updatedAt, workerId, projectId, taskId, roleId]: ExportedTimeEntry): ExportedEntry => ({
-  id, date, hours, billable, status, decidedAt, notes, updatedAt, workerId, projectId, taskId, roleId,
-});
+/** Where each of an entry's fields sits in time's tuple (ExportedTimeEntry). */
+const field = {
+  id: 0, date: 1, hours: 2, billable: 3, status: 4, decidedAt: 5, notes: 6, updatedAt: 7, workerId: 8, projectId: 9, taskId: 10, roleId: 11,
+} as const;
 
 interface WorkerFields { id: string; employeeNumber: string; name: string; costCenter: { code: string } | null; legalEntity: { code: string } | null }
 interface ProjectFields { id: string; code: string; name: string; customer: { id: string } | null }
@@ -63,10 +65,12 @@ function entityCache(exports: SubgraphExports, context: GatewayContext) {
     (Object.keys(lookups) as Typename[]).map((typename) => [typename, new Map()]),
   );
   async function load(subgraph: string, wanted: ReadonlyArray<{ typename: Typename; ids: Iterable<string | null> }>) {
-    const missing = wanted.map(({ typename, ids }) => ({
-      ...lookups[typename],
-      ids: [...new Set([...ids].filter((id): id is string => id !== null && !known.get(typename)!.has(id)))],
-    }));
+    const missing = wanted.map(({ typename, ids }) => {
+      const have = known.get(typename)!;
+      const unknown = new Set<string>();
+      for (const id of ids) if (id !== null && !have.has(id)) unknown.add(id);
+      return { ...lookups[typename], ids: [...unknown] };
+    });
     if (missing.every((lookup) => lookup.ids.length === 0)) return;
     const found = await exports.entities(subgraph, missing, context);
     for (const [typename, entities] of found) for (const [id, entity] of entities) known.get(typename as Typename)!.set(id, entity);
@@ -74,18 +78,18 @@ function entityCache(exports: SubgraphExports, context: GatewayContext) {
   return {
     get: <T>(typename: Typename, id: string | null) => (id === null ? null : ((known.get(typename)!.get(id) ?? null) as T | null)),
     /** Reads what `entries` refer to and is not known yet: hcm and psa at once, then crm for the projects' customers. */
-    async loadFor(entries: readonly ExportedEntry[]) {
+    async loadFor(entries: readonly ExportedTimeEntry[]) {
       await Promise.all([
         load(lookups.Worker.subgraph, [
-          { typename: 'Worker', ids: entries.map((e) => e.workerId) },
-          { typename: 'Role', ids: entries.map((e) => e.roleId) },
+          { typename: 'Worker', ids: entries.map((e) => e[field.workerId]) },
+          { typename: 'Role', ids: entries.map((e) => e[field.roleId]) },
         ]),
         load(lookups.Project.subgraph, [
-          { typename: 'Project', ids: entries.map((e) => e.projectId) },
-          { typename: 'Task', ids: entries.map((e) => e.taskId) },
+          { typename: 'Project', ids: entries.map((e) => e[field.projectId]) },
+          { typename: 'Task', ids: entries.map((e) => e[field.taskId]) },
         ]),
       ]);
-      const customerIds = entries.map((e) => (known.get('Project')!.get(e.projectId) as ProjectFields | null)?.customer?.id ?? null);
+      const customerIds = entries.map((e) => (known.get('Project')!.get(e[field.projectId]) as ProjectFields | null)?.customer?.id ?? null);
       await load(lookups.Customer.subgraph, [{ typename: 'Customer', ids: customerIds }]);
     },
   };
@@ -93,29 +97,57 @@ function entityCache(exports: SubgraphExports, context: GatewayContext) {
 
 type Entities = ReturnType<typeof entityCache>;
 
-const rowOf = (entry: ExportedEntry, entities: Entities): ExportRow => {
-  const worker = entities.get<WorkerFields>('Worker', entry.workerId);
-  const role = entities.get<{ code: string }>('Role', entry.roleId);
-  const task = entities.get<{ wbs: string; name: string }>('Task', entry.taskId);
-  const project = entities.get<ProjectFields>('Project', entry.projectId);
-  const customer = entities.get<CustomerFields>('Customer', project?.customer?.id ?? null);
-  return {
-    id: entry.id, date: entry.date, hours: entry.hours, billable: entry.billable, status: entry.status,
-    // decidedAt is the approval for an APPROVED entry (a rejection's for a REJECTED one: not an approval).
-    approved_at: entry.status === 'APPROVED' ? entry.decidedAt : null, notes: entry.notes,
-    worker_id: worker?.id ?? null, employee_number: worker?.employeeNumber ?? null, worker_name: worker?.name ?? null,
-    cost_center_code: worker?.costCenter?.code ?? null, legal_entity_code: worker?.legalEntity?.code ?? null,
-    role_code: role?.code ?? null, task_wbs: task?.wbs ?? null, task_name: task?.name ?? null,
-    project_id: project?.id ?? null, project_code: project?.code ?? null, project_name: project?.name ?? null,
-    customer_id: customer?.id ?? null, customer_code: customer?.code ?? null, customer_name: customer?.name ?? null,
-    updated_at: entry.updatedAt,
+/**
+ * The time-entry export's lines in `format`. An entity's cells (a worker's five, a project's with its customer's
+ * six) are written once per export and joined into each of its rows: a million entries name a thousand workers. The
+ * columns are timeEntryColumns (and timeEntryMoneyColumns) in order, each value the one the graph gives.
+ */
+function timeEntryLines(format: RowFormat, entities: Entities, withMoney: boolean) {
+  const writers = (columns: readonly string[]) => columns.map((column) => format.cell(column));
+  const [id, date, hours, billable, status, approvedAt, notes] = writers(timeEntryColumns.slice(0, 7));
+  const updatedAt = format.cell('updated_at');
+  const workerCells = writers(['worker_id', 'employee_number', 'worker_name', 'cost_center_code', 'legal_entity_code']);
+  const roleCells = writers(['role_code']);
+  const taskCells = writers(['task_wbs', 'task_name']);
+  const projectCells = writers(['project_id', 'project_code', 'project_name', 'customer_id', 'customer_code', 'customer_name']);
+  const moneyCells = writers(timeEntryMoneyColumns);
+  /** Per typename, each entity's cells (the key '' for none). */
+  const written = new Map<string, Map<string, string>>();
+  const cellsOnce = (typename: string, key: string | null, write: () => string) => {
+    let byKey = written.get(typename);
+    if (!byKey) written.set(typename, (byKey = new Map()));
+    let cells = byKey.get(key ?? '');
+    if (cells === undefined) byKey.set(key ?? '', (cells = write()));
+    return cells;
   };
-};
-
-const moneyOf = (money: Money | undefined): ExportRow => ({
-  rate: money?.rate ?? null, amount: money?.amount ?? null, currency: money?.currency ?? null,
-  cost_rate: money?.costRate ?? null, cost_amount: money?.costAmount ?? null, cost_currency: money?.costCurrency ?? null,
-});
+  const worker = (workerId: string) =>
+    cellsOnce('Worker', workerId, () => {
+      const found = entities.get<WorkerFields>('Worker', workerId);
+      return cellsOf(workerCells, [found?.id ?? null, found?.employeeNumber ?? null, found?.name ?? null, found?.costCenter?.code ?? null, found?.legalEntity?.code ?? null]);
+    });
+  const role = (roleId: string | null) => cellsOnce('Role', roleId, () => cellsOf(roleCells, [entities.get<{ code: string }>('Role', roleId)?.code ?? null]));
+  const task = (taskId: string | null) =>
+    cellsOnce('Task', taskId, () => {
+      const found = entities.get<{ wbs: string; name: string }>('Task', taskId);
+      return cellsOf(taskCells, [found?.wbs ?? null, found?.name ?? null]);
+    });
+  const project = (projectId: string) =>
+    cellsOnce('Project', projectId, () => {
+      const found = entities.get<ProjectFields>('Project', projectId);
+      const customer = entities.get<CustomerFields>('Customer', found?.customer?.id ?? null);
+      return cellsOf(projectCells, [found?.id ?? null, found?.code ?? null, found?.name ?? null, customer?.id ?? null, customer?.code ?? null, customer?.name ?? null]);
+    });
+  const noMoney = cellsOf(moneyCells, moneyCells.map(() => null));
+  return (e: ExportedTimeEntry, money: TimeEntryMoney | undefined) => {
+    // decidedAt is the approval for an APPROVED entry (a rejection's for a REJECTED one: not an approval).
+    const line =
+      `${format.open}${id(e[field.id])},${date(e[field.date])},${hours(e[field.hours])},${billable(e[field.billable])},${status(e[field.status])},` +
+      `${approvedAt(e[field.status] === 'APPROVED' ? e[field.decidedAt] : null)},${notes(e[field.notes])},` +
+      `${worker(e[field.workerId])},${role(e[field.roleId])},${task(e[field.taskId])},${project(e[field.projectId])},${updatedAt(e[field.updatedAt])}`;
+    if (!withMoney) return line + format.close;
+    return `${line},${money ? cellsOf(moneyCells, money) : noMoney}${format.close}`;
+  };
+}
 
 const entryStatuses = ['DRAFT', 'SUBMITTED', 'APPROVED', 'REJECTED'];
 
@@ -165,7 +197,8 @@ export function exportFilterOf(search: URLSearchParams): Record<string, unknown>
  * Not a GraphQL execution per row: time pages its entries through its export endpoint (EXPORT_PAGE_SIZE a page, the
  * same query, order and cursors as `timeEntries`), erp answers a page's money in one call (the same reads as
  * `TimeEntry.billing` and `costPosting`), and the other subgraphs' entities are read once per export by `_entities`.
- * The next page is fetched while one is written.
+ * Rows are written as text straight from the pages (timeEntryLines). The pages overlap: while one is written, erp
+ * prices the next and time reads the one after, so about three pages are held whatever the export's size.
  */
 export function streamTimeEntries(
   exports: SubgraphExports,
@@ -177,27 +210,37 @@ export function streamTimeEntries(
   const filter = exportFilterOf(search);
   const withMoney = readsLedger(context.identity);
   const entities = entityCache(exports, context);
-  type Node = { entry: ExportedEntry; money?: Money };
+  const timePage = (after: string | null) =>
+    exports.ask<TimeEntryExportPage>('time', TIME_ENTRY_EXPORT_PATH, { filter, first: EXPORT_PAGE_SIZE, after }, context);
+  // time's next page is asked as soon as a page's cursor is known, so time reads it while erp prices this one.
+  let ahead: { after: string | null; page: Promise<TimeEntryExportPage> } | null = null;
+  type Node = { entry: ExportedTimeEntry; money: TimeEntryMoney | undefined };
   return streamExport<Node>(
     {
       filename: 'time-entries',
       columns: withMoney ? [...timeEntryColumns, ...timeEntryMoneyColumns] : timeEntryColumns,
       async fetchPage(after) {
-        const page = await exports.ask<TimeEntryExportPage>('time', TIME_ENTRY_EXPORT_PATH, { filter, first: EXPORT_PAGE_SIZE, after }, context);
-        const entries = page.entries.map(named);
-        const facts = entries.map(({ id, billable, status }) => ({ id, billable, status }));
-        const [, money] = await Promise.all([
+        const page = await (ahead?.after === after ? ahead.page : timePage(after));
+        ahead = page.hasNextPage ? { after: page.endCursor, page: timePage(page.endCursor) } : null;
+        // A rejection is handled when the page is awaited; this keeps Node from calling it unhandled meanwhile.
+        ahead?.page.catch(() => undefined);
+        const { entries } = page;
+        const question: TimeEntryMoneyQuestion[] = entries.map((e) => [e[field.id], e[field.billable], e[field.status]]);
+        const [, answer] = await Promise.all([
           entities.loadFor(entries),
-          withMoney && facts.length > 0
-            ? exports.ask<{ money: Record<string, Money> }>('erp', TIME_ENTRY_MONEY_PATH, { entries: facts }, context)
+          withMoney && entries.length > 0
+            ? exports.ask<{ money: TimeEntryMoney[] }>('erp', TIME_ENTRY_MONEY_PATH, { entries: question }, context)
             : null,
         ]);
         return {
-          nodes: entries.map((entry) => ({ entry, money: money?.money[entry.id] })),
+          nodes: entries.map((entry, index) => ({ entry, money: answer?.money[index] })),
           pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
         };
       },
-      rowsOf: ({ entry, money }) => [withMoney ? { ...rowOf(entry, entities), ...moneyOf(money) } : rowOf(entry, entities)],
+      linesOf(format) {
+        const lineOf = timeEntryLines(format, entities, withMoney);
+        return ({ entry, money }) => lineOf(entry, money);
+      },
     },
     format,
     res,

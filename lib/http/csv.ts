@@ -8,7 +8,11 @@ const needsQuotes = /[",\r\n]/;
 const formulaStart = /^[=+\-@\t\r]/;
 const plainNumber = /^-?\d+(\.\d+)?$/;
 
+/** Either rule's trigger: most fields (ids, dates, decimals, codes) match neither and are written as they are. */
+const plainUnlessMatched = /^[=+\-@\t\r]|[",\r\n]/;
+
 export const csvField = (raw: string): string => {
+  if (!plainUnlessMatched.test(raw)) return raw;
   const value = formulaStart.test(raw) && !plainNumber.test(raw) ? `'${raw}` : raw;
   return needsQuotes.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 };

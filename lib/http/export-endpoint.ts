@@ -25,11 +25,17 @@ export interface TimeEntryExportPage {
   hasNextPage: boolean;
 }
 
-/** What erp's money endpoint answers for each entry: the graph's `billing.billingEvent` and `costPosting` amounts. */
-export interface TimeEntryMoney {
-  rate: string | null; amount: string | null; currency: string | null;
-  costRate: string | null; costAmount: string | null; costCurrency: string | null;
-}
+/** What the gateway tells erp of each entry, a tuple: the facts `TimeEntry.billing` requires from time. */
+export type TimeEntryMoneyQuestion = [id: string, billable: boolean, status: ExportedTimeEntry[4]];
+
+/**
+ * What erp's money endpoint answers for each entry, a tuple in the question's order: the graph's
+ * `billing.billingEvent` and `costPosting` amounts; null for an entry with neither.
+ */
+export type TimeEntryMoney = [
+  rate: string | null, amount: string | null, currency: string | null,
+  costRate: string | null, costAmount: string | null, costCurrency: string | null,
+] | null;
 
 /** A page's worth of ids and filters; far below what a page of 5,000 entries' facts takes. */
 const maxBodyBytes = 2 * 1024 * 1024;

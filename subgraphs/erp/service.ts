@@ -260,6 +260,36 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
       finance();
       return (await (sourceType === 'TIME_ENTRY' ? loaders.costPostingByTimeEntry : loaders.costPostingByExpense).load(sourceId))[0] ?? null;
     },
+    /**
+     * The ledger's money of many time entries at once (the BI export, export-endpoint.ts), in `entries`' order: the
+     * billing event `billingOfTimeEntry` names (the same facts, the same rule) and the live cost posting, with the same
+     * role checks, in two statements whatever the number. The fee's coverage is not read: it decides a status, never
+     * which event.
+     */
+    async moneyOfTimeEntries(entries: ReadonlyArray<{ id: string } & TimeEntryFacts>): Promise<Array<{ billingEvent: BilledMoney | null; costPosting: CostMoney | null }>> {
+      await erpFields.assertMayRead(scope.identity, 'TimeEntry.billing');
+      finance();
+      if (entries.length === 0) return [];
+      const ids = entries.map((entry) => entry.id);
+      const [facts, costPostings] = await Promise.all([
+        repo.billingFactsBySources(db, 'TIME_ENTRY', ids),
+        repo.liveCostMoneyBySources(db, 'TIME_ENTRY', ids),
+      ]);
+      const factsBySource = new Map<string, repo.SourceBillingFact[]>();
+      for (const fact of facts) {
+        const group = factsBySource.get(fact.source_id);
+        if (group) group.push(fact);
+        else factsBySource.set(fact.source_id, [fact]);
+      }
+      const costBySource = new Map<string, CostMoney>();
+      for (const posting of costPostings) if (!costBySource.has(posting.source_id)) costBySource.set(posting.source_id, posting);
+      return entries.map((entry) => {
+        const itsFacts = factsBySource.get(entry.id) ?? [];
+        const { billingEventId } = timeEntryBilling(entry, itsFacts);
+        const named = billingEventId === null ? undefined : itsFacts.find((fact) => fact.billingEventId === billingEventId);
+        return { billingEvent: named?.eventMoney ?? null, costPosting: costBySource.get(entry.id) ?? null };
+      });
+    },
     /** An expense is billed like a time entry (its billing events have source type EXPENSE): the same rule. */
     async billingOfExpense(expense: { id: string } & TimeEntryFacts) {
       await erpFields.assertMayRead(scope.identity, 'ExpenseEntry.billing');
@@ -269,6 +299,11 @@ export function createErpQueries(deps: { db: Kysely<ErpDatabase>; scope: Request
 }
 
 export type ErpQueries = ReturnType<typeof createErpQueries>;
+
+/** A billing event's money as the export writes it. */
+export type BilledMoney = repo.SourceBillingFact['eventMoney'];
+/** A cost posting's money as the export writes it. */
+export type CostMoney = Awaited<ReturnType<typeof repo.liveCostMoneyBySources>>[number];
 
 /** A new billing setup for a contract, READY or BLOCKED by the billing-readiness rule, on the default terms. */
 export function billingSetupRow(id: string, contract: ContractCreated) {

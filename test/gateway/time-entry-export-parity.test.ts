@@ -5,6 +5,9 @@ import { EXPORT_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import { toCsv } from '../../lib/http/csv.ts';
 import { TIME_ENTRY_EXPORT_PATH, TIME_ENTRY_MONEY_PATH } from '../../lib/http/export-endpoint.ts';
 import { timeEntryColumns, timeEntryMoneyColumns } from '../../gateway/time-entry-export.ts';
+import { planDemoFirm } from '../../lib/seed/plan.ts';
+import { approvedEntry, billableWork } from '../support/demo-work.ts';
+import { eventually } from '../support/eventually.ts';
 import { timeEntryRowsFromGraph } from '../support/graph-time-entry-export.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
 
@@ -25,10 +28,52 @@ describe('time-entry export equals the graph, row for row', () => {
     return response.text();
   };
   const lines = (text: string) => (text === '' ? [] : text.trimEnd().split('\n').map((line) => JSON.parse(line)));
+  /** Entries whose billing has a history (the seed's have none): erp picks the event to show among several. */
+  const history = { reapproved: '', rejected: '', corrected: '' };
+
+  /** Reversals and re-postings through the graph, as a manager and a worker make them, each awaited in erp. */
+  async function makeBillingHistory() {
+    const today = new Date().toISOString().slice(0, 10);
+    const work = billableWork(planDemoFirm({ scale: 2, today }), today);
+    const mutate = async (query: string, variables: Record<string, unknown>, as: typeof work.asManager) => {
+      const result = await graph.query(query, variables, as);
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+      return result.data;
+    };
+    const billingStatus = async (id: string) =>
+      (await mutate(`query($id: ID!) { timeEntry(id: $id) { billing { status } } }`, { id }, { roles: ['FINANCE'], workerId: null })).timeEntry.billing.status;
+    const posted = async (hours: string) => {
+      const entry = await approvedEntry(graph, work, hours);
+      await eventually(async () => assert.equal(await billingStatus(entry.id), 'UNBILLED'));
+      return entry;
+    };
+    // Rejected after approval, then edited (other hours, so another amount), submitted and approved again.
+    const reapproved = await posted('0.25');
+    const [{ version }] = (
+      await mutate(`mutation($ids: [ID!]!) { rejectTimeEntries(ids: $ids, reason: "too little") { version } }`, { ids: [reapproved.id] }, work.asManager)
+    ).rejectTimeEntries;
+    await eventually(async () => assert.equal(await billingStatus(reapproved.id), 'REVERSED'));
+    await mutate(`mutation($id: ID!, $v: Int!) { updateTimeEntry(id: $id, expectedVersion: $v, input: { hours: "0.40" }) { id } }`, { id: reapproved.id, v: version }, work.asWorker);
+    await mutate(`mutation($ids: [ID!]!) { submitTimeEntries(ids: $ids) { id } }`, { ids: [reapproved.id] }, work.asWorker);
+    await mutate(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids: [reapproved.id] }, work.asManager);
+    await eventually(async () => assert.equal(await billingStatus(reapproved.id), 'UNBILLED'));
+    const rejected = await posted('0.50');
+    await mutate(`mutation($ids: [ID!]!) { rejectTimeEntries(ids: $ids, reason: "not this week") { id } }`, { ids: [rejected.id] }, work.asManager);
+    await eventually(async () => assert.equal(await billingStatus(rejected.id), 'REVERSED'));
+    const corrected = await posted('0.75');
+    await mutate(
+      `mutation($id: ID!, $v: Int!) { correctTimeEntry(id: $id, expectedVersion: $v, input: { hours: "1.00" }, reason: "a call was not logged") { id } }`,
+      { id: corrected.id, v: corrected.version },
+      work.asWorker,
+    );
+    await eventually(async () => assert.equal(await billingStatus(corrected.id), 'REVERSED'));
+    Object.assign(history, { reapproved: reapproved.id, rejected: rejected.id, corrected: corrected.id });
+  }
 
   before(async () => {
     // Scale 2: more entries than one export page (EXPORT_PAGE_SIZE), so the pages' cursors are compared too.
     graph = await startTestHub({ seed: { scale: 2 } });
+    await makeBillingHistory();
     // Text that CSV must quote, on one entry, so the comparison covers escaping.
     const { data } = await graph.query(`{ timeEntries(first: 1, filter: { status: [APPROVED] }) { nodes { id } } }`);
     await (graph.hub.subgraphs.time.database.db as any)
@@ -45,6 +90,10 @@ describe('time-entry export equals the graph, row for row', () => {
     assert.ok(expected.length > EXPORT_PAGE_SIZE, `${expected.length} entries: more than one export page`);
     assert.ok(expected.some((row) => row.amount !== null) && expected.some((row) => row.cost_amount !== null), 'some rows carry money');
     assert.ok(expected.some((row) => row.status !== 'APPROVED'), 'rows in every status');
+    const row = (id: string) => expected.find((candidate) => candidate.id === id)!;
+    // A re-approved entry shows its live event and posting, not the reversed ones; a reversed entry its last event.
+    assert.ok(row(history.reapproved).amount !== null && row(history.reapproved).cost_amount !== null);
+    for (const id of [history.rejected, history.corrected]) assert.ok(row(id).amount !== null && row(id).cost_amount === null, id);
     const jsonl = lines(await exported('jsonl', {}, finance));
     assert.deepEqual(jsonl, expected);
 
