@@ -1046,9 +1046,10 @@ export type Query = {
   missingTimesheets: MissingTimesheetConnection;
   /**
    * The payroll feed: one line per worker with approved hours in the pay period [from, to] (at most 366 days), split
-   * into regular and overtime by the worker's work calendar in hcm. Hours above hoursPerDay on any day are daily
-   * overtime; an ISO week's regular limit is hoursPerDay × its working non-holiday days, and regular hours past it (in
-   * date order: a weekend or holiday after a full week) are weekly overtime. The week is always computed whole (also
+   * into regular and overtime by the worker's work calendar in hcm, each day by the calendar in effect that day. Hours
+   * above the day's hoursPerDay are daily overtime; an ISO week's regular limit is the sum of hoursPerDay over its
+   * working non-holiday days (each by its own calendar), and regular hours past it (in date order: a weekend or holiday
+   * after a full week) are weekly overtime. The week is always computed whole (also
    * its days outside the period), so adjacent periods split consistently.
    * Only APPROVED entries count, never reversed ones. Optionally only the workers of a legal entity (hcm; one it does
    * not know is NOT_FOUND) and/or the given workers. Ordered by worker id. FINANCE or ADMIN.

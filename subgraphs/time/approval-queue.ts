@@ -7,6 +7,7 @@ import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { checkText } from '../../lib/validate.ts';
 import type { CaptureOptions } from './capture.ts';
 import { approvalFlags, type ApprovalFlag } from './domain/approval-flags.ts';
+import { overtimeCalendars } from './domain/overtime.ts';
 import { addDays } from './domain/iso-week.ts';
 import { orderings, weekKey } from './loaders.ts';
 import type { PayrollOptions } from './payroll.ts';
@@ -98,7 +99,7 @@ export function createApprovalQueue(deps: { db: Kysely<TimeDatabase>; clock: Clo
                 billable: e.billable,
                 correctionOf: e.correction_of,
               })),
-            { calendar: calendar && { ...calendar, holidays: new Set(calendar.holidays) }, projects: context.projects },
+            { calendar: calendar && overtimeCalendars(calendar), projects: context.projects },
           );
           const week: PendingWeek = {
             workerId: row.worker_id,

@@ -264,7 +264,7 @@ interface WorkforceAnswer {
 
 interface WorkerCalendarAnswer {
   id: string;
-  calendar: { hoursPerDay: string; workingDays: number[]; holidays: Array<{ date: string }> };
+  history: Array<{ effectiveFrom: string; effectiveTo: string | null; calendar: { hoursPerDay: string; workingDays: number[]; holidays: Array<{ date: string }> } }>;
 }
 
 /**
@@ -281,17 +281,22 @@ export function createGraphPayrollContext(graph: GraphClient): PayrollContextSou
       const data = await graph.query<{ workers: { nodes: WorkerCalendarAnswer[] } }>(
         `query WorkerCalendars($ids: [ID!]!, $from: Date!, $to: Date!) {
           workers(first: ${pageSize}, filter: { ids: $ids }) {
-            nodes { id calendar { hoursPerDay workingDays holidays(from: $from, to: $to) { date } } }
+            nodes { id history(from: $from, to: $to) { effectiveFrom effectiveTo calendar { hoursPerDay workingDays holidays(from: $from, to: $to) { date } } } }
           }
         }`,
         { ids, from, to },
       );
-      for (const { id, calendar } of data.workers.nodes) {
+      for (const { id, history } of data.workers.nodes) {
+        // Spans of other attributes repeat the calendar; each span keeps its own dates.
         facts.set(id, {
           workerId: id,
-          hoursPerDay: calendar.hoursPerDay,
-          workingDays: calendar.workingDays,
-          holidays: calendar.holidays.map((holiday) => holiday.date),
+          calendars: history.map(({ effectiveFrom, effectiveTo, calendar }) => ({
+            from: effectiveFrom,
+            to: effectiveTo,
+            hoursPerDay: calendar.hoursPerDay,
+            workingDays: calendar.workingDays,
+            holidays: calendar.holidays.map((holiday) => holiday.date),
+          })),
         });
       }
       return facts;

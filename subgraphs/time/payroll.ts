@@ -4,7 +4,7 @@ import { DomainError, badInput } from '../../lib/errors.ts';
 import { paginate, type Connection, type PageArgs } from '../../lib/graphql/connection.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
-import { splitWorkerDays, totalsWithin, type DaySplit } from './domain/overtime.ts';
+import { overtimeCalendars, splitWorkerDays, totalsWithin, type DaySplit } from './domain/overtime.ts';
 import { addDays, weekEndOf, weekStartOf } from './domain/iso-week.ts';
 import { orderings } from './loaders.ts';
 import * as repo from './repository.ts';
@@ -94,7 +94,7 @@ export function createPayrollQueries(db: Kysely<TimeDatabase>, options: PayrollO
         pageIds.map((workerId) => {
           const calendar = calendars.get(workerId);
           if (!calendar) throw new DomainError('NOT_FOUND', `worker ${workerId} has approved time but hcm does not know them`, { typename: 'Worker', id: workerId });
-          const splits = splitWorkerDays({ ...calendar, holidays: new Set(calendar.holidays) }, daysOf.get(workerId)!);
+          const splits = splitWorkerDays(overtimeCalendars(calendar), daysOf.get(workerId)!);
           const totals = totalsWithin(splits, from, to);
           const line: WorkerPayPeriod = {
             workerId,

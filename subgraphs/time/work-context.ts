@@ -99,14 +99,19 @@ export interface WorkContextSource {
   confirmedPlans(projectIds: readonly string[]): Promise<Map<string, AssignmentPlan[]>>;
 }
 
-/** What payroll must know of a worker (hcm): their work calendar, with its public holidays within the range asked. */
+/** What payroll must know of a worker (hcm): their work calendars over the range asked, each with its public holidays. */
 export interface WorkerCalendarFacts {
   workerId: string;
-  hoursPerDay: string;
-  /** ISO weekdays worked: 1 = Monday … 7 = Sunday. */
-  workingDays: number[];
-  /** Public holiday dates within the range asked. */
-  holidays: string[];
+  /** The calendar of each span of the worker's history within the range, oldest first (`to` null: open-ended). */
+  calendars: Array<{
+    from: string;
+    to: string | null;
+    hoursPerDay: string;
+    /** ISO weekdays worked: 1 = Monday … 7 = Sunday. */
+    workingDays: number[];
+    /** Public holiday dates within the range asked. */
+    holidays: string[];
+  }>;
 }
 
 /** Which workers a KPI question asks hcm about; every field given must match. */

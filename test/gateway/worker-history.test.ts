@@ -217,4 +217,30 @@ describe('effective-dated worker attributes through the gateway', () => {
       now = new Date(`${TODAY}T12:00:00Z`);
     }
   });
+  it('splits payroll overtime by the calendar in effect each day: a change to part time leaves November as it was', async () => {
+    const payroll = `query($from: Date!, $to: Date!, $ids: [ID!]) {
+      payrollHours(from: $from, to: $to, workerIds: $ids) { nodes { regularHours overtimeHours days { date regularHours overtimeHours } } }
+    }`;
+    const asFinance: Identity = { roles: ['FINANCE'], workerId: null };
+    const hoursOf = async (from: string, to: string) => (await call(payroll, { from, to, ids: [firm.workers.ana] }, asFinance)).payrollHours.nodes[0];
+    const novemberBefore = await hoursOf('2026-11-01', '2026-11-29');
+    assert.deepEqual([(await hoursOf('2026-11-30', '2026-12-06')).regularHours, (await hoursOf('2026-11-30', '2026-12-06')).overtimeHours], ['32.00', '0.00']);
+
+    // From Monday 30 November ana works ben's part-time calendar: 6 h Monday to Thursday.
+    const partTime = (await call(`query($id: ID!) { worker(id: $id) { calendar { id hoursPerDay } } }`, { id: firm.workers.ben })).worker.calendar;
+    assert.equal(partTime.hoursPerDay, '6.00');
+    await call(change, { workerId: firm.workers.ana, input: { effectiveFrom: '2026-11-30', calendarId: partTime.id }, key: 'ana-part-time' });
+
+    assert.deepEqual(await hoursOf('2026-11-01', '2026-11-29'), novemberBefore, 'November stays under the full-time calendar');
+    const week = await hoursOf('2026-11-30', '2026-12-06');
+    // 8 h Tuesday to Friday against 6 h days and a 24 h week: 2 h daily overtime each day, Friday's 6 regular hours
+    // fill the week (18 before it), so 24 regular and 8 overtime.
+    assert.deepEqual([week.regularHours, week.overtimeHours], ['24.00', '8.00']);
+    assert.deepEqual(week.days.map((day: any) => [day.date, day.regularHours, day.overtimeHours]), [
+      ['2026-12-01', '6.00', '2.00'],
+      ['2026-12-02', '6.00', '2.00'],
+      ['2026-12-03', '6.00', '2.00'],
+      ['2026-12-04', '6.00', '2.00'],
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import { addDecimals, compareDecimals } from '../../../lib/decimal.ts';
 import type { ProjectFacts } from '../work-context.ts';
 import { findBillRate } from './entry-rules.ts';
-import { splitWorkerWeek, type OvertimeCalendar } from './overtime.ts';
+import { splitWorkerWeek, type CalendarOfDay } from './overtime.ts';
 
 /**
  * What an approver should look at before approving a week (the approval queue's flags), each a pure check over the
@@ -29,7 +29,7 @@ export interface WeekEntry {
 /** The flags of one worker-week, in the enum's order. A worker hcm has no calendar for is not flagged OVERTIME. */
 export function approvalFlags(
   entries: readonly WeekEntry[],
-  facts: { calendar: OvertimeCalendar | null; projects: ReadonlyMap<string, ProjectFacts | null> },
+  facts: { calendar: CalendarOfDay | null; projects: ReadonlyMap<string, ProjectFacts | null> },
 ): ApprovalFlag[] {
   const flags = new Set<ApprovalFlag>();
   if (facts.calendar) {

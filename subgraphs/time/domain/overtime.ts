@@ -4,10 +4,12 @@ import { addDays, isoWeekday, weekStartOf } from './iso-week.ts';
 /**
  * Regular and overtime hours of one worker (the payroll contract; the approval queue's overtime flags use it too).
  *
- * Rules, applied to the worker's approved hours per calendar day:
- * 1. A day's regular limit is the calendar's `hoursPerDay`, whatever the day; hours above it are daily overtime.
- * 2. An ISO week's (Monday–Sunday) regular limit is `hoursPerDay` × the number of its working days (ISO weekday in
- *    `workingDays`) that are not public holidays. Walking the week's days in date order, the regular hours left after
+ * Rules, applied to the worker's approved hours per calendar day, each day under the work calendar in effect that day
+ * (hcm's effective-dated calendar: a change of calendar takes effect on its date, not back to the start of the week):
+ * 1. A day's regular limit is its calendar's `hoursPerDay`, whatever the day; hours above it are daily overtime.
+ * 2. An ISO week's (Monday–Sunday) regular limit is the sum of `hoursPerDay` over its contracted days: working days
+ *    (ISO weekday in `workingDays`) that are not public holidays, each by its own calendar (one calendar all week:
+ *    `hoursPerDay` × its contracted days). Walking the week's days in date order, the regular hours left after
  *    rule 1 count against it; those beyond it become weekly overtime on the day where the limit is passed and on
  *    every later day. An hour is overtime once: weekly overtime only ever takes hours rule 1 left regular. So work on
  *    a weekend or a holiday is regular only while the week is short of its contracted hours (a part-timer's extra day
@@ -25,6 +27,30 @@ export interface OvertimeCalendar {
   /** Public holidays (YYYY-MM-DD); only those in the weeks computed matter. */
   holidays: ReadonlySet<string>;
 }
+
+/** A calendar and the days it is in effect for the worker (`to` null: open-ended). */
+export interface DatedOvertimeCalendar extends OvertimeCalendar {
+  from: string;
+  to: string | null;
+}
+
+/** The calendar in effect on each date. */
+export type CalendarOfDay = (date: string) => OvertimeCalendar;
+
+/**
+ * The calendar of each day from a worker's dated calendars (oldest first, as hcm's history lists them): a day before
+ * the first keeps the first (the one they were hired with), a day after the last keeps the last.
+ */
+export function calendarOfDay(calendars: readonly DatedOvertimeCalendar[]): CalendarOfDay {
+  if (calendars.length === 0) throw new Error('a worker has at least one calendar');
+  return (date) => calendars.find((calendar) => calendar.from <= date && (calendar.to === null || date <= calendar.to)) ?? (date < calendars[0].from ? calendars[0] : calendars[calendars.length - 1]);
+}
+
+/** A worker's calendars as hcm lists them (holidays as dates) → the calendar of each day. */
+export const overtimeCalendars = (facts: { calendars: ReadonlyArray<Omit<DatedOvertimeCalendar, 'holidays'> & { holidays: readonly string[] }> }): CalendarOfDay =>
+  calendarOfDay(facts.calendars.map((calendar) => ({ ...calendar, holidays: new Set(calendar.holidays) })));
+
+const byDay = (calendar: OvertimeCalendar | CalendarOfDay): CalendarOfDay => (typeof calendar === 'function' ? calendar : () => calendar);
 
 /** A worker's total approved hours on one date. */
 export interface DayHours {
@@ -68,15 +94,18 @@ export function regularLimitOfDay(calendar: OvertimeCalendar): string {
 const isContractedDay = (calendar: OvertimeCalendar, date: string) => calendar.workingDays.includes(isoWeekday(date)) && !calendar.holidays.has(date);
 
 /** Rule 2: hoursPerDay × the working, non-holiday days of the ISO week starting on `weekStart` (a Monday). */
-export function regularLimitOfWeek(calendar: OvertimeCalendar, weekStart: string): string {
+export function regularLimitOfWeek(calendar: OvertimeCalendar | CalendarOfDay, weekStart: string): string {
   return text(limitsOfWeek(calendar, weekStart).week);
 }
 
-export function limitsOfWeek(calendar: OvertimeCalendar, weekStart: string): WeekLimits {
-  const perDay = scaled(calendar.hoursPerDay);
+export function limitsOfWeek(calendar: OvertimeCalendar | CalendarOfDay, weekStart: string): WeekLimits {
+  const on = byDay(calendar);
   let week = 0n;
-  for (let offset = 0; offset < 7; offset++) if (isContractedDay(calendar, addDays(weekStart, offset))) week += perDay;
-  return { day: () => perDay, week };
+  for (let offset = 0; offset < 7; offset++) {
+    const date = addDays(weekStart, offset);
+    if (isContractedDay(on(date), date)) week += scaled(on(date).hoursPerDay);
+  }
+  return { day: (date) => scaled(on(date).hoursPerDay), week };
 }
 
 /**
@@ -108,7 +137,7 @@ export function splitWeekWithinLimits(limits: WeekLimits, days: readonly DayHour
 }
 
 /** One worker-week: `days` must all lie in one ISO week (days without hours may be left out). */
-export function splitWorkerWeek(calendar: OvertimeCalendar, days: readonly DayHours[]): DaySplit[] {
+export function splitWorkerWeek(calendar: OvertimeCalendar | CalendarOfDay, days: readonly DayHours[]): DaySplit[] {
   if (days.length === 0) return [];
   const weekStart = weekStartOf(days[0].date);
   const stray = days.find((day) => weekStartOf(day.date) !== weekStart);
@@ -117,7 +146,7 @@ export function splitWorkerWeek(calendar: OvertimeCalendar, days: readonly DayHo
 }
 
 /** Any number of weeks: each ISO week is split on its own (pass whole weeks: see rule 3). Sorted by date. */
-export function splitWorkerDays(calendar: OvertimeCalendar, days: readonly DayHours[]): DaySplit[] {
+export function splitWorkerDays(calendar: OvertimeCalendar | CalendarOfDay, days: readonly DayHours[]): DaySplit[] {
   const weeks = new Map<string, DayHours[]>();
   for (const day of days) {
     const weekStart = weekStartOf(day.date);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  calendarOfDay,
   limitsOfWeek,
   regularLimitOfWeek,
   splitWeekWithinLimits,
@@ -134,5 +135,36 @@ describe('periods', () => {
     const second = totalsWithin(splits, '2026-11-18', '2026-11-30');
     assert.deepEqual(first, { regular: '8.00', overtime: '2.00', total: '10.00' });
     assert.deepEqual(second, { regular: '21.00', overtime: '1.50', total: '22.50' });
+  });
+});
+
+describe('each day under the calendar in effect that day', () => {
+  // Full time (8 h Monday to Friday) until Tuesday 2026-11-17, then four days of 6 h (Monday to Thursday).
+  const changed = calendarOfDay([
+    { ...fullTime, from: '2024-01-01', to: '2026-11-17' },
+    { hoursPerDay: '6.00', workingDays: [1, 2, 3, 4], holidays: new Set(), from: '2026-11-18', to: null },
+  ]);
+
+  it('limits the week by each contracted day of its own calendar: 8 + 8 + 6 + 6 + 0', () => {
+    assert.equal(regularLimitOfWeek(changed, '2026-11-16'), '28.00');
+    assert.deepEqual(['2026-11-16', '2026-11-18', '2026-11-20'].map((date) => limitsOfWeek(changed, '2026-11-16').day(date)), [800n, 600n, 600n]);
+    assert.equal(regularLimitOfWeek(changed, '2026-11-09'), '40.00', 'the week before the change is all full time');
+  });
+
+  it('splits a week of five 8-hour days across the change', () => {
+    const week = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20'].map((date) => ({ date, hours: '8.00' }));
+    assert.deepEqual(compact(splitWorkerWeek(changed, week)), [
+      ['2026-11-16', '8.00', '8.00', '0.00', '0.00', '0.00'],
+      ['2026-11-17', '8.00', '8.00', '0.00', '0.00', '0.00'],
+      ['2026-11-18', '8.00', '6.00', '2.00', '0.00', '2.00'],
+      ['2026-11-19', '8.00', '6.00', '2.00', '0.00', '2.00'],
+      // Friday: 6 h within its day (the new calendar's hoursPerDay), none left of the week's 28 → weekly overtime.
+      ['2026-11-20', '8.00', '0.00', '2.00', '6.00', '8.00'],
+    ]);
+  });
+
+  it('keeps the first calendar before it and the last after it', () => {
+    const on = calendarOfDay([{ ...fourDays, from: '2026-01-01', to: '2026-06-30' }, { ...partTime, from: '2026-07-01', to: '2026-12-31' }]);
+    assert.deepEqual([on('2025-12-31'), on('2027-01-04')], [{ ...fourDays, from: '2026-01-01', to: '2026-06-30' }, { ...partTime, from: '2026-07-01', to: '2026-12-31' }]);
   });
 });

@@ -164,7 +164,7 @@ export function fakeWorkContext(): WorkContextSource & { calls: number; billing:
 const fakeCalendars: PayrollContextSource = {
   workforce: () => Promise.reject(new Error('the capture fixture has no KPI facts: use kpi-fixture.ts')),
   async calendars({ workerIds }) {
-    return new Map(workerIds.map((id) => [id, workers.some((w) => w.id === id) ? { workerId: id, hoursPerDay: '8.00', workingDays: [1, 2, 3, 4, 5], holidays: [] } : null]));
+    return new Map(workerIds.map((id) => [id, workers.some((w) => w.id === id) ? { workerId: id, calendars: [{ from: '2000-01-01', to: null, hoursPerDay: '8.00', workingDays: [1, 2, 3, 4, 5], holidays: [] }] } : null]));
   },
   workerIdsOfLegalEntity: async (legalEntityId) => workers.filter((w) => w.legalEntityId === legalEntityId).map((w) => w.id),
 };
