@@ -98,6 +98,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const runtime = module.create({
         db: database.db,
         relayDb: database.background,
+        outboxDb: database.outbox,
         graph: createGraphClient({ service: name, url: () => gatewayUrl, identitySecret: options.identitySecret, roles: module.serviceRoles }),
         bus,
         clock,

@@ -30,6 +30,7 @@ async function startSubgraphProcess(module: SubgraphModule): Promise<void> {
   const runtime = module.create({
     db: database.db,
     relayDb: database.background,
+    outboxDb: database.outbox,
     graph,
     bus,
     clock: systemClock,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration, type PostgresPool, type Transaction } from 'kysely';
 import type pgDriver from 'pg';
 import { PGliteDialect, PGliteSession } from './pglite-dialect.ts';
 import { withStatementDeadlines } from './statement-deadline.ts';
@@ -53,10 +53,16 @@ export interface SubgraphDatabase<DB> {
   /** Every query of this handle runs in `schema`. */
   readonly db: Kysely<DB>;
   /**
-   * The same connections, not counted by `statements`: for work on a timer (the outbox relay), so statement counts
-   * measure requests only.
+   * The same connections, not counted by `statements`: for work on a timer (checkpoints, dead letters, metrics), so
+   * statement counts measure requests only.
    */
   readonly background: Kysely<DB>;
+  /**
+   * The outbox relay's handle, not counted either: on PostgreSQL a connection of its own (application_name
+   * `psgraph outbox relay <schema>`), so a spike's publishing never queues behind requests or batch work for a
+   * connection; on PGlite the background handle (one session).
+   */
+  readonly outbox: Kysely<DB>;
   readonly schema: string;
   readonly statements: StatementCounter;
   close(): Promise<void>;
@@ -81,14 +87,18 @@ export async function openPGlite(dataDir?: string): Promise<PGliteSession> {
  * background's work queued as batch; on PostgreSQL one pool per workload (lib/db/workload.ts), so a month-end run or
  * the relay never holds the connections a worker's request needs, and the background handle always takes the batch pool.
  */
-function createDialects(target: DatabaseTarget): { dialect: Dialect; background: Dialect } {
-  if (target.kind === 'pglite') return { dialect: new PGliteDialect(target.session), background: new PGliteDialect(target.session, 'batch') };
+function createDialects(target: DatabaseTarget, schema: string): { dialect: Dialect; background: Dialect; outbox: Dialect } {
+  if (target.kind === 'pglite') {
+    const background = new PGliteDialect(target.session, 'batch');
+    return { dialect: new PGliteDialect(target.session), background, outbox: background };
+  }
   const pg = postgresDriver();
-  const pool = (max: number) =>
+  const pool = (max: number, applicationName?: string) =>
     withStatementDeadlines(
       new pg.Pool({
         connectionString: target.url,
         max,
+        ...(applicationName ? { application_name: applicationName } : {}),
         types: {
           getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
             normalizedParsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
@@ -96,11 +106,24 @@ function createDialects(target: DatabaseTarget): { dialect: Dialect; background:
       }),
     );
   const pools = { interactive: pool(target.poolSize ?? 10), batch: pool(target.batchPoolSize ?? 2) };
+  // One connection: a relay pass runs one statement at a time but for the page it reads ahead and the page it marks,
+  // which take turns on it while the consumers have the page between them (lib/events/relay.ts).
+  const relay = pool(1, `psgraph outbox relay ${schema}`);
   return {
-    dialect: new PostgresDialect({ pool: poolPerWorkload(pools) }),
+    // Ending Kysely's pool (the root handle's `destroy`) ends the relay's connection too.
+    dialect: new PostgresDialect({ pool: endingAlso(poolPerWorkload(pools), relay) }),
     background: new PostgresDialect({ pool: poolPerWorkload(pools, 'batch') }),
+    outbox: new PostgresDialect({ pool: relay }),
   };
 }
+
+/** `pool`, whose `end` ends `other` too. */
+const endingAlso = (pool: PostgresPool, other: PostgresPool): PostgresPool => ({
+  connect: () => pool.connect(),
+  end: async () => {
+    await Promise.all([pool.end(), other.end()]);
+  },
+});
 
 /** Opens a subgraph's database handle, creates its schema and runs its forward-only migrations. */
 export async function openSubgraphDatabase<DB>(
@@ -109,7 +132,7 @@ export async function openSubgraphDatabase<DB>(
   migrations: Record<string, Migration>,
 ): Promise<SubgraphDatabase<DB>> {
   const statements = new StatementCounter();
-  const { dialect, background: backgroundDialect } = createDialects(target);
+  const { dialect, background: backgroundDialect, outbox: outboxDialect } = createDialects(target, schema);
   const root = new Kysely<DB>({
     dialect,
     log: (event) => {
@@ -118,6 +141,7 @@ export async function openSubgraphDatabase<DB>(
   });
   // Shares the pools (or the PGlite session and its lock); only `root` is ever destroyed.
   const background = new Kysely<DB>({ dialect: backgroundDialect }).withSchema(schema);
+  const outbox = new Kysely<DB>({ dialect: outboxDialect }).withSchema(schema);
   await sql`create schema if not exists ${sql.id(schema)}`.execute(root);
   const db = root.withSchema(schema);
   const migrator = new Migrator({
@@ -136,7 +160,7 @@ export async function openSubgraphDatabase<DB>(
     throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
   }
   statements.reset();
-  return { db, background, schema, statements, close: () => root.destroy() };
+  return { db, background, outbox, schema, statements, close: () => root.destroy() };
 }
 
 /** PostgreSQL's invalid_schema_name for a schema that is not the one being migrated. */

@@ -78,77 +78,105 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return row !== undefined;
   };
 
-  /** Gives the next numbers to the oldest unnumbered rows (under the lease: nobody else numbers meanwhile). */
-  const number = async () => {
-    const { max } = await db.selectFrom('outbox').select((eb) => eb.fn.max('sequence').as('max')).executeTakeFirstOrThrow();
-    await db
-      .updateTable('outbox')
-      .from((eb) =>
-        eb
-          .selectFrom('outbox')
-          .select(['seq', sql<number>`row_number() over (order by seq)`.as('n')])
-          .where('published_at', 'is', null)
-          .where('sequence', 'is', null)
-          .orderBy('seq')
-          .limit(batchSize)
-          .as('numbered'),
-      )
-      .set({ sequence: sql`numbered.n + ${Number(max ?? 0)}` })
-      .whereRef('outbox.seq', '=', 'numbered.seq')
-      .execute();
+  /** Marks rows published (by `seq`); a crash before it republishes them under the same numbers. */
+  const markPublished = async (seqs: readonly number[]) => {
+    if (seqs.length > 0) await db.updateTable('outbox').set({ published_at: new Date() }).where('seq', 'in', seqs).execute();
   };
 
-  /** Publishes rows in order; marks those that went out even when a later one fails (in-process: a handler threw). */
-  const publishRows = async (rows: Selectable<OutboxTables['outbox']>[], markPublished: boolean) => {
-    const done: number[] = [];
-    try {
-      if (bus.publishAll) {
-        // One call for the rows: consumers that take batches get them together (in-process), one round trip (Redis).
-        const events = rows.map(toEvent);
-        try {
-          await publishingAll(events, () => bus.publishAll!(events));
-          done.push(...rows.map((row) => row.seq));
-        } catch (error) {
-          if (error instanceof PartlyPublished) done.push(...rows.slice(0, error.published).map((row) => row.seq));
-          throw error;
-        }
-        return;
+  /**
+   * Publishes rows in order; returns the `seq` of those that went out. When a later one fails (in-process: a handler
+   * threw), those before it count as out: `PartlyPublished.published` carries them, `done` is filled before the throw.
+   */
+  const publishRows = async (rows: Selectable<OutboxTables['outbox']>[], done: number[]) => {
+    if (bus.publishAll) {
+      // One call for the rows: consumers that take batches get them together (in-process), one round trip (Redis).
+      const events = rows.map(toEvent);
+      try {
+        await publishingAll(events, () => bus.publishAll!(events));
+        done.push(...rows.map((row) => row.seq));
+      } catch (error) {
+        if (error instanceof PartlyPublished) done.push(...rows.slice(0, error.published).map((row) => row.seq));
+        throw error;
       }
-      for (const row of rows) {
-        const event = toEvent(row);
-        await publishing(event, () => bus.publish(event));
-        done.push(row.seq);
-      }
-    } finally {
-      if (markPublished && done.length > 0) {
-        await db.updateTable('outbox').set({ published_at: new Date() }).where('seq', 'in', done).execute();
-      }
+      return;
+    }
+    for (const row of rows) {
+      const event = toEvent(row);
+      await publishing(event, () => bus.publish(event));
+      done.push(row.seq);
     }
   };
 
-  /** Numbers what is new, then reads the next rows to publish: those numbered after `after` (all when null). */
+  /**
+   * The next rows to publish, in one statement: those numbered before and not yet published (after a failed pass),
+   * numbered after `after` (all when null), then the oldest unnumbered rows, given the next numbers as they are read
+   * (under the lease: nobody else numbers meanwhile). The page is the first `batchSize` of them by number; rows
+   * numbered beyond it (only after a failed pass) are the next page's.
+   */
   const readPage = async (after: number | null) => {
-    await number();
-    let query = db.selectFrom('outbox').selectAll().where('published_at', 'is', null).where('sequence', 'is not', null);
-    if (after !== null) query = query.where('sequence', '>', after);
-    return query.orderBy('sequence').limit(batchSize).execute();
+    const page = await db
+      .with('fresh', (qb) =>
+        qb
+          .updateTable('outbox')
+          .from((eb) =>
+            eb
+              .selectFrom('outbox')
+              .select(['seq', sql<number>`row_number() over (order by seq)`.as('n')])
+              .where('published_at', 'is', null)
+              .where('sequence', 'is', null)
+              .orderBy('seq')
+              .limit(batchSize)
+              .as('unnumbered'),
+          )
+          .set((eb) => ({
+            sequence: eb('unnumbered.n', '+', eb.selectFrom('outbox as numbered').select((max) => max.fn.coalesce(max.fn.max('numbered.sequence'), max.lit(0)).as('max'))),
+          }))
+          .whereRef('outbox.seq', '=', 'unnumbered.seq')
+          .returningAll('outbox'),
+      )
+      .selectFrom((eb) => {
+        let numberedBefore = eb.selectFrom('outbox').selectAll().where('published_at', 'is', null).where('sequence', 'is not', null);
+        if (after !== null) numberedBefore = numberedBefore.where('sequence', '>', after);
+        return numberedBefore.unionAll(eb.selectFrom('fresh').selectAll()).as('page');
+      })
+      .selectAll()
+      .orderBy('sequence')
+      .limit(batchSize)
+      .execute();
+    return page as Selectable<OutboxTables['outbox']>[];
   };
 
   const publishPending = async (): Promise<boolean> => {
     let published = false;
     let next = readPage(null);
-    for (;;) {
-      const rows = await next;
-      if (rows.length === 0) return published;
-      const head = Number(rows[rows.length - 1].sequence);
-      // The next page is numbered and read while this one is with the consumers: a spike's pace is then the slower
-      // of the two, not their sum. Publishing stays in order (one page at a time); a page read ahead and left (this
-      // one failed) stays unpublished for the next pass.
-      next = rows.length < batchSize ? Promise.resolve([]) : readPage(head);
-      next.catch(() => undefined);
-      await publishRows(rows, true);
-      published = true;
-      await bus.replay?.advertise(source, { head });
+    /** The page before's marking, under way while this page is with the consumers. */
+    let marking: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const rows = await next;
+        if (rows.length === 0) return published;
+        const head = Number(rows[rows.length - 1].sequence);
+        // The next page is numbered and read while this one is with the consumers: a spike's pace is then the slower
+        // of the two, not their sum. Publishing stays in order (one page at a time); a page read ahead and left (this
+        // one failed) stays unpublished for the next pass.
+        next = rows.length < batchSize ? Promise.resolve([]) : readPage(head);
+        next.catch(() => undefined);
+        const done: number[] = [];
+        try {
+          await publishRows(rows, done);
+        } finally {
+          // Marked while the next page goes out (the pass reads past it by number, not by `published_at`); what went
+          // out of a page that failed is marked too. A crash before the mark republishes: at least once, never lost.
+          const previous = marking;
+          marking = previous.then(() => markPublished(done));
+        }
+        marking.catch(() => undefined);
+        published = true;
+        await bus.replay?.advertise(source, { head });
+      }
+    } finally {
+      // The pass ends with its rows marked: the next pass reads what is unpublished.
+      await marking;
     }
   };
 
@@ -180,7 +208,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         .limit(batchSize)
         .execute();
       if (rows.length === 0) break;
-      await publishRows(rows, false);
+      await publishRows(rows, []);
       count += rows.length;
       next = Number(rows[rows.length - 1].sequence) + 1;
     }

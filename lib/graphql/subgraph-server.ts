@@ -41,8 +41,10 @@ export interface SubgraphDefinition<Ctx extends RequestScope> {
   readonly sdl: string;
   readonly resolvers: any;
   readonly db: Kysely<any>;
-  /** Where the outbox relay polls; unlogged, so statement counts see requests only (default `db`). */
+  /** Background work (checkpoints, dead letters, audit reads); unlogged, so statement counts see requests only (default `db`). */
   readonly relayDb?: Kysely<any>;
+  /** Where the outbox relay numbers, reads and marks its rows (`SubgraphDatabase.outbox`; default `relayDb`). */
+  readonly outboxDb?: Kysely<any>;
   readonly bus: EventBus;
   readonly logger: Logger;
   /** HMAC secret shared with the gateway; requests without a valid signature get 401. */
@@ -95,7 +97,7 @@ export function createSubgraphRuntime<Ctx extends RequestScope>(definition: Subg
 
   const background = (definition.relayDb ?? definition.db) as Kysely<OutboxTables>;
   const relay = startOutboxRelay({
-    db: background,
+    db: (definition.outboxDb ?? background) as Kysely<OutboxTables>,
     bus: definition.bus,
     source: name,
     retentionMs: definition.config?.events.retentionHours === undefined ? undefined : definition.config.events.retentionHours * 3_600_000,
@@ -234,6 +236,8 @@ export interface SubgraphDependencies<DB> {
   readonly db: Kysely<DB>;
   /** The unlogged handle for background work (`SubgraphDatabase.background`). */
   readonly relayDb?: Kysely<DB>;
+  /** The outbox relay's handle (`SubgraphDatabase.outbox`: a connection of its own on PostgreSQL). */
+  readonly outboxDb?: Kysely<DB>;
   /** The whole graph, for a subgraph that validates against others' current data (through the gateway). */
   readonly graph?: GraphClient;
   readonly bus: EventBus;

@@ -38,6 +38,7 @@ export function createCrmSubgraph(deps: SubgraphDependencies<CrmDatabase>, optio
     db: deps.db,
     gauges: crmGauges(deps),
     relayDb: deps.relayDb,
+    outboxDb: deps.outboxDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'crm' }),
     identitySecret: deps.identitySecret,

@@ -6,6 +6,7 @@ import { billingEventRow, billingEventWritten, capUsageOf } from './billing-mode
 import { exceedsCap, feeSourceTypes, type CapUsage } from './domain/billing-models.ts';
 import type { PlannedBilling } from './domain/posting.ts';
 import { functionalValuesOf } from './fx.ts';
+import { sumDecimals } from './domain/money.ts';
 import * as repo from './repository.ts';
 import type { BillingSetupRow, ErpDatabase } from './tables.ts';
 
@@ -35,9 +36,13 @@ export async function writeBillingEvents(
   const values = await functionalValuesOf(trx, billings.map(({ planned }) => planned));
   const contractIds = [...new Set(billings.filter(({ planned }) => !planned.invoicedExternally).map(({ planned }) => planned.contractId))];
   const setups = new Map((await repo.lockBillingSetupsByContracts(trx, contractIds)).map((setup) => [setup.contract_id, setup]));
-  /** Per contract, what weighs on its cap: its summed events, then each event the batch writes in its currency. */
-  const weights = new Map<string, Array<{ status: string; amount: string }>>(contractIds.map((id) => [id, []]));
-  if (contractIds.length > 0) for (const row of await repo.capSumsByContracts(trx, contractIds)) weights.get(row.contract_id)!.push({ status: row.status, amount: String(row.amount) });
+  /**
+   * Per contract, what weighs on its cap, summed per status: its stored events, then each event the batch writes in its
+   * currency, added as it is written. Kept as sums, not as a list of the batch's events: each event's cap check then
+   * costs the same however many came before it in the batch (a list made a 500-approval batch quadratic).
+   */
+  const weights = new Map<string, CapWeights>(contractIds.map((id) => [id, new CapWeights()]));
+  if (contractIds.length > 0) for (const row of await repo.capSumsByContracts(trx, contractIds)) weights.get(row.contract_id)!.add(row.status, String(row.amount));
   const now = clock.now();
   const rows: Array<ReturnType<typeof billingEventRow>> = [];
   const written = billings.map(({ planned, cause }, index) => {
@@ -50,15 +55,28 @@ export async function writeBillingEvents(
     const capped = setup && setup.currency === billing.currency ? setup : undefined;
     let usage: CapUsage | null = null;
     if (billsHere && !billing.heldReason && capped) {
-      usage = capUsageOf(capped, weights.get(billing.contractId) ?? []);
+      usage = capUsageOf(capped, weights.get(billing.contractId)?.rows() ?? []);
       if (usage && exceedsCap(usage, billing.amount)) billing.heldReason = 'CAP_REACHED';
     }
     const id = randomUUID();
     const row = billingEventRow(id, billing, value, now);
     rows.push(row);
-    if (capped) weights.get(billing.contractId)?.push({ status: row.status, amount: billing.amount });
+    if (capped) weights.get(billing.contractId)?.add(row.status, billing.amount);
     return { id, events: billingEventWritten(id, billing, row.status, { capUsage: usage, functionalCurrency: value.functionalCurrency }, cause, now) };
   });
   await trx.insertInto('billing_event').values(rows).execute();
   return written;
+}
+
+/** A contract's billing events summed per status, as `capUsageOf` reads them (one row per status). */
+class CapWeights {
+  readonly #sums = new Map<string, string>();
+
+  add(status: string, amount: string) {
+    this.#sums.set(status, sumDecimals([this.#sums.get(status) ?? '0', amount]));
+  }
+
+  rows(): Array<{ status: string; amount: string }> {
+    return [...this.#sums].map(([status, amount]) => ({ status, amount }));
+  }
 }

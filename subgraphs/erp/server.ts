@@ -111,6 +111,7 @@ export function createErpSubgraph(deps: SubgraphDependencies<ErpDatabase>, optio
     db: deps.db,
     gauges: erpGauges(deps),
     relayDb: deps.relayDb,
+    outboxDb: deps.outboxDb,
     bus: deps.bus,
     logger,
     identitySecret: deps.identitySecret,

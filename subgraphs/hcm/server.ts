@@ -47,6 +47,7 @@ export function createHcmSubgraph(deps: SubgraphDependencies<HcmDatabase>): Subg
     db: deps.db,
     gauges: hcmGauges(deps),
     relayDb: deps.relayDb,
+    outboxDb: deps.outboxDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'hcm' }),
     identitySecret: deps.identitySecret,

@@ -57,6 +57,7 @@ export function createPsaSubgraph(deps: SubgraphDependencies<PsaDatabase>, optio
     db: deps.db,
     gauges: psaGauges(deps),
     relayDb: deps.relayDb,
+    outboxDb: deps.outboxDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'psa' }),
     identitySecret: deps.identitySecret,

@@ -98,6 +98,7 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     db: deps.db,
     gauges: timeGauges(deps),
     relayDb: deps.relayDb,
+    outboxDb: deps.outboxDb,
     bus: deps.bus,
     logger: deps.logger.child({ subgraph: 'time' }),
     identitySecret: deps.identitySecret,

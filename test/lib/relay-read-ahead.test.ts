@@ -76,4 +76,28 @@ describe('outbox relay: reading ahead', () => {
       await relay.stop();
     }
   });
+
+  it('costs two statements a page: its read, numbering included, and its mark', async () => {
+    const bus = new InProcessBus();
+    const received: number[] = [];
+    await bus.subscribe({ group: 'counted', types: ['test.happened'], handler: async (each) => void received.push(each.data.n as number) });
+    /** The statements of one pass of a new relay (its lease, its pending check, its prune are the same each time). */
+    const statementsToPublish = async (count: number, from: number) => {
+      await database.db.transaction().execute((trx) => appendToOutbox(trx, Array.from({ length: count }, (_, index) => event(from + index))));
+      const relay = startOutboxRelay({ db: database.db, bus, source: 'test', batchSize: 3, pollIntervalMs: 60_000 });
+      try {
+        database.statements.reset();
+        await relay.flush();
+        return database.statements.total;
+      } finally {
+        await relay.stop();
+      }
+    };
+    const onePage = await statementsToPublish(3, 101);
+    const fourPages = await statementsToPublish(12, 104);
+    assert.deepEqual(received, Array.from({ length: 15 }, (_, index) => 101 + index), 'each once, in order');
+    assert.equal((fourPages - onePage) / 3, 2, 'each page more costs one read and one mark');
+    const numbers = await database.db.selectFrom('outbox').select('sequence').where('sequence', '>', 11).orderBy('sequence').execute();
+    assert.deepEqual(numbers.map((row) => Number(row.sequence)), Array.from({ length: 15 }, (_, index) => 12 + index), 'numbered on without gaps');
+  });
 });

@@ -50,6 +50,7 @@ export async function startSubgraph<DB>(
   const runtime = (options.create ?? module.create)({
     db: database.db,
     relayDb: database.background,
+    outboxDb: database.outbox,
     bus,
     clock: options.clock ?? systemClock,
     logger: silentLogger,
