@@ -8,8 +8,9 @@
  *
  * Each module's `import.meta.url` is rewritten to the URL of its own file, so the files read relative to it (the
  * .graphql schemas, the prebuilt artefacts, the browser IDE's files) are found as before. The other packages stay
- * imports of their own (one instance each, shared with the dependencies that import them too). esbuild comes with tsx,
- * a development dependency, as TypeScript does: where it is missing the entries stay unbundled, and start as before.
+ * imports of their own (one instance each, shared with the dependencies that import them too). esbuild is a development
+ * dependency, as TypeScript is: where it is missing (production dependencies only) the entries stay unbundled, and
+ * start as before.
  *
  * Plain JavaScript: it runs where only the compiled tree exists.
  */
