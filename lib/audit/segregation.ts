@@ -74,16 +74,16 @@ export async function assertSeparateDuties(
 
 /**
  * `billing-holds`: refuses when the caller's worker approved any of the time whose billing events `operation` would
- * release (`approvers`: each event's approver, as its billing event kept it).
+ * release (`approvals`, read only when the rule is on: each event's approver, as its billing event kept it).
  */
-export function assertNotOwnApprovals(
+export async function assertNotOwnApprovals(
   identity: Identity,
   enabled: readonly DutyRule[],
   operation: string,
-  approvals: ReadonlyArray<{ billingEventId: string; approvedBy: string | null }>,
-): void {
+  approvals: () => Promise<ReadonlyArray<{ billingEventId: string; approvedBy: string | null }>>,
+): Promise<void> {
   if (!enabled.includes('billing-holds') || !identity.workerId) return;
-  const own = approvals.filter((approval) => approval.approvedBy === identity.workerId).map((approval) => approval.billingEventId);
+  const own = (await approvals()).filter((approval) => approval.approvedBy === identity.workerId).map((approval) => approval.billingEventId);
   if (own.length > 0) throw new DutyRefusal('billing-holds', operation, own[0], { billingEventIds: own });
 }
 

@@ -270,11 +270,9 @@ export function createBillingModelsService(deps: BillingModelsDeps) {
         if (!setup) throw notFound('BillingSetup', contractId);
         const byFee = await releaseFeeHeld(trx, clock, setup, scope);
         const byCap = await releaseCapHeld(trx, clock, setup, scope);
-        if (deps.dutyRules?.includes('billing-holds')) {
-          const released = await repo.billingEventsByIds(trx, [...byFee.ids, ...byCap.ids]);
-          const approvals = released.map((event) => ({ billingEventId: event.id, approvedBy: event.basis?.approval?.approvedBy ?? null }));
-          assertNotOwnApprovals(scope.identity, deps.dutyRules, 'releaseHeldBillingEvents', approvals);
-        }
+        await assertNotOwnApprovals(scope.identity, deps.dutyRules ?? [], 'releaseHeldBillingEvents', async () =>
+          (await repo.billingEventsByIds(trx, [...byFee.ids, ...byCap.ids])).map((event) => ({ billingEventId: event.id, approvedBy: event.basis?.approval?.approvedBy ?? null })),
+        );
         await appendToOutbox(trx, [...byFee.events, ...byCap.events]);
         return [...byFee.ids, ...byCap.ids];
       });

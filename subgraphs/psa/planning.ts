@@ -14,7 +14,8 @@ export type PlanningPeriod = 'WEEK' | 'MONTH';
 const MAX_PLANNING_DAYS = 731;
 
 const hours = (hundredths: bigint) => fromScaled(hundredths, 2);
-const capacityOf = (worker: PlanningWorker, period: PeriodRange) => toScaled(worker.capacity.get(period.start) ?? '0', 2);
+/** A worker's (or one span's of their history) capacity in a period, in hundredths. */
+const capacityOf = (holder: Pick<PlanningWorker, 'capacity'>, period: PeriodRange) => toScaled(holder.capacity.get(period.start) ?? '0', 2);
 
 function assertRange(from: string, to: string) {
   if (to < from) throw badInput('to', `must be on or after from (${from})`);
@@ -131,7 +132,7 @@ export function createPlanningQueries(db: Kysely<PsaDatabase>, facts: PlanningFa
         for (const span of worker.spans) {
           const cells = cellsOf(keyOfSpan(worker, span));
           periods.forEach((period, index) => {
-            cells[index].capacity += toScaled(span.capacity.get(period.start) ?? '0', 2);
+            cells[index].capacity += capacityOf(span, period);
             // The group's headcount in every period the span touches, not only who has capacity that week.
             if (span.from <= period.end && period.start <= span.to) cells[index].workers.add(worker.id);
           });

@@ -54,6 +54,20 @@ const period = (from: string, to: string | null) => (to === null ? `from ${from}
 /** The rounding rule in words, for the summary. */
 const halfUp = (currency: string) => `half-up to ${minorUnits(currency)} decimals`;
 
+/**
+ * quantity × unit price as `lineAmount` computes it (DESIGN §2: exact product, half-up once to the currency's minor
+ * unit), with the product before rounding and the computation in words (`unit`: "h" for hours, "" for a quantity).
+ */
+function priced(quantity: string, unitPrice: string, currency: string, unit: string) {
+  const exact = trimDecimal(multiplyDecimals(quantity, unitPrice));
+  const computed = lineAmount(quantity, unitPrice, currency);
+  return {
+    exactAmount: exact,
+    computedAmount: { amount: computed, currency },
+    text: `${quantity}${unit ? ` ${unit}` : ''} × ${unitPrice} ${currency} = ${exact} → ${computed} ${currency} (${halfUp(currency)})`,
+  };
+}
+
 function billRateRuleOf(basis: BillingBasis | null): ExplainedRateRule | null {
   const rule = basis?.rateRule;
   if (!rule) return null;
@@ -124,19 +138,18 @@ export function explainBillingEvent(event: BillingEventRow, changes: readonly Bi
   };
   const moved = event.amount === written ? '' : `; now ${event.amount} ${currency} after the changes listed`;
   if (event.hours !== null && event.rate !== null) {
-    const exact = multiplyDecimals(event.hours, event.rate);
-    const computed = lineAmount(event.hours, event.rate, currency);
+    const { text, exactAmount, computedAmount } = priced(event.hours, event.rate, currency, 'h');
     const rule = billRateRuleOf(basis);
     return {
       ...common,
-      summary: `${event.hours} h × ${event.rate} ${currency} = ${trimDecimal(exact)} → ${computed} ${currency} (${halfUp(currency)})${rule ? `; rate: ${rule.description}` : ''}${moved}`,
+      summary: `${text}${rule ? `; rate: ${rule.description}` : ''}${moved}`,
       quantity: event.hours,
       rate: { amount: event.rate, currency },
       rateRule: rule,
       baseAmount: null,
       markupPercent: null,
-      exactAmount: trimDecimal(exact),
-      computedAmount: { amount: computed, currency },
+      exactAmount,
+      computedAmount,
     };
   }
   if (basis?.expense) {
@@ -183,19 +196,18 @@ function fxOf(event: BillingEventRow): AmountExplanation['fx'] {
 /** An invoice line's explanation: its billing event's; an adjustment line's (no event) is its quantity × unit price. */
 export function explainInvoiceLine(line: InvoiceLineRow, event: BillingEventRow | null, changes: readonly BillingEventChangeRow[]): AmountExplanation {
   if (event) return explainBillingEvent(event, changes);
-  const exact = multiplyDecimals(line.quantity, line.unit_price);
-  const computed = lineAmount(line.quantity, line.unit_price, line.currency);
+  const { text, exactAmount, computedAmount } = priced(line.quantity, line.unit_price, line.currency, '');
   return {
-    summary: `${line.quantity} × ${line.unit_price} ${line.currency} = ${trimDecimal(exact)} → ${computed} ${line.currency} (${halfUp(line.currency)}), entered on the invoice`,
+    summary: `${text}, entered on the invoice`,
     sources: [],
     quantity: line.quantity,
     rate: { amount: line.unit_price, currency: line.currency },
     rateRule: null,
     baseAmount: null,
     markupPercent: null,
-    exactAmount: trimDecimal(exact),
+    exactAmount,
     roundingDecimals: minorUnits(line.currency),
-    computedAmount: { amount: computed, currency: line.currency },
+    computedAmount,
     amount: { amount: line.amount, currency: line.currency },
     fx: null,
     changes: [],
@@ -210,20 +222,19 @@ export function explainCostPosting(posting: CostPostingRow): AmountExplanation {
   const common = { sources: [source], roundingDecimals: minorUnits(currency), amount: { amount: posting.amount, currency }, fx: null, changes: [], baseAmount: null, markupPercent: null };
   const reversal = posting.reversal_of ? `; reverses cost posting ${posting.reversal_of}` : '';
   if (posting.hours !== null && posting.cost_rate !== null) {
-    const exact = multiplyDecimals(posting.hours, posting.cost_rate);
-    const computed = lineAmount(posting.hours, posting.cost_rate, currency);
+    const { text, exactAmount, computedAmount } = priced(posting.hours, posting.cost_rate, currency, 'h');
     const rate = basis?.costRate;
     const rule: ExplainedRateRule | null = rate
       ? { kind: 'COST_RATE', costRateId: rate.id, effectiveFrom: rate.effectiveFrom, effectiveTo: rate.effectiveTo, description: `the worker's cost rate ${rate.id} in hcm, effective ${period(rate.effectiveFrom, rate.effectiveTo)}` }
       : null;
     return {
       ...common,
-      summary: `${posting.hours} h × ${posting.cost_rate} ${currency} = ${trimDecimal(exact)} → ${computed} ${currency} (${halfUp(currency)})${rule ? `; rate: ${rule.description}` : ''}${reversal}`,
+      summary: `${text}${rule ? `; rate: ${rule.description}` : ''}${reversal}`,
       quantity: posting.hours,
       rate: { amount: posting.cost_rate, currency },
       rateRule: rule,
-      exactAmount: trimDecimal(exact),
-      computedAmount: { amount: computed, currency },
+      exactAmount,
+      computedAmount,
     };
   }
   return {
