@@ -5,6 +5,7 @@ import { PartlyPublished, type EventBus, type FailureCount } from '../../lib/eve
 import { createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { InProcessBus } from '../../lib/events/in-process-bus.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
+import { freshTestStreams } from '../support/redis-streams.ts';
 import { DependencyUnavailable } from '../../lib/errors.ts';
 
 const event = (n: number, sequence?: number): DomainEvent => ({
@@ -155,7 +156,8 @@ function batchContract(name: string, makeBus: () => EventBus, publishedFirst: bo
 batchContract('in-process bus', () => new InProcessBus(), false);
 
 if (process.env.REDIS_URL) {
-  const redisBus = () => new RedisBus({ url: process.env.REDIS_URL!, stream: `psgraph:test:${randomUUID()}`, consumerName: 'test' });
+  const freshStream = freshTestStreams(process.env.REDIS_URL!);
+  const redisBus = () => new RedisBus({ url: process.env.REDIS_URL!, stream: freshStream(), consumerName: 'test' });
   batchContract('Redis Streams bus', redisBus, true);
 
   describe('Redis Streams bus: batches and sequences', () => {

@@ -5,6 +5,7 @@ import type { EventBus } from '../../lib/events/bus.ts';
 import { createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { InProcessBus } from '../../lib/events/in-process-bus.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
+import { freshTestStreams } from '../support/redis-streams.ts';
 
 const event = (n: number): DomainEvent =>
   createEvent('test', n % 2 ? 'test.odd' : 'test.even', { typename: 'Thing', id: String(n) }, { n }, { correlationId: 'c' }, new Date()) as DomainEvent;
@@ -83,8 +84,8 @@ function busContract(name: string, makeBus: () => EventBus) {
 busContract('in-process bus', () => new InProcessBus());
 
 if (process.env.REDIS_URL) {
-  // A fresh stream per bus: a new group starts from the beginning of its stream, as it must in production.
-  const redisBus = () => new RedisBus({ url: process.env.REDIS_URL!, stream: `psgraph:test:${randomUUID()}`, consumerName: 'test' });
+  const freshStream = freshTestStreams(process.env.REDIS_URL!);
+  const redisBus = () => new RedisBus({ url: process.env.REDIS_URL!, stream: freshStream(), consumerName: 'test' });
   busContract('Redis Streams bus', redisBus);
 
   describe('Redis Streams bus: idle', () => {

@@ -12,6 +12,7 @@ import { createGateway, type GatewayOptions, type GatewayRuntime } from '../../g
 import { supergraphSdl } from '../../gateway/supergraph.ts';
 import type { GraphQLResponse } from './subgraph-harness.ts';
 import { usingPostgres } from './database.ts';
+import { discardTestStream } from './redis-streams.ts';
 
 export const testJwtSecret = 'test-jwt-secret';
 export const testIdentitySecret = 'test-identity-secret';
@@ -45,8 +46,9 @@ export async function startTestHub(
 ): Promise<HubHarness> {
   const suffix = randomBytes(4).toString('hex');
   const redisUrl = options.redisUrl ?? ((options.withRedis ?? true) ? process.env.REDIS_URL : undefined);
+  const stream = `psgraph:test:${suffix}`;
   const bus = redisUrl
-    ? new RedisBus({ url: redisUrl, stream: `psgraph:test:${suffix}`, consumerName: 'test', replayRetryMs: options.redisUrl ? 1000 : undefined })
+    ? new RedisBus({ url: redisUrl, stream, consumerName: 'test', replayRetryMs: options.redisUrl ? 1000 : undefined })
     : undefined;
   const hub = await startHub({
     database: usingPostgres ? { kind: 'postgres', url: process.env.PG_URL! } : { kind: 'pglite' },
@@ -86,6 +88,8 @@ export async function startTestHub(
         for (const database of schemas) await sql`drop schema if exists ${sql.id(database.schema)} cascade`.execute(database.db);
       }
       await hub.stop();
+      // A test's own redis-server goes with its data; the machine's shared one keeps what is not deleted.
+      if (redisUrl && !options.redisUrl) await discardTestStream(redisUrl, stream);
     },
   };
 }

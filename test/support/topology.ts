@@ -12,6 +12,7 @@ import { seedOnce } from '../../lib/seed/seed-once.ts';
 import { subgraphModules } from '../../gateway/subgraphs.ts';
 import { eventually } from './eventually.ts';
 import { freePortRun } from './processes.ts';
+import { discardTestStream } from './redis-streams.ts';
 
 type ProcessName = SubgraphName | 'gateway';
 type Identityish = { roles: readonly Role[]; workerId?: string | null };
@@ -102,6 +103,8 @@ export async function startTopology(options: { pgUrl: string; redisUrl: string; 
     for (const name of subgraphNames) await sql`drop schema if exists ${sql.id(schemaOf(name))} cascade`.execute(admin);
     await admin.destroy();
     for (const db of databases.values()) await db.destroy();
+    // A test's own redis-server goes with its data; the machine's shared one keeps what is not deleted.
+    if (options.redisUrl === process.env.REDIS_URL) await discardTestStream(options.redisUrl, shared.EVENT_STREAM);
   };
   // A process that exits while starting (a port taken after all, a migration failing) fails the start at once, with
   // its exit code, rather than after the readiness wait.
