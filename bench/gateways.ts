@@ -4,7 +4,8 @@
  * calls; `--hive-inbound-dedupe` also merges identical client requests, which autocannon's are all). Each gateway
  * is its own process (bench/gateway-process.ts); autocannon, in another, loads them in alternating order round after
  * round, on the deep query (bench/deep-query-text.ts) and a small worker → manager query. Before measuring, the
- * three must return identical JSON. Prints req/s, latency, the ratio to stock and the gateway's CPU per request.
+ * three must return identical JSON. Prints req/s, latency, the ratio to stock, the gateway's CPU per request and the
+ * subgraph processes' (read from /proc while that gateway alone is loaded; PostgreSQL's own CPU is not counted).
  *
  *   PG_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:gateways
  *   npm run bench:gateways -- --rounds 5 --duration 10 --connections 10 --scale 1 --gateways psgraph,stock
@@ -19,6 +20,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -95,6 +97,7 @@ const queries = [
 ];
 
 const children: ChildProcess[] = [];
+const subgraphProcesses: ChildProcess[] = [];
 const tsx = (entry: string, args: string[], env: Record<string, string>, gateway?: string) => {
   const ipc = gateway !== undefined;
   // A directory per gateway: the main thread's profile and tsx's loader thread's each get a file there.
@@ -125,6 +128,21 @@ async function waitFor(url: string, init: RequestInit = {}, timeoutMs = 120_000)
     if (Date.now() > until) throw new Error(`${url} did not become ready in ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * The CPU time the subgraph processes have used so far, in ms (user + system, from /proc/<pid>/stat; Linux's clock
+ * ticks are 10 ms, fine against the thousands of requests of a run). Only one gateway is loaded at a time, so the
+ * difference over its run is what its requests cost the subgraphs.
+ */
+function subgraphsCpuMs(): number {
+  const ticksPerSecond = 100;
+  let ticks = 0;
+  for (const child of subgraphProcesses) {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15 of proc(5), counted after the name
+  }
+  return (ticks * 1000) / ticksPerSecond;
 }
 
 /** The CPU time a gateway process has used so far, in ms (user + system), asked over its IPC channel. */
@@ -171,13 +189,13 @@ try {
     await opened.close();
   }
   subgraphNames.forEach((name, index) =>
-    tsx(`subgraphs/${name}/main.ts`, [], {
+    subgraphProcesses.push(tsx(`subgraphs/${name}/main.ts`, [], {
       PORT: String(basePort + 1 + index),
       DATABASE_URL: pgUrl,
       DATABASE_SCHEMA: schemaOf(name),
       GATEWAY_URL: gatewayUrl('psgraph'),
       ...busEnv,
-    }),
+    })),
   );
   const gateways = new Map<string, ChildProcess>();
   for (const kind of gatewayKinds) {
@@ -219,7 +237,7 @@ try {
     console.error(`${query.name} query: identical answers (${(answers.get('stock')!.length / 1024).toFixed(1)} KiB)`);
   }
 
-  type Sample = { rps: number; p50: number; p99: number; cpuPerRequest: number; errors: number };
+  type Sample = { rps: number; p50: number; p99: number; cpuPerRequest: number; subgraphsCpuPerRequest: number; errors: number };
   const samples = new Map<string, Sample[]>();
   const rounds = Number(values.rounds);
   for (let round = 0; round < rounds; round++) {
@@ -229,18 +247,21 @@ try {
       for (const kind of order) {
         const child = gateways.get(kind)!;
         const cpuBefore = await cpuMs(child);
+        const subgraphsBefore = subgraphsCpuMs();
         const result = await autocannon({ url: gatewayUrl(kind), headers, body: query.body, durationSeconds: values.duration!, connections: values.connections! });
         const cpuAfter = await cpuMs(child);
+        const subgraphsAfter = subgraphsCpuMs();
         const key = `${kind}:${query.name}`;
         const sample = {
           rps: result.requests.average,
           p50: result.latency.p50,
           p99: result.latency.p99,
           cpuPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total),
+          subgraphsCpuPerRequest: (subgraphsAfter - subgraphsBefore) / Math.max(1, result.requests.total),
           errors: result.errors + result.non2xx,
         };
         samples.set(key, [...(samples.get(key) ?? []), sample]);
-        console.error(`round ${round + 1}/${rounds} ${key}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuPerRequest.toFixed(2)} CPU ms/req`);
+        console.error(`round ${round + 1}/${rounds} ${key}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuPerRequest.toFixed(2)} CPU ms/req (subgraphs ${sample.subgraphsCpuPerRequest.toFixed(2)})`);
       }
     }
   }
@@ -248,16 +269,19 @@ try {
   const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)];
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   console.log(`PostgreSQL, scale ${values.scale}, ${values.connections} connections, ${rounds} rounds of ${values.duration} s per gateway and query\n`);
-  console.log('| query | gateway | req/s (median) | vs stock (per round, min–max) | p50 ms | p99 ms | gateway CPU ms/request | errors |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| query | gateway | req/s (median) | vs stock (per round, min–max) | p50 ms | p99 ms | gateway CPU ms/request | subgraphs CPU ms/request | both, vs stock | errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const query of queries) {
     const stock = samples.get(`stock:${query.name}`)!;
     for (const kind of gatewayKinds) {
       const runs = samples.get(`${kind}:${query.name}`)!;
       const ratios = runs.map((run, index) => run.rps / stock[index].rps);
+      const systemCpu = (run: Sample) => run.cpuPerRequest + run.subgraphsCpuPerRequest;
+      const systemRatio = median(runs.map(systemCpu)) / median(stock.map(systemCpu));
       console.log(
         `| ${query.name} | ${kind} | ${median(runs.map((run) => run.rps)).toFixed(0)} | ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ` +
-          `${median(runs.map((run) => run.p50))} | ${median(runs.map((run) => run.p99))} | ${median(runs.map((run) => run.cpuPerRequest)).toFixed(2)} | ${runs.reduce((sum, run) => sum + run.errors, 0)} |`,
+          `${median(runs.map((run) => run.p50))} | ${median(runs.map((run) => run.p99))} | ${median(runs.map((run) => run.cpuPerRequest)).toFixed(2)} | ` +
+          `${median(runs.map((run) => run.subgraphsCpuPerRequest)).toFixed(2)} | ${median(runs.map(systemCpu)).toFixed(2)} (${systemRatio.toFixed(2)}) | ${runs.reduce((sum, run) => sum + run.errors, 0)} |`,
       );
     }
   }

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import type { Role } from '../../lib/auth/identity.ts';
 import type { RedisBus } from '../../lib/events/redis-bus.ts';
 import type { GatewayRuntime } from '../../gateway/server.ts';
 import { connectionInit } from '../support/connection-init.ts';
 import { eventually } from '../support/eventually.ts';
 import { secondGateway, startTestHub, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 const createKey = `mutation($input: CreateApiKeyInput!, $key: String) {
   createApiKey(input: $input, idempotencyKey: $key) {
@@ -26,11 +26,7 @@ function openSocket(url: string, key: string, clients: Client[]) {
   return new Promise<Opened>((resolve) => {
     let settle: (value: { code: number; reason: string }) => void;
     const closed = new Promise<{ code: number; reason: string }>((resolveClosed) => (settle = resolveClosed));
-    const client = createClient({
-      url: url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${key}` },
-      retryAttempts: 0,
+    const client = liveClient(url, key, {
       lazy: false,
       onNonLazyError: () => undefined,
       on: {

@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { buildASTSchema, getNamedType, getOperationAST, isObjectType, parse } from 'graphql';
 import type { Role } from '../../lib/auth/identity.ts';
 import { loadConfig } from '../../lib/config.ts';
@@ -25,6 +23,7 @@ import {
 } from '../../gateway/demand-control/index.ts';
 import { supergraphSdl } from '../../gateway/supergraph.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 const utilizationArgs = `from: "2026-01-01", to: "2026-03-31", groupBy: [WORKER], period: WEEK`;
 /** The issue's alias bomb: 1,000 aliases of `utilization`, each a full KPI question. */
@@ -319,12 +318,7 @@ describe('demand control through the gateway', () => {
 
   it('applies the same limits to subscriptions over graphql-ws and SSE', async () => {
     const token = await graph.token(asWorker.roles, asWorker.workerId);
-    const client = createClient({
-      url: graph.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      retryAttempts: 0,
-    });
+    const client = liveClient(graph.url, token);
     try {
       const managers = `${'manager { '.repeat(16)}name${' }'.repeat(16)}`;
       const deep = `subscription { timeEntryStatusChanged { worker { ${managers} } } }`;

@@ -216,7 +216,7 @@ describe('entity cache', () => {
     const delegated = await ask(graph.url, mutations.delegate, { input: { delegateId: delegate.id, from: today, to } }, asManager);
     assert.equal(delegated.errors, undefined, JSON.stringify(delegated.errors));
     const delegations = await ask(graph.url, reads.delegations, variablesFor, asManager);
-    assert.ok(delegations.data.approvalDelegations.nodes.some((node: { id: string }) => node.id === delegated.data.delegateApprovals.id));
+    assert.ok(delegations.data.approvalDelegations.nodes.some((node: { id: string }) => node.id === delegated.data.delegateApprovals.id), 'the new delegation listed');
     await graph.hub.settle();
   });
 
@@ -256,7 +256,7 @@ describe('entity cache', () => {
       assert.equal(delegated.errors, undefined, JSON.stringify(delegated.errors));
       await eventually(async () => {
         const { data } = await ask(otherUrl, reads.delegations, variablesFor, asManager);
-        assert.ok(data.approvalDelegations.nodes.some((node: { id: string }) => node.id === delegated.data.delegateApprovals.id));
+        assert.ok(data.approvalDelegations.nodes.some((node: { id: string }) => node.id === delegated.data.delegateApprovals.id), 'the new delegation listed');
       });
       await matchesTwin();
     } finally {

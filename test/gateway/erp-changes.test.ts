@@ -167,7 +167,7 @@ describe('erp lists by change (updatedAfter)', () => {
         assert.equal(rejected.errors, undefined, JSON.stringify(rejected.errors));
         await eventually(async () => {
           const { data: after } = await graph.query(`query($ids: [ID!]!) { timeEntries(filter: { ids: $ids }) { nodes { billing { status } } } }`, { ids });
-          assert.ok(after.timeEntries.nodes.every((node: { billing: { status: string } }) => node.billing.status === 'REVERSED'));
+          assert.ok(after.timeEntries.nodes.every((node: { billing: { status: string } }) => node.billing.status === 'REVERSED'), 'every entry reversed in billing');
         });
       },
     ];

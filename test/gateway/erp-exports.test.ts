@@ -180,7 +180,7 @@ describe('erp hand-off exports through the gateway', () => {
     await ok(`mutation($id: ID!) { cancelTimeEntryApprovals(ids: [$id], reason: "re-check") { id } }`, { id: event.sourceId }, { roles: ['ADMIN'] });
     await eventually(async () => {
       const changed = await both('revenue', revenueColumns, { from, to, updatedAfter: since });
-      assert.ok(changed.length > 0);
+      assert.ok(changed.length > 0, 'a change exported');
       assert.deepEqual([...new Set(changed.map((row) => row.contract_id))], [event.contract.id]);
     });
     assert.equal((await get('revenue.csv', { from: '2026-02-01', to: '2026-01-01' })).status, 400);

@@ -3,8 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { loadConfig } from '../../lib/config.ts';
 import { createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
@@ -16,6 +15,7 @@ import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-har
 import { entriesNotPostedOnce } from '../support/postings.ts';
 import { dataOf } from '../support/subgraph-harness.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
+import { liveClient } from '../support/live-client.ts';
 
 /** A receiver that answers 200 to everything and keeps each request's body. */
 async function startReceiver() {
@@ -69,12 +69,7 @@ describe('an approval spike through the gateway', () => {
     const endpointId = dataOf(await graph.query(register, { input: { url: receiver.url, eventTypes: [timeTopics.entryApproved] } })).registerWebhookEndpoint.endpoint.id;
 
     const results: Array<{ id: string; status: string; cursor: string }> = [];
-    client = createClient({
-      url: graph.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${await signBearerToken(work.asWorker, testJwtSecret)}` },
-      retryAttempts: 0,
-    });
+    client = liveClient(graph.url, await signBearerToken(work.asWorker, testJwtSecret));
     client.subscribe(
       { query: `subscription { timeEntryStatusChanged { id status } }` },
       {

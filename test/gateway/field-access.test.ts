@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import type { Identity, Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
@@ -10,6 +9,7 @@ import { timeEntryColumns, timeEntryMoneyColumns } from '../../gateway/time-entr
 import { approvedEntry } from '../support/demo-work.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
 import { dataOf } from '../support/subgraph-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 /**
  * README "Field-level access", case by case through the gateway: every commercial field of the matrix, reached at the
@@ -341,9 +341,7 @@ describe('field-level access to commercial data (README "Field-level access")', 
       for (const caller of callers) {
         const identity = as(caller);
         const token = await signBearerToken({ roles: [...identity.roles] as Role[], workerId: identity.workerId }, testJwtSecret);
-        const connectionParams = { authorization: `Bearer ${token}` };
-        const url = graph.url.replace(/^http/, 'ws');
-        const client = createClient({ url, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0 });
+        const client = liveClient(graph.url, token);
         clients.push(client);
         const received: any[] = [];
         results.set(caller, received);

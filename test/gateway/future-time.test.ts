@@ -107,7 +107,7 @@ describe('future time through the gateway', () => {
     await eventually(async () => {
       const blocked = await graph.hub.subgraphs.erp.database.db
         .selectFrom('outbox').select(['type', 'data']).where('type', '=', 'erp.billing.blocked').execute();
-      assert.ok(blocked.some((event) => (event.data as { code: string; source: { id: string } }).code === 'NOT_YET_WORKED' && (event.data as { source: { id: string } }).source.id === id));
+      assert.ok(blocked.some((event) => (event.data as { code: string; source: { id: string } }).code === 'NOT_YET_WORKED' && (event.data as { source: { id: string } }).source.id === id), 'the NOT_YET_WORKED refusal published');
     });
     assert.deepEqual(await entryOf(id), { status: 'APPROVED', billing: { status: 'NOT_POSTED' } }, 'no billing event');
     const postings = await ok(`query($p: ID!) { costPostings(first: 500, filter: { projectId: $p, sourceType: TIME_ENTRY }) { nodes { sourceId } } }`, { p: assignment.projectId }, finance);

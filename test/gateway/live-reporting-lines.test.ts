@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import type { Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 /**
  * A manager's `managerId` filter follows the reporting lines as hcm has them when the change goes out: after a worker
@@ -49,12 +49,7 @@ describe('live manager filters follow reporting lines', () => {
   const moveTo = (managerId: string) => ok(`mutation($id: ID!, $m: ID!) { updateWorker(id: $id, input: { managerId: $m }) { manager { id } } }`, { id: worker.id, m: managerId });
 
   function subscribeAs(managerId: string) {
-    const client = createClient({
-      url: graph.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: async () => ({ authorization: `Bearer ${await signBearerToken(asManager(managerId), testJwtSecret)}` }),
-      retryAttempts: 0,
-    });
+    const client = liveClient(graph.url, () => signBearerToken(asManager(managerId), testJwtSecret));
     clients.push(client);
     const ids: string[] = [];
     client.subscribe(

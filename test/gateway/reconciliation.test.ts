@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { sql } from 'kysely';
 import { loadConfig } from '../../lib/config.ts';
 import { startTestHub, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 const asFinance = { roles: ['FINANCE' as const] };
 
@@ -151,10 +151,7 @@ describe('reconciliation through the gateway', () => {
 
   it('tells finance subscribers of new and cleared exceptions, and nobody else', async () => {
     const connect = async (roles: string[]) => {
-      const client = createClient({
-        url: graph.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined,
-        connectionParams: { authorization: `Bearer ${await graph.token(roles as any, null)}` },
-      });
+      const client = liveClient(graph.url, await graph.token(roles as any, null), { lazy: false, onNonLazyError: () => undefined });
       clients.push(client);
       const results: any[] = [];
       client.subscribe(

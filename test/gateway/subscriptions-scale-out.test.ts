@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { buildClientSchema, getIntrospectionQuery, type FormattedExecutionResult } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import type { GatewayRuntime } from '../../gateway/server.ts';
 import { readLiveRequest, type LiveSelection } from '../../gateway/subscriptions/selection.ts';
 import { secondGateway, startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 /**
  * Several gateway instances over one Redis stream: each has its own consumer group, so each hears every event and
@@ -53,7 +53,7 @@ describe('subscriptions on several gateway instances over one Redis stream', { s
 
   /** Results of one graphql-ws subscription on the gateway at `url`. */
   function subscribe(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
-    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const client = liveClient(url, token);
     clients.push(client);
     const results: any[] = [];
     client.subscribe({ query, variables }, { next: (value) => void results.push(value), error: (error) => void results.push({ failed: error }), complete: () => undefined });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import type { Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
@@ -14,6 +13,7 @@ import type { DemoAssignment } from '../../lib/seed/demo-firm.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { timeTopics } from '../../subgraphs/time/events.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 interface Live {
   readonly results: any[];
@@ -47,13 +47,8 @@ describe('subscriptions over graphql-ws', () => {
   const entryUpdates = `subscription($filter: TimeEntrySubscriptionFilter) { timeEntryStatusChanged(filter: $filter) {
     id status hours worker { name manager { name } } project { code customer { name } } } }`;
 
-  const wsUrl = () => graph.url.replace(/^http/, 'ws');
   const connect = (token: string, onClosed?: (code: number) => void) => {
-    const client = createClient({
-      url: wsUrl(),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      retryAttempts: 0,
+    const client = liveClient(graph.url, token, {
       lazy: false,
       onNonLazyError: () => undefined,
       on: { closed: (event) => onClosed?.((event as { code: number }).code) },
@@ -289,11 +284,7 @@ describe('subscriptions over graphql-ws', () => {
     /** A connected (acknowledged) client, or the code and reason its socket was closed with. */
     const opened = (token: string) =>
       new Promise<{ client: Client } | { code: number; reason: string }>((resolve) => {
-        const client = createClient({
-          url: wsUrl(),
-          webSocketImpl: WebSocket,
-          connectionParams: { authorization: `Bearer ${token}` },
-          retryAttempts: 0,
+        const client = liveClient(graph.url, token, {
           lazy: false,
           onNonLazyError: () => undefined,
           on: {

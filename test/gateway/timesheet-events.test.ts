@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import type { Identity } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -9,6 +8,7 @@ import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { addDays } from '../../subgraphs/time/domain/iso-week.ts';
 import { billableWorkBetween } from '../support/demo-work.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 /**
  * One change of a timesheet is one result (issue 15, item 9): time publishes one `time.timesheet.changed` per week an
@@ -35,7 +35,7 @@ describe('timesheet changes over graphql-ws: one result per change of a week', (
   function subscribe(as: Identity, query: string, variables: Record<string, unknown> = {}) {
     const results: any[] = [];
     const ready = signBearerToken(as, testJwtSecret).then((token) => {
-      const client = createClient({ url: graph.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+      const client = liveClient(graph.url, token);
       clients.push(client);
       client.subscribe({ query, variables }, { next: (value) => void results.push(value), error: (error) => void results.push({ failed: error }), complete: () => undefined });
     });

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { demoWorkerFor } from '../../lib/seed/demo-users.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -103,12 +103,8 @@ describe('token renewal on live connections, and the demo tokens', () => {
     // While closed, the client waits for its fresh token: events happen meanwhile.
     let gate: Promise<void> = Promise.resolve();
     let openGate = () => undefined as void;
-    const client: Client = createClient({
-      url: graph.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: () => ({ authorization: `Bearer ${token}` }),
-      on: { closed: (event) => void closes.push((event as { code: number }).code) },
-    });
+    // 4401 is fatal to graphql-ws: the client never reconnects by itself; `follow` subscribes again with a fresh token.
+    const client: Client = liveClient(graph.url, () => token, { on: { closed: (event) => void closes.push((event as { code: number }).code) } });
     const variables: { after: string | null } = { after: null };
     const errors: unknown[] = [];
     const follow = () =>

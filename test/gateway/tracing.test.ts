@@ -171,7 +171,7 @@ describe('one trace from the client’s request to erp’s cost posting', () => 
       await eventually(async () => assert.equal(handled.length, 1));
       const span = await eventually(async () => {
         const found = exporter.getFinishedSpans().find((each) => each.name === 'process tracingtest.pinged' && attribute(each, 'messaging.consumer.group.name') === group);
-        assert.ok(found);
+        assert.ok(found, 'the consumer span finished');
         return found;
       });
       assert.equal(span.parentSpanContext, undefined, 'a root span: nothing to continue');

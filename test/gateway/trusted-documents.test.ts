@@ -3,8 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import type { Identity, Role } from '../../lib/auth/identity.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
@@ -12,6 +10,7 @@ import type { GatewayRuntime } from '../../gateway/server.ts';
 import { persistedQueryManifest, readManifest, sha256Hex } from '../../gateway/trusted-documents.ts';
 import { billableWork } from '../support/demo-work.ts';
 import { gatewayOver, startTestHub, type HubHarness } from '../support/hub-harness.ts';
+import { liveClient } from '../support/live-client.ts';
 
 /** A first-party app's operations, as its .graphql files hold them. */
 const appOperations = [
@@ -168,12 +167,7 @@ describe('trusted documents', () => {
     await graph.hub.settle();
 
     const token = await graph.token([...asWorker.roles], asWorker.workerId);
-    const client = createClient({
-      url: graph.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${token}` },
-      retryAttempts: 0,
-    });
+    const client = liveClient(graph.url, token);
     const stream = (body: Record<string, unknown>, signal?: AbortSignal) =>
       fetch(graph.url.replace(/\/graphql$/, '/graphql/stream'), {
         method: 'POST',

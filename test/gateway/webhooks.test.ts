@@ -234,7 +234,7 @@ describe('webhooks through the gateway', () => {
     dataOf(await graph.query(`mutation($ids: [ID!]!) { approveTimeEntries(ids: $ids) { id } }`, { ids: [id] }, work.asManager));
     const got = await eventually(async () => {
       const requests = receiver.about('/ordered', id);
-      assert.ok(requests.some((r) => r.body.type === 'time.entry.approved' && r.status === 200));
+      assert.ok(requests.some((r) => r.body.type === 'time.entry.approved' && r.status === 200), 'an approval delivered');
       return requests;
     });
     assert.deepEqual(
@@ -256,7 +256,7 @@ describe('webhooks through the gateway', () => {
     await eventually(async () => {
       const sent = receiver.received.filter((r) => r.body.id === eventId && r.path === '/approvals');
       assert.equal(sent.length, before + 1);
-      assert.ok(sent.every((r) => r.verified && r.headers['psgraph-webhook-id'] === eventId));
+      assert.ok(sent.every((r) => r.verified && r.headers['psgraph-webhook-id'] === eventId), 'every delivery signed, with the event id');
     });
     const originals = (await deliveriesOf(endpointId)).filter((d) => d.replayOf === null);
     const range = { endpointId, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() };
@@ -293,7 +293,7 @@ describe('webhooks through the gateway', () => {
     await eventually(async () => {
       const [pending] = (await deliveriesOf(endpointId)).filter((d) => d.subject.id === entry.id);
       assert.equal(pending?.status, 'PENDING');
-      assert.ok(pending.attempts >= 1);
+      assert.ok(pending.attempts >= 1, 'attempted at least once');
       assert.equal(pending.lastStatusCode, null);
       assert.match(pending.lastError, /ECONNREFUSED|fetch failed/);
       assert.ok(pending.nextAttemptAt);
@@ -304,7 +304,7 @@ describe('webhooks through the gateway', () => {
         const [done] = (await deliveriesOf(endpointId)).filter((d) => d.subject.id === entry.id);
         assert.equal(done?.status, 'DELIVERED');
       });
-      assert.ok(down.about('/down', entry.id).every((r) => r.verified));
+      assert.ok(down.about('/down', entry.id).every((r) => r.verified), 'every attempt signed');
     } finally {
       await down.stop();
     }
