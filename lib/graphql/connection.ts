@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../errors.ts';
 
@@ -161,6 +161,61 @@ export async function paginate<T extends Record<string, any>>(
     total = Number(counted?.n ?? 0);
   }
   return toConnection(rows, ordering, plan, total);
+}
+
+/** A page whose rows the database wrote as text (renderedPage): no row object in between. */
+export interface RenderedPage {
+  /** The page's rows, each its `line`, joined by commas in order ('' for none). */
+  lines: string;
+  count: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/**
+ * One forward page of `query` (filtered, any selection) as `paginate` gives it — the same keyset, order, size check
+ * and cursors — but rendered by the database: each row is `line` (a text expression over the query's tables) and the
+ * page is one value, its lines joined by commas. For bulk readers outside the graph (the exports' subgraph
+ * endpoints), which would otherwise build, serialize and drop an object per row in the process: a page of 5,000
+ * costs one string here.
+ */
+export async function renderedPage(
+  db: Kysely<any>,
+  query: SelectQueryBuilder<any, any, any>,
+  ordering: Ordering,
+  args: { first?: number | null; after?: string | null },
+  line: RawBuilder<string>,
+  options: { maxPageSize: number },
+): Promise<RenderedPage> {
+  const plan = planPage({ first: args.first, after: args.after }, ordering, options.maxPageSize);
+  const order = pageOrder(ordering, false);
+  const cursorColumns = ordering.columns.map((_, index) => `_cursor${index}`);
+  const rows = applyKeyset(query.clearSelect(), ordering, plan)
+    .select([
+      line.as('_line'),
+      sql<number>`row_number() over (order by ${order})`.as('_position'),
+      ...ordering.columns.map((column, index) => sql.ref(column).as(cursorColumns[index])),
+    ])
+    .orderBy(order)
+    .limit(plan.limit + 1);
+  const inPage = sql`filter (where _position <= ${plan.limit})`;
+  const page = (await db
+    .selectFrom(rows.as('page'))
+    .select([
+      sql<string | null>`string_agg(_line, ',' order by _position) ${inPage}`.as('lines'),
+      sql<number>`count(*)::int`.as('fetched'),
+      // The last row's ordering values, typed as the columns are, so the cursor is paginate's.
+      ...cursorColumns.map((column) => sql`(array_agg(${sql.ref(column)} order by _position desc) ${inPage})[1]`.as(column)),
+    ])
+    .executeTakeFirstOrThrow()) as Record<string, unknown> & { lines: string | null; fetched: number };
+  const count = Math.min(page.fetched, plan.limit);
+  return {
+    lines: page.lines ?? '',
+    count,
+    pageInfo: {
+      hasNextPage: page.fetched > plan.limit,
+      endCursor: count === 0 ? null : encodeCursor(cursorColumns.map((column) => page[column])),
+    },
+  };
 }
 
 /**

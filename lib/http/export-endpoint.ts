@@ -40,7 +40,22 @@ export type TimeEntryMoney = [
 /** A page's worth of ids and filters; far below what a page of 5,000 entries' facts takes. */
 const maxBodyBytes = 2 * 1024 * 1024;
 
+/**
+ * An answer already written as JSON, in parts sent one after the other: a page the database rendered
+ * (lib/graphql/connection.ts `renderedPage`) goes out without being parsed and serialized again.
+ */
+export class JsonText {
+  constructor(readonly parts: readonly string[]) {}
+}
+
 export type ExportAnswer = (identity: Identity, body: Record<string, unknown>, correlationId: string) => Promise<unknown>;
+
+function sendAnswer(res: ServerResponse, answer: unknown) {
+  if (!(answer instanceof JsonText)) return sendJson(res, 200, answer);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  for (const part of answer.parts) res.write(part);
+  res.end();
+}
 
 /**
  * A subgraph's endpoint for the gateway's streamed exports, outside the graph so a page of thousands of rows is one
@@ -61,7 +76,7 @@ export function exportEndpoint(options: { readonly identitySecret: string; reado
         throw badInput('body', 'not JSON');
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badInput('body', 'a JSON object');
-      sendJson(res, 200, await answer(signed.identity, body as Record<string, unknown>, correlationId));
+      sendAnswer(res, await answer(signed.identity, body as Record<string, unknown>, correlationId));
     } catch (error) {
       if (error instanceof PayloadTooLargeError) return sendPayloadTooLarge(res, error.limit);
       if (!(error instanceof DomainError)) throw error;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { hasRole, requireRole, type Identity } from '../../lib/auth/identity.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, badInput, forbidden, notFound } from '../../lib/errors.ts';
@@ -7,7 +7,8 @@ import type { CaptureOptions } from './capture.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox } from '../../lib/events/outbox.ts';
 import { changeOrdering, deletedAfter, deletionOrdering } from '../../lib/db/changes.ts';
-import { EXPORT_PAGE_SIZE, MAX_PAGE_SIZE, paginate } from '../../lib/graphql/connection.ts';
+import { EXPORT_PAGE_SIZE, MAX_PAGE_SIZE, paginate, renderedPage } from '../../lib/graphql/connection.ts';
+import { sqlIsoDate, sqlIsoDateTime } from '../../lib/db/types.ts';
 import type { PagedArgs } from '../../lib/graphql/loaders.ts';
 import type { RequestScope } from '../../lib/graphql/subgraph-server.ts';
 import { transactionalWriter } from '../../lib/idempotency.ts';
@@ -134,10 +135,15 @@ export interface QueryScope extends RequestScope {
   visibility(): Promise<Visibility>;
 }
 
-/** The columns the export reads (export-endpoint.ts), with the orderings' (date, updated_at, id): no more. */
-const exportedColumns = [
-  'id', 'date', 'hours', 'billable', 'status', 'decided_at', 'notes', 'updated_at', 'worker_id', 'project_id', 'task_id', 'role_id',
-] as const;
+/**
+ * An entry of the export's page (export-endpoint.ts) as the database writes it: the JSON text of its ExportedTimeEntry
+ * tuple, each field as the graph's scalar serializes it (lib/db/types.ts), so time neither reads a row object nor
+ * writes one per entry.
+ */
+const exportedEntry = sql<string>`json_build_array(
+  id, ${sqlIsoDate('date')}, hours::text, billable, status, ${sqlIsoDateTime('decided_at')}, notes, ${sqlIsoDateTime('updated_at')},
+  worker_id, project_id, task_id, role_id
+)::text`;
 
 /** A by-id list is a batch: as large as one page at most. */
 function checkIds<F extends { ids?: readonly string[] | null }>(filter: F): F {
@@ -192,14 +198,13 @@ export function createTimeQueries(db: Kysely<TimeDatabase>, options: CaptureOpti
      * cursors — in pages of up to EXPORT_PAGE_SIZE, without a total.
      */
     timeEntryExportPage: async (scope: QueryScope, filter: repo.TimeEntryFilter, first: number, after: string | null) =>
-      paginate(
-        repo
-          .timeEntriesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), filter)))))
-          .clearSelect()
-          .select(exportedColumns),
+      renderedPage(
+        db,
+        repo.timeEntriesQuery(db, await byCustomer(checkDates(checkIds(pinToVisible(await scope.visibility(), filter))))),
         filter.updatedAfter ? changeOrdering('time_entry') : orderings.timeEntry,
         { first, after },
-        { withTotal: false, maxPageSize: EXPORT_PAGE_SIZE },
+        exportedEntry,
+        { maxPageSize: EXPORT_PAGE_SIZE },
       ),
 
     workerTimeEntries: async (scope: QueryScope, workerId: string, page: PagedArgs<Omit<repo.TimeEntryFilter, 'workerId'>>) => {

@@ -116,6 +116,17 @@ describe('time-entry export equals the graph, row for row', () => {
     assert.deepEqual(jsonl, expected);
   });
 
+  it('an incremental load (updatedAfter): every entry in change order across export pages, as the graph pages them', async () => {
+    // The change order's cursor is an instant (updated_at, id), not a date: the database writes the page, the cursor
+    // must still be the graph's.
+    const resourceManager: Caller = { roles: ['RESOURCE_MANAGER'] };
+    const updatedAfter = '2000-01-01T00:00:00.000Z';
+    const expected = await timeEntryRowsFromGraph(graph, { updatedAfter }, resourceManager, false);
+    assert.ok(expected.length > EXPORT_PAGE_SIZE, `${expected.length} entries: more than one export page`);
+    const jsonl = lines(await exported('jsonl', { updatedAfter }, resourceManager));
+    assert.deepEqual(jsonl, expected);
+  });
+
   it('a WORKER: only their own rows, the same as the graph gives them; another worker’s are refused', async () => {
     const { data } = await graph.query(`{ timeEntries(first: 1) { nodes { worker { id } } } }`);
     const workerId = data.timeEntries.nodes[0].worker.id;
