@@ -9,7 +9,6 @@ import type { DemandControl } from '../demand-control/index.ts';
 import type { TrustedDocuments } from '../trusted-documents.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
-import { resultJson } from './subscriber-stream.ts';
 
 export interface LiveSseOptions {
   /** The served schema (the API schema with the live fields). */
@@ -31,7 +30,7 @@ export interface LiveSseOptions {
 /** A subscribe request's body, at most. */
 const maxBodyBytes = 64 * 1024;
 
-const event = (name: 'next' | 'complete', data?: FormattedExecutionResult) => `event: ${name}\ndata: ${data ? resultJson(data) : ''}\n\n`;
+const event = (name: 'next' | 'complete', data?: FormattedExecutionResult) => `event: ${name}\ndata: ${data ? JSON.stringify(data) : ''}\n\n`;
 
 const failure = (message: string, code: string): FormattedExecutionResult => ({ errors: [{ message, extensions: { code } }] });
 

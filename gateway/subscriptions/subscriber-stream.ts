@@ -103,19 +103,3 @@ export class SubscriberStream implements AsyncIterableIterator<FormattedExecutio
     waiting?.({ value: undefined, done: true });
   }
 }
-
-const resultJsonCache = new WeakMap<FormattedExecutionResult, string>();
-
-/**
- * A result's JSON, made once per result object: the feed hands the same object (cursor included) to every subscriber
- * of a group that sees it alike, so a change going to a thousand subscribers is serialised once, not a thousand times.
- * Results are never changed once pushed, so the text stays theirs.
- */
-export function resultJson(result: FormattedExecutionResult): string {
-  let json = resultJsonCache.get(result);
-  if (json === undefined) {
-    json = JSON.stringify(result);
-    resultJsonCache.set(result, json);
-  }
-  return json;
-}

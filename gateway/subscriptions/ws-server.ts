@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
-import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Identity } from '../../lib/auth/identity.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { bearerCredential, closeCodeOf, closeReasonOf, type Authenticated, type Authenticator } from '../authentication/index.ts';
@@ -11,7 +11,6 @@ import type { DemandControl } from '../demand-control/index.ts';
 import type { TrustedDocuments } from '../trusted-documents.ts';
 import type { LiveFeed } from './feed.ts';
 import { readLiveRequest, type LiveSelection } from './selection.ts';
-import { resultJson } from './subscriber-stream.ts';
 
 export interface LiveServerOptions {
   readonly httpServer: Server;
@@ -73,41 +72,6 @@ const renewCredentialCode = 4401;
 /** Longest delay a Node timer takes; a token valid for longer is checked again when it fires. */
 const maxTimerMs = 2 ** 31 - 1;
 
-/** The `next` payload graphql-ws serialises for a result the socket splices in: `{}`, which no result is. */
-const splicePlaceholder: FormattedExecutionResult = Object.freeze({});
-const splicedNextEnd = ',"type":"next","payload":{}}';
-const messageIdStart = '{"id":'.length;
-
-/**
- * A graphql-ws connection's socket that sends a live result's JSON as made once for everyone it goes to
- * (`resultJson`) instead of graphql-ws serialising the whole result again for each subscriber: graphql-ws sends
- * `{"id":…,"type":"next","payload":{}}` for the placeholder `onNext` answers, and `send` puts the result's JSON in
- * place of the `{}`. graphql-ws sends a subscription's next message only once its previous one is written, so a
- * subscription has at most one result waiting here.
- */
-class LiveSocket extends WebSocket {
-  /** Results' JSON waiting for their `next` message, by subscription id as it appears in the message (JSON). */
-  readonly #results = new Map<string, string>();
-
-  /** Keeps the result's JSON for the subscription's `next` message; graphql-ws is to send the placeholder. */
-  spliced(id: string, result: FormattedExecutionResult): FormattedExecutionResult {
-    this.#results.set(JSON.stringify(id), resultJson(result));
-    return splicePlaceholder;
-  }
-
-  override send(data: unknown, ...rest: unknown[]): void {
-    if (typeof data === 'string' && data.endsWith(splicedNextEnd)) {
-      const id = data.slice(messageIdStart, data.length - splicedNextEnd.length);
-      const json = this.#results.get(id);
-      if (json !== undefined) {
-        this.#results.delete(id);
-        data = `${data.slice(0, data.length - '{}}'.length)}${json}}`;
-      }
-    }
-    (WebSocket.prototype.send as (...args: unknown[]) => void).call(this, data, ...rest);
-  }
-}
-
 /**
  * graphql-ws (subprotocol graphql-transport-ws) on the gateway's HTTP server and path. The credential is verified in
  * `connection_init`: refused with 4401 when it is invalid or expired (renew it), 4403 when it is valid but not accepted
@@ -119,7 +83,7 @@ class LiveSocket extends WebSocket {
 export function attachLiveServer(options: LiveServerOptions): { close(): Promise<void> } {
   const { feed, logger } = options;
   const maxSubscriptions = options.maxSubscriptionsPerConnection ?? 20;
-  const wss = new WebSocketServer({ noServer: true, WebSocket: LiveSocket });
+  const wss = new WebSocketServer({ noServer: true });
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((req.url ?? '/').split('?')[0] !== options.path) {
       socket.destroy();
@@ -210,7 +174,7 @@ export function attachLiveServer(options: LiveServerOptions): { close(): Promise
         // The feed's results are already formatted (errors as the gateway formatted them): see onNext.
         return feed.open(identity, expiresAt, selection) as unknown as AsyncGenerator<ExecutionResult>;
       },
-      onNext: (ctx, id, _payload, _args, result) => (ctx.extra.socket as LiveSocket).spliced(id, result as FormattedExecutionResult),
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
     },
     wss,
     options.keepAliveMs ?? 12_000,
