@@ -12,15 +12,15 @@
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { buildSchema, type FormattedExecutionResult } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql';
 import WebSocket from 'ws';
 import { silentLogger } from '../lib/logger.ts';
 import type { Authenticator } from '../gateway/authentication/index.ts';
 import { ConnectionLimiter } from '../gateway/subscriptions/connections.ts';
 import type { LiveFeed } from '../gateway/subscriptions/feed.ts';
-import { withSubscriptions } from '../gateway/subscriptions/schema.ts';
 import { SubscriberStream } from '../gateway/subscriptions/subscriber-stream.ts';
 import { attachLiveServer } from '../gateway/subscriptions/ws-server.ts';
+import { liveBenchSchema } from './live-schema.ts';
 
 const subscription = `subscription { timeEntryStatusChanged(filter: { workerId: "w1" }) { id status hours project { code } } }`;
 
@@ -43,15 +43,7 @@ if (process.env.BENCH_LIVE_SEND_CLIENTS) {
   const { values } = parseArgs({ options: { connections: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '200' } } });
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
-  const schema = withSubscriptions(
-    buildSchema(`type Query { timeEntries(filter: F, first: Int): C! } input F { ids: [ID!] } type C { nodes: [TimeEntry!]! }
-      type Project { id: ID! code: String! status: ProjectStatus! } enum ProjectStatus { ACTIVE }
-      type TimeEntry { id: ID! status: EntryStatus! hours: String! project: Project! } type Timesheet { id: ID! status: EntryStatus! }
-      enum EntryStatus { DRAFT SUBMITTED APPROVED REJECTED }
-      type Invoice { id: ID! status: InvoiceStatus! } type BillingEvent { id: ID! status: BillingEventStatus! }
-      enum InvoiceStatus { DRAFT } enum BillingEventStatus { UNBILLED }
-      type ReconciliationException { id: ID! status: ReconciliationExceptionStatus! } enum ReconciliationExceptionStatus { OPEN }`),
-  );
+  const schema = liveBenchSchema();
   const streams: SubscriberStream[] = [];
   const feed = { open: () => streams[streams.push(new SubscriberStream(1_000_000, () => undefined)) - 1] } as unknown as LiveFeed;
   const authenticator = { authenticate: async () => ({ identity: { workerId: 'w1', roles: ['WORKER'] }, expiresAt: null }) } as unknown as Authenticator;

@@ -48,6 +48,15 @@ describe('subscriptions over graphql-ws', () => {
   const entryUpdates = `subscription($filter: TimeEntrySubscriptionFilter) { timeEntryStatusChanged(filter: $filter) {
     id status hours worker { name manager { name } } project { code customer { name } } } }`;
 
+  /** The approved entry as `entryUpdates` selects it. */
+  const approvedAsSelected = (id: string, hours: string) => ({
+    id,
+    status: 'APPROVED',
+    hours,
+    worker: { name: worker.name, manager: { name: manager.name } },
+    project: { code: project.code, customer: { name: customer.name } },
+  });
+
   const wsUrl = () => graph.url.replace(/^http/, 'ws');
   const connect = (token: string, onClosed?: (code: number) => void) => {
     const client = createClient({
@@ -167,13 +176,7 @@ describe('subscriptions over graphql-ws', () => {
     assert.equal(approved.errors, undefined, JSON.stringify(approved.errors));
     await graph.hub.settle();
 
-    const expected = {
-      id,
-      status: 'APPROVED',
-      hours: '1.25',
-      worker: { name: worker.name, manager: { name: manager.name } },
-      project: { code: project.code, customer: { name: customer.name } },
-    };
+    const expected = approvedAsSelected(id, '1.25');
     const [forWorker] = await workerLive.received(1);
     assert.deepEqual(forWorker.data, { timeEntryStatusChanged: expected });
     const [forManager] = await managerLive.received(1);
@@ -218,13 +221,7 @@ describe('subscriptions over graphql-ws', () => {
     const messages = frames.slice(1).map((frame) => JSON.parse(frame));
     for (const [index, frame] of frames.slice(1).entries()) assert.equal(frame, JSON.stringify(messages[index]), 'the frame is the message as JSON.stringify writes it');
     assert.deepEqual(messages.map((message) => message.id).sort(), [...subscriptionIds].sort());
-    const expected = {
-      id,
-      status: 'APPROVED',
-      hours: '0.40',
-      worker: { name: worker.name, manager: { name: manager.name } },
-      project: { code: project.code, customer: { name: customer.name } },
-    };
+    const expected = approvedAsSelected(id, '0.40');
     for (const message of messages) {
       assert.equal(message.type, 'next');
       assert.deepEqual(Object.keys(message), ['id', 'type', 'payload']);
