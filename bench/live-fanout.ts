@@ -16,12 +16,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { buildSchema, getOperationAST, parse, type FormattedExecutionResult } from 'graphql';
+import { getOperationAST, parse, type FormattedExecutionResult } from 'graphql';
 import { createEvent } from '../lib/events/envelope.ts';
 import { InProcessBus } from '../lib/events/in-process-bus.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { LiveFeed, type GraphExecutor } from '../gateway/subscriptions/feed.ts';
-import { withSubscriptions } from '../gateway/subscriptions/schema.ts';
+import { liveBenchSchema } from './live-schema.ts';
 import { readLiveSelection, type LiveSelection } from '../gateway/subscriptions/selection.ts';
 import { hcmTopics } from '../subgraphs/hcm/events.ts';
 import { timeTopics, type TimeEntrySnapshot } from '../subgraphs/time/events.ts';
@@ -37,15 +37,7 @@ const { values } = parseArgs({
 const eventCount = Number(values.events);
 const batchSize = Number(values.batch);
 
-const schema = withSubscriptions(
-  buildSchema(`type Query { timeEntries(filter: F, first: Int): C! } input F { ids: [ID!] } type C { nodes: [TimeEntry!]! }
-    type Project { id: ID! code: String! status: ProjectStatus! } enum ProjectStatus { ACTIVE }
-    type TimeEntry { id: ID! status: EntryStatus! hours: String! project: Project! } type Timesheet { id: ID! status: EntryStatus! }
-    enum EntryStatus { DRAFT SUBMITTED APPROVED REJECTED }
-    type Invoice { id: ID! status: InvoiceStatus! } type BillingEvent { id: ID! status: BillingEventStatus! }
-    enum InvoiceStatus { DRAFT } enum BillingEventStatus { UNBILLED }
-    type ReconciliationException { id: ID! status: ReconciliationExceptionStatus! } enum ReconciliationExceptionStatus { OPEN }`),
-);
+const schema = liveBenchSchema();
 const selectionOf = (filter: Record<string, unknown>): LiveSelection => {
   const document = parse(`subscription($f: TimeEntrySubscriptionFilter) { timeEntryStatusChanged(filter: $f) { id status hours project { code } } }`);
   return readLiveSelection(schema, document, getOperationAST(document)!, { f: filter }) as LiveSelection;

@@ -18,6 +18,9 @@
  * per connection, as the gateway does: the run stops at once if `ulimit -n` is too low for them).
  * --max-queued N: the feed's queue per subscriber (default 100,000, so an overloaded run is measured, not cut off).
  * --profile DIR: a CPU profile of the gateway's process per rate, taken while events flow (open in Chrome DevTools).
+ * --hub-process: the hub (the five subgraphs, their store, the gateway their own graph calls go through) runs in a
+ * process of its own, as the subgraphs are deployed, so the measured gateway's process holds only the gateway, its
+ * feed, its sockets and the publisher: its CPU per event is the live path's own; the hub's is reported apart.
  *
  * Per rate it reports the gateway process's CPU (user + system, the hub's and publisher's included) per event and per
  * delivered result — a fair measure on a loaded machine, where latency is not — and its memory after GC after each
@@ -81,8 +84,24 @@ const queries: Record<Audience, string> = {
     id status hours date worker { name } project { code customer { name } } } }`,
 };
 
+/** Messages between the benchmark and the hub's process (--hub-process). */
+type ToHub = { kind: 'report' };
+type FromHub =
+  | { kind: 'ready'; subgraphUrls: Record<string, string>; entries: ApprovedEntry[]; lines: ReportingLine[] }
+  /** `cpuMs`: the hub process's CPU since its previous report; `work`: its operations and subgraph fetches so far. */
+  | { kind: 'reported'; cpuMs: number; work: [string, number][] };
+
+/** An approved entry the synthetic events are about. */
+type ApprovedEntry = Omit<TimeEntryApproved, 'status'>;
+interface ReportingLine {
+  workerId: string;
+  managerId: string;
+}
+
 if (process.env.BENCH_SUBSCRIPTION_CLIENTS) {
   await runClients();
+} else if (process.env.BENCH_SUBSCRIPTION_HUB) {
+  await runHub();
 } else {
   await runBenchmark();
 }
@@ -160,6 +179,64 @@ async function runClients() {
   setInterval(() => process.send!({ kind: 'ended', ended } satisfies FromClients), 1000).unref();
 }
 
+/** The embedded hub: five subgraphs (demo firm at scale 1) and the graph they call, in PGlite or DATABASE_URL. */
+function startBenchHub(jwtSecret: string, identitySecret: string) {
+  return startHub({
+    database: process.env.DATABASE_URL ? { kind: 'postgres', url: process.env.DATABASE_URL } : { kind: 'pglite' },
+    jwtSecret,
+    identitySecret,
+    port: 0,
+    seed: { scale: 1 },
+    logger: createLogger({}, 'error'),
+    maskErrors: true,
+  });
+}
+
+/** Existing approved entries (the synthetic events' subjects) and the reporting lines, read from the hub's stores. */
+async function subjectsOf(hub: Awaited<ReturnType<typeof startHub>>): Promise<{ entries: ApprovedEntry[]; lines: ReportingLine[] }> {
+  const rows = await hub.subgraphs.time.database.db
+    .selectFrom('time_entry')
+    .select(['id', 'version', 'worker_id', 'project_id', 'task_id', 'role_id', 'assignment_id', 'date', 'hours', 'billable'])
+    .where('status', '=', 'APPROVED')
+    .orderBy('id')
+    .limit(20_000)
+    .execute();
+  const lines = await hub.subgraphs.hcm.database.db.selectFrom('worker').select(['id', 'manager_id']).where('manager_id', 'is not', null).orderBy('id').execute();
+  return {
+    entries: rows.map((row) => ({
+      timeEntryId: row.id, version: row.version, workerId: row.worker_id, projectId: row.project_id, taskId: row.task_id, roleId: row.role_id,
+      assignmentId: row.assignment_id, date: String(row.date), hours: String(row.hours), billable: row.billable,
+    })) as ApprovedEntry[],
+    lines: lines.map((line) => ({ workerId: line.id as string, managerId: line.manager_id as string })),
+  };
+}
+
+/** Operations the process's gateways answered (by name) and its fetches to subgraphs, so far. */
+async function workCounts(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const add = (key: string, value: number) => counts.set(key, (counts.get(key) ?? 0) + value);
+  for (const { labels, value } of (await metricsRegistry.getSingleMetric('psgraph_graphql_requests_total')?.get())?.values ?? []) {
+    add(`operation ${labels.operation}`, value);
+  }
+  for (const { value } of (await metricsRegistry.getSingleMetric('psgraph_subgraph_fetches_total')?.get())?.values ?? []) add('subgraph fetches', value);
+  return counts;
+}
+
+/** The hub's process (--hub-process): starts the hub, says where it is, reports its CPU and work when asked. */
+async function runHub() {
+  const hub = await startBenchHub(process.env.BENCH_JWT_SECRET!, process.env.BENCH_IDENTITY_SECRET!);
+  let cpu = process.cpuUsage();
+  process.on('message', async (message: ToHub) => {
+    if (message.kind !== 'report') return;
+    const used = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    process.send!({ kind: 'reported', cpuMs: (used.user + used.system) / 1000, work: [...(await workCounts())] } satisfies FromHub);
+  });
+  process.on('disconnect', () => void hub.stop().finally(() => process.exit(0)));
+  const subgraphUrls = Object.fromEntries(Object.entries(hub.subgraphs).map(([name, entry]) => [name, entry.url]));
+  process.send!({ kind: 'ready', subgraphUrls, ...(await subjectsOf(hub)) } satisfies FromHub);
+}
+
 async function runBenchmark() {
   const { values } = parseArgs({
     options: {
@@ -178,6 +255,8 @@ async function runBenchmark() {
       'max-queued': { type: 'string', default: '100000' },
       /** The gateway's WebSocket ping interval, ms (a peer that misses a pong for as long is dropped). */
       'keep-alive': { type: 'string' },
+      /** The hub (subgraphs, store) in a process of its own, as deployed: the gateway's process is then only the gateway's. */
+      'hub-process': { type: 'boolean', default: false },
     },
   });
   const connections = Number(values.connections);
@@ -191,20 +270,47 @@ async function runBenchmark() {
   const databaseUrl = process.env.DATABASE_URL;
   const redisUrl = process.env.REDIS_URL;
 
-  const hub = await startHub({
-    database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite' },
-    jwtSecret,
-    identitySecret,
-    port: 0,
-    seed: { scale: 1 },
-    logger,
-    maskErrors: true,
-  });
+  /** The hub in this process, or its process's answers (--hub-process). */
+  let hub: Awaited<ReturnType<typeof startHub>> | null = null;
+  let hubProcess: ReturnType<typeof fork> | null = null;
+  let subgraphUrls: Record<string, string>;
+  let subjects: { entries: ApprovedEntry[]; lines: ReportingLine[] };
+  if (values['hub-process']) {
+    hubProcess = fork(new URL(import.meta.url).pathname, [], {
+      env: { ...process.env, BENCH_SUBSCRIPTION_HUB: '1', BENCH_JWT_SECRET: jwtSecret, BENCH_IDENTITY_SECRET: identitySecret },
+      execArgv: ['--import', 'tsx'],
+    });
+    const ready = await new Promise<Extract<FromHub, { kind: 'ready' }>>((resolve, reject) => {
+      hubProcess!.once('message', (message: FromHub) => (message.kind === 'ready' ? resolve(message) : reject(new Error('the hub did not start'))));
+      hubProcess!.once('exit', (code) => reject(new Error(`the hub's process exited (${code})`)));
+    });
+    subgraphUrls = ready.subgraphUrls;
+    subjects = ready;
+  } else {
+    hub = await startBenchHub(jwtSecret, identitySecret);
+    subgraphUrls = Object.fromEntries(Object.entries(hub.subgraphs).map(([name, entry]) => [name, entry.url]));
+    subjects = await subjectsOf(hub);
+  }
+  /** The hub process's CPU (ms) and work since its previous report; nothing when the hub is in this process. */
+  const hubReport = async (): Promise<{ cpuMs: number; work: Map<string, number> } | null> => {
+    if (!hubProcess) return null;
+    const replied = new Promise<Extract<FromHub, { kind: 'reported' }>>((resolve) => {
+      const listen = (message: FromHub) => {
+        if (message.kind !== 'reported') return;
+        hubProcess!.off('message', listen);
+        resolve(message);
+      };
+      hubProcess!.on('message', listen);
+    });
+    hubProcess.send({ kind: 'report' } satisfies ToHub);
+    const { cpuMs, work } = await replied;
+    return { cpuMs, work: new Map(work) };
+  };
   const bus: EventBus = redisUrl ? new RedisBus({ url: redisUrl, stream: `psgraph:bench:${randomBytes(4).toString('hex')}`, logger }) : new InProcessBus(logger);
   const gateway = createGateway({
     supergraphSdl: supergraphSdl(),
-    subgraphUrls: Object.fromEntries(Object.entries(hub.subgraphs).map(([name, entry]) => [name, entry.url])),
-    authenticator: createAuthenticator(verifiersFor({ jwtSecret }, { hcmUrl: hub.subgraphs.hcm.url, identitySecret, logger })),
+    subgraphUrls,
+    authenticator: createAuthenticator(verifiersFor({ jwtSecret }, { hcmUrl: subgraphUrls.hcm, identitySecret, logger })),
     identitySecret,
     logger,
     maskErrors: true,
@@ -220,17 +326,10 @@ async function runBenchmark() {
   const url = (await gateway.listen(0)).replace(/^http/, 'ws');
 
   // Existing approved entries, by worker: the synthetic events' subjects.
-  const rows = await hub.subgraphs.time.database.db
-    .selectFrom('time_entry')
-    .select(['id', 'version', 'worker_id', 'project_id', 'task_id', 'role_id', 'assignment_id', 'date', 'hours', 'billable'])
-    .where('status', '=', 'APPROVED')
-    .orderBy('id')
-    .limit(20_000)
-    .execute();
-  const workers = [...new Set(rows.map((row) => row.worker_id as string))];
-  const lines = await hub.subgraphs.hcm.database.db.selectFrom('worker').select(['id', 'manager_id']).where('manager_id', 'is not', null).orderBy('id').execute();
-  const managerOf = new Map(lines.map((line) => [line.id as string, line.manager_id as string]));
-  const managers = [...new Set(lines.map((line) => line.manager_id as string))].sort();
+  const rows = subjects.entries;
+  const workers = [...new Set(rows.map((row) => row.workerId))];
+  const managerOf = new Map(subjects.lines.map((line) => [line.workerId, line.managerId]));
+  const managers = [...new Set(subjects.lines.map((line) => line.managerId))].sort();
   const subscribers: Subscriber[] = await Promise.all([
     ...Array.from({ length: connections }, async (_, index) => {
       const workerId = workers[index % workers.length];
@@ -312,14 +411,10 @@ async function runBenchmark() {
     ].join('\n'),
   );
 
-  /** Operations the gateways answered (by name) and fetches to subgraphs, so far: the work behind the deliveries. */
+  /** Operations the gateways answered (by name) and fetches to subgraphs, so far, the hub's process's included. */
   const work = async () => {
-    const counts = new Map<string, number>();
-    const add = (key: string, value: number) => counts.set(key, (counts.get(key) ?? 0) + value);
-    for (const { labels, value } of (await metricsRegistry.getSingleMetric('psgraph_graphql_requests_total')?.get())?.values ?? []) {
-      add(`operation ${labels.operation}`, value);
-    }
-    for (const { value } of (await metricsRegistry.getSingleMetric('psgraph_subgraph_fetches_total')?.get())?.values ?? []) add('subgraph fetches', value);
+    const counts = await workCounts();
+    for (const [key, value] of (await hubReport())?.work ?? []) counts.set(key, (counts.get(key) ?? 0) + value);
     return counts;
   };
   const workLines: string[] = [];
@@ -336,6 +431,8 @@ async function runBenchmark() {
   let next = 0;
   for (const rate of rates) {
     const workBefore = await work();
+    // The hub's CPU so far is not this rate's either.
+    await hubReport();
     // The clients' CPU so far is not this rate's.
     await askClients(() => ({ kind: 'report' }), 'received');
     await profiler?.post('Profiler.start');
@@ -350,17 +447,13 @@ async function runBenchmark() {
       const publishing: Promise<void>[] = [];
       for (; events < due; events++) {
         const row = rows[next++ % rows.length];
-        const data: TimeEntryApproved = {
-          timeEntryId: row.id, version: row.version, status: 'APPROVED', workerId: row.worker_id, projectId: row.project_id,
-          taskId: row.task_id, roleId: row.role_id, assignmentId: row.assignment_id, date: String(row.date), hours: String(row.hours),
-          billable: row.billable,
-        } as TimeEntryApproved;
-        const event = createEvent('time', timeTopics.entryApproved, { typename: 'TimeEntry', id: row.id }, data, { correlationId: randomUUID() }, new Date());
-        const times = published.get(row.id) ?? [];
+        const data: TimeEntryApproved = { ...row, status: 'APPROVED' };
+        const event = createEvent('time', timeTopics.entryApproved, { typename: 'TimeEntry', id: row.timeEntryId }, data, { correlationId: randomUUID() }, new Date());
+        const times = published.get(row.timeEntryId) ?? [];
         times.push(now());
-        published.set(row.id, times);
-        expectedBy.worker += subscribersOf.get(`worker:${row.worker_id}`) ?? 0;
-        expectedBy.manager += subscribersOf.get(`manager:${managerOf.get(row.worker_id)}`) ?? 0;
+        published.set(row.timeEntryId, times);
+        expectedBy.worker += subscribersOf.get(`worker:${row.workerId}`) ?? 0;
+        expectedBy.manager += subscribersOf.get(`manager:${managerOf.get(row.workerId)}`) ?? 0;
         publishing.push(bus.publish(event));
       }
       await Promise.all(publishing);
@@ -380,6 +473,7 @@ async function runBenchmark() {
     }
     const drained = (now() - started - publishedFor) / 1000;
     const cpuUsed = process.cpuUsage(cpuBefore);
+    const hubCpuMs = (await hubReport())?.cpuMs;
     if (profiler) {
       const { profile } = await profiler.post('Profiler.stop');
       writeFileSync(`${values.profile}/subscriptions-${rate}.cpuprofile`, JSON.stringify(profile));
@@ -393,7 +487,7 @@ async function runBenchmark() {
       `${rate} events/s: gateway process CPU ${(gatewayCpuMs / events).toFixed(2)} ms per event, ` +
         `${((gatewayCpuMs / receipts.length) * 1000).toFixed(0)} µs per delivery ` +
         `(${(gatewayCpuMs / 1000).toFixed(1)} s CPU in ${(wallMs / 1000).toFixed(1)} s: ${((100 * gatewayCpuMs) / wallMs).toFixed(0)} % of one core); ` +
-        `clients ${(clientCpuMs / events).toFixed(2)} ms per event`,
+        `${hubCpuMs === undefined ? '' : `hub process ${(hubCpuMs / events).toFixed(2)} ms per event; `}clients ${(clientCpuMs / events).toFixed(2)} ms per event`,
     );
     const workAfter = await work();
     const perEvent = [...workAfter]
@@ -429,5 +523,6 @@ async function runBenchmark() {
   for (const child of children) child.kill();
   await gateway.stop();
   await bus.close();
-  await hub.stop();
+  await hub?.stop();
+  hubProcess?.disconnect();
 }

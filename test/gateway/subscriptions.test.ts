@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import { createEvent } from '../../lib/events/envelope.ts';
@@ -12,6 +13,7 @@ import { buildClientSchema, getIntrospectionQuery } from 'graphql';
 import type { DemoAssignment } from '../../lib/seed/demo-firm.ts';
 import { planDemoFirm } from '../../lib/seed/plan.ts';
 import { timeTopics } from '../../subgraphs/time/events.ts';
+import { eventually } from '../support/eventually.ts';
 import { startTestHub, testJwtSecret, type HubHarness } from '../support/hub-harness.ts';
 import { liveClient } from '../support/live-client.ts';
 
@@ -46,6 +48,15 @@ describe('subscriptions over graphql-ws', () => {
 
   const entryUpdates = `subscription($filter: TimeEntrySubscriptionFilter) { timeEntryStatusChanged(filter: $filter) {
     id status hours worker { name manager { name } } project { code customer { name } } } }`;
+
+  /** The approved entry as `entryUpdates` selects it. */
+  const approvedAsSelected = (id: string, hours: string) => ({
+    id,
+    status: 'APPROVED',
+    hours,
+    worker: { name: worker.name, manager: { name: manager.name } },
+    project: { code: project.code, customer: { name: customer.name } },
+  });
 
   const connect = (token: string, onClosed?: (code: number) => void) => {
     const client = liveClient(graph.url, token, {
@@ -161,13 +172,7 @@ describe('subscriptions over graphql-ws', () => {
     assert.equal(approved.errors, undefined, JSON.stringify(approved.errors));
     await graph.hub.settle();
 
-    const expected = {
-      id,
-      status: 'APPROVED',
-      hours: '1.25',
-      worker: { name: worker.name, manager: { name: manager.name } },
-      project: { code: project.code, customer: { name: customer.name } },
-    };
+    const expected = approvedAsSelected(id, '1.25');
     const [forWorker] = await workerLive.received(1);
     assert.deepEqual(forWorker.data, { timeEntryStatusChanged: expected });
     const [forManager] = await managerLive.received(1);
@@ -188,6 +193,39 @@ describe('subscriptions over graphql-ws', () => {
     // The worker and the stranger ask the same selection with the same roles but see different entries: each is
     // resolved as itself (with the manager's two selections, four resolutions; three if the two workers shared one).
     assert.ok(graph.hub.gateway.live!.resolutions - resolutionsBefore >= 4, 'identities with different visibility never share a resolution');
+    await closeAll();
+  });
+
+  it('a result shared by several subscriptions goes out on each as graphql-ws would serialise it, under its own id', async () => {
+    const id = await submittedEntry('0.40');
+    const socket = new WebSocket(graph.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const frames: string[] = [];
+    socket.on('message', (data) => frames.push(String(data)));
+    const framesArrived = (count: number) =>
+      eventually(async () => assert.ok(frames.length >= count, `expected ${count} frames, got ${JSON.stringify(frames)}`), 5000);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await tokenFor(asWorker)}` } }));
+    await framesArrived(1);
+    assert.deepEqual(JSON.parse(frames[0]), { type: 'connection_ack' });
+    // Ids JSON must escape, one of them twice over: the message names each as graphql-ws would.
+    const subscriptionIds = ['plain', 'quote " and \\ backslash', 'line\u2028separator \u00e9'];
+    for (const subscriptionId of subscriptionIds) socket.send(JSON.stringify({ id: subscriptionId, type: 'subscribe', payload: { query: entryUpdates } }));
+    await subscribed(subscriptionIds.length);
+    await approve(id);
+    await graph.hub.settle();
+    await framesArrived(1 + subscriptionIds.length);
+    const messages = frames.slice(1).map((frame) => JSON.parse(frame));
+    for (const [index, frame] of frames.slice(1).entries()) assert.equal(frame, JSON.stringify(messages[index]), 'the frame is the message as JSON.stringify writes it');
+    assert.deepEqual(messages.map((message) => message.id).sort(), [...subscriptionIds].sort());
+    const expected = approvedAsSelected(id, '0.40');
+    for (const message of messages) {
+      assert.equal(message.type, 'next');
+      assert.deepEqual(Object.keys(message), ['id', 'type', 'payload']);
+      assert.deepEqual(message.payload.data, { timeEntryStatusChanged: expected });
+      assert.match(message.payload.extensions.cursor, /^\d+-\d+$/);
+      assert.deepEqual(message.payload, messages[0].payload, 'the same result, cursor included, for every subscription of the group');
+    }
+    socket.close();
     await closeAll();
   });
 
