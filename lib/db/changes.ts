@@ -22,9 +22,20 @@ export function changedAfter<Q extends SelectQueryBuilder<any, any, any>>(query:
  * id for the change order.
  */
 export async function trackChanges(db: Kysely<any>, table: string): Promise<void> {
-  // The schema builder, not raw SQL: a raw statement is not given the subgraph's schema (the migrator's withSchema).
-  await db.schema.alterTable(table).alterColumn('updated_at', (col) => col.setDataType(sql`timestamptz(3)`)).execute();
+  await instantsToTheMillisecond(db, table, ['updated_at']);
   await db.schema.createIndex(`${table}_changes`).on(table).columns(['updated_at', 'id']).execute();
+}
+
+/**
+ * Stores instants that a list is ordered by to the millisecond (`timestamptz(3)`, rounding what is there). A page's
+ * cursor carries the last row's instant as a JavaScript Date, i.e. to the millisecond; with microseconds stored
+ * (`now()` writes them), the next page's `(instant, id) < (cursor)` would pass over the rows of that millisecond
+ * not yet read, and an ascending order would repeat them. Every ordering column of type timestamptz is checked by
+ * test/lib/instant-orderings.test.ts.
+ */
+export async function instantsToTheMillisecond(db: Kysely<any>, table: string, columns: readonly string[]): Promise<void> {
+  // The schema builder, not raw SQL: a raw statement is not given the subgraph's schema (the migrator's withSchema).
+  for (const column of columns) await db.schema.alterTable(table).alterColumn(column, (col) => col.setDataType(sql`timestamptz(3)`)).execute();
 }
 
 /**

@@ -6,6 +6,7 @@ import * as idempotencyScope from './2026-12-07T0630-idempotency-scope.ts';
 import * as externalRefs from './2026-12-07T1200-external-refs.ts';
 import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
 import * as auditLog from './2026-12-07T1800-audit-log.ts';
+import * as orderingInstants from './2026-12-08T0100-ordering-instants.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const crmMigrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const crmMigrations: Record<string, Migration> = {
   '2026-12-07T1200-external-refs': externalRefs,
   '2026-12-07T1500-event-trace-context': eventTraceContext,
   '2026-12-07T1800-audit-log': auditLog,
+  '2026-12-08T0100-ordering-instants': orderingInstants,
 };

@@ -21,6 +21,7 @@ import * as invoicedExternally from './2026-12-07T1210-invoiced-externally.ts';
 import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
 import * as auditLog from './2026-12-07T1800-audit-log.ts';
 import * as amountExplanation from './2026-12-07T2200-amount-explanation.ts';
+import * as orderingInstants from './2026-12-08T0100-ordering-instants.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const erpMigrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const erpMigrations: Record<string, Migration> = {
   '2026-12-07T1500-event-trace-context': eventTraceContext,
   '2026-12-07T1800-audit-log': auditLog,
   '2026-12-07T2200-amount-explanation': amountExplanation,
+  '2026-12-08T0100-ordering-instants': orderingInstants,
 };

@@ -11,6 +11,7 @@ import * as webhooks from './2026-12-07T1230-webhooks.ts';
 import * as eventTraceContext from './2026-12-07T1500-event-trace-context.ts';
 import * as auditLog from './2026-12-07T1800-audit-log.ts';
 import * as workerHistory from './2026-12-07T1810-worker-history.ts';
+import * as orderingInstants from './2026-12-08T0100-ordering-instants.ts';
 
 /** Forward-only, applied in name order at start-up. Never edit a migration that has shipped: add a new one. */
 export const hcmMigrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const hcmMigrations: Record<string, Migration> = {
   '2026-12-07T1500-event-trace-context': eventTraceContext,
   '2026-12-07T1800-audit-log': auditLog,
   '2026-12-07T1810-worker-history': workerHistory,
+  '2026-12-08T0100-ordering-instants': orderingInstants,
 };
