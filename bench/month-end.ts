@@ -20,6 +20,7 @@
  * The run drafts and issues invoices: re-run on a fresh database (a second run finds nothing left to draft).
  */
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { signBearerToken } from '../lib/auth/jwt.ts';
 import { isoDate } from '../lib/clock.ts';
@@ -65,17 +66,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One timed batch job: its seconds, what it did, or why it failed. */
 interface JobResult {
   name: string;
+  /** Seconds into the month-end phase it started. */
+  startedAt: number;
   seconds: number;
   outcome: string;
   failed: boolean;
 }
 async function job(name: string, work: () => Promise<string>): Promise<JobResult> {
   const started = performance.now();
+  const startedAt = (started - monthEndStarted) / 1000;
   try {
     const outcome = await work();
-    return { name, seconds: (performance.now() - started) / 1000, outcome, failed: false };
+    return { name, startedAt, seconds: (performance.now() - started) / 1000, outcome, failed: false };
   } catch (error) {
-    return { name, seconds: (performance.now() - started) / 1000, outcome: `FAILED: ${(error as Error).message.slice(0, 200)}`, failed: true };
+    return { name, startedAt, seconds: (performance.now() - started) / 1000, outcome: `FAILED: ${(error as Error).message.slice(0, 200)}`, failed: true };
   }
 }
 
@@ -84,15 +88,35 @@ const warmUp = logging('warm-up');
 await sleep(2_000);
 await warmUp.stop();
 
+const loopDelay = () => {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return () => (histogram.disable(), { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 });
+};
+// Stalls: turns of the event loop longer than 100 ms, when they started (ms into the phase) and how long they were.
+const stalls = (phaseStart: number) => {
+  const found: string[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last > 110) found.push(`${(last - phaseStart).toFixed(0)}+${(now - last - 10).toFixed(0)}`);
+    last = now;
+  }, 10);
+  return () => (clearInterval(timer), found);
+};
+const aloneDelay = loopDelay();
 const alone = logging('alone');
 await sleep(seconds * 1000);
 const aloneResult = await alone.stop();
+const aloneLoop = aloneDelay();
 
 const periodEnd = lastMonthEnd();
 const { from, to } = lastTwelveMonths();
 const token = await signBearerToken({ workerId: null, roles: ['FINANCE'] }, jwtSecret);
+const busyDelay = loopDelay();
 const busy = logging('month-end');
 const monthEndStarted = performance.now();
+const busyStalls = stalls(monthEndStarted);
 const jobs: JobResult[] = [];
 const chosen = new Set(values.jobs!.split(','));
 await Promise.all([
@@ -116,6 +140,8 @@ await Promise.all([
 const jobsSeconds = (performance.now() - monthEndStarted) / 1000;
 await sleep(Math.max(0, seconds * 1000 - (performance.now() - monthEndStarted)));
 const busyResult = await busy.stop();
+const busyLoop = busyDelay();
+const busyStallList = busyStalls();
 const load = loadavg().map((value) => value.toFixed(2)).join(', ');
 
 const ms = (value: number) => (Number.isNaN(value) ? '–' : value.toFixed(0));
@@ -133,9 +159,12 @@ console.log('|---|---|---|---|---|---|---|---|---|---|');
 console.log(row('logTimeEntry', aloneResult.log, busyResult.log));
 console.log(row(`submitTimeEntries (${values['submit-every']})`, aloneResult.submit, busyResult.submit));
 console.log('');
-console.log(`| month-end job (concurrent with (a), ${jobsSeconds.toFixed(1)} s in all) | seconds | result |`);
-console.log('|---|---|---|');
-for (const result of jobs) console.log(`| ${result.name} | ${result.seconds.toFixed(1)} | ${result.outcome} |`);
+console.log(`event-loop delay (ms, p50 / p99 / max): alone ${[aloneLoop.p50, aloneLoop.p99, aloneLoop.max].map(ms).join(' / ')}; month-end ${[busyLoop.p50, busyLoop.p99, busyLoop.max].map(ms).join(' / ')}`);
+console.log(`stalls over 100 ms in month-end (start+length ms): ${busyStallList.join(' ') || 'none'}`);
+console.log('');
+console.log(`| month-end job (concurrent with (a), ${jobsSeconds.toFixed(1)} s in all) | started at s | seconds | result |`);
+console.log('|---|---|---|---|');
+for (const result of jobs) console.log(`| ${result.name} | ${result.startedAt.toFixed(1)} | ${result.seconds.toFixed(1)} | ${result.outcome} |`);
 const failures = [aloneResult.log, aloneResult.submit, busyResult.log, busyResult.submit].reduce((sum, samples) => sum + samples.failures, 0) + jobs.filter((result) => result.failed).length;
 const ratio = busyResult.log.percentile(99) / aloneResult.log.percentile(99);
 for (const samples of [busyResult.log, busyResult.submit]) if (samples.firstFailure) console.log(`first failure: ${samples.firstFailure.slice(0, 300)}`);
