@@ -5,8 +5,10 @@
  * 2. month-end: the same (a), while (b) finance drafts every contract's invoice (`draftInvoices`, one call, everything
  *    unbilled up to the end of last month) and issues the drafts a few at a time, and (c) a BI client pulls a year of
  *    `utilization` by day and then the time-entry export. (a) runs until (b) and (c) are done (at least `--seconds`).
- * Prints (a)'s p50/p99 and failures in both phases, their ratio, and what (b) and (c) did. Goal: p99 of logging at
- * most 2× alone, nothing failing.
+ * Prints (a)'s p50/p99 and failures in both phases, their ratio, and what (b) and (c) did; and what the requests
+ * waited for: the event loop's delay per phase, its stalls over 100 ms in the month-end phase, the process's CPU, and
+ * the largest CPU spent between two 10 ms ticks (the longest work nothing could interrupt, which a loaded machine
+ * does not inflate as it inflates wall time). Goal: p99 of logging at most 2× alone, nothing failing.
  *
  *   npm run bench:month-end -- --scale 1                                  # PGlite in memory
  *   createdb -h 127.0.0.1 -U postgres monthend
@@ -20,6 +22,7 @@
  * The run drafts and issues invoices: re-run on a fresh database (a second run finds nothing left to draft).
  */
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { signBearerToken } from '../lib/auth/jwt.ts';
 import { isoDate } from '../lib/clock.ts';
@@ -65,17 +68,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One timed batch job: its seconds, what it did, or why it failed. */
 interface JobResult {
   name: string;
+  /** Seconds into the month-end phase it started. */
+  startedAt: number;
   seconds: number;
   outcome: string;
   failed: boolean;
 }
 async function job(name: string, work: () => Promise<string>): Promise<JobResult> {
   const started = performance.now();
+  const startedAt = (started - monthEndStarted) / 1000;
   try {
     const outcome = await work();
-    return { name, seconds: (performance.now() - started) / 1000, outcome, failed: false };
+    return { name, startedAt, seconds: (performance.now() - started) / 1000, outcome, failed: false };
   } catch (error) {
-    return { name, seconds: (performance.now() - started) / 1000, outcome: `FAILED: ${(error as Error).message.slice(0, 200)}`, failed: true };
+    return { name, startedAt, seconds: (performance.now() - started) / 1000, outcome: `FAILED: ${(error as Error).message.slice(0, 200)}`, failed: true };
   }
 }
 
@@ -84,15 +90,46 @@ const warmUp = logging('warm-up');
 await sleep(2_000);
 await warmUp.stop();
 
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+const loopDelay = () => {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return () => (histogram.disable(), { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 });
+};
+// Stalls: turns of the event loop longer than 100 ms, when they started (ms into the phase) and how long they were;
+// and the CPU time the process spent between two ticks, which a loaded machine does not inflate as it does wall time
+// (the process is off the CPU for part of a stall): the longest stretches of work that nothing could interrupt.
+const stalls = (phaseStart: number) => {
+  const found: string[] = [];
+  const cpuBetweenTicks: number[] = [];
+  let last = performance.now();
+  let lastCpu = process.cpuUsage();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const cpu = process.cpuUsage();
+    if (now - last > 110) found.push(`${(last - phaseStart).toFixed(0)}+${(now - last - 10).toFixed(0)}`);
+    cpuBetweenTicks.push(cpuMs(process.cpuUsage(lastCpu)));
+    last = now;
+    lastCpu = cpu;
+  }, 10);
+  return () => (clearInterval(timer), { found, longestCpu: cpuBetweenTicks.sort((a, b) => b - a).slice(0, 5) });
+};
+const aloneDelay = loopDelay();
+const aloneCpu = process.cpuUsage();
 const alone = logging('alone');
 await sleep(seconds * 1000);
 const aloneResult = await alone.stop();
+const aloneLoop = aloneDelay();
+const aloneCpuMs = cpuMs(process.cpuUsage(aloneCpu));
 
 const periodEnd = lastMonthEnd();
 const { from, to } = lastTwelveMonths();
 const token = await signBearerToken({ workerId: null, roles: ['FINANCE'] }, jwtSecret);
+const busyDelay = loopDelay();
+const busyCpu = process.cpuUsage();
 const busy = logging('month-end');
 const monthEndStarted = performance.now();
+const busyStalls = stalls(monthEndStarted);
 const jobs: JobResult[] = [];
 const chosen = new Set(values.jobs!.split(','));
 await Promise.all([
@@ -116,6 +153,9 @@ await Promise.all([
 const jobsSeconds = (performance.now() - monthEndStarted) / 1000;
 await sleep(Math.max(0, seconds * 1000 - (performance.now() - monthEndStarted)));
 const busyResult = await busy.stop();
+const busyLoop = busyDelay();
+const busyCpuMs = cpuMs(process.cpuUsage(busyCpu));
+const busyStallList = busyStalls();
 const load = loadavg().map((value) => value.toFixed(2)).join(', ');
 
 const ms = (value: number) => (Number.isNaN(value) ? '–' : value.toFixed(0));
@@ -133,9 +173,14 @@ console.log('|---|---|---|---|---|---|---|---|---|---|');
 console.log(row('logTimeEntry', aloneResult.log, busyResult.log));
 console.log(row(`submitTimeEntries (${values['submit-every']})`, aloneResult.submit, busyResult.submit));
 console.log('');
-console.log(`| month-end job (concurrent with (a), ${jobsSeconds.toFixed(1)} s in all) | seconds | result |`);
-console.log('|---|---|---|');
-for (const result of jobs) console.log(`| ${result.name} | ${result.seconds.toFixed(1)} | ${result.outcome} |`);
+console.log(`event-loop delay (ms, p50 / p99 / max): alone ${[aloneLoop.p50, aloneLoop.p99, aloneLoop.max].map(ms).join(' / ')}; month-end ${[busyLoop.p50, busyLoop.p99, busyLoop.max].map(ms).join(' / ')}`);
+console.log(`CPU of this process (ms): alone ${aloneCpuMs.toFixed(0)} (${(aloneCpuMs / Math.max(1, aloneResult.log.count + aloneResult.submit.count)).toFixed(1)} per request); month-end ${busyCpuMs.toFixed(0)}`);
+console.log(`stalls over 100 ms in month-end (start+length ms): ${busyStallList.found.join(' ') || 'none'}`);
+console.log(`longest CPU between two ticks in month-end (ms): ${busyStallList.longestCpu.map(ms).join(', ')}`);
+console.log('');
+console.log(`| month-end job (concurrent with (a), ${jobsSeconds.toFixed(1)} s in all) | started at s | seconds | result |`);
+console.log('|---|---|---|---|');
+for (const result of jobs) console.log(`| ${result.name} | ${result.startedAt.toFixed(1)} | ${result.seconds.toFixed(1)} | ${result.outcome} |`);
 const failures = [aloneResult.log, aloneResult.submit, busyResult.log, busyResult.submit].reduce((sum, samples) => sum + samples.failures, 0) + jobs.filter((result) => result.failed).length;
 const ratio = busyResult.log.percentile(99) / aloneResult.log.percentile(99);
 for (const samples of [busyResult.log, busyResult.submit]) if (samples.firstFailure) console.log(`first failure: ${samples.firstFailure.slice(0, 300)}`);

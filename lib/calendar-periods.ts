@@ -51,13 +51,30 @@ export function periodsWithin(from: string, to: string, period: CalendarPeriod):
 }
 
 /**
+ * The period of `periods` (in order, not overlapping, as `periodsWithin` cuts them) that holds `date`, or undefined:
+ * a binary search, as KPI answers look up a period for every day of every worker (a year by day is 365 periods).
+ */
+export function periodHolding<P extends PeriodRange>(periods: readonly P[], date: string): P | undefined {
+  let low = 0;
+  let high = periods.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const period = periods[middle];
+    if (date < period.start) high = middle - 1;
+    else if (date > period.end) low = middle + 1;
+    else return period;
+  }
+  return undefined;
+}
+
+/**
  * Hours per period (hcm's `capacity` of a span of a worker's history, whose periods start on the span's first day
  * within the range, which may be mid-period) re-keyed by the start of the question's period holding each, summed.
  */
 export function hoursByPeriod(entries: ReadonlyArray<{ start: string; hours: string }>, periods: readonly PeriodRange[]): Map<string, string> {
   const hundredths = new Map<string, bigint>();
   for (const entry of entries) {
-    const start = periods.find((period) => period.start <= entry.start && entry.start <= period.end)?.start ?? entry.start;
+    const start = periodHolding(periods, entry.start)?.start ?? entry.start;
     hundredths.set(start, (hundredths.get(start) ?? 0n) + toScaled(entry.hours, 2));
   }
   return new Map([...hundredths].map(([start, hours]) => [start, fromScaled(hours, 2)]));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CORRELATION_HEADER, type Identity, type SignedIdentityPolicy } from '../auth/identity.ts';
 import { badInput, DomainError, errorCodes } from '../errors.ts';
+import { runAsBatch } from '../db/workload.ts';
 import { PayloadTooLargeError, sendJson, sendPayloadTooLarge } from './apollo-handler.ts';
 import { readSignedRequest } from './signed-request.ts';
 
@@ -76,7 +77,8 @@ export function exportEndpoint(options: { readonly identitySecret: string; reado
         throw badInput('body', 'not JSON');
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badInput('body', 'a JSON object');
-      sendAnswer(res, await answer(signed.identity, body as Record<string, unknown>, correlationId));
+      // An export is analytics: its reads are batch work (lib/db/workload.ts), queued behind requests.
+      sendAnswer(res, await runAsBatch(() => answer(signed.identity, body as Record<string, unknown>, correlationId)));
     } catch (error) {
       if (error instanceof PayloadTooLargeError) return sendPayloadTooLarge(res, error.limit);
       if (!(error instanceof DomainError)) throw error;

@@ -1,3 +1,4 @@
+import { pacedList } from '../../lib/cooperative.ts';
 import { pageArgsOf } from '../../lib/graphql/connection.ts';
 import type { QueryResolvers } from './types.generated.ts';
 
@@ -22,6 +23,6 @@ export const Query: QueryResolvers = {
   billingSetupById: (_, { id }, { erpQueries }) => erpQueries.billingSetup(id),
   billingSetups: (_, args, { erpQueries }, info) => erpQueries.billingSetups(pageArgsOf(args, info)),
   revenueSchedule: (_, args, { erpQueries }) => erpQueries.revenueSchedule(args),
-  unbilledWork: (_, args, { kpis }) => kpis.unbilledWork(args),
-  invoiceCycleTime: (_, args, { kpis }) => kpis.invoiceCycleTime(args),
+  unbilledWork: async (_, args, { kpis }) => pacedList(await kpis.unbilledWork(args)),
+  invoiceCycleTime: async (_, args, { kpis }) => pacedList(await kpis.invoiceCycleTime(args)),
 };

@@ -1,3 +1,4 @@
+import { pacedList } from '../../lib/cooperative.ts';
 import { pageArgsOf } from '../../lib/graphql/connection.ts';
 import { loadByIdOrRef } from '../../subgraphs/psa/loaders.ts';
 import type { QueryResolvers } from './types.generated.ts';
@@ -12,7 +13,7 @@ export const Query: QueryResolvers = {
   milestones: (_, args, { psaQueries }, info) => psaQueries.milestones(pageArgsOf(args, info)),
   staffingRequest: (_, { id }, { loaders }) => loaders.staffingRequest.load(id),
   staffingRequests: (_, args, { psaQueries }, info) => psaQueries.staffingRequests(pageArgsOf(args, info)),
-  availability: (_, { roleId, skills, from, to, minHours }, { identity, planning }) =>
-    planning.availability(identity, { roleId, skills: skills ?? [], from, to, minHours: minHours ?? '0' }),
-  capacityVsDemand: (_, args, { identity, planning }) => planning.capacityVsDemand(identity, args),
+  availability: async (_, { roleId, skills, from, to, minHours }, { identity, planning }) =>
+    pacedList(await planning.availability(identity, { roleId, skills: skills ?? [], from, to, minHours: minHours ?? '0' })),
+  capacityVsDemand: async (_, args, { identity, planning }) => pacedList(await planning.capacityVsDemand(identity, args)),
 };

@@ -1,3 +1,4 @@
+import { pacedList } from '../../lib/cooperative.ts';
 import { pageArgsOf } from '../../lib/graphql/connection.ts';
 import type { QueryResolvers } from './types.generated.ts';
 
@@ -17,7 +18,7 @@ export const Query: QueryResolvers = {
   approvalQueue: (_, { managerId, ...page }, ctx, info) => ctx.approvalQueue.approvalQueue(ctx, { ...pageArgsOf(page, info), managerId }),
   payrollHours: (_, { from, to, legalEntityId, workerIds, ...page }, ctx, info) =>
     ctx.payroll.payrollHours(ctx, { ...pageArgsOf(page, info), from, to, legalEntityId, workerIds }),
-  utilization: (_, args, ctx) => ctx.kpis.utilization(ctx, args),
-  timesheetCompliance: (_, args, ctx) => ctx.kpis.timesheetCompliance(ctx, args),
+  utilization: async (_, args, ctx) => pacedList(await ctx.kpis.utilization(ctx, args)),
+  timesheetCompliance: async (_, args, ctx) => pacedList(await ctx.kpis.timesheetCompliance(ctx, args)),
   missingTimesheets: (_, args, ctx) => ctx.kpis.missingTimesheets(ctx, args),
 };

@@ -25,6 +25,7 @@ import {
 import { transactionalWriter } from '../../lib/idempotency.ts';
 import { changedColumns, checkBatchSize, upsertEach, type UpsertResult } from '../../lib/upsert.ts';
 import { checkDate, checkDateRange, checkText } from '../../lib/validate.ts';
+import { yieldIfBusy } from '../../lib/cooperative.ts';
 import { assertCapacityRange, capacityByPeriod, capacityHours, type CapacityInput } from './domain/capacity.ts';
 import type { CalendarPeriod } from '../../lib/calendar-periods.ts';
 import { assertNoOverlap, costRateOn } from './domain/cost-rate.ts';
@@ -986,7 +987,9 @@ export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
 
     /** `capacityHours` per day, ISO week or month, with the same three batched statements. */
     async capacity(scope: HcmReadScope, worker: WorkerRow, from: string, to: string, period: CalendarPeriod) {
-      return capacityByPeriod(await capacityInput(scope, worker, from, to), period);
+      const input = await capacityInput(scope, worker, from, to);
+      await yieldIfBusy();
+      return capacityByPeriod(input, period);
     },
 
     /**
@@ -1012,7 +1015,10 @@ export function createHcmQueries(db: Kysely<HcmDatabase>, clock: Clock) {
       if (view.range.from === null || view.range.to === null) throw badInput('history', 'capacity needs history(from:, to:)');
       const from = view.effective_from > view.range.from ? view.effective_from : view.range.from;
       const to = view.effective_to !== null && view.effective_to < view.range.to ? view.effective_to : view.range.to;
-      return capacityByPeriod(await capacityInput(scope, view.worker, from, to, { from: view.range.from, to: view.range.to }), period);
+      const input = await capacityInput(scope, view.worker, from, to, { from: view.range.from, to: view.range.to });
+      // A KPI asks this of every worker at once (a year by day: milliseconds each): between workers the loop turns.
+      await yieldIfBusy();
+      return capacityByPeriod(input, period);
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { periodsWithin, type CalendarPeriod, type PeriodRange } from '../../lib/calendar-periods.ts';
+import { periodHolding, periodsWithin, type CalendarPeriod, type PeriodRange } from '../../lib/calendar-periods.ts';
+import { paceSteps } from '../../lib/cooperative.ts';
+import { runAsBatch } from '../../lib/db/workload.ts';
 import { DomainError, badInput } from '../../lib/errors.ts';
 import { kpiFilterFields, type KpiFilter } from '../../lib/kpi-question.ts';
 import { paginateSorted, type Connection, type PageArgs } from '../../lib/graphql/connection.ts';
@@ -8,7 +10,7 @@ import { visibleWorkerIds } from './access.ts';
 import { addDays } from './domain/iso-week.ts';
 import { groupsByWork, spansByWorker, type KpiDimension } from './domain/kpi-groups.ts';
 import { isSubmittedWeek, rollUpCompliance, weeksOfRange, type ComplianceRow, type MissingWeek } from './domain/timesheet-compliance.ts';
-import { rollUpUtilization, type HoursCell, type UtilizationRow } from './domain/utilization.ts';
+import { utilizationSteps, type HoursCell, type UtilizationRow } from './domain/utilization.ts';
 import * as kpiRepo from './kpi-repository.ts';
 import { weekKey } from './loaders.ts';
 import type { QueryScope } from './service.ts';
@@ -97,7 +99,7 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
     const filter = await workforceFilter(scope, question.filter);
     const [members, weekRows] = await Promise.all([
       hcm().workforce({ filter, from: fromWeekStart, to: toWeekEnd, period: 'WEEK' }),
-      kpiRepo.weeksWithEntries(db, { fromWeekStart, toWeekEnd, workerIds: filter.workerIds }),
+      runAsBatch(() => kpiRepo.weeksWithEntries(db, { fromWeekStart, toWeekEnd, workerIds: filter.workerIds })),
     ]);
     const submitted = new Set(
       weekRows
@@ -114,15 +116,16 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
       hcm();
       const workers = await workforceFilter(scope, filter);
       const byCustomer = question.dimensions.includes('CUSTOMER') || filter.customerIds !== null;
+      // Analytics: batch work (lib/db/workload.ts), behind requests on PGlite's session, in the batch pool on PostgreSQL.
       const hoursOf = (period: CalendarPeriod | null, workerIds: readonly string[] | null) =>
-        kpiRepo.approvedHoursByPeriod(db, {
+        runAsBatch(() => kpiRepo.approvedHoursByPeriod(db, {
           from: question.from,
           to: question.to,
           period,
           byProject: groupsByWork(new Set(question.dimensions)) || byCustomer,
           workerIds,
           projectIds: filter.projectIds,
-        });
+        }));
       const [members, byPeriod] = await Promise.all([
         hcm().workforce({ filter: workers, from: question.from, to: question.to, period: question.period }),
         hoursOf(question.period, workers.workerIds),
@@ -131,7 +134,7 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
       // hours go to the values in effect that day (one more GROUP BY, for those workers only).
       const moved = new Set([...spansByWorker(members)].filter(([, spans]) => spans.length > 1).map(([workerId]) => workerId));
       const daily = moved.size > 0 ? await hoursOf('DAY', [...moved]) : [];
-      const periodOfDay = (day: string) => question.periods.find((period) => period.start <= day && day <= period.end)!.start;
+      const periodOfDay = (day: string) => periodHolding(question.periods, day)!.start;
       const hours = [
         ...byPeriod.filter((row) => !moved.has(row.worker_id)).map((row) => ({ ...row, date: undefined })),
         ...daily.map((row) => ({ ...row, period_start: periodOfDay(row.period_start), date: row.period_start })),
@@ -151,13 +154,13 @@ export function createKpiQueries(db: Kysely<TimeDatabase>, sources: KpiSources =
           nonBillableHours: row.non_billable_hours,
         });
       }
-      const rows = rollUpUtilization({
+      const rows = await paceSteps(utilizationSteps({
         periods: question.periods,
         dimensions: question.dimensions,
         members,
         cells,
         workFiltered: filter.projectIds !== null || filter.customerIds !== null,
-      });
+      }));
       if (rows.length > MAX_KPI_ROWS) throw badInput('period', `the answer would hold ${rows.length} rows (at most ${MAX_KPI_ROWS}): narrow the range, period or grouping`);
       return rows;
     },

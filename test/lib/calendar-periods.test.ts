@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_PERIODS, periodsWithin } from '../../lib/calendar-periods.ts';
+import { MAX_PERIODS, periodHolding, periodsWithin } from '../../lib/calendar-periods.ts';
 import type { DomainError } from '../../lib/errors.ts';
 
 describe('periodsWithin', () => {
@@ -34,5 +34,19 @@ describe('periodsWithin', () => {
     assert.throws(() => periodsWithin('2000-01-01', '2026-12-31', 'DAY'), badInput);
     assert.equal(periodsWithin('2000-01-01', '2026-12-31', 'MONTH').length, 27 * 12);
     assert.ok(MAX_PERIODS >= 3660);
+  });
+});
+
+describe('periodHolding', () => {
+  it('finds the period holding each day as a scan of the periods would, and none outside them', () => {
+    for (const period of ['DAY', 'WEEK', 'MONTH'] as const) {
+      const periods = periodsWithin('2025-12-03', '2026-11-30', period);
+      for (const { start } of periodsWithin('2025-12-03', '2026-11-30', 'DAY')) {
+        assert.equal(periodHolding(periods, start), periods.find((candidate) => candidate.start <= start && start <= candidate.end), `${period} ${start}`);
+      }
+      assert.equal(periodHolding(periods, '2025-12-02'), undefined);
+      assert.equal(periodHolding(periods, '2026-12-01'), undefined);
+    }
+    assert.equal(periodHolding([], '2026-01-01'), undefined);
   });
 });

@@ -86,7 +86,7 @@ export function capacityByPeriod(input: CapacityInput, period: CalendarPeriod): 
   const from = dayNumber(input.from);
   return periodsWithin(input.from, input.to, period).map(({ start, end }) => {
     let total = 0n;
-    for (let day = dayNumber(start); day <= dayNumber(end); day += 1) total += days[day - from];
+    for (let day = dayNumber(start), last = dayNumber(end); day <= last; day += 1) total += days[day - from];
     return { start, end, hours: fromScaled(total, 2) };
   });
 }

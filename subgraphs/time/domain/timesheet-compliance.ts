@@ -1,5 +1,5 @@
 import { fromScaled, percentOf, toScaled } from '../../../lib/decimal.ts';
-import type { PeriodRange } from '../../../lib/calendar-periods.ts';
+import { periodHolding, type PeriodRange } from '../../../lib/calendar-periods.ts';
 import { addDays, isoWeekLabel, weekStartOf } from './iso-week.ts';
 import { compareKeys, groupKeyOf, keyText, spansByWorker, type GroupKey, type KpiDimension, type WorkforceMember } from './kpi-groups.ts';
 import type { StatusCounts } from './timesheet-status.ts';
@@ -73,7 +73,7 @@ export function rollUpCompliance(question: ComplianceQuestion): { rows: Complian
   const dimensions = new Set(question.dimensions);
   const periodOfWeek = (monday: string): PeriodRange => {
     const thursday = addDays(monday, 3);
-    const period = question.periods.find((p) => p.start <= thursday && thursday <= p.end);
+    const period = periodHolding(question.periods, thursday);
     if (!period) throw new Error(`week ${monday} is outside the question's periods`);
     return period;
   };

@@ -1,3 +1,4 @@
+import { runSteps } from '../../../lib/cooperative.ts';
 import { divideDecimals, fromScaled, percentOf, toScaled } from '../../../lib/decimal.ts';
 import type { PeriodRange } from '../../../lib/calendar-periods.ts';
 import { compareKeys, groupKeyOf, groupsByWork, keyText, spanOn, spansByWorker, type GroupKey, type KpiDimension, type WorkforceMember } from './kpi-groups.ts';
@@ -68,6 +69,17 @@ const hundredths = (hours: string) => toScaled(hours, 2);
  * Rows with neither capacity nor hours are left out. Order: period, then the group's ids.
  */
 export function rollUpUtilization(question: UtilizationQuestion): UtilizationRow[] {
+  return runSteps(utilizationSteps(question));
+}
+
+/** Cells, spans or rows handled between two safe points of `utilizationSteps`. */
+const STEP = 500;
+
+/**
+ * `rollUpUtilization` as steps: it yields every `STEP` cells, spans and rows, where a driver may give the event loop a
+ * turn (lib/cooperative.ts `paceSteps`: a year by day over every worker is seconds of work), and returns the rows.
+ */
+export function* utilizationSteps(question: UtilizationQuestion): Generator<void, UtilizationRow[]> {
   const dimensions = new Set(question.dimensions);
   const periodOf = new Map(question.periods.map((period) => [period.start, period]));
   const rows = new Map<string, Totals>();
@@ -96,7 +108,9 @@ export function rollUpUtilization(question: UtilizationQuestion): UtilizationRow
 
   const byLoggers = groupsByWork(dimensions) || question.workFiltered;
   const spans = spansByWorker(question.members);
+  let handled = 0;
   for (const cell of question.cells) {
+    if (++handled % STEP === 0) yield;
     const member = spanOn(spans.get(cell.workerId), cell.date);
     if (!member) continue;
     const totals = totalsOf(groupKeyOf(dimensions, member, cell), cell.periodStart);
@@ -106,6 +120,7 @@ export function rollUpUtilization(question: UtilizationQuestion): UtilizationRow
   }
   if (!byLoggers) {
     for (const member of question.members) {
+      yield;
       for (const period of question.periods) {
         if (hundredths(member.capacity.get(period.start) ?? '0') === 0n) continue;
         addCapacity(totalsOf(groupKeyOf(dimensions, member), period.start), member);
@@ -113,10 +128,15 @@ export function rollUpUtilization(question: UtilizationQuestion): UtilizationRow
     }
   }
 
-  return [...rows.values()]
+  const kept = [...rows.values()]
     .filter((totals) => totals.capacity !== 0n || totals.billable !== 0n || totals.nonBillable !== 0n)
-    .sort((a, b) => (a.period.start !== b.period.start ? (a.period.start < b.period.start ? -1 : 1) : compareKeys(a.key, b.key)))
-    .map(toRow);
+    .sort((a, b) => (a.period.start !== b.period.start ? (a.period.start < b.period.start ? -1 : 1) : compareKeys(a.key, b.key)));
+  const answer: UtilizationRow[] = [];
+  for (const totals of kept) {
+    if (answer.length % STEP === 0) yield;
+    answer.push(toRow(totals));
+  }
+  return answer;
 }
 
 function toRow(totals: Totals): UtilizationRow {
