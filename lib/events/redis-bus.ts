@@ -52,11 +52,60 @@ export interface RedisBusOptions {
 
 type StreamEntries = Array<[id: string, fields: string[]]>;
 
-/** A stream entry as read, its event parsed. */
+/** What a group needs of an entry whose type it does not take: where it stands in its producer's sequence. */
+type EventHeader = Pick<DomainEvent, 'type' | 'source' | 'sequence'>;
+
+/** A stream entry as read: its event parsed, or only its header when the group does not take its type. */
 interface ReadEntry {
   readonly id: string;
-  readonly event: DomainEvent;
+  readonly event: DomainEvent | EventHeader;
 }
+
+const isWhole = (event: DomainEvent | EventHeader): event is DomainEvent => 'id' in event;
+
+/** An event as the stream holds it: its header beside it, so a group's read can leave out the events it skips. */
+const entryFields = (event: DomainEvent<unknown>) => ['type', event.type, 'source', event.source, 'sequence', String(event.sequence ?? ''), 'event', JSON.stringify(event)];
+
+/**
+ * A group's XREADGROUP, run in Redis so that an entry of a type the group does not take comes back as its header
+ * only (id, type, source, sequence, and '' for the event): every group reads every entry of the one stream, and in a
+ * spike most of them are other groups' events, which the group would otherwise receive and decode whole just to skip.
+ * ARGV: group, consumer, count, cursor, then the group's types. An entry without a header (written before headers
+ * were) comes back whole; one deleted while pending (no fields) as its id alone, with empty fields.
+ */
+const readScript = `
+local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], ARGV[4])
+local out = {}
+if not reply then return out end
+local wanted = {}
+for index = 5, #ARGV do wanted[ARGV[index]] = true end
+for _, entry in ipairs(reply[1][2]) do
+  local values = {}
+  local fields = entry[2]
+  if fields then
+    for index = 1, #fields, 2 do values[fields[index]] = fields[index + 1] end
+  end
+  local kind = values['type']
+  out[#out + 1] = entry[1]
+  out[#out + 1] = kind or ''
+  out[#out + 1] = values['source'] or ''
+  out[#out + 1] = values['sequence'] or ''
+  if kind == nil or wanted[kind] then out[#out + 1] = values['event'] or '' else out[#out + 1] = '' end
+end
+return out`;
+
+/** The reply of `readScript` as read entries: five strings an entry. */
+function filteredEntries(reply: readonly string[]): ReadEntry[] {
+  const read: ReadEntry[] = [];
+  for (let index = 0; index < reply.length; index += 5) {
+    const [id, type, source, sequence, event] = reply.slice(index, index + 5);
+    read.push({ id, event: event ? (JSON.parse(event) as DomainEvent) : { type, source, ...(sequence ? { sequence: Number(sequence) } : {}) } });
+  }
+  return read;
+}
+
+const wholeEntries = (entries: StreamEntries): Array<{ id: string; event: DomainEvent }> =>
+  entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -183,7 +232,7 @@ export class RedisBus implements EventBus {
 
   async publish(event: DomainEvent<unknown>): Promise<void> {
     const { stream, maxLength } = this.#options;
-    await this.#client.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', 'event', JSON.stringify(event));
+    await this.#client.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', ...entryFields(event));
   }
 
   /**
@@ -194,7 +243,7 @@ export class RedisBus implements EventBus {
     if (events.length === 0) return;
     const { stream, maxLength } = this.#options;
     const pipeline = this.#client.pipeline();
-    for (const event of events) pipeline.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', 'event', JSON.stringify(event));
+    for (const event of events) pipeline.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', ...entryFields(event));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.findIndex(([error]) => error);
     if (results.length < events.length || failed >= 0) {
@@ -341,12 +390,12 @@ export class RedisBus implements EventBus {
     };
 
     /** One entry the single-event way; false when it is to be delivered again (after the backoff). */
-    const handleEntry = async (id: string, event: DomainEvent): Promise<boolean> => {
+    const handleEntry = async (id: string, event: DomainEvent | EventHeader): Promise<boolean> => {
       if (sources.has(event.source)) {
         const verdict = tracker.verdict(event.source, event.sequence);
         if (verdict === 'gap') lastGapCheck = 0;
         if (verdict === 'handle') {
-          if (options.types.includes(event.type)) {
+          if (owns(event)) {
             try {
               await consuming(group, event, () => options.handler(event, { position: id }));
               failures.delete(event.id);
@@ -377,11 +426,11 @@ export class RedisBus implements EventBus {
       }
       return taken;
     };
-    const owns = (event: DomainEvent) => sources.has(event.source) && options.types.includes(event.type);
+    const owns = (event: DomainEvent | EventHeader): event is DomainEvent => isWhole(event) && sources.has(event.source) && options.types.includes(event.type);
 
     /** Runs the batch handler on `taken`'s own events and acknowledges them all; false when the handler threw. */
     const handleBatch = async (taken: readonly ReadEntry[], batch: BatchDelivery): Promise<boolean> => {
-      const own = taken.filter(({ event }) => owns(event));
+      const own = taken.filter((entry): entry is ReadEntry & { event: DomainEvent } => owns(entry.event));
       if (own.length > 0) {
         const events = own.map(({ event }) => event);
         try {
@@ -393,16 +442,15 @@ export class RedisBus implements EventBus {
       }
       for (const { event } of taken) {
         if (sources.has(event.source)) tracker.handled(event.source, event.sequence);
-        failures.delete(event.id);
+        if (isWhole(event)) failures.delete(event.id);
       }
       done.push(...taken.map(({ id }) => id));
       lastId = taken[taken.length - 1].id;
       return true;
     };
 
-    const handle = async (entries: StreamEntries): Promise<boolean> => {
+    const handle = async (read: readonly ReadEntry[]): Promise<boolean> => {
       try {
-        const read = entries.map(([id, fields]): ReadEntry => ({ id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
         let index = 0;
         while (index < read.length) {
           // The lease ran out mid-read (a long pause): what is left stays pending for the new reader to claim.
@@ -432,6 +480,16 @@ export class RedisBus implements EventBus {
 
     // A group taking batches reads at least a batch's worth at a time (other types among them ride along).
     const readCount = Math.max(100, options.batch?.maxEvents ?? 0);
+    /** What is there for the group (its pending entries from `cursor` '0', new ones from '>'), without waiting. */
+    const readNow = async (cursor: string) =>
+      filteredEntries((await connection.eval(readScript, 1, stream, group, consumerName, String(readCount), cursor, ...options.types)) as string[]);
+    /** Waits up to a second for new entries (a script cannot block); the few that wake it come whole. */
+    const readNew = async () => {
+      const reply = (await (connection as any).xreadgroup(
+        'GROUP', group, consumerName, 'COUNT', readCount, 'BLOCK', 1000, 'STREAMS', stream, '>',
+      )) as Array<[string, StreamEntries]> | null;
+      return wholeEntries(reply?.[0]?.[1] ?? []);
+    };
     const loop = async () => {
       // Our own pending entries first (delivered before a restart, never acknowledged), then new ones.
       let cursor = '0';
@@ -448,18 +506,14 @@ export class RedisBus implements EventBus {
             await connection.xautoclaim(stream, group, consumerName, claimIdleMs, '0-0', 'COUNT', 100);
             cursor = '0';
           }
-          const reply = (await (connection as any).xreadgroup(
-            'GROUP', group, consumerName, 'COUNT', readCount,
-            ...(cursor === '>' ? ['BLOCK', 1000] : []),
-            'STREAMS', stream, cursor,
-          )) as Array<[string, StreamEntries]> | null;
+          let read = await readNow(cursor);
+          if (cursor === '>' && read.length === 0) read = await readNew();
           failedReads = 0;
-          const entries = reply?.[0]?.[1] ?? [];
-          if (cursor === '0' && entries.length === 0) {
+          if (cursor === '0' && read.length === 0) {
             cursor = '>';
             continue;
           }
-          if (!(await handle(entries))) cursor = '0';
+          if (!(await handle(read))) cursor = '0';
         } catch (error) {
           if (stopped) return;
           cursor = '0';
@@ -515,7 +569,7 @@ export class RedisBus implements EventBus {
     const held = (await this.#client.xrevrange(stream, position, '-', 'COUNT', 1)) as StreamEntries;
     if (held.length === 0) return null;
     const entries = (await this.#client.xrange(stream, `(${position}`, '+', 'COUNT', count)) as StreamEntries;
-    return entries.map(([id, fields]) => ({ position: id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
+    return wholeEntries(entries).map(({ id, event }) => ({ position: id, event }));
   }
 
   async close(): Promise<void> {
