@@ -51,11 +51,13 @@ export interface RedisBusOptions {
 }
 
 type StreamEntries = Array<[id: string, fields: string[]]>;
+/** A group's read as Redis sent it, undecoded: most of a spike's entries are skipped, and need not become strings. */
+type RawStreamEntries = Array<[id: Buffer, fields: Buffer[]]>;
 
 /** What a group needs of an entry whose type it does not take: where it stands in its producer's sequence. */
 type EventHeader = Pick<DomainEvent, 'type' | 'source' | 'sequence'>;
 
-/** A stream entry as read: its event parsed, or only its header when the group does not take its type. */
+/** A stream entry as read: its event decoded, or only its header when the group does not take its type. */
 interface ReadEntry {
   readonly id: string;
   readonly event: DomainEvent | EventHeader;
@@ -63,49 +65,27 @@ interface ReadEntry {
 
 const isWhole = (event: DomainEvent | EventHeader): event is DomainEvent => 'id' in event;
 
-/** An event as the stream holds it: its header beside it, so a group's read can leave out the events it skips. */
+/** An event as the stream holds it: its header beside it, so a group need not decode the events it skips. */
 const entryFields = (event: DomainEvent<unknown>) => ['type', event.type, 'source', event.source, 'sequence', String(event.sequence ?? ''), 'event', JSON.stringify(event)];
 
 /**
- * A group's XREADGROUP, run in Redis so that an entry of a type the group does not take comes back as its header
- * only (id, type, source, sequence, and '' for the event): every group reads every entry of the one stream, and in a
- * spike most of them are other groups' events, which the group would otherwise receive and decode whole just to skip.
- * ARGV: group, consumer, count, cursor, then the group's types. An entry without a header (written before headers
- * were) comes back whole; one deleted while pending (no fields) as its id alone, with empty fields.
+ * An entry as a group reads it: a type the group does not take leaves its event undecoded (only the header, from the
+ * fields beside it), since every group reads every entry of the one stream and in a spike most are other groups'
+ * events. An entry written before entries had headers (the event alone) is decoded whole.
  */
-const readScript = `
-local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], ARGV[4])
-local out = {}
-if not reply then return out end
-local wanted = {}
-for index = 5, #ARGV do wanted[ARGV[index]] = true end
-for _, entry in ipairs(reply[1][2]) do
-  local values = {}
-  local fields = entry[2]
-  if fields then
-    for index = 1, #fields, 2 do values[fields[index]] = fields[index + 1] end
-  end
-  local kind = values['type']
-  out[#out + 1] = entry[1]
-  out[#out + 1] = kind or ''
-  out[#out + 1] = values['source'] or ''
-  out[#out + 1] = values['sequence'] or ''
-  if kind == nil or wanted[kind] then out[#out + 1] = values['event'] or '' else out[#out + 1] = '' end
-end
-return out`;
-
-/** The reply of `readScript` as read entries: five strings an entry. */
-function filteredEntries(reply: readonly string[]): ReadEntry[] {
-  const read: ReadEntry[] = [];
-  for (let index = 0; index < reply.length; index += 5) {
-    const [id, type, source, sequence, event] = reply.slice(index, index + 5);
-    read.push({ id, event: event ? (JSON.parse(event) as DomainEvent) : { type, source, ...(sequence ? { sequence: Number(sequence) } : {}) } });
+function entryFor([rawId, fields]: RawStreamEntries[number], takes: ReadonlySet<string>): ReadEntry {
+  const id = rawId.toString();
+  // entryFields' order: type, source, sequence, event.
+  if (fields[0].toString() === 'type') {
+    const type = fields[1].toString();
+    if (!takes.has(type)) {
+      const sequence = fields[5].toString();
+      return { id, event: { type, source: fields[3].toString(), ...(sequence ? { sequence: Number(sequence) } : {}) } };
+    }
   }
-  return read;
+  const at = fields.findIndex((field, index) => index % 2 === 0 && field.toString() === 'event');
+  return { id, event: JSON.parse(fields[at + 1].toString()) as DomainEvent };
 }
-
-const wholeEntries = (entries: StreamEntries): Array<{ id: string; event: DomainEvent }> =>
-  entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -295,6 +275,7 @@ export class RedisBus implements EventBus {
     const saved = await checkpoints.load(group);
     tracker.restore(saved);
     const sources = new Set(options.types.map(sourceOfType));
+    const takes = new Set(options.types);
     const subscribedAt = Date.now();
     /** The last entry this group handled here: a group recreated after Redis lost it resumes after it. */
     let lastId: string | null = null;
@@ -389,22 +370,33 @@ export class RedisBus implements EventBus {
       return false;
     };
 
-    /** One entry the single-event way; false when it is to be delivered again (after the backoff). */
-    const handleEntry = async (id: string, event: DomainEvent | EventHeader): Promise<boolean> => {
+    /** An entry whose type the group does not take: it only moves the group along its producer's sequence. */
+    const passOver = (id: string, event: DomainEvent | EventHeader) => {
       if (sources.has(event.source)) {
         const verdict = tracker.verdict(event.source, event.sequence);
         if (verdict === 'gap') lastGapCheck = 0;
-        if (verdict === 'handle') {
-          if (owns(event)) {
-            try {
-              await consuming(group, event, () => options.handler(event, { position: id }));
-              failures.delete(event.id);
-            } catch (error) {
-              if (!(await failed(event, error))) return false;
-            }
-          }
-          tracker.handled(event.source, event.sequence);
+        if (verdict === 'handle') tracker.handled(event.source, event.sequence);
+      }
+      done.push(id);
+      lastId = id;
+    };
+
+    /** One entry the single-event way; false when it is to be delivered again (after the backoff). */
+    const handleEntry = async (id: string, event: DomainEvent | EventHeader): Promise<boolean> => {
+      if (!owns(event)) {
+        passOver(id, event);
+        return true;
+      }
+      const verdict = tracker.verdict(event.source, event.sequence);
+      if (verdict === 'gap') lastGapCheck = 0;
+      if (verdict === 'handle') {
+        try {
+          await consuming(group, event, () => options.handler(event, { position: id }));
+          failures.delete(event.id);
+        } catch (error) {
+          if (!(await failed(event, error))) return false;
         }
+        tracker.handled(event.source, event.sequence);
       }
       done.push(id);
       lastId = id;
@@ -453,6 +445,12 @@ export class RedisBus implements EventBus {
       try {
         let index = 0;
         while (index < read.length) {
+          if (!options.batch && !owns(read[index].event)) {
+            // Nothing to run: no lease to check, no turn to wait for. It is acknowledged with the read.
+            passOver(read[index].id, read[index].event);
+            index++;
+            continue;
+          }
           // The lease ran out mid-read (a long pause): what is left stays pending for the new reader to claim.
           if (!(await hold())) return false;
           const taken = options.batch ? batchFrom(read.slice(index), Math.max(1, options.batch.maxEvents)) : [];
@@ -480,16 +478,6 @@ export class RedisBus implements EventBus {
 
     // A group taking batches reads at least a batch's worth at a time (other types among them ride along).
     const readCount = Math.max(100, options.batch?.maxEvents ?? 0);
-    /** What is there for the group (its pending entries from `cursor` '0', new ones from '>'), without waiting. */
-    const readNow = async (cursor: string) =>
-      filteredEntries((await connection.eval(readScript, 1, stream, group, consumerName, String(readCount), cursor, ...options.types)) as string[]);
-    /** Waits up to a second for new entries (a script cannot block); the few that wake it come whole. */
-    const readNew = async () => {
-      const reply = (await (connection as any).xreadgroup(
-        'GROUP', group, consumerName, 'COUNT', readCount, 'BLOCK', 1000, 'STREAMS', stream, '>',
-      )) as Array<[string, StreamEntries]> | null;
-      return wholeEntries(reply?.[0]?.[1] ?? []);
-    };
     const loop = async () => {
       // Our own pending entries first (delivered before a restart, never acknowledged), then new ones.
       let cursor = '0';
@@ -506,14 +494,18 @@ export class RedisBus implements EventBus {
             await connection.xautoclaim(stream, group, consumerName, claimIdleMs, '0-0', 'COUNT', 100);
             cursor = '0';
           }
-          let read = await readNow(cursor);
-          if (cursor === '>' && read.length === 0) read = await readNew();
+          const reply = (await (connection as any).xreadgroupBuffer(
+            'GROUP', group, consumerName, 'COUNT', readCount,
+            ...(cursor === '>' ? ['BLOCK', 1000] : []),
+            'STREAMS', stream, cursor,
+          )) as Array<[Buffer, RawStreamEntries]> | null;
           failedReads = 0;
-          if (cursor === '0' && read.length === 0) {
+          const entries = reply?.[0]?.[1] ?? [];
+          if (cursor === '0' && entries.length === 0) {
             cursor = '>';
             continue;
           }
-          if (!(await handle(read))) cursor = '0';
+          if (!(await handle(entries.map((entry) => entryFor(entry, takes))))) cursor = '0';
         } catch (error) {
           if (stopped) return;
           cursor = '0';
@@ -569,7 +561,7 @@ export class RedisBus implements EventBus {
     const held = (await this.#client.xrevrange(stream, position, '-', 'COUNT', 1)) as StreamEntries;
     if (held.length === 0) return null;
     const entries = (await this.#client.xrange(stream, `(${position}`, '+', 'COUNT', count)) as StreamEntries;
-    return wholeEntries(entries).map(({ id, event }) => ({ position: id, event }));
+    return entries.map(([id, fields]) => ({ position: id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
   }
 
   async close(): Promise<void> {
