@@ -418,7 +418,7 @@ export class RedisBus implements EventBus {
       }
       return taken;
     };
-    const owns = (event: DomainEvent | EventHeader): event is DomainEvent => isWhole(event) && sources.has(event.source) && options.types.includes(event.type);
+    const owns = (event: DomainEvent | EventHeader): event is DomainEvent => isWhole(event) && sources.has(event.source) && takes.has(event.type);
 
     /** Runs the batch handler on `taken`'s own events and acknowledges them all; false when the handler threw. */
     const handleBatch = async (taken: readonly ReadEntry[], batch: BatchDelivery): Promise<boolean> => {
