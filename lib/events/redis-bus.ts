@@ -51,11 +51,40 @@ export interface RedisBusOptions {
 }
 
 type StreamEntries = Array<[id: string, fields: string[]]>;
+/** A group's read as Redis sent it, undecoded: most of a spike's entries are skipped, and need not become strings. */
+type RawStreamEntries = Array<[id: Buffer, fields: Buffer[]]>;
 
-/** A stream entry as read, its event parsed. */
+/** What a group needs of an entry whose type it does not take: where it stands in its producer's sequence. */
+type EventHeader = Pick<DomainEvent, 'type' | 'source' | 'sequence'>;
+
+/** A stream entry as read: its event decoded, or only its header when the group does not take its type. */
 interface ReadEntry {
   readonly id: string;
-  readonly event: DomainEvent;
+  readonly event: DomainEvent | EventHeader;
+}
+
+const isWhole = (event: DomainEvent | EventHeader): event is DomainEvent => 'id' in event;
+
+/** An event as the stream holds it: its header beside it, so a group need not decode the events it skips. */
+const entryFields = (event: DomainEvent<unknown>) => ['type', event.type, 'source', event.source, 'sequence', String(event.sequence ?? ''), 'event', JSON.stringify(event)];
+
+/**
+ * An entry as a group reads it: a type the group does not take leaves its event undecoded (only the header, from the
+ * fields beside it), since every group reads every entry of the one stream and in a spike most are other groups'
+ * events. An entry written before entries had headers (the event alone) is decoded whole.
+ */
+function entryFor([rawId, fields]: RawStreamEntries[number], takes: ReadonlySet<string>): ReadEntry {
+  const id = rawId.toString();
+  // entryFields' order: type, source, sequence, event.
+  if (fields[0].toString() === 'type') {
+    const type = fields[1].toString();
+    if (!takes.has(type)) {
+      const sequence = fields[5].toString();
+      return { id, event: { type, source: fields[3].toString(), ...(sequence ? { sequence: Number(sequence) } : {}) } };
+    }
+  }
+  const at = fields.findIndex((field, index) => index % 2 === 0 && field.toString() === 'event');
+  return { id, event: JSON.parse(fields[at + 1].toString()) as DomainEvent };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -183,7 +212,7 @@ export class RedisBus implements EventBus {
 
   async publish(event: DomainEvent<unknown>): Promise<void> {
     const { stream, maxLength } = this.#options;
-    await this.#client.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', 'event', JSON.stringify(event));
+    await this.#client.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', ...entryFields(event));
   }
 
   /**
@@ -194,7 +223,7 @@ export class RedisBus implements EventBus {
     if (events.length === 0) return;
     const { stream, maxLength } = this.#options;
     const pipeline = this.#client.pipeline();
-    for (const event of events) pipeline.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', 'event', JSON.stringify(event));
+    for (const event of events) pipeline.xadd(stream, 'MAXLEN', '~', String(maxLength), '*', ...entryFields(event));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.findIndex(([error]) => error);
     if (results.length < events.length || failed >= 0) {
@@ -246,6 +275,7 @@ export class RedisBus implements EventBus {
     const saved = await checkpoints.load(group);
     tracker.restore(saved);
     const sources = new Set(options.types.map(sourceOfType));
+    const takes = new Set(options.types);
     const subscribedAt = Date.now();
     /** The last entry this group handled here: a group recreated after Redis lost it resumes after it. */
     let lastId: string | null = null;
@@ -340,22 +370,33 @@ export class RedisBus implements EventBus {
       return false;
     };
 
-    /** One entry the single-event way; false when it is to be delivered again (after the backoff). */
-    const handleEntry = async (id: string, event: DomainEvent): Promise<boolean> => {
+    /** An entry whose type the group does not take: it only moves the group along its producer's sequence. */
+    const passOver = (id: string, event: DomainEvent | EventHeader) => {
       if (sources.has(event.source)) {
         const verdict = tracker.verdict(event.source, event.sequence);
         if (verdict === 'gap') lastGapCheck = 0;
-        if (verdict === 'handle') {
-          if (options.types.includes(event.type)) {
-            try {
-              await consuming(group, event, () => options.handler(event, { position: id }));
-              failures.delete(event.id);
-            } catch (error) {
-              if (!(await failed(event, error))) return false;
-            }
-          }
-          tracker.handled(event.source, event.sequence);
+        if (verdict === 'handle') tracker.handled(event.source, event.sequence);
+      }
+      done.push(id);
+      lastId = id;
+    };
+
+    /** One entry the single-event way; false when it is to be delivered again (after the backoff). */
+    const handleEntry = async (id: string, event: DomainEvent | EventHeader): Promise<boolean> => {
+      if (!owns(event)) {
+        passOver(id, event);
+        return true;
+      }
+      const verdict = tracker.verdict(event.source, event.sequence);
+      if (verdict === 'gap') lastGapCheck = 0;
+      if (verdict === 'handle') {
+        try {
+          await consuming(group, event, () => options.handler(event, { position: id }));
+          failures.delete(event.id);
+        } catch (error) {
+          if (!(await failed(event, error))) return false;
         }
+        tracker.handled(event.source, event.sequence);
       }
       done.push(id);
       lastId = id;
@@ -377,11 +418,11 @@ export class RedisBus implements EventBus {
       }
       return taken;
     };
-    const owns = (event: DomainEvent) => sources.has(event.source) && options.types.includes(event.type);
+    const owns = (event: DomainEvent | EventHeader): event is DomainEvent => isWhole(event) && sources.has(event.source) && takes.has(event.type);
 
     /** Runs the batch handler on `taken`'s own events and acknowledges them all; false when the handler threw. */
     const handleBatch = async (taken: readonly ReadEntry[], batch: BatchDelivery): Promise<boolean> => {
-      const own = taken.filter(({ event }) => owns(event));
+      const own = taken.filter((entry): entry is ReadEntry & { event: DomainEvent } => owns(entry.event));
       if (own.length > 0) {
         const events = own.map(({ event }) => event);
         try {
@@ -393,18 +434,23 @@ export class RedisBus implements EventBus {
       }
       for (const { event } of taken) {
         if (sources.has(event.source)) tracker.handled(event.source, event.sequence);
-        failures.delete(event.id);
+        if (isWhole(event)) failures.delete(event.id);
       }
       done.push(...taken.map(({ id }) => id));
       lastId = taken[taken.length - 1].id;
       return true;
     };
 
-    const handle = async (entries: StreamEntries): Promise<boolean> => {
+    const handle = async (read: readonly ReadEntry[]): Promise<boolean> => {
       try {
-        const read = entries.map(([id, fields]): ReadEntry => ({ id, event: JSON.parse(fields[fields.indexOf('event') + 1]) as DomainEvent }));
         let index = 0;
         while (index < read.length) {
+          if (!options.batch && !owns(read[index].event)) {
+            // Nothing to run: no lease to check, no turn to wait for. It is acknowledged with the read.
+            passOver(read[index].id, read[index].event);
+            index++;
+            continue;
+          }
           // The lease ran out mid-read (a long pause): what is left stays pending for the new reader to claim.
           if (!(await hold())) return false;
           const taken = options.batch ? batchFrom(read.slice(index), Math.max(1, options.batch.maxEvents)) : [];
@@ -448,18 +494,18 @@ export class RedisBus implements EventBus {
             await connection.xautoclaim(stream, group, consumerName, claimIdleMs, '0-0', 'COUNT', 100);
             cursor = '0';
           }
-          const reply = (await (connection as any).xreadgroup(
+          const reply = (await (connection as any).xreadgroupBuffer(
             'GROUP', group, consumerName, 'COUNT', readCount,
             ...(cursor === '>' ? ['BLOCK', 1000] : []),
             'STREAMS', stream, cursor,
-          )) as Array<[string, StreamEntries]> | null;
+          )) as Array<[Buffer, RawStreamEntries]> | null;
           failedReads = 0;
           const entries = reply?.[0]?.[1] ?? [];
           if (cursor === '0' && entries.length === 0) {
             cursor = '>';
             continue;
           }
-          if (!(await handle(entries))) cursor = '0';
+          if (!(await handle(entries.map((entry) => entryFor(entry, takes))))) cursor = '0';
         } catch (error) {
           if (stopped) return;
           cursor = '0';
