@@ -10,13 +10,15 @@ const abortedForAnother = (error: unknown) => ['40P01', '40001'].includes(String
  * meet in another order (a void racing the reversals of its entries, test/subgraphs/erp/invoicing.test.ts), the one
  * PostgreSQL picks as the victim runs again instead of failing its request or event.
  */
-export async function retryingDeadlocks<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+export async function retryingDeadlocks<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       if (attempt >= attempts || !abortedForAnother(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+      // A growing, widely jittered pause: two paths that retry after the same short pause meet again in the same
+      // order, and each meeting costs a second of PostgreSQL's deadlock_timeout before one is aborted.
+      await new Promise((resolve) => setTimeout(resolve, attempt * (10 + Math.random() * 90)));
     }
   }
 }
