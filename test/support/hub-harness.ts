@@ -4,6 +4,7 @@ import type { Role } from '../../lib/auth/identity.ts';
 import { signBearerToken } from '../../lib/auth/jwt.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { EventBus } from '../../lib/events/bus.ts';
+import { retryingDeadlocks } from '../../lib/db/retry.ts';
 import { RedisBus } from '../../lib/events/redis-bus.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { createAuthenticator, verifiersFor } from '../../gateway/authentication/index.ts';
@@ -85,7 +86,11 @@ export async function startTestHub(
     async close() {
       const schemas = Object.values(hub.subgraphs).map(({ database }) => database);
       if (usingPostgres) {
-        for (const database of schemas) await sql`drop schema if exists ${sql.id(database.schema)} cascade`.execute(database.db);
+        // The hub still runs (its relays and consumers touch these tables), so PostgreSQL may pick the drop as a
+        // deadlock victim: run it again, as the application's transactions are.
+        for (const database of schemas) {
+          await retryingDeadlocks(() => sql`drop schema if exists ${sql.id(database.schema)} cascade`.execute(database.db));
+        }
       }
       await hub.stop();
       // A test's own redis-server goes with its data; the machine's shared one keeps what is not deleted.
