@@ -85,14 +85,18 @@ export async function startTestHub(
     },
     async close() {
       const schemas = Object.values(hub.subgraphs).map(({ database }) => database);
-      if (usingPostgres) {
-        // The hub still runs (its relays and consumers touch these tables), so PostgreSQL may pick the drop as a
-        // deadlock victim: run it again, as the application's transactions are.
-        for (const database of schemas) {
-          await retryingDeadlocks(() => sql`drop schema if exists ${sql.id(database.schema)} cascade`.execute(database.db));
+      try {
+        if (usingPostgres) {
+          // The hub still runs (its relays and consumers touch these tables), so PostgreSQL may pick the drop as a
+          // deadlock victim: run it again, as the application's transactions are.
+          for (const database of schemas) {
+            await retryingDeadlocks(() => sql`drop schema if exists ${sql.id(database.schema)} cascade`.execute(database.db));
+          }
         }
+      } finally {
+        // Stopped whatever the drop did: a hub left running keeps the test process, and the whole run, from ending.
+        await hub.stop();
       }
-      await hub.stop();
       // A test's own redis-server goes with its data; the machine's shared one keeps what is not deleted.
       if (redisUrl && !options.redisUrl) await discardTestStream(redisUrl, stream);
     },
