@@ -23,8 +23,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { isoDate } from '../lib/clock.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createBus } from '../lib/events/create-bus.ts';
@@ -32,6 +30,7 @@ import { createLogger } from '../lib/logger.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
 import { startHub } from '../gateway/hub.ts';
 import { signBearerToken } from '../lib/auth/jwt.ts';
+import { liveClient } from '../test/support/live-client.ts';
 import { graphCaller } from './graph-call.ts';
 import { submittersToday, type Submitter } from './submitters.ts';
 
@@ -126,7 +125,7 @@ async function phase(name: string, run: (submitter: Submitter) => Promise<number
  */
 async function billingSubscriber() {
   const token = await signBearerToken({ workerId: null, roles: ['FINANCE'] }, jwtSecret);
-  const client = createClient({ url: hub.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
+  const client = liveClient(hub.url, token, { lazy: false });
   await new Promise<void>((resolve, reject) => {
     client.on('connected', () => resolve());
     client.on('error', reject);
