@@ -25,7 +25,6 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { signBearerToken } from '../lib/auth/jwt.ts';
 import { subgraphNames } from '../lib/config.ts';
 import { planDemoFirm } from '../lib/seed/plan.ts';
@@ -34,6 +33,7 @@ import { subgraphModules } from '../gateway/subgraphs.ts';
 import { deepQuery } from './deep-query-text.ts';
 import { autocannon } from './autocannon.ts';
 import { freePortRun } from '../test/support/processes.ts';
+import { discardTestStream } from '../test/support/redis-streams.ts';
 
 const { values } = parseArgs({
   options: {
@@ -174,9 +174,7 @@ async function cleanUp() {
   await admin.destroy();
   if (busEnv.REDIS_URL) {
     // The benchmark's own stream and the keys named after it (consumer owners, replay requests); nothing else.
-    const redis = new Redis(busEnv.REDIS_URL);
-    for await (const keys of redis.scanStream({ match: `${eventStream}*` })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
-    redis.disconnect();
+    await discardTestStream(busEnv.REDIS_URL, eventStream);
   }
 }
 
