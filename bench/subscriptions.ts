@@ -419,6 +419,7 @@ async function runBenchmark() {
   };
   const workLines: string[] = [];
   const memoryLines: string[] = [];
+  const secondLines: string[] = [];
 
   const profiler = values.profile ? new Session() : null;
   if (profiler) {
@@ -503,15 +504,21 @@ async function runBenchmark() {
     );
     for (const audience of ['worker', 'manager'] as const) {
       if (expectedBy[audience] === 0) continue;
-      const latencies = receipts
+      const timed = receipts
         .filter((receipt) => receipt[2] === audience)
         .map(([id, at]) => {
           const sent = (published.get(id) ?? []).filter((time) => time <= at);
-          return sent.length ? at - sent[sent.length - 1] : null;
+          return sent.length ? { second: Math.floor((sent[sent.length - 1] - started) / 1000), latency: at - sent[sent.length - 1] } : null;
         })
-        .filter((latency): latency is number => latency !== null)
-        .sort((a, b) => a - b);
-      const at = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(0) : '-');
+        .filter((one): one is { second: number; latency: number } => one !== null);
+      const latencies = timed.map((one) => one.latency).sort((a, b) => a - b);
+      const bySecond = new Map<number, number[]>();
+      for (const one of timed) bySecond.set(one.second, [...(bySecond.get(one.second) ?? []), one.latency]);
+      secondLines.push(
+        `${rate} events/s, ${audience}s, p99 ms by second published: ` +
+          [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([, values]) => quantile(values, 0.99).toFixed(0)).join(' '),
+      );
+      const at = (q: number) => (latencies.length ? quantile(latencies, q).toFixed(0) : '-');
       const max = latencies.length ? latencies[latencies.length - 1].toFixed(0) : '-';
       process.stdout.write(
         `| ${rate} | ${audience}s | ${seconds} | ${events} | ${expectedBy[audience]} | ${latencies.length} | ${drained.toFixed(1)} | ${at(0.5)} | ${at(0.99)} | ${max} |\n`,
@@ -519,10 +526,16 @@ async function runBenchmark() {
     }
   }
 
-  process.stdout.write(`\n${workLines.join('\n')}\n${cpuLines.join('\n')}\n${memoryLines.join('\n')}\n`);
+  process.stdout.write(`\n${workLines.join('\n')}\n${cpuLines.join('\n')}\n${secondLines.join('\n')}\n${memoryLines.join('\n')}\n`);
   for (const child of children) child.kill();
   await gateway.stop();
   await bus.close();
   await hub?.stop();
   hubProcess?.disconnect();
+}
+
+/** The `q` quantile of `values` (nearest rank). */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
