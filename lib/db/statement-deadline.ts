@@ -20,15 +20,24 @@ export function withoutStatementDeadline<T>(work: () => T): T {
 /** What `statement_timeout` each pooled connection was last given (ms); absent: the server's default. */
 const timeouts = new WeakMap<PostgresPoolClient, number>();
 
-/** A timeout may be up to this much shorter than the time left before it is set again (one round trip saved). */
-const slackMs = 1_000;
+/**
+ * The `statement_timeout` for `leftMs` of a request's time: rounded up to the second (to 100 ms under a second), so
+ * a statement may outlive its request by less than that. The rounding is what lets a connection keep its value: a
+ * request's later subgraph calls, and the next requests of a burst, have a few ms less left than the first, and a
+ * timeout set to the millisecond was set again before half of all requests (one more round trip each; measured
+ * with the peer benchmark, docs/benchmarks.md 2026-12-08).
+ */
+export function statementTimeoutFor(leftMs: number): number {
+  const step = leftMs > 1_000 ? 1_000 : 100;
+  return Math.max(step, Math.ceil(leftMs / step) * step);
+}
 
 /**
  * The pool Kysely reserves PostgreSQL connections from: a connection reserved for a request with a deadline gets a
  * `statement_timeout` of the time left, so PostgreSQL cancels a statement nobody will wait for (SQLSTATE 57014);
  * one reserved outside a request (the outbox relay, consumers, migrations) gets the server's default back. It is set
- * only when the connection's value is off by more than a second, or later than the deadline, so the requests of
- * one burst share one `SET` per connection. Set on the driver's client, below Kysely (rather than in its
+ * only when the connection's value differs (`statementTimeoutFor`), so the requests of one burst share one `SET`
+ * per connection. Set on the driver's client, below Kysely (rather than in its
  * `onReserveConnection`), so statement counts (`StatementCounter`) see the application's statements only.
  */
 export function withStatementDeadlines(pool: PostgresPool): PostgresPool {
@@ -56,8 +65,8 @@ async function applyStatementDeadline(connection: PostgresPoolClient): Promise<v
     await connection.query('reset statement_timeout', []);
     return;
   }
-  const left = Math.max(1, Math.floor(deadline - Date.now()));
-  if (current !== undefined && current <= left && left - current <= slackMs) return;
-  timeouts.set(connection, left);
-  await connection.query(`set statement_timeout = ${left}`, []);
+  const timeout = statementTimeoutFor(deadline - Date.now());
+  if (current === timeout) return;
+  timeouts.set(connection, timeout);
+  await connection.query(`set statement_timeout = ${timeout}`, []);
 }
