@@ -1,4 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { requestDeadline } from './db/statement-deadline.ts';
+import { DependencyUnavailable } from './errors.ts';
 
 /**
  * Cooperative time-slicing for CPU-heavy answers (docs/architecture.md, Workloads and isolation). The embedded hub
@@ -20,6 +22,10 @@ const closeSlice = () => {
  * call in it; past that, a promise that resolves on a later turn, after the loop has polled for I/O. A turn is
  * measured from the first call in it (a `setImmediate` marks where the turn ends), so the cost when there is no need
  * to yield is a clock read.
+ *
+ * The promise rejects (SERVICE_UNAVAILABLE, retryable) when the request the work is for has passed its deadline
+ * meanwhile: the gateway has answered without it, so the rest of a long computation would only take turns from the
+ * requests still waiting (as its SQL is cancelled by `statement_timeout`).
  */
 export function yieldIfBusy(): Promise<void> | undefined {
   const now = performance.now();
@@ -30,7 +36,13 @@ export function yieldIfBusy(): Promise<void> | undefined {
     return undefined;
   }
   if (now - sliceStartedAt < SLICE_MS) return undefined;
-  return nextTurn() as Promise<unknown> as Promise<void>;
+  const deadline = requestDeadline();
+  const turn = nextTurn() as Promise<unknown> as Promise<void>;
+  return deadline === undefined ? turn : turn.then(() => stopPastDeadline(deadline));
+}
+
+function stopPastDeadline(deadline: number): void {
+  if (Date.now() >= deadline) throw new DependencyUnavailable("the request's deadline passed while it was computed; the work for it stopped");
 }
 
 /**

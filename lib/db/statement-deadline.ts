@@ -9,6 +9,11 @@ export function withStatementDeadline<T>(deadline: number | undefined, work: () 
   return deadline === undefined ? work() : deadlines.run(deadline, work);
 }
 
+/** The deadline (epoch ms) of the request the current code runs for, or undefined outside one. */
+export function requestDeadline(): number | undefined {
+  return deadlines.getStore();
+}
+
 /**
  * Runs `work` outside any request's deadline: background work a request sets off (the outbox relay's pass after a
  * commit, and the consumers the in-process bus runs within it) must not inherit the time limit of that request.

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { buildSchema, graphql } from 'graphql';
 import { pacedList, paceSteps, runSteps } from '../../lib/cooperative.ts';
+import { withStatementDeadline } from '../../lib/db/statement-deadline.ts';
 
 /** A long computation as steps: each step keeps the thread busy until the clock has moved `stepMs`. */
 function* busySteps(steps: number, stepMs: number): Generator<void, number> {
@@ -31,6 +32,25 @@ async function quickRequest(events: string[]) {
 }
 
 describe('cooperative time-slicing (lib/cooperative.ts)', () => {
+  it('stops a paced computation once its request is past its deadline: nobody waits for the rest', async () => {
+    let stepsRun = 0;
+    function* counted(): Generator<void, number> {
+      for (const _ of busySteps(400, 1)) {
+        stepsRun += 1;
+        yield;
+      }
+      return stepsRun;
+    }
+    await assert.rejects(
+      withStatementDeadline(Date.now() + 40, () => paceSteps(counted())),
+      (error: { code?: string; details?: { retryable?: boolean } }) => error.code === 'SERVICE_UNAVAILABLE' && error.details?.retryable === true,
+    );
+    assert.ok(stepsRun < 400, `stopped after ${stepsRun} of 400 steps`);
+    // Without a deadline (or with one far off) the same computation runs to its end.
+    assert.equal(await withStatementDeadline(Date.now() + 60_000, () => paceSteps(busySteps(50, 1))), 50);
+    assert.equal(await paceSteps(busySteps(50, 1)), 50);
+  });
+
   it('serves a request that arrives while a paced computation runs before the computation ends', async () => {
     const events: string[] = [];
     const request = await quickRequest(events);
