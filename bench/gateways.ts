@@ -9,6 +9,7 @@
  *
  *   PG_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:gateways
  *   npm run bench:gateways -- --rounds 5 --duration 10 --connections 10 --scale 1 --gateways psgraph,stock
+ *   npm run bench:gateways -- --profile /tmp/profiles   # a CPU profile of every gateway and subgraph process
  *
  * `psgraph-cached` is psgraph's gateway with its entity cache (ENTITY_CACHE=true): the reads repeat, so after the
  * first each is answered from the cache. It needs the subgraphs' events, so with it every process shares a Redis
@@ -45,7 +46,8 @@ const { values } = parseArgs({
     gateways: { type: 'string', default: 'psgraph,psgraph-nodedupe,stock,hive' },
     // Hive's merging of identical client requests (off by default there): autocannon sends nothing but identical ones.
     'hive-inbound-dedupe': { type: 'boolean', default: false },
-    // CPU profiles of each gateway process (node --cpu-prof), written under this directory when the benchmark ends.
+    // CPU profiles of each gateway and subgraph process (node --cpu-prof), written under this directory when the
+    // benchmark ends.
     profile: { type: 'string' },
   },
 });
@@ -98,10 +100,10 @@ const queries = [
 
 const children: ChildProcess[] = [];
 const subgraphProcesses: ChildProcess[] = [];
-const tsx = (entry: string, args: string[], env: Record<string, string>, gateway?: string) => {
+const tsx = (entry: string, args: string[], env: Record<string, string>, gateway?: string, profiled = gateway) => {
   const ipc = gateway !== undefined;
-  // A directory per gateway: the main thread's profile and tsx's loader thread's each get a file there.
-  const profiling = ipc && values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}/${gateway}`] : [];
+  // A directory per process: the main thread's profile and tsx's loader thread's each get a file there.
+  const profiling = profiled !== undefined && values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}/${profiled}`] : [];
   const child = spawn(process.execPath, [...profiling, '--import', 'tsx', entry, ...args], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error', IDENTITY_SIGNING_SECRET: identitySecret, ...env },
     stdio: ipc ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'],
@@ -193,7 +195,7 @@ try {
       DATABASE_SCHEMA: schemaOf(name),
       GATEWAY_URL: gatewayUrl('psgraph'),
       ...busEnv,
-    })),
+    }, undefined, `subgraph-${name}`)),
   );
   const gateways = new Map<string, ChildProcess>();
   for (const kind of gatewayKinds) {
