@@ -153,8 +153,9 @@ export async function openSubgraphDatabase<DB>(
     const { error, results } = await migrator.migrateToLatest();
     if (!error) break;
     // Kysely's Migrator reads the catalog of every schema to find its tables; another schema dropped meanwhile (a
-    // tenant, a test run beside this one) fails that read with 3F000 naming the other schema. The run is one
-    // transaction on PostgreSQL, so nothing was applied: it runs again.
+    // tenant, a test run beside this one) fails that read with 3F000 naming the other schema, or with 42P01 naming
+    // one of its tables when the drop came between listing and reading it. The run is one transaction on
+    // PostgreSQL, so nothing was applied: it runs again.
     if (attempt < 3 && droppedMeanwhile(error, schema)) continue;
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     throw new Error(`migration ${failed ?? '(unknown)'} of schema ${schema} failed: ${String(error)}`, { cause: error });
@@ -163,9 +164,16 @@ export async function openSubgraphDatabase<DB>(
   return { db, background, outbox, schema, statements, close: () => root.destroy() };
 }
 
-/** PostgreSQL's invalid_schema_name for a schema that is not the one being migrated. */
-const droppedMeanwhile = (error: unknown, schema: string) =>
-  (error as { code?: string }).code === '3F000' && !String((error as Error).message).includes(`"${schema}"`);
+/**
+ * PostgreSQL's invalid_schema_name for a schema that is not the one being migrated, or its undefined_table for a table
+ * of such a schema (`relation "other.table" does not exist`).
+ */
+export const droppedMeanwhile = (error: unknown, schema: string) => {
+  const { code } = error as { code?: string };
+  const message = String((error as Error).message);
+  if (code === '3F000') return !message.includes(`"${schema}"`);
+  return code === '42P01' && /relation "[^"]+\.[^"]+"/.test(message) && !message.includes(`"${schema}.`);
+};
 
 /**
  * Whether `schema`'s migration table lists every migration already: one query, where Kysely's Migrator would read the
