@@ -41,11 +41,11 @@ describe('live fan-out', () => {
    * `hold(predicate)` keeps matching calls waiting until the returned release is called.
    */
   function scriptedGraph(managers: Map<string, string | null>) {
-    const calls: { query: string; variables: Record<string, any> }[] = [];
+    const calls: { query: string; variables: Record<string, any>; identity: Identity }[] = [];
     const held: { predicate: (query: string, variables: Record<string, any>) => boolean; gate: Promise<void> }[] = [];
-    const execute: GraphExecutor = async (query, given) => {
+    const execute: GraphExecutor = async (query, given, identity) => {
       const variables = given as Record<string, any>;
-      calls.push({ query, variables });
+      calls.push({ query, variables, identity });
       for (const { predicate, gate } of held) if (predicate(query, variables)) await gate;
       if (query.includes('LiveReportingLines')) {
         return { data: { workers: { nodes: variables.ids.map((id: string) => ({ id, manager: managers.has(id) ? { id: managers.get(id) } : null })) } } };
@@ -74,6 +74,8 @@ describe('live fan-out', () => {
     };
   }
   const resolving = (id: string) => (query: string, variables: Record<string, any>) => query.includes('LiveResolution') && variables._liveIds?.includes(id);
+  /** A resolution of changes, not one run ahead for no ids (a selection's first subscriber's warm-up). */
+  const resolvesChanges = (call: { query: string; variables: Record<string, any> }) => call.query.includes('LiveResolution') && call.variables._liveIds.length > 0;
 
   const feeds: LiveFeed[] = [];
   const buses: InProcessBus[] = [];
@@ -160,11 +162,29 @@ describe('live fan-out', () => {
     await bus.publish(approval('e2', 'w1'));
     await bus.publish(approval('e3', 'w1'));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(graph.calls.filter((call) => call.query.includes('LiveResolution')).length, 1, 'no second batch while the bound is reached');
+    assert.equal(graph.calls.filter(resolvesChanges).length, 1, 'no second batch while the bound is reached');
     release();
     assert.deepEqual(await read(3, 2000), ['e1', 'e2', 'e3']);
-    const resolutions = graph.calls.filter((call) => call.query.includes('LiveResolution')).map((call) => call.variables._liveIds);
+    const resolutions = graph.calls.filter(resolvesChanges).map((call) => call.variables._liveIds);
     assert.deepEqual(resolutions, [['e1'], ['e2', 'e3']], 'what waited went out in one batch, one query');
+  });
+
+  it("runs a selection's resolution ahead of its first change, once, for no ids, as its first subscriber", async () => {
+    const graph = scriptedGraph(new Map());
+    const { bus, feed } = await startFeed(graph.execute);
+    const aheadOfChanges = () => graph.calls.filter((call) => call.query.includes('LiveResolution') && call.variables._liveIds.length === 0);
+    const first = reader(feed.open(asWorker('w1'), null, selectionOf({ workerId: 'w1' })));
+    feed.open(asWorker('w2'), null, selectionOf({ workerId: 'w2' }));
+    await graph.called((query, variables) => query.includes('LiveResolution') && variables._liveIds.length === 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(aheadOfChanges().length, 1, 'one per selection, whatever its filter and subscriber');
+    assert.deepEqual(aheadOfChanges()[0].identity, asWorker('w1'), 'as its first subscriber: never more than that subscriber may see');
+    assert.equal(feed.warmUps, 1);
+    assert.equal(feed.resolutions, 0, 'not a resolution of a change');
+    await bus.publish(approval('e1', 'w1'));
+    assert.deepEqual(await first(1, 2000), ['e1'], 'its answer was not delivered; the change is');
+    assert.equal(graph.calls.filter(resolvesChanges).length, 1);
+    assert.equal(graph.calls[graph.calls.length - 1].query, aheadOfChanges()[0].query, 'the same document: planned once');
   });
 
   it("a subscriber does not wait for another filter's facts, in the same batch or the next (one batch resolving at a time)", async () => {
