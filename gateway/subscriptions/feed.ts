@@ -294,6 +294,8 @@ export class LiveFeed {
     };
     set.add(subscriber);
     this.#warmUp(subscriber);
+    // A manager's filter is matched on the reporting lines: read them all now rather than worker by worker in batches.
+    if (liveFields[selection.field].managerFromReportingLines && selection.filter.managerId != null) this.#track(this.#lines.loadEveryone(randomUUID()));
     if (selection.after !== null) {
       // Its catch-up is its first slot: batches cut from now on queue behind it, and what it replays is not
       // delivered again by them (every delivery moves its cursor). Batches cut before it are in the history it reads.

@@ -37,16 +37,22 @@ describe('live fan-out', () => {
   const customers = new Map<string, string>();
 
   /**
-   * Answers the feed's three kinds of queries (resolutions, facts, reporting lines) from `customers` and `managers`;
+   * Answers the feed's three kinds of queries (resolutions, facts, reporting lines) from `customers` and `managers`
+   * (the lines read ahead, when a manager's filter subscribes, from `readAhead`: none unless given);
    * `hold(predicate)` keeps matching calls waiting until the returned release is called.
    */
-  function scriptedGraph(managers: Map<string, string | null>) {
+  function scriptedGraph(managers: Map<string, string | null>, readAhead = new Map<string, string | null>()) {
     const calls: { query: string; variables: Record<string, any>; identity: Identity }[] = [];
     const held: { predicate: (query: string, variables: Record<string, any>) => boolean; gate: Promise<void> }[] = [];
     const execute: GraphExecutor = async (query, given, identity) => {
       const variables = given as Record<string, any>;
       calls.push({ query, variables, identity });
       for (const { predicate, gate } of held) if (predicate(query, variables)) await gate;
+      if (query.includes('LiveAllReportingLines')) {
+        // Every worker's line, read ahead when a manager's filter subscribes: `readAhead`, one page.
+        const nodes = [...readAhead].map(([id, manager]) => ({ id, manager: manager === null ? null : { id: manager } }));
+        return { data: { workers: { nodes, pageInfo: { hasNextPage: false, endCursor: null } } } };
+      }
       if (query.includes('LiveReportingLines')) {
         return { data: { workers: { nodes: variables.ids.map((id: string) => ({ id, manager: managers.has(id) ? { id: managers.get(id) } : null })) } } };
       }
@@ -226,6 +232,25 @@ describe('live fan-out', () => {
     assert.deepEqual(await first(1, 200), [], 'the old manager does not');
     assert.equal(lineReads(), 1, 'lines heard from hcm are not read');
     assert.equal(feed.reportingLineReads, 1);
+  });
+
+  it("reads every worker's line ahead when a manager's filter subscribes: the first changes wait for no read", async () => {
+    const graph = scriptedGraph(new Map(), new Map([['w1', 'm1'], ['w2', 'm2']]));
+    const { bus, feed } = await startFeed(graph.execute);
+    const releaseAhead = graph.hold((query) => query.includes('LiveAllReportingLines'));
+    const forM1 = reader(feed.open(admin, null, selectionOf({ managerId: 'm1' })));
+    const forM2 = reader(feed.open(admin, null, selectionOf({ managerId: 'm2' })));
+    await graph.called((query) => query.includes('LiveAllReportingLines'));
+    // hcm moves w2 to m1 while the page is read (which says m2, as before): the event wins.
+    await bus.publish(workerEvent(hcmTopics.workerChanged, 'w2', 'm1'));
+    releaseAhead();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await bus.publish(approval('e1', 'w1'));
+    await bus.publish(approval('e2', 'w2'));
+    assert.deepEqual((await forM1(2, 2000)).sort(), ['e1', 'e2']);
+    assert.deepEqual(await forM2(1, 200), [], 'the page read before the move does not put w2 back under m2');
+    assert.equal(graph.calls.filter((call) => call.query.includes('LiveAllReportingLines')).length, 1, 'once, for both subscribers');
+    assert.equal(graph.calls.filter((call) => call.query.includes('LiveReportingLines')).length, 0, 'no worker was read in a batch');
   });
 
   it('a line read while hcm says the worker changed keeps what hcm said (the event is newer)', async () => {
