@@ -261,6 +261,7 @@ export class LiveFeed {
         handler: async (events, deliveries) => events.forEach((event, index) => this.#hear(event, deliveries[index].position)),
       },
     });
+    for (const set of this.#subscribers.values()) for (const subscriber of set.all) this.#readAhead(subscriber);
   }
 
   #hear(event: DomainEvent, position: EventPosition) {
@@ -293,9 +294,8 @@ export class LiveFeed {
       held: 0,
     };
     set.add(subscriber);
-    this.#warmUp(subscriber);
-    // A manager's filter is matched on the reporting lines: read them all now rather than worker by worker in batches.
-    if (liveFields[selection.field].managerFromReportingLines && selection.filter.managerId != null) this.#track(this.#lines.loadEveryone(randomUUID()));
+    // Before `start`, the gateway cannot run queries yet: `start` reads ahead for the subscribers open by then.
+    if (this.#subscription) this.#readAhead(subscriber);
     if (selection.after !== null) {
       // Its catch-up is its first slot: batches cut from now on queue behind it, and what it replays is not
       // delivered again by them (every delivery moves its cursor). Batches cut before it are in the history it reads.
@@ -311,6 +311,14 @@ export class LiveFeed {
       );
     }
     return subscriber.stream;
+  }
+
+  /** What a subscriber's first changes would otherwise wait for, done when it subscribes (or when the feed starts). */
+  #readAhead(subscriber: Subscriber) {
+    this.#warmUp(subscriber);
+    // A manager's filter is matched on the reporting lines: read them all now rather than worker by worker in batches.
+    const { field, filter } = subscriber.selection;
+    if (liveFields[field].managerFromReportingLines && filter.managerId != null) this.#track(this.#lines.loadEveryone(randomUUID()));
   }
 
   /**

@@ -193,6 +193,20 @@ describe('live fan-out', () => {
     assert.equal(graph.calls[graph.calls.length - 1].query, aheadOfChanges()[0].query, 'the same document: planned once');
   });
 
+  it('runs nothing ahead for a subscriber open before the feed starts (the gateway cannot run queries yet), then does at start', async () => {
+    const graph = scriptedGraph(new Map());
+    const bus = new InProcessBus(silentLogger);
+    buses.push(bus);
+    const feed = new LiveFeed({ bus, execute: graph.execute, logger: silentLogger, group: `test.fanout.${randomUUID()}`, batchWindowMs: 5 });
+    feeds.push(feed);
+    feed.open(admin, null, selectionOf({ managerId: 'm1' }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(graph.calls.length, 0);
+    await feed.start();
+    await graph.called((query, variables) => query.includes('LiveResolution') && variables._liveIds.length === 0);
+    await graph.called((query) => query.includes('LiveAllReportingLines'));
+  });
+
   it("a subscriber does not wait for another filter's facts, in the same batch or the next (one batch resolving at a time)", async () => {
     customers.set('e1', 'c1');
     customers.set('e2', 'c1');
