@@ -36,8 +36,6 @@ export class DirectReports {
   #heard = 0;
   /** Whether hcm's events reach this process (`watch`): until then nothing is kept, every request reads the graph. */
   #watching = false;
-  /** Managers read from the graph so far (for tests: how often the reports were not known). */
-  reads = 0;
 
   constructor(read: (managerIds: readonly string[]) => Promise<Map<string, string[]>>) {
     this.#read = read;
@@ -109,7 +107,6 @@ export class DirectReports {
 
   async #readAndKeep(managerIds: string[]): Promise<Map<string, string[]>> {
     const heardBefore = this.#heard;
-    this.reads += managerIds.length;
     const read = await this.#read(managerIds);
     if (!this.#watching || this.#heard !== heardBefore) return read;
     for (const managerId of managerIds) {
