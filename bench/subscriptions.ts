@@ -17,7 +17,8 @@
  * --client-processes N: client processes the connections are spread over (default one per 5,000; each holds a socket
  * per connection, as the gateway does: the run stops at once if `ulimit -n` is too low for them).
  * --max-queued N: the feed's queue per subscriber (default 100,000, so an overloaded run is measured, not cut off).
- * --profile DIR: a CPU profile of the gateway's process per rate, taken while events flow (open in Chrome DevTools).
+ * --profile DIR: a CPU profile of the gateway's process per rate, taken while events flow (open in Chrome DevTools);
+ * with --hub-process, the hub's process's too (hub-<rate>.cpuprofile).
  * --hub-process: the hub (the five subgraphs, their store, the gateway their own graph calls go through) runs in a
  * process of its own, as the subgraphs are deployed, so the measured gateway's process holds only the gateway, its
  * feed, its sockets and the publisher: its CPU per event is the live path's own; the hub's is reported apart.
@@ -84,12 +85,13 @@ const queries: Record<Audience, string> = {
     id status hours date worker { name } project { code customer { name } } } }`,
 };
 
-/** Messages between the benchmark and the hub's process (--hub-process). */
-type ToHub = { kind: 'report' };
+/** Messages between the benchmark and the hub's process (--hub-process); `profile`: a CPU profile to start, or to write. */
+type ToHub = { kind: 'report' } | { kind: 'profile'; start: true } | { kind: 'profile'; start: false; file: string };
 type FromHub =
   | { kind: 'ready'; subgraphUrls: Record<string, string>; entries: ApprovedEntry[]; lines: ReportingLine[] }
   /** `cpuMs`: the hub process's CPU since its previous report; `work`: its operations and subgraph fetches so far. */
-  | { kind: 'reported'; cpuMs: number; work: [string, number][] };
+  | { kind: 'reported'; cpuMs: number; work: [string, number][] }
+  | { kind: 'profiled' };
 
 /** An approved entry the synthetic events are about. */
 type ApprovedEntry = Omit<TimeEntryApproved, 'status'>;
@@ -226,8 +228,21 @@ async function workCounts(): Promise<Map<string, number>> {
 async function runHub() {
   const hub = await startBenchHub(process.env.BENCH_JWT_SECRET!, process.env.BENCH_IDENTITY_SECRET!);
   let cpu = process.cpuUsage();
+  const profiler = new Session();
   process.on('message', async (message: ToHub) => {
-    if (message.kind !== 'report') return;
+    if (message.kind === 'profile') {
+      if (message.start) {
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      } else {
+        const { profile } = await profiler.post('Profiler.stop');
+        writeFileSync(message.file, JSON.stringify(profile));
+        profiler.disconnect();
+      }
+      process.send!({ kind: 'profiled' } satisfies FromHub);
+      return;
+    }
     const used = process.cpuUsage(cpu);
     cpu = process.cpuUsage();
     process.send!({ kind: 'reported', cpuMs: (used.user + used.system) / 1000, work: [...(await workCounts())] } satisfies FromHub);
@@ -305,6 +320,20 @@ async function runBenchmark() {
     hubProcess.send({ kind: 'report' } satisfies ToHub);
     const { cpuMs, work } = await replied;
     return { cpuMs, work: new Map(work) };
+  };
+  /** Starts the hub process's CPU profile, or writes it to `file` (--profile with --hub-process). */
+  const hubProfile = async (message: Extract<ToHub, { kind: 'profile' }>) => {
+    if (!hubProcess) return;
+    const replied = new Promise<void>((resolve) => {
+      const listen = (reply: FromHub) => {
+        if (reply.kind !== 'profiled') return;
+        hubProcess!.off('message', listen);
+        resolve();
+      };
+      hubProcess!.on('message', listen);
+    });
+    hubProcess.send(message);
+    await replied;
   };
   const bus: EventBus = redisUrl ? new RedisBus({ url: redisUrl, stream: `psgraph:bench:${randomBytes(4).toString('hex')}`, logger }) : new InProcessBus(logger);
   const gateway = createGateway({
@@ -437,6 +466,7 @@ async function runBenchmark() {
     // The clients' CPU so far is not this rate's.
     await askClients(() => ({ kind: 'report' }), 'received');
     await profiler?.post('Profiler.start');
+    if (profiler) await hubProfile({ kind: 'profile', start: true });
     const cpuBefore = process.cpuUsage();
     const published = new Map<string, number[]>();
     let events = 0;
@@ -478,6 +508,7 @@ async function runBenchmark() {
     if (profiler) {
       const { profile } = await profiler.post('Profiler.stop');
       writeFileSync(`${values.profile}/subscriptions-${rate}.cpuprofile`, JSON.stringify(profile));
+      await hubProfile({ kind: 'profile', start: false, file: `${values.profile}/hub-${rate}.cpuprofile` });
     }
     const reports = await askClients(() => ({ kind: 'report' }), 'received');
     const receipts = reports.flatMap((one) => one.receipts);

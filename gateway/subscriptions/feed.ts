@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { Identity } from '../../lib/auth/identity.ts';
 import type { EventBus, PositionedEvent, Subscription } from '../../lib/events/bus.ts';
@@ -219,6 +220,10 @@ export class LiveFeed {
   #subscription: Subscription | null = null;
   /** Resolutions run so far, for tests and the log: one per group of identical subscribers per batch. */
   resolutions = 0;
+  /** Selections whose resolution was run ahead of their first change (`#warmUp`), at most `maxWarmedSelections`. */
+  readonly #warmed = new Set<string>();
+  /** Resolutions run ahead for no ids so far (not counted in `resolutions`), for tests and the log. */
+  warmUps = 0;
 
   constructor(options: LiveFeedOptions) {
     // Options given as undefined take the defaults.
@@ -256,6 +261,7 @@ export class LiveFeed {
         handler: async (events, deliveries) => events.forEach((event, index) => this.#hear(event, deliveries[index].position)),
       },
     });
+    for (const set of this.#subscribers.values()) for (const subscriber of set.all) this.#readAhead(subscriber);
   }
 
   #hear(event: DomainEvent, position: EventPosition) {
@@ -288,6 +294,8 @@ export class LiveFeed {
       held: 0,
     };
     set.add(subscriber);
+    // Before `start`, the gateway cannot run queries yet: `start` reads ahead for the subscribers open by then.
+    if (this.#subscription) this.#readAhead(subscriber);
     if (selection.after !== null) {
       // Its catch-up is its first slot: batches cut from now on queue behind it, and what it replays is not
       // delivered again by them (every delivery moves its cursor). Batches cut before it are in the history it reads.
@@ -303,6 +311,35 @@ export class LiveFeed {
       );
     }
     return subscriber.stream;
+  }
+
+  /** What a subscriber's first changes would otherwise wait for, done when it subscribes (or when the feed starts). */
+  #readAhead(subscriber: Subscriber) {
+    this.#warmUp(subscriber);
+    // A manager's filter is matched on the reporting lines: read them all now rather than worker by worker in batches.
+    const { field, filter } = subscriber.selection;
+    if (liveFields[field].managerFromReportingLines && filter.managerId != null) this.#track(this.#lines.loadEveryone(randomUUID()));
+  }
+
+  /**
+   * A selection's first subscriber has the selection's resolution run at once, as itself, for no ids: the gateway
+   * parses, validates and plans the document, opens connections to the subgraphs it calls, and the first subgraph
+   * works out the caller's visibility (time: a manager's reports) — what the first change would otherwise wait for
+   * (docs/benchmarks.md, 2026-12-08 "warm-up"). Once per selection (not per subscriber); the answer is dropped.
+   */
+  #warmUp(subscriber: Subscriber) {
+    const field = liveFields[subscriber.selection.field];
+    const key = selectionKey(subscriber.selection);
+    if (!field.oneDocumentForAnyIds || this.#warmed.has(key) || this.#warmed.size >= maxWarmedSelections) return;
+    this.#warmed.add(key);
+    this.warmUps++;
+    const resolution = field.resolution(subscriber.selection, []);
+    this.#track(
+      this.#options.execute(resolution.query, resolution.variables, subscriber.identity, randomUUID()).then(
+        () => undefined,
+        (error) => this.#options.logger.warn('live resolution could not be run ahead', { error, field: field.name }),
+      ),
+    );
   }
 
   get subscriberCount(): number {
@@ -633,6 +670,9 @@ function resultFor(field: LiveField, selection: LiveSelection, id: string, resol
 
 /** Events the feed takes from the bus at once, at most (they are only recorded and queued there). */
 const liveFeedBatchSize = 500;
+
+/** Selections run ahead of their first change, at most (a selection's variables are the client's: no unbounded set). */
+const maxWarmedSelections = 1000;
 
 /** Events resolved together when a subscriber catches up from its cursor. */
 const replayBatch = 500;

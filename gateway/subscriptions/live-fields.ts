@@ -58,6 +58,11 @@ export interface LiveField {
   /** The status filter applies to the entity as resolved (a timesheet's status is derived), not to the event. */
   readonly statusAfterResolution: boolean;
   resolution(selection: LiveSelection, ids: readonly string[]): Resolution;
+  /**
+   * The resolution is one document whatever the ids (a list filtered by them), so it can be run ahead of the first
+   * change, for no ids, to warm what its first run would pay for (feed.ts, `#warmUp`).
+   */
+  readonly oneDocumentForAnyIds?: boolean;
 }
 
 /** Hidden fields the gateway adds to every resolution and strips before delivery. */
@@ -163,6 +168,7 @@ export const timeEntryStatusChanged: LiveField = {
   managerFromReportingLines: true,
   statusAfterResolution: false,
   resolution: (selection, ids) => listResolution('timeEntries', selection, ids),
+  oneDocumentForAnyIds: true,
 };
 
 /** Timesheet ids are "<workerId>:<isoWeek>" (schema/time.graphql). */
@@ -218,6 +224,7 @@ export const projectStatusChanged: LiveField = {
   },
   statusAfterResolution: false,
   resolution: (selection, ids) => listResolution('projects', selection, ids),
+  oneDocumentForAnyIds: true,
 };
 
 /** What each invoice event says about its invoice (a payment does not name the customer; a void not the contract). */

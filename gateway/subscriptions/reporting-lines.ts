@@ -17,7 +17,8 @@ const readerIdentity: Identity = { workerId: null, roles: ['FINANCE'], service: 
  * `hcm.worker.created`/`.changed` with the worker's `managerId` on every write that sets it, the feed hears them in
  * hcm's publish order and sets the line from each, and a worker the gateway has not heard of is read from the graph
  * once. A line read while an event about the same worker arrived is discarded (the event is newer than what the read
- * may have seen). One entry per worker matched or heard of: at most the firm's workers.
+ * may have seen). Every worker's line is read ahead, page by page, when the first subscriber filtering on a manager
+ * subscribes (`loadEveryone`). One entry per worker: at most the firm's workers.
  */
 export class ReportingLines {
   readonly #execute: GraphExecutor;
@@ -27,8 +28,10 @@ export class ReportingLines {
   readonly #reading = new Map<string, Promise<void>>();
   /** Per read in flight, the workers heard of since it started: their read answers are stale. */
   readonly #heardDuringReads = new Set<Set<string>>();
-  /** Workers read from the graph so far (for tests and the log: how often the lines were not known). */
+  /** Workers read from the graph in batches so far (for tests and the log: how often the lines were not known). */
   reads = 0;
+  /** The read of every worker's line (`loadEveryone`), once started. */
+  #everyone: Promise<void> | null = null;
 
   constructor(execute: GraphExecutor, logger: Logger) {
     this.#execute = execute;
@@ -52,6 +55,43 @@ export class ReportingLines {
     const worker = event.data as unknown as WorkerSnapshot;
     this.#managers.set(worker.workerId, worker.managerId ?? null);
     for (const heard of this.#heardDuringReads) heard.add(worker.workerId);
+  }
+
+  /**
+   * Reads every worker's line, page by page, once (later calls return the first's promise): when the first subscriber
+   * that filters on a manager subscribes, so the first changes of each worker do not wait for a read of their line. A
+   * worker heard of while a page was read keeps what hcm said; a failed page leaves the rest to `load`.
+   */
+  loadEveryone(correlationId: string): Promise<void> {
+    return (this.#everyone ??= this.#readEveryone(correlationId));
+  }
+
+  async #readEveryone(correlationId: string) {
+    let after: string | null = null;
+    do {
+      const heard = new Set<string>();
+      this.#heardDuringReads.add(heard);
+      try {
+        const { data, errors } = await this.#execute(
+          `query LiveAllReportingLines($after: String) { workers(first: ${MAX_PAGE_SIZE}, after: $after) { nodes { id manager { id } } pageInfo { hasNextPage endCursor } } }`,
+          { after },
+          readerIdentity,
+          correlationId,
+        );
+        if (errors?.length || !data) {
+          this.#logger.error('live reporting lines could not be read ahead', { errors });
+          return;
+        }
+        const page = data.workers as { nodes: { id: string; manager: { id: string } | null }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+        for (const node of page.nodes) if (!heard.has(node.id)) this.#managers.set(node.id, node.manager?.id ?? null);
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } catch (error) {
+        this.#logger.error('live reporting lines could not be read ahead', { error });
+        return;
+      } finally {
+        this.#heardDuringReads.delete(heard);
+      }
+    } while (after !== null);
   }
 
   /** Reads the lines of the workers not known yet (one query per page of them); a failed read leaves them unknown. */

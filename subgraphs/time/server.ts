@@ -12,6 +12,7 @@ import { visibilityOf, type ReportingLines, type Visibility } from './access.ts'
 import { createApprovalQueue, type ApprovalQueue } from './approval-queue.ts';
 import { createApprovalService, type ApprovalService } from './approval.ts';
 import { createDelegationService, type DelegationService } from './delegation.ts';
+import { DirectReports } from './direct-reports.ts';
 import * as repo from './repository.ts';
 import { createCaptureService, type CaptureOptions, type CaptureService } from './capture.ts';
 import { createExpenseCaptureService, type ExpenseCaptureService } from './expense-capture.ts';
@@ -64,11 +65,14 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
   const approval = createApprovalService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const republish = createRepublishService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
   const delegation = createDelegationService({ db: deps.db, clock: deps.clock, onCommit: () => runtime?.relay.kick() }, options);
+  // A manager's reports from memory, kept by hcm's worker events (direct-reports.ts), not a graph call per request.
+  const workContext = options.workContext;
+  const directReports = workContext ? new DirectReports((managerIds) => workContext.directReports(managerIds)) : null;
   const reportingLines: ReportingLines = {
     delegators: (workerId, day) => repo.delegatorsOf(deps.db, workerId, day),
     directReports: (managerIds) => {
-      if (!options.workContext) throw new DomainError('INTERNAL_SERVER_ERROR', "time was built without a WorkContextSource: a manager's reports are unknown");
-      return options.workContext.directReports(managerIds);
+      if (!directReports) throw new DomainError('INTERNAL_SERVER_ERROR', "time was built without a WorkContextSource: a manager's reports are unknown");
+      return directReports.directReports(managerIds);
     },
   };
   const createContext = (scope: RequestScope): TimeContext => {
@@ -105,6 +109,9 @@ export function createTimeSubgraph(deps: SubgraphDependencies<TimeDatabase>, opt
     maskErrors: deps.maskErrors,
     config: deps.config,
     createContext,
+    // On the bus itself, not the consumers' (which keep checkpoints and dead letters in time's database): the group is
+    // this process's own, starts at the end and goes with it, like the gateway's live feed.
+    subscribe: directReports ? async () => [await directReports.watch(deps.bus)] : undefined,
     endpoints: createTimeExportEndpoint({ identitySecret: deps.identitySecret, policy: deps.config?.signedIdentity, timeQueries, createContext }),
   });
   return runtime;

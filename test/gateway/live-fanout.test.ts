@@ -37,16 +37,22 @@ describe('live fan-out', () => {
   const customers = new Map<string, string>();
 
   /**
-   * Answers the feed's three kinds of queries (resolutions, facts, reporting lines) from `customers` and `managers`;
+   * Answers the feed's three kinds of queries (resolutions, facts, reporting lines) from `customers` and `managers`
+   * (the lines read ahead, when a manager's filter subscribes, from `readAhead`: none unless given);
    * `hold(predicate)` keeps matching calls waiting until the returned release is called.
    */
-  function scriptedGraph(managers: Map<string, string | null>) {
-    const calls: { query: string; variables: Record<string, any> }[] = [];
+  function scriptedGraph(managers: Map<string, string | null>, readAhead = new Map<string, string | null>()) {
+    const calls: { query: string; variables: Record<string, any>; identity: Identity }[] = [];
     const held: { predicate: (query: string, variables: Record<string, any>) => boolean; gate: Promise<void> }[] = [];
-    const execute: GraphExecutor = async (query, given) => {
+    const execute: GraphExecutor = async (query, given, identity) => {
       const variables = given as Record<string, any>;
-      calls.push({ query, variables });
+      calls.push({ query, variables, identity });
       for (const { predicate, gate } of held) if (predicate(query, variables)) await gate;
+      if (query.includes('LiveAllReportingLines')) {
+        // Every worker's line, read ahead when a manager's filter subscribes: `readAhead`, one page.
+        const nodes = [...readAhead].map(([id, manager]) => ({ id, manager: manager === null ? null : { id: manager } }));
+        return { data: { workers: { nodes, pageInfo: { hasNextPage: false, endCursor: null } } } };
+      }
       if (query.includes('LiveReportingLines')) {
         return { data: { workers: { nodes: variables.ids.map((id: string) => ({ id, manager: managers.has(id) ? { id: managers.get(id) } : null })) } } };
       }
@@ -74,6 +80,8 @@ describe('live fan-out', () => {
     };
   }
   const resolving = (id: string) => (query: string, variables: Record<string, any>) => query.includes('LiveResolution') && variables._liveIds?.includes(id);
+  /** A resolution of changes, not one run ahead for no ids (a selection's first subscriber's warm-up). */
+  const resolvesChanges = (call: { query: string; variables: Record<string, any> }) => call.query.includes('LiveResolution') && call.variables._liveIds.length > 0;
 
   const feeds: LiveFeed[] = [];
   const buses: InProcessBus[] = [];
@@ -160,11 +168,43 @@ describe('live fan-out', () => {
     await bus.publish(approval('e2', 'w1'));
     await bus.publish(approval('e3', 'w1'));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(graph.calls.filter((call) => call.query.includes('LiveResolution')).length, 1, 'no second batch while the bound is reached');
+    assert.equal(graph.calls.filter(resolvesChanges).length, 1, 'no second batch while the bound is reached');
     release();
     assert.deepEqual(await read(3, 2000), ['e1', 'e2', 'e3']);
-    const resolutions = graph.calls.filter((call) => call.query.includes('LiveResolution')).map((call) => call.variables._liveIds);
+    const resolutions = graph.calls.filter(resolvesChanges).map((call) => call.variables._liveIds);
     assert.deepEqual(resolutions, [['e1'], ['e2', 'e3']], 'what waited went out in one batch, one query');
+  });
+
+  it("runs a selection's resolution ahead of its first change, once, for no ids, as its first subscriber", async () => {
+    const graph = scriptedGraph(new Map());
+    const { bus, feed } = await startFeed(graph.execute);
+    const aheadOfChanges = () => graph.calls.filter((call) => call.query.includes('LiveResolution') && call.variables._liveIds.length === 0);
+    const first = reader(feed.open(asWorker('w1'), null, selectionOf({ workerId: 'w1' })));
+    feed.open(asWorker('w2'), null, selectionOf({ workerId: 'w2' }));
+    await graph.called((query, variables) => query.includes('LiveResolution') && variables._liveIds.length === 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(aheadOfChanges().length, 1, 'one per selection, whatever its filter and subscriber');
+    assert.deepEqual(aheadOfChanges()[0].identity, asWorker('w1'), 'as its first subscriber: never more than that subscriber may see');
+    assert.equal(feed.warmUps, 1);
+    assert.equal(feed.resolutions, 0, 'not a resolution of a change');
+    await bus.publish(approval('e1', 'w1'));
+    assert.deepEqual(await first(1, 2000), ['e1'], 'its answer was not delivered; the change is');
+    assert.equal(graph.calls.filter(resolvesChanges).length, 1);
+    assert.equal(graph.calls[graph.calls.length - 1].query, aheadOfChanges()[0].query, 'the same document: planned once');
+  });
+
+  it('runs nothing ahead for a subscriber open before the feed starts (the gateway cannot run queries yet), then does at start', async () => {
+    const graph = scriptedGraph(new Map());
+    const bus = new InProcessBus(silentLogger);
+    buses.push(bus);
+    const feed = new LiveFeed({ bus, execute: graph.execute, logger: silentLogger, group: `test.fanout.${randomUUID()}`, batchWindowMs: 5 });
+    feeds.push(feed);
+    feed.open(admin, null, selectionOf({ managerId: 'm1' }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(graph.calls.length, 0);
+    await feed.start();
+    await graph.called((query, variables) => query.includes('LiveResolution') && variables._liveIds.length === 0);
+    await graph.called((query) => query.includes('LiveAllReportingLines'));
   });
 
   it("a subscriber does not wait for another filter's facts, in the same batch or the next (one batch resolving at a time)", async () => {
@@ -206,6 +246,25 @@ describe('live fan-out', () => {
     assert.deepEqual(await first(1, 200), [], 'the old manager does not');
     assert.equal(lineReads(), 1, 'lines heard from hcm are not read');
     assert.equal(feed.reportingLineReads, 1);
+  });
+
+  it("reads every worker's line ahead when a manager's filter subscribes: the first changes wait for no read", async () => {
+    const graph = scriptedGraph(new Map(), new Map([['w1', 'm1'], ['w2', 'm2']]));
+    const { bus, feed } = await startFeed(graph.execute);
+    const releaseAhead = graph.hold((query) => query.includes('LiveAllReportingLines'));
+    const forM1 = reader(feed.open(admin, null, selectionOf({ managerId: 'm1' })));
+    const forM2 = reader(feed.open(admin, null, selectionOf({ managerId: 'm2' })));
+    await graph.called((query) => query.includes('LiveAllReportingLines'));
+    // hcm moves w2 to m1 while the page is read (which says m2, as before): the event wins.
+    await bus.publish(workerEvent(hcmTopics.workerChanged, 'w2', 'm1'));
+    releaseAhead();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await bus.publish(approval('e1', 'w1'));
+    await bus.publish(approval('e2', 'w2'));
+    assert.deepEqual((await forM1(2, 2000)).sort(), ['e1', 'e2']);
+    assert.deepEqual(await forM2(1, 200), [], 'the page read before the move does not put w2 back under m2');
+    assert.equal(graph.calls.filter((call) => call.query.includes('LiveAllReportingLines')).length, 1, 'once, for both subscribers');
+    assert.equal(graph.calls.filter((call) => call.query.includes('LiveReportingLines')).length, 0, 'no worker was read in a batch');
   });
 
   it('a line read while hcm says the worker changed keeps what hcm said (the event is newer)', async () => {
