@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
-import { getOperationAST, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, Kind, parse, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Identity } from '../lib/auth/identity.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { GatewayContext } from './context.ts';
 import type { DemandControl } from './demand-control/index.ts';
+import { periodFields } from './demand-control/period-fields.ts';
 import type { GatewayOptions } from './server.ts';
 import type { TrustedDocuments } from './trusted-documents.ts';
 
@@ -86,11 +87,29 @@ export interface RateLimitRefusal {
 /** Documents parsed for classification, by text: clients repeat a few documents, so a small map holds them. */
 const parsedDocumentsKept = 500;
 
+/** The names of the fields whose work grows with a date range (demand-control/period-fields.ts: KPIs, planning). */
+const periodFieldNames = new Set(Object.keys(periodFields).map((key) => key.slice(key.indexOf('.') + 1)));
+
+/** Whether the document selects a KPI or planning field (by name, whatever the type: the names are the schema's own). */
+function selectsPeriodField(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.FIELD]: (field) => {
+      if (periodFieldNames.has(field.name.value)) found = true;
+    },
+  });
+  return found;
+}
+
 /**
  * Which requests are analytics: queries whose estimated cost (demand control's model, the one the query limits and
  * rate limits use) is at least `minCost`. The cost grows with what the answer will hold (a KPI's periods × groups,
  * a page's size), which is what costs the loop; a field list would miss a large page of an ordinary field and
- * catch a small KPI question. Mutations never go (they run once, on the main lane, where the in-flight merging
+ * catch a small KPI question. A subgraph reading the graph as itself (a service) goes only when it asks for a KPI or
+ * planning field as well: its reads page by ids with a page size of 1,000, which the static estimate takes at its
+ * word (a logging request's validation read of two projects and a worker is estimated at 1.27 million points), so
+ * only the period fields, sized by their date range, say that a service's read is large (time asking for the
+ * workforce's capacity day by day for a KPI: ~70,000). Mutations never go (they run once, on the main lane, where the in-flight merging
  * they end lives). A hash-only request goes when the trusted-document manifest names its document; with Apollo's
  * own persisted-query cache (no manifest) a request naming a hash stays on the main lane, where that cache is.
  */
@@ -107,7 +126,7 @@ export class AnalyticsClassifier {
     this.minCost = minCost;
   }
 
-  isAnalytics(request: HTTPGraphQLRequest): boolean {
+  isAnalytics(request: HTTPGraphQLRequest, identity: Identity): boolean {
     const { query, variables, operationName, extensions, documentId } = requestFields(request);
     const persisted = (extensions as { persistedQuery?: unknown } | undefined)?.persistedQuery !== undefined || documentId !== undefined;
     let text = typeof query === 'string' && query !== '' ? query : undefined;
@@ -119,6 +138,7 @@ export class AnalyticsClassifier {
     const document = this.#parsed(text);
     const operation = document && getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
     if (!operation || operation.operation !== 'query') return false;
+    if (identity.service && !this.#selectsPeriodField(document)) return false;
     try {
       const vars = variables !== null && typeof variables === 'object' ? (variables as Record<string, unknown>) : undefined;
       return this.demand.estimate(this.schema(), document, operation, vars) >= this.minCost;
@@ -126,6 +146,13 @@ export class AnalyticsClassifier {
       // A document the schema does not know: Apollo Server reports it, on the main lane.
       return false;
     }
+  }
+
+  readonly #periodFieldDocuments = new WeakMap<DocumentNode, boolean>();
+  #selectsPeriodField(document: DocumentNode): boolean {
+    let selects = this.#periodFieldDocuments.get(document);
+    if (selects === undefined) this.#periodFieldDocuments.set(document, (selects = selectsPeriodField(document)));
+    return selects;
   }
 
   #parsed(text: string): DocumentNode | null {

@@ -328,7 +328,7 @@ export function createGateway(options: GatewayOptions, inLane?: LaneHooks): Gate
       execute: lane
         ? (httpGraphQLRequest, contextOf) => {
             const mainLane = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: contextOf });
-            return analytics!.isAnalytics(httpGraphQLRequest) ? lane!.execute(httpGraphQLRequest, contextOf, mainLane) : mainLane();
+            return analytics!.isAnalytics(httpGraphQLRequest, context.identity) ? lane!.execute(httpGraphQLRequest, contextOf, mainLane) : mainLane();
           }
         : undefined,
     });
