@@ -119,18 +119,18 @@ const loopDelay = () => {
 // (the process is off the CPU for part of a stall): the longest stretches of work that nothing could interrupt.
 const stalls = (phaseStart: number) => {
   const found: string[] = [];
-  const cpuBetweenTicks: number[] = [];
+  const cpuBetweenTicks: { ms: number; at: number }[] = [];
   let last = performance.now();
   let lastCpu = mainThreadCpuMs();
   const timer = setInterval(() => {
     const now = performance.now();
     const cpu = mainThreadCpuMs();
     if (now - last > 110) found.push(`${(last - phaseStart).toFixed(0)}+${(now - last - 10).toFixed(0)}`);
-    cpuBetweenTicks.push(cpu - lastCpu);
+    cpuBetweenTicks.push({ ms: cpu - lastCpu, at: last - phaseStart });
     last = now;
     lastCpu = cpu;
   }, 10);
-  return () => (clearInterval(timer), { found, longestCpu: cpuBetweenTicks.sort((a, b) => b - a).slice(0, 5) });
+  return () => (clearInterval(timer), { found, longestCpu: cpuBetweenTicks.sort((a, b) => b.ms - a.ms).slice(0, 5) });
 };
 const aloneDelay = loopDelay();
 const aloneCpu = process.cpuUsage();
@@ -198,7 +198,7 @@ console.log('');
 console.log(`event-loop delay (ms, p50 / p99 / max): alone ${[aloneLoop.p50, aloneLoop.p99, aloneLoop.max].map(ms).join(' / ')}; month-end ${[busyLoop.p50, busyLoop.p99, busyLoop.max].map(ms).join(' / ')}`);
 console.log(`CPU of this process (ms): alone ${aloneCpuMs.toFixed(0)} (${(aloneCpuMs / Math.max(1, aloneResult.log.count + aloneResult.submit.count)).toFixed(1)} per request); month-end ${busyCpuMs.toFixed(0)}, of it the main thread ${busyMainCpuMs.toFixed(0)}`);
 console.log(`stalls over 100 ms in month-end (start+length ms): ${busyStallList.found.join(' ') || 'none'}`);
-console.log(`longest CPU of the main thread between two ticks in month-end (ms): ${busyStallList.longestCpu.map(ms).join(', ')}`);
+console.log(`longest CPU of the main thread between two ticks in month-end (ms, at ms into the phase): ${busyStallList.longestCpu.map(({ ms: cpu, at }) => `${ms(cpu)} at ${ms(at)}`).join(', ')}`);
 console.log('');
 console.log(`| month-end job (concurrent with (a), ${jobsSeconds.toFixed(1)} s in all) | started at s | seconds | result |`);
 console.log('|---|---|---|---|');

@@ -19,7 +19,8 @@ export interface MetricsSettings {
 
 /**
  * Serves the registry in Prometheus' text format; null when metrics are off (the route is then a 404 like any other).
- * `alsoFrom`: series counted in other threads of the process (the gateway's analytics lane), added to this registry's.
+ * `alsoFrom`: the series another thread of the process counted (the gateway's analytics lane: prom-client's JSON of
+ * its registry), added to this registry's.
  */
 export function createMetricsHandler(settings: MetricsSettings = {}, alsoFrom?: () => Promise<readonly object[]>) {
   if (settings.enabled === false) return null;
@@ -34,7 +35,7 @@ export function createMetricsHandler(settings: MetricsSettings = {}, alsoFrom?: 
       }
     }
     const body = alsoFrom
-      ? await AggregatorRegistry.aggregate([await metricsRegistry.getMetricsAsJSON(), ...(await alsoFrom())]).metrics()
+      ? await AggregatorRegistry.aggregate([await metricsRegistry.getMetricsAsJSON(), await alsoFrom()]).metrics()
       : await metricsRegistry.metrics();
     res.writeHead(200, { 'content-type': metricsRegistry.contentType });
     res.end(body);

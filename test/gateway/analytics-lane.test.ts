@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Role } from '../../lib/auth/identity.ts';
 import type { AnalyticsLane } from '../../gateway/analytics-lane.ts';
 import type { GatewayRuntime } from '../../gateway/server.ts';
-import { gatewayOver, startTestHub, type HubHarness } from '../support/hub-harness.ts';
+import { createGraphClient } from '../../lib/graph-client.ts';
+import { gatewayOver, startTestHub, testIdentitySecret, type HubHarness } from '../support/hub-harness.ts';
 
 /**
  * The analytics lane (gateway/analytics-lane.ts): a gateway with the lane answers exactly as the hub's own gateway
@@ -128,7 +129,18 @@ describe('the analytics lane', () => {
     // A mutation, however much it selects, runs once, on the main lane (here refused by the subgraph: no such entry).
     const mutation = await both({ query: 'mutation { submitTimeEntries(ids: ["00000000-0000-0000-0000-000000000000"]) { id } }' }, ['ADMIN']);
     assert.deepEqual(mutation.laned, mutation.main);
+    // A subgraph's paged read by ids (as time validates a logging request): estimated at its page size, ~250,000
+    // points, yet a handful of rows; a service's read goes only with a KPI or planning field.
+    const asTime = createGraphClient({ service: 'time', url: () => lanedUrl, identitySecret: testIdentitySecret, roles: ['FINANCE'] });
+    const validation = await asTime.query<{ workers: { nodes: { id: string }[] } }>(
+      'query($ids: [ID!]!) { workers(first: 500, filter: { ids: $ids }) { nodes { id name directReports(first: 500) { nodes { id } } } } }',
+      { ids: [workerId] },
+    );
+    assert.equal(validation.workers.nodes[0].id, workerId);
     assert.equal(lane.answered, before, 'nothing reached the lane');
+    const kpi = await asTime.query<{ rows: unknown[] }>(byDay, { from, to });
+    assert.ok(kpi.rows.length > 1000);
+    assert.equal(lane.answered, before + 1, "a service's KPI read is the lane's");
   });
 
   it('answers while its worker is down, and restarts it', async () => {
