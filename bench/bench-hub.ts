@@ -22,7 +22,9 @@ export async function startBenchHub(options: { scale: number; roles?: Role[] }) 
     logger: createLogger({}, 'error'),
     maskErrors: true,
     // A benchmark is many clients under one identity: the gateway's rate limits would measure themselves.
-    config: loadConfig({ RATE_LIMIT_POINTS_PER_MINUTE: '0' }),
+    // The environment's settings (ANALYTICS_LANE=true: bench:month-end with the analytics lane; the timeouts on a
+    // loaded machine), rate limits off.
+    config: loadConfig({ ...process.env, RATE_LIMIT_POINTS_PER_MINUTE: '0' }),
   });
   const graph = graphCaller(hub.url, jwtSecret);
   const roles = options.roles ?? ['FINANCE'];

@@ -20,7 +20,11 @@
  * DIMENSION (utilization's groupBy; default WORKER), --format csv|jsonl (the export's; default csv), --jobs b,c (which
  * month-end workloads run beside (a): `b` alone or `c` alone tells which one slows it).
  * The run drafts and issues invoices: re-run on a fresh database (a second run finds nothing left to draft).
+ * ANALYTICS_LANE=true runs the hub with the gateway's analytics lane (gateway/analytics-lane.ts; off by default): the same tree,
+ * lane on and off, is the cleanest same-run comparison. With the lane, the process's CPU includes its worker thread's;
+ * the CPU between ticks is the main thread's own (Linux: /proc schedstat), what the loop that serves (a) spent.
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -48,9 +52,13 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: 'b,c' },
   },
 });
+const loadAtStart = loadavg().map((value) => value.toFixed(2)).join(', ');
 const scale = Number(values.scale);
 const seconds = Number(values.seconds);
 const { hub, graph, call, jwtSecret, databaseLabel } = await startBenchHub({ scale });
+const lane = hub.gateway.analyticsLane;
+// Measured once its worker serves: until then the lane's requests run on the main lane.
+if (lane && !(await lane.ready())) throw new Error('the analytics lane did not start');
 const today = isoDate(new Date());
 const submitters = submittersToday(planDemoFirm({ scale, today }), today, Number(values.workers));
 const runLabel = `month-end-${Date.now()}`;
@@ -91,6 +99,16 @@ await sleep(2_000);
 await warmUp.stop();
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+/** The main thread's CPU in ms (its scheduler statistics, in ns), where Linux has them; else the process's. */
+const mainThreadSchedstat = `/proc/${process.pid}/task/${process.pid}/schedstat`;
+const mainThreadCpuMs = (() => {
+  try {
+    readFileSync(mainThreadSchedstat, 'utf8');
+    return () => Number(readFileSync(mainThreadSchedstat, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return () => cpuMs(process.cpuUsage());
+  }
+})();
 const loopDelay = () => {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
@@ -101,18 +119,18 @@ const loopDelay = () => {
 // (the process is off the CPU for part of a stall): the longest stretches of work that nothing could interrupt.
 const stalls = (phaseStart: number) => {
   const found: string[] = [];
-  const cpuBetweenTicks: number[] = [];
+  const cpuBetweenTicks: { ms: number; at: number }[] = [];
   let last = performance.now();
-  let lastCpu = process.cpuUsage();
+  let lastCpu = mainThreadCpuMs();
   const timer = setInterval(() => {
     const now = performance.now();
-    const cpu = process.cpuUsage();
+    const cpu = mainThreadCpuMs();
     if (now - last > 110) found.push(`${(last - phaseStart).toFixed(0)}+${(now - last - 10).toFixed(0)}`);
-    cpuBetweenTicks.push(cpuMs(process.cpuUsage(lastCpu)));
+    cpuBetweenTicks.push({ ms: cpu - lastCpu, at: last - phaseStart });
     last = now;
     lastCpu = cpu;
   }, 10);
-  return () => (clearInterval(timer), { found, longestCpu: cpuBetweenTicks.sort((a, b) => b - a).slice(0, 5) });
+  return () => (clearInterval(timer), { found, longestCpu: cpuBetweenTicks.sort((a, b) => b.ms - a.ms).slice(0, 5) });
 };
 const aloneDelay = loopDelay();
 const aloneCpu = process.cpuUsage();
@@ -127,6 +145,8 @@ const { from, to } = lastTwelveMonths();
 const token = await signBearerToken({ workerId: null, roles: ['FINANCE'] }, jwtSecret);
 const busyDelay = loopDelay();
 const busyCpu = process.cpuUsage();
+const busyMainCpu = mainThreadCpuMs();
+const laneAnsweredBefore = lane?.answered ?? 0;
 const busy = logging('month-end');
 const monthEndStarted = performance.now();
 const busyStalls = stalls(monthEndStarted);
@@ -155,6 +175,7 @@ await sleep(Math.max(0, seconds * 1000 - (performance.now() - monthEndStarted)))
 const busyResult = await busy.stop();
 const busyLoop = busyDelay();
 const busyCpuMs = cpuMs(process.cpuUsage(busyCpu));
+const busyMainCpuMs = mainThreadCpuMs() - busyMainCpu;
 const busyStallList = busyStalls();
 const load = loadavg().map((value) => value.toFixed(2)).join(', ');
 
@@ -166,7 +187,8 @@ const ratioOf = (loaded: LatencySamples, quiet: LatencySamples) => {
 const row = (name: string, quiet: LatencySamples, loaded: LatencySamples) =>
   `| ${name} | ${quiet.count} | ${ms(quiet.percentile(50))} | ${ms(quiet.percentile(99))} | ${quiet.failures} | ${loaded.count} | ${ms(loaded.percentile(50))} | ${ms(loaded.percentile(99))} | ${loaded.failures} | ${ratioOf(loaded, quiet)} |`;
 console.log(`database: ${databaseLabel}; scale ${scale}; ${submitters.length} workers × ${values.rate} entries/s, submitting every ${values['submit-every']}; period end ${periodEnd}`);
-console.log(`load average (1, 5, 15 min) at the end: ${load}`);
+console.log(`load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${load}`);
+console.log(`analytics lane: ${lane ? `on (${lane.answered - laneAnsweredBefore} requests answered in the month-end phase)` : 'off'}`);
 console.log('');
 console.log('| (a) request | alone: answered | p50 ms | p99 ms | failed | month-end: answered | p50 ms | p99 ms | failed | p99 month-end ÷ alone |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
@@ -174,9 +196,9 @@ console.log(row('logTimeEntry', aloneResult.log, busyResult.log));
 console.log(row(`submitTimeEntries (${values['submit-every']})`, aloneResult.submit, busyResult.submit));
 console.log('');
 console.log(`event-loop delay (ms, p50 / p99 / max): alone ${[aloneLoop.p50, aloneLoop.p99, aloneLoop.max].map(ms).join(' / ')}; month-end ${[busyLoop.p50, busyLoop.p99, busyLoop.max].map(ms).join(' / ')}`);
-console.log(`CPU of this process (ms): alone ${aloneCpuMs.toFixed(0)} (${(aloneCpuMs / Math.max(1, aloneResult.log.count + aloneResult.submit.count)).toFixed(1)} per request); month-end ${busyCpuMs.toFixed(0)}`);
+console.log(`CPU of this process (ms): alone ${aloneCpuMs.toFixed(0)} (${(aloneCpuMs / Math.max(1, aloneResult.log.count + aloneResult.submit.count)).toFixed(1)} per request); month-end ${busyCpuMs.toFixed(0)}, of it the main thread ${busyMainCpuMs.toFixed(0)}`);
 console.log(`stalls over 100 ms in month-end (start+length ms): ${busyStallList.found.join(' ') || 'none'}`);
-console.log(`longest CPU between two ticks in month-end (ms): ${busyStallList.longestCpu.map(ms).join(', ')}`);
+console.log(`longest CPU of the main thread between two ticks in month-end (ms, at ms into the phase): ${busyStallList.longestCpu.map(({ ms: cpu, at }) => `${ms(cpu)} at ${ms(at)}`).join(', ')}`);
 console.log('');
 console.log(`| month-end job (concurrent with (a), ${jobsSeconds.toFixed(1)} s in all) | started at s | seconds | result |`);
 console.log('|---|---|---|---|');

@@ -150,6 +150,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       graphiql: options.config?.graphiql,
       subgraphDedupe: options.config?.subgraphDedupe,
       entityCache: options.config?.entityCache,
+      analyticsLane: options.config?.analyticsLane,
     });
     const url = await gateway.listen(options.port ?? 4000, options.host ?? '127.0.0.1');
     gatewayUrl = url;

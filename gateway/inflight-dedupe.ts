@@ -23,6 +23,23 @@ export function isQuery(document: DocumentNode | undefined, query: string | unde
 }
 
 /**
+ * The merges of one gateway's subgraphs, so that they can be ended from outside a subgraph's own mutation: the
+ * analytics lane's worker ends its own when a mutation returns on the main lane (gateway/analytics-lane.ts), and
+ * the main lane tells it (`onMutation`).
+ */
+export class OpenMerges {
+  readonly #maps = new Set<Map<string, unknown>>();
+  constructor(readonly onMutation: () => void = () => {}) {}
+  register(map: Map<string, unknown>): void {
+    this.#maps.add(map);
+  }
+  /** Later queries start calls of their own; calls in flight still answer their waiters. */
+  endAll(): void {
+    for (const map of this.#maps) map.clear();
+  }
+}
+
+/**
  * Merges identical subgraph fetches in flight (as Hive Gateway does): a query plan's fetch that finds the same one
  * already on its way to the subgraph waits for that answer instead of sending another. Identical means the same
  * subgraph, document, variables and the caller's identity claims (worker, roles, service, principal: what the
@@ -33,8 +50,9 @@ export function isQuery(document: DocumentNode | undefined, query: string | unde
  * merges answers into its result in place), and an error reaches every waiter. A mutation through this gateway
  * instance ends every merge open when it returns.
  */
-export function inflightDedupe<T extends GraphQLDataSource<GatewayContext>>(subgraph: string, source: T): T {
+export function inflightDedupe<T extends GraphQLDataSource<GatewayContext>>(subgraph: string, source: T, merges?: OpenMerges): T {
   const inFlight = new Map<string, InFlight>();
+  merges?.register(inFlight);
   const process = source.process.bind(source);
   source.process = async (options: GraphQLDataSourceProcessOptions<GatewayContext>) => {
     // Only a client operation's fetches (the gateway's health checks carry no incoming request).
@@ -42,7 +60,10 @@ export function inflightDedupe<T extends GraphQLDataSource<GatewayContext>>(subg
     if (!isQuery(options.document, options.request.query)) {
       // Reads in flight when a mutation returns may have begun before it committed: later queries must not join them
       // (read-your-writes, for the mutating caller and for anyone it tells). They still answer their own waiters.
-      return process(options).finally(() => inFlight.clear());
+      return process(options).finally(() => {
+        inFlight.clear();
+        merges?.onMutation();
+      });
     }
     const { query, variables, operationName, extensions } = options.request;
     const identity = options.context.identity ?? null;

@@ -54,6 +54,7 @@ await runMain('gateway', async () => {
     graphiql: config.graphiql,
     subgraphDedupe: config.subgraphDedupe,
     entityCache: config.entityCache,
+    analyticsLane: config.analyticsLane,
   });
   const url = await gateway.listen(config.port ?? 4000, config.host);
   // Milliseconds from the process's start (loading the code included) to listening: docs/benchmarks.md "Start-up".

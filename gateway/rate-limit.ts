@@ -126,16 +126,19 @@ export class RateLimit {
    * The Apollo Server plugin: after demand control has estimated the operation (`costOf`, set in its
    * `didResolveOperation`, which runs first and synchronously), spends that many points of the caller's bucket or
    * refuses with 429. An operation demand control refused has no cost and spends the floor: it was not run, but it
-   * is a request.
+   * is a request. `refuse`: where the points are spent (the analytics lane's worker spends the main thread's buckets).
    */
-  plugin(costOf: (context: GatewayContext) => number | undefined): ApolloServerPlugin<GatewayContext> {
+  plugin(
+    costOf: (context: GatewayContext) => number | undefined,
+    refuse: RateLimit['refuse'] = (identity, address, cost) => this.refuse(identity, address, cost),
+  ): ApolloServerPlugin<GatewayContext> {
     return {
       requestDidStart: async ({ request, contextValue }) => {
         if (!request.http || contextValue.identity.service) return;
         return {
           didResolveOperation: async () => {
             const { identity, clientAddress = 'unknown' } = contextValue;
-            const refused = await this.refuse(identity, clientAddress, costOf(contextValue));
+            const refused = await refuse(identity, clientAddress, costOf(contextValue));
             if (refused) throw refused;
           },
         };

@@ -38,7 +38,8 @@ import { OperationsGateway } from './operations/schema.ts';
 import { createReadinessHandler } from './readiness.ts';
 import { serviceAvailabilityPlugin } from './service-availability.ts';
 import { SignedDataSource } from './signed-data-source.ts';
-import { inflightDedupe } from './inflight-dedupe.ts';
+import { inflightDedupe, OpenMerges } from './inflight-dedupe.ts';
+import { AnalyticsClassifier, AnalyticsLane, laneGatewayOptionsOf, type AnalyticsLaneSettings } from './analytics-lane.ts';
 import { createEntityCache, type EntityCache, type EntityCacheSettings } from './entity-cache/index.ts';
 import { deadlinePlugin, type TimeLimits } from './subgraph-guard.ts';
 import { DemandControl, type QueryLimits } from './demand-control/index.ts';
@@ -102,6 +103,12 @@ export interface GatewayOptions {
    * and mutations; off unless `enabled` (ENTITY_CACHE). Needs `bus`.
    */
   readonly entityCache?: EntityCacheSettings;
+  /**
+   * The analytics lane (gateway/analytics-lane.ts): costly queries run in a second instance of this gateway in a
+   * worker thread, off the event loop that serves every other request. Off unless `enabled` (ANALYTICS_LANE); off
+   * with the entity cache, which the worker could not share.
+   */
+  readonly analyticsLane?: AnalyticsLaneSettings;
   /** The domain events' bus: with it, the live fields (Subscription) are served over graphql-ws on /graphql. */
   readonly bus?: EventBus;
   readonly subscriptions?: {
@@ -122,6 +129,14 @@ export interface GatewayOptions {
   };
 }
 
+/** What the analytics lane's worker builds its gateway with besides the options (gateway/analytics-lane-worker.ts). */
+export interface LaneHooks {
+  /** Spends the main thread's rate-limit buckets: one budget per caller, whichever lane serves it. */
+  readonly spendRateLimit: RateLimit['refuse'];
+  /** Its in-flight merges, ended when a mutation returns on the main lane. */
+  readonly merges: OpenMerges;
+}
+
 export interface GatewayRuntime {
   readonly httpServer: Server;
   readonly apollo: ApolloServer<GatewayContext>;
@@ -133,6 +148,8 @@ export interface GatewayRuntime {
   readonly demandControl: DemandControl;
   /** The entity cache, when it is on (its counts: tests, the log). */
   readonly entityCache: EntityCache | null;
+  /** The analytics lane, when it is on. */
+  readonly analyticsLane: AnalyticsLane | null;
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -147,7 +164,7 @@ const credentialRefusal = (error: unknown) => {
 };
 
 /** The one graph: Apollo Gateway over the five subgraphs, on `node:http`, with health, readiness and identity. */
-export function createGateway(options: GatewayOptions): GatewayRuntime {
+export function createGateway(options: GatewayOptions, inLane?: LaneHooks): GatewayRuntime {
   const { logger } = options;
   // @apollo/gateway otherwise sends usage metrics to Apollo (and probes cloud metadata endpoints to label them).
   // A firm's time and billing graph does not phone home; this variable is the gateway's only switch.
@@ -157,6 +174,8 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
   const entityCache = options.entityCache?.enabled && options.bus
     ? createEntityCache({ settings: options.entityCache, bus: options.bus, group: `${liveGroup}.entity-cache`, logger })
     : null;
+  let lane: AnalyticsLane | null = null;
+  const merges = inLane?.merges ?? new OpenMerges(() => lane?.mutated());
   const graph = new SubscribingGateway(new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     // The supergraph is composition's output, validated when composed (`npm run compose`; a test checks the committed
@@ -169,7 +188,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       const { identitySecret, timeLimits } = options;
       const source = measuredDataSource(name, new SignedDataSource({ url, identitySecret, name, timeLimits, logger }));
       // Outside the metrics: merged fetches are not counted as fetches, since they never reach the subgraph.
-      const merged = options.subgraphDedupe === false ? source : inflightDedupe(name, source);
+      const merged = options.subgraphDedupe === false ? source : inflightDedupe(name, source, merges);
       // Outside the merging: an answer from the cache needs no fetch to join.
       return entityCache ? entityCache.wrap(name, merged) : merged;
     },
@@ -220,13 +239,28 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       introspectionPlugin(options.introspection?.roles ?? '*'),
       demand.plugin(),
       // After demand control: its estimate of the operation is what the request spends.
-      rateLimit.plugin((context) => demand.costOf(context)),
+      rateLimit.plugin((context) => demand.costOf(context), inLane?.spendRateLimit),
       deadlinePlugin(options.timeLimits?.requestMs),
       ...(entityCache ? [entityCache.plugin()] : []),
     ],
   });
 
-  const metrics = createMetricsHandler(options.metrics);
+  if (options.analyticsLane?.enabled && !inLane) {
+    if (entityCache) logger.warn('the analytics lane (ANALYTICS_LANE) is off: the entity cache (ENTITY_CACHE) cannot be shared with it');
+    else {
+      lane = new AnalyticsLane({
+        gateway: laneGatewayOptionsOf(options),
+        logger,
+        async spendRateLimit(identity, address, cost) {
+          const refused = await rateLimit.refuse(identity, address, cost);
+          return refused && { message: refused.message, retryAfterSeconds: Number(refused.extensions.retryAfterSeconds) };
+        },
+      });
+    }
+  }
+  const analytics = lane && new AnalyticsClassifier(demand, () => gateway.schema, trustedDocuments, options.analyticsLane?.minCost);
+
+  const metrics = createMetricsHandler(options.metrics, lane ? () => lane!.metrics() : undefined);
   const readiness = createReadinessHandler({ subgraphUrls: options.subgraphUrls, bus: options.bus });
   const maxBodyBytes = options.http?.maxBodyBytes ?? 2 * 1024 * 1024;
   const cors = createCorsLayer({ origins: options.http?.corsOrigins ?? [] });
@@ -291,6 +325,12 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       maxBodyBytes,
       screen: (query) => demand.screen(query, context.identity),
       body,
+      execute: lane
+        ? (httpGraphQLRequest, contextOf) => {
+            const mainLane = () => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: contextOf });
+            return analytics!.isAnalytics(httpGraphQLRequest, context.identity) ? lane!.execute(httpGraphQLRequest, contextOf, mainLane) : mainLane();
+          }
+        : undefined,
     });
     logger.info('graphql request', {
       correlationId,
@@ -465,8 +505,11 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
     liveConnections,
     demandControl: demand,
     entityCache: entityCache?.cache ?? null,
+    analyticsLane: lane,
     async listen(port, host = '127.0.0.1') {
       await apollo.start();
+      // Not awaited: until the worker has loaded the supergraph, its requests run on the main lane.
+      lane?.start();
       await entityCache?.start();
       await live?.start();
       if (live) unmeasureLive = measureLive(live, liveConnections!);
@@ -484,6 +527,7 @@ export function createGateway(options: GatewayOptions): GatewayRuntime {
       await entityCache?.stop();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await lane?.stop();
       await apollo.stop();
     },
   };

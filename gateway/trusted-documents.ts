@@ -257,6 +257,12 @@ export class TrustedDocuments {
     return this.#mayBeArbitrary(identity) ? { request } : { errors: [refusals.required(this.arbitraryRoles)] };
   }
 
+  /** The manifest's document for the hash a request names (persisted-query extension or `documentId`), if any. */
+  documentNamed(extensions: unknown, documentId: unknown): string | undefined {
+    const [hash] = this.#namedHashes(extensions, documentId);
+    return hash === undefined ? undefined : this.#documents.get(hash);
+  }
+
   #mayBeArbitrary(identity: Identity | undefined): boolean {
     return identity?.roles.some((role) => this.arbitraryRoles.includes(role)) ?? false;
   }

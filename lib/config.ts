@@ -215,6 +215,11 @@ export interface Config {
    * ENTITY_CACHE_MAX_BYTES of answers per gateway instance (default 64 MiB).
    */
   readonly entityCache: { readonly enabled: boolean; readonly maxBytes?: number };
+  /**
+   * The gateway's analytics lane (README "Configuration", gateway/analytics-lane.ts): queries estimated at
+   * ANALYTICS_LANE_MIN_COST points or more (default 5,000) run in a worker thread; off unless ANALYTICS_LANE=true.
+   */
+  readonly analyticsLane: { readonly enabled: boolean; readonly minCost?: number };
   /** info | warn | error | silent (LOG_LEVEL, default info). */
   readonly logLevel: 'info' | 'warn' | 'error' | 'silent';
 }
@@ -294,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: Object.freeze({ enabled: enabledSetting(env, 'GRAPHIQL_ENABLED') }),
     subgraphDedupe: enabledSetting(env, 'SUBGRAPH_DEDUPE'),
     entityCache: Object.freeze({ enabled: enabledSetting(env, 'ENTITY_CACHE', false), maxBytes: positive('ENTITY_CACHE_MAX_BYTES') }),
+    analyticsLane: Object.freeze({ enabled: enabledSetting(env, 'ANALYTICS_LANE', false), minCost: positive('ANALYTICS_LANE_MIN_COST') }),
     events: Object.freeze({
       retentionHours: positive('EVENT_RETENTION_HOURS') ?? 168,
       deadLetterAfterAttempts: positive('DEAD_LETTER_AFTER_ATTEMPTS') ?? 10,

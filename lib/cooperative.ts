@@ -17,11 +17,30 @@ const closeSlice = () => {
   sliceOpen = false;
 };
 
+/** Callers of `yieldIfBusy` waiting for a turn, in the order they yielded. */
+const waiting: (() => void)[] = [];
+
+/**
+ * Lets the first waiter go on, with a slice of its own, and the next one on the turn after. One per turn: waiters
+ * that all yielded in one turn (hcm's capacity of each of 80 workers for a KPI, each resolver at its safe point)
+ * would otherwise all go on in the next turn's same phase, one after another — the one long stretch they yielded
+ * to avoid (a profile of `bench:month-end`, docs/benchmarks.md 2026-12-08, the analytics lane: 0.5 s).
+ */
+function releaseNext() {
+  const next = waiting.shift();
+  if (!next) return;
+  sliceOpen = true;
+  sliceStartedAt = performance.now();
+  setImmediate(closeSlice);
+  next();
+  if (waiting.length > 0) setImmediate(releaseNext);
+}
+
 /**
  * Resolves at once (undefined: nothing to await) while the current turn has run less than `SLICE_MS` since the first
- * call in it; past that, a promise that resolves on a later turn, after the loop has polled for I/O. A turn is
- * measured from the first call in it (a `setImmediate` marks where the turn ends), so the cost when there is no need
- * to yield is a clock read.
+ * call in it; past that, a promise that resolves on a later turn, after the loop has polled for I/O, and after the
+ * callers that yielded before it have had a turn each (`releaseNext`). A turn is measured from the first call in it
+ * (a `setImmediate` marks where the turn ends), so the cost when there is no need to yield is a clock read.
  *
  * The promise rejects (SERVICE_UNAVAILABLE, retryable) when the request the work is for has passed its deadline
  * meanwhile: the gateway has answered without it, so the rest of a long computation would only take turns from the
@@ -37,7 +56,9 @@ export function yieldIfBusy(): Promise<void> | undefined {
   }
   if (now - sliceStartedAt < SLICE_MS) return undefined;
   const deadline = requestDeadline();
-  const turn = nextTurn() as Promise<unknown> as Promise<void>;
+  const turn = new Promise<void>((resolve) => {
+    if (waiting.push(resolve) === 1) setImmediate(releaseNext);
+  });
   return deadline === undefined ? turn : turn.then(() => stopPastDeadline(deadline));
 }
 

@@ -141,6 +141,11 @@ export class DemandControl {
     };
   }
 
+  /** The operation's estimated cost, as `check` computes it (the analytics lane classifies by it). */
+  estimate(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>> | undefined): number {
+    return estimateCost(schema, document, operation, variables, this.#model);
+  }
+
   /** The cost estimated for a client request this plugin let through (undefined: refused, or not estimated). */
   costOf(context: GatewayContext): number | undefined {
     return this.#costs.get(context);

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /**
  * One registry per process. In the embedded hub the gateway and the five subgraphs share a process, so the gateway's
@@ -17,8 +17,12 @@ export interface MetricsSettings {
   readonly token?: string;
 }
 
-/** Serves the registry in Prometheus' text format; null when metrics are off (the route is then a 404 like any other). */
-export function createMetricsHandler(settings: MetricsSettings = {}) {
+/**
+ * Serves the registry in Prometheus' text format; null when metrics are off (the route is then a 404 like any other).
+ * `alsoFrom`: the series another thread of the process counted (the gateway's analytics lane: prom-client's JSON of
+ * its registry), added to this registry's.
+ */
+export function createMetricsHandler(settings: MetricsSettings = {}, alsoFrom?: () => Promise<readonly object[]>) {
   if (settings.enabled === false) return null;
   const expected = settings.token ? Buffer.from(`Bearer ${settings.token}`) : null;
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -30,7 +34,9 @@ export function createMetricsHandler(settings: MetricsSettings = {}) {
         return;
       }
     }
-    const body = await metricsRegistry.metrics();
+    const body = alsoFrom
+      ? await AggregatorRegistry.aggregate([await metricsRegistry.getMetricsAsJSON(), await alsoFrom()]).metrics()
+      : await metricsRegistry.metrics();
     res.writeHead(200, { 'content-type': metricsRegistry.contentType });
     res.end(body);
   };

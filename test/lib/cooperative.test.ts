@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { buildSchema, graphql } from 'graphql';
-import { pacedList, paceSteps, runSteps } from '../../lib/cooperative.ts';
+import { pacedList, paceSteps, runSteps, yieldIfBusy } from '../../lib/cooperative.ts';
 import { withStatementDeadline } from '../../lib/db/statement-deadline.ts';
 
 /** A long computation as steps: each step keeps the thread busy until the clock has moved `stepMs`. */
@@ -59,6 +59,30 @@ describe('cooperative time-slicing (lib/cooperative.ts)', () => {
     await Promise.all([computed, request.answered]);
     await request.close();
     assert.deepEqual(events, ['served', 'computed 60']);
+  });
+
+  it('lets many callers that yielded in one turn go on one per turn, not all in the next turn', async () => {
+    // 40 resolvers of 5 ms each, all waiting at their safe point at once (hcm's capacity of every worker for a KPI).
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const turns: number[] = [];
+    let turn = 0;
+    const counting = setInterval(() => (turn += 1), 0);
+    // A turn counter that needs the loop to go round: timers run once per turn at most.
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        busy(1);
+        await yieldIfBusy();
+        busy(5);
+        turns.push(turn);
+      }),
+    );
+    clearInterval(counting);
+    // At most a few of them in any one turn (two 5 ms computations fill a 10 ms slice), never most of them.
+    const inOneTurn = Math.max(...[...new Set(turns)].map((value) => turns.filter((t) => t === value).length));
+    assert.ok(inOneTurn <= 3, `${inOneTurn} of 40 went on in one turn`);
   });
 
   it('the same computation run at once holds the request until it ends (what pacing changes)', async () => {
