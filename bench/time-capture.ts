@@ -19,9 +19,12 @@
  * 400-entry submit can take longer than the default 10 s.
  *
  * Options: --workers N (concurrent submitters, default 20), --entries N (per batch, default 50), --without-subscriber
- * (no billing subscriber: its live feed resolves every billing event through the graph, work the spike then shares).
+ * (no billing subscriber: its live feed resolves every billing event through the graph, work the spike then shares),
+ * --profile FILE (a CPU profile of the process from the approve phase until erp has posted, for Chrome DevTools).
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { isoDate } from '../lib/clock.ts';
 import { loadConfig } from '../lib/config.ts';
@@ -35,7 +38,12 @@ import { graphCaller } from './graph-call.ts';
 import { submittersToday, type Submitter } from './submitters.ts';
 
 const { values } = parseArgs({
-  options: { workers: { type: 'string', default: '20' }, entries: { type: 'string', default: '50' }, 'without-subscriber': { type: 'boolean', default: false } },
+  options: {
+    workers: { type: 'string', default: '20' },
+    entries: { type: 'string', default: '50' },
+    'without-subscriber': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+  },
 });
 const jwtSecret = randomBytes(16).toString('hex');
 const logger = createLogger({}, 'error');
@@ -183,6 +191,18 @@ console.log(`|---|---|---|---|---|---|`);
 const billingFeed = values['without-subscriber'] ? null : await billingSubscriber();
 await phase('log', logWeek);
 await phase('submit', submitWeek);
+const profiler = values.profile ? new Session() : null;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+  await profiler.post('Profiler.start');
+}
 await phase('approve', approveWeek, { name: 'approve → posted by erp', run: postedByErp });
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(values.profile!, JSON.stringify(profile));
+  profiler.disconnect();
+}
 await billingFeed?.close();
 await hub.stop();

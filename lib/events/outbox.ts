@@ -1,4 +1,5 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { insertByColumns } from '../db/insert-by-columns.ts';
 import { retryingDeadlocks } from '../db/retry.ts';
 import type { Json } from '../db/types.ts';
 import type { DomainEvent } from './envelope.ts';
@@ -176,6 +177,9 @@ async function insertEvents(trx: Transaction<OutboxTables>, events: readonly Dom
     .execute();
 }
 
+/** The columns of a batch's `processed_event` markers (one statement for the batch, its size constant). */
+export const processedEventColumns = { consumer: 'text', event_id: 'uuid' } as const;
+
 /**
  * Runs `apply` at most once per (consumer, event): the marker and the effect commit together, so a redelivered event
  * is skipped and a failed one is retried whole. Returns false when the event had been handled already.
@@ -212,9 +216,8 @@ export async function handleEachOnce<DB extends OutboxTables, E extends DomainEv
 ): Promise<readonly E[]> {
   if (events.length === 0) return [];
   return retryingDeadlocks(() => db.transaction().execute(async (trx) => {
-    const inserted = await (trx as unknown as Transaction<OutboxTables>)
-      .insertInto('processed_event')
-      .values([...new Set(events.map((event) => event.id))].map((id) => ({ consumer, event_id: id })))
+    const marked = [...new Set(events.map((event) => event.id))].map((id) => ({ consumer, event_id: id }));
+    const inserted = await insertByColumns(trx as unknown as Transaction<OutboxTables>, 'processed_event', processedEventColumns, marked)
       .onConflict((oc) => oc.doNothing())
       .returning('event_id')
       .execute();

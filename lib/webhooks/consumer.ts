@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
+import { insertByColumns } from '../db/insert-by-columns.ts';
 import { retryingDeadlocks } from '../db/retry.ts';
 import type { EventBus, Subscription } from '../events/bus.ts';
 import type { DomainEvent } from '../events/envelope.ts';
-import type { OutboxTables } from '../events/outbox.ts';
+import { processedEventColumns, type OutboxTables } from '../events/outbox.ts';
 import { subscribesTo } from './event-types.ts';
 import { webhookBody } from './send.ts';
 import type { WebhookTables } from './tables.ts';
@@ -43,9 +44,8 @@ function queueWanted(
   now: Date,
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const marked = await trx
-      .insertInto('processed_event')
-      .values([...new Set(wanted.map(({ event }) => event.id))].map((id) => ({ consumer: group, event_id: id })))
+    const markers = [...new Set(wanted.map(({ event }) => event.id))].map((id) => ({ consumer: group, event_id: id }));
+    const marked = await insertByColumns(trx, 'processed_event', processedEventColumns, markers)
       .onConflict((oc) => oc.doNothing())
       .returning('event_id')
       .execute();

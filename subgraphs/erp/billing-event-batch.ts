@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../lib/clock.ts';
+import { insertByColumns } from '../../lib/db/insert-by-columns.ts';
 import type { DomainEvent, EventCause } from '../../lib/events/envelope.ts';
-import { billingEventRow, billingEventWritten, capUsageOf } from './billing-models.ts';
+import { billingEventColumns, billingEventRow, billingEventWritten, capUsageOf } from './billing-models.ts';
 import { exceedsCap, feeSourceTypes, type CapUsage } from './domain/billing-models.ts';
 import type { PlannedBilling } from './domain/posting.ts';
 import { functionalValuesOf } from './fx.ts';
@@ -64,7 +65,7 @@ export async function writeBillingEvents(
     if (capped) weights.get(billing.contractId)?.add(row.status, billing.amount);
     return { id, events: billingEventWritten(id, billing, row.status, { capUsage: usage, functionalCurrency: value.functionalCurrency }, cause, now) };
   });
-  await trx.insertInto('billing_event').values(rows).execute();
+  await insertByColumns(trx, 'billing_event', billingEventColumns, rows).execute();
   return written;
 }
 

@@ -7,6 +7,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { EventBus, Subscription } from '../../lib/events/bus.ts';
 import { causedBy, createEvent, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
+import type { ColumnTypes } from '../../lib/db/insert-by-columns.ts';
 import { toJson } from '../../lib/db/types.ts';
 import { compareDecimals } from '../../lib/decimal.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -68,6 +69,14 @@ export const billingEventRow = (id: string, billing: PlannedBilling, value: Func
   held_reason: billing.heldReason, reversed_at: null, created_at: createdAt, updated_at: createdAt,
   basis: billing.basis ? toJson(billing.basis) : null,
 });
+
+/** The types of `billingEventRow`'s columns, for a batch's insert by columns (lib/db/insert-by-columns.ts). */
+export const billingEventColumns: ColumnTypes<ReturnType<typeof billingEventRow>> = {
+  id: 'text', source_type: 'text', source_id: 'text', contract_id: 'text', project_id: 'text', customer_id: 'text', legal_entity_id: 'text',
+  worker_id: 'text', role_id: 'text', task_id: 'text', date: 'date', description: 'text', hours: 'numeric', rate: 'numeric',
+  amount: 'numeric', currency: 'text', fx_rate: 'numeric', functional_amount: 'numeric', functional_currency: 'text', status: 'text',
+  held_reason: 'text', reversed_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz', basis: 'jsonb',
+};
 
 /** What names a held billing event in its announcements (the fields `erp.billing_event.held` opens with). */
 export type HeldEventRef = Pick<BillingEventHeld, 'billingEventId' | 'sourceType' | 'sourceId' | 'contractId' | 'projectId' | 'amount'>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { insertByColumns } from '../../lib/db/insert-by-columns.ts';
 import { causedBy, type DomainEvent, type EventCause } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleEachOnce } from '../../lib/events/outbox.ts';
 import { setupPostingFacts } from './billing-models.ts';
@@ -10,6 +11,7 @@ import { erpConsumerGroups } from './events.ts';
 import {
   approvedBeforeWorked,
   approvedSourceOf,
+  costPostingColumns,
   costPostingRow,
   postingFactsRequestOf,
   reportedBlocks,
@@ -52,7 +54,7 @@ export function createBatchPosting(deps: PostingDeps, posting: PostingService) {
   async function insertCosts(trx: Transaction<ErpDatabase>, costs: readonly PlannedCost[]) {
     if (costs.length === 0) return;
     const now = clock.now();
-    await trx.insertInto('cost_posting').values(costs.map((cost) => costPostingRow(cost, now))).execute();
+    await insertByColumns(trx, 'cost_posting', costPostingColumns, costs.map((cost) => costPostingRow(cost, now))).execute();
     const timeEntries = costs.filter((cost) => cost.sourceType === 'TIME_ENTRY').map((cost) => cost.sourceId);
     if (timeEntries.length === 0) return;
     await trx

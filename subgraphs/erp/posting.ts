@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isoDate, type Clock } from '../../lib/clock.ts';
+import type { ColumnTypes } from '../../lib/db/insert-by-columns.ts';
 import { toJson } from '../../lib/db/types.ts';
 import { causedBy, createEvent, type DomainEvent } from '../../lib/events/envelope.ts';
 import { appendToOutbox, handleOnce } from '../../lib/events/outbox.ts';
@@ -41,6 +42,13 @@ export const costPostingRow = (cost: PlannedCost, postedAt: Date) => ({
   currency: cost.currency, reversal_of: null, reversed_at: null, covered_by_fee: cost.coveredByFee ?? false, posted_at: postedAt, updated_at: postedAt,
   basis: cost.basis ? toJson(cost.basis) : null,
 });
+
+/** The types of `costPostingRow`'s columns, for a batch's insert by columns (lib/db/insert-by-columns.ts). */
+export const costPostingColumns: ColumnTypes<ReturnType<typeof costPostingRow>> = {
+  id: 'text', source_type: 'text', source_id: 'text', worker_id: 'text', project_id: 'text', legal_entity_id: 'text', date: 'date',
+  hours: 'numeric', cost_rate: 'numeric', amount: 'numeric', currency: 'text', reversal_of: 'text', reversed_at: 'timestamptz',
+  covered_by_fee: 'bool', posted_at: 'timestamptz', updated_at: 'timestamptz', basis: 'jsonb',
+};
 
 /** `erp.billing.blocked` for a time entry or expense, caused by `cause`. */
 export const sourceBlockedEvent = (
