@@ -11,7 +11,7 @@ export type ColumnTypes<Row> = { readonly [Column in keyof Row & string]: string
  * instead of one per value, so the statement's text and its parameters do not grow with the rows. For the bulk inserts
  * of erp's posting batch (500 rows a statement): PostgreSQL parses and plans a short statement instead of a VALUES
  * list of thousands of parameters, and Kysely builds 17 parameters instead of 8,500 (docs/benchmarks.md, 2026-12-08
- * "postings keep up: erp's inserts by column"; subgraphs/time/seed.ts does the same for the seed). A value a row does
+ * "postings keep up: erp's inserts by column"; time's seed writes its million entries so too). A value a row does
  * not have is written as null (columns left out of `columns` take their default); a jsonb value is its JSON text.
  * Returns the builder: `onConflict`, `returning` and `execute` as with `values`.
  */

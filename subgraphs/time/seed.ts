@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
+import { insertByColumns, type ColumnTypes as ColumnTypesOf } from '../../lib/db/insert-by-columns.ts';
 import { chunked } from '../../lib/seed/chunked.ts';
 import type { DemoExpense, DemoFirm, DemoTimeEntry } from '../../lib/seed/demo-firm.ts';
 import { addDays, weekStartOf } from './domain/iso-week.ts';
@@ -7,7 +8,7 @@ import type { ApprovalRecordTable, EntryStatus, ExpenseEntryTable, TimeDatabase,
 
 type SeededTable = 'time_entry' | 'approval_record' | 'expense_entry';
 /** The Postgres type of every column a seed row writes (the unnest arrays are typed by it). */
-type ColumnTypes<T extends SeededTable> = Record<keyof Insertable<TimeDatabase[T]>, string>;
+type ColumnTypes<T extends SeededTable> = ColumnTypesOf<Insertable<TimeDatabase[T]>>;
 
 const entryColumns: ColumnTypes<'time_entry'> = {
   id: 'text', worker_id: 'text', project_id: 'text', task_id: 'text', role_id: 'text', assignment_id: 'text', date: 'date',
@@ -27,19 +28,11 @@ const expenseColumns: ColumnTypes<'expense_entry'> = {
 };
 
 /**
- * Inserts one batch as `insert … select * from unnest($1::text[], $2::date[], …)`: one array parameter per column
- * instead of one per value. Measured on PostgreSQL 15 with 1,000-row batches, 3.5× faster than the same rows as a
- * VALUES list — minutes saved at a million entries. Same rows, same batching, same constraints.
+ * One batch by column (lib/db/insert-by-columns.ts): measured on PostgreSQL 15 with 1,000-row batches, 3.5× faster
+ * than the same rows as a VALUES list — minutes saved at a million entries. Same rows, same constraints.
  */
-async function insertBatch<T extends SeededTable>(db: Kysely<TimeDatabase>, table: T, columns: ColumnTypes<T>, rows: Insertable<TimeDatabase[T]>[]) {
-  const names = Object.keys(columns) as Array<keyof typeof columns & string>;
-  const arrays = names.map((name) => sql`${rows.map((row) => row[name] ?? null)}::${sql.raw(columns[name])}[]`);
-  await db
-    .insertInto(table)
-    .columns(names as never)
-    .expression(sql`select * from unnest(${sql.join(arrays)})`)
-    .execute();
-}
+const insertBatch = <T extends SeededTable>(db: Kysely<TimeDatabase>, table: T, columns: ColumnTypes<T>, rows: Insertable<TimeDatabase[T]>[]) =>
+  insertByColumns(db, table, columns, rows).execute();
 
 const at = (date: string, time: string) => new Date(`${date}T${time}Z`);
 const latest = (a: Date, b: Date) => (a > b ? a : b);
