@@ -16,6 +16,12 @@ let sliceOpen = false;
 const closeSlice = () => {
   sliceOpen = false;
 };
+/** Starts a slice at `now`, ending with the current turn (a `setImmediate` marks where the turn ends). */
+const openSlice = (now: number) => {
+  sliceOpen = true;
+  sliceStartedAt = now;
+  setImmediate(closeSlice);
+};
 
 /** Callers of `yieldIfBusy` waiting for a turn, in the order they yielded. */
 const waiting: (() => void)[] = [];
@@ -29,9 +35,7 @@ const waiting: (() => void)[] = [];
 function releaseNext() {
   const next = waiting.shift();
   if (!next) return;
-  sliceOpen = true;
-  sliceStartedAt = performance.now();
-  setImmediate(closeSlice);
+  openSlice(performance.now());
   next();
   if (waiting.length > 0) setImmediate(releaseNext);
 }
@@ -49,9 +53,7 @@ function releaseNext() {
 export function yieldIfBusy(): Promise<void> | undefined {
   const now = performance.now();
   if (!sliceOpen) {
-    sliceOpen = true;
-    sliceStartedAt = now;
-    setImmediate(closeSlice);
+    openSlice(now);
     return undefined;
   }
   if (now - sliceStartedAt < SLICE_MS) return undefined;
