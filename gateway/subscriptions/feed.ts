@@ -7,7 +7,8 @@ import { comparePositions, type EventPosition } from '../../lib/events/position.
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { EventHistory, expired } from './history.ts';
-import { ReportingLines, reportingLineEventTypes } from './reporting-lines.ts';
+import { reportingLineEventTypes } from '../../subgraphs/hcm/events.ts';
+import { ReportingLines } from './reporting-lines.ts';
 import { SubscriberStream } from './subscriber-stream.ts';
 import { idsOf, liveFields, liveIdKey, liveStatusKey, matchesFilter, type Change, type FactKey, type Facts, type LiveField } from './live-fields.ts';
 import { fragmentsText, selectionText, variableDefinitionsText, type LiveSelection } from './selection.ts';

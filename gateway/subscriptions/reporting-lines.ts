@@ -2,11 +2,8 @@ import type { Identity } from '../../lib/auth/identity.ts';
 import type { DomainEvent } from '../../lib/events/envelope.ts';
 import { MAX_PAGE_SIZE } from '../../lib/graphql/connection.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { hcmTopics, type WorkerSnapshot } from '../../subgraphs/hcm/events.ts';
+import { reportingLineEventTypes, type WorkerSnapshot } from '../../subgraphs/hcm/events.ts';
 import type { GraphExecutor } from './feed.ts';
-
-/** hcm's events that carry a worker's manager as it is after the change (every manager change publishes one). */
-export const reportingLineEventTypes: readonly string[] = [hcmTopics.workerCreated, hcmTopics.workerChanged];
 
 /** Who reads the lines the gateway has not heard of yet (any worker's manager). */
 const readerIdentity: Identity = { workerId: null, roles: ['FINANCE'], service: 'gateway' };

@@ -12,6 +12,12 @@ export const hcmTopics = {
 } as const;
 
 /**
+ * hcm's events that carry a worker's manager as it is after the change (every manager change publishes one): what
+ * keeps a copy of the reporting lines exact (the gateway's live feed, time's managers' reports).
+ */
+export const reportingLineEventTypes: readonly string[] = [hcmTopics.workerCreated, hcmTopics.workerChanged];
+
+/**
  * An API key was revoked. The gateway already refuses it (it checks keys with hcm on every request); every gateway
  * instance hears this to close the live connections (graphql-ws, SSE) the key opened before.
  */

@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventBus, Subscription } from '../../lib/events/bus.ts';
 import type { DomainEvent } from '../../lib/events/envelope.ts';
-import { hcmTopics, type WorkerSnapshot } from '../hcm/events.ts';
-
-/** hcm's events that carry a worker's manager as it is after the change (every manager change publishes one). */
-const reportingLineEventTypes: readonly string[] = [hcmTopics.workerCreated, hcmTopics.workerChanged];
+import { reportingLineEventTypes, type WorkerSnapshot } from '../hcm/events.ts';
 
 /**
  * Each manager's direct reports as hcm last said, for a MANAGER's visibility (access.ts): a manager's request reads
